@@ -1,0 +1,18 @@
+//! clockface's domain: the rules of a time clock with no I/O in them.
+//!
+//! Values that exist are valid: names, numbers and PINs are parsed once at the edge
+//! (`EmployeeName::parse`, `Pin::parse`, ...) and carried as newtypes from then on.
+//! The FaceFront rule lives in one function, [`punch::decide_photo`]; pairing punches
+//! into shifts lives in [`timecard::build_time_card`].
+
+pub mod company;
+pub mod device;
+pub mod employee;
+pub mod error;
+pub mod ids;
+pub mod punch;
+pub mod role;
+pub mod secret;
+pub mod timecard;
+
+pub use error::DomainError;

@@ -1,0 +1,392 @@
+//! Punches (one clock in or clock out) and the FaceFront rule.
+
+use crate::ids::{CompanyId, DeviceId, EmployeeId, PunchId};
+use crate::DomainError;
+use chrono::{DateTime, Datelike, Duration, FixedOffset, Offset, Utc};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+/// Clock in or clock out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PunchKind {
+    In,
+    Out,
+}
+
+impl PunchKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PunchKind::In => "in",
+            PunchKind::Out => "out",
+        }
+    }
+    pub fn parse(raw: &str) -> Result<Self, DomainError> {
+        match raw {
+            "in" => Ok(PunchKind::In),
+            "out" => Ok(PunchKind::Out),
+            _ => Err(DomainError::invalid("kind", "must be `in` or `out`")),
+        }
+    }
+}
+
+/// Why a punch has no FaceFront photo.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum NoPhotoReason {
+    /// A foreman clocked this employee with Clock For: no photo is asked.
+    ClockFor,
+    /// The device has no front camera.
+    NoFrontCamera,
+    /// The employee's role does not have FaceFront.
+    RoleWithoutFaceFront,
+    /// FaceFront was required but the camera permission was refused on the device.
+    CameraDenied,
+    /// FaceFront was turned on (or the employee moved to a FaceFront role) after the device last synced.
+    SyncedTooLate,
+}
+
+impl NoPhotoReason {
+    pub const ALL: [NoPhotoReason; 5] = [
+        NoPhotoReason::ClockFor,
+        NoPhotoReason::NoFrontCamera,
+        NoPhotoReason::RoleWithoutFaceFront,
+        NoPhotoReason::CameraDenied,
+        NoPhotoReason::SyncedTooLate,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NoPhotoReason::ClockFor => "clock_for",
+            NoPhotoReason::NoFrontCamera => "no_front_camera",
+            NoPhotoReason::RoleWithoutFaceFront => "role_without_face_front",
+            NoPhotoReason::CameraDenied => "camera_denied",
+            NoPhotoReason::SyncedTooLate => "synced_too_late",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, DomainError> {
+        Self::ALL
+            .into_iter()
+            .find(|reason| reason.as_str() == raw)
+            .ok_or_else(|| DomainError::invalid("no_photo_reason", format!("`{raw}` is not one of clock_for, no_front_camera, role_without_face_front, camera_denied, synced_too_late")))
+    }
+
+    /// A photo was required and is missing: the punch is kept, and flagged for an admin to review.
+    pub fn is_flagged(self) -> bool {
+        matches!(self, NoPhotoReason::CameraDenied | NoPhotoReason::SyncedTooLate)
+    }
+
+    /// What an admin reads on the time card.
+    pub fn describe(self) -> &'static str {
+        match self {
+            NoPhotoReason::ClockFor => "Clocked by a foreman (Clock For)",
+            NoPhotoReason::NoFrontCamera => "Device has no front camera",
+            NoPhotoReason::RoleWithoutFaceFront => "Role without FaceFront",
+            NoPhotoReason::CameraDenied => "Camera permission refused on the device",
+            NoPhotoReason::SyncedTooLate => "Device had not synced the FaceFront change yet",
+        }
+    }
+}
+
+/// What the server knows, when a punch arrives, that decides whether it needs a photo.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PhotoContext {
+    /// The employee's current role has FaceFront.
+    pub role_face_front: bool,
+    /// A foreman recorded this punch with Clock For.
+    pub clock_for: bool,
+    /// The device registered with a front camera.
+    pub has_front_camera: bool,
+    /// The settings the device had when it made the punch are older than the last change to
+    /// the employee's FaceFront requirement (the role's FaceFront flag or the employee's role).
+    pub settings_stale: bool,
+}
+
+/// The decision for one punch: it carries a photo, or it is stored with the reason it has none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PhotoOutcome {
+    WithPhoto,
+    WithoutPhoto(NoPhotoReason),
+}
+
+/// The FaceFront rule, in one place.
+///
+/// A photo is required only for a punch the employee makes themself, when their role has
+/// FaceFront and the device has a front camera. A required photo that is missing is **accepted
+/// and flagged** when the device states the camera permission was refused, or when the server
+/// sees the device had not synced the change that made the photo required: a time record is
+/// never lost. Missing with neither reason is [`DomainError::PhotoRequired`].
+///
+/// A photo that comes with a punch that did not need one is kept (a foreman's crew photo, say).
+pub fn decide_photo(
+    context: PhotoContext,
+    has_photo: bool,
+    stated_reason: Option<NoPhotoReason>,
+) -> Result<PhotoOutcome, DomainError> {
+    if has_photo {
+        return Ok(PhotoOutcome::WithPhoto);
+    }
+    let not_required = if context.clock_for {
+        Some(NoPhotoReason::ClockFor)
+    } else if !context.role_face_front {
+        Some(NoPhotoReason::RoleWithoutFaceFront)
+    } else if !context.has_front_camera {
+        Some(NoPhotoReason::NoFrontCamera)
+    } else {
+        None
+    };
+    if let Some(reason) = not_required {
+        return Ok(PhotoOutcome::WithoutPhoto(reason));
+    }
+    if context.settings_stale {
+        Ok(PhotoOutcome::WithoutPhoto(NoPhotoReason::SyncedTooLate))
+    } else if stated_reason == Some(NoPhotoReason::CameraDenied) {
+        Ok(PhotoOutcome::WithoutPhoto(NoPhotoReason::CameraDenied))
+    } else {
+        Err(DomainError::PhotoRequired)
+    }
+}
+
+/// A position the device attached to a punch.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct GeoPoint {
+    pub latitude: f64,
+    pub longitude: f64,
+    /// Accuracy radius in metres, as the device reported it.
+    pub accuracy_m: Option<f64>,
+}
+
+impl GeoPoint {
+    pub fn validate(self) -> Result<Self, DomainError> {
+        let in_range = (-90.0..=90.0).contains(&self.latitude)
+            && (-180.0..=180.0).contains(&self.longitude)
+            && self.accuracy_m.is_none_or(|a| a.is_finite() && a >= 0.0);
+        if in_range {
+            Ok(self)
+        } else {
+            Err(DomainError::invalid("position", "latitude must be within ±90, longitude within ±180, accuracy at least 0"))
+        }
+    }
+}
+
+/// How far ahead of the server's clock a device's clock may be before its punch is refused.
+pub const MAX_CLOCK_AHEAD: Duration = Duration::hours(24);
+
+/// Checks the time the device says the punch was made. Any past time is accepted (a device may
+/// have been offline for weeks); a time far in the future means the device's date is wrong.
+pub fn check_device_time(device_time: DateTime<FixedOffset>, received_at: DateTime<Utc>) -> Result<(), DomainError> {
+    let ahead = device_time.with_timezone(&Utc) - received_at;
+    if ahead > MAX_CLOCK_AHEAD {
+        return Err(DomainError::invalid(
+            "device_time",
+            format!("is {} hours ahead of the server's clock; check the device's date and time", ahead.num_hours()),
+        ));
+    }
+    if device_time.year_ce().1 < 2000 {
+        return Err(DomainError::invalid("device_time", "is before the year 2000; check the device's date and time"));
+    }
+    Ok(())
+}
+
+
+/// A punch as a device describes it, already parsed. The same description sent twice under the
+/// same `client_id` is one punch; a different one under the same id is a conflict.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PunchRequest {
+    pub client_id: Uuid,
+    pub employee_id: EmployeeId,
+    pub kind: PunchKind,
+    /// The device's local time with its UTC offset, as the device's clock read when the punch was made.
+    pub device_time: DateTime<FixedOffset>,
+    /// The foreman who recorded it with Clock For, if not the employee themself.
+    pub clock_for_by: Option<EmployeeId>,
+    pub photo_sha256: Option<String>,
+    pub stated_reason: Option<NoPhotoReason>,
+    /// The company settings version the device had when it made the punch.
+    pub settings_version: i64,
+    pub position: Option<GeoPoint>,
+}
+
+impl PunchRequest {
+    /// A digest of everything the device said about the punch: equal digests under one
+    /// `client_id` are a resend, different ones a conflict.
+    pub fn fingerprint(&self) -> String {
+        let mut hasher = Sha256::new();
+        let fields = [
+            self.employee_id.to_string(),
+            self.kind.as_str().to_owned(),
+            self.device_time.to_rfc3339(),
+            self.clock_for_by.map(|id| id.to_string()).unwrap_or_default(),
+            self.photo_sha256.clone().unwrap_or_default(),
+            self.stated_reason.map(|r| r.as_str().to_owned()).unwrap_or_default(),
+            self.position.map(|p| format!("{}/{}/{:?}", p.latitude, p.longitude, p.accuracy_m)).unwrap_or_default(),
+        ];
+        for field in fields {
+            hasher.update(field.as_bytes());
+            hasher.update([0u8]);
+        }
+        hex::encode(hasher.finalize())
+    }
+}
+
+/// A stored punch.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Punch {
+    pub id: PunchId,
+    #[serde(skip)]
+    pub company_id: CompanyId,
+    /// The id the device gave it; resending under this id never makes a second punch.
+    pub client_id: Uuid,
+    pub employee_id: EmployeeId,
+    pub device_id: DeviceId,
+    pub kind: PunchKind,
+    /// When it was made, by the device's clock.
+    pub occurred_at: DateTime<Utc>,
+    /// The device's UTC offset then, in minutes (e.g. -300 for UTC-5).
+    pub utc_offset_minutes: i32,
+    /// When the server received it.
+    pub received_at: DateTime<Utc>,
+    /// The foreman who recorded it with Clock For; absent for a punch the employee made themself.
+    pub clock_for_by: Option<EmployeeId>,
+    /// SHA-256 of its FaceFront photo, if it has one.
+    pub photo_sha256: Option<String>,
+    /// Why it has no photo, if it has none.
+    pub no_photo_reason: Option<NoPhotoReason>,
+    /// A required photo is missing: an admin should look at it.
+    pub flagged: bool,
+    pub position: Option<GeoPoint>,
+    pub settings_version: i64,
+    #[serde(skip)]
+    pub fingerprint: String,
+}
+
+impl Punch {
+    /// The device's local time of the punch.
+    pub fn device_local_time(&self) -> DateTime<FixedOffset> {
+        let offset = FixedOffset::east_opt(self.utc_offset_minutes * 60).unwrap_or(Utc.fix());
+        self.occurred_at.with_timezone(&offset)
+    }
+}
+
+/// The UTC offset of a device time, in whole minutes.
+pub fn offset_minutes(time: &DateTime<FixedOffset>) -> i32 {
+    time.offset().local_minus_utc() / 60
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every combination of role FaceFront x self or Clock For x front camera x settings
+    /// current or stale, with and without a photo and with and without a stated reason.
+    #[test]
+    fn face_front_matrix() {
+        for role_face_front in [false, true] {
+            for clock_for in [false, true] {
+                for has_front_camera in [false, true] {
+                    for settings_stale in [false, true] {
+                        let context = PhotoContext { role_face_front, clock_for, has_front_camera, settings_stale };
+                        let required = role_face_front && !clock_for && has_front_camera;
+                        let label = format!("{context:?}");
+
+                        // With a photo, every case is accepted with its photo.
+                        assert_eq!(decide_photo(context, true, None), Ok(PhotoOutcome::WithPhoto), "{label}");
+
+                        // Without a photo and no stated reason.
+                        let expected = if clock_for {
+                            Ok(PhotoOutcome::WithoutPhoto(NoPhotoReason::ClockFor))
+                        } else if !role_face_front {
+                            Ok(PhotoOutcome::WithoutPhoto(NoPhotoReason::RoleWithoutFaceFront))
+                        } else if !has_front_camera {
+                            Ok(PhotoOutcome::WithoutPhoto(NoPhotoReason::NoFrontCamera))
+                        } else if settings_stale {
+                            Ok(PhotoOutcome::WithoutPhoto(NoPhotoReason::SyncedTooLate))
+                        } else {
+                            Err(DomainError::PhotoRequired)
+                        };
+                        assert_eq!(decide_photo(context, false, None), expected, "{label}");
+
+                        // Without a photo because the camera permission was refused.
+                        let denied = decide_photo(context, false, Some(NoPhotoReason::CameraDenied));
+                        if required {
+                            let reason = if settings_stale { NoPhotoReason::SyncedTooLate } else { NoPhotoReason::CameraDenied };
+                            assert_eq!(denied, Ok(PhotoOutcome::WithoutPhoto(reason)), "{label}");
+                            assert!(reason.is_flagged());
+                        } else {
+                            assert_eq!(denied, expected, "{label}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_device_cannot_claim_a_stale_sync_the_server_does_not_see() {
+        let context = PhotoContext { role_face_front: true, clock_for: false, has_front_camera: true, settings_stale: false };
+        assert_eq!(decide_photo(context, false, Some(NoPhotoReason::SyncedTooLate)), Err(DomainError::PhotoRequired));
+        assert_eq!(decide_photo(context, false, Some(NoPhotoReason::NoFrontCamera)), Err(DomainError::PhotoRequired));
+    }
+
+    #[test]
+    fn only_missing_required_photos_are_flagged() {
+        let flagged: Vec<_> = NoPhotoReason::ALL.into_iter().filter(|r| r.is_flagged()).collect();
+        assert_eq!(flagged, vec![NoPhotoReason::CameraDenied, NoPhotoReason::SyncedTooLate]);
+    }
+
+    #[test]
+    fn reasons_round_trip_through_their_names() {
+        for reason in NoPhotoReason::ALL {
+            assert_eq!(NoPhotoReason::parse(reason.as_str()), Ok(reason));
+        }
+        assert!(NoPhotoReason::parse("because").is_err());
+    }
+
+    fn request() -> PunchRequest {
+        PunchRequest {
+            client_id: Uuid::nil(),
+            employee_id: EmployeeId(Uuid::nil()),
+            kind: PunchKind::In,
+            device_time: DateTime::parse_from_rfc3339("2026-11-26T07:00:00-05:00").expect("valid time"),
+            clock_for_by: None,
+            photo_sha256: None,
+            stated_reason: None,
+            settings_version: 3,
+            position: None,
+        }
+    }
+
+    #[test]
+    fn the_fingerprint_changes_with_content_but_not_with_settings_version() {
+        let base = request();
+        let mut later_sync = base.clone();
+        later_sync.settings_version = 9;
+        assert_eq!(base.fingerprint(), later_sync.fingerprint());
+        let mut other_kind = base.clone();
+        other_kind.kind = PunchKind::Out;
+        assert_ne!(base.fingerprint(), other_kind.fingerprint());
+        let mut other_time = base.clone();
+        other_time.device_time = DateTime::parse_from_rfc3339("2026-11-26T07:00:01-05:00").expect("valid time");
+        assert_ne!(base.fingerprint(), other_time.fingerprint());
+    }
+
+    #[test]
+    fn device_times_in_the_past_are_fine_but_not_far_in_the_future() {
+        let now = DateTime::parse_from_rfc3339("2026-11-26T12:00:00Z").expect("valid").with_timezone(&Utc);
+        let week_ago = DateTime::parse_from_rfc3339("2026-11-19T07:00:00-05:00").expect("valid");
+        assert!(check_device_time(week_ago, now).is_ok());
+        let two_days_ahead = DateTime::parse_from_rfc3339("2026-11-28T12:00:00Z").expect("valid");
+        assert!(check_device_time(two_days_ahead, now).is_err());
+        let ancient = DateTime::parse_from_rfc3339("1970-01-01T00:00:00Z").expect("valid");
+        assert!(check_device_time(ancient, now).is_err());
+    }
+
+    #[test]
+    fn positions_are_range_checked() {
+        assert!(GeoPoint { latitude: 41.0, longitude: -87.0, accuracy_m: Some(5.0) }.validate().is_ok());
+        assert!(GeoPoint { latitude: 91.0, longitude: 0.0, accuracy_m: None }.validate().is_err());
+        assert!(GeoPoint { latitude: 0.0, longitude: 0.0, accuracy_m: Some(f64::NAN) }.validate().is_err());
+    }
+}
