@@ -1,1 +1,31 @@
-//! placeholder
+//! The `clockface` binary's library: configuration, starting the server, creating a company
+//! and its first admin, and the demo. `main.rs` only parses the command line and calls these.
+
+pub mod config;
+pub mod demo;
+pub mod server;
+
+use anyhow::Context;
+use clockface_domain::company::{parse_time_zone, Company, CompanyName, Email};
+use clockface_domain::secret::{hash_secret, Password};
+use clockface_store::{NewCompany, Store};
+
+/// Creates a company and its first admin. Argon2 runs on a blocking thread.
+pub async fn create_company(store: &dyn Store, name: &str, time_zone: &str, email: &str, password: &str) -> anyhow::Result<Company> {
+    let name = CompanyName::parse(name)?;
+    let time_zone = parse_time_zone(time_zone)?;
+    let admin_email = Email::parse(email)?;
+    let password = Password::parse(password)?;
+    let admin_password_hash = tokio::task::spawn_blocking(move || hash_secret(password.expose())).await?;
+    let new = NewCompany { name, time_zone, admin_email, admin_password_hash, now: chrono::Utc::now() };
+    let (company, _) = store.create_company(new).await.context("cannot create the company")?;
+    Ok(company)
+}
+
+/// A random password for a new admin: 20 characters from an alphabet that reads aloud well.
+pub fn generate_password() -> String {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::rngs::OsRng;
+    (0..20).map(|_| char::from(ALPHABET[rng.gen_range(0..ALPHABET.len())])).collect()
+}

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// What a mobile security role lets its holders do on the mobile clock.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(default, deny_unknown_fields)]
 pub struct Abilities {
     /// Take a FaceFront photo with the front camera at every clock in and out.
     pub face_front: bool,

@@ -1,1 +1,125 @@
-//! placeholder
+//! clockface's storage: the [`Store`] trait, written once against SQLite and PostgreSQL, and
+//! the photo [`blobs::BlobStore`].
+//!
+//! The backend is picked once, from the database URL, by [`connect`]. Both backends run the same
+//! SQL (see `sql.rs`); what differs between them (connection settings, column types in the
+//! migrations) stays in `sqlite.rs` and `postgres.rs`. Every method takes the caller's company
+//! and never reads or writes another's rows.
+
+pub mod blobs;
+mod error;
+pub mod postgres;
+mod records;
+mod sql;
+pub mod testing;
+pub mod sqlite;
+
+pub use error::{StoreError, Unique};
+pub use records::*;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use clockface_domain::company::Company;
+use clockface_domain::device::Device;
+use clockface_domain::employee::{Employee, LockoutPolicy};
+use clockface_domain::ids::{CompanyId, DeviceId, EmployeeId, PunchId, RoleId};
+use clockface_domain::punch::Punch;
+use clockface_domain::role::{Abilities, Role, RoleName};
+use std::sync::Arc;
+use uuid::Uuid;
+
+/// Everything clockface keeps in its database.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Which backend this is: `sqlite` or `postgres`.
+    fn backend(&self) -> &'static str;
+    /// Answers when the database does.
+    async fn ping(&self) -> Result<(), StoreError>;
+
+    // Companies and admins.
+    /// Creates a company, its first admin and its default roles, all or nothing.
+    async fn create_company(&self, new: NewCompany) -> Result<(Company, AdminId), StoreError>;
+    async fn company(&self, company: CompanyId) -> Result<Company, StoreError>;
+    async fn admin_login(&self, email: &str) -> Result<Option<AdminLogin>, StoreError>;
+    async fn create_session(&self, session: &Session) -> Result<(), StoreError>;
+    /// The session with this token hash, if it exists and has not expired at `now`.
+    async fn session(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<Session>, StoreError>;
+    async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError>;
+
+    // Roles. Every change raises the company's settings version so devices see it at their next sync.
+    /// The company's roles by name, each with how many employees hold it.
+    async fn roles(&self, company: CompanyId) -> Result<Vec<(Role, i64)>, StoreError>;
+    async fn role(&self, company: CompanyId, role: RoleId) -> Result<Role, StoreError>;
+    async fn create_role(&self, company: CompanyId, name: &RoleName, abilities: Abilities) -> Result<Role, StoreError>;
+    async fn update_role(&self, company: CompanyId, role: RoleId, name: &RoleName, abilities: Abilities) -> Result<Role, StoreError>;
+    /// Deletes a role no employee holds; [`StoreError::RoleInUse`] otherwise.
+    async fn delete_role(&self, company: CompanyId, role: RoleId) -> Result<(), StoreError>;
+
+    // Employees.
+    /// The company's employees by name; `search` keeps those whose name or number contains it.
+    async fn employees(&self, company: CompanyId, search: Option<&str>) -> Result<Vec<Employee>, StoreError>;
+    async fn employee(&self, company: CompanyId, employee: EmployeeId) -> Result<Employee, StoreError>;
+    async fn create_employee(&self, company: CompanyId, new: &EmployeeFields) -> Result<Employee, StoreError>;
+    async fn update_employee(&self, company: CompanyId, employee: EmployeeId, fields: &EmployeeFields) -> Result<Employee, StoreError>;
+    /// The employee whose PIN has this keyed lookup digest, with their PIN's argon2 hash.
+    async fn employee_by_pin(&self, company: CompanyId, pin_lookup: &str) -> Result<Option<(Employee, String)>, StoreError>;
+    /// The crew a foreman may clock for.
+    async fn crew(&self, company: CompanyId, foreman: EmployeeId) -> Result<Vec<EmployeeId>, StoreError>;
+    async fn set_crew(&self, company: CompanyId, foreman: EmployeeId, members: &[EmployeeId]) -> Result<(), StoreError>;
+
+    // Devices.
+    async fn create_registration_code(&self, company: CompanyId, code_hash: &str, now: DateTime<Utc>, expires_at: DateTime<Utc>) -> Result<(), StoreError>;
+    /// Uses up a registration code and registers the device in the code's company;
+    /// [`StoreError::InvalidCode`] when the code is unknown, used or expired.
+    async fn register_device(&self, code_hash: &str, device: &NewDevice, now: DateTime<Utc>) -> Result<Device, StoreError>;
+    /// The device with this token hash, unless revoked.
+    async fn device_by_token(&self, token_hash: &str) -> Result<Option<Device>, StoreError>;
+    async fn devices(&self, company: CompanyId) -> Result<Vec<Device>, StoreError>;
+    async fn device(&self, company: CompanyId, device: DeviceId) -> Result<Device, StoreError>;
+    async fn record_sync(&self, company: CompanyId, device: DeviceId, sync: &DeviceSync) -> Result<Device, StoreError>;
+    async fn revoke_device(&self, company: CompanyId, device: DeviceId, now: DateTime<Utc>) -> Result<(), StoreError>;
+
+    // Punches and photos.
+    /// Stores a punch and its photo's record in one transaction. A punch whose `client_id` is
+    /// already stored is not written again: the stored one comes back as [`PunchInsert::Existing`].
+    async fn insert_punch(&self, punch: &Punch, photo: Option<&PhotoRecord>) -> Result<PunchInsert, StoreError>;
+    async fn punch(&self, company: CompanyId, punch: PunchId) -> Result<Punch, StoreError>;
+    async fn punch_by_client_id(&self, company: CompanyId, client_id: Uuid) -> Result<Option<Punch>, StoreError>;
+    /// An employee's punches with `from <= occurred_at < to`, oldest first.
+    async fn punches(&self, company: CompanyId, employee: EmployeeId, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<Punch>, StoreError>;
+    /// An employee's most recent punch, by the time it was made.
+    async fn last_punch(&self, company: CompanyId, employee: EmployeeId) -> Result<Option<Punch>, StoreError>;
+    async fn count_punches(&self, company: CompanyId) -> Result<i64, StoreError>;
+    async fn photo(&self, company: CompanyId, sha256: &str) -> Result<Option<PhotoRecord>, StoreError>;
+
+    // PIN lockout.
+    /// The time until which this employee or device is locked out, if it is at `now`.
+    async fn pin_locked_until(&self, scope: LockScope, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, StoreError>;
+    /// Counts a wrong PIN; locks the scope out when it reaches the policy's limit.
+    async fn record_pin_failure(&self, scope: LockScope, now: DateTime<Utc>, policy: LockoutPolicy) -> Result<PinFailures, StoreError>;
+    async fn clear_pin_failures(&self, scope: LockScope) -> Result<(), StoreError>;
+}
+
+/// Opens the database at `url` (`sqlite://...` or `postgres://...`) and brings its schema up to date.
+pub async fn connect(url: &str) -> Result<Arc<dyn Store>, StoreError> {
+    if url.starts_with("sqlite:") {
+        Ok(Arc::new(sqlite::SqliteStore::connect(url).await?))
+    } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        Ok(Arc::new(postgres::PgStore::connect(url).await?))
+    } else {
+        Err(StoreError::UnsupportedUrl)
+    }
+}
+
+/// An admin's id (re-exported for the store's callers).
+pub use clockface_domain::ids::AdminId;
+
+/// Rounds to whole microseconds, the precision both backends keep, so a time read back equals
+/// the time written.
+pub fn to_micros(time: DateTime<Utc>) -> DateTime<Utc> {
+    DateTime::from_timestamp_micros(time.timestamp_micros()).unwrap_or(time)
+}
+
+pub(crate) fn new_id() -> Uuid {
+    Uuid::now_v7()
+}

@@ -1,1 +1,46 @@
-//! placeholder
+//! clockface's HTTP side: the JSON API under `/api/v1` (with its OpenAPI document), the
+//! services behind it, and the server's state. Handlers check the caller, let the domain decide
+//! and the store write; no SQL lives here.
+
+pub mod api;
+pub mod auth;
+pub mod error;
+pub mod photo;
+pub mod punching;
+pub mod state;
+
+pub use error::ApiError;
+pub use state::{AppState, WebSettings};
+
+use axum::http::{HeaderName, Request};
+use axum::routing::get;
+use axum::Router;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The whole application: `/healthz`, the API and its OpenAPI document, with request ids and
+/// request tracing around it.
+pub fn app(state: AppState) -> Router {
+    let (api, openapi) = api::router(&state.settings).split_for_parts();
+    let openapi = std::sync::Arc::new(openapi);
+    Router::new()
+        .route("/healthz", get(healthz))
+        .merge(api)
+        .route("/api/v1/openapi.json", get(move || std::future::ready(axum::Json(openapi.as_ref().clone()))))
+        .fallback(|| async { ApiError::not_found("no such page or endpoint") })
+        .with_state(state)
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
+            let id = request.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
+            tracing::info_span!("request", method = %request.method(), uri = %request.uri().path(), request_id = %id)
+        }))
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+}
+
+/// Answers 200 while the database answers.
+async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) -> Result<&'static str, ApiError> {
+    state.store.ping().await?;
+    Ok("ok")
+}

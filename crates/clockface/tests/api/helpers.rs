@@ -1,0 +1,189 @@
+//! The test server and the calls tests make of it.
+
+use chrono::{DateTime, FixedOffset};
+use clockface::config::Config;
+use clockface::server::Running;
+use reqwest::multipart::{Form, Part};
+use reqwest::{Client, Response, StatusCode};
+use serde_json::{json, Value};
+use std::time::{Duration, Instant};
+use uuid::Uuid;
+
+/// A real face (public domain), shipped with the demo.
+pub const FACE_JPEG: &[u8] = include_bytes!("../../assets/demo/hopper-1.jpg");
+pub const OTHER_FACE_JPEG: &[u8] = include_bytes!("../../assets/demo/obama-2.jpg");
+
+#[derive(Clone, Copy, Debug)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub client: Client,
+    pub running: Running,
+    _folder: tempfile::TempDir,
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> TestApp {
+        Self::spawn_with(backend, |_| {}).await
+    }
+
+    /// Starts a server on port 0 with a fresh database; `adjust` may change the configuration.
+    pub async fn spawn_with(backend: Backend, adjust: impl FnOnce(&mut Config)) -> TestApp {
+        let folder = tempfile::tempdir().unwrap();
+        let mut config = Config { listen: "127.0.0.1:0".parse().unwrap(), data_dir: folder.path().to_owned(), ..Config::default() };
+        if let Backend::Postgres = backend {
+            config.database_url = Some(clockface_store::testing::fresh_postgres_url().await.into());
+        }
+        adjust(&mut config);
+        let state = clockface::server::build_state(&config).await.unwrap();
+        let running = clockface::server::start(config.listen, state).await.unwrap();
+        let app = TestApp { base: format!("http://{}", running.addr), client: Client::new(), running, _folder: folder };
+        app.wait_healthy().await;
+        app
+    }
+
+    async fn wait_healthy(&self) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Ok(response) = self.client.get(self.url("/healthz")).send().await {
+                if response.status() == StatusCode::OK {
+                    return;
+                }
+            }
+            assert!(Instant::now() < deadline, "the server did not become healthy in time");
+            tokio::task::yield_now().await;
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Asserts the server still answers.
+    pub async fn assert_healthy(&self) {
+        let response = self.client.get(self.url("/healthz")).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+    }
+
+    /// Creates a company with an admin and signs in.
+    pub async fn admin(&self, email: &str) -> Admin {
+        clockface::create_company(self.running.state.store.as_ref(), "Acme Paving", "America/Chicago", email, "correct horse battery").await.unwrap();
+        let response = self.client.post(self.url("/api/v1/auth/login")).json(&json!({"email": email, "password": "correct horse battery"})).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        let body: Value = response.json().await.unwrap();
+        Admin { token: body["token"].as_str().unwrap().to_owned(), company_id: body["me"]["company_id"].as_str().unwrap().to_owned() }
+    }
+
+    pub async fn get(&self, token: &str, path: &str) -> Response {
+        self.client.get(self.url(path)).bearer_auth(token).send().await.unwrap()
+    }
+
+    pub async fn post(&self, token: &str, path: &str, body: Value) -> Response {
+        self.client.post(self.url(path)).bearer_auth(token).json(&body).send().await.unwrap()
+    }
+
+    pub async fn put(&self, token: &str, path: &str, body: Value) -> Response {
+        self.client.put(self.url(path)).bearer_auth(token).json(&body).send().await.unwrap()
+    }
+
+    /// Creates a role and returns its id.
+    pub async fn role(&self, admin: &Admin, name: &str, abilities: Value) -> String {
+        let response = self.post(&admin.token, "/api/v1/roles", json!({"name": name, "abilities": abilities})).await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+        id(response).await
+    }
+
+    /// Creates an employee and returns their id.
+    pub async fn employee(&self, admin: &Admin, name: &str, number: &str, role: &str, pin: Option<&str>) -> String {
+        let mut body = json!({"name": name, "number": number, "role_id": role});
+        if let Some(pin) = pin {
+            body["pin"] = json!(pin);
+        }
+        let response = self.post(&admin.token, "/api/v1/employees", body).await;
+        assert_eq!(response.status(), StatusCode::CREATED, "{}", response.text().await.unwrap());
+        id(response).await
+    }
+
+    /// Registers a device with a fresh code and returns its token.
+    pub async fn device(&self, admin: &Admin, has_front_camera: bool) -> String {
+        let response = self.post(&admin.token, "/api/v1/devices/registration-codes", json!({})).await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+        let code: Value = response.json().await.unwrap();
+        let response = self
+            .client
+            .post(self.url("/api/v1/device/register"))
+            .json(&json!({"code": code["code"], "name": "Site tablet", "has_front_camera": has_front_camera}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::CREATED);
+        let body: Value = response.json().await.unwrap();
+        body["token"].as_str().unwrap().to_owned()
+    }
+
+    /// Syncs a device and returns the sync response.
+    pub async fn sync(&self, device: &str) -> Value {
+        let response = self.post(device, "/api/v1/device/sync", json!({})).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        response.json().await.unwrap()
+    }
+
+    /// Sends one punch as JSON (no photo).
+    pub async fn punch(&self, device: &str, punch: &Value) -> Response {
+        self.post(device, "/api/v1/punches", punch.clone()).await
+    }
+
+    /// Sends one punch with a photo as multipart.
+    pub async fn punch_with_photo(&self, device: &str, punch: &Value, photo: &[u8], mime: &str) -> Response {
+        let form = Form::new()
+            .part("punch", Part::text(punch.to_string()).mime_str("application/json").unwrap())
+            .part("photo", Part::bytes(photo.to_vec()).file_name("photo").mime_str(mime).unwrap());
+        self.client.post(self.url("/api/v1/punches")).bearer_auth(device).multipart(form).send().await.unwrap()
+    }
+
+    /// How many punches the company of `admin` has, read from the store.
+    pub async fn punch_count(&self, admin: &Admin) -> i64 {
+        self.running.state.store.count_punches(admin.company_id.parse().unwrap()).await.unwrap()
+    }
+}
+
+pub struct Admin {
+    pub token: String,
+    pub company_id: String,
+}
+
+/// A punch body for `employee` at `time`.
+pub fn punch_body(employee: &str, kind: &str, time: &str) -> Value {
+    json!({"client_id": Uuid::new_v4(), "employee_id": employee, "kind": kind, "device_time": time})
+}
+
+pub fn time(rfc3339: &str) -> DateTime<FixedOffset> {
+    DateTime::parse_from_rfc3339(rfc3339).unwrap()
+}
+
+/// A time `hours_ago` hours before now, in whole seconds, as a device in UTC-6 would write it.
+pub fn hours_ago(hours: i64) -> String {
+    let offset = FixedOffset::west_opt(6 * 3600).unwrap();
+    let now = chrono::DateTime::from_timestamp(chrono::Utc::now().timestamp(), 0).unwrap();
+    (now - chrono::Duration::hours(hours)).with_timezone(&offset).to_rfc3339()
+}
+
+pub async fn id(response: Response) -> String {
+    let body: Value = response.json().await.unwrap();
+    body["id"].as_str().unwrap().to_owned()
+}
+
+/// Asserts an error answer's status and code, and returns its message.
+pub async fn expect_error(response: Response, status: StatusCode, code: &str) -> String {
+    assert_eq!(response.status(), status);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["code"], code, "{body}");
+    let message = body["error"]["message"].as_str().unwrap().to_owned();
+    assert!(!message.is_empty());
+    message
+}

@@ -1,0 +1,9 @@
+//! HTTP integration tests: each starts the real server on port 0 with a fresh database and a
+//! fresh photo folder, waits for `/healthz`, and walks a flow over HTTP as a device or an admin would.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod helpers;
+
+mod bad_input;
+mod flows;
+mod security;

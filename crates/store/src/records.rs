@@ -1,0 +1,363 @@
+//! What goes into and comes out of the store besides the domain's own types, and the rows
+//! both backends read (one `FromRow` struct per table, turned into domain values here).
+
+use crate::StoreError;
+use chrono::{DateTime, Utc};
+use clockface_domain::company::{parse_time_zone, Company, CompanyName, Email};
+use clockface_domain::device::{Device, Rotation};
+use clockface_domain::employee::{Employee, EmployeeName, EmployeeNumber};
+use clockface_domain::ids::{AdminId, CompanyId, DeviceId, EmployeeId, PunchId, RoleId};
+use clockface_domain::punch::{GeoPoint, NoPhotoReason, Punch, PunchKind};
+use clockface_domain::role::{Abilities, Role, RoleName};
+use uuid::Uuid;
+
+/// A company to create with its first admin.
+#[derive(Debug, Clone)]
+pub struct NewCompany {
+    pub name: CompanyName,
+    pub time_zone: chrono_tz::Tz,
+    pub admin_email: Email,
+    pub admin_password_hash: String,
+    pub now: DateTime<Utc>,
+}
+
+/// What signing in needs of an admin.
+#[derive(Debug, Clone)]
+pub struct AdminLogin {
+    pub id: AdminId,
+    pub company_id: CompanyId,
+    pub email: String,
+    pub password_hash: String,
+}
+
+/// A signed-in admin's session. The token itself is never stored, only its SHA-256.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub token_hash: String,
+    pub admin_id: AdminId,
+    pub company_id: CompanyId,
+    pub admin_email: String,
+    pub csrf_token: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A PIN as stored: a keyed digest to find the employee by (and keep PINs unique in the
+/// company), and an argon2 hash to verify it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PinSecret {
+    pub lookup: String,
+    pub hash: String,
+}
+
+/// What to do with an employee's PIN on save.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PinChange {
+    Keep,
+    Set(PinSecret),
+    Clear,
+}
+
+/// An employee's editable fields.
+#[derive(Debug, Clone)]
+pub struct EmployeeFields {
+    pub name: EmployeeName,
+    pub number: EmployeeNumber,
+    pub role_id: RoleId,
+    pub active: bool,
+    pub pin: PinChange,
+}
+
+/// A device registering with a one-time code.
+#[derive(Debug, Clone)]
+pub struct NewDevice {
+    pub id: DeviceId,
+    pub name: String,
+    pub token_hash: String,
+    pub has_front_camera: bool,
+}
+
+/// What a device reports when it syncs.
+#[derive(Debug, Clone)]
+pub struct DeviceSync {
+    pub synced_version: i64,
+    pub at: DateTime<Utc>,
+    pub has_front_camera: Option<bool>,
+    pub photo_rotation: Option<Rotation>,
+}
+
+/// A stored photo's description; its bytes live in the blob store under its SHA-256.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PhotoRecord {
+    pub company_id: CompanyId,
+    pub sha256: String,
+    pub content_type: String,
+    pub byte_size: i64,
+    pub width: i64,
+    pub height: i64,
+    /// How an admin chose to turn it for display (the bytes stay as they are).
+    pub display_rotation: Rotation,
+    pub created_at: DateTime<Utc>,
+}
+
+/// The result of storing a punch.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PunchInsert {
+    Created(Punch),
+    /// A punch with the same client id was already stored; this is it.
+    Existing(Punch),
+}
+
+/// Whose wrong PINs are counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LockScope {
+    Employee(EmployeeId),
+    Device(DeviceId),
+}
+
+impl LockScope {
+    pub(crate) fn parts(self) -> (&'static str, Uuid) {
+        match self {
+            LockScope::Employee(id) => ("employee", id.0),
+            LockScope::Device(id) => ("device", id.0),
+        }
+    }
+}
+
+/// Wrong PINs counted so far, and the lock they caused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PinFailures {
+    pub failures: i64,
+    pub locked_until: Option<DateTime<Utc>>,
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct CompanyRow {
+    id: Uuid,
+    name: String,
+    time_zone: String,
+    settings_version: i64,
+}
+
+impl TryFrom<CompanyRow> for Company {
+    type Error = StoreError;
+    fn try_from(row: CompanyRow) -> Result<Self, StoreError> {
+        Ok(Company {
+            id: CompanyId(row.id),
+            name: CompanyName::parse(&row.name)?,
+            time_zone: parse_time_zone(&row.time_zone)?,
+            settings_version: row.settings_version,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct RoleRow {
+    id: Uuid,
+    company_id: Uuid,
+    name: String,
+    face_front: bool,
+    clock_for: bool,
+    view_own_time_card: bool,
+    record_gps: bool,
+    face_front_version: i64,
+}
+
+impl TryFrom<RoleRow> for Role {
+    type Error = StoreError;
+    fn try_from(row: RoleRow) -> Result<Self, StoreError> {
+        Ok(Role {
+            id: RoleId(row.id),
+            company_id: CompanyId(row.company_id),
+            name: RoleName::parse(&row.name)?,
+            abilities: Abilities {
+                face_front: row.face_front,
+                clock_for: row.clock_for,
+                view_own_time_card: row.view_own_time_card,
+                record_gps: row.record_gps,
+            },
+            face_front_version: row.face_front_version,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct EmployeeRow {
+    id: Uuid,
+    company_id: Uuid,
+    name: String,
+    number: String,
+    role_id: Uuid,
+    role_version: i64,
+    active: bool,
+    has_pin: bool,
+}
+
+impl TryFrom<EmployeeRow> for Employee {
+    type Error = StoreError;
+    fn try_from(row: EmployeeRow) -> Result<Self, StoreError> {
+        Ok(Employee {
+            id: EmployeeId(row.id),
+            company_id: CompanyId(row.company_id),
+            name: EmployeeName::parse(&row.name)?,
+            number: EmployeeNumber::parse(&row.number)?,
+            role_id: RoleId(row.role_id),
+            role_version: row.role_version,
+            active: row.active,
+            has_pin: row.has_pin,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct EmployeePinRow {
+    #[sqlx(flatten)]
+    pub employee: EmployeeRow,
+    pub pin_hash: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct DeviceRow {
+    id: Uuid,
+    company_id: Uuid,
+    name: String,
+    has_front_camera: bool,
+    synced_version: i64,
+    last_sync_at: Option<DateTime<Utc>>,
+    photo_rotation: i64,
+    registered_at: DateTime<Utc>,
+    revoked_at: Option<DateTime<Utc>>,
+}
+
+impl TryFrom<DeviceRow> for Device {
+    type Error = StoreError;
+    fn try_from(row: DeviceRow) -> Result<Self, StoreError> {
+        Ok(Device {
+            id: DeviceId(row.id),
+            company_id: CompanyId(row.company_id),
+            name: row.name,
+            has_front_camera: row.has_front_camera,
+            synced_version: row.synced_version,
+            last_sync_at: row.last_sync_at,
+            photo_rotation: Rotation::try_from(row.photo_rotation)?,
+            registered_at: row.registered_at,
+            revoked_at: row.revoked_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct PunchRow {
+    id: Uuid,
+    company_id: Uuid,
+    client_id: Uuid,
+    employee_id: Uuid,
+    device_id: Uuid,
+    kind: String,
+    occurred_at: DateTime<Utc>,
+    utc_offset_minutes: i32,
+    received_at: DateTime<Utc>,
+    clock_for_by: Option<Uuid>,
+    photo_sha256: Option<String>,
+    no_photo_reason: Option<String>,
+    flagged: bool,
+    latitude: Option<f64>,
+    longitude: Option<f64>,
+    accuracy_m: Option<f64>,
+    settings_version: i64,
+    fingerprint: String,
+}
+
+impl TryFrom<PunchRow> for Punch {
+    type Error = StoreError;
+    fn try_from(row: PunchRow) -> Result<Self, StoreError> {
+        let position = match (row.latitude, row.longitude) {
+            (Some(latitude), Some(longitude)) => Some(GeoPoint { latitude, longitude, accuracy_m: row.accuracy_m }),
+            _ => None,
+        };
+        Ok(Punch {
+            id: PunchId(row.id),
+            company_id: CompanyId(row.company_id),
+            client_id: row.client_id,
+            employee_id: EmployeeId(row.employee_id),
+            device_id: DeviceId(row.device_id),
+            kind: PunchKind::parse(&row.kind)?,
+            occurred_at: row.occurred_at,
+            utc_offset_minutes: row.utc_offset_minutes,
+            received_at: row.received_at,
+            clock_for_by: row.clock_for_by.map(EmployeeId),
+            photo_sha256: row.photo_sha256,
+            no_photo_reason: row.no_photo_reason.as_deref().map(NoPhotoReason::parse).transpose()?,
+            flagged: row.flagged,
+            position,
+            settings_version: row.settings_version,
+            fingerprint: row.fingerprint,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct PhotoRow {
+    company_id: Uuid,
+    sha256: String,
+    content_type: String,
+    byte_size: i64,
+    width: i64,
+    height: i64,
+    display_rotation: i64,
+    created_at: DateTime<Utc>,
+}
+
+impl TryFrom<PhotoRow> for PhotoRecord {
+    type Error = StoreError;
+    fn try_from(row: PhotoRow) -> Result<Self, StoreError> {
+        Ok(PhotoRecord {
+            company_id: CompanyId(row.company_id),
+            sha256: row.sha256,
+            content_type: row.content_type,
+            byte_size: row.byte_size,
+            width: row.width,
+            height: row.height,
+            display_rotation: Rotation::try_from(row.display_rotation)?,
+            created_at: row.created_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct SessionRow {
+    pub token_hash: String,
+    pub admin_id: Uuid,
+    pub company_id: Uuid,
+    pub admin_email: String,
+    pub csrf_token: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+impl From<SessionRow> for Session {
+    fn from(row: SessionRow) -> Self {
+        Session {
+            token_hash: row.token_hash,
+            admin_id: AdminId(row.admin_id),
+            company_id: CompanyId(row.company_id),
+            admin_email: row.admin_email,
+            csrf_token: row.csrf_token,
+            created_at: row.created_at,
+            expires_at: row.expires_at,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct AdminLoginRow {
+    pub id: Uuid,
+    pub company_id: Uuid,
+    pub email: String,
+    pub password_hash: String,
+}
+
+/// Converts every row of a query's result.
+pub(crate) fn convert_all<R, T: TryFrom<R, Error = StoreError>>(rows: Vec<R>) -> Result<Vec<T>, StoreError> {
+    rows.into_iter().map(T::try_from).collect()
+}

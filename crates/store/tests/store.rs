@@ -1,0 +1,434 @@
+//! The store test suite, written once and run against both backends: every test below becomes
+//! `<name>::sqlite` and `<name>::postgres`, each on a fresh, empty database.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use clockface_domain::company::{CompanyName, Email};
+use clockface_domain::device::Rotation;
+use clockface_domain::employee::{EmployeeName, EmployeeNumber, LockoutPolicy};
+use clockface_domain::ids::{CompanyId, DeviceId, EmployeeId, PunchId, RoleId};
+use clockface_domain::punch::{NoPhotoReason, Punch, PunchKind};
+use clockface_domain::role::{Abilities, RoleName};
+use clockface_store::blobs::BlobStore;
+use clockface_store::*;
+use std::sync::Arc;
+use uuid::Uuid;
+
+type Db = Arc<dyn Store>;
+
+macro_rules! on_both_backends {
+    ($($test:ident),* $(,)?) => {$(
+        mod $test {
+            #[tokio::test]
+            async fn sqlite() {
+                let folder = tempfile::tempdir().expect("temp folder");
+                let store = clockface_store::connect(&clockface_store::testing::sqlite_url(folder.path())).await.expect("sqlite store");
+                assert_eq!(store.backend(), "sqlite");
+                super::$test(store).await;
+            }
+
+            #[tokio::test]
+            async fn postgres() {
+                let url = clockface_store::testing::fresh_postgres_url().await;
+                let store = clockface_store::connect(&url).await.expect("postgres store");
+                assert_eq!(store.backend(), "postgres");
+                super::$test(store).await;
+            }
+        }
+    )*};
+}
+
+on_both_backends!(
+    a_company_starts_with_default_roles_and_its_admin,
+    admin_emails_are_unique,
+    sessions_expire,
+    role_changes_raise_the_settings_version,
+    a_held_role_cannot_be_deleted,
+    employees_have_unique_numbers_and_pins,
+    employees_are_found_by_pin_and_search,
+    a_role_change_is_versioned,
+    crews_belong_to_one_company,
+    registration_codes_work_once_and_expire,
+    device_syncs_are_recorded,
+    punches_are_stored_once_per_client_id,
+    a_punch_and_its_photo_are_stored_together,
+    punches_are_listed_by_time_range,
+    every_query_is_scoped_to_its_company,
+    pin_failures_lock_out_and_clear,
+    concurrent_punches_are_all_kept,
+);
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 26, 12, 0, 0).single().unwrap()
+}
+
+async fn company(store: &Db, email: &str) -> CompanyId {
+    let (company, _) = store
+        .create_company(NewCompany {
+            name: CompanyName::parse("Acme Paving").unwrap(),
+            time_zone: chrono_tz::America::Chicago,
+            admin_email: Email::parse(email).unwrap(),
+            admin_password_hash: "$argon2id$fake".into(),
+            now: now(),
+        })
+        .await
+        .unwrap();
+    company.id
+}
+
+async fn first_role(store: &Db, company: CompanyId) -> RoleId {
+    store.roles(company).await.unwrap()[0].0.id
+}
+
+fn fields(name: &str, number: &str, role: RoleId, pin: PinChange) -> EmployeeFields {
+    EmployeeFields {
+        name: EmployeeName::parse(name).unwrap(),
+        number: EmployeeNumber::parse(number).unwrap(),
+        role_id: role,
+        active: true,
+        pin,
+    }
+}
+
+fn pin(lookup: &str) -> PinChange {
+    PinChange::Set(PinSecret { lookup: lookup.into(), hash: format!("hash-of-{lookup}") })
+}
+
+async fn employee(store: &Db, company: CompanyId, number: &str) -> EmployeeId {
+    let role = first_role(store, company).await;
+    store.create_employee(company, &fields(&format!("Worker {number}"), number, role, PinChange::Keep)).await.unwrap().id
+}
+
+async fn device(store: &Db, company: CompanyId, code: &str) -> DeviceId {
+    store.create_registration_code(company, code, now(), now() + Duration::hours(1)).await.unwrap();
+    let new = NewDevice { id: DeviceId::new(), name: "Site tablet".into(), token_hash: format!("token-{code}"), has_front_camera: true };
+    store.register_device(code, &new, now()).await.unwrap().id
+}
+
+fn punch(company: CompanyId, employee: EmployeeId, device: DeviceId, kind: PunchKind, at: DateTime<Utc>) -> Punch {
+    Punch {
+        id: PunchId::new(),
+        company_id: company,
+        client_id: Uuid::new_v4(),
+        employee_id: employee,
+        device_id: device,
+        kind,
+        occurred_at: at,
+        utc_offset_minutes: -360,
+        received_at: now(),
+        clock_for_by: None,
+        photo_sha256: None,
+        no_photo_reason: Some(NoPhotoReason::RoleWithoutFaceFront),
+        flagged: false,
+        position: None,
+        settings_version: 1,
+        fingerprint: "fp".into(),
+    }
+}
+
+async fn a_company_starts_with_default_roles_and_its_admin(store: Db) {
+    let company = company(&store, "ana@acme.test").await;
+    let roles = store.roles(company).await.unwrap();
+    assert!(roles.len() >= 2);
+    assert!(roles.iter().all(|(role, holders)| !role.abilities.face_front && *holders == 0));
+    let login = store.admin_login("ana@acme.test").await.unwrap().expect("the admin exists");
+    assert_eq!(login.company_id, company);
+    assert_eq!(store.company(company).await.unwrap().time_zone, chrono_tz::America::Chicago);
+    assert!(store.admin_login("nobody@acme.test").await.unwrap().is_none());
+}
+
+async fn admin_emails_are_unique(store: Db) {
+    company(&store, "ana@acme.test").await;
+    let again = store
+        .create_company(NewCompany {
+            name: CompanyName::parse("Other").unwrap(),
+            time_zone: chrono_tz::UTC,
+            admin_email: Email::parse("ana@acme.test").unwrap(),
+            admin_password_hash: "x".into(),
+            now: now(),
+        })
+        .await;
+    assert!(matches!(again, Err(StoreError::Duplicate(Unique::AdminEmail))), "{again:?}");
+}
+
+async fn sessions_expire(store: Db) {
+    let company = company(&store, "ana@acme.test").await;
+    let admin = store.admin_login("ana@acme.test").await.unwrap().unwrap();
+    let session = Session {
+        token_hash: "abc".into(),
+        admin_id: admin.id,
+        company_id: company,
+        admin_email: admin.email.clone(),
+        csrf_token: "csrf".into(),
+        created_at: now(),
+        expires_at: now() + Duration::hours(8),
+    };
+    store.create_session(&session).await.unwrap();
+    assert_eq!(store.session("abc", now()).await.unwrap(), Some(session));
+    assert_eq!(store.session("abc", now() + Duration::hours(9)).await.unwrap(), None);
+    store.delete_session("abc").await.unwrap();
+    assert_eq!(store.session("abc", now()).await.unwrap(), None);
+}
+
+async fn role_changes_raise_the_settings_version(store: Db) {
+    let company = company(&store, "ana@acme.test").await;
+    let before = store.company(company).await.unwrap().settings_version;
+    let name = RoleName::parse("Paving crew").unwrap();
+    let role = store.create_role(company, &name, Abilities::default()).await.unwrap();
+    let duplicate = store.create_role(company, &name, Abilities::default()).await;
+    assert!(matches!(duplicate, Err(StoreError::Duplicate(Unique::RoleName))), "{duplicate:?}");
+
+    let renamed = store.update_role(company, role.id, &RoleName::parse("Paving").unwrap(), Abilities::default()).await.unwrap();
+    assert_eq!(renamed.face_front_version, role.face_front_version, "a rename leaves the FaceFront version alone");
+    let with_face_front = Abilities { face_front: true, ..Abilities::default() };
+    let updated = store.update_role(company, role.id, &renamed.name, with_face_front).await.unwrap();
+    let after = store.company(company).await.unwrap().settings_version;
+    assert!(after > before);
+    assert_eq!(updated.face_front_version, after, "turning FaceFront on records the version it happened at");
+    assert!(updated.abilities.face_front);
+    assert_eq!(store.role(company, role.id).await.unwrap(), updated);
+}
+
+async fn a_held_role_cannot_be_deleted(store: Db) {
+    let company = company(&store, "ana@acme.test").await;
+    let role = first_role(&store, company).await;
+    employee(&store, company, "7").await;
+    assert!(matches!(store.delete_role(company, role).await, Err(StoreError::RoleInUse(1))));
+    let spare = store.create_role(company, &RoleName::parse("Spare").unwrap(), Abilities::default()).await.unwrap();
+    store.delete_role(company, spare.id).await.unwrap();
+    assert!(matches!(store.role(company, spare.id).await, Err(StoreError::NotFound)));
+    assert!(matches!(store.delete_role(company, spare.id).await, Err(StoreError::NotFound)));
+}
+
+async fn employees_have_unique_numbers_and_pins(store: Db) {
+    let company = company(&store, "ana@acme.test").await;
+    let role = first_role(&store, company).await;
+    let ana = store.create_employee(company, &fields("Ana", "1", role, pin("L1"))).await.unwrap();
+    assert!(ana.has_pin);
+    let same_number = store.create_employee(company, &fields("Bo", "1", role, PinChange::Keep)).await;
+    assert!(matches!(same_number, Err(StoreError::Duplicate(Unique::EmployeeNumber))), "{same_number:?}");
+    let same_pin = store.create_employee(company, &fields("Bo", "2", role, pin("L1"))).await;
+    assert!(matches!(same_pin, Err(StoreError::Duplicate(Unique::EmployeePin))), "{same_pin:?}");
+    // Two employees without a PIN are fine.
+    store.create_employee(company, &fields("Bo", "2", role, PinChange::Keep)).await.unwrap();
+    store.create_employee(company, &fields("Cy", "3", role, PinChange::Keep)).await.unwrap();
+    // Another company may use the same number and PIN.
+    let other = self::company(&store, "zed@other.test").await;
+    let other_role = first_role(&store, other).await;
+    store.create_employee(other, &fields("Ana", "1", other_role, pin("L1"))).await.unwrap();
+    // A role of another company cannot be assigned.
+    let foreign = store.create_employee(company, &fields("Di", "4", other_role, PinChange::Keep)).await;
+    assert!(matches!(foreign, Err(StoreError::UnknownRole)), "{foreign:?}");
+    // Clearing and keeping a PIN.
+    let kept = store.update_employee(company, ana.id, &fields("Ana B", "1", role, PinChange::Keep)).await.unwrap();
+    assert!(kept.has_pin);
+    assert_eq!(kept.name.as_str(), "Ana B");
+    let cleared = store.update_employee(company, ana.id, &fields("Ana B", "1", role, PinChange::Clear)).await.unwrap();
+    assert!(!cleared.has_pin);
+}
+
+async fn employees_are_found_by_pin_and_search(store: Db) {
+    let company = company(&store, "ana@acme.test").await;
+    let role = first_role(&store, company).await;
+    let ana = store.create_employee(company, &fields("Ana Lopez", "100", role, pin("L1"))).await.unwrap();
+    store.create_employee(company, &fields("Bo 100% Diaz", "200", role, PinChange::Keep)).await.unwrap();
+    let (found, hash) = store.employee_by_pin(company, "L1").await.unwrap().expect("found by PIN");
+    assert_eq!(found.id, ana.id);
+    assert_eq!(hash, "hash-of-L1");
+    assert!(store.employee_by_pin(company, "L2").await.unwrap().is_none());
+    let names = |list: Vec<clockface_domain::employee::Employee>| list.into_iter().map(|e| e.name.as_str().to_owned()).collect::<Vec<_>>();
+    assert_eq!(names(store.employees(company, Some("lopez")).await.unwrap()), ["Ana Lopez"]);
+    assert_eq!(names(store.employees(company, Some("200")).await.unwrap()), ["Bo 100% Diaz"]);
+    assert_eq!(names(store.employees(company, Some("100%")).await.unwrap()), ["Bo 100% Diaz"], "% is matched literally");
+    assert_eq!(store.employees(company, None).await.unwrap().len(), 2);
+}
+
+async fn a_role_change_is_versioned(store: Db) {
+    let company = company(&store, "ana@acme.test").await;
+    let roles = store.roles(company).await.unwrap();
+    let (first, second) = (roles[0].0.id, roles[1].0.id);
+    let created = store.create_employee(company, &fields("Ana", "1", first, PinChange::Keep)).await.unwrap();
+    let same_role = store.update_employee(company, created.id, &fields("Ana", "1", first, PinChange::Keep)).await.unwrap();
+    assert_eq!(same_role.role_version, created.role_version);
+    let moved = store.update_employee(company, created.id, &fields("Ana", "1", second, PinChange::Keep)).await.unwrap();
+    assert!(moved.role_version > created.role_version);
+    assert_eq!(moved.role_version, store.company(company).await.unwrap().settings_version);
+}
+
+async fn crews_belong_to_one_company(store: Db) {
+    let company = company(&store, "ana@acme.test").await;
+    let foreman = employee(&store, company, "1").await;
+    let (a, b) = (employee(&store, company, "2").await, employee(&store, company, "3").await);
+    store.set_crew(company, foreman, &[a, b]).await.unwrap();
+    let mut crew = store.crew(company, foreman).await.unwrap();
+    crew.sort();
+    let mut expected = vec![a, b];
+    expected.sort();
+    assert_eq!(crew, expected);
+    let other = self::company(&store, "zed@other.test").await;
+    let stranger = employee(&store, other, "1").await;
+    assert!(matches!(store.set_crew(company, foreman, &[stranger]).await, Err(StoreError::UnknownCrewMember)));
+    assert_eq!(store.crew(company, foreman).await.unwrap().len(), 2, "a failed change leaves the crew as it was");
+}
+
+async fn registration_codes_work_once_and_expire(store: Db) {
+    let company = company(&store, "ana@acme.test").await;
+    store.create_registration_code(company, "code-1", now(), now() + Duration::minutes(30)).await.unwrap();
+    let new = |token: &str| NewDevice { id: DeviceId::new(), name: "Phone".into(), token_hash: token.into(), has_front_camera: false };
+    let device = store.register_device("code-1", &new("t1"), now()).await.unwrap();
+    assert_eq!(device.synced_version, 0);
+    assert!(matches!(store.register_device("code-1", &new("t2"), now()).await, Err(StoreError::InvalidCode)));
+    store.create_registration_code(company, "code-2", now(), now() + Duration::minutes(30)).await.unwrap();
+    assert!(matches!(store.register_device("code-2", &new("t3"), now() + Duration::hours(1)).await, Err(StoreError::InvalidCode)));
+    assert!(matches!(store.register_device("nope", &new("t4"), now()).await, Err(StoreError::InvalidCode)));
+    assert_eq!(store.device_by_token("t1").await.unwrap().map(|d| d.id), Some(device.id));
+    store.revoke_device(company, device.id, now()).await.unwrap();
+    assert!(store.device_by_token("t1").await.unwrap().is_none(), "a revoked device's token stops working");
+    assert!(store.device(company, device.id).await.unwrap().revoked_at.is_some());
+}
+
+async fn device_syncs_are_recorded(store: Db) {
+    let company = company(&store, "ana@acme.test").await;
+    let device = device(&store, company, "c").await;
+    let sync = DeviceSync { synced_version: 4, at: now(), has_front_camera: Some(false), photo_rotation: Some(Rotation::R90) };
+    let synced = store.record_sync(company, device, &sync).await.unwrap();
+    assert_eq!((synced.synced_version, synced.has_front_camera, synced.photo_rotation), (4, false, Rotation::R90));
+    assert_eq!(synced.last_sync_at, Some(now()));
+    let partial = DeviceSync { synced_version: 5, at: now(), has_front_camera: None, photo_rotation: None };
+    let kept = store.record_sync(company, device, &partial).await.unwrap();
+    assert_eq!((kept.synced_version, kept.has_front_camera, kept.photo_rotation), (5, false, Rotation::R90));
+}
+
+async fn punches_are_stored_once_per_client_id(store: Db) {
+    let company = company(&store, "ana@acme.test").await;
+    let (worker, device) = (employee(&store, company, "1").await, device(&store, company, "c").await);
+    let first = punch(company, worker, device, PunchKind::In, now());
+    let PunchInsert::Created(stored) = store.insert_punch(&first, None).await.unwrap() else { panic!("first insert creates") };
+    assert_eq!(stored, first);
+    let mut resent = first.clone();
+    resent.id = PunchId::new();
+    let again = store.insert_punch(&resent, None).await.unwrap();
+    assert_eq!(again, PunchInsert::Existing(first.clone()), "a resend returns the stored punch");
+    assert_eq!(store.count_punches(company).await.unwrap(), 1);
+}
+
+async fn a_punch_and_its_photo_are_stored_together(store: Db) {
+    let company = company(&store, "ana@acme.test").await;
+    let (worker, device) = (employee(&store, company, "1").await, device(&store, company, "c").await);
+    let photo = PhotoRecord {
+        company_id: company,
+        sha256: "a".repeat(64),
+        content_type: "image/jpeg".into(),
+        byte_size: 1000,
+        width: 640,
+        height: 480,
+        display_rotation: Rotation::R0,
+        created_at: now(),
+    };
+    let mut with_photo = punch(company, worker, device, PunchKind::In, now());
+    with_photo.photo_sha256 = Some(photo.sha256.clone());
+    with_photo.no_photo_reason = None;
+    store.insert_punch(&with_photo, Some(&photo)).await.unwrap();
+    assert_eq!(store.photo(company, &photo.sha256).await.unwrap(), Some(photo.clone()));
+
+    // A punch naming a photo that was not stored is refused whole.
+    let mut dangling = punch(company, worker, device, PunchKind::Out, now());
+    dangling.photo_sha256 = Some("b".repeat(64));
+    dangling.no_photo_reason = None;
+    assert!(store.insert_punch(&dangling, None).await.is_err());
+    // A punch with neither photo nor reason is refused too.
+    let mut neither = punch(company, worker, device, PunchKind::Out, now());
+    neither.no_photo_reason = None;
+    assert!(store.insert_punch(&neither, None).await.is_err());
+    assert_eq!(store.count_punches(company).await.unwrap(), 1);
+    // The same photo for a second punch is one photo row.
+    let mut second = punch(company, worker, device, PunchKind::Out, now());
+    second.photo_sha256 = Some(photo.sha256.clone());
+    second.no_photo_reason = None;
+    assert!(matches!(store.insert_punch(&second, Some(&photo)).await.unwrap(), PunchInsert::Created(_)));
+}
+
+async fn punches_are_listed_by_time_range(store: Db) {
+    let company = company(&store, "ana@acme.test").await;
+    let (worker, device) = (employee(&store, company, "1").await, device(&store, company, "c").await);
+    let other_worker = employee(&store, company, "2").await;
+    let times = [now() - Duration::days(2), now() - Duration::hours(3), now() - Duration::hours(1)];
+    for (i, at) in times.iter().enumerate().rev() {
+        let kind = if i % 2 == 0 { PunchKind::In } else { PunchKind::Out };
+        store.insert_punch(&punch(company, worker, device, kind, *at), None).await.unwrap();
+    }
+    store.insert_punch(&punch(company, other_worker, device, PunchKind::In, now()), None).await.unwrap();
+    let listed = store.punches(company, worker, now() - Duration::days(1), now()).await.unwrap();
+    assert_eq!(listed.iter().map(|p| p.occurred_at).collect::<Vec<_>>(), times[1..].to_vec());
+    let last = store.last_punch(company, worker).await.unwrap().unwrap();
+    assert_eq!(last.occurred_at, times[2]);
+    assert!(store.last_punch(company, employee(&store, company, "3").await).await.unwrap().is_none());
+}
+
+async fn every_query_is_scoped_to_its_company(store: Db) {
+    let mine = company(&store, "ana@acme.test").await;
+    let theirs = company(&store, "zed@other.test").await;
+    let (worker, device) = (employee(&store, theirs, "1").await, device(&store, theirs, "c").await);
+    let role = first_role(&store, theirs).await;
+    let stored = punch(theirs, worker, device, PunchKind::In, now());
+    store.insert_punch(&stored, None).await.unwrap();
+    assert!(matches!(store.employee(mine, worker).await, Err(StoreError::NotFound)));
+    assert!(matches!(store.role(mine, role).await, Err(StoreError::NotFound)));
+    assert!(matches!(store.device(mine, device).await, Err(StoreError::NotFound)));
+    assert!(matches!(store.punch(mine, stored.id).await, Err(StoreError::NotFound)));
+    assert!(matches!(store.update_role(mine, role, &RoleName::parse("X").unwrap(), Abilities::default()).await, Err(StoreError::NotFound)));
+    assert!(matches!(store.delete_role(mine, role).await, Err(StoreError::NotFound)));
+    assert!(matches!(store.revoke_device(mine, device, now()).await, Err(StoreError::NotFound)));
+    let my_role = first_role(&store, mine).await;
+    assert!(matches!(store.update_employee(mine, worker, &fields("X", "9", my_role, PinChange::Keep)).await, Err(StoreError::NotFound)));
+    assert!(store.punches(mine, worker, now() - Duration::days(1), now() + Duration::days(1)).await.unwrap().is_empty());
+    assert!(store.employees(mine, None).await.unwrap().is_empty());
+    assert!(store.devices(mine).await.unwrap().is_empty());
+    assert_eq!(store.count_punches(mine).await.unwrap(), 0);
+}
+
+async fn pin_failures_lock_out_and_clear(store: Db) {
+    let company = company(&store, "ana@acme.test").await;
+    let scope = LockScope::Employee(employee(&store, company, "1").await);
+    let policy = LockoutPolicy { max_failures: 3, lock_for: Duration::minutes(15) };
+    for expected in 1..=2 {
+        let state = store.record_pin_failure(scope, now(), policy).await.unwrap();
+        assert_eq!(state, PinFailures { failures: expected, locked_until: None });
+    }
+    let locked = store.record_pin_failure(scope, now(), policy).await.unwrap();
+    assert_eq!(locked.locked_until, Some(now() + Duration::minutes(15)));
+    assert_eq!(store.pin_locked_until(scope, now() + Duration::minutes(1)).await.unwrap(), Some(now() + Duration::minutes(15)));
+    assert_eq!(store.pin_locked_until(scope, now() + Duration::minutes(16)).await.unwrap(), None, "the lock ends");
+    let after_lock = store.record_pin_failure(scope, now() + Duration::minutes(16), policy).await.unwrap();
+    assert_eq!(after_lock, PinFailures { failures: 1, locked_until: None }, "counting starts afresh after a lock");
+    store.clear_pin_failures(scope).await.unwrap();
+    let other = LockScope::Device(DeviceId::new());
+    assert_eq!(store.pin_locked_until(other, now()).await.unwrap(), None);
+}
+
+async fn concurrent_punches_are_all_kept(store: Db) {
+    let company = company(&store, "ana@acme.test").await;
+    let (worker, device) = (employee(&store, company, "1").await, device(&store, company, "c").await);
+    let punches: Vec<Punch> = (0..40).map(|i| punch(company, worker, device, PunchKind::In, now() - Duration::minutes(i))).collect();
+    // Each punch sent twice at once, as a device retrying on a flaky network would.
+    let tasks = punches.iter().chain(punches.iter()).cloned().map(|p| {
+        let store = store.clone();
+        tokio::spawn(async move { store.insert_punch(&p, None).await })
+    });
+    let results = futures::future::join_all(tasks).await;
+    let created = results.into_iter().map(|r| r.unwrap().unwrap()).filter(|r| matches!(r, PunchInsert::Created(_))).count();
+    assert_eq!(created, 40);
+    assert_eq!(store.count_punches(company).await.unwrap(), 40);
+}
+
+#[tokio::test]
+async fn photos_are_content_addressed_per_company() {
+    let folder = tempfile::tempdir().unwrap();
+    let blobs = BlobStore::local(folder.path()).unwrap();
+    let (a, b) = (CompanyId::new(), CompanyId::new());
+    let sha = blobs.put(a, bytes::Bytes::from_static(b"photo bytes")).await.unwrap();
+    assert_eq!(sha, clockface_store::blobs::sha256_hex(b"photo bytes"));
+    assert_eq!(blobs.get(a, &sha).await.unwrap(), bytes::Bytes::from_static(b"photo bytes"));
+    assert!(matches!(blobs.get(b, &sha).await, Err(StoreError::NotFound)), "another company's key finds nothing");
+    assert!(matches!(blobs.get(a, "../../etc/passwd").await, Err(StoreError::NotFound)));
+}

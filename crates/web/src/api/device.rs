@@ -1,0 +1,249 @@
+//! The calls the mobile clock makes: register with a code, sync its settings, sign an employee
+//! in by PIN (with lockout after repeated wrong PINs, per employee and per device).
+
+use crate::auth::{blocking, new_token, pin_lookup, registration_code_hash, token_hash, DeviceAuth, DEVICE_TOKEN_PREFIX};
+use crate::error::{json_or_default, ErrorBody, Json};
+use bytes::Bytes;
+use crate::{ApiError, AppState};
+use axum::extract::State;
+use axum::http::StatusCode;
+use chrono::{DateTime, Utc};
+use clockface_domain::device::{parse_device_name, Device, Rotation};
+use clockface_domain::employee::{Employee, Pin};
+use clockface_domain::ids::{DeviceId, EmployeeId, RoleId};
+use clockface_domain::punch::{Punch, PunchKind};
+use clockface_domain::role::Role;
+use clockface_domain::secret::verify_secret;
+use clockface_store::{DeviceSync, LockScope, NewDevice, StoreError};
+use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(register)).routes(routes!(sync)).routes(routes!(sign_in))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterBody {
+    /// The one-time code an admin created.
+    pub code: String,
+    /// What to call this device, e.g. "Site 4 tablet".
+    pub name: String,
+    pub has_front_camera: bool,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Registered {
+    /// The device's token: keep it, send it as `Authorization: Bearer <token>`. Shown once.
+    pub token: String,
+    pub device: Device,
+}
+
+/// Register this device with a one-time code.
+#[utoipa::path(post, path = "/device/register", tag = "device", request_body = RegisterBody,
+    responses((status = 201, body = Registered), (status = 422, description = "unknown, used or expired code", body = ErrorBody)))]
+async fn register(State(state): State<AppState>, Json(body): Json<RegisterBody>) -> Result<(StatusCode, Json<Registered>), ApiError> {
+    let name = parse_device_name(&body.name)?;
+    let token = new_token(DEVICE_TOKEN_PREFIX);
+    let new = NewDevice { id: DeviceId::new(), name, token_hash: token_hash(&token), has_front_camera: body.has_front_camera };
+    let device = state.store.register_device(&registration_code_hash(&body.code), &new, Utc::now()).await?;
+    tracing::info!(device = %device.id, "device registered");
+    Ok((StatusCode::CREATED, Json(Registered { token, device })))
+}
+
+#[derive(Deserialize, Default, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SyncBody {
+    /// Whether the device has a front camera now (it may have been refused or removed).
+    pub has_front_camera: Option<bool>,
+    /// The device's FaceFront photo rotation setting: 0, 90, 180 or 270.
+    #[schema(value_type = Option<i64>)]
+    pub photo_rotation: Option<Rotation>,
+}
+
+/// An employee as a device needs to know them.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct DeviceEmployee {
+    pub id: EmployeeId,
+    pub name: String,
+    pub number: String,
+    pub role_id: RoleId,
+}
+
+impl From<&Employee> for DeviceEmployee {
+    fn from(employee: &Employee) -> Self {
+        Self { id: employee.id, name: employee.name.as_str().to_owned(), number: employee.number.as_str().to_owned(), role_id: employee.role_id }
+    }
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct CrewView {
+    pub foreman_id: EmployeeId,
+    pub members: Vec<EmployeeId>,
+}
+
+/// Everything a device keeps a copy of.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct SyncResponse {
+    /// Send this back as `settings_version` with each punch made under these settings.
+    pub settings_version: i64,
+    pub company_name: String,
+    pub time_zone: String,
+    pub server_time: DateTime<Utc>,
+    pub device: Device,
+    pub roles: Vec<Role>,
+    /// Active employees (to pick a name on a shared device, and for Clock For).
+    pub employees: Vec<DeviceEmployee>,
+    /// Who each foreman may clock for.
+    pub crews: Vec<CrewView>,
+}
+
+/// Bring this device's settings up to date and report its camera and rotation.
+#[utoipa::path(post, path = "/device/sync", tag = "device", security(("device" = [])), request_body = SyncBody,
+    responses((status = 200, body = SyncResponse), (status = 401, body = ErrorBody)))]
+async fn sync(State(state): State<AppState>, auth: DeviceAuth, body: Bytes) -> Result<Json<SyncResponse>, ApiError> {
+    let body: SyncBody = json_or_default(&body)?;
+    let company = state.store.company(auth.company()).await?;
+    // The version is read before the settings: if they change in between, the device holds newer
+    // settings than its version says and simply syncs again; never the other way round.
+    let roles: Vec<Role> = state.store.roles(company.id).await?.into_iter().map(|(role, _)| role).collect();
+    let employees: Vec<Employee> = state.store.employees(company.id, None).await?.into_iter().filter(|e| e.active).collect();
+    let mut crews = Vec::new();
+    for foreman in &employees {
+        if roles.iter().any(|role| role.id == foreman.role_id && role.abilities.clock_for) {
+            crews.push(CrewView { foreman_id: foreman.id, members: state.store.crew(company.id, foreman.id).await? });
+        }
+    }
+    let now = Utc::now();
+    let record = DeviceSync { synced_version: company.settings_version, at: now, has_front_camera: body.has_front_camera, photo_rotation: body.photo_rotation };
+    let device = state.store.record_sync(company.id, auth.device.id, &record).await?;
+    Ok(Json(SyncResponse {
+        settings_version: company.settings_version,
+        company_name: company.name.as_str().to_owned(),
+        time_zone: company.time_zone.name().to_owned(),
+        server_time: now,
+        device,
+        roles,
+        employees: employees.iter().map(DeviceEmployee::from).collect(),
+        crews,
+    }))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SignInBody {
+    pub pin: String,
+    /// The employee who picked their name on a shared device; wrong PINs then count against
+    /// them too. Without it, the PIN alone identifies the employee.
+    pub employee_id: Option<EmployeeId>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct SignedIn {
+    pub employee: DeviceEmployee,
+    pub role: Role,
+    /// Clocked in now (their last punch is a clock-in).
+    pub clocked_in: bool,
+    pub last_punch: Option<Punch>,
+    /// This device will ask them for a FaceFront photo.
+    pub face_front: bool,
+    /// The crew they may clock for, if their role has Clock For.
+    pub crew: Vec<DeviceEmployee>,
+}
+
+/// Sign an employee in by PIN. Five wrong PINs in a row lock the employee (when named) and the
+/// device out for 15 minutes.
+#[utoipa::path(post, path = "/device/sign-in", tag = "device", security(("device" = [])), request_body = SignInBody,
+    responses((status = 200, body = SignedIn), (status = 401, description = "wrong PIN", body = ErrorBody),
+              (status = 403, description = "employee inactive", body = ErrorBody), (status = 429, description = "locked out", body = ErrorBody)))]
+async fn sign_in(State(state): State<AppState>, auth: DeviceAuth, Json(body): Json<SignInBody>) -> Result<Json<SignedIn>, ApiError> {
+    let device = &auth.device;
+    let company = auth.company();
+    let now = Utc::now();
+    let mut scopes = vec![LockScope::Device(device.id)];
+    let named = match body.employee_id {
+        Some(id) => Some(state.store.employee(company, id).await.map_err(|e| match e {
+            StoreError::NotFound => ApiError::unprocessable("unknown_employee", "employee_id is not an employee of this company").with_field("employee_id"),
+            other => other.into(),
+        })?),
+        None => None,
+    };
+    if let Some(employee) = &named {
+        scopes.push(LockScope::Employee(employee.id));
+    }
+    for scope in &scopes {
+        if let Some(until) = state.store.pin_locked_until(*scope, now).await? {
+            return Err(locked(*scope, until, now));
+        }
+    }
+    let found = match Pin::parse(&body.pin) {
+        Ok(pin) => {
+            let lookup = pin_lookup(&state, company, pin.expose());
+            match state.store.employee_by_pin(company, &lookup).await? {
+                Some((employee, hash)) if named.as_ref().is_none_or(|n| n.id == employee.id) => {
+                    let verified = blocking(move || verify_secret(pin.expose(), &hash)).await?;
+                    verified.then_some(employee)
+                }
+                _ => None,
+            }
+        }
+        Err(_) => None,
+    };
+    let Some(employee) = found else {
+        let mut fewest_left = i64::MAX;
+        for scope in &scopes {
+            let failures = state.store.record_pin_failure(*scope, now, state.settings.lockout).await?;
+            if let Some(until) = failures.locked_until {
+                return Err(locked(*scope, until, now));
+            }
+            fewest_left = fewest_left.min(state.settings.lockout.max_failures - failures.failures);
+        }
+        return Err(ApiError::unauthorized(
+            "wrong_pin",
+            format!("wrong PIN; {fewest_left} more wrong PIN(s) and this device is locked for {} minutes", state.settings.lockout.lock_for.num_minutes()),
+        )
+        .with_field("pin"));
+    };
+    for scope in scopes.iter().copied().chain([LockScope::Employee(employee.id)]) {
+        state.store.clear_pin_failures(scope).await?;
+    }
+    if !employee.active {
+        return Err(ApiError::forbidden("employee_inactive", format!("{} is not an active employee; ask an admin", employee.name.as_str())));
+    }
+    let role = state.store.role(company, employee.role_id).await?;
+    let last_punch = state.store.last_punch(company, employee.id).await?;
+    let crew = if role.abilities.clock_for {
+        let mut members = Vec::new();
+        for id in state.store.crew(company, employee.id).await? {
+            let member = state.store.employee(company, id).await?;
+            if member.active {
+                members.push(DeviceEmployee::from(&member));
+            }
+        }
+        members
+    } else {
+        Vec::new()
+    };
+    Ok(Json(SignedIn {
+        employee: DeviceEmployee::from(&employee),
+        face_front: role.abilities.face_front && device.has_front_camera,
+        role,
+        clocked_in: last_punch.as_ref().is_some_and(|p| p.kind == PunchKind::In),
+        last_punch,
+        crew,
+    }))
+}
+
+fn locked(scope: LockScope, until: DateTime<Utc>, now: DateTime<Utc>) -> ApiError {
+    let minutes = (until - now).num_minutes() + 1;
+    let who = match scope {
+        LockScope::Device(_) => "this device",
+        LockScope::Employee(_) => "this employee",
+    };
+    ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "pin_locked",
+        format!("too many wrong PINs: {who} is locked out for {minutes} more minute(s); try again after {}", until.format("%H:%M UTC")),
+    )
+}

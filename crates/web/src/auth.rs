@@ -1,0 +1,146 @@
+//! Who is calling: admins with a session token, devices with a device token. Tokens are random,
+//! shown once, and stored only as their SHA-256. Also the keyed digest that finds an employee by PIN.
+
+use crate::{ApiError, AppState};
+use axum::extract::FromRequestParts;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use base64::Engine;
+use chrono::Utc;
+use clockface_domain::device::Device;
+use clockface_domain::ids::CompanyId;
+use clockface_store::Session;
+use hmac::{Hmac, Mac};
+use rand::RngCore;
+use secrecy::ExposeSecret;
+use sha2::{Digest, Sha256};
+
+/// Prefix of an admin session token.
+pub const ADMIN_TOKEN_PREFIX: &str = "cfs_";
+/// Prefix of a device token.
+pub const DEVICE_TOKEN_PREFIX: &str = "cfd_";
+
+/// A new random token with `prefix`: 32 random bytes, base64url.
+pub fn new_token(prefix: &str) -> String {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    format!("{prefix}{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
+}
+
+/// What is stored of a token: its SHA-256 in hex.
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// A device registration code as an admin reads it out: 8 characters that cannot be mistaken
+/// for one another (no 0/O, 1/I/L), shown as `ABCD-EFGH`.
+pub fn new_registration_code() -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+    let mut bytes = [0u8; 8];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let chars: String = bytes.iter().map(|b| char::from(ALPHABET[usize::from(*b) % ALPHABET.len()])).collect();
+    format!("{}-{}", &chars[..4], &chars[4..])
+}
+
+/// The stored form of a registration code: its SHA-256 after upper-casing and dropping dashes
+/// and spaces, so `abcd efgh` and `ABCD-EFGH` are the same code.
+pub fn registration_code_hash(code: &str) -> String {
+    let normal: String = code.chars().filter(|c| !matches!(c, '-' | ' ')).flat_map(char::to_uppercase).collect();
+    token_hash(&normal)
+}
+
+/// The keyed digest (HMAC-SHA256) that finds an employee by PIN within a company and keeps PINs
+/// unique there. The key lives outside the database: a stolen database alone cannot be used to
+/// try every PIN. The PIN's argon2 hash is checked as well on sign-in.
+pub fn pin_lookup(state: &AppState, company: CompanyId, pin: &str) -> String {
+    let key = state.settings.pin_key.expose_secret();
+    let mut mac = match <Hmac<Sha256> as Mac>::new_from_slice(key) {
+        Ok(mac) => mac,
+        Err(error) => unreachable!("HMAC takes keys of any length: {error}"),
+    };
+    mac.update(company.0.as_bytes());
+    mac.update(pin.as_bytes());
+    hex::encode(mac.finalize().into_bytes())
+}
+
+fn bearer(parts: &Parts) -> Option<&str> {
+    let value = parts.headers.get(AUTHORIZATION)?.to_str().ok()?;
+    value.strip_prefix("Bearer ").map(str::trim)
+}
+
+/// A signed-in admin; the extractor answers 401 without a valid session.
+#[derive(Debug, Clone)]
+pub struct AdminAuth {
+    pub session: Session,
+}
+
+impl AdminAuth {
+    pub fn company(&self) -> CompanyId {
+        self.session.company_id
+    }
+}
+
+impl FromRequestParts<AppState> for AdminAuth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let missing = || ApiError::unauthorized("not_signed_in", "sign in as an admin: send `Authorization: Bearer <token>` from POST /api/v1/auth/login");
+        let token = bearer(parts).filter(|t| t.starts_with(ADMIN_TOKEN_PREFIX)).ok_or_else(missing)?;
+        let session = state.store.session(&token_hash(token), Utc::now()).await?.ok_or_else(|| {
+            ApiError::unauthorized("session_expired", "the session is unknown or has expired; sign in again")
+        })?;
+        Ok(AdminAuth { session })
+    }
+}
+
+/// A registered, unrevoked device; the extractor answers 401 otherwise.
+#[derive(Debug, Clone)]
+pub struct DeviceAuth {
+    pub device: Device,
+}
+
+impl DeviceAuth {
+    pub fn company(&self) -> CompanyId {
+        self.device.company_id
+    }
+}
+
+impl FromRequestParts<AppState> for DeviceAuth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let token = bearer(parts).filter(|t| t.starts_with(DEVICE_TOKEN_PREFIX)).ok_or_else(|| {
+            ApiError::unauthorized("not_registered", "this call needs a device token: register the device with a code from an admin")
+        })?;
+        let device = state.store.device_by_token(&token_hash(token)).await?.ok_or_else(|| {
+            ApiError::unauthorized("device_revoked", "this device's token is unknown or was revoked; register it again")
+        })?;
+        Ok(DeviceAuth { device })
+    }
+}
+
+/// Runs argon2 (slow by design) off the async workers.
+pub async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(work).await.map_err(ApiError::internal)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_random_prefixed_and_hashed() {
+        let (a, b) = (new_token(ADMIN_TOKEN_PREFIX), new_token(ADMIN_TOKEN_PREFIX));
+        assert!(a.starts_with("cfs_") && a.len() > 40);
+        assert_ne!(a, b);
+        assert_eq!(token_hash(&a), token_hash(&a));
+        assert_ne!(token_hash(&a), token_hash(&b));
+    }
+
+    #[test]
+    fn registration_codes_are_read_forgivingly() {
+        let code = new_registration_code();
+        assert_eq!(code.len(), 9);
+        assert_eq!(registration_code_hash(&code), registration_code_hash(&code.to_lowercase().replace('-', " ")));
+    }
+}

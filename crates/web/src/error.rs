@@ -1,0 +1,195 @@
+//! The one place where errors become HTTP answers: `{"error": {"code", "message", "field"}}`.
+//! A 4xx says what was wrong; a 5xx logs its cause and tells the client only that it happened.
+
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use clockface_domain::DomainError;
+use clockface_store::{StoreError, Unique};
+use serde::Serialize;
+
+/// An API error: an HTTP status, a stable machine-readable code and a sentence for people.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+    /// The request field at fault, when there is one.
+    pub field: Option<&'static str>,
+}
+
+/// The JSON body of every error answer.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// Stable, for programs: e.g. `photo_required`, `wrong_pin`, `not_found`.
+    pub code: String,
+    /// For people: what was wrong and, where it helps, what to do.
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self { status, code, message: message.into(), field: None }
+    }
+    pub fn with_field(mut self, field: &'static str) -> Self {
+        self.field = Some(field);
+        self
+    }
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, code, message)
+    }
+    pub fn unprocessable(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
+    }
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", message)
+    }
+    pub fn unauthorized(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, code, message)
+    }
+    pub fn forbidden(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, code, message)
+    }
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, code, message)
+    }
+    /// A server fault: the cause goes to the log, the client gets a generic message.
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        tracing::error!(%cause, "request failed");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "something went wrong on the server; it has been logged under this response's x-request-id",
+        )
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}: {}", self.status.as_u16(), self.code, self.message)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = ErrorBody {
+            error: ErrorDetail { code: self.code.to_owned(), message: self.message, field: self.field.map(str::to_owned) },
+        };
+        (self.status, axum::Json(body)).into_response()
+    }
+}
+
+impl From<DomainError> for ApiError {
+    fn from(error: DomainError) -> Self {
+        match error {
+            DomainError::Invalid { field, .. } => ApiError::unprocessable("invalid", error.to_string()).with_field(field),
+            DomainError::PhotoRequired => ApiError::unprocessable("photo_required", error.to_string()).with_field("photo"),
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::NotFound => ApiError::not_found("not found"),
+            StoreError::Duplicate(Unique::AdminEmail) => {
+                ApiError::conflict("email_taken", "an admin with this e-mail address already exists").with_field("email")
+            }
+            StoreError::Duplicate(Unique::RoleName) => {
+                ApiError::conflict("role_name_taken", "the company already has a role with this name").with_field("name")
+            }
+            StoreError::Duplicate(Unique::EmployeeNumber) => {
+                ApiError::conflict("number_taken", "another employee of the company has this number").with_field("number")
+            }
+            StoreError::Duplicate(Unique::EmployeePin) => ApiError::conflict(
+                "pin_taken",
+                "another employee of the company already uses this PIN; choose a different one",
+            )
+            .with_field("pin"),
+            StoreError::RoleInUse(holders) => ApiError::conflict(
+                "role_in_use",
+                format!("the role is held by {holders} employee(s); give them another role before deleting it"),
+            ),
+            StoreError::UnknownRole => ApiError::unprocessable("unknown_role", "role_id is not a role of this company").with_field("role_id"),
+            StoreError::UnknownCrewMember => {
+                ApiError::unprocessable("unknown_employee", "a crew member is not an employee of this company").with_field("members")
+            }
+            StoreError::InvalidCode => ApiError::unprocessable(
+                "invalid_registration_code",
+                "this registration code is unknown, already used or expired; ask an admin for a new one",
+            )
+            .with_field("code"),
+            other => ApiError::internal(other),
+        }
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(rejection: JsonRejection) -> Self {
+        let status = rejection.status();
+        let code = match rejection {
+            JsonRejection::MissingJsonContentType(_) => "unsupported_media_type",
+            JsonRejection::JsonSyntaxError(_) => "malformed_json",
+            JsonRejection::JsonDataError(_) => "invalid_json",
+            _ => "bad_body",
+        };
+        ApiError::new(status, code, rejection.body_text())
+    }
+}
+
+impl From<QueryRejection> for ApiError {
+    fn from(rejection: QueryRejection) -> Self {
+        ApiError::bad_request("invalid_query", rejection.body_text())
+    }
+}
+
+/// `axum::Json` whose rejections answer in the API's error format.
+#[derive(axum::extract::FromRequest)]
+#[from_request(via(axum::Json), rejection(ApiError))]
+pub struct Json<T>(pub T);
+
+impl<T: Serialize> IntoResponse for Json<T> {
+    fn into_response(self) -> Response {
+        axum::Json(self.0).into_response()
+    }
+}
+
+/// `axum::extract::Query` whose rejections answer in the API's error format.
+#[derive(axum::extract::FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(ApiError))]
+pub struct Query<T>(pub T);
+
+impl From<axum::extract::rejection::PathRejection> for ApiError {
+    fn from(rejection: axum::extract::rejection::PathRejection) -> Self {
+        ApiError::bad_request("invalid_path", rejection.body_text())
+    }
+}
+
+/// `axum::extract::Path` whose rejections answer in the API's error format.
+#[derive(axum::extract::FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(ApiError))]
+pub struct Path<T>(pub T);
+
+/// Parses JSON read by hand (a multipart part, say): a syntax error is 400, a wrong shape 422.
+pub fn parse_json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    serde_json::from_slice(bytes).map_err(|error| match error.classify() {
+        serde_json::error::Category::Data => ApiError::unprocessable("invalid_json", error.to_string()),
+        _ => ApiError::bad_request("malformed_json", error.to_string()),
+    })
+}
+
+/// Parses an optional JSON body: an empty one is the default.
+pub fn json_or_default<T: serde::de::DeserializeOwned + Default>(bytes: &[u8]) -> Result<T, ApiError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        Ok(T::default())
+    } else {
+        parse_json(bytes)
+    }
+}

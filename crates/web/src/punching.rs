@@ -1,0 +1,199 @@
+//! Recording a punch: the straight line from what a device sent to a stored punch and photo.
+//! The API's punch endpoints and the demo both come through here.
+
+use crate::auth::blocking;
+use crate::photo::{check_photo, CheckedPhoto};
+use crate::{ApiError, AppState};
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+use clockface_domain::device::{Device, Rotation};
+use clockface_domain::employee::Employee;
+use clockface_domain::ids::{EmployeeId, PunchId};
+use clockface_domain::punch::{
+    check_device_time, decide_photo, offset_minutes, GeoPoint, NoPhotoReason, PhotoContext, PhotoOutcome, Punch, PunchKind, PunchRequest,
+};
+use clockface_store::{to_micros, PhotoRecord, PunchInsert, StoreError};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// A punch as a device sends it.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PunchBody {
+    /// Made by the device (a UUID); sending the same punch again under it never makes a second one.
+    pub client_id: Uuid,
+    pub employee_id: EmployeeId,
+    pub kind: PunchKind,
+    /// When the punch was made, by the device's clock, in RFC 3339 with its UTC offset,
+    /// e.g. `2026-11-26T07:02:11-06:00`.
+    pub device_time: String,
+    /// The foreman who clocked this employee with Clock For.
+    #[serde(default)]
+    pub clock_for_by: Option<EmployeeId>,
+    /// Why a photo the role asks for is missing; the server accepts `camera_denied` from a device.
+    #[serde(default)]
+    pub no_photo_reason: Option<NoPhotoReason>,
+    /// The settings version the device had when the punch was made (from its last sync).
+    /// Defaults to the version the device last synced.
+    #[serde(default)]
+    pub settings_version: Option<i64>,
+    #[serde(default)]
+    pub position: Option<GeoPoint>,
+    /// The device's FaceFront photo rotation setting (0, 90, 180 or 270), applied when the photo is shown.
+    #[serde(default)]
+    #[schema(value_type = Option<i64>)]
+    pub photo_rotation: Option<Rotation>,
+    /// In a batch upload: the name of the multipart part holding this punch's photo.
+    #[serde(default)]
+    pub photo_part: Option<String>,
+}
+
+/// A stored punch, and whether this request stored it (false: it was already stored).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Recorded {
+    pub punch: Punch,
+    pub created: bool,
+}
+
+/// Records one punch from `device`, with its photo's bytes if it has one.
+pub async fn record_punch(state: &AppState, device: &Device, body: PunchBody, photo: Option<Bytes>) -> Result<Recorded, ApiError> {
+    let company = device.company_id;
+    let received_at = to_micros(Utc::now());
+    let device_time = DateTime::parse_from_rfc3339(&body.device_time).map_err(|e| {
+        ApiError::unprocessable("invalid", format!("device_time: `{}` is not an RFC 3339 time with a UTC offset ({e})", body.device_time))
+            .with_field("device_time")
+    })?;
+    let request = PunchRequest {
+        client_id: body.client_id,
+        employee_id: body.employee_id,
+        kind: body.kind,
+        device_time,
+        clock_for_by: body.clock_for_by,
+        photo_sha256: photo.as_deref().map(clockface_store::blobs::sha256_hex),
+        stated_reason: body.no_photo_reason,
+        settings_version: body.settings_version.unwrap_or(device.synced_version),
+        position: body.position,
+    };
+    let fingerprint = request.fingerprint();
+
+    // A resend is answered from what is stored, before the rules are applied again: they may have
+    // changed since the first attempt, and the punch must not be judged twice.
+    if let Some(existing) = state.store.punch_by_client_id(company, request.client_id).await? {
+        return same_or_conflict(existing, &fingerprint);
+    }
+
+    check_device_time(device_time, received_at)?;
+    let position = request.position.map(GeoPoint::validate).transpose()?;
+    let employee = known_employee(state, device, request.employee_id, "employee_id").await?;
+    if let Some(foreman) = request.clock_for_by {
+        check_clock_for(state, device, foreman, &employee).await?;
+    }
+    let role = state.store.role(company, employee.role_id).await?;
+    let context = PhotoContext {
+        role_face_front: role.abilities.face_front,
+        clock_for: request.clock_for_by.is_some(),
+        has_front_camera: device.has_front_camera,
+        settings_stale: request.settings_version < role.face_front_version.max(employee.role_version),
+    };
+    let checked = match photo {
+        Some(bytes) => {
+            let limits = state.settings.photo_limits;
+            Some(blocking(move || check_photo(bytes, limits)).await??)
+        }
+        None => None,
+    };
+    let no_photo_reason = match decide_photo(context, checked.is_some(), request.stated_reason)? {
+        PhotoOutcome::WithPhoto => None,
+        PhotoOutcome::WithoutPhoto(reason) => Some(reason),
+    };
+    let photo_record = match &checked {
+        Some(photo) => Some(store_photo(state, device, photo, body.photo_rotation, received_at).await?),
+        None => None,
+    };
+    let punch = Punch {
+        id: PunchId::new(),
+        company_id: company,
+        client_id: request.client_id,
+        employee_id: employee.id,
+        device_id: device.id,
+        kind: request.kind,
+        occurred_at: to_micros(device_time.with_timezone(&Utc)),
+        utc_offset_minutes: offset_minutes(&device_time),
+        received_at,
+        clock_for_by: request.clock_for_by,
+        photo_sha256: photo_record.as_ref().map(|p| p.sha256.clone()),
+        no_photo_reason,
+        flagged: no_photo_reason.is_some_and(NoPhotoReason::is_flagged),
+        position,
+        settings_version: request.settings_version,
+        fingerprint,
+    };
+    match state.store.insert_punch(&punch, photo_record.as_ref()).await? {
+        PunchInsert::Created(punch) => {
+            tracing::info!(punch = %punch.id, employee = %punch.employee_id, kind = punch.kind.as_str(), "punch recorded");
+            Ok(Recorded { punch, created: true })
+        }
+        // Another request with the same client id won the race.
+        PunchInsert::Existing(existing) => same_or_conflict(existing, &punch.fingerprint),
+    }
+}
+
+fn same_or_conflict(existing: Punch, fingerprint: &str) -> Result<Recorded, ApiError> {
+    if existing.fingerprint == fingerprint {
+        Ok(Recorded { punch: existing, created: false })
+    } else {
+        Err(ApiError::conflict(
+            "client_id_conflict",
+            "a different punch was already stored under this client_id; a resend must carry exactly the same punch",
+        )
+        .with_field("client_id"))
+    }
+}
+
+async fn known_employee(state: &AppState, device: &Device, id: EmployeeId, field: &'static str) -> Result<Employee, ApiError> {
+    state.store.employee(device.company_id, id).await.map_err(|error| match error {
+        StoreError::NotFound => ApiError::unprocessable("unknown_employee", format!("{field} is not an employee of this company")).with_field(field),
+        other => other.into(),
+    })
+}
+
+/// A foreman may clock a crew member when their role has Clock For and the member is in their crew.
+async fn check_clock_for(state: &AppState, device: &Device, foreman_id: EmployeeId, employee: &Employee) -> Result<(), ApiError> {
+    let foreman = known_employee(state, device, foreman_id, "clock_for_by").await?;
+    let role = state.store.role(device.company_id, foreman.role_id).await?;
+    if !role.abilities.clock_for {
+        return Err(ApiError::forbidden("clock_for_not_allowed", format!("{}'s role does not have Clock For", foreman.name.as_str()))
+            .with_field("clock_for_by"));
+    }
+    let crew = state.store.crew(device.company_id, foreman.id).await?;
+    if !crew.contains(&employee.id) {
+        return Err(ApiError::forbidden(
+            "not_in_crew",
+            format!("{} is not in {}'s crew", employee.name.as_str(), foreman.name.as_str()),
+        )
+        .with_field("employee_id"));
+    }
+    Ok(())
+}
+
+/// Writes the photo's bytes to the blob store (before the punch's row, so that a stored punch
+/// never points at missing bytes; bytes whose punch then fails are unreferenced and harmless).
+async fn store_photo(
+    state: &AppState,
+    device: &Device,
+    photo: &CheckedPhoto,
+    rotation: Option<Rotation>,
+    now: DateTime<Utc>,
+) -> Result<PhotoRecord, ApiError> {
+    let sha256 = state.blobs.put(device.company_id, photo.bytes.clone()).await?;
+    Ok(PhotoRecord {
+        company_id: device.company_id,
+        sha256,
+        content_type: photo.content_type.to_owned(),
+        byte_size: i64::try_from(photo.bytes.len()).unwrap_or(i64::MAX),
+        width: i64::from(photo.width),
+        height: i64::from(photo.height),
+        display_rotation: rotation.unwrap_or(device.photo_rotation),
+        created_at: now,
+    })
+}

@@ -1,0 +1,47 @@
+//! The state every handler shares: the store, the photo blobs and the settings.
+
+use crate::photo::PhotoLimits;
+use clockface_domain::employee::LockoutPolicy;
+use clockface_store::blobs::BlobStore;
+use clockface_store::Store;
+use std::sync::Arc;
+
+/// Shared by all requests; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub blobs: BlobStore,
+    pub settings: Arc<WebSettings>,
+}
+
+/// What the HTTP side needs of the configuration.
+pub struct WebSettings {
+    /// The key of the keyed digest that finds an employee by PIN. Kept out of the database so a
+    /// copy of the database alone does not let anyone try all 4-digit PINs offline.
+    pub pin_key: secrecy::SecretSlice<u8>,
+    pub photo_limits: PhotoLimits,
+    pub lockout: LockoutPolicy,
+    /// How long an admin's session lasts.
+    pub session_ttl: chrono::Duration,
+    /// How long a device registration code stays usable unless the admin says otherwise.
+    pub registration_code_ttl: chrono::Duration,
+    /// Most punches one batch may carry.
+    pub max_batch: usize,
+    /// Largest batch upload, photos included, in bytes.
+    pub max_batch_bytes: usize,
+}
+
+impl WebSettings {
+    /// Defaults with the given PIN key.
+    pub fn new(pin_key: Vec<u8>) -> Self {
+        Self {
+            pin_key: pin_key.into(),
+            photo_limits: PhotoLimits::default(),
+            lockout: LockoutPolicy::default(),
+            session_ttl: chrono::Duration::hours(12),
+            registration_code_ttl: chrono::Duration::hours(24),
+            max_batch: 500,
+            max_batch_bytes: 64 * 1024 * 1024,
+        }
+    }
+}
