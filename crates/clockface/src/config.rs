@@ -69,11 +69,7 @@ impl Config {
         if let Some(file) = file {
             figment = figment.merge(Toml::file_exact(file));
         }
-        figment
-            .merge(Env::prefixed("CLOCKFACE_").only(&ENV_KEYS))
-            .merge(Serialized::defaults(overrides))
-            .extract()
-            .map_err(Box::new)
+        figment.merge(Env::prefixed("CLOCKFACE_").only(&ENV_KEYS)).merge(Serialized::defaults(overrides)).extract().map_err(Box::new)
     }
 
     /// The database URL in use.

@@ -55,10 +55,15 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Demo> {
     let store = state.store.as_ref();
     let company = crate::create_company(store, "Demo Paving Co.", "America/Chicago", DEMO_EMAIL, DEMO_PASSWORD).await?;
     let roles = store.roles(company.id).await?;
-    let role_named = |name: &str| roles.iter().find(|(role, _)| role.name.as_str() == name).map(|(role, _)| role.id).context("default role missing");
+    let role_named =
+        |name: &str| roles.iter().find(|(role, _)| role.name.as_str() == name).map(|(role, _)| role.id).context("default role missing");
     let (employee_role, foreman_role) = (role_named("Employee")?, role_named("Foreman")?);
     let face_front = store
-        .create_role(company.id, &RoleName::parse("FaceFront Crew")?, Abilities { face_front: true, view_own_time_card: true, ..Abilities::default() })
+        .create_role(
+            company.id,
+            &RoleName::parse("FaceFront Crew")?,
+            Abilities { face_front: true, view_own_time_card: true, ..Abilities::default() },
+        )
         .await?;
 
     let people = [
@@ -81,7 +86,8 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Demo> {
     let code = "DEMO-TABLET";
     store.create_registration_code(company.id, &registration_code_hash(code), now, now + Duration::minutes(5)).await?;
     let device_token = new_token(DEVICE_TOKEN_PREFIX);
-    let new = NewDevice { id: DeviceId::new(), name: "Site 4 tablet".into(), token_hash: token_hash(&device_token), has_front_camera: true };
+    let new =
+        NewDevice { id: DeviceId::new(), name: "Site 4 tablet".into(), token_hash: token_hash(&device_token), has_front_camera: true };
     store.register_device(&registration_code_hash(code), &new, now).await?;
     let version = store.company(company.id).await?.settings_version;
     let sync = DeviceSync { synced_version: version, at: now, has_front_camera: None, photo_rotation: None };
@@ -90,7 +96,8 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Demo> {
     // The last five weekdays before today, in the company's time zone.
     let zone = company.time_zone;
     let today = now.with_timezone(&zone).date_naive();
-    let days: Vec<NaiveDate> = (1..=9).map(|back| today - Duration::days(back)).filter(|d| !matches!(d.weekday(), Weekday::Sat | Weekday::Sun)).take(5).collect();
+    let days: Vec<NaiveDate> =
+        (1..=9).map(|back| today - Duration::days(back)).filter(|d| !matches!(d.weekday(), Weekday::Sat | Weekday::Sun)).take(5).collect();
     for (i, day) in days.iter().enumerate() {
         let jitter = i64::try_from(i * 7 % 11).unwrap_or(0);
         let at = |hour: u32, minute: i64| {
@@ -118,7 +125,9 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Demo> {
                     photo_rotation: None,
                     photo_part: None,
                 };
-                record_punch(state, &device, body, photo.map(Bytes::from_static)).await.map_err(|e| anyhow::anyhow!("demo punch refused: {e}"))?;
+                record_punch(state, &device, body, photo.map(Bytes::from_static))
+                    .await
+                    .map_err(|e| anyhow::anyhow!("demo punch refused: {e}"))?;
             }
         }
     }

@@ -46,9 +46,7 @@ pub struct EmployeeNumber(String);
 impl EmployeeNumber {
     pub fn parse(raw: &str) -> Result<Self, DomainError> {
         let number = raw.trim();
-        let valid = !number.is_empty()
-            && number.len() <= 32
-            && number.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        let valid = !number.is_empty() && number.len() <= 32 && number.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
         if valid {
             Ok(Self(number.to_owned()))
         } else {

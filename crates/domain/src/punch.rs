@@ -67,10 +67,12 @@ impl NoPhotoReason {
     }
 
     pub fn parse(raw: &str) -> Result<Self, DomainError> {
-        Self::ALL
-            .into_iter()
-            .find(|reason| reason.as_str() == raw)
-            .ok_or_else(|| DomainError::invalid("no_photo_reason", format!("`{raw}` is not one of clock_for, no_front_camera, role_without_face_front, camera_denied, synced_too_late")))
+        Self::ALL.into_iter().find(|reason| reason.as_str() == raw).ok_or_else(|| {
+            DomainError::invalid(
+                "no_photo_reason",
+                format!("`{raw}` is not one of clock_for, no_front_camera, role_without_face_front, camera_denied, synced_too_late"),
+            )
+        })
     }
 
     /// A photo was required and is missing: the punch is kept, and flagged for an admin to review.
@@ -120,11 +122,7 @@ pub enum PhotoOutcome {
 /// never lost. Missing with neither reason is [`DomainError::PhotoRequired`].
 ///
 /// A photo that comes with a punch that did not need one is kept (a foreman's crew photo, say).
-pub fn decide_photo(
-    context: PhotoContext,
-    has_photo: bool,
-    stated_reason: Option<NoPhotoReason>,
-) -> Result<PhotoOutcome, DomainError> {
+pub fn decide_photo(context: PhotoContext, has_photo: bool, stated_reason: Option<NoPhotoReason>) -> Result<PhotoOutcome, DomainError> {
     if has_photo {
         return Ok(PhotoOutcome::WithPhoto);
     }
@@ -189,7 +187,6 @@ pub fn check_device_time(device_time: DateTime<FixedOffset>, received_at: DateTi
     }
     Ok(())
 }
-
 
 /// A punch as a device describes it, already parsed. The same description sent twice under the
 /// same `client_id` is one punch; a different one under the same id is a conflict.

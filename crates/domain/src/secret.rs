@@ -16,9 +16,7 @@ pub fn hash_secret(secret: &str) -> String {
 
 /// True when `secret` matches the PHC string `hash`. A malformed hash never matches.
 pub fn verify_secret(secret: &str, hash: &str) -> bool {
-    PasswordHash::new(hash)
-        .map(|parsed| Argon2::default().verify_password(secret.as_bytes(), &parsed).is_ok())
-        .unwrap_or(false)
+    PasswordHash::new(hash).map(|parsed| Argon2::default().verify_password(secret.as_bytes(), &parsed).is_ok()).unwrap_or(false)
 }
 
 /// An admin's password: 10 to 200 characters.

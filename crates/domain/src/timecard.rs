@@ -139,11 +139,8 @@ pub fn build_time_card<P: TimedPunch + Clone>(
     now: DateTime<Utc>,
 ) -> TimeCard<P> {
     let local_date = |at: DateTime<Utc>| at.with_timezone(&time_zone).date_naive();
-    let mut days: Vec<Day<P>> = from
-        .iter_days()
-        .take_while(|date| *date <= to)
-        .map(|date| Day { date, shifts: Vec::new(), seconds: 0 })
-        .collect();
+    let mut days: Vec<Day<P>> =
+        from.iter_days().take_while(|date| *date <= to).map(|date| Day { date, shifts: Vec::new(), seconds: 0 }).collect();
     let mut issues = 0;
     for shift in pair_shifts(punches, now) {
         let Some(anchor) = shift.start.as_ref().or(shift.end.as_ref()).map(|p| local_date(p.at())) else {
@@ -230,11 +227,8 @@ mod tests {
 
     #[test]
     fn two_clock_ins_in_a_row_keep_both_and_flag_the_first() {
-        let punches = [
-            at(PunchKind::In, 2026, 11, 23, 7, 0),
-            at(PunchKind::In, 2026, 11, 23, 12, 0),
-            at(PunchKind::Out, 2026, 11, 23, 16, 0),
-        ];
+        let punches =
+            [at(PunchKind::In, 2026, 11, 23, 7, 0), at(PunchKind::In, 2026, 11, 23, 12, 0), at(PunchKind::Out, 2026, 11, 23, 16, 0)];
         let card = build_time_card(&punches, Chicago, date(2026, 11, 23), date(2026, 11, 23), Weekday::Mon, now());
         let shifts = &card.days[0].shifts;
         assert_eq!(shifts.len(), 2);

@@ -21,7 +21,8 @@ impl BlobStore {
     /// Photos under `folder` on the local disk (created if missing). Writes go to a temporary
     /// file renamed into place, so a reader never sees half a photo.
     pub fn local(folder: &std::path::Path) -> Result<Self, StoreError> {
-        std::fs::create_dir_all(folder).map_err(|e| StoreError::Corrupt(format!("cannot create the photo folder {}: {e}", folder.display())))?;
+        std::fs::create_dir_all(folder)
+            .map_err(|e| StoreError::Corrupt(format!("cannot create the photo folder {}: {e}", folder.display())))?;
         Ok(Self { inner: Arc::new(LocalFileSystem::new_with_prefix(folder)?) })
     }
 

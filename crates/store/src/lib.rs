@@ -11,8 +11,8 @@ mod error;
 pub mod postgres;
 mod records;
 mod sql;
-pub mod testing;
 pub mod sqlite;
+pub mod testing;
 
 pub use error::{StoreError, Unique};
 pub use records::*;
@@ -68,7 +68,13 @@ pub trait Store: Send + Sync + 'static {
     async fn set_crew(&self, company: CompanyId, foreman: EmployeeId, members: &[EmployeeId]) -> Result<(), StoreError>;
 
     // Devices.
-    async fn create_registration_code(&self, company: CompanyId, code_hash: &str, now: DateTime<Utc>, expires_at: DateTime<Utc>) -> Result<(), StoreError>;
+    async fn create_registration_code(
+        &self,
+        company: CompanyId,
+        code_hash: &str,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
     /// Uses up a registration code and registers the device in the code's company;
     /// [`StoreError::InvalidCode`] when the code is unknown, used or expired.
     async fn register_device(&self, code_hash: &str, device: &NewDevice, now: DateTime<Utc>) -> Result<Device, StoreError>;
@@ -86,7 +92,13 @@ pub trait Store: Send + Sync + 'static {
     async fn punch(&self, company: CompanyId, punch: PunchId) -> Result<Punch, StoreError>;
     async fn punch_by_client_id(&self, company: CompanyId, client_id: Uuid) -> Result<Option<Punch>, StoreError>;
     /// An employee's punches with `from <= occurred_at < to`, oldest first.
-    async fn punches(&self, company: CompanyId, employee: EmployeeId, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<Punch>, StoreError>;
+    async fn punches(
+        &self,
+        company: CompanyId,
+        employee: EmployeeId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<Punch>, StoreError>;
     /// An employee's most recent punch, by the time it was made.
     async fn last_punch(&self, company: CompanyId, employee: EmployeeId) -> Result<Option<Punch>, StoreError>;
     async fn count_punches(&self, company: CompanyId) -> Result<i64, StoreError>;

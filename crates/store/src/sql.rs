@@ -7,8 +7,7 @@
 //! its write lock (waiting up to `busy_timeout`) before it has read anything.
 
 pub(crate) const ROLE_COLUMNS: &str = "id, company_id, name, face_front, clock_for, view_own_time_card, record_gps, face_front_version";
-pub(crate) const EMPLOYEE_COLUMNS: &str =
-    "id, company_id, name, number, role_id, role_version, active, (pin_hash IS NOT NULL) AS has_pin";
+pub(crate) const EMPLOYEE_COLUMNS: &str = "id, company_id, name, number, role_id, role_version, active, (pin_hash IS NOT NULL) AS has_pin";
 pub(crate) const DEVICE_COLUMNS: &str =
     "id, company_id, name, has_front_camera, synced_version, last_sync_at, photo_rotation, registered_at, revoked_at";
 pub(crate) const PUNCH_COLUMNS: &str = "id, company_id, client_id, employee_id, device_id, kind, occurred_at, utc_offset_minutes, \
@@ -670,4 +669,3 @@ macro_rules! impl_store {
 }
 
 pub(crate) use impl_store;
-

@@ -84,11 +84,18 @@ impl FromRequestParts<AppState> for AdminAuth {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let missing = || ApiError::unauthorized("not_signed_in", "sign in as an admin: send `Authorization: Bearer <token>` from POST /api/v1/auth/login");
+        let missing = || {
+            ApiError::unauthorized(
+                "not_signed_in",
+                "sign in as an admin: send `Authorization: Bearer <token>` from POST /api/v1/auth/login",
+            )
+        };
         let token = bearer(parts).filter(|t| t.starts_with(ADMIN_TOKEN_PREFIX)).ok_or_else(missing)?;
-        let session = state.store.session(&token_hash(token), Utc::now()).await?.ok_or_else(|| {
-            ApiError::unauthorized("session_expired", "the session is unknown or has expired; sign in again")
-        })?;
+        let session = state
+            .store
+            .session(&token_hash(token), Utc::now())
+            .await?
+            .ok_or_else(|| ApiError::unauthorized("session_expired", "the session is unknown or has expired; sign in again"))?;
         Ok(AdminAuth { session })
     }
 }
@@ -112,9 +119,10 @@ impl FromRequestParts<AppState> for DeviceAuth {
         let token = bearer(parts).filter(|t| t.starts_with(DEVICE_TOKEN_PREFIX)).ok_or_else(|| {
             ApiError::unauthorized("not_registered", "this call needs a device token: register the device with a code from an admin")
         })?;
-        let device = state.store.device_by_token(&token_hash(token)).await?.ok_or_else(|| {
-            ApiError::unauthorized("device_revoked", "this device's token is unknown or was revoked; register it again")
-        })?;
+        let device =
+            state.store.device_by_token(&token_hash(token)).await?.ok_or_else(|| {
+                ApiError::unauthorized("device_revoked", "this device's token is unknown or was revoked; register it again")
+            })?;
         Ok(DeviceAuth { device })
     }
 }

@@ -79,9 +79,8 @@ impl std::fmt::Display for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = ErrorBody {
-            error: ErrorDetail { code: self.code.to_owned(), message: self.message, field: self.field.map(str::to_owned) },
-        };
+        let body =
+            ErrorBody { error: ErrorDetail { code: self.code.to_owned(), message: self.message, field: self.field.map(str::to_owned) } };
         (self.status, axum::Json(body)).into_response()
     }
 }
@@ -108,16 +107,17 @@ impl From<StoreError> for ApiError {
             StoreError::Duplicate(Unique::EmployeeNumber) => {
                 ApiError::conflict("number_taken", "another employee of the company has this number").with_field("number")
             }
-            StoreError::Duplicate(Unique::EmployeePin) => ApiError::conflict(
-                "pin_taken",
-                "another employee of the company already uses this PIN; choose a different one",
-            )
-            .with_field("pin"),
+            StoreError::Duplicate(Unique::EmployeePin) => {
+                ApiError::conflict("pin_taken", "another employee of the company already uses this PIN; choose a different one")
+                    .with_field("pin")
+            }
             StoreError::RoleInUse(holders) => ApiError::conflict(
                 "role_in_use",
                 format!("the role is held by {holders} employee(s); give them another role before deleting it"),
             ),
-            StoreError::UnknownRole => ApiError::unprocessable("unknown_role", "role_id is not a role of this company").with_field("role_id"),
+            StoreError::UnknownRole => {
+                ApiError::unprocessable("unknown_role", "role_id is not a role of this company").with_field("role_id")
+            }
             StoreError::UnknownCrewMember => {
                 ApiError::unprocessable("unknown_employee", "a crew member is not an employee of this company").with_field("members")
             }

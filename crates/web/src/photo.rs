@@ -87,9 +87,8 @@ pub fn check_photo(bytes: Bytes, limits: PhotoLimits) -> Result<CheckedPhoto, Ph
         Ok(ImageFormat::WebP) => (ImageFormat::WebP, "image/webp"),
         _ => return Err(PhotoError::UnsupportedFormat),
     };
-    let (width, height) = ImageReader::with_format(Cursor::new(&bytes), format)
-        .into_dimensions()
-        .map_err(|e| PhotoError::Corrupt(e.to_string()))?;
+    let (width, height) =
+        ImageReader::with_format(Cursor::new(&bytes), format).into_dimensions().map_err(|e| PhotoError::Corrupt(e.to_string()))?;
     if u64::from(width) * u64::from(height) > limits.max_pixels {
         return Err(PhotoError::TooManyPixels { width, height, limit: limits.max_pixels });
     }
@@ -132,7 +131,10 @@ mod tests {
         assert_eq!(check_photo(Bytes::new(), limits).unwrap_err(), PhotoError::Empty);
         assert_eq!(check_photo(Bytes::from_static(b"GIF89a...."), limits).unwrap_err(), PhotoError::UnsupportedFormat);
         assert!(matches!(check_photo(Bytes::from(vec![0u8; 2000]), limits).unwrap_err(), PhotoError::TooLarge { .. }));
-        assert!(matches!(check_photo(png(200, 200), PhotoLimits { max_bytes: 1 << 20, ..limits }).unwrap_err(), PhotoError::TooManyPixels { .. }));
+        assert!(matches!(
+            check_photo(png(200, 200), PhotoLimits { max_bytes: 1 << 20, ..limits }).unwrap_err(),
+            PhotoError::TooManyPixels { .. }
+        ));
         let mut corrupt = png(20, 20).to_vec();
         corrupt.truncate(60);
         assert!(matches!(check_photo(Bytes::from(corrupt), limits).unwrap_err(), PhotoError::Corrupt(_)));

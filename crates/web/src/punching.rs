@@ -152,7 +152,9 @@ fn same_or_conflict(existing: Punch, fingerprint: &str) -> Result<Recorded, ApiE
 
 async fn known_employee(state: &AppState, device: &Device, id: EmployeeId, field: &'static str) -> Result<Employee, ApiError> {
     state.store.employee(device.company_id, id).await.map_err(|error| match error {
-        StoreError::NotFound => ApiError::unprocessable("unknown_employee", format!("{field} is not an employee of this company")).with_field(field),
+        StoreError::NotFound => {
+            ApiError::unprocessable("unknown_employee", format!("{field} is not an employee of this company")).with_field(field)
+        }
         other => other.into(),
     })
 }
@@ -167,11 +169,8 @@ async fn check_clock_for(state: &AppState, device: &Device, foreman_id: Employee
     }
     let crew = state.store.crew(device.company_id, foreman.id).await?;
     if !crew.contains(&employee.id) {
-        return Err(ApiError::forbidden(
-            "not_in_crew",
-            format!("{} is not in {}'s crew", employee.name.as_str(), foreman.name.as_str()),
-        )
-        .with_field("employee_id"));
+        return Err(ApiError::forbidden("not_in_crew", format!("{} is not in {}'s crew", employee.name.as_str(), foreman.name.as_str()))
+            .with_field("employee_id"));
     }
     Ok(())
 }

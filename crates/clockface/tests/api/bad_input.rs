@@ -106,11 +106,18 @@ async fn bad_requests_are_refused_with_their_reason() {
     expect_error(response, StatusCode::BAD_REQUEST, "malformed_json").await;
 
     expect_error(app.post(&admin.token, "/api/v1/roles", json!({"name": ""})).await, StatusCode::UNPROCESSABLE_ENTITY, "invalid").await;
-    let bad_pin = app.post(&admin.token, "/api/v1/employees", json!({"name": "A", "number": "9", "role_id": uuid::Uuid::new_v4(), "pin": "12"})).await;
+    let bad_pin = app
+        .post(&admin.token, "/api/v1/employees", json!({"name": "A", "number": "9", "role_id": uuid::Uuid::new_v4(), "pin": "12"}))
+        .await;
     let message = expect_error(bad_pin, StatusCode::UNPROCESSABLE_ENTITY, "invalid").await;
     assert!(message.contains("pin"));
     expect_error(app.get(&admin.token, "/api/v1/roles/not-a-uuid").await, StatusCode::BAD_REQUEST, "invalid_path").await;
-    expect_error(app.get(&admin.token, &format!("/api/v1/employees/{worker}/timecard?from=2026-13-01")).await, StatusCode::BAD_REQUEST, "invalid_query").await;
+    expect_error(
+        app.get(&admin.token, &format!("/api/v1/employees/{worker}/timecard?from=2026-13-01")).await,
+        StatusCode::BAD_REQUEST,
+        "invalid_query",
+    )
+    .await;
     let backwards = app.get(&admin.token, &format!("/api/v1/employees/{worker}/timecard?from=2026-11-10&to=2026-11-01")).await;
     expect_error(backwards, StatusCode::UNPROCESSABLE_ENTITY, "invalid_period").await;
 

@@ -319,9 +319,19 @@ async fn pins_are_unique_in_a_company_and_never_shown() {
     let shown = app.get(&admin.token, &format!("/api/v1/employees/{ana}")).await.text().await.unwrap();
     assert!(shown.contains("\"has_pin\":true") && !shown.contains("1234"), "{shown}");
     // Leaving the PIN out keeps it; null removes it.
-    let kept: Value = app.put(&admin.token, &format!("/api/v1/employees/{ana}"), json!({"name": "Ana R", "number": "1", "role_id": role})).await.json().await.unwrap();
+    let kept: Value = app
+        .put(&admin.token, &format!("/api/v1/employees/{ana}"), json!({"name": "Ana R", "number": "1", "role_id": role}))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(kept["has_pin"], true);
-    let removed: Value = app.put(&admin.token, &format!("/api/v1/employees/{ana}"), json!({"name": "Ana R", "number": "1", "role_id": role, "pin": null})).await.json().await.unwrap();
+    let removed: Value = app
+        .put(&admin.token, &format!("/api/v1/employees/{ana}"), json!({"name": "Ana R", "number": "1", "role_id": role, "pin": null}))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(removed["has_pin"], false);
     let search: Value = app.get(&admin.token, "/api/v1/employees?search=ana").await.json().await.unwrap();
     assert_eq!(search.as_array().unwrap().len(), 1);
@@ -332,7 +342,9 @@ async fn the_api_documents_itself_and_answers_health_checks() {
     let app = TestApp::spawn(Backend::Sqlite).await;
     let doc: Value = app.client.get(app.url("/api/v1/openapi.json")).send().await.unwrap().json().await.unwrap();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
-    for path in ["/api/v1/punches", "/api/v1/punches/batch", "/api/v1/device/sign-in", "/api/v1/roles/{id}", "/api/v1/employees/{id}/timecard"] {
+    for path in
+        ["/api/v1/punches", "/api/v1/punches/batch", "/api/v1/device/sign-in", "/api/v1/roles/{id}", "/api/v1/employees/{id}/timecard"]
+    {
         assert!(doc["paths"].get(path).is_some(), "{path} is documented");
     }
     app.assert_healthy().await;

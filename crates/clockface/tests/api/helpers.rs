@@ -72,8 +72,16 @@ impl TestApp {
 
     /// Creates a company with an admin and signs in.
     pub async fn admin(&self, email: &str) -> Admin {
-        clockface::create_company(self.running.state.store.as_ref(), "Acme Paving", "America/Chicago", email, "correct horse battery").await.unwrap();
-        let response = self.client.post(self.url("/api/v1/auth/login")).json(&json!({"email": email, "password": "correct horse battery"})).send().await.unwrap();
+        clockface::create_company(self.running.state.store.as_ref(), "Acme Paving", "America/Chicago", email, "correct horse battery")
+            .await
+            .unwrap();
+        let response = self
+            .client
+            .post(self.url("/api/v1/auth/login"))
+            .json(&json!({"email": email, "password": "correct horse battery"}))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(response.status(), StatusCode::OK);
         let body: Value = response.json().await.unwrap();
         Admin { token: body["token"].as_str().unwrap().to_owned(), company_id: body["me"]["company_id"].as_str().unwrap().to_owned() }

@@ -13,7 +13,8 @@ async fn another_companys_objects_answer_404() {
     let worker = app.employee(&theirs, "Their Worker", "1", &role, None).await;
     let device = app.device(&theirs, true).await;
     app.sync(&device).await;
-    let stored: Value = app.punch_with_photo(&device, &punch_body(&worker, "in", &hours_ago(1)), FACE_JPEG, "image/jpeg").await.json().await.unwrap();
+    let stored: Value =
+        app.punch_with_photo(&device, &punch_body(&worker, "in", &hours_ago(1)), FACE_JPEG, "image/jpeg").await.json().await.unwrap();
     let punch = stored["punch"]["id"].as_str().unwrap();
     let sha = stored["punch"]["photo_sha256"].as_str().unwrap();
     let device_id = app.get(&theirs.token, "/api/v1/devices").await.json::<Value>().await.unwrap()[0]["id"].as_str().unwrap().to_owned();
@@ -31,7 +32,8 @@ async fn another_companys_objects_answer_404() {
         assert_eq!(app.get(&theirs.token, &path).await.status(), StatusCode::OK, "{path} is theirs to see");
     }
     let my_role = app.role(&mine, "Mine", json!({})).await;
-    let update = app.put(&mine.token, &format!("/api/v1/employees/{worker}"), json!({"name": "X", "number": "9", "role_id": my_role})).await;
+    let update =
+        app.put(&mine.token, &format!("/api/v1/employees/{worker}"), json!({"name": "X", "number": "9", "role_id": my_role})).await;
     expect_error(update, StatusCode::NOT_FOUND, "not_found").await;
     let revoke = app.post(&mine.token, &format!("/api/v1/devices/{device_id}/revoke"), json!({})).await;
     expect_error(revoke, StatusCode::NOT_FOUND, "not_found").await;
@@ -55,7 +57,8 @@ async fn photos_need_a_signed_in_admin() {
     let worker = app.employee(&admin, "W", "1", &role, None).await;
     let device = app.device(&admin, true).await;
     app.sync(&device).await;
-    let stored: Value = app.punch_with_photo(&device, &punch_body(&worker, "in", &hours_ago(1)), FACE_JPEG, "image/jpeg").await.json().await.unwrap();
+    let stored: Value =
+        app.punch_with_photo(&device, &punch_body(&worker, "in", &hours_ago(1)), FACE_JPEG, "image/jpeg").await.json().await.unwrap();
     let path = format!("/api/v1/photos/{}", stored["punch"]["photo_sha256"].as_str().unwrap());
     expect_error(app.client.get(app.url(&path)).send().await.unwrap(), StatusCode::UNAUTHORIZED, "not_signed_in").await;
     expect_error(app.get(&device, &path).await, StatusCode::UNAUTHORIZED, "not_signed_in").await;
@@ -69,9 +72,21 @@ async fn photos_need_a_signed_in_admin() {
 async fn a_wrong_password_is_refused_without_saying_which_part_was_wrong() {
     let app = TestApp::spawn(Backend::Sqlite).await;
     app.admin("ana@acme.test").await;
-    let wrong_password = app.client.post(app.url("/api/v1/auth/login")).json(&json!({"email": "ana@acme.test", "password": "not the password"})).send().await.unwrap();
+    let wrong_password = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .json(&json!({"email": "ana@acme.test", "password": "not the password"}))
+        .send()
+        .await
+        .unwrap();
     let a = expect_error(wrong_password, StatusCode::UNAUTHORIZED, "wrong_credentials").await;
-    let no_account = app.client.post(app.url("/api/v1/auth/login")).json(&json!({"email": "who@acme.test", "password": "not the password"})).send().await.unwrap();
+    let no_account = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .json(&json!({"email": "who@acme.test", "password": "not the password"}))
+        .send()
+        .await
+        .unwrap();
     let b = expect_error(no_account, StatusCode::UNAUTHORIZED, "wrong_credentials").await;
     assert_eq!(a, b);
 }
@@ -87,13 +102,18 @@ async fn wrong_pins_lock_out_the_device_and_the_employee() {
 
     // Per device: four wrong PINs say how many tries are left, the fifth locks the device.
     for left in (1..=4).rev() {
-        let message = expect_error(app.post(&first, "/api/v1/device/sign-in", json!({"pin": "0000"})).await, StatusCode::UNAUTHORIZED, "wrong_pin").await;
+        let message =
+            expect_error(app.post(&first, "/api/v1/device/sign-in", json!({"pin": "0000"})).await, StatusCode::UNAUTHORIZED, "wrong_pin")
+                .await;
         assert!(message.contains(&format!("{left} more")), "{message}");
     }
-    let message = expect_error(app.post(&first, "/api/v1/device/sign-in", json!({"pin": "0000"})).await, StatusCode::TOO_MANY_REQUESTS, "pin_locked").await;
+    let message =
+        expect_error(app.post(&first, "/api/v1/device/sign-in", json!({"pin": "0000"})).await, StatusCode::TOO_MANY_REQUESTS, "pin_locked")
+            .await;
     assert!(message.contains("this device"), "{message}");
     // Even the right PIN waits out the lock on that device; another device is not affected.
-    expect_error(app.post(&first, "/api/v1/device/sign-in", json!({"pin": "4444"})).await, StatusCode::TOO_MANY_REQUESTS, "pin_locked").await;
+    expect_error(app.post(&first, "/api/v1/device/sign-in", json!({"pin": "4444"})).await, StatusCode::TOO_MANY_REQUESTS, "pin_locked")
+        .await;
     assert_eq!(app.post(&second, "/api/v1/device/sign-in", json!({"pin": "4444"})).await.status(), StatusCode::OK);
 
     // Per employee: guesses at one named employee count across devices.
@@ -116,8 +136,14 @@ async fn wrong_pins_lock_out_the_device_and_the_employee() {
 async fn registration_codes_work_once_and_revoked_devices_stop() {
     let app = TestApp::spawn(Backend::Sqlite).await;
     let admin = app.admin("ana@acme.test").await;
-    let code: Value = app.post(&admin.token, "/api/v1/devices/registration-codes", json!({"expires_in_minutes": 30})).await.json().await.unwrap();
-    let register = || app.client.post(app.url("/api/v1/device/register")).json(&json!({"code": code["code"], "name": "Phone", "has_front_camera": true})).send();
+    let code: Value =
+        app.post(&admin.token, "/api/v1/devices/registration-codes", json!({"expires_in_minutes": 30})).await.json().await.unwrap();
+    let register = || {
+        app.client
+            .post(app.url("/api/v1/device/register"))
+            .json(&json!({"code": code["code"], "name": "Phone", "has_front_camera": true}))
+            .send()
+    };
     let registered: Value = register().await.unwrap().json().await.unwrap();
     expect_error(register().await.unwrap(), StatusCode::UNPROCESSABLE_ENTITY, "invalid_registration_code").await;
     let token = registered["token"].as_str().unwrap();

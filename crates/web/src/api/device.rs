@@ -3,10 +3,10 @@
 
 use crate::auth::{blocking, new_token, pin_lookup, registration_code_hash, token_hash, DeviceAuth, DEVICE_TOKEN_PREFIX};
 use crate::error::{json_or_default, ErrorBody, Json};
-use bytes::Bytes;
 use crate::{ApiError, AppState};
 use axum::extract::State;
 use axum::http::StatusCode;
+use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use clockface_domain::device::{parse_device_name, Device, Rotation};
 use clockface_domain::employee::{Employee, Pin};
@@ -73,7 +73,12 @@ pub struct DeviceEmployee {
 
 impl From<&Employee> for DeviceEmployee {
     fn from(employee: &Employee) -> Self {
-        Self { id: employee.id, name: employee.name.as_str().to_owned(), number: employee.number.as_str().to_owned(), role_id: employee.role_id }
+        Self {
+            id: employee.id,
+            name: employee.name.as_str().to_owned(),
+            number: employee.number.as_str().to_owned(),
+            role_id: employee.role_id,
+        }
     }
 }
 
@@ -116,7 +121,12 @@ async fn sync(State(state): State<AppState>, auth: DeviceAuth, body: Bytes) -> R
         }
     }
     let now = Utc::now();
-    let record = DeviceSync { synced_version: company.settings_version, at: now, has_front_camera: body.has_front_camera, photo_rotation: body.photo_rotation };
+    let record = DeviceSync {
+        synced_version: company.settings_version,
+        at: now,
+        has_front_camera: body.has_front_camera,
+        photo_rotation: body.photo_rotation,
+    };
     let device = state.store.record_sync(company.id, auth.device.id, &record).await?;
     Ok(Json(SyncResponse {
         settings_version: company.settings_version,
@@ -164,7 +174,9 @@ async fn sign_in(State(state): State<AppState>, auth: DeviceAuth, Json(body): Js
     let mut scopes = vec![LockScope::Device(device.id)];
     let named = match body.employee_id {
         Some(id) => Some(state.store.employee(company, id).await.map_err(|e| match e {
-            StoreError::NotFound => ApiError::unprocessable("unknown_employee", "employee_id is not an employee of this company").with_field("employee_id"),
+            StoreError::NotFound => {
+                ApiError::unprocessable("unknown_employee", "employee_id is not an employee of this company").with_field("employee_id")
+            }
             other => other.into(),
         })?),
         None => None,
@@ -201,7 +213,10 @@ async fn sign_in(State(state): State<AppState>, auth: DeviceAuth, Json(body): Js
         }
         return Err(ApiError::unauthorized(
             "wrong_pin",
-            format!("wrong PIN; {fewest_left} more wrong PIN(s) and this device is locked for {} minutes", state.settings.lockout.lock_for.num_minutes()),
+            format!(
+                "wrong PIN; {fewest_left} more wrong PIN(s) and this device is locked for {} minutes",
+                state.settings.lockout.lock_for.num_minutes()
+            ),
         )
         .with_field("pin"));
     };
@@ -209,7 +224,10 @@ async fn sign_in(State(state): State<AppState>, auth: DeviceAuth, Json(body): Js
         state.store.clear_pin_failures(scope).await?;
     }
     if !employee.active {
-        return Err(ApiError::forbidden("employee_inactive", format!("{} is not an active employee; ask an admin", employee.name.as_str())));
+        return Err(ApiError::forbidden(
+            "employee_inactive",
+            format!("{} is not an active employee; ask an admin", employee.name.as_str()),
+        ));
     }
     let role = state.store.role(company, employee.role_id).await?;
     let last_punch = state.store.last_punch(company, employee.id).await?;

@@ -2,10 +2,10 @@
 
 use crate::auth::{new_registration_code, registration_code_hash, AdminAuth};
 use crate::error::{json_or_default, ErrorBody, Json, Path};
-use bytes::Bytes;
 use crate::{ApiError, AppState};
 use axum::extract::State;
 use axum::http::StatusCode;
+use bytes::Bytes;
 use chrono::{DateTime, Duration, Utc};
 use clockface_domain::device::Device;
 use clockface_domain::ids::DeviceId;
@@ -41,7 +41,8 @@ pub async fn new_code(state: &AppState, admin: &AdminAuth, expires_in_minutes: O
         None => state.settings.registration_code_ttl,
         Some(minutes) if (5..=7 * 24 * 60).contains(&minutes) => Duration::minutes(minutes),
         Some(_) => {
-            return Err(ApiError::unprocessable("invalid", "expires_in_minutes must be between 5 and 10080 (7 days)").with_field("expires_in_minutes"))
+            return Err(ApiError::unprocessable("invalid", "expires_in_minutes must be between 5 and 10080 (7 days)")
+                .with_field("expires_in_minutes"))
         }
     };
     let code = new_registration_code();
@@ -54,7 +55,11 @@ pub async fn new_code(state: &AppState, admin: &AdminAuth, expires_in_minutes: O
 /// Create a one-time code to register a device with.
 #[utoipa::path(post, path = "/devices/registration-codes", tag = "devices", security(("admin" = [])), request_body = CodeBody,
     responses((status = 201, body = RegistrationCode), (status = 422, body = ErrorBody)))]
-async fn create_code(State(state): State<AppState>, admin: AdminAuth, body: Bytes) -> Result<(StatusCode, Json<RegistrationCode>), ApiError> {
+async fn create_code(
+    State(state): State<AppState>,
+    admin: AdminAuth,
+    body: Bytes,
+) -> Result<(StatusCode, Json<RegistrationCode>), ApiError> {
     let body: CodeBody = json_or_default(&body)?;
     Ok((StatusCode::CREATED, Json(new_code(&state, &admin, body.expires_in_minutes).await?)))
 }

@@ -73,7 +73,11 @@ pub async fn employee_fields(state: &AppState, company: CompanyId, body: Employe
 /// The company's employees by name.
 #[utoipa::path(get, path = "/employees", tag = "employees", security(("admin" = [])), params(EmployeeSearch),
     responses((status = 200, body = Vec<Employee>)))]
-async fn list_employees(State(state): State<AppState>, admin: AdminAuth, Query(query): Query<EmployeeSearch>) -> Result<Json<Vec<Employee>>, ApiError> {
+async fn list_employees(
+    State(state): State<AppState>,
+    admin: AdminAuth,
+    Query(query): Query<EmployeeSearch>,
+) -> Result<Json<Vec<Employee>>, ApiError> {
     let search = query.search.as_deref().filter(|s| !s.trim().is_empty());
     Ok(Json(state.store.employees(admin.company(), search).await?))
 }
@@ -81,7 +85,11 @@ async fn list_employees(State(state): State<AppState>, admin: AdminAuth, Query(q
 /// Add an employee.
 #[utoipa::path(post, path = "/employees", tag = "employees", security(("admin" = [])), request_body = EmployeeBody,
     responses((status = 201, body = Employee), (status = 409, description = "number or PIN taken", body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn create_employee(State(state): State<AppState>, admin: AdminAuth, Json(body): Json<EmployeeBody>) -> Result<(StatusCode, Json<Employee>), ApiError> {
+async fn create_employee(
+    State(state): State<AppState>,
+    admin: AdminAuth,
+    Json(body): Json<EmployeeBody>,
+) -> Result<(StatusCode, Json<Employee>), ApiError> {
     let fields = employee_fields(&state, admin.company(), body).await?;
     let employee = state.store.create_employee(admin.company(), &fields).await?;
     Ok((StatusCode::CREATED, Json(employee)))
@@ -97,7 +105,12 @@ async fn get_employee(State(state): State<AppState>, admin: AdminAuth, Path(id):
 /// Change an employee: name, number, role, active, PIN.
 #[utoipa::path(put, path = "/employees/{id}", tag = "employees", security(("admin" = [])), params(("id" = EmployeeId, Path)), request_body = EmployeeBody,
     responses((status = 200, body = Employee), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn update_employee(State(state): State<AppState>, admin: AdminAuth, Path(id): Path<EmployeeId>, Json(body): Json<EmployeeBody>) -> Result<Json<Employee>, ApiError> {
+async fn update_employee(
+    State(state): State<AppState>,
+    admin: AdminAuth,
+    Path(id): Path<EmployeeId>,
+    Json(body): Json<EmployeeBody>,
+) -> Result<Json<Employee>, ApiError> {
     let fields = employee_fields(&state, admin.company(), body).await?;
     Ok(Json(state.store.update_employee(admin.company(), id, &fields).await?))
 }
@@ -120,7 +133,12 @@ async fn get_crew(State(state): State<AppState>, admin: AdminAuth, Path(id): Pat
 /// Set a foreman's crew (replaces it).
 #[utoipa::path(put, path = "/employees/{id}/crew", tag = "employees", security(("admin" = [])), params(("id" = EmployeeId, Path)), request_body = Crew,
     responses((status = 200, body = Crew), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn set_crew(State(state): State<AppState>, admin: AdminAuth, Path(id): Path<EmployeeId>, Json(body): Json<Crew>) -> Result<Json<Crew>, ApiError> {
+async fn set_crew(
+    State(state): State<AppState>,
+    admin: AdminAuth,
+    Path(id): Path<EmployeeId>,
+    Json(body): Json<Crew>,
+) -> Result<Json<Crew>, ApiError> {
     if body.members.contains(&id) {
         return Err(ApiError::unprocessable("invalid", "a foreman cannot be in their own crew").with_field("members"));
     }

@@ -20,7 +20,11 @@ async fn get_photo(State(state): State<AppState>, admin: AdminAuth, Path(sha256)
     let record = state.store.photo(admin.company(), &sha256).await?.ok_or_else(|| ApiError::not_found("no such photo"))?;
     let bytes = state.blobs.get(admin.company(), &record.sha256).await?;
     Ok((
-        [(CONTENT_TYPE, record.content_type), (CACHE_CONTROL, "private, max-age=86400".to_owned()), (X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned())],
+        [
+            (CONTENT_TYPE, record.content_type),
+            (CACHE_CONTROL, "private, max-age=86400".to_owned()),
+            (X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
+        ],
         bytes,
     ))
 }

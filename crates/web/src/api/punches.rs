@@ -37,7 +37,8 @@ pub fn router(settings: &WebSettings) -> OpenApiRouter<AppState> {
 async fn create_punch(State(state): State<AppState>, auth: DeviceAuth, request: Request) -> Result<(StatusCode, Json<Recorded>), ApiError> {
     let (body, photo) = if is_multipart(&request) {
         let mut parts = read_parts(request, &state).await?;
-        let body = parts.remove("punch").ok_or_else(|| ApiError::bad_request("missing_part", "the multipart upload has no `punch` part"))?;
+        let body =
+            parts.remove("punch").ok_or_else(|| ApiError::bad_request("missing_part", "the multipart upload has no `punch` part"))?;
         let photo = parts.remove("photo");
         if let Some(name) = parts.keys().next() {
             return Err(ApiError::bad_request("unknown_part", format!("unexpected multipart part `{name}`; send `punch` and `photo`")));
@@ -48,7 +49,8 @@ async fn create_punch(State(state): State<AppState>, auth: DeviceAuth, request: 
         (body, None)
     };
     if body.photo_part.is_some() {
-        return Err(ApiError::bad_request("invalid", "photo_part belongs to batch uploads; send the photo as the `photo` part").with_field("photo_part"));
+        return Err(ApiError::bad_request("invalid", "photo_part belongs to batch uploads; send the photo as the `photo` part")
+            .with_field("photo_part"));
     }
     let recorded = record_punch(&state, &auth.device, body, photo).await?;
     let status = if recorded.created { StatusCode::CREATED } else { StatusCode::OK };
@@ -92,7 +94,8 @@ pub struct BatchResult {
 async fn create_batch(State(state): State<AppState>, auth: DeviceAuth, request: Request) -> Result<Json<BatchResult>, ApiError> {
     let (items, mut photos) = if is_multipart(&request) {
         let mut parts = read_parts(request, &state).await?;
-        let body = parts.remove("punches").ok_or_else(|| ApiError::bad_request("missing_part", "the multipart upload has no `punches` part"))?;
+        let body =
+            parts.remove("punches").ok_or_else(|| ApiError::bad_request("missing_part", "the multipart upload has no `punches` part"))?;
         (parse_json::<BatchBody>(&body)?.punches, parts)
     } else {
         let Json(body) = Json::<BatchBody>::from_request(request, &state).await?;
@@ -111,8 +114,10 @@ async fn create_batch(State(state): State<AppState>, auth: DeviceAuth, request: 
         let outcome = match serde_json::from_value::<PunchBody>(item) {
             Err(error) => Err(ApiError::unprocessable("invalid_json", error.to_string())),
             Ok(body) => match body.photo_part.as_ref().map(|name| photos.remove(name).ok_or(name)) {
-                Some(Err(name)) => Err(ApiError::unprocessable("missing_part", format!("no multipart part named `{name}` holds this punch's photo"))
-                    .with_field("photo_part")),
+                Some(Err(name)) => {
+                    Err(ApiError::unprocessable("missing_part", format!("no multipart part named `{name}` holds this punch's photo"))
+                        .with_field("photo_part"))
+                }
                 Some(Ok(photo)) => record_punch(&state, &auth.device, body, Some(photo)).await,
                 None => record_punch(&state, &auth.device, body, None).await,
             },
@@ -151,7 +156,8 @@ fn is_multipart(request: &Request) -> bool {
 
 /// Reads every part of a multipart body into memory, by name (within the route's body limit).
 async fn read_parts(request: Request, state: &AppState) -> Result<HashMap<String, Bytes>, ApiError> {
-    let mut multipart = Multipart::from_request(request, state).await.map_err(|r| ApiError::new(r.status(), "bad_multipart", r.body_text()))?;
+    let mut multipart =
+        Multipart::from_request(request, state).await.map_err(|r| ApiError::new(r.status(), "bad_multipart", r.body_text()))?;
     let mut parts = HashMap::new();
     while let Some(field) = multipart.next_field().await.map_err(multipart_error)? {
         let name = field.name().unwrap_or_default().to_owned();

@@ -2,9 +2,9 @@
 //! their next sync.
 
 use crate::auth::AdminAuth;
+use crate::error::Path;
 use crate::error::{ErrorBody, Json};
 use crate::{ApiError, AppState};
-use crate::error::Path;
 use axum::extract::State;
 use axum::http::StatusCode;
 use clockface_domain::ids::RoleId;
@@ -43,7 +43,11 @@ async fn list_roles(State(state): State<AppState>, admin: AdminAuth) -> Result<J
 /// Add a role.
 #[utoipa::path(post, path = "/roles", tag = "roles", security(("admin" = [])), request_body = RoleBody,
     responses((status = 201, body = Role), (status = 409, description = "name taken", body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn create_role(State(state): State<AppState>, admin: AdminAuth, Json(body): Json<RoleBody>) -> Result<(StatusCode, Json<Role>), ApiError> {
+async fn create_role(
+    State(state): State<AppState>,
+    admin: AdminAuth,
+    Json(body): Json<RoleBody>,
+) -> Result<(StatusCode, Json<Role>), ApiError> {
     let name = RoleName::parse(&body.name)?;
     let role = state.store.create_role(admin.company(), &name, body.abilities).await?;
     Ok((StatusCode::CREATED, Json(role)))
@@ -61,7 +65,12 @@ async fn get_role(State(state): State<AppState>, admin: AdminAuth, Path(id): Pat
 /// Rename a role or change its abilities (turn FaceFront on, say).
 #[utoipa::path(put, path = "/roles/{id}", tag = "roles", security(("admin" = [])), params(("id" = RoleId, Path)), request_body = RoleBody,
     responses((status = 200, body = Role), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-async fn update_role(State(state): State<AppState>, admin: AdminAuth, Path(id): Path<RoleId>, Json(body): Json<RoleBody>) -> Result<Json<Role>, ApiError> {
+async fn update_role(
+    State(state): State<AppState>,
+    admin: AdminAuth,
+    Path(id): Path<RoleId>,
+    Json(body): Json<RoleBody>,
+) -> Result<Json<Role>, ApiError> {
     let name = RoleName::parse(&body.name)?;
     Ok(Json(state.store.update_role(admin.company(), id, &name, body.abilities).await?))
 }

@@ -64,7 +64,13 @@ fn start_of_day(zone: Tz, date: NaiveDate) -> DateTime<Utc> {
 }
 
 /// Builds an employee's time card for `from..=to` (the current week by default). Shared with the admin pages.
-pub async fn time_card(state: &AppState, company: CompanyId, employee: EmployeeId, from: Option<NaiveDate>, to: Option<NaiveDate>) -> Result<TimeCardResponse, ApiError> {
+pub async fn time_card(
+    state: &AppState,
+    company: CompanyId,
+    employee: EmployeeId,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+) -> Result<TimeCardResponse, ApiError> {
     let company = state.store.company(company).await?;
     let employee = state.store.employee(company.id, employee).await?;
     let zone = company.time_zone;
@@ -75,7 +81,10 @@ pub async fn time_card(state: &AppState, company: CompanyId, employee: EmployeeI
         (None, _) => weekly_period(now.with_timezone(&zone).date_naive(), Weekday::Mon),
     };
     if to < from || (to - from).num_days() >= MAX_DAYS {
-        return Err(ApiError::unprocessable("invalid_period", format!("`to` must be on or after `from`, and a period at most {MAX_DAYS} days long")));
+        return Err(ApiError::unprocessable(
+            "invalid_period",
+            format!("`to` must be on or after `from`, and a period at most {MAX_DAYS} days long"),
+        ));
     }
     // A day either side, so that shifts crossing the period's edges pair up.
     let punches = state
@@ -99,6 +108,11 @@ pub async fn time_card(state: &AppState, company: CompanyId, employee: EmployeeI
 /// (in seconds), overtime beyond 40 hours a week, and the shifts with a missing clock-in or -out.
 #[utoipa::path(get, path = "/employees/{id}/timecard", tag = "time cards", security(("admin" = [])), params(("id" = EmployeeId, Path), Period),
     responses((status = 200, description = "the time card", body = Object), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn get_time_card(State(state): State<AppState>, admin: AdminAuth, Path(id): Path<EmployeeId>, Query(period): Query<Period>) -> Result<Json<TimeCardResponse>, ApiError> {
+async fn get_time_card(
+    State(state): State<AppState>,
+    admin: AdminAuth,
+    Path(id): Path<EmployeeId>,
+    Query(period): Query<Period>,
+) -> Result<Json<TimeCardResponse>, ApiError> {
     Ok(Json(time_card(&state, admin.company(), id, period.from, period.to).await?))
 }
