@@ -66,6 +66,20 @@ fn photo(base: &[u8], n: usize) -> Vec<u8> {
     bytes
 }
 
+/// POSTs `body` (or nothing) with `token` and returns the JSON answer.
+async fn post(http: &reqwest::Client, url: String, token: Option<&str>, body: Option<Value>) -> Value {
+    let mut request = http.post(url);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.unwrap();
+    assert!(response.status().is_success(), "setup call failed: {}", response.status());
+    response.json().await.unwrap()
+}
+
 fn main() {
     let args = args();
     println!("| backend | clients | punches | photo | seconds | punches/s | p50 ms | p99 ms | max ms | refused | read back |");
@@ -95,54 +109,28 @@ fn run(backend: &str, args: &Args) {
         let http = reqwest::Client::builder().pool_max_idle_per_host(args.clients).build().unwrap();
         let store = count_store.clone();
         clockface::create_company(store.as_ref(), "Bench Co", "UTC", "bench@bench.test", "bench password 1").await.unwrap();
-        let login: Value = http
-            .post(format!("{base}/api/v1/auth/login"))
-            .json(&json!({"email": "bench@bench.test", "password": "bench password 1"}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let credentials = json!({"email": "bench@bench.test", "password": "bench password 1"});
+        let login = post(&http, format!("{base}/api/v1/auth/login"), None, Some(credentials)).await;
         let admin = login["token"].as_str().unwrap().to_owned();
         let company: clockface_domain::ids::CompanyId = login["me"]["company_id"].as_str().unwrap().parse().unwrap();
-        let role: Value = http
-            .post(format!("{base}/api/v1/roles"))
-            .bearer_auth(&admin)
-            .json(&json!({"name": "Crew", "abilities": {"face_front": true}}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let crew = json!({"name": "Crew", "abilities": {"face_front": true}});
+        let role = post(&http, format!("{base}/api/v1/roles"), Some(&admin), Some(crew)).await;
         let mut employees = Vec::new();
         for i in 0..args.clients {
-            let employee: Value = http
-                .post(format!("{base}/api/v1/employees"))
-                .bearer_auth(&admin)
-                .json(&json!({"name": format!("Worker {i}"), "number": format!("{i}"), "role_id": role["id"]}))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
+            let body = json!({"name": format!("Worker {i}"), "number": format!("{i}"), "role_id": role["id"]});
+            let employee = post(&http, format!("{base}/api/v1/employees"), Some(&admin), Some(body)).await;
             employees.push(employee["id"].as_str().unwrap().to_owned());
         }
-        let code: Value =
-            http.post(format!("{base}/api/v1/devices/registration-codes")).bearer_auth(&admin).send().await.unwrap().json().await.unwrap();
-        let registered: Value = http
-            .post(format!("{base}/api/v1/device/register"))
-            .json(&json!({"code": code["code"], "name": "bench", "has_front_camera": true}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let code = post(&http, format!("{base}/api/v1/devices/registration-codes"), Some(&admin), None).await;
+        let registered = post(
+            &http,
+            format!("{base}/api/v1/device/register"),
+            None,
+            Some(json!({"code": code["code"], "name": "bench", "has_front_camera": true})),
+        )
+        .await;
         let device = registered["token"].as_str().unwrap().to_owned();
-        let sync: Value = http.post(format!("{base}/api/v1/device/sync")).bearer_auth(&device).send().await.unwrap().json().await.unwrap();
+        let sync = post(&http, format!("{base}/api/v1/device/sync"), Some(&device), None).await;
         let version = sync["settings_version"].as_i64().unwrap();
 
         let per_client = args.punches / args.clients;

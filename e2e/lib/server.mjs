@@ -1,0 +1,67 @@
+// Starts the real clockface binary for a browser test: a fresh data folder, a company with an
+// admin, `serve` on a free port; stops it when the test is done.
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** The binary the README's test command built (override with CLOCKFACE_BIN). */
+export const binary = process.env.CLOCKFACE_BIN ?? join(root, 'target', 'debug', 'clockface');
+
+export const ADMIN_PASSWORD = 'correct horse battery';
+
+/**
+ * Starts a server with one company whose admin is `email`. Returns { url, dataDir, stop, createCompany }.
+ */
+export async function startServer({ email = 'admin@acme.test', company = 'Acme Paving', timeZone = 'America/Chicago' } = {}) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'clockface-e2e-'));
+  const createCompany = (name, adminEmail, zone = timeZone) =>
+    execFileSync(binary, ['admin', 'create', '--data-dir', dataDir, '--company', name, '--email', adminEmail, '--password', ADMIN_PASSWORD, '--time-zone', zone], {
+      env: { ...process.env, CLOCKFACE_LOG: 'warn' },
+    });
+  createCompany(company, email);
+  const child = spawn(binary, ['serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir], {
+    env: { ...process.env, CLOCKFACE_LOG: 'warn' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise((resolve, reject) => {
+    const deadline = setTimeout(() => reject(new Error('the server did not start within 30 s')), 30_000);
+    let out = '';
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      const match = out.match(/serving on (http:\/\/\S+)/);
+      if (match) {
+        clearTimeout(deadline);
+        resolve(match[1]);
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`the server exited with ${code} before it was ready`)));
+  });
+  const stop = async () => {
+    if (child.exitCode === null) {
+      const exited = new Promise((resolve) => child.on('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  return { url, dataDir, stop, createCompany };
+}
+
+/** Calls the JSON API; returns { status, body }. */
+export async function api(url, path, { method = 'GET', token, body } = {}) {
+  const headers = { 'content-type': 'application/json' };
+  if (token) headers.authorization = `Bearer ${token}`;
+  const response = await fetch(url + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : null };
+}
+
+/** Signs in over the API and returns the session token. */
+export async function apiLogin(url, email) {
+  const { status, body } = await api(url, '/api/v1/auth/login', { method: 'POST', body: { email, password: ADMIN_PASSWORD } });
+  if (status !== 200) throw new Error(`login failed: ${status} ${JSON.stringify(body)}`);
+  return body.token;
+}
