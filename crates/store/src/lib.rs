@@ -13,9 +13,11 @@ mod records;
 mod sql;
 pub mod sqlite;
 pub mod testing;
+pub mod verification;
 
 pub use error::{StoreError, Unique};
 pub use records::*;
+pub use verification::*;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -110,6 +112,32 @@ pub trait Store: Send + Sync + 'static {
     /// Counts a wrong PIN; locks the scope out when it reaches the policy's limit.
     async fn record_pin_failure(&self, scope: LockScope, now: DateTime<Utc>, policy: LockoutPolicy) -> Result<PinFailures, StoreError>;
     async fn clear_pin_failures(&self, scope: LockScope) -> Result<(), StoreError>;
+
+    // Face verification.
+    /// Records (or renews) an employee's biometric consent.
+    async fn record_consent(&self, company: CompanyId, consent: &Consent) -> Result<(), StoreError>;
+    async fn consent(&self, company: CompanyId, employee: EmployeeId) -> Result<Option<Consent>, StoreError>;
+    async fn add_template(&self, template: &FaceTemplate) -> Result<(), StoreError>;
+    async fn templates(&self, company: CompanyId, employee: EmployeeId) -> Result<Vec<FaceTemplate>, StoreError>;
+    /// Deletes an employee's templates and returns how many there were.
+    async fn delete_templates(&self, company: CompanyId, employee: EmployeeId) -> Result<u64, StoreError>;
+    /// Claims the oldest due verification job until `lease_until`; `None` when nothing is due.
+    async fn claim_verification_job(&self, now: DateTime<Utc>, lease_until: DateTime<Utc>) -> Result<Option<VerificationJob>, StoreError>;
+    /// Stores a verdict (and the template it enrolled, if any) and removes its job, in one transaction.
+    async fn complete_verification_job(&self, verification: &Verification, enrolled: Option<&FaceTemplate>) -> Result<(), StoreError>;
+    /// Puts a job back to run again after `run_after`, noting why it failed.
+    async fn retry_verification_job(&self, punch: PunchId, run_after: DateTime<Utc>, error: &str) -> Result<(), StoreError>;
+    /// How many verification jobs are waiting, across all companies.
+    async fn pending_verification_jobs(&self) -> Result<i64, StoreError>;
+    async fn verification(&self, company: CompanyId, punch: PunchId) -> Result<Option<Verification>, StoreError>;
+    /// Punches an admin should look at, newest first: a verdict other than a match, or a missing
+    /// photo the role required; without those already reviewed.
+    async fn review_queue(&self, company: CompanyId, limit: i64) -> Result<Vec<(Punch, Option<Verification>)>, StoreError>;
+    async fn record_review(&self, company: CompanyId, review: &Review) -> Result<(), StoreError>;
+    async fn review(&self, company: CompanyId, punch: PunchId) -> Result<Option<Review>, StoreError>;
+    async fn audit(&self, entry: &AuditEntry) -> Result<(), StoreError>;
+    /// The company's audit log, newest first.
+    async fn audit_log(&self, company: CompanyId, limit: i64) -> Result<Vec<AuditEntry>, StoreError>;
 }
 
 /// Opens the database at `url` (`sqlite://...` or `postgres://...`) and brings its schema up to date.

@@ -21,4 +21,12 @@ impl PgStore {
     }
 }
 
-crate::sql::impl_store!(PgStore, sqlx::Postgres, "postgres");
+crate::sql::impl_store!(
+    PgStore,
+    sqlx::Postgres,
+    "postgres",
+    // SKIP LOCKED: workers on several servers each take a different job without waiting.
+    claim_job = "UPDATE verification_jobs SET locked_until = $2, attempts = attempts + 1 WHERE punch_id = (\
+                 SELECT punch_id FROM verification_jobs WHERE run_after <= $1 AND (locked_until IS NULL OR locked_until <= $1) \
+                 ORDER BY run_after LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING punch_id, company_id, attempts"
+);

@@ -16,12 +16,13 @@ pub(crate) const PHOTO_COLUMNS: &str = "company_id, sha256, content_type, byte_s
 
 /// Expands to `impl Store for $store`, whose `pool` field is a `sqlx::Pool` of either backend.
 macro_rules! impl_store {
-    ($store:ident, $db:ty, $backend:literal) => {
+    ($store:ident, $db:ty, $backend:literal, claim_job = $claim_job:expr) => {
         mod store_impl {
             use super::$store;
             use crate::error::unique_violation;
             use crate::records::*;
             use crate::sql::{DEVICE_COLUMNS, EMPLOYEE_COLUMNS, PHOTO_COLUMNS, PUNCH_COLUMNS, ROLE_COLUMNS};
+            use crate::verification::*;
             use crate::{new_id, Store, StoreError, Unique};
             use async_trait::async_trait;
             use chrono::{DateTime, Utc};
@@ -541,6 +542,17 @@ macro_rules! impl_store {
                     .await?;
                     match created {
                         Some(row) => {
+                            // Every FaceFront photo gets a verdict: the job is committed with the punch.
+                            if punch.photo_sha256.is_some() {
+                                sqlx::query(
+                                    "INSERT INTO verification_jobs (punch_id, company_id, attempts, run_after, created_at) VALUES ($1, $2, 0, $3, $3)",
+                                )
+                                .bind(punch.id.0)
+                                .bind(punch.company_id.0)
+                                .bind(punch.received_at)
+                                .execute(&mut *tx)
+                                .await?;
+                            }
                             tx.commit().await?;
                             Ok(PunchInsert::Created(row.try_into()?))
                         }
@@ -662,6 +674,222 @@ macro_rules! impl_store {
                     let (kind, id) = scope.parts();
                     sqlx::query("DELETE FROM pin_failures WHERE scope = $1 AND scope_id = $2").bind(kind).bind(id).execute(&self.pool).await?;
                     Ok(())
+                }
+
+                async fn record_consent(&self, company: CompanyId, consent: &Consent) -> Result<(), StoreError> {
+                    sqlx::query(
+                        "INSERT INTO biometric_consents (company_id, employee_id, notice_version, recorded_by, agreed_at) VALUES ($1, $2, $3, $4, $5) \
+                         ON CONFLICT (company_id, employee_id) DO UPDATE SET notice_version = $3, recorded_by = $4, agreed_at = $5",
+                    )
+                    .bind(company.0)
+                    .bind(consent.employee_id.0)
+                    .bind(&consent.notice_version)
+                    .bind(consent.recorded_by.0)
+                    .bind(consent.agreed_at)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(|e| match &e {
+                        sqlx::Error::Database(db) if db.is_foreign_key_violation() => StoreError::NotFound,
+                        _ => StoreError::Database(e),
+                    })?;
+                    Ok(())
+                }
+
+                async fn consent(&self, company: CompanyId, employee: EmployeeId) -> Result<Option<Consent>, StoreError> {
+                    let row: Option<ConsentRow> = sqlx::query_as(
+                        "SELECT employee_id, notice_version, recorded_by, agreed_at FROM biometric_consents WHERE company_id = $1 AND employee_id = $2",
+                    )
+                    .bind(company.0)
+                    .bind(employee.0)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                    Ok(row.map(Consent::from))
+                }
+
+                async fn add_template(&self, template: &FaceTemplate) -> Result<(), StoreError> {
+                    sqlx::query(
+                        "INSERT INTO face_templates (id, company_id, employee_id, embedding, photo_sha256, source, created_by, created_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                    )
+                    .bind(template.id)
+                    .bind(template.company_id.0)
+                    .bind(template.employee_id.0)
+                    .bind(&template.embedding)
+                    .bind(&template.photo_sha256)
+                    .bind(template.source.as_str())
+                    .bind(template.created_by.map(|a| a.0))
+                    .bind(template.created_at)
+                    .execute(&self.pool)
+                    .await?;
+                    Ok(())
+                }
+
+                async fn templates(&self, company: CompanyId, employee: EmployeeId) -> Result<Vec<FaceTemplate>, StoreError> {
+                    let rows: Vec<TemplateRow> = sqlx::query_as(
+                        "SELECT id, company_id, employee_id, embedding, photo_sha256, source, created_by, created_at FROM face_templates \
+                         WHERE company_id = $1 AND employee_id = $2 ORDER BY created_at, id",
+                    )
+                    .bind(company.0)
+                    .bind(employee.0)
+                    .fetch_all(&self.pool)
+                    .await?;
+                    rows.into_iter().map(FaceTemplate::try_from).collect()
+                }
+
+                async fn delete_templates(&self, company: CompanyId, employee: EmployeeId) -> Result<u64, StoreError> {
+                    let deleted = sqlx::query("DELETE FROM face_templates WHERE company_id = $1 AND employee_id = $2")
+                        .bind(company.0)
+                        .bind(employee.0)
+                        .execute(&self.pool)
+                        .await?;
+                    Ok(deleted.rows_affected())
+                }
+
+                async fn claim_verification_job(&self, now: DateTime<Utc>, lease_until: DateTime<Utc>) -> Result<Option<VerificationJob>, StoreError> {
+                    let row: Option<(Uuid, Uuid, i64)> = sqlx::query_as($claim_job).bind(now).bind(lease_until).fetch_optional(&self.pool).await?;
+                    Ok(row.map(|(punch, company, attempts)| VerificationJob { punch_id: PunchId(punch), company_id: CompanyId(company), attempts }))
+                }
+
+                async fn complete_verification_job(&self, verification: &Verification, enrolled: Option<&FaceTemplate>) -> Result<(), StoreError> {
+                    let mut tx = self.pool.begin().await?;
+                    sqlx::query(
+                        "INSERT INTO verifications (punch_id, company_id, verdict, score, threshold, rotation, faces, message, enrolled_now, decided_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (punch_id) DO NOTHING",
+                    )
+                    .bind(verification.punch_id.0)
+                    .bind(verification.company_id.0)
+                    .bind(&verification.verdict)
+                    .bind(verification.score)
+                    .bind(verification.threshold)
+                    .bind(verification.rotation)
+                    .bind(verification.faces)
+                    .bind(&verification.message)
+                    .bind(verification.enrolled_now)
+                    .bind(verification.decided_at)
+                    .execute(&mut *tx)
+                    .await?;
+                    if let Some(template) = enrolled {
+                        sqlx::query(
+                            "INSERT INTO face_templates (id, company_id, employee_id, embedding, photo_sha256, source, created_by, created_at) \
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                        )
+                        .bind(template.id)
+                        .bind(template.company_id.0)
+                        .bind(template.employee_id.0)
+                        .bind(&template.embedding)
+                        .bind(&template.photo_sha256)
+                        .bind(template.source.as_str())
+                        .bind(template.created_by.map(|a| a.0))
+                        .bind(template.created_at)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                    sqlx::query("DELETE FROM verification_jobs WHERE punch_id = $1").bind(verification.punch_id.0).execute(&mut *tx).await?;
+                    tx.commit().await?;
+                    Ok(())
+                }
+
+                async fn retry_verification_job(&self, punch: PunchId, run_after: DateTime<Utc>, error: &str) -> Result<(), StoreError> {
+                    sqlx::query("UPDATE verification_jobs SET run_after = $2, locked_until = NULL, last_error = $3 WHERE punch_id = $1")
+                        .bind(punch.0)
+                        .bind(run_after)
+                        .bind(error)
+                        .execute(&self.pool)
+                        .await?;
+                    Ok(())
+                }
+
+                async fn pending_verification_jobs(&self) -> Result<i64, StoreError> {
+                    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM verification_jobs").fetch_one(&self.pool).await?)
+                }
+
+                async fn verification(&self, company: CompanyId, punch: PunchId) -> Result<Option<Verification>, StoreError> {
+                    let row: Option<VerificationRow> = sqlx::query_as(
+                        "SELECT punch_id, company_id, verdict, score, threshold, rotation, faces, message, enrolled_now, decided_at \
+                         FROM verifications WHERE company_id = $1 AND punch_id = $2",
+                    )
+                    .bind(company.0)
+                    .bind(punch.0)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                    Ok(row.map(Verification::from))
+                }
+
+                async fn review_queue(&self, company: CompanyId, limit: i64) -> Result<Vec<(Punch, Option<Verification>)>, StoreError> {
+                    let rows: Vec<PunchRow> = sqlx::query_as(
+                        "SELECT p.* FROM punches p LEFT JOIN verifications v ON v.punch_id = p.id LEFT JOIN punch_reviews r ON r.punch_id = p.id \
+                         WHERE p.company_id = $1 AND r.punch_id IS NULL AND ((v.punch_id IS NOT NULL AND v.verdict <> 'match') OR p.flagged) \
+                         ORDER BY p.occurred_at DESC, p.id DESC LIMIT $2",
+                    )
+                    .bind(company.0)
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await?;
+                    let mut queue = Vec::with_capacity(rows.len());
+                    for row in rows {
+                        let punch = Punch::try_from(row)?;
+                        let verification = self.verification(company, punch.id).await?;
+                        queue.push((punch, verification));
+                    }
+                    Ok(queue)
+                }
+
+                async fn record_review(&self, company: CompanyId, review: &Review) -> Result<(), StoreError> {
+                    let inserted = sqlx::query(
+                        "INSERT INTO punch_reviews (punch_id, company_id, decision, reviewed_by, reviewed_at) \
+                         SELECT id, company_id, $3, $4, $5 FROM punches WHERE company_id = $1 AND id = $2 \
+                         ON CONFLICT (punch_id) DO UPDATE SET decision = $3, reviewed_by = $4, reviewed_at = $5",
+                    )
+                    .bind(company.0)
+                    .bind(review.punch_id.0)
+                    .bind(review.decision.as_str())
+                    .bind(review.reviewed_by.0)
+                    .bind(review.reviewed_at)
+                    .execute(&self.pool)
+                    .await?;
+                    if inserted.rows_affected() == 0 {
+                        return Err(StoreError::NotFound);
+                    }
+                    Ok(())
+                }
+
+                async fn review(&self, company: CompanyId, punch: PunchId) -> Result<Option<Review>, StoreError> {
+                    let row: Option<ReviewRow> = sqlx::query_as(
+                        "SELECT punch_id, decision, reviewed_by, reviewed_at FROM punch_reviews WHERE company_id = $1 AND punch_id = $2",
+                    )
+                    .bind(company.0)
+                    .bind(punch.0)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                    row.map(Review::try_from).transpose()
+                }
+
+                async fn audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {
+                    sqlx::query("INSERT INTO audit_log (id, company_id, at, actor, action, subject, detail) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+                        .bind(new_id())
+                        .bind(entry.company_id.0)
+                        .bind(entry.at)
+                        .bind(&entry.actor)
+                        .bind(&entry.action)
+                        .bind(&entry.subject)
+                        .bind(&entry.detail)
+                        .execute(&self.pool)
+                        .await?;
+                    Ok(())
+                }
+
+                async fn audit_log(&self, company: CompanyId, limit: i64) -> Result<Vec<AuditEntry>, StoreError> {
+                    let rows: Vec<(Uuid, DateTime<Utc>, String, String, String, String)> = sqlx::query_as(
+                        "SELECT company_id, at, actor, action, subject, detail FROM audit_log WHERE company_id = $1 ORDER BY at DESC, id DESC LIMIT $2",
+                    )
+                    .bind(company.0)
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await?;
+                    Ok(rows
+                        .into_iter()
+                        .map(|(company, at, actor, action, subject, detail)| AuditEntry { company_id: CompanyId(company), at, actor, action, subject, detail })
+                        .collect())
                 }
             }
         }

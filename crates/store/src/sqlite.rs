@@ -29,4 +29,12 @@ impl SqliteStore {
     }
 }
 
-crate::sql::impl_store!(SqliteStore, sqlx::Sqlite, "sqlite");
+crate::sql::impl_store!(
+    SqliteStore,
+    sqlx::Sqlite,
+    "sqlite",
+    // One statement under SQLite's single write lock: no two workers claim the same job.
+    claim_job = "UPDATE verification_jobs SET locked_until = $2, attempts = attempts + 1 WHERE punch_id = (\
+                 SELECT punch_id FROM verification_jobs WHERE run_after <= $1 AND (locked_until IS NULL OR locked_until <= $1) \
+                 ORDER BY run_after LIMIT 1) RETURNING punch_id, company_id, attempts"
+);

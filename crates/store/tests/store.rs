@@ -56,6 +56,11 @@ on_both_backends!(
     every_query_is_scoped_to_its_company,
     pin_failures_lock_out_and_clear,
     concurrent_punches_are_all_kept,
+    consent_and_templates_belong_to_an_employee,
+    a_photo_punch_queues_one_verification_job,
+    jobs_are_claimed_once_and_retried,
+    the_review_queue_holds_doubtful_punches_until_reviewed,
+    the_audit_log_is_per_company,
 );
 
 fn now() -> DateTime<Utc> {
@@ -431,4 +436,150 @@ async fn photos_are_content_addressed_per_company() {
     assert_eq!(blobs.get(a, &sha).await.unwrap(), bytes::Bytes::from_static(b"photo bytes"));
     assert!(matches!(blobs.get(b, &sha).await, Err(StoreError::NotFound)), "another company's key finds nothing");
     assert!(matches!(blobs.get(a, "../../etc/passwd").await, Err(StoreError::NotFound)));
+}
+
+fn photo_record(company: CompanyId, sha: &str) -> PhotoRecord {
+    PhotoRecord {
+        company_id: company,
+        sha256: sha.into(),
+        content_type: "image/jpeg".into(),
+        byte_size: 10,
+        width: 640,
+        height: 480,
+        display_rotation: Rotation::R0,
+        created_at: now(),
+    }
+}
+
+/// Stores a punch with a photo (which queues its verification) and returns it.
+async fn photo_punch(store: &Db, company: CompanyId, worker: EmployeeId, device: DeviceId, sha: &str, at: DateTime<Utc>) -> Punch {
+    let mut punch = punch(company, worker, device, PunchKind::In, at);
+    punch.photo_sha256 = Some(sha.into());
+    punch.no_photo_reason = None;
+    store.insert_punch(&punch, Some(&photo_record(company, sha))).await.unwrap();
+    punch
+}
+
+fn verification(punch: &Punch, verdict: &str) -> Verification {
+    Verification {
+        punch_id: punch.id,
+        company_id: punch.company_id,
+        verdict: verdict.into(),
+        score: Some(0.2),
+        threshold: 0.36,
+        rotation: 90,
+        faces: 1,
+        message: "words".into(),
+        enrolled_now: false,
+        decided_at: now(),
+    }
+}
+
+async fn consent_and_templates_belong_to_an_employee(store: Db) {
+    let company = company(&store, "ana@acme.test").await;
+    let admin = store.admin_login("ana@acme.test").await.unwrap().unwrap().id;
+    let worker = employee(&store, company, "1").await;
+    assert_eq!(store.consent(company, worker).await.unwrap(), None);
+    let consent = Consent { employee_id: worker, notice_version: "2026-11".into(), recorded_by: admin, agreed_at: now() };
+    store.record_consent(company, &consent).await.unwrap();
+    assert_eq!(store.consent(company, worker).await.unwrap(), Some(consent));
+    let other = self::company(&store, "zed@other.test").await;
+    assert_eq!(store.consent(other, worker).await.unwrap(), None, "consent is scoped to the company");
+
+    let template = FaceTemplate {
+        id: Uuid::new_v4(),
+        company_id: company,
+        employee_id: worker,
+        embedding: vec![1, 2, 3, 4],
+        photo_sha256: "c".repeat(64),
+        source: TemplateSource::Upload,
+        created_by: Some(admin),
+        created_at: now(),
+    };
+    store.add_template(&template).await.unwrap();
+    assert_eq!(store.templates(company, worker).await.unwrap(), vec![template]);
+    assert!(store.templates(other, worker).await.unwrap().is_empty());
+    assert_eq!(store.delete_templates(other, worker).await.unwrap(), 0);
+    assert_eq!(store.delete_templates(company, worker).await.unwrap(), 1);
+    assert!(store.templates(company, worker).await.unwrap().is_empty());
+}
+
+async fn a_photo_punch_queues_one_verification_job(store: Db) {
+    let company = company(&store, "ana@acme.test").await;
+    let (worker, device) = (employee(&store, company, "1").await, device(&store, company, "c").await);
+    store.insert_punch(&punch(company, worker, device, PunchKind::In, now()), None).await.unwrap();
+    assert_eq!(store.pending_verification_jobs().await.unwrap(), 0, "a punch without a photo has nothing to verify");
+    let with_photo = photo_punch(&store, company, worker, device, &"a".repeat(64), now()).await;
+    assert_eq!(store.pending_verification_jobs().await.unwrap(), 1);
+    // A resend queues nothing more.
+    store.insert_punch(&with_photo, Some(&photo_record(company, &"a".repeat(64)))).await.unwrap();
+    assert_eq!(store.pending_verification_jobs().await.unwrap(), 1);
+}
+
+async fn jobs_are_claimed_once_and_retried(store: Db) {
+    let company = company(&store, "ana@acme.test").await;
+    let (worker, device) = (employee(&store, company, "1").await, device(&store, company, "c").await);
+    let punch = photo_punch(&store, company, worker, device, &"a".repeat(64), now()).await;
+    let lease = now() + Duration::minutes(5);
+    let job = store.claim_verification_job(now(), lease).await.unwrap().expect("a job is due");
+    assert_eq!((job.punch_id, job.company_id, job.attempts), (punch.id, company, 1));
+    assert_eq!(store.claim_verification_job(now(), lease).await.unwrap(), None, "a claimed job is not handed out twice");
+    // A worker that died: the lease runs out and the job comes back.
+    let again = store.claim_verification_job(lease + Duration::seconds(1), lease + Duration::minutes(5)).await.unwrap().unwrap();
+    assert_eq!(again.attempts, 2);
+    store.retry_verification_job(punch.id, now() + Duration::hours(1), "model failed").await.unwrap();
+    assert_eq!(store.claim_verification_job(now() + Duration::minutes(59), lease).await.unwrap(), None, "not before run_after");
+    let third = store.claim_verification_job(now() + Duration::hours(2), now() + Duration::hours(3)).await.unwrap().unwrap();
+    assert_eq!(third.attempts, 3);
+    store.complete_verification_job(&verification(&punch, "match"), None).await.unwrap();
+    assert_eq!(store.pending_verification_jobs().await.unwrap(), 0);
+    assert_eq!(store.verification(company, punch.id).await.unwrap(), Some(verification(&punch, "match")));
+}
+
+async fn the_review_queue_holds_doubtful_punches_until_reviewed(store: Db) {
+    let company = company(&store, "ana@acme.test").await;
+    let admin = store.admin_login("ana@acme.test").await.unwrap().unwrap().id;
+    let (worker, device) = (employee(&store, company, "1").await, device(&store, company, "c").await);
+    let matched = photo_punch(&store, company, worker, device, &"a".repeat(64), now() - Duration::hours(3)).await;
+    let mismatched = photo_punch(&store, company, worker, device, &"b".repeat(64), now() - Duration::hours(2)).await;
+    let mut missing = punch(company, worker, device, PunchKind::Out, now() - Duration::hours(1));
+    missing.no_photo_reason = Some(NoPhotoReason::CameraDenied);
+    missing.flagged = true;
+    store.insert_punch(&missing, None).await.unwrap();
+    let pending = photo_punch(&store, company, worker, device, &"d".repeat(64), now()).await;
+    store.complete_verification_job(&verification(&matched, "match"), None).await.unwrap();
+    store.complete_verification_job(&verification(&mismatched, "mismatch"), None).await.unwrap();
+
+    let queue = store.review_queue(company, 50).await.unwrap();
+    let ids: Vec<PunchId> = queue.iter().map(|(p, _)| p.id).collect();
+    assert_eq!(ids, vec![missing.id, mismatched.id], "newest first; matches and unverified photos stay out");
+    assert_eq!(queue[1].1.as_ref().map(|v| v.verdict.as_str()), Some("mismatch"));
+    assert!(!ids.contains(&pending.id));
+
+    let review = Review { punch_id: mismatched.id, decision: ReviewDecision::ThisIsThem, reviewed_by: admin, reviewed_at: now() };
+    store.record_review(company, &review).await.unwrap();
+    assert_eq!(store.review(company, mismatched.id).await.unwrap(), Some(review));
+    assert_eq!(store.review_queue(company, 50).await.unwrap().len(), 1);
+    let other = self::company(&store, "zed@other.test").await;
+    let foreign = Review { punch_id: missing.id, decision: ReviewDecision::NotThem, reviewed_by: admin, reviewed_at: now() };
+    assert!(matches!(store.record_review(other, &foreign).await, Err(StoreError::NotFound)));
+    assert!(store.review_queue(other, 50).await.unwrap().is_empty());
+}
+
+async fn the_audit_log_is_per_company(store: Db) {
+    let company = company(&store, "ana@acme.test").await;
+    let other = self::company(&store, "zed@other.test").await;
+    let entry = |company, action: &str, minutes| AuditEntry {
+        company_id: company,
+        at: now() + Duration::minutes(minutes),
+        actor: "admin:x".into(),
+        action: action.into(),
+        subject: "employee:y".into(),
+        detail: String::new(),
+    };
+    store.audit(&entry(company, "consent.recorded", 0)).await.unwrap();
+    store.audit(&entry(company, "photo.viewed", 1)).await.unwrap();
+    store.audit(&entry(other, "photo.viewed", 2)).await.unwrap();
+    let log = store.audit_log(company, 10).await.unwrap();
+    assert_eq!(log.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(), ["photo.viewed", "consent.recorded"]);
 }

@@ -1,0 +1,231 @@
+//! What the store keeps for face verification: biometric consent, enrolled templates, the
+//! durable queue of photos to verify, verdicts, admins' reviews and the audit log.
+
+use crate::StoreError;
+use chrono::{DateTime, Utc};
+use clockface_domain::ids::{AdminId, CompanyId, EmployeeId, PunchId};
+use uuid::Uuid;
+
+/// An employee's recorded biometric consent: who agreed, when, to which version of the notice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Consent {
+    pub employee_id: EmployeeId,
+    pub notice_version: String,
+    /// The admin who recorded it.
+    pub recorded_by: AdminId,
+    pub agreed_at: DateTime<Utc>,
+}
+
+/// Where an enrolled face came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TemplateSource {
+    /// A photo an admin uploaded.
+    Upload,
+    /// A FaceFront photo an admin promoted ("this is them").
+    Punch,
+    /// The first FaceFront photo of an employee with consent and no enrolment.
+    FirstPunch,
+}
+
+impl TemplateSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TemplateSource::Upload => "upload",
+            TemplateSource::Punch => "punch",
+            TemplateSource::FirstPunch => "first_punch",
+        }
+    }
+    pub fn parse(raw: &str) -> Result<Self, StoreError> {
+        match raw {
+            "upload" => Ok(TemplateSource::Upload),
+            "punch" => Ok(TemplateSource::Punch),
+            "first_punch" => Ok(TemplateSource::FirstPunch),
+            other => Err(StoreError::Corrupt(format!("unknown template source {other}"))),
+        }
+    }
+}
+
+/// One enrolled face: its embedding (little-endian f32s) and the photo it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FaceTemplate {
+    pub id: Uuid,
+    pub company_id: CompanyId,
+    pub employee_id: EmployeeId,
+    pub embedding: Vec<u8>,
+    pub photo_sha256: String,
+    pub source: TemplateSource,
+    pub created_by: Option<AdminId>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A photo waiting to be verified, claimed by one worker until its lease ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VerificationJob {
+    pub punch_id: PunchId,
+    pub company_id: CompanyId,
+    /// How many times it has been claimed, this time included.
+    pub attempts: i64,
+}
+
+/// The verdict on one punch's FaceFront photo.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verification {
+    pub punch_id: PunchId,
+    pub company_id: CompanyId,
+    /// `match`, `mismatch`, `no_face`, `several_faces`, `poor_quality`, `not_enrolled`, `unreadable`.
+    pub verdict: String,
+    pub score: Option<f64>,
+    pub threshold: f64,
+    /// Degrees the photo was turned to be upright (EXIF, device setting and automatic).
+    pub rotation: i64,
+    pub faces: i64,
+    /// The reason, in words a worker understands.
+    pub message: String,
+    /// This photo enrolled the employee (their first FaceFront photo after consent).
+    pub enrolled_now: bool,
+    pub decided_at: DateTime<Utc>,
+}
+
+/// An admin's decision on a punch in the review queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReviewDecision {
+    ThisIsThem,
+    NotThem,
+}
+
+impl ReviewDecision {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReviewDecision::ThisIsThem => "this_is_them",
+            ReviewDecision::NotThem => "not_them",
+        }
+    }
+    pub fn parse(raw: &str) -> Result<Self, StoreError> {
+        match raw {
+            "this_is_them" => Ok(ReviewDecision::ThisIsThem),
+            "not_them" => Ok(ReviewDecision::NotThem),
+            other => Err(StoreError::Corrupt(format!("unknown review decision {other}"))),
+        }
+    }
+}
+
+/// A recorded review.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Review {
+    pub punch_id: PunchId,
+    pub decision: ReviewDecision,
+    pub reviewed_by: AdminId,
+    pub reviewed_at: DateTime<Utc>,
+}
+
+/// One line of the audit log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    pub company_id: CompanyId,
+    pub at: DateTime<Utc>,
+    /// `admin:<id>`, `system`, ...
+    pub actor: String,
+    /// e.g. `consent.recorded`, `template.enrolled`, `templates.deleted`, `photo.viewed`, `punch.reviewed`.
+    pub action: String,
+    /// What it was done to, e.g. `employee:<id>`.
+    pub subject: String,
+    pub detail: String,
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct ConsentRow {
+    employee_id: Uuid,
+    notice_version: String,
+    recorded_by: Uuid,
+    agreed_at: DateTime<Utc>,
+}
+
+impl From<ConsentRow> for Consent {
+    fn from(row: ConsentRow) -> Self {
+        Consent {
+            employee_id: EmployeeId(row.employee_id),
+            notice_version: row.notice_version,
+            recorded_by: AdminId(row.recorded_by),
+            agreed_at: row.agreed_at,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct TemplateRow {
+    id: Uuid,
+    company_id: Uuid,
+    employee_id: Uuid,
+    embedding: Vec<u8>,
+    photo_sha256: String,
+    source: String,
+    created_by: Option<Uuid>,
+    created_at: DateTime<Utc>,
+}
+
+impl TryFrom<TemplateRow> for FaceTemplate {
+    type Error = StoreError;
+    fn try_from(row: TemplateRow) -> Result<Self, StoreError> {
+        Ok(FaceTemplate {
+            id: row.id,
+            company_id: CompanyId(row.company_id),
+            employee_id: EmployeeId(row.employee_id),
+            embedding: row.embedding,
+            photo_sha256: row.photo_sha256,
+            source: TemplateSource::parse(&row.source)?,
+            created_by: row.created_by.map(AdminId),
+            created_at: row.created_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct VerificationRow {
+    punch_id: Uuid,
+    company_id: Uuid,
+    verdict: String,
+    score: Option<f64>,
+    threshold: f64,
+    rotation: i64,
+    faces: i64,
+    message: String,
+    enrolled_now: bool,
+    decided_at: DateTime<Utc>,
+}
+
+impl From<VerificationRow> for Verification {
+    fn from(row: VerificationRow) -> Self {
+        Verification {
+            punch_id: PunchId(row.punch_id),
+            company_id: CompanyId(row.company_id),
+            verdict: row.verdict,
+            score: row.score,
+            threshold: row.threshold,
+            rotation: row.rotation,
+            faces: row.faces,
+            message: row.message,
+            enrolled_now: row.enrolled_now,
+            decided_at: row.decided_at,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct ReviewRow {
+    punch_id: Uuid,
+    decision: String,
+    reviewed_by: Uuid,
+    reviewed_at: DateTime<Utc>,
+}
+
+impl TryFrom<ReviewRow> for Review {
+    type Error = StoreError;
+    fn try_from(row: ReviewRow) -> Result<Self, StoreError> {
+        Ok(Review {
+            punch_id: PunchId(row.punch_id),
+            decision: ReviewDecision::parse(&row.decision)?,
+            reviewed_by: AdminId(row.reviewed_by),
+            reviewed_at: row.reviewed_at,
+        })
+    }
+}
