@@ -81,15 +81,16 @@ async function start() {
   renderSyncStatus();
   await renderQueue(await queue.items());
 
+  // Every 30 s: sync when the last one is 5 minutes old (sync does nothing before registration).
+  setInterval(() => {
+    if (navigator.onLine && (!state.syncedAt || Date.now() - state.syncedAt >= SYNC_EVERY)) sync();
+  }, 30_000);
   if (!state.token) {
     show('register');
     return;
   }
   showPin();
   sync();
-  setInterval(() => {
-    if (navigator.onLine && (!state.syncedAt || Date.now() - state.syncedAt >= SYNC_EVERY)) sync();
-  }, 30_000);
 }
 
 function wire() {
