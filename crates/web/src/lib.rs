@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod clock;
 pub mod error;
 pub mod photo;
 pub mod punching;
@@ -28,6 +29,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .merge(api)
+        .merge(clock::router())
         .route("/api/v1/openapi.json", get(move || std::future::ready(axum::Json(openapi.as_ref().clone()))))
         .fallback(|| async { ApiError::not_found("no such page or endpoint") })
         .with_state(state)

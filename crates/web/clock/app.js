@@ -1,0 +1,606 @@
+// The mobile clock: register the device, sync, sign an employee in by PIN, clock in or out
+// (with a FaceFront photo when their role asks for it), Clock For a crew, and keep working with
+// no network. Every punch goes through the outbox (outbox.js), online or not.
+//
+// Offline sign-in (a choice): an employee may sign in with no network only if they signed in
+// online on this device before. At each online sign-in the device keeps the answer (name, role,
+// crew, status) and a PBKDF2 hash of the PIN under a per-device salt; offline, the PIN is checked
+// against those hashes. A 4–8 digit PIN hashed on the device could be recovered by someone who
+// copies the device's storage; we accept that because that storage already holds the device
+// token (which can send punches for anyone of the company), and the server still applies every
+// rule to each punch when it arrives. Five wrong PINs offline lock the keypad for 15 minutes,
+// as online. Whether FaceFront applies is decided from the last synced roles.
+
+import { call, errorMessage, Offline } from './api.js';
+import * as camera from './camera.js';
+import * as queue from './outbox.js';
+import { kv } from './store.js';
+import { $, clockTime, deviceTime, element, when } from './util.js';
+
+const SYNC_EVERY = 5 * 60_000;
+const IDLE_SIGN_OUT = 90_000;
+const PBKDF2_ROUNDS = 100_000;
+const LOCAL_MAX_FAILURES = 5;
+const LOCAL_LOCK_MS = 15 * 60_000;
+
+const state = {
+  token: null,
+  device: null,
+  sync: null, // the last sync answer
+  syncedAt: null,
+  rotation: 0,
+  hasCamera: false,
+  cameraMissing: false, // getUserMedia found no camera although one was listed
+  signIns: {}, // employee id -> { result, pinHash, status: { clockedIn, since } }
+  session: null, // { employee, role, faceFront, crew, clockedIn, since }
+  pin: '',
+  busy: false,
+};
+
+const SCREENS = ['loading', 'register', 'pin', 'status', 'camera', 'crew', 'settings'];
+let idleTimer = null;
+
+function show(name) {
+  for (const screen of SCREENS) $(`screen-${screen}`).hidden = screen !== name;
+  const registered = state.token !== null;
+  $('sync-button').hidden = !registered;
+  $('settings-button').hidden = !registered || name === 'settings' || name === 'camera';
+  if (name !== 'status' && name !== 'crew') clearTimeout(idleTimer);
+}
+
+function message(text, kind = 'ok') {
+  const box = $('message');
+  box.textContent = text ?? '';
+  box.hidden = !text;
+  box.className = `message ${kind === 'error' ? 'error' : ''}`;
+  box.setAttribute('role', kind === 'error' ? 'alert' : 'status');
+}
+
+// ---------------------------------------------------------------- start
+
+async function start() {
+  if ('serviceWorker' in navigator) {
+    navigator.serviceWorker.register('sw.js', { scope: './' }).catch((e) => console.warn('service worker', e));
+  }
+  const saved = await kv.get('device');
+  state.token = saved?.token ?? null;
+  state.device = saved?.device ?? null;
+  const sync = await kv.get('sync');
+  state.sync = sync?.answer ?? null;
+  state.syncedAt = sync?.at ?? null;
+  const settings = (await kv.get('settings')) ?? {};
+  state.rotation = settings.rotation ?? 0;
+  state.hasCamera = settings.hasCamera ?? false;
+  state.cameraMissing = settings.cameraMissing ?? false;
+  state.signIns = (await kv.get('sign-ins')) ?? {};
+
+  queue.configure({ token: async () => state.token });
+  queue.onChange(renderQueue);
+  wire();
+  renderNetwork();
+  renderSyncStatus();
+  await renderQueue(await queue.items());
+
+  // Every 30 s: sync when the last one is 5 minutes old (sync does nothing before registration).
+  setInterval(() => {
+    if (navigator.onLine && (!state.syncedAt || Date.now() - state.syncedAt >= SYNC_EVERY)) sync();
+  }, 30_000);
+  if (!state.token) {
+    show('register');
+    return;
+  }
+  showPin();
+  sync();
+}
+
+function wire() {
+  window.addEventListener('online', () => {
+    renderNetwork();
+    sync();
+  });
+  window.addEventListener('offline', renderNetwork);
+  $('sync-button').addEventListener('click', () => sync({ byHand: true }));
+  $('settings-button').addEventListener('click', showSettings);
+  $('queue-badge').addEventListener('click', showSettings);
+  $('register-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    register();
+  });
+  $('keypad').addEventListener('click', (event) => {
+    const key = event.target.closest('button')?.dataset.key;
+    if (key) press(key);
+  });
+  document.addEventListener('keydown', (event) => {
+    if ($('screen-pin').hidden) return;
+    if (/^[0-9]$/.test(event.key)) press(event.key);
+    else if (event.key === 'Backspace') press('back');
+    else if (event.key === 'Enter') press('ok');
+  });
+  $('punch-button').addEventListener('click', () => punchSelf());
+  $('done-button').addEventListener('click', signOut);
+  $('crew-button').addEventListener('click', showCrew);
+  $('crew-back').addEventListener('click', () => showStatus());
+  $('crew-in').addEventListener('click', () => punchCrew('in'));
+  $('crew-out').addEventListener('click', () => punchCrew('out'));
+  $('settings-back').addEventListener('click', () => (state.session ? showStatus() : showPin()));
+  $('rotation-choices').addEventListener('change', (event) => setRotation(Number(event.target.value)));
+  $('rotation-test').addEventListener('click', testPhoto);
+  for (const name of ['click', 'keydown', 'touchstart']) document.addEventListener(name, armIdle, { passive: true });
+}
+
+function renderNetwork() {
+  $('network').hidden = navigator.onLine;
+}
+
+// ---------------------------------------------------------------- registration and sync
+
+async function register() {
+  const code = $('register-code').value.trim().toUpperCase();
+  const name = $('register-name').value.trim();
+  message(null);
+  const hasCamera = await camera.hasFrontCamera();
+  let answer;
+  try {
+    answer = await call('/device/register', { json: { code, name, has_front_camera: hasCamera } });
+  } catch (e) {
+    if (e instanceof Offline) return message('No network: a device is registered online. Try again with a connection.', 'error');
+    throw e;
+  }
+  if (answer.status !== 201) return message(errorMessage(answer), 'error');
+  state.token = answer.body.token;
+  state.device = answer.body.device;
+  state.hasCamera = hasCamera;
+  await kv.set('device', { token: state.token, device: state.device });
+  await saveSettings();
+  message(`This device is registered as “${state.device.name}”.`);
+  await sync();
+  showPin();
+}
+
+/** Brings roles, employees, crews and settings, reports the camera and rotation, then sends the outbox. */
+async function sync({ byHand = false } = {}) {
+  if (!state.token) return;
+  $('sync-button').disabled = true;
+  try {
+    state.hasCamera = !state.cameraMissing && (await camera.hasFrontCamera());
+    const answer = await call('/device/sync', {
+      token: state.token,
+      json: { has_front_camera: state.hasCamera, photo_rotation: state.rotation },
+    });
+    if (answer.status === 200) {
+      state.sync = answer.body;
+      state.device = answer.body.device;
+      state.syncedAt = Date.now();
+      await kv.set('sync', { answer: state.sync, at: state.syncedAt });
+      await kv.set('device', { token: state.token, device: state.device });
+      await saveSettings();
+    } else if (answer.status === 401) {
+      message(`${errorMessage(answer)}. This device must be registered again; punches still on it will be sent after that.`, 'error');
+      state.token = null;
+      await kv.delete('device');
+      show('register');
+      return;
+    } else if (byHand) {
+      message(`Sync failed: ${errorMessage(answer)}`, 'error');
+    }
+    const sent = await queue.flush();
+    if (byHand) {
+      if (sent.error && sent.error !== 'offline') message(`Sending failed: ${sent.error}`, 'error');
+      else if (answer.status === 200) message(sent.sent ? `Synced; sent ${sent.sent} punch(es).` : 'Synced.');
+    }
+  } catch (e) {
+    if (!(e instanceof Offline)) throw e;
+    if (byHand) message('No network: sync when you are back online. Punches are kept on this device.', 'error');
+  } finally {
+    $('sync-button').disabled = false;
+    renderSyncStatus();
+  }
+}
+
+function renderSyncStatus() {
+  $('company').textContent = state.sync?.company_name ?? 'Time clock';
+  $('sync-status').textContent = state.syncedAt ? `Synced ${when(state.syncedAt)}` : 'Not synced yet';
+}
+
+async function saveSettings() {
+  await kv.set('settings', { rotation: state.rotation, hasCamera: state.hasCamera, cameraMissing: state.cameraMissing });
+}
+
+// ---------------------------------------------------------------- PIN sign-in
+
+function showPin() {
+  state.session = null;
+  state.pin = '';
+  renderPin();
+  show('pin');
+}
+
+function renderPin() {
+  const dots = $('pin-dots');
+  dots.replaceChildren(...[...state.pin].map(() => element('span')));
+  dots.setAttribute('aria-label', `${state.pin.length} digit(s) entered`);
+}
+
+function press(key) {
+  if (state.busy) return;
+  if (key === 'back') state.pin = state.pin.slice(0, -1);
+  else if (key === 'ok') {
+    if (state.pin.length > 0) signIn(state.pin);
+    return;
+  } else if (state.pin.length < 8) state.pin += key;
+  renderPin();
+}
+
+async function signIn(pin) {
+  state.busy = true;
+  message(null);
+  try {
+    let answer = null;
+    if (navigator.onLine) {
+      try {
+        answer = await call('/device/sign-in', { token: state.token, json: { pin } });
+      } catch (e) {
+        if (!(e instanceof Offline)) throw e;
+      }
+    }
+    if (answer === null) return await signInOffline(pin);
+    if (answer.status !== 200) {
+      message(errorMessage(answer), 'error');
+      return;
+    }
+    const result = answer.body;
+    const id = result.employee.id;
+    const serverSince = result.last_punch?.occurred_at ?? null;
+    let status = { clockedIn: result.clocked_in, since: serverSince };
+    // Punches still waiting on this device are newer than what the server knows.
+    const mine = (await queue.items()).filter((i) => i.punch.employee_id === id && i.state === 'waiting');
+    const latest = mine[mine.length - 1];
+    if (latest) status = { clockedIn: latest.punch.kind === 'in', since: latest.punch.device_time };
+    state.signIns[id] = { result, pinHash: await pinHash(pin), status };
+    await kv.set('sign-ins', state.signIns);
+    await kv.delete('local-lock');
+    startSession(result, result.face_front, status);
+  } finally {
+    state.busy = false;
+    state.pin = '';
+    renderPin();
+  }
+}
+
+async function signInOffline(pin) {
+  const lock = (await kv.get('local-lock')) ?? { failures: 0, until: 0 };
+  if (lock.until > Date.now()) {
+    message(`Too many wrong PINs: this device is locked until ${clockTime(lock.until)}.`, 'error');
+    return;
+  }
+  const hash = await pinHash(pin);
+  const known = Object.values(state.signIns).find((s) => s.pinHash === hash);
+  if (!known) {
+    lock.failures += 1;
+    if (lock.failures >= LOCAL_MAX_FAILURES) {
+      lock.until = Date.now() + LOCAL_LOCK_MS;
+      lock.failures = 0;
+    }
+    await kv.set('local-lock', lock);
+    message(
+      'PIN not recognised offline. Without a network, only employees who have signed in on this device before can sign in.',
+      'error',
+    );
+    return;
+  }
+  await kv.delete('local-lock');
+  // FaceFront as the last sync says (the device cannot know of a change made since).
+  const employee = state.sync?.employees?.find((e) => e.id === known.result.employee.id) ?? known.result.employee;
+  const role = state.sync?.roles?.find((r) => r.id === employee.role_id) ?? known.result.role;
+  const faceFront = Boolean(role?.abilities?.face_front && (state.sync?.device ?? state.device)?.has_front_camera);
+  startSession({ ...known.result, employee, role }, faceFront, known.status);
+  message('Signed in offline. Punches are kept on this device and sent when the network is back.');
+}
+
+async function pinHash(pin) {
+  let salt = await kv.get('pin-salt');
+  if (!salt) {
+    salt = crypto.getRandomValues(new Uint8Array(16));
+    await kv.set('pin-salt', salt);
+  }
+  const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(pin), 'PBKDF2', false, ['deriveBits']);
+  const bits = await crypto.subtle.deriveBits({ name: 'PBKDF2', hash: 'SHA-256', salt, iterations: PBKDF2_ROUNDS }, key, 256);
+  return [...new Uint8Array(bits)].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+function startSession(result, faceFront, status) {
+  state.session = {
+    employee: result.employee,
+    role: result.role,
+    faceFront,
+    crew: result.role?.abilities?.clock_for ? (result.crew ?? []) : [],
+    clockedIn: status.clockedIn,
+    since: status.since,
+  };
+  showStatus();
+}
+
+function signOut() {
+  message(null);
+  showPin();
+}
+
+function armIdle() {
+  clearTimeout(idleTimer);
+  if (state.session && (!$('screen-status').hidden || !$('screen-crew').hidden)) {
+    idleTimer = setTimeout(() => {
+      message(null);
+      showPin();
+    }, IDLE_SIGN_OUT);
+  }
+}
+
+// ---------------------------------------------------------------- status and punching
+
+function showStatus() {
+  const s = state.session;
+  $('status-name').textContent = `Hello, ${s.employee.name}`;
+  $('status-line').textContent = s.clockedIn
+    ? `Clocked in since ${s.since ? when(s.since) : 'earlier'}`
+    : s.since
+      ? `Clocked out since ${when(s.since)}`
+      : 'Clocked out';
+  const button = $('punch-button');
+  button.textContent = s.clockedIn ? 'Clock Out' : 'Clock In';
+  button.className = `punch ${s.clockedIn ? 'out' : 'in'}`;
+  $('crew-button').hidden = s.crew.length === 0;
+  show('status');
+  armIdle();
+}
+
+async function punchSelf() {
+  if (state.busy) return;
+  const s = state.session;
+  const kind = s.clockedIn ? 'out' : 'in';
+  const pressed = new Date(); // the punch's time: when the button was pressed
+  const punch = {
+    client_id: crypto.randomUUID(),
+    employee_id: s.employee.id,
+    kind,
+    device_time: deviceTime(pressed),
+    settings_version: state.sync?.settings_version,
+  };
+  let photo = null;
+  let cameraChanged = false;
+  if (s.faceFront) {
+    const taken = await takePhoto(kind);
+    if (taken === null) return showStatus(); // cancelled: no punch
+    if (taken.photo) {
+      photo = taken.photo;
+      punch.photo_rotation = state.rotation;
+    } else if (taken.reason === 'denied') {
+      punch.no_photo_reason = 'camera_denied';
+    } else {
+      // getUserMedia found no camera: report it (sync) before the punch goes, so that the
+      // server records "no front camera" instead of asking for the photo.
+      state.hasCamera = false;
+      state.cameraMissing = true;
+      await saveSettings();
+      cameraChanged = true;
+    }
+  }
+  state.busy = true;
+  try {
+    await queue.add(punch, photo, s.employee.name);
+    s.clockedIn = kind === 'in';
+    s.since = punch.device_time;
+    state.signIns[s.employee.id] = { ...(state.signIns[s.employee.id] ?? { result: s }), status: { clockedIn: s.clockedIn, since: s.since } };
+    await kv.set('sign-ins', state.signIns);
+    showStatus();
+    const done = `${kind === 'in' ? 'Clocked in' : 'Clocked out'} at ${clockTime(pressed)}${photo ? ' with your photo' : ''}.`;
+    message(`${done} Saving…`);
+    const result = cameraChanged ? (await sync(), await queue.flush()) : await queue.flush();
+    message(sentText(done, punch.client_id, result), (await refusedIds()).has(punch.client_id) ? 'error' : 'ok');
+  } finally {
+    state.busy = false;
+  }
+}
+
+async function refusedIds() {
+  return new Set((await queue.items()).filter((i) => i.state === 'refused').map((i) => i.client_id));
+}
+
+function sentText(done, clientId, result) {
+  if (result.error === 'offline' || result.waiting > 0) return `${done} Saved on this device; it will be sent when the network is back.`;
+  if (result.refused > 0) return `${done} The server refused it — see the punches waiting on this device.`;
+  return `${done} Sent.`;
+}
+
+/** The camera screen: resolves { photo } when taken, { reason } when it cannot open, null when cancelled. */
+async function takePhoto(kind) {
+  const video = $('camera-video');
+  const img = $('camera-photo');
+  $('camera-title').textContent = kind === 'in' ? 'Clock In: take your photo' : 'Clock Out: take your photo';
+  const reset = () => {
+    video.hidden = false;
+    img.hidden = true;
+    $('camera-warning').hidden = true;
+    $('camera-take').hidden = false;
+    $('camera-use').hidden = true;
+    $('camera-retake').hidden = true;
+  };
+  reset();
+  $('camera-take').disabled = true;
+  message(null);
+  show('camera');
+  let stream;
+  try {
+    stream = await camera.open(video);
+  } catch (e) {
+    if (!(e instanceof camera.CameraError)) throw e;
+    if (e.reason === 'denied') message('The camera permission was refused: the punch is sent without a photo and flagged.', 'error');
+    return { reason: e.reason };
+  }
+  $('camera-take').disabled = false;
+  return new Promise((resolve) => {
+    let shot = null;
+    const handlers = {
+      'camera-take': async () => {
+        shot = await camera.capture(video);
+        img.src = shot.url;
+        img.hidden = false;
+        video.hidden = true;
+        $('camera-take').hidden = true;
+        $('camera-retake').hidden = false;
+        $('camera-use').hidden = false;
+        $('camera-use').textContent = shot.checks.length ? 'Send anyway' : 'Use photo';
+        $('camera-warning').textContent = shot.checks.join(' ');
+        $('camera-warning').hidden = shot.checks.length === 0;
+      },
+      'camera-retake': () => reset(),
+      'camera-use': () => finish({ photo: shot.blob }),
+      'camera-cancel': () => finish(null),
+    };
+    const listeners = Object.entries(handlers).map(([id, fn]) => {
+      $(id).addEventListener('click', fn);
+      return () => $(id).removeEventListener('click', fn);
+    });
+    function finish(value) {
+      listeners.forEach((off) => off());
+      camera.stop(stream);
+      video.srcObject = null;
+      resolve(value);
+    }
+  });
+}
+
+// ---------------------------------------------------------------- Clock For
+
+function showCrew() {
+  const list = $('crew-list');
+  list.replaceChildren(
+    ...state.session.crew.map((member) =>
+      element('label', {}, [element('input', { attrs: { type: 'checkbox', value: member.id } }), element('span', { text: member.name })]),
+    ),
+  );
+  message(null);
+  show('crew');
+  armIdle();
+}
+
+async function punchCrew(kind) {
+  if (state.busy) return;
+  const chosen = [...$('crew-list').querySelectorAll('input:checked')].map((input) => input.value);
+  if (chosen.length === 0) return message('Pick at least one crew member first.', 'error');
+  const pressed = new Date();
+  const foreman = state.session.employee;
+  state.busy = true;
+  try {
+    for (const id of chosen) {
+      const member = state.session.crew.find((m) => m.id === id);
+      const punch = {
+        client_id: crypto.randomUUID(),
+        employee_id: id,
+        kind,
+        device_time: deviceTime(pressed),
+        clock_for_by: foreman.id,
+        settings_version: state.sync?.settings_version,
+      };
+      await queue.add(punch, null, `${member?.name ?? id} (by ${foreman.name})`);
+    }
+    const done = `${kind === 'in' ? 'Clocked in' : 'Clocked out'} ${chosen.length} crew member(s) at ${clockTime(pressed)}.`;
+    $('crew-list').querySelectorAll('input:checked').forEach((input) => (input.checked = false));
+    message(`${done} Saving…`);
+    const result = await queue.flush();
+    message(sentText(done, null, result), result.refused ? 'error' : 'ok');
+  } finally {
+    state.busy = false;
+  }
+}
+
+// ---------------------------------------------------------------- queue
+
+async function renderQueue(items) {
+  const waiting = items.filter((i) => i.state === 'waiting').length;
+  const refused = items.filter((i) => i.state === 'refused').length;
+  const badge = $('queue-badge');
+  const parts = [];
+  if (waiting) parts.push(`Waiting to send (${waiting})`);
+  if (refused) parts.push(`Refused by the server (${refused}) — tap to see`);
+  badge.textContent = parts.join(' · ');
+  badge.hidden = parts.length === 0;
+  const list = $('queue-list');
+  if (items.length === 0) {
+    list.replaceChildren();
+    return;
+  }
+  list.replaceChildren(
+    element('h2', { text: 'Punches on this device' }),
+    ...items.map((item) => {
+      const what = `${item.punch.kind === 'in' ? 'Clock In' : 'Clock Out'} — ${item.label ?? ''} — ${when(item.punch.device_time)}`;
+      const children = [element('strong', { text: what })];
+      if (item.state === 'refused') {
+        children.push(element('span', { text: `Refused: ${item.error?.message ?? 'by the server'}` }));
+        const again = element('button', { text: 'Try again', attrs: { type: 'button' } });
+        again.addEventListener('click', async () => {
+          await queue.retry(item.client_id);
+          sync();
+        });
+        const drop = element('button', { text: 'Remove', attrs: { type: 'button' } });
+        drop.addEventListener('click', async () => {
+          if (confirm('Remove this punch from the device? It was refused and will not be on the time card.')) await queue.remove(item.client_id);
+        });
+        children.push(element('div', { className: 'row' }, [again, drop]));
+      } else {
+        children.push(element('span', { text: item.photo ? 'Waiting to send, with photo' : 'Waiting to send' }));
+      }
+      return element('div', { className: `queue-item ${item.state}` }, children);
+    }),
+  );
+}
+
+// ---------------------------------------------------------------- settings
+
+function showSettings() {
+  const device = state.sync?.device ?? state.device;
+  $('settings-device').textContent = `${device?.name ?? 'This device'} · ${state.hasCamera ? 'front camera found' : 'no front camera'}`;
+  for (const input of document.querySelectorAll('input[name=rotation]')) input.checked = Number(input.value) === state.rotation;
+  renderRotation();
+  message(null);
+  show('settings');
+}
+
+async function setRotation(degrees) {
+  state.rotation = degrees;
+  await saveSettings();
+  renderRotation();
+  sync();
+}
+
+function renderRotation() {
+  $('rotation-preview').style.transform = `rotate(${state.rotation}deg)`;
+}
+
+async function testPhoto() {
+  const video = document.createElement('video');
+  let stream;
+  try {
+    stream = await camera.open(video);
+  } catch (e) {
+    message(e.reason === 'denied' ? 'The camera permission was refused.' : 'This device has no front camera.', 'error');
+    return;
+  }
+  try {
+    const shot = await camera.capture(video);
+    if (state.cameraMissing) {
+      state.cameraMissing = false; // it works again: the next sync reports it
+      await saveSettings();
+    }
+    $('rotation-preview').src = shot.url;
+    $('rotation-preview').hidden = false;
+    $('rotation-empty').hidden = true;
+    renderRotation();
+  } finally {
+    camera.stop(stream);
+  }
+}
+
+start().catch((error) => {
+  console.error(error);
+  message(`The clock could not start: ${error.message}`, 'error');
+});

@@ -1,0 +1,119 @@
+// The outbox: every punch is written here first (with its photo), then sent. It is sent in
+// batches (POST /punches/batch) when the network is there: at once, on the `online` event, on
+// each sync, and by a retry timer that backs off (5 s, 10 s, 20 s … at most 5 min).
+//
+// A punch leaves the device only when the server acknowledged it (its item answered 200 or 201).
+// Resending is safe: the punch keeps its client_id and exact content, so the server answers the
+// stored punch instead of making a second one. A punch the server refused (4xx) stays here,
+// marked with the server's message, until someone tries it again or removes it on purpose.
+
+import { call, errorMessage, Offline } from './api.js';
+import { outbox } from './store.js';
+
+const BATCH = 20;
+const MIN_DELAY = 5_000;
+const MAX_DELAY = 300_000;
+
+const listeners = new Set();
+let running = null;
+let failures = 0;
+let timer = null;
+let tokenSource = async () => null;
+
+/** Where the outbox gets the device token. */
+export function configure({ token }) {
+  tokenSource = token;
+}
+
+/** `listener(items)` after every change of the outbox. */
+export function onChange(listener) {
+  listeners.add(listener);
+}
+
+async function changed() {
+  const items = await outbox.all();
+  for (const listener of listeners) listener(items);
+}
+
+/** Keeps a new punch (its `punch` body as the API takes it, and its photo Blob or null). */
+export async function add(punch, photo, label) {
+  await outbox.put({ client_id: punch.client_id, punch, photo: photo ?? null, label, queued_at: Date.now(), state: 'waiting', error: null });
+  await changed();
+}
+
+/** Marks a refused punch to be sent again. */
+export async function retry(clientId) {
+  const item = (await outbox.all()).find((i) => i.client_id === clientId);
+  if (item) await outbox.put({ ...item, state: 'waiting', error: null });
+  await changed();
+}
+
+/** Removes a refused punch, on a person's explicit request. */
+export async function remove(clientId) {
+  await outbox.delete(clientId);
+  await changed();
+}
+
+export const items = () => outbox.all();
+
+/**
+ * Sends what is waiting. Resolves with { sent, refused, waiting, error? }; never rejects.
+ * Calls made while one is running share it.
+ */
+export function flush() {
+  running ??= send().finally(() => (running = null));
+  return running;
+}
+
+async function send() {
+  const token = await tokenSource();
+  let sent = 0;
+  let refused = 0;
+  let error = null;
+  if (token) {
+    const waiting = (await outbox.all()).filter((i) => i.state === 'waiting');
+    for (let start = 0; start < waiting.length && !error; start += BATCH) {
+      const chunk = waiting.slice(start, start + BATCH);
+      const form = new FormData();
+      const punches = chunk.map((item, n) => ({ ...item.punch, photo_part: item.photo ? `photo${n}` : undefined }));
+      form.append('punches', new Blob([JSON.stringify({ punches })], { type: 'application/json' }), 'punches.json');
+      chunk.forEach((item, n) => item.photo && form.append(`photo${n}`, item.photo, `photo${n}.jpg`));
+      let answer;
+      try {
+        answer = await call('/punches/batch', { token, form });
+      } catch (e) {
+        error = e instanceof Offline ? 'offline' : String(e);
+        break;
+      }
+      if (answer.status !== 200) {
+        error = errorMessage(answer);
+        break;
+      }
+      for (const result of answer.body.results) {
+        const item = chunk[result.index];
+        if (!item) continue;
+        if (result.status === 200 || result.status === 201) {
+          await outbox.delete(item.client_id);
+          sent += 1;
+        } else if (result.status >= 400 && result.status < 500) {
+          await outbox.put({ ...item, state: 'refused', error: { status: result.status, code: result.error?.code, message: result.error?.message } });
+          refused += 1;
+        }
+        // A 5xx item stays waiting and goes again with the next try.
+      }
+    }
+    await changed();
+  }
+  const left = (await outbox.all()).filter((i) => i.state === 'waiting').length;
+  schedule(left > 0 && token !== null, error !== null);
+  return { sent, refused, waiting: left, error };
+}
+
+function schedule(more, failed) {
+  clearTimeout(timer);
+  timer = null;
+  failures = failed ? failures + 1 : 0;
+  if (!more) return;
+  const delay = Math.min(MAX_DELAY, MIN_DELAY * 2 ** Math.max(0, failures - 1));
+  timer = setTimeout(() => flush(), delay);
+}

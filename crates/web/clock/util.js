@@ -1,0 +1,39 @@
+// Small helpers shared by the clock's modules.
+
+/** `date` as RFC 3339 with this device's UTC offset, e.g. 2026-11-26T07:02:11.123-06:00. */
+export function deviceTime(date) {
+  const pad = (n, width = 2) => String(n).padStart(width, '0');
+  const offset = -date.getTimezoneOffset();
+  const sign = offset >= 0 ? '+' : '-';
+  const abs = Math.abs(offset);
+  return (
+    `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}` +
+    `T${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}.${pad(date.getMilliseconds(), 3)}` +
+    `${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`
+  );
+}
+
+/** A time of day for people, e.g. "7:02 AM", in this device's zone. */
+export function clockTime(value) {
+  return new Date(value).toLocaleTimeString([], { hour: 'numeric', minute: '2-digit' });
+}
+
+/** "today at 7:02 AM" or "Nov 25, 7:02 AM". */
+export function when(value) {
+  const date = new Date(value);
+  const today = new Date();
+  if (date.toDateString() === today.toDateString()) return `today at ${clockTime(date)}`;
+  return `${date.toLocaleDateString([], { month: 'short', day: 'numeric' })}, ${clockTime(date)}`;
+}
+
+export const $ = (id) => document.getElementById(id);
+
+/** Makes an element with text (never HTML: names come from the server). */
+export function element(tag, { text, className, attrs } = {}, children = []) {
+  const node = document.createElement(tag);
+  if (text !== undefined) node.textContent = text;
+  if (className) node.className = className;
+  for (const [name, value] of Object.entries(attrs ?? {})) node.setAttribute(name, value);
+  for (const child of children) node.append(child);
+  return node;
+}

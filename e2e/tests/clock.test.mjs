@@ -1,0 +1,412 @@
+// The mobile clock in real Chromium: registration, PIN sign-in, FaceFront photos from a fake front
+// camera showing a real face, Clock For, offline punching through a reload, a FaceFront change
+// made while the device was offline, and PIN lockout. Each test starts its own server.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startServer, api, apiLogin } from '../lib/server.mjs';
+import { launch, screenshot } from '../lib/browser.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const PORTRAIT = join(root, 'crates', 'clockface', 'assets', 'demo', 'hopper-1.jpg');
+const ADMIN = 'admin@acme.test';
+const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 1 };
+const WAIT = 20_000;
+
+let videos;
+let faceCamera;
+let darkCamera;
+let noCamera;
+
+before(async () => {
+  videos = mkdtempSync(join(tmpdir(), 'clockface-camera-'));
+  const face = join(videos, 'face.y4m');
+  execFileSync('ffmpeg', ['-v', 'error', '-y', '-loop', '1', '-i', PORTRAIT,
+    '-vf', 'scale=640:480:force_original_aspect_ratio=increase,crop=640:480,format=yuv420p', '-t', '1', '-r', '10', face]);
+  const dark = join(videos, 'dark.y4m');
+  execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'color=c=0x101010:s=640x480:r=10', '-t', '1', '-pix_fmt', 'yuv420p', dark]);
+  [faceCamera, darkCamera, noCamera] = await Promise.all([launch({ camera: face }), launch({ camera: dark }), launch()]);
+});
+
+after(async () => {
+  await Promise.all([faceCamera, darkCamera, noCamera].map((b) => b?.close()));
+  rmSync(videos, { recursive: true, force: true });
+});
+
+// ------------------------------------------------------------------ helpers
+
+/** Polls `probe` until it returns a truthy value, or fails after `timeout` ms. */
+async function eventually(probe, what, timeout = WAIT) {
+  const deadline = Date.now() + timeout;
+  let last;
+  for (;;) {
+    last = await probe();
+    if (last) return last;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+async function ok(url, path, token, options = {}) {
+  const answer = await api(url, path, { token, ...options });
+  assert.ok(answer.status < 300, `${options.method ?? 'GET'} ${path}: ${answer.status} ${JSON.stringify(answer.body)}`);
+  return answer.body;
+}
+
+/** A server with roles, employees with PINs, and a registration code, made over the admin API. */
+async function company(t) {
+  const server = await startServer({ email: ADMIN });
+  t.after(server.stop);
+  const token = await apiLogin(server.url, ADMIN);
+  const role = (name, abilities) => ok(server.url, '/api/v1/roles', token, { method: 'POST', body: { name, abilities } });
+  const roles = {
+    face: await role('E2E field (FaceFront)', { face_front: true }),
+    plain: await role('E2E office (no photo)', { face_front: false }),
+    foreman: await role('E2E foreman (Clock For)', { face_front: true, clock_for: true }),
+  };
+  let number = 100;
+  const employee = (name, roleId, pin) =>
+    ok(server.url, '/api/v1/employees', token, { method: 'POST', body: { name, number: String(number++), role_id: roleId, pin } });
+  const code = async () => (await ok(server.url, '/api/v1/devices/registration-codes', token, { method: 'POST', body: {} })).code;
+  return { url: server.url, token, roles, employee, code };
+}
+
+/** Every punch on an employee's time card (this week and around it). */
+async function punches(c, employeeId) {
+  const day = (offset) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+  const card = await ok(c.url, `/api/v1/employees/${employeeId}/timecard?from=${day(-2)}&to=${day(2)}`, c.token);
+  const found = new Map();
+  const walk = (value) => {
+    if (Array.isArray(value)) value.forEach(walk);
+    else if (value && typeof value === 'object') {
+      if (value.client_id && value.id) found.set(value.id, value);
+      Object.values(value).forEach(walk);
+    }
+  };
+  walk(card.time_card);
+  return [...found.values()].sort((a, b) => a.occurred_at.localeCompare(b.occurred_at));
+}
+
+const waitPunches = (c, employeeId, count) =>
+  eventually(async () => {
+    const list = await punches(c, employeeId);
+    return list.length >= count && list;
+  }, `${count} punch(es) on the time card`);
+
+async function openClock(browser, c) {
+  const context = await browser.newContext(PHONE);
+  const page = await context.newPage();
+  page.on('pageerror', (error) => console.error('page error:', error));
+  await page.goto(`${c.url}/clock`);
+  return { context, page };
+}
+
+const visible = (page, selector, hasText) => page.locator(selector, hasText ? { hasText } : {}).first().waitFor({ state: 'visible', timeout: WAIT });
+const hidden = (page, selector) => page.locator(selector).waitFor({ state: 'hidden', timeout: WAIT });
+const button = (page, name) => page.getByRole('button', { name, exact: true });
+
+async function register(page, c, name = 'Site 4 phone', shot) {
+  await visible(page, 'h1', 'Set up this device');
+  await page.fill('#register-code', await c.code());
+  await page.fill('#register-name', name);
+  if (shot) await screenshot(page, shot);
+  await button(page, 'Register device').click();
+  await visible(page, 'h1', 'Enter your PIN');
+  await visible(page, '#sync-status', /Synced today/);
+}
+
+async function enterPin(page, pin) {
+  for (const digit of pin) await page.locator(`#keypad [data-key="${digit}"]`).click();
+  await page.locator('#keypad [data-key="ok"]').click();
+}
+
+async function signIn(page, pin, name) {
+  await enterPin(page, pin);
+  await visible(page, '#status-name', `Hello, ${name}`);
+}
+
+/** Takes the photo on the camera screen and sends it; returns whether a warning was shown. */
+async function takePhoto(page) {
+  await visible(page, '#screen-camera');
+  await button(page, 'Take photo').click();
+  await visible(page, '#camera-photo');
+  const warned = await page.locator('#camera-warning').isVisible();
+  await button(page, warned ? 'Send anyway' : 'Use photo').click();
+  return warned;
+}
+
+// ------------------------------------------------------------------ tests
+
+test('the app is served with its manifest, icons and a service worker scoped to /clock/', async (t) => {
+  const c = await company(t);
+  const redirect = await fetch(`${c.url}/clock`, { redirect: 'manual' });
+  assert.equal(redirect.status, 308);
+  assert.equal(redirect.headers.get('location'), '/clock/');
+  const page = await fetch(`${c.url}/clock/`);
+  assert.match(page.headers.get('content-type'), /^text\/html/);
+  assert.match(page.headers.get('content-security-policy'), /default-src 'self'/);
+  const sw = await fetch(`${c.url}/clock/sw.js`);
+  assert.match(sw.headers.get('content-type'), /^text\/javascript/);
+  assert.equal(sw.headers.get('service-worker-allowed'), '/clock/');
+  assert.equal(sw.headers.get('cache-control'), 'no-cache');
+  const etag = sw.headers.get('etag');
+  assert.equal((await fetch(`${c.url}/clock/sw.js`, { headers: { 'if-none-match': etag } })).status, 304);
+  const manifest = await (await fetch(`${c.url}/clock/manifest.webmanifest`)).json();
+  assert.equal(manifest.start_url, '/clock/');
+  for (const icon of manifest.icons) {
+    const answer = await fetch(`${c.url}/clock/${icon.src}`);
+    assert.equal(answer.status, 200);
+    assert.equal(answer.headers.get('content-type'), icon.type);
+  }
+  assert.equal((await fetch(`${c.url}/clock/nope.js`)).status, 404);
+
+  const { context, page: tab } = await openClock(noCamera, c);
+  const scope = await tab.evaluate(() => navigator.serviceWorker.ready.then((r) => r.scope));
+  assert.equal(scope, `${c.url}/clock/`);
+  await context.close();
+});
+
+test('register, sign in by PIN and clock in with a FaceFront photo that is stored with the punch', async (t) => {
+  const c = await company(t);
+  const ann = await c.employee('Ann Field', c.roles.face.id, '2468');
+  const { context, page } = await openClock(faceCamera, c);
+  await register(page, c, 'Site 4 phone', 'clock-register');
+  await screenshot(page, 'clock-pin');
+  const devices = await ok(c.url, '/api/v1/devices', c.token);
+  assert.equal(devices.length, 1);
+  assert.equal(devices[0].has_front_camera, true, 'the device reported its front camera');
+
+  await signIn(page, '2468', 'Ann Field');
+  await visible(page, '#status-line', 'Clocked out');
+  await screenshot(page, 'clock-status');
+  await button(page, 'Clock In').click();
+  await visible(page, '#screen-camera');
+  await page.waitForFunction(() => document.getElementById('camera-video').videoWidth > 0);
+  await screenshot(page, 'clock-camera');
+  await button(page, 'Take photo').click();
+  await visible(page, '#camera-photo');
+  assert.equal(await page.locator('#camera-warning').isVisible(), false, 'the real face passes the capture checks');
+  await screenshot(page, 'clock-photo');
+  await button(page, 'Use photo').click();
+  await visible(page, '#message', /Clocked in at .* with your photo\. Sent\./);
+  await visible(page, '#status-line', 'Clocked in since today');
+  await screenshot(page, 'clock-clocked-in');
+
+  const [punch] = await waitPunches(c, ann.id, 1);
+  assert.equal(punch.kind, 'in');
+  assert.ok(punch.photo_url, 'the punch has a photo');
+  assert.equal(punch.no_photo_reason, null);
+  const photo = await fetch(c.url + punch.photo_url, { headers: { authorization: `Bearer ${c.token}` } });
+  assert.equal(photo.status, 200);
+  assert.equal(photo.headers.get('content-type'), 'image/jpeg');
+  const bytes = Buffer.from(await photo.arrayBuffer());
+  assert.ok(bytes.length > 10_000, `a real photo (${bytes.length} bytes)`);
+  assert.deepEqual([...bytes.subarray(0, 2)], [0xff, 0xd8]);
+  await context.close();
+});
+
+test('a role without FaceFront is not asked for a photo', async (t) => {
+  const c = await company(t);
+  const bo = await c.employee('Bo Office', c.roles.plain.id, '1357');
+  const { context, page } = await openClock(faceCamera, c);
+  await register(page, c);
+  await signIn(page, '1357', 'Bo Office');
+  await button(page, 'Clock In').click();
+  await visible(page, '#message', /Clocked in at .*\. Sent\./);
+  assert.equal(await page.locator('#screen-camera').isVisible(), false);
+  const [punch] = await waitPunches(c, bo.id, 1);
+  assert.equal(punch.photo_url, null);
+  assert.equal(punch.no_photo_reason, 'role_without_face_front');
+  await context.close();
+});
+
+test('a device without a front camera is not asked, and the punch records no_front_camera', async (t) => {
+  const c = await company(t);
+  const cy = await c.employee('Cy Field', c.roles.face.id, '8642');
+  const { context, page } = await openClock(noCamera, c);
+  await register(page, c, 'Old tablet');
+  assert.equal((await ok(c.url, '/api/v1/devices', c.token))[0].has_front_camera, false);
+  await signIn(page, '8642', 'Cy Field');
+  await button(page, 'Clock In').click();
+  await visible(page, '#message', /Clocked in at .*\. Sent\./);
+  assert.equal(await page.locator('#screen-camera').isVisible(), false);
+  const [punch] = await waitPunches(c, cy.id, 1);
+  assert.equal(punch.no_photo_reason, 'no_front_camera');
+  assert.equal(punch.flagged, false);
+  await context.close();
+});
+
+test('Clock For: a foreman clocks two crew members in, without photos, recorded as clocked by them', async (t) => {
+  const c = await company(t);
+  const fay = await c.employee('Fay Foreman', c.roles.foreman.id, '5555');
+  const gus = await c.employee('Gus Crew', c.roles.face.id, '6001');
+  const hal = await c.employee('Hal Crew', c.roles.face.id, '6002');
+  await ok(c.url, `/api/v1/employees/${fay.id}/crew`, c.token, { method: 'PUT', body: { members: [gus.id, hal.id] } });
+  const { context, page } = await openClock(faceCamera, c);
+  await register(page, c);
+  await signIn(page, '5555', 'Fay Foreman');
+  await button(page, 'Clock For my crew').click();
+  await page.getByLabel('Gus Crew').check();
+  await page.getByLabel('Hal Crew').check();
+  await screenshot(page, 'clock-crew');
+  await button(page, 'Clock In selected').click();
+  await visible(page, '#message', /Clocked in 2 crew member\(s\) at .*\. Sent\./);
+  assert.equal(await page.locator('#screen-camera').isVisible(), false, 'no photo is asked with Clock For');
+  for (const member of [gus, hal]) {
+    const [punch] = await waitPunches(c, member.id, 1);
+    assert.equal(punch.kind, 'in');
+    assert.equal(punch.clock_for_by, fay.id);
+    assert.equal(punch.no_photo_reason, 'clock_for');
+    assert.equal(punch.photo_url, null);
+  }
+  assert.equal((await punches(c, fay.id)).length, 0, 'the foreman was not clocked');
+  await context.close();
+});
+
+test('offline: punches and photos survive a reload and arrive exactly once with their original times', async (t) => {
+  const c = await company(t);
+  const ida = await c.employee('Ida Field', c.roles.face.id, '4321');
+  const { context, page } = await openClock(faceCamera, c);
+  await register(page, c);
+  // Signing in online once lets Ida sign in here offline later.
+  await signIn(page, '4321', 'Ida Field');
+  await button(page, 'Done').click();
+  await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
+
+  await context.setOffline(true);
+  await visible(page, '#network', 'Offline');
+  await signIn(page, '4321', 'Ida Field');
+  const times = [];
+  for (const label of ['Clock In', 'Clock Out']) {
+    const from = Date.now();
+    await button(page, label).click();
+    await takePhoto(page);
+    await visible(page, '#message', /Saved on this device/);
+    times.push([from, Date.now()]);
+  }
+  await visible(page, '#queue-badge', 'Waiting to send (2)');
+  await screenshot(page, 'clock-offline');
+
+  await page.reload();
+  await visible(page, 'h1', 'Enter your PIN');
+  await visible(page, '#queue-badge', 'Waiting to send (2)');
+  assert.equal((await punches(c, ida.id)).length, 0, 'nothing reached the server while offline');
+
+  const backOnline = Date.now();
+  await context.setOffline(false);
+  await hidden(page, '#queue-badge');
+  const stored = await waitPunches(c, ida.id, 2);
+  // A manual sync afterwards sends nothing twice.
+  await button(page, 'Sync').click();
+  await visible(page, '#message', /^Synced/);
+  const again = await punches(c, ida.id);
+  assert.equal(again.length, 2, 'each punch arrived exactly once');
+  assert.deepEqual(stored.map((p) => p.kind), ['in', 'out']);
+  stored.forEach((punch, i) => {
+    const at = Date.parse(punch.occurred_at);
+    assert.ok(at >= times[i][0] - 1000 && at <= times[i][1], `punch ${i} keeps the time it was made`);
+    assert.ok(Date.parse(punch.received_at) >= backOnline - 1000, 'received after the network came back');
+    assert.ok(punch.photo_url, 'the offline photo went with it');
+  });
+  assert.equal(new Set(stored.map((p) => p.client_id)).size, 2);
+  await context.close();
+});
+
+test('FaceFront turned on while the device is offline: the offline punch is flagged, the next one after sync asks for a photo', async (t) => {
+  const c = await company(t);
+  const role = await ok(c.url, '/api/v1/roles', c.token, { method: 'POST', body: { name: 'Yard', abilities: {} } });
+  const jo = await c.employee('Jo Yard', role.id, '9753');
+  const { context, page } = await openClock(faceCamera, c);
+  await register(page, c);
+  await signIn(page, '9753', 'Jo Yard');
+  await button(page, 'Done').click();
+
+  await context.setOffline(true);
+  await visible(page, '#network', 'Offline');
+  await ok(c.url, `/api/v1/roles/${role.id}`, c.token, { method: 'PUT', body: { name: 'Yard', abilities: { face_front: true } } });
+  await signIn(page, '9753', 'Jo Yard');
+  await button(page, 'Clock In').click();
+  await visible(page, '#message', /Saved on this device/);
+  assert.equal(await page.locator('#screen-camera').isVisible(), false, 'the device did not know of FaceFront yet');
+
+  await context.setOffline(false);
+  await hidden(page, '#queue-badge');
+  const [first] = await waitPunches(c, jo.id, 1);
+  assert.equal(first.no_photo_reason, 'synced_too_late');
+  assert.equal(first.flagged, true);
+
+  await button(page, 'Sync').click();
+  await visible(page, '#message', /^Synced/);
+  await button(page, 'Done').click();
+  await signIn(page, '9753', 'Jo Yard');
+  await button(page, 'Clock Out').click();
+  await takePhoto(page);
+  await visible(page, '#message', /Clocked out at .* with your photo\. Sent\./);
+  const [, second] = await waitPunches(c, jo.id, 2);
+  assert.equal(second.kind, 'out');
+  assert.ok(second.photo_url);
+  await context.close();
+});
+
+test('a dark photo is called out before it is sent; the worker may retake or send it anyway', async (t) => {
+  const c = await company(t);
+  const kim = await c.employee('Kim Night', c.roles.face.id, '1122');
+  const { context, page } = await openClock(darkCamera, c);
+  await register(page, c);
+  await signIn(page, '1122', 'Kim Night');
+  await button(page, 'Clock In').click();
+  await visible(page, '#screen-camera');
+  await button(page, 'Take photo').click();
+  await visible(page, '#camera-warning', /too dark/);
+  await screenshot(page, 'clock-photo-too-dark');
+  await button(page, 'Retake').click();
+  await hidden(page, '#camera-warning');
+  await button(page, 'Take photo').click();
+  await visible(page, '#camera-warning', /too dark/);
+  await button(page, 'Send anyway').click();
+  await visible(page, '#message', /with your photo\. Sent\./);
+  const [punch] = await waitPunches(c, kim.id, 1);
+  assert.ok(punch.photo_url);
+  await context.close();
+});
+
+test('photo rotation: a test photo shows it, and the setting reaches the server', async (t) => {
+  const c = await company(t);
+  const { context, page } = await openClock(faceCamera, c);
+  await register(page, c);
+  await button(page, 'Device settings').click();
+  await button(page, 'Take test photo').click();
+  await visible(page, '#rotation-preview');
+  await page.getByLabel('90°').check();
+  await page.waitForFunction(() => document.getElementById('rotation-preview').style.transform === 'rotate(90deg)');
+  await screenshot(page, 'clock-settings');
+  await eventually(async () => (await ok(c.url, '/api/v1/devices', c.token))[0].photo_rotation === 90, 'the rotation synced');
+  await page.reload();
+  await button(page, 'Device settings').click();
+  assert.equal(await page.getByLabel('90°').isChecked(), true, 'kept on the device');
+  await context.close();
+});
+
+test('a wrong PIN says so, and repeated wrong PINs lock the device out', async (t) => {
+  const c = await company(t);
+  await c.employee('Lee Field', c.roles.plain.id, '2580');
+  const { context, page } = await openClock(noCamera, c);
+  await register(page, c);
+  await enterPin(page, '1111');
+  await visible(page, '#message', 'wrong PIN; 4 more wrong PIN(s)');
+  for (let left = 3; left >= 1; left--) {
+    await enterPin(page, '1111');
+    await visible(page, '#message', `wrong PIN; ${left} more wrong PIN(s)`);
+  }
+  await enterPin(page, '1111');
+  await visible(page, '#message', /too many wrong PINs: this device is locked out/);
+  await enterPin(page, '2580');
+  await visible(page, '#message', /too many wrong PINs/);
+  assert.equal(await page.locator('#screen-status').isVisible(), false, 'the right PIN does not open a locked device');
+  await screenshot(page, 'clock-locked');
+  await context.close();
+});
