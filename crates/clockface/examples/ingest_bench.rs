@@ -134,9 +134,9 @@ fn run(backend: &str, args: &Args) {
         let version = sync["settings_version"].as_i64().unwrap();
 
         let per_client = args.punches / args.clients;
-        let base = base_photo();
+        let face = base_photo();
         let photos: Vec<Vec<Vec<u8>>> =
-            (0..args.clients).map(|c| (0..per_client).map(|i| photo(&base, c * per_client + i)).collect()).collect();
+            (0..args.clients).map(|c| (0..per_client).map(|i| photo(&face, c * per_client + i)).collect()).collect();
         let start = Instant::now();
         let tasks = employees.into_iter().zip(photos).map(|(employee, photos)| {
             let (http, base, device) = (http.clone(), base.clone(), device.clone());
