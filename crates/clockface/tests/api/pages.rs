@@ -251,3 +251,54 @@ async fn a_duplicate_pin_is_refused_beside_the_field_and_nothing_raw_is_shown() 
     let html = missing.text().await.unwrap();
     assert!(html.contains("Not found") && !html.contains("uuid"));
 }
+
+#[tokio::test]
+async fn a_foremans_crew_is_set_on_the_form_and_their_clock_for_punch_names_them() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let admin = app.admin("ana@acme.test").await;
+    let roles = app.get(&admin.token, "/api/v1/roles").await.json::<Value>().await.unwrap();
+    let foreman_role =
+        roles.as_array().unwrap().iter().find(|r| r["abilities"]["clock_for"] == true).unwrap()["id"].as_str().unwrap().to_owned();
+    let worker_role = app.role(&admin, "Crew", json!({"face_front": true})).await;
+    let foreman = app.employee(&admin, "Fred Foreman", "1", &foreman_role, Some("1111")).await;
+    let worker = app.employee(&admin, "Wendy Worker", "2", &worker_role, Some("2222")).await;
+    let (_, browser) = sign_in(&app, "ana@acme.test", false).await;
+    let browser = browser.unwrap();
+    let client = client();
+
+    let edit = client.get(app.url(&format!("/admin/employees/{foreman}"))).header(COOKIE, &browser.cookie).send().await.unwrap();
+    let html = edit.text().await.unwrap();
+    assert!(html.contains("id=\"crew\">"), "the crew is shown for a Clock For role");
+    assert!(html.contains(&format!("name=\"crew\" value=\"{worker}\"")));
+    let saved = client
+        .post(app.url(&format!("/admin/employees/{foreman}")))
+        .header(COOKIE, &browser.cookie)
+        .form(&[
+            ("_csrf", browser.csrf.as_str()),
+            ("name", "Fred Foreman"),
+            ("number", "1"),
+            ("role_id", foreman_role.as_str()),
+            ("active", "on"),
+            ("pin", ""),
+            ("crew_shown", "1"),
+            ("crew", worker.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+    let crew = app.get(&admin.token, &format!("/api/v1/employees/{foreman}/crew")).await.json::<Value>().await.unwrap();
+    assert_eq!(crew["members"], json!([worker]));
+    let stored = app.get(&admin.token, &format!("/api/v1/employees/{foreman}")).await.json::<Value>().await.unwrap();
+    assert_eq!(stored["has_pin"], true, "an empty PIN field keeps the PIN");
+
+    let device = app.device(&admin, true).await;
+    app.sync(&device).await;
+    let mut body = punch_body(&worker, "in", &hours_ago(1));
+    body["clock_for_by"] = json!(foreman);
+    let response = app.punch(&device, &body).await;
+    assert_eq!(response.status(), StatusCode::CREATED, "{}", response.text().await.unwrap());
+    let card = client.get(app.url(&format!("/admin/time-cards?employee={worker}"))).header(COOKIE, &browser.cookie).send().await.unwrap();
+    let html = card.text().await.unwrap();
+    assert!(html.contains("No photo — Clocked by Fred Foreman (Clock For)"), "{html}");
+}
