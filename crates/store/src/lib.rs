@@ -22,7 +22,7 @@ pub use verification::*;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use clockface_domain::company::Company;
-use clockface_domain::device::Device;
+use clockface_domain::device::{Device, Rotation};
 use clockface_domain::employee::{Employee, LockoutPolicy};
 use clockface_domain::ids::{CompanyId, DeviceId, EmployeeId, PunchId, RoleId};
 use clockface_domain::punch::Punch;
@@ -105,6 +105,9 @@ pub trait Store: Send + Sync + 'static {
     async fn last_punch(&self, company: CompanyId, employee: EmployeeId) -> Result<Option<Punch>, StoreError>;
     async fn count_punches(&self, company: CompanyId) -> Result<i64, StoreError>;
     async fn photo(&self, company: CompanyId, sha256: &str) -> Result<Option<PhotoRecord>, StoreError>;
+    /// Sets how a photo is turned for display (an admin's choice); the stored bytes stay as they
+    /// are. [`StoreError::NotFound`] when the company has no such photo.
+    async fn set_photo_rotation(&self, company: CompanyId, sha256: &str, rotation: Rotation) -> Result<PhotoRecord, StoreError>;
 
     // PIN lockout.
     /// The time until which this employee or device is locked out, if it is at `now`.

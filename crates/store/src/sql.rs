@@ -27,7 +27,7 @@ macro_rules! impl_store {
             use async_trait::async_trait;
             use chrono::{DateTime, Utc};
             use clockface_domain::company::Company;
-            use clockface_domain::device::Device;
+            use clockface_domain::device::{Device, Rotation};
             use clockface_domain::employee::{Employee, LockoutPolicy};
             use clockface_domain::ids::{AdminId, CompanyId, DeviceId, EmployeeId, PunchId, RoleId};
             use clockface_domain::punch::Punch;
@@ -623,6 +623,19 @@ macro_rules! impl_store {
                         .fetch_optional(&self.pool)
                         .await?;
                     row.map(PhotoRecord::try_from).transpose()
+                }
+
+                async fn set_photo_rotation(&self, company: CompanyId, sha256: &str, rotation: Rotation) -> Result<PhotoRecord, StoreError> {
+                    let row: PhotoRow = sqlx::query_as(&format!(
+                        "UPDATE photos SET display_rotation = $3 WHERE company_id = $1 AND sha256 = $2 RETURNING {PHOTO_COLUMNS}"
+                    ))
+                    .bind(company.0)
+                    .bind(sha256)
+                    .bind(rotation.degrees())
+                    .fetch_optional(&self.pool)
+                    .await?
+                    .ok_or(StoreError::NotFound)?;
+                    row.try_into()
                 }
 
                 async fn pin_locked_until(&self, scope: LockScope, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, StoreError> {

@@ -52,6 +52,7 @@ on_both_backends!(
     device_syncs_are_recorded,
     punches_are_stored_once_per_client_id,
     a_punch_and_its_photo_are_stored_together,
+    a_photo_is_turned_for_display_in_its_company_only,
     punches_are_listed_by_time_range,
     every_query_is_scoped_to_its_company,
     pin_failures_lock_out_and_clear,
@@ -351,6 +352,34 @@ async fn a_punch_and_its_photo_are_stored_together(store: Db) {
     second.photo_sha256 = Some(photo.sha256.clone());
     second.no_photo_reason = None;
     assert!(matches!(store.insert_punch(&second, Some(&photo)).await.unwrap(), PunchInsert::Created(_)));
+}
+
+async fn a_photo_is_turned_for_display_in_its_company_only(store: Db) {
+    let other = company(&store, "zed@other.test").await;
+    let company = company(&store, "ana@acme.test").await;
+    let (worker, device) = (employee(&store, company, "1").await, device(&store, company, "c").await);
+    let photo = PhotoRecord {
+        company_id: company,
+        sha256: "c".repeat(64),
+        content_type: "image/jpeg".into(),
+        byte_size: 1000,
+        width: 640,
+        height: 480,
+        display_rotation: Rotation::R0,
+        created_at: now(),
+    };
+    let mut with_photo = punch(company, worker, device, PunchKind::In, now());
+    with_photo.photo_sha256 = Some(photo.sha256.clone());
+    with_photo.no_photo_reason = None;
+    store.insert_punch(&with_photo, Some(&photo)).await.unwrap();
+
+    let turned = store.set_photo_rotation(company, &photo.sha256, Rotation::R270).await.unwrap();
+    assert_eq!(turned, PhotoRecord { display_rotation: Rotation::R270, ..photo.clone() }, "only the display rotation changes");
+    assert_eq!(store.photo(company, &photo.sha256).await.unwrap().unwrap().display_rotation, Rotation::R270);
+    // Another company cannot turn it, nor a photo that does not exist.
+    assert!(matches!(store.set_photo_rotation(other, &photo.sha256, Rotation::R90).await, Err(StoreError::NotFound)));
+    assert!(matches!(store.set_photo_rotation(company, &"d".repeat(64), Rotation::R90).await, Err(StoreError::NotFound)));
+    assert_eq!(store.photo(company, &photo.sha256).await.unwrap().unwrap().display_rotation, Rotation::R270);
 }
 
 async fn punches_are_listed_by_time_range(store: Db) {

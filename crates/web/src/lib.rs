@@ -2,6 +2,7 @@
 //! services behind it, and the server's state. Handlers check the caller, let the domain decide
 //! and the store write; no SQL lives here.
 
+pub mod admin;
 pub mod api;
 pub mod auth;
 pub mod clock;
@@ -30,6 +31,7 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .merge(api)
         .merge(clock::router())
+        .merge(admin::router())
         .route("/api/v1/openapi.json", get(move || std::future::ready(axum::Json(openapi.as_ref().clone()))))
         .fallback(|| async { ApiError::not_found("no such page or endpoint") })
         .with_state(state)

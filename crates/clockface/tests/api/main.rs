@@ -6,4 +6,5 @@ mod helpers;
 
 mod bad_input;
 mod flows;
+mod pages;
 mod security;

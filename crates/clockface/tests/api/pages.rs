@@ -1,0 +1,304 @@
+//! The admin pages' server logic: signing in with a cookie, its flags, CSRF on every form,
+//! redirects for the signed-out, photos by cookie and company, errors shown as pages.
+
+use crate::helpers::*;
+use reqwest::header::{CONTENT_TYPE, COOKIE, LOCATION, SET_COOKIE};
+use reqwest::redirect::Policy;
+use reqwest::{Client, Response, StatusCode};
+use serde_json::{json, Value};
+
+/// A browser-like client that does not follow redirects, so tests see them.
+fn client() -> Client {
+    Client::builder().redirect(Policy::none()).build().unwrap()
+}
+
+/// `name=value` of the first `Set-Cookie` for `name`, with its attributes.
+fn set_cookie(response: &Response, name: &str) -> Option<String> {
+    response
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .map(str::to_owned)
+}
+
+/// The value of hidden field `name` in a page.
+fn hidden(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html.find(&marker).unwrap_or_else(|| panic!("no field {name}")) + marker.len();
+    html[start..].split('"').next().unwrap().to_owned()
+}
+
+/// A signed-in browser: its session cookie and its CSRF token.
+struct Browser {
+    cookie: String,
+    csrf: String,
+}
+
+async fn sign_in(app: &TestApp, email: &str, forwarded_https: bool) -> (Response, Option<Browser>) {
+    let client = client();
+    let page = client.get(app.url("/admin/sign-in")).send().await.unwrap();
+    let pre = set_cookie(&page, "cf_signin").unwrap();
+    let pre = pre.split(';').next().unwrap().to_owned();
+    let csrf = hidden(&page.text().await.unwrap(), "_csrf");
+    let mut request = client.post(app.url("/admin/sign-in")).header(COOKIE, &pre).form(&[
+        ("_csrf", csrf.as_str()),
+        ("email", email),
+        ("password", "correct horse battery"),
+        ("next", "/admin/roles"),
+    ]);
+    if forwarded_https {
+        request = request.header("x-forwarded-proto", "https");
+    }
+    let response = request.send().await.unwrap();
+    let Some(session) = set_cookie(&response, "cf_session") else { return (response, None) };
+    let cookie = session.split(';').next().unwrap().to_owned();
+    let roles = client.get(app.url("/admin/roles")).header(COOKIE, &cookie).send().await.unwrap();
+    assert_eq!(roles.status(), StatusCode::OK);
+    let csrf = hidden(&roles.text().await.unwrap(), "_csrf");
+    (response, Some(Browser { cookie, csrf }))
+}
+
+#[tokio::test]
+async fn signing_in_sets_a_safe_cookie_and_signed_out_pages_redirect() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    app.admin("ana@acme.test").await;
+
+    let page = client().get(app.url("/admin/employees?search=a")).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::SEE_OTHER);
+    assert_eq!(page.headers()[LOCATION], "/admin/sign-in?next=%2Fadmin%2Femployees%3Fsearch%3Da");
+
+    let (response, browser) = sign_in(&app, "ana@acme.test", false).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(response.headers()[LOCATION], "/admin/roles");
+    let cookie = set_cookie(&response, "cf_session").unwrap();
+    assert!(cookie.starts_with("cf_session=cfs_"), "the same kind of token as the API's: {cookie}");
+    for flag in ["HttpOnly", "SameSite=Lax", "Path=/admin"] {
+        assert!(cookie.contains(flag), "{flag} missing in {cookie}");
+    }
+    assert!(!cookie.contains("Secure"), "plain HTTP: {cookie}");
+    assert!(browser.is_some());
+
+    let (response, _) = sign_in(&app, "ana@acme.test", true).await;
+    assert!(set_cookie(&response, "cf_session").unwrap().contains("; Secure"), "behind a TLS proxy the cookie is Secure");
+}
+
+#[tokio::test]
+async fn a_wrong_password_shows_the_form_again_with_a_message() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    app.admin("ana@acme.test").await;
+    let client = client();
+    let page = client.get(app.url("/admin/sign-in")).send().await.unwrap();
+    let pre = set_cookie(&page, "cf_signin").unwrap().split(';').next().unwrap().to_owned();
+    let csrf = hidden(&page.text().await.unwrap(), "_csrf");
+    let response = client
+        .post(app.url("/admin/sign-in"))
+        .header(COOKIE, &pre)
+        .form(&[("_csrf", csrf.as_str()), ("email", "ana@acme.test"), ("password", "wrong")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    assert!(set_cookie(&response, "cf_session").is_none());
+    let html = response.text().await.unwrap();
+    assert!(html.contains("The e-mail address or the password is wrong."));
+    assert!(html.contains("value=\"ana@acme.test\""), "what was typed is kept");
+
+    // Without the sign-in form's token, nothing is tried at all.
+    let forged = client
+        .post(app.url("/admin/sign-in"))
+        .form(&[("email", "ana@acme.test"), ("password", "correct horse battery")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn every_form_needs_the_sessions_csrf_token() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let admin = app.admin("ana@acme.test").await;
+    let (_, browser) = sign_in(&app, "ana@acme.test", false).await;
+    let browser = browser.unwrap();
+    let client = client();
+    let roles_before = app.get(&admin.token, "/api/v1/roles").await.json::<Value>().await.unwrap().as_array().unwrap().len();
+
+    for csrf in [None, Some("wrong"), Some("")] {
+        let mut form = vec![("name", "Sneaky")];
+        if let Some(csrf) = csrf {
+            form.push(("_csrf", csrf));
+        }
+        let response = client.post(app.url("/admin/roles")).header(COOKIE, &browser.cookie).form(&form).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::FORBIDDEN, "csrf {csrf:?}");
+        assert!(response.headers()[CONTENT_TYPE].to_str().unwrap().starts_with("text/html"));
+        assert!(response.text().await.unwrap().contains("Not allowed"));
+    }
+    let roles = app.get(&admin.token, "/api/v1/roles").await.json::<Value>().await.unwrap();
+    assert_eq!(roles.as_array().unwrap().len(), roles_before, "nothing was created");
+
+    // With the token the same form works.
+    let response = client
+        .post(app.url("/admin/roles"))
+        .header(COOKIE, &browser.cookie)
+        .form(&[("name", "Crew lead"), ("_csrf", browser.csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let roles = app.get(&admin.token, "/api/v1/roles").await.json::<Value>().await.unwrap();
+    assert_eq!(roles.as_array().unwrap().len(), roles_before + 1);
+
+    // Signing out is a form too, and ends the session for the API as well.
+    let out = client.post(app.url("/admin/sign-out")).header(COOKIE, &browser.cookie).form(&[("_csrf", "nope")]).send().await.unwrap();
+    assert_eq!(out.status(), StatusCode::FORBIDDEN);
+    let out = client
+        .post(app.url("/admin/sign-out"))
+        .header(COOKIE, &browser.cookie)
+        .form(&[("_csrf", browser.csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status(), StatusCode::SEE_OTHER);
+    assert!(set_cookie(&out, "cf_session").unwrap().contains("Max-Age=0"));
+    let after = client.get(app.url("/admin/roles")).header(COOKIE, &browser.cookie).send().await.unwrap();
+    assert_eq!(after.status(), StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn photos_are_served_by_cookie_to_their_company_only_and_turn_for_display() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let admin = app.admin("ana@acme.test").await;
+    app.admin("zed@other.test").await;
+    let role = app.role(&admin, "Crew", json!({"face_front": true})).await;
+    let worker = app.employee(&admin, "Grace Hopper", "1", &role, Some("4321")).await;
+    let device = app.device(&admin, true).await;
+    app.sync(&device).await;
+    let stored: Value =
+        app.punch_with_photo(&device, &punch_body(&worker, "in", &hours_ago(1)), FACE_JPEG, "image/jpeg").await.json().await.unwrap();
+    let sha = stored["punch"]["photo_sha256"].as_str().unwrap().to_owned();
+    let url = format!("/admin/photos/{sha}");
+    let client = client();
+
+    assert_eq!(client.get(app.url(&url)).send().await.unwrap().status(), StatusCode::UNAUTHORIZED);
+    let (_, theirs) = sign_in(&app, "zed@other.test", false).await;
+    let theirs = client.get(app.url(&url)).header(COOKIE, theirs.unwrap().cookie).send().await.unwrap();
+    assert_eq!(theirs.status(), StatusCode::NOT_FOUND);
+
+    let (_, mine) = sign_in(&app, "ana@acme.test", false).await;
+    let mine = mine.unwrap();
+    let photo = client.get(app.url(&url)).header(COOKIE, &mine.cookie).send().await.unwrap();
+    assert_eq!(photo.status(), StatusCode::OK);
+    assert!(photo.headers()["cache-control"].to_str().unwrap().starts_with("private"));
+    assert_eq!(photo.bytes().await.unwrap().as_ref(), FACE_JPEG, "the original bytes");
+
+    // The time card shows the photo beside the start time.
+    let card = client.get(app.url(&format!("/admin/time-cards?employee={worker}"))).header(COOKIE, &mine.cookie).send().await.unwrap();
+    let html = card.text().await.unwrap();
+    assert!(html.contains(&format!("src=\"{url}\"")), "{html}");
+    assert!(html.contains("class=\"rot-0\"") && html.contains("Not verified yet"));
+
+    // Turning it changes only how it is shown.
+    let back = format!("/admin/time-cards?employee={worker}");
+    let turn = client
+        .post(app.url(&format!("{url}/rotate")))
+        .header(COOKIE, &mine.cookie)
+        .form(&[("_csrf", mine.csrf.as_str()), ("turn", "right"), ("back", back.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(turn.status(), StatusCode::SEE_OTHER);
+    assert_eq!(turn.headers()[LOCATION], back.as_str());
+    let html = client.get(app.url(&back)).header(COOKIE, &mine.cookie).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("class=\"rot-90\""));
+    let photo = client.get(app.url(&url)).header(COOKIE, &mine.cookie).send().await.unwrap();
+    assert_eq!(photo.bytes().await.unwrap().as_ref(), FACE_JPEG, "the bytes stay as they were");
+}
+
+#[tokio::test]
+async fn a_duplicate_pin_is_refused_beside_the_field_and_nothing_raw_is_shown() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let admin = app.admin("ana@acme.test").await;
+    let role = app.role(&admin, "Crew", json!({})).await;
+    app.employee(&admin, "Ana", "1", &role, Some("1234")).await;
+    let bob = app.employee(&admin, "Bob", "2", &role, None).await;
+    let (_, browser) = sign_in(&app, "ana@acme.test", false).await;
+    let browser = browser.unwrap();
+    let response = client()
+        .post(app.url(&format!("/admin/employees/{bob}")))
+        .header(COOKIE, &browser.cookie)
+        .form(&[
+            ("_csrf", browser.csrf.as_str()),
+            ("name", "Bob Typed"),
+            ("number", "2"),
+            ("role_id", role.as_str()),
+            ("active", "on"),
+            ("pin", "1234"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CONFLICT);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("id=\"pin-error\">Another employee of the company already uses this PIN"), "{html}");
+    assert!(html.contains("value=\"Bob Typed\""), "what was typed is kept");
+    let stored = app.get(&admin.token, &format!("/api/v1/employees/{bob}")).await.json::<Value>().await.unwrap();
+    assert_eq!((stored["name"].as_str(), stored["has_pin"].as_bool()), (Some("Bob"), Some(false)));
+
+    // An unknown or malformed id is a 404 page, not an error dump.
+    let missing = client().get(app.url("/admin/employees/not-an-id")).header(COOKIE, &browser.cookie).send().await.unwrap();
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    let html = missing.text().await.unwrap();
+    assert!(html.contains("Not found") && !html.contains("uuid"));
+}
+
+#[tokio::test]
+async fn a_foremans_crew_is_set_on_the_form_and_their_clock_for_punch_names_them() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let admin = app.admin("ana@acme.test").await;
+    let roles = app.get(&admin.token, "/api/v1/roles").await.json::<Value>().await.unwrap();
+    let foreman_role =
+        roles.as_array().unwrap().iter().find(|r| r["abilities"]["clock_for"] == true).unwrap()["id"].as_str().unwrap().to_owned();
+    let worker_role = app.role(&admin, "Crew", json!({"face_front": true})).await;
+    let foreman = app.employee(&admin, "Fred Foreman", "1", &foreman_role, Some("1111")).await;
+    let worker = app.employee(&admin, "Wendy Worker", "2", &worker_role, Some("2222")).await;
+    let (_, browser) = sign_in(&app, "ana@acme.test", false).await;
+    let browser = browser.unwrap();
+    let client = client();
+
+    let edit = client.get(app.url(&format!("/admin/employees/{foreman}"))).header(COOKIE, &browser.cookie).send().await.unwrap();
+    let html = edit.text().await.unwrap();
+    assert!(html.contains("id=\"crew\">"), "the crew is shown for a Clock For role");
+    assert!(html.contains(&format!("name=\"crew\" value=\"{worker}\"")));
+    let saved = client
+        .post(app.url(&format!("/admin/employees/{foreman}")))
+        .header(COOKIE, &browser.cookie)
+        .form(&[
+            ("_csrf", browser.csrf.as_str()),
+            ("name", "Fred Foreman"),
+            ("number", "1"),
+            ("role_id", foreman_role.as_str()),
+            ("active", "on"),
+            ("pin", ""),
+            ("crew_shown", "1"),
+            ("crew", worker.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+    let crew = app.get(&admin.token, &format!("/api/v1/employees/{foreman}/crew")).await.json::<Value>().await.unwrap();
+    assert_eq!(crew["members"], json!([worker]));
+    let stored = app.get(&admin.token, &format!("/api/v1/employees/{foreman}")).await.json::<Value>().await.unwrap();
+    assert_eq!(stored["has_pin"], true, "an empty PIN field keeps the PIN");
+
+    let device = app.device(&admin, true).await;
+    app.sync(&device).await;
+    let mut body = punch_body(&worker, "in", &hours_ago(1));
+    body["clock_for_by"] = json!(foreman);
+    let response = app.punch(&device, &body).await;
+    assert_eq!(response.status(), StatusCode::CREATED, "{}", response.text().await.unwrap());
+    let card = client.get(app.url(&format!("/admin/time-cards?employee={worker}"))).header(COOKIE, &browser.cookie).send().await.unwrap();
+    let html = card.text().await.unwrap();
+    assert!(html.contains("No photo — Clocked by Fred Foreman (Clock For)"), "{html}");
+}

@@ -1,0 +1,142 @@
+//! Manage → Devices: create a one-time registration code (shown once, large), the registered
+//! devices with their last sync and front camera, and revoking one.
+
+use super::{parse_id, render, see_other, AdminSession, FormErrors, Layout, PageError, SignedForm};
+use crate::api::devices::{new_code, RegistrationCode};
+use crate::auth::AdminAuth;
+use crate::{ApiError, AppState};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::Router;
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use clockface_domain::ids::DeviceId;
+use serde::Deserialize;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/admin/devices", get(devices_page))
+        .route("/admin/devices/codes", post(create_code))
+        .route("/admin/devices/{id}/revoke", post(revoke))
+}
+
+/// How long a new code may stay usable: (minutes, label).
+const EXPIRIES: &[(i64, &str)] = &[(60, "1 hour"), (24 * 60, "24 hours"), (7 * 24 * 60, "7 days")];
+
+struct DeviceRow {
+    id: String,
+    name: String,
+    front_camera: bool,
+    last_sync: String,
+    synced: bool,
+    up_to_date: bool,
+    registered: String,
+    revoked: Option<String>,
+}
+
+struct Expiry {
+    minutes: i64,
+    label: &'static str,
+    selected: bool,
+}
+
+struct NewCode {
+    code: String,
+    expires: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/devices.html")]
+struct DevicesPage {
+    layout: Layout,
+    devices: Vec<DeviceRow>,
+    expiries: Vec<Expiry>,
+    code: Option<NewCode>,
+    errors: FormErrors,
+    notice: Option<&'static str>,
+}
+
+/// A time as people there read it, e.g. `Mon 23 Nov 2026, 07:02`.
+pub fn local(time: DateTime<Utc>, zone: Tz) -> String {
+    time.with_timezone(&zone).format("%a %-d %b %Y, %H:%M").to_string()
+}
+
+async fn page(state: &AppState, admin: &AdminSession, chosen_minutes: i64) -> Result<DevicesPage, PageError> {
+    let zone = admin.company.time_zone;
+    let current = state.store.company(admin.company_id()).await?.settings_version;
+    let devices = state
+        .store
+        .devices(admin.company_id())
+        .await?
+        .into_iter()
+        .map(|d| DeviceRow {
+            id: d.id.to_string(),
+            name: d.name.clone(),
+            front_camera: d.has_front_camera,
+            last_sync: d.last_sync_at.map_or_else(|| "Never".to_owned(), |t| local(t, zone)),
+            synced: d.last_sync_at.is_some(),
+            up_to_date: d.synced_version >= current,
+            registered: local(d.registered_at, zone),
+            revoked: d.revoked_at.map(|t| local(t, zone)),
+        })
+        .collect();
+    let expiries = EXPIRIES.iter().map(|&(minutes, label)| Expiry { minutes, label, selected: minutes == chosen_minutes }).collect();
+    Ok(DevicesPage {
+        layout: Layout::new(admin, "devices", "Devices"),
+        devices,
+        expiries,
+        code: None,
+        errors: FormErrors::default(),
+        notice: None,
+    })
+}
+
+#[derive(Deserialize)]
+struct DevicesQuery {
+    revoked: Option<String>,
+}
+
+async fn devices_page(
+    State(state): State<AppState>,
+    admin: AdminSession,
+    Query(query): Query<DevicesQuery>,
+) -> Result<Response, PageError> {
+    let mut page = page(&state, &admin, 24 * 60).await?;
+    if query.revoked.is_some() {
+        page.notice = Some("Device revoked. It can no longer send punches.");
+    }
+    Ok(render(StatusCode::OK, &page))
+}
+
+/// The code is shown in the answer to the POST and nowhere else: reloading does not show it again.
+async fn create_code(State(state): State<AppState>, signed: SignedForm) -> Result<Response, PageError> {
+    let SignedForm { admin, form } = signed;
+    let minutes = form.get("expires_in_minutes").trim().parse::<i64>().ok();
+    let auth = AdminAuth { session: admin.session.clone() };
+    let created: Result<RegistrationCode, ApiError> = match minutes {
+        Some(minutes) => new_code(&state, &auth, Some(minutes)).await,
+        None => Err(ApiError::unprocessable("invalid", "choose how long the code stays usable").with_field("expires_in_minutes")),
+    };
+    let mut page = page(&state, &admin, minutes.unwrap_or(24 * 60)).await?;
+    match created {
+        Ok(code) => {
+            page.code = Some(NewCode { code: code.code, expires: local(code.expires_at, admin.company.time_zone) });
+            Ok(render(StatusCode::CREATED, &page))
+        }
+        Err(error) => {
+            let (status, errors) = FormErrors::from_error(error)?;
+            page.errors = errors;
+            Ok(render(status, &page))
+        }
+    }
+}
+
+async fn revoke(State(state): State<AppState>, Path(id): Path<String>, signed: SignedForm) -> Result<Response, PageError> {
+    let id: DeviceId = parse_id(&id)?;
+    state.store.revoke_device(signed.admin.company_id(), id, Utc::now()).await?;
+    tracing::info!(device = %id, "device revoked from the web app");
+    Ok(see_other("/admin/devices?revoked=1"))
+}

@@ -1,0 +1,267 @@
+//! Manage → Employees: the table with a search by name, and the form to add or edit one (name,
+//! number, active, mobile security role, PIN, and a foreman's crew when the role has Clock For).
+//! Validation and PIN hashing are the API's (`api::employees::employee_fields`).
+
+use super::{parse_id, render, see_other, AdminSession, FormData, FormErrors, Layout, PageError, SignedForm};
+use crate::api::employees::{employee_fields, EmployeeBody};
+use crate::{ApiError, AppState};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+use clockface_domain::employee::Employee;
+use clockface_domain::ids::{EmployeeId, RoleId};
+use clockface_domain::role::Role;
+use serde::Deserialize;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/admin/employees", get(list_page).post(create))
+        .route("/admin/employees/new", get(new_page))
+        .route("/admin/employees/{id}", get(edit_page).post(update))
+}
+
+struct Row {
+    id: String,
+    name: String,
+    number: String,
+    role: String,
+    has_pin: bool,
+    active: bool,
+}
+
+#[derive(Template)]
+#[template(path = "admin/employees.html")]
+struct ListPage {
+    layout: Layout,
+    rows: Vec<Row>,
+    search: String,
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    search: Option<String>,
+}
+
+async fn list_page(State(state): State<AppState>, admin: AdminSession, Query(query): Query<ListQuery>) -> Result<Response, PageError> {
+    let search = query.search.unwrap_or_default();
+    let term = Some(search.trim()).filter(|s| !s.is_empty());
+    let employees = state.store.employees(admin.company_id(), term).await?;
+    let roles = state.store.roles(admin.company_id()).await?;
+    let role_name = |id: RoleId| roles.iter().find(|(r, _)| r.id == id).map_or("—", |(r, _)| r.name.as_str()).to_owned();
+    let rows = employees
+        .iter()
+        .map(|e| Row {
+            id: e.id.to_string(),
+            name: e.name.as_str().to_owned(),
+            number: e.number.as_str().to_owned(),
+            role: role_name(e.role_id),
+            has_pin: e.has_pin,
+            active: e.active,
+        })
+        .collect();
+    Ok(render(StatusCode::OK, &ListPage { layout: Layout::new(&admin, "employees", "Employees"), rows, search }))
+}
+
+struct RoleOption {
+    id: String,
+    name: String,
+    clock_for: bool,
+    selected: bool,
+}
+
+struct CrewOption {
+    id: String,
+    name: String,
+    checked: bool,
+}
+
+/// The edit form as stored or as typed.
+#[derive(Default)]
+struct EmployeeForm {
+    name: String,
+    number: String,
+    role_id: String,
+    active: bool,
+    pin: String,
+    clear_pin: bool,
+    crew: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "admin/employee.html")]
+struct EditPage {
+    layout: Layout,
+    /// None for a new employee.
+    id: Option<String>,
+    form: EmployeeForm,
+    has_pin: bool,
+    roles: Vec<RoleOption>,
+    crew: Vec<CrewOption>,
+    show_crew: bool,
+    errors: FormErrors,
+    saved: bool,
+}
+
+async fn edit_page_for(
+    state: &AppState,
+    admin: &AdminSession,
+    existing: Option<&Employee>,
+    form: EmployeeForm,
+    errors: FormErrors,
+    saved: bool,
+) -> Result<EditPage, PageError> {
+    let company = admin.company_id();
+    let roles: Vec<Role> = state.store.roles(company).await?.into_iter().map(|(r, _)| r).collect();
+    let chosen: Option<RoleId> = form.role_id.parse().ok();
+    let show_crew = roles.iter().any(|r| Some(r.id) == chosen && r.abilities.clock_for);
+    let role_options = roles
+        .iter()
+        .map(|r| RoleOption {
+            id: r.id.to_string(),
+            name: r.name.as_str().to_owned(),
+            clock_for: r.abilities.clock_for,
+            selected: Some(r.id) == chosen,
+        })
+        .collect();
+    let own_id = existing.map(|e| e.id);
+    let crew = state
+        .store
+        .employees(company, None)
+        .await?
+        .into_iter()
+        .filter(|e| Some(e.id) != own_id)
+        .filter(|e| e.active || form.crew.contains(&e.id.to_string()))
+        .map(|e| CrewOption { checked: form.crew.contains(&e.id.to_string()), id: e.id.to_string(), name: e.name.as_str().to_owned() })
+        .collect();
+    let title = existing.map_or_else(|| "Add employee".to_owned(), |e| e.name.as_str().to_owned());
+    Ok(EditPage {
+        layout: Layout::new(admin, "employees", title),
+        id: existing.map(|e| e.id.to_string()),
+        form,
+        has_pin: existing.is_some_and(|e| e.has_pin),
+        roles: role_options,
+        crew,
+        show_crew,
+        errors,
+        saved,
+    })
+}
+
+async fn new_page(State(state): State<AppState>, admin: AdminSession) -> Result<Response, PageError> {
+    let roles = state.store.roles(admin.company_id()).await?;
+    let form =
+        EmployeeForm { active: true, role_id: roles.first().map(|(r, _)| r.id.to_string()).unwrap_or_default(), ..Default::default() };
+    let page = edit_page_for(&state, &admin, None, form, FormErrors::default(), false).await?;
+    Ok(render(StatusCode::OK, &page))
+}
+
+#[derive(Deserialize)]
+struct EditQuery {
+    saved: Option<String>,
+}
+
+async fn edit_page(
+    State(state): State<AppState>,
+    admin: AdminSession,
+    Path(id): Path<String>,
+    Query(query): Query<EditQuery>,
+) -> Result<Response, PageError> {
+    let id: EmployeeId = parse_id(&id)?;
+    let employee = state.store.employee(admin.company_id(), id).await?;
+    let crew = state.store.crew(admin.company_id(), id).await?;
+    let form = EmployeeForm {
+        name: employee.name.as_str().to_owned(),
+        number: employee.number.as_str().to_owned(),
+        role_id: employee.role_id.to_string(),
+        active: employee.active,
+        crew: crew.iter().map(ToString::to_string).collect(),
+        ..Default::default()
+    };
+    let page = edit_page_for(&state, &admin, Some(&employee), form, FormErrors::default(), query.saved.is_some()).await?;
+    Ok(render(StatusCode::OK, &page))
+}
+
+fn typed(form: &FormData) -> EmployeeForm {
+    EmployeeForm {
+        name: form.get("name").to_owned(),
+        number: form.get("number").to_owned(),
+        role_id: form.get("role_id").to_owned(),
+        active: form.checked("active"),
+        pin: form.get("pin").trim().to_owned(),
+        clear_pin: form.checked("clear_pin"),
+        crew: form.all("crew").into_iter().map(str::to_owned).collect(),
+    }
+}
+
+/// Validates and saves the form: the employee, then the crew when the chosen role has Clock For.
+async fn save(
+    state: &AppState,
+    admin: &AdminSession,
+    existing: Option<EmployeeId>,
+    form: &EmployeeForm,
+    crew_shown: bool,
+) -> Result<Employee, ApiError> {
+    let company = admin.company_id();
+    let role_id: RoleId =
+        form.role_id.parse().map_err(|_| ApiError::unprocessable("unknown_role", "choose a role").with_field("role_id"))?;
+    let pin = if form.clear_pin {
+        Some(None)
+    } else if form.pin.is_empty() {
+        None
+    } else {
+        Some(Some(form.pin.clone()))
+    };
+    let body = EmployeeBody { name: form.name.clone(), number: form.number.clone(), role_id, active: form.active, pin };
+    let fields = employee_fields(state, company, body).await?;
+    let members: Vec<EmployeeId> = form
+        .crew
+        .iter()
+        .map(|id| id.parse().map_err(|_| ApiError::unprocessable("unknown_employee", "a crew member is not known").with_field("crew")))
+        .collect::<Result<_, _>>()?;
+    let employee = match existing {
+        Some(id) => state.store.update_employee(company, id, &fields).await?,
+        None => state.store.create_employee(company, &fields).await?,
+    };
+    let role = state.store.role(company, employee.role_id).await?;
+    if crew_shown && role.abilities.clock_for {
+        if members.contains(&employee.id) {
+            return Err(ApiError::unprocessable("invalid", "a foreman cannot be in their own crew").with_field("crew"));
+        }
+        state.store.set_crew(company, employee.id, &members).await?;
+    }
+    Ok(employee)
+}
+
+async fn create(State(state): State<AppState>, signed: SignedForm) -> Result<Response, PageError> {
+    let SignedForm { admin, form } = signed;
+    let typed = typed(&form);
+    match save(&state, &admin, None, &typed, form.checked("crew_shown")).await {
+        Ok(employee) => Ok(see_other(&format!("/admin/employees/{}?saved=1", employee.id))),
+        Err(error) => {
+            let (status, errors) = FormErrors::from_error(error)?;
+            let page = edit_page_for(&state, &admin, None, typed, errors, false).await?;
+            Ok(render(status, &page))
+        }
+    }
+}
+
+async fn update(State(state): State<AppState>, Path(id): Path<String>, signed: SignedForm) -> Result<Response, PageError> {
+    let SignedForm { admin, form } = signed;
+    let id: EmployeeId = parse_id(&id)?;
+    let existing = state.store.employee(admin.company_id(), id).await?;
+    let typed = typed(&form);
+    match save(&state, &admin, Some(id), &typed, form.checked("crew_shown")).await {
+        Ok(employee) => {
+            tracing::info!(employee = %employee.id, "employee saved from the web app");
+            Ok(see_other(&format!("/admin/employees/{}?saved=1", employee.id)))
+        }
+        Err(error) => {
+            let (status, errors) = FormErrors::from_error(error)?;
+            let page = edit_page_for(&state, &admin, Some(&existing), typed, errors, false).await?;
+            Ok(render(status, &page))
+        }
+    }
+}

@@ -1,0 +1,337 @@
+//! The admin web app: server-rendered pages under `/admin` (askama templates, checked at compile
+//! time and auto-escaped), a little plain JavaScript, and CSS/JS embedded in the binary.
+//!
+//! Pages reuse the API's services and the store; no SQL lives here. Errors are the API's
+//! [`ApiError`] shown the page way ([`PageError`]): a form re-renders with the message beside the
+//! field at fault and what was typed; anything else is an error page that never shows a cause.
+
+pub mod devices;
+pub mod employees;
+pub mod photos;
+pub mod roles;
+pub mod session;
+pub mod timecards;
+
+use crate::{ApiError, AppState};
+use askama::Template;
+use axum::extract::{FromRequest, Request};
+use axum::http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, LOCATION, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS};
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use clockface_domain::DomainError;
+use clockface_store::StoreError;
+use sha2::{Digest, Sha256};
+use std::sync::OnceLock;
+
+pub use session::{AdminSession, SignedForm};
+
+/// Every admin page and form.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/admin", get(home))
+        .route("/admin/", get(home))
+        .route("/admin/assets/{name}", get(asset))
+        .merge(session::router())
+        .merge(roles::router())
+        .merge(employees::router())
+        .merge(devices::router())
+        .merge(timecards::router())
+        .merge(photos::router())
+        .route("/admin/{*rest}", get(not_found))
+}
+
+async fn home(_admin: AdminSession) -> Response {
+    see_other("/admin/time-cards")
+}
+
+async fn not_found() -> PageError {
+    PageError(ApiError::not_found("There is no such page."))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Assets
+
+const CSS: &str = include_str!("../../assets/admin.css");
+const JS: &str = include_str!("../../assets/admin.js");
+
+/// A short hash of the embedded assets, put in their URLs so they can be cached for a year and
+/// still change with each build that changes them.
+pub fn asset_version() -> &'static str {
+    static VERSION: OnceLock<String> = OnceLock::new();
+    VERSION.get_or_init(|| {
+        let digest = Sha256::new().chain_update(CSS).chain_update(JS).finalize();
+        hex::encode(&digest[..6])
+    })
+}
+
+async fn asset(axum::extract::Path(name): axum::extract::Path<String>) -> Response {
+    let (body, content_type) = match name.as_str() {
+        "admin.css" => (CSS, "text/css; charset=utf-8"),
+        "admin.js" => (JS, "text/javascript; charset=utf-8"),
+        _ => return PageError(ApiError::not_found("There is no such file.")).into_response(),
+    };
+    ([(CONTENT_TYPE, content_type), (CACHE_CONTROL, "public, max-age=31536000, immutable"), (X_CONTENT_TYPE_OPTIONS, "nosniff")], body)
+        .into_response()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rendering
+
+/// What every signed-in page shows around its content.
+pub struct Layout {
+    pub company: String,
+    pub email: String,
+    pub csrf: String,
+    /// Which menu entry is current: `roles`, `employees`, `devices` or `time-cards`.
+    pub section: &'static str,
+    pub title: String,
+    pub assets: &'static str,
+}
+
+impl Layout {
+    pub fn new(admin: &AdminSession, section: &'static str, title: impl Into<String>) -> Self {
+        Layout {
+            company: admin.company.name.as_str().to_owned(),
+            email: admin.session.admin_email.clone(),
+            csrf: admin.session.csrf_token.clone(),
+            section,
+            title: title.into(),
+            assets: asset_version(),
+        }
+    }
+
+    /// Whether `section` is under the Manage menu and current.
+    pub fn in_manage(&self) -> bool {
+        matches!(self.section, "roles" | "employees" | "devices")
+    }
+}
+
+/// The headers every page carries: nothing inline may run, nothing may frame it, and pages with
+/// a session's data are not stored by shared caches.
+fn page_headers(response: &mut Response) {
+    let headers = response.headers_mut();
+    headers.insert(
+        CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; img-src 'self'; style-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        ),
+    );
+    headers.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+}
+
+/// Renders a template as an HTML page with `status`.
+pub fn render(status: StatusCode, page: &impl Template) -> Response {
+    match page.render() {
+        Ok(html) => {
+            let mut response = (status, [(CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response();
+            page_headers(&mut response);
+            response
+        }
+        Err(error) => {
+            let error = ApiError::internal(error);
+            (error.status, "Something went wrong on the server. It has been logged; please try again.").into_response()
+        }
+    }
+}
+
+/// A 303 redirect (after a form, or to the sign-in page).
+pub fn see_other(location: &str) -> Response {
+    let mut response = StatusCode::SEE_OTHER.into_response();
+    if let Ok(value) = HeaderValue::from_str(location) {
+        response.headers_mut().insert(LOCATION, value);
+    }
+    response
+}
+
+/// A message for people from an API message: starts with a capital, ends with a full stop.
+pub fn sentence(message: &str) -> String {
+    let mut chars = message.chars();
+    let mut out: String = match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => return String::new(),
+    };
+    if !out.ends_with(['.', '!', '?']) {
+        out.push('.');
+    }
+    out
+}
+
+/// Hours and minutes, e.g. `8:05`, from seconds.
+pub fn hours(seconds: i64) -> String {
+    let minutes = seconds.max(0) / 60;
+    format!("{}:{:02}", minutes / 60, minutes % 60)
+}
+
+/// An id from a page's address; one that does not parse is a page that does not exist.
+pub fn parse_id<T: std::str::FromStr>(raw: &str) -> Result<T, PageError> {
+    raw.parse().map_err(|_| PageError(ApiError::not_found("no such page")))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors, the page way
+
+/// The page adapter of the one domain error: [`ApiError`] rendered as an HTML error page.
+/// A 5xx's cause was logged when the `ApiError` was made; the page tells only that it happened.
+#[derive(Debug)]
+pub struct PageError(pub ApiError);
+
+impl From<ApiError> for PageError {
+    fn from(error: ApiError) -> Self {
+        PageError(error)
+    }
+}
+
+impl From<StoreError> for PageError {
+    fn from(error: StoreError) -> Self {
+        PageError(error.into())
+    }
+}
+
+impl From<DomainError> for PageError {
+    fn from(error: DomainError) -> Self {
+        PageError(error.into())
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin/error.html")]
+struct ErrorPage {
+    title: &'static str,
+    message: String,
+    assets: &'static str,
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let ApiError { status, message, .. } = self.0;
+        let (title, message) = match status {
+            StatusCode::NOT_FOUND => ("Not found", "There is nothing here, or it belongs to another company.".to_owned()),
+            StatusCode::FORBIDDEN => ("Not allowed", sentence(&message)),
+            StatusCode::UNAUTHORIZED => ("Please sign in", sentence(&message)),
+            status if status.is_server_error() => {
+                ("Something went wrong", "Something went wrong on the server. It has been logged; please try again.".to_owned())
+            }
+            _ => ("That did not work", sentence(&message)),
+        };
+        render(status, &ErrorPage { title, message, assets: asset_version() })
+    }
+}
+
+/// What a form re-render needs of an error: a message for one field, or for the whole form.
+#[derive(Debug, Default, Clone)]
+pub struct FormErrors {
+    pub fields: Vec<(&'static str, String)>,
+    pub form: Option<String>,
+}
+
+impl FormErrors {
+    /// Splits an error into "show it on the form" (a 4xx) and "show an error page" (anything else).
+    pub fn from_error(error: ApiError) -> Result<(StatusCode, FormErrors), PageError> {
+        if !error.status.is_client_error() || error.status == StatusCode::NOT_FOUND {
+            return Err(PageError(error));
+        }
+        let mut errors = FormErrors::default();
+        match error.field {
+            Some(field) => {
+                // Domain messages name their field ("pin: must be ..."); beside the field that is said already.
+                let message = error.message.strip_prefix(field).and_then(|m| m.strip_prefix(": ")).unwrap_or(&error.message);
+                errors.fields.push((field, sentence(message)));
+            }
+            None => errors.form = Some(sentence(&error.message)),
+        }
+        Ok((error.status, errors))
+    }
+
+    /// The message beside `field`, if any.
+    pub fn field(&self, field: &str) -> Option<&str> {
+        self.fields.iter().find(|(name, _)| *name == field).map(|(_, message)| message.as_str())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.fields.is_empty() && self.form.is_none()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Forms
+
+/// A submitted `application/x-www-form-urlencoded` form, with repeated keys (checkbox lists) kept.
+#[derive(Debug, Default, Clone)]
+pub struct FormData(Vec<(String, String)>);
+
+impl FormData {
+    pub fn parse(body: &[u8]) -> Self {
+        FormData(form_urlencoded::parse(body).into_owned().collect())
+    }
+
+    /// The first value of `name`, or "" when it was not sent.
+    pub fn get(&self, name: &str) -> &str {
+        self.0.iter().find(|(key, _)| key == name).map_or("", |(_, value)| value.as_str())
+    }
+
+    /// Whether a checkbox called `name` was ticked.
+    pub fn checked(&self, name: &str) -> bool {
+        self.0.iter().any(|(key, _)| key == name)
+    }
+
+    /// Every value of `name`.
+    pub fn all(&self, name: &str) -> Vec<&str> {
+        self.0.iter().filter(|(key, _)| key == name).map(|(_, value)| value.as_str()).collect()
+    }
+}
+
+impl<S: Send + Sync> FromRequest<S> for FormData {
+    type Rejection = PageError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, PageError> {
+        let is_form = request
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+        if !is_form {
+            return Err(PageError(ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "not_a_form", "this address takes a form")));
+        }
+        let body = bytes::Bytes::from_request(request, state)
+            .await
+            .map_err(|_| PageError(ApiError::bad_request("bad_body", "the form could not be read")))?;
+        Ok(FormData::parse(&body))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forms_keep_repeated_keys_and_decode() {
+        let form = FormData::parse(b"name=Ana+Diaz&crew=a&crew=b&active=on&pin=");
+        assert_eq!(form.get("name"), "Ana Diaz");
+        assert_eq!(form.all("crew"), ["a", "b"]);
+        assert!(form.checked("active") && !form.checked("inactive"));
+        assert_eq!(form.get("pin"), "");
+        assert_eq!(form.get("missing"), "");
+    }
+
+    #[test]
+    fn messages_read_as_sentences_and_hours_as_clock_time() {
+        assert_eq!(sentence("the role is held"), "The role is held.");
+        assert_eq!(sentence("Done."), "Done.");
+        assert_eq!(hours(8 * 3600 + 5 * 60 + 59), "8:05");
+        assert_eq!(hours(0), "0:00");
+    }
+
+    #[test]
+    fn form_errors_keep_4xx_on_the_form_and_turn_5xx_into_a_page() {
+        let (status, errors) = FormErrors::from_error(ApiError::conflict("pin_taken", "pin used").with_field("pin")).unwrap();
+        assert_eq!(status, StatusCode::CONFLICT);
+        assert_eq!(errors.field("pin"), Some("Pin used."));
+        let (_, errors) = FormErrors::from_error(ApiError::unprocessable("invalid", "pin: must be digits").with_field("pin")).unwrap();
+        assert_eq!(errors.field("pin"), Some("Must be digits."));
+        assert!(FormErrors::from_error(ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "x")).is_err());
+    }
+}

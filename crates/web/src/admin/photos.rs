@@ -1,0 +1,68 @@
+//! FaceFront photos for the admin pages: served to a signed-in admin of the photo's company
+//! (no session: 401; another company's or unknown: 404), privately cacheable; and turning how a
+//! photo is displayed in quarter turns (the stored bytes never change).
+
+use super::session::session_from_cookie;
+use super::{see_other, PageError, SignedForm};
+use crate::{ApiError, AppState};
+use axum::extract::{Path, State};
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, X_CONTENT_TYPE_OPTIONS};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use clockface_domain::device::Rotation;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/admin/photos/{sha256}", get(photo)).route("/admin/photos/{sha256}/rotate", post(rotate))
+}
+
+async fn photo(State(state): State<AppState>, headers: HeaderMap, Path(sha256): Path<String>) -> Result<Response, PageError> {
+    let session =
+        session_from_cookie(&state, &headers).await?.ok_or_else(|| ApiError::unauthorized("not_signed_in", "sign in to see photos"))?;
+    let record = state.store.photo(session.company_id, &sha256).await?.ok_or_else(|| ApiError::not_found("no such photo"))?;
+    let bytes = state.blobs.get(session.company_id, &record.sha256).await?;
+    Ok((
+        [
+            (CONTENT_TYPE, record.content_type),
+            (CACHE_CONTROL, "private, max-age=86400".to_owned()),
+            (X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// A quarter turn `left` (counter-clockwise) or `right` from `current`.
+fn turned(current: Rotation, direction: &str) -> Result<Rotation, ApiError> {
+    let step = match direction {
+        "left" => 270,
+        "right" => 90,
+        _ => return Err(ApiError::unprocessable("invalid", "turn must be left or right").with_field("turn")),
+    };
+    Ok(Rotation::try_from((current.degrees() + step) % 360)?)
+}
+
+async fn rotate(State(state): State<AppState>, Path(sha256): Path<String>, signed: SignedForm) -> Result<Response, PageError> {
+    let SignedForm { admin, form } = signed;
+    let company = admin.company_id();
+    let record = state.store.photo(company, &sha256).await?.ok_or_else(|| ApiError::not_found("no such photo"))?;
+    let rotation = turned(record.display_rotation, form.get("turn"))?;
+    state.store.set_photo_rotation(company, &sha256, rotation).await?;
+    let back = form.get("back");
+    let back = if back.starts_with("/admin/") && !back.starts_with("//") { back } else { "/admin/time-cards" };
+    Ok(see_other(back))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quarter_turns_wrap_around() {
+        assert_eq!(turned(Rotation::R0, "right").unwrap(), Rotation::R90);
+        assert_eq!(turned(Rotation::R270, "right").unwrap(), Rotation::R0);
+        assert_eq!(turned(Rotation::R0, "left").unwrap(), Rotation::R270);
+        assert!(turned(Rotation::R0, "up").is_err());
+    }
+}

@@ -1,0 +1,260 @@
+//! Signing in and out of the admin pages, the session cookie, and CSRF protection.
+//!
+//! The cookie holds the same kind of session token as the API's bearer token (a `Session` in
+//! the store). It is `HttpOnly`, `SameSite=Lax`, scoped to `/admin`, and `Secure` when the request
+//! came over TLS (or through a proxy that says `X-Forwarded-Proto: https`). Every form carries the
+//! session's CSRF token in a hidden field; [`SignedForm`] refuses a POST without the right one.
+//! The sign-in form, which has no session yet, uses a random token in a short-lived cookie.
+
+use super::{render, see_other, FormData, FormErrors, PageError};
+use crate::api::auth::sign_in;
+use crate::auth::{new_token, token_hash, ADMIN_TOKEN_PREFIX};
+use crate::{ApiError, AppState};
+use askama::Template;
+use axum::extract::{FromRequest, FromRequestParts, Query, Request, State};
+use axum::http::header::{COOKIE, SET_COOKIE};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use chrono::Utc;
+use clockface_domain::company::Company;
+use clockface_store::Session;
+use serde::Deserialize;
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "cf_session";
+/// The sign-in form's CSRF cookie.
+const SIGN_IN_COOKIE: &str = "cf_signin";
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/admin/sign-in", get(sign_in_page).post(sign_in_submit)).route("/admin/sign-out", post(sign_out))
+}
+
+/// The value of cookie `name` in the request's `Cookie` headers.
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value.trim())
+}
+
+/// Whether the request reached us over TLS, directly or through a proxy that says so.
+fn over_tls(parts_uri_scheme: Option<&str>, headers: &HeaderMap) -> bool {
+    let forwarded = headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()).map(|v| v.trim().eq_ignore_ascii_case("https"));
+    parts_uri_scheme == Some("https") || forwarded == Some(true)
+}
+
+/// A `Set-Cookie` value for the admin pages: `max_age` seconds, 0 to delete.
+fn set_cookie(name: &str, value: &str, max_age: i64, secure: bool) -> Option<HeaderValue> {
+    let secure = if secure { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!("{name}={value}; Path=/admin; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}")).ok()
+}
+
+/// The session the cookie names, if it is valid now.
+pub async fn session_from_cookie(state: &AppState, headers: &HeaderMap) -> Result<Option<Session>, ApiError> {
+    let Some(token) = cookie(headers, SESSION_COOKIE).filter(|t| t.starts_with(ADMIN_TOKEN_PREFIX)) else {
+        return Ok(None);
+    };
+    Ok(state.store.session(&token_hash(token), Utc::now()).await?)
+}
+
+/// Compares secrets in time that does not depend on where they differ.
+fn same_secret(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// A signed-in admin on a page. Without a valid session cookie the page redirects to the
+/// sign-in page, which comes back here afterwards.
+#[derive(Debug, Clone)]
+pub struct AdminSession {
+    pub session: Session,
+    pub company: Company,
+}
+
+impl AdminSession {
+    pub fn company_id(&self) -> clockface_domain::ids::CompanyId {
+        self.session.company_id
+    }
+}
+
+impl FromRequestParts<AppState> for AdminSession {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let session = session_from_cookie(state, &parts.headers).await.map_err(|e| PageError(e).into_response())?;
+        let Some(session) = session else {
+            let here = parts.uri.path_and_query().map_or("/admin", |pq| pq.as_str());
+            // After a POST the page to come back to is the one the form was on, not the form's target.
+            let next = if parts.method == axum::http::Method::GET { here } else { "/admin" };
+            let next: String = form_urlencoded::byte_serialize(next.as_bytes()).collect();
+            return Err(see_other(&format!("/admin/sign-in?next={next}")));
+        };
+        let company = state.store.company(session.company_id).await.map_err(|e| PageError::from(e).into_response())?;
+        Ok(AdminSession { session, company })
+    }
+}
+
+/// A submitted form from a signed-in admin whose CSRF token matched. A missing or wrong token
+/// is a 403 page; nothing is changed.
+pub struct SignedForm {
+    pub admin: AdminSession,
+    pub form: FormData,
+}
+
+impl FromRequest<AppState> for SignedForm {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Response> {
+        let (mut parts, body) = request.into_parts();
+        let admin = AdminSession::from_request_parts(&mut parts, state).await?;
+        let form = FormData::from_request(Request::from_parts(parts, body), state).await.map_err(IntoResponse::into_response)?;
+        if !same_secret(form.get("_csrf"), &admin.session.csrf_token) {
+            tracing::warn!(admin = %admin.session.admin_id, "form refused: missing or wrong CSRF token");
+            return Err(csrf_refused().into_response());
+        }
+        Ok(SignedForm { admin, form })
+    }
+}
+
+fn csrf_refused() -> PageError {
+    PageError(ApiError::forbidden("csrf", "this form has expired or did not come from this site. Go back, reload the page and try again"))
+}
+
+/// Where to go after signing in: only a page of the admin app.
+fn safe_next(next: &str) -> &str {
+    let ok = next.starts_with("/admin") && !next.starts_with("//") && !next.contains('\\') && !next.starts_with("/admin/sign-");
+    if ok {
+        next
+    } else {
+        "/admin"
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin/sign_in.html")]
+struct SignInPage {
+    email: String,
+    next: String,
+    csrf: String,
+    error: Option<String>,
+    signed_out: bool,
+    assets: &'static str,
+}
+
+#[derive(Deserialize)]
+struct SignInQuery {
+    next: Option<String>,
+    signed_out: Option<String>,
+}
+
+async fn sign_in_page(State(state): State<AppState>, headers: HeaderMap, uri: axum::http::Uri) -> Response {
+    let query: SignInQuery = Query::try_from_uri(&uri).map(|q| q.0).unwrap_or(SignInQuery { next: None, signed_out: None });
+    if session_from_cookie(&state, &headers).await.ok().flatten().is_some() {
+        return see_other(safe_next(query.next.as_deref().unwrap_or("/admin")));
+    }
+    let csrf = match cookie(&headers, SIGN_IN_COOKIE) {
+        Some(token) if token.len() >= 32 => token.to_owned(),
+        _ => new_token(""),
+    };
+    let page = SignInPage {
+        email: String::new(),
+        next: safe_next(query.next.as_deref().unwrap_or("/admin")).to_owned(),
+        csrf: csrf.clone(),
+        error: None,
+        signed_out: query.signed_out.is_some(),
+        assets: super::asset_version(),
+    };
+    let mut response = render(StatusCode::OK, &page);
+    if let Some(value) = set_cookie(SIGN_IN_COOKIE, &csrf, 3600, over_tls(uri.scheme_str(), &headers)) {
+        response.headers_mut().append(SET_COOKIE, value);
+    }
+    response
+}
+
+async fn sign_in_submit(State(state): State<AppState>, headers: HeaderMap, uri: axum::http::Uri, form: FormData) -> Response {
+    let expected = cookie(&headers, SIGN_IN_COOKIE).unwrap_or_default();
+    if expected.is_empty() || !same_secret(form.get("_csrf"), expected) {
+        return csrf_refused().into_response();
+    }
+    let email = form.get("email").trim().to_owned();
+    let next = safe_next(form.get("next")).to_owned();
+    match sign_in(&state, &email, form.get("password")).await {
+        Ok((token, session)) => {
+            let mut response = see_other(&next);
+            let max_age = (session.expires_at - Utc::now()).num_seconds().max(0);
+            let secure = over_tls(uri.scheme_str(), &headers);
+            for value in
+                [set_cookie(SESSION_COOKIE, &token, max_age, secure), set_cookie(SIGN_IN_COOKIE, "", 0, secure)].into_iter().flatten()
+            {
+                response.headers_mut().append(SET_COOKIE, value);
+            }
+            tracing::info!(admin = %session.admin_id, "admin signed in to the web app");
+            response
+        }
+        Err(error) => match FormErrors::from_error(error) {
+            Ok((status, errors)) => {
+                let page = SignInPage {
+                    email,
+                    next,
+                    csrf: expected.to_owned(),
+                    error: errors.form.or_else(|| errors.fields.into_iter().next().map(|(_, m)| m)),
+                    signed_out: false,
+                    assets: super::asset_version(),
+                };
+                render(status, &page)
+            }
+            Err(page) => page.into_response(),
+        },
+    }
+}
+
+async fn sign_out(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: axum::http::Uri,
+    signed: SignedForm,
+) -> Result<Response, PageError> {
+    state.store.delete_session(&signed.admin.session.token_hash).await?;
+    let mut response = see_other("/admin/sign-in?signed_out=1");
+    if let Some(value) = set_cookie(SESSION_COOKIE, "", 0, over_tls(uri.scheme_str(), &headers)) {
+        response.headers_mut().append(SET_COOKIE, value);
+    }
+    Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cookies_are_read_from_any_cookie_header() {
+        let mut headers = HeaderMap::new();
+        headers.append(COOKIE, HeaderValue::from_static("a=1; cf_session=cfs_abc"));
+        headers.append(COOKIE, HeaderValue::from_static("b=2"));
+        assert_eq!(cookie(&headers, SESSION_COOKIE), Some("cfs_abc"));
+        assert_eq!(cookie(&headers, "b"), Some("2"));
+        assert_eq!(cookie(&headers, "c"), None);
+    }
+
+    #[test]
+    fn only_admin_pages_are_followed_after_sign_in() {
+        assert_eq!(safe_next("/admin/employees?search=a"), "/admin/employees?search=a");
+        assert_eq!(safe_next("https://evil.test/"), "/admin");
+        assert_eq!(safe_next("//evil.test/admin"), "/admin");
+        assert_eq!(safe_next("/admin/sign-out"), "/admin");
+    }
+
+    #[test]
+    fn secrets_compare_whole() {
+        assert!(same_secret("abc", "abc"));
+        assert!(!same_secret("abc", "abd"));
+        assert!(!same_secret("abc", "ab"));
+        assert!(!same_secret("", "a"));
+    }
+}
