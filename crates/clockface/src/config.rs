@@ -24,6 +24,8 @@ pub struct Config {
     pub photo_max_pixels: u64,
     /// How long an admin stays signed in, in hours.
     pub session_hours: i64,
+    /// How many tasks verify FaceFront photos (0 leaves the queue to other servers).
+    pub verification_workers: usize,
     /// Log filter, e.g. `info` or `clockface_web=debug,info`.
     pub log: String,
 }
@@ -37,13 +39,15 @@ impl Default for Config {
             photo_max_bytes: 10 * 1024 * 1024,
             photo_max_pixels: 40_000_000,
             session_hours: 12,
+            verification_workers: 1,
             log: "info".to_owned(),
         }
     }
 }
 
 /// The keys the environment may set, as `CLOCKFACE_<KEY>` (other `CLOCKFACE_*` variables are not ours).
-const ENV_KEYS: [&str; 7] = ["listen", "data_dir", "database_url", "photo_max_bytes", "photo_max_pixels", "session_hours", "log"];
+const ENV_KEYS: [&str; 8] =
+    ["listen", "data_dir", "database_url", "photo_max_bytes", "photo_max_pixels", "session_hours", "verification_workers", "log"];
 
 /// Flags given on the command line; each overrides the file and the environment.
 #[derive(Debug, Default, Clone, Serialize, clap::Args)]

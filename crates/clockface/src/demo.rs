@@ -11,10 +11,12 @@ use clockface_domain::device::Device;
 use clockface_domain::ids::{CompanyId, DeviceId, EmployeeId};
 use clockface_domain::punch::PunchKind;
 use clockface_domain::role::{Abilities, RoleName};
+use clockface_store::TemplateSource;
 use clockface_store::{DeviceSync, NewDevice};
 use clockface_web::api::employees::{employee_fields, EmployeeBody};
 use clockface_web::auth::{new_token, registration_code_hash, token_hash, DEVICE_TOKEN_PREFIX};
 use clockface_web::punching::{record_punch, PunchBody};
+use clockface_web::verification::{enrol, record_consent, NOTICE_VERSION};
 use clockface_web::AppState;
 use uuid::Uuid;
 
@@ -24,6 +26,10 @@ pub const DEMO_PASSWORD: &str = "clockface-demo";
 
 const HOPPER: &[u8] = include_bytes!("../assets/demo/hopper-1.jpg");
 const OBAMA: &[u8] = include_bytes!("../assets/demo/obama-2.jpg");
+/// Another photo of the same man, for his enrolment (public domain; see crates/face/tests/fixtures).
+const OBAMA_ENROLMENT: &[u8] = include_bytes!("../../face/tests/fixtures/obama-1.jpg");
+/// Someone else, clocking out for Grace Hopper once: the review queue's example.
+const SOMEONE_ELSE: &[u8] = include_bytes!("../../face/tests/fixtures/biden-1.jpg");
 
 /// Seeds the demo company (unless the data folder has it already), serves it, prints the login.
 pub async fn run(config: &Config) -> anyhow::Result<()> {
@@ -93,6 +99,17 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Demo> {
     let sync = DeviceSync { synced_version: version, at: now, has_front_camera: None, photo_rotation: None };
     let device = store.record_sync(company.id, new.id, &sync).await?;
 
+    // Consent, then enrolment, for the two FaceFront employees.
+    let admin = store.admin_login(DEMO_EMAIL).await?.context("the demo admin is missing")?.id;
+    for (employee, photo) in [(hopper, HOPPER), (obama, OBAMA_ENROLMENT)] {
+        record_consent(state, company.id, employee, admin, NOTICE_VERSION)
+            .await
+            .map_err(|e| anyhow::anyhow!("demo consent refused: {e}"))?;
+        enrol(state, company.id, employee, admin, Bytes::from_static(photo), TemplateSource::Upload, now)
+            .await
+            .map_err(|e| anyhow::anyhow!("demo enrolment refused: {e}"))?;
+    }
+
     // The last five weekdays before today, in the company's time zone.
     let zone = company.time_zone;
     let today = now.with_timezone(&zone).date_naive();
@@ -104,14 +121,17 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Demo> {
             let local = day.and_hms_opt(hour, 0, 0).unwrap_or_default() + Duration::minutes(minute);
             zone.from_local_datetime(&local).earliest().map(|t| t.fixed_offset())
         };
+        // On the most recent day someone else clocked Grace Hopper out: a mismatch to review.
+        let hopper_out = if i == 0 { SOMEONE_ELSE } else { HOPPER };
         let shifts = [
-            (hopper, None, Some(HOPPER), at(7, jitter), at(15, 30 + jitter)),
-            (obama, None, Some(OBAMA), at(7, 12 - jitter), at(16, jitter)),
+            (hopper, None, Some((HOPPER, hopper_out)), at(7, jitter), at(15, 30 + jitter)),
+            (obama, None, Some((OBAMA, OBAMA)), at(7, 12 - jitter), at(16, jitter)),
             (ana, None, None, at(6, 50), at(15, 40)),
             (sam, Some(ana), None, at(6, 55), at(15, 40)),
         ];
         for (employee, clock_for_by, photo, start, end) in shifts {
-            for (kind, time) in [(PunchKind::In, start), (PunchKind::Out, end)] {
+            let photos = [photo.map(|p| p.0), photo.map(|p| p.1)];
+            for ((kind, time), photo) in [(PunchKind::In, start), (PunchKind::Out, end)].into_iter().zip(photos) {
                 let time = time.context("a demo time does not exist in the time zone")?;
                 let body = PunchBody {
                     client_id: Uuid::new_v4(),

@@ -25,6 +25,18 @@ enum Command {
     /// Run the server on a demo company (roles, employees, a device, a week of punches with
     /// photos) and print the admin login.
     Demo(#[command(flatten)] Overrides),
+    /// Run the face engine on image files and print JSON.
+    #[command(subcommand)]
+    Face(FaceCommand),
+}
+
+#[derive(Subcommand)]
+enum FaceCommand {
+    /// Are A and B the same person? Prints the score, the verdict at the shipped threshold, and
+    /// per image the faces found and the rotation applied.
+    Compare { a: PathBuf, b: PathBuf },
+    /// The faces in IMAGE, with boxes, landmarks and quality.
+    Detect { image: PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -53,6 +65,7 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let overrides = match &cli.command {
         Command::Serve(overrides) | Command::Demo(overrides) | Command::Admin(AdminCommand::Create { overrides, .. }) => overrides.clone(),
+        Command::Face(_) => Overrides::default(),
     };
     let mut config = Config::load(cli.config.as_deref(), &overrides).context("invalid configuration")?;
     if matches!(cli.command, Command::Demo(_)) && overrides.data_dir.is_none() {
@@ -81,5 +94,35 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Demo(_) => clockface::demo::run(&config).await,
+        Command::Face(command) => face(&command),
+    }
+}
+
+/// `clockface face ...`: JSON on standard output; a clear error (and exit code 2) for a file that
+/// cannot be read or is not an image.
+fn face(command: &FaceCommand) -> anyhow::Result<()> {
+    let read = |path: &PathBuf| std::fs::read(path).with_context(|| format!("cannot read {}", path.display()));
+    let engine = clockface_web::verification::engine().context("cannot load the face models")?;
+    let report = match command {
+        FaceCommand::Compare { a, b } => {
+            let (bytes_a, bytes_b) = (read(a)?, read(b)?);
+            clockface_face::cli::compare(&engine, (&a.display().to_string(), &bytes_a), (&b.display().to_string(), &bytes_b))
+                .map(|report| serde_json::to_string_pretty(&report))
+        }
+        FaceCommand::Detect { image } => {
+            let bytes = read(image)?;
+            clockface_face::cli::detect(&engine, &image.display().to_string(), &bytes).map(|report| serde_json::to_string_pretty(&report))
+        }
+    };
+    match report {
+        Ok(json) => {
+            println!("{}", json?);
+            Ok(())
+        }
+        Err(error) if error.is_bad_input() => {
+            eprintln!("{}", serde_json::json!({"error": {"code": error.code(), "message": error.to_string()}}));
+            std::process::exit(2);
+        }
+        Err(error) => Err(error.into()),
     }
 }

@@ -8,7 +8,7 @@ use clockface_web::{AppState, WebSettings};
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;
 
 /// Opens the store and the photo folder and reads (or creates) the PIN key.
@@ -21,7 +21,10 @@ pub async fn build_state(config: &Config) -> anyhow::Result<AppState> {
     let mut settings = WebSettings::new(pin_key(&config.data_dir)?);
     settings.photo_limits = PhotoLimits { max_bytes: config.photo_max_bytes, max_pixels: config.photo_max_pixels };
     settings.session_ttl = chrono::Duration::hours(config.session_hours.clamp(1, 24 * 30));
-    Ok(AppState { store, blobs, settings: Arc::new(settings) })
+    settings.verification_workers = config.verification_workers;
+    // Load the face models now: a damaged model stops the start, not the first punch.
+    tokio::task::spawn_blocking(clockface_web::verification::engine).await?.context("cannot load the face models")?;
+    Ok(AppState { store, blobs, settings: Arc::new(settings), jobs: Arc::new(tokio::sync::Notify::new()) })
 }
 
 /// The key of the PIN lookup digest, kept in `pin.key` in the data folder (made on first start).
@@ -65,6 +68,8 @@ pub struct Running {
     pub state: AppState,
     shutdown: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
+    stop_workers: watch::Sender<bool>,
+    workers: Vec<JoinHandle<()>>,
 }
 
 impl Running {
@@ -74,13 +79,23 @@ impl Running {
             let _ = shutdown.send(());
         }
         (&mut self.task).await??;
+        self.stop_workers().await;
         Ok(())
     }
 
-    /// Waits until the server stops (on Ctrl-C or SIGTERM when started by [`run`]).
-    pub async fn wait(self) -> anyhow::Result<()> {
-        self.task.await??;
+    /// Waits until the server stops (on Ctrl-C or SIGTERM).
+    pub async fn wait(mut self) -> anyhow::Result<()> {
+        (&mut self.task).await??;
+        self.stop_workers().await;
         Ok(())
+    }
+
+    /// Lets each verification worker finish the job in hand, then stops it.
+    async fn stop_workers(&mut self) {
+        let _ = self.stop_workers.send(true);
+        for worker in self.workers.drain(..) {
+            let _ = worker.await;
+        }
     }
 }
 
@@ -100,7 +115,11 @@ pub async fn start(listen: SocketAddr, state: AppState) -> anyhow::Result<Runnin
             })
             .await
     });
-    Ok(Running { addr, state, shutdown: Some(shutdown), task })
+    let (stop_workers, stopped_workers) = watch::channel(false);
+    let workers = (0..state.settings.verification_workers)
+        .map(|_| tokio::spawn(clockface_web::verification::run_worker(state.clone(), stopped_workers.clone())))
+        .collect();
+    Ok(Running { addr, state, shutdown: Some(shutdown), task, stop_workers, workers })
 }
 
 async fn termination() {

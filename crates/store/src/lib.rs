@@ -108,6 +108,10 @@ pub trait Store: Send + Sync + 'static {
     /// Sets how a photo is turned for display (an admin's choice); the stored bytes stay as they
     /// are. [`StoreError::NotFound`] when the company has no such photo.
     async fn set_photo_rotation(&self, company: CompanyId, sha256: &str, rotation: Rotation) -> Result<PhotoRecord, StoreError>;
+    /// Records a photo that belongs to no punch (an enrolment photo); nothing happens if it is known.
+    async fn add_photo(&self, photo: &PhotoRecord) -> Result<(), StoreError>;
+    /// The punches that carry this photo (a foreman's crew photo is shared by the crew's punches).
+    async fn punches_with_photo(&self, company: CompanyId, sha256: &str) -> Result<Vec<Punch>, StoreError>;
 
     // PIN lockout.
     /// The time until which this employee or device is locked out, if it is at `now`.

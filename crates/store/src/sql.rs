@@ -54,6 +54,24 @@ macro_rules! impl_store {
                     .ok_or(StoreError::UnknownRole)
             }
 
+            /// Records a photo's description unless the company already has it.
+            async fn insert_photo(tx: &mut Tx, photo: &PhotoRecord) -> Result<(), StoreError> {
+                sqlx::query(&format!(
+                    "INSERT INTO photos ({PHOTO_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (company_id, sha256) DO NOTHING"
+                ))
+                .bind(photo.company_id.0)
+                .bind(&photo.sha256)
+                .bind(&photo.content_type)
+                .bind(photo.byte_size)
+                .bind(photo.width)
+                .bind(photo.height)
+                .bind(photo.display_rotation.degrees())
+                .bind(photo.created_at)
+                .execute(&mut **tx)
+                .await?;
+                Ok(())
+            }
+
             const EMPLOYEE_UNIQUES: &[(&str, Unique)] = &[("pin_lookup", Unique::EmployeePin), ("number", Unique::EmployeeNumber)];
 
             #[async_trait]
@@ -501,19 +519,7 @@ macro_rules! impl_store {
                 async fn insert_punch(&self, punch: &Punch, photo: Option<&PhotoRecord>) -> Result<PunchInsert, StoreError> {
                     let mut tx = self.pool.begin().await?;
                     if let Some(photo) = photo {
-                        sqlx::query(&format!(
-                            "INSERT INTO photos ({PHOTO_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (company_id, sha256) DO NOTHING"
-                        ))
-                        .bind(photo.company_id.0)
-                        .bind(&photo.sha256)
-                        .bind(&photo.content_type)
-                        .bind(photo.byte_size)
-                        .bind(photo.width)
-                        .bind(photo.height)
-                        .bind(photo.display_rotation.degrees())
-                        .bind(photo.created_at)
-                        .execute(&mut *tx)
-                        .await?;
+                        insert_photo(&mut tx, photo).await?;
                     }
                     let position = punch.position;
                     let created: Option<PunchRow> = sqlx::query_as(&format!(
@@ -636,6 +642,23 @@ macro_rules! impl_store {
                     .await?
                     .ok_or(StoreError::NotFound)?;
                     row.try_into()
+                }
+
+                async fn add_photo(&self, photo: &PhotoRecord) -> Result<(), StoreError> {
+                    let mut tx = self.pool.begin().await?;
+                    insert_photo(&mut tx, photo).await?;
+                    tx.commit().await?;
+                    Ok(())
+                }
+
+                async fn punches_with_photo(&self, company: CompanyId, sha256: &str) -> Result<Vec<Punch>, StoreError> {
+                    let rows: Vec<PunchRow> =
+                        sqlx::query_as(&format!("SELECT {PUNCH_COLUMNS} FROM punches WHERE company_id = $1 AND photo_sha256 = $2 ORDER BY occurred_at, id"))
+                            .bind(company.0)
+                            .bind(sha256)
+                            .fetch_all(&self.pool)
+                            .await?;
+                    convert_all(rows)
                 }
 
                 async fn pin_locked_until(&self, scope: LockScope, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, StoreError> {

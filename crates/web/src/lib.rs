@@ -10,6 +10,7 @@ pub mod error;
 pub mod photo;
 pub mod punching;
 pub mod state;
+pub mod verification;
 
 pub use error::ApiError;
 pub use state::{AppState, WebSettings};

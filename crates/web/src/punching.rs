@@ -130,6 +130,9 @@ pub async fn record_punch(state: &AppState, device: &Device, body: PunchBody, ph
     };
     match state.store.insert_punch(&punch, photo_record.as_ref()).await? {
         PunchInsert::Created(punch) => {
+            if punch.photo_sha256.is_some() {
+                state.jobs.notify_one();
+            }
             tracing::info!(punch = %punch.id, employee = %punch.employee_id, kind = punch.kind.as_str(), "punch recorded");
             Ok(Recorded { punch, created: true })
         }

@@ -12,6 +12,8 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     pub blobs: BlobStore,
     pub settings: Arc<WebSettings>,
+    /// Woken when a punch with a photo is stored, so the verification worker starts at once.
+    pub jobs: Arc<tokio::sync::Notify>,
 }
 
 /// What the HTTP side needs of the configuration.
@@ -29,6 +31,8 @@ pub struct WebSettings {
     pub max_batch: usize,
     /// Largest batch upload, photos included, in bytes.
     pub max_batch_bytes: usize,
+    /// How many tasks give FaceFront photos their verdicts (0: none in this process).
+    pub verification_workers: usize,
 }
 
 impl WebSettings {
@@ -42,6 +46,7 @@ impl WebSettings {
             registration_code_ttl: chrono::Duration::hours(24),
             max_batch: 500,
             max_batch_bytes: 64 * 1024 * 1024,
+            verification_workers: 1,
         }
     }
 }

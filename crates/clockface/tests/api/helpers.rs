@@ -23,6 +23,7 @@ pub struct TestApp {
     pub base: String,
     pub client: Client,
     pub running: Running,
+    config: Config,
     _folder: tempfile::TempDir,
 }
 
@@ -32,18 +33,37 @@ impl TestApp {
     }
 
     /// Starts a server on port 0 with a fresh database; `adjust` may change the configuration.
+    /// Face verification workers are off unless `adjust` turns them on.
     pub async fn spawn_with(backend: Backend, adjust: impl FnOnce(&mut Config)) -> TestApp {
         let folder = tempfile::tempdir().unwrap();
-        let mut config = Config { listen: "127.0.0.1:0".parse().unwrap(), data_dir: folder.path().to_owned(), ..Config::default() };
+        let mut config = Config {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            data_dir: folder.path().to_owned(),
+            verification_workers: 0,
+            ..Config::default()
+        };
         if let Backend::Postgres = backend {
             config.database_url = Some(clockface_store::testing::fresh_postgres_url().await.into());
         }
         adjust(&mut config);
+        Self::start(config, folder).await
+    }
+
+    async fn start(config: Config, folder: tempfile::TempDir) -> TestApp {
         let state = clockface::server::build_state(&config).await.unwrap();
         let running = clockface::server::start(config.listen, state).await.unwrap();
-        let app = TestApp { base: format!("http://{}", running.addr), client: Client::new(), running, _folder: folder };
+        let app = TestApp { base: format!("http://{}", running.addr), client: Client::new(), running, config, _folder: folder };
         app.wait_healthy().await;
         app
+    }
+
+    /// Stops the server and starts it again on the same data folder and database, with
+    /// `verification_workers` workers.
+    pub async fn restart(self, verification_workers: usize) -> TestApp {
+        let TestApp { running, mut config, _folder: folder, .. } = self;
+        running.stop().await.unwrap();
+        config.verification_workers = verification_workers;
+        Self::start(config, folder).await
     }
 
     async fn wait_healthy(&self) {

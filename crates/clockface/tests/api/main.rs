@@ -5,6 +5,7 @@
 mod helpers;
 
 mod bad_input;
+mod faces;
 mod flows;
 mod pages;
 mod security;

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod device;
 pub mod devices;
 pub mod employees;
+pub mod faces;
 pub mod photos;
 pub mod punches;
 pub mod roles;
@@ -33,6 +34,7 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "punches", description = "Clock in and clock out"),
         (name = "time cards", description = "Punches paired into shifts with totals"),
         (name = "photos", description = "FaceFront photos, for admins of the photo's company"),
+        (name = "faces", description = "Face verification: consent, enrolment, verdicts and the review queue"),
     )
 )]
 struct ApiDoc;
@@ -58,6 +60,7 @@ pub fn router(settings: &WebSettings) -> OpenApiRouter<AppState> {
         .merge(device::router())
         .merge(punches::router(settings))
         .merge(timecards::router())
-        .merge(photos::router());
+        .merge(photos::router())
+        .merge(faces::router());
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", routes)
 }

@@ -19,6 +19,16 @@ pub fn router() -> OpenApiRouter<AppState> {
 async fn get_photo(State(state): State<AppState>, admin: AdminAuth, Path(sha256): Path<String>) -> Result<impl IntoResponse, ApiError> {
     let record = state.store.photo(admin.company(), &sha256).await?.ok_or_else(|| ApiError::not_found("no such photo"))?;
     let bytes = state.blobs.get(admin.company(), &record.sha256).await?;
+    // Who looked at which photo is part of the biometric privacy record.
+    crate::verification::audit(
+        &state,
+        admin.company(),
+        &format!("admin:{}", admin.session.admin_id),
+        "photo.viewed",
+        &format!("photo:{}", record.sha256),
+        "",
+    )
+    .await?;
     Ok((
         [
             (CONTENT_TYPE, record.content_type),

@@ -40,6 +40,8 @@ pub struct CardPunch {
     pub photo_url: Option<String>,
     /// Why it has no photo, in words.
     pub no_photo_text: Option<&'static str>,
+    /// The face verification verdict, once there is one.
+    pub verification: Option<crate::api::faces::VerificationView>,
 }
 
 impl TimedPunch for CardPunch {
@@ -91,15 +93,20 @@ pub async fn time_card(
         .store
         .punches(company.id, employee.id, start_of_day(zone, from - Duration::days(1)), start_of_day(zone, to + Duration::days(2)))
         .await?;
-    let card_punches: Vec<CardPunch> = punches
-        .into_iter()
-        .map(|punch| CardPunch {
+    let mut card_punches = Vec::with_capacity(punches.len());
+    for punch in punches {
+        let verification = match punch.photo_sha256 {
+            Some(_) => state.store.verification(company.id, punch.id).await?.map(Into::into),
+            None => None,
+        };
+        card_punches.push(CardPunch {
             local_time: punch.occurred_at.with_timezone(&zone).format("%H:%M").to_string(),
             photo_url: punch.photo_sha256.as_ref().map(|sha| format!("/api/v1/photos/{sha}")),
             no_photo_text: punch.no_photo_reason.map(|r| r.describe()),
+            verification,
             punch,
-        })
-        .collect();
+        });
+    }
     let time_card = build_time_card(&card_punches, zone, from, to, Weekday::Mon, now);
     Ok(TimeCardResponse { employee, time_card })
 }

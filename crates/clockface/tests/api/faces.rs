@@ -1,0 +1,268 @@
+//! Face verification over HTTP: consent before enrolment, a verdict for every FaceFront photo
+//! through the durable queue (also across a restart), the review queue, verified Clock For, and
+//! the `clockface face` command.
+
+use crate::helpers::*;
+use reqwest::multipart::{Form, Part};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use std::time::{Duration, Instant};
+
+const OBAMA_1: &[u8] = include_bytes!("../../../face/tests/fixtures/obama-1.jpg");
+const OBAMA_2: &[u8] = include_bytes!("../../../face/tests/fixtures/obama-2.jpg");
+const BIDEN: &[u8] = include_bytes!("../../../face/tests/fixtures/biden-1.jpg");
+const HOPPER: &[u8] = include_bytes!("../../../face/tests/fixtures/hopper-1.jpg");
+
+/// A company with a FaceFront role, a synced device with a camera, and an admin.
+async fn setup(app: &TestApp) -> (Admin, String, String) {
+    let admin = app.admin("ana@acme.test").await;
+    let role = app.role(&admin, "FaceFront", json!({"face_front": true, "clock_for": true})).await;
+    let device = app.device(&admin, true).await;
+    (admin, role, device)
+}
+
+async fn consent(app: &TestApp, admin: &Admin, employee: &str) {
+    let response = app.put(&admin.token, &format!("/api/v1/employees/{employee}/consent"), json!({"notice_version": "2026-11"})).await;
+    assert_eq!(response.status(), StatusCode::OK);
+}
+
+async fn enrol(app: &TestApp, admin: &Admin, employee: &str, photo: &[u8]) -> reqwest::Response {
+    let form = Form::new().part("photo", Part::bytes(photo.to_vec()).file_name("face.jpg").mime_str("image/jpeg").unwrap());
+    app.client
+        .post(app.url(&format!("/api/v1/employees/{employee}/enrolment")))
+        .bearer_auth(&admin.token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Polls a punch's verdict until the worker has given it one.
+async fn verdict_of(app: &TestApp, admin: &Admin, punch: &str) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let response = app.get(&admin.token, &format!("/api/v1/punches/{punch}/verification")).await;
+        if response.status() == StatusCode::OK {
+            return response.json().await.unwrap();
+        }
+        assert_eq!(response.status(), StatusCode::NOT_FOUND);
+        assert!(Instant::now() < deadline, "no verdict for punch {punch} in time");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn photo_punch(app: &TestApp, device: &str, employee: &str, photo: &[u8]) -> String {
+    app.sync(device).await;
+    let response = app.punch_with_photo(device, &punch_body(employee, "in", &hours_ago(1)), photo, "image/jpeg").await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let stored: Value = response.json().await.unwrap();
+    stored["punch"]["id"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn enrolment_needs_consent_and_a_clear_face() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let (admin, role, _) = setup(&app).await;
+    let worker = app.employee(&admin, "Barack Obama", "1", &role, None).await;
+    let refused = enrol(&app, &admin, &worker, OBAMA_1).await;
+    expect_error(refused, StatusCode::CONFLICT, "consent_required").await;
+
+    let notice: Value = app.get(&admin.token, "/api/v1/biometric-notice").await.json().await.unwrap();
+    assert_eq!(notice["version"], "2026-11");
+    assert!(notice["text"].as_str().unwrap().contains("face template"));
+    let old = app.put(&admin.token, &format!("/api/v1/employees/{worker}/consent"), json!({"notice_version": "2020-01"})).await;
+    expect_error(old, StatusCode::UNPROCESSABLE_ENTITY, "outdated_notice").await;
+    consent(&app, &admin, &worker).await;
+
+    let mut grey = std::io::Cursor::new(Vec::new());
+    image::RgbImage::from_pixel(400, 300, image::Rgb([128, 128, 128])).write_to(&mut grey, image::ImageFormat::Jpeg).unwrap();
+    let message =
+        expect_error(enrol(&app, &admin, &worker, &grey.into_inner()).await, StatusCode::UNPROCESSABLE_ENTITY, "unusable_photo").await;
+    assert!(message.to_lowercase().contains("face"), "{message}");
+    expect_error(enrol(&app, &admin, &worker, b"not an image").await, StatusCode::UNSUPPORTED_MEDIA_TYPE, "photo_unsupported_format").await;
+
+    let enrolled = enrol(&app, &admin, &worker, OBAMA_1).await;
+    assert_eq!(enrolled.status(), StatusCode::CREATED);
+    let enrolment: Value = enrolled.json().await.unwrap();
+    assert_eq!(enrolment["templates"].as_array().unwrap().len(), 1);
+    assert_eq!(enrolment["templates"][0]["source"], "upload");
+    assert_eq!(enrolment["consent"]["notice_version"], "2026-11");
+
+    let deleted: Value = app
+        .client
+        .delete(app.url(&format!("/api/v1/employees/{worker}/enrolment")))
+        .bearer_auth(&admin.token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(deleted["deleted"], 1);
+    let after: Value = app.get(&admin.token, &format!("/api/v1/employees/{worker}/enrolment")).await.json().await.unwrap();
+    assert!(after["templates"].as_array().unwrap().is_empty());
+    let log = app.running.state.store.audit_log(admin.company_id.parse().unwrap(), 10).await.unwrap();
+    let actions: Vec<&str> = log.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions, ["templates.deleted", "template.enrolled", "consent.recorded"]);
+}
+
+#[tokio::test]
+async fn every_face_front_photo_gets_a_verdict_and_doubtful_ones_are_reviewed() {
+    let app = TestApp::spawn_with(Backend::Sqlite, |config| config.verification_workers = 1).await;
+    let (admin, role, device) = setup(&app).await;
+    let worker = app.employee(&admin, "Barack Obama", "1", &role, None).await;
+    consent(&app, &admin, &worker).await;
+    assert_eq!(enrol(&app, &admin, &worker, OBAMA_1).await.status(), StatusCode::CREATED);
+
+    let genuine = photo_punch(&app, &device, &worker, OBAMA_2).await;
+    let impostor = photo_punch(&app, &device, &worker, BIDEN).await;
+    let matched = verdict_of(&app, &admin, &genuine).await;
+    assert_eq!(matched["verdict"], "match", "{matched}");
+    assert!(matched["score"].as_f64().unwrap() >= matched["threshold"].as_f64().unwrap());
+    let mismatched = verdict_of(&app, &admin, &impostor).await;
+    assert_eq!(mismatched["verdict"], "mismatch", "{mismatched}");
+    assert!(mismatched["score"].as_f64().unwrap() < mismatched["threshold"].as_f64().unwrap());
+
+    let queue: Value = app.get(&admin.token, "/api/v1/review-queue").await.json().await.unwrap();
+    let queue = queue.as_array().unwrap();
+    assert_eq!(queue.len(), 1, "only the mismatch waits for a person");
+    assert_eq!(queue[0]["punch"]["id"], impostor.as_str());
+    assert!(queue[0]["reference_photo_url"].is_string() && queue[0]["photo_url"].is_string());
+
+    let card: Value = app.get(&admin.token, &format!("/api/v1/employees/{worker}/timecard")).await.json().await.unwrap();
+    let verdicts: Vec<&str> = card["time_card"]["days"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|d| d["shifts"].as_array().unwrap().iter())
+        .flat_map(|s| [&s["start"], &s["end"]])
+        .filter_map(|p| p["verification"]["verdict"].as_str())
+        .collect();
+    assert!(verdicts.contains(&"match") && verdicts.contains(&"mismatch"), "the time card shows the verdicts: {verdicts:?}");
+
+    let bad = app.post(&admin.token, &format!("/api/v1/punches/{impostor}/review"), json!({"decision": "maybe"})).await;
+    expect_error(bad, StatusCode::UNPROCESSABLE_ENTITY, "invalid").await;
+    let reviewed = app.post(&admin.token, &format!("/api/v1/punches/{impostor}/review"), json!({"decision": "not_them"})).await;
+    assert_eq!(reviewed.status(), StatusCode::OK);
+    let reviewed: Value = reviewed.json().await.unwrap();
+    assert_eq!(reviewed["decision"], "not_them");
+    let queue: Value = app.get(&admin.token, "/api/v1/review-queue").await.json().await.unwrap();
+    assert!(queue.as_array().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_verdict_survives_a_server_restart() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let (admin, role, device) = setup(&app).await;
+    let worker = app.employee(&admin, "Barack Obama", "1", &role, None).await;
+    consent(&app, &admin, &worker).await;
+    assert_eq!(enrol(&app, &admin, &worker, OBAMA_1).await.status(), StatusCode::CREATED);
+    let punch = photo_punch(&app, &device, &worker, OBAMA_2).await;
+    assert_eq!(app.running.state.store.pending_verification_jobs().await.unwrap(), 1, "queued with the punch, no worker yet");
+
+    let app = app.restart(1).await;
+    let verdict = verdict_of(&app, &admin, &punch).await;
+    assert_eq!(verdict["verdict"], "match");
+    assert_eq!(app.running.state.store.pending_verification_jobs().await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn the_first_photo_after_consent_enrols_and_is_marked() {
+    let app = TestApp::spawn_with(Backend::Sqlite, |config| config.verification_workers = 1).await;
+    let (admin, role, device) = setup(&app).await;
+    let worker = app.employee(&admin, "Grace Hopper", "1", &role, None).await;
+    let stranger = app.employee(&admin, "No Consent", "2", &role, None).await;
+    consent(&app, &admin, &worker).await;
+
+    let first = photo_punch(&app, &device, &worker, HOPPER).await;
+    let verdict = verdict_of(&app, &admin, &first).await;
+    assert_eq!((verdict["verdict"].as_str(), verdict["enrolled_now"].as_bool()), (Some("not_enrolled"), Some(true)));
+    let enrolment: Value = app.get(&admin.token, &format!("/api/v1/employees/{worker}/enrolment")).await.json().await.unwrap();
+    assert_eq!(enrolment["templates"][0]["source"], "first_punch");
+    let second = photo_punch(&app, &device, &worker, HOPPER).await;
+    assert_eq!(verdict_of(&app, &admin, &second).await["verdict"], "match");
+
+    // Without consent nothing is enrolled.
+    let unconsented = photo_punch(&app, &device, &stranger, OBAMA_2).await;
+    let verdict = verdict_of(&app, &admin, &unconsented).await;
+    assert_eq!((verdict["verdict"].as_str(), verdict["enrolled_now"].as_bool()), (Some("not_enrolled"), Some(false)));
+    let log = app.running.state.store.audit_log(admin.company_id.parse().unwrap(), 10).await.unwrap();
+    assert!(log.iter().any(|e| e.action == "template.enrolled" && e.actor == "system"));
+}
+
+/// One crew photo for a Clock For of three: the two in the photo are found, the third is not.
+#[tokio::test]
+async fn a_crew_photo_verifies_each_crew_member() {
+    let app = TestApp::spawn_with(Backend::Sqlite, |config| config.verification_workers = 1).await;
+    let (admin, role, device) = setup(&app).await;
+    let plain = app.role(&admin, "Crew", json!({})).await;
+    let foreman = app.employee(&admin, "Fay Foreman", "F", &role, None).await;
+    let mut crew = Vec::new();
+    for (name, number, photo) in [("Barack Obama", "1", OBAMA_1), ("Grace Hopper", "2", HOPPER), ("Joe Biden", "3", BIDEN)] {
+        let member = app.employee(&admin, name, number, &plain, None).await;
+        consent(&app, &admin, &member).await;
+        assert_eq!(enrol(&app, &admin, &member, photo).await.status(), StatusCode::CREATED);
+        crew.push(member);
+    }
+    app.put(&admin.token, &format!("/api/v1/employees/{foreman}/crew"), json!({"members": crew})).await;
+    app.sync(&device).await;
+
+    // The crew photo: Obama (another photo than his enrolment) and Hopper side by side.
+    let left = image::load_from_memory(OBAMA_2).unwrap().resize(480, 480, image::imageops::FilterType::Triangle).to_rgb8();
+    let right = image::load_from_memory(HOPPER).unwrap().resize(480, 480, image::imageops::FilterType::Triangle).to_rgb8();
+    let mut canvas =
+        image::RgbImage::from_pixel(left.width() + right.width() + 40, left.height().max(right.height()), image::Rgb([90, 90, 90]));
+    image::imageops::overlay(&mut canvas, &left, 0, 0);
+    image::imageops::overlay(&mut canvas, &right, i64::from(left.width() + 40), 0);
+    let mut photo = std::io::Cursor::new(Vec::new());
+    canvas.write_to(&mut photo, image::ImageFormat::Jpeg).unwrap();
+    let photo = photo.into_inner();
+
+    let mut punches = Vec::new();
+    for member in &crew {
+        let mut body = punch_body(member, "in", &hours_ago(1));
+        body["clock_for_by"] = json!(foreman);
+        let response = app.punch_with_photo(&device, &body, &photo, "image/jpeg").await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+        punches.push(response.json::<Value>().await.unwrap()["punch"]["id"].as_str().unwrap().to_owned());
+    }
+    let verdicts: Vec<Value> = futures::future::join_all(punches.iter().map(|p| verdict_of(&app, &admin, p))).await;
+    assert_eq!(verdicts[0]["verdict"], "match", "Obama is in the photo: {}", verdicts[0]);
+    assert_eq!(verdicts[1]["verdict"], "match", "Hopper is in the photo: {}", verdicts[1]);
+    assert_eq!(verdicts[2]["verdict"], "mismatch", "Biden is not: {}", verdicts[2]);
+    assert!(verdicts[2]["message"].as_str().unwrap().contains("Not found in the crew photo"));
+}
+
+#[test]
+fn the_face_command_compares_and_detects() {
+    let folder = tempfile::tempdir().unwrap();
+    let write = |name: &str, bytes: &[u8]| {
+        let path = folder.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        path
+    };
+    let (a, b, c) = (write("a.jpg", OBAMA_1), write("b.jpg", OBAMA_2), write("c.jpg", BIDEN));
+    let run =
+        |args: &[&std::path::Path]| std::process::Command::new(env!("CARGO_BIN_EXE_clockface")).arg("face").args(args).output().unwrap();
+
+    let same = run(&[std::path::Path::new("compare"), &a, &b]);
+    assert!(same.status.success(), "{}", String::from_utf8_lossy(&same.stderr));
+    let same: Value = serde_json::from_slice(&same.stdout).unwrap();
+    assert_eq!(same["verdict"]["kind"], "match", "{same}");
+    assert!(same["score"].as_f64().unwrap() > same["threshold"].as_f64().unwrap());
+    assert_eq!(same["images"][0]["faces"].as_array().unwrap().len(), 1);
+    assert!(same["images"][1]["orientation"]["total_degrees"].is_number());
+
+    let different: Value = serde_json::from_slice(&run(&[std::path::Path::new("compare"), &a, &c]).stdout).unwrap();
+    assert_eq!(different["verdict"]["kind"], "mismatch", "{different}");
+
+    let detected: Value = serde_json::from_slice(&run(&[std::path::Path::new("detect"), &b]).stdout).unwrap();
+    assert_eq!(detected["faces"].as_array().unwrap().len(), 1);
+    assert_eq!(detected["faces"][0]["landmarks"].as_array().map(Vec::len), Some(5), "{detected}");
+
+    let text = write("notes.txt", b"not an image at all");
+    let refused = run(&[std::path::Path::new("detect"), &text]);
+    assert_eq!(refused.status.code(), Some(2));
+    let error: Value = serde_json::from_slice(&refused.stderr).unwrap();
+    assert_eq!(error["error"]["code"], "not_an_image");
+}

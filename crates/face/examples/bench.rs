@@ -1,0 +1,314 @@
+//! Accuracy and speed of the face engine. Run in release:
+//!
+//! ```text
+//! cargo run --release -p clockface-face --example bench [-- FACES_DIR]
+//! ```
+//!
+//! FACES_DIR defaults to `../shared/faces` (or `/work/shared/faces`). It holds
+//! `dev/pairs.csv` (pairs of 150x150 grayscale face crops, same person or
+//! not) and `groups/` (crew photos). Without it only the timing runs, on the
+//! crate's own fixtures, and the output says so.
+//!
+//! The dev crops are tight: the face fills the frame, which is not what the
+//! detector is built for. Each crop is therefore centred on a mid-grey canvas
+//! twice its size before analysis (the face then fills half the frame, like a
+//! selfie). A crop in which no face is found still counts: as a rejected
+//! genuine pair, and as a (correctly) rejected impostor pair.
+//!
+//! Timing runs on one thread: tract's default executor is single-threaded and
+//! nothing else here spawns threads. Figures cover 30 runs: the mean of the
+//! thread's CPU time (from /proc, so not skewed by other processes on a
+//! shared machine) and, in brackets, the median wall time.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use clockface_face::{compare, DetectorOptions, EngineOptions, FaceEngine, Photo, MATCH_THRESHOLD};
+use image::{imageops, ImageFormat, Rgb, RgbImage};
+
+type BoxError = Box<dyn std::error::Error>;
+
+fn main() -> Result<(), BoxError> {
+    let faces_dir = faces_dir();
+    let (engine, wall, cpu) = measure(FaceEngine::load);
+    let engine = engine?;
+    println!(
+        "model load (checksums, de-quantization rewrite, optimisation): {:.0} ms CPU ({:.0} ms wall)",
+        cpu.map_or(f64::NAN, ms),
+        ms(wall)
+    );
+    if let Ok(load) = std::fs::read_to_string("/proc/loadavg") {
+        println!("machine load average (1/5/15 min): {}", load.split_whitespace().take(3).collect::<Vec<_>>().join(" "));
+    }
+    let small = FaceEngine::load_with(EngineOptions {
+        detector: DetectorOptions { input_size: 320, ..DetectorOptions::default() },
+        ..EngineOptions::default()
+    })?;
+
+    match &faces_dir {
+        Some(dir) => {
+            println!("\n== accuracy on {} ==", dir.join("dev/pairs.csv").display());
+            for (label, e) in [("detector input 640", &engine), ("detector input 320", &small)] {
+                accuracy(e, dir, label)?;
+            }
+            println!("\n== faces found in crew photos ({}) ==", dir.join("groups").display());
+            groups(&engine, &small, dir)?;
+        }
+        None => {
+            println!("\nshared faces folder not found (tried ../shared/faces and /work/shared/faces): accuracy NOT measured, timing only")
+        }
+    }
+
+    println!("\n== timing per photo, one thread, 30 runs: mean CPU ms (median wall ms) ==");
+    let portrait = fixture("obama-1.jpg")?;
+    let p640 = imageops::resize(&portrait, 512, 640, imageops::FilterType::Triangle);
+    let upscaled = imageops::resize(&portrait, 768, 960, imageops::FilterType::CatmullRom);
+    let mut p1280 = RgbImage::from_pixel(1280, 960, Rgb([90, 90, 90]));
+    imageops::replace(&mut p1280, &upscaled, 256, 0);
+    for (label, image) in [("512x640 JPEG", p640), ("1280x960 JPEG", p1280)] {
+        let bytes = encode_jpeg(&image)?;
+        let ours = timing(&engine, &format!("{label}, detector 640"), &bytes)?;
+        timing(&small, &format!("{label}, detector 320"), &bytes)?;
+        peer(label, &bytes, ours)?;
+    }
+    Ok(())
+}
+
+fn faces_dir() -> Option<PathBuf> {
+    let arg = std::env::args().nth(1).map(PathBuf::from);
+    let candidates =
+        [arg, Some(PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/faces"))), Some(PathBuf::from("/work/shared/faces"))];
+    candidates.into_iter().flatten().find(|d| d.join("dev/pairs.csv").is_file())
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn fixture(name: &str) -> Result<RgbImage, BoxError> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name);
+    Ok(image::open(path)?.to_rgb8())
+}
+
+fn encode_jpeg(image: &RgbImage) -> Result<Vec<u8>, BoxError> {
+    let mut out = std::io::Cursor::new(Vec::new());
+    image.write_to(&mut out, ImageFormat::Jpeg)?;
+    Ok(out.into_inner())
+}
+
+/// The face crop centred on a mid-grey canvas twice its size.
+fn padded(crop: &RgbImage) -> RgbImage {
+    let (w, h) = crop.dimensions();
+    let mut canvas = RgbImage::from_pixel(w * 2, h * 2, Rgb([128, 128, 128]));
+    imageops::replace(&mut canvas, crop, (w / 2) as i64, (h / 2) as i64);
+    canvas
+}
+
+fn accuracy(engine: &FaceEngine, dir: &Path, label: &str) -> Result<(), BoxError> {
+    let csv = std::fs::read_to_string(dir.join("dev/pairs.csv"))?;
+    let pairs: Vec<(String, String, bool)> = csv
+        .lines()
+        .skip(1)
+        .filter_map(|l| {
+            let mut it = l.split(',');
+            Some((it.next()?.to_owned(), it.next()?.to_owned(), it.next()? == "yes"))
+        })
+        .collect();
+    let mut names: Vec<&String> = pairs.iter().flat_map(|(a, b, _)| [a, b]).collect();
+    names.sort();
+    names.dedup();
+    let mut embeddings = std::collections::HashMap::new();
+    let mut missed = Vec::new();
+    let mut issues = 0;
+    for name in &names {
+        let crop = image::open(dir.join("dev").join(name))?.to_rgb8();
+        let analysis = engine.analyse_photo(Photo::from_rgb(padded(&crop)))?;
+        match analysis.faces.first() {
+            Some(f) => {
+                if f.quality.issue().is_some() {
+                    issues += 1;
+                }
+                embeddings.insert((*name).clone(), f.embedding.clone());
+            }
+            None => missed.push((*name).clone()),
+        }
+    }
+    let score = |a: &String, b: &String| Some(compare(embeddings.get(a)?, embeddings.get(b)?));
+    let genuine: Vec<Option<f32>> = pairs.iter().filter(|p| p.2).map(|p| score(&p.0, &p.1)).collect();
+    let impostor: Vec<Option<f32>> = pairs.iter().filter(|p| !p.2).map(|p| score(&p.0, &p.1)).collect();
+    let rate =
+        |scores: &[Option<f32>], t: f32| scores.iter().filter(|s| s.is_some_and(|s| s >= t)).count() as f64 / scores.len().max(1) as f64;
+    let mut imp_sorted: Vec<f32> = impostor.iter().flatten().copied().collect();
+    imp_sorted.sort_by(|a, b| b.total_cmp(a));
+    // Smallest threshold with at most 1% false accepts.
+    let allowed = impostor.len() / 100;
+    let t1 = imp_sorted.get(allowed).map_or(-1.0, |s| s + 1e-6);
+    // Equal error rate: the threshold where false accepts and rejects cross.
+    let mut eer = (f64::MAX, 0.0, 0.0f32);
+    let mut candidates: Vec<f32> = genuine.iter().chain(&impostor).flatten().copied().collect();
+    candidates.sort_by(f32::total_cmp);
+    for &t in &candidates {
+        let (far, frr) = (rate(&impostor, t), 1.0 - rate(&genuine, t));
+        if (far - frr).abs() < eer.0 {
+            eer = ((far - frr).abs(), (far + frr) / 2.0, t);
+        }
+    }
+    println!("-- {label} --");
+    println!(
+        "  {} crops, face found in {} (missed: {:?}); {} with a quality issue; {} genuine / {} impostor pairs",
+        names.len(),
+        names.len() - missed.len(),
+        missed,
+        issues,
+        genuine.len(),
+        impostor.len()
+    );
+    println!("  genuine accepted at <=1% false accepts: {:.1}% (threshold {:.3})", 100.0 * rate(&genuine, t1), t1);
+    println!("  equal error rate: {:.2}% (at {:.3})", 100.0 * eer.1, eer.2);
+    println!(
+        "  at the shipped threshold {MATCH_THRESHOLD}: FAR {:.2}% ({} of {}), FRR {:.2}%",
+        100.0 * rate(&impostor, MATCH_THRESHOLD),
+        impostor.iter().filter(|s| s.is_some_and(|s| s >= MATCH_THRESHOLD)).count(),
+        impostor.len(),
+        100.0 * (1.0 - rate(&genuine, MATCH_THRESHOLD))
+    );
+    let top: Vec<String> = imp_sorted.iter().take(10).map(|s| format!("{s:.3}")).collect();
+    let mut gen_sorted: Vec<f32> = genuine.iter().flatten().copied().collect();
+    gen_sorted.sort_by(f32::total_cmp);
+    let low: Vec<String> = gen_sorted.iter().take(8).map(|s| format!("{s:.3}")).collect();
+    println!("  highest impostor scores: {}", top.join(" "));
+    println!("  lowest genuine scores:   {}", low.join(" "));
+    Ok(())
+}
+
+fn groups(engine: &FaceEngine, small: &FaceEngine, dir: &Path) -> Result<(), BoxError> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir.join("groups"))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "jpg" || x == "png"))
+        .collect();
+    entries.sort();
+    for path in entries {
+        let bytes = std::fs::read(&path)?;
+        let big = engine.analyse(&bytes, 0)?;
+        let little = small.analyse(&bytes, 0)?;
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let widths: Vec<String> = big.faces.iter().map(|f| format!("{:.0}", f.face.width)).collect();
+        println!(
+            "  {name:12} {}x{}: 640 input {} faces, 320 input {} faces (face widths in photo px: {})",
+            big.width,
+            big.height,
+            big.faces.len(),
+            little.faces.len(),
+            widths.join(" ")
+        );
+    }
+    Ok(())
+}
+
+/// CPU time this thread has run, from `/proc/thread-self/schedstat` (Linux):
+/// on a shared, busy machine wall time also counts time spent waiting for
+/// a core, CPU time does not.
+fn thread_cpu() -> Option<Duration> {
+    let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    text.split_whitespace().next()?.parse().ok().map(Duration::from_nanos)
+}
+
+/// Wall and CPU time of one call.
+fn measure<T>(f: impl FnOnce() -> T) -> (T, Duration, Option<Duration>) {
+    let (wall, cpu) = (Instant::now(), thread_cpu());
+    let out = f();
+    let cpu = cpu.zip(thread_cpu()).map(|(a, b)| b.saturating_sub(a));
+    (out, wall.elapsed(), cpu)
+}
+
+#[derive(Default)]
+struct Stage {
+    wall: Vec<Duration>,
+    cpu: Vec<Duration>,
+}
+
+impl Stage {
+    fn push(&mut self, wall: Duration, cpu: Option<Duration>) {
+        self.wall.push(wall);
+        self.cpu.extend(cpu);
+    }
+
+    /// Mean CPU time and median wall time. The kernel updates a running
+    /// thread's CPU time only at scheduler ticks (about 4 ms), so a single
+    /// reading is coarse but unbiased: the mean of many is right, a median
+    /// of them would stick to tick multiples.
+    fn show(&self) -> String {
+        let mut wall = self.wall.clone();
+        wall.sort();
+        let median_wall = wall.get(wall.len() / 2).map_or(f64::NAN, |d| ms(*d));
+        format!("{:6.1} ({median_wall:6.1})", self.mean_cpu())
+    }
+
+    fn mean_cpu(&self) -> f64 {
+        if self.cpu.is_empty() {
+            f64::NAN
+        } else {
+            self.cpu.iter().map(|d| ms(*d)).sum::<f64>() / self.cpu.len() as f64
+        }
+    }
+}
+
+fn timing(engine: &FaceEngine, label: &str, bytes: &[u8]) -> Result<f64, BoxError> {
+    const RUNS: usize = 30;
+    let (mut decode, mut detect, mut embed, mut total) = (Stage::default(), Stage::default(), Stage::default(), Stage::default());
+    for _ in 0..RUNS {
+        let (photo, wall, cpu) = measure(|| engine.decode(bytes, 0));
+        decode.push(wall, cpu);
+        let photo = photo?;
+        let (faces, wall, cpu) = measure(|| engine.detect(&photo));
+        detect.push(wall, cpu);
+        let faces = faces?;
+        let face = faces.first().ok_or("no face in the timing photo")?;
+        let (analysed, wall, cpu) = measure(|| engine.embed(&photo, face));
+        embed.push(wall, cpu);
+        analysed?;
+        let (analysis, wall, cpu) = measure(|| engine.analyse(bytes, 0));
+        total.push(wall, cpu);
+        if analysis?.faces.len() != 1 {
+            return Err("expected one face in the timing photo".into());
+        }
+    }
+    println!(
+        "  {label:28} decode {}  detect {}  align+embed+quality {}  total analyse {}",
+        decode.show(),
+        detect.show(),
+        embed.show(),
+        total.show()
+    );
+    Ok(total.mean_cpu())
+}
+
+/// The peer run: Python `face_recognition` (dlib) on the same photo, timed the same way, by
+/// `bench/peer_face_recognition.py`. `None` (and a line saying so) when it is not installed.
+fn peer(label: &str, bytes: &[u8], ours_ms: f64) -> Result<(), BoxError> {
+    const RUNS: &str = "5";
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/bench/peer_face_recognition.py");
+    let folder = std::env::temp_dir().join(format!("clockface-face-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&folder)?;
+    let path = folder.join("photo.jpg");
+    std::fs::write(&path, bytes)?;
+    let output = std::process::Command::new("python3").arg(script).arg(RUNS).arg(&path).output();
+    let _ = std::fs::remove_dir_all(&folder);
+    match output {
+        Ok(output) if output.status.success() => {
+            let report: serde_json::Value = serde_json::from_slice(&output.stdout)?;
+            let peer = report.as_object().and_then(|o| o.values().next()).ok_or("empty peer report")?;
+            let total = peer["total_ms"].as_f64().unwrap_or(f64::NAN);
+            println!(
+                "  {label:28} face_recognition (dlib): decode {:6.1}  detect {:6.1}  embed {:6.1}  total {total:6.1} ms CPU, {} face(s); clockface is {:.1}x faster",
+                peer["decode_ms"].as_f64().unwrap_or(f64::NAN),
+                peer["detect_ms"].as_f64().unwrap_or(f64::NAN),
+                peer["embed_ms"].as_f64().unwrap_or(f64::NAN),
+                peer["faces"],
+                total / ours_ms
+            );
+        }
+        _ => println!("  {label:28} face_recognition is not installed here: peer not measured (see {script})"),
+    }
+    Ok(())
+}

@@ -1,0 +1,342 @@
+//! Behaviour of the face engine on the shipped public-domain portraits and on
+//! images the tests make themselves (rotations, EXIF tags, a crew photo,
+//! faceless, damaged and oversized files).
+//!
+//! One engine is loaded for the whole binary and shared by the tests, which
+//! run on several threads: that is how the server will use it too.
+
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+use std::collections::HashMap;
+use std::io::Cursor;
+use std::sync::{Mutex, OnceLock};
+
+use clockface_face::{
+    decode, match_crew, verdict, Analysis, CrewMatch, DecodeLimits, Embedding, FaceEngine, FaceError, QualityIssue, Verdict,
+    MATCH_THRESHOLD,
+};
+use image::{imageops, ImageFormat, Rgb, RgbImage};
+
+fn engine() -> &'static FaceEngine {
+    static ENGINE: OnceLock<FaceEngine> = OnceLock::new();
+    ENGINE.get_or_init(|| FaceEngine::load().expect("bundled models load"))
+}
+
+fn fixture(name: &str) -> Vec<u8> {
+    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn pixels(name: &str) -> RgbImage {
+    decode(&fixture(name), &DecodeLimits::default(), 0).expect("fixture decodes").image
+}
+
+fn png(image: &RgbImage) -> Vec<u8> {
+    let mut out = Cursor::new(Vec::new());
+    image.write_to(&mut out, ImageFormat::Png).expect("PNG encodes");
+    out.into_inner()
+}
+
+fn jpeg(image: &RgbImage) -> Vec<u8> {
+    let mut out = Cursor::new(Vec::new());
+    image.write_to(&mut out, ImageFormat::Jpeg).expect("JPEG encodes");
+    out.into_inner()
+}
+
+fn analyse(bytes: &[u8]) -> Analysis {
+    engine().analyse(bytes, 0).expect("analysis runs")
+}
+
+/// The embedding of the one usable face in a fixture (computed once per fixture).
+fn enrolled(name: &str) -> Embedding {
+    static CACHE: OnceLock<Mutex<HashMap<String, Embedding>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some(e) = cache.lock().unwrap().get(name) {
+        return e.clone();
+    }
+    let analysis = analyse(&fixture(name));
+    let subject = analysis.subject().unwrap_or_else(|v| panic!("{name}: {v:?}"));
+    cache.lock().unwrap().insert(name.to_owned(), subject.embedding.clone());
+    subject.embedding.clone()
+}
+
+fn decide(probe: &[u8], reference: &str) -> (Analysis, clockface_face::Decision) {
+    let analysis = analyse(probe);
+    let decision = verdict(&analysis, &[enrolled(reference)], MATCH_THRESHOLD);
+    (analysis, decision)
+}
+
+#[test]
+fn the_three_obama_photos_match_each_other() {
+    for (a, b) in [("obama-1.jpg", "obama-2.jpg"), ("obama-1.jpg", "obama-3.jpg"), ("obama-2.jpg", "obama-3.jpg")] {
+        let (_, d) = decide(&fixture(a), b);
+        assert_eq!(d.verdict, Verdict::Match, "{a} vs {b}: {d:?}");
+        assert!(d.score.is_some_and(|s| s >= MATCH_THRESHOLD), "{a} vs {b}: {d:?}");
+    }
+}
+
+#[test]
+fn different_people_do_not_match() {
+    let obamas = ["obama-1.jpg", "obama-2.jpg", "obama-3.jpg"].map(enrolled);
+    for other in ["biden-1.jpg", "collins-1.png", "hopper-1.jpg"] {
+        let probe = analyse(&fixture(other));
+        let d = verdict(&probe, &obamas, MATCH_THRESHOLD);
+        assert_eq!(d.verdict, Verdict::Mismatch, "{other} vs obama: {d:?}");
+        assert!(d.score.is_some_and(|s| s < MATCH_THRESHOLD));
+    }
+    let people = ["biden-1.jpg", "collins-1.png", "hopper-1.jpg"].map(enrolled);
+    for (i, a) in people.iter().enumerate() {
+        for b in &people[i + 1..] {
+            assert!(clockface_face::compare(a, b) < MATCH_THRESHOLD);
+        }
+    }
+}
+
+#[test]
+fn a_photo_turned_sideways_or_upside_down_is_turned_back_and_still_matches() {
+    let upright = pixels("obama-1.jpg");
+    for (turn, expected_auto) in [(90u16, 270u16), (180, 180), (270, 90)] {
+        let turned = match turn {
+            90 => imageops::rotate90(&upright),
+            180 => imageops::rotate180(&upright),
+            _ => imageops::rotate270(&upright),
+        };
+        let (analysis, d) = decide(&png(&turned), "obama-2.jpg");
+        assert_eq!(analysis.orientation.auto_degrees, expected_auto, "turned {turn}");
+        assert_eq!(analysis.orientation.total_degrees, expected_auto, "turned {turn}");
+        assert_eq!((analysis.width, analysis.height), upright.dimensions(), "turned {turn}");
+        assert_eq!(d.verdict, Verdict::Match, "turned {turn}: {d:?}");
+    }
+}
+
+/// A JPEG whose pixels are stored turned, with an EXIF APP1 segment carrying
+/// only the orientation tag, built by hand (big-endian TIFF, one IFD entry).
+fn jpeg_with_orientation(stored: &RgbImage, tag: u16) -> Vec<u8> {
+    let mut tiff = b"MM\x00\x2a\x00\x00\x00\x08".to_vec();
+    tiff.extend_from_slice(&1u16.to_be_bytes()); // one entry
+    tiff.extend_from_slice(&0x0112u16.to_be_bytes()); // Orientation
+    tiff.extend_from_slice(&3u16.to_be_bytes()); // SHORT
+    tiff.extend_from_slice(&1u32.to_be_bytes()); // count
+    tiff.extend_from_slice(&tag.to_be_bytes());
+    tiff.extend_from_slice(&[0, 0]); // value padding
+    tiff.extend_from_slice(&0u32.to_be_bytes()); // no next IFD
+    let mut app1 = b"Exif\x00\x00".to_vec();
+    app1.extend_from_slice(&tiff);
+    let body = jpeg(stored);
+    assert_eq!(&body[..2], &[0xFF, 0xD8]);
+    let mut out = vec![0xFF, 0xD8, 0xFF, 0xE1];
+    out.extend_from_slice(&((app1.len() + 2) as u16).to_be_bytes());
+    out.extend_from_slice(&app1);
+    out.extend_from_slice(&body[2..]);
+    out
+}
+
+#[test]
+fn an_exif_orientation_tag_is_applied_and_reported() {
+    let upright = pixels("obama-1.jpg");
+    // Stored pixels, and the clockwise turn EXIF asks for to show them upright.
+    let cases = [
+        (3u16, imageops::rotate180(&upright), 180u16, false),
+        (6, imageops::rotate270(&upright), 90, false),
+        (8, imageops::rotate90(&upright), 270, false),
+        (2, imageops::flip_horizontal(&upright), 0, true),
+    ];
+    for (tag, stored, degrees, mirrored) in cases {
+        let (analysis, d) = decide(&jpeg_with_orientation(&stored, tag), "obama-2.jpg");
+        let o = analysis.orientation;
+        assert_eq!((o.exif_tag, o.exif_degrees, o.mirrored), (tag, degrees, mirrored), "tag {tag}");
+        assert_eq!(o.auto_degrees, 0, "tag {tag}: EXIF alone should make it upright");
+        assert_eq!(o.total_degrees, degrees, "tag {tag}");
+        assert_eq!((analysis.width, analysis.height), upright.dimensions(), "tag {tag}");
+        assert_eq!(d.verdict, Verdict::Match, "tag {tag}: {d:?}");
+    }
+}
+
+#[test]
+fn the_device_rotation_is_applied_before_looking_for_faces() {
+    let upright = pixels("obama-2.jpg");
+    let stored = png(&imageops::rotate270(&upright));
+    let analysis = engine().analyse(&stored, 90).expect("analysis runs");
+    assert_eq!(analysis.orientation.device_degrees, 90);
+    assert_eq!(analysis.orientation.auto_degrees, 0);
+    assert_eq!(analysis.orientation.total_degrees, 90);
+    assert!(analysis.subject().is_ok());
+    assert!(matches!(engine().analyse(&stored, 45), Err(FaceError::BadRotation(45))));
+}
+
+/// Portraits scaled to one height and pasted side by side on a grey canvas.
+fn crew_photo(names: &[&str], height: u32) -> RgbImage {
+    let parts: Vec<RgbImage> = names
+        .iter()
+        .map(|n| {
+            let p = pixels(n);
+            let w = (p.width() as f32 * height as f32 / p.height() as f32).round() as u32;
+            imageops::resize(&p, w, height, imageops::FilterType::Triangle)
+        })
+        .collect();
+    let width = parts.iter().map(|p| p.width() + 20).sum::<u32>() + 20;
+    let mut canvas = RgbImage::from_pixel(width, height + 40, Rgb([128, 128, 128]));
+    let mut x = 20;
+    for p in &parts {
+        imageops::replace(&mut canvas, p, x as i64, 20);
+        x += p.width() + 20;
+    }
+    canvas
+}
+
+#[test]
+fn a_crew_photo_yields_every_face_and_each_member_gets_theirs() {
+    let photo = crew_photo(&["obama-1.jpg", "collins-1.png", "biden-1.jpg", "hopper-1.jpg"], 480);
+    let analysis = analyse(&jpeg(&photo));
+    assert_eq!(analysis.faces.len(), 4, "{:#?}", analysis.faces.iter().map(|f| &f.face).collect::<Vec<_>>());
+    assert_eq!(verdict(&analysis, &[enrolled("obama-2.jpg")], MATCH_THRESHOLD).verdict, Verdict::SeveralFaces);
+
+    // Obama is enrolled from a different photo; nobody enrolled Grace Hopper,
+    // and a fifth member is not in the picture.
+    let members = vec![
+        vec![enrolled("obama-2.jpg"), enrolled("obama-3.jpg")],
+        vec![enrolled("collins-1.png")],
+        vec![enrolled("biden-1.jpg")],
+        vec![],
+    ];
+    let found = match_crew(&analysis.faces, &members, MATCH_THRESHOLD);
+    let faces: Vec<usize> = found
+        .iter()
+        .take(3)
+        .map(|m| match m {
+            CrewMatch::Found { face, score } => {
+                assert!(*score >= MATCH_THRESHOLD);
+                *face
+            }
+            other => panic!("expected a face, got {other:?}: {found:?}"),
+        })
+        .collect();
+    // Left to right on the canvas: obama, collins, biden.
+    let xs: Vec<f32> = faces.iter().map(|&i| analysis.faces[i].face.x).collect();
+    assert!(xs[0] < xs[1] && xs[1] < xs[2], "{xs:?}");
+    assert_eq!(found[3], CrewMatch::NotFound { best_score: None });
+
+    let without_biden = crew_photo(&["obama-1.jpg", "hopper-1.jpg"], 480);
+    let analysis = analyse(&png(&without_biden));
+    let found = match_crew(&analysis.faces, &[vec![enrolled("biden-1.jpg")]], MATCH_THRESHOLD);
+    assert!(matches!(found[0], CrewMatch::NotFound { best_score: Some(s) } if s < MATCH_THRESHOLD));
+}
+
+#[test]
+fn images_without_a_face_give_no_face() {
+    let grey = RgbImage::from_pixel(640, 480, Rgb([128, 128, 128]));
+    let gradient = RgbImage::from_fn(800, 600, |x, y| Rgb([(x / 4) as u8, (y / 3) as u8, 128]));
+    let reference = enrolled("obama-1.jpg");
+    for image in [grey, gradient] {
+        let analysis = analyse(&png(&image));
+        assert!(analysis.faces.is_empty());
+        assert_eq!(analysis.orientation.auto_degrees, 0);
+        let d = verdict(&analysis, std::slice::from_ref(&reference), MATCH_THRESHOLD);
+        assert_eq!((d.verdict, d.score), (Verdict::NoFace, None));
+        assert!(!d.message.is_empty());
+    }
+}
+
+#[test]
+fn an_employee_without_enrolled_faces_is_not_enrolled() {
+    let d = verdict(&analyse(&fixture("obama-1.jpg")), &[], MATCH_THRESHOLD);
+    assert_eq!(d.verdict, Verdict::NotEnrolled);
+}
+
+#[test]
+fn poor_photos_are_refused_with_a_reason() {
+    let upright = pixels("hopper-1.jpg");
+    let reference = [enrolled("hopper-1.jpg")];
+    let check = |image: &RgbImage| verdict(&analyse(&png(image)), &reference, MATCH_THRESHOLD).verdict;
+
+    let blurred = imageops::blur(&upright, 6.0);
+    assert_eq!(check(&blurred), Verdict::PoorQuality(QualityIssue::TooBlurred));
+
+    let mut dark = upright.clone();
+    dark.pixels_mut().for_each(|p| p.0 = p.0.map(|c| c / 12));
+    assert_eq!(check(&dark), Verdict::PoorQuality(QualityIssue::TooDark));
+
+    // The portrait shrunk to a face about 30 px wide, on a 640x480 canvas.
+    let small = imageops::resize(&upright, 90, 106, imageops::FilterType::Triangle);
+    let mut canvas = RgbImage::from_pixel(640, 480, Rgb([120, 120, 120]));
+    imageops::replace(&mut canvas, &small, 300, 200);
+    let verdict = check(&canvas);
+    assert!(matches!(verdict, Verdict::PoorQuality(QualityIssue::FaceTooSmall) | Verdict::NoFace), "{verdict:?}");
+    assert!(QualityIssue::TooBlurred.message().contains("blurred"));
+}
+
+#[test]
+fn files_that_are_not_images_are_refused() {
+    assert!(matches!(engine().analyse(b"hello, this is text", 0), Err(FaceError::NotAnImage)));
+    assert!(matches!(engine().analyse(&[], 0), Err(FaceError::NotAnImage)));
+    let truncated = &fixture("hopper-1.jpg")[..600];
+    let err = engine().analyse(truncated, 0).expect_err("a truncated JPEG is refused");
+    assert!(matches!(err, FaceError::Corrupt(_)), "{err:?}");
+    assert_eq!(err.code(), "corrupt_image");
+    assert!(err.is_bad_input());
+
+    let png = fixture("collins-1.png");
+    let truncated = &png[..png.len() / 2];
+    assert!(matches!(engine().analyse(truncated, 0), Err(FaceError::Corrupt(_))));
+
+    let mut scrambled = fixture("hopper-1.jpg");
+    scrambled[20..400].iter_mut().for_each(|b| *b = 0x5A);
+    assert!(matches!(engine().analyse(&scrambled, 0), Err(FaceError::Corrupt(_))));
+}
+
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = 0xFFFF_FFFFu32;
+    for &b in bytes {
+        crc ^= b as u32;
+        for _ in 0..8 {
+            crc = if crc & 1 != 0 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+        }
+    }
+    !crc
+}
+
+/// A PNG of a few dozen bytes whose header declares `width` x `height`.
+fn png_declaring(width: u32, height: u32) -> Vec<u8> {
+    let mut chunk = b"IHDR".to_vec();
+    chunk.extend_from_slice(&width.to_be_bytes());
+    chunk.extend_from_slice(&height.to_be_bytes());
+    chunk.extend_from_slice(&[8, 2, 0, 0, 0]); // 8-bit RGB
+    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+    out.extend_from_slice(&13u32.to_be_bytes());
+    out.extend_from_slice(&chunk);
+    out.extend_from_slice(&crc32(&chunk).to_be_bytes());
+    let idat = b"IDAT\x78\x9c\x03\x00\x00\x00\x00\x01";
+    out.extend_from_slice(&((idat.len() - 4) as u32).to_be_bytes());
+    out.extend_from_slice(idat);
+    out.extend_from_slice(&crc32(idat).to_be_bytes());
+    out
+}
+
+#[test]
+fn a_decompression_bomb_is_refused_before_decoding() {
+    let bomb = png_declaring(50_000, 50_000);
+    assert!(bomb.len() < 100);
+    let err = engine().analyse(&bomb, 0).expect_err("the bomb is refused");
+    assert!(matches!(err, FaceError::TooLarge { max_width: 10_000, max_height: 10_000 }), "{err:?}");
+    assert_eq!(err.code(), "image_too_large");
+
+    // Tighter limits refuse an ordinary photo the same way.
+    let tight = DecodeLimits { max_width: 400, max_height: 400, ..DecodeLimits::default() };
+    assert!(matches!(decode(&fixture("hopper-1.jpg"), &tight, 0), Err(FaceError::TooLarge { .. })));
+}
+
+#[test]
+fn the_cli_reports_serialise_to_json() {
+    let a = fixture("obama-1.jpg");
+    let b = fixture("obama-2.jpg");
+    let report = clockface_face::cli::compare(engine(), ("a.jpg", &a), ("b.jpg", &b)).expect("compare runs");
+    let json = serde_json::to_value(&report).expect("serialises");
+    assert_eq!(json["verdict"]["kind"], "match");
+    assert_eq!(json["images"][0]["faces"].as_array().map(Vec::len), Some(1));
+    assert!(json["score"].as_f64().is_some_and(|s| s >= MATCH_THRESHOLD as f64));
+
+    let detect = clockface_face::cli::detect(engine(), "c.png", &fixture("collins-1.png")).expect("detect runs");
+    let json = serde_json::to_value(&detect).expect("serialises");
+    assert_eq!(json["faces"][0]["landmarks"].as_array().map(Vec::len), Some(5));
+    assert_eq!(json["orientation"]["total_degrees"], 0);
+}

@@ -1,0 +1,309 @@
+//! Face verification for admins: the biometric notice and consent, enrolment (upload a photo or
+//! promote a FaceFront photo), deleting templates, the review queue and its decisions.
+
+use crate::auth::AdminAuth;
+use crate::error::{parse_json, ErrorBody, Json, Path};
+use crate::verification::{self, audit, NOTICE_TEXT, NOTICE_VERSION};
+use crate::{ApiError, AppState};
+use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Request, State};
+use axum::http::header::CONTENT_TYPE;
+use axum::http::StatusCode;
+use chrono::{DateTime, Utc};
+use clockface_domain::ids::{EmployeeId, PunchId};
+use clockface_domain::punch::Punch;
+use clockface_store::{Review, ReviewDecision, TemplateSource, Verification};
+use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(notice))
+        .routes(routes!(get_consent, put_consent))
+        .merge(OpenApiRouter::new().routes(routes!(get_enrolment, enrol, delete_enrolment)).layer(DefaultBodyLimit::max(11 * 1024 * 1024)))
+        .routes(routes!(review_queue))
+        .routes(routes!(review_punch))
+        .routes(routes!(get_verification))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Notice {
+    pub version: &'static str,
+    pub text: &'static str,
+}
+
+/// The biometric notice an employee agrees to before enrolment.
+#[utoipa::path(get, path = "/biometric-notice", tag = "faces", security(("admin" = [])), responses((status = 200, body = Notice)))]
+async fn notice(_admin: AdminAuth) -> Json<Notice> {
+    Json(Notice { version: NOTICE_VERSION, text: NOTICE_TEXT })
+}
+
+#[derive(Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ConsentView {
+    pub notice_version: String,
+    pub recorded_by: clockface_domain::ids::AdminId,
+    pub agreed_at: DateTime<Utc>,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConsentBody {
+    /// The version of the notice the employee was shown and agreed to.
+    pub notice_version: String,
+}
+
+/// An employee's recorded consent.
+#[utoipa::path(get, path = "/employees/{id}/consent", tag = "faces", security(("admin" = [])), params(("id" = EmployeeId, Path)),
+    responses((status = 200, body = ConsentView), (status = 404, description = "no such employee, or no consent recorded", body = ErrorBody)))]
+async fn get_consent(State(state): State<AppState>, admin: AdminAuth, Path(id): Path<EmployeeId>) -> Result<Json<ConsentView>, ApiError> {
+    state.store.employee(admin.company(), id).await?;
+    let consent =
+        state.store.consent(admin.company(), id).await?.ok_or_else(|| ApiError::not_found("no consent is recorded for this employee"))?;
+    Ok(Json(ConsentView { notice_version: consent.notice_version, recorded_by: consent.recorded_by, agreed_at: consent.agreed_at }))
+}
+
+/// Record that the employee agreed to the biometric notice (the admin shows it to them first).
+#[utoipa::path(put, path = "/employees/{id}/consent", tag = "faces", security(("admin" = [])), params(("id" = EmployeeId, Path)), request_body = ConsentBody,
+    responses((status = 200, body = ConsentView), (status = 404, body = ErrorBody), (status = 422, description = "not the current notice", body = ErrorBody)))]
+async fn put_consent(
+    State(state): State<AppState>,
+    admin: AdminAuth,
+    Path(id): Path<EmployeeId>,
+    Json(body): Json<ConsentBody>,
+) -> Result<Json<ConsentView>, ApiError> {
+    let consent = verification::record_consent(&state, admin.company(), id, admin.session.admin_id, &body.notice_version).await?;
+    Ok(Json(ConsentView { notice_version: consent.notice_version, recorded_by: consent.recorded_by, agreed_at: consent.agreed_at }))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct TemplateView {
+    pub id: uuid::Uuid,
+    /// `upload`, `punch` or `first_punch`.
+    pub source: &'static str,
+    pub photo_url: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Enrolment {
+    pub consent: Option<ConsentView>,
+    pub templates: Vec<TemplateView>,
+}
+
+async fn enrolment_of(state: &AppState, admin: &AdminAuth, id: EmployeeId) -> Result<Enrolment, ApiError> {
+    state.store.employee(admin.company(), id).await?;
+    let consent = state.store.consent(admin.company(), id).await?;
+    let templates = state.store.templates(admin.company(), id).await?;
+    Ok(Enrolment {
+        consent: consent.map(|c| ConsentView { notice_version: c.notice_version, recorded_by: c.recorded_by, agreed_at: c.agreed_at }),
+        templates: templates
+            .into_iter()
+            .map(|t| TemplateView {
+                id: t.id,
+                source: t.source.as_str(),
+                photo_url: format!("/api/v1/photos/{}", t.photo_sha256),
+                created_at: t.created_at,
+            })
+            .collect(),
+    })
+}
+
+/// An employee's consent and enrolled faces.
+#[utoipa::path(get, path = "/employees/{id}/enrolment", tag = "faces", security(("admin" = [])), params(("id" = EmployeeId, Path)),
+    responses((status = 200, body = Enrolment), (status = 404, body = ErrorBody)))]
+async fn get_enrolment(State(state): State<AppState>, admin: AdminAuth, Path(id): Path<EmployeeId>) -> Result<Json<Enrolment>, ApiError> {
+    Ok(Json(enrolment_of(&state, &admin, id).await?))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PromoteBody {
+    /// A punch of this employee whose FaceFront photo becomes a reference face.
+    pub punch_id: PunchId,
+}
+
+/// Enrol a face: `multipart/form-data` with a `photo` part (one clear face), or JSON
+/// `{"punch_id"}` to promote one of the employee's FaceFront photos. Needs recorded consent.
+#[utoipa::path(post, path = "/employees/{id}/enrolment", tag = "faces", security(("admin" = [])), params(("id" = EmployeeId, Path)), request_body = PromoteBody,
+    responses((status = 201, body = Enrolment), (status = 409, description = "no consent recorded", body = ErrorBody),
+              (status = 422, description = "no usable face in the photo", body = ErrorBody)))]
+async fn enrol(
+    State(state): State<AppState>,
+    admin: AdminAuth,
+    Path(id): Path<EmployeeId>,
+    request: Request,
+) -> Result<(StatusCode, Json<Enrolment>), ApiError> {
+    let multipart = request.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("multipart/form-data"));
+    let (bytes, source) = if multipart {
+        let mut form =
+            Multipart::from_request(request, &state).await.map_err(|r| ApiError::new(r.status(), "bad_multipart", r.body_text()))?;
+        let mut photo = None;
+        while let Some(field) = form.next_field().await.map_err(|e| ApiError::new(e.status(), "bad_multipart", e.body_text()))? {
+            if field.name() == Some("photo") {
+                photo = Some(field.bytes().await.map_err(|e| ApiError::new(e.status(), "bad_multipart", e.body_text()))?);
+            }
+        }
+        (photo.ok_or_else(|| ApiError::bad_request("missing_part", "send the photo as the `photo` part"))?, TemplateSource::Upload)
+    } else {
+        let body =
+            axum::body::to_bytes(request.into_body(), 64 * 1024).await.map_err(|e| ApiError::bad_request("bad_body", e.to_string()))?;
+        let PromoteBody { punch_id } = parse_json(&body)?;
+        let punch = state.store.punch(admin.company(), punch_id).await?;
+        if punch.employee_id != id {
+            return Err(ApiError::unprocessable("invalid", "the punch belongs to another employee").with_field("punch_id"));
+        }
+        let sha = punch.photo_sha256.ok_or_else(|| ApiError::unprocessable("invalid", "the punch has no photo").with_field("punch_id"))?;
+        (state.blobs.get(admin.company(), &sha).await?, TemplateSource::Punch)
+    };
+    verification::enrol(&state, admin.company(), id, admin.session.admin_id, bytes, source, Utc::now()).await?;
+    Ok((StatusCode::CREATED, Json(enrolment_of(&state, &admin, id).await?)))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Deleted {
+    pub deleted: u64,
+}
+
+/// Delete an employee's enrolled faces (on request, or when they leave).
+#[utoipa::path(delete, path = "/employees/{id}/enrolment", tag = "faces", security(("admin" = [])), params(("id" = EmployeeId, Path)),
+    responses((status = 200, body = Deleted), (status = 404, body = ErrorBody)))]
+async fn delete_enrolment(State(state): State<AppState>, admin: AdminAuth, Path(id): Path<EmployeeId>) -> Result<Json<Deleted>, ApiError> {
+    state.store.employee(admin.company(), id).await?;
+    let deleted = state.store.delete_templates(admin.company(), id).await?;
+    audit(
+        &state,
+        admin.company(),
+        &format!("admin:{}", admin.session.admin_id),
+        "templates.deleted",
+        &format!("employee:{id}"),
+        &format!("{deleted} template(s)"),
+    )
+    .await?;
+    Ok(Json(Deleted { deleted }))
+}
+
+/// A verdict as the API shows it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct VerificationView {
+    pub verdict: String,
+    pub score: Option<f64>,
+    pub threshold: f64,
+    /// Degrees (clockwise) to turn the photo, after its EXIF orientation, to show it upright.
+    pub rotation: i64,
+    pub faces: i64,
+    pub message: String,
+    pub enrolled_now: bool,
+    pub decided_at: DateTime<Utc>,
+}
+
+impl From<Verification> for VerificationView {
+    fn from(v: Verification) -> Self {
+        VerificationView {
+            verdict: v.verdict,
+            score: v.score,
+            threshold: v.threshold,
+            rotation: v.rotation,
+            faces: v.faces,
+            message: v.message,
+            enrolled_now: v.enrolled_now,
+            decided_at: v.decided_at,
+        }
+    }
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ReviewItem {
+    pub punch: Punch,
+    pub employee_name: String,
+    pub photo_url: Option<String>,
+    /// The employee's first enrolled face, to compare with.
+    pub reference_photo_url: Option<String>,
+    /// Absent for a punch whose required photo is missing.
+    pub verification: Option<VerificationView>,
+}
+
+/// The punches to look at, newest first: a verdict other than a match, or a required photo missing.
+#[utoipa::path(get, path = "/review-queue", tag = "faces", security(("admin" = [])), responses((status = 200, body = Vec<ReviewItem>)))]
+async fn review_queue(State(state): State<AppState>, admin: AdminAuth) -> Result<Json<Vec<ReviewItem>>, ApiError> {
+    let company = admin.company();
+    let mut items = Vec::new();
+    for (punch, verification) in state.store.review_queue(company, 200).await? {
+        let employee = state.store.employee(company, punch.employee_id).await?;
+        let reference = state.store.templates(company, punch.employee_id).await?.into_iter().next();
+        items.push(ReviewItem {
+            employee_name: employee.name.as_str().to_owned(),
+            photo_url: punch.photo_sha256.as_ref().map(|sha| format!("/api/v1/photos/{sha}")),
+            reference_photo_url: reference.map(|t| format!("/api/v1/photos/{}", t.photo_sha256)),
+            verification: verification.map(VerificationView::from),
+            punch,
+        });
+    }
+    Ok(Json(items))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewBody {
+    /// `this_is_them` or `not_them`.
+    pub decision: String,
+    /// With `this_is_them`: also enrol this photo as a reference face.
+    #[serde(default)]
+    pub add_to_enrolment: bool,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ReviewView {
+    pub decision: &'static str,
+    pub reviewed_by: clockface_domain::ids::AdminId,
+    pub reviewed_at: DateTime<Utc>,
+    pub enrolled: bool,
+}
+
+/// Decide on a punch in the review queue: **This is them** (optionally adding the photo to the
+/// employee's enrolment) or **Not them**. Recorded with who and when.
+#[utoipa::path(post, path = "/punches/{id}/review", tag = "faces", security(("admin" = [])), params(("id" = PunchId, Path)), request_body = ReviewBody,
+    responses((status = 200, body = ReviewView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn review_punch(
+    State(state): State<AppState>,
+    admin: AdminAuth,
+    Path(id): Path<PunchId>,
+    Json(body): Json<ReviewBody>,
+) -> Result<Json<ReviewView>, ApiError> {
+    let company = admin.company();
+    let decision = ReviewDecision::parse(&body.decision)
+        .map_err(|_| ApiError::unprocessable("invalid", "decision must be `this_is_them` or `not_them`").with_field("decision"))?;
+    let punch = state.store.punch(company, id).await?;
+    let mut enrolled = false;
+    if body.add_to_enrolment {
+        if decision != ReviewDecision::ThisIsThem {
+            return Err(ApiError::unprocessable("invalid", "only a photo that is them can be added to the enrolment")
+                .with_field("add_to_enrolment"));
+        }
+        let sha = punch
+            .photo_sha256
+            .as_ref()
+            .ok_or_else(|| ApiError::unprocessable("invalid", "this punch has no photo to enrol").with_field("add_to_enrolment"))?;
+        let bytes = state.blobs.get(company, sha).await?;
+        verification::enrol(&state, company, punch.employee_id, admin.session.admin_id, bytes, TemplateSource::Punch, Utc::now()).await?;
+        enrolled = true;
+    }
+    let review = Review { punch_id: id, decision, reviewed_by: admin.session.admin_id, reviewed_at: Utc::now() };
+    state.store.record_review(company, &review).await?;
+    audit(&state, company, &format!("admin:{}", admin.session.admin_id), "punch.reviewed", &format!("punch:{id}"), decision.as_str())
+        .await?;
+    Ok(Json(ReviewView { decision: decision.as_str(), reviewed_by: review.reviewed_by, reviewed_at: review.reviewed_at, enrolled }))
+}
+
+/// A punch's verdict (404 until the worker has given it one).
+#[utoipa::path(get, path = "/punches/{id}/verification", tag = "faces", security(("admin" = [])), params(("id" = PunchId, Path)),
+    responses((status = 200, body = VerificationView), (status = 404, body = ErrorBody)))]
+async fn get_verification(
+    State(state): State<AppState>,
+    admin: AdminAuth,
+    Path(id): Path<PunchId>,
+) -> Result<Json<VerificationView>, ApiError> {
+    state.store.punch(admin.company(), id).await?;
+    let verification =
+        state.store.verification(admin.company(), id).await?.ok_or_else(|| ApiError::not_found("this punch has no verdict yet"))?;
+    Ok(Json(verification.into()))
+}

@@ -1,0 +1,326 @@
+//! Face verification as a service: enrolment (with recorded consent first), and the worker that
+//! gives every FaceFront photo a verdict from the durable queue in the store. A punch is never
+//! delayed, blocked or lost by it: the punch is stored first, its job with it, and the verdict
+//! follows.
+
+use crate::{ApiError, AppState};
+use chrono::{DateTime, Duration, Utc};
+use clockface_domain::ids::{AdminId, CompanyId, EmployeeId};
+use clockface_domain::punch::Punch;
+use clockface_face::{match_crew, CrewMatch, Embedding, FaceEngine, FaceError, Verdict, MATCH_THRESHOLD};
+use clockface_store::{AuditEntry, Consent, FaceTemplate, PhotoRecord, StoreError, TemplateSource, Verification, VerificationJob};
+use std::sync::{Arc, OnceLock};
+use uuid::Uuid;
+
+/// The version of the biometric notice employees agree to before enrolment. Raise it when
+/// [`NOTICE_TEXT`] changes: consent to an older version no longer allows enrolment.
+pub const NOTICE_VERSION: &str = "2026-11";
+
+/// What an employee is told before their face is enrolled (Illinois BIPA, GDPR art. 9).
+pub const NOTICE_TEXT: &str = "Your employer uses clockface to check that the person clocking in or out is you. \
+When you clock in or out, the front camera takes a photo. clockface turns your face in that photo into a set of numbers \
+(a face template) and compares it with the template made from your enrolment photo. The templates and photos are kept on \
+your employer's server only, are never sold or shared, are used for nothing but checking time punches, and are deleted \
+when you leave or when you withdraw this consent, and in any case within the retention period your employer sets. \
+A person reviews every photo that does not match before anything is decided.";
+
+/// How long a worker may hold a job before another may take it.
+const LEASE: Duration = Duration::seconds(60);
+/// After this many failed attempts a job gets the verdict `unreadable` instead of another retry.
+const MAX_ATTEMPTS: i64 = 6;
+
+/// The face engine, loaded once per process (the models take about half a second) and shared.
+pub fn engine() -> Result<Arc<FaceEngine>, FaceError> {
+    static ENGINE: OnceLock<Arc<FaceEngine>> = OnceLock::new();
+    if let Some(engine) = ENGINE.get() {
+        return Ok(engine.clone());
+    }
+    let loaded = Arc::new(FaceEngine::load()?);
+    Ok(ENGINE.get_or_init(|| loaded).clone())
+}
+
+/// The stable name of a verdict, as stored and shown.
+pub fn verdict_name(verdict: &Verdict) -> &'static str {
+    match verdict {
+        Verdict::Match => "match",
+        Verdict::Mismatch => "mismatch",
+        Verdict::NoFace => "no_face",
+        Verdict::SeveralFaces => "several_faces",
+        Verdict::PoorQuality(_) => "poor_quality",
+        Verdict::NotEnrolled => "not_enrolled",
+    }
+}
+
+/// The worker: claims due jobs one at a time until `stop` turns true; wakes when a punch with a
+/// photo arrives (`state.jobs`) or, at the latest, every few seconds.
+pub async fn run_worker(state: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
+    loop {
+        if *stop.borrow() {
+            return;
+        }
+        let now = Utc::now();
+        match state.store.claim_verification_job(now, now + LEASE).await {
+            Ok(Some(job)) => {
+                if let Err(error) = verify_job(&state, job).await {
+                    let wait = Duration::seconds(2i64.pow(u32::try_from(job.attempts.clamp(1, 12)).unwrap_or(12)));
+                    tracing::warn!(punch = %job.punch_id, attempts = job.attempts, %error, "verification failed; will retry");
+                    if let Err(error) = state.store.retry_verification_job(job.punch_id, Utc::now() + wait, &error.to_string()).await {
+                        tracing::error!(%error, "cannot reschedule a verification job");
+                    }
+                }
+            }
+            Ok(None) => {
+                tokio::select! {
+                    _ = state.jobs.notified() => {}
+                    _ = tokio::time::sleep(std::time::Duration::from_secs(5)) => {}
+                    _ = stop.changed() => {}
+                }
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot claim a verification job");
+                tokio::select! {
+                    _ = tokio::time::sleep(std::time::Duration::from_secs(5)) => {}
+                    _ = stop.changed() => {}
+                }
+            }
+        }
+    }
+}
+
+/// Why a job could not be finished this time.
+#[derive(Debug, thiserror::Error)]
+enum JobError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("the face engine failed: {0}")]
+    Engine(String),
+}
+
+/// Gives one punch's photo its verdict.
+async fn verify_job(state: &AppState, job: VerificationJob) -> Result<(), JobError> {
+    let company = job.company_id;
+    let punch = state.store.punch(company, job.punch_id).await?;
+    let Some(sha256) = punch.photo_sha256.clone() else {
+        return Ok(state.store.complete_verification_job(&unreadable(&punch, "the punch has no photo"), None).await?);
+    };
+    let photo = state.store.photo(company, &sha256).await?.ok_or(StoreError::NotFound)?;
+    let bytes = state.blobs.get(company, &sha256).await?;
+    let engine = engine().map_err(|e| JobError::Engine(e.to_string()))?;
+    let rotation = i32::try_from(photo.display_rotation.degrees()).unwrap_or(0);
+    let analysis = match tokio::task::spawn_blocking(move || engine.analyse(&bytes, rotation)).await {
+        Ok(Ok(analysis)) => analysis,
+        Ok(Err(error)) if error.is_bad_input() => {
+            return Ok(state.store.complete_verification_job(&unreadable(&punch, &error.to_string()), None).await?);
+        }
+        Ok(Err(error)) => {
+            return Err(if job.attempts >= MAX_ATTEMPTS {
+                give_up(state, &punch, &error.to_string()).await?
+            } else {
+                JobError::Engine(error.to_string())
+            })
+        }
+        Err(error) => return Err(JobError::Engine(error.to_string())),
+    };
+    let shown_rotation = i64::from((analysis.orientation.device_degrees + analysis.orientation.auto_degrees) % 360);
+    let faces = i64::try_from(analysis.faces.len()).unwrap_or(i64::MAX);
+    let record = |verdict: &str, score: Option<f32>, message: &str, enrolled_now: bool| Verification {
+        punch_id: punch.id,
+        company_id: company,
+        verdict: verdict.to_owned(),
+        score: score.map(f64::from),
+        threshold: f64::from(MATCH_THRESHOLD),
+        rotation: shown_rotation,
+        faces,
+        message: message.to_owned(),
+        enrolled_now,
+        decided_at: Utc::now(),
+    };
+
+    // A foreman's crew photo: each crew member's punch is matched among all faces in the photo,
+    // every face used for one member at most.
+    if let Some(foreman) = punch.clock_for_by {
+        let crew_punches: Vec<Punch> =
+            state.store.punches_with_photo(company, &sha256).await?.into_iter().filter(|p| p.clock_for_by == Some(foreman)).collect();
+        let mut members = Vec::new();
+        for crew_punch in &crew_punches {
+            members.push(embeddings(state, company, crew_punch.employee_id).await?);
+        }
+        let position = crew_punches.iter().position(|p| p.id == punch.id).unwrap_or(0);
+        let verification = if members.get(position).is_none_or(Vec::is_empty) {
+            record("not_enrolled", None, Verdict::NotEnrolled.message(), false)
+        } else {
+            match match_crew(&analysis.faces, &members, MATCH_THRESHOLD).get(position) {
+                Some(CrewMatch::Found { score, .. }) => record("match", Some(*score), "Found in the crew photo.", false),
+                Some(CrewMatch::NotFound { best_score }) => {
+                    record("mismatch", *best_score, "Not found in the crew photo: no face in it matches this employee.", false)
+                }
+                None => record("no_face", None, Verdict::NoFace.message(), false),
+            }
+        };
+        return Ok(state.store.complete_verification_job(&verification, None).await?);
+    }
+
+    let enrolled = embeddings(state, company, punch.employee_id).await?;
+    if enrolled.is_empty() {
+        // The first FaceFront photo of an employee with consent enrols them, if it is usable.
+        let consent = state.store.consent(company, punch.employee_id).await?;
+        let usable = analysis.subject().ok().map(|face| face.embedding.to_bytes());
+        if let (Some(_), Some(embedding)) = (consent.filter(|c| c.notice_version == NOTICE_VERSION), usable) {
+            let template = FaceTemplate {
+                id: Uuid::new_v4(),
+                company_id: company,
+                employee_id: punch.employee_id,
+                embedding,
+                photo_sha256: sha256.clone(),
+                source: TemplateSource::FirstPunch,
+                created_by: None,
+                created_at: Utc::now(),
+            };
+            let message = "First FaceFront photo: enrolled as this employee's reference face. Check that it is them.";
+            state.store.complete_verification_job(&record("not_enrolled", None, message, true), Some(&template)).await?;
+            audit(
+                state,
+                company,
+                "system",
+                "template.enrolled",
+                &format!("employee:{}", punch.employee_id),
+                &format!("from the first FaceFront photo of punch {}", punch.id),
+            )
+            .await?;
+            return Ok(());
+        }
+    }
+    let decision = clockface_face::verdict(&analysis, &enrolled, MATCH_THRESHOLD);
+    let verification = record(verdict_name(&decision.verdict), decision.score, decision.message, false);
+    Ok(state.store.complete_verification_job(&verification, None).await?)
+}
+
+/// A verdict for a photo the engine could not read at all.
+fn unreadable(punch: &Punch, reason: &str) -> Verification {
+    Verification {
+        punch_id: punch.id,
+        company_id: punch.company_id,
+        verdict: "unreadable".to_owned(),
+        score: None,
+        threshold: f64::from(MATCH_THRESHOLD),
+        rotation: 0,
+        faces: 0,
+        message: format!("The photo could not be checked: {reason}"),
+        enrolled_now: false,
+        decided_at: Utc::now(),
+    }
+}
+
+async fn give_up(state: &AppState, punch: &Punch, reason: &str) -> Result<JobError, JobError> {
+    state.store.complete_verification_job(&unreadable(punch, reason), None).await?;
+    Ok(JobError::Engine(format!("gave up after {MAX_ATTEMPTS} attempts: {reason}")))
+}
+
+/// An employee's enrolled embeddings.
+async fn embeddings(state: &AppState, company: CompanyId, employee: EmployeeId) -> Result<Vec<Embedding>, StoreError> {
+    Ok(state.store.templates(company, employee).await?.iter().filter_map(|t| Embedding::from_bytes(&t.embedding)).collect())
+}
+
+/// Writes one audit line.
+pub async fn audit(state: &AppState, company: CompanyId, actor: &str, action: &str, subject: &str, detail: &str) -> Result<(), StoreError> {
+    let entry = AuditEntry {
+        company_id: company,
+        at: Utc::now(),
+        actor: actor.to_owned(),
+        action: action.to_owned(),
+        subject: subject.to_owned(),
+        detail: detail.to_owned(),
+    };
+    state.store.audit(&entry).await
+}
+
+/// Records an employee's consent to the current notice.
+pub async fn record_consent(
+    state: &AppState,
+    company: CompanyId,
+    employee: EmployeeId,
+    admin: AdminId,
+    notice_version: &str,
+) -> Result<Consent, ApiError> {
+    if notice_version != NOTICE_VERSION {
+        return Err(ApiError::unprocessable(
+            "outdated_notice",
+            format!("the current biometric notice is version {NOTICE_VERSION}; show that one"),
+        )
+        .with_field("notice_version"));
+    }
+    state.store.employee(company, employee).await?;
+    let consent = Consent { employee_id: employee, notice_version: NOTICE_VERSION.to_owned(), recorded_by: admin, agreed_at: Utc::now() };
+    state.store.record_consent(company, &consent).await?;
+    audit(
+        state,
+        company,
+        &format!("admin:{admin}"),
+        "consent.recorded",
+        &format!("employee:{employee}"),
+        &format!("notice {NOTICE_VERSION}"),
+    )
+    .await?;
+    Ok(consent)
+}
+
+/// Enrols an employee from a photo's bytes (uploaded, or a FaceFront photo being promoted).
+/// Requires consent to the current notice, and one clear face in the photo.
+pub async fn enrol(
+    state: &AppState,
+    company: CompanyId,
+    employee: EmployeeId,
+    admin: AdminId,
+    bytes: bytes::Bytes,
+    source: TemplateSource,
+    now: DateTime<Utc>,
+) -> Result<FaceTemplate, ApiError> {
+    state.store.employee(company, employee).await?;
+    let consent = state.store.consent(company, employee).await?;
+    if consent.is_none_or(|c| c.notice_version != NOTICE_VERSION) {
+        return Err(ApiError::conflict(
+            "consent_required",
+            "record the employee's consent to the current biometric notice before enrolling their face",
+        ));
+    }
+    let limits = state.settings.photo_limits;
+    let checked = crate::auth::blocking({
+        let bytes = bytes.clone();
+        move || crate::photo::check_photo(bytes, limits)
+    })
+    .await??;
+    let engine = engine().map_err(ApiError::internal)?;
+    let analysis = crate::auth::blocking(move || engine.analyse(&bytes, 0)).await?.map_err(|e| {
+        if e.is_bad_input() {
+            ApiError::unprocessable(e.code(), e.to_string()).with_field("photo")
+        } else {
+            ApiError::internal(e)
+        }
+    })?;
+    let face = analysis.subject().map_err(|verdict| ApiError::unprocessable("unusable_photo", verdict.message()).with_field("photo"))?;
+    let sha256 = state.blobs.put(company, checked.bytes.clone()).await?;
+    let photo = PhotoRecord {
+        company_id: company,
+        sha256: sha256.clone(),
+        content_type: checked.content_type.to_owned(),
+        byte_size: i64::try_from(checked.bytes.len()).unwrap_or(i64::MAX),
+        width: i64::from(checked.width),
+        height: i64::from(checked.height),
+        display_rotation: clockface_domain::device::Rotation::R0,
+        created_at: now,
+    };
+    state.store.add_photo(&photo).await?;
+    let template = FaceTemplate {
+        id: Uuid::new_v4(),
+        company_id: company,
+        employee_id: employee,
+        embedding: face.embedding.to_bytes(),
+        photo_sha256: sha256,
+        source,
+        created_by: Some(admin),
+        created_at: now,
+    };
+    state.store.add_template(&template).await?;
+    audit(state, company, &format!("admin:{admin}"), "template.enrolled", &format!("employee:{employee}"), source.as_str()).await?;
+    Ok(template)
+}
