@@ -94,8 +94,13 @@ fn run(backend: &str, args: &Args) {
     // The server gets its own runtime, as it would in its own process.
     let server_runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     let (running, count_store) = server_runtime.block_on(async {
-        let mut config =
-            Config { listen: "127.0.0.1:0".parse().unwrap(), data_dir: folder.path().to_owned(), log: "warn".into(), ..Config::default() };
+        let mut config = Config {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            data_dir: folder.path().to_owned(),
+            log: "warn".into(),
+            verification_workers: 0,
+            ..Config::default()
+        };
         if backend == "postgres" {
             config.database_url = Some(clockface_store::testing::fresh_postgres_url().await.into());
         }
