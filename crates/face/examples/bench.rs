@@ -4,7 +4,7 @@
 //! cargo run --release -p clockface-face --example bench [-- FACES_DIR]
 //! ```
 //!
-//! FACES_DIR defaults to `../shared/faces` (or `/work/shared/faces`). It holds
+//! FACES_DIR defaults to `../shared/faces`, beside the repository. It holds
 //! `dev/pairs.csv` (pairs of 150x150 grayscale face crops, same person or
 //! not) and `groups/` (crew photos). Without it only the timing runs, on the
 //! crate's own fixtures, and the output says so.
@@ -55,7 +55,9 @@ fn main() -> Result<(), BoxError> {
             groups(&engine, &small, dir)?;
         }
         None => {
-            println!("\nshared faces folder not found (tried ../shared/faces and /work/shared/faces): accuracy NOT measured, timing only")
+            println!(
+                "\nshared faces folder not found (looked for ../shared/faces beside the repository): accuracy NOT measured, timing only"
+            )
         }
     }
 
@@ -77,7 +79,8 @@ fn main() -> Result<(), BoxError> {
 fn faces_dir() -> Option<PathBuf> {
     let arg = std::env::args().nth(1).map(PathBuf::from);
     let candidates =
-        [arg, Some(PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/faces"))), Some(PathBuf::from("/work/shared/faces"))];
+        // The shared folder stands beside the repository: ../shared from its root, three levels up from this crate.
+        [arg, Some(PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/faces"))), Some(PathBuf::from("../shared/faces"))];
     candidates.into_iter().flatten().find(|d| d.join("dev/pairs.csv").is_file())
 }
 
