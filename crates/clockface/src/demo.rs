@@ -40,7 +40,9 @@ pub async fn run(config: &Config) -> anyhow::Result<()> {
     let running = start(config.listen, state).await?;
     println!();
     println!("  clockface demo is running at http://{}", running.addr);
+    println!("  Admin pages:  http://{}/admin", running.addr);
     println!("  Admin login:  {DEMO_EMAIL}  /  {DEMO_PASSWORD}");
+    println!("  Mobile clock: http://{}/clock  (register it with a code from Manage > Devices)", running.addr);
     println!("  Employee PINs: Grace Hopper 1111, Barack Obama 2222, Ana Ruiz (foreman) 3333, Sam Lee 4444");
     println!("  Data folder:  {}  (delete it to start the demo afresh)", config.data_dir.display());
     println!("  API:          http://{}/api/v1/openapi.json", running.addr);
