@@ -99,7 +99,7 @@ test('enrol on the employee page, review a stranger\'s face, and see a match on 
   await screenshot(page, 'admin-review-consent');
   await panel.getByRole('button', { name: 'Record consent' }).click();
   await page.getByRole('status').filter({ hasText: 'Consent recorded.' }).waitFor();
-  await panel.getByLabel('Upload an enrolment photo').setInputFiles(fixture('obama-1.jpg'));
+  await panel.getByLabel('Enrolment photo', { exact: true }).setInputFiles(fixture('obama-1.jpg'));
   await panel.getByRole('button', { name: 'Upload an enrolment photo' }).click();
   await page.getByRole('status').filter({ hasText: 'Enrolment photo added.' }).waitFor();
   await imageShown(page, panel.locator('.enrolled-photos img').first());
