@@ -196,7 +196,7 @@ async fn photos_are_served_by_cookie_to_their_company_only_and_turn_for_display(
     let card = client.get(app.url(&format!("/admin/time-cards?employee={worker}"))).header(COOKIE, &mine.cookie).send().await.unwrap();
     let html = card.text().await.unwrap();
     assert!(html.contains(&format!("src=\"{url}\"")), "{html}");
-    assert!(html.contains("class=\"rot-0\"") && html.contains("Not verified yet"));
+    assert!(html.contains("class=\"rot-0\"") && (html.contains("Waiting for verification") || html.contains("Not enrolled")));
 
     // Turning it changes only how it is shown.
     let back = format!("/admin/time-cards?employee={worker}");
@@ -301,4 +301,116 @@ async fn a_foremans_crew_is_set_on_the_form_and_their_clock_for_punch_names_them
     let card = client.get(app.url(&format!("/admin/time-cards?employee={worker}"))).header(COOKIE, &browser.cookie).send().await.unwrap();
     let html = card.text().await.unwrap();
     assert!(html.contains("No photo — Clocked by Fred Foreman (Clock For)"), "{html}");
+}
+
+const OBAMA_1: &[u8] = include_bytes!("../../../face/tests/fixtures/obama-1.jpg");
+const BIDEN: &[u8] = include_bytes!("../../../face/tests/fixtures/biden-1.jpg");
+
+/// A multipart enrolment upload from the page, with `csrf` as its token (or none).
+async fn upload_enrolment(app: &TestApp, browser: &Browser, employee: &str, csrf: Option<&str>) -> Response {
+    let mut form = reqwest::multipart::Form::new();
+    if let Some(csrf) = csrf {
+        form = form.text("_csrf", csrf.to_owned());
+    }
+    let photo = reqwest::multipart::Part::bytes(OBAMA_1.to_vec()).file_name("obama.jpg").mime_str("image/jpeg").unwrap();
+    client()
+        .post(app.url(&format!("/admin/employees/{employee}/enrolment")))
+        .header(COOKIE, &browser.cookie)
+        .multipart(form.part("photo", photo))
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn face_verification_forms_need_the_csrf_token_and_a_review_decision_is_recorded() {
+    let app = TestApp::spawn_with(Backend::Sqlite, |config| config.verification_workers = 1).await;
+    let admin = app.admin("ana@acme.test").await;
+    let role = app.role(&admin, "FaceFront", json!({"face_front": true})).await;
+    let worker = app.employee(&admin, "Barack Obama", "1", &role, None).await;
+    let device = app.device(&admin, true).await;
+    let (_, browser) = sign_in(&app, "ana@acme.test", false).await;
+    let browser = browser.unwrap();
+    let client = client();
+    let consent_url = app.url(&format!("/admin/employees/{worker}/consent"));
+
+    // Consent, upload and delete refuse a missing or wrong token and change nothing.
+    for csrf in [None, Some("wrong")] {
+        let mut form = vec![("notice_version", "2026-11")];
+        if let Some(csrf) = csrf {
+            form.push(("_csrf", csrf));
+        }
+        let response = client.post(&consent_url).header(COOKIE, &browser.cookie).form(&form).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::FORBIDDEN, "consent, csrf {csrf:?}");
+        let response = upload_enrolment(&app, &browser, &worker, csrf).await;
+        assert_eq!(response.status(), StatusCode::FORBIDDEN, "upload, csrf {csrf:?}");
+        let response = client
+            .post(app.url(&format!("/admin/employees/{worker}/enrolment/delete")))
+            .header(COOKIE, &browser.cookie)
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::FORBIDDEN, "delete, csrf {csrf:?}");
+    }
+    let consent = app.get(&admin.token, &format!("/api/v1/employees/{worker}/consent")).await;
+    assert_eq!(consent.status(), StatusCode::NOT_FOUND, "no consent was recorded");
+
+    // With the token: consent, then the upload enrols.
+    let response = client
+        .post(&consent_url)
+        .header(COOKIE, &browser.cookie)
+        .form(&[("_csrf", browser.csrf.as_str()), ("notice_version", "2026-11")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let response = upload_enrolment(&app, &browser, &worker, Some(&browser.csrf)).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER, "{}", response.text().await.unwrap());
+    let enrolment: Value = app.get(&admin.token, &format!("/api/v1/employees/{worker}/enrolment")).await.json().await.unwrap();
+    assert_eq!(enrolment["templates"].as_array().unwrap().len(), 1);
+
+    // Someone else's face waits for review.
+    app.sync(&device).await;
+    let response = app.punch_with_photo(&device, &punch_body(&worker, "in", &hours_ago(1)), BIDEN, "image/jpeg").await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let punch = response.json::<Value>().await.unwrap()["punch"]["id"].as_str().unwrap().to_owned();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    loop {
+        let queue: Value = app.get(&admin.token, "/api/v1/review-queue").await.json().await.unwrap();
+        if queue.as_array().unwrap().iter().any(|item| item["punch"]["id"] == punch.as_str()) {
+            break;
+        }
+        if std::time::Instant::now() > deadline {
+            let verdict = app.get(&admin.token, &format!("/api/v1/punches/{punch}/verification")).await.text().await.unwrap();
+            panic!("the punch did not reach the review queue in time: {queue} {verdict}");
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let page = client.get(app.url("/admin/review")).header(COOKIE, &browser.cookie).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("Barack Obama") && page.contains("Mismatch"), "the review page shows the item");
+    assert!(page.contains("class=\"count-badge\""), "the menu counts it");
+
+    let review_url = app.url(&format!("/admin/review/{punch}"));
+    let refused = client.post(&review_url).header(COOKIE, &browser.cookie).form(&[("decision", "not_them")]).send().await.unwrap();
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    let queue: Value = app.get(&admin.token, "/api/v1/review-queue").await.json().await.unwrap();
+    assert_eq!(queue.as_array().unwrap().len(), 1, "still waiting");
+
+    let decided = client
+        .post(&review_url)
+        .header(COOKIE, &browser.cookie)
+        .form(&[("_csrf", browser.csrf.as_str()), ("decision", "not_them")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(decided.status(), StatusCode::SEE_OTHER);
+    assert_eq!(decided.headers()[LOCATION], "/admin/review?done=not_them");
+    let review =
+        app.running.state.store.review(admin.company_id.parse().unwrap(), punch.parse().unwrap()).await.unwrap().expect("recorded");
+    assert_eq!(review.decision, clockface_store::ReviewDecision::NotThem);
+    let queue: Value = app.get(&admin.token, "/api/v1/review-queue").await.json().await.unwrap();
+    assert!(queue.as_array().unwrap().is_empty(), "the item left the queue");
+    let page = client.get(app.url("/admin/review")).header(COOKIE, &browser.cookie).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("Nothing to review"), "{page}");
 }

@@ -1,19 +1,26 @@
 //! Manage → Employees: the table with a search by name, and the form to add or edit one (name,
 //! number, active, mobile security role, PIN, and a foreman's crew when the role has Clock For).
-//! Validation and PIN hashing are the API's (`api::employees::employee_fields`).
+//! Validation and PIN hashing are the API's (`api::employees::employee_fields`). An existing
+//! employee's page also has the Face verification panel: consent to the biometric notice,
+//! enrolment photos (a multipart upload, CSRF-checked by [`SignedUpload`]) and deleting templates.
 
-use super::{parse_id, render, see_other, AdminSession, FormData, FormErrors, Layout, PageError, SignedForm};
+use super::devices::local;
+use super::{parse_id, render, see_other, AdminSession, FormData, FormErrors, Layout, PageError, SignedForm, SignedUpload};
 use crate::api::employees::{employee_fields, EmployeeBody};
+use crate::api::faces::delete_face_templates;
+use crate::verification::{self, NOTICE_TEXT, NOTICE_VERSION};
 use crate::{ApiError, AppState};
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
+use chrono::Utc;
 use clockface_domain::employee::Employee;
 use clockface_domain::ids::{EmployeeId, RoleId};
 use clockface_domain::role::Role;
+use clockface_store::TemplateSource;
 use serde::Deserialize;
 
 pub fn router() -> Router<AppState> {
@@ -21,6 +28,68 @@ pub fn router() -> Router<AppState> {
         .route("/admin/employees", get(list_page).post(create))
         .route("/admin/employees/new", get(new_page))
         .route("/admin/employees/{id}", get(edit_page).post(update))
+        .route("/admin/employees/{id}/consent", post(record_consent))
+        .route("/admin/employees/{id}/enrolment/delete", post(delete_enrolment))
+        .merge(
+            Router::new().route("/admin/employees/{id}/enrolment", post(upload_enrolment)).layer(DefaultBodyLimit::max(11 * 1024 * 1024)),
+        )
+}
+
+struct EnrolledPhoto {
+    url: String,
+    rotation: i64,
+    source: &'static str,
+    created: String,
+}
+
+/// The "Face verification" panel of an existing employee.
+struct FacePanel {
+    /// The consent's notice version and date, when one is recorded.
+    consent: Option<(String, String)>,
+    /// Consent to the current notice: enrolment is allowed.
+    consented: bool,
+    notice_version: &'static str,
+    notice_text: &'static str,
+    photos: Vec<EnrolledPhoto>,
+    /// Inactive but still enrolled: offer to delete the templates.
+    offer_delete: bool,
+    message: Option<&'static str>,
+    error: Option<String>,
+}
+
+async fn face_panel(
+    state: &AppState,
+    admin: &AdminSession,
+    employee: &Employee,
+    message: Option<&'static str>,
+) -> Result<FacePanel, PageError> {
+    let company = admin.company_id();
+    let zone = admin.company.time_zone;
+    let consent = state.store.consent(company, employee.id).await?;
+    let mut photos = Vec::new();
+    for t in state.store.templates(company, employee.id).await? {
+        let rotation = state.store.photo(company, &t.photo_sha256).await?.map_or(0, |r| r.display_rotation.degrees());
+        photos.push(EnrolledPhoto {
+            url: format!("/admin/photos/{}", t.photo_sha256),
+            rotation,
+            source: match t.source {
+                TemplateSource::Upload => "Uploaded",
+                TemplateSource::Punch => "From a punch",
+                TemplateSource::FirstPunch => "First FaceFront photo",
+            },
+            created: local(t.created_at, zone),
+        });
+    }
+    Ok(FacePanel {
+        consented: consent.as_ref().is_some_and(|c| c.notice_version == NOTICE_VERSION),
+        consent: consent.map(|c| (c.notice_version, local(c.agreed_at, zone))),
+        notice_version: NOTICE_VERSION,
+        notice_text: NOTICE_TEXT,
+        offer_delete: !employee.active && !photos.is_empty(),
+        photos,
+        message,
+        error: None,
+    })
 }
 
 struct Row {
@@ -103,6 +172,7 @@ struct EditPage {
     show_crew: bool,
     errors: FormErrors,
     saved: bool,
+    face: Option<FacePanel>,
 }
 
 async fn edit_page_for(
@@ -147,6 +217,10 @@ async fn edit_page_for(
         show_crew,
         errors,
         saved,
+        face: match existing {
+            Some(employee) => Some(face_panel(state, admin, employee, None).await?),
+            None => None,
+        },
     })
 }
 
@@ -161,6 +235,7 @@ async fn new_page(State(state): State<AppState>, admin: AdminSession) -> Result<
 #[derive(Deserialize)]
 struct EditQuery {
     saved: Option<String>,
+    face: Option<String>,
 }
 
 async fn edit_page(
@@ -180,7 +255,15 @@ async fn edit_page(
         crew: crew.iter().map(ToString::to_string).collect(),
         ..Default::default()
     };
-    let page = edit_page_for(&state, &admin, Some(&employee), form, FormErrors::default(), query.saved.is_some()).await?;
+    let mut page = edit_page_for(&state, &admin, Some(&employee), form, FormErrors::default(), query.saved.is_some()).await?;
+    if let Some(face) = page.face.as_mut() {
+        face.message = match query.face.as_deref() {
+            Some("consented") => Some("Consent recorded."),
+            Some("enrolled") => Some("Enrolment photo added."),
+            Some("deleted") => Some("Face templates deleted."),
+            _ => None,
+        };
+    }
     Ok(render(StatusCode::OK, &page))
 }
 
@@ -264,4 +347,64 @@ async fn update(State(state): State<AppState>, Path(id): Path<String>, signed: S
             Ok(render(status, &page))
         }
     }
+}
+
+/// The edit page of `id` with a message or an error in its face panel.
+async fn face_result(
+    state: &AppState,
+    admin: &AdminSession,
+    id: EmployeeId,
+    result: Result<&str, ApiError>,
+) -> Result<Response, PageError> {
+    match result {
+        Ok(done) => Ok(see_other(&format!("/admin/employees/{id}?face={done}#face"))),
+        Err(error) => {
+            let (status, errors) = FormErrors::from_error(error)?;
+            let employee = state.store.employee(admin.company_id(), id).await?;
+            let crew = state.store.crew(admin.company_id(), id).await?;
+            let form = EmployeeForm {
+                name: employee.name.as_str().to_owned(),
+                number: employee.number.as_str().to_owned(),
+                role_id: employee.role_id.to_string(),
+                active: employee.active,
+                crew: crew.iter().map(ToString::to_string).collect(),
+                ..Default::default()
+            };
+            let mut page = edit_page_for(state, admin, Some(&employee), form, FormErrors::default(), false).await?;
+            if let Some(face) = page.face.as_mut() {
+                face.error = errors.form.or_else(|| errors.fields.into_iter().next().map(|(_, m)| m));
+            }
+            Ok(render(status, &page))
+        }
+    }
+}
+
+async fn record_consent(State(state): State<AppState>, Path(id): Path<String>, signed: SignedForm) -> Result<Response, PageError> {
+    let SignedForm { admin, form } = signed;
+    let id: EmployeeId = parse_id(&id)?;
+    let result = verification::record_consent(&state, admin.company_id(), id, admin.session.admin_id, form.get("notice_version"))
+        .await
+        .map(|_| "consented");
+    face_result(&state, &admin, id, result).await
+}
+
+async fn upload_enrolment(State(state): State<AppState>, Path(id): Path<String>, upload: SignedUpload) -> Result<Response, PageError> {
+    let id: EmployeeId = parse_id(&id)?;
+    let admin = &upload.admin;
+    let result = match upload.file("photo") {
+        Some(bytes) => {
+            verification::enrol(&state, admin.company_id(), id, admin.session.admin_id, bytes.clone(), TemplateSource::Upload, Utc::now())
+                .await
+                .map(|_| "enrolled")
+        }
+        None => Err(ApiError::unprocessable("missing_photo", "choose a photo to upload").with_field("photo")),
+    };
+    face_result(&state, admin, id, result).await
+}
+
+async fn delete_enrolment(State(state): State<AppState>, Path(id): Path<String>, signed: SignedForm) -> Result<Response, PageError> {
+    let admin = signed.admin;
+    let id: EmployeeId = parse_id(&id)?;
+    let result = delete_face_templates(&state, admin.company_id(), admin.session.admin_id, id).await.map(|_| "deleted");
+    face_result(&state, &admin, id, result).await
 }

@@ -8,6 +8,7 @@
 pub mod devices;
 pub mod employees;
 pub mod photos;
+pub mod review;
 pub mod roles;
 pub mod session;
 pub mod timecards;
@@ -25,7 +26,7 @@ use clockface_store::StoreError;
 use sha2::{Digest, Sha256};
 use std::sync::OnceLock;
 
-pub use session::{AdminSession, SignedForm};
+pub use session::{AdminSession, SignedForm, SignedUpload};
 
 /// Every admin page and form.
 pub fn router() -> Router<AppState> {
@@ -39,6 +40,7 @@ pub fn router() -> Router<AppState> {
         .merge(devices::router())
         .merge(timecards::router())
         .merge(photos::router())
+        .merge(review::router())
         .route("/admin/{*rest}", get(not_found))
 }
 
@@ -84,10 +86,12 @@ pub struct Layout {
     pub company: String,
     pub email: String,
     pub csrf: String,
-    /// Which menu entry is current: `roles`, `employees`, `devices` or `time-cards`.
+    /// Which menu entry is current: `roles`, `employees`, `devices`, `time-cards` or `review`.
     pub section: &'static str,
     pub title: String,
     pub assets: &'static str,
+    /// Punches waiting in the review queue (the menu's badge), up to [`review::BADGE_LIMIT`].
+    pub review_waiting: usize,
 }
 
 impl Layout {
@@ -99,12 +103,22 @@ impl Layout {
             section,
             title: title.into(),
             assets: asset_version(),
+            review_waiting: admin.review_waiting,
         }
     }
 
     /// Whether `section` is under the Manage menu and current.
     pub fn in_manage(&self) -> bool {
         matches!(self.section, "roles" | "employees" | "devices")
+    }
+
+    /// The review badge's text: the count, or `100+` past the limit.
+    pub fn review_badge(&self) -> String {
+        if self.review_waiting as i64 >= review::BADGE_LIMIT {
+            format!("{}+", review::BADGE_LIMIT)
+        } else {
+            self.review_waiting.to_string()
+        }
     }
 }
 
@@ -266,6 +280,11 @@ pub struct FormData(Vec<(String, String)>);
 impl FormData {
     pub fn parse(body: &[u8]) -> Self {
         FormData(form_urlencoded::parse(body).into_owned().collect())
+    }
+
+    /// A form from fields already read (a multipart form's text parts).
+    pub fn from_pairs(pairs: Vec<(String, String)>) -> Self {
+        FormData(pairs)
     }
 
     /// The first value of `name`, or "" when it was not sent.

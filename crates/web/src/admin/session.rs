@@ -75,6 +75,8 @@ fn same_secret(a: &str, b: &str) -> bool {
 pub struct AdminSession {
     pub session: Session,
     pub company: Company,
+    /// How many punches wait in the review queue (for the menu's badge), up to a limit.
+    pub review_waiting: usize,
 }
 
 impl AdminSession {
@@ -96,7 +98,13 @@ impl FromRequestParts<AppState> for AdminSession {
             return Err(see_other(&format!("/admin/sign-in?next={next}")));
         };
         let company = state.store.company(session.company_id).await.map_err(|e| PageError::from(e).into_response())?;
-        Ok(AdminSession { session, company })
+        let review_waiting = state
+            .store
+            .review_queue(session.company_id, super::review::BADGE_LIMIT)
+            .await
+            .map_err(|e| PageError::from(e).into_response())?
+            .len();
+        Ok(AdminSession { session, company, review_waiting })
     }
 }
 
@@ -119,6 +127,51 @@ impl FromRequest<AppState> for SignedForm {
             return Err(csrf_refused().into_response());
         }
         Ok(SignedForm { admin, form })
+    }
+}
+
+/// A submitted `multipart/form-data` form (one with a file) from a signed-in admin whose CSRF
+/// token matched: its text fields as a [`FormData`] and its files by field name. A missing or
+/// wrong token is a 403 page, as for [`SignedForm`].
+pub struct SignedUpload {
+    pub admin: AdminSession,
+    pub form: FormData,
+    pub files: Vec<(String, bytes::Bytes)>,
+}
+
+impl SignedUpload {
+    /// The first non-empty file sent as `name`.
+    pub fn file(&self, name: &str) -> Option<&bytes::Bytes> {
+        self.files.iter().find(|(key, bytes)| key == name && !bytes.is_empty()).map(|(_, bytes)| bytes)
+    }
+}
+
+impl FromRequest<AppState> for SignedUpload {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Response> {
+        let (mut parts, body) = request.into_parts();
+        let admin = AdminSession::from_request_parts(&mut parts, state).await?;
+        let bad = |message: String| PageError(ApiError::bad_request("bad_multipart", message)).into_response();
+        let mut multipart = axum::extract::Multipart::from_request(Request::from_parts(parts, body), state)
+            .await
+            .map_err(|rejection| bad(rejection.body_text()))?;
+        let mut fields = Vec::new();
+        let mut files = Vec::new();
+        while let Some(field) = multipart.next_field().await.map_err(|e| bad(e.body_text()))? {
+            let name = field.name().unwrap_or_default().to_owned();
+            if field.file_name().is_some() {
+                files.push((name, field.bytes().await.map_err(|e| bad(e.body_text()))?));
+            } else {
+                fields.push((name, field.text().await.map_err(|e| bad(e.body_text()))?));
+            }
+        }
+        let form = FormData::from_pairs(fields);
+        if !same_secret(form.get("_csrf"), &admin.session.csrf_token) {
+            tracing::warn!(admin = %admin.session.admin_id, "upload refused: missing or wrong CSRF token");
+            return Err(csrf_refused().into_response());
+        }
+        Ok(SignedUpload { admin, form, files })
     }
 }
 

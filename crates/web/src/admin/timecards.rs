@@ -4,6 +4,7 @@
 //! without one says why. The card itself is `api::timecards::time_card`.
 
 use super::devices::local;
+use super::review::verdict_words;
 use super::{hours, render, AdminSession, Layout, PageError};
 use crate::api::timecards::{time_card, CardPunch};
 use crate::AppState;
@@ -45,6 +46,9 @@ struct PunchView {
     photo: Option<PhotoView>,
     no_photo: Option<String>,
     flagged: bool,
+    /// The verdict in words and its badge colour; "Waiting for verification" before there is one.
+    verdict: String,
+    verdict_colour: &'static str,
 }
 
 struct ShiftView {
@@ -130,7 +134,13 @@ async fn time_cards_page(
                     (NoPhotoReason::ClockFor, Some(foreman)) => format!("Clocked by {foreman} (Clock For)"),
                     _ => reason.describe().to_owned(),
                 });
+                let (verdict, verdict_colour) = match &p.verification {
+                    Some(v) => verdict_words(&v.verdict, v.score, v.threshold, v.enrolled_now),
+                    None => ("Waiting for verification".to_owned(), "pending"),
+                };
                 PunchView {
+                    verdict,
+                    verdict_colour,
                     time: p.local_time.clone(),
                     when: local(punch.occurred_at, zone),
                     kind: if punch.kind == clockface_domain::punch::PunchKind::In { "Clock in" } else { "Clock out" },

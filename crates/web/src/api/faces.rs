@@ -9,9 +9,9 @@ use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Request, State};
 use axum::http::header::CONTENT_TYPE;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
-use clockface_domain::ids::{EmployeeId, PunchId};
+use clockface_domain::ids::{AdminId, CompanyId, EmployeeId, PunchId};
 use clockface_domain::punch::Punch;
-use clockface_store::{Review, ReviewDecision, TemplateSource, Verification};
+use clockface_store::{FaceTemplate, Review, ReviewDecision, TemplateSource, Verification};
 use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -168,18 +168,17 @@ pub struct Deleted {
 #[utoipa::path(delete, path = "/employees/{id}/enrolment", tag = "faces", security(("admin" = [])), params(("id" = EmployeeId, Path)),
     responses((status = 200, body = Deleted), (status = 404, body = ErrorBody)))]
 async fn delete_enrolment(State(state): State<AppState>, admin: AdminAuth, Path(id): Path<EmployeeId>) -> Result<Json<Deleted>, ApiError> {
-    state.store.employee(admin.company(), id).await?;
-    let deleted = state.store.delete_templates(admin.company(), id).await?;
-    audit(
-        &state,
-        admin.company(),
-        &format!("admin:{}", admin.session.admin_id),
-        "templates.deleted",
-        &format!("employee:{id}"),
-        &format!("{deleted} template(s)"),
-    )
-    .await?;
+    let deleted = delete_face_templates(&state, admin.company(), admin.session.admin_id, id).await?;
     Ok(Json(Deleted { deleted }))
+}
+
+/// Deletes an employee's enrolled faces and writes the audit line. Shared with the admin pages.
+pub async fn delete_face_templates(state: &AppState, company: CompanyId, admin: AdminId, id: EmployeeId) -> Result<u64, ApiError> {
+    state.store.employee(company, id).await?;
+    let deleted = state.store.delete_templates(company, id).await?;
+    audit(state, company, &format!("admin:{admin}"), "templates.deleted", &format!("employee:{id}"), &format!("{deleted} template(s)"))
+        .await?;
+    Ok(deleted)
 }
 
 /// A verdict as the API shows it.
@@ -225,20 +224,39 @@ pub struct ReviewItem {
 /// The punches to look at, newest first: a verdict other than a match, or a required photo missing.
 #[utoipa::path(get, path = "/review-queue", tag = "faces", security(("admin" = [])), responses((status = 200, body = Vec<ReviewItem>)))]
 async fn review_queue(State(state): State<AppState>, admin: AdminAuth) -> Result<Json<Vec<ReviewItem>>, ApiError> {
-    let company = admin.company();
+    let items = waiting_reviews(&state, admin.company(), 200)
+        .await?
+        .into_iter()
+        .map(|w| ReviewItem {
+            employee_name: w.employee_name,
+            photo_url: w.punch.photo_sha256.as_ref().map(|sha| format!("/api/v1/photos/{sha}")),
+            reference_photo_url: w.reference.map(|t| format!("/api/v1/photos/{}", t.photo_sha256)),
+            verification: w.verification.map(VerificationView::from),
+            punch: w.punch,
+        })
+        .collect();
+    Ok(Json(items))
+}
+
+/// A punch waiting in the review queue, with what a reviewer compares it with.
+pub struct WaitingReview {
+    pub punch: Punch,
+    pub employee_name: String,
+    /// The employee's first enrolled face.
+    pub reference: Option<FaceTemplate>,
+    /// Absent for a punch whose required photo is missing.
+    pub verification: Option<Verification>,
+}
+
+/// The review queue, newest first, at most `limit` punches. Shared with the admin pages.
+pub async fn waiting_reviews(state: &AppState, company: CompanyId, limit: i64) -> Result<Vec<WaitingReview>, ApiError> {
     let mut items = Vec::new();
-    for (punch, verification) in state.store.review_queue(company, 200).await? {
+    for (punch, verification) in state.store.review_queue(company, limit).await? {
         let employee = state.store.employee(company, punch.employee_id).await?;
         let reference = state.store.templates(company, punch.employee_id).await?.into_iter().next();
-        items.push(ReviewItem {
-            employee_name: employee.name.as_str().to_owned(),
-            photo_url: punch.photo_sha256.as_ref().map(|sha| format!("/api/v1/photos/{sha}")),
-            reference_photo_url: reference.map(|t| format!("/api/v1/photos/{}", t.photo_sha256)),
-            verification: verification.map(VerificationView::from),
-            punch,
-        });
+        items.push(WaitingReview { employee_name: employee.name.as_str().to_owned(), reference, verification, punch });
     }
-    Ok(Json(items))
+    Ok(items)
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -269,12 +287,26 @@ async fn review_punch(
     Path(id): Path<PunchId>,
     Json(body): Json<ReviewBody>,
 ) -> Result<Json<ReviewView>, ApiError> {
-    let company = admin.company();
     let decision = ReviewDecision::parse(&body.decision)
         .map_err(|_| ApiError::unprocessable("invalid", "decision must be `this_is_them` or `not_them`").with_field("decision"))?;
+    let (review, enrolled) = decide_review(&state, admin.company(), admin.session.admin_id, id, decision, body.add_to_enrolment).await?;
+    Ok(Json(ReviewView { decision: decision.as_str(), reviewed_by: review.reviewed_by, reviewed_at: review.reviewed_at, enrolled }))
+}
+
+/// Records an admin's decision on a punch in the review queue (with an audit line), first
+/// enrolling its photo when asked to and the decision is "this is them". Returns the review and
+/// whether the photo was enrolled. Shared with the admin pages.
+pub async fn decide_review(
+    state: &AppState,
+    company: CompanyId,
+    admin: AdminId,
+    id: PunchId,
+    decision: ReviewDecision,
+    add_to_enrolment: bool,
+) -> Result<(Review, bool), ApiError> {
     let punch = state.store.punch(company, id).await?;
     let mut enrolled = false;
-    if body.add_to_enrolment {
+    if add_to_enrolment {
         if decision != ReviewDecision::ThisIsThem {
             return Err(ApiError::unprocessable("invalid", "only a photo that is them can be added to the enrolment")
                 .with_field("add_to_enrolment"));
@@ -284,14 +316,13 @@ async fn review_punch(
             .as_ref()
             .ok_or_else(|| ApiError::unprocessable("invalid", "this punch has no photo to enrol").with_field("add_to_enrolment"))?;
         let bytes = state.blobs.get(company, sha).await?;
-        verification::enrol(&state, company, punch.employee_id, admin.session.admin_id, bytes, TemplateSource::Punch, Utc::now()).await?;
+        verification::enrol(state, company, punch.employee_id, admin, bytes, TemplateSource::Punch, Utc::now()).await?;
         enrolled = true;
     }
-    let review = Review { punch_id: id, decision, reviewed_by: admin.session.admin_id, reviewed_at: Utc::now() };
+    let review = Review { punch_id: id, decision, reviewed_by: admin, reviewed_at: Utc::now() };
     state.store.record_review(company, &review).await?;
-    audit(&state, company, &format!("admin:{}", admin.session.admin_id), "punch.reviewed", &format!("punch:{id}"), decision.as_str())
-        .await?;
-    Ok(Json(ReviewView { decision: decision.as_str(), reviewed_by: review.reviewed_by, reviewed_at: review.reviewed_at, enrolled }))
+    audit(state, company, &format!("admin:{admin}"), "punch.reviewed", &format!("punch:{id}"), decision.as_str()).await?;
+    Ok((review, enrolled))
 }
 
 /// A punch's verdict (404 until the worker has given it one).
