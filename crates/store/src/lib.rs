@@ -140,6 +140,8 @@ pub trait Store: Send + Sync + 'static {
     /// Punches an admin should look at, newest first: a verdict other than a match, or a missing
     /// photo the role required; without those already reviewed.
     async fn review_queue(&self, company: CompanyId, limit: i64) -> Result<Vec<(Punch, Option<Verification>)>, StoreError>;
+    /// How many punches [`Store::review_queue`] would list, counted in one query.
+    async fn count_review_queue(&self, company: CompanyId) -> Result<i64, StoreError>;
     async fn record_review(&self, company: CompanyId, review: &Review) -> Result<(), StoreError>;
     async fn review(&self, company: CompanyId, punch: PunchId) -> Result<Option<Review>, StoreError>;
     async fn audit(&self, entry: &AuditEntry) -> Result<(), StoreError>;

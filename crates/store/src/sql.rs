@@ -12,6 +12,11 @@ pub(crate) const DEVICE_COLUMNS: &str =
     "id, company_id, name, has_front_camera, synced_version, last_sync_at, photo_rotation, registered_at, revoked_at";
 pub(crate) const PUNCH_COLUMNS: &str = "id, company_id, client_id, employee_id, device_id, kind, occurred_at, utc_offset_minutes, \
      received_at, clock_for_by, photo_sha256, no_photo_reason, flagged, latitude, longitude, accuracy_m, settings_version, fingerprint";
+/// The punches an admin should look at (a verdict other than a match, or a required photo
+/// missing) that nobody has reviewed yet; listed and counted alike.
+pub(crate) const REVIEW_QUEUE: &str =
+    "FROM punches p LEFT JOIN verifications v ON v.punch_id = p.id LEFT JOIN punch_reviews r ON r.punch_id = p.id \
+     WHERE p.company_id = $1 AND r.punch_id IS NULL AND ((v.punch_id IS NOT NULL AND v.verdict <> 'match') OR p.flagged)";
 pub(crate) const PHOTO_COLUMNS: &str = "company_id, sha256, content_type, byte_size, width, height, display_rotation, created_at";
 
 /// Expands to `impl Store for $store`, whose `pool` field is a `sqlx::Pool` of either backend.
@@ -21,7 +26,7 @@ macro_rules! impl_store {
             use super::$store;
             use crate::error::unique_violation;
             use crate::records::*;
-            use crate::sql::{DEVICE_COLUMNS, EMPLOYEE_COLUMNS, PHOTO_COLUMNS, PUNCH_COLUMNS, ROLE_COLUMNS};
+            use crate::sql::{DEVICE_COLUMNS, EMPLOYEE_COLUMNS, PHOTO_COLUMNS, PUNCH_COLUMNS, REVIEW_QUEUE, ROLE_COLUMNS};
             use crate::verification::*;
             use crate::{new_id, Store, StoreError, Unique};
             use async_trait::async_trait;
@@ -852,11 +857,7 @@ macro_rules! impl_store {
                 }
 
                 async fn review_queue(&self, company: CompanyId, limit: i64) -> Result<Vec<(Punch, Option<Verification>)>, StoreError> {
-                    let rows: Vec<PunchRow> = sqlx::query_as(
-                        "SELECT p.* FROM punches p LEFT JOIN verifications v ON v.punch_id = p.id LEFT JOIN punch_reviews r ON r.punch_id = p.id \
-                         WHERE p.company_id = $1 AND r.punch_id IS NULL AND ((v.punch_id IS NOT NULL AND v.verdict <> 'match') OR p.flagged) \
-                         ORDER BY p.occurred_at DESC, p.id DESC LIMIT $2",
-                    )
+                    let rows: Vec<PunchRow> = sqlx::query_as(&format!("SELECT p.* {REVIEW_QUEUE} ORDER BY p.occurred_at DESC, p.id DESC LIMIT $2"))
                     .bind(company.0)
                     .bind(limit)
                     .fetch_all(&self.pool)
@@ -868,6 +869,10 @@ macro_rules! impl_store {
                         queue.push((punch, verification));
                     }
                     Ok(queue)
+                }
+
+                async fn count_review_queue(&self, company: CompanyId) -> Result<i64, StoreError> {
+                    Ok(sqlx::query_scalar(&format!("SELECT COUNT(*) {REVIEW_QUEUE}")).bind(company.0).fetch_one(&self.pool).await?)
                 }
 
                 async fn record_review(&self, company: CompanyId, review: &Review) -> Result<(), StoreError> {

@@ -582,6 +582,7 @@ async fn the_review_queue_holds_doubtful_punches_until_reviewed(store: Db) {
     let queue = store.review_queue(company, 50).await.unwrap();
     let ids: Vec<PunchId> = queue.iter().map(|(p, _)| p.id).collect();
     assert_eq!(ids, vec![missing.id, mismatched.id], "newest first; matches and unverified photos stay out");
+    assert_eq!(store.count_review_queue(company).await.unwrap(), 2, "the count agrees with the list");
     assert_eq!(queue[1].1.as_ref().map(|v| v.verdict.as_str()), Some("mismatch"));
     assert!(!ids.contains(&pending.id));
 
@@ -589,6 +590,7 @@ async fn the_review_queue_holds_doubtful_punches_until_reviewed(store: Db) {
     store.record_review(company, &review).await.unwrap();
     assert_eq!(store.review(company, mismatched.id).await.unwrap(), Some(review));
     assert_eq!(store.review_queue(company, 50).await.unwrap().len(), 1);
+    assert_eq!(store.count_review_queue(company).await.unwrap(), 1);
     let other = self::company(&store, "zed@other.test").await;
     let foreign = Review { punch_id: missing.id, decision: ReviewDecision::NotThem, reviewed_by: admin, reviewed_at: now() };
     assert!(matches!(store.record_review(other, &foreign).await, Err(StoreError::NotFound)));

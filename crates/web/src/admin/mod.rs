@@ -90,7 +90,7 @@ pub struct Layout {
     pub section: &'static str,
     pub title: String,
     pub assets: &'static str,
-    /// Punches waiting in the review queue (the menu's badge), up to [`review::BADGE_LIMIT`].
+    /// Punches waiting in the review queue (the menu's badge shows `100+` past [`review::BADGE_LIMIT`]).
     pub review_waiting: usize,
 }
 

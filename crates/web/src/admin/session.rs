@@ -98,12 +98,8 @@ impl FromRequestParts<AppState> for AdminSession {
             return Err(see_other(&format!("/admin/sign-in?next={next}")));
         };
         let company = state.store.company(session.company_id).await.map_err(|e| PageError::from(e).into_response())?;
-        let review_waiting = state
-            .store
-            .review_queue(session.company_id, super::review::BADGE_LIMIT)
-            .await
-            .map_err(|e| PageError::from(e).into_response())?
-            .len();
+        let review_waiting = state.store.count_review_queue(session.company_id).await.map_err(|e| PageError::from(e).into_response())?;
+        let review_waiting = usize::try_from(review_waiting).unwrap_or(usize::MAX);
         Ok(AdminSession { session, company, review_waiting })
     }
 }
