@@ -112,13 +112,13 @@ async fn verify_job(state: &AppState, job: VerificationJob) -> Result<(), JobErr
         Ok(Err(error)) if error.is_bad_input() => {
             return Ok(state.store.complete_verification_job(&unreadable(&punch, &error.to_string()), None).await?);
         }
-        Ok(Err(error)) => {
-            return Err(if job.attempts >= MAX_ATTEMPTS {
-                give_up(state, &punch, &error.to_string()).await?
-            } else {
-                JobError::Engine(error.to_string())
-            })
+        Ok(Err(error)) if job.attempts >= MAX_ATTEMPTS => {
+            // Give up rather than loop: the punch gets `unreadable` and a person looks at it.
+            tracing::warn!(punch = %punch.id, attempts = job.attempts, %error, "verification gave up");
+            let reason = format!("gave up after {MAX_ATTEMPTS} attempts: {error}");
+            return Ok(state.store.complete_verification_job(&unreadable(&punch, &reason), None).await?);
         }
+        Ok(Err(error)) => return Err(JobError::Engine(error.to_string())),
         Err(error) => return Err(JobError::Engine(error.to_string())),
     };
     let shown_rotation = i64::from((analysis.orientation.device_degrees + analysis.orientation.auto_degrees) % 360);
@@ -209,11 +209,6 @@ fn unreadable(punch: &Punch, reason: &str) -> Verification {
         enrolled_now: false,
         decided_at: Utc::now(),
     }
-}
-
-async fn give_up(state: &AppState, punch: &Punch, reason: &str) -> Result<JobError, JobError> {
-    state.store.complete_verification_job(&unreadable(punch, reason), None).await?;
-    Ok(JobError::Engine(format!("gave up after {MAX_ATTEMPTS} attempts: {reason}")))
 }
 
 /// An employee's enrolled embeddings.
