@@ -6,7 +6,6 @@
 //! alone would skip pixels and alias; the face's neighbourhood is first shrunk
 //! with an area-aware filter so that the final warp scales by about 1.
 
-use image::imageops::FilterType;
 use image::{Rgb, RgbImage};
 
 use crate::detect::{Face, Point};
@@ -107,7 +106,7 @@ pub fn align(image: &RgbImage, face: &Face) -> Option<RgbImage> {
     }
     let region = image::imageops::crop_imm(image, x0, y0, x1 - x0, y1 - y0).to_image();
     let (rw, rh) = (((region.width() as f32 / shrink).round() as u32).max(1), ((region.height() as f32 / shrink).round() as u32).max(1));
-    let small = image::imageops::resize(&region, rw, rh, FilterType::Triangle);
+    let small = crate::resize::resize(&region, rw, rh);
     let (fx, fy) = (rw as f32 / region.width() as f32, rh as f32 / region.height() as f32);
     // Landmarks in the shrunk region's pixel grid (pixel centres line up).
     let moved = face.landmarks.map(|p| Point { x: (p.x - x0 as f32 + 0.5) * fx - 0.5, y: (p.y - y0 as f32 + 0.5) * fy - 0.5 });

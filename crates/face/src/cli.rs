@@ -65,9 +65,10 @@ pub struct CompareReport {
     pub images: [ImageReport; 2],
 }
 
-/// `clockface face detect IMAGE`: the faces in one image.
+/// `clockface face detect IMAGE`: every face in one image (the full search
+/// a crew photo gets).
 pub fn detect(engine: &FaceEngine, name: &str, bytes: &[u8]) -> Result<ImageReport, FaceError> {
-    Ok(ImageReport::new(name, &engine.analyse(bytes, 0)?))
+    Ok(ImageReport::new(name, &engine.analyse_group(bytes, 0)?))
 }
 
 /// `clockface face compare A B`: A plays the enrolled photo, B the punch.

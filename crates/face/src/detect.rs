@@ -1,17 +1,18 @@
 //! Face detection with YuNet: letterboxing, output decoding and
 //! non-maximum suppression.
 //!
-//! YuNet is fully convolutional: it sees a square `input_size` canvas (BGR,
-//! raw 0-255) into which the photo is fitted, keeping its aspect ratio, and
-//! padded with black at the right and bottom. Big photos are shrunk first:
-//! at full phone resolution faces come out worse (see `MODELS.md`).
+//! YuNet is fully convolutional: the photo is fitted inside an
+//! `input_size` square, keeping its aspect ratio, and padded with black at
+//! the right and bottom up to the next multiple of 32 (BGR, raw 0-255). So a
+//! 4:3 phone photo costs three quarters of a square one. Big photos are
+//! shrunk first: at full phone resolution faces come out worse (see
+//! `MODELS.md`).
 
-use image::imageops::FilterType;
 use image::RgbImage;
 use serde::Serialize;
-use tract_onnx::prelude::*;
 
-use crate::models::{Plan, YUNET};
+use crate::models::YUNET;
+use crate::nn::{Network, Value};
 use crate::FaceError;
 
 /// A point in photo pixel coordinates.
@@ -76,12 +77,15 @@ impl Face {
 /// Detector settings.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct DetectorOptions {
-    /// Side of the square network input, a multiple of 32.
-    ///
-    /// 640 is the default. 320 detects about three times faster and did as
-    /// well on the dev pairs, but lost one of four faces in a 1920 px crew
-    /// photo (`examples/bench.rs`), so it only suits selfies.
+    /// Longest side of the network input for a full search, a multiple of
+    /// 32: crew photos, and any photo the quick look was not sure about.
     pub input_size: u32,
+    /// Longest side for the quick look at a photo of one person (a
+    /// multiple of 32; 0 turns it off). A selfie's face is large, and at 320
+    /// YuNet found every face of the dev set at a quarter of the cost of
+    /// 640; it can miss the smaller faces of a crew photo, which is why
+    /// those always get the full search (`examples/bench.rs`).
+    pub quick_input_size: u32,
     /// Faces scoring below this are dropped.
     pub score_threshold: f32,
     /// Overlap above which the weaker of two boxes is dropped.
@@ -91,17 +95,18 @@ pub struct DetectorOptions {
 }
 
 impl Default for DetectorOptions {
-    /// 640 px input, score 0.6, NMS IoU 0.3, up to 50 faces.
+    /// Full search at 640 px, quick look at 320 px, score 0.6, NMS IoU 0.3,
+    /// up to 50 faces.
     fn default() -> Self {
-        DetectorOptions { input_size: 640, score_threshold: 0.6, nms_iou: 0.3, max_faces: 50 }
+        DetectorOptions { input_size: 640, quick_input_size: 320, score_threshold: 0.6, nms_iou: 0.3, max_faces: 50 }
     }
 }
 
 const STRIDES: [usize; 3] = [8, 16, 32];
 
-/// YuNet, loaded and optimised for one input size.
+/// YuNet, loaded and compiled; it runs at any input size.
 pub(crate) struct Detector {
-    plan: Plan,
+    network: Network,
     options: DetectorOptions,
     /// For each stride: indexes of the cls, obj, bbox and kps outputs.
     outputs: [[usize; 4]; 3],
@@ -109,11 +114,13 @@ pub(crate) struct Detector {
 
 impl Detector {
     pub(crate) fn load(options: DetectorOptions) -> Result<Detector, FaceError> {
-        let n = options.input_size as usize;
-        if n == 0 || !n.is_multiple_of(32) {
-            return Err(FaceError::ModelLoad { name: YUNET.name, reason: format!("input size {n} is not a positive multiple of 32") });
+        let n = options.input_size;
+        if n == 0 || !n.is_multiple_of(32) || !options.quick_input_size.is_multiple_of(32) {
+            let reason = format!("input sizes {n} and {} are not multiples of 32", options.quick_input_size);
+            return Err(FaceError::ModelLoad { name: YUNET.name, reason });
         }
-        let (plan, names) = YUNET.load(&[1, 3, n, n])?;
+        let network = YUNET.load()?;
+        let names = network.output_names();
         let find = |name: String| {
             names
                 .iter()
@@ -124,17 +131,18 @@ impl Detector {
         for (i, s) in STRIDES.iter().enumerate() {
             outputs[i] = [find(format!("cls_{s}"))?, find(format!("obj_{s}"))?, find(format!("bbox_{s}"))?, find(format!("kps_{s}"))?];
         }
-        Ok(Detector { plan, options, outputs })
+        Ok(Detector { network, options, outputs })
     }
 
     pub(crate) fn options(&self) -> DetectorOptions {
         self.options
     }
 
-    /// Detects faces; boxes and landmarks are in `image`'s coordinates.
-    /// Faces come sorted by decreasing score.
-    pub(crate) fn detect(&self, image: &RgbImage) -> Result<Vec<Face>, FaceError> {
-        let n = self.options.input_size as usize;
+    /// Detects faces with the photo fitted into `input_size`; boxes and
+    /// landmarks are in `image`'s coordinates. Faces come sorted by
+    /// decreasing score.
+    pub(crate) fn detect(&self, image: &RgbImage, input_size: u32) -> Result<Vec<Face>, FaceError> {
+        let n = input_size as usize;
         let (w, h) = image.dimensions();
         if w == 0 || h == 0 {
             return Ok(Vec::new());
@@ -146,30 +154,25 @@ impl Detector {
         let src = if (sw, sh) == (w, h) {
             image
         } else {
-            fitted = image::imageops::resize(image, sw, sh, FilterType::Triangle);
+            fitted = crate::resize::resize(image, sw, sh);
             &fitted
         };
-        let plane = n * n;
-        let mut data = vec![0f32; 3 * plane];
+        // BGR, 0-255, channels-last; what lies beyond the photo stays black.
+        let (iw, ih) = (sw.next_multiple_of(32) as usize, sh.next_multiple_of(32) as usize);
+        let mut data = vec![0f32; ih * iw * 3];
         for (x, y, p) in src.enumerate_pixels() {
-            let i = y as usize * n + x as usize;
-            // BGR planes.
-            data[i] = p[2] as f32;
-            data[plane + i] = p[1] as f32;
-            data[2 * plane + i] = p[0] as f32;
+            let i = (y as usize * iw + x as usize) * 3;
+            data[i..i + 3].copy_from_slice(&[p[2], p[1], p[0]].map(f32::from));
         }
-        let input: Tensor =
-            tract_ndarray::Array4::from_shape_vec((1, 3, n, n), data).map_err(|e| FaceError::Inference(e.to_string()))?.into();
-        let out = self.plan.run(tvec!(input.into())).map_err(|e| FaceError::Inference(e.to_string()))?;
+        let input = Value::image(ih, iw, 3, data).map_err(FaceError::Inference)?;
+        let out = self.network.run(input).map_err(FaceError::Inference)?;
         let mut candidates = Vec::new();
         for (level, &stride) in STRIDES.iter().enumerate() {
             let view = |k: usize| {
-                out.get(self.outputs[level][k])
-                    .ok_or_else(|| FaceError::Inference("missing detector output".into()))
-                    .and_then(|t| t.try_as_plain_ram().and_then(|v| v.as_slice::<f32>()).map_err(|e| FaceError::Inference(e.to_string())))
+                out.get(self.outputs[level][k]).map(|v| &v.data[..]).ok_or_else(|| FaceError::Inference("missing detector output".into()))
             };
             let (cls, obj, bbox, kps) = (view(0)?, view(1)?, view(2)?, view(3)?);
-            decode_level(stride, n, cls, obj, bbox, kps, self.options.score_threshold, &mut candidates);
+            decode_level(stride, (ih, iw), cls, obj, bbox, kps, self.options.score_threshold, &mut candidates);
         }
         let mut faces = nms(candidates, self.options.nms_iou, self.options.max_faces);
         let back = 1.0 / scale;
@@ -184,7 +187,7 @@ impl Detector {
 #[allow(clippy::too_many_arguments)]
 fn decode_level(
     stride: usize,
-    input_size: usize,
+    (height, width): (usize, usize),
     cls: &[f32],
     obj: &[f32],
     bbox: &[f32],
@@ -192,8 +195,8 @@ fn decode_level(
     threshold: f32,
     into: &mut Vec<Face>,
 ) {
-    let cols = input_size / stride;
-    let cells = cols * cols;
+    let cols = width / stride;
+    let cells = (height / stride) * cols;
     if cls.len() < cells || obj.len() < cells || bbox.len() < cells * 4 || kps.len() < cells * 10 {
         return;
     }

@@ -2,10 +2,10 @@
 
 use image::RgbImage;
 use serde::{Deserialize, Serialize};
-use tract_onnx::prelude::*;
 
 use crate::align::CROP_SIZE;
-use crate::models::{Plan, SFACE};
+use crate::models::SFACE;
+use crate::nn::{Network, Value};
 use crate::FaceError;
 
 /// Length of an SFace embedding.
@@ -79,16 +79,14 @@ pub fn compare(a: &Embedding, b: &Embedding) -> f32 {
     a.0.iter().zip(&b.0).map(|(x, y)| x * y).sum::<f32>().clamp(-1.0, 1.0)
 }
 
-/// SFace, loaded and optimised.
+/// SFace, loaded and compiled.
 pub(crate) struct Embedder {
-    plan: Plan,
+    network: Network,
 }
 
 impl Embedder {
     pub(crate) fn load() -> Result<Embedder, FaceError> {
-        let n = CROP_SIZE as usize;
-        let (plan, _) = SFACE.load(&[1, 3, n, n])?;
-        Ok(Embedder { plan })
+        Ok(Embedder { network: SFACE.load()? })
     }
 
     /// Embeds an aligned 112x112 RGB crop.
@@ -97,24 +95,11 @@ impl Embedder {
         if crop.dimensions() != (CROP_SIZE, CROP_SIZE) {
             return Err(FaceError::Inference(format!("crop must be {n}x{n}")));
         }
-        let err = |e: TractError| FaceError::Inference(e.to_string());
-        let plane = n * n;
-        let mut data = vec![0f32; 3 * plane];
-        for (x, y, p) in crop.enumerate_pixels() {
-            let i = y as usize * n + x as usize;
-            data[i] = p[0] as f32;
-            data[plane + i] = p[1] as f32;
-            data[2 * plane + i] = p[2] as f32;
-        }
-        let input: Tensor =
-            tract_ndarray::Array4::from_shape_vec((1, 3, n, n), data).map_err(|e| FaceError::Inference(e.to_string()))?.into();
-        let out = self.plan.run(tvec!(input.into())).map_err(err)?;
-        let values = out
-            .first()
-            .ok_or_else(|| FaceError::Inference("embedder returned nothing".into()))?
-            .try_as_plain_ram()
-            .and_then(|v| v.as_slice::<f32>().map(<[f32]>::to_vec))
-            .map_err(err)?;
+        // SFace reads RGB, 0-255 (the graph normalises); channels-last is the crop's own layout.
+        let data = crop.as_raw().iter().map(|&v| f32::from(v)).collect();
+        let input = Value::image(n, n, 3, data).map_err(FaceError::Inference)?;
+        let out = self.network.run(input).map_err(FaceError::Inference)?;
+        let values = out.into_iter().next().ok_or_else(|| FaceError::Inference("embedder returned nothing".into()))?.data;
         Embedding::from_vec(values).ok_or_else(|| FaceError::Inference("embedder returned a degenerate vector".into()))
     }
 }

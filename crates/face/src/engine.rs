@@ -107,9 +107,19 @@ impl FaceEngine {
     }
 
     /// Finds faces in the photo as it is (no rotation is tried), best score
-    /// first, in the photo's pixel coordinates.
+    /// first, in the photo's pixel coordinates; a full search at
+    /// [`DetectorOptions::input_size`].
     pub fn detect(&self, photo: &Photo) -> Result<Vec<Face>, FaceError> {
-        self.detector.detect(&photo.image)
+        self.detect_at(photo, self.detector.options().input_size)
+    }
+
+    /// [`FaceEngine::detect`] with the photo fitted into `input_size` pixels
+    /// (a multiple of 32) instead.
+    pub fn detect_at(&self, photo: &Photo, input_size: u32) -> Result<Vec<Face>, FaceError> {
+        if input_size == 0 || !input_size.is_multiple_of(32) {
+            return Err(FaceError::Inference(format!("detector input size {input_size} is not a positive multiple of 32")));
+        }
+        self.detector.detect(&photo.image, input_size)
     }
 
     /// Aligns and embeds one face of `photo`, and measures its quality.
@@ -120,15 +130,37 @@ impl FaceEngine {
         Ok(AnalysedFace { face: face.clone(), embedding, quality })
     }
 
-    /// Turns the photo upright if needed, then detects and embeds every face.
+    /// Analyses a photo of one person (a FaceFront selfie, an enrolment
+    /// photo): turns it upright if needed, then detects and embeds every face.
+    ///
+    /// The detector first takes a quick look at
+    /// [`DetectorOptions::quick_input_size`]; when that finds no face scoring
+    /// [`CONFIDENT_SCORE`], the full search runs as in
+    /// [`FaceEngine::analyse_group_photo`].
+    pub fn analyse_photo(&self, photo: Photo) -> Result<Analysis, FaceError> {
+        self.analyse_with(photo, true)
+    }
+
+    /// Analyses a photo of several people (a foreman's crew photo): a full
+    /// search at [`DetectorOptions::input_size`], which finds the smaller
+    /// faces a quick look can miss.
     ///
     /// If the best face scores below [`CONFIDENT_SCORE`], the photo is also
     /// tried turned 90, 180 and 270 degrees, and the turn whose best face
     /// scores highest (by more than [`ROTATION_MARGIN`] over the photo as it
     /// came) is kept, recorded in `orientation.auto_degrees`. That costs three
     /// more detections, for photos without a face too.
-    pub fn analyse_photo(&self, photo: Photo) -> Result<Analysis, FaceError> {
-        let (photo, faces) = self.orient(photo)?;
+    pub fn analyse_group_photo(&self, photo: Photo) -> Result<Analysis, FaceError> {
+        self.analyse_with(photo, false)
+    }
+
+    /// Decodes and analyses a crew photo; see [`FaceEngine::analyse_group_photo`].
+    pub fn analyse_group(&self, bytes: &[u8], device_rotation_degrees: i32) -> Result<Analysis, FaceError> {
+        self.analyse_group_photo(self.decode(bytes, device_rotation_degrees)?)
+    }
+
+    fn analyse_with(&self, photo: Photo, quick: bool) -> Result<Analysis, FaceError> {
+        let (photo, faces) = self.orient(photo, quick)?;
         let mut analysed = faces.iter().map(|f| self.embed(&photo, f)).collect::<Result<Vec<_>, _>>()?;
         analysed.sort_by(|a, b| (b.face.width * b.face.height).total_cmp(&(a.face.width * a.face.height)));
         Ok(Analysis { width: photo.width(), height: photo.height(), orientation: photo.orientation, faces: analysed })
@@ -147,8 +179,15 @@ impl FaceEngine {
         Ok((analysis, decision))
     }
 
-    fn orient(&self, photo: Photo) -> Result<(Photo, Vec<Face>), FaceError> {
+    fn orient(&self, photo: Photo, quick: bool) -> Result<(Photo, Vec<Face>), FaceError> {
         let best = |faces: &[Face]| faces.iter().map(|f| f.score).fold(0.0f32, f32::max);
+        let options = self.detector.options();
+        if quick && options.quick_input_size > 0 && options.quick_input_size < options.input_size {
+            let faces = self.detect_at(&photo, options.quick_input_size)?;
+            if best(&faces) >= CONFIDENT_SCORE {
+                return Ok((photo, faces));
+            }
+        }
         let faces = self.detect(&photo)?;
         let as_given = best(&faces);
         if as_given >= CONFIDENT_SCORE {

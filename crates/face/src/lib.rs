@@ -31,8 +31,11 @@ mod embed;
 mod engine;
 mod error;
 mod models;
+mod nn;
+mod onnx;
 mod photo;
 mod quality;
+mod resize;
 mod verdict;
 
 pub use align::{align, Similarity, CROP_SIZE, REFERENCE};

@@ -1,19 +1,18 @@
 //! The two bundled ONNX models, their checksums, and the load-time rewrite
-//! that makes them runnable in tract.
+//! that makes them runnable.
 //!
 //! Both files ship ONNX *block* int8 quantization (`DequantizeLinear` with a
-//! `block_size` attribute), which tract 0.23 refuses. All those nodes only
-//! dequantize constant weights, so we evaluate them once at load and replace
-//! each by a float32 initializer holding its result. The network then runs in
-//! float32, which is also what OpenCV does with these files.
+//! `block_size` attribute). All those nodes only dequantize constant
+//! weights, so we evaluate them once at load and replace each by a float32
+//! initializer holding its result. The network then runs in float32, which
+//! is also what OpenCV does with these files.
 
 use std::collections::{HashMap, HashSet};
 
-use prost::Message;
 use sha2::{Digest, Sha256};
-use tract_onnx::pb;
-use tract_onnx::prelude::*;
 
+use crate::nn::Network;
+use crate::onnx::{self, GraphProto, ModelProto, TensorProto};
 use crate::FaceError;
 
 /// One bundled model: its bytes, name and expected digest.
@@ -37,35 +36,28 @@ pub(crate) const SFACE: BundledModel = BundledModel {
     sha256: "fb143eea07838aa532d1c95df5f69899974ea0140e1fba05e94204be13ed74ee",
 };
 
-/// A model ready to run: optimised for one fixed input shape.
-pub(crate) type Plan = Arc<TypedSimplePlan>;
-
-// ONNX TensorProto.DataType values we handle.
-const ONNX_FLOAT: i32 = 1;
-const ONNX_UINT8: i32 = 2;
-const ONNX_INT8: i32 = 3;
-
 impl BundledModel {
-    /// Checks the digest, rewrites blocked quantization and returns a plan for
-    /// a float32 input of `input_shape`. Also returns the graph's output names
-    /// in the plan's output order, so callers can find outputs by name.
-    pub(crate) fn load(&self, input_shape: &[usize]) -> Result<(Plan, Vec<String>), FaceError> {
+    /// Checks the digest, rewrites blocked quantization and compiles the
+    /// network (see [`crate::nn`]).
+    pub(crate) fn load(&self) -> Result<Network, FaceError> {
+        let (proto, row_blocked) = self.folded()?;
+        let graph = proto.graph.as_ref().ok_or_else(|| self.load_error("no graph".into()))?;
+        Network::compile(graph, &row_blocked).map_err(|e| self.load_error(e))
+    }
+
+    /// The model after checking its digest and folding its blocked
+    /// quantization (what [`BundledModel::load`] compiles), with the int8
+    /// form of its row-blocked matrices.
+    pub(crate) fn folded(&self) -> Result<(ModelProto, HashMap<String, RowBlocks>), FaceError> {
         self.verify()?;
-        let load_err = |reason: String| FaceError::ModelLoad { name: self.name, reason };
-        let mut proto = pb::ModelProto::decode(self.bytes).map_err(|e| load_err(format!("protobuf: {e}")))?;
-        let graph = proto.graph.as_mut().ok_or_else(|| load_err("no graph".into()))?;
-        fold_blocked_dequantize(graph).map_err(load_err)?;
-        let outputs = graph.output.iter().map(|o| o.name.clone()).collect();
-        // The files record intermediate shapes for one input size; ignoring
-        // them lets the fully convolutional detector run at other sizes.
-        let plan = tract_onnx::onnx()
-            .with_ignore_value_info(true)
-            .model_for_proto_model(&proto)
-            .and_then(|m| m.with_input_fact(0, f32::fact(input_shape).into()))
-            .and_then(|m| m.into_optimized())
-            .and_then(|m| m.into_runnable())
-            .map_err(|e| load_err(format!("{e:#}")))?;
-        Ok((plan, outputs))
+        let mut proto = onnx::decode(self.bytes).map_err(|e| self.load_error(e))?;
+        let graph = proto.graph.as_mut().ok_or_else(|| self.load_error("no graph".into()))?;
+        let row_blocked = fold_blocked_dequantize(graph).map_err(|e| self.load_error(e))?;
+        Ok((proto, row_blocked))
+    }
+
+    fn load_error(&self, reason: String) -> FaceError {
+        FaceError::ModelLoad { name: self.name, reason }
     }
 
     fn verify(&self) -> Result<(), FaceError> {
@@ -82,13 +74,15 @@ impl BundledModel {
 /// initializers by a float32 initializer of the same name as its output, then
 /// drops initializers and graph inputs that nothing reads any more.
 ///
-/// Returns how many nodes were folded.
-pub(crate) fn fold_blocked_dequantize(graph: &mut pb::GraphProto) -> Result<usize, String> {
+/// Returns the int8 form of each folded matrix quantized in blocks along its
+/// rows, by the folded name, for [`Network::compile`] to run as is.
+pub(crate) fn fold_blocked_dequantize(graph: &mut GraphProto) -> Result<HashMap<String, RowBlocks>, String> {
     let index: HashMap<String, usize> = graph.initializer.iter().enumerate().map(|(i, t)| (t.name.clone(), i)).collect();
     let mut folded = Vec::new();
+    let mut row_blocked = HashMap::new();
     let mut keep_nodes = Vec::with_capacity(graph.node.len());
     for node in std::mem::take(&mut graph.node) {
-        let block_size = attr_int(&node, "block_size").unwrap_or(0);
+        let block_size = node.attr_int("block_size", 0);
         let all_const = node.input.iter().all(|i| i.is_empty() || index.contains_key(i));
         if node.op_type != "DequantizeLinear" || block_size <= 0 || !all_const {
             keep_nodes.push(node);
@@ -97,18 +91,20 @@ pub(crate) fn fold_blocked_dequantize(graph: &mut pb::GraphProto) -> Result<usiz
         let get = |k: usize| node.input.get(k).filter(|n| !n.is_empty()).and_then(|n| index.get(n)).map(|&i| &graph.initializer[i]);
         let x = get(0).ok_or("DequantizeLinear without input")?;
         let scale = get(1).ok_or("DequantizeLinear without scale")?;
-        let axis = attr_int(&node, "axis").unwrap_or(1);
+        let axis = node.attr_int("axis", 1);
         let values = dequantize_blocked(x, scale, get(2), axis, block_size as usize).map_err(|e| format!("{}: {e}", node.name))?;
         let out_name = node.output.first().ok_or("DequantizeLinear without output")?.clone();
-        folded.push(pb::TensorProto {
+        if let Some(blocks) = RowBlocks::new(x, scale, get(2), axis, block_size as usize) {
+            row_blocked.insert(out_name.clone(), blocks);
+        }
+        folded.push(TensorProto {
             name: out_name,
             dims: x.dims.clone(),
-            data_type: ONNX_FLOAT,
+            data_type: onnx::FLOAT,
             raw_data: values.iter().flat_map(|v| v.to_le_bytes()).collect(),
             ..Default::default()
         });
     }
-    let count = folded.len();
     graph.node = keep_nodes;
     graph.initializer.extend(folded);
 
@@ -120,24 +116,58 @@ pub(crate) fn fold_blocked_dequantize(graph: &mut pb::GraphProto) -> Result<usiz
     let used: HashSet<String> = used.into_iter().map(str::to_owned).collect();
     graph.initializer.retain(|t| used.contains(&t.name));
     graph.input.retain(|i| used.contains(&i.name));
-    Ok(count)
+    Ok(row_blocked)
 }
 
-fn attr_int(node: &pb::NodeProto, name: &str) -> Option<i64> {
-    node.attribute.iter().find(|a| a.name == name).map(|a| a.i)
+/// An int8 matrix whose rows are quantized in blocks of `block` columns,
+/// each block with its own scale and zero point: `w[r][c] = (q[r][c] -
+/// zero[r][c / block]) * scale[r][c / block]`.
+#[derive(Debug, Clone)]
+pub(crate) struct RowBlocks {
+    pub rows: usize,
+    pub cols: usize,
+    pub block: usize,
+    pub q: Vec<i8>,
+    pub scales: Vec<f32>,
+    pub zero_points: Vec<f32>,
+}
+
+impl RowBlocks {
+    /// `Some` for a 2-D int8 tensor blocked along axis 1 into whole blocks.
+    fn new(x: &TensorProto, scale: &TensorProto, zero: Option<&TensorProto>, axis: i64, block: usize) -> Option<RowBlocks> {
+        let [rows, cols] = x.shape()[..] else { return None };
+        if axis != 1 || x.data_type != onnx::INT8 || block == 0 || !cols.is_multiple_of(block) {
+            return None;
+        }
+        let q: Vec<i8> = x.integers().ok()?.into_iter().map(|v| i8::try_from(v).ok()).collect::<Option<_>>()?;
+        let scales = scale.floats().ok()?;
+        let zero_points = match zero {
+            Some(z) => z.integers().ok()?.into_iter().map(|v| v as f32).collect(),
+            None => vec![0.0; scales.len()],
+        };
+        let n = rows * (cols / block);
+        (q.len() == rows * cols && scales.len() == n && zero_points.len() == n).then_some(RowBlocks {
+            rows,
+            cols,
+            block,
+            q,
+            scales,
+            zero_points,
+        })
+    }
 }
 
 /// `y = (x - zero_point) * scale`, where along `axis` each run of
 /// `block_size` elements shares one scale and zero point, and every other
 /// axis indexes scale and zero point one to one (ONNX opset 21 semantics).
 fn dequantize_blocked(
-    x: &pb::TensorProto,
-    scale: &pb::TensorProto,
-    zero_point: Option<&pb::TensorProto>,
+    x: &TensorProto,
+    scale: &TensorProto,
+    zero_point: Option<&TensorProto>,
     axis: i64,
     block_size: usize,
 ) -> Result<Vec<f32>, String> {
-    let dims: Vec<usize> = x.dims.iter().map(|&d| d.max(0) as usize).collect();
+    let dims = x.shape();
     let rank = dims.len() as i64;
     let axis = if axis < 0 { axis + rank } else { axis };
     if !(0..rank).contains(&axis) {
@@ -149,10 +179,10 @@ fn dequantize_blocked(
     let inner: usize = dims[axis + 1..].iter().product();
     let blocks = len.div_ceil(block_size);
 
-    let q = integer_values(x)?;
-    let s = float_values(scale)?;
+    let q = x.integers()?;
+    let s = scale.floats()?;
     let z = match zero_point {
-        Some(t) => integer_values(t)?,
+        Some(t) => t.integers()?,
         None => vec![0; s.len()],
     };
     if q.len() != outer * len * inner {
@@ -175,48 +205,28 @@ fn dequantize_blocked(
     Ok(out)
 }
 
-fn integer_values(t: &pb::TensorProto) -> Result<Vec<i32>, String> {
-    let from_raw = !t.raw_data.is_empty();
-    match t.data_type {
-        ONNX_INT8 if from_raw => Ok(t.raw_data.iter().map(|&b| b as i8 as i32).collect()),
-        ONNX_UINT8 if from_raw => Ok(t.raw_data.iter().map(|&b| b as i32).collect()),
-        ONNX_INT8 | ONNX_UINT8 => Ok(t.int32_data.clone()),
-        other => Err(format!("tensor {} has unsupported quantized type {other}", t.name)),
-    }
-}
-
-fn float_values(t: &pb::TensorProto) -> Result<Vec<f32>, String> {
-    if t.data_type != ONNX_FLOAT {
-        return Err(format!("scale {} has unsupported type {}", t.name, t.data_type));
-    }
-    if t.raw_data.is_empty() {
-        return Ok(t.float_data.clone());
-    }
-    Ok(t.raw_data.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn tensor(name: &str, dims: &[i64], data_type: i32, raw: Vec<u8>) -> pb::TensorProto {
-        pb::TensorProto { name: name.into(), dims: dims.to_vec(), data_type, raw_data: raw, ..Default::default() }
+    fn tensor(name: &str, dims: &[i64], data_type: i32, raw: Vec<u8>) -> TensorProto {
+        TensorProto { name: name.into(), dims: dims.to_vec(), data_type, raw_data: raw, ..Default::default() }
     }
 
     #[test]
     fn blocks_run_along_the_axis() {
         // x is 2x4, blocks of 2 along axis 1: scales are 2x2.
-        let x = tensor("x", &[2, 4], ONNX_INT8, [1i8, 2, 3, 4, -1, -2, -3, -4].map(|v| v as u8).to_vec());
-        let s = tensor("s", &[2, 2], ONNX_FLOAT, [1.0f32, 10.0, 0.5, 2.0].iter().flat_map(|v| v.to_le_bytes()).collect());
-        let z = tensor("z", &[2, 2], ONNX_INT8, vec![0, 1, 0, 0]);
+        let x = tensor("x", &[2, 4], onnx::INT8, [1i8, 2, 3, 4, -1, -2, -3, -4].map(|v| v as u8).to_vec());
+        let s = tensor("s", &[2, 2], onnx::FLOAT, [1.0f32, 10.0, 0.5, 2.0].iter().flat_map(|v| v.to_le_bytes()).collect());
+        let z = tensor("z", &[2, 2], onnx::INT8, vec![0, 1, 0, 0]);
         let y = dequantize_blocked(&x, &s, Some(&z), 1, 2).unwrap();
         assert_eq!(y, vec![1.0, 2.0, 20.0, 30.0, -0.5, -1.0, -6.0, -8.0]);
     }
 
     #[test]
     fn last_block_may_be_short() {
-        let x = tensor("x", &[3], ONNX_INT8, vec![2, 4, 6]);
-        let s = tensor("s", &[2], ONNX_FLOAT, [1.0f32, 0.5].iter().flat_map(|v| v.to_le_bytes()).collect());
+        let x = tensor("x", &[3], onnx::INT8, vec![2, 4, 6]);
+        let s = tensor("s", &[2], onnx::FLOAT, [1.0f32, 0.5].iter().flat_map(|v| v.to_le_bytes()).collect());
         let y = dequantize_blocked(&x, &s, None, 0, 2).unwrap();
         assert_eq!(y, vec![2.0, 4.0, 3.0]);
     }
@@ -224,7 +234,7 @@ mod tests {
     #[test]
     fn a_model_with_the_wrong_digest_is_refused() {
         let tampered = BundledModel { name: "tampered.onnx", bytes: b"not the model", sha256: YUNET.sha256 };
-        match tampered.load(&[1, 3, 32, 32]) {
+        match tampered.load() {
             Err(FaceError::ModelChecksum { name, actual, .. }) => {
                 assert_eq!(name, "tampered.onnx");
                 assert_ne!(actual, YUNET.sha256);
@@ -236,15 +246,31 @@ mod tests {
     #[test]
     fn every_blocked_dequantize_is_folded() {
         for (model, expected) in [(&YUNET, 64), (&SFACE, 29)] {
-            let mut proto = pb::ModelProto::decode(model.bytes).unwrap();
+            let mut proto = onnx::decode(model.bytes).unwrap();
             let graph = proto.graph.as_mut().unwrap();
-            assert_eq!(fold_blocked_dequantize(graph).unwrap(), expected, "{}", model.name);
+            let before = graph.node.len();
+            let row_blocked = fold_blocked_dequantize(graph).unwrap();
+            assert_eq!(before - graph.node.len(), expected, "{}", model.name);
             assert!(graph.node.iter().all(|n| n.op_type != "DequantizeLinear"));
-            assert!(graph.initializer.iter().all(|t| t.data_type == ONNX_FLOAT || !t.name.ends_with("_quantized")));
+            assert!(graph.initializer.iter().all(|t| t.data_type == onnx::FLOAT || !t.name.ends_with("_quantized")));
             // Only the image input is left for the caller to feed.
             let inits: HashSet<&str> = graph.initializer.iter().map(|t| t.name.as_str()).collect();
             let fed: Vec<&str> = graph.input.iter().map(|i| i.name.as_str()).filter(|n| !inits.contains(n)).collect();
             assert_eq!(fed.len(), 1, "{}: {fed:?}", model.name);
+            // The int8 form of each row-blocked matrix is the folded float matrix.
+            for (name, m) in &row_blocked {
+                let floats = graph.initializer.iter().find(|t| t.name == *name).unwrap().floats().unwrap();
+                assert_eq!(floats.len(), m.rows * m.cols);
+                let blocks = m.cols / m.block;
+                for (i, f) in floats.iter().enumerate().step_by(997) {
+                    let b = (i / m.cols) * blocks + (i % m.cols) / m.block;
+                    assert_eq!(*f, (f32::from(m.q[i]) - m.zero_points[b]) * m.scales[b], "{name}[{i}]");
+                }
+            }
         }
+        let (sface, _) = SFACE.folded().unwrap();
+        let gemm = sface.graph.unwrap().node.into_iter().find(|n| n.op_type == "Gemm").unwrap();
+        let (_, row_blocked) = SFACE.folded().unwrap();
+        assert!(row_blocked.contains_key(&gemm.input[1]), "the embedding layer's weights keep their int8 form");
     }
 }

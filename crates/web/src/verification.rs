@@ -107,7 +107,10 @@ async fn verify_job(state: &AppState, job: VerificationJob) -> Result<(), JobErr
     let bytes = state.blobs.get(company, &sha256).await?;
     let engine = engine().map_err(|e| JobError::Engine(e.to_string()))?;
     let rotation = i32::try_from(photo.display_rotation.degrees()).unwrap_or(0);
-    let analysis = match tokio::task::spawn_blocking(move || engine.analyse(&bytes, rotation)).await {
+    // A foreman's crew photo gets the detector's full search, a selfie its quick look first.
+    let crew = punch.clock_for_by.is_some();
+    let analyse = move || if crew { engine.analyse_group(&bytes, rotation) } else { engine.analyse(&bytes, rotation) };
+    let analysis = match tokio::task::spawn_blocking(analyse).await {
         Ok(Ok(analysis)) => analysis,
         Ok(Err(error)) if error.is_bad_input() => {
             return Ok(state.store.complete_verification_job(&unreadable(&punch, &error.to_string()), None).await?);

@@ -1,0 +1,1226 @@
+//! A small CPU runtime for the two bundled networks.
+//!
+//! YuNet and SFace are plain convolutional networks: 1x1 and 3x3
+//! convolutions (dense and depthwise), batch normalisation, ReLU/PReLU,
+//! 2x2 max pooling, nearest 2x upsampling, additions and a final dense layer.
+//! This module compiles exactly that subset of ONNX into a list of steps
+//! and runs them on one thread, the way libfacedetection runs YuNet by hand:
+//!
+//! - activations are kept channels-last (NHWC), so a 1x1 convolution is one
+//!   matrix product (pixels x in-channels times in-channels x out-channels,
+//!   computed by `matrixmultiply`'s packed SIMD kernels) and a depthwise 3x3
+//!   convolution is nine contiguous multiply-adds per pixel;
+//! - a batch normalisation that follows a convolution is folded into its
+//!   weights and bias when the model is loaded, and the ReLU or PReLU after
+//!   it is applied while the output is still in cache;
+//! - constant sub-graphs (reshaping weights) are evaluated at load.
+//!
+//! Anything outside the subset is refused at load with the node's name, so a
+//! different model file fails loudly instead of computing something else.
+//! `tests::agrees_with_tract` checks both networks against tract-onnx on
+//! real photos.
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use ndarray::linalg::general_mat_mul;
+use ndarray::{ArrayView2, ArrayViewMut2};
+
+use crate::models::RowBlocks;
+use crate::onnx::{GraphProto, NodeProto, TensorProto};
+
+/// Channels summed together in the depthwise loop: two AVX2 registers.
+const LANES: usize = 16;
+
+/// A tensor flowing through the network.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Value {
+    pub shape: Shape,
+    pub data: Vec<f32>,
+}
+
+/// How a [`Value`]'s numbers are laid out.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Shape {
+    /// An image-like `[1, C, H, W]` tensor in ONNX terms, stored
+    /// channels-last: `data[(y * w + x) * c + channel]`.
+    Image { h: usize, w: usize, c: usize },
+    /// Any other tensor, stored row-major in its ONNX shape.
+    Flat(Vec<usize>),
+}
+
+impl Value {
+    /// An `h` x `w` image with `c` channels, channels-last.
+    pub(crate) fn image(h: usize, w: usize, c: usize, data: Vec<f32>) -> Result<Value, String> {
+        if data.len() != h * w * c {
+            return Err(format!("{} values for a {h}x{w}x{c} image", data.len()));
+        }
+        Ok(Value { shape: Shape::Image { h, w, c }, data })
+    }
+}
+
+/// Element-wise activation applied after a step.
+#[derive(Debug, Clone)]
+enum Activation {
+    None,
+    Relu,
+    /// One slope per channel.
+    Prelu(Vec<f32>),
+}
+
+impl Activation {
+    /// Applies the activation to channels-last rows of `channels` values.
+    #[inline(always)]
+    fn apply(&self, data: &mut [f32], channels: usize) {
+        match self {
+            Activation::None => {}
+            Activation::Relu => data.iter_mut().for_each(|v| *v = v.max(0.0)),
+            Activation::Prelu(slopes) => {
+                for row in data.chunks_exact_mut(channels) {
+                    // Branch-free, so that it vectorises.
+                    for (v, s) in row.iter_mut().zip(slopes) {
+                        *v = v.max(0.0) + s * v.min(0.0);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A convolution, its weights rearranged for channels-last data.
+#[derive(Debug, Clone)]
+struct Conv {
+    kernel: [usize; 2],
+    stride: [usize; 2],
+    /// Top, left, bottom, right.
+    pads: [usize; 4],
+    cin: usize,
+    cout: usize,
+    depthwise: bool,
+    /// Dense: `[(ky * kw + kx) * cin + ci][co]`; depthwise: `[(ky * kw + kx) * c + ch]`.
+    weights: Vec<f32>,
+    bias: Vec<f32>,
+    activation: Activation,
+}
+
+#[derive(Debug, Clone)]
+enum Op {
+    Conv(Box<Conv>),
+    /// `y = x * scale[ch] + shift[ch]` along the channel axis.
+    Affine {
+        scale: Vec<f32>,
+        shift: Vec<f32>,
+    },
+    Activation(Activation),
+    /// `y = x * mul + add` with scalars.
+    Scalar {
+        mul: f32,
+        add: f32,
+    },
+    MaxPool {
+        kernel: usize,
+        stride: usize,
+    },
+    Upsample {
+        factor: usize,
+    },
+    Add,
+    Sigmoid,
+    /// `[1, C, H, W]` to `[1, H, W, C]`: a relabelling of channels-last data.
+    ToChannelsLast,
+    Reshape(Vec<i64>),
+    Flatten,
+    /// `y = x Wᵀ + b` for a `[1, K]` input; `weights` is `[N][K]`.
+    Dense {
+        weights: Vec<f32>,
+        bias: Vec<f32>,
+        n: usize,
+    },
+    /// The same with `W` kept in int8 blocks (a quarter of the memory to
+    /// stream: the embedding layer's 6.4 million weights dominate its time).
+    /// `scales` already include `alpha` and a folded batch normalisation.
+    DenseBlocked {
+        weights: RowBlocks,
+        scales: Vec<f32>,
+        bias: Vec<f32>,
+    },
+}
+
+#[derive(Debug, Clone)]
+struct Step {
+    /// Node name, for error messages.
+    name: String,
+    op: Op,
+    inputs: Vec<usize>,
+    output: usize,
+}
+
+/// A network compiled from an ONNX graph, ready to run.
+#[derive(Debug)]
+pub(crate) struct Network {
+    steps: Vec<Step>,
+    slots: usize,
+    input: usize,
+    outputs: Vec<(String, usize)>,
+    /// For each step, the slots whose last reader it is (freed after it runs).
+    frees: Vec<Vec<usize>>,
+}
+
+/// A constant known at load time.
+#[derive(Debug, Clone)]
+struct Const {
+    shape: Vec<usize>,
+    floats: Vec<f32>,
+    ints: Vec<i64>,
+}
+
+impl Const {
+    fn from_tensor(t: &TensorProto) -> Result<Const, String> {
+        let shape = t.shape();
+        if t.data_type == crate::onnx::FLOAT {
+            Ok(Const { shape, floats: t.floats()?, ints: Vec::new() })
+        } else {
+            let ints = t.integers()?;
+            Ok(Const { shape, floats: ints.iter().map(|&v| v as f32).collect(), ints })
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.floats.len()
+    }
+}
+
+struct Compiler<'g> {
+    consts: HashMap<String, Const>,
+    row_blocked: &'g HashMap<String, RowBlocks>,
+    /// Value name to slot.
+    slots: HashMap<String, usize>,
+    next_slot: usize,
+    steps: Vec<Step>,
+    /// How many nodes read each value (to know when fusing is safe).
+    readers: HashMap<&'g str, usize>,
+    outputs: Vec<&'g str>,
+}
+
+impl Network {
+    /// Compiles `graph`, whose blocked quantization must already be folded;
+    /// `row_blocked` holds the int8 form of some of its weights, by name.
+    pub(crate) fn compile(graph: &GraphProto, row_blocked: &HashMap<String, RowBlocks>) -> Result<Network, String> {
+        let mut readers: HashMap<&str, usize> = HashMap::new();
+        for n in &graph.node {
+            for i in n.input.iter().filter(|i| !i.is_empty()) {
+                *readers.entry(i.as_str()).or_default() += 1;
+            }
+        }
+        let mut c = Compiler {
+            consts: HashMap::new(),
+            row_blocked,
+            slots: HashMap::new(),
+            next_slot: 0,
+            steps: Vec::new(),
+            readers,
+            outputs: graph.output.iter().map(|o| o.name.as_str()).collect(),
+        };
+        for t in &graph.initializer {
+            c.consts.insert(t.name.clone(), Const::from_tensor(t)?);
+        }
+        let fed: Vec<&str> = graph.input.iter().map(|i| i.name.as_str()).filter(|n| !c.consts.contains_key(*n)).collect();
+        let [input_name] = fed[..] else {
+            return Err(format!("expected one image input, found {fed:?}"));
+        };
+        let input = c.slot(input_name);
+        let mut i = 0;
+        while i < graph.node.len() {
+            i += c.node(&graph.node, i).map_err(|e| format!("node {} ({}): {e}", graph.node[i].name, graph.node[i].op_type))?;
+        }
+        let outputs = graph
+            .output
+            .iter()
+            .map(|o| c.slots.get(&o.name).map(|&s| (o.name.clone(), s)).ok_or_else(|| format!("output {} is never computed", o.name)))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut last_read = vec![None; c.next_slot];
+        for (k, step) in c.steps.iter().enumerate() {
+            for &s in &step.inputs {
+                last_read[s] = Some(k);
+            }
+        }
+        let mut frees = vec![Vec::new(); c.steps.len()];
+        for (slot, last) in last_read.iter().enumerate() {
+            if let Some(k) = last {
+                if outputs.iter().all(|(_, o)| *o != slot) {
+                    frees[*k].push(slot);
+                }
+            }
+        }
+        Ok(Network { steps: c.steps, slots: c.next_slot, input, outputs, frees })
+    }
+
+    /// The graph's output names, in the order [`Network::run`] returns them.
+    pub(crate) fn output_names(&self) -> Vec<String> {
+        self.outputs.iter().map(|(n, _)| n.clone()).collect()
+    }
+
+    /// Runs the network on one input.
+    pub(crate) fn run(&self, input: Value) -> Result<Vec<Value>, String> {
+        // The loops below are compiled a second time for AVX2 + FMA and that
+        // copy runs when the processor has them (pulp checks at run time).
+        pulp::Arch::new().dispatch(RunSteps { network: self, input })
+    }
+
+    #[inline(always)]
+    fn run_steps(&self, input: Value) -> Result<Vec<Value>, String> {
+        let mut slots: Vec<Option<Value>> = vec![None; self.slots];
+        slots[self.input] = Some(input);
+        for (step, frees) in self.steps.iter().zip(&self.frees) {
+            let inputs = step
+                .inputs
+                .iter()
+                .map(|&s| slots[s].as_ref().ok_or_else(|| format!("{}: input not computed", step.name)))
+                .collect::<Result<Vec<_>, _>>()?;
+            let out = step.op.run(&inputs).map_err(|e| format!("{}: {e}", step.name))?;
+            for &s in frees {
+                slots[s] = None;
+            }
+            slots[step.output] = Some(out);
+        }
+        self.outputs.iter().map(|(name, s)| slots[*s].clone().ok_or_else(|| format!("output {name} missing"))).collect()
+    }
+}
+
+/// [`Network::run_steps`] as pulp wants it: a type whose `with_simd` is
+/// inlined into pulp's AVX2 entry point, and the steps with it.
+struct RunSteps<'a> {
+    network: &'a Network,
+    input: Value,
+}
+
+impl pulp::WithSimd for RunSteps<'_> {
+    type Output = Result<Vec<Value>, String>;
+
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _: S) -> Self::Output {
+        self.network.run_steps(self.input)
+    }
+}
+
+impl<'g> Compiler<'g> {
+    fn slot(&mut self, name: &str) -> usize {
+        if let Some(&s) = self.slots.get(name) {
+            return s;
+        }
+        let s = self.next_slot;
+        self.next_slot += 1;
+        self.slots.insert(name.to_owned(), s);
+        s
+    }
+
+    fn input_slot(&self, name: &str) -> Result<usize, String> {
+        self.slots.get(name).copied().ok_or_else(|| format!("input {name} is neither computed nor a constant"))
+    }
+
+    fn constant(&self, name: &str) -> Result<&Const, String> {
+        self.consts.get(name).ok_or_else(|| format!("{name} is not a constant"))
+    }
+
+    /// The node that alone reads `value`, if `value` is not a graph output.
+    fn sole_reader<'n>(&self, nodes: &'n [NodeProto], after: usize, value: &str) -> Option<(usize, &'n NodeProto)> {
+        if self.readers.get(value) != Some(&1) || self.outputs.contains(&value) {
+            return None;
+        }
+        nodes.iter().enumerate().skip(after + 1).find(|(_, n)| n.input.first().map(String::as_str) == Some(value))
+    }
+
+    fn push(&mut self, node: &NodeProto, op: Op, inputs: Vec<usize>, output: &str) {
+        let output = self.slot(output);
+        self.steps.push(Step { name: node.name.clone(), op, inputs, output });
+    }
+
+    /// Compiles `nodes[i]` (and the nodes fused into it); returns how many
+    /// nodes were consumed.
+    fn node(&mut self, nodes: &'g [NodeProto], i: usize) -> Result<usize, String> {
+        let node = &nodes[i];
+        let out = node.output.first().ok_or("no output")?.as_str();
+        let args: Vec<&str> = node.input.iter().map(String::as_str).collect();
+        let all_const = args.iter().all(|a| a.is_empty() || self.consts.contains_key(*a));
+        if node.op_type == "Constant" {
+            let t = node.attr("value").and_then(|a| a.t.as_ref()).ok_or("Constant without a tensor value")?;
+            self.consts.insert(out.to_owned(), Const::from_tensor(t)?);
+            return Ok(1);
+        }
+        if all_const && node.op_type == "Reshape" {
+            let x = self.constant(args[0])?.clone();
+            let shape = reshape(&x.shape, &self.constant(args.get(1).ok_or("no shape")?)?.ints)?;
+            self.consts.insert(out.to_owned(), Const { shape, ..x });
+            return Ok(1);
+        }
+        match node.op_type.as_str() {
+            "Conv" => return self.conv(nodes, i),
+            "Identity" | "Dropout" => {
+                let s = self.input_slot(args[0])?;
+                self.slots.insert(out.to_owned(), s);
+            }
+            "BatchNormalization" => {
+                let (scale, shift) = self.batch_norm(node)?;
+                let x = self.input_slot(args[0])?;
+                self.push(node, Op::Affine { scale, shift }, vec![x], out);
+            }
+            "Relu" => {
+                let x = self.input_slot(args[0])?;
+                self.push(node, Op::Activation(Activation::Relu), vec![x], out);
+            }
+            "PRelu" => {
+                let slopes = self.constant(args.get(1).ok_or("no slope")?)?.floats.clone();
+                let x = self.input_slot(args[0])?;
+                self.push(node, Op::Activation(Activation::Prelu(slopes)), vec![x], out);
+            }
+            "Sigmoid" => {
+                let x = self.input_slot(args[0])?;
+                self.push(node, Op::Sigmoid, vec![x], out);
+            }
+            "Sub" | "Mul" | "Add" => return self.binary(node).map(|()| 1),
+            "MaxPool" => {
+                let k = node.attr_ints("kernel_shape", &[]);
+                let s = node.attr_ints("strides", &[1, 1]);
+                let pads = node.attr_ints("pads", &[0, 0, 0, 0]);
+                let square = k.len() == 2 && k[0] == k[1] && s.len() == 2 && s[0] == s[1] && k[0] > 0 && s[0] > 0;
+                if !square || pads.iter().any(|&p| p != 0) || node.attr_int("ceil_mode", 0) != 0 {
+                    return Err(format!("unsupported pooling: kernel {k:?}, strides {s:?}, pads {pads:?}"));
+                }
+                let x = self.input_slot(args[0])?;
+                self.push(node, Op::MaxPool { kernel: k[0] as usize, stride: s[0] as usize }, vec![x], out);
+            }
+            "Resize" => {
+                let scales = self.constant(args.get(2).ok_or("Resize without scales")?)?;
+                let f = &scales.floats;
+                let nearest = node.attr_str("mode", "nearest") == "nearest"
+                    && node.attr_str("coordinate_transformation_mode", "half_pixel") == "asymmetric"
+                    && node.attr_str("nearest_mode", "round_prefer_floor") == "floor";
+                let factor = f.get(2).copied().unwrap_or(0.0);
+                if !nearest || f.len() != 4 || f[0] != 1.0 || f[1] != 1.0 || f[2] != f[3] || factor < 1.0 || factor.fract() != 0.0 {
+                    return Err(format!("only nearest upsampling by a whole factor is supported (scales {f:?})"));
+                }
+                let x = self.input_slot(args[0])?;
+                self.push(node, Op::Upsample { factor: factor as usize }, vec![x], out);
+            }
+            "Transpose" => {
+                if node.attr_ints("perm", &[]) != [0, 2, 3, 1] {
+                    return Err("only the NCHW to NHWC transpose is supported".into());
+                }
+                let x = self.input_slot(args[0])?;
+                self.push(node, Op::ToChannelsLast, vec![x], out);
+            }
+            "Reshape" => {
+                let shape = self.constant(args.get(1).ok_or("no shape")?)?.ints.clone();
+                let x = self.input_slot(args[0])?;
+                self.push(node, Op::Reshape(shape), vec![x], out);
+            }
+            "Flatten" => {
+                if node.attr_int("axis", 1) != 1 {
+                    return Err("only Flatten(axis = 1) is supported".into());
+                }
+                let x = self.input_slot(args[0])?;
+                self.push(node, Op::Flatten, vec![x], out);
+            }
+            "Gemm" => return self.gemm(nodes, i),
+            other => return Err(format!("operator {other} is not supported")),
+        }
+        Ok(1)
+    }
+
+    /// `scale` and `shift` of an inference-mode batch normalisation.
+    fn batch_norm(&self, node: &NodeProto) -> Result<(Vec<f32>, Vec<f32>), String> {
+        let get =
+            |k: usize| node.input.get(k).ok_or_else(|| "missing input".to_owned()).and_then(|n| self.constant(n)).map(|c| c.floats.clone());
+        let (gamma, beta, mean, var) = (get(1)?, get(2)?, get(3)?, get(4)?);
+        let eps = node.attr_float("epsilon", 1e-5);
+        let n = gamma.len();
+        if [beta.len(), mean.len(), var.len()].iter().any(|&l| l != n) {
+            return Err("batch normalisation parameters differ in length".into());
+        }
+        let scale: Vec<f32> = gamma.iter().zip(&var).map(|(g, v)| g / (v + eps).sqrt()).collect();
+        let shift = beta.iter().zip(&mean).zip(&scale).map(|((b, m), s)| b - m * s).collect();
+        Ok((scale, shift))
+    }
+
+    fn conv(&mut self, nodes: &'g [NodeProto], i: usize) -> Result<usize, String> {
+        let node = &nodes[i];
+        let w = self.constant(node.input.get(1).ok_or("no weights")?)?.clone();
+        let [cout, per_group, kh, kw] = w.shape[..] else {
+            return Err(format!("weights of shape {:?}", w.shape));
+        };
+        let group = node.attr_int("group", 1).max(1) as usize;
+        let strides = node.attr_ints("strides", &[1, 1]);
+        let pads = node.attr_ints("pads", &[0, 0, 0, 0]);
+        let dilations = node.attr_ints("dilations", &[1, 1]);
+        if strides.len() != 2 || pads.len() != 4 || dilations.iter().any(|&d| d != 1) || node.attr_str("auto_pad", "NOTSET") != "NOTSET" {
+            return Err(format!("unsupported geometry: strides {strides:?}, pads {pads:?}, dilations {dilations:?}"));
+        }
+        let cin = per_group * group;
+        let depthwise = group > 1;
+        if depthwise && (per_group != 1 || group != cout) {
+            return Err(format!("grouped convolution with {group} groups of {per_group} is not supported"));
+        }
+        let mut bias = match node.input.get(2).filter(|b| !b.is_empty()) {
+            Some(b) => self.constant(b)?.floats.clone(),
+            None => vec![0.0; cout],
+        };
+        if bias.len() != cout || w.len() != cout * per_group * kh * kw {
+            return Err("weights and bias do not match the output channels".into());
+        }
+        let taps = kh * kw;
+        let mut weights = vec![0f32; w.len()];
+        for co in 0..cout {
+            for ci in 0..per_group {
+                for t in 0..taps {
+                    let v = w.floats[(co * per_group + ci) * taps + t];
+                    let at = if depthwise { t * cout + co } else { (t * cin + ci) * cout + co };
+                    weights[at] = v;
+                }
+            }
+        }
+
+        // Fold a following batch normalisation, then an activation.
+        let mut consumed = 1;
+        let mut out = node.output.first().ok_or("no output")?.as_str();
+        if let Some((j, bn)) = self.sole_reader(nodes, i, out).filter(|(_, n)| n.op_type == "BatchNormalization") {
+            if j == i + consumed {
+                let (scale, shift) = self.batch_norm(bn)?;
+                if scale.len() != cout {
+                    return Err("batch normalisation does not match the output channels".into());
+                }
+                for (k, v) in weights.iter_mut().enumerate() {
+                    *v *= scale[k % cout];
+                }
+                for ((b, s), t) in bias.iter_mut().zip(&scale).zip(&shift) {
+                    *b = *b * s + t;
+                }
+                consumed += 1;
+                out = bn.output.first().ok_or("no output")?.as_str();
+            }
+        }
+        let mut activation = Activation::None;
+        if let Some((j, act)) = self.sole_reader(nodes, i, out).filter(|(_, n)| n.op_type == "Relu" || n.op_type == "PRelu") {
+            if j == i + consumed {
+                activation = if act.op_type == "Relu" {
+                    Activation::Relu
+                } else {
+                    let slopes = self.constant(act.input.get(1).ok_or("no slope")?)?.floats.clone();
+                    if slopes.len() != cout {
+                        return Err("PReLU slopes do not match the output channels".into());
+                    }
+                    Activation::Prelu(slopes)
+                };
+                consumed += 1;
+                out = act.output.first().ok_or("no output")?.as_str();
+            }
+        }
+        let p = |k: usize| pads[k].max(0) as usize;
+        let conv = Conv {
+            kernel: [kh, kw],
+            stride: [strides[0].max(1) as usize, strides[1].max(1) as usize],
+            pads: [p(0), p(1), p(2), p(3)],
+            cin,
+            cout,
+            depthwise,
+            weights,
+            bias,
+            activation,
+        };
+        let x = self.input_slot(&node.input[0])?;
+        self.push(node, Op::Conv(Box::new(conv)), vec![x], out);
+        Ok(consumed)
+    }
+
+    fn binary(&mut self, node: &NodeProto) -> Result<(), String> {
+        let out = node.output.first().ok_or("no output")?;
+        let [a, b] = &node.input[..] else {
+            return Err("expected two inputs".into());
+        };
+        match (self.consts.get(b), node.op_type.as_str()) {
+            (Some(c), op) if c.len() == 1 && !self.consts.contains_key(a) => {
+                let v = c.floats[0];
+                let (mul, add) = match op {
+                    "Sub" => (1.0, -v),
+                    "Mul" => (v, 0.0),
+                    _ => (1.0, v),
+                };
+                let x = self.input_slot(a)?;
+                self.push(node, Op::Scalar { mul, add }, vec![x], out);
+            }
+            (None, "Add") => {
+                let (x, y) = (self.input_slot(a)?, self.input_slot(b)?);
+                self.push(node, Op::Add, vec![x, y], out);
+            }
+            _ => return Err("only a tensor with a scalar constant, or Add of two tensors, is supported".into()),
+        }
+        Ok(())
+    }
+
+    fn gemm(&mut self, nodes: &'g [NodeProto], i: usize) -> Result<usize, String> {
+        let node = &nodes[i];
+        if node.attr_int("transA", 0) != 0 || node.attr_int("transB", 0) != 1 {
+            return Err("only Gemm with transB = 1 is supported".into());
+        }
+        let (alpha, beta) = (node.attr_float("alpha", 1.0), node.attr_float("beta", 1.0));
+        let name = node.input.get(1).ok_or("no weights")?;
+        let w = self.constant(name)?;
+        let [n, k] = w.shape[..] else {
+            return Err(format!("weights of shape {:?}", w.shape));
+        };
+        let mut bias = match node.input.get(2).filter(|b| !b.is_empty()) {
+            Some(b) => self.constant(b)?.floats.iter().map(|v| v * beta).collect(),
+            None => vec![0.0; n],
+        };
+        if bias.len() != n {
+            return Err("bias does not match the outputs".into());
+        }
+        // Row o of the weights is multiplied by factor[o]: alpha, and a following batch normalisation.
+        let mut factor = vec![alpha; n];
+        let mut consumed = 1;
+        let mut out = node.output.first().ok_or("no output")?.as_str();
+        if let Some((j, bn)) = self.sole_reader(nodes, i, out).filter(|(_, n)| n.op_type == "BatchNormalization") {
+            if j == i + 1 {
+                let (scale, shift) = self.batch_norm(bn)?;
+                if scale.len() != n {
+                    return Err("batch normalisation does not match the outputs".into());
+                }
+                for o in 0..n {
+                    factor[o] *= scale[o];
+                    bias[o] = bias[o] * scale[o] + shift[o];
+                }
+                consumed += 1;
+                out = bn.output.first().ok_or("no output")?.as_str();
+            }
+        }
+        let op = match self.row_blocked.get(name).filter(|b| b.rows == n && b.cols == k) {
+            Some(blocks) => {
+                let per_row = k / blocks.block;
+                let scales = blocks.scales.iter().enumerate().map(|(i, s)| s * factor[i / per_row]).collect();
+                Op::DenseBlocked { weights: blocks.clone(), scales, bias }
+            }
+            None => {
+                let weights = w.floats.chunks_exact(k).zip(&factor).flat_map(|(row, f)| row.iter().map(move |v| v * f)).collect();
+                Op::Dense { weights, bias, n }
+            }
+        };
+        let x = self.input_slot(&node.input[0])?;
+        self.push(node, op, vec![x], out);
+        Ok(consumed)
+    }
+}
+
+/// ONNX Reshape semantics: 0 copies the input's size, -1 takes the rest.
+fn reshape(from: &[usize], to: &[i64]) -> Result<Vec<usize>, String> {
+    let total: usize = from.iter().product();
+    let mut shape: Vec<usize> = to
+        .iter()
+        .enumerate()
+        .map(|(i, &d)| match d {
+            0 => from.get(i).copied().unwrap_or(0),
+            d if d < 0 => 1,
+            d => d as usize,
+        })
+        .collect();
+    if let Some(pos) = to.iter().position(|&d| d < 0) {
+        let known: usize = shape.iter().enumerate().filter(|(i, _)| *i != pos).map(|(_, d)| d).product();
+        if known == 0 || !total.is_multiple_of(known) {
+            return Err(format!("cannot reshape {from:?} to {to:?}"));
+        }
+        shape[pos] = total / known;
+    }
+    if shape.iter().product::<usize>() != total {
+        return Err(format!("cannot reshape {from:?} to {to:?}"));
+    }
+    Ok(shape)
+}
+
+fn image_dims(v: &Value) -> Result<(usize, usize, usize), String> {
+    match v.shape {
+        Shape::Image { h, w, c } => Ok((h, w, c)),
+        Shape::Flat(ref s) => Err(format!("expected an image-like tensor, got shape {s:?}")),
+    }
+}
+
+impl Op {
+    #[inline(always)]
+    fn run(&self, inputs: &[&Value]) -> Result<Value, String> {
+        let x = inputs.first().ok_or("no input")?;
+        match self {
+            Op::Conv(conv) => conv.run(x),
+            Op::Affine { scale, shift } => {
+                let c = match &x.shape {
+                    Shape::Image { c, .. } => *c,
+                    Shape::Flat(s) if s.len() == 2 => s[1],
+                    Shape::Flat(s) => return Err(format!("cannot normalise shape {s:?}")),
+                };
+                if c != scale.len() {
+                    return Err(format!("{c} channels, {} scales", scale.len()));
+                }
+                let mut data = x.data.clone();
+                for row in data.chunks_exact_mut(c) {
+                    for ((v, s), t) in row.iter_mut().zip(scale).zip(shift) {
+                        *v = *v * s + t;
+                    }
+                }
+                Ok(Value { shape: x.shape.clone(), data })
+            }
+            Op::Activation(a) => {
+                let (_, _, c) = image_dims(x)?;
+                let mut data = x.data.clone();
+                a.apply(&mut data, c);
+                Ok(Value { shape: x.shape.clone(), data })
+            }
+            Op::Scalar { mul, add } => Ok(Value { shape: x.shape.clone(), data: x.data.iter().map(|v| v * mul + add).collect() }),
+            Op::Sigmoid => Ok(Value { shape: x.shape.clone(), data: x.data.iter().map(|v| 1.0 / (1.0 + (-v).exp())).collect() }),
+            Op::Add => {
+                let y = inputs.get(1).ok_or("no second input")?;
+                if x.shape != y.shape {
+                    return Err(format!("adding {:?} and {:?}", x.shape, y.shape));
+                }
+                Ok(Value { shape: x.shape.clone(), data: x.data.iter().zip(&y.data).map(|(a, b)| a + b).collect() })
+            }
+            Op::MaxPool { kernel, stride } => max_pool(x, *kernel, *stride),
+            Op::Upsample { factor } => upsample(x, *factor),
+            Op::ToChannelsLast => {
+                let (h, w, c) = image_dims(x)?;
+                Ok(Value { shape: Shape::Flat(vec![1, h, w, c]), data: x.data.clone() })
+            }
+            Op::Reshape(to) => match &x.shape {
+                Shape::Flat(from) => Ok(Value { shape: Shape::Flat(reshape(from, to)?), data: x.data.clone() }),
+                Shape::Image { .. } => Err("reshaping a channels-last tensor is not supported".into()),
+            },
+            Op::Flatten => match &x.shape {
+                Shape::Image { h, w, c } => {
+                    // ONNX flattens [1, C, H, W] channel by channel.
+                    let (hw, c) = (h * w, *c);
+                    let mut data = vec![0f32; x.data.len()];
+                    for (p, row) in x.data.chunks_exact(c).enumerate() {
+                        for (ch, v) in row.iter().enumerate() {
+                            data[ch * hw + p] = *v;
+                        }
+                    }
+                    Ok(Value { shape: Shape::Flat(vec![1, x.data.len()]), data })
+                }
+                Shape::Flat(s) => Ok(Value {
+                    shape: Shape::Flat(vec![s.first().copied().unwrap_or(1), s.iter().skip(1).product()]),
+                    data: x.data.clone(),
+                }),
+            },
+            Op::DenseBlocked { weights, scales, bias } => {
+                let (k, block) = (weights.cols, weights.block);
+                if x.data.len() != k {
+                    return Err(format!("{} inputs for a layer of {k}", x.data.len()));
+                }
+                let sums: Vec<f32> = x.data.chunks_exact(block).map(|c| c.iter().sum()).collect();
+                let per_row = k / block;
+                let data = (0..weights.rows)
+                    .map(|o| {
+                        let q = &weights.q[o * k..][..k];
+                        let blocks = q.chunks_exact(block).zip(x.data.chunks_exact(block)).zip(&sums);
+                        let row = blocks.enumerate().map(|(b, ((q, x), sum))| {
+                            let at = o * per_row + b;
+                            scales[at] * (dot_i8(q, x) - weights.zero_points[at] * sum)
+                        });
+                        row.sum::<f32>() + bias[o]
+                    })
+                    .collect();
+                Ok(Value { shape: Shape::Flat(vec![1, weights.rows]), data })
+            }
+            Op::Dense { weights, bias, n } => {
+                let k = x.data.len();
+                if weights.len() != n * k {
+                    return Err(format!("{k} inputs for a layer of {} weights", weights.len()));
+                }
+                let data = weights.chunks_exact(k).zip(bias).map(|(row, b)| dot(row, &x.data) + b).collect();
+                Ok(Value { shape: Shape::Flat(vec![1, *n]), data })
+            }
+        }
+    }
+}
+
+/// `q · x` for int8 `q`, in 16 independent lanes, so that it vectorises.
+#[inline(always)]
+fn dot_i8(q: &[i8], x: &[f32]) -> f32 {
+    let mut acc = [0f32; 16];
+    let (qc, xc) = (q.chunks_exact(16), x.chunks_exact(16));
+    let tail: f32 = qc.remainder().iter().zip(xc.remainder()).map(|(q, x)| f32::from(*q) * x).sum();
+    for (q, x) in qc.zip(xc) {
+        for l in 0..16 {
+            acc[l] += f32::from(q[l]) * x[l];
+        }
+    }
+    acc.iter().sum::<f32>() + tail
+}
+
+/// A dot product in 16 independent lanes, so that it vectorises.
+#[inline(always)]
+fn dot(a: &[f32], b: &[f32]) -> f32 {
+    let mut acc = [0f32; 16];
+    let (ac, bc) = (a.chunks_exact(16), b.chunks_exact(16));
+    let tail: f32 = ac.remainder().iter().zip(bc.remainder()).map(|(x, y)| x * y).sum();
+    for (x, y) in ac.zip(bc) {
+        for l in 0..16 {
+            acc[l] += x[l] * y[l];
+        }
+    }
+    acc.iter().sum::<f32>() + tail
+}
+
+#[inline(always)]
+fn max_pool(x: &Value, k: usize, s: usize) -> Result<Value, String> {
+    let (h, w, c) = image_dims(x)?;
+    if h < k || w < k {
+        return Err(format!("{h}x{w} is smaller than the pooling window"));
+    }
+    let (oh, ow) = ((h - k) / s + 1, (w - k) / s + 1);
+    let mut data = vec![f32::NEG_INFINITY; oh * ow * c];
+    for oy in 0..oh {
+        for ox in 0..ow {
+            let out = &mut data[(oy * ow + ox) * c..][..c];
+            for ky in 0..k {
+                for kx in 0..k {
+                    let src = &x.data[((oy * s + ky) * w + ox * s + kx) * c..][..c];
+                    out.iter_mut().zip(src).for_each(|(o, v)| *o = o.max(*v));
+                }
+            }
+        }
+    }
+    Value::image(oh, ow, c, data)
+}
+
+#[inline(always)]
+fn upsample(x: &Value, f: usize) -> Result<Value, String> {
+    let (h, w, c) = image_dims(x)?;
+    let (oh, ow) = (h * f, w * f);
+    let mut data = Vec::with_capacity(oh * ow * c);
+    for oy in 0..oh {
+        let row = &x.data[(oy / f) * w * c..][..w * c];
+        for ox in 0..ow {
+            data.extend_from_slice(&row[(ox / f) * c..][..c]);
+        }
+    }
+    Value::image(oh, ow, c, data)
+}
+
+impl Conv {
+    #[inline(always)]
+    fn run(&self, x: &Value) -> Result<Value, String> {
+        let (h, w, c) = image_dims(x)?;
+        if c != self.cin {
+            return Err(format!("{c} channels in, expected {}", self.cin));
+        }
+        let [kh, kw] = self.kernel;
+        let [sy, sx] = self.stride;
+        let [pt, pl, pb, pr] = self.pads;
+        let (ph, pw) = (h + pt + pb, w + pl + pr);
+        if ph < kh || pw < kw {
+            return Err(format!("{h}x{w} input is smaller than the {kh}x{kw} kernel"));
+        }
+        let (oh, ow) = ((ph - kh) / sy + 1, (pw - kw) / sx + 1);
+        let mut out = vec![0f32; oh * ow * self.cout];
+        if self.depthwise {
+            self.depthwise(x, (h, w), (oh, ow), &mut out);
+        } else {
+            self.dense(x, (h, w), (oh, ow), &mut out)?;
+        }
+        self.activation.apply(&mut out, self.cout);
+        Value::image(oh, ow, self.cout, out)
+    }
+
+    /// Input row and column read by output `(o, tap)`, if inside the image.
+    fn source(o: usize, tap: usize, stride: usize, pad: usize, size: usize) -> Option<usize> {
+        (o * stride + tap).checked_sub(pad).filter(|&i| i < size)
+    }
+
+    /// Output columns `lo..hi` of a row read only inside the image for every
+    /// kernel column: there the loops need no bounds checks per tap.
+    fn interior(&self, out_len: usize, in_len: usize, axis: usize) -> (usize, usize) {
+        let (k, s, p) = (self.kernel[axis], self.stride[axis], self.pads[axis]);
+        let lo = p.div_ceil(s).min(out_len);
+        // Last o with o * s - p + k - 1 < in_len.
+        let hi = if in_len + p >= k { ((in_len + p - k) / s + 1).min(out_len) } else { 0 };
+        (lo, hi.max(lo))
+    }
+
+    /// Channels-last depthwise convolution: inside the image a 3x3 kernel
+    /// runs in [`DepthwiseInterior`]; borders and other shapes take the
+    /// general loop.
+    #[inline(always)]
+    fn depthwise(&self, x: &Value, (h, w): (usize, usize), (oh, ow): (usize, usize), out: &mut [f32]) {
+        let c = self.cout;
+        let [kh, kw] = self.kernel;
+        let fast = kh == 3 && kw == 3 && c.is_multiple_of(LANES);
+        let (ylo, yhi) = self.interior(oh, h, 0);
+        let (xlo, xhi) = self.interior(ow, w, 1);
+        if fast {
+            let (rows, cols) = (ylo..yhi, xlo..xhi);
+            pulp::Arch::new().dispatch(DepthwiseInterior { conv: self, x: &x.data, w, ow, rows, cols, out: &mut *out });
+        }
+        for oy in 0..oh {
+            let inside_y = fast && (ylo..yhi).contains(&oy);
+            for ox in 0..ow {
+                let acc_row = &mut out[(oy * ow + ox) * c..][..c];
+                if inside_y && (xlo..xhi).contains(&ox) {
+                    continue;
+                }
+                acc_row.copy_from_slice(&self.bias);
+                for ky in 0..kh {
+                    let Some(iy) = Self::source(oy, ky, self.stride[0], self.pads[0], h) else { continue };
+                    for kx in 0..kw {
+                        let Some(ix) = Self::source(ox, kx, self.stride[1], self.pads[1], w) else { continue };
+                        let (v, k) = (&x.data[(iy * w + ix) * c..][..c], &self.weights[(ky * kw + kx) * c..][..c]);
+                        for ((a, v), k) in acc_row.iter_mut().zip(v).zip(k) {
+                            *a += v * k;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// A dense convolution with few inputs per output (the first layer of
+    /// each network: 3x3 over 3 colours), summed directly in registers; the
+    /// matrix product would spend more on im2col and packing than on maths.
+    #[inline(always)]
+    fn direct(&self, x: &Value, (h, w): (usize, usize), (oh, ow): (usize, usize), out: &mut [f32]) {
+        let [kh, kw] = self.kernel;
+        let (cin, cout) = (self.cin, self.cout);
+        let (ylo, yhi) = self.interior(oh, h, 0);
+        let (xlo, xhi) = self.interior(ow, w, 1);
+        let (rows, cols) = (ylo..yhi, xlo..xhi);
+        pulp::Arch::new().dispatch(DirectInterior { conv: self, x: &x.data, w, ow, rows, cols, out: &mut *out });
+        for oy in 0..oh {
+            for ox in 0..ow {
+                let acc_row = &mut out[(oy * ow + ox) * cout..][..cout];
+                if (ylo..yhi).contains(&oy) && (xlo..xhi).contains(&ox) {
+                    continue;
+                }
+                acc_row.copy_from_slice(&self.bias);
+                for ky in 0..kh {
+                    let Some(iy) = Self::source(oy, ky, self.stride[0], self.pads[0], h) else { continue };
+                    for kx in 0..kw {
+                        let Some(ix) = Self::source(ox, kx, self.stride[1], self.pads[1], w) else { continue };
+                        for ci in 0..cin {
+                            let v = x.data[(iy * w + ix) * cin + ci];
+                            let k = &self.weights[((ky * kw + kx) * cin + ci) * cout..][..cout];
+                            acc_row.iter_mut().zip(k).for_each(|(a, k)| *a += v * k);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[inline(always)]
+    fn dense(&self, x: &Value, (h, w): (usize, usize), (oh, ow): (usize, usize), out: &mut [f32]) -> Result<(), String> {
+        let [kh, kw] = self.kernel;
+        let (cin, cout) = (self.cin, self.cout);
+        let pointwise = kh == 1 && kw == 1 && self.stride == [1, 1] && self.pads == [0; 4];
+        let k = kh * kw * cin;
+        if !pointwise && cout.is_multiple_of(LANES) && k <= 32 {
+            self.direct(x, (h, w), (oh, ow), out);
+            return Ok(());
+        }
+        let cols;
+        let a = if pointwise {
+            &x.data[..]
+        } else {
+            // im2col: one row of kh*kw*cin inputs per output pixel.
+            let mut m = vec![0f32; oh * ow * k];
+            for oy in 0..oh {
+                for ox in 0..ow {
+                    let row = &mut m[(oy * ow + ox) * k..][..k];
+                    for ky in 0..kh {
+                        let Some(iy) = Self::source(oy, ky, self.stride[0], self.pads[0], h) else { continue };
+                        for kx in 0..kw {
+                            let Some(ix) = Self::source(ox, kx, self.stride[1], self.pads[1], w) else { continue };
+                            row[(ky * kw + kx) * cin..][..cin].copy_from_slice(&x.data[(iy * w + ix) * cin..][..cin]);
+                        }
+                    }
+                }
+            }
+            cols = m;
+            &cols[..]
+        };
+        for row in out.chunks_exact_mut(cout) {
+            row.copy_from_slice(&self.bias);
+        }
+        let err = |e: ndarray::ShapeError| e.to_string();
+        let a = ArrayView2::from_shape((oh * ow, k), a).map_err(err)?;
+        let b = ArrayView2::from_shape((k, cout), &self.weights[..]).map_err(err)?;
+        let mut c = ArrayViewMut2::from_shape((oh * ow, cout), out).map_err(err)?;
+        general_mat_mul(1.0, &a, &b, 1.0, &mut c);
+        Ok(())
+    }
+}
+
+/// The inside of a 3x3 depthwise convolution (where every tap reads the
+/// image), in explicit SIMD: each register of channels is summed over the
+/// nine taps with fused multiply-adds and stored once.
+struct DepthwiseInterior<'a> {
+    conv: &'a Conv,
+    x: &'a [f32],
+    w: usize,
+    ow: usize,
+    rows: Range<usize>,
+    cols: Range<usize>,
+    out: &'a mut [f32],
+}
+
+impl pulp::WithSimd for DepthwiseInterior<'_> {
+    type Output = ();
+
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, simd: S) {
+        let DepthwiseInterior { conv, x, w, ow, rows, cols, out } = self;
+        let c = conv.cout;
+        let (bias, _) = S::as_simd_f32s(&conv.bias);
+        let taps: [&[S::f32s]; 9] = std::array::from_fn(|t| S::as_simd_f32s(&conv.weights[t * c..][..c]).0);
+        for oy in rows {
+            let iy = oy * conv.stride[0] - conv.pads[0];
+            for ox in cols.clone() {
+                let ix = ox * conv.stride[1] - conv.pads[1];
+                let src: [&[S::f32s]; 9] = std::array::from_fn(|t| S::as_simd_f32s(&x[((iy + t / 3) * w + ix + t % 3) * c..][..c]).0);
+                let (acc_row, _) = S::as_mut_simd_f32s(&mut out[(oy * ow + ox) * c..][..c]);
+                for (j, (o, b)) in acc_row.iter_mut().zip(bias).enumerate() {
+                    let mut acc = *b;
+                    for t in 0..9 {
+                        acc = simd.mul_add_f32s(src[t][j], taps[t][j], acc);
+                    }
+                    *o = acc;
+                }
+            }
+        }
+    }
+}
+
+/// The inside of a dense convolution with few inputs per output (see
+/// [`Conv::direct`]), in explicit SIMD: the output channels (up to four
+/// registers) stay in registers while every input value is broadcast into them.
+struct DirectInterior<'a> {
+    conv: &'a Conv,
+    x: &'a [f32],
+    w: usize,
+    ow: usize,
+    rows: Range<usize>,
+    cols: Range<usize>,
+    out: &'a mut [f32],
+}
+
+impl pulp::WithSimd for DirectInterior<'_> {
+    type Output = ();
+
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, simd: S) {
+        let width = std::mem::size_of::<S::f32s>() / std::mem::size_of::<f32>();
+        match self.conv.cout / width {
+            1 => self.run::<S, 1>(simd),
+            2 => self.run::<S, 2>(simd),
+            3 => self.run::<S, 3>(simd),
+            4 => self.run::<S, 4>(simd),
+            _ => self.run_wide(),
+        }
+    }
+}
+
+impl DirectInterior<'_> {
+    /// `N` registers of output channels (the whole output), kept in registers.
+    #[inline(always)]
+    fn run<S: pulp::Simd, const N: usize>(self, simd: S) {
+        let DirectInterior { conv, x, w, ow, rows, cols, out } = self;
+        let (cin, cout) = (conv.cin, conv.cout);
+        let span = conv.kernel[1] * cin;
+        let (bias, _) = S::as_simd_f32s(&conv.bias);
+        let bias: [S::f32s; N] = std::array::from_fn(|n| bias[n]);
+        // weights[i][n]: input i (tap-major) times output register n.
+        let weights: Vec<[S::f32s; N]> =
+            conv.weights.chunks_exact(cout).map(|row| S::as_simd_f32s(row).0).map(|v| std::array::from_fn(|n| v[n])).collect();
+        for oy in rows {
+            let iy = oy * conv.stride[0] - conv.pads[0];
+            for ox in cols.clone() {
+                let ix = ox * conv.stride[1] - conv.pads[1];
+                let mut acc = bias;
+                for ky in 0..conv.kernel[0] {
+                    let row = &x[((iy + ky) * w + ix) * cin..][..span];
+                    for (v, k) in row.iter().zip(&weights[ky * span..][..span]) {
+                        let v = simd.splat_f32s(*v);
+                        for n in 0..N {
+                            acc[n] = simd.mul_add_f32s(v, k[n], acc[n]);
+                        }
+                    }
+                }
+                let (dst, _) = S::as_mut_simd_f32s(&mut out[(oy * ow + ox) * cout..][..cout]);
+                dst.copy_from_slice(&acc);
+            }
+        }
+    }
+
+    /// Wider outputs: the plain loop, left to the compiler.
+    #[inline(always)]
+    fn run_wide(self) {
+        let DirectInterior { conv, x, w, ow, rows, cols, out } = self;
+        let (cin, cout) = (conv.cin, conv.cout);
+        let span = conv.kernel[1] * cin;
+        for oy in rows {
+            let iy = oy * conv.stride[0] - conv.pads[0];
+            for ox in cols.clone() {
+                let ix = ox * conv.stride[1] - conv.pads[1];
+                let acc = &mut out[(oy * ow + ox) * cout..][..cout];
+                acc.copy_from_slice(&conv.bias);
+                for ky in 0..conv.kernel[0] {
+                    for (j, v) in x[((iy + ky) * w + ix) * cin..][..span].iter().enumerate() {
+                        let k = &conv.weights[(ky * span + j) * cout..][..cout];
+                        acc.iter_mut().zip(k).for_each(|(a, k)| *a += v * k);
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn conv(kernel: usize, stride: usize, pad: usize, cin: usize, cout: usize, depthwise: bool, weights: Vec<f32>) -> Conv {
+        Conv {
+            kernel: [kernel; 2],
+            stride: [stride; 2],
+            pads: [pad; 4],
+            cin,
+            cout,
+            depthwise,
+            weights,
+            bias: vec![0.5; cout],
+            activation: Activation::None,
+        }
+    }
+
+    /// Direct NCHW-style convolution, written the obvious way.
+    fn reference(x: &Value, c: &Conv) -> Vec<f32> {
+        let (h, w, cin) = image_dims(x).unwrap();
+        let [k, _] = c.kernel;
+        let (s, p) = (c.stride[0], c.pads[0]);
+        let (oh, ow) = ((h + 2 * p - k) / s + 1, (w + 2 * p - k) / s + 1);
+        let mut out = vec![0f32; oh * ow * c.cout];
+        for oy in 0..oh {
+            for ox in 0..ow {
+                for co in 0..c.cout {
+                    let mut acc = c.bias[co];
+                    for ky in 0..k {
+                        for kx in 0..k {
+                            let (iy, ix) = ((oy * s + ky) as isize - p as isize, (ox * s + kx) as isize - p as isize);
+                            if iy < 0 || ix < 0 || iy >= h as isize || ix >= w as isize {
+                                continue;
+                            }
+                            let at = |ci: usize| x.data[(iy as usize * w + ix as usize) * cin + ci];
+                            let t = ky * k + kx;
+                            if c.depthwise {
+                                acc += at(co) * c.weights[t * c.cout + co];
+                            } else {
+                                for ci in 0..cin {
+                                    acc += at(ci) * c.weights[(t * cin + ci) * c.cout + co];
+                                }
+                            }
+                        }
+                    }
+                    out[(oy * ow + ox) * c.cout + co] = acc;
+                }
+            }
+        }
+        out
+    }
+
+    fn ramp(n: usize) -> Vec<f32> {
+        (0..n).map(|i| ((i * 37) % 23) as f32 / 7.0 - 1.5).collect()
+    }
+
+    #[test]
+    fn convolutions_match_the_textbook_definition() {
+        // Channel counts reach every path: the matrix product (with and without
+        // im2col), the direct sum for few inputs, and the depthwise loops with
+        // whole blocks of LANES channels, a partial block, or fewer channels.
+        for channels in [3, 4, 16, 20] {
+            let x = Value::image(9, 7, channels, ramp(9 * 7 * channels)).unwrap();
+            for (k, s, p) in [(1, 1, 0), (3, 1, 1), (3, 2, 1), (3, 2, 0)] {
+                let dense = conv(k, s, p, channels, 5, false, ramp(k * k * channels * 5));
+                let wide = conv(k, s, p, channels, 16, false, ramp(k * k * channels * 16));
+                let dw = conv(k, s, p, channels, channels, true, ramp(k * k * channels));
+                for c in [dense, wide, dw] {
+                    let got = c.run(&x).unwrap();
+                    let want = reference(&x, &c);
+                    let what = format!("{channels} channels, kernel {k} stride {s} pad {p}, {} out, depthwise {}", c.cout, c.depthwise);
+                    assert_eq!(got.data.len(), want.len(), "{what}");
+                    for (g, w) in got.data.iter().zip(&want) {
+                        assert!((g - w).abs() < 1e-3, "{what}: {g} vs {w}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn pooling_upsampling_and_flatten_follow_onnx() {
+        let x = Value::image(2, 2, 2, vec![1.0, -1.0, 2.0, -2.0, 3.0, -3.0, 4.0, -4.0]).unwrap();
+        assert_eq!(max_pool(&x, 2, 2).unwrap().data, vec![4.0, -1.0]);
+        let up = upsample(&x, 2).unwrap();
+        assert_eq!(up.shape, Shape::Image { h: 4, w: 4, c: 2 });
+        // Row 1 of the output repeats row 0 of the input, each pixel twice.
+        assert_eq!(&up.data[8..16], &[1.0, -1.0, 1.0, -1.0, 2.0, -2.0, 2.0, -2.0]);
+        let flat = Op::Flatten.run(&[&x]).unwrap();
+        assert_eq!(flat.data, vec![1.0, 2.0, 3.0, 4.0, -1.0, -2.0, -3.0, -4.0]);
+        assert_eq!(reshape(&[1, 4, 5, 6], &[0, -1, 6]).unwrap(), vec![1, 20, 6]);
+        assert!(reshape(&[1, 4, 5, 6], &[7, -1]).is_err());
+    }
+
+    /// Runs a bundled model in tract-onnx and here, on a real photo.
+    fn both_runtimes(model: &crate::models::BundledModel, size: u32) -> Vec<(String, Vec<f32>, Vec<f32>)> {
+        use prost::Message;
+        use tract_onnx::prelude::*;
+
+        let photo = image::load_from_memory(include_bytes!("../tests/fixtures/obama-1.jpg")).unwrap().to_rgb8();
+        let photo = image::imageops::resize(&photo, size, size, image::imageops::FilterType::Triangle);
+        let n = size as usize;
+        let ours =
+            model.load().unwrap().run(Value::image(n, n, 3, photo.as_raw().iter().map(|&v| f32::from(v)).collect()).unwrap()).unwrap();
+
+        let bytes = model.folded().unwrap().0.encode_to_vec();
+        let plan = tract_onnx::onnx()
+            .with_ignore_value_info(true)
+            .model_for_read(&mut &bytes[..])
+            .and_then(|m| m.with_input_fact(0, f32::fact([1, 3, n, n]).into()))
+            .and_then(|m| m.into_optimized())
+            .and_then(|m| m.into_runnable())
+            .unwrap();
+        let nchw = tract_ndarray::Array4::from_shape_fn((1, 3, n, n), |(_, c, y, x)| f32::from(photo.get_pixel(x as u32, y as u32)[c]));
+        let theirs = plan.run(tvec!(Tensor::from(nchw).into())).unwrap();
+        let names = model.load().unwrap().output_names();
+        assert_eq!(ours.len(), theirs.len());
+        names
+            .into_iter()
+            .zip(ours)
+            .zip(theirs.iter())
+            .map(|((name, o), t)| (name, o.data, t.try_as_plain_ram().unwrap().as_slice::<f32>().unwrap().to_vec()))
+            .collect()
+    }
+
+    #[test]
+    fn agrees_with_tract() {
+        use crate::models::{SFACE, YUNET};
+        for (model, size) in [(&YUNET, 320), (&SFACE, 112)] {
+            for (name, ours, theirs) in both_runtimes(model, size) {
+                assert_eq!(ours.len(), theirs.len(), "{}: {name}", model.name);
+                let scale = theirs.iter().fold(1.0f32, |m, v| m.max(v.abs()));
+                let worst = ours.iter().zip(&theirs).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
+                assert!(worst <= 1e-4 * scale, "{}: output {name} differs by {worst} (values up to {scale})", model.name);
+            }
+        }
+    }
+
+    #[test]
+    fn dot_products_cover_the_tail() {
+        let a = ramp(37);
+        let want: f32 = a.iter().map(|v| v * v).sum();
+        assert!((dot(&a, &a) - want).abs() < 1e-3);
+    }
+}
