@@ -33,7 +33,7 @@ fn main() -> Result<(), BoxError> {
     let (engine, wall, cpu) = measure(FaceEngine::load);
     let engine = engine?;
     println!(
-        "model load (checksums, de-quantization rewrite, optimisation): {:.0} ms CPU ({:.0} ms wall)",
+        "model load (checksums, de-quantization rewrite, compiling the networks): {:.0} ms CPU ({:.0} ms wall)",
         cpu.map_or(f64::NAN, ms),
         ms(wall)
     );

@@ -62,7 +62,7 @@ pub struct Analysis {
     pub faces: Vec<AnalysedFace>,
 }
 
-/// The face engine. Load once (about a second) and share: it is `Send +
+/// The face engine. Load once (about a quarter of a second) and share: it is `Send +
 /// Sync` and every method takes `&self`, so one instance serves all requests
 /// and worker threads.
 pub struct FaceEngine {
@@ -96,7 +96,7 @@ impl FaceEngine {
         Ok(FaceEngine { detector, embedder, limits: options.limits, load_duration: started.elapsed() })
     }
 
-    /// How long [`FaceEngine::load`] took (checksums, rewrite, optimisation).
+    /// How long [`FaceEngine::load`] took (checksums, rewrite, compiling the networks).
     pub fn load_duration(&self) -> Duration {
         self.load_duration
     }

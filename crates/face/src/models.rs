@@ -109,7 +109,7 @@ pub(crate) fn fold_blocked_dequantize(graph: &mut GraphProto) -> Result<HashMap<
     graph.initializer.extend(folded);
 
     // Old-style graphs (IR < 4) also list weights as graph inputs; the folded
-    // weights' former names are now dangling inputs that tract would treat as
+    // weights' former names are now dangling inputs that a runtime would treat as
     // model inputs, so keep only what some node or output still reads.
     let used: HashSet<&str> =
         graph.node.iter().flat_map(|n| n.input.iter().map(String::as_str)).chain(graph.output.iter().map(|o| o.name.as_str())).collect();

@@ -10,15 +10,20 @@
 //!   matrix product (pixels x in-channels times in-channels x out-channels,
 //!   computed by `matrixmultiply`'s packed SIMD kernels) and a depthwise 3x3
 //!   convolution is nine contiguous multiply-adds per pixel;
+//! - the depthwise and first-layer loops are written against `pulp`'s SIMD
+//!   types ([`Interior`]), and the whole run is
+//!   compiled a second time for AVX2 + FMA, chosen at run time;
 //! - a batch normalisation that follows a convolution is folded into its
 //!   weights and bias when the model is loaded, and the ReLU or PReLU after
 //!   it is applied while the output is still in cache;
+//! - the final dense layer keeps the file's int8 blocks ([`RowBlocks`]), so
+//!   it streams a quarter of the bytes;
 //! - constant sub-graphs (reshaping weights) are evaluated at load.
 //!
 //! Anything outside the subset is refused at load with the node's name, so a
 //! different model file fails loudly instead of computing something else.
-//! `tests::agrees_with_tract` checks both networks against tract-onnx on
-//! real photos.
+//! `tests::agrees_with_tract` checks both networks against tract-onnx on a
+//! real photo.
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -29,7 +34,8 @@ use ndarray::{ArrayView2, ArrayViewMut2};
 use crate::models::RowBlocks;
 use crate::onnx::{GraphProto, NodeProto, TensorProto};
 
-/// Channels summed together in the depthwise loop: two AVX2 registers.
+/// The SIMD loops take channel counts that are multiples of this (two AVX2
+/// registers); other counts take the plain loops.
 const LANES: usize = 16;
 
 /// A tensor flowing through the network.
@@ -584,9 +590,9 @@ impl<'g> Compiler<'g> {
                 if scale.len() != n {
                     return Err("batch normalisation does not match the outputs".into());
                 }
-                for o in 0..n {
-                    factor[o] *= scale[o];
-                    bias[o] = bias[o] * scale[o] + shift[o];
+                for (((f, b), s), t) in factor.iter_mut().zip(&mut bias).zip(&scale).zip(&shift) {
+                    *f *= s;
+                    *b = *b * s + t;
                 }
                 consumed += 1;
                 out = bn.output.first().ok_or("no output")?.as_str();
@@ -745,8 +751,8 @@ fn dot_i8(q: &[i8], x: &[f32]) -> f32 {
     let (qc, xc) = (q.chunks_exact(16), x.chunks_exact(16));
     let tail: f32 = qc.remainder().iter().zip(xc.remainder()).map(|(q, x)| f32::from(*q) * x).sum();
     for (q, x) in qc.zip(xc) {
-        for l in 0..16 {
-            acc[l] += f32::from(q[l]) * x[l];
+        for ((a, q), x) in acc.iter_mut().zip(q).zip(x) {
+            *a += f32::from(*q) * x;
         }
     }
     acc.iter().sum::<f32>() + tail
@@ -759,8 +765,8 @@ fn dot(a: &[f32], b: &[f32]) -> f32 {
     let (ac, bc) = (a.chunks_exact(16), b.chunks_exact(16));
     let tail: f32 = ac.remainder().iter().zip(bc.remainder()).map(|(x, y)| x * y).sum();
     for (x, y) in ac.zip(bc) {
-        for l in 0..16 {
-            acc[l] += x[l] * y[l];
+        for ((a, x), y) in acc.iter_mut().zip(x).zip(y) {
+            *a += x * y;
         }
     }
     acc.iter().sum::<f32>() + tail
@@ -843,8 +849,7 @@ impl Conv {
     }
 
     /// Channels-last depthwise convolution: inside the image a 3x3 kernel
-    /// runs in [`DepthwiseInterior`]; borders and other shapes take the
-    /// general loop.
+    /// runs in [`Interior`]; borders and other shapes take the general loop.
     #[inline(always)]
     fn depthwise(&self, x: &Value, (h, w): (usize, usize), (oh, ow): (usize, usize), out: &mut [f32]) {
         let c = self.cout;
@@ -854,7 +859,7 @@ impl Conv {
         let (xlo, xhi) = self.interior(ow, w, 1);
         if fast {
             let (rows, cols) = (ylo..yhi, xlo..xhi);
-            pulp::Arch::new().dispatch(DepthwiseInterior { conv: self, x: &x.data, w, ow, rows, cols, out: &mut *out });
+            pulp::Arch::new().dispatch(Interior { conv: self, x: &x.data, w, ow, rows, cols, out: &mut *out });
         }
         for oy in 0..oh {
             let inside_y = fast && (ylo..yhi).contains(&oy);
@@ -888,7 +893,7 @@ impl Conv {
         let (ylo, yhi) = self.interior(oh, h, 0);
         let (xlo, xhi) = self.interior(ow, w, 1);
         let (rows, cols) = (ylo..yhi, xlo..xhi);
-        pulp::Arch::new().dispatch(DirectInterior { conv: self, x: &x.data, w, ow, rows, cols, out: &mut *out });
+        pulp::Arch::new().dispatch(Interior { conv: self, x: &x.data, w, ow, rows, cols, out: &mut *out });
         for oy in 0..oh {
             for ox in 0..ow {
                 let acc_row = &mut out[(oy * ow + ox) * cout..][..cout];
@@ -954,10 +959,10 @@ impl Conv {
     }
 }
 
-/// The inside of a 3x3 depthwise convolution (where every tap reads the
-/// image), in explicit SIMD: each register of channels is summed over the
-/// nine taps with fused multiply-adds and stored once.
-struct DepthwiseInterior<'a> {
+/// The inside of a convolution (the output pixels whose every tap reads the
+/// image), in explicit SIMD: a 3x3 depthwise one, or a dense one with few
+/// inputs per output (see [`Conv::direct`]).
+struct Interior<'a> {
     conv: &'a Conv,
     x: &'a [f32],
     w: usize,
@@ -967,12 +972,29 @@ struct DepthwiseInterior<'a> {
     out: &'a mut [f32],
 }
 
-impl pulp::WithSimd for DepthwiseInterior<'_> {
+impl pulp::WithSimd for Interior<'_> {
     type Output = ();
 
     #[inline(always)]
     fn with_simd<S: pulp::Simd>(self, simd: S) {
-        let DepthwiseInterior { conv, x, w, ow, rows, cols, out } = self;
+        let width = std::mem::size_of::<S::f32s>() / std::mem::size_of::<f32>();
+        match (self.conv.depthwise, self.conv.cout / width) {
+            (true, _) => self.depthwise(simd),
+            (false, 1) => self.direct::<S, 1>(simd),
+            (false, 2) => self.direct::<S, 2>(simd),
+            (false, 3) => self.direct::<S, 3>(simd),
+            (false, 4) => self.direct::<S, 4>(simd),
+            (false, _) => self.direct_wide(),
+        }
+    }
+}
+
+impl Interior<'_> {
+    /// Each register of channels is summed over the nine taps with fused
+    /// multiply-adds and stored once.
+    #[inline(always)]
+    fn depthwise<S: pulp::Simd>(self, simd: S) {
+        let Interior { conv, x, w, ow, rows, cols, out } = self;
         let c = conv.cout;
         let (bias, _) = S::as_simd_f32s(&conv.bias);
         let taps: [&[S::f32s]; 9] = std::array::from_fn(|t| S::as_simd_f32s(&conv.weights[t * c..][..c]).0);
@@ -984,50 +1006,21 @@ impl pulp::WithSimd for DepthwiseInterior<'_> {
                 let (acc_row, _) = S::as_mut_simd_f32s(&mut out[(oy * ow + ox) * c..][..c]);
                 for (j, (o, b)) in acc_row.iter_mut().zip(bias).enumerate() {
                     let mut acc = *b;
-                    for t in 0..9 {
-                        acc = simd.mul_add_f32s(src[t][j], taps[t][j], acc);
+                    for (s, k) in src.iter().zip(&taps) {
+                        acc = simd.mul_add_f32s(s[j], k[j], acc);
                     }
                     *o = acc;
                 }
             }
         }
     }
-}
 
-/// The inside of a dense convolution with few inputs per output (see
-/// [`Conv::direct`]), in explicit SIMD: the output channels (up to four
-/// registers) stay in registers while every input value is broadcast into them.
-struct DirectInterior<'a> {
-    conv: &'a Conv,
-    x: &'a [f32],
-    w: usize,
-    ow: usize,
-    rows: Range<usize>,
-    cols: Range<usize>,
-    out: &'a mut [f32],
-}
-
-impl pulp::WithSimd for DirectInterior<'_> {
-    type Output = ();
-
+    /// A dense convolution whose `N` registers of output channels (the
+    /// whole output) stay in registers while every input value is broadcast
+    /// into them.
     #[inline(always)]
-    fn with_simd<S: pulp::Simd>(self, simd: S) {
-        let width = std::mem::size_of::<S::f32s>() / std::mem::size_of::<f32>();
-        match self.conv.cout / width {
-            1 => self.run::<S, 1>(simd),
-            2 => self.run::<S, 2>(simd),
-            3 => self.run::<S, 3>(simd),
-            4 => self.run::<S, 4>(simd),
-            _ => self.run_wide(),
-        }
-    }
-}
-
-impl DirectInterior<'_> {
-    /// `N` registers of output channels (the whole output), kept in registers.
-    #[inline(always)]
-    fn run<S: pulp::Simd, const N: usize>(self, simd: S) {
-        let DirectInterior { conv, x, w, ow, rows, cols, out } = self;
+    fn direct<S: pulp::Simd, const N: usize>(self, simd: S) {
+        let Interior { conv, x, w, ow, rows, cols, out } = self;
         let (cin, cout) = (conv.cin, conv.cout);
         let span = conv.kernel[1] * cin;
         let (bias, _) = S::as_simd_f32s(&conv.bias);
@@ -1044,8 +1037,8 @@ impl DirectInterior<'_> {
                     let row = &x[((iy + ky) * w + ix) * cin..][..span];
                     for (v, k) in row.iter().zip(&weights[ky * span..][..span]) {
                         let v = simd.splat_f32s(*v);
-                        for n in 0..N {
-                            acc[n] = simd.mul_add_f32s(v, k[n], acc[n]);
+                        for (a, k) in acc.iter_mut().zip(k) {
+                            *a = simd.mul_add_f32s(v, *k, *a);
                         }
                     }
                 }
@@ -1055,10 +1048,10 @@ impl DirectInterior<'_> {
         }
     }
 
-    /// Wider outputs: the plain loop, left to the compiler.
+    /// Wider dense outputs: the plain loop, left to the compiler.
     #[inline(always)]
-    fn run_wide(self) {
-        let DirectInterior { conv, x, w, ow, rows, cols, out } = self;
+    fn direct_wide(self) {
+        let Interior { conv, x, w, ow, rows, cols, out } = self;
         let (cin, cout) = (conv.cin, conv.cout);
         let span = conv.kernel[1] * cin;
         for oy in rows {

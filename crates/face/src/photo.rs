@@ -127,7 +127,8 @@ pub fn decode(bytes: &[u8], limits: &DecodeLimits, extra_rotation_degrees: i32) 
     };
     let mut orientation = Orientation { exif_tag, exif_degrees, mirrored, device_degrees, auto_degrees: 0, total_degrees: 0 };
     orientation.recompute_total();
-    Ok(Photo { image: rotate(&rgb, device_degrees), orientation })
+    let image = if device_degrees == 0 { rgb } else { rotate(&rgb, device_degrees) };
+    Ok(Photo { image, orientation })
 }
 
 fn decode_error(e: ImageError, limits: &DecodeLimits) -> FaceError {

@@ -1,6 +1,6 @@
 //! Behaviour of the face engine on the shipped public-domain portraits and on
-//! images the tests make themselves (rotations, EXIF tags, a crew photo,
-//! faceless, damaged and oversized files).
+//! images the tests make themselves (rotations, EXIF tags, a crew photo, a
+//! distant face, faceless, damaged and oversized files).
 //!
 //! One engine is loaded for the whole binary and shared by the tests, which
 //! run on several threads: that is how the server will use it too.
@@ -12,8 +12,8 @@ use std::io::Cursor;
 use std::sync::{Mutex, OnceLock};
 
 use clockface_face::{
-    decode, match_crew, verdict, Analysis, CrewMatch, DecodeLimits, Embedding, FaceEngine, FaceError, QualityIssue, Verdict,
-    MATCH_THRESHOLD,
+    decode, match_crew, verdict, Analysis, CrewMatch, DecodeLimits, Embedding, FaceEngine, FaceError, Photo, QualityIssue, Verdict,
+    CONFIDENT_SCORE, MATCH_THRESHOLD,
 };
 use image::{imageops, ImageFormat, Rgb, RgbImage};
 
@@ -187,7 +187,7 @@ fn crew_photo(names: &[&str], height: u32) -> RgbImage {
 #[test]
 fn a_crew_photo_yields_every_face_and_each_member_gets_theirs() {
     let photo = crew_photo(&["obama-1.jpg", "collins-1.png", "biden-1.jpg", "hopper-1.jpg"], 480);
-    let analysis = analyse(&jpeg(&photo));
+    let analysis = engine().analyse_group(&jpeg(&photo), 0).expect("analysis runs");
     assert_eq!(analysis.faces.len(), 4, "{:#?}", analysis.faces.iter().map(|f| &f.face).collect::<Vec<_>>());
     assert_eq!(verdict(&analysis, &[enrolled("obama-2.jpg")], MATCH_THRESHOLD).verdict, Verdict::SeveralFaces);
 
@@ -217,9 +217,32 @@ fn a_crew_photo_yields_every_face_and_each_member_gets_theirs() {
     assert_eq!(found[3], CrewMatch::NotFound { best_score: None });
 
     let without_biden = crew_photo(&["obama-1.jpg", "hopper-1.jpg"], 480);
-    let analysis = analyse(&png(&without_biden));
+    let analysis = engine().analyse_group(&png(&without_biden), 0).expect("analysis runs");
     let found = match_crew(&analysis.faces, &[vec![enrolled("biden-1.jpg")]], MATCH_THRESHOLD);
     assert!(matches!(found[0], CrewMatch::NotFound { best_score: Some(s) } if s < MATCH_THRESHOLD));
+}
+
+/// One portrait scaled to `height` on a grey 1920x1440 canvas.
+fn distant_portrait(height: u32) -> RgbImage {
+    let p = pixels("obama-1.jpg");
+    let w = (p.width() as f32 * height as f32 / p.height() as f32).round() as u32;
+    let mut canvas = RgbImage::from_pixel(1920, 1440, Rgb([128, 128, 128]));
+    imageops::replace(&mut canvas, &imageops::resize(&p, w, height, imageops::FilterType::Triangle), 900, 700);
+    canvas
+}
+
+#[test]
+fn a_face_the_quick_look_is_unsure_of_gets_the_full_search() {
+    // Far from the camera: at 320 px the face is a few dozen pixels wide.
+    let photo = distant_portrait(300);
+    let quick = engine().detect_at(&Photo::from_rgb(photo.clone()), 320).expect("detection runs");
+    assert!(quick.iter().all(|f| f.score < CONFIDENT_SCORE), "the quick look alone is unsure: {quick:?}");
+
+    let (analysis, decision) = decide(&jpeg(&photo), "obama-2.jpg");
+    assert_eq!(analysis.faces.len(), 1);
+    assert!(analysis.faces[0].face.score >= CONFIDENT_SCORE, "found upright by the 640 px search");
+    assert_eq!(analysis.orientation.auto_degrees, 0);
+    assert_eq!(decision.verdict, Verdict::Match, "{decision:?}");
 }
 
 #[test]

@@ -29,7 +29,7 @@ const LEASE: Duration = Duration::seconds(60);
 /// After this many failed attempts a job gets the verdict `unreadable` instead of another retry.
 const MAX_ATTEMPTS: i64 = 6;
 
-/// The face engine, loaded once per process (the models take about half a second) and shared.
+/// The face engine, loaded once per process (about a quarter of a second) and shared.
 pub fn engine() -> Result<Arc<FaceEngine>, FaceError> {
     static ENGINE: OnceLock<Arc<FaceEngine>> = OnceLock::new();
     if let Some(engine) = ENGINE.get() {
