@@ -127,7 +127,9 @@ test('enrol on the employee page, review a stranger\'s face, and see a match on 
   // His own face: "Match" in the time card's "i".
   const own = await photoPunch(device, obama.id, 'out', 60, 'obama-2.jpg');
   await eventually(async () => (await api(server.url, `/api/v1/punches/${own.id}/verification`, { token })).status === 200, 'the verdict');
-  await page.goto(`${server.url}/admin/time-cards?employee=${obama.id}`);
+  // The week holding the punch, in the company's time zone (just after Monday 00:00 it is last week).
+  const punchDay = new Intl.DateTimeFormat('en-CA', { timeZone: 'America/Chicago' }).format(new Date(Date.now() - 60 * 60_000));
+  await page.goto(`${server.url}/admin/time-cards?employee=${obama.id}&from=${punchDay}`);
   const icon = page.getByRole('button', { name: /FaceFront photo: Clock out/ });
   await icon.hover();
   const card = page.locator('.photo-info', { has: icon }).locator('.photo-card');

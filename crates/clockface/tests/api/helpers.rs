@@ -201,6 +201,13 @@ pub fn hours_ago(hours: i64) -> String {
     (now - chrono::Duration::hours(hours)).with_timezone(&offset).to_rfc3339()
 }
 
+/// The day, in the test company's time zone (America/Chicago), of the time
+/// `hours_ago` hours before now: the `from` that opens the time card week
+/// holding a punch made then, even just after the week turned.
+pub fn day_of_hours_ago(hours: i64) -> String {
+    (chrono::Utc::now() - chrono::Duration::hours(hours)).with_timezone(&chrono_tz::America::Chicago).date_naive().to_string()
+}
+
 pub async fn id(response: Response) -> String {
     let body: Value = response.json().await.unwrap();
     body["id"].as_str().unwrap().to_owned()

@@ -193,7 +193,9 @@ async fn photos_are_served_by_cookie_to_their_company_only_and_turn_for_display(
     assert_eq!(photo.bytes().await.unwrap().as_ref(), FACE_JPEG, "the original bytes");
 
     // The time card shows the photo beside the start time.
-    let card = client.get(app.url(&format!("/admin/time-cards?employee={worker}"))).header(COOKIE, &mine.cookie).send().await.unwrap();
+    let week = day_of_hours_ago(1);
+    let card =
+        client.get(app.url(&format!("/admin/time-cards?employee={worker}&from={week}"))).header(COOKIE, &mine.cookie).send().await.unwrap();
     let html = card.text().await.unwrap();
     assert!(html.contains(&format!("src=\"{url}\"")), "{html}");
     assert!(html.contains("class=\"rot-0\"") && (html.contains("Waiting for verification") || html.contains("Not enrolled")));
@@ -298,7 +300,13 @@ async fn a_foremans_crew_is_set_on_the_form_and_their_clock_for_punch_names_them
     body["clock_for_by"] = json!(foreman);
     let response = app.punch(&device, &body).await;
     assert_eq!(response.status(), StatusCode::CREATED, "{}", response.text().await.unwrap());
-    let card = client.get(app.url(&format!("/admin/time-cards?employee={worker}"))).header(COOKIE, &browser.cookie).send().await.unwrap();
+    let week = day_of_hours_ago(1);
+    let card = client
+        .get(app.url(&format!("/admin/time-cards?employee={worker}&from={week}")))
+        .header(COOKIE, &browser.cookie)
+        .send()
+        .await
+        .unwrap();
     let html = card.text().await.unwrap();
     assert!(html.contains("No photo — Clocked by Fred Foreman (Clock For)"), "{html}");
 }
