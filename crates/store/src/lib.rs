@@ -27,6 +27,7 @@ use clockface_domain::employee::{Employee, LockoutPolicy};
 use clockface_domain::ids::{CompanyId, DeviceId, EmployeeId, PunchId, RoleId};
 use clockface_domain::punch::Punch;
 use clockface_domain::role::{Abilities, Role, RoleName};
+use std::collections::HashMap;
 use std::sync::Arc;
 use uuid::Uuid;
 
@@ -137,6 +138,8 @@ pub trait Store: Send + Sync + 'static {
     /// How many verification jobs are waiting, across all companies.
     async fn pending_verification_jobs(&self) -> Result<i64, StoreError>;
     async fn verification(&self, company: CompanyId, punch: PunchId) -> Result<Option<Verification>, StoreError>;
+    /// The verdicts of many punches at once (those of the company that have one), by punch.
+    async fn verifications(&self, company: CompanyId, punches: &[PunchId]) -> Result<HashMap<PunchId, Verification>, StoreError>;
     /// Punches an admin should look at, newest first: a verdict other than a match, or a missing
     /// photo the role required; without those already reviewed.
     async fn review_queue(&self, company: CompanyId, limit: i64) -> Result<Vec<(Punch, Option<Verification>)>, StoreError>;

@@ -17,6 +17,8 @@ pub(crate) const PUNCH_COLUMNS: &str = "id, company_id, client_id, employee_id, 
 pub(crate) const REVIEW_QUEUE: &str =
     "FROM punches p LEFT JOIN verifications v ON v.punch_id = p.id LEFT JOIN punch_reviews r ON r.punch_id = p.id \
      WHERE p.company_id = $1 AND r.punch_id IS NULL AND ((v.punch_id IS NOT NULL AND v.verdict <> 'match') OR p.flagged)";
+pub(crate) const VERIFICATION_COLUMNS: &str =
+    "punch_id, company_id, verdict, score, threshold, rotation, faces, message, enrolled_now, decided_at";
 pub(crate) const PHOTO_COLUMNS: &str = "company_id, sha256, content_type, byte_size, width, height, display_rotation, created_at";
 
 /// Expands to `impl Store for $store`, whose `pool` field is a `sqlx::Pool` of either backend.
@@ -26,7 +28,7 @@ macro_rules! impl_store {
             use super::$store;
             use crate::error::unique_violation;
             use crate::records::*;
-            use crate::sql::{DEVICE_COLUMNS, EMPLOYEE_COLUMNS, PHOTO_COLUMNS, PUNCH_COLUMNS, REVIEW_QUEUE, ROLE_COLUMNS};
+            use crate::sql::{DEVICE_COLUMNS, EMPLOYEE_COLUMNS, PHOTO_COLUMNS, PUNCH_COLUMNS, REVIEW_QUEUE, ROLE_COLUMNS, VERIFICATION_COLUMNS};
             use crate::verification::*;
             use crate::{new_id, Store, StoreError, Unique};
             use async_trait::async_trait;
@@ -845,15 +847,34 @@ macro_rules! impl_store {
                 }
 
                 async fn verification(&self, company: CompanyId, punch: PunchId) -> Result<Option<Verification>, StoreError> {
-                    let row: Option<VerificationRow> = sqlx::query_as(
-                        "SELECT punch_id, company_id, verdict, score, threshold, rotation, faces, message, enrolled_now, decided_at \
-                         FROM verifications WHERE company_id = $1 AND punch_id = $2",
-                    )
-                    .bind(company.0)
-                    .bind(punch.0)
-                    .fetch_optional(&self.pool)
-                    .await?;
+                    let row: Option<VerificationRow> =
+                        sqlx::query_as(&format!("SELECT {VERIFICATION_COLUMNS} FROM verifications WHERE company_id = $1 AND punch_id = $2"))
+                            .bind(company.0)
+                            .bind(punch.0)
+                            .fetch_optional(&self.pool)
+                            .await?;
                     Ok(row.map(Verification::from))
+                }
+
+                async fn verifications(
+                    &self,
+                    company: CompanyId,
+                    punches: &[PunchId],
+                ) -> Result<std::collections::HashMap<PunchId, Verification>, StoreError> {
+                    let mut found = std::collections::HashMap::with_capacity(punches.len());
+                    // In batches, well under either backend's limit on bound parameters.
+                    for batch in punches.chunks(500) {
+                        let mut query = sqlx::QueryBuilder::<$db>::new(format!("SELECT {VERIFICATION_COLUMNS} FROM verifications WHERE company_id = "));
+                        query.push_bind(company.0).push(" AND punch_id IN (");
+                        let mut ids = query.separated(", ");
+                        for punch in batch {
+                            ids.push_bind(punch.0);
+                        }
+                        ids.push_unseparated(")");
+                        let rows: Vec<VerificationRow> = query.build_query_as().fetch_all(&self.pool).await?;
+                        found.extend(rows.into_iter().map(Verification::from).map(|v| (v.punch_id, v)));
+                    }
+                    Ok(found)
                 }
 
                 async fn review_queue(&self, company: CompanyId, limit: i64) -> Result<Vec<(Punch, Option<Verification>)>, StoreError> {
@@ -862,13 +883,10 @@ macro_rules! impl_store {
                     .bind(limit)
                     .fetch_all(&self.pool)
                     .await?;
-                    let mut queue = Vec::with_capacity(rows.len());
-                    for row in rows {
-                        let punch = Punch::try_from(row)?;
-                        let verification = self.verification(company, punch.id).await?;
-                        queue.push((punch, verification));
-                    }
-                    Ok(queue)
+                    let punches = rows.into_iter().map(Punch::try_from).collect::<Result<Vec<_>, _>>()?;
+                    let ids: Vec<PunchId> = punches.iter().map(|p| p.id).collect();
+                    let mut verdicts = self.verifications(company, &ids).await?;
+                    Ok(punches.into_iter().map(|p| { let v = verdicts.remove(&p.id); (p, v) }).collect())
                 }
 
                 async fn count_review_queue(&self, company: CompanyId) -> Result<i64, StoreError> {

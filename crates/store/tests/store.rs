@@ -60,6 +60,7 @@ on_both_backends!(
     consent_and_templates_belong_to_an_employee,
     a_photo_punch_queues_one_verification_job,
     jobs_are_claimed_once_and_retried,
+    verdicts_are_read_many_at_once_within_the_company,
     the_review_queue_holds_doubtful_punches_until_reviewed,
     the_audit_log_is_per_company,
 );
@@ -563,6 +564,30 @@ async fn jobs_are_claimed_once_and_retried(store: Db) {
     store.complete_verification_job(&verification(&punch, "match"), None).await.unwrap();
     assert_eq!(store.pending_verification_jobs().await.unwrap(), 0);
     assert_eq!(store.verification(company, punch.id).await.unwrap(), Some(verification(&punch, "match")));
+}
+
+async fn verdicts_are_read_many_at_once_within_the_company(store: Db) {
+    let company = company(&store, "ana@acme.test").await;
+    let (worker, device) = (employee(&store, company, "1").await, device(&store, company, "c").await);
+    let first = photo_punch(&store, company, worker, device, &"a".repeat(64), now()).await;
+    let second = photo_punch(&store, company, worker, device, &"b".repeat(64), now() + Duration::hours(1)).await;
+    let unverified = photo_punch(&store, company, worker, device, &"d".repeat(64), now() + Duration::hours(2)).await;
+    store.complete_verification_job(&verification(&first, "match"), None).await.unwrap();
+    store.complete_verification_job(&verification(&second, "mismatch"), None).await.unwrap();
+    let other = self::company(&store, "zed@other.test").await;
+    let (stranger, their_device) = (employee(&store, other, "1").await, self::device(&store, other, "d").await);
+    let theirs = photo_punch(&store, other, stranger, their_device, &"e".repeat(64), now()).await;
+    store.complete_verification_job(&verification(&theirs, "match"), None).await.unwrap();
+
+    let asked = [first.id, second.id, unverified.id, theirs.id, PunchId(Uuid::new_v4())];
+    let found = store.verifications(company, &asked).await.unwrap();
+    assert_eq!(found.len(), 2, "only this company's punches that have a verdict");
+    assert_eq!(found[&first.id], verification(&first, "match"));
+    assert_eq!(found[&second.id], verification(&second, "mismatch"));
+    assert!(store.verifications(company, &[]).await.unwrap().is_empty());
+    // More ids than one batch holds.
+    let many: Vec<PunchId> = std::iter::repeat_with(|| PunchId(Uuid::new_v4())).take(1200).chain([second.id]).collect();
+    assert_eq!(store.verifications(company, &many).await.unwrap().keys().collect::<Vec<_>>(), vec![&second.id]);
 }
 
 async fn the_review_queue_holds_doubtful_punches_until_reviewed(store: Db) {

@@ -7,7 +7,7 @@ use axum::extract::State;
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc, Weekday};
 use chrono_tz::Tz;
 use clockface_domain::employee::Employee;
-use clockface_domain::ids::{CompanyId, EmployeeId};
+use clockface_domain::ids::{CompanyId, EmployeeId, PunchId};
 use clockface_domain::punch::Punch;
 use clockface_domain::timecard::{build_time_card, weekly_period, TimeCard, TimedPunch};
 use serde::{Deserialize, Serialize};
@@ -93,12 +93,11 @@ pub async fn time_card(
         .store
         .punches(company.id, employee.id, start_of_day(zone, from - Duration::days(1)), start_of_day(zone, to + Duration::days(2)))
         .await?;
+    let with_photo: Vec<PunchId> = punches.iter().filter(|p| p.photo_sha256.is_some()).map(|p| p.id).collect();
+    let mut verdicts = state.store.verifications(company.id, &with_photo).await?;
     let mut card_punches = Vec::with_capacity(punches.len());
     for punch in punches {
-        let verification = match punch.photo_sha256 {
-            Some(_) => state.store.verification(company.id, punch.id).await?.map(Into::into),
-            None => None,
-        };
+        let verification = verdicts.remove(&punch.id).map(Into::into);
         card_punches.push(CardPunch {
             local_time: punch.occurred_at.with_timezone(&zone).format("%H:%M").to_string(),
             photo_url: punch.photo_sha256.as_ref().map(|sha| format!("/api/v1/photos/{sha}")),
