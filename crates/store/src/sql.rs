@@ -52,13 +52,19 @@ macro_rules! impl_store {
                     .ok_or(StoreError::NotFound)
             }
 
+            /// The row of `table` with this id in this company (its `columns`), read through
+            /// `executor`; `None` when the company has no such row.
+            async fn row_by_id<'c, R, E>(executor: E, columns: &str, table: &str, company: CompanyId, id: Uuid) -> Result<Option<R>, StoreError>
+            where
+                E: sqlx::Executor<'c, Database = $db>,
+                R: for<'r> sqlx::FromRow<'r, <$db as sqlx::Database>::Row> + Send + Unpin,
+            {
+                let sql = format!("SELECT {columns} FROM {table} WHERE company_id = $1 AND id = $2");
+                Ok(sqlx::query_as(&sql).bind(company.0).bind(id).fetch_optional(executor).await?)
+            }
+
             async fn role_in(tx: &mut Tx, company: CompanyId, role: RoleId) -> Result<RoleRow, StoreError> {
-                sqlx::query_as(&format!("SELECT {ROLE_COLUMNS} FROM roles WHERE company_id = $1 AND id = $2"))
-                    .bind(company.0)
-                    .bind(role.0)
-                    .fetch_optional(&mut **tx)
-                    .await?
-                    .ok_or(StoreError::UnknownRole)
+                row_by_id(&mut **tx, ROLE_COLUMNS, "roles", company, role.0).await?.ok_or(StoreError::UnknownRole)
             }
 
             /// Records a photo's description unless the company already has it.
@@ -201,12 +207,7 @@ macro_rules! impl_store {
                 }
 
                 async fn role(&self, company: CompanyId, role: RoleId) -> Result<Role, StoreError> {
-                    let row: RoleRow = sqlx::query_as(&format!("SELECT {ROLE_COLUMNS} FROM roles WHERE company_id = $1 AND id = $2"))
-                        .bind(company.0)
-                        .bind(role.0)
-                        .fetch_optional(&self.pool)
-                        .await?
-                        .ok_or(StoreError::NotFound)?;
+                    let row: RoleRow = row_by_id(&self.pool, ROLE_COLUMNS, "roles", company, role.0).await?.ok_or(StoreError::NotFound)?;
                     row.try_into()
                 }
 
@@ -299,12 +300,7 @@ macro_rules! impl_store {
                 }
 
                 async fn employee(&self, company: CompanyId, employee: EmployeeId) -> Result<Employee, StoreError> {
-                    let row: EmployeeRow = sqlx::query_as(&format!("SELECT {EMPLOYEE_COLUMNS} FROM employees WHERE company_id = $1 AND id = $2"))
-                        .bind(company.0)
-                        .bind(employee.0)
-                        .fetch_optional(&self.pool)
-                        .await?
-                        .ok_or(StoreError::NotFound)?;
+                    let row: EmployeeRow = row_by_id(&self.pool, EMPLOYEE_COLUMNS, "employees", company, employee.0).await?.ok_or(StoreError::NotFound)?;
                     row.try_into()
                 }
 
@@ -484,12 +480,7 @@ macro_rules! impl_store {
                 }
 
                 async fn device(&self, company: CompanyId, device: DeviceId) -> Result<Device, StoreError> {
-                    let row: DeviceRow = sqlx::query_as(&format!("SELECT {DEVICE_COLUMNS} FROM devices WHERE company_id = $1 AND id = $2"))
-                        .bind(company.0)
-                        .bind(device.0)
-                        .fetch_optional(&self.pool)
-                        .await?
-                        .ok_or(StoreError::NotFound)?;
+                    let row: DeviceRow = row_by_id(&self.pool, DEVICE_COLUMNS, "devices", company, device.0).await?.ok_or(StoreError::NotFound)?;
                     row.try_into()
                 }
 
@@ -582,12 +573,7 @@ macro_rules! impl_store {
                 }
 
                 async fn punch(&self, company: CompanyId, punch: PunchId) -> Result<Punch, StoreError> {
-                    let row: PunchRow = sqlx::query_as(&format!("SELECT {PUNCH_COLUMNS} FROM punches WHERE company_id = $1 AND id = $2"))
-                        .bind(company.0)
-                        .bind(punch.0)
-                        .fetch_optional(&self.pool)
-                        .await?
-                        .ok_or(StoreError::NotFound)?;
+                    let row: PunchRow = row_by_id(&self.pool, PUNCH_COLUMNS, "punches", company, punch.0).await?.ok_or(StoreError::NotFound)?;
                     row.try_into()
                 }
 
