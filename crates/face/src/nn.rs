@@ -838,49 +838,26 @@ impl Conv {
         (o * stride + tap).checked_sub(pad).filter(|&i| i < size)
     }
 
-    /// Output columns `lo..hi` of a row read only inside the image for every
-    /// kernel column: there the loops need no bounds checks per tap.
-    fn interior(&self, out_len: usize, in_len: usize, axis: usize) -> (usize, usize) {
+    /// The outputs along `axis` (0 rows, 1 columns) whose every tap reads
+    /// inside the image: there the loops need no bounds checks per tap.
+    fn interior(&self, out_len: usize, in_len: usize, axis: usize) -> Range<usize> {
         let (k, s, p) = (self.kernel[axis], self.stride[axis], self.pads[axis]);
         let lo = p.div_ceil(s).min(out_len);
         // Last o with o * s - p + k - 1 < in_len.
         let hi = if in_len + p >= k { ((in_len + p - k) / s + 1).min(out_len) } else { 0 };
-        (lo, hi.max(lo))
+        lo..hi.max(lo)
     }
 
     /// Channels-last depthwise convolution: inside the image a 3x3 kernel
     /// runs in [`Interior`]; borders and other shapes take the general loop.
     #[inline(always)]
     fn depthwise(&self, x: &Value, (h, w): (usize, usize), (oh, ow): (usize, usize), out: &mut [f32]) {
-        let c = self.cout;
-        let [kh, kw] = self.kernel;
-        let fast = kh == 3 && kw == 3 && c.is_multiple_of(LANES);
-        let (ylo, yhi) = self.interior(oh, h, 0);
-        let (xlo, xhi) = self.interior(ow, w, 1);
-        if fast {
-            let (rows, cols) = (ylo..yhi, xlo..xhi);
+        let fast = self.kernel == [3, 3] && self.cout.is_multiple_of(LANES);
+        let inside = fast.then(|| self.interior_pixels((h, w), (oh, ow)));
+        if let Some((rows, cols)) = inside.clone() {
             pulp::Arch::new().dispatch(Interior { conv: self, x: &x.data, w, ow, rows, cols, out: &mut *out });
         }
-        for oy in 0..oh {
-            let inside_y = fast && (ylo..yhi).contains(&oy);
-            for ox in 0..ow {
-                let acc_row = &mut out[(oy * ow + ox) * c..][..c];
-                if inside_y && (xlo..xhi).contains(&ox) {
-                    continue;
-                }
-                acc_row.copy_from_slice(&self.bias);
-                for ky in 0..kh {
-                    let Some(iy) = Self::source(oy, ky, self.stride[0], self.pads[0], h) else { continue };
-                    for kx in 0..kw {
-                        let Some(ix) = Self::source(ox, kx, self.stride[1], self.pads[1], w) else { continue };
-                        let (v, k) = (&x.data[(iy * w + ix) * c..][..c], &self.weights[(ky * kw + kx) * c..][..c]);
-                        for ((a, v), k) in acc_row.iter_mut().zip(v).zip(k) {
-                            *a += v * k;
-                        }
-                    }
-                }
-            }
-        }
+        self.general(x, (h, w), (oh, ow), out, inside);
     }
 
     /// A dense convolution with few inputs per output (the first layer of
@@ -888,27 +865,49 @@ impl Conv {
     /// matrix product would spend more on im2col and packing than on maths.
     #[inline(always)]
     fn direct(&self, x: &Value, (h, w): (usize, usize), (oh, ow): (usize, usize), out: &mut [f32]) {
-        let [kh, kw] = self.kernel;
+        let (rows, cols) = self.interior_pixels((h, w), (oh, ow));
+        pulp::Arch::new().dispatch(Interior { conv: self, x: &x.data, w, ow, rows: rows.clone(), cols: cols.clone(), out: &mut *out });
+        self.general(x, (h, w), (oh, ow), out, Some((rows, cols)));
+    }
+
+    /// The output rows and columns whose every tap reads inside the image.
+    fn interior_pixels(&self, (h, w): (usize, usize), (oh, ow): (usize, usize)) -> (Range<usize>, Range<usize>) {
+        (self.interior(oh, h, 0), self.interior(ow, w, 1))
+    }
+
+    /// Every output pixel outside `inside` (rows, columns), the plain way:
+    /// each tap checked against the image's edges.
+    #[inline(always)]
+    fn general(
+        &self,
+        x: &Value,
+        (h, w): (usize, usize),
+        (oh, ow): (usize, usize),
+        out: &mut [f32],
+        inside: Option<(Range<usize>, Range<usize>)>,
+    ) {
         let (cin, cout) = (self.cin, self.cout);
-        let (ylo, yhi) = self.interior(oh, h, 0);
-        let (xlo, xhi) = self.interior(ow, w, 1);
-        let (rows, cols) = (ylo..yhi, xlo..xhi);
-        pulp::Arch::new().dispatch(Interior { conv: self, x: &x.data, w, ow, rows, cols, out: &mut *out });
+        let [kh, kw] = self.kernel;
         for oy in 0..oh {
             for ox in 0..ow {
-                let acc_row = &mut out[(oy * ow + ox) * cout..][..cout];
-                if (ylo..yhi).contains(&oy) && (xlo..xhi).contains(&ox) {
+                if inside.as_ref().is_some_and(|(rows, cols)| rows.contains(&oy) && cols.contains(&ox)) {
                     continue;
                 }
-                acc_row.copy_from_slice(&self.bias);
+                let acc = &mut out[(oy * ow + ox) * cout..][..cout];
+                acc.copy_from_slice(&self.bias);
                 for ky in 0..kh {
                     let Some(iy) = Self::source(oy, ky, self.stride[0], self.pads[0], h) else { continue };
                     for kx in 0..kw {
                         let Some(ix) = Self::source(ox, kx, self.stride[1], self.pads[1], w) else { continue };
-                        for ci in 0..cin {
-                            let v = x.data[(iy * w + ix) * cin + ci];
-                            let k = &self.weights[((ky * kw + kx) * cin + ci) * cout..][..cout];
-                            acc_row.iter_mut().zip(k).for_each(|(a, k)| *a += v * k);
+                        let (src, tap) = (&x.data[(iy * w + ix) * cin..][..cin], ky * kw + kx);
+                        if self.depthwise {
+                            let k = &self.weights[tap * cout..][..cout];
+                            acc.iter_mut().zip(src).zip(k).for_each(|((a, v), k)| *a += v * k);
+                        } else {
+                            for (ci, v) in src.iter().enumerate() {
+                                let k = &self.weights[(tap * cin + ci) * cout..][..cout];
+                                acc.iter_mut().zip(k).for_each(|(a, k)| *a += v * k);
+                            }
                         }
                     }
                 }
