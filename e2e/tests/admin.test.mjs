@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
 import { startServer, api, apiLogin, ADMIN_PASSWORD } from '../lib/server.mjs';
 import { launch, screenshot } from '../lib/browser.mjs';
+import { signedIn as signInAs, deviceTime } from '../lib/admin.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const FACE = readFileSync(join(root, 'crates', 'clockface', 'assets', 'demo', 'hopper-1.jpg'));
@@ -31,16 +32,7 @@ after(async () => {
 });
 
 /** A fresh browser context signed in as `email`. */
-async function signedIn(email = ADMIN) {
-  const context = await browser.newContext({ viewport: VIEWPORT });
-  const page = await context.newPage();
-  await page.goto(`${server.url}/admin`);
-  await page.getByLabel('E-mail').fill(email);
-  await page.getByLabel('Password').fill(ADMIN_PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('button', { name: 'Sign out' }).waitFor();
-  return { context, page };
-}
+const signedIn = (email = ADMIN) => signInAs(browser, server.url, email, VIEWPORT);
 
 /** Registers a device over the API with a code an admin made; returns its token. */
 async function registerDevice(name = 'Site 4 tablet') {
@@ -72,13 +64,6 @@ async function employee(name, number, roleName, pin) {
   const created = await api(server.url, '/api/v1/employees', { method: 'POST', token, body });
   assert.equal(created.status, 201, JSON.stringify(created.body));
   return created.body;
-}
-
-/** A device time `minutesAgo` minutes before now, with the UTC offset written out. */
-function deviceTime(minutesAgo) {
-  const at = new Date(Date.now() - minutesAgo * 60_000);
-  at.setMilliseconds(0);
-  return at.toISOString().replace('.000Z', '+00:00');
 }
 
 test('an admin signs in; a wrong password says so and keeps the e-mail', async () => {

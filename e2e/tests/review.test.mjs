@@ -8,8 +8,9 @@ import { readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
-import { startServer, api, apiLogin, ADMIN_PASSWORD } from '../lib/server.mjs';
+import { startServer, api, apiLogin } from '../lib/server.mjs';
 import { launch, screenshot } from '../lib/browser.mjs';
+import { signedIn as signInAs, deviceTime } from '../lib/admin.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const fixture = (name) => join(root, 'crates', 'face', 'tests', 'fixtures', name);
@@ -31,23 +32,7 @@ after(async () => {
   await server?.stop();
 });
 
-async function signedIn() {
-  const context = await browser.newContext({ viewport: VIEWPORT });
-  const page = await context.newPage();
-  await page.goto(`${server.url}/admin`);
-  await page.getByLabel('E-mail').fill(ADMIN);
-  await page.getByLabel('Password').fill(ADMIN_PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('button', { name: 'Sign out' }).waitFor();
-  return { context, page };
-}
-
-/** A device time `minutesAgo` minutes before now, with the UTC offset written out. */
-function deviceTime(minutesAgo) {
-  const at = new Date(Date.now() - minutesAgo * 60_000);
-  at.setMilliseconds(0);
-  return at.toISOString().replace('.000Z', '+00:00');
-}
+const signedIn = () => signInAs(browser, server.url, ADMIN, VIEWPORT);
 
 /** Sends a FaceFront punch with `photo` (a fixture's name) as the device; returns the stored punch. */
 async function photoPunch(device, employeeId, kind, minutesAgo, photo) {

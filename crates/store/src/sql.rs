@@ -63,6 +63,24 @@ macro_rules! impl_store {
                 Ok(sqlx::query_as(&sql).bind(company.0).bind(id).fetch_optional(executor).await?)
             }
 
+            async fn insert_template<'c, E: sqlx::Executor<'c, Database = $db>>(executor: E, template: &FaceTemplate) -> Result<(), StoreError> {
+                sqlx::query(
+                    "INSERT INTO face_templates (id, company_id, employee_id, embedding, photo_sha256, source, created_by, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(template.id)
+                .bind(template.company_id.0)
+                .bind(template.employee_id.0)
+                .bind(&template.embedding)
+                .bind(&template.photo_sha256)
+                .bind(template.source.as_str())
+                .bind(template.created_by.map(|a| a.0))
+                .bind(template.created_at)
+                .execute(executor)
+                .await?;
+                Ok(())
+            }
+
             async fn role_in(tx: &mut Tx, company: CompanyId, role: RoleId) -> Result<RoleRow, StoreError> {
                 row_by_id(&mut **tx, ROLE_COLUMNS, "roles", company, role.0).await?.ok_or(StoreError::UnknownRole)
             }
@@ -736,21 +754,7 @@ macro_rules! impl_store {
                 }
 
                 async fn add_template(&self, template: &FaceTemplate) -> Result<(), StoreError> {
-                    sqlx::query(
-                        "INSERT INTO face_templates (id, company_id, employee_id, embedding, photo_sha256, source, created_by, created_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                    )
-                    .bind(template.id)
-                    .bind(template.company_id.0)
-                    .bind(template.employee_id.0)
-                    .bind(&template.embedding)
-                    .bind(&template.photo_sha256)
-                    .bind(template.source.as_str())
-                    .bind(template.created_by.map(|a| a.0))
-                    .bind(template.created_at)
-                    .execute(&self.pool)
-                    .await?;
-                    Ok(())
+                    insert_template(&self.pool, template).await
                 }
 
                 async fn templates(&self, company: CompanyId, employee: EmployeeId) -> Result<Vec<FaceTemplate>, StoreError> {
@@ -798,20 +802,7 @@ macro_rules! impl_store {
                     .execute(&mut *tx)
                     .await?;
                     if let Some(template) = enrolled {
-                        sqlx::query(
-                            "INSERT INTO face_templates (id, company_id, employee_id, embedding, photo_sha256, source, created_by, created_at) \
-                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                        )
-                        .bind(template.id)
-                        .bind(template.company_id.0)
-                        .bind(template.employee_id.0)
-                        .bind(&template.embedding)
-                        .bind(&template.photo_sha256)
-                        .bind(template.source.as_str())
-                        .bind(template.created_by.map(|a| a.0))
-                        .bind(template.created_at)
-                        .execute(&mut *tx)
-                        .await?;
+                        insert_template(&mut *tx, template).await?;
                     }
                     sqlx::query("DELETE FROM verification_jobs WHERE punch_id = $1").bind(verification.punch_id.0).execute(&mut *tx).await?;
                     tx.commit().await?;

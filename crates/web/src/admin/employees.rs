@@ -238,13 +238,8 @@ struct EditQuery {
     face: Option<String>,
 }
 
-async fn edit_page(
-    State(state): State<AppState>,
-    admin: AdminSession,
-    Path(id): Path<String>,
-    Query(query): Query<EditQuery>,
-) -> Result<Response, PageError> {
-    let id: EmployeeId = parse_id(&id)?;
+/// The employee as stored, and the edit form filled in from it.
+async fn stored_form(state: &AppState, admin: &AdminSession, id: EmployeeId) -> Result<(Employee, EmployeeForm), PageError> {
     let employee = state.store.employee(admin.company_id(), id).await?;
     let crew = state.store.crew(admin.company_id(), id).await?;
     let form = EmployeeForm {
@@ -255,6 +250,17 @@ async fn edit_page(
         crew: crew.iter().map(ToString::to_string).collect(),
         ..Default::default()
     };
+    Ok((employee, form))
+}
+
+async fn edit_page(
+    State(state): State<AppState>,
+    admin: AdminSession,
+    Path(id): Path<String>,
+    Query(query): Query<EditQuery>,
+) -> Result<Response, PageError> {
+    let id: EmployeeId = parse_id(&id)?;
+    let (employee, form) = stored_form(&state, &admin, id).await?;
     let mut page = edit_page_for(&state, &admin, Some(&employee), form, FormErrors::default(), query.saved.is_some()).await?;
     if let Some(face) = page.face.as_mut() {
         face.message = match query.face.as_deref() {
@@ -360,16 +366,7 @@ async fn face_result(
         Ok(done) => Ok(see_other(&format!("/admin/employees/{id}?face={done}#face"))),
         Err(error) => {
             let (status, errors) = FormErrors::from_error(error)?;
-            let employee = state.store.employee(admin.company_id(), id).await?;
-            let crew = state.store.crew(admin.company_id(), id).await?;
-            let form = EmployeeForm {
-                name: employee.name.as_str().to_owned(),
-                number: employee.number.as_str().to_owned(),
-                role_id: employee.role_id.to_string(),
-                active: employee.active,
-                crew: crew.iter().map(ToString::to_string).collect(),
-                ..Default::default()
-            };
+            let (employee, form) = stored_form(state, admin, id).await?;
             let mut page = edit_page_for(state, admin, Some(&employee), form, FormErrors::default(), false).await?;
             if let Some(face) = page.face.as_mut() {
                 face.error = errors.form.or_else(|| errors.fields.into_iter().next().map(|(_, m)| m));
