@@ -91,8 +91,8 @@ test('an admin signs in; a wrong password says so and keeps the e-mail', async (
 
 test('Manage → Security Roles: FaceFront on, Save, and a device sees it at its next sync', async () => {
   const device = await registerDevice();
-  const before = await sync(device);
-  assert.equal(before.roles.find((r) => r.name === 'Employee').abilities.face_front, false);
+  const synced = await sync(device);
+  assert.equal(synced.roles.find((r) => r.name === 'Employee').abilities.face_front, false);
 
   const { context, page } = await signedIn();
   await page.getByText('Manage', { exact: true }).click();
@@ -108,9 +108,9 @@ test('Manage → Security Roles: FaceFront on, Save, and a device sees it at its
   assert.equal(await page.getByRole('switch', { name: /FaceFront/ }).isChecked(), true);
   await screenshot(page, 'admin-security-roles');
 
-  const after = await sync(device);
-  assert.equal(after.roles.find((r) => r.name === 'Employee').abilities.face_front, true);
-  assert.ok(after.settings_version > before.settings_version, 'the settings version went up');
+  const resynced = await sync(device);
+  assert.equal(resynced.roles.find((r) => r.name === 'Employee').abilities.face_front, true);
+  assert.ok(resynced.settings_version > synced.settings_version, 'the settings version went up');
   await context.close();
 });
 
@@ -167,8 +167,8 @@ test('Manage → Devices: a one-time code, shown large; the list; revoking with 
   page.once('dialog', (dialog) => dialog.accept());
   await row.getByRole('button', { name: 'Revoke' }).click();
   await page.getByRole('status').filter({ hasText: 'Device revoked.' }).waitFor();
-  const sync = await api(server.url, '/api/v1/device/sync', { method: 'POST', token: registered.body.token, body: {} });
-  assert.equal(sync.status, 401, 'a revoked device stops working');
+  const refused = await api(server.url, '/api/v1/device/sync', { method: 'POST', token: registered.body.token, body: {} });
+  assert.equal(refused.status, 401, 'a revoked device stops working');
   await context.close();
 });
 

@@ -1,6 +1,8 @@
 // The mobile clock in real Chromium: registration, PIN sign-in, FaceFront photos from a fake front
 // camera showing a real face, Clock For, offline punching through a reload, a FaceFront change
 // made while the device was offline, and PIN lockout. Each test starts its own server.
+// Functions passed to page.waitForFunction run in the page, where `document` exists.
+/* global document, getComputedStyle */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -58,8 +60,8 @@ async function ok(url, path, token, options = {}) {
 }
 
 /** A server with roles, employees with PINs, and a registration code, made over the admin API. */
-async function company(t) {
-  const server = await startServer({ email: ADMIN });
+async function company(t, options = {}) {
+  const server = await startServer({ email: ADMIN, ...options });
   t.after(server.stop);
   const token = await apiLogin(server.url, ADMIN);
   const role = (name, abilities) => ok(server.url, '/api/v1/roles', token, { method: 'POST', body: { name, abilities } });
@@ -209,6 +211,22 @@ test('register, sign in by PIN and clock in with a FaceFront photo that is store
   await context.close();
 });
 
+test('on a 390 px phone the header keeps a long company name and the sync time on one line each', async (t) => {
+  const c = await company(t, { company: 'Northern Illinois Asphalt Paving and Sealcoating Company of Greater Chicagoland' });
+  const { context, page } = await openClock(noCamera, c);
+  await register(page, c);
+  await visible(page, '#company', /Northern Illinois/);
+  const lines = await page.evaluate(() =>
+    ['company', 'sync-status'].map((id) => {
+      const element = document.getElementById(id);
+      return element.getBoundingClientRect().height / parseFloat(getComputedStyle(element).fontSize);
+    }),
+  );
+  for (const [i, height] of lines.entries()) assert.ok(height < 1.8, `line ${i} of the header is one line high (${height.toFixed(2)} em)`);
+  assert.match(await page.locator('#company').getAttribute('title'), /Greater Chicagoland$/, 'the full name is its title');
+  await context.close();
+});
+
 test('a role without FaceFront is not asked for a photo', async (t) => {
   const c = await company(t);
   const bo = await c.employee('Bo Office', c.roles.plain.id, '1357');
@@ -352,6 +370,58 @@ test('FaceFront turned on while the device is offline: the offline punch is flag
   await context.close();
 });
 
+test('reopening the clock syncs at once, so a role change made while it was closed applies, and it syncs again every 5 minutes', async (t) => {
+  const c = await company(t);
+  const role = await ok(c.url, '/api/v1/roles', c.token, { method: 'POST', body: { name: 'Crew', abilities: {} } });
+  const max = await c.employee('Max Crew', role.id, '8080');
+  const context = await faceCamera.newContext(PHONE);
+  const syncs = [];
+  context.on('request', (request) => request.url().endsWith('/api/v1/device/sync') && syncs.push(Date.now()));
+  const first = await context.newPage();
+  await first.goto(`${c.url}/clock`);
+  await register(first, c);
+  // Signing in online once lets Max sign in offline below, where only the synced roles decide FaceFront.
+  await signIn(first, '8080', 'Max Crew');
+  await button(first, 'Done').click();
+  await first.evaluate(() => navigator.serviceWorker.ready.then(() => true));
+  await first.close();
+
+  await ok(c.url, `/api/v1/roles/${role.id}`, c.token, { method: 'PUT', body: { name: 'Crew', abilities: { face_front: true } } });
+
+  // The page's clock is Playwright's: it runs on its own, and the test moves it on instead of waiting.
+  await context.clock.install();
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  const opened = syncs.length;
+  await page.goto(`${c.url}/clock`);
+  await visible(page, 'h1', 'Enter your PIN');
+  await eventually(() => syncs.length > opened, 'a sync when the clock opens');
+  await visible(page, '#sync-status', /Synced today/);
+  assert.equal(await page.locator('#message.error').isVisible(), false, 'the clock starts without an error');
+
+  // Offline, the device decides FaceFront from what it synced on opening: it now asks for a photo.
+  await context.setOffline(true);
+  await visible(page, '#network', 'Offline');
+  await signIn(page, '8080', 'Max Crew');
+  await button(page, 'Clock In').click();
+  await visible(page, '#screen-camera');
+  await takePhoto(page);
+  await visible(page, '#message', /with your photo\. Saved on this device/);
+  await context.setOffline(false);
+  const [punch] = await waitPunches(c, max.id, 1);
+  assert.ok(punch.photo_url, 'the punch carries the photo');
+  assert.equal(punch.no_photo_reason, null);
+
+  // Five and a half minutes later by the page's clock, the timer has synced again by itself.
+  await hidden(page, '#queue-badge');
+  const settled = syncs.length;
+  await page.clock.runFor('05:30');
+  await eventually(() => syncs.length > settled, 'a sync 5 minutes after the last one');
+  assert.deepEqual(errors, [], 'no error on the page');
+  await context.close();
+});
+
 test('a dark photo is called out before it is sent; the worker may retake or send it anyway', async (t) => {
   const c = await company(t);
   const kim = await c.employee('Kim Night', c.roles.face.id, '1122');
@@ -397,15 +467,15 @@ test('a wrong PIN says so, and repeated wrong PINs lock the device out', async (
   const { context, page } = await openClock(noCamera, c);
   await register(page, c);
   await enterPin(page, '1111');
-  await visible(page, '#message', 'wrong PIN; 4 more wrong PIN(s)');
+  await visible(page, '#message', 'Wrong PIN. 4 more tries before this device locks for 15 minutes.');
   for (let left = 3; left >= 1; left--) {
     await enterPin(page, '1111');
-    await visible(page, '#message', `wrong PIN; ${left} more wrong PIN(s)`);
+    await visible(page, '#message', `Wrong PIN. ${left} more ${left === 1 ? 'try' : 'tries'} before this device locks for 15 minutes.`);
   }
   await enterPin(page, '1111');
-  await visible(page, '#message', /too many wrong PINs: this device is locked out/);
+  await visible(page, '#message', /Too many wrong PINs: this device is locked for 15 minutes/);
   await enterPin(page, '2580');
-  await visible(page, '#message', /too many wrong PINs/);
+  await visible(page, '#message', /Too many wrong PINs/);
   assert.equal(await page.locator('#screen-status').isVisible(), false, 'the right PIN does not open a locked device');
   await screenshot(page, 'clock-locked');
   await context.close();

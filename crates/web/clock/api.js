@@ -25,14 +25,17 @@ export async function call(path, { method = 'POST', token, json, form } = {}) {
   } catch (error) {
     throw new Offline(error);
   }
-  const text = await response.text();
-  let parsed = null;
+  return { status: response.status, body: parseAnswer(await response.text(), response.status) };
+}
+
+/** The answer's JSON, or an error body of our own when the server sent something else. */
+function parseAnswer(text, status) {
+  if (!text) return null;
   try {
-    parsed = text ? JSON.parse(text) : null;
+    return JSON.parse(text);
   } catch {
-    parsed = { error: { code: 'bad_answer', message: `the server answered ${response.status} without JSON` } };
+    return { error: { code: 'bad_answer', message: `the server answered ${status} without JSON` } };
   }
-  return { status: response.status, body: parsed };
 }
 
 /** The server's sentence for an error answer. */

@@ -65,9 +65,9 @@ async function start() {
   const saved = await kv.get('device');
   state.token = saved?.token ?? null;
   state.device = saved?.device ?? null;
-  const sync = await kv.get('sync');
-  state.sync = sync?.answer ?? null;
-  state.syncedAt = sync?.at ?? null;
+  const lastSync = await kv.get('sync');
+  state.sync = lastSync?.answer ?? null;
+  state.syncedAt = lastSync?.at ?? null;
   const settings = (await kv.get('settings')) ?? {};
   state.rotation = settings.rotation ?? 0;
   state.hasCamera = settings.hasCamera ?? false;
@@ -199,6 +199,7 @@ async function sync({ byHand = false } = {}) {
 
 function renderSyncStatus() {
   $('company').textContent = state.sync?.company_name ?? 'Time clock';
+  $('company').title = $('company').textContent;
   $('sync-status').textContent = state.syncedAt ? `Synced ${when(state.syncedAt)}` : 'Not synced yet';
 }
 

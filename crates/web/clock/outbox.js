@@ -31,8 +31,8 @@ export function onChange(listener) {
 }
 
 async function changed() {
-  const items = await outbox.all();
-  for (const listener of listeners) listener(items);
+  const all = await outbox.all();
+  for (const listener of listeners) listener(all);
 }
 
 /** Keeps a new punch (its `punch` body as the API takes it, and its photo Blob or null). */
