@@ -8,6 +8,7 @@
 
 use super::{render, see_other, FormData, FormErrors, PageError};
 use crate::api::auth::sign_in;
+use crate::api::punches::multipart_error;
 use crate::auth::{new_token, token_hash, ADMIN_TOKEN_PREFIX};
 use crate::{ApiError, AppState};
 use askama::Template;
@@ -45,7 +46,7 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 }
 
 /// Whether the request reached us over TLS, directly or through a proxy that says so.
-fn over_tls(parts_uri_scheme: Option<&str>, headers: &HeaderMap) -> bool {
+pub(crate) fn over_tls(parts_uri_scheme: Option<&str>, headers: &HeaderMap) -> bool {
     let forwarded = headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()).map(|v| v.trim().eq_ignore_ascii_case("https"));
     parts_uri_scheme == Some("https") || forwarded == Some(true)
 }
@@ -149,17 +150,19 @@ impl FromRequest<AppState> for SignedUpload {
         let (mut parts, body) = request.into_parts();
         let admin = AdminSession::from_request_parts(&mut parts, state).await?;
         let bad = |message: String| PageError(ApiError::bad_request("bad_multipart", message)).into_response();
+        let limits = state.settings.photo_limits;
+        let unreadable = |error| PageError(multipart_error(error, &limits)).into_response();
         let mut multipart = axum::extract::Multipart::from_request(Request::from_parts(parts, body), state)
             .await
             .map_err(|rejection| bad(rejection.body_text()))?;
         let mut fields = Vec::new();
         let mut files = Vec::new();
-        while let Some(field) = multipart.next_field().await.map_err(|e| bad(e.body_text()))? {
+        while let Some(field) = multipart.next_field().await.map_err(unreadable)? {
             let name = field.name().unwrap_or_default().to_owned();
             if field.file_name().is_some() {
-                files.push((name, field.bytes().await.map_err(|e| bad(e.body_text()))?));
+                files.push((name, field.bytes().await.map_err(unreadable)?));
             } else {
-                fields.push((name, field.text().await.map_err(|e| bad(e.body_text()))?));
+                fields.push((name, field.text().await.map_err(unreadable)?));
             }
         }
         let form = FormData::from_pairs(fields);
