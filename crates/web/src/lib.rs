@@ -7,6 +7,7 @@ pub mod api;
 pub mod auth;
 pub mod clock;
 pub mod error;
+pub mod home;
 pub mod photo;
 pub mod punching;
 pub mod state;
@@ -26,13 +27,15 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// The whole application: `/healthz`, the API and its OpenAPI document, with request ids and
 /// request tracing around it.
 pub fn app(state: AppState) -> Router {
-    let (api, openapi) = api::router(&state.settings).split_for_parts();
+    let (api, mut openapi) = api::router(&state.settings).split_for_parts();
+    utoipa::Modify::modify(&api::CommonErrors, &mut openapi);
     let openapi = std::sync::Arc::new(openapi);
     Router::new()
         .route("/healthz", get(healthz))
         .merge(api)
+        .merge(home::router())
         .merge(clock::router())
-        .merge(admin::router())
+        .merge(admin::router(&state.settings))
         .route("/api/v1/openapi.json", get(move || std::future::ready(axum::Json(openapi.as_ref().clone()))))
         .fallback(|| async { ApiError::not_found("no such page or endpoint") })
         .with_state(state)

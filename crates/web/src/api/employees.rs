@@ -22,6 +22,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct EmployeeSearch {
     /// Keep employees whose name or number contains this (any case).
     pub search: Option<String>,

@@ -50,6 +50,42 @@ impl Modify for BearerAuth {
     }
 }
 
+/// The error answers every operation of a kind can give, documented once: a body that is not
+/// JSON (400), not JSON the operation takes (415), or JSON missing a field or with a wrong value
+/// (422); a missing or expired token (401); a body larger than the limit (413). Applied to the
+/// finished document, once every route has added its operations.
+pub struct CommonErrors;
+
+impl Modify for CommonErrors {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let error = |description: &str| {
+            ResponseBuilder::new()
+                .description(description)
+                .content("application/json", ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorBody"))).build())
+                .build()
+        };
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch];
+            for operation in operations.into_iter().flatten() {
+                let responses = &mut operation.responses.responses;
+                let mut add = |status: &str, description: &str| {
+                    responses.entry(status.to_owned()).or_insert_with(|| error(description).into());
+                };
+                if operation.request_body.is_some() {
+                    add("400", "the body is not well-formed JSON, or a multipart body could not be read");
+                    add("413", "the body is larger than the server accepts");
+                    add("415", "the body is not of a content type this operation takes");
+                    add("422", "the body misses a field or a value is not acceptable; `field` names it");
+                }
+                if operation.security.as_ref().is_some_and(|s| !s.is_empty()) {
+                    add("401", "no valid token: sign in (admin) or register the device again");
+                }
+            }
+        }
+    }
+}
+
 /// Every API route under `/api/v1`, with the OpenAPI document that describes them.
 pub fn router(settings: &WebSettings) -> OpenApiRouter<AppState> {
     let routes = OpenApiRouter::new()
@@ -61,6 +97,6 @@ pub fn router(settings: &WebSettings) -> OpenApiRouter<AppState> {
         .merge(punches::router(settings))
         .merge(timecards::router())
         .merge(photos::router())
-        .merge(faces::router());
+        .merge(faces::router(settings));
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", routes)
 }

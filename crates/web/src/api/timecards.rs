@@ -22,6 +22,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 const MAX_DAYS: i64 = 62;
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Period {
     /// First day (YYYY-MM-DD); with `to` left out, the week (Monday to Sunday) holding today.
     pub from: Option<NaiveDate>,
