@@ -15,6 +15,26 @@ pub struct PhotoLimits {
     pub max_pixels: u64,
 }
 
+impl PhotoLimits {
+    /// The largest request body that carries one photo: the photo, plus room for the multipart
+    /// framing and the JSON beside it.
+    pub fn upload_limit(&self) -> usize {
+        self.max_bytes.saturating_add(256 * 1024)
+    }
+
+    /// The photo size limit for people, e.g. `10 MiB` or `512 KiB`.
+    pub fn max_size_text(&self) -> String {
+        let kib = self.max_bytes / 1024;
+        if kib >= 1024 && kib.is_multiple_of(1024) {
+            format!("{} MiB", kib / 1024)
+        } else if kib >= 1 {
+            format!("{kib} KiB")
+        } else {
+            format!("{} bytes", self.max_bytes)
+        }
+    }
+}
+
 impl Default for PhotoLimits {
     fn default() -> Self {
         Self { max_bytes: 10 * 1024 * 1024, max_pixels: 40_000_000 }
@@ -109,6 +129,16 @@ pub fn check_photo(bytes: Bytes, limits: PhotoLimits) -> Result<CheckedPhoto, Ph
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn limits_read_in_binary_units() {
+        let limits = |max_bytes| PhotoLimits { max_bytes, max_pixels: 1 };
+        assert_eq!(limits(10 * 1024 * 1024).max_size_text(), "10 MiB");
+        assert_eq!(limits(512 * 1024).max_size_text(), "512 KiB");
+        assert_eq!(limits(1500 * 1024).max_size_text(), "1500 KiB");
+        assert_eq!(limits(200).max_size_text(), "200 bytes");
+        assert_eq!(limits(1024).upload_limit(), 1024 + 256 * 1024);
+    }
 
     fn png(width: u32, height: u32) -> Bytes {
         let image = image::RgbImage::from_pixel(width, height, image::Rgb([200, 120, 40]));

@@ -9,7 +9,7 @@ use super::{parse_id, render, see_other, AdminSession, FormData, FormErrors, Lay
 use crate::api::employees::{employee_fields, EmployeeBody};
 use crate::api::faces::delete_face_templates;
 use crate::verification::{self, NOTICE_TEXT, NOTICE_VERSION};
-use crate::{ApiError, AppState};
+use crate::{ApiError, AppState, WebSettings};
 use askama::Template;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::StatusCode;
@@ -23,7 +23,7 @@ use clockface_domain::role::Role;
 use clockface_store::TemplateSource;
 use serde::Deserialize;
 
-pub fn router() -> Router<AppState> {
+pub fn router(settings: &WebSettings) -> Router<AppState> {
     Router::new()
         .route("/admin/employees", get(list_page).post(create))
         .route("/admin/employees/new", get(new_page))
@@ -31,7 +31,9 @@ pub fn router() -> Router<AppState> {
         .route("/admin/employees/{id}/consent", post(record_consent))
         .route("/admin/employees/{id}/enrolment/delete", post(delete_enrolment))
         .merge(
-            Router::new().route("/admin/employees/{id}/enrolment", post(upload_enrolment)).layer(DefaultBodyLimit::max(11 * 1024 * 1024)),
+            Router::new()
+                .route("/admin/employees/{id}/enrolment", post(upload_enrolment))
+                .layer(DefaultBodyLimit::max(settings.photo_limits.upload_limit())),
         )
 }
 

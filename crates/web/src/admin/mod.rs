@@ -13,7 +13,7 @@ pub mod roles;
 pub mod session;
 pub mod timecards;
 
-use crate::{ApiError, AppState};
+use crate::{ApiError, AppState, WebSettings};
 use askama::Template;
 use axum::extract::{FromRequest, Request};
 use axum::http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, LOCATION, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS};
@@ -29,14 +29,14 @@ use std::sync::OnceLock;
 pub use session::{AdminSession, SignedForm, SignedUpload};
 
 /// Every admin page and form.
-pub fn router() -> Router<AppState> {
+pub fn router(settings: &WebSettings) -> Router<AppState> {
     Router::new()
         .route("/admin", get(home))
         .route("/admin/", get(home))
         .route("/admin/assets/{name}", get(asset))
         .merge(session::router())
         .merge(roles::router())
-        .merge(employees::router())
+        .merge(employees::router(settings))
         .merge(devices::router())
         .merge(timecards::router())
         .merge(photos::router())

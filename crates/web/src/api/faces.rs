@@ -1,10 +1,11 @@
 //! Face verification for admins: the biometric notice and consent, enrolment (upload a photo or
 //! promote a FaceFront photo), deleting templates, the review queue and its decisions.
 
+use crate::api::punches::multipart_error;
 use crate::auth::AdminAuth;
 use crate::error::{parse_json, ErrorBody, Json, Path};
 use crate::verification::{self, audit, NOTICE_TEXT, NOTICE_VERSION};
-use crate::{ApiError, AppState};
+use crate::{ApiError, AppState, WebSettings};
 use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Request, State};
 use axum::http::header::CONTENT_TYPE;
 use axum::http::StatusCode;
@@ -16,11 +17,12 @@ use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-pub fn router() -> OpenApiRouter<AppState> {
+pub fn router(settings: &WebSettings) -> OpenApiRouter<AppState> {
+    let upload = DefaultBodyLimit::max(settings.photo_limits.upload_limit());
     OpenApiRouter::new()
         .routes(routes!(notice))
         .routes(routes!(get_consent, put_consent))
-        .merge(OpenApiRouter::new().routes(routes!(get_enrolment, enrol, delete_enrolment)).layer(DefaultBodyLimit::max(11 * 1024 * 1024)))
+        .merge(OpenApiRouter::new().routes(routes!(get_enrolment, enrol, delete_enrolment)).layer(upload))
         .routes(routes!(review_queue))
         .routes(routes!(review_punch))
         .routes(routes!(get_verification))
@@ -138,9 +140,10 @@ async fn enrol(
         let mut form =
             Multipart::from_request(request, &state).await.map_err(|r| ApiError::new(r.status(), "bad_multipart", r.body_text()))?;
         let mut photo = None;
-        while let Some(field) = form.next_field().await.map_err(|e| ApiError::new(e.status(), "bad_multipart", e.body_text()))? {
+        let limits = state.settings.photo_limits;
+        while let Some(field) = form.next_field().await.map_err(|e| multipart_error(e, &limits))? {
             if field.name() == Some("photo") {
-                photo = Some(field.bytes().await.map_err(|e| ApiError::new(e.status(), "bad_multipart", e.body_text()))?);
+                photo = Some(field.bytes().await.map_err(|e| multipart_error(e, &limits))?);
             }
         }
         (photo.ok_or_else(|| ApiError::bad_request("missing_part", "send the photo as the `photo` part"))?, TemplateSource::Upload)

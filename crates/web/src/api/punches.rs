@@ -3,6 +3,7 @@
 
 use crate::auth::{AdminAuth, DeviceAuth};
 use crate::error::{parse_json, ErrorBody, ErrorDetail, Json, Path};
+use crate::photo::PhotoLimits;
 use crate::punching::{record_punch, PunchBody, Recorded};
 use crate::{ApiError, AppState, WebSettings};
 use axum::extract::multipart::MultipartError;
@@ -19,9 +20,8 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 pub fn router(settings: &WebSettings) -> OpenApiRouter<AppState> {
-    let single_limit = settings.photo_limits.max_bytes + 256 * 1024;
     OpenApiRouter::new()
-        .merge(OpenApiRouter::new().routes(routes!(create_punch)).layer(DefaultBodyLimit::max(single_limit)))
+        .merge(OpenApiRouter::new().routes(routes!(create_punch)).layer(DefaultBodyLimit::max(settings.photo_limits.upload_limit())))
         .merge(OpenApiRouter::new().routes(routes!(create_batch)).layer(DefaultBodyLimit::max(settings.max_batch_bytes)))
         .routes(routes!(get_punch))
 }
@@ -159,9 +159,10 @@ async fn read_parts(request: Request, state: &AppState) -> Result<HashMap<String
     let mut multipart =
         Multipart::from_request(request, state).await.map_err(|r| ApiError::new(r.status(), "bad_multipart", r.body_text()))?;
     let mut parts = HashMap::new();
-    while let Some(field) = multipart.next_field().await.map_err(multipart_error)? {
+    let too_large = |error| multipart_error(error, &state.settings.photo_limits);
+    while let Some(field) = multipart.next_field().await.map_err(too_large)? {
         let name = field.name().unwrap_or_default().to_owned();
-        let bytes = field.bytes().await.map_err(multipart_error)?;
+        let bytes = field.bytes().await.map_err(too_large)?;
         if parts.insert(name.clone(), bytes).is_some() {
             return Err(ApiError::bad_request("duplicate_part", format!("the multipart part `{name}` appears twice")));
         }
@@ -169,10 +170,15 @@ async fn read_parts(request: Request, state: &AppState) -> Result<HashMap<String
     Ok(parts)
 }
 
-fn multipart_error(error: MultipartError) -> ApiError {
+/// A multipart body that could not be read; one over the route's limit says what the limit is.
+pub(crate) fn multipart_error(error: MultipartError, limits: &PhotoLimits) -> ApiError {
     let status = error.status();
     if status == StatusCode::PAYLOAD_TOO_LARGE {
-        ApiError::new(status, "body_too_large", "the upload is larger than the server accepts; photos may be at most 10 MiB")
+        ApiError::new(
+            status,
+            "body_too_large",
+            format!("the upload is larger than the server accepts; photos may be at most {}", limits.max_size_text()),
+        )
     } else {
         ApiError::new(status, "bad_multipart", error.body_text())
     }
