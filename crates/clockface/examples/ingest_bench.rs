@@ -97,7 +97,7 @@ fn run(backend: &str, args: &Args) {
         let mut config = Config {
             listen: "127.0.0.1:0".parse().unwrap(),
             data_dir: folder.path().to_owned(),
-            log: "warn".into(),
+            log: Some("warn".into()),
             verification_workers: 0,
             ..Config::default()
         };

@@ -26,8 +26,9 @@ pub struct Config {
     pub session_hours: i64,
     /// How many tasks verify FaceFront photos (0 leaves the queue to other servers).
     pub verification_workers: usize,
-    /// Log filter, e.g. `info` or `clockface_web=debug,info`.
-    pub log: String,
+    /// Log filter, e.g. `info` or `clockface_web=debug,info`; unset, `info` (`warn` for the demo,
+    /// so that its printout stays readable).
+    pub log: Option<String>,
 }
 
 impl Default for Config {
@@ -40,7 +41,7 @@ impl Default for Config {
             photo_max_pixels: 40_000_000,
             session_hours: 12,
             verification_workers: 1,
-            log: "info".to_owned(),
+            log: None,
         }
     }
 }

@@ -31,23 +31,84 @@ const OBAMA_ENROLMENT: &[u8] = include_bytes!("../../face/tests/fixtures/obama-1
 /// Someone else, clocking out for Grace Hopper once: the review queue's example.
 const SOMEONE_ELSE: &[u8] = include_bytes!("../../face/tests/fixtures/biden-1.jpg");
 
-/// Seeds the demo company (unless the data folder has it already), serves it, prints the login.
+/// The demo's people: name, employee number, role, PIN, and the photos of their week.
+struct Person {
+    name: &'static str,
+    number: &'static str,
+    role: DemoRole,
+    pin: &'static str,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum DemoRole {
+    FaceFront,
+    Foreman,
+    Employee,
+}
+
+const PEOPLE: [Person; 4] = [
+    Person { name: "Grace Hopper", number: "1001", role: DemoRole::FaceFront, pin: "1111" },
+    Person { name: "Barack Obama", number: "1002", role: DemoRole::FaceFront, pin: "2222" },
+    Person { name: "Ana Ruiz", number: "1003", role: DemoRole::Foreman, pin: "3333" },
+    Person { name: "Sam Lee", number: "1004", role: DemoRole::Employee, pin: "4444" },
+];
+
+/// Seeds the demo company (unless the data folder has it already), serves it, prints the login
+/// once the face verification of the seeded photos is done (so that its log lines come first).
 pub async fn run(config: &Config) -> anyhow::Result<()> {
     let state = build_state(config).await?;
     if state.store.admin_login(DEMO_EMAIL).await?.is_none() {
         seed(&state).await.context("cannot create the demo company")?;
     }
-    let running = start(config.listen, state).await?;
-    println!();
-    println!("  clockface demo is running at http://{}", running.addr);
-    println!("  Admin pages:  http://{}/admin", running.addr);
-    println!("  Admin login:  {DEMO_EMAIL}  /  {DEMO_PASSWORD}");
-    println!("  Mobile clock: http://{}/clock  (register it with a code from Manage > Devices)", running.addr);
-    println!("  Employee PINs: Grace Hopper 1111, Barack Obama 2222, Ana Ruiz (foreman) 3333, Sam Lee 4444");
-    println!("  Data folder:  {}  (delete it to start the demo afresh)", config.data_dir.display());
-    println!("  API:          http://{}/api/v1/openapi.json", running.addr);
-    println!();
+    let running = start(config.listen, state.clone()).await?;
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
+    while state.store.pending_verification_jobs().await? > 0 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let landing = landing(&state).await?;
+    print!("{}", banner(&running.addr.to_string(), &landing, &config.data_dir));
     running.wait().await
+}
+
+/// The time card an admin should see first: Grace Hopper's, in the week of the demo's punches.
+pub async fn landing(state: &AppState) -> anyhow::Result<String> {
+    let admin = state.store.admin_login(DEMO_EMAIL).await?.context("the demo admin is missing")?;
+    let company = state.store.company(admin.company_id).await?;
+    let employees = state.store.employees(company.id, Some(PEOPLE[0].number)).await?;
+    let first = employees.first().context("the demo's first employee is missing")?;
+    let monday = demo_week(Utc::now().with_timezone(&company.time_zone).date_naive())[0];
+    Ok(format!("/admin/time-cards?employee={}&from={monday}", first.id))
+}
+
+/// What the demo prints: where everything is, who may do what, and how to start afresh.
+pub fn banner(addr: &str, landing: &str, data_dir: &std::path::Path) -> String {
+    let who = |role: DemoRole| {
+        PEOPLE.iter().filter(|p| p.role == role).map(|p| format!("{} (PIN {})", p.name, p.pin)).collect::<Vec<_>>().join(", ")
+    };
+    format!(
+        "\n  clockface demo is running at http://{addr}\n\
+         \n  Admin pages:   http://{addr}{landing}\n\
+         \x20 Admin login:   {DEMO_EMAIL}  /  {DEMO_PASSWORD}\n\
+         \x20 Mobile clock:  http://{addr}/clock/  (register it with a code from Manage > Devices)\n\
+         \n  FaceFront on, faces enrolled: {}\n\
+         \x20 Foreman with Clock For:       {} (crew: Sam Lee)\n\
+         \x20 No FaceFront:                 {}\n\
+         \x20 That week's punches (Monday to Friday) carry their photos; one clock-out photo is someone else's, waiting in Review.\n\
+         \n  Data folder:   {}  (delete it to start the demo afresh)\n\
+         \x20 API:           http://{addr}/api/v1/openapi.json\n\n",
+        who(DemoRole::FaceFront),
+        who(DemoRole::Foreman),
+        who(DemoRole::Employee),
+        data_dir.display(),
+    )
+}
+
+/// The five weekdays of the demo's punches: Monday to Friday of the last full working week
+/// before `today` (this week's when today is a Saturday or Sunday), all in one weekly pay period.
+pub fn demo_week(today: NaiveDate) -> [NaiveDate; 5] {
+    let this_monday = clockface_domain::timecard::week_start(today, Weekday::Mon);
+    let monday = if matches!(today.weekday(), Weekday::Sat | Weekday::Sun) { this_monday } else { this_monday - Duration::days(7) };
+    [0, 1, 2, 3, 4].map(|d| monday + Duration::days(d))
 }
 
 /// What the demo made, for tests and for the printout.
@@ -74,15 +135,15 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Demo> {
         )
         .await?;
 
-    let people = [
-        ("Grace Hopper", "1001", face_front.id, "1111"),
-        ("Barack Obama", "1002", face_front.id, "2222"),
-        ("Ana Ruiz", "1003", foreman_role, "3333"),
-        ("Sam Lee", "1004", employee_role, "4444"),
-    ];
     let mut employees = Vec::new();
-    for (name, number, role_id, pin) in people {
-        let body = EmployeeBody { name: name.into(), number: number.into(), role_id, active: true, pin: Some(Some(pin.into())) };
+    for person in &PEOPLE {
+        let role_id = match person.role {
+            DemoRole::FaceFront => face_front.id,
+            DemoRole::Foreman => foreman_role,
+            DemoRole::Employee => employee_role,
+        };
+        let (name, pin) = (person.name, person.pin);
+        let body = EmployeeBody { name: name.into(), number: person.number.into(), role_id, active: true, pin: Some(Some(pin.into())) };
         let fields = employee_fields(state, company.id, body).await.map_err(|e| anyhow::anyhow!("{e}"))?;
         employees.push((name.to_owned(), store.create_employee(company.id, &fields).await?.id));
     }
@@ -112,12 +173,10 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Demo> {
             .map_err(|e| anyhow::anyhow!("demo enrolment refused: {e}"))?;
     }
 
-    // The last five weekdays before today, in the company's time zone.
+    // Monday to Friday of the last full working week, in the company's time zone.
     let zone = company.time_zone;
-    let today = now.with_timezone(&zone).date_naive();
-    let days: Vec<NaiveDate> =
-        (1..=9).map(|back| today - Duration::days(back)).filter(|d| !matches!(d.weekday(), Weekday::Sat | Weekday::Sun)).take(5).collect();
-    for (i, day) in days.iter().enumerate() {
+    let days = demo_week(now.with_timezone(&zone).date_naive());
+    for (i, day) in days.iter().rev().enumerate() {
         let jitter = i64::try_from(i * 7 % 11).unwrap_or(0);
         let at = |hour: u32, minute: i64| {
             let local = day.and_hms_opt(hour, 0, 0).unwrap_or_default() + Duration::minutes(minute);

@@ -5,6 +5,9 @@ use clap::{Parser, Subcommand};
 use clockface::config::{Config, Overrides};
 use std::path::PathBuf;
 
+/// Where the demo keeps its data unless told otherwise.
+const DEMO_DATA_DIR: &str = "clockface-demo-data";
+
 #[derive(Parser)]
 #[command(name = "clockface", version, about = "A self-hosted time clock for field crews, with FaceFront photos checked on the server.")]
 struct Cli {
@@ -24,6 +27,7 @@ enum Command {
     Admin(AdminCommand),
     /// Run the server on a demo company (roles, employees, a device, a week of punches with
     /// photos) and print the admin login.
+    #[command(mut_arg("data_dir", |arg| arg.help(format!("Folder for the demo's database, photos and keys [default: ./{DEMO_DATA_DIR}]"))))]
     Demo(#[command(flatten)] Overrides),
     /// Run the face engine on image files and print JSON.
     #[command(subcommand)]
@@ -68,11 +72,13 @@ async fn main() -> anyhow::Result<()> {
         Command::Face(_) => Overrides::default(),
     };
     let mut config = Config::load(cli.config.as_deref(), &overrides).context("invalid configuration")?;
-    if matches!(cli.command, Command::Demo(_)) && overrides.data_dir.is_none() {
-        config.data_dir = PathBuf::from("clockface-demo-data");
+    let demo = matches!(cli.command, Command::Demo(_));
+    if demo && overrides.data_dir.is_none() {
+        config.data_dir = PathBuf::from(DEMO_DATA_DIR);
     }
+    let log = config.log.as_deref().unwrap_or(if demo { "warn" } else { "info" });
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_new(&config.log).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")))
+        .with_env_filter(tracing_subscriber::EnvFilter::try_new(log).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")))
         .init();
     match cli.command {
         Command::Serve(_) => {

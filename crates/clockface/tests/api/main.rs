@@ -5,6 +5,7 @@
 mod helpers;
 
 mod bad_input;
+mod demo;
 mod faces;
 mod flows;
 mod pages;

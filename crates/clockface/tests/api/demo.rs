@@ -1,0 +1,59 @@
+//! `clockface demo`: what it seeds and prints, as someone trying the product first sees it.
+
+use crate::helpers::{Backend, TestApp};
+use chrono::{Datelike, Utc, Weekday};
+use clockface::demo::{banner, demo_week, landing, seed, DEMO_EMAIL, DEMO_PASSWORD};
+use serde_json::{json, Value};
+
+#[tokio::test]
+async fn the_demo_week_lies_in_one_pay_week_and_the_admin_lands_on_a_card_with_photos() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let demo = seed(&app.running.state).await.unwrap();
+    let login: Value = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .json(&json!({"email": DEMO_EMAIL, "password": DEMO_PASSWORD}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = login["token"].as_str().unwrap();
+
+    let today = Utc::now().with_timezone(&chrono_tz::America::Chicago).date_naive();
+    let week = demo_week(today);
+    assert_eq!(week[0].weekday(), Weekday::Mon);
+    assert_eq!(week[4].weekday(), Weekday::Fri);
+    assert!(week[4] < today, "the demo week is over");
+    let (from, to) = (week[0], week[0] + chrono::Duration::days(6));
+    for (name, id) in &demo.employees {
+        let card: Value = app.get(token, &format!("/api/v1/employees/{id}/timecard?from={from}&to={to}")).await.json().await.unwrap();
+        let shifts: Vec<&Value> =
+            card["time_card"]["days"].as_array().unwrap().iter().flat_map(|d| d["shifts"].as_array().unwrap()).collect();
+        assert_eq!(shifts.len(), 5, "{name} has all five shifts of the demo in that one week");
+    }
+
+    let link = landing(&app.running.state).await.unwrap();
+    let hopper = &demo.employees.iter().find(|(name, _)| name == "Grace Hopper").unwrap().1;
+    assert_eq!(link, format!("/admin/time-cards?employee={hopper}&from={from}"));
+    let card: Value = app.get(token, &format!("/api/v1/employees/{hopper}/timecard?from={from}")).await.json().await.unwrap();
+    let photos = card.to_string().matches("\"photo_url\":\"/api/v1/photos/").count();
+    assert_eq!(photos, 10, "the landing card shows a photo beside every start and stop");
+
+    let printed = banner("127.0.0.1:8080", &link, std::path::Path::new("clockface-demo-data"));
+    assert!(printed.contains(&format!("http://127.0.0.1:8080{link}")), "{printed}");
+    assert!(printed.contains("FaceFront on, faces enrolled: Grace Hopper (PIN 1111), Barack Obama (PIN 2222)"), "{printed}");
+    assert!(printed.contains("No FaceFront:                 Sam Lee (PIN 4444)"), "{printed}");
+    assert!(printed.contains("Ana Ruiz (PIN 3333)"), "{printed}");
+}
+
+#[test]
+fn the_demo_help_names_the_demo_data_folder() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_clockface")).args(["demo", "--help"]).output().unwrap();
+    let help = String::from_utf8(output.stdout).unwrap();
+    assert!(help.contains("[default: ./clockface-demo-data]"), "{help}");
+    assert!(!help.contains("./clockface-data"), "{help}");
+    let serve = std::process::Command::new(env!("CARGO_BIN_EXE_clockface")).args(["serve", "--help"]).output().unwrap();
+    assert!(String::from_utf8(serve.stdout).unwrap().contains("[default: ./clockface-data]"));
+}
