@@ -51,6 +51,23 @@ impl Rotation {
     }
 }
 
+impl Rotation {
+    /// The quarter turn of `degrees` clockwise, any whole multiple of 90 (negative turns anticlockwise).
+    pub fn from_degrees(degrees: i64) -> Result<Self, DomainError> {
+        Rotation::try_from(degrees.rem_euclid(360))
+    }
+
+    /// This turn followed by `other`.
+    pub fn plus(self, other: Rotation) -> Rotation {
+        match (self.degrees() + other.degrees()) % 360 {
+            90 => Rotation::R90,
+            180 => Rotation::R180,
+            270 => Rotation::R270,
+            _ => Rotation::R0,
+        }
+    }
+}
+
 impl TryFrom<i64> for Rotation {
     type Error = DomainError;
     fn try_from(degrees: i64) -> Result<Self, DomainError> {

@@ -11,6 +11,15 @@ pub enum DomainError {
     /// with the punch nor any reason the server accepts for its absence.
     #[error("a FaceFront photo is required for this punch: the employee's role has FaceFront, the device has a front camera and its settings are current; send the photo, or state `camera_denied` if the camera permission was refused")]
     PhotoRequired,
+    /// A face is to be enrolled for an employee with no recorded consent.
+    #[error("record the employee's consent to the current biometric notice before enrolling their face")]
+    ConsentRequired,
+    /// The employee's consent is to an older notice than the current one.
+    #[error("the employee consented to an older biometric notice; show them the current one and record their consent again before enrolling their face")]
+    ConsentOutdated,
+    /// The notice an admin showed the employee is not the current one.
+    #[error("the current biometric notice is version {current}; show that one")]
+    NoticeOutdated { current: &'static str },
 }
 
 impl DomainError {

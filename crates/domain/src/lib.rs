@@ -14,5 +14,6 @@ pub mod punch;
 pub mod role;
 pub mod secret;
 pub mod timecard;
+pub mod verification;
 
 pub use error::DomainError;

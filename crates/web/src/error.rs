@@ -90,6 +90,10 @@ impl From<DomainError> for ApiError {
         match error {
             DomainError::Invalid { field, .. } => ApiError::unprocessable("invalid", error.to_string()).with_field(field),
             DomainError::PhotoRequired => ApiError::unprocessable("photo_required", error.to_string()).with_field("photo"),
+            DomainError::ConsentRequired | DomainError::ConsentOutdated => ApiError::conflict("consent_required", error.to_string()),
+            DomainError::NoticeOutdated { .. } => {
+                ApiError::unprocessable("outdated_notice", error.to_string()).with_field("notice_version")
+            }
         }
     }
 }

@@ -5,24 +5,15 @@
 
 use crate::{ApiError, AppState};
 use chrono::{DateTime, Duration, Utc};
-use clockface_domain::ids::{AdminId, CompanyId, EmployeeId};
+use clockface_domain::ids::{AdminId, CompanyId, EmployeeId, PunchId};
 use clockface_domain::punch::Punch;
-use clockface_face::{match_crew, CrewMatch, Embedding, FaceEngine, FaceError, Verdict, MATCH_THRESHOLD};
+use clockface_domain::verification::{check_notice_version, first_photo_enrols, may_enrol, Verdict};
+use clockface_face::{match_crew, Analysis, CrewMatch, Embedding, FaceEngine, FaceError, Verdict as FaceVerdict, MATCH_THRESHOLD};
 use clockface_store::{AuditEntry, Consent, FaceTemplate, PhotoRecord, StoreError, TemplateSource, Verification, VerificationJob};
 use std::sync::{Arc, OnceLock};
 use uuid::Uuid;
 
-/// The version of the biometric notice employees agree to before enrolment. Raise it when
-/// [`NOTICE_TEXT`] changes: consent to an older version no longer allows enrolment.
-pub const NOTICE_VERSION: &str = "2026-11";
-
-/// What an employee is told before their face is enrolled (Illinois BIPA, GDPR art. 9).
-pub const NOTICE_TEXT: &str = "Your employer uses clockface to check that the person clocking in or out is you. \
-When you clock in or out, the front camera takes a photo. clockface turns your face in that photo into a set of numbers \
-(a face template) and compares it with the template made from your enrolment photo. The templates and photos are kept on \
-your employer's server only, are never sold or shared, are used for nothing but checking time punches, and are deleted \
-when you leave or when you withdraw this consent, and in any case within the retention period your employer sets. \
-A person reviews every photo that does not match before anything is decided.";
+pub use clockface_domain::verification::{NOTICE_TEXT, NOTICE_VERSION};
 
 /// How long a worker may hold a job before another may take it.
 const LEASE: Duration = Duration::seconds(60);
@@ -39,15 +30,15 @@ pub fn engine() -> Result<Arc<FaceEngine>, FaceError> {
     Ok(ENGINE.get_or_init(|| loaded).clone())
 }
 
-/// The stable name of a verdict, as stored and shown.
-pub fn verdict_name(verdict: &Verdict) -> &'static str {
+/// The domain's verdict for the face engine's decision.
+pub fn domain_verdict(verdict: &FaceVerdict) -> Verdict {
     match verdict {
-        Verdict::Match => "match",
-        Verdict::Mismatch => "mismatch",
-        Verdict::NoFace => "no_face",
-        Verdict::SeveralFaces => "several_faces",
-        Verdict::PoorQuality(_) => "poor_quality",
-        Verdict::NotEnrolled => "not_enrolled",
+        FaceVerdict::Match => Verdict::Match,
+        FaceVerdict::Mismatch => Verdict::Mismatch,
+        FaceVerdict::NoFace => Verdict::NoFace,
+        FaceVerdict::SeveralFaces => Verdict::SeveralFaces,
+        FaceVerdict::PoorQuality(_) => Verdict::PoorQuality,
+        FaceVerdict::NotEnrolled => Verdict::NotEnrolled,
     }
 }
 
@@ -60,15 +51,7 @@ pub async fn run_worker(state: AppState, mut stop: tokio::sync::watch::Receiver<
         }
         let now = Utc::now();
         match state.store.claim_verification_job(now, now + LEASE).await {
-            Ok(Some(job)) => {
-                if let Err(error) = verify_job(&state, job).await {
-                    let wait = Duration::seconds(2i64.pow(u32::try_from(job.attempts.clamp(1, 12)).unwrap_or(12)));
-                    tracing::warn!(punch = %job.punch_id, attempts = job.attempts, %error, "verification failed; will retry");
-                    if let Err(error) = state.store.retry_verification_job(job.punch_id, Utc::now() + wait, &error.to_string()).await {
-                        tracing::error!(%error, "cannot reschedule a verification job");
-                    }
-                }
-            }
+            Ok(Some(job)) => work_on(&state, job).await,
             Ok(None) => {
                 tokio::select! {
                     _ = state.jobs.notified() => {}
@@ -87,6 +70,27 @@ pub async fn run_worker(state: AppState, mut stop: tokio::sync::watch::Receiver<
     }
 }
 
+/// Takes one claimed job to its end for this attempt: a verdict, or a retry with backoff. After
+/// the last attempt, any failure at all (the engine, a missing photo, the database) ends in the
+/// verdict `unreadable`, so no job is retried forever and a person looks at the punch.
+async fn work_on(state: &AppState, job: VerificationJob) {
+    let Err(error) = verify_job(state, job).await else {
+        return;
+    };
+    let outcome = if job.attempts >= MAX_ATTEMPTS {
+        tracing::warn!(punch = %job.punch_id, attempts = job.attempts, %error, "verification gave up");
+        let reason = format!("gave up after {MAX_ATTEMPTS} attempts: {error}");
+        state.store.complete_verification_job(&unreadable(job.punch_id, job.company_id, &reason), None).await
+    } else {
+        let wait = Duration::seconds(2i64.pow(u32::try_from(job.attempts.clamp(1, 12)).unwrap_or(12)));
+        tracing::warn!(punch = %job.punch_id, attempts = job.attempts, %error, "verification failed; will retry");
+        state.store.retry_verification_job(job.punch_id, Utc::now() + wait, &error.to_string()).await
+    };
+    if let Err(error) = outcome {
+        tracing::error!(punch = %job.punch_id, %error, "cannot record the end of a verification attempt");
+    }
+}
+
 /// Why a job could not be finished this time.
 #[derive(Debug, thiserror::Error)]
 enum JobError {
@@ -96,12 +100,17 @@ enum JobError {
     Engine(String),
 }
 
-/// Gives one punch's photo its verdict.
+/// Gives one punch's photo its verdict. A foreman's crew photo, shared by the punches of the
+/// crew members clocked with it, is analysed once and gives all of them their verdicts.
 async fn verify_job(state: &AppState, job: VerificationJob) -> Result<(), JobError> {
     let company = job.company_id;
+    if let Some(done) = state.store.verification(company, job.punch_id).await? {
+        // A crew photo's analysis already gave this punch its verdict: only the job is left.
+        return Ok(state.store.complete_verification_job(&done, None).await?);
+    }
     let punch = state.store.punch(company, job.punch_id).await?;
     let Some(sha256) = punch.photo_sha256.clone() else {
-        return Ok(state.store.complete_verification_job(&unreadable(&punch, "the punch has no photo"), None).await?);
+        return Ok(state.store.complete_verification_job(&unreadable(punch.id, company, "the punch has no photo"), None).await?);
     };
     let photo = state.store.photo(company, &sha256).await?.ok_or(StoreError::NotFound)?;
     let bytes = state.blobs.get(company, &sha256).await?;
@@ -113,97 +122,132 @@ async fn verify_job(state: &AppState, job: VerificationJob) -> Result<(), JobErr
     let analysis = match tokio::task::spawn_blocking(analyse).await {
         Ok(Ok(analysis)) => analysis,
         Ok(Err(error)) if error.is_bad_input() => {
-            return Ok(state.store.complete_verification_job(&unreadable(&punch, &error.to_string()), None).await?);
-        }
-        Ok(Err(error)) if job.attempts >= MAX_ATTEMPTS => {
-            // Give up rather than loop: the punch gets `unreadable` and a person looks at it.
-            tracing::warn!(punch = %punch.id, attempts = job.attempts, %error, "verification gave up");
-            let reason = format!("gave up after {MAX_ATTEMPTS} attempts: {error}");
-            return Ok(state.store.complete_verification_job(&unreadable(&punch, &reason), None).await?);
+            return Ok(state.store.complete_verification_job(&unreadable(punch.id, company, &error.to_string()), None).await?);
         }
         Ok(Err(error)) => return Err(JobError::Engine(error.to_string())),
         Err(error) => return Err(JobError::Engine(error.to_string())),
     };
-    let shown_rotation = i64::from((analysis.orientation.device_degrees + analysis.orientation.auto_degrees) % 360);
-    let faces = i64::try_from(analysis.faces.len()).unwrap_or(i64::MAX);
-    let record = |verdict: &str, score: Option<f32>, message: &str, enrolled_now: bool| Verification {
-        punch_id: punch.id,
-        company_id: company,
-        verdict: verdict.to_owned(),
-        score: score.map(f64::from),
-        threshold: f64::from(MATCH_THRESHOLD),
-        rotation: shown_rotation,
-        faces,
-        message: message.to_owned(),
-        enrolled_now,
-        decided_at: Utc::now(),
+    let found = Found {
+        company,
+        rotation: i64::from((analysis.orientation.device_degrees + analysis.orientation.auto_degrees) % 360),
+        faces: i64::try_from(analysis.faces.len()).unwrap_or(i64::MAX),
     };
+    match punch.clock_for_by {
+        Some(foreman) => verify_crew_photo(state, &found, &analysis, foreman, &sha256).await,
+        None => verify_selfie(state, &found, &analysis, &punch, &sha256).await,
+    }
+}
 
-    // A foreman's crew photo: each crew member's punch is matched among all faces in the photo,
-    // every face used for one member at most.
-    if let Some(foreman) = punch.clock_for_by {
-        let crew_punches: Vec<Punch> =
-            state.store.punches_with_photo(company, &sha256).await?.into_iter().filter(|p| p.clock_for_by == Some(foreman)).collect();
-        let mut members = Vec::new();
-        for crew_punch in &crew_punches {
-            members.push(embeddings(state, company, crew_punch.employee_id).await?);
+/// What the analysis of one photo found, for the verdicts made from it.
+struct Found {
+    company: CompanyId,
+    rotation: i64,
+    faces: i64,
+}
+
+impl Found {
+    fn verdict(&self, punch: PunchId, verdict: Verdict, score: Option<f32>, message: &str, enrolled_now: bool) -> Verification {
+        Verification {
+            punch_id: punch,
+            company_id: self.company,
+            verdict: verdict.as_str().to_owned(),
+            score: score.map(f64::from),
+            threshold: f64::from(MATCH_THRESHOLD),
+            rotation: self.rotation,
+            faces: self.faces,
+            message: message.to_owned(),
+            enrolled_now,
+            decided_at: Utc::now(),
         }
-        let position = crew_punches.iter().position(|p| p.id == punch.id).unwrap_or(0);
-        let verification = if members.get(position).is_none_or(Vec::is_empty) {
-            record("not_enrolled", None, Verdict::NotEnrolled.message(), false)
+    }
+}
+
+/// A foreman's crew photo: each crew member's punch is matched among all faces in the photo,
+/// every face used for one member at most, and every punch sharing the photo gets its verdict.
+async fn verify_crew_photo(
+    state: &AppState,
+    found: &Found,
+    analysis: &Analysis,
+    foreman: EmployeeId,
+    sha256: &str,
+) -> Result<(), JobError> {
+    let company = found.company;
+    let crew_punches: Vec<Punch> =
+        state.store.punches_with_photo(company, sha256).await?.into_iter().filter(|p| p.clock_for_by == Some(foreman)).collect();
+    let mut members = Vec::with_capacity(crew_punches.len());
+    for crew_punch in &crew_punches {
+        members.push(embeddings(state, company, crew_punch.employee_id).await?);
+    }
+    let matches = match_crew(&analysis.faces, &members, MATCH_THRESHOLD);
+    for ((crew_punch, enrolled), matched) in crew_punches.iter().zip(&members).zip(matches) {
+        let verification = if enrolled.is_empty() {
+            found.verdict(crew_punch.id, Verdict::NotEnrolled, None, FaceVerdict::NotEnrolled.message(), false)
         } else {
-            match match_crew(&analysis.faces, &members, MATCH_THRESHOLD).get(position) {
-                Some(CrewMatch::Found { score, .. }) => record("match", Some(*score), "Found in the crew photo.", false),
-                Some(CrewMatch::NotFound { best_score }) => {
-                    record("mismatch", *best_score, "Not found in the crew photo: no face in it matches this employee.", false)
+            match matched {
+                CrewMatch::Found { score, .. } => {
+                    found.verdict(crew_punch.id, Verdict::Match, Some(score), "Found in the crew photo.", false)
                 }
-                None => record("no_face", None, Verdict::NoFace.message(), false),
+                CrewMatch::NotFound { best_score } if analysis.faces.is_empty() => {
+                    found.verdict(crew_punch.id, Verdict::NoFace, best_score, FaceVerdict::NoFace.message(), false)
+                }
+                CrewMatch::NotFound { best_score } => found.verdict(
+                    crew_punch.id,
+                    Verdict::Mismatch,
+                    best_score,
+                    "Not found in the crew photo: no face in it matches this employee.",
+                    false,
+                ),
             }
         };
-        return Ok(state.store.complete_verification_job(&verification, None).await?);
+        state.store.complete_verification_job(&verification, None).await?;
     }
+    Ok(())
+}
 
+/// An employee's own FaceFront photo: compared with their enrolled faces, or, as their first
+/// usable photo after consent, enrolled (and left for a person to confirm).
+async fn verify_selfie(state: &AppState, found: &Found, analysis: &Analysis, punch: &Punch, sha256: &str) -> Result<(), JobError> {
+    let company = found.company;
     let enrolled = embeddings(state, company, punch.employee_id).await?;
-    if enrolled.is_empty() {
-        // The first FaceFront photo of an employee with consent enrols them, if it is usable.
-        let consent = state.store.consent(company, punch.employee_id).await?;
-        let usable = analysis.subject().ok().map(|face| face.embedding.to_bytes());
-        if let (Some(_), Some(embedding)) = (consent.filter(|c| c.notice_version == NOTICE_VERSION), usable) {
-            let template = FaceTemplate {
-                id: Uuid::new_v4(),
-                company_id: company,
-                employee_id: punch.employee_id,
-                embedding,
-                photo_sha256: sha256.clone(),
-                source: TemplateSource::FirstPunch,
-                created_by: None,
-                created_at: Utc::now(),
-            };
-            let message = "First FaceFront photo: enrolled as this employee's reference face. Check that it is them.";
-            state.store.complete_verification_job(&record("not_enrolled", None, message, true), Some(&template)).await?;
-            audit(
-                state,
-                company,
-                "system",
-                "template.enrolled",
-                &format!("employee:{}", punch.employee_id),
-                &format!("from the first FaceFront photo of punch {}", punch.id),
-            )
-            .await?;
-            return Ok(());
-        }
+    let usable = analysis.subject().ok();
+    let consent = state.store.consent(company, punch.employee_id).await?;
+    if let Some(face) =
+        usable.filter(|_| first_photo_enrols(consent.as_ref().map(|c| c.notice_version.as_str()), !enrolled.is_empty(), true))
+    {
+        let template = FaceTemplate {
+            id: Uuid::new_v4(),
+            company_id: company,
+            employee_id: punch.employee_id,
+            embedding: face.embedding.to_bytes(),
+            photo_sha256: sha256.to_owned(),
+            source: TemplateSource::FirstPunch,
+            created_by: None,
+            created_at: Utc::now(),
+        };
+        let message = "First FaceFront photo: enrolled as this employee's reference face. Check that it is them.";
+        state.store.complete_verification_job(&found.verdict(punch.id, Verdict::NotEnrolled, None, message, true), Some(&template)).await?;
+        audit(
+            state,
+            company,
+            "system",
+            "template.enrolled",
+            &format!("employee:{}", punch.employee_id),
+            &format!("from the first FaceFront photo of punch {}", punch.id),
+        )
+        .await?;
+        return Ok(());
     }
-    let decision = clockface_face::verdict(&analysis, &enrolled, MATCH_THRESHOLD);
-    let verification = record(verdict_name(&decision.verdict), decision.score, decision.message, false);
+    let decision = clockface_face::verdict(analysis, &enrolled, MATCH_THRESHOLD);
+    let verification = found.verdict(punch.id, domain_verdict(&decision.verdict), decision.score, decision.message, false);
     Ok(state.store.complete_verification_job(&verification, None).await?)
 }
 
-/// A verdict for a photo the engine could not read at all.
-fn unreadable(punch: &Punch, reason: &str) -> Verification {
+/// A verdict for a photo that could not be checked at all.
+fn unreadable(punch: PunchId, company: CompanyId, reason: &str) -> Verification {
     Verification {
-        punch_id: punch.id,
-        company_id: punch.company_id,
-        verdict: "unreadable".to_owned(),
+        punch_id: punch,
+        company_id: company,
+        verdict: Verdict::Unreadable.as_str().to_owned(),
         score: None,
         threshold: f64::from(MATCH_THRESHOLD),
         rotation: 0,
@@ -240,13 +284,7 @@ pub async fn record_consent(
     admin: AdminId,
     notice_version: &str,
 ) -> Result<Consent, ApiError> {
-    if notice_version != NOTICE_VERSION {
-        return Err(ApiError::unprocessable(
-            "outdated_notice",
-            format!("the current biometric notice is version {NOTICE_VERSION}; show that one"),
-        )
-        .with_field("notice_version"));
-    }
+    check_notice_version(notice_version)?;
     state.store.employee(company, employee).await?;
     let consent = Consent { employee_id: employee, notice_version: NOTICE_VERSION.to_owned(), recorded_by: admin, agreed_at: Utc::now() };
     state.store.record_consent(company, &consent).await?;
@@ -275,12 +313,7 @@ pub async fn enrol(
 ) -> Result<FaceTemplate, ApiError> {
     state.store.employee(company, employee).await?;
     let consent = state.store.consent(company, employee).await?;
-    if consent.is_none_or(|c| c.notice_version != NOTICE_VERSION) {
-        return Err(ApiError::conflict(
-            "consent_required",
-            "record the employee's consent to the current biometric notice before enrolling their face",
-        ));
-    }
+    may_enrol(consent.as_ref().map(|c| c.notice_version.as_str()))?;
     let limits = state.settings.photo_limits;
     let checked = crate::auth::blocking({
         let bytes = bytes.clone();

@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use clockface_domain::device::{parse_device_name, Device, Rotation};
-use clockface_domain::employee::{Employee, Pin};
+use clockface_domain::employee::{locked_message, Employee, Pin};
 use clockface_domain::ids::{DeviceId, EmployeeId, RoleId};
 use clockface_domain::punch::{Punch, PunchKind};
 use clockface_domain::role::Role;
@@ -211,14 +211,7 @@ async fn sign_in(State(state): State<AppState>, auth: DeviceAuth, Json(body): Js
             }
             fewest_left = fewest_left.min(state.settings.lockout.max_failures - failures.failures);
         }
-        return Err(ApiError::unauthorized(
-            "wrong_pin",
-            format!(
-                "wrong PIN; {fewest_left} more wrong PIN(s) and this device is locked for {} minutes",
-                state.settings.lockout.lock_for.num_minutes()
-            ),
-        )
-        .with_field("pin"));
+        return Err(ApiError::unauthorized("wrong_pin", state.settings.lockout.wrong_pin_message(fewest_left)).with_field("pin"));
     };
     for scope in scopes.iter().copied().chain([LockScope::Employee(employee.id)]) {
         state.store.clear_pin_failures(scope).await?;
@@ -254,14 +247,9 @@ async fn sign_in(State(state): State<AppState>, auth: DeviceAuth, Json(body): Js
 }
 
 fn locked(scope: LockScope, until: DateTime<Utc>, now: DateTime<Utc>) -> ApiError {
-    let minutes = (until - now).num_minutes() + 1;
     let who = match scope {
         LockScope::Device(_) => "this device",
         LockScope::Employee(_) => "this employee",
     };
-    ApiError::new(
-        StatusCode::TOO_MANY_REQUESTS,
-        "pin_locked",
-        format!("too many wrong PINs: {who} is locked out for {minutes} more minute(s); try again after {}", until.format("%H:%M UTC")),
-    )
+    ApiError::new(StatusCode::TOO_MANY_REQUESTS, "pin_locked", locked_message(who, until - now))
 }

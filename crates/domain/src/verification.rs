@@ -1,0 +1,188 @@
+//! Face verification's vocabulary and rules: the verdicts a FaceFront photo can get, which of
+//! them a person must look at, the biometric notice an employee agrees to before any face is
+//! enrolled, when a first FaceFront photo enrols its employee, and how a photo is turned to be
+//! shown upright. The face engine gives the evidence; these rules decide what it means; the store
+//! keeps what they decided.
+
+use crate::device::Rotation;
+use crate::DomainError;
+use serde::{Deserialize, Serialize};
+
+/// What the server concluded about one FaceFront photo.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// The face is the employee's enrolled face.
+    Match,
+    /// A clear face, but not the employee's.
+    Mismatch,
+    /// No face in the photo.
+    NoFace,
+    /// Several faces, none clearly the one punching.
+    SeveralFaces,
+    /// A face, but too dark, blurred or small to decide.
+    PoorQuality,
+    /// The employee has no enrolled face to compare with (or was enrolled from this very photo).
+    NotEnrolled,
+    /// The photo could not be read at all, or checking it kept failing.
+    Unreadable,
+}
+
+impl Verdict {
+    pub const ALL: [Verdict; 7] = [
+        Verdict::Match,
+        Verdict::Mismatch,
+        Verdict::NoFace,
+        Verdict::SeveralFaces,
+        Verdict::PoorQuality,
+        Verdict::NotEnrolled,
+        Verdict::Unreadable,
+    ];
+
+    /// The stable name, as stored and sent.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Match => "match",
+            Verdict::Mismatch => "mismatch",
+            Verdict::NoFace => "no_face",
+            Verdict::SeveralFaces => "several_faces",
+            Verdict::PoorQuality => "poor_quality",
+            Verdict::NotEnrolled => "not_enrolled",
+            Verdict::Unreadable => "unreadable",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, DomainError> {
+        Verdict::ALL
+            .into_iter()
+            .find(|v| v.as_str() == raw)
+            .ok_or_else(|| DomainError::invalid("verdict", format!("unknown verdict `{raw}`")))
+    }
+
+    /// Whether a person must look at the punch: every verdict but a match. A first photo that
+    /// enrolled its employee is `NotEnrolled` too, so that someone confirms it is them.
+    pub fn needs_review(self) -> bool {
+        self != Verdict::Match
+    }
+
+    /// The verdicts that put a punch in the review queue.
+    pub fn needing_review() -> impl Iterator<Item = Verdict> {
+        Verdict::ALL.into_iter().filter(|v| v.needs_review())
+    }
+
+    /// A few words for the time card and the review queue.
+    pub fn label(self, enrolled_now: bool) -> &'static str {
+        match self {
+            Verdict::Match => "Match",
+            Verdict::Mismatch => "Mismatch: not the enrolled face",
+            Verdict::NoFace => "No face in the photo",
+            Verdict::SeveralFaces => "Several faces in the photo",
+            Verdict::PoorQuality => "Photo too poor to check",
+            Verdict::NotEnrolled if enrolled_now => "Enrolled from this photo",
+            Verdict::NotEnrolled => "Not enrolled: no reference face yet",
+            Verdict::Unreadable => "The photo could not be read",
+        }
+    }
+}
+
+impl std::fmt::Display for Verdict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The version of the biometric notice employees agree to before enrolment. Raise it when
+/// [`NOTICE_TEXT`] changes: consent to an older version no longer allows enrolment.
+pub const NOTICE_VERSION: &str = "2026-11";
+
+/// What an employee is told before their face is enrolled (Illinois BIPA, GDPR art. 9).
+pub const NOTICE_TEXT: &str = "Your employer uses clockface to check that the person clocking in or out is you. \
+When you clock in or out, the front camera takes a photo. clockface turns your face in that photo into a set of numbers \
+(a face template) and compares it with the template made from your enrolment photo. The templates and photos are kept on \
+your employer's server only, are never sold or shared, are used for nothing but checking time punches, and are deleted \
+when you leave or when you withdraw this consent, and in any case within the retention period your employer sets. \
+A person reviews every photo that does not match before anything is decided.";
+
+/// Whether an employee whose recorded consent is to `consented` (a notice version, if any) may
+/// have a face enrolled: only with consent to the current notice.
+pub fn may_enrol(consented: Option<&str>) -> Result<(), DomainError> {
+    match consented {
+        Some(NOTICE_VERSION) => Ok(()),
+        Some(_) => Err(DomainError::ConsentOutdated),
+        None => Err(DomainError::ConsentRequired),
+    }
+}
+
+/// Checks that the notice an admin showed is the current one.
+pub fn check_notice_version(shown: &str) -> Result<(), DomainError> {
+    if shown == NOTICE_VERSION {
+        Ok(())
+    } else {
+        Err(DomainError::NoticeOutdated { current: NOTICE_VERSION })
+    }
+}
+
+/// Whether a FaceFront photo enrols its employee: their first usable photo, when they consented
+/// to the current notice and have no enrolled face yet. The punch still goes to the review queue
+/// ([`Verdict::NotEnrolled`] with `enrolled_now`), for a person to confirm it is them.
+pub fn first_photo_enrols(consented: Option<&str>, has_templates: bool, usable_face: bool) -> bool {
+    !has_templates && usable_face && may_enrol(consented).is_ok()
+}
+
+/// How far to turn a stored photo to show it upright: the display rotation (the device's
+/// setting, or an admin's turn) plus what the face engine found it still needed.
+pub fn shown_rotation(display: Rotation, found_by_engine: Rotation) -> Rotation {
+    display.plus(found_by_engine)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn verdicts_have_stable_names() {
+        for verdict in Verdict::ALL {
+            assert_eq!(Verdict::parse(verdict.as_str()), Ok(verdict));
+        }
+        assert!(Verdict::parse("maybe").is_err());
+        assert_eq!(serde_json_name(Verdict::SeveralFaces), "several_faces");
+    }
+
+    fn serde_json_name(verdict: Verdict) -> String {
+        // The API sends the same name as the store keeps.
+        format!("{verdict}")
+    }
+
+    #[test]
+    fn everything_but_a_match_goes_to_a_person() {
+        let review: Vec<_> = Verdict::needing_review().collect();
+        assert_eq!(review.len(), Verdict::ALL.len() - 1);
+        assert!(!review.contains(&Verdict::Match));
+        assert!(review.contains(&Verdict::Unreadable) && review.contains(&Verdict::NotEnrolled));
+    }
+
+    #[test]
+    fn enrolment_needs_consent_to_the_current_notice() {
+        assert_eq!(may_enrol(Some(NOTICE_VERSION)), Ok(()));
+        assert_eq!(may_enrol(Some("2025-01")), Err(DomainError::ConsentOutdated));
+        assert_eq!(may_enrol(None), Err(DomainError::ConsentRequired));
+        assert!(check_notice_version(NOTICE_VERSION).is_ok());
+        assert_eq!(check_notice_version("2025-01"), Err(DomainError::NoticeOutdated { current: NOTICE_VERSION }));
+    }
+
+    #[test]
+    fn only_a_first_usable_photo_with_consent_enrols() {
+        assert!(first_photo_enrols(Some(NOTICE_VERSION), false, true));
+        assert!(!first_photo_enrols(Some(NOTICE_VERSION), true, true), "already enrolled");
+        assert!(!first_photo_enrols(Some(NOTICE_VERSION), false, false), "no usable face");
+        assert!(!first_photo_enrols(None, false, true), "no consent");
+        assert!(!first_photo_enrols(Some("2025-01"), false, true), "consent to an old notice");
+    }
+
+    #[test]
+    fn the_shown_rotation_adds_the_engines_turn_to_the_display_setting() {
+        assert_eq!(shown_rotation(Rotation::R90, Rotation::R0), Rotation::R90);
+        assert_eq!(shown_rotation(Rotation::R90, Rotation::R270), Rotation::R0);
+        assert_eq!(shown_rotation(Rotation::R0, Rotation::R180), Rotation::R180);
+    }
+}
