@@ -1,63 +1,212 @@
 //! The photo blob store: original bytes, unchanged, content-addressed by SHA-256 under the
-//! company they belong to. A local folder by default; the `object_store` crate behind it makes
-//! S3-compatible storage a matter of configuration.
+//! company they belong to. A local folder by default; any `object_store` backend (S3-compatible
+//! storage) by configuration.
+//!
+//! A `put` that returns has made the bytes durable: the local folder writes a temporary file,
+//! fsyncs it, renames it into place and fsyncs the folder (and every folder it had to create),
+//! so that a power cut right after the answer loses nothing. `object_store`'s own local backend
+//! never fsyncs, which is why the local folder is ours.
 
 use crate::StoreError;
 use bytes::Bytes;
 use clockface_domain::ids::CompanyId;
-use object_store::local::LocalFileSystem;
-use object_store::path::Path;
+use object_store::path::Path as ObjectPath;
 use object_store::{ObjectStore, PutPayload};
 use sha2::{Digest, Sha256};
+use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// Where photos' bytes live.
 #[derive(Debug, Clone)]
 pub struct BlobStore {
-    inner: Arc<dyn ObjectStore>,
+    backend: Backend,
+}
+
+#[derive(Debug, Clone)]
+enum Backend {
+    Local(Arc<LocalFolder>),
+    Object(Arc<dyn ObjectStore>),
 }
 
 impl BlobStore {
-    /// Photos under `folder` on the local disk (created if missing). Writes go to a temporary
-    /// file renamed into place, so a reader never sees half a photo.
-    pub fn local(folder: &std::path::Path) -> Result<Self, StoreError> {
-        std::fs::create_dir_all(folder)
-            .map_err(|e| StoreError::Corrupt(format!("cannot create the photo folder {}: {e}", folder.display())))?;
-        Ok(Self { inner: Arc::new(LocalFileSystem::new_with_prefix(folder)?) })
+    /// Photos under `folder` on the local disk (created, durably, if missing).
+    pub fn local(folder: &Path) -> Result<Self, StoreError> {
+        create_dirs_durably(folder).map_err(|e| StoreError::Blob(format!("cannot create the photo folder {}: {e}", folder.display())))?;
+        Ok(Self { backend: Backend::Local(Arc::new(LocalFolder { root: folder.to_owned() })) })
     }
 
-    /// Any `object_store` backend (S3, GCS, Azure, memory).
+    /// Any `object_store` backend (S3-compatible storage, or memory in tests). A `put` returns
+    /// once the store confirmed the write.
     pub fn from_object_store(inner: Arc<dyn ObjectStore>) -> Self {
-        Self { inner }
+        Self { backend: Backend::Object(inner) }
     }
 
-    fn key(company: CompanyId, sha256: &str) -> Path {
+    fn key(company: CompanyId, sha256: &str) -> String {
         let prefix = sha256.get(..2).unwrap_or("00");
-        Path::from(format!("photos/{company}/{prefix}/{sha256}"))
+        format!("photos/{company}/{prefix}/{sha256}")
     }
 
-    /// Stores `bytes` and returns their SHA-256 (lower-case hex). Storing the same bytes again
-    /// rewrites the same object.
+    /// Stores `bytes` durably and returns their SHA-256 (lower-case hex). Storing the same bytes
+    /// again leaves the stored copy as it is.
     pub async fn put(&self, company: CompanyId, bytes: Bytes) -> Result<String, StoreError> {
         let sha256 = sha256_hex(&bytes);
-        self.inner.put(&Self::key(company, &sha256), PutPayload::from(bytes)).await?;
+        let key = Self::key(company, &sha256);
+        match &self.backend {
+            Backend::Local(folder) => {
+                let folder = folder.clone();
+                tokio::task::spawn_blocking(move || folder.put(&key, &bytes))
+                    .await
+                    .map_err(|e| StoreError::Blob(format!("the photo write stopped: {e}")))??;
+            }
+            Backend::Object(store) => {
+                store.put(&ObjectPath::from(key), PutPayload::from(bytes)).await?;
+            }
+        }
         Ok(sha256)
     }
 
     /// The bytes stored under `sha256` for `company`; [`StoreError::NotFound`] if there are none.
     pub async fn get(&self, company: CompanyId, sha256: &str) -> Result<Bytes, StoreError> {
-        if !sha256.bytes().all(|b| b.is_ascii_hexdigit()) || sha256.len() != 64 {
+        if !is_sha256(sha256) {
             return Err(StoreError::NotFound);
         }
-        match self.inner.get(&Self::key(company, sha256)).await {
-            Ok(result) => Ok(result.bytes().await?),
-            Err(object_store::Error::NotFound { .. }) => Err(StoreError::NotFound),
-            Err(error) => Err(error.into()),
+        let key = Self::key(company, sha256);
+        match &self.backend {
+            Backend::Local(folder) => match tokio::fs::read(folder.root.join(&key)).await {
+                Ok(bytes) => Ok(Bytes::from(bytes)),
+                Err(error) if error.kind() == std::io::ErrorKind::NotFound => Err(StoreError::NotFound),
+                Err(error) => Err(StoreError::Blob(format!("cannot read photo {sha256}: {error}"))),
+            },
+            Backend::Object(store) => match store.get(&ObjectPath::from(key)).await {
+                Ok(result) => Ok(result.bytes().await?),
+                Err(object_store::Error::NotFound { .. }) => Err(StoreError::NotFound),
+                Err(error) => Err(error.into()),
+            },
         }
     }
+}
+
+/// The local photo folder.
+#[derive(Debug)]
+struct LocalFolder {
+    root: PathBuf,
+}
+
+impl LocalFolder {
+    /// Writes `bytes` to `key` under the root: a temporary file in the same folder, fsynced, then
+    /// renamed into place, then the folder fsynced so the rename itself survives a power cut.
+    fn put(&self, key: &str, bytes: &[u8]) -> Result<(), StoreError> {
+        let path = self.root.join(key);
+        let fail = |what: &str, error: std::io::Error| StoreError::Blob(format!("cannot {what} {}: {error}", path.display()));
+        let folder = path.parent().ok_or_else(|| StoreError::Blob(format!("{} has no folder", path.display())))?;
+        create_dirs_durably(folder).map_err(|e| fail("create the folder of", e))?;
+        // Content-addressed: a complete file with this name already holds these very bytes.
+        if std::fs::metadata(&path).is_ok_and(|m| m.len() == bytes.len() as u64) {
+            return Ok(());
+        }
+        let temporary =
+            folder.join(format!(".{}.{}.tmp", path.file_name().and_then(|n| n.to_str()).unwrap_or("photo"), uuid::Uuid::new_v4()));
+        let written = (|| {
+            let mut file = std::fs::OpenOptions::new().write(true).create_new(true).open(&temporary)?;
+            file.write_all(bytes)?;
+            file.sync_all()?;
+            std::fs::rename(&temporary, &path)
+        })();
+        if let Err(error) = written {
+            let _ = std::fs::remove_file(&temporary);
+            return Err(fail("write", error));
+        }
+        sync_dir(folder).map_err(|e| fail("sync the folder of", e))
+    }
+}
+
+/// Creates `folder` and any missing parents, fsyncing each parent after a folder is made in it,
+/// so that the new folders survive a power cut together with the files later put in them.
+pub fn create_dirs_durably(folder: &Path) -> std::io::Result<()> {
+    if folder.is_dir() {
+        return Ok(());
+    }
+    if let Some(parent) = folder.parent().filter(|p| !p.as_os_str().is_empty()) {
+        create_dirs_durably(parent)?;
+    }
+    match std::fs::create_dir(folder) {
+        Ok(()) => {}
+        // Another writer made it at the same moment; it fsyncs the parent too.
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => return Ok(()),
+        Err(error) => return Err(error),
+    }
+    match folder.parent().filter(|p| !p.as_os_str().is_empty()) {
+        Some(parent) => sync_dir(parent),
+        None => sync_dir(Path::new(".")),
+    }
+}
+
+/// fsyncs a folder, which makes the names created, renamed or removed in it durable.
+pub fn sync_dir(folder: &Path) -> std::io::Result<()> {
+    std::fs::File::open(folder)?.sync_all()
+}
+
+/// Writes `bytes` to `path` atomically and durably: a temporary file beside it, fsynced,
+/// renamed into place, and the folder fsynced. A reader sees the old file or the new one, never
+/// half of either, and after a power cut the new one is there if this returned.
+pub fn write_file_durably(path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()> {
+    let folder = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
+    let temporary = folder.join(format!(".{name}.{}.tmp", uuid::Uuid::new_v4()));
+    let written = (|| {
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, mode);
+        #[cfg(not(unix))]
+        let _ = mode;
+        let mut file = options.open(&temporary)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&temporary, path)
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    written?;
+    sync_dir(folder)
+}
+
+fn is_sha256(text: &str) -> bool {
+    text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// SHA-256 of `bytes` as lower-case hex.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_durable_write_replaces_the_file_whole_and_leaves_no_temporary() {
+        let folder = tempfile::tempdir().expect("temp folder");
+        let path = folder.path().join("a").join("b").join("key");
+        create_dirs_durably(path.parent().expect("parent")).expect("folders");
+        write_file_durably(&path, b"first", 0o600).expect("write");
+        write_file_durably(&path, b"second", 0o600).expect("write again");
+        assert_eq!(std::fs::read(&path).expect("read"), b"second");
+        let left: Vec<_> = std::fs::read_dir(path.parent().expect("parent")).expect("list").collect();
+        assert_eq!(left.len(), 1, "only the file itself is left");
+    }
+
+    #[tokio::test]
+    async fn photos_are_content_addressed_per_company() {
+        let folder = tempfile::tempdir().expect("temp folder");
+        let blobs = BlobStore::local(&folder.path().join("photos")).expect("photo folder");
+        let company = CompanyId(uuid::Uuid::new_v4());
+        let sha = blobs.put(company, Bytes::from_static(b"photo")).await.expect("put");
+        assert_eq!(sha, sha256_hex(b"photo"));
+        assert_eq!(blobs.put(company, Bytes::from_static(b"photo")).await.expect("put again"), sha);
+        assert_eq!(blobs.get(company, &sha).await.expect("get"), Bytes::from_static(b"photo"));
+        assert!(matches!(blobs.get(CompanyId(uuid::Uuid::new_v4()), &sha).await, Err(StoreError::NotFound)));
+    }
 }

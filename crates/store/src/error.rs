@@ -31,8 +31,10 @@ pub enum StoreError {
     Database(#[from] sqlx::Error),
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
-    #[error("blob store error: {0}")]
-    Blob(#[from] object_store::Error),
+    #[error("photo store error: {0}")]
+    Blob(String),
+    #[error("object store error: {0}")]
+    ObjectStore(#[from] object_store::Error),
 }
 
 impl From<clockface_domain::DomainError> for StoreError {
