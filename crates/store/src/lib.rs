@@ -2,15 +2,15 @@
 //! the photo [`blobs::BlobStore`].
 //!
 //! The backend is picked once, from the database URL, by [`connect`]. Both backends run the same
-//! SQL (see `sql.rs`); what differs between them (connection settings, column types in the
-//! migrations) stays in `sqlite.rs` and `postgres.rs`. Every method takes the caller's company
-//! and never reads or writes another's rows.
+//! SQL (`sql/`, one file per resource, compiled once for each backend); what differs between them
+//! (connection settings, the job-claim statement, column types in the migrations) stays in
+//! `sqlite.rs` and `postgres.rs`. Every method takes the caller's company and never reads or
+//! writes another's rows.
 
 pub mod blobs;
 mod error;
 pub mod postgres;
 mod records;
-mod sql;
 pub mod sqlite;
 pub mod testing;
 pub mod verification;

@@ -29,12 +29,18 @@ impl SqliteStore {
     }
 }
 
-crate::sql::impl_store!(
-    SqliteStore,
-    sqlx::Sqlite,
-    "sqlite",
-    // One statement under SQLite's single write lock: no two workers claim the same job.
-    claim_job = "UPDATE verification_jobs SET locked_until = $2, attempts = attempts + 1 WHERE punch_id = (\
-                 SELECT punch_id FROM verification_jobs WHERE run_after <= $1 AND (locked_until IS NULL OR locked_until <= $1) \
-                 ORDER BY run_after LIMIT 1) RETURNING punch_id, company_id, attempts"
-);
+/// The database the shared SQL in `sql/` is compiled for here.
+type Db = sqlx::Sqlite;
+/// The store the shared `impl Store` in `sql/` is for.
+type Backend = SqliteStore;
+/// What [`crate::Store::backend`] answers.
+const BACKEND: &str = "sqlite";
+/// Claims the oldest due verification job (`$1` is now, `$2` the end of the lease).
+/// One statement under SQLite's single write lock: no two workers claim the same job.
+const CLAIM_JOB: &str = "UPDATE verification_jobs SET locked_until = $2, attempts = attempts + 1 WHERE punch_id = (\
+    SELECT punch_id FROM verification_jobs WHERE run_after <= $1 AND (locked_until IS NULL OR locked_until <= $1) \
+    ORDER BY run_after LIMIT 1) RETURNING punch_id, company_id, attempts";
+
+#[allow(clippy::duplicate_mod, reason = "sql/ is compiled once per backend, each time for its own Db")]
+#[path = "sql/mod.rs"]
+mod sql;

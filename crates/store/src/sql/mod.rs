@@ -1,0 +1,297 @@
+//! The SQL both backends run, written once.
+//!
+//! sqlx's query functions are generic over the database, but a generic `impl<DB> Store` drowns in
+//! trait bounds; so this folder is compiled twice, as `sqlite::sql` and `postgres::sql` (each
+//! backend includes it with `#[path]`), and names its parent's concrete types: `Db` (the sqlx
+//! database), `Backend` (the store), and the few statements that differ (`CLAIM_JOB`). The
+//! statements use only what SQLite and PostgreSQL share (`$n` parameters, `RETURNING`,
+//! `ON CONFLICT`). Each write transaction starts with a write, so that SQLite takes its write lock
+//! (waiting up to `busy_timeout`) before it has read anything.
+//!
+//! This file holds `impl Store`, whose methods hand over to one file per resource, and the
+//! helpers those files share.
+
+mod audit;
+mod companies;
+mod devices;
+mod employees;
+mod faces;
+mod lockouts;
+mod punches;
+mod reviews;
+mod roles;
+mod verification;
+
+use super::{Backend, Db, BACKEND, CLAIM_JOB};
+use crate::{
+    AdminLogin, AuditEntry, Consent, DeviceSync, EmployeeFields, FaceTemplate, LockScope, NewCompany, NewDevice, PhotoRecord, PinFailures,
+    PunchInsert, Review, Session, Store, StoreError, Verification, VerificationJob,
+};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use clockface_domain::company::Company;
+use clockface_domain::device::{Device, Rotation};
+use clockface_domain::employee::{Employee, LockoutPolicy};
+use clockface_domain::ids::{AdminId, CompanyId, DeviceId, EmployeeId, PunchId, RoleId};
+use clockface_domain::punch::Punch;
+use clockface_domain::role::{Abilities, Role, RoleName};
+use std::collections::HashMap;
+use uuid::Uuid;
+
+/// A transaction on the backend's pool.
+type Tx = sqlx::Transaction<'static, Db>;
+
+/// The row of `table` with this id in this company (its `columns`), read through
+/// `executor`; `None` when the company has no such row.
+async fn row_by_id<'c, R, E>(executor: E, columns: &str, table: &str, company: CompanyId, id: Uuid) -> Result<Option<R>, StoreError>
+where
+    E: sqlx::Executor<'c, Database = Db>,
+    R: for<'r> sqlx::FromRow<'r, <Db as sqlx::Database>::Row> + Send + Unpin,
+{
+    let sql = format!("SELECT {columns} FROM {table} WHERE company_id = $1 AND id = $2");
+    Ok(sqlx::query_as(&sql).bind(company.0).bind(id).fetch_optional(executor).await?)
+}
+
+#[async_trait]
+impl Store for Backend {
+    fn backend(&self) -> &'static str {
+        BACKEND
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn create_company(&self, new: NewCompany) -> Result<(Company, AdminId), StoreError> {
+        companies::create_company(&self.pool, new).await
+    }
+
+    async fn company(&self, company: CompanyId) -> Result<Company, StoreError> {
+        companies::company(&self.pool, company).await
+    }
+
+    async fn admin_login(&self, email: &str) -> Result<Option<AdminLogin>, StoreError> {
+        companies::admin_login(&self.pool, email).await
+    }
+
+    async fn create_session(&self, session: &Session) -> Result<(), StoreError> {
+        companies::create_session(&self.pool, session).await
+    }
+
+    async fn session(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<Session>, StoreError> {
+        companies::session(&self.pool, token_hash, now).await
+    }
+
+    async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
+        companies::delete_session(&self.pool, token_hash).await
+    }
+
+    async fn roles(&self, company: CompanyId) -> Result<Vec<(Role, i64)>, StoreError> {
+        roles::roles(&self.pool, company).await
+    }
+
+    async fn role(&self, company: CompanyId, role: RoleId) -> Result<Role, StoreError> {
+        roles::role(&self.pool, company, role).await
+    }
+
+    async fn create_role(&self, company: CompanyId, name: &RoleName, abilities: Abilities) -> Result<Role, StoreError> {
+        roles::create_role(&self.pool, company, name, abilities).await
+    }
+
+    async fn update_role(&self, company: CompanyId, role: RoleId, name: &RoleName, abilities: Abilities) -> Result<Role, StoreError> {
+        roles::update_role(&self.pool, company, role, name, abilities).await
+    }
+
+    async fn delete_role(&self, company: CompanyId, role: RoleId) -> Result<(), StoreError> {
+        roles::delete_role(&self.pool, company, role).await
+    }
+
+    async fn employees(&self, company: CompanyId, search: Option<&str>) -> Result<Vec<Employee>, StoreError> {
+        employees::employees(&self.pool, company, search).await
+    }
+
+    async fn employee(&self, company: CompanyId, employee: EmployeeId) -> Result<Employee, StoreError> {
+        employees::employee(&self.pool, company, employee).await
+    }
+
+    async fn create_employee(&self, company: CompanyId, new: &EmployeeFields) -> Result<Employee, StoreError> {
+        employees::create_employee(&self.pool, company, new).await
+    }
+
+    async fn update_employee(&self, company: CompanyId, employee: EmployeeId, fields: &EmployeeFields) -> Result<Employee, StoreError> {
+        employees::update_employee(&self.pool, company, employee, fields).await
+    }
+
+    async fn employee_by_pin(&self, company: CompanyId, pin_lookup: &str) -> Result<Option<(Employee, String)>, StoreError> {
+        employees::employee_by_pin(&self.pool, company, pin_lookup).await
+    }
+
+    async fn crew(&self, company: CompanyId, foreman: EmployeeId) -> Result<Vec<EmployeeId>, StoreError> {
+        employees::crew(&self.pool, company, foreman).await
+    }
+
+    async fn set_crew(&self, company: CompanyId, foreman: EmployeeId, members: &[EmployeeId]) -> Result<(), StoreError> {
+        employees::set_crew(&self.pool, company, foreman, members).await
+    }
+
+    async fn create_registration_code(
+        &self,
+        company: CompanyId,
+        code_hash: &str,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        devices::create_registration_code(&self.pool, company, code_hash, now, expires_at).await
+    }
+
+    async fn register_device(&self, code_hash: &str, device: &NewDevice, now: DateTime<Utc>) -> Result<Device, StoreError> {
+        devices::register_device(&self.pool, code_hash, device, now).await
+    }
+
+    async fn device_by_token(&self, token_hash: &str) -> Result<Option<Device>, StoreError> {
+        devices::device_by_token(&self.pool, token_hash).await
+    }
+
+    async fn devices(&self, company: CompanyId) -> Result<Vec<Device>, StoreError> {
+        devices::devices(&self.pool, company).await
+    }
+
+    async fn device(&self, company: CompanyId, device: DeviceId) -> Result<Device, StoreError> {
+        devices::device(&self.pool, company, device).await
+    }
+
+    async fn record_sync(&self, company: CompanyId, device: DeviceId, sync: &DeviceSync) -> Result<Device, StoreError> {
+        devices::record_sync(&self.pool, company, device, sync).await
+    }
+
+    async fn revoke_device(&self, company: CompanyId, device: DeviceId, now: DateTime<Utc>) -> Result<(), StoreError> {
+        devices::revoke_device(&self.pool, company, device, now).await
+    }
+
+    async fn insert_punch(&self, punch: &Punch, photo: Option<&PhotoRecord>) -> Result<PunchInsert, StoreError> {
+        punches::insert_punch(&self.pool, punch, photo).await
+    }
+
+    async fn punch(&self, company: CompanyId, punch: PunchId) -> Result<Punch, StoreError> {
+        punches::punch(&self.pool, company, punch).await
+    }
+
+    async fn punch_by_client_id(&self, company: CompanyId, client_id: Uuid) -> Result<Option<Punch>, StoreError> {
+        punches::punch_by_client_id(&self.pool, company, client_id).await
+    }
+
+    async fn punches(
+        &self,
+        company: CompanyId,
+        employee: EmployeeId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<Punch>, StoreError> {
+        punches::punches(&self.pool, company, employee, from, to).await
+    }
+
+    async fn last_punch(&self, company: CompanyId, employee: EmployeeId) -> Result<Option<Punch>, StoreError> {
+        punches::last_punch(&self.pool, company, employee).await
+    }
+
+    async fn count_punches(&self, company: CompanyId) -> Result<i64, StoreError> {
+        punches::count_punches(&self.pool, company).await
+    }
+
+    async fn photo(&self, company: CompanyId, sha256: &str) -> Result<Option<PhotoRecord>, StoreError> {
+        punches::photo(&self.pool, company, sha256).await
+    }
+
+    async fn set_photo_rotation(&self, company: CompanyId, sha256: &str, rotation: Rotation) -> Result<PhotoRecord, StoreError> {
+        punches::set_photo_rotation(&self.pool, company, sha256, rotation).await
+    }
+
+    async fn add_photo(&self, photo: &PhotoRecord) -> Result<(), StoreError> {
+        punches::add_photo(&self.pool, photo).await
+    }
+
+    async fn punches_with_photo(&self, company: CompanyId, sha256: &str) -> Result<Vec<Punch>, StoreError> {
+        punches::punches_with_photo(&self.pool, company, sha256).await
+    }
+
+    async fn pin_locked_until(&self, scope: LockScope, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, StoreError> {
+        lockouts::pin_locked_until(&self.pool, scope, now).await
+    }
+
+    async fn record_pin_failure(&self, scope: LockScope, now: DateTime<Utc>, policy: LockoutPolicy) -> Result<PinFailures, StoreError> {
+        lockouts::record_pin_failure(&self.pool, scope, now, policy).await
+    }
+
+    async fn clear_pin_failures(&self, scope: LockScope) -> Result<(), StoreError> {
+        lockouts::clear_pin_failures(&self.pool, scope).await
+    }
+
+    async fn record_consent(&self, company: CompanyId, consent: &Consent) -> Result<(), StoreError> {
+        faces::record_consent(&self.pool, company, consent).await
+    }
+
+    async fn consent(&self, company: CompanyId, employee: EmployeeId) -> Result<Option<Consent>, StoreError> {
+        faces::consent(&self.pool, company, employee).await
+    }
+
+    async fn add_template(&self, template: &FaceTemplate) -> Result<(), StoreError> {
+        faces::insert_template(&self.pool, template).await
+    }
+
+    async fn templates(&self, company: CompanyId, employee: EmployeeId) -> Result<Vec<FaceTemplate>, StoreError> {
+        faces::templates(&self.pool, company, employee).await
+    }
+
+    async fn delete_templates(&self, company: CompanyId, employee: EmployeeId) -> Result<u64, StoreError> {
+        faces::delete_templates(&self.pool, company, employee).await
+    }
+
+    async fn claim_verification_job(&self, now: DateTime<Utc>, lease_until: DateTime<Utc>) -> Result<Option<VerificationJob>, StoreError> {
+        verification::claim_job(&self.pool, now, lease_until).await
+    }
+
+    async fn complete_verification_job(&self, verification: &Verification, enrolled: Option<&FaceTemplate>) -> Result<(), StoreError> {
+        verification::complete_job(&self.pool, verification, enrolled).await
+    }
+
+    async fn retry_verification_job(&self, punch: PunchId, run_after: DateTime<Utc>, error: &str) -> Result<(), StoreError> {
+        verification::retry_job(&self.pool, punch, run_after, error).await
+    }
+
+    async fn pending_verification_jobs(&self) -> Result<i64, StoreError> {
+        verification::pending_jobs(&self.pool).await
+    }
+
+    async fn verification(&self, company: CompanyId, punch: PunchId) -> Result<Option<Verification>, StoreError> {
+        verification::verification(&self.pool, company, punch).await
+    }
+
+    async fn verifications(&self, company: CompanyId, punches: &[PunchId]) -> Result<HashMap<PunchId, Verification>, StoreError> {
+        verification::verifications(&self.pool, company, punches).await
+    }
+
+    async fn review_queue(&self, company: CompanyId, limit: i64) -> Result<Vec<(Punch, Option<Verification>)>, StoreError> {
+        reviews::review_queue(&self.pool, company, limit).await
+    }
+
+    async fn count_review_queue(&self, company: CompanyId) -> Result<i64, StoreError> {
+        reviews::count_review_queue(&self.pool, company).await
+    }
+
+    async fn record_review(&self, company: CompanyId, review: &Review) -> Result<(), StoreError> {
+        reviews::record_review(&self.pool, company, review).await
+    }
+
+    async fn review(&self, company: CompanyId, punch: PunchId) -> Result<Option<Review>, StoreError> {
+        reviews::review(&self.pool, company, punch).await
+    }
+
+    async fn audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {
+        audit::audit(&self.pool, entry).await
+    }
+
+    async fn audit_log(&self, company: CompanyId, limit: i64) -> Result<Vec<AuditEntry>, StoreError> {
+        audit::audit_log(&self.pool, company, limit).await
+    }
+}

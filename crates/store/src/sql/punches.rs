@@ -1,0 +1,179 @@
+//! Punches and the photos they carry (a photo's description; its bytes are in the blob store).
+//! A punch with a photo is committed together with its verification job.
+
+use super::verification::enqueue_job;
+use super::{row_by_id, Db, Tx};
+use crate::records::{convert_all, PhotoRow, PunchRow};
+use crate::{PhotoRecord, PunchInsert, StoreError};
+use chrono::{DateTime, Utc};
+use clockface_domain::device::Rotation;
+use clockface_domain::ids::{CompanyId, EmployeeId, PunchId};
+use clockface_domain::punch::Punch;
+use sqlx::Pool;
+use uuid::Uuid;
+
+const PUNCH_COLUMNS: &str = "id, company_id, client_id, employee_id, device_id, kind, occurred_at, utc_offset_minutes, \
+     received_at, clock_for_by, photo_sha256, no_photo_reason, flagged, latitude, longitude, accuracy_m, settings_version, fingerprint";
+const PHOTO_COLUMNS: &str = "company_id, sha256, content_type, byte_size, width, height, display_rotation, created_at";
+
+/// Records a photo's description unless the company already has it.
+async fn insert_photo(tx: &mut Tx, photo: &PhotoRecord) -> Result<(), StoreError> {
+    sqlx::query(&format!(
+        "INSERT INTO photos ({PHOTO_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (company_id, sha256) DO NOTHING"
+    ))
+    .bind(photo.company_id.0)
+    .bind(&photo.sha256)
+    .bind(&photo.content_type)
+    .bind(photo.byte_size)
+    .bind(photo.width)
+    .bind(photo.height)
+    .bind(photo.display_rotation.degrees())
+    .bind(photo.created_at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub(super) async fn insert_punch(pool: &Pool<Db>, punch: &Punch, photo: Option<&PhotoRecord>) -> Result<PunchInsert, StoreError> {
+    let mut tx = pool.begin().await?;
+    if let Some(photo) = photo {
+        insert_photo(&mut tx, photo).await?;
+    }
+    let position = punch.position;
+    let created: Option<PunchRow> = sqlx::query_as(&format!(
+        "INSERT INTO punches ({PUNCH_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
+         ON CONFLICT (company_id, client_id) DO NOTHING RETURNING {PUNCH_COLUMNS}"
+    ))
+    .bind(punch.id.0)
+    .bind(punch.company_id.0)
+    .bind(punch.client_id)
+    .bind(punch.employee_id.0)
+    .bind(punch.device_id.0)
+    .bind(punch.kind.as_str())
+    .bind(punch.occurred_at)
+    .bind(punch.utc_offset_minutes)
+    .bind(punch.received_at)
+    .bind(punch.clock_for_by.map(|id| id.0))
+    .bind(&punch.photo_sha256)
+    .bind(punch.no_photo_reason.map(|r| r.as_str()))
+    .bind(punch.flagged)
+    .bind(position.map(|p| p.latitude))
+    .bind(position.map(|p| p.longitude))
+    .bind(position.and_then(|p| p.accuracy_m))
+    .bind(punch.settings_version)
+    .bind(&punch.fingerprint)
+    .fetch_optional(&mut *tx)
+    .await?;
+    match created {
+        Some(row) => {
+            // Every FaceFront photo gets a verdict: the job is committed with the punch.
+            if punch.photo_sha256.is_some() {
+                enqueue_job(&mut tx, punch).await?;
+            }
+            tx.commit().await?;
+            Ok(PunchInsert::Created(row.try_into()?))
+        }
+        None => {
+            tx.rollback().await?;
+            let row: PunchRow = sqlx::query_as(&format!("SELECT {PUNCH_COLUMNS} FROM punches WHERE company_id = $1 AND client_id = $2"))
+                .bind(punch.company_id.0)
+                .bind(punch.client_id)
+                .fetch_one(pool)
+                .await?;
+            Ok(PunchInsert::Existing(row.try_into()?))
+        }
+    }
+}
+
+pub(super) async fn punch(pool: &Pool<Db>, company: CompanyId, punch: PunchId) -> Result<Punch, StoreError> {
+    let row: PunchRow = row_by_id(pool, PUNCH_COLUMNS, "punches", company, punch.0).await?.ok_or(StoreError::NotFound)?;
+    row.try_into()
+}
+
+pub(super) async fn punch_by_client_id(pool: &Pool<Db>, company: CompanyId, client_id: Uuid) -> Result<Option<Punch>, StoreError> {
+    let row: Option<PunchRow> = sqlx::query_as(&format!("SELECT {PUNCH_COLUMNS} FROM punches WHERE company_id = $1 AND client_id = $2"))
+        .bind(company.0)
+        .bind(client_id)
+        .fetch_optional(pool)
+        .await?;
+    row.map(Punch::try_from).transpose()
+}
+
+pub(super) async fn punches(
+    pool: &Pool<Db>,
+    company: CompanyId,
+    employee: EmployeeId,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<Punch>, StoreError> {
+    let rows: Vec<PunchRow> = sqlx::query_as(&format!(
+        "SELECT {PUNCH_COLUMNS} FROM punches WHERE company_id = $1 AND employee_id = $2 AND occurred_at >= $3 AND occurred_at < $4 \
+         ORDER BY occurred_at, id"
+    ))
+    .bind(company.0)
+    .bind(employee.0)
+    .bind(from)
+    .bind(to)
+    .fetch_all(pool)
+    .await?;
+    convert_all(rows)
+}
+
+pub(super) async fn last_punch(pool: &Pool<Db>, company: CompanyId, employee: EmployeeId) -> Result<Option<Punch>, StoreError> {
+    let row: Option<PunchRow> = sqlx::query_as(&format!(
+        "SELECT {PUNCH_COLUMNS} FROM punches WHERE company_id = $1 AND employee_id = $2 ORDER BY occurred_at DESC, id DESC LIMIT 1"
+    ))
+    .bind(company.0)
+    .bind(employee.0)
+    .fetch_optional(pool)
+    .await?;
+    row.map(Punch::try_from).transpose()
+}
+
+pub(super) async fn count_punches(pool: &Pool<Db>, company: CompanyId) -> Result<i64, StoreError> {
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM punches WHERE company_id = $1").bind(company.0).fetch_one(pool).await?)
+}
+
+pub(super) async fn photo(pool: &Pool<Db>, company: CompanyId, sha256: &str) -> Result<Option<PhotoRecord>, StoreError> {
+    let row: Option<PhotoRow> = sqlx::query_as(&format!("SELECT {PHOTO_COLUMNS} FROM photos WHERE company_id = $1 AND sha256 = $2"))
+        .bind(company.0)
+        .bind(sha256)
+        .fetch_optional(pool)
+        .await?;
+    row.map(PhotoRecord::try_from).transpose()
+}
+
+pub(super) async fn set_photo_rotation(
+    pool: &Pool<Db>,
+    company: CompanyId,
+    sha256: &str,
+    rotation: Rotation,
+) -> Result<PhotoRecord, StoreError> {
+    let row: PhotoRow =
+        sqlx::query_as(&format!("UPDATE photos SET display_rotation = $3 WHERE company_id = $1 AND sha256 = $2 RETURNING {PHOTO_COLUMNS}"))
+            .bind(company.0)
+            .bind(sha256)
+            .bind(rotation.degrees())
+            .fetch_optional(pool)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+    row.try_into()
+}
+
+pub(super) async fn add_photo(pool: &Pool<Db>, photo: &PhotoRecord) -> Result<(), StoreError> {
+    let mut tx = pool.begin().await?;
+    insert_photo(&mut tx, photo).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub(super) async fn punches_with_photo(pool: &Pool<Db>, company: CompanyId, sha256: &str) -> Result<Vec<Punch>, StoreError> {
+    let rows: Vec<PunchRow> = sqlx::query_as(&format!(
+        "SELECT {PUNCH_COLUMNS} FROM punches WHERE company_id = $1 AND photo_sha256 = $2 ORDER BY occurred_at, id"
+    ))
+    .bind(company.0)
+    .bind(sha256)
+    .fetch_all(pool)
+    .await?;
+    convert_all(rows)
+}

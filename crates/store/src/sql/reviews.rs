@@ -1,0 +1,70 @@
+//! The review queue (punches an admin should look at) and admins' reviews of them.
+
+use super::verification::verifications;
+use super::Db;
+use crate::records::PunchRow;
+use crate::verification::ReviewRow;
+use crate::{Review, StoreError, Verification};
+use clockface_domain::ids::{CompanyId, PunchId};
+use clockface_domain::punch::Punch;
+use sqlx::Pool;
+
+/// The punches an admin should look at (a verdict other than a match, or a required photo
+/// missing) that nobody has reviewed yet; listed and counted alike.
+const REVIEW_QUEUE: &str = "FROM punches p LEFT JOIN verifications v ON v.punch_id = p.id LEFT JOIN punch_reviews r ON r.punch_id = p.id \
+     WHERE p.company_id = $1 AND r.punch_id IS NULL AND ((v.punch_id IS NOT NULL AND v.verdict <> 'match') OR p.flagged)";
+
+pub(super) async fn review_queue(
+    pool: &Pool<Db>,
+    company: CompanyId,
+    limit: i64,
+) -> Result<Vec<(Punch, Option<Verification>)>, StoreError> {
+    let rows: Vec<PunchRow> = sqlx::query_as(&format!("SELECT p.* {REVIEW_QUEUE} ORDER BY p.occurred_at DESC, p.id DESC LIMIT $2"))
+        .bind(company.0)
+        .bind(limit)
+        .fetch_all(pool)
+        .await?;
+    let punches = rows.into_iter().map(Punch::try_from).collect::<Result<Vec<_>, _>>()?;
+    let ids: Vec<PunchId> = punches.iter().map(|p| p.id).collect();
+    let mut verdicts = verifications(pool, company, &ids).await?;
+    Ok(punches
+        .into_iter()
+        .map(|p| {
+            let v = verdicts.remove(&p.id);
+            (p, v)
+        })
+        .collect())
+}
+
+pub(super) async fn count_review_queue(pool: &Pool<Db>, company: CompanyId) -> Result<i64, StoreError> {
+    Ok(sqlx::query_scalar(&format!("SELECT COUNT(*) {REVIEW_QUEUE}")).bind(company.0).fetch_one(pool).await?)
+}
+
+pub(super) async fn record_review(pool: &Pool<Db>, company: CompanyId, review: &Review) -> Result<(), StoreError> {
+    let inserted = sqlx::query(
+        "INSERT INTO punch_reviews (punch_id, company_id, decision, reviewed_by, reviewed_at) \
+         SELECT id, company_id, $3, $4, $5 FROM punches WHERE company_id = $1 AND id = $2 \
+         ON CONFLICT (punch_id) DO UPDATE SET decision = $3, reviewed_by = $4, reviewed_at = $5",
+    )
+    .bind(company.0)
+    .bind(review.punch_id.0)
+    .bind(review.decision.as_str())
+    .bind(review.reviewed_by.0)
+    .bind(review.reviewed_at)
+    .execute(pool)
+    .await?;
+    if inserted.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
+
+pub(super) async fn review(pool: &Pool<Db>, company: CompanyId, punch: PunchId) -> Result<Option<Review>, StoreError> {
+    let row: Option<ReviewRow> =
+        sqlx::query_as("SELECT punch_id, decision, reviewed_by, reviewed_at FROM punch_reviews WHERE company_id = $1 AND punch_id = $2")
+            .bind(company.0)
+            .bind(punch.0)
+            .fetch_optional(pool)
+            .await?;
+    row.map(Review::try_from).transpose()
+}

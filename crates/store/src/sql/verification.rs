@@ -1,0 +1,107 @@
+//! The durable queue of photos to verify (enqueued with their punch, claimed by one worker at a
+//! time, completed or retried) and the verdicts it produces.
+
+use super::faces::insert_template;
+use super::{Db, Tx, CLAIM_JOB};
+use crate::verification::VerificationRow;
+use crate::{FaceTemplate, StoreError, Verification, VerificationJob};
+use chrono::{DateTime, Utc};
+use clockface_domain::ids::{CompanyId, PunchId};
+use clockface_domain::punch::Punch;
+use sqlx::Pool;
+use std::collections::HashMap;
+use uuid::Uuid;
+
+const VERIFICATION_COLUMNS: &str = "punch_id, company_id, verdict, score, threshold, rotation, faces, message, enrolled_now, decided_at";
+
+/// Queues the punch's photo for verification, due at once, in the punch's own transaction.
+pub(super) async fn enqueue_job(tx: &mut Tx, punch: &Punch) -> Result<(), StoreError> {
+    sqlx::query("INSERT INTO verification_jobs (punch_id, company_id, attempts, run_after, created_at) VALUES ($1, $2, 0, $3, $3)")
+        .bind(punch.id.0)
+        .bind(punch.company_id.0)
+        .bind(punch.received_at)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+pub(super) async fn claim_job(
+    pool: &Pool<Db>,
+    now: DateTime<Utc>,
+    lease_until: DateTime<Utc>,
+) -> Result<Option<VerificationJob>, StoreError> {
+    let row: Option<(Uuid, Uuid, i64)> = sqlx::query_as(CLAIM_JOB).bind(now).bind(lease_until).fetch_optional(pool).await?;
+    Ok(row.map(|(punch, company, attempts)| VerificationJob { punch_id: PunchId(punch), company_id: CompanyId(company), attempts }))
+}
+
+pub(super) async fn complete_job(pool: &Pool<Db>, verification: &Verification, enrolled: Option<&FaceTemplate>) -> Result<(), StoreError> {
+    let mut tx = pool.begin().await?;
+    sqlx::query(
+        "INSERT INTO verifications (punch_id, company_id, verdict, score, threshold, rotation, faces, message, enrolled_now, decided_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (punch_id) DO NOTHING",
+    )
+    .bind(verification.punch_id.0)
+    .bind(verification.company_id.0)
+    .bind(&verification.verdict)
+    .bind(verification.score)
+    .bind(verification.threshold)
+    .bind(verification.rotation)
+    .bind(verification.faces)
+    .bind(&verification.message)
+    .bind(verification.enrolled_now)
+    .bind(verification.decided_at)
+    .execute(&mut *tx)
+    .await?;
+    if let Some(template) = enrolled {
+        insert_template(&mut *tx, template).await?;
+    }
+    sqlx::query("DELETE FROM verification_jobs WHERE punch_id = $1").bind(verification.punch_id.0).execute(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub(super) async fn retry_job(pool: &Pool<Db>, punch: PunchId, run_after: DateTime<Utc>, error: &str) -> Result<(), StoreError> {
+    sqlx::query("UPDATE verification_jobs SET run_after = $2, locked_until = NULL, last_error = $3 WHERE punch_id = $1")
+        .bind(punch.0)
+        .bind(run_after)
+        .bind(error)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+pub(super) async fn pending_jobs(pool: &Pool<Db>) -> Result<i64, StoreError> {
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM verification_jobs").fetch_one(pool).await?)
+}
+
+pub(super) async fn verification(pool: &Pool<Db>, company: CompanyId, punch: PunchId) -> Result<Option<Verification>, StoreError> {
+    let row: Option<VerificationRow> =
+        sqlx::query_as(&format!("SELECT {VERIFICATION_COLUMNS} FROM verifications WHERE company_id = $1 AND punch_id = $2"))
+            .bind(company.0)
+            .bind(punch.0)
+            .fetch_optional(pool)
+            .await?;
+    Ok(row.map(Verification::from))
+}
+
+/// The verdicts of many punches at once (those of the company that have one), by punch.
+pub(super) async fn verifications(
+    pool: &Pool<Db>,
+    company: CompanyId,
+    punches: &[PunchId],
+) -> Result<HashMap<PunchId, Verification>, StoreError> {
+    let mut found = HashMap::with_capacity(punches.len());
+    // In batches, well under either backend's limit on bound parameters.
+    for batch in punches.chunks(500) {
+        let mut query = sqlx::QueryBuilder::<Db>::new(format!("SELECT {VERIFICATION_COLUMNS} FROM verifications WHERE company_id = "));
+        query.push_bind(company.0).push(" AND punch_id IN (");
+        let mut ids = query.separated(", ");
+        for punch in batch {
+            ids.push_bind(punch.0);
+        }
+        ids.push_unseparated(")");
+        let rows: Vec<VerificationRow> = query.build_query_as().fetch_all(pool).await?;
+        found.extend(rows.into_iter().map(Verification::from).map(|v| (v.punch_id, v)));
+    }
+    Ok(found)
+}
