@@ -91,6 +91,38 @@ impl std::fmt::Display for Verdict {
     }
 }
 
+/// A person's decision on a punch in the review queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewDecision {
+    /// The photo shows the employee after all.
+    ThisIsThem,
+    /// Someone else punched for them.
+    NotThem,
+}
+
+impl ReviewDecision {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReviewDecision::ThisIsThem => "this_is_them",
+            ReviewDecision::NotThem => "not_them",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, DomainError> {
+        match raw {
+            "this_is_them" => Ok(ReviewDecision::ThisIsThem),
+            "not_them" => Ok(ReviewDecision::NotThem),
+            _ => Err(DomainError::invalid("decision", "must be `this_is_them` or `not_them`")),
+        }
+    }
+
+    /// Whether the photo may also be enrolled as a reference face: only when it is them.
+    pub fn may_enrol_photo(self) -> bool {
+        self == ReviewDecision::ThisIsThem
+    }
+}
+
 /// The version of the biometric notice employees agree to before enrolment. Raise it when
 /// [`NOTICE_TEXT`] changes: consent to an older version no longer allows enrolment.
 pub const NOTICE_VERSION: &str = "2026-11";
@@ -159,6 +191,15 @@ mod tests {
         assert_eq!(review.len(), Verdict::ALL.len() - 1);
         assert!(!review.contains(&Verdict::Match));
         assert!(review.contains(&Verdict::Unreadable) && review.contains(&Verdict::NotEnrolled));
+    }
+
+    #[test]
+    fn review_decisions_have_stable_names_and_only_them_enrols() {
+        for decision in [ReviewDecision::ThisIsThem, ReviewDecision::NotThem] {
+            assert_eq!(ReviewDecision::parse(decision.as_str()), Ok(decision));
+        }
+        assert!(ReviewDecision::parse("maybe").is_err());
+        assert!(ReviewDecision::ThisIsThem.may_enrol_photo() && !ReviewDecision::NotThem.may_enrol_photo());
     }
 
     #[test]

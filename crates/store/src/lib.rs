@@ -106,6 +106,8 @@ pub trait Store: Send + Sync + 'static {
     async fn last_punch(&self, company: CompanyId, employee: EmployeeId) -> Result<Option<Punch>, StoreError>;
     async fn count_punches(&self, company: CompanyId) -> Result<i64, StoreError>;
     async fn photo(&self, company: CompanyId, sha256: &str) -> Result<Option<PhotoRecord>, StoreError>;
+    /// The descriptions of many photos at once (those the company has), by SHA-256.
+    async fn photos(&self, company: CompanyId, sha256s: &[String]) -> Result<HashMap<String, PhotoRecord>, StoreError>;
     /// Sets how a photo is turned for display (an admin's choice); the stored bytes stay as they
     /// are. [`StoreError::NotFound`] when the company has no such photo.
     async fn set_photo_rotation(&self, company: CompanyId, sha256: &str, rotation: Rotation) -> Result<PhotoRecord, StoreError>;
@@ -121,18 +123,29 @@ pub trait Store: Send + Sync + 'static {
     async fn record_pin_failure(&self, scope: LockScope, now: DateTime<Utc>, policy: LockoutPolicy) -> Result<PinFailures, StoreError>;
     async fn clear_pin_failures(&self, scope: LockScope) -> Result<(), StoreError>;
 
-    // Face verification.
+    // Face verification. A change that is audited takes its audit line and commits it with the
+    // change, in one transaction: a crash cannot keep the one without the other.
     /// Records (or renews) an employee's biometric consent.
-    async fn record_consent(&self, company: CompanyId, consent: &Consent) -> Result<(), StoreError>;
+    async fn record_consent(&self, company: CompanyId, consent: &Consent, audit: &AuditEntry) -> Result<(), StoreError>;
     async fn consent(&self, company: CompanyId, employee: EmployeeId) -> Result<Option<Consent>, StoreError>;
-    async fn add_template(&self, template: &FaceTemplate) -> Result<(), StoreError>;
+    /// Enrols a face an admin chose.
+    async fn add_template(&self, template: &FaceTemplate, audit: &AuditEntry) -> Result<(), StoreError>;
     async fn templates(&self, company: CompanyId, employee: EmployeeId) -> Result<Vec<FaceTemplate>, StoreError>;
-    /// Deletes an employee's templates and returns how many there were.
-    async fn delete_templates(&self, company: CompanyId, employee: EmployeeId) -> Result<u64, StoreError>;
+    /// The first enrolled template of each of these employees that has one.
+    async fn first_templates(&self, company: CompanyId, employees: &[EmployeeId]) -> Result<HashMap<EmployeeId, FaceTemplate>, StoreError>;
+    /// Deletes an employee's templates and returns how many there were; the audit line's detail
+    /// is completed with that number.
+    async fn delete_templates(&self, company: CompanyId, employee: EmployeeId, audit: &AuditEntry) -> Result<u64, StoreError>;
     /// Claims the oldest due verification job until `lease_until`; `None` when nothing is due.
     async fn claim_verification_job(&self, now: DateTime<Utc>, lease_until: DateTime<Utc>) -> Result<Option<VerificationJob>, StoreError>;
-    /// Stores a verdict (and the template it enrolled, if any) and removes its job, in one transaction.
-    async fn complete_verification_job(&self, verification: &Verification, enrolled: Option<&FaceTemplate>) -> Result<(), StoreError>;
+    /// Stores a verdict (and the template a first FaceFront photo enrolled, with its audit line)
+    /// and removes its job, in one transaction. A punch keeps its first verdict: completing a job
+    /// another worker already completed changes nothing but removing the job.
+    async fn complete_verification_job(
+        &self,
+        verification: &Verification,
+        enrolled: Option<(&FaceTemplate, &AuditEntry)>,
+    ) -> Result<(), StoreError>;
     /// Puts a job back to run again after `run_after`, noting why it failed.
     async fn retry_verification_job(&self, punch: PunchId, run_after: DateTime<Utc>, error: &str) -> Result<(), StoreError>;
     /// How many verification jobs are waiting, across all companies.
@@ -140,13 +153,14 @@ pub trait Store: Send + Sync + 'static {
     async fn verification(&self, company: CompanyId, punch: PunchId) -> Result<Option<Verification>, StoreError>;
     /// The verdicts of many punches at once (those of the company that have one), by punch.
     async fn verifications(&self, company: CompanyId, punches: &[PunchId]) -> Result<HashMap<PunchId, Verification>, StoreError>;
-    /// Punches an admin should look at, newest first: a verdict other than a match, or a missing
-    /// photo the role required; without those already reviewed.
+    /// Punches an admin should look at, newest first: a verdict that needs a person
+    /// (`Verdict::needs_review`), or a missing photo the role required; without those already reviewed.
     async fn review_queue(&self, company: CompanyId, limit: i64) -> Result<Vec<(Punch, Option<Verification>)>, StoreError>;
     /// How many punches [`Store::review_queue`] would list, counted in one query.
     async fn count_review_queue(&self, company: CompanyId) -> Result<i64, StoreError>;
-    async fn record_review(&self, company: CompanyId, review: &Review) -> Result<(), StoreError>;
+    async fn record_review(&self, company: CompanyId, review: &Review, audit: &AuditEntry) -> Result<(), StoreError>;
     async fn review(&self, company: CompanyId, punch: PunchId) -> Result<Option<Review>, StoreError>;
+    /// Writes an audit line of its own (a change's line goes with the change, above).
     async fn audit(&self, entry: &AuditEntry) -> Result<(), StoreError>;
     /// The company's audit log, newest first.
     async fn audit_log(&self, company: CompanyId, limit: i64) -> Result<Vec<AuditEntry>, StoreError>;

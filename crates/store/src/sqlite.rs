@@ -6,8 +6,9 @@ use sqlx::SqlitePool;
 use std::str::FromStr;
 use std::time::Duration;
 
-/// clockface's store on SQLite: WAL journal, a busy timeout so writers wait for each other
-/// instead of failing, and foreign keys enforced.
+/// clockface's store on SQLite: WAL journal with `synchronous=FULL` (every commit is fsynced
+/// before it returns, so an acknowledged punch survives a power cut), a busy timeout so writers
+/// wait for each other instead of failing, and foreign keys enforced.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
@@ -20,7 +21,7 @@ impl SqliteStore {
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
+            .synchronous(SqliteSynchronous::Full)
             .busy_timeout(Duration::from_secs(30))
             .foreign_keys(true);
         let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;

@@ -3,7 +3,10 @@
 
 use crate::StoreError;
 use chrono::{DateTime, Utc};
+use clockface_domain::device::Rotation;
 use clockface_domain::ids::{AdminId, CompanyId, EmployeeId, PunchId};
+pub use clockface_domain::verification::ReviewDecision;
+use clockface_domain::verification::Verdict;
 use uuid::Uuid;
 
 /// An employee's recorded biometric consent: who agreed, when, to which version of the notice.
@@ -72,41 +75,21 @@ pub struct VerificationJob {
 pub struct Verification {
     pub punch_id: PunchId,
     pub company_id: CompanyId,
-    /// `match`, `mismatch`, `no_face`, `several_faces`, `poor_quality`, `not_enrolled`, `unreadable`.
-    pub verdict: String,
+    /// What the domain concluded from the engine's findings.
+    pub verdict: Verdict,
     pub score: Option<f64>,
     pub threshold: f64,
     /// Degrees the photo was turned to be upright (EXIF, device setting and automatic).
     pub rotation: i64,
+    /// The part of `rotation` the face engine found beyond the photo's display rotation; a page
+    /// shows the display rotation plus this.
+    pub engine_rotation: Rotation,
     pub faces: i64,
     /// The reason, in words a worker understands.
     pub message: String,
     /// This photo enrolled the employee (their first FaceFront photo after consent).
     pub enrolled_now: bool,
     pub decided_at: DateTime<Utc>,
-}
-
-/// An admin's decision on a punch in the review queue.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ReviewDecision {
-    ThisIsThem,
-    NotThem,
-}
-
-impl ReviewDecision {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ReviewDecision::ThisIsThem => "this_is_them",
-            ReviewDecision::NotThem => "not_them",
-        }
-    }
-    pub fn parse(raw: &str) -> Result<Self, StoreError> {
-        match raw {
-            "this_is_them" => Ok(ReviewDecision::ThisIsThem),
-            "not_them" => Ok(ReviewDecision::NotThem),
-            other => Err(StoreError::Corrupt(format!("unknown review decision {other}"))),
-        }
-    }
 }
 
 /// A recorded review.
@@ -187,26 +170,29 @@ pub(crate) struct VerificationRow {
     score: Option<f64>,
     threshold: f64,
     rotation: i64,
+    engine_rotation: i64,
     faces: i64,
     message: String,
     enrolled_now: bool,
     decided_at: DateTime<Utc>,
 }
 
-impl From<VerificationRow> for Verification {
-    fn from(row: VerificationRow) -> Self {
-        Verification {
+impl TryFrom<VerificationRow> for Verification {
+    type Error = StoreError;
+    fn try_from(row: VerificationRow) -> Result<Self, StoreError> {
+        Ok(Verification {
             punch_id: PunchId(row.punch_id),
             company_id: CompanyId(row.company_id),
-            verdict: row.verdict,
+            verdict: Verdict::parse(&row.verdict)?,
             score: row.score,
             threshold: row.threshold,
             rotation: row.rotation,
+            engine_rotation: Rotation::from_degrees(row.engine_rotation)?,
             faces: row.faces,
             message: row.message,
             enrolled_now: row.enrolled_now,
             decided_at: row.decided_at,
-        }
+        })
     }
 }
 

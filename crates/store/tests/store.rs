@@ -9,6 +9,7 @@ use clockface_domain::employee::{EmployeeName, EmployeeNumber, LockoutPolicy};
 use clockface_domain::ids::{CompanyId, DeviceId, EmployeeId, PunchId, RoleId};
 use clockface_domain::punch::{NoPhotoReason, Punch, PunchKind};
 use clockface_domain::role::{Abilities, RoleName};
+use clockface_domain::verification::Verdict;
 use clockface_store::blobs::BlobStore;
 use clockface_store::*;
 use std::sync::Arc;
@@ -58,12 +59,31 @@ on_both_backends!(
     pin_failures_lock_out_and_clear,
     concurrent_punches_are_all_kept,
     consent_and_templates_belong_to_an_employee,
+    a_first_photo_enrols_once_with_its_audit_line,
+    photos_are_read_many_at_once_within_the_company,
     a_photo_punch_queues_one_verification_job,
     jobs_are_claimed_once_and_retried,
     verdicts_are_read_many_at_once_within_the_company,
     the_review_queue_holds_doubtful_punches_until_reviewed,
     the_audit_log_is_per_company,
 );
+
+/// An audit line for `company`, as the web layer makes them.
+fn line(company: CompanyId, action: &str, subject: &str) -> AuditEntry {
+    AuditEntry {
+        company_id: company,
+        at: now(),
+        actor: "admin:x".into(),
+        action: action.into(),
+        subject: subject.into(),
+        detail: "d".into(),
+    }
+}
+
+/// The actions in the company's audit log, oldest first.
+async fn actions(store: &Db, company: CompanyId) -> Vec<String> {
+    store.audit_log(company, 100).await.unwrap().into_iter().rev().map(|e| e.action).collect()
+}
 
 fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 26, 12, 0, 0).single().unwrap()
@@ -490,14 +510,15 @@ async fn photo_punch(store: &Db, company: CompanyId, worker: EmployeeId, device:
     punch
 }
 
-fn verification(punch: &Punch, verdict: &str) -> Verification {
+fn verification(punch: &Punch, verdict: Verdict) -> Verification {
     Verification {
         punch_id: punch.id,
         company_id: punch.company_id,
-        verdict: verdict.into(),
+        verdict,
         score: Some(0.2),
         threshold: 0.36,
         rotation: 90,
+        engine_rotation: Rotation::R90,
         faces: 1,
         message: "words".into(),
         enrolled_now: false,
@@ -511,10 +532,16 @@ async fn consent_and_templates_belong_to_an_employee(store: Db) {
     let worker = employee(&store, company, "1").await;
     assert_eq!(store.consent(company, worker).await.unwrap(), None);
     let consent = Consent { employee_id: worker, notice_version: "2026-11".into(), recorded_by: admin, agreed_at: now() };
-    store.record_consent(company, &consent).await.unwrap();
+    store.record_consent(company, &consent, &line(company, "consent.recorded", "employee:w")).await.unwrap();
     assert_eq!(store.consent(company, worker).await.unwrap(), Some(consent));
     let other = self::company(&store, "zed@other.test").await;
     assert_eq!(store.consent(other, worker).await.unwrap(), None, "consent is scoped to the company");
+    // A consent that cannot be stored leaves no audit line behind.
+    let stranger = Consent { employee_id: EmployeeId(Uuid::new_v4()), ..store.consent(company, worker).await.unwrap().unwrap() };
+    assert!(matches!(
+        store.record_consent(company, &stranger, &line(company, "consent.recorded", "nobody")).await,
+        Err(StoreError::NotFound)
+    ));
 
     let template = FaceTemplate {
         id: Uuid::new_v4(),
@@ -526,12 +553,65 @@ async fn consent_and_templates_belong_to_an_employee(store: Db) {
         created_by: Some(admin),
         created_at: now(),
     };
-    store.add_template(&template).await.unwrap();
-    assert_eq!(store.templates(company, worker).await.unwrap(), vec![template]);
+    store.add_template(&template, &line(company, "template.enrolled", "employee:w")).await.unwrap();
+    let second = FaceTemplate { id: Uuid::new_v4(), created_at: now() + Duration::hours(1), ..template.clone() };
+    store.add_template(&second, &line(company, "template.enrolled", "employee:w")).await.unwrap();
+    assert_eq!(store.templates(company, worker).await.unwrap(), vec![template.clone(), second]);
     assert!(store.templates(other, worker).await.unwrap().is_empty());
-    assert_eq!(store.delete_templates(other, worker).await.unwrap(), 0);
-    assert_eq!(store.delete_templates(company, worker).await.unwrap(), 1);
+    let nobody = employee(&store, company, "2").await;
+    let firsts = store.first_templates(company, &[worker, nobody]).await.unwrap();
+    assert_eq!(firsts.len(), 1, "only employees with a template");
+    assert_eq!(firsts[&worker], template, "the first enrolled one");
+    assert!(store.first_templates(other, &[worker]).await.unwrap().is_empty(), "scoped to the company");
+    assert_eq!(store.delete_templates(other, worker, &line(other, "templates.deleted", "employee:w")).await.unwrap(), 0);
+    assert_eq!(store.delete_templates(company, worker, &line(company, "templates.deleted", "employee:w")).await.unwrap(), 2);
     assert!(store.templates(company, worker).await.unwrap().is_empty());
+    // Each change committed its own audit line with it; the deletion's says how many.
+    assert_eq!(actions(&store, company).await, ["consent.recorded", "template.enrolled", "template.enrolled", "templates.deleted"]);
+    assert_eq!(store.audit_log(company, 1).await.unwrap()[0].detail, "d: 2 template(s)");
+}
+
+async fn a_first_photo_enrols_once_with_its_audit_line(store: Db) {
+    let company = company(&store, "ana@acme.test").await;
+    let (worker, device) = (employee(&store, company, "1").await, device(&store, company, "c").await);
+    let punch = photo_punch(&store, company, worker, device, &"a".repeat(64), now()).await;
+    let template = FaceTemplate {
+        id: Uuid::new_v4(),
+        company_id: company,
+        employee_id: worker,
+        embedding: vec![9; 8],
+        photo_sha256: "a".repeat(64),
+        source: TemplateSource::FirstPunch,
+        created_by: None,
+        created_at: now(),
+    };
+    let enrolled = Verification { verdict: Verdict::NotEnrolled, enrolled_now: true, ..verification(&punch, Verdict::NotEnrolled) };
+    let audit = line(company, "template.enrolled", "employee:w");
+    store.complete_verification_job(&enrolled, Some((&template, &audit))).await.unwrap();
+    // A second worker whose lease ran out finishes the same job: the first verdict stands and
+    // nothing is enrolled or audited twice.
+    let late = FaceTemplate { id: Uuid::new_v4(), ..template.clone() };
+    store.complete_verification_job(&verification(&punch, Verdict::Match), Some((&late, &audit))).await.unwrap();
+    assert_eq!(store.verification(company, punch.id).await.unwrap(), Some(enrolled));
+    assert_eq!(store.templates(company, worker).await.unwrap(), vec![template]);
+    assert_eq!(actions(&store, company).await, ["template.enrolled"]);
+    assert_eq!(store.pending_verification_jobs().await.unwrap(), 0);
+}
+
+async fn photos_are_read_many_at_once_within_the_company(store: Db) {
+    let company = company(&store, "ana@acme.test").await;
+    let other = self::company(&store, "zed@other.test").await;
+    for sha in ["a", "b"] {
+        store.add_photo(&photo_record(company, &sha.repeat(64))).await.unwrap();
+    }
+    store.add_photo(&photo_record(other, &"c".repeat(64))).await.unwrap();
+    let asked = ["a".repeat(64), "b".repeat(64), "c".repeat(64), "f".repeat(64)];
+    let found = store.photos(company, &asked).await.unwrap();
+    let mut keys: Vec<&String> = found.keys().collect();
+    keys.sort();
+    assert_eq!(keys, [&"a".repeat(64), &"b".repeat(64)], "only this company's photos");
+    assert_eq!(found[&"a".repeat(64)], photo_record(company, &"a".repeat(64)));
+    assert!(store.photos(company, &[]).await.unwrap().is_empty());
 }
 
 async fn a_photo_punch_queues_one_verification_job(store: Db) {
@@ -561,9 +641,9 @@ async fn jobs_are_claimed_once_and_retried(store: Db) {
     assert_eq!(store.claim_verification_job(now() + Duration::minutes(59), lease).await.unwrap(), None, "not before run_after");
     let third = store.claim_verification_job(now() + Duration::hours(2), now() + Duration::hours(3)).await.unwrap().unwrap();
     assert_eq!(third.attempts, 3);
-    store.complete_verification_job(&verification(&punch, "match"), None).await.unwrap();
+    store.complete_verification_job(&verification(&punch, Verdict::Match), None).await.unwrap();
     assert_eq!(store.pending_verification_jobs().await.unwrap(), 0);
-    assert_eq!(store.verification(company, punch.id).await.unwrap(), Some(verification(&punch, "match")));
+    assert_eq!(store.verification(company, punch.id).await.unwrap(), Some(verification(&punch, Verdict::Match)));
 }
 
 async fn verdicts_are_read_many_at_once_within_the_company(store: Db) {
@@ -572,18 +652,18 @@ async fn verdicts_are_read_many_at_once_within_the_company(store: Db) {
     let first = photo_punch(&store, company, worker, device, &"a".repeat(64), now()).await;
     let second = photo_punch(&store, company, worker, device, &"b".repeat(64), now() + Duration::hours(1)).await;
     let unverified = photo_punch(&store, company, worker, device, &"d".repeat(64), now() + Duration::hours(2)).await;
-    store.complete_verification_job(&verification(&first, "match"), None).await.unwrap();
-    store.complete_verification_job(&verification(&second, "mismatch"), None).await.unwrap();
+    store.complete_verification_job(&verification(&first, Verdict::Match), None).await.unwrap();
+    store.complete_verification_job(&verification(&second, Verdict::Mismatch), None).await.unwrap();
     let other = self::company(&store, "zed@other.test").await;
     let (stranger, their_device) = (employee(&store, other, "1").await, self::device(&store, other, "d").await);
     let theirs = photo_punch(&store, other, stranger, their_device, &"e".repeat(64), now()).await;
-    store.complete_verification_job(&verification(&theirs, "match"), None).await.unwrap();
+    store.complete_verification_job(&verification(&theirs, Verdict::Match), None).await.unwrap();
 
     let asked = [first.id, second.id, unverified.id, theirs.id, PunchId(Uuid::new_v4())];
     let found = store.verifications(company, &asked).await.unwrap();
     assert_eq!(found.len(), 2, "only this company's punches that have a verdict");
-    assert_eq!(found[&first.id], verification(&first, "match"));
-    assert_eq!(found[&second.id], verification(&second, "mismatch"));
+    assert_eq!(found[&first.id], verification(&first, Verdict::Match));
+    assert_eq!(found[&second.id], verification(&second, Verdict::Mismatch));
     assert!(store.verifications(company, &[]).await.unwrap().is_empty());
     // More ids than one batch holds.
     let many: Vec<PunchId> = std::iter::repeat_with(|| PunchId(Uuid::new_v4())).take(1200).chain([second.id]).collect();
@@ -601,24 +681,38 @@ async fn the_review_queue_holds_doubtful_punches_until_reviewed(store: Db) {
     missing.flagged = true;
     store.insert_punch(&missing, None).await.unwrap();
     let pending = photo_punch(&store, company, worker, device, &"d".repeat(64), now()).await;
-    store.complete_verification_job(&verification(&matched, "match"), None).await.unwrap();
-    store.complete_verification_job(&verification(&mismatched, "mismatch"), None).await.unwrap();
+    store.complete_verification_job(&verification(&matched, Verdict::Match), None).await.unwrap();
+    // Every verdict the domain sends to a person is in the queue (checked on a company of its own).
+    let elsewhere = self::company(&store, "eve@elsewhere.test").await;
+    let (their_worker, their_device) = (employee(&store, elsewhere, "1").await, self::device(&store, elsewhere, "e").await);
+    for (i, verdict) in Verdict::ALL.into_iter().enumerate() {
+        let at = now() - Duration::hours(10) + Duration::minutes(i64::try_from(i).unwrap());
+        let p = photo_punch(&store, elsewhere, their_worker, their_device, &format!("{i:064}"), at).await;
+        store.complete_verification_job(&verification(&p, verdict), None).await.unwrap();
+    }
+    let queued: Vec<Verdict> =
+        store.review_queue(elsewhere, 50).await.unwrap().into_iter().filter_map(|(_, v)| v.map(|v| v.verdict)).collect();
+    assert_eq!(queued.len(), Verdict::ALL.len() - 1);
+    assert!(queued.iter().all(|v| v.needs_review()) && !queued.contains(&Verdict::Match));
+    store.complete_verification_job(&verification(&mismatched, Verdict::Mismatch), None).await.unwrap();
 
     let queue = store.review_queue(company, 50).await.unwrap();
     let ids: Vec<PunchId> = queue.iter().map(|(p, _)| p.id).collect();
     assert_eq!(ids, vec![missing.id, mismatched.id], "newest first; matches and unverified photos stay out");
     assert_eq!(store.count_review_queue(company).await.unwrap(), 2, "the count agrees with the list");
-    assert_eq!(queue[1].1.as_ref().map(|v| v.verdict.as_str()), Some("mismatch"));
+    assert_eq!(queue[1].1.as_ref().map(|v| v.verdict), Some(Verdict::Mismatch));
     assert!(!ids.contains(&pending.id));
 
     let review = Review { punch_id: mismatched.id, decision: ReviewDecision::ThisIsThem, reviewed_by: admin, reviewed_at: now() };
-    store.record_review(company, &review).await.unwrap();
+    store.record_review(company, &review, &line(company, "punch.reviewed", "punch:m")).await.unwrap();
+    assert_eq!(actions(&store, company).await, ["punch.reviewed"], "the review and its audit line commit together");
     assert_eq!(store.review(company, mismatched.id).await.unwrap(), Some(review));
     assert_eq!(store.review_queue(company, 50).await.unwrap().len(), 1);
     assert_eq!(store.count_review_queue(company).await.unwrap(), 1);
     let other = self::company(&store, "zed@other.test").await;
     let foreign = Review { punch_id: missing.id, decision: ReviewDecision::NotThem, reviewed_by: admin, reviewed_at: now() };
-    assert!(matches!(store.record_review(other, &foreign).await, Err(StoreError::NotFound)));
+    assert!(matches!(store.record_review(other, &foreign, &line(other, "punch.reviewed", "punch:x")).await, Err(StoreError::NotFound)));
+    assert!(actions(&store, other).await.is_empty(), "a refused review leaves no audit line");
     assert!(store.review_queue(other, 50).await.unwrap().is_empty());
 }
 

@@ -5,6 +5,7 @@
 
 use crate::{ApiError, AppState};
 use chrono::{DateTime, Duration, Utc};
+use clockface_domain::device::Rotation;
 use clockface_domain::ids::{AdminId, CompanyId, EmployeeId, PunchId};
 use clockface_domain::punch::Punch;
 use clockface_domain::verification::{check_notice_version, first_photo_enrols, may_enrol, Verdict};
@@ -18,7 +19,7 @@ pub use clockface_domain::verification::{NOTICE_TEXT, NOTICE_VERSION};
 /// How long a worker may hold a job before another may take it.
 const LEASE: Duration = Duration::seconds(60);
 /// After this many failed attempts a job gets the verdict `unreadable` instead of another retry.
-const MAX_ATTEMPTS: i64 = 6;
+pub const MAX_ATTEMPTS: i64 = 6;
 
 /// The face engine, loaded once per process (about a quarter of a second) and shared.
 pub fn engine() -> Result<Arc<FaceEngine>, FaceError> {
@@ -51,7 +52,7 @@ pub async fn run_worker(state: AppState, mut stop: tokio::sync::watch::Receiver<
         }
         let now = Utc::now();
         match state.store.claim_verification_job(now, now + LEASE).await {
-            Ok(Some(job)) => work_on(&state, job).await,
+            Ok(Some(job)) => verify_claimed(&state, job).await,
             Ok(None) => {
                 tokio::select! {
                     _ = state.jobs.notified() => {}
@@ -73,7 +74,7 @@ pub async fn run_worker(state: AppState, mut stop: tokio::sync::watch::Receiver<
 /// Takes one claimed job to its end for this attempt: a verdict, or a retry with backoff. After
 /// the last attempt, any failure at all (the engine, a missing photo, the database) ends in the
 /// verdict `unreadable`, so no job is retried forever and a person looks at the punch.
-async fn work_on(state: &AppState, job: VerificationJob) {
+pub async fn verify_claimed(state: &AppState, job: VerificationJob) {
     let Err(error) = verify_job(state, job).await else {
         return;
     };
@@ -130,6 +131,7 @@ async fn verify_job(state: &AppState, job: VerificationJob) -> Result<(), JobErr
     let found = Found {
         company,
         rotation: i64::from((analysis.orientation.device_degrees + analysis.orientation.auto_degrees) % 360),
+        engine_rotation: Rotation::from_degrees(i64::from(analysis.orientation.auto_degrees)).unwrap_or(Rotation::R0),
         faces: i64::try_from(analysis.faces.len()).unwrap_or(i64::MAX),
     };
     match punch.clock_for_by {
@@ -142,6 +144,7 @@ async fn verify_job(state: &AppState, job: VerificationJob) -> Result<(), JobErr
 struct Found {
     company: CompanyId,
     rotation: i64,
+    engine_rotation: Rotation,
     faces: i64,
 }
 
@@ -150,10 +153,11 @@ impl Found {
         Verification {
             punch_id: punch,
             company_id: self.company,
-            verdict: verdict.as_str().to_owned(),
+            verdict,
             score: score.map(f64::from),
             threshold: f64::from(MATCH_THRESHOLD),
             rotation: self.rotation,
+            engine_rotation: self.engine_rotation,
             faces: self.faces,
             message: message.to_owned(),
             enrolled_now,
@@ -225,16 +229,15 @@ async fn verify_selfie(state: &AppState, found: &Found, analysis: &Analysis, pun
             created_at: Utc::now(),
         };
         let message = "First FaceFront photo: enrolled as this employee's reference face. Check that it is them.";
-        state.store.complete_verification_job(&found.verdict(punch.id, Verdict::NotEnrolled, None, message, true), Some(&template)).await?;
-        audit(
-            state,
+        let line = audit_entry(
             company,
             "system",
             "template.enrolled",
             &format!("employee:{}", punch.employee_id),
             &format!("from the first FaceFront photo of punch {}", punch.id),
-        )
-        .await?;
+        );
+        let verification = found.verdict(punch.id, Verdict::NotEnrolled, None, message, true);
+        state.store.complete_verification_job(&verification, Some((&template, &line))).await?;
         return Ok(());
     }
     let decision = clockface_face::verdict(analysis, &enrolled, MATCH_THRESHOLD);
@@ -247,10 +250,11 @@ fn unreadable(punch: PunchId, company: CompanyId, reason: &str) -> Verification 
     Verification {
         punch_id: punch,
         company_id: company,
-        verdict: Verdict::Unreadable.as_str().to_owned(),
+        verdict: Verdict::Unreadable,
         score: None,
         threshold: f64::from(MATCH_THRESHOLD),
         rotation: 0,
+        engine_rotation: Rotation::R0,
         faces: 0,
         message: format!("The photo could not be checked: {reason}"),
         enrolled_now: false,
@@ -263,17 +267,22 @@ async fn embeddings(state: &AppState, company: CompanyId, employee: EmployeeId) 
     Ok(state.store.templates(company, employee).await?.iter().filter_map(|t| Embedding::from_bytes(&t.embedding)).collect())
 }
 
-/// Writes one audit line.
-pub async fn audit(state: &AppState, company: CompanyId, actor: &str, action: &str, subject: &str, detail: &str) -> Result<(), StoreError> {
-    let entry = AuditEntry {
+/// One audit line, now: who (`admin:<id>`, `system`) did what to what. A change's line is
+/// handed to the store with the change, which commits both together.
+pub fn audit_entry(company: CompanyId, actor: &str, action: &str, subject: &str, detail: &str) -> AuditEntry {
+    AuditEntry {
         company_id: company,
         at: Utc::now(),
         actor: actor.to_owned(),
         action: action.to_owned(),
         subject: subject.to_owned(),
         detail: detail.to_owned(),
-    };
-    state.store.audit(&entry).await
+    }
+}
+
+/// Writes an audit line of its own, for something that changes nothing (a photo viewed).
+pub async fn audit(state: &AppState, company: CompanyId, actor: &str, action: &str, subject: &str, detail: &str) -> Result<(), StoreError> {
+    state.store.audit(&audit_entry(company, actor, action, subject, detail)).await
 }
 
 /// Records an employee's consent to the current notice.
@@ -287,16 +296,14 @@ pub async fn record_consent(
     check_notice_version(notice_version)?;
     state.store.employee(company, employee).await?;
     let consent = Consent { employee_id: employee, notice_version: NOTICE_VERSION.to_owned(), recorded_by: admin, agreed_at: Utc::now() };
-    state.store.record_consent(company, &consent).await?;
-    audit(
-        state,
+    let line = audit_entry(
         company,
         &format!("admin:{admin}"),
         "consent.recorded",
         &format!("employee:{employee}"),
         &format!("notice {NOTICE_VERSION}"),
-    )
-    .await?;
+    );
+    state.store.record_consent(company, &consent, &line).await?;
     Ok(consent)
 }
 
@@ -351,7 +358,7 @@ pub async fn enrol(
         created_by: Some(admin),
         created_at: now,
     };
-    state.store.add_template(&template).await?;
-    audit(state, company, &format!("admin:{admin}"), "template.enrolled", &format!("employee:{employee}"), source.as_str()).await?;
+    let line = audit_entry(company, &format!("admin:{admin}"), "template.enrolled", &format!("employee:{employee}"), source.as_str());
+    state.store.add_template(&template, &line).await?;
     Ok(template)
 }

@@ -64,8 +64,21 @@ async fn bad_photos_are_refused_with_their_reason() {
     // Far over the limit, the upload itself is cut off.
     let huge = vec![0xFFu8; 2_000_000];
     let response = app.punch_with_photo(&device, &body(), &huge, "image/jpeg").await;
-    expect_error(response, StatusCode::PAYLOAD_TOO_LARGE, "body_too_large").await;
+    let message = expect_error(response, StatusCode::PAYLOAD_TOO_LARGE, "body_too_large").await;
+    assert!(message.contains("at most 292 KiB"), "the configured limit, not a built-in one: {message}");
     assert_eq!(app.punch_count(&admin).await, 0, "no refused punch was stored");
+    // The enrolment upload follows the same configured limit.
+    let form = Form::new().part("photo", Part::bytes(huge.clone()).file_name("face.jpg").mime_str("image/jpeg").unwrap());
+    let response = app
+        .client
+        .post(app.url(&format!("/api/v1/employees/{worker}/enrolment")))
+        .bearer_auth(&admin.token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let message = expect_error(response, StatusCode::PAYLOAD_TOO_LARGE, "body_too_large").await;
+    assert!(message.contains("at most 292 KiB"), "{message}");
     // And a good photo still goes through.
     assert_eq!(app.punch_with_photo(&device, &body(), FACE_JPEG, "image/jpeg").await.status(), StatusCode::CREATED);
 }

@@ -190,24 +190,23 @@ async fn the_first_photo_after_consent_enrols_and_is_marked() {
     assert!(log.iter().any(|e| e.action == "template.enrolled" && e.actor == "system"));
 }
 
-/// One crew photo for a Clock For of three: the two in the photo are found, the third is not.
-#[tokio::test]
-async fn a_crew_photo_verifies_each_crew_member() {
-    let app = TestApp::spawn_with(Backend::Sqlite, |config| config.verification_workers = 1).await;
-    let (admin, role, device) = setup(&app).await;
+/// A foreman with a crew of three, each enrolled, and the punches of a Clock For of all three
+/// carrying one crew photo in which Obama (another photo than his enrolment) and Hopper stand
+/// side by side. Returns the admin and the three punches' ids.
+async fn crew_clock_in_with_one_photo(app: &TestApp) -> (Admin, Vec<String>) {
+    let (admin, role, device) = setup(app).await;
     let plain = app.role(&admin, "Crew", json!({})).await;
     let foreman = app.employee(&admin, "Fay Foreman", "F", &role, None).await;
     let mut crew = Vec::new();
     for (name, number, photo) in [("Barack Obama", "1", OBAMA_1), ("Grace Hopper", "2", HOPPER), ("Joe Biden", "3", BIDEN)] {
         let member = app.employee(&admin, name, number, &plain, None).await;
-        consent(&app, &admin, &member).await;
-        assert_eq!(enrol(&app, &admin, &member, photo).await.status(), StatusCode::CREATED);
+        consent(app, &admin, &member).await;
+        assert_eq!(enrol(app, &admin, &member, photo).await.status(), StatusCode::CREATED);
         crew.push(member);
     }
     app.put(&admin.token, &format!("/api/v1/employees/{foreman}/crew"), json!({"members": crew})).await;
     app.sync(&device).await;
 
-    // The crew photo: Obama (another photo than his enrolment) and Hopper side by side.
     let left = image::load_from_memory(OBAMA_2).unwrap().resize(480, 480, image::imageops::FilterType::Triangle).to_rgb8();
     let right = image::load_from_memory(HOPPER).unwrap().resize(480, 480, image::imageops::FilterType::Triangle).to_rgb8();
     let mut canvas =
@@ -226,11 +225,78 @@ async fn a_crew_photo_verifies_each_crew_member() {
         assert_eq!(response.status(), StatusCode::CREATED);
         punches.push(response.json::<Value>().await.unwrap()["punch"]["id"].as_str().unwrap().to_owned());
     }
+    (admin, punches)
+}
+
+/// One crew photo for a Clock For of three: the two in the photo are found, the third is not.
+#[tokio::test]
+async fn a_crew_photo_verifies_each_crew_member() {
+    let app = TestApp::spawn_with(Backend::Sqlite, |config| config.verification_workers = 1).await;
+    let (admin, punches) = crew_clock_in_with_one_photo(&app).await;
     let verdicts: Vec<Value> = futures::future::join_all(punches.iter().map(|p| verdict_of(&app, &admin, p))).await;
     assert_eq!(verdicts[0]["verdict"], "match", "Obama is in the photo: {}", verdicts[0]);
     assert_eq!(verdicts[1]["verdict"], "match", "Hopper is in the photo: {}", verdicts[1]);
     assert_eq!(verdicts[2]["verdict"], "mismatch", "Biden is not: {}", verdicts[2]);
     assert!(verdicts[2]["message"].as_str().unwrap().contains("Not found in the crew photo"));
+}
+
+/// The crew photo shared by three punches is analysed once: the first job gives all three their verdicts.
+#[tokio::test]
+async fn a_crew_photo_is_analysed_once_for_all_its_punches() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let (admin, punches) = crew_clock_in_with_one_photo(&app).await;
+    let store = &app.running.state.store;
+    assert_eq!(store.pending_verification_jobs().await.unwrap(), 3);
+    let now = chrono::Utc::now();
+    let job = store.claim_verification_job(now, now + chrono::Duration::minutes(1)).await.unwrap().unwrap();
+    clockface_web::verification::verify_claimed(&app.running.state, job).await;
+    let company = admin.company_id.parse().unwrap();
+    for punch in &punches {
+        let verdict = store.verification(company, punch.parse().unwrap()).await.unwrap();
+        assert!(verdict.is_some(), "punch {punch} has its verdict from the one analysis");
+    }
+    // The other two jobs are left with nothing to analyse: each completes from the stored verdict.
+    let left = store.pending_verification_jobs().await.unwrap();
+    assert!(left <= 2, "{left} jobs left");
+    for _ in 0..left {
+        let job = store.claim_verification_job(now, now + chrono::Duration::minutes(1)).await.unwrap().unwrap();
+        clockface_web::verification::verify_claimed(&app.running.state, job).await;
+    }
+    assert_eq!(store.pending_verification_jobs().await.unwrap(), 0);
+    assert_eq!(verdict_of(&app, &admin, &punches[1]).await["verdict"], "match");
+}
+
+/// A photo whose bytes are gone is retried with backoff, and after the last attempt gets the
+/// verdict `unreadable` (a person looks at it) instead of being retried forever.
+#[tokio::test]
+async fn every_kind_of_failure_ends_in_a_verdict_after_the_last_attempt() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let (admin, role, device) = setup(&app).await;
+    let worker = app.employee(&admin, "Barack Obama", "1", &role, None).await;
+    let punch = photo_punch(&app, &device, &worker, OBAMA_2).await;
+    std::fs::remove_dir_all(app.data_dir().join("photos")).unwrap();
+    let store = &app.running.state.store;
+    let mut now = chrono::Utc::now();
+    let max = clockface_web::verification::MAX_ATTEMPTS;
+    for attempt in 1..=max {
+        // Each claim is made after the previous retry's backoff (and lease) ran out.
+        let job = store.claim_verification_job(now, now + chrono::Duration::minutes(1)).await.unwrap().expect("the job is due again");
+        assert_eq!(job.attempts, attempt);
+        clockface_web::verification::verify_claimed(&app.running.state, job).await;
+        let verdict = store.verification(admin.company_id.parse().unwrap(), punch.parse().unwrap()).await.unwrap();
+        if attempt < max {
+            assert!(verdict.is_none(), "attempt {attempt} is retried");
+            assert_eq!(store.pending_verification_jobs().await.unwrap(), 1);
+        } else {
+            let verdict = verdict.expect("the last attempt gives a verdict");
+            assert_eq!(verdict.verdict, clockface_domain::verification::Verdict::Unreadable);
+            assert!(verdict.message.contains(&format!("gave up after {max} attempts")), "{}", verdict.message);
+            assert_eq!(store.pending_verification_jobs().await.unwrap(), 0, "no job is left to retry forever");
+        }
+        now += chrono::Duration::hours(3);
+    }
+    let queue: Value = app.get(&admin.token, "/api/v1/review-queue").await.json().await.unwrap();
+    assert_eq!(queue[0]["verification"]["verdict"], "unreadable", "the punch waits for a person");
 }
 
 #[test]

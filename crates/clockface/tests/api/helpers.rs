@@ -80,6 +80,11 @@ impl TestApp {
         }
     }
 
+    /// The server's data folder (SQLite file, photos, keys).
+    pub fn data_dir(&self) -> &std::path::Path {
+        &self.config.data_dir
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }

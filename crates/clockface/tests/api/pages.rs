@@ -422,3 +422,91 @@ async fn face_verification_forms_need_the_csrf_token_and_a_review_decision_is_re
     let page = client.get(app.url("/admin/review")).header(COOKIE, &browser.cookie).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("Nothing to review"), "{page}");
 }
+
+/// The face in `photo` turned a quarter turn clockwise, as a phone held sideways takes it.
+fn turned_quarter(photo: &[u8]) -> Vec<u8> {
+    let turned = image::load_from_memory(photo).unwrap().rotate90();
+    let mut out = std::io::Cursor::new(Vec::new());
+    turned.to_rgb8().write_to(&mut out, image::ImageFormat::Jpeg).unwrap();
+    out.into_inner()
+}
+
+/// A mismatch stands out on the time card itself, and a sideways photo is shown upright (by the
+/// verdict's turn) on the time card and in the review queue alike, with the score said once.
+#[tokio::test]
+async fn a_doubtful_verdict_is_marked_on_the_card_and_its_photo_shown_upright_on_both_pages() {
+    let app = TestApp::spawn_with(Backend::Sqlite, |config| config.verification_workers = 1).await;
+    let admin = app.admin("ana@acme.test").await;
+    let role = app.role(&admin, "FaceFront", json!({"face_front": true})).await;
+    let worker = app.employee(&admin, "Barack Obama", "1", &role, None).await;
+    let device = app.device(&admin, true).await;
+    let consent = app.put(&admin.token, &format!("/api/v1/employees/{worker}/consent"), json!({"notice_version": "2026-11"})).await;
+    assert_eq!(consent.status(), StatusCode::OK);
+    let form = reqwest::multipart::Form::new()
+        .part("photo", reqwest::multipart::Part::bytes(OBAMA_1.to_vec()).file_name("face.jpg").mime_str("image/jpeg").unwrap());
+    let enrolled = app
+        .client
+        .post(app.url(&format!("/api/v1/employees/{worker}/enrolment")))
+        .bearer_auth(&admin.token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(enrolled.status(), StatusCode::CREATED);
+    app.sync(&device).await;
+    let response = app.punch_with_photo(&device, &punch_body(&worker, "in", &hours_ago(2)), &turned_quarter(BIDEN), "image/jpeg").await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let punch = response.json::<Value>().await.unwrap()["punch"]["id"].as_str().unwrap().to_owned();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    let verdict: Value = loop {
+        let answer = app.get(&admin.token, &format!("/api/v1/punches/{punch}/verification")).await;
+        if answer.status() == StatusCode::OK {
+            break answer.json().await.unwrap();
+        }
+        assert!(std::time::Instant::now() < deadline, "no verdict in time");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    assert_eq!(verdict["verdict"], "mismatch", "{verdict}");
+    let turn = verdict["engine_rotation"].as_i64().unwrap();
+    assert_ne!(turn, 0, "the engine turned the sideways photo: {verdict}");
+
+    let (_, browser) = sign_in(&app, "ana@acme.test", false).await;
+    let browser = browser.unwrap();
+    let card = client()
+        .get(app.url(&format!("/admin/time-cards?employee={worker}&from={}", day_of_hours_ago(2))))
+        .header(COOKIE, &browser.cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let flag = card.find("verdict-flag").expect("the card marks the mismatch beside the time, not only in the hover");
+    assert!(
+        card[flag..].starts_with("verdict-flag\" title=") && card[flag..flag + 200].contains("Mismatch"),
+        "{}",
+        &card[flag..flag + 200]
+    );
+    assert!(card.contains(&format!("class=\"rot-{turn}\"")), "the time card shows the photo upright");
+
+    let review = client().get(app.url("/admin/review")).header(COOKIE, &browser.cookie).send().await.unwrap().text().await.unwrap();
+    assert!(review.contains(&format!("class=\"rot-{turn}\" src=\"/admin/photos/")), "the review queue shows it upright too");
+    assert_eq!(review.matches("· threshold").count(), 1, "the score is said once");
+    let score = format!("score {:.2} · threshold", verdict["score"].as_f64().unwrap());
+    assert!(review.contains(&score), "with the same precision as the time card: {score}");
+    assert!(card.contains(&score));
+}
+
+#[tokio::test]
+async fn the_front_page_leads_to_the_admin_sign_in_and_names_the_clocks_address() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let response = client().get(app.url("/")).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(response.headers()[CONTENT_TYPE].to_str().unwrap().starts_with("text/html"));
+    let page = response.text().await.unwrap();
+    assert!(page.contains("href=\"/admin/sign-in\""), "{page}");
+    assert!(page.contains(&format!("{}/clock/", app.base)), "the clock's full address: {page}");
+    let forwarded =
+        client().get(app.url("/")).header("x-forwarded-proto", "https").header("host", "clock.acme.example").send().await.unwrap();
+    assert!(forwarded.text().await.unwrap().contains("https://clock.acme.example/clock/"));
+}

@@ -7,7 +7,9 @@ use clockface_domain::ids::CompanyId;
 use sqlx::Pool;
 use uuid::Uuid;
 
-pub(super) async fn audit(pool: &Pool<Db>, entry: &AuditEntry) -> Result<(), StoreError> {
+/// Writes one audit line through `executor`: the pool for a line of its own (a photo viewed), or
+/// the transaction of the change it records, so that the change and its line commit together.
+pub(super) async fn insert_audit<'c, E: sqlx::Executor<'c, Database = Db>>(executor: E, entry: &AuditEntry) -> Result<(), StoreError> {
     sqlx::query("INSERT INTO audit_log (id, company_id, at, actor, action, subject, detail) VALUES ($1, $2, $3, $4, $5, $6, $7)")
         .bind(new_id())
         .bind(entry.company_id.0)
@@ -16,7 +18,7 @@ pub(super) async fn audit(pool: &Pool<Db>, entry: &AuditEntry) -> Result<(), Sto
         .bind(&entry.action)
         .bind(&entry.subject)
         .bind(&entry.detail)
-        .execute(pool)
+        .execute(executor)
         .await?;
     Ok(())
 }

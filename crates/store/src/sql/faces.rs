@@ -1,12 +1,18 @@
 //! Employees' biometric consent and their enrolled face templates.
 
+use super::audit::insert_audit;
 use super::Db;
 use crate::verification::{ConsentRow, TemplateRow};
-use crate::{Consent, FaceTemplate, StoreError};
+use crate::{AuditEntry, Consent, FaceTemplate, StoreError};
 use clockface_domain::ids::{CompanyId, EmployeeId};
 use sqlx::Pool;
+use std::collections::HashMap;
 
-pub(super) async fn record_consent(pool: &Pool<Db>, company: CompanyId, consent: &Consent) -> Result<(), StoreError> {
+const TEMPLATE_COLUMNS: &str = "id, company_id, employee_id, embedding, photo_sha256, source, created_by, created_at";
+
+/// Records (or renews) an employee's consent and its audit line, in one transaction.
+pub(super) async fn record_consent(pool: &Pool<Db>, company: CompanyId, consent: &Consent, audit: &AuditEntry) -> Result<(), StoreError> {
+    let mut tx = pool.begin().await?;
     sqlx::query(
         "INSERT INTO biometric_consents (company_id, employee_id, notice_version, recorded_by, agreed_at) VALUES ($1, $2, $3, $4, $5) \
          ON CONFLICT (company_id, employee_id) DO UPDATE SET notice_version = $3, recorded_by = $4, agreed_at = $5",
@@ -16,12 +22,14 @@ pub(super) async fn record_consent(pool: &Pool<Db>, company: CompanyId, consent:
     .bind(&consent.notice_version)
     .bind(consent.recorded_by.0)
     .bind(consent.agreed_at)
-    .execute(pool)
+    .execute(&mut *tx)
     .await
     .map_err(|e| match &e {
         sqlx::Error::Database(db) if db.is_foreign_key_violation() => StoreError::NotFound,
         _ => StoreError::Database(e),
     })?;
+    insert_audit(&mut *tx, audit).await?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -36,8 +44,17 @@ pub(super) async fn consent(pool: &Pool<Db>, company: CompanyId, employee: Emplo
     Ok(row.map(Consent::from))
 }
 
-/// Stores one template, through `executor`: the pool when an admin enrols a face, the
-/// verdict's transaction when a verification enrols one.
+/// Enrols a face an admin chose (upload or promoted photo) with its audit line, in one transaction.
+pub(super) async fn add_template(pool: &Pool<Db>, template: &FaceTemplate, audit: &AuditEntry) -> Result<(), StoreError> {
+    let mut tx = pool.begin().await?;
+    insert_template(&mut *tx, template).await?;
+    insert_audit(&mut *tx, audit).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Stores one template, through `executor`: the transaction that enrols it (an admin's, or the
+/// verdict's when a first FaceFront photo enrols its employee).
 pub(super) async fn insert_template<'c, E: sqlx::Executor<'c, Database = Db>>(
     executor: E,
     template: &FaceTemplate,
@@ -60,10 +77,9 @@ pub(super) async fn insert_template<'c, E: sqlx::Executor<'c, Database = Db>>(
 }
 
 pub(super) async fn templates(pool: &Pool<Db>, company: CompanyId, employee: EmployeeId) -> Result<Vec<FaceTemplate>, StoreError> {
-    let rows: Vec<TemplateRow> = sqlx::query_as(
-        "SELECT id, company_id, employee_id, embedding, photo_sha256, source, created_by, created_at FROM face_templates \
-         WHERE company_id = $1 AND employee_id = $2 ORDER BY created_at, id",
-    )
+    let rows: Vec<TemplateRow> = sqlx::query_as(&format!(
+        "SELECT {TEMPLATE_COLUMNS} FROM face_templates WHERE company_id = $1 AND employee_id = $2 ORDER BY created_at, id"
+    ))
     .bind(company.0)
     .bind(employee.0)
     .fetch_all(pool)
@@ -71,12 +87,50 @@ pub(super) async fn templates(pool: &Pool<Db>, company: CompanyId, employee: Emp
     rows.into_iter().map(FaceTemplate::try_from).collect()
 }
 
-/// Deletes an employee's templates and returns how many there were.
-pub(super) async fn delete_templates(pool: &Pool<Db>, company: CompanyId, employee: EmployeeId) -> Result<u64, StoreError> {
+/// The first enrolled template of each of `employees` that has one (the reference a reviewer sees).
+pub(super) async fn first_templates(
+    pool: &Pool<Db>,
+    company: CompanyId,
+    employees: &[EmployeeId],
+) -> Result<HashMap<EmployeeId, FaceTemplate>, StoreError> {
+    let mut found = HashMap::with_capacity(employees.len());
+    for batch in employees.chunks(500) {
+        let mut query = sqlx::QueryBuilder::<Db>::new(format!("SELECT {TEMPLATE_COLUMNS} FROM face_templates WHERE company_id = "));
+        query.push_bind(company.0).push(" AND employee_id IN (");
+        let mut ids = query.separated(", ");
+        for employee in batch {
+            ids.push_bind(employee.0);
+        }
+        ids.push_unseparated(") ORDER BY created_at, id");
+        let rows: Vec<TemplateRow> = query.build_query_as().fetch_all(pool).await?;
+        for template in rows.into_iter().map(FaceTemplate::try_from) {
+            let template = template?;
+            found.entry(template.employee_id).or_insert(template);
+        }
+    }
+    Ok(found)
+}
+
+/// Deletes an employee's templates and returns how many there were, with the audit line (its
+/// detail completed with that number), in one transaction.
+pub(super) async fn delete_templates(
+    pool: &Pool<Db>,
+    company: CompanyId,
+    employee: EmployeeId,
+    audit: &AuditEntry,
+) -> Result<u64, StoreError> {
+    let mut tx = pool.begin().await?;
     let deleted = sqlx::query("DELETE FROM face_templates WHERE company_id = $1 AND employee_id = $2")
         .bind(company.0)
         .bind(employee.0)
-        .execute(pool)
-        .await?;
-    Ok(deleted.rows_affected())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    let entry = AuditEntry {
+        detail: format!("{}{deleted} template(s)", if audit.detail.is_empty() { String::new() } else { format!("{}: ", audit.detail) }),
+        ..audit.clone()
+    };
+    insert_audit(&mut *tx, &entry).await?;
+    tx.commit().await?;
+    Ok(deleted)
 }

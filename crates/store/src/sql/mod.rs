@@ -203,6 +203,10 @@ impl Store for Backend {
         punches::photo(&self.pool, company, sha256).await
     }
 
+    async fn photos(&self, company: CompanyId, sha256s: &[String]) -> Result<HashMap<String, PhotoRecord>, StoreError> {
+        punches::photos(&self.pool, company, sha256s).await
+    }
+
     async fn set_photo_rotation(&self, company: CompanyId, sha256: &str, rotation: Rotation) -> Result<PhotoRecord, StoreError> {
         punches::set_photo_rotation(&self.pool, company, sha256, rotation).await
     }
@@ -227,31 +231,39 @@ impl Store for Backend {
         lockouts::clear_pin_failures(&self.pool, scope).await
     }
 
-    async fn record_consent(&self, company: CompanyId, consent: &Consent) -> Result<(), StoreError> {
-        faces::record_consent(&self.pool, company, consent).await
+    async fn record_consent(&self, company: CompanyId, consent: &Consent, audit: &AuditEntry) -> Result<(), StoreError> {
+        faces::record_consent(&self.pool, company, consent, audit).await
     }
 
     async fn consent(&self, company: CompanyId, employee: EmployeeId) -> Result<Option<Consent>, StoreError> {
         faces::consent(&self.pool, company, employee).await
     }
 
-    async fn add_template(&self, template: &FaceTemplate) -> Result<(), StoreError> {
-        faces::insert_template(&self.pool, template).await
+    async fn add_template(&self, template: &FaceTemplate, audit: &AuditEntry) -> Result<(), StoreError> {
+        faces::add_template(&self.pool, template, audit).await
+    }
+
+    async fn first_templates(&self, company: CompanyId, employees: &[EmployeeId]) -> Result<HashMap<EmployeeId, FaceTemplate>, StoreError> {
+        faces::first_templates(&self.pool, company, employees).await
     }
 
     async fn templates(&self, company: CompanyId, employee: EmployeeId) -> Result<Vec<FaceTemplate>, StoreError> {
         faces::templates(&self.pool, company, employee).await
     }
 
-    async fn delete_templates(&self, company: CompanyId, employee: EmployeeId) -> Result<u64, StoreError> {
-        faces::delete_templates(&self.pool, company, employee).await
+    async fn delete_templates(&self, company: CompanyId, employee: EmployeeId, audit: &AuditEntry) -> Result<u64, StoreError> {
+        faces::delete_templates(&self.pool, company, employee, audit).await
     }
 
     async fn claim_verification_job(&self, now: DateTime<Utc>, lease_until: DateTime<Utc>) -> Result<Option<VerificationJob>, StoreError> {
         verification::claim_job(&self.pool, now, lease_until).await
     }
 
-    async fn complete_verification_job(&self, verification: &Verification, enrolled: Option<&FaceTemplate>) -> Result<(), StoreError> {
+    async fn complete_verification_job(
+        &self,
+        verification: &Verification,
+        enrolled: Option<(&FaceTemplate, &AuditEntry)>,
+    ) -> Result<(), StoreError> {
         verification::complete_job(&self.pool, verification, enrolled).await
     }
 
@@ -279,8 +291,8 @@ impl Store for Backend {
         reviews::count_review_queue(&self.pool, company).await
     }
 
-    async fn record_review(&self, company: CompanyId, review: &Review) -> Result<(), StoreError> {
-        reviews::record_review(&self.pool, company, review).await
+    async fn record_review(&self, company: CompanyId, review: &Review, audit: &AuditEntry) -> Result<(), StoreError> {
+        reviews::record_review(&self.pool, company, review, audit).await
     }
 
     async fn review(&self, company: CompanyId, punch: PunchId) -> Result<Option<Review>, StoreError> {
@@ -288,7 +300,7 @@ impl Store for Backend {
     }
 
     async fn audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {
-        audit::audit(&self.pool, entry).await
+        audit::insert_audit(&self.pool, entry).await
     }
 
     async fn audit_log(&self, company: CompanyId, limit: i64) -> Result<Vec<AuditEntry>, StoreError> {

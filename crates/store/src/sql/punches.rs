@@ -10,6 +10,7 @@ use clockface_domain::device::Rotation;
 use clockface_domain::ids::{CompanyId, EmployeeId, PunchId};
 use clockface_domain::punch::Punch;
 use sqlx::Pool;
+use std::collections::HashMap;
 use uuid::Uuid;
 
 const PUNCH_COLUMNS: &str = "id, company_id, client_id, employee_id, device_id, kind, occurred_at, utc_offset_minutes, \
@@ -141,6 +142,26 @@ pub(super) async fn photo(pool: &Pool<Db>, company: CompanyId, sha256: &str) -> 
         .fetch_optional(pool)
         .await?;
     row.map(PhotoRecord::try_from).transpose()
+}
+
+/// The descriptions of many photos at once (those the company has), by SHA-256.
+pub(super) async fn photos(pool: &Pool<Db>, company: CompanyId, sha256s: &[String]) -> Result<HashMap<String, PhotoRecord>, StoreError> {
+    let mut found = HashMap::with_capacity(sha256s.len());
+    for batch in sha256s.chunks(500) {
+        let mut query = sqlx::QueryBuilder::<Db>::new(format!("SELECT {PHOTO_COLUMNS} FROM photos WHERE company_id = "));
+        query.push_bind(company.0).push(" AND sha256 IN (");
+        let mut shas = query.separated(", ");
+        for sha in batch {
+            shas.push_bind(sha.as_str());
+        }
+        shas.push_unseparated(")");
+        let rows: Vec<PhotoRow> = query.build_query_as().fetch_all(pool).await?;
+        for row in rows {
+            let photo = PhotoRecord::try_from(row)?;
+            found.insert(photo.sha256.clone(), photo);
+        }
+    }
+    Ok(found)
 }
 
 pub(super) async fn set_photo_rotation(

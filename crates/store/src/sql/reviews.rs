@@ -1,29 +1,43 @@
 //! The review queue (punches an admin should look at) and admins' reviews of them.
 
+use super::audit::insert_audit;
 use super::verification::verifications;
 use super::Db;
 use crate::records::PunchRow;
 use crate::verification::ReviewRow;
-use crate::{Review, StoreError, Verification};
+use crate::{AuditEntry, Review, StoreError, Verification};
 use clockface_domain::ids::{CompanyId, PunchId};
 use clockface_domain::punch::Punch;
+use clockface_domain::verification::Verdict;
 use sqlx::Pool;
+use std::sync::OnceLock;
 
-/// The punches an admin should look at (a verdict other than a match, or a required photo
-/// missing) that nobody has reviewed yet; listed and counted alike.
-const REVIEW_QUEUE: &str = "FROM punches p LEFT JOIN verifications v ON v.punch_id = p.id LEFT JOIN punch_reviews r ON r.punch_id = p.id \
-     WHERE p.company_id = $1 AND r.punch_id IS NULL AND ((v.punch_id IS NOT NULL AND v.verdict <> 'match') OR p.flagged)";
+/// The punches an admin should look at that nobody has reviewed yet: a verdict the domain says
+/// needs a person (`Verdict::needs_review`), or a flagged punch (a required photo missing);
+/// listed and counted alike.
+fn review_queue_clause() -> &'static str {
+    static CLAUSE: OnceLock<String> = OnceLock::new();
+    CLAUSE.get_or_init(|| {
+        let verdicts: Vec<String> = Verdict::needing_review().map(|v| format!("'{}'", v.as_str())).collect();
+        format!(
+            "FROM punches p LEFT JOIN verifications v ON v.punch_id = p.id LEFT JOIN punch_reviews r ON r.punch_id = p.id \
+             WHERE p.company_id = $1 AND r.punch_id IS NULL AND (v.verdict IN ({}) OR p.flagged)",
+            verdicts.join(", ")
+        )
+    })
+}
 
 pub(super) async fn review_queue(
     pool: &Pool<Db>,
     company: CompanyId,
     limit: i64,
 ) -> Result<Vec<(Punch, Option<Verification>)>, StoreError> {
-    let rows: Vec<PunchRow> = sqlx::query_as(&format!("SELECT p.* {REVIEW_QUEUE} ORDER BY p.occurred_at DESC, p.id DESC LIMIT $2"))
-        .bind(company.0)
-        .bind(limit)
-        .fetch_all(pool)
-        .await?;
+    let rows: Vec<PunchRow> =
+        sqlx::query_as(&format!("SELECT p.* {} ORDER BY p.occurred_at DESC, p.id DESC LIMIT $2", review_queue_clause()))
+            .bind(company.0)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?;
     let punches = rows.into_iter().map(Punch::try_from).collect::<Result<Vec<_>, _>>()?;
     let ids: Vec<PunchId> = punches.iter().map(|p| p.id).collect();
     let mut verdicts = verifications(pool, company, &ids).await?;
@@ -37,10 +51,12 @@ pub(super) async fn review_queue(
 }
 
 pub(super) async fn count_review_queue(pool: &Pool<Db>, company: CompanyId) -> Result<i64, StoreError> {
-    Ok(sqlx::query_scalar(&format!("SELECT COUNT(*) {REVIEW_QUEUE}")).bind(company.0).fetch_one(pool).await?)
+    Ok(sqlx::query_scalar(&format!("SELECT COUNT(*) {}", review_queue_clause())).bind(company.0).fetch_one(pool).await?)
 }
 
-pub(super) async fn record_review(pool: &Pool<Db>, company: CompanyId, review: &Review) -> Result<(), StoreError> {
+/// Records a review and its audit line, in one transaction.
+pub(super) async fn record_review(pool: &Pool<Db>, company: CompanyId, review: &Review, audit: &AuditEntry) -> Result<(), StoreError> {
+    let mut tx = pool.begin().await?;
     let inserted = sqlx::query(
         "INSERT INTO punch_reviews (punch_id, company_id, decision, reviewed_by, reviewed_at) \
          SELECT id, company_id, $3, $4, $5 FROM punches WHERE company_id = $1 AND id = $2 \
@@ -51,11 +67,13 @@ pub(super) async fn record_review(pool: &Pool<Db>, company: CompanyId, review: &
     .bind(review.decision.as_str())
     .bind(review.reviewed_by.0)
     .bind(review.reviewed_at)
-    .execute(pool)
+    .execute(&mut *tx)
     .await?;
     if inserted.rows_affected() == 0 {
         return Err(StoreError::NotFound);
     }
+    insert_audit(&mut *tx, audit).await?;
+    tx.commit().await?;
     Ok(())
 }
 

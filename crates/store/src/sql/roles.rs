@@ -74,7 +74,13 @@ pub(super) async fn update_role(
 ) -> Result<Role, StoreError> {
     let mut tx = pool.begin().await?;
     let version = bump_version(&mut tx, company).await?;
-    let current: Role = role_in(&mut tx, company, role).await.map_err(|_| StoreError::NotFound)?.try_into()?;
+    let current: Role = role_in(&mut tx, company, role)
+        .await
+        .map_err(|error| match error {
+            StoreError::UnknownRole => StoreError::NotFound,
+            other => other,
+        })?
+        .try_into()?;
     let face_front_version = if current.abilities.face_front == abilities.face_front { current.face_front_version } else { version };
     let row: RoleRow = sqlx::query_as(&format!(
         "UPDATE roles SET name = $3, face_front = $4, clock_for = $5, view_own_time_card = $6, record_gps = $7, face_front_version = $8 \

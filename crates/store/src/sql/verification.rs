@@ -1,10 +1,11 @@
 //! The durable queue of photos to verify (enqueued with their punch, claimed by one worker at a
 //! time, completed or retried) and the verdicts it produces.
 
+use super::audit::insert_audit;
 use super::faces::insert_template;
 use super::{Db, Tx, CLAIM_JOB};
 use crate::verification::VerificationRow;
-use crate::{FaceTemplate, StoreError, Verification, VerificationJob};
+use crate::{AuditEntry, FaceTemplate, StoreError, Verification, VerificationJob};
 use chrono::{DateTime, Utc};
 use clockface_domain::ids::{CompanyId, PunchId};
 use clockface_domain::punch::Punch;
@@ -12,7 +13,8 @@ use sqlx::Pool;
 use std::collections::HashMap;
 use uuid::Uuid;
 
-const VERIFICATION_COLUMNS: &str = "punch_id, company_id, verdict, score, threshold, rotation, faces, message, enrolled_now, decided_at";
+const VERIFICATION_COLUMNS: &str =
+    "punch_id, company_id, verdict, score, threshold, rotation, engine_rotation, faces, message, enrolled_now, decided_at";
 
 /// Queues the punch's photo for verification, due at once, in the punch's own transaction.
 pub(super) async fn enqueue_job(tx: &mut Tx, punch: &Punch) -> Result<(), StoreError> {
@@ -34,26 +36,35 @@ pub(super) async fn claim_job(
     Ok(row.map(|(punch, company, attempts)| VerificationJob { punch_id: PunchId(punch), company_id: CompanyId(company), attempts }))
 }
 
-pub(super) async fn complete_job(pool: &Pool<Db>, verification: &Verification, enrolled: Option<&FaceTemplate>) -> Result<(), StoreError> {
+/// Stores a verdict and removes its job, in one transaction; with the template a first
+/// FaceFront photo enrolled and its audit line. A punch keeps its first verdict: when another
+/// worker finished the same job first (its lease ran out), this one changes nothing but the job.
+pub(super) async fn complete_job(
+    pool: &Pool<Db>,
+    verification: &Verification,
+    enrolled: Option<(&FaceTemplate, &AuditEntry)>,
+) -> Result<(), StoreError> {
     let mut tx = pool.begin().await?;
-    sqlx::query(
-        "INSERT INTO verifications (punch_id, company_id, verdict, score, threshold, rotation, faces, message, enrolled_now, decided_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (punch_id) DO NOTHING",
-    )
+    let stored = sqlx::query(&format!(
+        "INSERT INTO verifications ({VERIFICATION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (punch_id) DO NOTHING"
+    ))
     .bind(verification.punch_id.0)
     .bind(verification.company_id.0)
-    .bind(&verification.verdict)
+    .bind(verification.verdict.as_str())
     .bind(verification.score)
     .bind(verification.threshold)
     .bind(verification.rotation)
+    .bind(verification.engine_rotation.degrees())
     .bind(verification.faces)
     .bind(&verification.message)
     .bind(verification.enrolled_now)
     .bind(verification.decided_at)
     .execute(&mut *tx)
-    .await?;
-    if let Some(template) = enrolled {
+    .await?
+    .rows_affected();
+    if let (1, Some((template, audit))) = (stored, enrolled) {
         insert_template(&mut *tx, template).await?;
+        insert_audit(&mut *tx, audit).await?;
     }
     sqlx::query("DELETE FROM verification_jobs WHERE punch_id = $1").bind(verification.punch_id.0).execute(&mut *tx).await?;
     tx.commit().await?;
@@ -81,7 +92,7 @@ pub(super) async fn verification(pool: &Pool<Db>, company: CompanyId, punch: Pun
             .bind(punch.0)
             .fetch_optional(pool)
             .await?;
-    Ok(row.map(Verification::from))
+    row.map(Verification::try_from).transpose()
 }
 
 /// The verdicts of many punches at once (those of the company that have one), by punch.
@@ -101,7 +112,10 @@ pub(super) async fn verifications(
         }
         ids.push_unseparated(")");
         let rows: Vec<VerificationRow> = query.build_query_as().fetch_all(pool).await?;
-        found.extend(rows.into_iter().map(Verification::from).map(|v| (v.punch_id, v)));
+        for row in rows {
+            let verification = Verification::try_from(row)?;
+            found.insert(verification.punch_id, verification);
+        }
     }
     Ok(found)
 }

@@ -12,6 +12,7 @@ pub mod review;
 pub mod roles;
 pub mod session;
 pub mod timecards;
+pub mod verdicts;
 
 use crate::{ApiError, AppState, WebSettings};
 use askama::Template;

@@ -4,7 +4,9 @@
 //! The queue and the decision are the API's (`api::faces::waiting_reviews`, `decide_review`).
 
 use super::devices::local;
+use super::verdicts::{upright_degrees, VerdictView};
 use super::{parse_id, render, see_other, AdminSession, FormErrors, Layout, PageError, SignedForm};
+use crate::api::faces::VerificationView;
 use crate::api::faces::{decide_review, waiting_reviews};
 use crate::{ApiError, AppState};
 use askama::Template;
@@ -26,23 +28,6 @@ pub fn router() -> Router<AppState> {
 /// How many items the menu's badge counts at most.
 pub const BADGE_LIMIT: i64 = 100;
 
-/// A verdict in words, and the badge colour it is shown in.
-pub fn verdict_words(verdict: &str, score: Option<f64>, threshold: f64, enrolled_now: bool) -> (String, &'static str) {
-    let score = score.map(|s| format!(" (score {s:.2}, threshold {threshold:.2})")).unwrap_or_default();
-    let (words, colour) = match verdict {
-        "match" => (format!("Match{score}"), "green"),
-        "mismatch" => (format!("Mismatch: not the enrolled face{score}"), "red"),
-        "no_face" => ("No face in the photo".to_owned(), "amber"),
-        "several_faces" => ("Several faces in the photo".to_owned(), "amber"),
-        "poor_quality" => ("Photo too poor to check".to_owned(), "amber"),
-        "not_enrolled" if enrolled_now => ("Enrolled from this photo".to_owned(), "blue"),
-        "not_enrolled" => ("Not enrolled: no reference face yet".to_owned(), "amber"),
-        "unreadable" => ("The photo could not be read".to_owned(), "red"),
-        other => (other.replace('_', " "), "grey"),
-    };
-    (words, colour)
-}
-
 struct Photo {
     url: String,
     rotation: i64,
@@ -57,11 +42,7 @@ struct Item {
     device: String,
     photo: Option<Photo>,
     reference: Option<Photo>,
-    verdict: String,
-    colour: &'static str,
-    message: String,
-    score: String,
-    threshold: String,
+    verdict: VerdictView,
 }
 
 #[derive(Template)]
@@ -78,64 +59,44 @@ struct ReviewQuery {
     done: Option<String>,
 }
 
+/// The page, read in a fixed number of queries: the queue with its verdicts, names and
+/// references, then the photos' display rotations and the device names, each in one.
 async fn page(state: &AppState, admin: &AdminSession, errors: FormErrors, done: Option<&'static str>) -> Result<ReviewPage, PageError> {
     let company = admin.company_id();
     let zone = admin.company.time_zone;
+    let waiting = waiting_reviews(state, company, 200).await?;
+    let shas: Vec<String> = waiting
+        .iter()
+        .flat_map(|w| [w.punch.photo_sha256.clone(), w.reference.as_ref().map(|t| t.photo_sha256.clone())])
+        .flatten()
+        .collect();
+    let photos = state.store.photos(company, &shas).await?;
     let devices: HashMap<_, _> = state.store.devices(company).await?.into_iter().map(|d| (d.id, d.name)).collect();
-    let mut items = Vec::new();
-    for waiting in waiting_reviews(state, company, 200).await? {
-        let punch = &waiting.punch;
-        let photo = match &punch.photo_sha256 {
-            Some(sha) => {
-                let display = state.store.photo(company, sha).await?.map_or(0, |r| r.display_rotation.degrees());
-                // The verdict knows how far the photo had to turn to be upright; before one, the display setting.
-                let rotation = waiting.verification.as_ref().map_or(display, |v| v.rotation.rem_euclid(360));
-                Some(Photo { url: format!("/admin/photos/{sha}"), rotation })
+    let photo = |sha: &str, verification: Option<&VerificationView>| Photo {
+        url: format!("/admin/photos/{sha}"),
+        rotation: upright_degrees(photos.get(sha), verification),
+    };
+    let items = waiting
+        .into_iter()
+        .map(|w| {
+            let verification = w.verification.map(VerificationView::from);
+            let punch = &w.punch;
+            Item {
+                punch_id: punch.id.to_string(),
+                employee: w.employee_name.clone(),
+                employee_id: punch.employee_id.to_string(),
+                kind: if punch.kind == PunchKind::In { "Clock in" } else { "Clock out" },
+                when: local(punch.occurred_at, zone),
+                device: devices.get(&punch.device_id).cloned().unwrap_or_else(|| "Unknown device".to_owned()),
+                photo: punch.photo_sha256.as_deref().map(|sha| photo(sha, verification.as_ref())),
+                reference: w.reference.as_ref().map(|t| photo(&t.photo_sha256, None)),
+                verdict: match &verification {
+                    Some(v) => VerdictView::of(v),
+                    None => VerdictView::missing_photo(punch.no_photo_reason.map_or("A required photo is missing.", |r| r.describe())),
+                },
             }
-            None => None,
-        };
-        let reference = match &waiting.reference {
-            Some(t) => {
-                let rotation = state.store.photo(company, &t.photo_sha256).await?.map_or(0, |r| r.display_rotation.degrees());
-                Some(Photo { url: format!("/admin/photos/{}", t.photo_sha256), rotation })
-            }
-            None => None,
-        };
-        let (verdict, colour, message, score, threshold) = match &waiting.verification {
-            Some(v) => {
-                let (words, colour) = verdict_words(&v.verdict, v.score, v.threshold, v.enrolled_now);
-                (
-                    words,
-                    colour,
-                    v.message.clone(),
-                    v.score.map(|s| format!("{s:.3}")).unwrap_or_else(|| "—".to_owned()),
-                    format!("{:.3}", v.threshold),
-                )
-            }
-            None => (
-                "No photo".to_owned(),
-                "red",
-                punch.no_photo_reason.map_or("A required photo is missing.", |r| r.describe()).to_owned(),
-                "—".to_owned(),
-                "—".to_owned(),
-            ),
-        };
-        items.push(Item {
-            punch_id: punch.id.to_string(),
-            employee: waiting.employee_name.clone(),
-            employee_id: punch.employee_id.to_string(),
-            kind: if punch.kind == PunchKind::In { "Clock in" } else { "Clock out" },
-            when: local(punch.occurred_at, zone),
-            device: devices.get(&punch.device_id).cloned().unwrap_or_else(|| "Unknown device".to_owned()),
-            photo,
-            reference,
-            verdict,
-            colour,
-            message,
-            score,
-            threshold,
-        });
-    }
+        })
+        .collect();
     Ok(ReviewPage { layout: Layout::new(admin, "review", "Review"), items, errors, done })
 }
 
@@ -154,7 +115,7 @@ async fn decide(State(state): State<AppState>, Path(punch): Path<String>, signed
     let punch: PunchId = parse_id(&punch)?;
     let result = match ReviewDecision::parse(form.get("decision")) {
         Ok(decision) => {
-            let add = decision == ReviewDecision::ThisIsThem && form.checked("add_to_enrolment");
+            let add = decision.may_enrol_photo() && form.checked("add_to_enrolment");
             decide_review(&state, admin.company_id(), admin.session.admin_id, punch, decision, add)
                 .await
                 .map(|(_, enrolled)| (decision, enrolled))

@@ -4,7 +4,7 @@
 //! without one says why. The card itself is `api::timecards::time_card`.
 
 use super::devices::local;
-use super::review::verdict_words;
+use super::verdicts::{upright_degrees, VerdictView};
 use super::{hours, render, AdminSession, Layout, PageError};
 use crate::api::timecards::{time_card, CardPunch};
 use crate::AppState;
@@ -16,7 +16,7 @@ use axum::routing::get;
 use axum::Router;
 use chrono::{Datelike, Duration, NaiveDate, Utc, Weekday};
 use clockface_domain::ids::EmployeeId;
-use clockface_domain::punch::NoPhotoReason;
+use clockface_domain::punch::{NoPhotoReason, PunchKind};
 use clockface_domain::timecard::{weekly_period, ShiftStatus};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -46,9 +46,14 @@ struct PunchView {
     photo: Option<PhotoView>,
     no_photo: Option<String>,
     flagged: bool,
-    /// The verdict in words and its badge colour; "Waiting for verification" before there is one.
-    verdict: String,
-    verdict_colour: &'static str,
+    verdict: VerdictView,
+}
+
+impl PunchView {
+    /// Whether the card marks this punch as one to look at: flagged, or a verdict other than a match.
+    fn doubtful(&self) -> bool {
+        self.flagged || self.verdict.doubtful
+    }
 }
 
 struct ShiftView {
@@ -103,9 +108,8 @@ async fn time_cards_page(
     admin: AdminSession,
     Query(query): Query<CardQuery>,
 ) -> Result<Response, PageError> {
-    let company = admin.company_id();
     let zone = admin.company.time_zone;
-    let employees = state.store.employees(company, None).await?;
+    let employees = state.store.employees(admin.company_id(), None).await?;
     let wanted: Option<EmployeeId> = query.employee.as_deref().and_then(|id| id.parse().ok());
     let chosen =
         wanted.and_then(|id| employees.iter().find(|e| e.id == id)).or_else(|| employees.iter().find(|e| e.active)).or(employees.first());
@@ -120,94 +124,106 @@ async fn time_cards_page(
             selected: Some(e.id) == chosen.map(|c| c.id),
         })
         .collect();
-    let mut here = "/admin/time-cards".to_owned();
-    let card = match chosen {
-        None => None,
+    let (card, here) = match chosen {
+        None => (None, "/admin/time-cards".to_owned()),
         Some(employee) => {
-            here = format!("/admin/time-cards?employee={}&from={from}", employee.id);
-            let response = time_card(&state, company, employee.id, Some(from), Some(to)).await?;
             let names: HashMap<EmployeeId, String> = employees.iter().map(|e| (e.id, e.name.as_str().to_owned())).collect();
-            let devices: HashMap<_, _> = state.store.devices(company).await?.into_iter().map(|d| (d.id, d.name)).collect();
-            let view_punch = |p: &CardPunch| -> PunchView {
-                let punch = &p.punch;
-                let no_photo = punch.no_photo_reason.map(|reason| match (reason, punch.clock_for_by.and_then(|id| names.get(&id))) {
-                    (NoPhotoReason::ClockFor, Some(foreman)) => format!("Clocked by {foreman} (Clock For)"),
-                    _ => reason.describe().to_owned(),
-                });
-                let (verdict, verdict_colour) = match &p.verification {
-                    Some(v) => verdict_words(&v.verdict, v.score, v.threshold, v.enrolled_now),
-                    None => ("Waiting for verification".to_owned(), "pending"),
-                };
-                PunchView {
-                    verdict,
-                    verdict_colour,
-                    time: p.local_time.clone(),
-                    when: local(punch.occurred_at, zone),
-                    kind: if punch.kind == clockface_domain::punch::PunchKind::In { "Clock in" } else { "Clock out" },
-                    device: devices.get(&punch.device_id).cloned().unwrap_or_else(|| "Unknown device".to_owned()),
-                    photo: punch.photo_sha256.as_ref().map(|sha| PhotoView {
-                        url: format!("/admin/photos/{sha}"),
-                        sha256: sha.clone(),
-                        rotation: 0,
-                    }),
-                    no_photo,
-                    flagged: punch.flagged,
-                }
-            };
-            let mut days = Vec::new();
-            for day in &response.time_card.days {
-                let mut shifts = Vec::new();
-                for shift in &day.shifts {
-                    shifts.push(ShiftView {
-                        start: shift.start.as_ref().map(&view_punch),
-                        end: shift.end.as_ref().map(&view_punch),
-                        hours: if shift.status == ShiftStatus::Complete { hours(shift.seconds) } else { String::new() },
-                        issue: match shift.status {
-                            ShiftStatus::MissingClockOut => Some("Missing clock-out"),
-                            ShiftStatus::MissingClockIn => Some("Missing clock-in"),
-                            _ => None,
-                        },
-                        in_progress: shift.status == ShiftStatus::InProgress,
-                    });
-                }
-                days.push(DayView {
-                    label: day.date.format("%a %-d %b").to_string(),
-                    weekend: matches!(day.date.weekday(), Weekday::Sat | Weekday::Sun),
-                    rows: shifts.len().max(1),
-                    shifts,
-                    hours: if day.seconds > 0 { hours(day.seconds) } else { String::new() },
-                });
-            }
-            // Display rotations, read once per photo.
-            for shift in days.iter_mut().flat_map(|d| d.shifts.iter_mut()) {
-                for punch in [shift.start.as_mut(), shift.end.as_mut()].into_iter().flatten() {
-                    if let Some(photo) = punch.photo.as_mut() {
-                        if let Some(record) = state.store.photo(company, &photo.sha256).await? {
-                            photo.rotation = record.display_rotation.degrees();
-                        }
-                    }
-                }
-            }
-            let card = &response.time_card;
-            let regular: i64 = card.weeks.iter().map(|w| w.regular_seconds).sum();
-            let overtime: i64 = card.weeks.iter().map(|w| w.overtime_seconds).sum();
-            let link = |d: NaiveDate| format!("/admin/time-cards?employee={}&from={d}", employee.id);
-            Some(Card {
-                employee: employee.name.as_str().to_owned(),
-                period: format!("{} – {}", from.format("%a %-d %b"), to.format("%a %-d %b %Y")),
-                days,
-                total: hours(card.seconds),
-                regular: hours(regular),
-                overtime: hours(overtime),
-                has_overtime: overtime > 0,
-                issues: card.issues,
-                prev: link(from - Duration::days(7)),
-                this_week: link(today),
-                next: link(from + Duration::days(7)),
-            })
+            let card = card(&state, &admin, employee.id, &names, (from, to), today).await?;
+            (Some(card), format!("/admin/time-cards?employee={}&from={from}", employee.id))
         }
     };
     let page =
         TimeCardPage { layout: Layout::new(&admin, "time-cards", "Time Cards"), employees: options, from: from.to_string(), card, here };
     Ok(render(StatusCode::OK, &page))
+}
+
+/// One employee's card for the week `from..=to`, read in a fixed number of queries (the time
+/// card with its verdicts, then the photos' display rotations and the device names, each in one).
+async fn card(
+    state: &AppState,
+    admin: &AdminSession,
+    employee: EmployeeId,
+    names: &HashMap<EmployeeId, String>,
+    (from, to): (NaiveDate, NaiveDate),
+    today: NaiveDate,
+) -> Result<Card, PageError> {
+    let company = admin.company_id();
+    let zone = admin.company.time_zone;
+    let response = time_card(state, company, employee, Some(from), Some(to)).await?;
+    let time_card = &response.time_card;
+    let shas: Vec<String> = time_card
+        .days
+        .iter()
+        .flat_map(|d| &d.shifts)
+        .flat_map(|s| [&s.start, &s.end])
+        .flatten()
+        .filter_map(|p| p.punch.photo_sha256.clone())
+        .collect();
+    let photos = state.store.photos(company, &shas).await?;
+    let devices: HashMap<_, _> = state.store.devices(company).await?.into_iter().map(|d| (d.id, d.name)).collect();
+    let view_punch = |p: &CardPunch| -> PunchView {
+        let punch = &p.punch;
+        let no_photo = punch.no_photo_reason.map(|reason| match (reason, punch.clock_for_by.and_then(|id| names.get(&id))) {
+            (NoPhotoReason::ClockFor, Some(foreman)) => format!("Clocked by {foreman} (Clock For)"),
+            _ => reason.describe().to_owned(),
+        });
+        PunchView {
+            verdict: p.verification.as_ref().map_or_else(VerdictView::pending, VerdictView::of),
+            time: p.local_time.clone(),
+            when: local(punch.occurred_at, zone),
+            kind: if punch.kind == PunchKind::In { "Clock in" } else { "Clock out" },
+            device: devices.get(&punch.device_id).cloned().unwrap_or_else(|| "Unknown device".to_owned()),
+            photo: punch.photo_sha256.as_ref().map(|sha| PhotoView {
+                url: format!("/admin/photos/{sha}"),
+                sha256: sha.clone(),
+                rotation: upright_degrees(photos.get(sha), p.verification.as_ref()),
+            }),
+            no_photo,
+            flagged: punch.flagged,
+        }
+    };
+    let days = time_card
+        .days
+        .iter()
+        .map(|day| {
+            let shifts: Vec<ShiftView> = day
+                .shifts
+                .iter()
+                .map(|shift| ShiftView {
+                    start: shift.start.as_ref().map(&view_punch),
+                    end: shift.end.as_ref().map(&view_punch),
+                    hours: if shift.status == ShiftStatus::Complete { hours(shift.seconds) } else { String::new() },
+                    issue: match shift.status {
+                        ShiftStatus::MissingClockOut => Some("Missing clock-out"),
+                        ShiftStatus::MissingClockIn => Some("Missing clock-in"),
+                        _ => None,
+                    },
+                    in_progress: shift.status == ShiftStatus::InProgress,
+                })
+                .collect();
+            DayView {
+                label: day.date.format("%a %-d %b").to_string(),
+                weekend: matches!(day.date.weekday(), Weekday::Sat | Weekday::Sun),
+                rows: shifts.len().max(1),
+                shifts,
+                hours: if day.seconds > 0 { hours(day.seconds) } else { String::new() },
+            }
+        })
+        .collect();
+    let regular: i64 = time_card.weeks.iter().map(|w| w.regular_seconds).sum();
+    let overtime: i64 = time_card.weeks.iter().map(|w| w.overtime_seconds).sum();
+    let link = |d: NaiveDate| format!("/admin/time-cards?employee={employee}&from={d}");
+    Ok(Card {
+        employee: response.employee.name.as_str().to_owned(),
+        period: format!("{} – {}", from.format("%a %-d %b"), to.format("%a %-d %b %Y")),
+        days,
+        total: hours(time_card.seconds),
+        regular: hours(regular),
+        overtime: hours(overtime),
+        has_overtime: overtime > 0,
+        issues: time_card.issues,
+        prev: link(from - Duration::days(7)),
+        this_week: link(today),
+        next: link(from + Duration::days(7)),
+    })
 }

@@ -4,16 +4,19 @@
 use crate::api::punches::multipart_error;
 use crate::auth::AdminAuth;
 use crate::error::{parse_json, ErrorBody, Json, Path};
-use crate::verification::{self, audit, NOTICE_TEXT, NOTICE_VERSION};
+use crate::verification::{self, audit_entry, NOTICE_TEXT, NOTICE_VERSION};
 use crate::{ApiError, AppState, WebSettings};
 use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Request, State};
 use axum::http::header::CONTENT_TYPE;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
+use clockface_domain::device::Rotation;
 use clockface_domain::ids::{AdminId, CompanyId, EmployeeId, PunchId};
 use clockface_domain::punch::Punch;
+use clockface_domain::verification::Verdict;
 use clockface_store::{FaceTemplate, Review, ReviewDecision, TemplateSource, Verification};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -178,20 +181,22 @@ async fn delete_enrolment(State(state): State<AppState>, admin: AdminAuth, Path(
 /// Deletes an employee's enrolled faces and writes the audit line. Shared with the admin pages.
 pub async fn delete_face_templates(state: &AppState, company: CompanyId, admin: AdminId, id: EmployeeId) -> Result<u64, ApiError> {
     state.store.employee(company, id).await?;
-    let deleted = state.store.delete_templates(company, id).await?;
-    audit(state, company, &format!("admin:{admin}"), "templates.deleted", &format!("employee:{id}"), &format!("{deleted} template(s)"))
-        .await?;
-    Ok(deleted)
+    let line = audit_entry(company, &format!("admin:{admin}"), "templates.deleted", &format!("employee:{id}"), "");
+    Ok(state.store.delete_templates(company, id, &line).await?)
 }
 
 /// A verdict as the API shows it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct VerificationView {
-    pub verdict: String,
+    pub verdict: Verdict,
     pub score: Option<f64>,
     pub threshold: f64,
-    /// Degrees (clockwise) to turn the photo, after its EXIF orientation, to show it upright.
+    /// Degrees (clockwise) the photo was turned, after its EXIF orientation, to be upright when it was checked.
     pub rotation: i64,
+    /// The part of `rotation` the face engine found, beyond the photo's display rotation; show the
+    /// photo turned by its display rotation plus this.
+    #[schema(value_type = i64)]
+    pub engine_rotation: Rotation,
     pub faces: i64,
     pub message: String,
     pub enrolled_now: bool,
@@ -205,6 +210,7 @@ impl From<Verification> for VerificationView {
             score: v.score,
             threshold: v.threshold,
             rotation: v.rotation,
+            engine_rotation: v.engine_rotation,
             faces: v.faces,
             message: v.message,
             enrolled_now: v.enrolled_now,
@@ -251,15 +257,25 @@ pub struct WaitingReview {
     pub verification: Option<Verification>,
 }
 
-/// The review queue, newest first, at most `limit` punches. Shared with the admin pages.
+/// The review queue, newest first, at most `limit` punches. Shared with the admin pages. Read in
+/// a fixed number of queries, however long the queue.
 pub async fn waiting_reviews(state: &AppState, company: CompanyId, limit: i64) -> Result<Vec<WaitingReview>, ApiError> {
-    let mut items = Vec::new();
-    for (punch, verification) in state.store.review_queue(company, limit).await? {
-        let employee = state.store.employee(company, punch.employee_id).await?;
-        let reference = state.store.templates(company, punch.employee_id).await?.into_iter().next();
-        items.push(WaitingReview { employee_name: employee.name.as_str().to_owned(), reference, verification, punch });
-    }
-    Ok(items)
+    let queue = state.store.review_queue(company, limit).await?;
+    let names: HashMap<EmployeeId, String> =
+        state.store.employees(company, None).await?.into_iter().map(|e| (e.id, e.name.as_str().to_owned())).collect();
+    let mut employees: Vec<EmployeeId> = queue.iter().map(|(punch, _)| punch.employee_id).collect();
+    employees.sort_unstable();
+    employees.dedup();
+    let references = state.store.first_templates(company, &employees).await?;
+    Ok(queue
+        .into_iter()
+        .map(|(punch, verification)| WaitingReview {
+            employee_name: names.get(&punch.employee_id).cloned().unwrap_or_default(),
+            reference: references.get(&punch.employee_id).cloned(),
+            verification,
+            punch,
+        })
+        .collect())
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -290,8 +306,7 @@ async fn review_punch(
     Path(id): Path<PunchId>,
     Json(body): Json<ReviewBody>,
 ) -> Result<Json<ReviewView>, ApiError> {
-    let decision = ReviewDecision::parse(&body.decision)
-        .map_err(|_| ApiError::unprocessable("invalid", "decision must be `this_is_them` or `not_them`").with_field("decision"))?;
+    let decision = ReviewDecision::parse(&body.decision)?;
     let (review, enrolled) = decide_review(&state, admin.company(), admin.session.admin_id, id, decision, body.add_to_enrolment).await?;
     Ok(Json(ReviewView { decision: decision.as_str(), reviewed_by: review.reviewed_by, reviewed_at: review.reviewed_at, enrolled }))
 }
@@ -310,7 +325,7 @@ pub async fn decide_review(
     let punch = state.store.punch(company, id).await?;
     let mut enrolled = false;
     if add_to_enrolment {
-        if decision != ReviewDecision::ThisIsThem {
+        if !decision.may_enrol_photo() {
             return Err(ApiError::unprocessable("invalid", "only a photo that is them can be added to the enrolment")
                 .with_field("add_to_enrolment"));
         }
@@ -323,8 +338,8 @@ pub async fn decide_review(
         enrolled = true;
     }
     let review = Review { punch_id: id, decision, reviewed_by: admin, reviewed_at: Utc::now() };
-    state.store.record_review(company, &review).await?;
-    audit(state, company, &format!("admin:{admin}"), "punch.reviewed", &format!("punch:{id}"), decision.as_str()).await?;
+    let line = audit_entry(company, &format!("admin:{admin}"), "punch.reviewed", &format!("punch:{id}"), decision.as_str());
+    state.store.record_review(company, &review, &line).await?;
     Ok((review, enrolled))
 }
 
