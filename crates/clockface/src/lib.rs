@@ -3,6 +3,7 @@
 
 pub mod config;
 pub mod demo;
+pub mod keys;
 pub mod server;
 
 use anyhow::Context;

@@ -65,8 +65,15 @@ enum AdminCommand {
 }
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    let cli = Cli::parse();
+async fn main() {
+    // A failure is said in one plain paragraph (what went wrong and what to do), never a backtrace.
+    if let Err(error) = run(Cli::parse()).await {
+        eprintln!("clockface: {error:#}");
+        std::process::exit(1);
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
     let overrides = match &cli.command {
         Command::Serve(overrides) | Command::Demo(overrides) | Command::Admin(AdminCommand::Create { overrides, .. }) => overrides.clone(),
         Command::Face(_) => Overrides::default(),

@@ -1,4 +1,4 @@
-//! Starting and stopping the server: the store, the photo folder, the PIN key, then axum.
+//! Starting and stopping the server: the store, the photo folder, the keys, then axum.
 
 use crate::config::Config;
 use anyhow::Context;
@@ -6,60 +6,25 @@ use clockface_store::blobs::BlobStore;
 use clockface_web::photo::PhotoLimits;
 use clockface_web::{AppState, WebSettings};
 use std::net::SocketAddr;
-use std::path::Path;
 use std::sync::Arc;
 use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;
 
 /// Opens the store and the photo folder and reads (or creates) the PIN key.
 pub async fn build_state(config: &Config) -> anyhow::Result<AppState> {
-    std::fs::create_dir_all(&config.data_dir).with_context(|| format!("cannot create the data folder {}", config.data_dir.display()))?;
+    clockface_store::blobs::create_dirs_durably(&config.data_dir)
+        .with_context(|| format!("cannot create the data folder {}", config.data_dir.display()))?;
     let store = clockface_store::connect(&config.database_url())
         .await
         .with_context(|| format!("cannot open the database {}", config.database_url_for_logs()))?;
     let blobs = BlobStore::local(&config.data_dir.join("photos"))?;
-    let mut settings = WebSettings::new(pin_key(&config.data_dir)?);
+    let mut settings = WebSettings::new(crate::keys::pin_key(&config.data_dir, store.as_ref()).await?);
     settings.photo_limits = PhotoLimits { max_bytes: config.photo_max_bytes, max_pixels: config.photo_max_pixels };
     settings.session_ttl = chrono::Duration::hours(config.session_hours.clamp(1, 24 * 30));
     settings.verification_workers = config.verification_workers;
     // Load the face models now: a damaged model stops the start, not the first punch.
     tokio::task::spawn_blocking(clockface_web::verification::engine).await?.context("cannot load the face models")?;
     Ok(AppState { store, blobs, settings: Arc::new(settings), jobs: Arc::new(tokio::sync::Notify::new()) })
-}
-
-/// The key of the PIN lookup digest, kept in `pin.key` in the data folder (made on first start).
-/// Servers that share one PostgreSQL database must share this file too.
-fn pin_key(data_dir: &Path) -> anyhow::Result<Vec<u8>> {
-    let path = data_dir.join("pin.key");
-    match std::fs::read_to_string(&path) {
-        Ok(text) => hex_decode(text.trim()).with_context(|| format!("{} does not hold a hex key", path.display())),
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-            let mut key = vec![0u8; 32];
-            rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut key);
-            let text: String = key.iter().map(|b| format!("{b:02x}")).collect();
-            write_private(&path, &text).with_context(|| format!("cannot write {}", path.display()))?;
-            Ok(key)
-        }
-        Err(error) => Err(error).with_context(|| format!("cannot read {}", path.display())),
-    }
-}
-
-fn hex_decode(text: &str) -> anyhow::Result<Vec<u8>> {
-    anyhow::ensure!(text.len() >= 32 && text.len().is_multiple_of(2), "expected an even number of hex digits, at least 32");
-    (0..text.len()).step_by(2).map(|i| u8::from_str_radix(&text[i..i + 2], 16).map_err(Into::into)).collect()
-}
-
-#[cfg(unix)]
-fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut file = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
-    file.write_all(text.as_bytes())
-}
-
-#[cfg(not(unix))]
-fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
-    std::fs::write(path, text)
 }
 
 /// A server running in this process.

@@ -164,6 +164,14 @@ pub trait Store: Send + Sync + 'static {
     async fn audit(&self, entry: &AuditEntry) -> Result<(), StoreError>;
     /// The company's audit log, newest first.
     async fn audit_log(&self, company: CompanyId, limit: i64) -> Result<Vec<AuditEntry>, StoreError>;
+
+    // Keys kept outside the database.
+    /// The recorded fingerprint of the key called `name` (e.g. `pin.key`), if any.
+    async fn key_fingerprint(&self, name: &str) -> Result<Option<String>, StoreError>;
+    /// Records the fingerprint unless one is recorded already; returns the recorded one.
+    async fn record_key_fingerprint(&self, name: &str, fingerprint: &str, now: DateTime<Utc>) -> Result<String, StoreError>;
+    /// Whether any employee has a PIN (data that depends on `pin.key`).
+    async fn any_pin_set(&self) -> Result<bool, StoreError>;
 }
 
 /// Opens the database at `url` (`sqlite://...` or `postgres://...`) and brings its schema up to date.

@@ -8,5 +8,6 @@ mod bad_input;
 mod demo;
 mod faces;
 mod flows;
+mod keys;
 mod pages;
 mod security;

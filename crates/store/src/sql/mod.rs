@@ -16,6 +16,7 @@ mod companies;
 mod devices;
 mod employees;
 mod faces;
+mod keys;
 mod lockouts;
 mod punches;
 mod reviews;
@@ -301,6 +302,18 @@ impl Store for Backend {
 
     async fn audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {
         audit::insert_audit(&self.pool, entry).await
+    }
+
+    async fn key_fingerprint(&self, name: &str) -> Result<Option<String>, StoreError> {
+        keys::key_fingerprint(&self.pool, name).await
+    }
+
+    async fn record_key_fingerprint(&self, name: &str, fingerprint: &str, now: DateTime<Utc>) -> Result<String, StoreError> {
+        keys::record_key_fingerprint(&self.pool, name, fingerprint, now).await
+    }
+
+    async fn any_pin_set(&self) -> Result<bool, StoreError> {
+        keys::any_pin_set(&self.pool).await
     }
 
     async fn audit_log(&self, company: CompanyId, limit: i64) -> Result<Vec<AuditEntry>, StoreError> {
