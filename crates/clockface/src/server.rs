@@ -3,6 +3,7 @@
 use crate::config::Config;
 use anyhow::Context;
 use clockface_store::blobs::BlobStore;
+use clockface_store::group::{GroupCommit, PunchWriter};
 use clockface_web::photo::PhotoLimits;
 use clockface_web::{AppState, WebSettings};
 use std::net::SocketAddr;
@@ -24,7 +25,8 @@ pub async fn build_state(config: &Config) -> anyhow::Result<AppState> {
     settings.verification_workers = config.verification_workers;
     // Load the face models now: a damaged model stops the start, not the first punch.
     tokio::task::spawn_blocking(clockface_web::verification::engine).await?.context("cannot load the face models")?;
-    Ok(AppState { store, blobs, settings: Arc::new(settings), jobs: Arc::new(tokio::sync::Notify::new()) })
+    let punches = PunchWriter::start(store.clone(), GroupCommit::for_backend(store.backend()));
+    Ok(AppState { store, blobs, punches, settings: Arc::new(settings), jobs: Arc::new(tokio::sync::Notify::new()) })
 }
 
 /// A server running in this process.

@@ -51,7 +51,14 @@ impl BlobStore {
     /// again leaves the stored copy as it is.
     pub async fn put(&self, company: CompanyId, bytes: Bytes) -> Result<String, StoreError> {
         let sha256 = sha256_hex(&bytes);
-        let key = Self::key(company, &sha256);
+        self.put_hashed(company, &sha256, bytes).await?;
+        Ok(sha256)
+    }
+
+    /// Stores `bytes` durably under `sha256`, their SHA-256 as the caller already computed it.
+    pub async fn put_hashed(&self, company: CompanyId, sha256: &str, bytes: Bytes) -> Result<(), StoreError> {
+        debug_assert_eq!(sha256, sha256_hex(&bytes), "a photo is stored under its own SHA-256");
+        let key = Self::key(company, sha256);
         match &self.backend {
             Backend::Local(folder) => {
                 let folder = folder.clone();
@@ -63,7 +70,7 @@ impl BlobStore {
                 store.put(&ObjectPath::from(key), PutPayload::from(bytes)).await?;
             }
         }
-        Ok(sha256)
+        Ok(())
     }
 
     /// The bytes stored under `sha256` for `company`; [`StoreError::NotFound`] if there are none.

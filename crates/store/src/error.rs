@@ -27,6 +27,8 @@ pub enum StoreError {
     UnsupportedUrl,
     #[error("stored data is invalid: {0}")]
     Corrupt(String),
+    #[error("the database did not take the write: {0}")]
+    Unavailable(String),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     #[error("migration failed: {0}")]

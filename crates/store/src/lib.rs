@@ -9,6 +9,7 @@
 
 pub mod blobs;
 mod error;
+pub mod group;
 pub mod postgres;
 mod records;
 pub mod sqlite;
@@ -92,6 +93,11 @@ pub trait Store: Send + Sync + 'static {
     /// Stores a punch and its photo's record in one transaction. A punch whose `client_id` is
     /// already stored is not written again: the stored one comes back as [`PunchInsert::Existing`].
     async fn insert_punch(&self, punch: &Punch, photo: Option<&PhotoRecord>) -> Result<PunchInsert, StoreError>;
+    /// Stores many punches (each with its photo's record and verification job) in one
+    /// transaction: one durable commit for all. Each punch succeeds or fails on its own (a
+    /// failing one is rolled back alone); the outer error means the transaction itself failed and
+    /// none was stored. See [`group::PunchWriter`], which batches concurrent requests into it.
+    async fn insert_punches(&self, batch: &[(Punch, Option<PhotoRecord>)]) -> Result<Vec<Result<PunchInsert, StoreError>>, StoreError>;
     async fn punch(&self, company: CompanyId, punch: PunchId) -> Result<Punch, StoreError>;
     async fn punch_by_client_id(&self, company: CompanyId, client_id: Uuid) -> Result<Option<Punch>, StoreError>;
     /// An employee's punches with `from <= occurred_at < to`, oldest first.

@@ -53,6 +53,8 @@ on_both_backends!(
     device_syncs_are_recorded,
     punches_are_stored_once_per_client_id,
     a_punch_and_its_photo_are_stored_together,
+    a_batch_of_punches_commits_together_and_a_bad_one_fails_alone,
+    the_punch_writer_answers_every_concurrent_request,
     a_photo_is_turned_for_display_in_its_company_only,
     punches_are_listed_by_time_range,
     every_query_is_scoped_to_its_company,
@@ -373,6 +375,51 @@ async fn a_punch_and_its_photo_are_stored_together(store: Db) {
     second.photo_sha256 = Some(photo.sha256.clone());
     second.no_photo_reason = None;
     assert!(matches!(store.insert_punch(&second, Some(&photo)).await.unwrap(), PunchInsert::Created(_)));
+}
+
+/// Group commit: one transaction for many punches, where a failing punch is rolled back alone.
+async fn a_batch_of_punches_commits_together_and_a_bad_one_fails_alone(store: Db) {
+    let company = company(&store, "ana@acme.test").await;
+    let (worker, device) = (employee(&store, company, "1").await, device(&store, company, "c").await);
+    let good = punch(company, worker, device, PunchKind::In, now());
+    let mut dangling = punch(company, worker, device, PunchKind::Out, now() + Duration::minutes(1));
+    dangling.photo_sha256 = Some("b".repeat(64));
+    dangling.no_photo_reason = None;
+    let photo = photo_record(company, &"a".repeat(64));
+    let mut with_photo = punch(company, worker, device, PunchKind::Out, now() + Duration::hours(8));
+    with_photo.photo_sha256 = Some(photo.sha256.clone());
+    with_photo.no_photo_reason = None;
+    let resent = Punch { id: PunchId::new(), ..good.clone() };
+    let batch = vec![(good.clone(), None), (dangling, None), (with_photo.clone(), Some(photo.clone())), (resent, None)];
+    let results = store.insert_punches(&batch).await.unwrap();
+    assert_eq!(results.len(), 4);
+    assert_eq!(results[0].as_ref().unwrap(), &PunchInsert::Created(good.clone()));
+    assert!(results[1].is_err(), "a punch naming a photo that was not stored is refused");
+    assert_eq!(results[2].as_ref().unwrap(), &PunchInsert::Created(with_photo.clone()), "the punches after it are kept");
+    assert_eq!(results[3].as_ref().unwrap(), &PunchInsert::Existing(good.clone()), "a resend in the same batch finds the first");
+    assert_eq!(store.count_punches(company).await.unwrap(), 2);
+    assert_eq!(store.photo(company, &photo.sha256).await.unwrap(), Some(photo));
+    assert_eq!(store.pending_verification_jobs().await.unwrap(), 1, "the photo punch's job committed with it");
+    assert!(store.insert_punches(&[]).await.unwrap().is_empty());
+}
+
+/// The writer that batches concurrent requests answers each with its own outcome, exactly once.
+async fn the_punch_writer_answers_every_concurrent_request(store: Db) {
+    let company = company(&store, "ana@acme.test").await;
+    let (worker, device) = (employee(&store, company, "1").await, device(&store, company, "c").await);
+    let writer =
+        clockface_store::group::PunchWriter::start(store.clone(), clockface_store::group::GroupCommit::for_backend(store.backend()));
+    let punches: Vec<Punch> = (0..200)
+        .map(|i| punch(company, worker, device, if i % 2 == 0 { PunchKind::In } else { PunchKind::Out }, now() + Duration::minutes(i)))
+        .collect();
+    let answers = futures::future::join_all(punches.iter().map(|p| writer.insert(p.clone(), None))).await;
+    for (punch, answer) in punches.iter().zip(&answers) {
+        assert_eq!(answer.as_ref().unwrap(), &PunchInsert::Created(punch.clone()));
+    }
+    let again =
+        futures::future::join_all(punches.iter().take(10).map(|p| writer.insert(Punch { id: PunchId::new(), ..p.clone() }, None))).await;
+    assert!(again.iter().zip(&punches).all(|(a, p)| a.as_ref().unwrap() == &PunchInsert::Existing(p.clone())));
+    assert_eq!(store.count_punches(company).await.unwrap(), 200);
 }
 
 async fn a_photo_is_turned_for_display_in_its_company_only(store: Db) {

@@ -130,6 +130,14 @@ impl From<StoreError> for ApiError {
                 "this registration code is unknown, already used or expired; ask an admin for a new one",
             )
             .with_field("code"),
+            StoreError::Unavailable(cause) => {
+                tracing::error!(%cause, "a write was not taken");
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "try_again",
+                    "the server could not store this just now and stored nothing; send it again (a device does so by itself)",
+                )
+            }
             other => ApiError::internal(other),
         }
     }

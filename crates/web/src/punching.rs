@@ -1,7 +1,6 @@
 //! Recording a punch: the straight line from what a device sent to a stored punch and photo.
 //! The API's punch endpoints and the demo both come through here.
 
-use crate::auth::blocking;
 use crate::photo::{check_photo, CheckedPhoto};
 use crate::{ApiError, AppState};
 use bytes::Bytes;
@@ -63,13 +62,14 @@ pub async fn record_punch(state: &AppState, device: &Device, body: PunchBody, ph
         ApiError::unprocessable("invalid", format!("device_time: `{}` is not an RFC 3339 time with a UTC offset ({e})", body.device_time))
             .with_field("device_time")
     })?;
+    let photo_sha256 = photo.as_deref().map(clockface_store::blobs::sha256_hex);
     let request = PunchRequest {
         client_id: body.client_id,
         employee_id: body.employee_id,
         kind: body.kind,
         device_time,
         clock_for_by: body.clock_for_by,
-        photo_sha256: photo.as_deref().map(clockface_store::blobs::sha256_hex),
+        photo_sha256: photo_sha256.clone(),
         stated_reason: body.no_photo_reason,
         settings_version: body.settings_version.unwrap_or(device.synced_version),
         position: body.position,
@@ -95,20 +95,16 @@ pub async fn record_punch(state: &AppState, device: &Device, body: PunchBody, ph
         has_front_camera: device.has_front_camera,
         settings_stale: request.settings_version < role.face_front_version.max(employee.role_version),
     };
-    let checked = match photo {
-        Some(bytes) => {
-            let limits = state.settings.photo_limits;
-            Some(blocking(move || check_photo(bytes, limits)).await??)
-        }
-        None => None,
-    };
+    // The cheap checks only (format, size, dimensions, a whole file): a photo that passes them but
+    // does not decode is stored with its punch, and its verdict says it could not be read.
+    let checked = photo.map(|bytes| check_photo(bytes, state.settings.photo_limits)).transpose()?;
     let no_photo_reason = match decide_photo(context, checked.is_some(), request.stated_reason)? {
         PhotoOutcome::WithPhoto => None,
         PhotoOutcome::WithoutPhoto(reason) => Some(reason),
     };
-    let photo_record = match &checked {
-        Some(photo) => Some(store_photo(state, device, photo, body.photo_rotation, received_at).await?),
-        None => None,
+    let photo_record = match (&checked, &photo_sha256) {
+        (Some(photo), Some(sha256)) => Some(store_photo(state, device, photo, sha256, body.photo_rotation, received_at).await?),
+        _ => None,
     };
     let punch = Punch {
         id: PunchId::new(),
@@ -128,7 +124,7 @@ pub async fn record_punch(state: &AppState, device: &Device, body: PunchBody, ph
         settings_version: request.settings_version,
         fingerprint,
     };
-    match state.store.insert_punch(&punch, photo_record.as_ref()).await? {
+    match state.punches.insert(punch.clone(), photo_record).await? {
         PunchInsert::Created(punch) => {
             if punch.photo_sha256.is_some() {
                 state.jobs.notify_one();
@@ -184,13 +180,14 @@ async fn store_photo(
     state: &AppState,
     device: &Device,
     photo: &CheckedPhoto,
+    sha256: &str,
     rotation: Option<Rotation>,
     now: DateTime<Utc>,
 ) -> Result<PhotoRecord, ApiError> {
-    let sha256 = state.blobs.put(device.company_id, photo.bytes.clone()).await?;
+    state.blobs.put_hashed(device.company_id, sha256, photo.bytes.clone()).await?;
     Ok(PhotoRecord {
         company_id: device.company_id,
-        sha256,
+        sha256: sha256.to_owned(),
         content_type: photo.content_type.to_owned(),
         byte_size: i64::try_from(photo.bytes.len()).unwrap_or(i64::MAX),
         width: i64::from(photo.width),

@@ -3,6 +3,7 @@
 use crate::photo::PhotoLimits;
 use clockface_domain::employee::LockoutPolicy;
 use clockface_store::blobs::BlobStore;
+use clockface_store::group::PunchWriter;
 use clockface_store::Store;
 use std::sync::Arc;
 
@@ -11,6 +12,8 @@ use std::sync::Arc;
 pub struct AppState {
     pub store: Arc<dyn Store>,
     pub blobs: BlobStore,
+    /// Commits punches in groups: a request's punch is answered once its transaction committed.
+    pub punches: PunchWriter,
     pub settings: Arc<WebSettings>,
     /// Woken when a punch with a photo is stored, so the verification worker starts at once.
     pub jobs: Arc<tokio::sync::Notify>,

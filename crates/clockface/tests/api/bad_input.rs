@@ -137,3 +137,33 @@ async fn bad_requests_are_refused_with_their_reason() {
     assert_eq!(app.punch_count(&admin).await, 0);
     app.assert_healthy().await;
 }
+
+/// A photo that passes the cheap checks (format, size, dimensions, a whole file) but does not
+/// decode costs no time record: the punch is stored, and the worker gives it `unreadable`.
+#[tokio::test]
+async fn a_photo_that_does_not_decode_is_kept_with_its_punch_and_judged_unreadable() {
+    let (app, admin, worker, device) = setup().await;
+    // A PNG of the face whose image data was overwritten: its header, dimensions and end chunk
+    // are all there, but no decoder can read the pixels.
+    let mut hollow = std::io::Cursor::new(Vec::new());
+    image::load_from_memory(FACE_JPEG)
+        .unwrap()
+        .resize(200, 200, image::imageops::FilterType::Triangle)
+        .write_to(&mut hollow, image::ImageFormat::Png)
+        .unwrap();
+    let mut hollow = hollow.into_inner();
+    let data = hollow.windows(4).position(|w| w == b"IDAT").unwrap() + 4;
+    hollow[data..data + 200].fill(0x5A);
+    assert!(image::load_from_memory(&hollow).is_err(), "it does not decode");
+    let response = app.punch_with_photo(&device, &punch_body(&worker, "in", &hours_ago(1)), &hollow, "image/png").await;
+    assert_eq!(response.status(), StatusCode::CREATED, "{}", response.text().await.unwrap());
+    assert_eq!(app.punch_count(&admin).await, 1);
+    let store = &app.running.state.store;
+    let now = chrono::Utc::now();
+    let job = store.claim_verification_job(now, now + chrono::Duration::minutes(1)).await.unwrap().expect("its verification is queued");
+    clockface_web::verification::verify_claimed(&app.running.state, job).await;
+    let verdict = store.verification(admin.company_id.parse().unwrap(), job.punch_id).await.unwrap().expect("a verdict");
+    assert_eq!(verdict.verdict, clockface_domain::verification::Verdict::Unreadable, "{}", verdict.message);
+    let queue: serde_json::Value = app.get(&admin.token, "/api/v1/review-queue").await.json().await.unwrap();
+    assert_eq!(queue.as_array().unwrap().len(), 1, "a person looks at it");
+}

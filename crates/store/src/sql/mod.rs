@@ -174,6 +174,10 @@ impl Store for Backend {
         punches::insert_punch(&self.pool, punch, photo).await
     }
 
+    async fn insert_punches(&self, batch: &[(Punch, Option<PhotoRecord>)]) -> Result<Vec<Result<PunchInsert, StoreError>>, StoreError> {
+        punches::insert_punches(&self.pool, batch).await
+    }
+
     async fn punch(&self, company: CompanyId, punch: PunchId) -> Result<Punch, StoreError> {
         punches::punch(&self.pool, company, punch).await
     }

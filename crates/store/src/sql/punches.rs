@@ -35,10 +35,11 @@ async fn insert_photo(tx: &mut Tx, photo: &PhotoRecord) -> Result<(), StoreError
     Ok(())
 }
 
-pub(super) async fn insert_punch(pool: &Pool<Db>, punch: &Punch, photo: Option<&PhotoRecord>) -> Result<PunchInsert, StoreError> {
-    let mut tx = pool.begin().await?;
+/// Writes one punch in `tx`: its photo's row, the punch, and its verification job. `None` when a
+/// punch with its client id is stored already (nothing was written).
+async fn write_punch(tx: &mut Tx, punch: &Punch, photo: Option<&PhotoRecord>) -> Result<Option<Punch>, StoreError> {
     if let Some(photo) = photo {
-        insert_photo(&mut tx, photo).await?;
+        insert_photo(tx, photo).await?;
     }
     let position = punch.position;
     let created: Option<PunchRow> = sqlx::query_as(&format!(
@@ -63,27 +64,57 @@ pub(super) async fn insert_punch(pool: &Pool<Db>, punch: &Punch, photo: Option<&
     .bind(position.and_then(|p| p.accuracy_m))
     .bind(punch.settings_version)
     .bind(&punch.fingerprint)
-    .fetch_optional(&mut *tx)
+    .fetch_optional(&mut **tx)
     .await?;
-    match created {
-        Some(row) => {
-            // Every FaceFront photo gets a verdict: the job is committed with the punch.
-            if punch.photo_sha256.is_some() {
-                enqueue_job(&mut tx, punch).await?;
-            }
-            tx.commit().await?;
-            Ok(PunchInsert::Created(row.try_into()?))
-        }
-        None => {
-            tx.rollback().await?;
-            let row: PunchRow = sqlx::query_as(&format!("SELECT {PUNCH_COLUMNS} FROM punches WHERE company_id = $1 AND client_id = $2"))
-                .bind(punch.company_id.0)
-                .bind(punch.client_id)
-                .fetch_one(pool)
-                .await?;
-            Ok(PunchInsert::Existing(row.try_into()?))
-        }
+    let Some(row) = created else { return Ok(None) };
+    // Every FaceFront photo gets a verdict: the job is committed with the punch.
+    if punch.photo_sha256.is_some() {
+        enqueue_job(tx, punch).await?;
     }
+    Ok(Some(row.try_into()?))
+}
+
+pub(super) async fn insert_punch(pool: &Pool<Db>, punch: &Punch, photo: Option<&PhotoRecord>) -> Result<PunchInsert, StoreError> {
+    let mut results = insert_punches(pool, &[(punch.clone(), photo.cloned())]).await?;
+    results.pop().unwrap_or(Err(StoreError::NotFound))
+}
+
+/// Stores many punches in one transaction, one commit (one fsync) for all of them: group commit.
+/// Each punch is written under a savepoint of its own, so one that fails (a broken rule, a bad
+/// reference) is rolled back alone and answered with its error while the others are kept. The
+/// outer `Err` is for the transaction itself (begin or commit failed): then nothing was stored.
+pub(super) async fn insert_punches(
+    pool: &Pool<Db>,
+    batch: &[(Punch, Option<PhotoRecord>)],
+) -> Result<Vec<Result<PunchInsert, StoreError>>, StoreError> {
+    let mut tx = pool.begin().await?;
+    let mut results = Vec::with_capacity(batch.len());
+    for (punch, photo) in batch {
+        sqlx::query("SAVEPOINT punch").execute(&mut *tx).await?;
+        let outcome = match write_punch(&mut tx, punch, photo.as_ref()).await {
+            Ok(Some(created)) => Ok(PunchInsert::Created(created)),
+            Ok(None) => existing(&mut tx, punch).await.map(PunchInsert::Existing),
+            Err(error) => Err(error),
+        };
+        let end = if outcome.is_ok() { "RELEASE SAVEPOINT punch" } else { "ROLLBACK TO SAVEPOINT punch" };
+        sqlx::query(end).execute(&mut *tx).await?;
+        if outcome.is_err() {
+            sqlx::query("RELEASE SAVEPOINT punch").execute(&mut *tx).await?;
+        }
+        results.push(outcome);
+    }
+    tx.commit().await?;
+    Ok(results)
+}
+
+/// The punch already stored under `punch`'s client id.
+async fn existing(tx: &mut Tx, punch: &Punch) -> Result<Punch, StoreError> {
+    let row: PunchRow = sqlx::query_as(&format!("SELECT {PUNCH_COLUMNS} FROM punches WHERE company_id = $1 AND client_id = $2"))
+        .bind(punch.company_id.0)
+        .bind(punch.client_id)
+        .fetch_one(&mut **tx)
+        .await?;
+    row.try_into()
 }
 
 pub(super) async fn punch(pool: &Pool<Db>, company: CompanyId, punch: PunchId) -> Result<Punch, StoreError> {
