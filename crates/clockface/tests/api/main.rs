@@ -6,8 +6,10 @@ mod helpers;
 
 mod bad_input;
 mod demo;
+mod durability;
 mod faces;
 mod flows;
 mod keys;
 mod pages;
+mod process;
 mod security;
