@@ -6,7 +6,10 @@
 //! ```
 //!
 //! It prints punches per second and latency percentiles, then checks that every acknowledged
-//! punch can be read back (the count in the database, and every photo's bytes).
+//! punch can be read back (the count in the database, and every photo's bytes). Every
+//! acknowledged punch is durable (fsynced photo, fsynced commit), so around each run it also
+//! measures the disk's own limit in the same folder: 100 KB files written and fsynced (file and
+//! folder), with 1 and with 16 writers; the ratio says how close ingest comes to the disk.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use clockface::config::Config;
@@ -80,16 +83,56 @@ async fn post(http: &reqwest::Client, url: String, token: Option<&str>, body: Op
     response.json().await.unwrap()
 }
 
+/// Files per second the disk takes when each 100 KB file is written, fsynced, and its folder
+/// fsynced, by `writers` threads at once (as durable photo writes are).
+fn disk_limit(folder: &std::path::Path, writers: usize) -> f64 {
+    use std::io::Write;
+    let per_writer = 400 / writers.max(1) + 25;
+    let bytes = vec![0x5Au8; 100 * 1024];
+    let start = Instant::now();
+    std::thread::scope(|scope| {
+        for w in 0..writers {
+            let (bytes, folder) = (&bytes, folder.join(format!("disk-{w}")));
+            scope.spawn(move || {
+                std::fs::create_dir_all(&folder).unwrap();
+                for i in 0..per_writer {
+                    let mut file = std::fs::File::create(folder.join(format!("{i}"))).unwrap();
+                    file.write_all(bytes).unwrap();
+                    file.sync_all().unwrap();
+                    std::fs::File::open(&folder).unwrap().sync_all().unwrap();
+                }
+            });
+        }
+    });
+    let rate = (writers * per_writer) as f64 / start.elapsed().as_secs_f64();
+    for w in 0..writers {
+        let _ = std::fs::remove_dir_all(folder.join(format!("disk-{w}")));
+    }
+    rate
+}
+
 fn main() {
     let args = args();
-    println!("| backend | clients | punches | photo | seconds | punches/s | p50 ms | p99 ms | max ms | refused | read back |");
-    println!("|---|---|---|---|---|---|---|---|---|---|---|");
+    let folder = tempfile::tempdir().unwrap();
+    println!("| backend | clients | punches | photo | seconds | punches/s | p50 ms | p99 ms | max ms | refused | read back | disk, 1 writer (files/s) | disk, 16 writers (files/s) | punches/s ÷ disk 16 |");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for backend in &args.backends {
-        run(backend, &args);
+        let (one, sixteen) = (disk_limit(folder.path(), 1), disk_limit(folder.path(), 16));
+        let rate = run(backend, &args);
+        let (one_after, sixteen_after) = (disk_limit(folder.path(), 1), disk_limit(folder.path(), 16));
+        println!(
+            "| | | | | | | | | | | | {:.0} before, {:.0} after | {:.0} before, {:.0} after | {:.2} |",
+            one,
+            one_after,
+            sixteen,
+            sixteen_after,
+            rate / ((sixteen + sixteen_after) / 2.0)
+        );
     }
 }
 
-fn run(backend: &str, args: &Args) {
+/// One run on `backend`; prints its row and returns acknowledged punches per second.
+fn run(backend: &str, args: &Args) -> f64 {
     let folder = tempfile::tempdir().unwrap();
     // The server gets its own runtime, as it would in its own process.
     let server_runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
@@ -202,16 +245,18 @@ fn run(backend: &str, args: &Args) {
     sorted.sort();
     let pct =
         |p: f64| sorted.get(((sorted.len() as f64 - 1.0) * p).round() as usize).copied().unwrap_or(Duration::ZERO).as_secs_f64() * 1000.0;
+    let rate = latencies.len() as f64 / elapsed.as_secs_f64();
     println!(
-        "| {backend} | {} | {} | {} KB | {:.1} | {:.0} | {:.1} | {:.1} | {:.1} | {refused} | {read_back}/{} |",
+        "| {backend} | {} | {} | {} KB | {:.1} | {:.0} | {:.1} | {:.1} | {:.1} | {refused} | {read_back}/{} | | | |",
         args.clients,
         latencies.len(),
         base_photo().len() / 1024,
         elapsed.as_secs_f64(),
-        latencies.len() as f64 / elapsed.as_secs_f64(),
+        rate,
         pct(0.50),
         pct(0.99),
         pct(1.0),
         acknowledged.len(),
     );
+    rate
 }
