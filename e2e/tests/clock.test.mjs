@@ -467,15 +467,15 @@ test('a wrong PIN says so, and repeated wrong PINs lock the device out', async (
   const { context, page } = await openClock(noCamera, c);
   await register(page, c);
   await enterPin(page, '1111');
-  await visible(page, '#message', 'Wrong PIN. 4 more tries before this device locks for 15 minutes.');
-  for (let left = 3; left >= 1; left--) {
+  await visible(page, '#message', 'Wrong PIN. 9 more tries before this device locks for 15 minutes.');
+  for (let left = 8; left >= 1; left--) {
     await enterPin(page, '1111');
     await visible(page, '#message', `Wrong PIN. ${left} more ${left === 1 ? 'try' : 'tries'} before this device locks for 15 minutes.`);
   }
   await enterPin(page, '1111');
-  await visible(page, '#message', /Too many wrong PINs: this device is locked for 15 minutes/);
+  await visible(page, '#message', /Too many wrong attempts: this device is locked for 15 minutes/);
   await enterPin(page, '2580');
-  await visible(page, '#message', /Too many wrong PINs/);
+  await visible(page, '#message', /Too many wrong attempts/);
   assert.equal(await page.locator('#screen-status').isVisible(), false, 'the right PIN does not open a locked device');
   await screenshot(page, 'clock-locked');
   await context.close();

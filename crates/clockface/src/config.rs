@@ -26,6 +26,9 @@ pub struct Config {
     pub session_hours: i64,
     /// How many tasks verify FaceFront photos (0 leaves the queue to other servers).
     pub verification_workers: usize,
+    /// Take the client's address from `X-Forwarded-For` (set it only behind a proxy that writes
+    /// that header; otherwise anyone could pick the address their guesses count against).
+    pub trust_forwarded_for: bool,
     /// Log filter, e.g. `info` or `clockface_web=debug,info`; unset, `info` (`warn` for the demo,
     /// so that its printout stays readable).
     pub log: Option<String>,
@@ -41,14 +44,24 @@ impl Default for Config {
             photo_max_pixels: 40_000_000,
             session_hours: 12,
             verification_workers: 1,
+            trust_forwarded_for: false,
             log: None,
         }
     }
 }
 
 /// The keys the environment may set, as `CLOCKFACE_<KEY>` (other `CLOCKFACE_*` variables are not ours).
-const ENV_KEYS: [&str; 8] =
-    ["listen", "data_dir", "database_url", "photo_max_bytes", "photo_max_pixels", "session_hours", "verification_workers", "log"];
+const ENV_KEYS: [&str; 9] = [
+    "listen",
+    "data_dir",
+    "database_url",
+    "photo_max_bytes",
+    "photo_max_pixels",
+    "session_hours",
+    "verification_workers",
+    "trust_forwarded_for",
+    "log",
+];
 
 /// Flags given on the command line; each overrides the file and the environment.
 #[derive(Debug, Default, Clone, Serialize, clap::Args)]

@@ -152,14 +152,23 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Demo> {
     store.set_crew(company.id, ana, &[sam]).await?;
 
     let now = Utc::now();
+    // The tablet was set up before the demo's week (its punches are that week's).
+    let set_up = now.with_timezone(&company.time_zone).date_naive();
+    let set_up = demo_week(set_up)[0] - Duration::days(7);
+    let set_up = company
+        .time_zone
+        .from_local_datetime(&set_up.and_hms_opt(8, 0, 0).unwrap_or_default())
+        .earliest()
+        .map_or(now, |t| t.with_timezone(&Utc));
     let code = "DEMO-TABLET";
-    store.create_registration_code(company.id, &registration_code_hash(code), now, now + Duration::minutes(5)).await?;
+    store.create_registration_code(company.id, &registration_code_hash(code), set_up, set_up + Duration::minutes(5)).await?;
     let device_token = new_token(DEVICE_TOKEN_PREFIX);
     let new =
         NewDevice { id: DeviceId::new(), name: "Site 4 tablet".into(), token_hash: token_hash(&device_token), has_front_camera: true };
-    store.register_device(&registration_code_hash(code), &new, now).await?;
+    store.register_device(&registration_code_hash(code), &new, set_up).await?;
     let version = store.company(company.id).await?.settings_version;
-    let sync = DeviceSync { synced_version: version, at: now, has_front_camera: None, photo_rotation: None };
+    // Synced on setting up; its week's punches came in as they were made.
+    let sync = DeviceSync { synced_version: version, at: set_up, has_front_camera: None, photo_rotation: None };
     let device = store.record_sync(company.id, new.id, &sync).await?;
 
     // Consent, then enrolment, for the two FaceFront employees.

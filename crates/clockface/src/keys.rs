@@ -1,6 +1,7 @@
-//! The keys kept outside the database, as files in the data folder: today `pin.key`, the key of
-//! the digest that finds an employee by PIN (a copy of the database alone cannot be used to try
-//! every PIN offline).
+//! The keys kept outside the database, as files in the data folder: `pin.key`, the key of the
+//! digest that finds an employee by PIN (a copy of the database alone cannot be used to try
+//! every PIN offline), and `secrets.key`, which encrypts the secrets the database keeps (admins'
+//! TOTP secrets): a database dump alone reveals none of them.
 //!
 //! A key file is written atomically and durably (temporary file, fsync, rename, fsync of the
 //! folder) before anything uses it. The database keeps a fingerprint of each key (a keyed digest
@@ -16,14 +17,16 @@ use std::path::{Path, PathBuf};
 
 /// The PIN key's file name in the data folder.
 pub const PIN_KEY: &str = "pin.key";
+/// The secrets key's file name in the data folder.
+pub const SECRETS_KEY: &str = "secrets.key";
 
 /// Why a key cannot be used; each says what to do about it.
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
     #[error(
-        "{path} is missing, but the database already holds data made with it (employees' PINs). \
+        "{path} is missing, but the database already holds data made with it. \
          Restore {name} from this installation's backup into the data folder (or copy it from another node \
-         of this installation), then start again. Making a new key would lock every employee out of their PIN."
+         of this installation), then start again. A new key would not read what was made with this one."
     )]
     Missing { path: PathBuf, name: &'static str },
     #[error(
@@ -47,22 +50,35 @@ pub enum KeyError {
 /// The PIN key: read from the data folder, or made there on an installation that holds no data
 /// made with one; checked against the fingerprint the database keeps.
 pub async fn pin_key(data_dir: &Path, store: &dyn Store) -> Result<Vec<u8>, KeyError> {
-    let path = data_dir.join(PIN_KEY);
-    let recorded = store.key_fingerprint(PIN_KEY).await?;
-    let has_data = recorded.is_some() || store.any_pin_set().await?;
+    let in_use = store.any_pin_set().await?;
+    load(data_dir, store, PIN_KEY, in_use).await
+}
+
+/// The secrets key, likewise.
+pub async fn secrets_key(data_dir: &Path, store: &dyn Store) -> Result<Vec<u8>, KeyError> {
+    let in_use = store.any_secret_sealed().await?;
+    load(data_dir, store, SECRETS_KEY, in_use).await
+}
+
+/// The key `name` (a file in the data folder), where `in_use` says whether the database holds
+/// data made with it even before its fingerprint was recorded (an older release's install).
+async fn load(data_dir: &Path, store: &dyn Store, name: &'static str, in_use: bool) -> Result<Vec<u8>, KeyError> {
+    let path = data_dir.join(name);
+    let recorded = store.key_fingerprint(name).await?;
+    let has_data = recorded.is_some() || in_use;
     let key = match std::fs::read_to_string(&path) {
         Ok(text) => match parse_key(&text) {
             Ok(key) => key,
-            Err(reason) if has_data => return Err(KeyError::Damaged { path, name: PIN_KEY, reason }),
+            Err(reason) if has_data => return Err(KeyError::Damaged { path, name, reason }),
             // Nothing depends on it yet (a cut in an older release's first minute): make it anew.
             Err(reason) => {
-                tracing::warn!(path = %path.display(), %reason, "the PIN key was damaged and no data used it: making a new one");
+                tracing::warn!(path = %path.display(), %reason, "a key was damaged and no data used it: making a new one");
                 new_key(&path)?
             }
         },
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
             if has_data {
-                return Err(KeyError::Missing { path, name: PIN_KEY });
+                return Err(KeyError::Missing { path, name });
             }
             new_key(&path)?
         }
@@ -71,10 +87,10 @@ pub async fn pin_key(data_dir: &Path, store: &dyn Store) -> Result<Vec<u8>, KeyE
     let fingerprint = fingerprint(&key);
     let stored = match recorded {
         Some(recorded) => recorded,
-        None => store.record_key_fingerprint(PIN_KEY, &fingerprint, chrono::Utc::now()).await?,
+        None => store.record_key_fingerprint(name, &fingerprint, chrono::Utc::now()).await?,
     };
     if stored != fingerprint {
-        return Err(KeyError::Different { path, name: PIN_KEY });
+        return Err(KeyError::Different { path, name });
     }
     Ok(key)
 }

@@ -84,7 +84,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         config.data_dir = PathBuf::from(DEMO_DATA_DIR);
     }
     let log = config.log.as_deref().unwrap_or(if demo { "warn" } else { "info" });
+    // Logs go to standard error; standard output keeps what the commands print for people.
     tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_env_filter(tracing_subscriber::EnvFilter::try_new(log).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")))
         .init();
     match cli.command {

@@ -19,14 +19,18 @@ pub async fn build_state(config: &Config) -> anyhow::Result<AppState> {
         .await
         .with_context(|| format!("cannot open the database {}", config.database_url_for_logs()))?;
     let blobs = BlobStore::local(&config.data_dir.join("photos"))?;
-    let mut settings = WebSettings::new(crate::keys::pin_key(&config.data_dir, store.as_ref()).await?);
+    let pin_key = crate::keys::pin_key(&config.data_dir, store.as_ref()).await?;
+    let secrets_key = crate::keys::secrets_key(&config.data_dir, store.as_ref()).await?;
+    let mut settings = WebSettings::new(pin_key, secrets_key);
+    settings.trust_forwarded_for = config.trust_forwarded_for;
     settings.photo_limits = PhotoLimits { max_bytes: config.photo_max_bytes, max_pixels: config.photo_max_pixels };
     settings.session_ttl = chrono::Duration::hours(config.session_hours.clamp(1, 24 * 30));
     settings.verification_workers = config.verification_workers;
     // Load the face models now: a damaged model stops the start, not the first punch.
     tokio::task::spawn_blocking(clockface_web::verification::engine).await?.context("cannot load the face models")?;
     let punches = PunchWriter::start(store.clone(), GroupCommit::for_backend(store.backend()));
-    Ok(AppState { store, blobs, punches, settings: Arc::new(settings), jobs: Arc::new(tokio::sync::Notify::new()) })
+    let gates = clockface_web::guard::Gates::new(settings.limits);
+    Ok(AppState { store, blobs, punches, gates, settings: Arc::new(settings), jobs: Arc::new(tokio::sync::Notify::new()) })
 }
 
 /// A server running in this process.
@@ -73,7 +77,7 @@ pub async fn start(listen: SocketAddr, state: AppState) -> anyhow::Result<Runnin
     let (shutdown, stopped) = oneshot::channel::<()>();
     let app = clockface_web::app(state.clone());
     let task = tokio::spawn(async move {
-        axum::serve(listener, app)
+        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(async move {
                 tokio::select! {
                     _ = stopped => {}

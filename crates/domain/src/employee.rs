@@ -82,42 +82,6 @@ impl std::fmt::Debug for Pin {
     }
 }
 
-/// How many wrong PINs in a row lock an employee or a device out, and for how long.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct LockoutPolicy {
-    pub max_failures: i64,
-    pub lock_for: chrono::Duration,
-}
-
-impl LockoutPolicy {
-    /// What a worker reads after a wrong PIN with `tries_left` tries before the lock.
-    pub fn wrong_pin_message(&self, tries_left: i64) -> String {
-        let tries = if tries_left == 1 { "1 more try".to_owned() } else { format!("{tries_left} more tries") };
-        format!("Wrong PIN. {tries} before this device locks for {}.", minutes(self.lock_for))
-    }
-}
-
-/// What a worker reads when `who` ("this device", "this employee") is locked for `left` more.
-pub fn locked_message(who: &str, left: chrono::Duration) -> String {
-    format!("Too many wrong PINs: {who} is locked for {}. Try again later or ask an admin.", minutes(left))
-}
-
-/// "15 minutes", "1 minute": whole minutes, rounded up.
-fn minutes(duration: chrono::Duration) -> String {
-    let minutes = (duration.num_seconds() + 59).div_euclid(60).max(1);
-    if minutes == 1 {
-        "1 minute".to_owned()
-    } else {
-        format!("{minutes} minutes")
-    }
-}
-
-impl Default for LockoutPolicy {
-    fn default() -> Self {
-        Self { max_failures: 5, lock_for: chrono::Duration::minutes(15) }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -135,21 +99,6 @@ mod tests {
     #[test]
     fn pins_never_print() {
         assert_eq!(format!("{:?}", Pin::parse("1234")), "Ok(Pin(***))");
-    }
-
-    #[test]
-    fn lockout_messages_are_sentences_in_whole_minutes() {
-        let policy = LockoutPolicy::default();
-        assert_eq!(policy.wrong_pin_message(4), "Wrong PIN. 4 more tries before this device locks for 15 minutes.");
-        assert_eq!(policy.wrong_pin_message(1), "Wrong PIN. 1 more try before this device locks for 15 minutes.");
-        assert_eq!(
-            locked_message("this device", chrono::Duration::seconds(14 * 60 + 1)),
-            "Too many wrong PINs: this device is locked for 15 minutes. Try again later or ask an admin."
-        );
-        assert_eq!(
-            locked_message("this employee", chrono::Duration::seconds(30)),
-            locked_message("this employee", chrono::Duration::seconds(60))
-        );
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod device;
 pub mod employee;
 pub mod error;
 pub mod ids;
+pub mod lockout;
 pub mod punch;
 pub mod role;
 pub mod secret;

@@ -228,6 +228,97 @@ impl PunchRequest {
     }
 }
 
+/// Something the server could not vouch for when a punch arrived. The punch is stored anyway
+/// (never dropped: a device that was offline for a week may carry it) and marked, for a person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Flag {
+    /// The employee was inactive when the punch arrived.
+    InactiveEmployee,
+    /// A clock-out with no clock-in before it.
+    OutWithoutIn,
+    /// Made more than a day before the device was registered.
+    BeforeRegistration,
+    /// Made more than a day before the device's last sync, yet not sent at it.
+    OlderThanLastSync,
+}
+
+impl Flag {
+    /// A few words for the time card and the review queue.
+    pub fn label(self) -> &'static str {
+        match self {
+            Flag::InactiveEmployee => "Inactive employee",
+            Flag::OutWithoutIn => "No clock-in before it",
+            Flag::BeforeRegistration => "Before the device was set up",
+            Flag::OlderThanLastSync => "Sent late",
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Flag::InactiveEmployee => "inactive_employee",
+            Flag::OutWithoutIn => "out_without_in",
+            Flag::BeforeRegistration => "before_registration",
+            Flag::OlderThanLastSync => "older_than_last_sync",
+        }
+    }
+}
+
+/// A flag with what a reviewer needs to know of it, in words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct PunchFlag {
+    pub flag: Flag,
+    pub detail: String,
+}
+
+/// What the server knows around a punch as it arrives, to vouch for it.
+#[derive(Debug, Clone, Copy)]
+pub struct Circumstances {
+    pub occurred_at: DateTime<Utc>,
+    pub kind: PunchKind,
+    pub employee_active: bool,
+    /// The employee's punch before this one in time, if any.
+    pub previous: Option<PunchKind>,
+    pub device_registered_at: DateTime<Utc>,
+    pub device_last_sync_at: Option<DateTime<Utc>>,
+}
+
+/// A device sends what it holds at every sync, so a punch made this much before the device's last
+/// sync, and not sent then, is unusual; and one made this much before the device was registered
+/// cannot be right. The day's grace covers a device clock that is off by hours (a wrong zone).
+pub const FAR_BEFORE: Duration = Duration::hours(24);
+
+/// The flags a punch arrives with (none for an ordinary punch). They never refuse it.
+pub fn vouch(c: Circumstances) -> Vec<PunchFlag> {
+    let mut flags = Vec::new();
+    if !c.employee_active {
+        flags.push(PunchFlag { flag: Flag::InactiveEmployee, detail: "The employee was inactive when this punch arrived.".into() });
+    }
+    if c.kind == PunchKind::Out && c.previous != Some(PunchKind::In) {
+        flags.push(PunchFlag { flag: Flag::OutWithoutIn, detail: "A clock-out with no clock-in before it.".into() });
+    }
+    if c.device_registered_at - c.occurred_at > FAR_BEFORE {
+        let detail = format!("Made {} before this device was registered.", span(c.device_registered_at - c.occurred_at));
+        flags.push(PunchFlag { flag: Flag::BeforeRegistration, detail });
+    } else if let Some(synced) = c.device_last_sync_at.filter(|synced| *synced - c.occurred_at > FAR_BEFORE) {
+        let detail = format!("Made {} before this device's last sync, and not sent then.", span(synced - c.occurred_at));
+        flags.push(PunchFlag { flag: Flag::OlderThanLastSync, detail });
+    }
+    flags
+}
+
+/// "3 days", "5 hours", "12 minutes".
+fn span(duration: Duration) -> String {
+    let plural = |n: i64, unit: &str| if n == 1 { format!("1 {unit}") } else { format!("{n} {unit}s") };
+    if duration.num_days() >= 2 {
+        plural(duration.num_days(), "day")
+    } else if duration.num_hours() >= 1 {
+        plural(duration.num_hours(), "hour")
+    } else {
+        plural(duration.num_minutes().max(1), "minute")
+    }
+}
+
 /// A stored punch.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Punch {
@@ -251,8 +342,10 @@ pub struct Punch {
     pub photo_sha256: Option<String>,
     /// Why it has no photo, if it has none.
     pub no_photo_reason: Option<NoPhotoReason>,
-    /// A required photo is missing: an admin should look at it.
+    /// An admin should look at it: a required photo is missing, or it has `flags`.
     pub flagged: bool,
+    /// What the server could not vouch for when it arrived.
+    pub flags: Vec<PunchFlag>,
     pub position: Option<GeoPoint>,
     pub settings_version: i64,
     #[serde(skip)]
@@ -275,6 +368,45 @@ pub fn offset_minutes(time: &DateTime<FixedOffset>) -> i32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn around(kind: PunchKind, previous: Option<PunchKind>) -> Circumstances {
+        let now = Utc::now();
+        Circumstances {
+            occurred_at: now - Duration::hours(1),
+            kind,
+            employee_active: true,
+            previous,
+            device_registered_at: now - Duration::days(30),
+            device_last_sync_at: Some(now),
+        }
+    }
+
+    #[test]
+    fn an_ordinary_punch_has_no_flags() {
+        assert!(vouch(around(PunchKind::In, None)).is_empty());
+        assert!(vouch(around(PunchKind::In, Some(PunchKind::Out))).is_empty());
+        assert!(vouch(around(PunchKind::Out, Some(PunchKind::In))).is_empty());
+    }
+
+    #[test]
+    fn what_the_server_cannot_vouch_for_is_flagged_with_words() {
+        let flags = |c| vouch(c).into_iter().map(|f: PunchFlag| f.flag).collect::<Vec<_>>();
+        assert_eq!(flags(around(PunchKind::Out, None)), [Flag::OutWithoutIn]);
+        assert_eq!(flags(around(PunchKind::Out, Some(PunchKind::Out))), [Flag::OutWithoutIn]);
+        assert_eq!(flags(Circumstances { employee_active: false, ..around(PunchKind::In, None) }), [Flag::InactiveEmployee]);
+        let base = around(PunchKind::In, None);
+        let year_2000 = Circumstances { occurred_at: base.device_registered_at - Duration::days(9000), ..base };
+        let flagged = vouch(year_2000);
+        assert_eq!(flagged[0].flag, Flag::BeforeRegistration);
+        assert_eq!(flagged[0].detail, "Made 9000 days before this device was registered.");
+        let stale = Circumstances { occurred_at: base.device_last_sync_at.unwrap() - Duration::days(3), ..base };
+        assert_eq!(vouch(stale)[0].detail, "Made 3 days before this device's last sync, and not sent then.");
+        // A clock a few hours wrong, and an offline device's punch made after its last sync, are ordinary.
+        assert!(vouch(Circumstances { occurred_at: base.device_registered_at - Duration::hours(5), device_last_sync_at: None, ..base })
+            .is_empty());
+        let offline = Circumstances { device_last_sync_at: Some(base.occurred_at - Duration::days(6)), ..base };
+        assert!(vouch(offline).is_empty());
+    }
 
     /// Every combination of role FaceFront x self or Clock For x front camera x settings
     /// current or stale, with and without a photo and with and without a stated reason.

@@ -24,8 +24,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use clockface_domain::company::Company;
 use clockface_domain::device::{Device, Rotation};
-use clockface_domain::employee::{Employee, LockoutPolicy};
+use clockface_domain::employee::Employee;
 use clockface_domain::ids::{CompanyId, DeviceId, EmployeeId, PunchId, RoleId};
+use clockface_domain::lockout::LockoutPolicy;
 use clockface_domain::punch::Punch;
 use clockface_domain::role::{Abilities, Role, RoleName};
 use std::collections::HashMap;
@@ -45,6 +46,26 @@ pub trait Store: Send + Sync + 'static {
     async fn create_company(&self, new: NewCompany) -> Result<(Company, AdminId), StoreError>;
     async fn company(&self, company: CompanyId) -> Result<Company, StoreError>;
     async fn admin_login(&self, email: &str) -> Result<Option<AdminLogin>, StoreError>;
+    /// Counts a wrong password or second factor on the account, for its admin's next sign-in.
+    async fn record_failed_sign_in(&self, admin: AdminId, now: DateTime<Utc>) -> Result<(), StoreError>;
+    /// A successful sign-in: what happened on the account since the last one; counting starts afresh.
+    async fn record_sign_in(&self, admin: AdminId, now: DateTime<Utc>) -> Result<SignInHistory, StoreError>;
+    /// Turns an admin's second factor on (encrypted secret, hashes of new recovery codes replacing
+    /// any earlier ones) or off (`None`, no codes).
+    async fn set_totp(
+        &self,
+        admin: AdminId,
+        secret: Option<&[u8]>,
+        recovery_code_hashes: &[String],
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// Uses up a recovery code; false when unknown or used already.
+    async fn use_recovery_code(&self, admin: AdminId, code_hash: &str, now: DateTime<Utc>) -> Result<bool, StoreError>;
+    async fn recovery_codes_left(&self, admin: AdminId) -> Result<i64, StoreError>;
+    /// A sign-in whose password was right, waiting for its second factor.
+    async fn create_pending_sign_in(&self, token_hash: &str, admin: AdminId, expires_at: DateTime<Utc>) -> Result<(), StoreError>;
+    async fn pending_sign_in(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<AdminLogin>, StoreError>;
+    async fn delete_pending_sign_in(&self, token_hash: &str) -> Result<(), StoreError>;
     async fn create_session(&self, session: &Session) -> Result<(), StoreError>;
     /// The session with this token hash, if it exists and has not expired at `now`.
     async fn session(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<Session>, StoreError>;
@@ -110,6 +131,8 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Vec<Punch>, StoreError>;
     /// An employee's most recent punch, by the time it was made.
     async fn last_punch(&self, company: CompanyId, employee: EmployeeId) -> Result<Option<Punch>, StoreError>;
+    /// An employee's latest punch made before `at`.
+    async fn punch_before(&self, company: CompanyId, employee: EmployeeId, at: DateTime<Utc>) -> Result<Option<Punch>, StoreError>;
     async fn count_punches(&self, company: CompanyId) -> Result<i64, StoreError>;
     async fn photo(&self, company: CompanyId, sha256: &str) -> Result<Option<PhotoRecord>, StoreError>;
     /// The descriptions of many photos at once (those the company has), by SHA-256.
@@ -122,12 +145,21 @@ pub trait Store: Send + Sync + 'static {
     /// The punches that carry this photo (a foreman's crew photo is shared by the crew's punches).
     async fn punches_with_photo(&self, company: CompanyId, sha256: &str) -> Result<Vec<Punch>, StoreError>;
 
-    // PIN lockout.
-    /// The time until which this employee or device is locked out, if it is at `now`.
-    async fn pin_locked_until(&self, scope: LockScope, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, StoreError>;
-    /// Counts a wrong PIN; locks the scope out when it reaches the policy's limit.
-    async fn record_pin_failure(&self, scope: LockScope, now: DateTime<Utc>, policy: LockoutPolicy) -> Result<PinFailures, StoreError>;
-    async fn clear_pin_failures(&self, scope: LockScope) -> Result<(), StoreError>;
+    // Guessing locked out (PINs and admin passwords; see `domain::lockout`).
+    /// Counts a guess in every scope before it is judged; a locked scope, or one whose round is
+    /// used up (by concurrent guesses), refuses it.
+    async fn count_attempt(&self, scopes: &[LockScope], policy: &LockoutPolicy, now: DateTime<Utc>) -> Result<Attempt, StoreError>;
+    /// A judged guess was wrong: locks the scopes whose round it ended; the lock now holding, if any.
+    async fn attempt_was_wrong(
+        &self,
+        scopes: &[LockScope],
+        policy: &LockoutPolicy,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Attempt>, StoreError>;
+    /// A judged guess was right: takes back its own count from `counted` (never more) and clears `own`.
+    async fn attempt_was_right(&self, counted: &[LockScope], own: &[LockScope]) -> Result<(), StoreError>;
+    /// Until when `scope` is locked, if it is at `now`.
+    async fn locked_until(&self, scope: &LockScope, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, StoreError>;
 
     // Face verification. A change that is audited takes its audit line and commits it with the
     // change, in one transaction: a crash cannot keep the one without the other.
@@ -178,6 +210,8 @@ pub trait Store: Send + Sync + 'static {
     async fn record_key_fingerprint(&self, name: &str, fingerprint: &str, now: DateTime<Utc>) -> Result<String, StoreError>;
     /// Whether any employee has a PIN (data that depends on `pin.key`).
     async fn any_pin_set(&self) -> Result<bool, StoreError>;
+    /// Whether any secret sealed with `secrets.key` is stored.
+    async fn any_secret_sealed(&self) -> Result<bool, StoreError>;
 }
 
 /// Opens the database at `url` (`sqlite://...` or `postgres://...`) and brings its schema up to date.

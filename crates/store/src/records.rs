@@ -7,6 +7,7 @@ use clockface_domain::company::{parse_time_zone, Company, CompanyName, Email};
 use clockface_domain::device::{Device, Rotation};
 use clockface_domain::employee::{Employee, EmployeeName, EmployeeNumber};
 use clockface_domain::ids::{AdminId, CompanyId, DeviceId, EmployeeId, PunchId, RoleId};
+use clockface_domain::lockout::Place;
 use clockface_domain::punch::{GeoPoint, NoPhotoReason, Punch, PunchKind};
 use clockface_domain::role::{Abilities, Role, RoleName};
 use uuid::Uuid;
@@ -28,6 +29,17 @@ pub struct AdminLogin {
     pub company_id: CompanyId,
     pub email: String,
     pub password_hash: String,
+    /// The TOTP secret, encrypted (a second factor is required when there is one).
+    pub totp_secret: Option<Vec<u8>>,
+}
+
+/// What an admin is told on signing in: the failed attempts on their account since their last
+/// sign-in, and when that was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SignInHistory {
+    pub failed_since_last: i64,
+    pub last_failed_at: Option<DateTime<Utc>>,
+    pub last_sign_in_at: Option<DateTime<Utc>>,
 }
 
 /// A signed-in admin's session. The token itself is never stored, only its SHA-256.
@@ -108,27 +120,48 @@ pub enum PunchInsert {
     Existing(Punch),
 }
 
-/// Whose wrong PINs are counted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Where a guess is counted: a place (`domain::lockout::Place`) and which one.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LockScope {
     Employee(EmployeeId),
     Device(DeviceId),
+    Company(CompanyId),
+    /// An admin account, by its e-mail address (whether or not it exists), lower-cased.
+    Account(String),
+    /// A client's network address.
+    Address(String),
 }
 
 impl LockScope {
-    pub(crate) fn parts(self) -> (&'static str, Uuid) {
+    pub fn place(&self) -> Place {
         match self {
-            LockScope::Employee(id) => ("employee", id.0),
-            LockScope::Device(id) => ("device", id.0),
+            LockScope::Employee(_) => Place::Employee,
+            LockScope::Device(_) => Place::Device,
+            LockScope::Company(_) => Place::Company,
+            LockScope::Account(_) => Place::Account,
+            LockScope::Address(_) => Place::Address,
+        }
+    }
+
+    /// Which one of its place: an id, a lower-cased e-mail address, a network address.
+    pub fn key(&self) -> String {
+        match self {
+            LockScope::Employee(id) => id.to_string(),
+            LockScope::Device(id) => id.to_string(),
+            LockScope::Company(id) => id.to_string(),
+            LockScope::Account(email) => email.to_lowercase(),
+            LockScope::Address(address) => address.clone(),
         }
     }
 }
 
-/// Wrong PINs counted so far, and the lock they caused.
+/// What counting a guess decided.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PinFailures {
-    pub failures: i64,
-    pub locked_until: Option<DateTime<Utc>>,
+pub enum Attempt {
+    /// Judge it; if wrong, `tries_left` more wrong ones lock `nearest` (0: this one does).
+    Judge { tries_left: i64, nearest: Place },
+    /// Do not judge it: `place` is locked until `until`.
+    Locked { place: Place, until: DateTime<Utc> },
 }
 
 #[derive(sqlx::FromRow)]
@@ -261,6 +294,7 @@ pub(crate) struct PunchRow {
     photo_sha256: Option<String>,
     no_photo_reason: Option<String>,
     flagged: bool,
+    flags: String,
     latitude: Option<f64>,
     longitude: Option<f64>,
     accuracy_m: Option<f64>,
@@ -289,6 +323,7 @@ impl TryFrom<PunchRow> for Punch {
             photo_sha256: row.photo_sha256,
             no_photo_reason: row.no_photo_reason.as_deref().map(NoPhotoReason::parse).transpose()?,
             flagged: row.flagged,
+            flags: serde_json::from_str(&row.flags).map_err(|e| StoreError::Corrupt(format!("a punch's flags: {e}")))?,
             position,
             settings_version: row.settings_version,
             fingerprint: row.fingerprint,
@@ -355,6 +390,7 @@ pub(crate) struct AdminLoginRow {
     pub company_id: Uuid,
     pub email: String,
     pub password_hash: String,
+    pub totp_secret: Option<Vec<u8>>,
 }
 
 /// Converts every row of a query's result.

@@ -5,9 +5,10 @@
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use clockface_domain::company::{CompanyName, Email};
 use clockface_domain::device::Rotation;
-use clockface_domain::employee::{EmployeeName, EmployeeNumber, LockoutPolicy};
+use clockface_domain::employee::{EmployeeName, EmployeeNumber};
 use clockface_domain::ids::{CompanyId, DeviceId, EmployeeId, PunchId, RoleId};
-use clockface_domain::punch::{NoPhotoReason, Punch, PunchKind};
+use clockface_domain::lockout::{Limit, LockoutPolicy, Place};
+use clockface_domain::punch::{Flag, NoPhotoReason, Punch, PunchFlag, PunchKind};
 use clockface_domain::role::{Abilities, RoleName};
 use clockface_domain::verification::Verdict;
 use clockface_store::blobs::BlobStore;
@@ -58,7 +59,13 @@ on_both_backends!(
     a_photo_is_turned_for_display_in_its_company_only,
     punches_are_listed_by_time_range,
     every_query_is_scoped_to_its_company,
-    pin_failures_lock_out_and_clear,
+    wrong_guesses_lock_out_and_the_lock_ends,
+    a_right_guess_does_not_reset_the_wrong_ones_of_others,
+    concurrent_guesses_are_counted_before_they_are_judged,
+    an_accounts_lock_backs_off,
+    sign_ins_are_remembered_for_the_next_one,
+    a_second_factor_is_kept_sealed_with_single_use_recovery_codes,
+    a_punchs_flags_are_kept_with_it,
     concurrent_punches_are_all_kept,
     consent_and_templates_belong_to_an_employee,
     a_first_photo_enrols_once_with_its_audit_line,
@@ -149,6 +156,7 @@ fn punch(company: CompanyId, employee: EmployeeId, device: DeviceId, kind: Punch
         photo_sha256: None,
         no_photo_reason: Some(NoPhotoReason::RoleWithoutFaceFront),
         flagged: false,
+        flags: Vec::new(),
         position: None,
         settings_version: 1,
         fingerprint: "fp".into(),
@@ -489,23 +497,97 @@ async fn every_query_is_scoped_to_its_company(store: Db) {
     assert_eq!(store.count_punches(mine).await.unwrap(), 0);
 }
 
-async fn pin_failures_lock_out_and_clear(store: Db) {
-    let company = company(&store, "ana@acme.test").await;
-    let scope = LockScope::Employee(employee(&store, company, "1").await);
-    let policy = LockoutPolicy { max_failures: 3, lock_for: Duration::minutes(15) };
-    for expected in 1..=2 {
-        let state = store.record_pin_failure(scope, now(), policy).await.unwrap();
-        assert_eq!(state, PinFailures { failures: expected, locked_until: None });
+/// A small policy for the tests: three guesses per device or employee in 15 minutes lock them
+/// for 15 minutes; accounts back off from one minute.
+fn policy() -> LockoutPolicy {
+    let quarter = Duration::minutes(15);
+    LockoutPolicy {
+        device: Limit::fixed(3, quarter, quarter),
+        employee: Limit::fixed(3, quarter, quarter),
+        company: Limit::fixed(100, Duration::hours(1), quarter),
+        account: Limit {
+            max_failures: 2,
+            window: Duration::hours(24),
+            lock_for: Duration::minutes(1),
+            backoff: true,
+            max_lock: Duration::hours(1),
+        },
+        address: Limit::fixed(50, quarter, quarter),
     }
-    let locked = store.record_pin_failure(scope, now(), policy).await.unwrap();
-    assert_eq!(locked.locked_until, Some(now() + Duration::minutes(15)));
-    assert_eq!(store.pin_locked_until(scope, now() + Duration::minutes(1)).await.unwrap(), Some(now() + Duration::minutes(15)));
-    assert_eq!(store.pin_locked_until(scope, now() + Duration::minutes(16)).await.unwrap(), None, "the lock ends");
-    let after_lock = store.record_pin_failure(scope, now() + Duration::minutes(16), policy).await.unwrap();
-    assert_eq!(after_lock, PinFailures { failures: 1, locked_until: None }, "counting starts afresh after a lock");
-    store.clear_pin_failures(scope).await.unwrap();
-    let other = LockScope::Device(DeviceId::new());
-    assert_eq!(store.pin_locked_until(other, now()).await.unwrap(), None);
+}
+
+async fn wrong_guesses_lock_out_and_the_lock_ends(store: Db) {
+    let company = company(&store, "ana@acme.test").await;
+    let scope = [LockScope::Employee(employee(&store, company, "1").await)];
+    let policy = policy();
+    for tries_left in [2, 1] {
+        assert_eq!(store.count_attempt(&scope, &policy, now()).await.unwrap(), Attempt::Judge { tries_left, nearest: Place::Employee });
+        assert_eq!(store.attempt_was_wrong(&scope, &policy, now()).await.unwrap(), None);
+    }
+    assert_eq!(store.count_attempt(&scope, &policy, now()).await.unwrap(), Attempt::Judge { tries_left: 0, nearest: Place::Employee });
+    let locked = Attempt::Locked { place: Place::Employee, until: now() + Duration::minutes(15) };
+    assert_eq!(store.attempt_was_wrong(&scope, &policy, now()).await.unwrap(), Some(locked), "the third wrong guess locks");
+    assert_eq!(store.count_attempt(&scope, &policy, now() + Duration::minutes(1)).await.unwrap(), locked, "refused unjudged while locked");
+    assert_eq!(store.locked_until(&scope[0], now() + Duration::minutes(1)).await.unwrap(), Some(now() + Duration::minutes(15)));
+    assert_eq!(store.locked_until(&scope[0], now() + Duration::minutes(16)).await.unwrap(), None, "the lock ends");
+    let after = store.count_attempt(&scope, &policy, now() + Duration::minutes(16)).await.unwrap();
+    assert_eq!(after, Attempt::Judge { tries_left: 2, nearest: Place::Employee }, "counting starts afresh after the lock");
+    assert_eq!(store.locked_until(&LockScope::Device(DeviceId::new()), now()).await.unwrap(), None);
+}
+
+/// A right guess takes back its own count only: it never resets what others guessed wrong.
+async fn a_right_guess_does_not_reset_the_wrong_ones_of_others(store: Db) {
+    let company = company(&store, "ana@acme.test").await;
+    let device = [LockScope::Device(DeviceId::new())];
+    let policy = policy();
+    for _ in 0..2 {
+        store.count_attempt(&device, &policy, now()).await.unwrap();
+        store.attempt_was_wrong(&device, &policy, now()).await.unwrap();
+    }
+    // Someone's own right PIN, again and again: the two wrong ones stay counted.
+    for _ in 0..5 {
+        assert_eq!(store.count_attempt(&device, &policy, now()).await.unwrap(), Attempt::Judge { tries_left: 0, nearest: Place::Device });
+        store.attempt_was_right(&device, &[]).await.unwrap();
+    }
+    store.count_attempt(&device, &policy, now()).await.unwrap();
+    assert!(matches!(store.attempt_was_wrong(&device, &policy, now()).await.unwrap(), Some(Attempt::Locked { place: Place::Device, .. })));
+    // An employee's own count is cleared by their right PIN.
+    let own = [LockScope::Employee(employee(&store, company, "2").await)];
+    store.count_attempt(&own, &policy, now()).await.unwrap();
+    store.attempt_was_wrong(&own, &policy, now()).await.unwrap();
+    store.attempt_was_right(&[], &own).await.unwrap();
+    assert_eq!(store.count_attempt(&own, &policy, now()).await.unwrap(), Attempt::Judge { tries_left: 2, nearest: Place::Employee });
+}
+
+/// Guesses made at once are counted at once: only a round's worth is judged.
+async fn concurrent_guesses_are_counted_before_they_are_judged(store: Db) {
+    let device = [LockScope::Device(DeviceId::new())];
+    let policy = policy();
+    let attempts = futures::future::join_all((0..20).map(|_| store.count_attempt(&device, &policy, now()))).await;
+    let judged = attempts.iter().filter(|a| matches!(a.as_ref().unwrap(), Attempt::Judge { .. })).count();
+    assert_eq!(judged, 3, "of 20 guesses at once, only the device's 3 are judged");
+}
+
+/// An account's lock doubles with each wrong password after the first lock (worked example in
+/// `domain::lockout`), waiting each lock out.
+async fn an_accounts_lock_backs_off(store: Db) {
+    let account = [LockScope::Account("Ana@Acme.test".into())];
+    let policy = policy();
+    let mut at = now();
+    let mut locks = Vec::new();
+    for _ in 0..5 {
+        assert!(matches!(store.count_attempt(&account, &policy, at).await.unwrap(), Attempt::Judge { .. }));
+        if let Some(Attempt::Locked { until, .. }) = store.attempt_was_wrong(&account, &policy, at).await.unwrap() {
+            locks.push((until - at).num_minutes());
+            at = until;
+        }
+    }
+    assert_eq!(locks, [1, 2, 4, 8], "two wrong, then each single wrong one doubles the lock");
+    let same = [LockScope::Account("ana@acme.test".into())];
+    assert!(
+        matches!(store.count_attempt(&same, &policy, at - Duration::seconds(1)).await.unwrap(), Attempt::Locked { .. }),
+        "e-mail case does not matter"
+    );
 }
 
 async fn concurrent_punches_are_all_kept(store: Db) {
@@ -779,4 +861,57 @@ async fn the_audit_log_is_per_company(store: Db) {
     store.audit(&entry(other, "photo.viewed", 2)).await.unwrap();
     let log = store.audit_log(company, 10).await.unwrap();
     assert_eq!(log.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(), ["photo.viewed", "consent.recorded"]);
+}
+
+async fn sign_ins_are_remembered_for_the_next_one(store: Db) {
+    company(&store, "ana@acme.test").await;
+    let admin = store.admin_login("ana@acme.test").await.unwrap().unwrap().id;
+    let first = store.record_sign_in(admin, now()).await.unwrap();
+    assert_eq!(first, SignInHistory { failed_since_last: 0, last_failed_at: None, last_sign_in_at: None });
+    for minutes in [5, 6, 7] {
+        store.record_failed_sign_in(admin, now() + Duration::minutes(minutes)).await.unwrap();
+    }
+    let next = store.record_sign_in(admin, now() + Duration::hours(1)).await.unwrap();
+    assert_eq!(
+        next,
+        SignInHistory { failed_since_last: 3, last_failed_at: Some(now() + Duration::minutes(7)), last_sign_in_at: Some(now()) }
+    );
+    assert_eq!(store.record_sign_in(admin, now() + Duration::hours(2)).await.unwrap().failed_since_last, 0, "told once");
+}
+
+async fn a_second_factor_is_kept_sealed_with_single_use_recovery_codes(store: Db) {
+    company(&store, "ana@acme.test").await;
+    let admin = store.admin_login("ana@acme.test").await.unwrap().unwrap().id;
+    assert!(!store.any_secret_sealed().await.unwrap());
+    store.set_totp(admin, Some(b"sealed bytes"), &["h1".into(), "h2".into()], now()).await.unwrap();
+    assert_eq!(store.admin_login("ana@acme.test").await.unwrap().unwrap().totp_secret.as_deref(), Some(&b"sealed bytes"[..]));
+    assert!(store.any_secret_sealed().await.unwrap());
+    assert_eq!(store.recovery_codes_left(admin).await.unwrap(), 2);
+    assert!(store.use_recovery_code(admin, "h1", now()).await.unwrap());
+    assert!(!store.use_recovery_code(admin, "h1", now()).await.unwrap(), "a recovery code works once");
+    assert!(!store.use_recovery_code(admin, "nope", now()).await.unwrap());
+    assert_eq!(store.recovery_codes_left(admin).await.unwrap(), 1);
+    store.create_pending_sign_in("pending", admin, now() + Duration::minutes(5)).await.unwrap();
+    assert_eq!(store.pending_sign_in("pending", now()).await.unwrap().map(|l| l.id), Some(admin));
+    assert!(store.pending_sign_in("pending", now() + Duration::minutes(6)).await.unwrap().is_none(), "it expires");
+    store.delete_pending_sign_in("pending").await.unwrap();
+    assert!(store.pending_sign_in("pending", now()).await.unwrap().is_none());
+    store.set_totp(admin, None, &[], now()).await.unwrap();
+    assert_eq!(store.admin_login("ana@acme.test").await.unwrap().unwrap().totp_secret, None);
+    assert_eq!(store.recovery_codes_left(admin).await.unwrap(), 0, "turning it off removes the codes");
+}
+
+async fn a_punchs_flags_are_kept_with_it(store: Db) {
+    let company = company(&store, "ana@acme.test").await;
+    let (worker, device) = (employee(&store, company, "1").await, device(&store, company, "c").await);
+    let mut flagged = punch(company, worker, device, PunchKind::Out, now());
+    flagged.flags = vec![PunchFlag { flag: Flag::OutWithoutIn, detail: "A clock-out with no clock-in before it.".into() }];
+    flagged.flagged = true;
+    store.insert_punch(&flagged, None).await.unwrap();
+    assert_eq!(store.punch(company, flagged.id).await.unwrap(), flagged);
+    let queue = store.review_queue(company, 10).await.unwrap();
+    assert_eq!(queue.iter().map(|(p, _)| p.id).collect::<Vec<_>>(), [flagged.id], "a flagged punch waits for review");
+    let earlier = store.punch_before(company, worker, now()).await.unwrap();
+    assert!(earlier.is_none());
+    assert_eq!(store.punch_before(company, worker, now() + Duration::seconds(1)).await.unwrap().map(|p| p.id), Some(flagged.id));
 }

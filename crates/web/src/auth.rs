@@ -119,10 +119,10 @@ impl FromRequestParts<AppState> for DeviceAuth {
         let token = bearer(parts).filter(|t| t.starts_with(DEVICE_TOKEN_PREFIX)).ok_or_else(|| {
             ApiError::unauthorized("not_registered", "this call needs a device token: register the device with a code from an admin")
         })?;
-        let device =
-            state.store.device_by_token(&token_hash(token)).await?.ok_or_else(|| {
-                ApiError::unauthorized("device_revoked", "this device's token is unknown or was revoked; register it again")
-            })?;
+        let Some(device) = state.store.device_by_token(&token_hash(token)).await? else {
+            crate::security_event!("revoked_device_token", crate::guard::ClientAddr::of(parts, state.settings.trust_forwarded_for));
+            return Err(ApiError::unauthorized("device_revoked", "this device's token is unknown or was revoked; register it again"));
+        };
         Ok(DeviceAuth { device })
     }
 }

@@ -7,10 +7,13 @@ pub mod api;
 pub mod auth;
 pub mod clock;
 pub mod error;
+pub mod guard;
 pub mod home;
 pub mod photo;
 pub mod punching;
+pub mod secrets;
 pub mod state;
+pub mod totp;
 pub mod verification;
 
 pub use error::ApiError;
@@ -38,11 +41,15 @@ pub fn app(state: AppState) -> Router {
         .merge(admin::router(&state.settings))
         .route("/api/v1/openapi.json", get(move || std::future::ready(axum::Json(openapi.as_ref().clone()))))
         .fallback(|| async { ApiError::not_found("no such page or endpoint") })
+        .layer(axum::middleware::from_fn(guard::security_headers))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), guard::limit_requests))
         .with_state(state)
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
             let id = request.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
-            tracing::info_span!("request", method = %request.method(), uri = %request.uri().path(), request_id = %id)
+            // At warn level, so that the request's id and path go with every warning (security
+            // events among them) even when the log shows warnings only.
+            tracing::warn_span!("request", method = %request.method(), uri = %request.uri().path(), request_id = %id)
         }))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
 }

@@ -9,7 +9,8 @@ use clockface_domain::device::{Device, Rotation};
 use clockface_domain::employee::Employee;
 use clockface_domain::ids::{EmployeeId, PunchId};
 use clockface_domain::punch::{
-    check_device_time, decide_photo, offset_minutes, GeoPoint, NoPhotoReason, PhotoContext, PhotoOutcome, Punch, PunchKind, PunchRequest,
+    check_device_time, decide_photo, offset_minutes, vouch, Circumstances, GeoPoint, NoPhotoReason, PhotoContext, PhotoOutcome, Punch,
+    PunchKind, PunchRequest,
 };
 use clockface_store::{to_micros, PhotoRecord, PunchInsert, StoreError};
 use serde::{Deserialize, Serialize};
@@ -106,6 +107,17 @@ pub async fn record_punch(state: &AppState, device: &Device, body: PunchBody, ph
         (Some(photo), Some(sha256)) => Some(store_photo(state, device, photo, sha256, body.photo_rotation, received_at).await?),
         _ => None,
     };
+    // What the server cannot vouch for is flagged, never refused: an offline device may carry it.
+    let occurred_at = to_micros(device_time.with_timezone(&Utc));
+    let previous = state.store.punch_before(company, employee.id, occurred_at).await?.map(|p| p.kind);
+    let flags = vouch(Circumstances {
+        occurred_at,
+        kind: request.kind,
+        employee_active: employee.active,
+        previous,
+        device_registered_at: device.registered_at,
+        device_last_sync_at: device.last_sync_at,
+    });
     let punch = Punch {
         id: PunchId::new(),
         company_id: company,
@@ -113,13 +125,14 @@ pub async fn record_punch(state: &AppState, device: &Device, body: PunchBody, ph
         employee_id: employee.id,
         device_id: device.id,
         kind: request.kind,
-        occurred_at: to_micros(device_time.with_timezone(&Utc)),
+        occurred_at,
         utc_offset_minutes: offset_minutes(&device_time),
         received_at,
         clock_for_by: request.clock_for_by,
         photo_sha256: photo_record.as_ref().map(|p| p.sha256.clone()),
         no_photo_reason,
-        flagged: no_photo_reason.is_some_and(NoPhotoReason::is_flagged),
+        flagged: no_photo_reason.is_some_and(NoPhotoReason::is_flagged) || !flags.is_empty(),
+        flags,
         position,
         settings_version: request.settings_version,
         fingerprint,

@@ -1,7 +1,8 @@
 //! The state every handler shares: the store, the photo blobs and the settings.
 
+use crate::guard::{Gates, Limits};
 use crate::photo::PhotoLimits;
-use clockface_domain::employee::LockoutPolicy;
+use clockface_domain::lockout::LockoutPolicy;
 use clockface_store::blobs::BlobStore;
 use clockface_store::group::PunchWriter;
 use clockface_store::Store;
@@ -17,6 +18,8 @@ pub struct AppState {
     pub settings: Arc<WebSettings>,
     /// Woken when a punch with a photo is stored, so the verification worker starts at once.
     pub jobs: Arc<tokio::sync::Notify>,
+    /// Bounds on work anyone can cause (hashing, decoding, requests at once).
+    pub gates: Gates,
 }
 
 /// What the HTTP side needs of the configuration.
@@ -36,13 +39,22 @@ pub struct WebSettings {
     pub max_batch_bytes: usize,
     /// How many tasks give FaceFront photos their verdicts (0: none in this process).
     pub verification_workers: usize,
+    /// Take the client's address from `X-Forwarded-For` (only behind a proxy that sets it).
+    pub trust_forwarded_for: bool,
+    /// Bounds on work anyone can cause.
+    pub limits: Limits,
+    /// The key that encrypts secrets kept in the database (admins' TOTP secrets).
+    pub secrets_key: secrecy::SecretSlice<u8>,
 }
 
 impl WebSettings {
-    /// Defaults with the given PIN key.
-    pub fn new(pin_key: Vec<u8>) -> Self {
+    /// Defaults with the given PIN key and secrets key.
+    pub fn new(pin_key: Vec<u8>, secrets_key: Vec<u8>) -> Self {
         Self {
             pin_key: pin_key.into(),
+            secrets_key: secrets_key.into(),
+            trust_forwarded_for: false,
+            limits: Limits::default(),
             photo_limits: PhotoLimits::default(),
             lockout: LockoutPolicy::default(),
             session_ttl: chrono::Duration::hours(12),

@@ -115,6 +115,7 @@ async fn verify_job(state: &AppState, job: VerificationJob) -> Result<(), JobErr
     };
     let photo = state.store.photo(company, &sha256).await?.ok_or(StoreError::NotFound)?;
     let bytes = state.blobs.get(company, &sha256).await?;
+    let _budget = state.gates.decoding(u64::try_from(photo.width.saturating_mul(photo.height)).unwrap_or(u64::MAX)).await;
     let engine = engine().map_err(|e| JobError::Engine(e.to_string()))?;
     let rotation = i32::try_from(photo.display_rotation.degrees()).unwrap_or(0);
     // A foreman's crew photo gets the detector's full search, a selfie its quick look first.
@@ -321,13 +322,10 @@ pub async fn enrol(
     state.store.employee(company, employee).await?;
     let consent = state.store.consent(company, employee).await?;
     may_enrol(consent.as_ref().map(|c| c.notice_version.as_str()))?;
-    let limits = state.settings.photo_limits;
-    let checked = crate::auth::blocking({
-        let bytes = bytes.clone();
-        move || crate::photo::check_photo(bytes, limits)
-    })
-    .await??;
+    let checked = crate::photo::check_photo(bytes.clone(), state.settings.photo_limits)?;
     let engine = engine().map_err(ApiError::internal)?;
+    // Decoding takes memory in proportion to the pixels: it waits for its share of the budget.
+    let _budget = state.gates.decoding(u64::from(checked.width) * u64::from(checked.height)).await;
     let analysis = crate::auth::blocking(move || engine.analyse(&bytes, 0)).await?.map_err(|e| {
         if e.is_bad_input() {
             ApiError::unprocessable(e.code(), e.to_string()).with_field("photo")

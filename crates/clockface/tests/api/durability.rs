@@ -236,7 +236,13 @@ impl Postgres {
     }
 
     fn create_database(&self, name: &str) {
-        let status = Command::new("psql").arg("-h").arg(&self.socket).args(["-U", "postgres", "-qc"]).arg(format!("CREATE DATABASE {name}")).status().unwrap();
+        let status = Command::new("psql")
+            .arg("-h")
+            .arg(&self.socket)
+            .args(["-U", "postgres", "-qc"])
+            .arg(format!("CREATE DATABASE {name}"))
+            .status()
+            .unwrap();
         assert!(status.success(), "create the database");
     }
 
@@ -278,9 +284,11 @@ async fn burst_then_kill(
     });
     let half = DEVICES * PER_DEVICE / 2;
     let counter = acked.clone();
-    tokio::task::spawn_blocking(move || wait_until("half the burst to be acknowledged", Duration::from_secs(600), || counter.load(Ordering::SeqCst) >= half))
-        .await
-        .unwrap();
+    tokio::task::spawn_blocking(move || {
+        wait_until("half the burst to be acknowledged", Duration::from_secs(600), || counter.load(Ordering::SeqCst) >= half)
+    })
+    .await
+    .unwrap();
     server.kill9();
     also();
     let acknowledged = running.await.unwrap();
@@ -348,7 +356,13 @@ async fn a_power_cut_in_a_fresh_installs_first_minute_leaves_a_server_that_start
     // What the operator was told had worked: the company (admin create returned), a role.
     let client = Client::new();
     let token = crate::process::login(&client, &server.url).await;
-    let role = client.post(format!("{}/api/v1/roles", server.url)).bearer_auth(&token).json(&serde_json::json!({"name": "Crew", "abilities": {}})).send().await.unwrap();
+    let role = client
+        .post(format!("{}/api/v1/roles", server.url))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"name": "Crew", "abilities": {}}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(role.status(), reqwest::StatusCode::CREATED);
     server.kill9();
     fs.cut_power();
@@ -356,7 +370,8 @@ async fn a_power_cut_in_a_fresh_installs_first_minute_leaves_a_server_that_start
     fs.remount();
     let server = ServerProcess::start(&data, &[]);
     let token = crate::process::login(&client, &server.url).await;
-    let roles: serde_json::Value = client.get(format!("{}/api/v1/roles", server.url)).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+    let roles: serde_json::Value =
+        client.get(format!("{}/api/v1/roles", server.url)).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
     assert!(roles.as_array().unwrap().iter().any(|r| r["name"] == "Crew"), "the acknowledged role is there: {roles}");
 }
 

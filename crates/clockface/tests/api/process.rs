@@ -35,13 +35,22 @@ impl ServerProcess {
     /// Starts `clockface serve` on a free port with `data_dir`, and `env` on top of a quiet log
     /// and no verification workers; waits until it says where it serves.
     pub fn start(data_dir: &Path, env: &[(&str, &str)]) -> ServerProcess {
+        Self::start_with_log(data_dir, env, None)
+    }
+
+    /// As `start`, with what the server logs (its standard error) written to `log`.
+    pub fn start_with_log(data_dir: &Path, env: &[(&str, &str)], log: Option<&Path>) -> ServerProcess {
         let mut command = Command::new(env!("CARGO_BIN_EXE_clockface"));
         command.args(["serve", "--listen", "127.0.0.1:0", "--data-dir"]).arg(data_dir);
         command.env("CLOCKFACE_LOG", "warn").env("CLOCKFACE_VERIFICATION_WORKERS", "0");
         for (key, value) in env {
             command.env(key, value);
         }
-        let mut child = command.stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().expect("start clockface");
+        let stderr = match log {
+            Some(path) => Stdio::from(std::fs::File::create(path).expect("create the log file")),
+            None => Stdio::inherit(),
+        };
+        let mut child = command.stdout(Stdio::piped()).stderr(stderr).spawn().expect("start clockface");
         let stdout = child.stdout.take().expect("stdout");
         let (found, url) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
@@ -100,7 +109,13 @@ async fn ok(response: reqwest::Response) -> Value {
 
 /// Signs in and returns the session token.
 pub async fn login(client: &Client, url: &str) -> String {
-    let body = ok(client.post(format!("{url}/api/v1/auth/login")).json(&json!({"email": "ana@acme.test", "password": PASSWORD})).send().await.unwrap()).await;
+    let body = ok(client
+        .post(format!("{url}/api/v1/auth/login"))
+        .json(&json!({"email": "ana@acme.test", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap())
+    .await;
     body["token"].as_str().unwrap().to_owned()
 }
 
@@ -126,7 +141,9 @@ pub async fn prepare(client: &Client, url: &str, devices: usize) -> Company {
             .unwrap())
         .await;
         company.employees.push(employee["id"].as_str().unwrap().to_owned());
-        let code = ok(client.post(format!("{url}/api/v1/devices/registration-codes")).bearer_auth(&token).json(&json!({})).send().await.unwrap()).await;
+        let code =
+            ok(client.post(format!("{url}/api/v1/devices/registration-codes")).bearer_auth(&token).json(&json!({})).send().await.unwrap())
+                .await;
         let device = ok(client
             .post(format!("{url}/api/v1/device/register"))
             .json(&json!({"code": code["code"], "name": format!("Tablet {i}"), "has_front_camera": true}))
@@ -201,7 +218,13 @@ pub async fn assert_all_kept(url: &str, company: &Company, acknowledged: &HashMa
     let (from, to) = (today - chrono::Duration::days(2), today + chrono::Duration::days(1));
     let mut seen: HashMap<Uuid, (usize, Option<String>)> = HashMap::new();
     for employee in &company.employees {
-        let card = ok(client.get(format!("{url}/api/v1/employees/{employee}/timecard?from={from}&to={to}")).bearer_auth(&token).send().await.unwrap()).await;
+        let card = ok(client
+            .get(format!("{url}/api/v1/employees/{employee}/timecard?from={from}&to={to}"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap())
+        .await;
         let mut punches = Vec::new();
         collect_punches(&card["time_card"], &mut punches);
         for punch in punches {

@@ -4,7 +4,7 @@
 use super::{Db, Tx};
 use crate::error::unique_violation;
 use crate::records::{AdminLoginRow, CompanyRow, SessionRow};
-use crate::{new_id, AdminLogin, NewCompany, Session, StoreError, Unique};
+use crate::{new_id, AdminLogin, NewCompany, Session, SignInHistory, StoreError, Unique};
 use chrono::{DateTime, Utc};
 use clockface_domain::company::Company;
 use clockface_domain::ids::{AdminId, CompanyId};
@@ -71,8 +71,137 @@ pub(super) async fn company(pool: &Pool<Db>, company: CompanyId) -> Result<Compa
 
 pub(super) async fn admin_login(pool: &Pool<Db>, email: &str) -> Result<Option<AdminLogin>, StoreError> {
     let row: Option<AdminLoginRow> =
-        sqlx::query_as("SELECT id, company_id, email, password_hash FROM admins WHERE email = $1").bind(email).fetch_optional(pool).await?;
-    Ok(row.map(|r| AdminLogin { id: AdminId(r.id), company_id: CompanyId(r.company_id), email: r.email, password_hash: r.password_hash }))
+        sqlx::query_as("SELECT id, company_id, email, password_hash, totp_secret FROM admins WHERE email = $1")
+            .bind(email)
+            .fetch_optional(pool)
+            .await?;
+    Ok(row.map(|r| AdminLogin {
+        id: AdminId(r.id),
+        company_id: CompanyId(r.company_id),
+        email: r.email,
+        password_hash: r.password_hash,
+        totp_secret: r.totp_secret,
+    }))
+}
+
+/// Counts a wrong password (or second factor) on the account, to tell its admin at the next sign-in.
+pub(super) async fn record_failed_sign_in(pool: &Pool<Db>, admin: AdminId, now: DateTime<Utc>) -> Result<(), StoreError> {
+    sqlx::query("UPDATE admins SET failed_sign_ins = failed_sign_ins + 1, last_failed_sign_in_at = $2 WHERE id = $1")
+        .bind(admin.0)
+        .bind(now)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// A successful sign-in: returns what happened since the last one, and starts counting afresh.
+pub(super) async fn record_sign_in(pool: &Pool<Db>, admin: AdminId, now: DateTime<Utc>) -> Result<SignInHistory, StoreError> {
+    let mut tx = pool.begin().await?;
+    // A write first, so that SQLite takes its write lock before the read.
+    sqlx::query("UPDATE admins SET last_sign_in_at = last_sign_in_at WHERE id = $1").bind(admin.0).execute(&mut *tx).await?;
+    let (failed_since_last, last_failed_at, last_sign_in_at): (i64, Option<DateTime<Utc>>, Option<DateTime<Utc>>) =
+        sqlx::query_as("SELECT failed_sign_ins, last_failed_sign_in_at, last_sign_in_at FROM admins WHERE id = $1")
+            .bind(admin.0)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+    sqlx::query("UPDATE admins SET failed_sign_ins = 0, last_sign_in_at = $2 WHERE id = $1")
+        .bind(admin.0)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(SignInHistory { failed_since_last, last_failed_at, last_sign_in_at })
+}
+
+/// Turns an admin's second factor on (the encrypted secret and the hashes of fresh recovery
+/// codes, which replace any earlier ones) or off (`None`).
+pub(super) async fn set_totp(
+    pool: &Pool<Db>,
+    admin: AdminId,
+    secret: Option<&[u8]>,
+    recovery_code_hashes: &[String],
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let mut tx = pool.begin().await?;
+    let updated = sqlx::query("UPDATE admins SET totp_secret = $2, totp_enabled_at = $3 WHERE id = $1")
+        .bind(admin.0)
+        .bind(secret)
+        .bind(secret.map(|_| now))
+        .execute(&mut *tx)
+        .await?;
+    if updated.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    sqlx::query("DELETE FROM recovery_codes WHERE admin_id = $1").bind(admin.0).execute(&mut *tx).await?;
+    for hash in recovery_code_hashes {
+        sqlx::query("INSERT INTO recovery_codes (admin_id, code_hash, used_at) VALUES ($1, $2, NULL)")
+            .bind(admin.0)
+            .bind(hash)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Uses up one recovery code; false when it is unknown or used already.
+pub(super) async fn use_recovery_code(pool: &Pool<Db>, admin: AdminId, code_hash: &str, now: DateTime<Utc>) -> Result<bool, StoreError> {
+    let used = sqlx::query("UPDATE recovery_codes SET used_at = $3 WHERE admin_id = $1 AND code_hash = $2 AND used_at IS NULL")
+        .bind(admin.0)
+        .bind(code_hash)
+        .bind(now)
+        .execute(pool)
+        .await?;
+    Ok(used.rows_affected() == 1)
+}
+
+/// How many unused recovery codes an admin has.
+pub(super) async fn recovery_codes_left(pool: &Pool<Db>, admin: AdminId) -> Result<i64, StoreError> {
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM recovery_codes WHERE admin_id = $1 AND used_at IS NULL")
+        .bind(admin.0)
+        .fetch_one(pool)
+        .await?)
+}
+
+/// A sign-in whose password was right, waiting for its second factor until `expires_at`.
+pub(super) async fn create_pending_sign_in(
+    pool: &Pool<Db>,
+    token_hash: &str,
+    admin: AdminId,
+    expires_at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    sqlx::query("INSERT INTO pending_sign_ins (token_hash, admin_id, expires_at) VALUES ($1, $2, $3)")
+        .bind(token_hash)
+        .bind(admin.0)
+        .bind(expires_at)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// The admin of a half-done sign-in that has not expired at `now`.
+pub(super) async fn pending_sign_in(pool: &Pool<Db>, token_hash: &str, now: DateTime<Utc>) -> Result<Option<AdminLogin>, StoreError> {
+    let row: Option<AdminLoginRow> = sqlx::query_as(
+        "SELECT a.id, a.company_id, a.email, a.password_hash, a.totp_secret FROM pending_sign_ins p JOIN admins a ON a.id = p.admin_id \
+         WHERE p.token_hash = $1 AND p.expires_at > $2",
+    )
+    .bind(token_hash)
+    .bind(now)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|r| AdminLogin {
+        id: AdminId(r.id),
+        company_id: CompanyId(r.company_id),
+        email: r.email,
+        password_hash: r.password_hash,
+        totp_secret: r.totp_secret,
+    }))
+}
+
+pub(super) async fn delete_pending_sign_in(pool: &Pool<Db>, token_hash: &str) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM pending_sign_ins WHERE token_hash = $1").bind(token_hash).execute(pool).await?;
+    Ok(())
 }
 
 pub(super) async fn create_session(pool: &Pool<Db>, session: &Session) -> Result<(), StoreError> {

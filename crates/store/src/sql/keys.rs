@@ -31,3 +31,8 @@ pub(super) async fn record_key_fingerprint(
 pub(super) async fn any_pin_set(pool: &Pool<Db>) -> Result<bool, StoreError> {
     Ok(sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM employees WHERE pin_lookup IS NOT NULL").fetch_one(pool).await? > 0)
 }
+
+/// Whether any secret sealed with the secrets key is stored (an admin's TOTP secret).
+pub(super) async fn any_secret_sealed(pool: &Pool<Db>) -> Result<bool, StoreError> {
+    Ok(sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM admins WHERE totp_secret IS NOT NULL").fetch_one(pool).await? > 0)
+}

@@ -1,64 +1,167 @@
-//! Wrong PINs counted per employee and per device, and the lockouts they cause.
+//! Wrong guesses counted in every place they count in (a device, an employee, a company, an
+//! admin account, a client address), and the locks they cause. See `domain::lockout` for the
+//! rules: a guess is counted before it is judged, and judged only within the limit.
 
-use super::Db;
-use crate::{LockScope, PinFailures, StoreError};
+use super::{Db, Tx};
+use crate::{Attempt, LockScope, StoreError};
 use chrono::{DateTime, Utc};
-use clockface_domain::employee::LockoutPolicy;
+use clockface_domain::lockout::LockoutPolicy;
 use sqlx::Pool;
 
-pub(super) async fn pin_locked_until(pool: &Pool<Db>, scope: LockScope, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, StoreError> {
-    let (kind, id) = scope.parts();
-    let until: Option<Option<DateTime<Utc>>> =
-        sqlx::query_scalar("SELECT locked_until FROM pin_failures WHERE scope = $1 AND scope_id = $2")
-            .bind(kind)
-            .bind(id)
-            .fetch_optional(pool)
-            .await?;
-    Ok(until.flatten().filter(|until| *until > now))
+/// A place's count after one more guess: guesses in this round (this one included), locks
+/// earlier in the window, and the lock in force, if any.
+struct Count {
+    failures: i64,
+    locks: i64,
+    locked_until: Option<DateTime<Utc>>,
 }
 
-pub(super) async fn record_pin_failure(
-    pool: &Pool<Db>,
-    scope: LockScope,
-    now: DateTime<Utc>,
-    policy: LockoutPolicy,
-) -> Result<PinFailures, StoreError> {
-    let (kind, id) = scope.parts();
-    // Failures older than one lock period, or from before an expired lock, start the count afresh.
-    let fresh_after = now - policy.lock_for;
-    let mut tx = pool.begin().await?;
-    let (failures, locked_until): (i64, Option<DateTime<Utc>>) = sqlx::query_as(
-        "INSERT INTO pin_failures (scope, scope_id, failures, locked_until, updated_at) VALUES ($1, $2, 1, NULL, $3) \
-         ON CONFLICT (scope, scope_id) DO UPDATE SET \
-           failures = CASE WHEN pin_failures.updated_at <= $4 OR pin_failures.locked_until <= $3 THEN 1 ELSE pin_failures.failures + 1 END, \
-           locked_until = CASE WHEN pin_failures.locked_until <= $3 THEN NULL ELSE pin_failures.locked_until END, \
+/// Counts one more guess in `scope`. A window that is over (with no lock holding) starts afresh;
+/// a lock that has run out starts a new round in the same window.
+async fn count(tx: &mut Tx, scope: &LockScope, policy: &LockoutPolicy, now: DateTime<Utc>) -> Result<Count, StoreError> {
+    let limit = policy.limit(scope.place());
+    let window_over = now - limit.window;
+    let (failures, locks, locked_until): (i64, i64, Option<DateTime<Utc>>) = sqlx::query_as(
+        "INSERT INTO lockouts (scope, key, failures, locks, window_start, locked_until, updated_at) VALUES ($1, $2, 1, 0, $3, NULL, $3) \
+         ON CONFLICT (scope, key) DO UPDATE SET \
+           failures = CASE WHEN lockouts.locked_until <= $3 OR (lockouts.locked_until IS NULL AND lockouts.window_start <= $4) \
+                      THEN 1 ELSE lockouts.failures + 1 END, \
+           locks = CASE WHEN (lockouts.locked_until IS NULL OR lockouts.locked_until <= $3) AND lockouts.window_start <= $4 \
+                   THEN 0 ELSE lockouts.locks END, \
+           window_start = CASE WHEN (lockouts.locked_until IS NULL OR lockouts.locked_until <= $3) AND lockouts.window_start <= $4 \
+                          THEN $3 ELSE lockouts.window_start END, \
+           locked_until = CASE WHEN lockouts.locked_until <= $3 THEN NULL ELSE lockouts.locked_until END, \
            updated_at = $3 \
-         RETURNING failures, locked_until",
+         RETURNING failures, locks, locked_until",
     )
-    .bind(kind)
-    .bind(id)
+    .bind(scope.place().as_str())
+    .bind(scope.key())
     .bind(now)
-    .bind(fresh_after)
-    .fetch_one(&mut *tx)
+    .bind(window_over)
+    .fetch_one(&mut **tx)
     .await?;
-    let locked_until = if failures >= policy.max_failures && locked_until.is_none() {
-        let until = now + policy.lock_for;
-        sqlx::query("UPDATE pin_failures SET locked_until = $3 WHERE scope = $1 AND scope_id = $2")
-            .bind(kind)
-            .bind(id)
-            .bind(until)
+    Ok(Count { failures, locks, locked_until: locked_until.filter(|until| *until > now) })
+}
+
+/// Locks `scope` until `until`, one more lock in its window.
+async fn lock(tx: &mut Tx, scope: &LockScope, until: DateTime<Utc>) -> Result<(), StoreError> {
+    sqlx::query("UPDATE lockouts SET locked_until = $3, locks = locks + 1 WHERE scope = $1 AND key = $2")
+        .bind(scope.place().as_str())
+        .bind(scope.key())
+        .bind(until)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Counts a guess in every scope at once, before it is judged. A scope that is locked, or whose
+/// count (this guess included) is past its limit, refuses it: that scope is locked (if it was
+/// not yet) and the guess must not be judged.
+pub(super) async fn count_attempt(
+    pool: &Pool<Db>,
+    scopes: &[LockScope],
+    policy: &LockoutPolicy,
+    now: DateTime<Utc>,
+) -> Result<Attempt, StoreError> {
+    let mut tx = pool.begin().await?;
+    let mut tries_left = i64::MAX;
+    let mut nearest = scopes.first().map_or(clockface_domain::lockout::Place::Device, LockScope::place);
+    let mut refused = None;
+    for scope in scopes {
+        let limit = policy.limit(scope.place());
+        let counted = count(&mut tx, scope, policy, now).await?;
+        let round = limit.round(counted.locks);
+        let lock = match counted.locked_until {
+            Some(until) => Some(until),
+            // Guesses made at the same moment: those past the round are refused unjudged.
+            None if counted.failures > round => {
+                let until = now + limit.lock_for_round(counted.locks);
+                lock(&mut tx, scope, until).await?;
+                Some(until)
+            }
+            None => None,
+        };
+        match lock {
+            Some(until) => refused = refused.or(Some((scope.clone(), until))),
+            None if round - counted.failures < tries_left => {
+                tries_left = round - counted.failures;
+                nearest = scope.place();
+            }
+            None => {}
+        }
+    }
+    tx.commit().await?;
+    Ok(match refused {
+        Some((scope, until)) => Attempt::Locked { place: scope.place(), until },
+        None => Attempt::Judge { tries_left, nearest },
+    })
+}
+
+/// A judged guess was wrong: locks every scope whose count reached its limit with it, and
+/// returns the lock that now holds, if any.
+pub(super) async fn attempt_was_wrong(
+    pool: &Pool<Db>,
+    scopes: &[LockScope],
+    policy: &LockoutPolicy,
+    now: DateTime<Utc>,
+) -> Result<Option<Attempt>, StoreError> {
+    let mut tx = pool.begin().await?;
+    let mut locked = None;
+    for scope in scopes {
+        let limit = policy.limit(scope.place());
+        let row: Option<(i64, i64, Option<DateTime<Utc>>)> =
+            sqlx::query_as("SELECT failures, locks, locked_until FROM lockouts WHERE scope = $1 AND key = $2")
+                .bind(scope.place().as_str())
+                .bind(scope.key())
+                .fetch_optional(&mut *tx)
+                .await?;
+        let Some((failures, locks, locked_until)) = row else { continue };
+        let until = match locked_until.filter(|until| *until > now) {
+            Some(until) => Some(until),
+            None if failures >= limit.round(locks) => {
+                let until = now + limit.lock_for_round(locks);
+                lock(&mut tx, scope, until).await?;
+                Some(until)
+            }
+            None => None,
+        };
+        if let (None, Some(until)) = (&locked, until) {
+            locked = Some(Attempt::Locked { place: scope.place(), until });
+        }
+    }
+    tx.commit().await?;
+    Ok(locked)
+}
+
+/// A judged guess was right: takes back its own count from the shared scopes in `counted`
+/// (never more: what others guessed wrong there stays counted), and clears `own` (the
+/// employee's or the account's own count and lock).
+pub(super) async fn attempt_was_right(pool: &Pool<Db>, counted: &[LockScope], own: &[LockScope]) -> Result<(), StoreError> {
+    let mut tx = pool.begin().await?;
+    for scope in counted {
+        sqlx::query("UPDATE lockouts SET failures = failures - 1 WHERE scope = $1 AND key = $2 AND failures > 0")
+            .bind(scope.place().as_str())
+            .bind(scope.key())
             .execute(&mut *tx)
             .await?;
-        Some(until)
-    } else {
-        locked_until
-    };
+    }
+    for scope in own {
+        sqlx::query("DELETE FROM lockouts WHERE scope = $1 AND key = $2")
+            .bind(scope.place().as_str())
+            .bind(scope.key())
+            .execute(&mut *tx)
+            .await?;
+    }
     tx.commit().await?;
-    Ok(PinFailures { failures, locked_until })
+    Ok(())
 }
 
-pub(super) async fn clear_pin_failures(pool: &Pool<Db>, scope: LockScope) -> Result<(), StoreError> {
-    let (kind, id) = scope.parts();
-    sqlx::query("DELETE FROM pin_failures WHERE scope = $1 AND scope_id = $2").bind(kind).bind(id).execute(pool).await?;
-    Ok(())
+/// Until when `scope` is locked, if it is at `now`.
+pub(super) async fn locked_until(pool: &Pool<Db>, scope: &LockScope, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, StoreError> {
+    let until: Option<Option<DateTime<Utc>>> = sqlx::query_scalar("SELECT locked_until FROM lockouts WHERE scope = $1 AND key = $2")
+        .bind(scope.place().as_str())
+        .bind(scope.key())
+        .fetch_optional(pool)
+        .await?;
+    Ok(until.flatten().filter(|until| *until > now))
 }

@@ -25,15 +25,16 @@ mod verification;
 
 use super::{Backend, Db, BACKEND, CLAIM_JOB};
 use crate::{
-    AdminLogin, AuditEntry, Consent, DeviceSync, EmployeeFields, FaceTemplate, LockScope, NewCompany, NewDevice, PhotoRecord, PinFailures,
-    PunchInsert, Review, Session, Store, StoreError, Verification, VerificationJob,
+    AdminLogin, Attempt, AuditEntry, Consent, DeviceSync, EmployeeFields, FaceTemplate, LockScope, NewCompany, NewDevice, PhotoRecord,
+    PunchInsert, Review, Session, SignInHistory, Store, StoreError, Verification, VerificationJob,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use clockface_domain::company::Company;
 use clockface_domain::device::{Device, Rotation};
-use clockface_domain::employee::{Employee, LockoutPolicy};
+use clockface_domain::employee::Employee;
 use clockface_domain::ids::{AdminId, CompanyId, DeviceId, EmployeeId, PunchId, RoleId};
+use clockface_domain::lockout::LockoutPolicy;
 use clockface_domain::punch::Punch;
 use clockface_domain::role::{Abilities, Role, RoleName};
 use std::collections::HashMap;
@@ -74,6 +75,44 @@ impl Store for Backend {
 
     async fn admin_login(&self, email: &str) -> Result<Option<AdminLogin>, StoreError> {
         companies::admin_login(&self.pool, email).await
+    }
+
+    async fn record_failed_sign_in(&self, admin: AdminId, now: DateTime<Utc>) -> Result<(), StoreError> {
+        companies::record_failed_sign_in(&self.pool, admin, now).await
+    }
+
+    async fn record_sign_in(&self, admin: AdminId, now: DateTime<Utc>) -> Result<SignInHistory, StoreError> {
+        companies::record_sign_in(&self.pool, admin, now).await
+    }
+
+    async fn set_totp(
+        &self,
+        admin: AdminId,
+        secret: Option<&[u8]>,
+        recovery_code_hashes: &[String],
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        companies::set_totp(&self.pool, admin, secret, recovery_code_hashes, now).await
+    }
+
+    async fn use_recovery_code(&self, admin: AdminId, code_hash: &str, now: DateTime<Utc>) -> Result<bool, StoreError> {
+        companies::use_recovery_code(&self.pool, admin, code_hash, now).await
+    }
+
+    async fn recovery_codes_left(&self, admin: AdminId) -> Result<i64, StoreError> {
+        companies::recovery_codes_left(&self.pool, admin).await
+    }
+
+    async fn create_pending_sign_in(&self, token_hash: &str, admin: AdminId, expires_at: DateTime<Utc>) -> Result<(), StoreError> {
+        companies::create_pending_sign_in(&self.pool, token_hash, admin, expires_at).await
+    }
+
+    async fn pending_sign_in(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<AdminLogin>, StoreError> {
+        companies::pending_sign_in(&self.pool, token_hash, now).await
+    }
+
+    async fn delete_pending_sign_in(&self, token_hash: &str) -> Result<(), StoreError> {
+        companies::delete_pending_sign_in(&self.pool, token_hash).await
     }
 
     async fn create_session(&self, session: &Session) -> Result<(), StoreError> {
@@ -200,6 +239,10 @@ impl Store for Backend {
         punches::last_punch(&self.pool, company, employee).await
     }
 
+    async fn punch_before(&self, company: CompanyId, employee: EmployeeId, at: DateTime<Utc>) -> Result<Option<Punch>, StoreError> {
+        punches::punch_before(&self.pool, company, employee, at).await
+    }
+
     async fn count_punches(&self, company: CompanyId) -> Result<i64, StoreError> {
         punches::count_punches(&self.pool, company).await
     }
@@ -224,16 +267,25 @@ impl Store for Backend {
         punches::punches_with_photo(&self.pool, company, sha256).await
     }
 
-    async fn pin_locked_until(&self, scope: LockScope, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, StoreError> {
-        lockouts::pin_locked_until(&self.pool, scope, now).await
+    async fn count_attempt(&self, scopes: &[LockScope], policy: &LockoutPolicy, now: DateTime<Utc>) -> Result<Attempt, StoreError> {
+        lockouts::count_attempt(&self.pool, scopes, policy, now).await
     }
 
-    async fn record_pin_failure(&self, scope: LockScope, now: DateTime<Utc>, policy: LockoutPolicy) -> Result<PinFailures, StoreError> {
-        lockouts::record_pin_failure(&self.pool, scope, now, policy).await
+    async fn attempt_was_wrong(
+        &self,
+        scopes: &[LockScope],
+        policy: &LockoutPolicy,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Attempt>, StoreError> {
+        lockouts::attempt_was_wrong(&self.pool, scopes, policy, now).await
     }
 
-    async fn clear_pin_failures(&self, scope: LockScope) -> Result<(), StoreError> {
-        lockouts::clear_pin_failures(&self.pool, scope).await
+    async fn attempt_was_right(&self, counted: &[LockScope], own: &[LockScope]) -> Result<(), StoreError> {
+        lockouts::attempt_was_right(&self.pool, counted, own).await
+    }
+
+    async fn locked_until(&self, scope: &LockScope, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, StoreError> {
+        lockouts::locked_until(&self.pool, scope, now).await
     }
 
     async fn record_consent(&self, company: CompanyId, consent: &Consent, audit: &AuditEntry) -> Result<(), StoreError> {
@@ -318,6 +370,10 @@ impl Store for Backend {
 
     async fn any_pin_set(&self) -> Result<bool, StoreError> {
         keys::any_pin_set(&self.pool).await
+    }
+
+    async fn any_secret_sealed(&self) -> Result<bool, StoreError> {
+        keys::any_secret_sealed(&self.pool).await
     }
 
     async fn audit_log(&self, company: CompanyId, limit: i64) -> Result<Vec<AuditEntry>, StoreError> {

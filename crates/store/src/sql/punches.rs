@@ -14,7 +14,8 @@ use std::collections::HashMap;
 use uuid::Uuid;
 
 const PUNCH_COLUMNS: &str = "id, company_id, client_id, employee_id, device_id, kind, occurred_at, utc_offset_minutes, \
-     received_at, clock_for_by, photo_sha256, no_photo_reason, flagged, latitude, longitude, accuracy_m, settings_version, fingerprint";
+     received_at, clock_for_by, photo_sha256, no_photo_reason, flagged, latitude, longitude, accuracy_m, settings_version, fingerprint, \
+     flags";
 const PHOTO_COLUMNS: &str = "company_id, sha256, content_type, byte_size, width, height, display_rotation, created_at";
 
 /// Records a photo's description unless the company already has it.
@@ -43,7 +44,7 @@ async fn write_punch(tx: &mut Tx, punch: &Punch, photo: Option<&PhotoRecord>) ->
     }
     let position = punch.position;
     let created: Option<PunchRow> = sqlx::query_as(&format!(
-        "INSERT INTO punches ({PUNCH_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
+        "INSERT INTO punches ({PUNCH_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) \
          ON CONFLICT (company_id, client_id) DO NOTHING RETURNING {PUNCH_COLUMNS}"
     ))
     .bind(punch.id.0)
@@ -64,6 +65,7 @@ async fn write_punch(tx: &mut Tx, punch: &Punch, photo: Option<&PhotoRecord>) ->
     .bind(position.and_then(|p| p.accuracy_m))
     .bind(punch.settings_version)
     .bind(&punch.fingerprint)
+    .bind(serde_json::to_string(&punch.flags).map_err(|e| StoreError::Corrupt(e.to_string()))?)
     .fetch_optional(&mut **tx)
     .await?;
     let Some(row) = created else { return Ok(None) };
@@ -157,6 +159,24 @@ pub(super) async fn last_punch(pool: &Pool<Db>, company: CompanyId, employee: Em
     ))
     .bind(company.0)
     .bind(employee.0)
+    .fetch_optional(pool)
+    .await?;
+    row.map(Punch::try_from).transpose()
+}
+
+/// The employee's latest punch made before `at`.
+pub(super) async fn punch_before(
+    pool: &Pool<Db>,
+    company: CompanyId,
+    employee: EmployeeId,
+    at: DateTime<Utc>,
+) -> Result<Option<Punch>, StoreError> {
+    let row: Option<PunchRow> = sqlx::query_as(&format!(
+        "SELECT {PUNCH_COLUMNS} FROM punches WHERE company_id = $1 AND employee_id = $2 AND occurred_at < $3 ORDER BY occurred_at DESC, id DESC LIMIT 1"
+    ))
+    .bind(company.0)
+    .bind(employee.0)
+    .bind(at)
     .fetch_optional(pool)
     .await?;
     row.map(Punch::try_from).transpose()

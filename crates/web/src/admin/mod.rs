@@ -5,6 +5,7 @@
 //! [`ApiError`] shown the page way ([`PageError`]): a form re-renders with the message beside the
 //! field at fault and what was typed; anything else is an error page that never shows a cause.
 
+pub mod account;
 pub mod devices;
 pub mod employees;
 pub mod photos;
@@ -17,7 +18,9 @@ pub mod verdicts;
 use crate::{ApiError, AppState, WebSettings};
 use askama::Template;
 use axum::extract::{FromRequest, Request};
-use axum::http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, LOCATION, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS};
+use axum::http::header::{
+    CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, LOCATION, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
+};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -36,6 +39,7 @@ pub fn router(settings: &WebSettings) -> Router<AppState> {
         .route("/admin/", get(home))
         .route("/admin/assets/{name}", get(asset))
         .merge(session::router())
+        .merge(account::router())
         .merge(roles::router())
         .merge(employees::router(settings))
         .merge(devices::router())
@@ -134,6 +138,7 @@ fn page_headers(response: &mut Response) {
         ),
     );
     headers.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
 }

@@ -23,11 +23,7 @@ async fn photo(State(state): State<AppState>, headers: HeaderMap, Path(sha256): 
     let record = state.store.photo(session.company_id, &sha256).await?.ok_or_else(|| ApiError::not_found("no such photo"))?;
     let bytes = state.blobs.get(session.company_id, &record.sha256).await?;
     Ok((
-        [
-            (CONTENT_TYPE, record.content_type),
-            (CACHE_CONTROL, "private, max-age=86400".to_owned()),
-            (X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
-        ],
+        [(CONTENT_TYPE, record.content_type), (CACHE_CONTROL, "no-store".to_owned()), (X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned())],
         bytes,
     )
         .into_response())

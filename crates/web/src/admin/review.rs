@@ -43,6 +43,8 @@ struct Item {
     photo: Option<Photo>,
     reference: Option<Photo>,
     verdict: VerdictView,
+    /// What the server could not vouch for when the punch arrived.
+    flags: Vec<&'static str>,
 }
 
 #[derive(Template)]
@@ -90,10 +92,14 @@ async fn page(state: &AppState, admin: &AdminSession, errors: FormErrors, done: 
                 device: devices.get(&punch.device_id).cloned().unwrap_or_else(|| "Unknown device".to_owned()),
                 photo: punch.photo_sha256.as_deref().map(|sha| photo(sha, verification.as_ref())),
                 reference: w.reference.as_ref().map(|t| photo(&t.photo_sha256, None)),
-                verdict: match &verification {
-                    Some(v) => VerdictView::of(v),
-                    None => VerdictView::missing_photo(punch.no_photo_reason.map_or("A required photo is missing.", |r| r.describe())),
+                verdict: match (&verification, punch.flags.is_empty()) {
+                    (Some(v), _) => VerdictView::of(v),
+                    (None, false) => VerdictView::flagged(&punch.flags.iter().map(|f| f.detail.as_str()).collect::<Vec<_>>().join(" ")),
+                    (None, true) => {
+                        VerdictView::missing_photo(punch.no_photo_reason.map_or("A required photo is missing.", |r| r.describe()))
+                    }
                 },
+                flags: punch.flags.iter().map(|f| f.flag.label()).collect(),
             }
         })
         .collect();

@@ -7,9 +7,10 @@
 //! The sign-in form, which has no session yet, uses a random token in a short-lived cookie.
 
 use super::{render, see_other, FormData, FormErrors, PageError};
-use crate::api::auth::sign_in;
+use crate::api::auth::{finish_with_code, sign_in, SecondFactor, SignIn};
 use crate::api::punches::multipart_error;
 use crate::auth::{new_token, token_hash, ADMIN_TOKEN_PREFIX};
+use crate::guard::ClientAddr;
 use crate::{ApiError, AppState};
 use askama::Template;
 use axum::extract::{FromRequest, FromRequestParts, Query, Request, State};
@@ -21,7 +22,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use chrono::Utc;
 use clockface_domain::company::Company;
-use clockface_store::Session;
+use clockface_store::{Session, SignInHistory};
 use serde::Deserialize;
 
 /// The session cookie's name.
@@ -30,7 +31,10 @@ pub const SESSION_COOKIE: &str = "cf_session";
 const SIGN_IN_COOKIE: &str = "cf_signin";
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/admin/sign-in", get(sign_in_page).post(sign_in_submit)).route("/admin/sign-out", post(sign_out))
+    Router::new()
+        .route("/admin/sign-in", get(sign_in_page).post(sign_in_submit))
+        .route("/admin/sign-in/code", post(sign_in_code_submit))
+        .route("/admin/sign-out", post(sign_out))
 }
 
 /// The value of cookie `name` in the request's `Cookie` headers.
@@ -118,9 +122,10 @@ impl FromRequest<AppState> for SignedForm {
     async fn from_request(request: Request, state: &AppState) -> Result<Self, Response> {
         let (mut parts, body) = request.into_parts();
         let admin = AdminSession::from_request_parts(&mut parts, state).await?;
+        let client = ClientAddr::of(&parts, state.settings.trust_forwarded_for);
         let form = FormData::from_request(Request::from_parts(parts, body), state).await.map_err(IntoResponse::into_response)?;
         if !same_secret(form.get("_csrf"), &admin.session.csrf_token) {
-            tracing::warn!(admin = %admin.session.admin_id, "form refused: missing or wrong CSRF token");
+            crate::security_event!("csrf_refused", client, admin = admin.session.admin_id);
             return Err(csrf_refused().into_response());
         }
         Ok(SignedForm { admin, form })
@@ -149,6 +154,7 @@ impl FromRequest<AppState> for SignedUpload {
     async fn from_request(request: Request, state: &AppState) -> Result<Self, Response> {
         let (mut parts, body) = request.into_parts();
         let admin = AdminSession::from_request_parts(&mut parts, state).await?;
+        let client = ClientAddr::of(&parts, state.settings.trust_forwarded_for);
         let bad = |message: String| PageError(ApiError::bad_request("bad_multipart", message)).into_response();
         let limits = state.settings.photo_limits;
         let unreadable = |error| PageError(multipart_error(error, &limits)).into_response();
@@ -167,7 +173,7 @@ impl FromRequest<AppState> for SignedUpload {
         }
         let form = FormData::from_pairs(fields);
         if !same_secret(form.get("_csrf"), &admin.session.csrf_token) {
-            tracing::warn!(admin = %admin.session.admin_id, "upload refused: missing or wrong CSRF token");
+            crate::security_event!("csrf_refused", client, admin = admin.session.admin_id);
             return Err(csrf_refused().into_response());
         }
         Ok(SignedUpload { admin, form, files })
@@ -229,40 +235,131 @@ async fn sign_in_page(State(state): State<AppState>, headers: HeaderMap, uri: ax
     response
 }
 
-async fn sign_in_submit(State(state): State<AppState>, headers: HeaderMap, uri: axum::http::Uri, form: FormData) -> Response {
-    let expected = cookie(&headers, SIGN_IN_COOKIE).unwrap_or_default();
-    if expected.is_empty() || !same_secret(form.get("_csrf"), expected) {
-        return csrf_refused().into_response();
+#[derive(Template)]
+#[template(path = "admin/sign_in_code.html")]
+struct SignInCodePage {
+    next: String,
+    csrf: String,
+    pending: String,
+    error: Option<String>,
+    assets: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "admin/signed_in_notice.html")]
+struct SignedInNotice {
+    notice: String,
+    next: String,
+    assets: &'static str,
+}
+
+/// The sign-in page again, with the error an attempt got (a 4xx), or an error page (a 5xx).
+fn sign_in_again(error: ApiError, email: String, next: String, csrf: &str) -> Response {
+    match FormErrors::from_error(error) {
+        Ok((status, errors)) => {
+            let page = SignInPage {
+                email,
+                next,
+                csrf: csrf.to_owned(),
+                error: errors.form.or_else(|| errors.fields.into_iter().next().map(|(_, m)| m)),
+                signed_out: false,
+                assets: super::asset_version(),
+            };
+            render(status, &page)
+        }
+        Err(page) => page.into_response(),
     }
+}
+
+/// Signed in: the session cookie, then the page asked for, or first a word on the failed
+/// attempts on the account since its last sign-in.
+fn signed_in(token: &str, session: &Session, history: SignInHistory, next: &str, secure: bool) -> Response {
+    let mut response = if history.failed_since_last > 0 {
+        let when = history.last_failed_at.map(|at| format!(", the last on {} UTC", at.format("%a %-d %b %Y at %H:%M"))).unwrap_or_default();
+        let attempts = if history.failed_since_last == 1 {
+            "There was 1 failed sign-in attempt".to_owned()
+        } else {
+            format!("There were {} failed sign-in attempts", history.failed_since_last)
+        };
+        let notice = format!("{attempts} on your account since you last signed in{when}.");
+        render(StatusCode::OK, &SignedInNotice { notice, next: next.to_owned(), assets: super::asset_version() })
+    } else {
+        see_other(next)
+    };
+    let max_age = (session.expires_at - Utc::now()).num_seconds().max(0);
+    for value in [set_cookie(SESSION_COOKIE, token, max_age, secure), set_cookie(SIGN_IN_COOKIE, "", 0, secure)].into_iter().flatten() {
+        response.headers_mut().append(SET_COOKIE, value);
+    }
+    tracing::info!(admin = %session.admin_id, "admin signed in to the web app");
+    response
+}
+
+/// The sign-in form's CSRF check (a token in a short-lived cookie, against login CSRF): the
+/// token, or `None` (logged) when the form did not carry it.
+fn sign_in_form_token<'h>(headers: &'h HeaderMap, form: &FormData, client: ClientAddr) -> Option<&'h str> {
+    let expected = cookie(headers, SIGN_IN_COOKIE).unwrap_or_default();
+    if expected.is_empty() || !same_secret(form.get("_csrf"), expected) {
+        crate::security_event!("csrf_refused", client, form = "sign-in");
+        return None;
+    }
+    Some(expected)
+}
+
+async fn sign_in_submit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: axum::http::Uri,
+    client: ClientAddr,
+    form: FormData,
+) -> Response {
+    let Some(expected) = sign_in_form_token(&headers, &form, client) else {
+        return csrf_refused().into_response();
+    };
     let email = form.get("email").trim().to_owned();
     let next = safe_next(form.get("next")).to_owned();
-    match sign_in(&state, &email, form.get("password")).await {
-        Ok((token, session)) => {
-            let mut response = see_other(&next);
-            let max_age = (session.expires_at - Utc::now()).num_seconds().max(0);
-            let secure = over_tls(uri.scheme_str(), &headers);
-            for value in
-                [set_cookie(SESSION_COOKIE, &token, max_age, secure), set_cookie(SIGN_IN_COOKIE, "", 0, secure)].into_iter().flatten()
-            {
-                response.headers_mut().append(SET_COOKIE, value);
-            }
-            tracing::info!(admin = %session.admin_id, "admin signed in to the web app");
-            response
+    let secure = over_tls(uri.scheme_str(), &headers);
+    match sign_in(&state, &email, form.get("password"), None, client).await {
+        Ok(SignIn::Done { token, session, history }) => signed_in(&token, &session, history, &next, secure),
+        Ok(SignIn::NeedsCode { pending }) => {
+            let page = SignInCodePage { next, csrf: expected.to_owned(), pending, error: None, assets: super::asset_version() };
+            render(StatusCode::OK, &page)
         }
-        Err(error) => match FormErrors::from_error(error) {
-            Ok((status, errors)) => {
-                let page = SignInPage {
-                    email,
-                    next,
-                    csrf: expected.to_owned(),
-                    error: errors.form.or_else(|| errors.fields.into_iter().next().map(|(_, m)| m)),
-                    signed_out: false,
-                    assets: super::asset_version(),
-                };
-                render(status, &page)
-            }
-            Err(page) => page.into_response(),
-        },
+        Err(error) => sign_in_again(error, email, next, expected),
+    }
+}
+
+/// The second step: the code (or a recovery code) for a sign-in whose password was right.
+async fn sign_in_code_submit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: axum::http::Uri,
+    client: ClientAddr,
+    form: FormData,
+) -> Response {
+    let Some(expected) = sign_in_form_token(&headers, &form, client) else {
+        return csrf_refused().into_response();
+    };
+    let next = safe_next(form.get("next")).to_owned();
+    let code = form.get("code").trim();
+    // Six digits are an app's code; anything longer, one of the recovery codes.
+    let second = if code.chars().filter(char::is_ascii_alphanumeric).count() > 6 {
+        SecondFactor::Recovery(code.to_owned())
+    } else {
+        SecondFactor::Code(code.to_owned())
+    };
+    match finish_with_code(&state, form.get("pending"), second, client).await {
+        Ok((token, session, history)) => signed_in(&token, &session, history, &next, over_tls(uri.scheme_str(), &headers)),
+        Err(error) if error.code == "wrong_code" => {
+            let page = SignInCodePage {
+                next,
+                csrf: expected.to_owned(),
+                pending: form.get("pending").to_owned(),
+                error: Some(super::sentence(&error.message)),
+                assets: super::asset_version(),
+            };
+            render(error.status, &page)
+        }
+        Err(error) => sign_in_again(error, String::new(), next, expected),
     }
 }
 

@@ -46,6 +46,8 @@ struct PunchView {
     photo: Option<PhotoView>,
     no_photo: Option<String>,
     flagged: bool,
+    /// What the server could not vouch for when it arrived: (label, detail).
+    flags: Vec<(&'static str, String)>,
     verdict: VerdictView,
 }
 
@@ -180,6 +182,7 @@ async fn card(
             }),
             no_photo,
             flagged: punch.flagged,
+            flags: punch.flags.iter().map(|f| (f.flag.label(), f.detail.clone())).collect(),
         }
     };
     let days = time_card

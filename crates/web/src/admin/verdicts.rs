@@ -44,6 +44,11 @@ impl VerdictView {
         VerdictView { label: "No photo", colour: "red", score: None, doubtful: true, message: reason.to_owned() }
     }
 
+    /// A punch in the review queue for what the server could not vouch for (`detail`).
+    pub fn flagged(detail: &str) -> VerdictView {
+        VerdictView { label: "Flagged", colour: "amber", score: None, doubtful: true, message: detail.to_owned() }
+    }
+
     /// Before the worker has looked at the photo.
     pub fn pending() -> VerdictView {
         VerdictView { label: "Waiting for verification", colour: "pending", score: None, doubtful: false, message: String::new() }

@@ -1,20 +1,22 @@
 //! The calls the mobile clock makes: register with a code, sync its settings, sign an employee
-//! in by PIN (with lockout after repeated wrong PINs, per employee and per device).
+//! in by PIN (each PIN counted before it is judged, on the device, the employee and the company).
 
-use crate::auth::{blocking, new_token, pin_lookup, registration_code_hash, token_hash, DeviceAuth, DEVICE_TOKEN_PREFIX};
+use crate::api::auth::locked_answer;
+use crate::auth::{new_token, pin_lookup, registration_code_hash, token_hash, DeviceAuth, DEVICE_TOKEN_PREFIX};
 use crate::error::{json_or_default, ErrorBody, Json};
+use crate::guard::ClientAddr;
 use crate::{ApiError, AppState};
 use axum::extract::State;
 use axum::http::StatusCode;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use clockface_domain::device::{parse_device_name, Device, Rotation};
-use clockface_domain::employee::{locked_message, Employee, Pin};
+use clockface_domain::employee::{Employee, Pin};
 use clockface_domain::ids::{DeviceId, EmployeeId, RoleId};
 use clockface_domain::punch::{Punch, PunchKind};
 use clockface_domain::role::Role;
 use clockface_domain::secret::verify_secret;
-use clockface_store::{DeviceSync, LockScope, NewDevice, StoreError};
+use clockface_store::{Attempt, DeviceSync, LockScope, NewDevice, StoreError};
 use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -162,16 +164,24 @@ pub struct SignedIn {
     pub crew: Vec<DeviceEmployee>,
 }
 
-/// Sign an employee in by PIN. Five wrong PINs in a row lock the employee (when named) and the
-/// device out for 15 minutes.
+/// Sign an employee in by PIN. Every PIN is counted before it is judged, on the device, on the
+/// employee (when they picked their name, or when the PIN is theirs) and across the company;
+/// ten wrong PINs on a device or five for one employee within 15 minutes lock it for 15 minutes,
+/// and a hundred wrong PINs in an hour lock the company's PIN sign-in. An employee's right PIN
+/// never resets what others typed wrong on the device.
 #[utoipa::path(post, path = "/device/sign-in", tag = "device", security(("device" = [])), request_body = SignInBody,
     responses((status = 200, body = SignedIn), (status = 401, description = "wrong PIN", body = ErrorBody),
-              (status = 403, description = "employee inactive", body = ErrorBody), (status = 429, description = "locked out", body = ErrorBody)))]
-async fn sign_in(State(state): State<AppState>, auth: DeviceAuth, Json(body): Json<SignInBody>) -> Result<Json<SignedIn>, ApiError> {
+              (status = 403, description = "employee inactive", body = ErrorBody), (status = 429, description = "locked out, or too busy", body = ErrorBody)))]
+async fn sign_in(
+    State(state): State<AppState>,
+    auth: DeviceAuth,
+    client: ClientAddr,
+    Json(body): Json<SignInBody>,
+) -> Result<Json<SignedIn>, ApiError> {
     let device = &auth.device;
     let company = auth.company();
     let now = Utc::now();
-    let mut scopes = vec![LockScope::Device(device.id)];
+    let policy = &state.settings.lockout;
     let named = match body.employee_id {
         Some(id) => Some(state.store.employee(company, id).await.map_err(|e| match e {
             StoreError::NotFound => {
@@ -181,20 +191,23 @@ async fn sign_in(State(state): State<AppState>, auth: DeviceAuth, Json(body): Js
         })?),
         None => None,
     };
-    if let Some(employee) = &named {
-        scopes.push(LockScope::Employee(employee.id));
-    }
-    for scope in &scopes {
-        if let Some(until) = state.store.pin_locked_until(*scope, now).await? {
-            return Err(locked(*scope, until, now));
+    // Counted before it is judged: a burst of guesses at once cannot get past the lock.
+    let shared = [LockScope::Device(device.id), LockScope::Company(company)];
+    let own = named.as_ref().map(|e| LockScope::Employee(e.id));
+    let counted: Vec<LockScope> = shared.iter().cloned().chain(own.clone()).collect();
+    let (tries_left, nearest) = match state.store.count_attempt(&counted, policy, now).await? {
+        attempt @ Attempt::Locked { .. } => {
+            crate::security_event!("pin_locked", client, device = device.id);
+            return Err(locked_answer(attempt, now));
         }
-    }
+        Attempt::Judge { tries_left, nearest } => (tries_left, nearest),
+    };
     let found = match Pin::parse(&body.pin) {
         Ok(pin) => {
             let lookup = pin_lookup(&state, company, pin.expose());
             match state.store.employee_by_pin(company, &lookup).await? {
                 Some((employee, hash)) if named.as_ref().is_none_or(|n| n.id == employee.id) => {
-                    let verified = blocking(move || verify_secret(pin.expose(), &hash)).await?;
+                    let verified = state.gates.hash(move || verify_secret(pin.expose(), &hash)).await?;
                     verified.then_some(employee)
                 }
                 _ => None,
@@ -202,20 +215,26 @@ async fn sign_in(State(state): State<AppState>, auth: DeviceAuth, Json(body): Js
         }
         Err(_) => None,
     };
-    let Some(employee) = found else {
-        let mut fewest_left = i64::MAX;
-        for scope in &scopes {
-            let failures = state.store.record_pin_failure(*scope, now, state.settings.lockout).await?;
-            if let Some(until) = failures.locked_until {
-                return Err(locked(*scope, until, now));
-            }
-            fewest_left = fewest_left.min(state.settings.lockout.max_failures - failures.failures);
+    // A right PIN of an employee locked by wrong guesses at them does not sign them in, named or
+    // not, and is answered as a wrong PIN (which does not tell a guesser the PIN is someone's).
+    let found = match found {
+        Some(employee) if named.is_none() && state.store.locked_until(&LockScope::Employee(employee.id), now).await?.is_some() => {
+            crate::security_event!("locked_employee_pin", client, device = device.id, employee = employee.id);
+            None
         }
-        return Err(ApiError::unauthorized("wrong_pin", state.settings.lockout.wrong_pin_message(fewest_left)).with_field("pin"));
+        found => found,
     };
-    for scope in scopes.iter().copied().chain([LockScope::Employee(employee.id)]) {
-        state.store.clear_pin_failures(scope).await?;
-    }
+    let Some(employee) = found else {
+        crate::security_event!("wrong_pin", client, device = device.id);
+        if let Some(lock) = state.store.attempt_was_wrong(&counted, policy, now).await? {
+            crate::security_event!("pin_locked", client, device = device.id);
+            return Err(locked_answer(lock, now));
+        }
+        return Err(ApiError::unauthorized("wrong_pin", policy.wrong_pin_message(nearest, tries_left)).with_field("pin"));
+    };
+    // The right PIN takes back only its own count from the device and the company, and clears
+    // the employee's own.
+    state.store.attempt_was_right(&shared, &[LockScope::Employee(employee.id)]).await?;
     if !employee.active {
         return Err(ApiError::forbidden(
             "employee_inactive",
@@ -244,12 +263,4 @@ async fn sign_in(State(state): State<AppState>, auth: DeviceAuth, Json(body): Js
         last_punch,
         crew,
     }))
-}
-
-fn locked(scope: LockScope, until: DateTime<Utc>, now: DateTime<Utc>) -> ApiError {
-    let who = match scope {
-        LockScope::Device(_) => "this device",
-        LockScope::Employee(_) => "this employee",
-    };
-    ApiError::new(StatusCode::TOO_MANY_REQUESTS, "pin_locked", locked_message(who, until - now))
 }

@@ -1,6 +1,6 @@
 //! Employees: list and search, create, read, update (role, PIN, active), and crews.
 
-use crate::auth::{blocking, pin_lookup, AdminAuth};
+use crate::auth::{pin_lookup, AdminAuth};
 use crate::error::{ErrorBody, Json, Path, Query};
 use crate::{ApiError, AppState};
 use axum::extract::State;
@@ -64,7 +64,7 @@ pub async fn employee_fields(state: &AppState, company: CompanyId, body: Employe
         Some(Some(raw)) => {
             let pin = Pin::parse(&raw)?;
             let lookup = pin_lookup(state, company, pin.expose());
-            let hash = blocking(move || hash_secret(pin.expose())).await?;
+            let hash = state.gates.hash(move || hash_secret(pin.expose())).await?;
             PinChange::Set(PinSecret { lookup, hash })
         }
     };

@@ -30,11 +30,7 @@ async fn get_photo(State(state): State<AppState>, admin: AdminAuth, Path(sha256)
     )
     .await?;
     Ok((
-        [
-            (CONTENT_TYPE, record.content_type),
-            (CACHE_CONTROL, "private, max-age=86400".to_owned()),
-            (X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
-        ],
+        [(CONTENT_TYPE, record.content_type), (CACHE_CONTROL, "no-store".to_owned()), (X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned())],
         bytes,
     ))
 }
