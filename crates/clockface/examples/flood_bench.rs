@@ -1,8 +1,9 @@
 //! Flood benchmark: what unauthenticated work does to the server. The real server in this
-//! process, then, at once, 1,000 sign-ins with wrong passwords (each one would take argon2's 19 MiB
-//! if nothing bounded it), while a device keeps sending punches and a monitor keeps asking
-//! `/healthz`; then 16 enrolment uploads at once of a 626 KB JPEG that decodes to 8000x5000
-//! pixels. It prints the process's memory (resident set, sampled every 20 ms) before, at its
+//! process (behind a "proxy": it trusts `X-Forwarded-For`), then, at once, 1,000 sign-ins with
+//! wrong passwords (each one would take argon2's 19 MiB if nothing bounded it) from one address,
+//! and again from 1,000 addresses (so that the address lock does not stop them before the hash),
+//! while a device keeps sending punches and a monitor keeps asking `/healthz`; then 16 enrolment
+//! uploads at once of a JPEG that decodes to 8000x5000 pixels. It prints the process's memory (resident set, sampled every 20 ms) before, at its
 //! peak and after, how the sign-ins were answered, and the latency of `/healthz` and of the
 //! punches during the flood.
 //!
@@ -17,9 +18,13 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// The resident set of this process, in MiB.
+/// The server process's id (the bench runs the server in a child process of its own, so that
+/// the clients' memory is not counted).
+static SERVER: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+
+/// The resident set of the server process, in MiB.
 fn rss_mib() -> f64 {
-    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
+    let statm = std::fs::read_to_string(format!("/proc/{}/statm", SERVER.get().copied().unwrap_or(0))).unwrap_or_default();
     let pages: f64 = statm.split_whitespace().nth(1).and_then(|p| p.parse().ok()).unwrap_or(0.0);
     pages * 4096.0 / (1024.0 * 1024.0)
 }
@@ -42,23 +47,43 @@ fn bomb() -> Vec<u8> {
     out
 }
 
-fn main() {
-    let logins: usize = std::env::args().skip_while(|a| a != "--logins").nth(1).map_or(1000, |n| n.parse().unwrap());
-    let folder = tempfile::tempdir().unwrap();
-    let server_runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
-    let running = server_runtime.block_on(async {
+/// The server half: `flood_bench --serve DATA_DIR` serves there and prints its address.
+fn serve(data_dir: &std::path::Path) {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
         let config = Config {
             listen: "127.0.0.1:0".parse().unwrap(),
-            data_dir: folder.path().to_owned(),
+            data_dir: data_dir.to_owned(),
             log: Some("error".into()),
             verification_workers: 0,
+            trust_forwarded_for: true,
             ..Config::default()
         };
         let state = clockface::server::build_state(&config).await.unwrap();
         clockface::create_company(state.store.as_ref(), "Flood Co", "UTC", "ana@flood.test", "flood password 1").await.unwrap();
-        clockface::server::start(config.listen, state).await.unwrap()
+        let running = clockface::server::start(config.listen, state).await.unwrap();
+        println!("serving on http://{}", running.addr);
+        running.wait().await.unwrap();
     });
-    let base = format!("http://{}", running.addr);
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(dir) = args.iter().position(|a| a == "--serve").and_then(|i| args.get(i + 1)) {
+        return serve(std::path::Path::new(dir));
+    }
+    let logins: usize = args.iter().skip_while(|a| *a != "--logins").nth(1).map_or(1000, |n| n.parse().unwrap());
+    let folder = tempfile::tempdir().unwrap();
+    let mut server = std::process::Command::new(std::env::current_exe().unwrap())
+        .arg("--serve")
+        .arg(folder.path())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    SERVER.set(server.id()).unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(server.stdout.take().unwrap()), &mut line).unwrap();
+    let base = line.trim().strip_prefix("serving on ").expect("the server says where it serves").to_owned();
     let client_runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     client_runtime.block_on(async move {
         let http = reqwest::Client::builder().pool_max_idle_per_host(0).build().unwrap();
@@ -95,6 +120,7 @@ fn main() {
         println!("|---|---|---|---|---|---|---|");
 
         // The flood of wrong sign-ins, with health checks and punches going on beside it.
+        for spread in [false, true] {
         let before = rss_mib();
         peak.store(before.to_bits(), Ordering::SeqCst);
         let flooding = Arc::new(AtomicBool::new(true));
@@ -136,7 +162,9 @@ fn main() {
             let (http, base) = (http.clone(), base.clone());
             async move {
                 let body = json!({"email": format!("guess{i}@flood.test"), "password": format!("wrong guess {i}")});
-                http.post(format!("{base}/api/v1/auth/login")).json(&body).send().await.map(|r| r.status().as_u16()).unwrap_or(0)
+                let from = if spread { format!("10.{}.{}.{}", i / 65536 % 256, i / 256 % 256, i % 256) } else { "10.0.0.1".to_owned() };
+                let request = http.post(format!("{base}/api/v1/auth/login")).header("x-forwarded-for", from).json(&body);
+                request.send().await.map(|r| r.status().as_u16()).unwrap_or(0)
             }
         }))
         .await;
@@ -151,7 +179,8 @@ fn main() {
         }
         let counts: Vec<String> = counts.iter().map(|(status, n)| format!("{n}× {}", if *status == 0 { "no answer".to_owned() } else { status.to_string() })).collect();
         println!(
-            "| {logins} wrong sign-ins at once ({:.1} s) | {before:.0} | {:.0} | {:.0} | {} | {:.1} / {:.1} / {:.1} | {} ({refused} refused), {:.1} / {:.1} |",
+            "| {logins} wrong sign-ins at once from {} ({:.1} s) | {before:.0} | {:.0} | {:.0} | {} | {:.1} / {:.1} / {:.1} | {} ({refused} refused), {:.1} / {:.1} |",
+            if spread { "1,000 addresses" } else { "one address" },
             flood_took.as_secs_f64(),
             peak_mib(&peak),
             rss_mib(),
@@ -163,6 +192,7 @@ fn main() {
             percentile(&mut punches, 0.5),
             percentile(&mut punches, 1.0),
         );
+        }
 
         // Decompression bombs at enrolment: the decoding budget queues them.
         let bomb = bomb();
@@ -203,5 +233,6 @@ fn main() {
         done.store(true, Ordering::SeqCst);
         sampler.await.unwrap();
     });
-    server_runtime.block_on(async { running.stop().await.unwrap() });
+    let _ = server.kill();
+    let _ = server.wait();
 }

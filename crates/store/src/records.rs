@@ -393,6 +393,18 @@ pub(crate) struct AdminLoginRow {
     pub totp_secret: Option<Vec<u8>>,
 }
 
+impl From<AdminLoginRow> for AdminLogin {
+    fn from(row: AdminLoginRow) -> Self {
+        AdminLogin {
+            id: AdminId(row.id),
+            company_id: CompanyId(row.company_id),
+            email: row.email,
+            password_hash: row.password_hash,
+            totp_secret: row.totp_secret,
+        }
+    }
+}
+
 /// Converts every row of a query's result.
 pub(crate) fn convert_all<R, T: TryFrom<R, Error = StoreError>>(rows: Vec<R>) -> Result<Vec<T>, StoreError> {
     rows.into_iter().map(T::try_from).collect()

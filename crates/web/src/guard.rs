@@ -34,7 +34,7 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         let cores = std::thread::available_parallelism().map_or(2, usize::from);
-        Limits { hashing: cores.max(1), hashing_queue: 64, hashing_wait: Duration::from_secs(5), decode_budget_mib: 512, requests: 1024 }
+        Limits { hashing: cores.max(1), hashing_queue: 64, hashing_wait: Duration::from_secs(5), decode_budget_mib: 256, requests: 1024 }
     }
 }
 

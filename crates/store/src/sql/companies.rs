@@ -75,13 +75,7 @@ pub(super) async fn admin_login(pool: &Pool<Db>, email: &str) -> Result<Option<A
             .bind(email)
             .fetch_optional(pool)
             .await?;
-    Ok(row.map(|r| AdminLogin {
-        id: AdminId(r.id),
-        company_id: CompanyId(r.company_id),
-        email: r.email,
-        password_hash: r.password_hash,
-        totp_secret: r.totp_secret,
-    }))
+    Ok(row.map(AdminLogin::from))
 }
 
 /// Counts a wrong password (or second factor) on the account, to tell its admin at the next sign-in.
@@ -190,13 +184,7 @@ pub(super) async fn pending_sign_in(pool: &Pool<Db>, token_hash: &str, now: Date
     .bind(now)
     .fetch_optional(pool)
     .await?;
-    Ok(row.map(|r| AdminLogin {
-        id: AdminId(r.id),
-        company_id: CompanyId(r.company_id),
-        email: r.email,
-        password_hash: r.password_hash,
-        totp_secret: r.totp_secret,
-    }))
+    Ok(row.map(AdminLogin::from))
 }
 
 pub(super) async fn delete_pending_sign_in(pool: &Pool<Db>, token_hash: &str) -> Result<(), StoreError> {
