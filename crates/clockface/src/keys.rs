@@ -44,10 +44,11 @@ pub enum KeyError {
     Store(#[from] clockface_store::StoreError),
 }
 
-/// The PIN key: read from the data folder, or made there on an installation that holds no data
-/// made with one; checked against the fingerprint the database keeps.
-pub async fn pin_key(data_dir: &Path, store: &dyn Store) -> Result<Vec<u8>, KeyError> {
-    let path = data_dir.join(PIN_KEY);
+/// The PIN key: read from `path` (`pin.key` in the data folder unless `pin_key_file` says
+/// otherwise), or made there on an installation that holds no data made with one; checked
+/// against the fingerprint the database keeps.
+pub async fn pin_key(path: &Path, store: &dyn Store) -> Result<Vec<u8>, KeyError> {
+    let path = path.to_owned();
     let recorded = store.key_fingerprint(PIN_KEY).await?;
     let has_data = recorded.is_some() || store.any_pin_set().await?;
     let key = match std::fs::read_to_string(&path) {

@@ -130,7 +130,10 @@ impl From<StoreError> for ApiError {
                 "this registration code is unknown, already used or expired; ask an admin for a new one",
             )
             .with_field("code"),
-            other => ApiError::internal(other),
+            other => {
+                crate::metrics::store_error(&other);
+                ApiError::internal(other)
+            }
         }
     }
 }

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod clock;
 pub mod error;
 pub mod home;
+pub mod metrics;
 pub mod photo;
 pub mod punching;
 pub mod state;
@@ -38,6 +39,7 @@ pub fn app(state: AppState) -> Router {
         .merge(admin::router(&state.settings))
         .route("/api/v1/openapi.json", get(move || std::future::ready(axum::Json(openapi.as_ref().clone()))))
         .fallback(|| async { ApiError::not_found("no such page or endpoint") })
+        .layer(axum::middleware::from_fn(metrics::track_latency))
         .with_state(state)
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {

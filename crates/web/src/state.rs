@@ -33,6 +33,10 @@ pub struct WebSettings {
     pub max_batch_bytes: usize,
     /// How many tasks give FaceFront photos their verdicts (0: none in this process).
     pub verification_workers: usize,
+    /// How long a worker holds a verification job before another node may take it over.
+    pub verification_lease: chrono::Duration,
+    /// This node's name, recorded on the verification jobs it holds.
+    pub node_name: String,
 }
 
 impl WebSettings {
@@ -47,6 +51,8 @@ impl WebSettings {
             max_batch: 500,
             max_batch_bytes: 64 * 1024 * 1024,
             verification_workers: 1,
+            verification_lease: chrono::Duration::seconds(60),
+            node_name: "clockface".to_owned(),
         }
     }
 }

@@ -9,5 +9,6 @@ mod demo;
 mod faces;
 mod flows;
 mod keys;
+mod nodes;
 mod pages;
 mod security;
