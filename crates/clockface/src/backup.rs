@@ -171,3 +171,36 @@ fn copy_durably(from: &Path, to: &Path) -> anyhow::Result<u64> {
     }
     copied.with_context(|| format!("cannot copy {} to {}", from.display(), to.display()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn postgres_and_s3_installs_are_told_which_tools_back_them_up() {
+        let folder = tempfile::tempdir().expect("temp folder");
+        let postgres = Config { database_url: Some("postgres://app:pw@db/clockface".to_owned().into()), ..Config::default() };
+        let error = backup(&postgres, folder.path()).await.expect_err("not for PostgreSQL").to_string();
+        assert!(error.contains("pg_dump") && !error.contains("pw@"), "{error}");
+        let s3 = Config {
+            data_dir: folder.path().to_owned(),
+            photo_store: "s3://photos".into(),
+            s3_access_key_id: Some("GK1".into()),
+            s3_secret_access_key: Some("secret".to_owned().into()),
+            ..Config::default()
+        };
+        let error = backup(&s3, &folder.path().join("b")).await.expect_err("not for S3 photos").to_string();
+        assert!(error.contains("s3://photos") && error.contains("replication"), "{error}");
+    }
+
+    #[tokio::test]
+    async fn a_backup_goes_only_into_a_new_or_empty_folder() {
+        let data = tempfile::tempdir().expect("temp folder");
+        let config = Config { data_dir: data.path().to_owned(), ..Config::default() };
+        clockface_store::connect(&config.database_url()).await.expect("a database");
+        let dest = tempfile::tempdir().expect("temp folder");
+        std::fs::write(dest.path().join("old"), b"an older backup").expect("write");
+        let error = backup(&config, dest.path()).await.expect_err("refused").to_string();
+        assert!(error.contains("is not empty"), "{error}");
+    }
+}
