@@ -32,6 +32,37 @@ pub struct Config {
     /// Log filter, e.g. `info` or `clockface_web=debug,info`; unset, `info` (`warn` for the demo,
     /// so that its printout stays readable).
     pub log: Option<String>,
+    /// `text` (for people) or `json` (one JSON object a line, for a log collector).
+    pub log_format: LogFormat,
+    /// Where photos go: `local` (the `photos/` folder in `data_dir`) or `s3://BUCKET`.
+    pub photo_store: String,
+    /// The S3 endpoint, e.g. `http://127.0.0.1:3900` for Garage; unset, AWS itself.
+    pub s3_endpoint: Option<String>,
+    /// The S3 region (`garage` for Garage).
+    pub s3_region: String,
+    /// Path-style addressing (`endpoint/bucket/key`), which Garage and most self-hosted stores need.
+    pub s3_path_style: bool,
+    pub s3_access_key_id: Option<String>,
+    pub s3_secret_access_key: Option<SecretString>,
+    /// Address for Prometheus' `/metrics` (e.g. `127.0.0.1:9464`); unset, no metrics are served.
+    /// Never the public listener, so that metrics are not public unless a proxy makes them so.
+    pub metrics_listen: Option<SocketAddr>,
+    /// This node's name in logs and in the verification queue (which node holds a job); unset,
+    /// the host name.
+    pub node_name: Option<String>,
+    /// How long a verification worker holds a job before another node may take it over, in seconds.
+    pub verification_lease_seconds: u64,
+    /// The PIN key file; unset, `pin.key` in `data_dir`. Every node of an installation needs the same.
+    pub pin_key_file: Option<PathBuf>,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
 }
 
 impl Default for Config {
@@ -46,12 +77,23 @@ impl Default for Config {
             verification_workers: 1,
             trust_forwarded_for: false,
             log: None,
+            log_format: LogFormat::Text,
+            photo_store: "local".to_owned(),
+            s3_endpoint: None,
+            s3_region: "us-east-1".to_owned(),
+            s3_path_style: true,
+            s3_access_key_id: None,
+            s3_secret_access_key: None,
+            metrics_listen: None,
+            node_name: None,
+            verification_lease_seconds: 60,
+            pin_key_file: None,
         }
     }
 }
 
 /// The keys the environment may set, as `CLOCKFACE_<KEY>` (other `CLOCKFACE_*` variables are not ours).
-const ENV_KEYS: [&str; 9] = [
+const ENV_KEYS: [&str; 20] = [
     "listen",
     "data_dir",
     "database_url",
@@ -61,6 +103,17 @@ const ENV_KEYS: [&str; 9] = [
     "verification_workers",
     "trust_forwarded_for",
     "log",
+    "log_format",
+    "photo_store",
+    "s3_endpoint",
+    "s3_region",
+    "s3_path_style",
+    "s3_access_key_id",
+    "s3_secret_access_key",
+    "metrics_listen",
+    "node_name",
+    "verification_lease_seconds",
+    "pin_key_file",
 ];
 
 /// Flags given on the command line; each overrides the file and the environment.
@@ -98,6 +151,52 @@ impl Config {
         }
     }
 
+    /// The PIN key file in use.
+    pub fn pin_key_path(&self) -> PathBuf {
+        self.pin_key_file.clone().unwrap_or_else(|| self.data_dir.join(crate::keys::PIN_KEY))
+    }
+
+    /// This node's name: the configured one, else the host name, else `clockface`.
+    pub fn node_name(&self) -> String {
+        if let Some(name) = self.node_name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+            return name.to_owned();
+        }
+        std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .ok()
+            .or_else(|| std::env::var("HOSTNAME").ok())
+            .map(|h| h.trim().to_owned())
+            .filter(|h| !h.is_empty())
+            .unwrap_or_else(|| "clockface".to_owned())
+    }
+
+    /// Where photos go, as configured; a sentence when the setting cannot be used.
+    pub fn photo_store(&self) -> Result<PhotoStore, String> {
+        let setting = self.photo_store.trim();
+        if setting.is_empty() || setting == "local" {
+            return Ok(PhotoStore::Local(self.data_dir.join("photos")));
+        }
+        let Some(bucket) = setting.strip_prefix("s3://") else {
+            return Err(format!("photo_store = \"{setting}\" is not `local` or `s3://BUCKET`"));
+        };
+        let bucket = bucket.trim_end_matches('/');
+        if bucket.is_empty() || bucket.contains('/') {
+            return Err(format!("photo_store = \"{setting}\" names no bucket; write `s3://BUCKET`"));
+        }
+        let (Some(access_key_id), Some(secret_access_key)) = (self.s3_access_key_id.clone(), self.s3_secret_access_key.clone()) else {
+            return Err(format!(
+                "photo_store = \"{setting}\" needs s3_access_key_id and s3_secret_access_key (or CLOCKFACE_S3_ACCESS_KEY_ID and CLOCKFACE_S3_SECRET_ACCESS_KEY)"
+            ));
+        };
+        Ok(PhotoStore::S3(clockface_store::blobs::S3Settings {
+            bucket: bucket.to_owned(),
+            endpoint: self.s3_endpoint.clone(),
+            region: self.s3_region.clone(),
+            path_style: self.s3_path_style,
+            access_key_id,
+            secret_access_key,
+        }))
+    }
+
     /// The database URL with any password hidden, for logs.
     pub fn database_url_for_logs(&self) -> String {
         let url = self.database_url();
@@ -109,6 +208,15 @@ impl Config {
             _ => url,
         }
     }
+}
+
+/// Where photos go.
+#[derive(Debug)]
+pub enum PhotoStore {
+    /// A folder on this machine.
+    Local(PathBuf),
+    /// An S3-compatible bucket.
+    S3(clockface_store::blobs::S3Settings),
 }
 
 #[cfg(test)]
@@ -139,6 +247,34 @@ mod tests {
         let file = folder.path().join("clockface.toml");
         std::fs::write(&file, "lisen = \"127.0.0.1:9000\"\n").expect("write config");
         assert!(Config::load(Some(&file), &Overrides::default()).is_err());
+    }
+
+    #[test]
+    fn photos_go_to_a_local_folder_unless_a_bucket_is_named() {
+        let config = Config::load(None, &Overrides::default()).expect("defaults load");
+        assert!(matches!(config.photo_store(), Ok(PhotoStore::Local(folder)) if folder.ends_with("photos")));
+        let folder = tempfile::tempdir().expect("temp folder");
+        let file = folder.path().join("clockface.toml");
+        std::fs::write(
+            &file,
+            "photo_store = \"s3://clockface-photos\"\ns3_endpoint = \"http://127.0.0.1:3900\"\ns3_region = \"garage\"\n\
+             s3_access_key_id = \"GK1\"\ns3_secret_access_key = \"very-secret\"\n",
+        )
+        .expect("write config");
+        let config = Config::load(Some(&file), &Overrides::default()).expect("loads");
+        let Ok(PhotoStore::S3(s3)) = config.photo_store() else { panic!("an S3 photo store") };
+        assert_eq!((s3.bucket.as_str(), s3.region.as_str(), s3.path_style), ("clockface-photos", "garage", true));
+        assert_eq!(s3.endpoint.as_deref(), Some("http://127.0.0.1:3900"));
+        assert!(!format!("{config:?} {s3:?}").contains("very-secret"), "the secret key never prints");
+    }
+
+    #[test]
+    fn an_unusable_photo_store_is_said_in_a_sentence() {
+        for (setting, says) in [("ftp://x", "is not `local`"), ("s3://", "names no bucket"), ("s3://b", "needs s3_access_key_id")] {
+            let config = Config { photo_store: setting.into(), ..Config::default() };
+            let error = config.photo_store().expect_err(setting);
+            assert!(error.contains(says), "{setting}: {error}");
+        }
     }
 
     #[test]

@@ -47,23 +47,24 @@ pub enum KeyError {
     Store(#[from] clockface_store::StoreError),
 }
 
-/// The PIN key: read from the data folder, or made there on an installation that holds no data
-/// made with one; checked against the fingerprint the database keeps.
-pub async fn pin_key(data_dir: &Path, store: &dyn Store) -> Result<Vec<u8>, KeyError> {
+/// The PIN key: read from `path` (`pin.key` in the data folder unless `pin_key_file` says
+/// otherwise), or made there on an installation that holds no data made with one; checked
+/// against the fingerprint the database keeps.
+pub async fn pin_key(path: &Path, store: &dyn Store) -> Result<Vec<u8>, KeyError> {
     let in_use = store.any_pin_set().await?;
-    load(data_dir, store, PIN_KEY, in_use).await
+    load(path, store, PIN_KEY, in_use).await
 }
 
-/// The secrets key, likewise.
+/// The secrets key (`secrets.key` in the data folder), likewise.
 pub async fn secrets_key(data_dir: &Path, store: &dyn Store) -> Result<Vec<u8>, KeyError> {
     let in_use = store.any_secret_sealed().await?;
-    load(data_dir, store, SECRETS_KEY, in_use).await
+    load(&data_dir.join(SECRETS_KEY), store, SECRETS_KEY, in_use).await
 }
 
-/// The key `name` (a file in the data folder), where `in_use` says whether the database holds
-/// data made with it even before its fingerprint was recorded (an older release's install).
-async fn load(data_dir: &Path, store: &dyn Store, name: &'static str, in_use: bool) -> Result<Vec<u8>, KeyError> {
-    let path = data_dir.join(name);
+/// The key `name` in the file `path`, where `in_use` says whether the database holds data made
+/// with it even before its fingerprint was recorded (an older release's install).
+async fn load(path: &Path, store: &dyn Store, name: &'static str, in_use: bool) -> Result<Vec<u8>, KeyError> {
+    let path = path.to_owned();
     let recorded = store.key_fingerprint(name).await?;
     let has_data = recorded.is_some() || in_use;
     let key = match std::fs::read_to_string(&path) {

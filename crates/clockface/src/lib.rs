@@ -1,6 +1,7 @@
 //! The `clockface` binary's library: configuration, starting the server, creating a company
 //! and its first admin, and the demo. `main.rs` only parses the command line and calls these.
 
+pub mod backup;
 pub mod config;
 pub mod demo;
 pub mod keys;

@@ -1,8 +1,9 @@
-//! `clockface`: serve the time clock, create a company's first admin, or run the demo.
+//! `clockface`: serve the time clock, create a company's first admin, run the demo, or back up
+//! and restore a single-node install.
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use clockface::config::{Config, Overrides};
+use clockface::config::{Config, LogFormat, Overrides};
 use std::path::PathBuf;
 
 /// Where the demo keeps its data unless told otherwise.
@@ -32,6 +33,21 @@ enum Command {
     /// Run the face engine on image files and print JSON.
     #[command(subcommand)]
     Face(FaceCommand),
+    /// Copy a running single-node install (SQLite database, photos, keys) into the new folder
+    /// DEST, consistently, without stopping it.
+    Backup {
+        #[command(flatten)]
+        overrides: Overrides,
+        /// A new or empty folder for the copy.
+        dest: PathBuf,
+    },
+    /// Put a backup made by `clockface backup` back into an empty data folder (stop the server first).
+    Restore {
+        #[command(flatten)]
+        overrides: Overrides,
+        /// The folder `clockface backup` made.
+        src: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -75,7 +91,11 @@ async fn main() {
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let overrides = match &cli.command {
-        Command::Serve(overrides) | Command::Demo(overrides) | Command::Admin(AdminCommand::Create { overrides, .. }) => overrides.clone(),
+        Command::Serve(overrides)
+        | Command::Demo(overrides)
+        | Command::Admin(AdminCommand::Create { overrides, .. })
+        | Command::Backup { overrides, .. }
+        | Command::Restore { overrides, .. } => overrides.clone(),
         Command::Face(_) => Overrides::default(),
     };
     let mut config = Config::load(cli.config.as_deref(), &overrides).context("invalid configuration")?;
@@ -84,19 +104,54 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         config.data_dir = PathBuf::from(DEMO_DATA_DIR);
     }
     let log = config.log.as_deref().unwrap_or(if demo { "warn" } else { "info" });
-    // Logs go to standard error; standard output keeps what the commands print for people.
-    tracing_subscriber::fmt()
+    // Logs go to standard error, so that standard output keeps what the command itself says.
+    let filter = tracing_subscriber::EnvFilter::try_new(log).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_env_filter(tracing_subscriber::EnvFilter::try_new(log).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")))
-        .init();
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
+    match config.log_format {
+        LogFormat::Text => logs.init(),
+        LogFormat::Json => logs.json().flatten_event(true).with_current_span(true).with_span_list(false).init(),
+    }
     match cli.command {
         Command::Serve(_) => {
             let state = clockface::server::build_state(&config).await?;
-            let running = clockface::server::start(config.listen, state).await?;
-            tracing::info!(addr = %running.addr, database = %config.database_url_for_logs(), "clockface is serving");
+            let photos = state.blobs.describe();
+            let running = clockface::server::start_with_metrics(config.listen, config.metrics_listen, state).await?;
+            tracing::info!(
+                addr = %running.addr,
+                node = %config.node_name(),
+                database = %config.database_url_for_logs(),
+                photos = %photos,
+                metrics = ?running.metrics_addr,
+                "clockface is serving"
+            );
             println!("clockface is serving on http://{}", running.addr);
+            if let Some(metrics) = running.metrics_addr {
+                println!("metrics on http://{metrics}/metrics");
+            }
             running.wait().await
+        }
+        Command::Backup { dest, .. } => {
+            let report = clockface::backup::backup(&config, &dest).await?;
+            println!(
+                "Backed up to {}: the database, {} photos ({} bytes) and the PIN key. Keep it as secret as the server.",
+                report.dest.display(),
+                report.photos,
+                report.photo_bytes
+            );
+            Ok(())
+        }
+        Command::Restore { src, .. } => {
+            let report = clockface::backup::restore(&config, &src).await?;
+            println!(
+                "Restored {} into {}: the database, {} photos and the PIN key. Start the server with this data folder.",
+                src.display(),
+                report.dest.display(),
+                report.photos
+            );
+            Ok(())
         }
         Command::Admin(AdminCommand::Create { company, email, password, time_zone, .. }) => {
             let state = clockface::server::build_state(&config).await?;

@@ -1,21 +1,38 @@
 //! The photo blob store: original bytes, unchanged, content-addressed by SHA-256 under the
-//! company they belong to. A local folder by default; any `object_store` backend (S3-compatible
-//! storage) by configuration.
+//! company they belong to. A local folder by default; S3-compatible storage (Garage, MinIO, AWS,
+//! ...) through `object_store`'s S3 backend by configuration.
 //!
 //! A `put` that returns has made the bytes durable: the local folder writes a temporary file,
 //! fsyncs it, renames it into place and fsyncs the folder (and every folder it had to create),
 //! so that a power cut right after the answer loses nothing. `object_store`'s own local backend
-//! never fsyncs, which is why the local folder is ours.
+//! never fsyncs, which is why the local folder is ours. With S3, `put` returns only after the
+//! object store answered the PUT with success; how durable that is, is the object store's
+//! promise (Garage: `data_fsync` and `metadata_fsync`, docs/DEPLOY.md).
 
 use crate::StoreError;
 use bytes::Bytes;
 use clockface_domain::ids::CompanyId;
+use object_store::aws::AmazonS3Builder;
 use object_store::path::Path as ObjectPath;
-use object_store::{ObjectStore, PutPayload};
+use object_store::{ClientOptions, ObjectStore, PutPayload, RetryConfig};
+use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+
+/// An S3-compatible bucket and how to reach it.
+#[derive(Debug, Clone)]
+pub struct S3Settings {
+    pub bucket: String,
+    /// `http(s)://host:port`; `None` for AWS itself.
+    pub endpoint: Option<String>,
+    pub region: String,
+    /// `endpoint/bucket/key` rather than `bucket.endpoint/key`.
+    pub path_style: bool,
+    pub access_key_id: String,
+    pub secret_access_key: SecretString,
+}
 
 /// Where photos' bytes live.
 #[derive(Debug, Clone)]
@@ -40,6 +57,69 @@ impl BlobStore {
     /// once the store confirmed the write.
     pub fn from_object_store(inner: Arc<dyn ObjectStore>) -> Self {
         Self { backend: Backend::Object(inner) }
+    }
+
+    /// Photos in an S3-compatible bucket. Requests are retried (a few times, for at most 15
+    /// seconds) before a `put` fails, so a punch waits briefly for a restarting object store
+    /// rather than failing at once, and never waits long.
+    pub fn s3(settings: &S3Settings) -> Result<Self, StoreError> {
+        let mut builder = AmazonS3Builder::new()
+            .with_bucket_name(&settings.bucket)
+            .with_region(&settings.region)
+            .with_access_key_id(&settings.access_key_id)
+            .with_secret_access_key(settings.secret_access_key.expose_secret())
+            .with_virtual_hosted_style_request(!settings.path_style)
+            .with_retry(RetryConfig { max_retries: 4, retry_timeout: std::time::Duration::from_secs(15), ..RetryConfig::default() })
+            .with_client_options(ClientOptions::new().with_timeout(std::time::Duration::from_secs(30)));
+        if let Some(endpoint) = &settings.endpoint {
+            builder = builder.with_endpoint(endpoint).with_allow_http(endpoint.starts_with("http://"));
+        }
+        let store = builder.build().map_err(|e| StoreError::Blob(format!("cannot use the S3 bucket {}: {e}", settings.bucket)))?;
+        Ok(Self::from_object_store(Arc::new(store)))
+    }
+
+    /// Where the photos are, for logs: the local folder, or the object store.
+    pub fn describe(&self) -> String {
+        match &self.backend {
+            Backend::Local(folder) => folder.root.display().to_string(),
+            Backend::Object(store) => store.to_string(),
+        }
+    }
+
+    /// Checks that the photo store answers and takes our credentials (by reading a key that
+    /// does not exist: "not found" is the right answer). A server checks this when it starts,
+    /// so a wrong endpoint or key stops the start instead of the first punch with a photo.
+    pub async fn check(&self) -> Result<(), StoreError> {
+        match &self.backend {
+            Backend::Local(folder) => {
+                if folder.root.is_dir() {
+                    Ok(())
+                } else {
+                    Err(StoreError::Blob(format!("the photo folder {} is missing", folder.root.display())))
+                }
+            }
+            Backend::Object(store) => match store.head(&ObjectPath::from("photos/.clockface-check")).await {
+                Ok(_) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+                Err(error) => Err(error.into()),
+            },
+        }
+    }
+
+    /// Every photo's key and size, for backups (`photos/<company>/<xx>/<sha256>`).
+    pub async fn list(&self) -> Result<Vec<(String, u64)>, StoreError> {
+        match &self.backend {
+            Backend::Local(folder) => {
+                let root = folder.root.clone();
+                tokio::task::spawn_blocking(move || list_files(&root))
+                    .await
+                    .map_err(|e| StoreError::Blob(format!("the photo listing stopped: {e}")))?
+            }
+            Backend::Object(store) => {
+                use futures::TryStreamExt;
+                let found: Vec<_> = store.list(Some(&ObjectPath::from("photos"))).try_collect().await?;
+                Ok(found.into_iter().map(|meta| (meta.location.to_string(), meta.size)).collect())
+            }
+        }
     }
 
     fn key(company: CompanyId, sha256: &str) -> String {
@@ -92,6 +172,33 @@ impl BlobStore {
             },
         }
     }
+}
+
+/// The photo files under `root`, as keys relative to it (`photos/...`), skipping temporary files.
+fn list_files(root: &Path) -> Result<Vec<(String, u64)>, StoreError> {
+    let mut found = Vec::new();
+    let mut folders = vec![root.join("photos")];
+    while let Some(folder) = folders.pop() {
+        let entries = match std::fs::read_dir(&folder) {
+            Ok(entries) => entries,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(error) => return Err(StoreError::Blob(format!("cannot list {}: {error}", folder.display()))),
+        };
+        for entry in entries {
+            let entry = entry.map_err(|e| StoreError::Blob(format!("cannot list {}: {e}", folder.display())))?;
+            let path = entry.path();
+            let meta = entry.metadata().map_err(|e| StoreError::Blob(format!("cannot read {}: {e}", path.display())))?;
+            if meta.is_dir() {
+                folders.push(path);
+            } else if !entry.file_name().to_string_lossy().starts_with('.') {
+                if let Ok(relative) = path.strip_prefix(root) {
+                    found.push((relative.to_string_lossy().into_owned(), meta.len()));
+                }
+            }
+        }
+    }
+    found.sort();
+    Ok(found)
 }
 
 /// The local photo folder.

@@ -174,8 +174,14 @@ pub trait Store: Send + Sync + 'static {
     /// Deletes an employee's templates and returns how many there were; the audit line's detail
     /// is completed with that number.
     async fn delete_templates(&self, company: CompanyId, employee: EmployeeId, audit: &AuditEntry) -> Result<u64, StoreError>;
-    /// Claims the oldest due verification job until `lease_until`; `None` when nothing is due.
-    async fn claim_verification_job(&self, now: DateTime<Utc>, lease_until: DateTime<Utc>) -> Result<Option<VerificationJob>, StoreError>;
+    /// Claims the oldest due verification job for `node` until `lease_until`; `None` when
+    /// nothing is due. A job whose lease ran out (its node died, say) is due again.
+    async fn claim_verification_job(
+        &self,
+        node: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> Result<Option<VerificationJob>, StoreError>;
     /// Stores a verdict (and the template a first FaceFront photo enrolled, with its audit line)
     /// and removes its job, in one transaction. A punch keeps its first verdict: completing a job
     /// another worker already completed changes nothing but removing the job.
@@ -188,6 +194,10 @@ pub trait Store: Send + Sync + 'static {
     async fn retry_verification_job(&self, punch: PunchId, run_after: DateTime<Utc>, error: &str) -> Result<(), StoreError>;
     /// How many verification jobs are waiting, across all companies.
     async fn pending_verification_jobs(&self) -> Result<i64, StoreError>;
+    /// The queue's depth and the age of its oldest job at `now`, across all companies.
+    async fn verification_queue(&self, now: DateTime<Utc>) -> Result<QueueStats, StoreError>;
+    /// The jobs whose lease is current at `now`, with the node holding each.
+    async fn leased_verification_jobs(&self, now: DateTime<Utc>) -> Result<Vec<JobLease>, StoreError>;
     async fn verification(&self, company: CompanyId, punch: PunchId) -> Result<Option<Verification>, StoreError>;
     /// The verdicts of many punches at once (those of the company that have one), by punch.
     async fn verifications(&self, company: CompanyId, punches: &[PunchId]) -> Result<HashMap<PunchId, Verification>, StoreError>;

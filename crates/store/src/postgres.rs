@@ -27,9 +27,9 @@ type Db = sqlx::Postgres;
 type Backend = PgStore;
 /// What [`crate::Store::backend`] answers.
 const BACKEND: &str = "postgres";
-/// Claims the oldest due verification job (`$1` is now, `$2` the end of the lease).
+/// Claims the oldest due verification job (`$1` is now, `$2` the end of the lease, `$3` the node).
 /// SKIP LOCKED: workers on several servers each take a different job without waiting.
-const CLAIM_JOB: &str = "UPDATE verification_jobs SET locked_until = $2, attempts = attempts + 1 WHERE punch_id = (\
+const CLAIM_JOB: &str = "UPDATE verification_jobs SET locked_until = $2, leased_by = $3, attempts = attempts + 1 WHERE punch_id = (\
     SELECT punch_id FROM verification_jobs WHERE run_after <= $1 AND (locked_until IS NULL OR locked_until <= $1) \
     ORDER BY run_after LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING punch_id, company_id, attempts";
 

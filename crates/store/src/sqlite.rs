@@ -30,15 +30,42 @@ impl SqliteStore {
     }
 }
 
+/// Writes a consistent snapshot of the running database at `url` to the new file `dest`, with
+/// SQLite's `VACUUM INTO` (one read transaction: the snapshot is the database as of one commit,
+/// while writers go on committing in the WAL), then fsyncs it and checks it.
+pub async fn snapshot(url: &str, dest: &std::path::Path) -> Result<(), StoreError> {
+    use sqlx::{ConnectOptions, Connection};
+    let options = SqliteConnectOptions::from_str(url)?.busy_timeout(Duration::from_secs(30)).foreign_keys(true);
+    let mut connection = options.connect().await?;
+    let dest_text = dest.to_str().ok_or_else(|| StoreError::Blob(format!("{} is not a UTF-8 path", dest.display())))?;
+    sqlx::query("VACUUM INTO $1").bind(dest_text).execute(&mut connection).await?;
+    connection.close().await?;
+    std::fs::File::open(dest)
+        .and_then(|file| file.sync_all())
+        .map_err(|e| StoreError::Blob(format!("cannot sync the snapshot {}: {e}", dest.display())))?;
+    let mut copy = SqliteConnectOptions::new().filename(dest).read_only(true).connect().await?;
+    let check: String = sqlx::query_scalar("PRAGMA integrity_check").fetch_one(&mut copy).await?;
+    copy.close().await?;
+    if check != "ok" {
+        return Err(StoreError::Corrupt(format!("the snapshot {} fails SQLite's integrity check: {check}", dest.display())));
+    }
+    Ok(())
+}
+
+/// The database file a `sqlite:` URL names.
+pub fn database_file(url: &str) -> Result<std::path::PathBuf, StoreError> {
+    Ok(SqliteConnectOptions::from_str(url)?.get_filename().to_owned())
+}
+
 /// The database the shared SQL in `sql/` is compiled for here.
 type Db = sqlx::Sqlite;
 /// The store the shared `impl Store` in `sql/` is for.
 type Backend = SqliteStore;
 /// What [`crate::Store::backend`] answers.
 const BACKEND: &str = "sqlite";
-/// Claims the oldest due verification job (`$1` is now, `$2` the end of the lease).
+/// Claims the oldest due verification job (`$1` is now, `$2` the end of the lease, `$3` the node).
 /// One statement under SQLite's single write lock: no two workers claim the same job.
-const CLAIM_JOB: &str = "UPDATE verification_jobs SET locked_until = $2, attempts = attempts + 1 WHERE punch_id = (\
+const CLAIM_JOB: &str = "UPDATE verification_jobs SET locked_until = $2, leased_by = $3, attempts = attempts + 1 WHERE punch_id = (\
     SELECT punch_id FROM verification_jobs WHERE run_after <= $1 AND (locked_until IS NULL OR locked_until <= $1) \
     ORDER BY run_after LIMIT 1) RETURNING punch_id, company_id, attempts";
 

@@ -31,3 +31,22 @@ pub async fn fresh_postgres_url() -> String {
 pub fn sqlite_url(folder: &std::path::Path) -> String {
     format!("sqlite://{}", folder.join("clockface.db").display())
 }
+
+/// The S3-compatible server tests put photos in (Garage, started by the README's test command),
+/// from `CLOCKFACE_TEST_S3_ENDPOINT`, `_BUCKET`, `_REGION`, `_ACCESS_KEY_ID` and
+/// `_SECRET_ACCESS_KEY`. Panics naming what is missing: a test that needs S3 never passes
+/// without it.
+pub fn s3_settings() -> crate::blobs::S3Settings {
+    let var = |name: &str| match std::env::var(format!("CLOCKFACE_TEST_S3_{name}")) {
+        Ok(value) if !value.is_empty() => value,
+        _ => panic!("CLOCKFACE_TEST_S3_{name} is not set; run the README's test command, which starts a throwaway Garage"),
+    };
+    crate::blobs::S3Settings {
+        endpoint: Some(var("ENDPOINT")),
+        bucket: var("BUCKET"),
+        region: var("REGION"),
+        path_style: true,
+        access_key_id: var("ACCESS_KEY_ID"),
+        secret_access_key: var("SECRET_ACCESS_KEY").into(),
+    }
+}

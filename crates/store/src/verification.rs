@@ -70,6 +70,23 @@ pub struct VerificationJob {
     pub attempts: i64,
 }
 
+/// The verification queue at a moment, for metrics.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct QueueStats {
+    /// Jobs waiting or in hand.
+    pub depth: i64,
+    /// How long the oldest job has waited, in seconds (0 when there is none).
+    pub oldest_age_seconds: f64,
+}
+
+/// A job a node holds, until when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobLease {
+    pub punch_id: PunchId,
+    pub leased_by: String,
+    pub locked_until: DateTime<Utc>,
+}
+
 /// The verdict on one punch's FaceFront photo.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Verification {

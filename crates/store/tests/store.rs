@@ -72,6 +72,7 @@ on_both_backends!(
     photos_are_read_many_at_once_within_the_company,
     a_photo_punch_queues_one_verification_job,
     jobs_are_claimed_once_and_retried,
+    a_lease_names_its_node_and_a_dead_nodes_jobs_are_taken_over,
     verdicts_are_read_many_at_once_within_the_company,
     the_review_queue_holds_doubtful_punches_until_reviewed,
     the_audit_log_is_per_company,
@@ -605,16 +606,101 @@ async fn concurrent_punches_are_all_kept(store: Db) {
     assert_eq!(store.count_punches(company).await.unwrap(), 40);
 }
 
-#[tokio::test]
-async fn photos_are_content_addressed_per_company() {
-    let folder = tempfile::tempdir().unwrap();
-    let blobs = BlobStore::local(folder.path()).unwrap();
+macro_rules! on_both_photo_stores {
+    ($($test:ident),* $(,)?) => {$(
+        mod $test {
+            #[tokio::test]
+            async fn local() {
+                let folder = tempfile::tempdir().expect("temp folder");
+                let blobs = clockface_store::blobs::BlobStore::local(&folder.path().join("photos")).expect("photo folder");
+                super::$test(blobs).await;
+            }
+
+            /// In the S3-compatible server the test command starts (Garage).
+            #[tokio::test]
+            async fn s3() {
+                let blobs = clockface_store::blobs::BlobStore::s3(&clockface_store::testing::s3_settings()).expect("S3 photo store");
+                blobs.check().await.expect("the test S3 server answers and takes the test key");
+                super::$test(blobs).await;
+            }
+        }
+    )*};
+}
+
+on_both_photo_stores!(
+    photos_are_content_addressed_per_company,
+    a_photo_put_again_is_stored_once,
+    large_photos_come_back_byte_for_byte,
+    concurrent_photos_are_all_kept,
+);
+
+async fn photos_are_content_addressed_per_company(blobs: BlobStore) {
     let (a, b) = (CompanyId::new(), CompanyId::new());
-    let sha = blobs.put(a, bytes::Bytes::from_static(b"photo bytes")).await.unwrap();
-    assert_eq!(sha, clockface_store::blobs::sha256_hex(b"photo bytes"));
-    assert_eq!(blobs.get(a, &sha).await.unwrap(), bytes::Bytes::from_static(b"photo bytes"));
+    let bytes = format!("photo bytes {}", Uuid::new_v4());
+    let sha = blobs.put(a, bytes::Bytes::from(bytes.clone())).await.unwrap();
+    assert_eq!(sha, clockface_store::blobs::sha256_hex(bytes.as_bytes()));
+    assert_eq!(blobs.get(a, &sha).await.unwrap(), bytes::Bytes::from(bytes));
     assert!(matches!(blobs.get(b, &sha).await, Err(StoreError::NotFound)), "another company's key finds nothing");
+    assert!(matches!(blobs.get(a, &"e".repeat(64)).await, Err(StoreError::NotFound)), "a photo never stored is not found");
     assert!(matches!(blobs.get(a, "../../etc/passwd").await, Err(StoreError::NotFound)));
+}
+
+async fn a_photo_put_again_is_stored_once(blobs: BlobStore) {
+    let company = CompanyId::new();
+    let bytes = bytes::Bytes::from(format!("the same photo {}", Uuid::new_v4()));
+    let first = blobs.put(company, bytes.clone()).await.unwrap();
+    let second = blobs.put(company, bytes.clone()).await.unwrap();
+    assert_eq!(first, second);
+    let listed: Vec<_> = blobs.list().await.unwrap().into_iter().filter(|(key, _)| key.contains(&company.to_string())).collect();
+    assert_eq!(listed, vec![(format!("photos/{company}/{}/{first}", &first[..2]), bytes.len() as u64)], "one object, under its hash");
+}
+
+async fn large_photos_come_back_byte_for_byte(blobs: BlobStore) {
+    let company = CompanyId::new();
+    // 9 MB, near the default photo limit (10 MiB): more than one network buffer, not one object part.
+    let bytes: Vec<u8> = (0..9_000_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8).collect();
+    let sha = blobs.put(company, bytes::Bytes::from(bytes.clone())).await.unwrap();
+    let back = blobs.get(company, &sha).await.unwrap();
+    assert_eq!(back.len(), bytes.len());
+    assert_eq!(clockface_store::blobs::sha256_hex(&back), sha);
+}
+
+async fn concurrent_photos_are_all_kept(blobs: BlobStore) {
+    let company = CompanyId::new();
+    let tasks = (0..24).map(|i| {
+        let blobs = blobs.clone();
+        tokio::spawn(async move {
+            let bytes = bytes::Bytes::from(format!("photo {i} of {company}"));
+            (blobs.put(company, bytes.clone()).await.unwrap(), bytes)
+        })
+    });
+    for (sha, bytes) in futures::future::join_all(tasks).await.into_iter().map(Result::unwrap) {
+        assert_eq!(blobs.get(company, &sha).await.unwrap(), bytes, "every photo acknowledged reads back");
+    }
+}
+
+#[tokio::test]
+async fn s3_with_a_wrong_key_is_refused_when_checked() {
+    let mut settings = clockface_store::testing::s3_settings();
+    settings.secret_access_key = "0".repeat(64).into();
+    let blobs = BlobStore::s3(&settings).unwrap();
+    assert!(blobs.check().await.is_err(), "a wrong secret key is found at the check, not at the first punch");
+    let put = blobs.put(CompanyId::new(), bytes::Bytes::from_static(b"never stored")).await;
+    assert!(put.is_err(), "a PUT the object store refused is never acknowledged");
+}
+
+#[tokio::test]
+async fn nodes_starting_at_once_migrate_one_database_once() {
+    let url = clockface_store::testing::fresh_postgres_url().await;
+    let nodes = (0..4).map(|_| {
+        let url = url.clone();
+        tokio::spawn(async move { clockface_store::connect(&url).await })
+    });
+    let stores: Vec<_> = futures::future::join_all(nodes).await.into_iter().map(|r| r.unwrap().expect("every node starts")).collect();
+    let company = company(&stores[0], "first@acme.test").await;
+    for store in &stores {
+        assert_eq!(store.company(company).await.unwrap().id, company, "every node sees the one schema and its rows");
+    }
 }
 
 fn photo_record(company: CompanyId, sha: &str) -> PhotoRecord {
@@ -760,19 +846,44 @@ async fn jobs_are_claimed_once_and_retried(store: Db) {
     let (worker, device) = (employee(&store, company, "1").await, device(&store, company, "c").await);
     let punch = photo_punch(&store, company, worker, device, &"a".repeat(64), now()).await;
     let lease = now() + Duration::minutes(5);
-    let job = store.claim_verification_job(now(), lease).await.unwrap().expect("a job is due");
+    let job = store.claim_verification_job("test", now(), lease).await.unwrap().expect("a job is due");
     assert_eq!((job.punch_id, job.company_id, job.attempts), (punch.id, company, 1));
-    assert_eq!(store.claim_verification_job(now(), lease).await.unwrap(), None, "a claimed job is not handed out twice");
+    assert_eq!(store.claim_verification_job("test", now(), lease).await.unwrap(), None, "a claimed job is not handed out twice");
     // A worker that died: the lease runs out and the job comes back.
-    let again = store.claim_verification_job(lease + Duration::seconds(1), lease + Duration::minutes(5)).await.unwrap().unwrap();
+    let again = store.claim_verification_job("test", lease + Duration::seconds(1), lease + Duration::minutes(5)).await.unwrap().unwrap();
     assert_eq!(again.attempts, 2);
     store.retry_verification_job(punch.id, now() + Duration::hours(1), "model failed").await.unwrap();
-    assert_eq!(store.claim_verification_job(now() + Duration::minutes(59), lease).await.unwrap(), None, "not before run_after");
-    let third = store.claim_verification_job(now() + Duration::hours(2), now() + Duration::hours(3)).await.unwrap().unwrap();
+    assert_eq!(store.claim_verification_job("test", now() + Duration::minutes(59), lease).await.unwrap(), None, "not before run_after");
+    let third = store.claim_verification_job("test", now() + Duration::hours(2), now() + Duration::hours(3)).await.unwrap().unwrap();
     assert_eq!(third.attempts, 3);
     store.complete_verification_job(&verification(&punch, Verdict::Match), None).await.unwrap();
     assert_eq!(store.pending_verification_jobs().await.unwrap(), 0);
     assert_eq!(store.verification(company, punch.id).await.unwrap(), Some(verification(&punch, Verdict::Match)));
+}
+
+async fn a_lease_names_its_node_and_a_dead_nodes_jobs_are_taken_over(store: Db) {
+    let company = company(&store, "ana@acme.test").await;
+    let (worker, device) = (employee(&store, company, "1").await, device(&store, company, "c").await);
+    let empty = store.verification_queue(now()).await.unwrap();
+    assert_eq!((empty.depth, empty.oldest_age_seconds), (0, 0.0));
+    let first = photo_punch(&store, company, worker, device, &"a".repeat(64), now()).await;
+    let second = photo_punch(&store, company, worker, device, &"b".repeat(64), now() + Duration::seconds(1)).await;
+    let queue = store.verification_queue(now() + Duration::seconds(90)).await.unwrap();
+    assert_eq!((queue.depth, queue.oldest_age_seconds), (2, 90.0), "the oldest job has waited since its punch arrived");
+
+    let lease = now() + Duration::seconds(2) + Duration::seconds(30);
+    let held = store.claim_verification_job("node-a", now() + Duration::seconds(2), lease).await.unwrap().unwrap();
+    assert_eq!(held.punch_id, first.id, "the oldest job first");
+    let leases = store.leased_verification_jobs(now() + Duration::seconds(3)).await.unwrap();
+    assert_eq!(leases, vec![JobLease { punch_id: first.id, leased_by: "node-a".into(), locked_until: lease }]);
+    // node-a dies holding it: node-b takes the other job now and node-a's once its lease ran out.
+    let other = store.claim_verification_job("node-b", now() + Duration::seconds(3), now() + Duration::minutes(5)).await.unwrap();
+    assert_eq!(other.map(|j| j.punch_id), Some(second.id));
+    let after = lease + Duration::seconds(1);
+    let taken = store.claim_verification_job("node-b", after, after + Duration::seconds(30)).await.unwrap().unwrap();
+    assert_eq!((taken.punch_id, taken.attempts), (first.id, 2));
+    let holders: Vec<String> = store.leased_verification_jobs(after).await.unwrap().into_iter().map(|l| l.leased_by).collect();
+    assert_eq!(holders, vec!["node-b", "node-b"]);
 }
 
 async fn verdicts_are_read_many_at_once_within_the_company(store: Db) {

@@ -153,7 +153,10 @@ impl From<StoreError> for ApiError {
                     "the server could not store this just now and stored nothing; send it again (a device does so by itself)",
                 )
             }
-            other => ApiError::internal(other),
+            other => {
+                crate::metrics::store_error(&other);
+                ApiError::internal(other)
+            }
         }
     }
 }

@@ -45,6 +45,10 @@ pub struct WebSettings {
     pub limits: Limits,
     /// The key that encrypts secrets kept in the database (admins' TOTP secrets).
     pub secrets_key: secrecy::SecretSlice<u8>,
+    /// How long a worker holds a verification job before another node may take it over.
+    pub verification_lease: chrono::Duration,
+    /// This node's name, recorded on the verification jobs it holds.
+    pub node_name: String,
 }
 
 impl WebSettings {
@@ -62,6 +66,8 @@ impl WebSettings {
             max_batch: 500,
             max_batch_bytes: 64 * 1024 * 1024,
             verification_workers: 1,
+            verification_lease: chrono::Duration::seconds(60),
+            node_name: "clockface".to_owned(),
         }
     }
 }

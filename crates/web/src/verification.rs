@@ -16,8 +16,6 @@ use uuid::Uuid;
 
 pub use clockface_domain::verification::{NOTICE_TEXT, NOTICE_VERSION};
 
-/// How long a worker may hold a job before another may take it.
-const LEASE: Duration = Duration::seconds(60);
 /// After this many failed attempts a job gets the verdict `unreadable` instead of another retry.
 pub const MAX_ATTEMPTS: i64 = 6;
 
@@ -51,7 +49,8 @@ pub async fn run_worker(state: AppState, mut stop: tokio::sync::watch::Receiver<
             return;
         }
         let now = Utc::now();
-        match state.store.claim_verification_job(now, now + LEASE).await {
+        let settings = &state.settings;
+        match state.store.claim_verification_job(&settings.node_name, now, now + settings.verification_lease).await {
             Ok(Some(job)) => verify_claimed(&state, job).await,
             Ok(None) => {
                 tokio::select! {
@@ -61,6 +60,7 @@ pub async fn run_worker(state: AppState, mut stop: tokio::sync::watch::Receiver<
                 }
             }
             Err(error) => {
+                crate::metrics::store_error(&error);
                 tracing::error!(%error, "cannot claim a verification job");
                 tokio::select! {
                     _ = tokio::time::sleep(std::time::Duration::from_secs(5)) => {}
@@ -78,10 +78,13 @@ pub async fn verify_claimed(state: &AppState, job: VerificationJob) {
     let Err(error) = verify_job(state, job).await else {
         return;
     };
+    if let JobError::Store(error) = &error {
+        crate::metrics::store_error(error);
+    }
     let outcome = if job.attempts >= MAX_ATTEMPTS {
         tracing::warn!(punch = %job.punch_id, attempts = job.attempts, %error, "verification gave up");
         let reason = format!("gave up after {MAX_ATTEMPTS} attempts: {error}");
-        state.store.complete_verification_job(&unreadable(job.punch_id, job.company_id, &reason), None).await
+        complete(state, &unreadable(job.punch_id, job.company_id, &reason), None).await
     } else {
         let wait = Duration::seconds(2i64.pow(u32::try_from(job.attempts.clamp(1, 12)).unwrap_or(12)));
         tracing::warn!(punch = %job.punch_id, attempts = job.attempts, %error, "verification failed; will retry");
@@ -90,6 +93,13 @@ pub async fn verify_claimed(state: &AppState, job: VerificationJob) {
     if let Err(error) = outcome {
         tracing::error!(punch = %job.punch_id, %error, "cannot record the end of a verification attempt");
     }
+}
+
+/// Stores a verdict and removes its job, counting the verdict for `/metrics`.
+async fn complete(state: &AppState, verification: &Verification, enrolled: Option<(&FaceTemplate, &AuditEntry)>) -> Result<(), StoreError> {
+    state.store.complete_verification_job(verification, enrolled).await?;
+    crate::metrics::verdict(verification.verdict);
+    Ok(())
 }
 
 /// Why a job could not be finished this time.
@@ -111,7 +121,7 @@ async fn verify_job(state: &AppState, job: VerificationJob) -> Result<(), JobErr
     }
     let punch = state.store.punch(company, job.punch_id).await?;
     let Some(sha256) = punch.photo_sha256.clone() else {
-        return Ok(state.store.complete_verification_job(&unreadable(punch.id, company, "the punch has no photo"), None).await?);
+        return Ok(complete(state, &unreadable(punch.id, company, "the punch has no photo"), None).await?);
     };
     let photo = state.store.photo(company, &sha256).await?.ok_or(StoreError::NotFound)?;
     let bytes = state.blobs.get(company, &sha256).await?;
@@ -121,10 +131,13 @@ async fn verify_job(state: &AppState, job: VerificationJob) -> Result<(), JobErr
     // A foreman's crew photo gets the detector's full search, a selfie its quick look first.
     let crew = punch.clock_for_by.is_some();
     let analyse = move || if crew { engine.analyse_group(&bytes, rotation) } else { engine.analyse(&bytes, rotation) };
-    let analysis = match tokio::task::spawn_blocking(analyse).await {
+    let started = std::time::Instant::now();
+    let analysed = tokio::task::spawn_blocking(analyse).await;
+    crate::metrics::engine_time(started.elapsed().as_secs_f64());
+    let analysis = match analysed {
         Ok(Ok(analysis)) => analysis,
         Ok(Err(error)) if error.is_bad_input() => {
-            return Ok(state.store.complete_verification_job(&unreadable(punch.id, company, &error.to_string()), None).await?);
+            return Ok(complete(state, &unreadable(punch.id, company, &error.to_string()), None).await?);
         }
         Ok(Err(error)) => return Err(JobError::Engine(error.to_string())),
         Err(error) => return Err(JobError::Engine(error.to_string())),
@@ -204,7 +217,7 @@ async fn verify_crew_photo(
                 ),
             }
         };
-        state.store.complete_verification_job(&verification, None).await?;
+        complete(state, &verification, None).await?;
     }
     Ok(())
 }
@@ -238,12 +251,12 @@ async fn verify_selfie(state: &AppState, found: &Found, analysis: &Analysis, pun
             &format!("from the first FaceFront photo of punch {}", punch.id),
         );
         let verification = found.verdict(punch.id, Verdict::NotEnrolled, None, message, true);
-        state.store.complete_verification_job(&verification, Some((&template, &line))).await?;
+        complete(state, &verification, Some((&template, &line))).await?;
         return Ok(());
     }
     let decision = clockface_face::verdict(analysis, &enrolled, MATCH_THRESHOLD);
     let verification = found.verdict(punch.id, domain_verdict(&decision.verdict), decision.score, decision.message, false);
-    Ok(state.store.complete_verification_job(&verification, None).await?)
+    Ok(complete(state, &verification, None).await?)
 }
 
 /// A verdict for a photo that could not be checked at all.

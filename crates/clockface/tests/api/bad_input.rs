@@ -160,7 +160,8 @@ async fn a_photo_that_does_not_decode_is_kept_with_its_punch_and_judged_unreadab
     assert_eq!(app.punch_count(&admin).await, 1);
     let store = &app.running.state.store;
     let now = chrono::Utc::now();
-    let job = store.claim_verification_job(now, now + chrono::Duration::minutes(1)).await.unwrap().expect("its verification is queued");
+    let job =
+        store.claim_verification_job("test", now, now + chrono::Duration::minutes(1)).await.unwrap().expect("its verification is queued");
     clockface_web::verification::verify_claimed(&app.running.state, job).await;
     let verdict = store.verification(admin.company_id.parse().unwrap(), job.punch_id).await.unwrap().expect("a verdict");
     assert_eq!(verdict.verdict, clockface_domain::verification::Verdict::Unreadable, "{}", verdict.message);

@@ -59,9 +59,8 @@ async fn photo_punch(app: &TestApp, device: &str, employee: &str, photo: &[u8]) 
     stored["punch"]["id"].as_str().unwrap().to_owned()
 }
 
-#[tokio::test]
-async fn enrolment_needs_consent_and_a_clear_face() {
-    let app = TestApp::spawn(Backend::Sqlite).await;
+async fn enrolment_needs_consent_and_a_clear_face_on(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     let (admin, role, _) = setup(&app).await;
     let worker = app.employee(&admin, "Barack Obama", "1", &role, None).await;
     let refused = enrol(&app, &admin, &worker, OBAMA_1).await;
@@ -107,8 +106,17 @@ async fn enrolment_needs_consent_and_a_clear_face() {
 }
 
 #[tokio::test]
-async fn every_face_front_photo_gets_a_verdict_and_doubtful_ones_are_reviewed() {
-    let app = TestApp::spawn_with(Backend::Sqlite, |config| config.verification_workers = 1).await;
+async fn enrolment_needs_consent_and_a_clear_face() {
+    enrolment_needs_consent_and_a_clear_face_on(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn enrolment_needs_consent_and_a_clear_face_with_photos_in_s3() {
+    enrolment_needs_consent_and_a_clear_face_on(Backend::PostgresS3).await;
+}
+
+async fn every_face_front_photo_gets_a_verdict_and_doubtful_ones_are_reviewed_on(backend: Backend) {
+    let app = TestApp::spawn_with(backend, |config| config.verification_workers = 1).await;
     let (admin, role, device) = setup(&app).await;
     let worker = app.employee(&admin, "Barack Obama", "1", &role, None).await;
     consent(&app, &admin, &worker).await;
@@ -148,6 +156,16 @@ async fn every_face_front_photo_gets_a_verdict_and_doubtful_ones_are_reviewed() 
     assert_eq!(reviewed["decision"], "not_them");
     let queue: Value = app.get(&admin.token, "/api/v1/review-queue").await.json().await.unwrap();
     assert!(queue.as_array().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn every_face_front_photo_gets_a_verdict_and_doubtful_ones_are_reviewed() {
+    every_face_front_photo_gets_a_verdict_and_doubtful_ones_are_reviewed_on(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn every_face_front_photo_gets_a_verdict_and_doubtful_ones_are_reviewed_with_photos_in_s3() {
+    every_face_front_photo_gets_a_verdict_and_doubtful_ones_are_reviewed_on(Backend::PostgresS3).await;
 }
 
 #[tokio::test]
@@ -229,15 +247,24 @@ async fn crew_clock_in_with_one_photo(app: &TestApp) -> (Admin, Vec<String>) {
 }
 
 /// One crew photo for a Clock For of three: the two in the photo are found, the third is not.
-#[tokio::test]
-async fn a_crew_photo_verifies_each_crew_member() {
-    let app = TestApp::spawn_with(Backend::Sqlite, |config| config.verification_workers = 1).await;
+async fn a_crew_photo_verifies_each_crew_member_on(backend: Backend) {
+    let app = TestApp::spawn_with(backend, |config| config.verification_workers = 1).await;
     let (admin, punches) = crew_clock_in_with_one_photo(&app).await;
     let verdicts: Vec<Value> = futures::future::join_all(punches.iter().map(|p| verdict_of(&app, &admin, p))).await;
     assert_eq!(verdicts[0]["verdict"], "match", "Obama is in the photo: {}", verdicts[0]);
     assert_eq!(verdicts[1]["verdict"], "match", "Hopper is in the photo: {}", verdicts[1]);
     assert_eq!(verdicts[2]["verdict"], "mismatch", "Biden is not: {}", verdicts[2]);
     assert!(verdicts[2]["message"].as_str().unwrap().contains("Not found in the crew photo"));
+}
+
+#[tokio::test]
+async fn a_crew_photo_verifies_each_crew_member() {
+    a_crew_photo_verifies_each_crew_member_on(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn a_crew_photo_verifies_each_crew_member_with_photos_in_s3() {
+    a_crew_photo_verifies_each_crew_member_on(Backend::PostgresS3).await;
 }
 
 /// The crew photo shared by three punches is analysed once: the first job gives all three their verdicts.
@@ -248,7 +275,7 @@ async fn a_crew_photo_is_analysed_once_for_all_its_punches() {
     let store = &app.running.state.store;
     assert_eq!(store.pending_verification_jobs().await.unwrap(), 3);
     let now = chrono::Utc::now();
-    let job = store.claim_verification_job(now, now + chrono::Duration::minutes(1)).await.unwrap().unwrap();
+    let job = store.claim_verification_job("test", now, now + chrono::Duration::minutes(1)).await.unwrap().unwrap();
     clockface_web::verification::verify_claimed(&app.running.state, job).await;
     let company = admin.company_id.parse().unwrap();
     for punch in &punches {
@@ -259,7 +286,7 @@ async fn a_crew_photo_is_analysed_once_for_all_its_punches() {
     let left = store.pending_verification_jobs().await.unwrap();
     assert!(left <= 2, "{left} jobs left");
     for _ in 0..left {
-        let job = store.claim_verification_job(now, now + chrono::Duration::minutes(1)).await.unwrap().unwrap();
+        let job = store.claim_verification_job("test", now, now + chrono::Duration::minutes(1)).await.unwrap().unwrap();
         clockface_web::verification::verify_claimed(&app.running.state, job).await;
     }
     assert_eq!(store.pending_verification_jobs().await.unwrap(), 0);
@@ -280,7 +307,8 @@ async fn every_kind_of_failure_ends_in_a_verdict_after_the_last_attempt() {
     let max = clockface_web::verification::MAX_ATTEMPTS;
     for attempt in 1..=max {
         // Each claim is made after the previous retry's backoff (and lease) ran out.
-        let job = store.claim_verification_job(now, now + chrono::Duration::minutes(1)).await.unwrap().expect("the job is due again");
+        let job =
+            store.claim_verification_job("test", now, now + chrono::Duration::minutes(1)).await.unwrap().expect("the job is due again");
         assert_eq!(job.attempts, attempt);
         clockface_web::verification::verify_claimed(&app.running.state, job).await;
         let verdict = store.verification(admin.company_id.parse().unwrap(), punch.parse().unwrap()).await.unwrap();

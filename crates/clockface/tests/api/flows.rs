@@ -80,6 +80,11 @@ async fn clock_in_and_out_with_photos_on_postgres() {
     clock_in_and_out_with_photos(Backend::Postgres).await;
 }
 
+#[tokio::test]
+async fn clock_in_and_out_with_photos_on_postgres_with_photos_in_s3() {
+    clock_in_and_out_with_photos(Backend::PostgresS3).await;
+}
+
 /// Role FaceFront on/off x self or Clock For x front camera yes/no x device settings current or
 /// stale, each sent without a photo: a photo is required only for a self punch, FaceFront on,
 /// camera present, settings current; stale settings are accepted and flagged.
@@ -210,9 +215,8 @@ async fn a_device_that_missed_the_face_front_change_is_accepted_and_flagged() {
 
 /// A device offline for a week sends everything at once, then again (it never heard back):
 /// every punch is stored once, with the time it was made.
-#[tokio::test]
-async fn a_week_offline_arrives_in_one_batch_exactly_once() {
-    let app = TestApp::spawn(Backend::Sqlite).await;
+async fn a_week_offline_arrives_in_one_batch_exactly_once_on(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     let admin = app.admin("ana@acme.test").await;
     let role = app.role(&admin, "FaceFront", json!({"face_front": true})).await;
     let worker = app.employee(&admin, "Grace Hopper", "1", &role, None).await;
@@ -258,6 +262,16 @@ async fn a_week_offline_arrives_in_one_batch_exactly_once() {
     let made_at = time(punches[0]["device_time"].as_str().unwrap());
     assert_eq!(time(first_stored["occurred_at"].as_str().unwrap()), made_at, "the punch keeps the time it was made");
     assert!(time(first_stored["received_at"].as_str().unwrap()) > made_at + chrono::Duration::days(6));
+}
+
+#[tokio::test]
+async fn a_week_offline_arrives_in_one_batch_exactly_once() {
+    a_week_offline_arrives_in_one_batch_exactly_once_on(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn a_week_offline_arrives_in_one_batch_exactly_once_with_photos_in_s3() {
+    a_week_offline_arrives_in_one_batch_exactly_once_on(Backend::PostgresS3).await;
 }
 
 #[tokio::test]

@@ -17,6 +17,19 @@ pub const OTHER_FACE_JPEG: &[u8] = include_bytes!("../../assets/demo/obama-2.jpg
 pub enum Backend {
     Sqlite,
     Postgres,
+    /// PostgreSQL with photos in S3-compatible storage (the Garage the test command starts).
+    PostgresS3,
+}
+
+/// Points `config` at the test S3 server (photos in Garage).
+pub fn use_s3(config: &mut Config) {
+    let s3 = clockface_store::testing::s3_settings();
+    config.photo_store = format!("s3://{}", s3.bucket);
+    config.s3_endpoint = s3.endpoint;
+    config.s3_region = s3.region;
+    config.s3_path_style = true;
+    config.s3_access_key_id = Some(s3.access_key_id);
+    config.s3_secret_access_key = Some(s3.secret_access_key);
 }
 
 pub struct TestApp {
@@ -42,8 +55,11 @@ impl TestApp {
             verification_workers: 0,
             ..Config::default()
         };
-        if let Backend::Postgres = backend {
+        if let Backend::Postgres | Backend::PostgresS3 = backend {
             config.database_url = Some(clockface_store::testing::fresh_postgres_url().await.into());
+        }
+        if let Backend::PostgresS3 = backend {
+            use_s3(&mut config);
         }
         adjust(&mut config);
         Self::start(config, folder).await

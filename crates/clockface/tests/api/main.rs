@@ -10,6 +10,7 @@ mod durability;
 mod faces;
 mod flows;
 mod keys;
+mod nodes;
 mod pages;
 mod process;
 mod security;

@@ -165,9 +165,8 @@ async fn every_form_needs_the_sessions_csrf_token() {
     assert_eq!(after.status(), StatusCode::SEE_OTHER);
 }
 
-#[tokio::test]
-async fn photos_are_served_by_cookie_to_their_company_only_and_turn_for_display() {
-    let app = TestApp::spawn(Backend::Sqlite).await;
+async fn photos_are_served_by_cookie_to_their_company_only_and_turn_for_display_on(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     let admin = app.admin("ana@acme.test").await;
     app.admin("zed@other.test").await;
     let role = app.role(&admin, "Crew", json!({"face_front": true})).await;
@@ -215,6 +214,16 @@ async fn photos_are_served_by_cookie_to_their_company_only_and_turn_for_display(
     assert!(html.contains("class=\"rot-90\""));
     let photo = client.get(app.url(&url)).header(COOKIE, &mine.cookie).send().await.unwrap();
     assert_eq!(photo.bytes().await.unwrap().as_ref(), FACE_JPEG, "the bytes stay as they were");
+}
+
+#[tokio::test]
+async fn photos_are_served_by_cookie_to_their_company_only_and_turn_for_display() {
+    photos_are_served_by_cookie_to_their_company_only_and_turn_for_display_on(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn photos_are_served_by_cookie_to_their_company_only_and_turn_for_display_with_photos_in_s3() {
+    photos_are_served_by_cookie_to_their_company_only_and_turn_for_display_on(Backend::PostgresS3).await;
 }
 
 #[tokio::test]

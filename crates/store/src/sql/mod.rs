@@ -25,8 +25,8 @@ mod verification;
 
 use super::{Backend, Db, BACKEND, CLAIM_JOB};
 use crate::{
-    AdminLogin, Attempt, AuditEntry, Consent, DeviceSync, EmployeeFields, FaceTemplate, LockScope, NewCompany, NewDevice, PhotoRecord,
-    PunchInsert, Review, Session, SignInHistory, Store, StoreError, Verification, VerificationJob,
+    AdminLogin, Attempt, AuditEntry, Consent, DeviceSync, EmployeeFields, FaceTemplate, JobLease, LockScope, NewCompany, NewDevice,
+    PhotoRecord, PunchInsert, QueueStats, Review, Session, SignInHistory, Store, StoreError, Verification, VerificationJob,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -312,8 +312,13 @@ impl Store for Backend {
         faces::delete_templates(&self.pool, company, employee, audit).await
     }
 
-    async fn claim_verification_job(&self, now: DateTime<Utc>, lease_until: DateTime<Utc>) -> Result<Option<VerificationJob>, StoreError> {
-        verification::claim_job(&self.pool, now, lease_until).await
+    async fn claim_verification_job(
+        &self,
+        node: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> Result<Option<VerificationJob>, StoreError> {
+        verification::claim_job(&self.pool, node, now, lease_until).await
     }
 
     async fn complete_verification_job(
@@ -330,6 +335,14 @@ impl Store for Backend {
 
     async fn pending_verification_jobs(&self) -> Result<i64, StoreError> {
         verification::pending_jobs(&self.pool).await
+    }
+
+    async fn verification_queue(&self, now: DateTime<Utc>) -> Result<QueueStats, StoreError> {
+        verification::queue_stats(&self.pool, now).await
+    }
+
+    async fn leased_verification_jobs(&self, now: DateTime<Utc>) -> Result<Vec<JobLease>, StoreError> {
+        verification::leased_jobs(&self.pool, now).await
     }
 
     async fn verification(&self, company: CompanyId, punch: PunchId) -> Result<Option<Verification>, StoreError> {

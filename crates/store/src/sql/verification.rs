@@ -5,7 +5,7 @@ use super::audit::insert_audit;
 use super::faces::insert_template;
 use super::{Db, Tx, CLAIM_JOB};
 use crate::verification::VerificationRow;
-use crate::{AuditEntry, FaceTemplate, StoreError, Verification, VerificationJob};
+use crate::{AuditEntry, FaceTemplate, JobLease, QueueStats, StoreError, Verification, VerificationJob};
 use chrono::{DateTime, Utc};
 use clockface_domain::ids::{CompanyId, PunchId};
 use clockface_domain::punch::Punch;
@@ -29,10 +29,11 @@ pub(super) async fn enqueue_job(tx: &mut Tx, punch: &Punch) -> Result<(), StoreE
 
 pub(super) async fn claim_job(
     pool: &Pool<Db>,
+    node: &str,
     now: DateTime<Utc>,
     lease_until: DateTime<Utc>,
 ) -> Result<Option<VerificationJob>, StoreError> {
-    let row: Option<(Uuid, Uuid, i64)> = sqlx::query_as(CLAIM_JOB).bind(now).bind(lease_until).fetch_optional(pool).await?;
+    let row: Option<(Uuid, Uuid, i64)> = sqlx::query_as(CLAIM_JOB).bind(now).bind(lease_until).bind(node).fetch_optional(pool).await?;
     Ok(row.map(|(punch, company, attempts)| VerificationJob { punch_id: PunchId(punch), company_id: CompanyId(company), attempts }))
 }
 
@@ -72,7 +73,7 @@ pub(super) async fn complete_job(
 }
 
 pub(super) async fn retry_job(pool: &Pool<Db>, punch: PunchId, run_after: DateTime<Utc>, error: &str) -> Result<(), StoreError> {
-    sqlx::query("UPDATE verification_jobs SET run_after = $2, locked_until = NULL, last_error = $3 WHERE punch_id = $1")
+    sqlx::query("UPDATE verification_jobs SET run_after = $2, locked_until = NULL, leased_by = NULL, last_error = $3 WHERE punch_id = $1")
         .bind(punch.0)
         .bind(run_after)
         .bind(error)
@@ -83,6 +84,28 @@ pub(super) async fn retry_job(pool: &Pool<Db>, punch: PunchId, run_after: DateTi
 
 pub(super) async fn pending_jobs(pool: &Pool<Db>) -> Result<i64, StoreError> {
     Ok(sqlx::query_scalar("SELECT COUNT(*) FROM verification_jobs").fetch_one(pool).await?)
+}
+
+pub(super) async fn queue_stats(pool: &Pool<Db>, now: DateTime<Utc>) -> Result<QueueStats, StoreError> {
+    let depth: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM verification_jobs").fetch_one(pool).await?;
+    let oldest: Option<DateTime<Utc>> =
+        sqlx::query_scalar("SELECT created_at FROM verification_jobs ORDER BY created_at LIMIT 1").fetch_optional(pool).await?;
+    let oldest_age_seconds = oldest.map_or(0.0, |at| ((now - at).num_milliseconds().max(0) as f64) / 1000.0);
+    Ok(QueueStats { depth, oldest_age_seconds })
+}
+
+pub(super) async fn leased_jobs(pool: &Pool<Db>, now: DateTime<Utc>) -> Result<Vec<JobLease>, StoreError> {
+    let rows: Vec<(Uuid, Option<String>, Option<DateTime<Utc>>)> =
+        sqlx::query_as("SELECT punch_id, leased_by, locked_until FROM verification_jobs WHERE locked_until > $1 ORDER BY locked_until")
+            .bind(now)
+            .fetch_all(pool)
+            .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(punch, node, until)| {
+            Some(JobLease { punch_id: PunchId(punch), leased_by: node.unwrap_or_default(), locked_until: until? })
+        })
+        .collect())
 }
 
 pub(super) async fn verification(pool: &Pool<Db>, company: CompanyId, punch: PunchId) -> Result<Option<Verification>, StoreError> {

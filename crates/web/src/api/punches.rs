@@ -52,7 +52,9 @@ async fn create_punch(State(state): State<AppState>, auth: DeviceAuth, request: 
         return Err(ApiError::bad_request("invalid", "photo_part belongs to batch uploads; send the photo as the `photo` part")
             .with_field("photo_part"));
     }
-    let recorded = record_punch(&state, &auth.device, body, photo).await?;
+    let recorded = record_punch(&state, &auth.device, body, photo).await;
+    crate::metrics::punch_outcome(&recorded, |r| r.created);
+    let recorded = recorded?;
     let status = if recorded.created { StatusCode::CREATED } else { StatusCode::OK };
     Ok((status, Json(recorded)))
 }
@@ -122,6 +124,7 @@ async fn create_batch(State(state): State<AppState>, auth: DeviceAuth, request: 
                 None => record_punch(&state, &auth.device, body, None).await,
             },
         };
+        crate::metrics::punch_outcome(&outcome, |r| r.created);
         let item = match outcome {
             Ok(recorded) => {
                 if recorded.created {
