@@ -35,7 +35,7 @@ pub async fn backup(config: &Config, dest: &Path) -> anyhow::Result<Report> {
     if !url.starts_with("sqlite:") {
         bail!(
             "the database is PostgreSQL ({}): back it up with pg_dump (e.g. `pg_dump --format=custom --file=clockface.dump DBNAME`), \
-             photos in S3 with the object store's own replication or a bucket copy, and keep pin.key with them (docs/DEPLOY.md)",
+             photos in S3 with the object store's own replication or a bucket copy, and keep pin.key and secrets.key with them (docs/DEPLOY.md)",
             config.database_url_for_logs()
         );
     }
@@ -67,17 +67,19 @@ pub async fn backup(config: &Config, dest: &Path) -> anyhow::Result<Report> {
     };
 
     // 3. The keys.
-    let key = config.pin_key_path();
-    copy_durably(&key, &dest.join(crate::keys::PIN_KEY)).with_context(|| format!("cannot copy the PIN key {}", key.display()))?;
+    for (name, key) in config.key_paths() {
+        copy_durably(&key, &dest.join(name)).with_context(|| format!("cannot copy the key {}", key.display()))?;
+    }
 
     let manifest = format!(
         "clockface backup\n\
          taken: {started} (the database as of this moment; photos and keys copied after it)\n\
          database: {DATABASE} (SQLite snapshot, integrity checked)\n\
          photos: photos/ ({count} files, {bytes} bytes)\n\
-         keys: {} (needed for employees' PINs: keep this backup as secret as the server)\n\
+         keys: {}, {} (needed for employees' PINs and admins' two-step sign-in: keep this backup as secret as the server)\n\
          restore: stop the server, then `clockface restore {}` into an empty data folder, then start it\n",
         crate::keys::PIN_KEY,
+        crate::keys::SECRETS_KEY,
         dest.display(),
     );
     clockface_store::blobs::write_file_durably(&dest.join(MANIFEST), manifest.as_bytes(), 0o600)?;
@@ -95,14 +97,14 @@ pub async fn restore(config: &Config, src: &Path) -> anyhow::Result<Report> {
     let PhotoStore::Local(photos) = config.photo_store().map_err(anyhow::Error::msg)? else {
         bail!("photos are configured to be in S3: restore them with the object store's tools (docs/DEPLOY.md)");
     };
-    for needed in [DATABASE, crate::keys::PIN_KEY] {
+    for needed in [DATABASE, crate::keys::PIN_KEY, crate::keys::SECRETS_KEY] {
         if !src.join(needed).is_file() {
             bail!("{} has no {needed}; is it a folder `clockface backup` made?", src.display());
         }
     }
     let db = clockface_store::sqlite::database_file(&url)?;
-    let key = config.pin_key_path();
-    for existing in [&db, &key] {
+    let keys = config.key_paths();
+    for existing in std::iter::once(&db).chain(keys.iter().map(|(_, path)| path)) {
         if existing.exists() {
             bail!(
                 "{} already exists: restore only into an empty data folder (stop the server and move the old folder aside first)",
@@ -111,10 +113,12 @@ pub async fn restore(config: &Config, src: &Path) -> anyhow::Result<Report> {
         }
     }
     create_dirs_durably(&config.data_dir).with_context(|| format!("cannot create {}", config.data_dir.display()))?;
-    let (src, photos_dest, key_dest, db_dest) = (src.to_owned(), photos, key, db);
+    let (src, photos_dest, db_dest) = (src.to_owned(), photos, db);
     let (count, bytes) = tokio::task::spawn_blocking(move || -> anyhow::Result<(usize, u64)> {
         let copied = copy_tree(&src.join("photos"), &photos_dest)?;
-        copy_durably(&src.join(crate::keys::PIN_KEY), &key_dest)?;
+        for (name, key_dest) in &keys {
+            copy_durably(&src.join(name), key_dest)?;
+        }
         // The database last: a data folder with a database is a restored one.
         copy_durably(&src.join(DATABASE), &db_dest)?;
         Ok(copied)

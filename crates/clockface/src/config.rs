@@ -54,6 +54,9 @@ pub struct Config {
     pub verification_lease_seconds: u64,
     /// The PIN key file; unset, `pin.key` in `data_dir`. Every node of an installation needs the same.
     pub pin_key_file: Option<PathBuf>,
+    /// The secrets key file (seals admins' TOTP secrets); unset, `secrets.key` in `data_dir`.
+    /// Every node of an installation needs the same.
+    pub secrets_key_file: Option<PathBuf>,
 }
 
 /// How log lines are written.
@@ -88,12 +91,13 @@ impl Default for Config {
             node_name: None,
             verification_lease_seconds: 60,
             pin_key_file: None,
+            secrets_key_file: None,
         }
     }
 }
 
 /// The keys the environment may set, as `CLOCKFACE_<KEY>` (other `CLOCKFACE_*` variables are not ours).
-const ENV_KEYS: [&str; 20] = [
+const ENV_KEYS: [&str; 21] = [
     "listen",
     "data_dir",
     "database_url",
@@ -114,6 +118,7 @@ const ENV_KEYS: [&str; 20] = [
     "node_name",
     "verification_lease_seconds",
     "pin_key_file",
+    "secrets_key_file",
 ];
 
 /// Flags given on the command line; each overrides the file and the environment.
@@ -154,6 +159,16 @@ impl Config {
     /// The PIN key file in use.
     pub fn pin_key_path(&self) -> PathBuf {
         self.pin_key_file.clone().unwrap_or_else(|| self.data_dir.join(crate::keys::PIN_KEY))
+    }
+
+    /// The secrets key file in use.
+    pub fn secrets_key_path(&self) -> PathBuf {
+        self.secrets_key_file.clone().unwrap_or_else(|| self.data_dir.join(crate::keys::SECRETS_KEY))
+    }
+
+    /// Every key file, with its name in a backup: `pin.key` and `secrets.key`.
+    pub fn key_paths(&self) -> [(&'static str, PathBuf); 2] {
+        [(crate::keys::PIN_KEY, self.pin_key_path()), (crate::keys::SECRETS_KEY, self.secrets_key_path())]
     }
 
     /// This node's name: the configured one, else the host name, else `clockface`.

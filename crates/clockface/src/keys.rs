@@ -55,10 +55,11 @@ pub async fn pin_key(path: &Path, store: &dyn Store) -> Result<Vec<u8>, KeyError
     load(path, store, PIN_KEY, in_use).await
 }
 
-/// The secrets key (`secrets.key` in the data folder), likewise.
-pub async fn secrets_key(data_dir: &Path, store: &dyn Store) -> Result<Vec<u8>, KeyError> {
+/// The secrets key (`secrets.key` in the data folder unless `secrets_key_file` says otherwise),
+/// likewise.
+pub async fn secrets_key(path: &Path, store: &dyn Store) -> Result<Vec<u8>, KeyError> {
     let in_use = store.any_secret_sealed().await?;
-    load(&data_dir.join(SECRETS_KEY), store, SECRETS_KEY, in_use).await
+    load(path, store, SECRETS_KEY, in_use).await
 }
 
 /// The key `name` in the file `path`, where `in_use` says whether the database holds data made

@@ -21,7 +21,7 @@ pub async fn build_state(config: &Config) -> anyhow::Result<AppState> {
         .with_context(|| format!("cannot open the database {}", config.database_url_for_logs()))?;
     let blobs = photo_store(config).await?;
     let pin_key = crate::keys::pin_key(&config.pin_key_path(), store.as_ref()).await?;
-    let secrets_key = crate::keys::secrets_key(&config.data_dir, store.as_ref()).await?;
+    let secrets_key = crate::keys::secrets_key(&config.secrets_key_path(), store.as_ref()).await?;
     let mut settings = WebSettings::new(pin_key, secrets_key);
     settings.trust_forwarded_for = config.trust_forwarded_for;
     settings.photo_limits = PhotoLimits { max_bytes: config.photo_max_bytes, max_pixels: config.photo_max_pixels };

@@ -11,6 +11,7 @@ pub mod employee;
 pub mod error;
 pub mod ids;
 pub mod lockout;
+pub mod privacy;
 pub mod punch;
 pub mod role;
 pub mod secret;

@@ -230,10 +230,12 @@ type Acknowledged = Arc<Mutex<HashMap<Uuid, (String, String)>>>;
 async fn two_nodes_on_one_postgres_and_one_garage_lose_nothing_when_one_is_killed() {
     let database = clockface_store::testing::fresh_postgres_url().await;
     let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    // The operator makes one PIN key and gives every node a copy (docs/DEPLOY.md).
-    let key = format!("{}\n", hex::encode(rand::random::<[u8; 32]>()));
-    for dir in [&dir_a, &dir_b] {
-        std::fs::write(dir.path().join("pin.key"), &key).unwrap();
+    // The operator makes the keys once and gives every node a copy (docs/DEPLOY.md).
+    for name in ["pin.key", "secrets.key"] {
+        let key = format!("{}\n", hex::encode(rand::random::<[u8; 32]>()));
+        for dir in [&dir_a, &dir_b] {
+            std::fs::write(dir.path().join(name), &key).unwrap();
+        }
     }
     let lease_seconds = 3;
     let env = |workers: usize| {

@@ -1,0 +1,254 @@
+//! Biometric privacy: a company's retention and destruction policy (public, versioned, generated
+//! from its settings), when an employee's face templates and FaceFront photos are due for
+//! destruction under it, and the written release an employee signs (or declines) before any
+//! template is made. Facts behind the presets: Illinois BIPA §15(a) (destroy when the purpose is
+//! satisfied or within 3 years of the last interaction, whichever first), Texas Bus. & Com. Code
+//! 503.001 (at the latest one year after the purpose expires), Washington RCW 19.375, GDPR art. 9.
+//! Not legal advice.
+
+use crate::DomainError;
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+/// The law a company's policy follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Jurisdiction {
+    /// The strictest of all the presets below at once: the default.
+    Strictest,
+    /// Illinois (BIPA): when employment ends, or 3 years after the last punch, whichever comes first.
+    Illinois,
+    /// Texas: at most one year after employment ends.
+    Texas,
+    /// Washington: no longer than needed, which for clockface is when employment ends.
+    Washington,
+    /// The EU and UK (GDPR): when employment ends; the photo check by a person is the alternative.
+    Gdpr,
+}
+
+impl Jurisdiction {
+    pub const ALL: [Jurisdiction; 5] =
+        [Jurisdiction::Strictest, Jurisdiction::Illinois, Jurisdiction::Texas, Jurisdiction::Washington, Jurisdiction::Gdpr];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Jurisdiction::Strictest => "strictest",
+            Jurisdiction::Illinois => "illinois",
+            Jurisdiction::Texas => "texas",
+            Jurisdiction::Washington => "washington",
+            Jurisdiction::Gdpr => "gdpr",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, DomainError> {
+        Jurisdiction::ALL
+            .into_iter()
+            .find(|j| j.as_str() == raw)
+            .ok_or_else(|| DomainError::invalid("jurisdiction", "must be strictest, illinois, texas, washington or gdpr"))
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Jurisdiction::Strictest => "the strictest of the laws below",
+            Jurisdiction::Illinois => "Illinois (Biometric Information Privacy Act)",
+            Jurisdiction::Texas => "Texas (Business and Commerce Code 503.001)",
+            Jurisdiction::Washington => "Washington (RCW 19.375)",
+            Jurisdiction::Gdpr => "the EU and UK General Data Protection Regulation",
+        }
+    }
+
+    /// How long after employment ends templates are kept at most.
+    pub fn after_employment(self) -> Duration {
+        match self {
+            Jurisdiction::Texas => Duration::days(365),
+            _ => Duration::zero(),
+        }
+    }
+
+    /// How long after an employee's last punch templates are kept at most, if the law says.
+    pub fn after_last_punch(self) -> Option<Duration> {
+        match self {
+            Jurisdiction::Illinois => Some(Duration::days(3 * 365)),
+            // The strictest: Illinois's clock, and a year where Texas would count it from the end of the purpose.
+            Jurisdiction::Strictest => Some(Duration::days(365)),
+            _ => None,
+        }
+    }
+}
+
+/// A company's settings that its policy is made from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetentionSettings {
+    pub jurisdiction: Jurisdiction,
+    /// FaceFront photos are destroyed this many days after they were taken (the punch stays).
+    pub photo_days: i64,
+}
+
+impl RetentionSettings {
+    pub fn parse(jurisdiction: &str, photo_days: i64) -> Result<Self, DomainError> {
+        if !(1..=3650).contains(&photo_days) {
+            return Err(DomainError::invalid("photo_days", "must be between 1 and 3650 days"));
+        }
+        Ok(RetentionSettings { jurisdiction: Jurisdiction::parse(jurisdiction)?, photo_days })
+    }
+}
+
+impl Default for RetentionSettings {
+    fn default() -> Self {
+        RetentionSettings { jurisdiction: Jurisdiction::Strictest, photo_days: 365 }
+    }
+}
+
+/// What is known of an employee to decide when their face templates are destroyed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EmployeeFacts {
+    /// When employment ended (the employee was made inactive), if it has.
+    pub left_at: Option<DateTime<Utc>>,
+    /// Their last punch, if any.
+    pub last_punch_at: Option<DateTime<Utc>>,
+    /// When their first template was made (the clock for "since the last interaction" without punches).
+    pub enrolled_at: DateTime<Utc>,
+}
+
+/// When an employee's templates must be destroyed under `settings`: the earliest of the times the
+/// law gives. `None` while nothing sets a date yet (still employed, and the law counts from employment).
+pub fn templates_destroyed_on(settings: RetentionSettings, facts: EmployeeFacts) -> Option<DateTime<Utc>> {
+    let jurisdiction = settings.jurisdiction;
+    let by_employment = facts.left_at.map(|left| left + jurisdiction.after_employment());
+    let by_inactivity =
+        jurisdiction.after_last_punch().map(|keep| facts.last_punch_at.unwrap_or(facts.enrolled_at).max(facts.enrolled_at) + keep);
+    match (by_employment, by_inactivity) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// When a FaceFront photo taken at `taken_at` must be destroyed.
+pub fn photo_destroyed_on(settings: RetentionSettings, taken_at: DateTime<Utc>) -> DateTime<Utc> {
+    taken_at + Duration::days(settings.photo_days)
+}
+
+/// The public policy text made from a company's settings (markdown-free plain paragraphs).
+pub fn policy_text(company: &str, version: i64, settings: RetentionSettings) -> Vec<String> {
+    let jurisdiction = settings.jurisdiction;
+    let templates = match jurisdiction {
+        Jurisdiction::Illinois => {
+            "when the employee's employment ends, or three years after their last time punch, whichever comes first".to_owned()
+        }
+        Jurisdiction::Texas => "within one year after the employee's employment ends, and no later".to_owned(),
+        Jurisdiction::Strictest => {
+            "when the employee's employment ends, or one year after their last time punch, whichever comes first".to_owned()
+        }
+        Jurisdiction::Washington | Jurisdiction::Gdpr => "when the employee's employment ends".to_owned(),
+    };
+    vec![
+        format!("{company} uses clockface, a time clock, to check that the person clocking in or out is the employee. This is its biometric data retention and destruction policy, version {version}, written to meet {}.", jurisdiction.name()),
+        "What is collected. When an employee whose role uses FaceFront clocks in or out, the device's front camera takes a photo. For employees who signed the written release, clockface turns the face in their enrolment photo and in each FaceFront photo into a face template (a set of 128 numbers derived from the face's geometry) and compares them. No template is made for an employee who has not signed the release, or who declined: a person checks their photos instead, and they clock in and out as everyone else does.".to_owned(),
+        "Why. Only to check that time punches are made by the employee they are for. Face data is never sold, leased, traded or otherwise used for profit, and is not disclosed to anyone outside the employer except as the law requires.".to_owned(),
+        format!("How long. Face templates are permanently destroyed {templates}, or sooner on the employee's request. FaceFront photos are destroyed {} days after they were taken. The time records themselves are kept, as wage and hour law requires.", settings.photo_days),
+        "How. An automatic job runs every day and destroys what is due: templates are deleted from the database and photos from storage; a destruction log records what was destroyed and when, and holds no face data. Templates are stored encrypted, with the key kept apart from the database.".to_owned(),
+        "Access. Each view of a photo, each release, enrolment, review decision, deletion and export is recorded in an audit log. An employee may ask for a copy of what is stored about them, and for their face data to be deleted at any time.".to_owned(),
+    ]
+}
+
+/// The version of the biometric notice and release employees sign. Raise it when [`release_text`]
+/// changes: a release of an older version no longer allows enrolment.
+pub const RELEASE_VERSION: &str = "2026-12";
+
+/// What an employee reads and signs before any template is made: the purpose, what is kept, for
+/// how long, and where the policy is.
+pub fn release_text(company: &str, settings: RetentionSettings, policy_url: &str) -> String {
+    let templates = match settings.jurisdiction {
+        Jurisdiction::Illinois => "when you leave, or three years after your last punch if that comes first",
+        Jurisdiction::Texas => "within one year after you leave",
+        Jurisdiction::Strictest => "when you leave, or one year after your last punch if that comes first",
+        Jurisdiction::Washington | Jurisdiction::Gdpr => "when you leave",
+    };
+    format!(
+        "{company} uses clockface to check that the person clocking in or out is you. When you clock in or out, the front camera takes a photo. \
+         If you agree, clockface turns your face into a set of numbers (a face template) and compares each photo with it. The templates are kept \
+         encrypted on your employer's server, are never sold or shared, are used for nothing but checking time punches, and are destroyed {templates}, \
+         or sooner if you ask. Photos are destroyed {} days after they were taken. If you do not agree, nothing changes for your clocking in and out: \
+         a person checks your photos instead. The full policy: {policy_url}",
+        settings.photo_days
+    )
+}
+
+/// A typed full name as an electronic signature: at least two letters, at most 120 characters.
+pub fn parse_signature(raw: &str) -> Result<String, DomainError> {
+    let name: String = raw.split_whitespace().collect::<Vec<_>>().join(" ");
+    if name.chars().filter(|c| c.is_alphabetic()).count() < 2 || name.chars().count() > 120 {
+        return Err(DomainError::invalid("signed_name", "type your full name to sign"));
+    }
+    Ok(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn day(y: i32, m: u32, d: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(y, m, d, 12, 0, 0).single().unwrap()
+    }
+
+    fn settings(jurisdiction: Jurisdiction) -> RetentionSettings {
+        RetentionSettings { jurisdiction, photo_days: 90 }
+    }
+
+    #[test]
+    fn illinois_destroys_at_the_end_of_employment_or_three_years_after_the_last_punch() {
+        let illinois = settings(Jurisdiction::Illinois);
+        let enrolled = day(2024, 1, 10);
+        // Still employed, last punch 1 Mar 2025: 3 years (3 x 365 days) later.
+        let working = EmployeeFacts { left_at: None, last_punch_at: Some(day(2025, 3, 1)), enrolled_at: enrolled };
+        assert_eq!(templates_destroyed_on(illinois, working), Some(day(2025, 3, 1) + Duration::days(1095)));
+        // Left on 15 Jun 2025: destroyed that day, well before the three years.
+        let left = EmployeeFacts { left_at: Some(day(2025, 6, 15)), ..working };
+        assert_eq!(templates_destroyed_on(illinois, left), Some(day(2025, 6, 15)));
+    }
+
+    #[test]
+    fn texas_keeps_at_most_a_year_after_employment_and_sets_no_date_before() {
+        let texas = settings(Jurisdiction::Texas);
+        let working = EmployeeFacts { left_at: None, last_punch_at: Some(day(2025, 3, 1)), enrolled_at: day(2024, 1, 10) };
+        assert_eq!(templates_destroyed_on(texas, working), None);
+        let left = EmployeeFacts { left_at: Some(day(2025, 6, 15)), ..working };
+        assert_eq!(templates_destroyed_on(texas, left), Some(day(2025, 6, 15) + Duration::days(365)));
+    }
+
+    #[test]
+    fn the_strictest_default_is_never_later_than_any_preset() {
+        let facts = [
+            EmployeeFacts { left_at: None, last_punch_at: Some(day(2025, 3, 1)), enrolled_at: day(2024, 1, 10) },
+            EmployeeFacts { left_at: Some(day(2025, 6, 15)), last_punch_at: Some(day(2025, 6, 14)), enrolled_at: day(2024, 1, 10) },
+            EmployeeFacts { left_at: None, last_punch_at: None, enrolled_at: day(2024, 1, 10) },
+        ];
+        for f in facts {
+            let strictest = templates_destroyed_on(settings(Jurisdiction::Strictest), f).expect("the strictest always sets a date");
+            for other in Jurisdiction::ALL {
+                if let Some(date) = templates_destroyed_on(settings(other), f) {
+                    assert!(strictest <= date, "{other:?}: {strictest} <= {date}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn photos_go_after_their_days_and_settings_are_checked() {
+        assert_eq!(photo_destroyed_on(settings(Jurisdiction::Gdpr), day(2025, 1, 1)), day(2025, 4, 1));
+        assert!(RetentionSettings::parse("illinois", 0).is_err());
+        assert!(RetentionSettings::parse("mars", 30).is_err());
+        assert_eq!(RetentionSettings::parse("texas", 30).unwrap().jurisdiction, Jurisdiction::Texas);
+    }
+
+    #[test]
+    fn a_release_is_signed_with_a_typed_name_and_says_how_long() {
+        assert_eq!(parse_signature("  Grace   Hopper ").unwrap(), "Grace Hopper");
+        assert!(parse_signature("x").is_err() && parse_signature("12345").is_err());
+        let text = release_text("Acme", settings(Jurisdiction::Illinois), "https://clock.acme.example/policy/1");
+        assert!(text.contains("three years after your last punch") && text.contains("90 days") && text.contains("/policy/1"));
+        let policy = policy_text("Acme", 2, settings(Jurisdiction::Illinois)).join("\n");
+        assert!(policy.contains("version 2") && policy.contains("three years after their last time punch"));
+    }
+}
