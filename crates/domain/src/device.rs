@@ -22,6 +22,9 @@ pub struct Device {
     pub photo_rotation: Rotation,
     pub registered_at: DateTime<Utc>,
     pub revoked_at: Option<DateTime<Utc>>,
+    /// The public key (P-256, SPKI, base64) the device signs its punches with, once it has one.
+    #[serde(skip)]
+    pub signing_key: Option<String>,
 }
 
 /// A device's display name, e.g. "Site 4 tablet".

@@ -22,6 +22,8 @@ pub struct Employee {
     pub active: bool,
     /// Whether a PIN is set (the PIN itself is never shown).
     pub has_pin: bool,
+    /// When employment ended (the employee was made inactive), if it has.
+    pub left_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// An employee's full name: 1 to 120 characters.

@@ -11,12 +11,14 @@ pub mod blobs;
 mod error;
 pub mod group;
 pub mod postgres;
+mod privacy;
 mod records;
 pub mod sqlite;
 pub mod testing;
 pub mod verification;
 
 pub use error::{StoreError, Unique};
+pub use privacy::*;
 pub use records::*;
 pub use verification::*;
 
@@ -27,6 +29,7 @@ use clockface_domain::device::{Device, Rotation};
 use clockface_domain::employee::Employee;
 use clockface_domain::ids::{CompanyId, DeviceId, EmployeeId, PunchId, RoleId};
 use clockface_domain::lockout::LockoutPolicy;
+use clockface_domain::privacy::RetentionSettings;
 use clockface_domain::punch::Punch;
 use clockface_domain::role::{Abilities, Role, RoleName};
 use std::collections::HashMap;
@@ -108,6 +111,8 @@ pub trait Store: Send + Sync + 'static {
     async fn devices(&self, company: CompanyId) -> Result<Vec<Device>, StoreError>;
     async fn device(&self, company: CompanyId, device: DeviceId) -> Result<Device, StoreError>;
     async fn record_sync(&self, company: CompanyId, device: DeviceId, sync: &DeviceSync) -> Result<Device, StoreError>;
+    /// Records the device's signing key, once (true when recorded, false when it had one).
+    async fn set_device_key(&self, company: CompanyId, device: DeviceId, key: &str) -> Result<bool, StoreError>;
     async fn revoke_device(&self, company: CompanyId, device: DeviceId, now: DateTime<Utc>) -> Result<(), StoreError>;
 
     // Punches and photos.
@@ -212,6 +217,53 @@ pub trait Store: Send + Sync + 'static {
     async fn audit(&self, entry: &AuditEntry) -> Result<(), StoreError>;
     /// The company's audit log, newest first.
     async fn audit_log(&self, company: CompanyId, limit: i64) -> Result<Vec<AuditEntry>, StoreError>;
+    /// The company's audit log filtered, newest first, with each entry's place in the chain.
+    async fn audit_entries(
+        &self,
+        company: CompanyId,
+        filter: &AuditFilter,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<ChainedEntry>, StoreError>;
+    /// Chains entries written before the log was chained (an upgrade); how many it chained.
+    async fn chain_unchained_audit(&self) -> Result<u64, StoreError>;
+    /// Checks every company's chain; what is wrong, per company (nothing: an untouched log).
+    async fn verify_audit(&self) -> Result<Vec<(CompanyId, String)>, StoreError>;
+
+    // Biometric privacy.
+    /// Publishes the next version of the company's retention policy, with its audit line.
+    async fn publish_policy(
+        &self,
+        company: CompanyId,
+        settings: RetentionSettings,
+        admin: Option<AdminId>,
+        now: DateTime<Utc>,
+        audit: &AuditEntry,
+    ) -> Result<Policy, StoreError>;
+    /// A version of the company's policy, or its current one (`None`).
+    async fn policy(&self, company: CompanyId, version: Option<i64>) -> Result<Option<Policy>, StoreError>;
+    /// Records an employee's decision on the release (replacing an earlier one), with its audit line.
+    async fn record_release(&self, company: CompanyId, release: &Release, audit: &AuditEntry) -> Result<(), StoreError>;
+    async fn release(&self, company: CompanyId, employee: EmployeeId) -> Result<Option<Release>, StoreError>;
+    async fn companies_with_policies(&self) -> Result<Vec<CompanyId>, StoreError>;
+    /// The company's employees who have face templates, with what their destruction date depends on.
+    async fn enrolled_employees(&self, company: CompanyId) -> Result<Vec<EnrolledEmployee>, StoreError>;
+    /// Destroys an employee's templates, logging it only if there were any; returns how many,
+    /// and the photos they were made from.
+    async fn destroy_templates(
+        &self,
+        company: CompanyId,
+        employee: EmployeeId,
+        log: &Destruction,
+        audit: &AuditEntry,
+    ) -> Result<(u64, Vec<String>), StoreError>;
+    /// FaceFront photos taken before `before`, not destroyed, that no template holds on to.
+    async fn photos_due(&self, company: CompanyId, before: DateTime<Utc>, limit: i64) -> Result<Vec<DuePhoto>, StoreError>;
+    /// Marks a photo destroyed and logs it, once (false: another job did, or a template holds it).
+    async fn mark_photo_destroyed(&self, company: CompanyId, sha256: &str, log: &Destruction) -> Result<bool, StoreError>;
+    /// When and under which policy a photo was destroyed, if it was.
+    async fn photo_destroyed(&self, company: CompanyId, sha256: &str) -> Result<Option<(DateTime<Utc>, Option<i64>)>, StoreError>;
+    async fn destruction_log(&self, company: CompanyId, limit: i64) -> Result<Vec<Destruction>, StoreError>;
 
     // Keys kept outside the database.
     /// The recorded fingerprint of the key called `name` (e.g. `pin.key`), if any.

@@ -71,7 +71,8 @@ pub struct EnrolledEmployee {
 pub struct DuePhoto {
     pub sha256: String,
     pub employee_id: Option<EmployeeId>,
-    pub created_at: DateTime<Utc>,
+    /// When it was taken (its punch's time), or arrived.
+    pub taken_at: DateTime<Utc>,
 }
 
 /// What was destroyed, when, why: no face data, only counts and whose.

@@ -224,6 +224,7 @@ pub(crate) struct EmployeeRow {
     role_version: i64,
     active: bool,
     has_pin: bool,
+    left_at: Option<DateTime<Utc>>,
 }
 
 impl TryFrom<EmployeeRow> for Employee {
@@ -238,6 +239,7 @@ impl TryFrom<EmployeeRow> for Employee {
             role_version: row.role_version,
             active: row.active,
             has_pin: row.has_pin,
+            left_at: row.left_at,
         })
     }
 }
@@ -260,6 +262,7 @@ pub(crate) struct DeviceRow {
     photo_rotation: i64,
     registered_at: DateTime<Utc>,
     revoked_at: Option<DateTime<Utc>>,
+    signing_key: Option<String>,
 }
 
 impl TryFrom<DeviceRow> for Device {
@@ -275,6 +278,7 @@ impl TryFrom<DeviceRow> for Device {
             photo_rotation: Rotation::try_from(row.photo_rotation)?,
             registered_at: row.registered_at,
             revoked_at: row.revoked_at,
+            signing_key: row.signing_key,
         })
     }
 }

@@ -130,6 +130,15 @@ pub struct AuditEntry {
     /// What it was done to, e.g. `employee:<id>`.
     pub subject: String,
     pub detail: String,
+    /// The employee it concerns, when there is one (to find every entry about them).
+    pub employee: Option<EmployeeId>,
+}
+
+impl AuditEntry {
+    /// The same line, about `employee`.
+    pub fn about(self, employee: EmployeeId) -> AuditEntry {
+        AuditEntry { employee: Some(employee), ..self }
+    }
 }
 
 #[derive(sqlx::FromRow)]

@@ -18,13 +18,25 @@ use uuid::Uuid;
 
 type Db = Arc<dyn Store>;
 
+thread_local! {
+    /// The database URL of the test running on this thread (for tests that change it by hand).
+    static URL: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+}
+
+/// The database URL of this test's store.
+fn store_url(_store: &Db) -> String {
+    URL.with(|u| u.borrow().clone())
+}
+
 macro_rules! on_both_backends {
     ($($test:ident),* $(,)?) => {$(
         mod $test {
             #[tokio::test]
             async fn sqlite() {
                 let folder = tempfile::tempdir().expect("temp folder");
-                let store = clockface_store::connect(&clockface_store::testing::sqlite_url(folder.path())).await.expect("sqlite store");
+                let url = clockface_store::testing::sqlite_url(folder.path());
+                super::URL.with(|u| *u.borrow_mut() = url.clone());
+                let store = clockface_store::connect(&url).await.expect("sqlite store");
                 assert_eq!(store.backend(), "sqlite");
                 super::$test(store).await;
             }
@@ -32,6 +44,7 @@ macro_rules! on_both_backends {
             #[tokio::test]
             async fn postgres() {
                 let url = clockface_store::testing::fresh_postgres_url().await;
+                super::URL.with(|u| *u.borrow_mut() = url.clone());
                 let store = clockface_store::connect(&url).await.expect("postgres store");
                 assert_eq!(store.backend(), "postgres");
                 super::$test(store).await;
@@ -66,6 +79,11 @@ on_both_backends!(
     sign_ins_are_remembered_for_the_next_one,
     a_second_factor_is_kept_sealed_with_single_use_recovery_codes,
     a_punchs_flags_are_kept_with_it,
+    the_audit_log_is_a_chain_that_shows_any_edit_or_deletion,
+    the_audit_log_filters_by_employee_actor_kind_and_date,
+    policies_are_versioned_and_releases_recorded,
+    templates_and_photos_are_destroyed_once_and_logged_without_face_data,
+    leaving_is_recorded_when_an_employee_is_made_inactive,
     concurrent_punches_are_all_kept,
     consent_and_templates_belong_to_an_employee,
     a_first_photo_enrols_once_with_its_audit_line,
@@ -87,6 +105,7 @@ fn line(company: CompanyId, action: &str, subject: &str) -> AuditEntry {
         action: action.into(),
         subject: subject.into(),
         detail: "d".into(),
+        employee: None,
     }
 }
 
@@ -966,6 +985,7 @@ async fn the_audit_log_is_per_company(store: Db) {
         action: action.into(),
         subject: "employee:y".into(),
         detail: String::new(),
+        employee: None,
     };
     store.audit(&entry(company, "consent.recorded", 0)).await.unwrap();
     store.audit(&entry(company, "photo.viewed", 1)).await.unwrap();
@@ -1025,4 +1045,184 @@ async fn a_punchs_flags_are_kept_with_it(store: Db) {
     let earlier = store.punch_before(company, worker, now()).await.unwrap();
     assert!(earlier.is_none());
     assert_eq!(store.punch_before(company, worker, now() + Duration::seconds(1)).await.unwrap().map(|p| p.id), Some(flagged.id));
+}
+
+/// Changes the database by hand, as someone with access to it could.
+async fn by_hand(store: &Db, url: &str, sql: &str) {
+    if store.backend() == "sqlite" {
+        let mut conn = <sqlx::SqliteConnection as sqlx::Connection>::connect(url).await.unwrap();
+        sqlx::query(sql).execute(&mut conn).await.unwrap();
+    } else {
+        let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(url).await.unwrap();
+        sqlx::query(sql).execute(&mut conn).await.unwrap();
+    }
+}
+
+async fn the_audit_log_is_a_chain_that_shows_any_edit_or_deletion(store: Db) {
+    let company = company(&store, "ana@acme.test").await;
+    let other = self::company(&store, "zed@other.test").await;
+    for action in ["photo.viewed", "consent.recorded", "punch.reviewed"] {
+        store.audit(&line(company, action, "employee:y")).await.unwrap();
+    }
+    store.audit(&line(other, "photo.viewed", "employee:z")).await.unwrap();
+    assert!(store.verify_audit().await.unwrap().is_empty(), "an untouched log verifies");
+    let entries = store.audit_entries(company, &AuditFilter::default(), 10, 0).await.unwrap();
+    assert_eq!(entries.iter().map(|e| e.seq).collect::<Vec<_>>(), [3, 2, 1]);
+    assert_eq!(entries[0].prev_hash, entries[1].hash, "each entry carries the hash of the one before");
+
+    let url = store_url(&store);
+    by_hand(&store, &url, "UPDATE audit_log SET detail = 'nothing to see' WHERE seq = 2 AND action = 'consent.recorded'").await;
+    let problems = store.verify_audit().await.unwrap();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(problems[0].0, company);
+    assert!(problems[0].1.contains("entry 2") && problems[0].1.contains("changed"), "{problems:?}");
+    by_hand(&store, &url, "DELETE FROM audit_log WHERE action = 'consent.recorded'").await;
+    let problems = store.verify_audit().await.unwrap();
+    assert!(problems[0].1.contains("entry 2 is missing"), "{problems:?}");
+}
+
+async fn the_audit_log_filters_by_employee_actor_kind_and_date(store: Db) {
+    let company = company(&store, "ana@acme.test").await;
+    let ada = employee(&store, company, "1").await;
+    let bo = employee(&store, company, "2").await;
+    let at = |minutes| now() + Duration::minutes(minutes);
+    store.audit(&AuditEntry { at: at(0), ..line(company, "photo.viewed", "photo:a").about(ada) }).await.unwrap();
+    store
+        .audit(&AuditEntry { at: at(10), actor: "system".into(), ..line(company, "template.enrolled", "employee:b").about(bo) })
+        .await
+        .unwrap();
+    store.audit(&AuditEntry { at: at(20), ..line(company, "photo.viewed", "photo:b").about(bo) }).await.unwrap();
+    let actions = |entries: Vec<ChainedEntry>| entries.into_iter().map(|e| e.entry.action).collect::<Vec<_>>();
+    let about_bo = AuditFilter { employee: Some(bo), ..AuditFilter::default() };
+    assert_eq!(actions(store.audit_entries(company, &about_bo, 10, 0).await.unwrap()), ["photo.viewed", "template.enrolled"]);
+    let by_system = AuditFilter { actor: Some("system".into()), ..AuditFilter::default() };
+    assert_eq!(actions(store.audit_entries(company, &by_system, 10, 0).await.unwrap()), ["template.enrolled"]);
+    let photo_views = AuditFilter { action: Some("photo".into()), ..AuditFilter::default() };
+    assert_eq!(store.audit_entries(company, &photo_views, 10, 0).await.unwrap().len(), 2);
+    let window = AuditFilter { from: Some(at(5)), to: Some(at(15)), ..AuditFilter::default() };
+    assert_eq!(actions(store.audit_entries(company, &window, 10, 0).await.unwrap()), ["template.enrolled"]);
+    assert_eq!(store.audit_entries(company, &AuditFilter::default(), 1, 1).await.unwrap().len(), 1, "paged");
+}
+
+async fn policies_are_versioned_and_releases_recorded(store: Db) {
+    use clockface_domain::privacy::{Jurisdiction, RetentionSettings};
+    let company = company(&store, "ana@acme.test").await;
+    let admin = store.admin_login("ana@acme.test").await.unwrap().unwrap().id;
+    assert_eq!(store.policy(company, None).await.unwrap(), None);
+    let illinois = RetentionSettings { jurisdiction: Jurisdiction::Illinois, photo_days: 90 };
+    let first = store.publish_policy(company, illinois, Some(admin), now(), &line(company, "policy.published", "company")).await.unwrap();
+    assert_eq!((first.version, first.settings), (1, illinois));
+    let texas = RetentionSettings { jurisdiction: Jurisdiction::Texas, photo_days: 30 };
+    let second = store
+        .publish_policy(company, texas, Some(admin), now() + Duration::days(1), &line(company, "policy.published", "company"))
+        .await
+        .unwrap();
+    assert_eq!(second.version, 2);
+    assert_eq!(store.policy(company, None).await.unwrap().unwrap().version, 2, "the current one is the latest");
+    assert_eq!(store.policy(company, Some(1)).await.unwrap().unwrap().settings, illinois, "older versions stay readable");
+    let other = self::company(&store, "zed@other.test").await;
+    assert_eq!(store.policy(other, None).await.unwrap(), None);
+
+    let worker = employee(&store, company, "1").await;
+    let signed = Release {
+        employee_id: worker,
+        release_version: "2026-12".into(),
+        policy_version: 2,
+        decision: ReleaseDecision::Signed,
+        signed_name: Some("Sam Lee".into()),
+        device_id: None,
+        recorded_by: Some(admin),
+        decided_at: now(),
+    };
+    store.record_release(company, &signed, &line(company, "release.signed", "employee:w")).await.unwrap();
+    assert_eq!(store.release(company, worker).await.unwrap(), Some(signed.clone()));
+    let declined = Release { decision: ReleaseDecision::Declined, signed_name: None, ..signed.clone() };
+    store.record_release(company, &declined, &line(company, "release.declined", "employee:w")).await.unwrap();
+    assert_eq!(store.release(company, worker).await.unwrap(), Some(declined));
+    assert_eq!(store.release(other, worker).await.unwrap(), None, "scoped to the company");
+    assert!(matches!(store.record_release(other, &signed, &line(other, "release.signed", "x")).await, Err(StoreError::NotFound)));
+}
+
+async fn templates_and_photos_are_destroyed_once_and_logged_without_face_data(store: Db) {
+    let company = company(&store, "ana@acme.test").await;
+    let (worker, device) = (employee(&store, company, "1").await, device(&store, company, "c").await);
+    let old = photo_punch(&store, company, worker, device, &"a".repeat(64), now() - Duration::days(100)).await;
+    let _recent = photo_punch(&store, company, worker, device, &"b".repeat(64), now()).await;
+    let enrolment = photo_record(company, &"c".repeat(64));
+    store.add_photo(&enrolment).await.unwrap();
+    let template = FaceTemplate {
+        id: Uuid::new_v4(),
+        company_id: company,
+        employee_id: worker,
+        embedding: vec![1, 2, 3],
+        photo_sha256: "c".repeat(64),
+        source: TemplateSource::Upload,
+        created_by: None,
+        created_at: now() - Duration::days(200),
+    };
+    store.add_template(&template, &line(company, "template.enrolled", "employee:w")).await.unwrap();
+    let enrolled = store.enrolled_employees(company).await.unwrap();
+    assert_eq!(enrolled.len(), 1);
+    assert_eq!(enrolled[0].employee_id, worker);
+    assert_eq!(enrolled[0].enrolled_at, template.created_at);
+
+    // Photos older than the cut-off that no template holds on to.
+    let due = store.photos_due(company, now() - Duration::days(30), 100).await.unwrap();
+    assert_eq!(due.iter().map(|p| p.sha256.as_str()).collect::<Vec<_>>(), ["a".repeat(64)], "not the recent one, not the enrolment photo");
+    assert_eq!(due[0].employee_id, Some(worker));
+    let log = |kind, employee| Destruction {
+        company_id: company,
+        at: now(),
+        kind,
+        employee_id: employee,
+        count: 1,
+        policy_version: Some(1),
+        reason: "retention".into(),
+    };
+    // Two jobs at once: the photo is marked once.
+    let (a, b) = futures::future::join(
+        store.mark_photo_destroyed(company, &"a".repeat(64), &log("photo", Some(worker))),
+        store.mark_photo_destroyed(company, &"a".repeat(64), &log("photo", Some(worker))),
+    )
+    .await;
+    assert_eq!(u8::from(a.unwrap()) + u8::from(b.unwrap()), 1, "one of two jobs marks it");
+    assert_eq!(store.photo_destroyed(company, &"a".repeat(64)).await.unwrap(), Some((now(), Some(1))));
+    assert!(store.photos_due(company, now(), 100).await.unwrap().iter().all(|p| p.sha256 != "a".repeat(64)), "not due again");
+    assert_eq!(store.punch(company, old.id).await.unwrap(), old, "the punch stays");
+
+    let audit = line(company, "templates.destroyed", "employee:w");
+    let (first, second) = futures::future::join(
+        store.destroy_templates(company, worker, &log("templates", Some(worker)), &audit),
+        store.destroy_templates(company, worker, &log("templates", Some(worker)), &audit),
+    )
+    .await;
+    let (first, second) = (first.unwrap(), second.unwrap());
+    assert_eq!(first.0 + second.0, 1, "the template is destroyed once");
+    assert!(first.1 == ["c".repeat(64)] || second.1 == ["c".repeat(64)], "its photo comes back to be destroyed too");
+    assert!(store.templates(company, worker).await.unwrap().is_empty());
+    let destroyed = store.destruction_log(company, 10).await.unwrap();
+    assert_eq!(destroyed.iter().map(|d| d.kind).collect::<Vec<_>>(), ["templates", "photo"], "logged once each, newest first");
+    assert_eq!(actions(&store, company).await.iter().filter(|a| *a == "templates.destroyed").count(), 1);
+}
+
+async fn leaving_is_recorded_when_an_employee_is_made_inactive(store: Db) {
+    let company = company(&store, "ana@acme.test").await;
+    let worker = employee(&store, company, "1").await;
+    let current = store.employee(company, worker).await.unwrap();
+    assert_eq!(current.left_at, None);
+    let role = current.role_id;
+    let before = Utc::now() - Duration::seconds(1);
+    let left = store
+        .update_employee(company, worker, &EmployeeFields { active: false, ..fields("Sam", "1", role, PinChange::Keep) })
+        .await
+        .unwrap();
+    let left_at = left.left_at.expect("made inactive: left");
+    assert!(left_at >= before);
+    let again = store
+        .update_employee(company, worker, &EmployeeFields { active: false, ..fields("Sam", "1", role, PinChange::Keep) })
+        .await
+        .unwrap();
+    assert_eq!(again.left_at, Some(left_at), "saving an inactive employee again keeps the day they left");
+    let back = store.update_employee(company, worker, &fields("Sam", "1", role, PinChange::Keep)).await.unwrap();
+    assert_eq!(back.left_at, None, "back at work");
 }

@@ -282,7 +282,9 @@ async fn embeddings(state: &AppState, company: CompanyId, employee: EmployeeId) 
 }
 
 /// One audit line, now: who (`admin:<id>`, `system`) did what to what. A change's line is
-/// handed to the store with the change, which commits both together.
+/// handed to the store with the change, which commits both together. A subject
+/// `employee:<id>` makes the line about that employee (found by the audit viewer's filter);
+/// other lines say whom they concern with `AuditEntry::about`.
 pub fn audit_entry(company: CompanyId, actor: &str, action: &str, subject: &str, detail: &str) -> AuditEntry {
     AuditEntry {
         company_id: company,
@@ -291,6 +293,7 @@ pub fn audit_entry(company: CompanyId, actor: &str, action: &str, subject: &str,
         action: action.to_owned(),
         subject: subject.to_owned(),
         detail: detail.to_owned(),
+        employee: subject.strip_prefix("employee:").and_then(|id| id.parse().ok()),
     }
 }
 

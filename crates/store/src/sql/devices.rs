@@ -11,7 +11,7 @@ use sqlx::Pool;
 use uuid::Uuid;
 
 const DEVICE_COLUMNS: &str =
-    "id, company_id, name, has_front_camera, synced_version, last_sync_at, photo_rotation, registered_at, revoked_at";
+    "id, company_id, name, has_front_camera, synced_version, last_sync_at, photo_rotation, registered_at, revoked_at, signing_key";
 
 pub(super) async fn create_registration_code(
     pool: &Pool<Db>,
@@ -112,4 +112,16 @@ pub(super) async fn revoke_device(pool: &Pool<Db>, company: CompanyId, device: D
         return Err(StoreError::NotFound);
     }
     Ok(())
+}
+
+/// Records the public key a device signs its punches with, once: a device that has one keeps it
+/// (someone holding a copied token cannot put their own key in its place). True when recorded.
+pub(super) async fn set_device_key(pool: &Pool<Db>, company: CompanyId, device: DeviceId, key: &str) -> Result<bool, StoreError> {
+    let set = sqlx::query("UPDATE devices SET signing_key = $3 WHERE company_id = $1 AND id = $2 AND signing_key IS NULL")
+        .bind(company.0)
+        .bind(device.0)
+        .bind(key)
+        .execute(pool)
+        .await?;
+    Ok(set.rows_affected() == 1)
 }

@@ -13,7 +13,7 @@ use clockface_domain::ids::{CompanyId, EmployeeId};
 use sqlx::Pool;
 use uuid::Uuid;
 
-const EMPLOYEE_COLUMNS: &str = "id, company_id, name, number, role_id, role_version, active, (pin_hash IS NOT NULL) AS has_pin";
+const EMPLOYEE_COLUMNS: &str = "id, company_id, name, number, role_id, role_version, active, (pin_hash IS NOT NULL) AS has_pin, left_at";
 
 const EMPLOYEE_UNIQUES: &[(&str, Unique)] = &[("pin_lookup", Unique::EmployeePin), ("number", Unique::EmployeeNumber)];
 
@@ -87,6 +87,7 @@ pub(super) async fn update_employee(
     };
     let row: EmployeeRow = sqlx::query_as(&format!(
         "UPDATE employees SET name = $3, number = $4, role_id = $5, role_version = $6, active = $7, \
+         left_at = CASE WHEN $7 THEN NULL WHEN active THEN $11 ELSE left_at END, \
          pin_lookup = CASE WHEN $8 THEN $9 ELSE pin_lookup END, pin_hash = CASE WHEN $8 THEN $10 ELSE pin_hash END \
          WHERE company_id = $1 AND id = $2 RETURNING {EMPLOYEE_COLUMNS}"
     ))
@@ -100,6 +101,7 @@ pub(super) async fn update_employee(
     .bind(change_pin)
     .bind(lookup)
     .bind(hash)
+    .bind(crate::to_micros(chrono::Utc::now()))
     .fetch_one(&mut *tx)
     .await
     .map_err(|e| unique_violation(e, EMPLOYEE_UNIQUES))?;

@@ -18,6 +18,7 @@ mod employees;
 mod faces;
 mod keys;
 mod lockouts;
+mod privacy;
 mod punches;
 mod reviews;
 mod roles;
@@ -25,8 +26,9 @@ mod verification;
 
 use super::{Backend, Db, BACKEND, CLAIM_JOB};
 use crate::{
-    AdminLogin, Attempt, AuditEntry, Consent, DeviceSync, EmployeeFields, FaceTemplate, JobLease, LockScope, NewCompany, NewDevice,
-    PhotoRecord, PunchInsert, QueueStats, Review, Session, SignInHistory, Store, StoreError, Verification, VerificationJob,
+    AdminLogin, Attempt, AuditEntry, AuditFilter, ChainedEntry, Consent, Destruction, DeviceSync, DuePhoto, EmployeeFields,
+    EnrolledEmployee, FaceTemplate, JobLease, LockScope, NewCompany, NewDevice, PhotoRecord, Policy, PunchInsert, QueueStats, Release,
+    Review, Session, SignInHistory, Store, StoreError, Verification, VerificationJob,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -35,6 +37,7 @@ use clockface_domain::device::{Device, Rotation};
 use clockface_domain::employee::Employee;
 use clockface_domain::ids::{AdminId, CompanyId, DeviceId, EmployeeId, PunchId, RoleId};
 use clockface_domain::lockout::LockoutPolicy;
+use clockface_domain::privacy::RetentionSettings;
 use clockface_domain::punch::Punch;
 use clockface_domain::role::{Abilities, Role, RoleName};
 use std::collections::HashMap;
@@ -205,6 +208,10 @@ impl Store for Backend {
         devices::record_sync(&self.pool, company, device, sync).await
     }
 
+    async fn set_device_key(&self, company: CompanyId, device: DeviceId, key: &str) -> Result<bool, StoreError> {
+        devices::set_device_key(&self.pool, company, device, key).await
+    }
+
     async fn revoke_device(&self, company: CompanyId, device: DeviceId, now: DateTime<Utc>) -> Result<(), StoreError> {
         devices::revoke_device(&self.pool, company, device, now).await
     }
@@ -370,7 +377,7 @@ impl Store for Backend {
     }
 
     async fn audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {
-        audit::insert_audit(&self.pool, entry).await
+        audit::audit(&self.pool, entry).await
     }
 
     async fn key_fingerprint(&self, name: &str) -> Result<Option<String>, StoreError> {
@@ -387,6 +394,81 @@ impl Store for Backend {
 
     async fn any_secret_sealed(&self) -> Result<bool, StoreError> {
         keys::any_secret_sealed(&self.pool).await
+    }
+
+    async fn audit_entries(
+        &self,
+        company: CompanyId,
+        filter: &AuditFilter,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<ChainedEntry>, StoreError> {
+        audit::audit_entries(&self.pool, company, filter, limit, offset).await
+    }
+
+    async fn chain_unchained_audit(&self) -> Result<u64, StoreError> {
+        audit::chain_unchained(&self.pool).await
+    }
+
+    async fn verify_audit(&self) -> Result<Vec<(CompanyId, String)>, StoreError> {
+        audit::verify_audit(&self.pool).await
+    }
+
+    async fn publish_policy(
+        &self,
+        company: CompanyId,
+        settings: RetentionSettings,
+        admin: Option<AdminId>,
+        now: DateTime<Utc>,
+        audit: &AuditEntry,
+    ) -> Result<Policy, StoreError> {
+        privacy::publish_policy(&self.pool, company, settings, admin, now, audit).await
+    }
+
+    async fn policy(&self, company: CompanyId, version: Option<i64>) -> Result<Option<Policy>, StoreError> {
+        privacy::policy(&self.pool, company, version).await
+    }
+
+    async fn record_release(&self, company: CompanyId, release: &Release, audit: &AuditEntry) -> Result<(), StoreError> {
+        privacy::record_release(&self.pool, company, release, audit).await
+    }
+
+    async fn release(&self, company: CompanyId, employee: EmployeeId) -> Result<Option<Release>, StoreError> {
+        privacy::release(&self.pool, company, employee).await
+    }
+
+    async fn companies_with_policies(&self) -> Result<Vec<CompanyId>, StoreError> {
+        privacy::companies_with_policies(&self.pool).await
+    }
+
+    async fn enrolled_employees(&self, company: CompanyId) -> Result<Vec<EnrolledEmployee>, StoreError> {
+        privacy::enrolled_employees(&self.pool, company).await
+    }
+
+    async fn destroy_templates(
+        &self,
+        company: CompanyId,
+        employee: EmployeeId,
+        log: &Destruction,
+        audit: &AuditEntry,
+    ) -> Result<(u64, Vec<String>), StoreError> {
+        privacy::destroy_templates(&self.pool, company, employee, log, audit).await
+    }
+
+    async fn photos_due(&self, company: CompanyId, before: DateTime<Utc>, limit: i64) -> Result<Vec<DuePhoto>, StoreError> {
+        privacy::photos_due(&self.pool, company, before, limit).await
+    }
+
+    async fn mark_photo_destroyed(&self, company: CompanyId, sha256: &str, log: &Destruction) -> Result<bool, StoreError> {
+        privacy::mark_photo_destroyed(&self.pool, company, sha256, log).await
+    }
+
+    async fn photo_destroyed(&self, company: CompanyId, sha256: &str) -> Result<Option<(DateTime<Utc>, Option<i64>)>, StoreError> {
+        privacy::photo_destroyed(&self.pool, company, sha256).await
+    }
+
+    async fn destruction_log(&self, company: CompanyId, limit: i64) -> Result<Vec<Destruction>, StoreError> {
+        privacy::destruction_log(&self.pool, company, limit).await
     }
 
     async fn audit_log(&self, company: CompanyId, limit: i64) -> Result<Vec<AuditEntry>, StoreError> {

@@ -1,0 +1,249 @@
+//! Published retention policies, employees' releases, and what the automatic destruction job
+//! reads and writes. Every destruction is done by one statement that says how much it removed, so
+//! two jobs running at once destroy (and log) each thing once.
+
+use super::audit::insert_audit;
+use super::Db;
+use crate::privacy::{PolicyRow, ReleaseRow};
+use crate::{AuditEntry, Destruction, DuePhoto, EnrolledEmployee, Policy, Release, StoreError};
+use chrono::{DateTime, Utc};
+use clockface_domain::ids::{AdminId, CompanyId, EmployeeId};
+use clockface_domain::privacy::RetentionSettings;
+use sqlx::Pool;
+use uuid::Uuid;
+
+const POLICY_COLUMNS: &str = "company_id, version, jurisdiction, photo_days, published_at, published_by";
+const RELEASE_COLUMNS: &str = "employee_id, release_version, policy_version, decision, signed_name, device_id, recorded_by, decided_at";
+
+/// Publishes a new version of the company's policy (the next number), with its audit line.
+pub(super) async fn publish_policy(
+    pool: &Pool<Db>,
+    company: CompanyId,
+    settings: RetentionSettings,
+    admin: Option<AdminId>,
+    now: DateTime<Utc>,
+    audit: &AuditEntry,
+) -> Result<Policy, StoreError> {
+    let mut tx = pool.begin().await?;
+    let row: PolicyRow = sqlx::query_as(&format!(
+        "INSERT INTO privacy_policies ({POLICY_COLUMNS}) \
+         SELECT $1, COALESCE(MAX(version), 0) + 1, $2, $3, $4, $5 FROM privacy_policies WHERE company_id = $1 RETURNING {POLICY_COLUMNS}"
+    ))
+    .bind(company.0)
+    .bind(settings.jurisdiction.as_str())
+    .bind(settings.photo_days)
+    .bind(now)
+    .bind(admin.map(|a| a.0))
+    .fetch_one(&mut *tx)
+    .await?;
+    let policy = Policy::try_from(row)?;
+    let line = AuditEntry { detail: format!("version {}: {}", policy.version, audit.detail), ..audit.clone() };
+    insert_audit(&mut tx, &line).await?;
+    tx.commit().await?;
+    Ok(policy)
+}
+
+/// The company's current policy (its latest version), if it published one.
+pub(super) async fn policy(pool: &Pool<Db>, company: CompanyId, version: Option<i64>) -> Result<Option<Policy>, StoreError> {
+    let row: Option<PolicyRow> = sqlx::query_as(&format!(
+        "SELECT {POLICY_COLUMNS} FROM privacy_policies WHERE company_id = $1 AND ($2 IS NULL OR version = $2) ORDER BY version DESC LIMIT 1"
+    ))
+    .bind(company.0)
+    .bind(version)
+    .fetch_optional(pool)
+    .await?;
+    row.map(Policy::try_from).transpose()
+}
+
+/// Records an employee's decision on the release (replacing an earlier one), with its audit line.
+pub(super) async fn record_release(pool: &Pool<Db>, company: CompanyId, release: &Release, audit: &AuditEntry) -> Result<(), StoreError> {
+    let mut tx = pool.begin().await?;
+    sqlx::query(&format!(
+        "INSERT INTO biometric_releases (company_id, {RELEASE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+         ON CONFLICT (company_id, employee_id) DO UPDATE SET release_version = $3, policy_version = $4, decision = $5, \
+         signed_name = $6, device_id = $7, recorded_by = $8, decided_at = $9"
+    ))
+    .bind(company.0)
+    .bind(release.employee_id.0)
+    .bind(&release.release_version)
+    .bind(release.policy_version)
+    .bind(release.decision.as_str())
+    .bind(&release.signed_name)
+    .bind(release.device_id.map(|d| d.0))
+    .bind(release.recorded_by.map(|a| a.0))
+    .bind(release.decided_at)
+    .execute(&mut *tx)
+    .await
+    .map_err(|e| match &e {
+        sqlx::Error::Database(db) if db.is_foreign_key_violation() => StoreError::NotFound,
+        _ => StoreError::Database(e),
+    })?;
+    insert_audit(&mut tx, audit).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub(super) async fn release(pool: &Pool<Db>, company: CompanyId, employee: EmployeeId) -> Result<Option<Release>, StoreError> {
+    let row: Option<ReleaseRow> =
+        sqlx::query_as(&format!("SELECT {RELEASE_COLUMNS} FROM biometric_releases WHERE company_id = $1 AND employee_id = $2"))
+            .bind(company.0)
+            .bind(employee.0)
+            .fetch_optional(pool)
+            .await?;
+    row.map(Release::try_from).transpose()
+}
+
+/// The companies that have published a policy (the destruction job's work list).
+pub(super) async fn companies_with_policies(pool: &Pool<Db>) -> Result<Vec<CompanyId>, StoreError> {
+    let ids: Vec<Uuid> = sqlx::query_scalar("SELECT DISTINCT company_id FROM privacy_policies").fetch_all(pool).await?;
+    Ok(ids.into_iter().map(CompanyId).collect())
+}
+
+/// The company's employees who have templates, with when they left, punched last and enrolled.
+pub(super) async fn enrolled_employees(pool: &Pool<Db>, company: CompanyId) -> Result<Vec<EnrolledEmployee>, StoreError> {
+    let rows: Vec<(Uuid, Option<DateTime<Utc>>, Option<DateTime<Utc>>, DateTime<Utc>)> = sqlx::query_as(
+        "SELECT e.id, e.left_at, \
+           (SELECT MAX(p.occurred_at) FROM punches p WHERE p.company_id = e.company_id AND p.employee_id = e.id), \
+           (SELECT MIN(t.created_at) FROM face_templates t WHERE t.company_id = e.company_id AND t.employee_id = e.id) \
+         FROM employees e WHERE e.company_id = $1 \
+           AND EXISTS (SELECT 1 FROM face_templates t WHERE t.company_id = e.company_id AND t.employee_id = e.id)",
+    )
+    .bind(company.0)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, left_at, last_punch_at, enrolled_at)| EnrolledEmployee {
+            employee_id: EmployeeId(id),
+            left_at,
+            last_punch_at,
+            enrolled_at,
+        })
+        .collect())
+}
+
+/// Destroys an employee's templates, and logs it (destruction log and audit) only when there
+/// were any: a second job doing the same finds none and logs nothing. Returns the photos their
+/// templates came from that nothing else holds on to (to destroy with them).
+pub(super) async fn destroy_templates(
+    pool: &Pool<Db>,
+    company: CompanyId,
+    employee: EmployeeId,
+    log: &Destruction,
+    audit: &AuditEntry,
+) -> Result<(u64, Vec<String>), StoreError> {
+    let mut tx = pool.begin().await?;
+    let photos: Vec<String> =
+        sqlx::query_scalar("DELETE FROM face_templates WHERE company_id = $1 AND employee_id = $2 RETURNING photo_sha256")
+            .bind(company.0)
+            .bind(employee.0)
+            .fetch_all(&mut *tx)
+            .await?;
+    let count = photos.len() as u64;
+    if count > 0 {
+        insert_destruction(&mut tx, &Destruction { count: i64::try_from(count).unwrap_or(i64::MAX), ..log.clone() }).await?;
+        let line = AuditEntry { detail: format!("{}: {count} template(s)", audit.detail), ..audit.clone() };
+        insert_audit(&mut tx, &line).await?;
+    }
+    tx.commit().await?;
+    let mut photos = photos;
+    photos.sort();
+    photos.dedup();
+    Ok((count, photos))
+}
+
+async fn insert_destruction(tx: &mut super::Tx, log: &Destruction) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO destruction_log (id, company_id, at, kind, employee_id, count, policy_version, reason) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(crate::new_id())
+    .bind(log.company_id.0)
+    .bind(log.at)
+    .bind(log.kind)
+    .bind(log.employee_id.map(|e| e.0))
+    .bind(log.count)
+    .bind(log.policy_version)
+    .bind(&log.reason)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Photos taken before `before` (by their punch's time, else when they arrived) and not
+/// destroyed yet that no template holds on to, oldest first.
+pub(super) async fn photos_due(pool: &Pool<Db>, company: CompanyId, before: DateTime<Utc>, limit: i64) -> Result<Vec<DuePhoto>, StoreError> {
+    let rows: Vec<(String, Option<Uuid>, DateTime<Utc>)> = sqlx::query_as(
+        "SELECT sha256, employee_id, taken_at FROM ( \
+           SELECT ph.sha256, \
+             (SELECT p.employee_id FROM punches p WHERE p.company_id = ph.company_id AND p.photo_sha256 = ph.sha256 LIMIT 1) AS employee_id, \
+             COALESCE((SELECT MIN(p.occurred_at) FROM punches p WHERE p.company_id = ph.company_id AND p.photo_sha256 = ph.sha256), ph.created_at) AS taken_at \
+           FROM photos ph WHERE ph.company_id = $1 AND ph.destroyed_at IS NULL \
+             AND NOT EXISTS (SELECT 1 FROM face_templates t WHERE t.company_id = ph.company_id AND t.photo_sha256 = ph.sha256) \
+         ) due WHERE taken_at < $2 ORDER BY taken_at LIMIT $3",
+    )
+    .bind(company.0)
+    .bind(before)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(|(sha256, employee, taken_at)| DuePhoto { sha256, employee_id: employee.map(EmployeeId), taken_at }).collect())
+}
+
+/// Marks a photo destroyed (after its bytes were deleted) and logs it, once: false when it was
+/// marked already (another job got there first) or a template holds it.
+pub(super) async fn mark_photo_destroyed(pool: &Pool<Db>, company: CompanyId, sha256: &str, log: &Destruction) -> Result<bool, StoreError> {
+    let mut tx = pool.begin().await?;
+    let marked = sqlx::query(
+        "UPDATE photos SET destroyed_at = $3, destroyed_under = $4 WHERE company_id = $1 AND sha256 = $2 AND destroyed_at IS NULL",
+    )
+    .bind(company.0)
+    .bind(sha256)
+    .bind(log.at)
+    .bind(log.policy_version)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if marked == 1 {
+        insert_destruction(&mut tx, log).await?;
+    }
+    tx.commit().await?;
+    Ok(marked == 1)
+}
+
+/// When and under which policy version a photo was destroyed, if it was.
+pub(super) async fn photo_destroyed(
+    pool: &Pool<Db>,
+    company: CompanyId,
+    sha256: &str,
+) -> Result<Option<(DateTime<Utc>, Option<i64>)>, StoreError> {
+    let row: Option<(Option<DateTime<Utc>>, Option<i64>)> =
+        sqlx::query_as("SELECT destroyed_at, destroyed_under FROM photos WHERE company_id = $1 AND sha256 = $2")
+            .bind(company.0)
+            .bind(sha256)
+            .fetch_optional(pool)
+            .await?;
+    Ok(row.and_then(|(at, version)| at.map(|at| (at, version))))
+}
+
+/// The company's destruction log, newest first.
+pub(super) async fn destruction_log(pool: &Pool<Db>, company: CompanyId, limit: i64) -> Result<Vec<Destruction>, StoreError> {
+    let rows: Vec<(Uuid, DateTime<Utc>, String, Option<Uuid>, i64, Option<i64>, String)> = sqlx::query_as(
+        "SELECT company_id, at, kind, employee_id, count, policy_version, reason FROM destruction_log WHERE company_id = $1 ORDER BY at DESC, id DESC LIMIT $2",
+    )
+    .bind(company.0)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(company, at, kind, employee, count, policy_version, reason)| Destruction {
+            company_id: CompanyId(company),
+            at,
+            kind: if kind == "photo" { "photo" } else { "templates" },
+            employee_id: employee.map(EmployeeId),
+            count,
+            policy_version,
+            reason,
+        })
+        .collect())
+}
