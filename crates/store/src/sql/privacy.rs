@@ -171,7 +171,12 @@ async fn insert_destruction(tx: &mut super::Tx, log: &Destruction) -> Result<(),
 
 /// Photos taken before `before` (by their punch's time, else when they arrived) and not
 /// destroyed yet that no template holds on to, oldest first.
-pub(super) async fn photos_due(pool: &Pool<Db>, company: CompanyId, before: DateTime<Utc>, limit: i64) -> Result<Vec<DuePhoto>, StoreError> {
+pub(super) async fn photos_due(
+    pool: &Pool<Db>,
+    company: CompanyId,
+    before: DateTime<Utc>,
+    limit: i64,
+) -> Result<Vec<DuePhoto>, StoreError> {
     let rows: Vec<(String, Option<Uuid>, DateTime<Utc>)> = sqlx::query_as(
         "SELECT sha256, employee_id, taken_at FROM ( \
            SELECT ph.sha256, \
