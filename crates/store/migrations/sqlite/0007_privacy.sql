@@ -2,7 +2,7 @@
 -- employees' written releases (signed or declined), when employment ended, which photos were
 -- destroyed under which policy, a destruction log with no face data in it, the audit log's hash
 -- chain (each entry carries the hash of the one before; audit_heads keeps each company's last),
--- an employee on audit lines, and devices' signing keys. Keep in step with ../postgres/0008_privacy.sql.
+-- an employee on audit lines, and devices' signing keys. Keep in step with ../postgres/0007_privacy.sql.
 
 CREATE TABLE privacy_policies (
     company_id   BLOB NOT NULL REFERENCES companies (id) ON DELETE CASCADE,
