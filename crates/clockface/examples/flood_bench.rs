@@ -196,14 +196,22 @@ fn main() {
 
         // Decompression bombs at enrolment: the decoding budget queues them.
         let bomb = bomb();
-        let consent = http
-            .put(format!("{base}/api/v1/employees/{}/consent", worker["id"].as_str().unwrap()))
+        let policy = http
+            .put(format!("{base}/api/v1/privacy/policy"))
             .bearer_auth(&admin)
-            .json(&json!({"notice_version": clockface_domain::verification::NOTICE_VERSION}))
+            .json(&json!({"jurisdiction": "strictest", "photo_days": 365}))
             .send()
             .await
             .unwrap();
-        assert!(consent.status().is_success());
+        assert!(policy.status().is_success());
+        let release = http
+            .put(format!("{base}/api/v1/employees/{}/release", worker["id"].as_str().unwrap()))
+            .bearer_auth(&admin)
+            .json(&json!({"decision": "signed", "signed_name": "Flood Worker", "release_version": clockface_domain::privacy::RELEASE_VERSION}))
+            .send()
+            .await
+            .unwrap();
+        assert!(release.status().is_success());
         let before = rss_mib();
         peak.store(before.to_bits(), Ordering::SeqCst);
         let started = Instant::now();

@@ -9,14 +9,17 @@ use bytes::Bytes;
 use chrono::{Datelike, Duration, NaiveDate, TimeZone, Utc, Weekday};
 use clockface_domain::device::Device;
 use clockface_domain::ids::{CompanyId, DeviceId, EmployeeId};
+use clockface_domain::privacy::{RetentionSettings, RELEASE_VERSION};
 use clockface_domain::punch::PunchKind;
 use clockface_domain::role::{Abilities, RoleName};
+use clockface_store::ReleaseDecision;
 use clockface_store::TemplateSource;
 use clockface_store::{DeviceSync, NewDevice};
 use clockface_web::api::employees::{employee_fields, EmployeeBody};
 use clockface_web::auth::{new_token, registration_code_hash, token_hash, DEVICE_TOKEN_PREFIX};
+use clockface_web::privacy::{decide_release, publish_policy, ReleaseAnswer, Signer};
 use clockface_web::punching::{record_punch, PunchBody};
-use clockface_web::verification::{enrol, record_consent, NOTICE_VERSION};
+use clockface_web::verification::enrol;
 use clockface_web::AppState;
 use uuid::Uuid;
 
@@ -171,12 +174,17 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Demo> {
     let sync = DeviceSync { synced_version: version, at: set_up, has_front_camera: None, photo_rotation: None };
     let device = store.record_sync(company.id, new.id, &sync).await?;
 
-    // Consent, then enrolment, for the two FaceFront employees.
+    // The retention policy (the strictest default), then a signed release and enrolment for the
+    // two FaceFront employees.
     let admin = store.admin_login(DEMO_EMAIL).await?.context("the demo admin is missing")?.id;
-    for (employee, photo) in [(hopper, HOPPER), (obama, OBAMA_ENROLMENT)] {
-        record_consent(state, company.id, employee, admin, NOTICE_VERSION)
+    publish_policy(state, company.id, admin, RetentionSettings::default())
+        .await
+        .map_err(|e| anyhow::anyhow!("demo policy refused: {e}"))?;
+    for (employee, photo, name) in [(hopper, HOPPER, "Grace Hopper"), (obama, OBAMA_ENROLMENT, "Barack Obama")] {
+        let answer = ReleaseAnswer { decision: ReleaseDecision::Signed, signed_name: Some(name), release_version: RELEASE_VERSION };
+        decide_release(state, company.id, employee, Signer::Admin(admin), answer, now)
             .await
-            .map_err(|e| anyhow::anyhow!("demo consent refused: {e}"))?;
+            .map_err(|e| anyhow::anyhow!("demo release refused: {e}"))?;
         enrol(state, company.id, employee, admin, Bytes::from_static(photo), TemplateSource::Upload, now)
             .await
             .map_err(|e| anyhow::anyhow!("demo enrolment refused: {e}"))?;
@@ -214,6 +222,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Demo> {
                     position: None,
                     photo_rotation: None,
                     photo_part: None,
+                    signature: None,
                 };
                 record_punch(state, &device, body, photo.map(Bytes::from_static))
                     .await

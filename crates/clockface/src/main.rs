@@ -33,6 +33,9 @@ enum Command {
     /// Run the face engine on image files and print JSON.
     #[command(subcommand)]
     Face(FaceCommand),
+    /// Check the audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Copy a running single-node install (SQLite database, photos, keys) into the new folder
     /// DEST, consistently, without stopping it.
     Backup {
@@ -57,6 +60,16 @@ enum FaceCommand {
     Compare { a: PathBuf, b: PathBuf },
     /// The faces in IMAGE, with boxes, landmarks and quality.
     Detect { image: PathBuf },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check every company's audit log chain: exits 0 when it is whole, 1 (naming each company
+    /// and entry) when an entry was edited or deleted in the database.
+    Verify {
+        #[command(flatten)]
+        overrides: Overrides,
+    },
 }
 
 #[derive(Subcommand)]
@@ -95,7 +108,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         | Command::Demo(overrides)
         | Command::Admin(AdminCommand::Create { overrides, .. })
         | Command::Backup { overrides, .. }
-        | Command::Restore { overrides, .. } => overrides.clone(),
+        | Command::Restore { overrides, .. }
+        | Command::Audit(AuditCommand::Verify { overrides }) => overrides.clone(),
         Command::Face(_) => Overrides::default(),
     };
     let mut config = Config::load(cli.config.as_deref(), &overrides).context("invalid configuration")?;
@@ -166,6 +180,21 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Demo(_) => clockface::demo::run(&config).await,
         Command::Face(command) => face(&command),
+        Command::Audit(AuditCommand::Verify { .. }) => {
+            let store = clockface_store::connect(&config.database_url())
+                .await
+                .with_context(|| format!("cannot open the database {}", config.database_url_for_logs()))?;
+            let problems = store.verify_audit().await?;
+            if problems.is_empty() {
+                println!("The audit log is whole: every entry is in its company's chain, unchanged.");
+                return Ok(());
+            }
+            for (company, problem) in &problems {
+                println!("company {company}: {problem}");
+            }
+            println!("The audit log was changed outside clockface: {} problem(s).", problems.len());
+            std::process::exit(1);
+        }
     }
 }
 

@@ -33,7 +33,15 @@ pub async fn build_state(config: &Config) -> anyhow::Result<AppState> {
     tokio::task::spawn_blocking(clockface_web::verification::engine).await?.context("cannot load the face models")?;
     let punches = PunchWriter::start(store.clone(), GroupCommit::for_backend(store.backend()));
     let gates = clockface_web::guard::Gates::new(settings.limits);
-    Ok(AppState { store, blobs, punches, gates, settings: Arc::new(settings), jobs: Arc::new(tokio::sync::Notify::new()) })
+    let state = AppState { store, blobs, punches, gates, settings: Arc::new(settings), jobs: Arc::new(tokio::sync::Notify::new()) };
+    // An upgrade: templates an earlier release stored in plain are sealed, and audit entries
+    // written before the log was chained join the chain. Both are safe on several nodes at once.
+    let sealed = clockface_web::verification::seal_plain_templates(&state).await.context("cannot seal the stored face templates")?;
+    let chained = state.store.chain_unchained_audit().await.context("cannot chain the audit log")?;
+    if sealed + chained > 0 {
+        tracing::info!(sealed, chained, "upgraded: face templates sealed and audit entries chained");
+    }
+    Ok(state)
 }
 
 /// The configured photo store, checked: a wrong bucket, endpoint or key stops the start with a
@@ -108,7 +116,7 @@ impl Running {
         Ok(())
     }
 
-    /// Lets each verification worker finish the job in hand, then stops it.
+    /// Lets each verification worker finish the job in hand, then stops it (and the destruction job).
     async fn stop_workers(&mut self) {
         let _ = self.stop_workers.send(true);
         for worker in self.workers.drain(..) {
@@ -158,9 +166,11 @@ pub async fn start_with_metrics(listen: SocketAddr, metrics: Option<SocketAddr>,
             .await
     });
     let (stop_workers, stopped_workers) = watch::channel(false);
-    let workers = (0..state.settings.verification_workers)
+    let mut workers: Vec<JoinHandle<()>> = (0..state.settings.verification_workers)
         .map(|_| tokio::spawn(clockface_web::verification::run_worker(state.clone(), stopped_workers.clone())))
         .collect();
+    // Every node runs the daily destruction job; two at once destroy each thing once.
+    workers.push(tokio::spawn(clockface_web::privacy::run_destruction_job(state.clone(), stopped_workers.clone())));
     Ok(Running { addr, metrics_addr, state, shutdown: Some(shutdown), task, stop_workers, workers })
 }
 

@@ -11,15 +11,18 @@ pub enum DomainError {
     /// with the punch nor any reason the server accepts for its absence.
     #[error("a FaceFront photo is required for this punch: the employee's role has FaceFront, the device has a front camera and its settings are current; send the photo, or state `camera_denied` if the camera permission was refused")]
     PhotoRequired,
-    /// A face is to be enrolled for an employee with no recorded consent.
-    #[error("record the employee's consent to the current biometric notice before enrolling their face")]
-    ConsentRequired,
-    /// The employee's consent is to an older notice than the current one.
-    #[error("the employee consented to an older biometric notice; show them the current one and record their consent again before enrolling their face")]
-    ConsentOutdated,
-    /// The notice an admin showed the employee is not the current one.
-    #[error("the current biometric notice is version {current}; show that one")]
-    NoticeOutdated { current: &'static str },
+    /// Face matching is to start before the company published a retention policy.
+    #[error("publish the company's biometric retention policy (Settings, Privacy) before anyone signs the release or is enrolled")]
+    PolicyRequired,
+    /// A face is to be enrolled for an employee who has not signed the current written release.
+    #[error("the employee has not signed the current biometric release; they sign it on the clock after their PIN, or an admin records it on their page")]
+    ReleaseRequired,
+    /// A face is to be enrolled for an employee who declined the release.
+    #[error("the employee declined the biometric release: no face template is made for them, a person checks their photos")]
+    ReleaseDeclined,
+    /// The release an employee was shown is not the current one.
+    #[error("the current biometric release is version {current}; show that one")]
+    ReleaseOutdated { current: &'static str },
 }
 
 impl DomainError {

@@ -174,6 +174,78 @@ pub fn release_text(company: &str, settings: RetentionSettings, policy_url: &str
     )
 }
 
+/// Where an employee stands on the written release: what decides whether templates may be made
+/// of their face, whether the clock asks them to sign, and what their unmatched photos' verdict says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ReleaseStatus {
+    /// The company has no published retention policy: nobody can sign, nothing is matched.
+    NoPolicy,
+    /// Not asked yet (or never answered).
+    NotAsked,
+    /// Signed or declined an older release than [`RELEASE_VERSION`]: asked again.
+    Outdated,
+    /// Declined the current release: photos are checked by a person, no template is made.
+    Declined,
+    /// Signed the current release: templates may be made and matched.
+    Signed,
+}
+
+impl ReleaseStatus {
+    /// The status from whether the company has a policy and the employee's latest decision
+    /// (its release version, and whether it was a signature).
+    pub fn of(policy_published: bool, decision: Option<(&str, bool)>) -> Self {
+        match (policy_published, decision) {
+            (false, _) => ReleaseStatus::NoPolicy,
+            (true, None) => ReleaseStatus::NotAsked,
+            (true, Some((version, _))) if version != RELEASE_VERSION => ReleaseStatus::Outdated,
+            (true, Some((_, true))) => ReleaseStatus::Signed,
+            (true, Some((_, false))) => ReleaseStatus::Declined,
+        }
+    }
+
+    /// Whether a face template may be made (and kept, and matched) for the employee.
+    pub fn may_enrol(self) -> Result<(), DomainError> {
+        match self {
+            ReleaseStatus::Signed => Ok(()),
+            ReleaseStatus::NoPolicy => Err(DomainError::PolicyRequired),
+            ReleaseStatus::NotAsked | ReleaseStatus::Outdated => Err(DomainError::ReleaseRequired),
+            ReleaseStatus::Declined => Err(DomainError::ReleaseDeclined),
+        }
+    }
+
+    /// Whether the clock asks the employee to read and sign (or decline) the release.
+    pub fn asks(self) -> bool {
+        matches!(self, ReleaseStatus::NotAsked | ReleaseStatus::Outdated)
+    }
+
+    /// Why a FaceFront photo of the employee was not matched, for its verdict (a person checks it).
+    pub fn why_not_matched(self) -> &'static str {
+        match self {
+            ReleaseStatus::Signed => "No reference face yet: the first clear FaceFront photo becomes it.",
+            ReleaseStatus::NoPolicy => {
+                "Not matched: the company has not published its biometric retention policy, so no face template is made. A person checks this photo."
+            }
+            ReleaseStatus::NotAsked | ReleaseStatus::Outdated => {
+                "Not matched: the employee has not signed the biometric release, so no face template is made. A person checks this photo."
+            }
+            ReleaseStatus::Declined => {
+                "Not matched: the employee declined the biometric release, so no face template is made. A person checks this photo."
+            }
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ReleaseStatus::NoPolicy => "no retention policy published",
+            ReleaseStatus::NotAsked => "not signed yet",
+            ReleaseStatus::Outdated => "signed an older release: to sign again",
+            ReleaseStatus::Declined => "declined",
+            ReleaseStatus::Signed => "signed",
+        }
+    }
+}
+
 /// A typed full name as an electronic signature: at least two letters, at most 120 characters.
 pub fn parse_signature(raw: &str) -> Result<String, DomainError> {
     let name: String = raw.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -240,6 +312,20 @@ mod tests {
         assert!(RetentionSettings::parse("illinois", 0).is_err());
         assert!(RetentionSettings::parse("mars", 30).is_err());
         assert_eq!(RetentionSettings::parse("texas", 30).unwrap().jurisdiction, Jurisdiction::Texas);
+    }
+
+    #[test]
+    fn only_a_signed_current_release_with_a_policy_allows_templates() {
+        assert_eq!(ReleaseStatus::of(false, Some((RELEASE_VERSION, true))), ReleaseStatus::NoPolicy);
+        assert_eq!(ReleaseStatus::of(true, None), ReleaseStatus::NotAsked);
+        assert_eq!(ReleaseStatus::of(true, Some(("2020-01", true))), ReleaseStatus::Outdated);
+        assert_eq!(ReleaseStatus::of(true, Some((RELEASE_VERSION, false))), ReleaseStatus::Declined);
+        assert_eq!(ReleaseStatus::of(true, Some((RELEASE_VERSION, true))), ReleaseStatus::Signed);
+        assert!(ReleaseStatus::Signed.may_enrol().is_ok());
+        assert_eq!(ReleaseStatus::NoPolicy.may_enrol(), Err(DomainError::PolicyRequired));
+        assert_eq!(ReleaseStatus::Declined.may_enrol(), Err(DomainError::ReleaseDeclined));
+        assert!(ReleaseStatus::Outdated.asks() && ReleaseStatus::NotAsked.asks() && !ReleaseStatus::Declined.asks());
+        assert!(ReleaseStatus::Declined.why_not_matched().contains("declined"));
     }
 
     #[test]

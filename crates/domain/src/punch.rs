@@ -241,6 +241,11 @@ pub enum Flag {
     BeforeRegistration,
     /// Made more than a day before the device's last sync, yet not sent at it.
     OlderThanLastSync,
+    /// From a device that signs its punches, without a signature.
+    MissingSignature,
+    /// Its signature does not match its content (altered after signing, or a signature replayed
+    /// from another punch).
+    BadSignature,
 }
 
 impl Flag {
@@ -251,6 +256,8 @@ impl Flag {
             Flag::OutWithoutIn => "No clock-in before it",
             Flag::BeforeRegistration => "Before the device was set up",
             Flag::OlderThanLastSync => "Sent late",
+            Flag::MissingSignature => "Not signed by the device",
+            Flag::BadSignature => "Signature does not match",
         }
     }
 
@@ -260,6 +267,8 @@ impl Flag {
             Flag::OutWithoutIn => "out_without_in",
             Flag::BeforeRegistration => "before_registration",
             Flag::OlderThanLastSync => "older_than_last_sync",
+            Flag::MissingSignature => "missing_signature",
+            Flag::BadSignature => "bad_signature",
         }
     }
 }
@@ -281,6 +290,38 @@ pub struct Circumstances {
     pub previous: Option<PunchKind>,
     pub device_registered_at: DateTime<Utc>,
     pub device_last_sync_at: Option<DateTime<Utc>>,
+    /// What the device's signature on the punch showed.
+    pub signature: SignatureCheck,
+}
+
+/// A punch's device signature, checked against the device's registered public key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignatureCheck {
+    /// The device registered no key (an older clock, or an API client): nothing to check.
+    NoKey,
+    Valid,
+    Missing,
+    /// Present but not of this punch's content under the device's key.
+    Invalid,
+}
+
+/// What a device signs for a punch: every field that says who, what and when, and the photo's
+/// SHA-256, one per line after a version tag. Changing any of them, or moving the signature to
+/// another punch (another `client_id`), makes the signature fail.
+pub fn signed_content(
+    client_id: &Uuid,
+    employee_id: &EmployeeId,
+    kind: PunchKind,
+    device_time: &str,
+    clock_for_by: Option<&EmployeeId>,
+    photo_sha256: Option<&str>,
+) -> String {
+    let foreman = clock_for_by.map(ToString::to_string).unwrap_or_default();
+    format!(
+        "clockface-punch-v1\n{client_id}\n{employee_id}\n{}\n{device_time}\n{foreman}\n{}",
+        kind.as_str(),
+        photo_sha256.unwrap_or_default()
+    )
 }
 
 /// A device sends what it holds at every sync, so a punch made this much before the device's last
@@ -303,6 +344,19 @@ pub fn vouch(c: Circumstances) -> Vec<PunchFlag> {
     } else if let Some(synced) = c.device_last_sync_at.filter(|synced| *synced - c.occurred_at > FAR_BEFORE) {
         let detail = format!("Made {} before this device's last sync, and not sent then.", span(synced - c.occurred_at));
         flags.push(PunchFlag { flag: Flag::OlderThanLastSync, detail });
+    }
+    match c.signature {
+        SignatureCheck::NoKey | SignatureCheck::Valid => {}
+        SignatureCheck::Missing => flags.push(PunchFlag {
+            flag: Flag::MissingSignature,
+            detail: "This device signs its punches, but this one came without a signature.".into(),
+        }),
+        SignatureCheck::Invalid => flags.push(PunchFlag {
+            flag: Flag::BadSignature,
+            detail:
+                "The device's signature does not match this punch: it was changed after it was made, or the signature is another punch's."
+                    .into(),
+        }),
     }
     flags
 }
@@ -378,7 +432,29 @@ mod tests {
             previous,
             device_registered_at: now - Duration::days(30),
             device_last_sync_at: Some(now),
+            signature: SignatureCheck::Valid,
         }
+    }
+
+    #[test]
+    fn a_missing_or_wrong_signature_is_flagged_and_none_expected_is_not() {
+        let flags =
+            |signature| vouch(Circumstances { signature, ..around(PunchKind::In, None) }).into_iter().map(|f| f.flag).collect::<Vec<_>>();
+        assert_eq!(flags(SignatureCheck::NoKey), []);
+        assert_eq!(flags(SignatureCheck::Valid), []);
+        assert_eq!(flags(SignatureCheck::Missing), [Flag::MissingSignature]);
+        assert_eq!(flags(SignatureCheck::Invalid), [Flag::BadSignature]);
+    }
+
+    #[test]
+    fn the_signed_content_changes_with_every_field() {
+        let (client, employee) = (Uuid::new_v4(), EmployeeId::new());
+        let base = signed_content(&client, &employee, PunchKind::In, "2026-12-01T07:00:00.000-06:00", None, Some("ab"));
+        assert_ne!(base, signed_content(&Uuid::new_v4(), &employee, PunchKind::In, "2026-12-01T07:00:00.000-06:00", None, Some("ab")));
+        assert_ne!(base, signed_content(&client, &employee, PunchKind::Out, "2026-12-01T07:00:00.000-06:00", None, Some("ab")));
+        assert_ne!(base, signed_content(&client, &employee, PunchKind::In, "2026-12-01T07:00:01.000-06:00", None, Some("ab")));
+        assert_ne!(base, signed_content(&client, &employee, PunchKind::In, "2026-12-01T07:00:00.000-06:00", None, Some("cd")));
+        assert!(base.starts_with("clockface-punch-v1\n"));
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! keeps what they decided.
 
 use crate::device::Rotation;
+use crate::privacy::ReleaseStatus;
 use crate::DomainError;
 use serde::{Deserialize, Serialize};
 
@@ -123,42 +124,11 @@ impl ReviewDecision {
     }
 }
 
-/// The version of the biometric notice employees agree to before enrolment. Raise it when
-/// [`NOTICE_TEXT`] changes: consent to an older version no longer allows enrolment.
-pub const NOTICE_VERSION: &str = "2026-11";
-
-/// What an employee is told before their face is enrolled (Illinois BIPA, GDPR art. 9).
-pub const NOTICE_TEXT: &str = "Your employer uses clockface to check that the person clocking in or out is you. \
-When you clock in or out, the front camera takes a photo. clockface turns your face in that photo into a set of numbers \
-(a face template) and compares it with the template made from your enrolment photo. The templates and photos are kept on \
-your employer's server only, are never sold or shared, are used for nothing but checking time punches, and are deleted \
-when you leave or when you withdraw this consent, and in any case within the retention period your employer sets. \
-A person reviews every photo that does not match before anything is decided.";
-
-/// Whether an employee whose recorded consent is to `consented` (a notice version, if any) may
-/// have a face enrolled: only with consent to the current notice.
-pub fn may_enrol(consented: Option<&str>) -> Result<(), DomainError> {
-    match consented {
-        Some(NOTICE_VERSION) => Ok(()),
-        Some(_) => Err(DomainError::ConsentOutdated),
-        None => Err(DomainError::ConsentRequired),
-    }
-}
-
-/// Checks that the notice an admin showed is the current one.
-pub fn check_notice_version(shown: &str) -> Result<(), DomainError> {
-    if shown == NOTICE_VERSION {
-        Ok(())
-    } else {
-        Err(DomainError::NoticeOutdated { current: NOTICE_VERSION })
-    }
-}
-
-/// Whether a FaceFront photo enrols its employee: their first usable photo, when they consented
-/// to the current notice and have no enrolled face yet. The punch still goes to the review queue
+/// Whether a FaceFront photo enrols its employee: their first usable photo, when their release
+/// allows templates and they have no enrolled face yet. The punch still goes to the review queue
 /// ([`Verdict::NotEnrolled`] with `enrolled_now`), for a person to confirm it is them.
-pub fn first_photo_enrols(consented: Option<&str>, has_templates: bool, usable_face: bool) -> bool {
-    !has_templates && usable_face && may_enrol(consented).is_ok()
+pub fn first_photo_enrols(release: ReleaseStatus, has_templates: bool, usable_face: bool) -> bool {
+    !has_templates && usable_face && release.may_enrol().is_ok()
 }
 
 /// How far to turn a stored photo to show it upright: the display rotation (the device's
@@ -203,21 +173,13 @@ mod tests {
     }
 
     #[test]
-    fn enrolment_needs_consent_to_the_current_notice() {
-        assert_eq!(may_enrol(Some(NOTICE_VERSION)), Ok(()));
-        assert_eq!(may_enrol(Some("2025-01")), Err(DomainError::ConsentOutdated));
-        assert_eq!(may_enrol(None), Err(DomainError::ConsentRequired));
-        assert!(check_notice_version(NOTICE_VERSION).is_ok());
-        assert_eq!(check_notice_version("2025-01"), Err(DomainError::NoticeOutdated { current: NOTICE_VERSION }));
-    }
-
-    #[test]
-    fn only_a_first_usable_photo_with_consent_enrols() {
-        assert!(first_photo_enrols(Some(NOTICE_VERSION), false, true));
-        assert!(!first_photo_enrols(Some(NOTICE_VERSION), true, true), "already enrolled");
-        assert!(!first_photo_enrols(Some(NOTICE_VERSION), false, false), "no usable face");
-        assert!(!first_photo_enrols(None, false, true), "no consent");
-        assert!(!first_photo_enrols(Some("2025-01"), false, true), "consent to an old notice");
+    fn only_a_first_usable_photo_with_a_signed_release_enrols() {
+        assert!(first_photo_enrols(ReleaseStatus::Signed, false, true));
+        assert!(!first_photo_enrols(ReleaseStatus::Signed, true, true), "already enrolled");
+        assert!(!first_photo_enrols(ReleaseStatus::Signed, false, false), "no usable face");
+        for status in [ReleaseStatus::NoPolicy, ReleaseStatus::NotAsked, ReleaseStatus::Outdated, ReleaseStatus::Declined] {
+            assert!(!first_photo_enrols(status, false, true), "{status:?}");
+        }
     }
 
     #[test]

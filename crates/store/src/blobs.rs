@@ -174,6 +174,37 @@ impl BlobStore {
     }
 }
 
+impl BlobStore {
+    /// Deletes the bytes stored under `sha256` for `company`, durably (the local folder is
+    /// fsynced after the removal). Deleting what is not there succeeds: two destruction jobs may
+    /// delete the same photo.
+    pub async fn delete(&self, company: CompanyId, sha256: &str) -> Result<(), StoreError> {
+        if !is_sha256(sha256) {
+            return Ok(());
+        }
+        let key = Self::key(company, sha256);
+        match &self.backend {
+            Backend::Local(folder) => {
+                let path = folder.root.join(&key);
+                tokio::task::spawn_blocking(move || {
+                    let fail = |error: std::io::Error| StoreError::Blob(format!("cannot delete {}: {error}", path.display()));
+                    match std::fs::remove_file(&path) {
+                        Ok(()) => path.parent().map_or(Ok(()), sync_dir).map_err(fail),
+                        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(()),
+                        Err(error) => Err(fail(error)),
+                    }
+                })
+                .await
+                .map_err(|e| StoreError::Blob(format!("the photo deletion stopped: {e}")))?
+            }
+            Backend::Object(store) => match store.delete(&ObjectPath::from(key)).await {
+                Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+                Err(error) => Err(error.into()),
+            },
+        }
+    }
+}
+
 /// The photo files under `root`, as keys relative to it (`photos/...`), skipping temporary files.
 fn list_files(root: &Path) -> Result<Vec<(String, u64)>, StoreError> {
     let mut found = Vec::new();

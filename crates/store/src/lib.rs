@@ -245,7 +245,8 @@ pub trait Store: Send + Sync + 'static {
     /// Records an employee's decision on the release (replacing an earlier one), with its audit line.
     async fn record_release(&self, company: CompanyId, release: &Release, audit: &AuditEntry) -> Result<(), StoreError>;
     async fn release(&self, company: CompanyId, employee: EmployeeId) -> Result<Option<Release>, StoreError>;
-    async fn companies_with_policies(&self) -> Result<Vec<CompanyId>, StoreError>;
+    /// Every company, for jobs that go through them all.
+    async fn company_ids(&self) -> Result<Vec<CompanyId>, StoreError>;
     /// The company's employees who have face templates, with what their destruction date depends on.
     async fn enrolled_employees(&self, company: CompanyId) -> Result<Vec<EnrolledEmployee>, StoreError>;
     /// Destroys an employee's templates, logging it only if there were any; returns how many,
@@ -264,6 +265,12 @@ pub trait Store: Send + Sync + 'static {
     /// When and under which policy a photo was destroyed, if it was.
     async fn photo_destroyed(&self, company: CompanyId, sha256: &str) -> Result<Option<(DateTime<Utc>, Option<i64>)>, StoreError>;
     async fn destruction_log(&self, company: CompanyId, limit: i64) -> Result<Vec<Destruction>, StoreError>;
+    /// The photos kept of one employee (of their punches and templates), not destroyed.
+    async fn employee_photos(&self, company: CompanyId, employee: EmployeeId) -> Result<Vec<String>, StoreError>;
+    /// Templates an earlier release stored unsealed (their plain 512 bytes), across companies.
+    async fn unsealed_templates(&self, limit: i64) -> Result<Vec<(Uuid, EmployeeId, Vec<u8>)>, StoreError>;
+    /// Replaces a template's plain embedding with its sealed form if it is still `plain`.
+    async fn seal_template(&self, id: Uuid, plain: &[u8], sealed: &[u8]) -> Result<bool, StoreError>;
 
     // Keys kept outside the database.
     /// The recorded fingerprint of the key called `name` (e.g. `pin.key`), if any.

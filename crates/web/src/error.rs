@@ -105,9 +105,11 @@ impl From<DomainError> for ApiError {
         match error {
             DomainError::Invalid { field, .. } => ApiError::unprocessable("invalid", error.to_string()).with_field(field),
             DomainError::PhotoRequired => ApiError::unprocessable("photo_required", error.to_string()).with_field("photo"),
-            DomainError::ConsentRequired | DomainError::ConsentOutdated => ApiError::conflict("consent_required", error.to_string()),
-            DomainError::NoticeOutdated { .. } => {
-                ApiError::unprocessable("outdated_notice", error.to_string()).with_field("notice_version")
+            DomainError::PolicyRequired => ApiError::conflict("policy_required", error.to_string()),
+            DomainError::ReleaseRequired => ApiError::conflict("release_required", error.to_string()),
+            DomainError::ReleaseDeclined => ApiError::conflict("release_declined", error.to_string()),
+            DomainError::ReleaseOutdated { .. } => {
+                ApiError::unprocessable("outdated_release", error.to_string()).with_field("release_version")
             }
         }
     }

@@ -9,8 +9,8 @@ use clockface_domain::device::{Device, Rotation};
 use clockface_domain::employee::Employee;
 use clockface_domain::ids::{EmployeeId, PunchId};
 use clockface_domain::punch::{
-    check_device_time, decide_photo, offset_minutes, vouch, Circumstances, GeoPoint, NoPhotoReason, PhotoContext, PhotoOutcome, Punch,
-    PunchKind, PunchRequest,
+    check_device_time, decide_photo, offset_minutes, signed_content, vouch, Circumstances, GeoPoint, NoPhotoReason, PhotoContext,
+    PhotoOutcome, Punch, PunchKind, PunchRequest,
 };
 use clockface_store::{to_micros, PhotoRecord, PunchInsert, StoreError};
 use serde::{Deserialize, Serialize};
@@ -46,6 +46,11 @@ pub struct PunchBody {
     /// In a batch upload: the name of the multipart part holding this punch's photo.
     #[serde(default)]
     pub photo_part: Option<String>,
+    /// The device's ECDSA P-256 signature (base64 of `r || s`) over the punch's signed content:
+    /// `clockface-punch-v1`, client_id, employee_id, kind, device_time as sent, clock_for_by (or
+    /// empty) and the photo's SHA-256 in hex (or empty), joined by line feeds.
+    #[serde(default)]
+    pub signature: Option<String>,
 }
 
 /// A stored punch, and whether this request stored it (false: it was already stored).
@@ -76,6 +81,14 @@ pub async fn record_punch(state: &AppState, device: &Device, body: PunchBody, ph
         position: body.position,
     };
     let fingerprint = request.fingerprint();
+    let signed = signed_content(
+        &body.client_id,
+        &body.employee_id,
+        body.kind,
+        &body.device_time,
+        body.clock_for_by.as_ref(),
+        photo_sha256.as_deref(),
+    );
 
     // A resend is answered from what is stored, before the rules are applied again: they may have
     // changed since the first attempt, and the punch must not be judged twice.
@@ -117,6 +130,7 @@ pub async fn record_punch(state: &AppState, device: &Device, body: PunchBody, ph
         previous,
         device_registered_at: device.registered_at,
         device_last_sync_at: device.last_sync_at,
+        signature: crate::signing::check(device.signing_key.as_deref(), &signed, body.signature.as_deref()),
     });
     let punch = Punch {
         id: PunchId::new(),

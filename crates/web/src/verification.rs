@@ -1,20 +1,20 @@
-//! Face verification as a service: enrolment (with recorded consent first), and the worker that
-//! gives every FaceFront photo a verdict from the durable queue in the store. A punch is never
-//! delayed, blocked or lost by it: the punch is stored first, its job with it, and the verdict
-//! follows.
+//! Face verification as a service: enrolment (only with a signed written release, see
+//! [`crate::privacy`]), and the worker that gives every FaceFront photo a verdict from the durable
+//! queue in the store. A punch is never delayed, blocked or lost by it: the punch is stored first,
+//! its job with it, and the verdict follows. Templates are sealed with `secrets.key` (bound to
+//! their employee) before they reach the store, and opened only here to be compared.
 
 use crate::{ApiError, AppState};
 use chrono::{DateTime, Duration, Utc};
 use clockface_domain::device::Rotation;
 use clockface_domain::ids::{AdminId, CompanyId, EmployeeId, PunchId};
+use clockface_domain::privacy::ReleaseStatus;
 use clockface_domain::punch::Punch;
-use clockface_domain::verification::{check_notice_version, first_photo_enrols, may_enrol, Verdict};
+use clockface_domain::verification::{first_photo_enrols, Verdict};
 use clockface_face::{match_crew, Analysis, CrewMatch, Embedding, FaceEngine, FaceError, Verdict as FaceVerdict, MATCH_THRESHOLD};
-use clockface_store::{AuditEntry, Consent, FaceTemplate, PhotoRecord, StoreError, TemplateSource, Verification, VerificationJob};
+use clockface_store::{AuditEntry, FaceTemplate, PhotoRecord, StoreError, TemplateSource, Verification, VerificationJob};
 use std::sync::{Arc, OnceLock};
 use uuid::Uuid;
-
-pub use clockface_domain::verification::{NOTICE_TEXT, NOTICE_VERSION};
 
 /// After this many failed attempts a job gets the verdict `unreadable` instead of another retry.
 pub const MAX_ATTEMPTS: i64 = 6;
@@ -123,6 +123,24 @@ async fn verify_job(state: &AppState, job: VerificationJob) -> Result<(), JobErr
     let Some(sha256) = punch.photo_sha256.clone() else {
         return Ok(complete(state, &unreadable(punch.id, company, "the punch has no photo"), None).await?);
     };
+    // No face data is made of anyone whose release does not allow it: without one signer among
+    // the photo's employees, the engine does not even look at it.
+    let crew_punches = match punch.clock_for_by {
+        Some(foreman) => {
+            state.store.punches_with_photo(company, &sha256).await?.into_iter().filter(|p| p.clock_for_by == Some(foreman)).collect()
+        }
+        None => vec![punch.clone()],
+    };
+    let mut statuses = Vec::with_capacity(crew_punches.len());
+    for crew_punch in &crew_punches {
+        statuses.push(crate::privacy::release_status(state, company, crew_punch.employee_id).await?);
+    }
+    if statuses.iter().all(|status| *status != ReleaseStatus::Signed) {
+        for (crew_punch, status) in crew_punches.iter().zip(&statuses) {
+            complete(state, &not_matched(crew_punch.id, company, *status), None).await?;
+        }
+        return Ok(());
+    }
     let photo = state.store.photo(company, &sha256).await?.ok_or(StoreError::NotFound)?;
     let bytes = state.blobs.get(company, &sha256).await?;
     let _budget = state.gates.decoding(u64::try_from(photo.width.saturating_mul(photo.height)).unwrap_or(u64::MAX)).await;
@@ -149,7 +167,7 @@ async fn verify_job(state: &AppState, job: VerificationJob) -> Result<(), JobErr
         faces: i64::try_from(analysis.faces.len()).unwrap_or(i64::MAX),
     };
     match punch.clock_for_by {
-        Some(foreman) => verify_crew_photo(state, &found, &analysis, foreman, &sha256).await,
+        Some(_) => verify_crew_photo(state, &found, &analysis, &crew_punches, &statuses).await,
         None => verify_selfie(state, &found, &analysis, &punch, &sha256).await,
     }
 }
@@ -182,23 +200,24 @@ impl Found {
 
 /// A foreman's crew photo: each crew member's punch is matched among all faces in the photo,
 /// every face used for one member at most, and every punch sharing the photo gets its verdict.
+/// A member whose release does not allow matching is not matched (a person checks them).
 async fn verify_crew_photo(
     state: &AppState,
     found: &Found,
     analysis: &Analysis,
-    foreman: EmployeeId,
-    sha256: &str,
+    crew_punches: &[Punch],
+    statuses: &[ReleaseStatus],
 ) -> Result<(), JobError> {
     let company = found.company;
-    let crew_punches: Vec<Punch> =
-        state.store.punches_with_photo(company, sha256).await?.into_iter().filter(|p| p.clock_for_by == Some(foreman)).collect();
     let mut members = Vec::with_capacity(crew_punches.len());
-    for crew_punch in &crew_punches {
-        members.push(embeddings(state, company, crew_punch.employee_id).await?);
+    for (crew_punch, status) in crew_punches.iter().zip(statuses) {
+        members.push(if *status == ReleaseStatus::Signed { embeddings(state, company, crew_punch.employee_id).await? } else { Vec::new() });
     }
     let matches = match_crew(&analysis.faces, &members, MATCH_THRESHOLD);
-    for ((crew_punch, enrolled), matched) in crew_punches.iter().zip(&members).zip(matches) {
-        let verification = if enrolled.is_empty() {
+    for (((crew_punch, enrolled), matched), status) in crew_punches.iter().zip(&members).zip(matches).zip(statuses) {
+        let verification = if *status != ReleaseStatus::Signed {
+            found.verdict(crew_punch.id, Verdict::NotEnrolled, None, status.why_not_matched(), false)
+        } else if enrolled.is_empty() {
             found.verdict(crew_punch.id, Verdict::NotEnrolled, None, FaceVerdict::NotEnrolled.message(), false)
         } else {
             match matched {
@@ -222,21 +241,18 @@ async fn verify_crew_photo(
     Ok(())
 }
 
-/// An employee's own FaceFront photo: compared with their enrolled faces, or, as their first
-/// usable photo after consent, enrolled (and left for a person to confirm).
+/// An employee's own FaceFront photo (their release signed): compared with their enrolled faces,
+/// or, as their first usable photo, enrolled (and left for a person to confirm).
 async fn verify_selfie(state: &AppState, found: &Found, analysis: &Analysis, punch: &Punch, sha256: &str) -> Result<(), JobError> {
     let company = found.company;
     let enrolled = embeddings(state, company, punch.employee_id).await?;
     let usable = analysis.subject().ok();
-    let consent = state.store.consent(company, punch.employee_id).await?;
-    if let Some(face) =
-        usable.filter(|_| first_photo_enrols(consent.as_ref().map(|c| c.notice_version.as_str()), !enrolled.is_empty(), true))
-    {
+    if let Some(face) = usable.filter(|_| first_photo_enrols(ReleaseStatus::Signed, !enrolled.is_empty(), true)) {
         let template = FaceTemplate {
             id: Uuid::new_v4(),
             company_id: company,
             employee_id: punch.employee_id,
-            embedding: face.embedding.to_bytes(),
+            embedding: seal_embedding(state, punch.employee_id, &face.embedding)?,
             photo_sha256: sha256.to_owned(),
             source: TemplateSource::FirstPunch,
             created_by: None,
@@ -276,9 +292,67 @@ fn unreadable(punch: PunchId, company: CompanyId, reason: &str) -> Verification 
     }
 }
 
+/// A verdict for a photo whose employee's release does not allow matching: no face data is made,
+/// a person checks it, and the verdict says why.
+fn not_matched(punch: PunchId, company: CompanyId, status: ReleaseStatus) -> Verification {
+    Verification { verdict: Verdict::NotEnrolled, message: status.why_not_matched().to_owned(), ..unreadable(punch, company, "") }
+}
+
+/// What a template's sealed embedding is bound to: the employee it belongs to.
+fn template_context(employee: EmployeeId) -> String {
+    format!("face-template:{employee}")
+}
+
+/// An embedding sealed for the store under `secrets.key`, bound to its employee: a database
+/// dump alone reveals no template, and a template moved to another employee does not open.
+pub fn seal_embedding(state: &AppState, employee: EmployeeId, embedding: &Embedding) -> Result<Vec<u8>, StoreError> {
+    crate::secrets::seal_bound(&state.settings.secrets_key, template_context(employee).as_bytes(), &embedding.to_bytes())
+        .ok_or_else(|| StoreError::Corrupt("the secrets key cannot seal a face template".to_owned()))
+}
+
+/// A stored template's embedding: sealed, or still plain from an earlier release (until it is
+/// sealed at start-up, see [`seal_plain_templates`]). `None` when it does not open.
+fn open_embedding(state: &AppState, employee: EmployeeId, stored: &[u8]) -> Option<Embedding> {
+    if stored.len() == PLAIN_TEMPLATE_BYTES {
+        return Embedding::from_bytes(stored);
+    }
+    let opened = crate::secrets::open_bound(&state.settings.secrets_key, template_context(employee).as_bytes(), stored);
+    if opened.is_none() {
+        tracing::error!(%employee, "a face template does not open with secrets.key (altered, moved, or another key)");
+    }
+    Embedding::from_bytes(&opened?)
+}
+
+/// The size of an unsealed embedding (128 little-endian f32s), as earlier releases stored it.
+const PLAIN_TEMPLATE_BYTES: usize = 512;
+
+/// Seals the templates an earlier release stored in plain (an upgrade); how many it sealed.
+/// Safe on several nodes at once: each template is replaced only while it is still plain.
+pub async fn seal_plain_templates(state: &AppState) -> Result<u64, StoreError> {
+    let mut sealed = 0;
+    loop {
+        let batch = state.store.unsealed_templates(200).await?;
+        if batch.is_empty() {
+            return Ok(sealed);
+        }
+        let mut progressed = false;
+        for (id, employee, plain) in batch {
+            let Some(embedding) = Embedding::from_bytes(&plain) else { continue };
+            let sealed_bytes = seal_embedding(state, employee, &embedding)?;
+            if state.store.seal_template(id, &plain, &sealed_bytes).await? {
+                sealed += 1;
+            }
+            progressed = true;
+        }
+        if !progressed {
+            return Ok(sealed);
+        }
+    }
+}
+
 /// An employee's enrolled embeddings.
 async fn embeddings(state: &AppState, company: CompanyId, employee: EmployeeId) -> Result<Vec<Embedding>, StoreError> {
-    Ok(state.store.templates(company, employee).await?.iter().filter_map(|t| Embedding::from_bytes(&t.embedding)).collect())
+    Ok(state.store.templates(company, employee).await?.iter().filter_map(|t| open_embedding(state, employee, &t.embedding)).collect())
 }
 
 /// One audit line, now: who (`admin:<id>`, `system`) did what to what. A change's line is
@@ -302,30 +376,8 @@ pub async fn audit(state: &AppState, company: CompanyId, actor: &str, action: &s
     state.store.audit(&audit_entry(company, actor, action, subject, detail)).await
 }
 
-/// Records an employee's consent to the current notice.
-pub async fn record_consent(
-    state: &AppState,
-    company: CompanyId,
-    employee: EmployeeId,
-    admin: AdminId,
-    notice_version: &str,
-) -> Result<Consent, ApiError> {
-    check_notice_version(notice_version)?;
-    state.store.employee(company, employee).await?;
-    let consent = Consent { employee_id: employee, notice_version: NOTICE_VERSION.to_owned(), recorded_by: admin, agreed_at: Utc::now() };
-    let line = audit_entry(
-        company,
-        &format!("admin:{admin}"),
-        "consent.recorded",
-        &format!("employee:{employee}"),
-        &format!("notice {NOTICE_VERSION}"),
-    );
-    state.store.record_consent(company, &consent, &line).await?;
-    Ok(consent)
-}
-
 /// Enrols an employee from a photo's bytes (uploaded, or a FaceFront photo being promoted).
-/// Requires consent to the current notice, and one clear face in the photo.
+/// Requires a signed current release, and one clear face in the photo.
 pub async fn enrol(
     state: &AppState,
     company: CompanyId,
@@ -336,8 +388,7 @@ pub async fn enrol(
     now: DateTime<Utc>,
 ) -> Result<FaceTemplate, ApiError> {
     state.store.employee(company, employee).await?;
-    let consent = state.store.consent(company, employee).await?;
-    may_enrol(consent.as_ref().map(|c| c.notice_version.as_str()))?;
+    crate::privacy::release_status(state, company, employee).await?.may_enrol()?;
     let checked = crate::photo::check_photo(bytes.clone(), state.settings.photo_limits)?;
     let engine = engine().map_err(ApiError::internal)?;
     // Decoding takes memory in proportion to the pixels: it waits for its share of the budget.
@@ -366,7 +417,7 @@ pub async fn enrol(
         id: Uuid::new_v4(),
         company_id: company,
         employee_id: employee,
-        embedding: face.embedding.to_bytes(),
+        embedding: seal_embedding(state, employee, &face.embedding)?,
         photo_sha256: sha256,
         source,
         created_by: Some(admin),

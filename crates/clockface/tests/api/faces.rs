@@ -1,4 +1,4 @@
-//! Face verification over HTTP: consent before enrolment, a verdict for every FaceFront photo
+//! Face verification over HTTP: a published policy and a signed release before enrolment, a verdict for every FaceFront photo
 //! through the durable queue (also across a restart), the review queue, verified Clock For, and
 //! the `clockface face` command.
 
@@ -21,9 +21,10 @@ async fn setup(app: &TestApp) -> (Admin, String, String) {
     (admin, role, device)
 }
 
+/// The employee signs the release in front of the admin (publishing the policy first if needed).
 async fn consent(app: &TestApp, admin: &Admin, employee: &str) {
-    let response = app.put(&admin.token, &format!("/api/v1/employees/{employee}/consent"), json!({"notice_version": "2026-11"})).await;
-    assert_eq!(response.status(), StatusCode::OK);
+    app.publish_policy(admin).await;
+    app.sign_release(admin, employee).await;
 }
 
 async fn enrol(app: &TestApp, admin: &Admin, employee: &str, photo: &[u8]) -> reqwest::Response {
@@ -59,19 +60,35 @@ async fn photo_punch(app: &TestApp, device: &str, employee: &str, photo: &[u8]) 
     stored["punch"]["id"].as_str().unwrap().to_owned()
 }
 
-async fn enrolment_needs_consent_and_a_clear_face_on(backend: Backend) {
+async fn enrolment_needs_a_policy_a_signed_release_and_a_clear_face_on(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let (admin, role, _) = setup(&app).await;
     let worker = app.employee(&admin, "Barack Obama", "1", &role, None).await;
     let refused = enrol(&app, &admin, &worker, OBAMA_1).await;
-    expect_error(refused, StatusCode::CONFLICT, "consent_required").await;
+    expect_error(refused, StatusCode::CONFLICT, "policy_required").await;
+    let release_url = format!("/api/v1/employees/{worker}/release");
+    let early = app
+        .put(&admin.token, &release_url, json!({"decision": "signed", "signed_name": "Barack Obama", "release_version": "2026-12"}))
+        .await;
+    expect_error(early, StatusCode::CONFLICT, "policy_required").await;
+    app.publish_policy(&admin).await;
+    expect_error(enrol(&app, &admin, &worker, OBAMA_1).await, StatusCode::CONFLICT, "release_required").await;
 
-    let notice: Value = app.get(&admin.token, "/api/v1/biometric-notice").await.json().await.unwrap();
-    assert_eq!(notice["version"], "2026-11");
+    let view: Value = app.get(&admin.token, &release_url).await.json().await.unwrap();
+    assert_eq!(view["status"], "not_asked");
+    let notice = &view["notice"];
     assert!(notice["text"].as_str().unwrap().contains("face template"));
-    let old = app.put(&admin.token, &format!("/api/v1/employees/{worker}/consent"), json!({"notice_version": "2020-01"})).await;
-    expect_error(old, StatusCode::UNPROCESSABLE_ENTITY, "outdated_notice").await;
-    consent(&app, &admin, &worker).await;
+    assert!(notice["text"].as_str().unwrap().contains(notice["policy_url"].as_str().unwrap()), "the release points to the policy");
+    let version = notice["release_version"].as_str().unwrap();
+    let old = app
+        .put(&admin.token, &release_url, json!({"decision": "signed", "signed_name": "Barack Obama", "release_version": "2020-01"}))
+        .await;
+    expect_error(old, StatusCode::UNPROCESSABLE_ENTITY, "outdated_release").await;
+    let unsigned = app.put(&admin.token, &release_url, json!({"decision": "signed", "signed_name": " ", "release_version": version})).await;
+    expect_error(unsigned, StatusCode::UNPROCESSABLE_ENTITY, "invalid").await;
+    app.sign_release(&admin, &worker).await;
+    let view: Value = app.get(&admin.token, &release_url).await.json().await.unwrap();
+    assert_eq!((view["status"].as_str(), view["release"]["signed_name"].as_str()), (Some("signed"), Some("Test Employee")));
 
     let mut grey = std::io::Cursor::new(Vec::new());
     image::RgbImage::from_pixel(400, 300, image::Rgb([128, 128, 128])).write_to(&mut grey, image::ImageFormat::Jpeg).unwrap();
@@ -85,7 +102,7 @@ async fn enrolment_needs_consent_and_a_clear_face_on(backend: Backend) {
     let enrolment: Value = enrolled.json().await.unwrap();
     assert_eq!(enrolment["templates"].as_array().unwrap().len(), 1);
     assert_eq!(enrolment["templates"][0]["source"], "upload");
-    assert_eq!(enrolment["consent"]["notice_version"], "2026-11");
+    assert_eq!(enrolment["release"], "signed");
 
     let deleted: Value = app
         .client
@@ -102,17 +119,17 @@ async fn enrolment_needs_consent_and_a_clear_face_on(backend: Backend) {
     assert!(after["templates"].as_array().unwrap().is_empty());
     let log = app.running.state.store.audit_log(admin.company_id.parse().unwrap(), 10).await.unwrap();
     let actions: Vec<&str> = log.iter().map(|e| e.action.as_str()).collect();
-    assert_eq!(actions, ["templates.deleted", "template.enrolled", "consent.recorded"]);
+    assert_eq!(actions, ["templates.deleted", "template.enrolled", "release.signed", "policy.published"]);
 }
 
 #[tokio::test]
-async fn enrolment_needs_consent_and_a_clear_face() {
-    enrolment_needs_consent_and_a_clear_face_on(Backend::Sqlite).await;
+async fn enrolment_needs_a_policy_a_signed_release_and_a_clear_face() {
+    enrolment_needs_a_policy_a_signed_release_and_a_clear_face_on(Backend::Sqlite).await;
 }
 
 #[tokio::test]
-async fn enrolment_needs_consent_and_a_clear_face_with_photos_in_s3() {
-    enrolment_needs_consent_and_a_clear_face_on(Backend::PostgresS3).await;
+async fn enrolment_needs_a_policy_a_signed_release_and_a_clear_face_with_photos_in_s3() {
+    enrolment_needs_a_policy_a_signed_release_and_a_clear_face_on(Backend::PostgresS3).await;
 }
 
 async fn every_face_front_photo_gets_a_verdict_and_doubtful_ones_are_reviewed_on(backend: Backend) {
@@ -185,7 +202,7 @@ async fn a_verdict_survives_a_server_restart() {
 }
 
 #[tokio::test]
-async fn the_first_photo_after_consent_enrols_and_is_marked() {
+async fn the_first_photo_after_the_release_enrols_and_is_marked() {
     let app = TestApp::spawn_with(Backend::Sqlite, |config| config.verification_workers = 1).await;
     let (admin, role, device) = setup(&app).await;
     let worker = app.employee(&admin, "Grace Hopper", "1", &role, None).await;
@@ -200,10 +217,11 @@ async fn the_first_photo_after_consent_enrols_and_is_marked() {
     let second = photo_punch(&app, &device, &worker, HOPPER).await;
     assert_eq!(verdict_of(&app, &admin, &second).await["verdict"], "match");
 
-    // Without consent nothing is enrolled.
+    // Without a signed release nothing is enrolled, and the verdict says why.
     let unconsented = photo_punch(&app, &device, &stranger, OBAMA_2).await;
     let verdict = verdict_of(&app, &admin, &unconsented).await;
     assert_eq!((verdict["verdict"].as_str(), verdict["enrolled_now"].as_bool()), (Some("not_enrolled"), Some(false)));
+    assert!(verdict["message"].as_str().unwrap().contains("not signed the biometric release"), "{verdict}");
     let log = app.running.state.store.audit_log(admin.company_id.parse().unwrap(), 10).await.unwrap();
     assert!(log.iter().any(|e| e.action == "template.enrolled" && e.actor == "system"));
 }
@@ -300,6 +318,7 @@ async fn every_kind_of_failure_ends_in_a_verdict_after_the_last_attempt() {
     let app = TestApp::spawn(Backend::Sqlite).await;
     let (admin, role, device) = setup(&app).await;
     let worker = app.employee(&admin, "Barack Obama", "1", &role, None).await;
+    consent(&app, &admin, &worker).await;
     let punch = photo_punch(&app, &device, &worker, OBAMA_2).await;
     std::fs::remove_dir_all(app.data_dir().join("photos")).unwrap();
     let store = &app.running.state.store;

@@ -140,6 +140,24 @@ impl TestApp {
         self.client.put(self.url(path)).bearer_auth(token).json(&body).send().await.unwrap()
     }
 
+    /// Publishes the company's retention policy (the strictest default, photos kept a year), unless
+    /// it has one.
+    pub async fn publish_policy(&self, admin: &Admin) {
+        if self.get(&admin.token, "/api/v1/privacy/policy").await.status() == StatusCode::OK {
+            return;
+        }
+        let response = self.put(&admin.token, "/api/v1/privacy/policy", json!({"jurisdiction": "strictest", "photo_days": 365})).await;
+        assert_eq!(response.status(), StatusCode::CREATED, "{}", response.text().await.unwrap());
+    }
+
+    /// The employee signs the current biometric release in front of the admin.
+    pub async fn sign_release(&self, admin: &Admin, employee: &str) {
+        let body =
+            json!({"decision": "signed", "signed_name": "Test Employee", "release_version": clockface_domain::privacy::RELEASE_VERSION});
+        let response = self.put(&admin.token, &format!("/api/v1/employees/{employee}/release"), body).await;
+        assert_eq!(response.status(), StatusCode::OK, "{}", response.text().await.unwrap());
+    }
+
     /// Creates a role and returns its id.
     pub async fn role(&self, admin: &Admin, name: &str, abilities: Value) -> String {
         let response = self.post(&admin.token, "/api/v1/roles", json!({"name": name, "abilities": abilities})).await;

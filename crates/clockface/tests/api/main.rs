@@ -12,5 +12,6 @@ mod flows;
 mod keys;
 mod nodes;
 mod pages;
+mod privacy;
 mod process;
 mod security;

@@ -349,20 +349,22 @@ async fn face_verification_forms_need_the_csrf_token_and_a_review_decision_is_re
     let (_, browser) = sign_in(&app, "ana@acme.test", false).await;
     let browser = browser.unwrap();
     let client = client();
-    let consent_url = app.url(&format!("/admin/employees/{worker}/consent"));
+    app.publish_policy(&admin).await;
+    let release_url = app.url(&format!("/admin/employees/{worker}/release"));
+    let version = clockface_domain::privacy::RELEASE_VERSION;
 
-    // Consent, upload and delete refuse a missing or wrong token and change nothing.
+    // Signing the release, upload and delete refuse a missing or wrong token and change nothing.
     for csrf in [None, Some("wrong")] {
-        let mut form = vec![("notice_version", "2026-11")];
+        let mut form = vec![("release_version", version), ("decision", "signed"), ("signed_name", "Barack Obama"), ("reason", "asked")];
         if let Some(csrf) = csrf {
             form.push(("_csrf", csrf));
         }
-        let response = client.post(&consent_url).header(COOKIE, &browser.cookie).form(&form).send().await.unwrap();
-        assert_eq!(response.status(), StatusCode::FORBIDDEN, "consent, csrf {csrf:?}");
+        let response = client.post(&release_url).header(COOKIE, &browser.cookie).form(&form).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::FORBIDDEN, "release, csrf {csrf:?}");
         let response = upload_enrolment(&app, &browser, &worker, csrf).await;
         assert_eq!(response.status(), StatusCode::FORBIDDEN, "upload, csrf {csrf:?}");
         let response = client
-            .post(app.url(&format!("/admin/employees/{worker}/enrolment/delete")))
+            .post(app.url(&format!("/admin/employees/{worker}/biometrics/delete")))
             .header(COOKIE, &browser.cookie)
             .form(&form)
             .send()
@@ -370,14 +372,14 @@ async fn face_verification_forms_need_the_csrf_token_and_a_review_decision_is_re
             .unwrap();
         assert_eq!(response.status(), StatusCode::FORBIDDEN, "delete, csrf {csrf:?}");
     }
-    let consent = app.get(&admin.token, &format!("/api/v1/employees/{worker}/consent")).await;
-    assert_eq!(consent.status(), StatusCode::NOT_FOUND, "no consent was recorded");
+    let release: Value = app.get(&admin.token, &format!("/api/v1/employees/{worker}/release")).await.json().await.unwrap();
+    assert_eq!(release["status"], "not_asked", "no release was recorded");
 
-    // With the token: consent, then the upload enrols.
+    // With the token: the employee signs, then the upload enrols.
     let response = client
-        .post(&consent_url)
+        .post(&release_url)
         .header(COOKIE, &browser.cookie)
-        .form(&[("_csrf", browser.csrf.as_str()), ("notice_version", "2026-11")])
+        .form(&[("_csrf", browser.csrf.as_str()), ("release_version", version), ("decision", "signed"), ("signed_name", "Barack Obama")])
         .send()
         .await
         .unwrap();
@@ -449,8 +451,8 @@ async fn a_doubtful_verdict_is_marked_on_the_card_and_its_photo_shown_upright_on
     let role = app.role(&admin, "FaceFront", json!({"face_front": true})).await;
     let worker = app.employee(&admin, "Barack Obama", "1", &role, None).await;
     let device = app.device(&admin, true).await;
-    let consent = app.put(&admin.token, &format!("/api/v1/employees/{worker}/consent"), json!({"notice_version": "2026-11"})).await;
-    assert_eq!(consent.status(), StatusCode::OK);
+    app.publish_policy(&admin).await;
+    app.sign_release(&admin, &worker).await;
     let form = reqwest::multipart::Form::new()
         .part("photo", reqwest::multipart::Part::bytes(OBAMA_1.to_vec()).file_name("face.jpg").mime_str("image/jpeg").unwrap());
     let enrolled = app

@@ -34,5 +34,6 @@ pub(super) async fn any_pin_set(pool: &Pool<Db>) -> Result<bool, StoreError> {
 
 /// Whether any secret sealed with the secrets key is stored (an admin's TOTP secret).
 pub(super) async fn any_secret_sealed(pool: &Pool<Db>) -> Result<bool, StoreError> {
-    Ok(sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM admins WHERE totp_secret IS NOT NULL").fetch_one(pool).await? > 0)
+    let sql = "SELECT (SELECT COUNT(*) FROM admins WHERE totp_secret IS NOT NULL) + (SELECT COUNT(*) FROM face_templates)";
+    Ok(sqlx::query_scalar::<_, i64>(sql).fetch_one(pool).await? > 0)
 }

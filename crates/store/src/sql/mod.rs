@@ -437,8 +437,8 @@ impl Store for Backend {
         privacy::release(&self.pool, company, employee).await
     }
 
-    async fn companies_with_policies(&self) -> Result<Vec<CompanyId>, StoreError> {
-        privacy::companies_with_policies(&self.pool).await
+    async fn company_ids(&self) -> Result<Vec<CompanyId>, StoreError> {
+        privacy::company_ids(&self.pool).await
     }
 
     async fn enrolled_employees(&self, company: CompanyId) -> Result<Vec<EnrolledEmployee>, StoreError> {
@@ -469,6 +469,18 @@ impl Store for Backend {
 
     async fn destruction_log(&self, company: CompanyId, limit: i64) -> Result<Vec<Destruction>, StoreError> {
         privacy::destruction_log(&self.pool, company, limit).await
+    }
+
+    async fn employee_photos(&self, company: CompanyId, employee: EmployeeId) -> Result<Vec<String>, StoreError> {
+        privacy::employee_photos(&self.pool, company, employee).await
+    }
+
+    async fn unsealed_templates(&self, limit: i64) -> Result<Vec<(Uuid, EmployeeId, Vec<u8>)>, StoreError> {
+        privacy::unsealed_templates(&self.pool, limit).await
+    }
+
+    async fn seal_template(&self, id: Uuid, plain: &[u8], sealed: &[u8]) -> Result<bool, StoreError> {
+        privacy::seal_template(&self.pool, id, plain, sealed).await
     }
 
     async fn audit_log(&self, company: CompanyId, limit: i64) -> Result<Vec<AuditEntry>, StoreError> {

@@ -93,9 +93,9 @@ pub(super) async fn release(pool: &Pool<Db>, company: CompanyId, employee: Emplo
     row.map(Release::try_from).transpose()
 }
 
-/// The companies that have published a policy (the destruction job's work list).
-pub(super) async fn companies_with_policies(pool: &Pool<Db>) -> Result<Vec<CompanyId>, StoreError> {
-    let ids: Vec<Uuid> = sqlx::query_scalar("SELECT DISTINCT company_id FROM privacy_policies").fetch_all(pool).await?;
+/// Every company (the destruction job's work list: one without a policy follows the default).
+pub(super) async fn company_ids(pool: &Pool<Db>) -> Result<Vec<CompanyId>, StoreError> {
+    let ids: Vec<Uuid> = sqlx::query_scalar("SELECT id FROM companies ORDER BY id").fetch_all(pool).await?;
     Ok(ids.into_iter().map(CompanyId).collect())
 }
 
@@ -251,4 +251,41 @@ pub(super) async fn destruction_log(pool: &Pool<Db>, company: CompanyId, limit: 
             reason,
         })
         .collect())
+}
+
+/// Templates whose embedding is still the plain 512 bytes an earlier release stored (128 f32s),
+/// to be sealed at start-up.
+pub(super) async fn unsealed_templates(pool: &Pool<Db>, limit: i64) -> Result<Vec<(Uuid, EmployeeId, Vec<u8>)>, StoreError> {
+    let rows: Vec<(Uuid, Uuid, Vec<u8>)> =
+        sqlx::query_as("SELECT id, employee_id, embedding FROM face_templates WHERE length(embedding) = 512 LIMIT $1")
+            .bind(limit)
+            .fetch_all(pool)
+            .await?;
+    Ok(rows.into_iter().map(|(id, employee, embedding)| (id, EmployeeId(employee), embedding)).collect())
+}
+
+/// Replaces a template's plain embedding with its sealed form, if it is still `plain` (another
+/// node may have sealed it first).
+pub(super) async fn seal_template(pool: &Pool<Db>, id: Uuid, plain: &[u8], sealed: &[u8]) -> Result<bool, StoreError> {
+    let done = sqlx::query("UPDATE face_templates SET embedding = $3 WHERE id = $1 AND embedding = $2")
+        .bind(id)
+        .bind(plain)
+        .bind(sealed)
+        .execute(pool)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The photos kept of one employee (their punches' and their templates'), not destroyed.
+pub(super) async fn employee_photos(pool: &Pool<Db>, company: CompanyId, employee: EmployeeId) -> Result<Vec<String>, StoreError> {
+    Ok(sqlx::query_scalar(
+        "SELECT ph.sha256 FROM photos ph WHERE ph.company_id = $1 AND ph.destroyed_at IS NULL AND ( \
+           EXISTS (SELECT 1 FROM punches p WHERE p.company_id = ph.company_id AND p.photo_sha256 = ph.sha256 AND p.employee_id = $2) \
+           OR EXISTS (SELECT 1 FROM face_templates t WHERE t.company_id = ph.company_id AND t.photo_sha256 = ph.sha256 AND t.employee_id = $2)) \
+         ORDER BY ph.created_at",
+    )
+    .bind(company.0)
+    .bind(employee.0)
+    .fetch_all(pool)
+    .await?)
 }

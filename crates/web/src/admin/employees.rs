@@ -1,14 +1,17 @@
 //! Manage → Employees: the table with a search by name, and the form to add or edit one (name,
 //! number, active, mobile security role, PIN, and a foreman's crew when the role has Clock For).
 //! Validation and PIN hashing are the API's (`api::employees::employee_fields`). An existing
-//! employee's page also has the Face verification panel: consent to the biometric notice,
-//! enrolment photos (a multipart upload, CSRF-checked by [`SignedUpload`]) and deleting templates.
+//! employee's page also has the Face verification panel: the biometric release (read and signed
+//! by the employee in front of the admin, or declined), enrolment photos (a multipart upload,
+//! CSRF-checked by [`SignedUpload`]), when their face data will be destroyed, deleting it now on
+//! request, and the export of everything stored about them.
 
 use super::devices::local;
 use super::{parse_id, render, see_other, AdminSession, FormData, FormErrors, Layout, PageError, SignedForm, SignedUpload};
 use crate::api::employees::{employee_fields, EmployeeBody};
-use crate::api::faces::delete_face_templates;
-use crate::verification::{self, NOTICE_TEXT, NOTICE_VERSION};
+use crate::api::privacy::ReleaseBody;
+use crate::privacy::{self, ReleaseNotice, Signer};
+use crate::verification;
 use crate::{ApiError, AppState, WebSettings};
 use askama::Template;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
@@ -28,8 +31,9 @@ pub fn router(settings: &WebSettings) -> Router<AppState> {
         .route("/admin/employees", get(list_page).post(create))
         .route("/admin/employees/new", get(new_page))
         .route("/admin/employees/{id}", get(edit_page).post(update))
-        .route("/admin/employees/{id}/consent", post(record_consent))
-        .route("/admin/employees/{id}/enrolment/delete", post(delete_enrolment))
+        .route("/admin/employees/{id}/release", post(record_release))
+        .route("/admin/employees/{id}/biometrics/delete", post(delete_biometrics))
+        .route("/admin/employees/{id}/export", get(export))
         .merge(
             Router::new()
                 .route("/admin/employees/{id}/enrolment", post(upload_enrolment))
@@ -46,15 +50,24 @@ struct EnrolledPhoto {
 
 /// The "Face verification" panel of an existing employee.
 struct FacePanel {
-    /// The consent's notice version and date, when one is recorded.
-    consent: Option<(String, String)>,
-    /// Consent to the current notice: enrolment is allowed.
-    consented: bool,
-    notice_version: &'static str,
-    notice_text: &'static str,
+    /// Where they stand on the release, in words, and the badge's colour.
+    release_label: &'static str,
+    release_colour: &'static str,
+    /// How they answered, where and when (e.g. "Signed as “Ada Lovelace” on the clock, 3 May 2026 08:00").
+    release_detail: Option<String>,
+    /// The release to read and sign, unless the company has no policy yet.
+    notice: Option<ReleaseNotice>,
+    /// The company has no published policy: nothing can be signed yet.
+    no_policy: bool,
+    /// A signed current release: enrolment is allowed.
+    may_enrol: bool,
+    /// The release is not answered (or outdated): offer to record the answer.
+    asks: bool,
     photos: Vec<EnrolledPhoto>,
-    /// Inactive but still enrolled: offer to delete the templates.
-    offer_delete: bool,
+    /// When their face templates will be destroyed, once a date is set.
+    destroyed_on: Option<String>,
+    /// Inactive but still enrolled.
+    inactive_enrolled: bool,
     message: Option<&'static str>,
     error: Option<String>,
 }
@@ -65,9 +78,11 @@ async fn face_panel(
     employee: &Employee,
     message: Option<&'static str>,
 ) -> Result<FacePanel, PageError> {
+    use clockface_domain::privacy::ReleaseStatus;
     let company = admin.company_id();
     let zone = admin.company.time_zone;
-    let consent = state.store.consent(company, employee.id).await?;
+    let status = privacy::release_status(state, company, employee.id).await?;
+    let release = state.store.release(company, employee.id).await?;
     let mut photos = Vec::new();
     for t in state.store.templates(company, employee.id).await? {
         let rotation = state.store.photo(company, &t.photo_sha256).await?.map_or(0, |r| r.display_rotation.degrees());
@@ -82,12 +97,28 @@ async fn face_panel(
             created: local(t.created_at, zone),
         });
     }
+    let release_detail = release.map(|r| {
+        let how = match (&r.signed_name, r.decision) {
+            (Some(name), _) => format!("Signed as “{name}”"),
+            (None, _) => "Declined".to_owned(),
+        };
+        let place = if r.device_id.is_some() { "on the clock" } else { "on this page" };
+        format!("{how} {place}, {}, release {} under policy version {}", local(r.decided_at, zone), r.release_version, r.policy_version)
+    });
     Ok(FacePanel {
-        consented: consent.as_ref().is_some_and(|c| c.notice_version == NOTICE_VERSION),
-        consent: consent.map(|c| (c.notice_version, local(c.agreed_at, zone))),
-        notice_version: NOTICE_VERSION,
-        notice_text: NOTICE_TEXT,
-        offer_delete: !employee.active && !photos.is_empty(),
+        release_label: status.label(),
+        release_colour: match status {
+            ReleaseStatus::Signed => "green",
+            ReleaseStatus::Declined => "grey",
+            _ => "amber",
+        },
+        release_detail,
+        notice: privacy::release_notice(state, company).await?,
+        no_policy: status == ReleaseStatus::NoPolicy,
+        may_enrol: status == ReleaseStatus::Signed,
+        asks: status.asks(),
+        destroyed_on: privacy::templates_due(state, company, employee.id).await?.map(|at| local(at, zone)),
+        inactive_enrolled: !employee.active && !photos.is_empty(),
         photos,
         message,
         error: None,
@@ -266,9 +297,10 @@ async fn edit_page(
     let mut page = edit_page_for(&state, &admin, Some(&employee), form, FormErrors::default(), query.saved.is_some()).await?;
     if let Some(face) = page.face.as_mut() {
         face.message = match query.face.as_deref() {
-            Some("consented") => Some("Consent recorded."),
+            Some("signed") => Some("Release signed. Their FaceFront photos are matched from now on."),
+            Some("declined") => Some("Release declined. No face template is made; a person checks their photos."),
+            Some("destroyed") => Some("Their biometric data was deleted."),
             Some("enrolled") => Some("Enrolment photo added."),
-            Some("deleted") => Some("Face templates deleted."),
             _ => None,
         };
     }
@@ -378,13 +410,39 @@ async fn face_result(
     }
 }
 
-async fn record_consent(State(state): State<AppState>, Path(id): Path<String>, signed: SignedForm) -> Result<Response, PageError> {
+async fn record_release(State(state): State<AppState>, Path(id): Path<String>, signed: SignedForm) -> Result<Response, PageError> {
     let SignedForm { admin, form } = signed;
     let id: EmployeeId = parse_id(&id)?;
-    let result = verification::record_consent(&state, admin.company_id(), id, admin.session.admin_id, form.get("notice_version"))
-        .await
-        .map(|_| "consented");
+    let body = ReleaseBody {
+        decision: form.get("decision").to_owned(),
+        signed_name: Some(form.get("signed_name").to_owned()),
+        release_version: form.get("release_version").to_owned(),
+    };
+    let result = match body.answer() {
+        Ok(answer) => privacy::decide_release(&state, admin.company_id(), id, Signer::Admin(admin.session.admin_id), answer, Utc::now())
+            .await
+            .map(|r| r.decision.as_str()),
+        Err(error) => Err(error),
+    };
     face_result(&state, &admin, id, result).await
+}
+
+async fn delete_biometrics(State(state): State<AppState>, Path(id): Path<String>, signed: SignedForm) -> Result<Response, PageError> {
+    let SignedForm { admin, form } = signed;
+    let id: EmployeeId = parse_id(&id)?;
+    let result =
+        privacy::delete_on_request(&state, admin.company_id(), admin.session.admin_id, id, form.get("reason"), form.checked("photos"))
+            .await
+            .map(|_| "destroyed");
+    face_result(&state, &admin, id, result).await
+}
+
+async fn export(State(state): State<AppState>, admin: AdminSession, Path(id): Path<String>) -> Result<Response, PageError> {
+    use axum::response::IntoResponse;
+    let id: EmployeeId = parse_id(&id)?;
+    let employee = state.store.employee(admin.company_id(), id).await?;
+    let bytes = privacy::export_employee(&state, admin.company_id(), admin.session.admin_id, id).await?;
+    Ok(crate::api::privacy::zip_response(employee.number.as_str(), bytes).into_response())
 }
 
 async fn upload_enrolment(State(state): State<AppState>, Path(id): Path<String>, upload: SignedUpload) -> Result<Response, PageError> {
@@ -399,11 +457,4 @@ async fn upload_enrolment(State(state): State<AppState>, Path(id): Path<String>,
         None => Err(ApiError::unprocessable("missing_photo", "choose a photo to upload").with_field("photo")),
     };
     face_result(&state, admin, id, result).await
-}
-
-async fn delete_enrolment(State(state): State<AppState>, Path(id): Path<String>, signed: SignedForm) -> Result<Response, PageError> {
-    let admin = signed.admin;
-    let id: EmployeeId = parse_id(&id)?;
-    let result = delete_face_templates(&state, admin.company_id(), admin.session.admin_id, id).await.map(|_| "deleted");
-    face_result(&state, &admin, id, result).await
 }

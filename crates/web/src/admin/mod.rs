@@ -9,6 +9,7 @@ pub mod account;
 pub mod devices;
 pub mod employees;
 pub mod photos;
+pub mod privacy;
 pub mod review;
 pub mod roles;
 pub mod session;
@@ -46,6 +47,7 @@ pub fn router(settings: &WebSettings) -> Router<AppState> {
         .merge(timecards::router())
         .merge(photos::router())
         .merge(review::router())
+        .merge(privacy::router())
         .route("/admin/{*rest}", get(not_found))
 }
 
@@ -114,7 +116,7 @@ impl Layout {
 
     /// Whether `section` is under the Manage menu and current.
     pub fn in_manage(&self) -> bool {
-        matches!(self.section, "roles" | "employees" | "devices")
+        matches!(self.section, "roles" | "employees" | "devices" | "privacy" | "audit")
     }
 
     /// The review badge's text: the count, or `100+` past the limit.

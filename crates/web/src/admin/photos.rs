@@ -1,14 +1,13 @@
 //! FaceFront photos for the admin pages: served to a signed-in admin of the photo's company
-//! (no session: 401; another company's or unknown: 404), privately cacheable; and turning how a
+//! (no session: 401; another company's or unknown: 404; destroyed: 410), each view audited; and turning how a
 //! photo is displayed in quarter turns (the stored bytes never change).
 
 use super::session::session_from_cookie;
 use super::{see_other, PageError, SignedForm};
 use crate::{ApiError, AppState};
 use axum::extract::{Path, State};
-use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, X_CONTENT_TYPE_OPTIONS};
 use axum::http::HeaderMap;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
 use clockface_domain::device::Rotation;
@@ -20,13 +19,7 @@ pub fn router() -> Router<AppState> {
 async fn photo(State(state): State<AppState>, headers: HeaderMap, Path(sha256): Path<String>) -> Result<Response, PageError> {
     let session =
         session_from_cookie(&state, &headers).await?.ok_or_else(|| ApiError::unauthorized("not_signed_in", "sign in to see photos"))?;
-    let record = state.store.photo(session.company_id, &sha256).await?.ok_or_else(|| ApiError::not_found("no such photo"))?;
-    let bytes = state.blobs.get(session.company_id, &record.sha256).await?;
-    Ok((
-        [(CONTENT_TYPE, record.content_type), (CACHE_CONTROL, "no-store".to_owned()), (X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned())],
-        bytes,
-    )
-        .into_response())
+    Ok(crate::api::photos::serve_photo(&state, session.company_id, session.admin_id, &sha256).await?)
 }
 
 /// A quarter turn `left` (counter-clockwise) or `right` from `current`.

@@ -5,6 +5,7 @@ use crate::api::auth::locked_answer;
 use crate::auth::{new_token, pin_lookup, registration_code_hash, token_hash, DeviceAuth, DEVICE_TOKEN_PREFIX};
 use crate::error::{json_or_default, ErrorBody, Json};
 use crate::guard::ClientAddr;
+use crate::privacy::{ReleaseNotice, Signer};
 use crate::{ApiError, AppState};
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -22,7 +23,12 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(register)).routes(routes!(sync)).routes(routes!(sign_in))
+    OpenApiRouter::new()
+        .routes(routes!(register))
+        .routes(routes!(sync))
+        .routes(routes!(sign_in))
+        .routes(routes!(release))
+        .routes(routes!(signing_key))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -162,6 +168,9 @@ pub struct SignedIn {
     pub face_front: bool,
     /// The crew they may clock for, if their role has Clock For.
     pub crew: Vec<DeviceEmployee>,
+    /// The biometric release to read and sign or decline (`POST /device/release`), when their role
+    /// uses FaceFront and they have not answered the current one. Answering is never required to punch.
+    pub release: Option<ReleaseNotice>,
 }
 
 /// Sign an employee in by PIN. Every PIN is counted before it is judged, on the device, on the
@@ -178,11 +187,137 @@ async fn sign_in(
     client: ClientAddr,
     Json(body): Json<SignInBody>,
 ) -> Result<Json<SignedIn>, ApiError> {
-    let device = &auth.device;
     let company = auth.company();
+    let employee = check_pin(&state, &auth.device, client, &body.pin, body.employee_id).await?;
+    let device = &auth.device;
+    let role = state.store.role(company, employee.role_id).await?;
+    let last_punch = state.store.last_punch(company, employee.id).await?;
+    let crew = if role.abilities.clock_for {
+        let mut members = Vec::new();
+        for id in state.store.crew(company, employee.id).await? {
+            let member = state.store.employee(company, id).await?;
+            if member.active {
+                members.push(DeviceEmployee::from(&member));
+            }
+        }
+        members
+    } else {
+        Vec::new()
+    };
+    let face_front = role.abilities.face_front && device.has_front_camera;
+    let release = if face_front && crate::privacy::release_status(&state, company, employee.id).await?.asks() {
+        crate::privacy::release_notice(&state, company).await?
+    } else {
+        None
+    };
+    Ok(Json(SignedIn {
+        employee: DeviceEmployee::from(&employee),
+        face_front,
+        release,
+        role,
+        clocked_in: last_punch.as_ref().is_some_and(|p| p.kind == PunchKind::In),
+        last_punch,
+        crew,
+    }))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeviceReleaseBody {
+    /// The employee's PIN again: only they answer for themselves.
+    pub pin: String,
+    pub employee_id: Option<EmployeeId>,
+    /// `signed` or `declined`.
+    pub decision: String,
+    /// Their full name, typed, to sign.
+    pub signed_name: Option<String>,
+    /// The version of the release they read (from the sign-in answer).
+    pub release_version: String,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ReleaseRecorded {
+    /// `signed` or `declined`.
+    pub decision: &'static str,
+    pub decided_at: DateTime<Utc>,
+}
+
+/// The employee signs or declines the biometric release on this device, with their PIN (counted
+/// like a sign-in). Declining never stops them clocking in: a person checks their photos.
+#[utoipa::path(post, path = "/device/release", tag = "device", security(("device" = [])), request_body = DeviceReleaseBody,
+    responses((status = 200, body = ReleaseRecorded), (status = 401, description = "wrong PIN", body = ErrorBody),
+              (status = 409, description = "no retention policy published", body = ErrorBody),
+              (status = 422, description = "no typed name, or an older release version", body = ErrorBody), (status = 429, body = ErrorBody)))]
+async fn release(
+    State(state): State<AppState>,
+    auth: DeviceAuth,
+    client: ClientAddr,
+    Json(body): Json<DeviceReleaseBody>,
+) -> Result<Json<ReleaseRecorded>, ApiError> {
+    let employee = check_pin(&state, &auth.device, client, &body.pin, body.employee_id).await?;
+    let answer = crate::privacy::ReleaseAnswer {
+        decision: match body.decision.as_str() {
+            "signed" => clockface_store::ReleaseDecision::Signed,
+            "declined" => clockface_store::ReleaseDecision::Declined,
+            _ => return Err(ApiError::unprocessable("invalid", "decision must be signed or declined").with_field("decision")),
+        },
+        signed_name: body.signed_name.as_deref(),
+        release_version: &body.release_version,
+    };
+    let recorded =
+        crate::privacy::decide_release(&state, auth.company(), employee.id, Signer::Device(auth.device.id), answer, Utc::now()).await?;
+    Ok(Json(ReleaseRecorded { decision: recorded.decision.as_str(), decided_at: recorded.decided_at }))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SigningKeyBody {
+    /// The device's ECDSA P-256 public key, raw uncompressed (65 bytes, `04 || x || y`), base64.
+    pub public_key: String,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct SigningKeyView {
+    pub public_key: String,
+}
+
+/// Register the key this device signs its punches with. Set once: a device that has a key keeps
+/// it (a stolen token cannot swap it); a second call with the same key is answered the same.
+#[utoipa::path(post, path = "/device/key", tag = "device", security(("device" = [])), request_body = SigningKeyBody,
+    responses((status = 200, body = SigningKeyView), (status = 409, description = "the device has another key", body = ErrorBody),
+              (status = 422, description = "not a P-256 public key", body = ErrorBody)))]
+async fn signing_key(
+    State(state): State<AppState>,
+    auth: DeviceAuth,
+    Json(body): Json<SigningKeyBody>,
+) -> Result<Json<SigningKeyView>, ApiError> {
+    let key = crate::signing::parse_public_key(&body.public_key)?;
+    if state.store.set_device_key(auth.company(), auth.device.id, &key).await? {
+        tracing::info!(device = %auth.device.id, "device signing key registered");
+        return Ok(Json(SigningKeyView { public_key: key }));
+    }
+    let current = state.store.device(auth.company(), auth.device.id).await?.signing_key;
+    if current.as_deref() == Some(key.as_str()) {
+        Ok(Json(SigningKeyView { public_key: key }))
+    } else {
+        Err(ApiError::conflict("key_set", "this device already has another signing key; register the device again to change it"))
+    }
+}
+
+/// Judges a PIN typed on `device`: the employee it signs in, or the answer to give. Every PIN is
+/// counted before it is judged, so a burst of guesses at once cannot get past the lock. Shared by
+/// sign-in and by the release, which asks for the PIN again.
+async fn check_pin(
+    state: &AppState,
+    device: &Device,
+    client: ClientAddr,
+    pin: &str,
+    employee_id: Option<EmployeeId>,
+) -> Result<Employee, ApiError> {
+    let company = device.company_id;
     let now = Utc::now();
     let policy = &state.settings.lockout;
-    let named = match body.employee_id {
+    let named = match employee_id {
         Some(id) => Some(state.store.employee(company, id).await.map_err(|e| match e {
             StoreError::NotFound => {
                 ApiError::unprocessable("unknown_employee", "employee_id is not an employee of this company").with_field("employee_id")
@@ -202,7 +337,7 @@ async fn sign_in(
         }
         Attempt::Judge { tries_left, nearest } => (tries_left, nearest),
     };
-    let found = match Pin::parse(&body.pin) {
+    let found = match Pin::parse(pin) {
         Ok(pin) => {
             let lookup = pin_lookup(&state, company, pin.expose());
             match state.store.employee_by_pin(company, &lookup).await? {
@@ -241,26 +376,5 @@ async fn sign_in(
             format!("{} is not an active employee; ask an admin", employee.name.as_str()),
         ));
     }
-    let role = state.store.role(company, employee.role_id).await?;
-    let last_punch = state.store.last_punch(company, employee.id).await?;
-    let crew = if role.abilities.clock_for {
-        let mut members = Vec::new();
-        for id in state.store.crew(company, employee.id).await? {
-            let member = state.store.employee(company, id).await?;
-            if member.active {
-                members.push(DeviceEmployee::from(&member));
-            }
-        }
-        members
-    } else {
-        Vec::new()
-    };
-    Ok(Json(SignedIn {
-        employee: DeviceEmployee::from(&employee),
-        face_front: role.abilities.face_front && device.has_front_camera,
-        role,
-        clocked_in: last_punch.as_ref().is_some_and(|p| p.kind == PunchKind::In),
-        last_punch,
-        crew,
-    }))
+    Ok(employee)
 }

@@ -1,10 +1,10 @@
-//! Face verification for admins: the biometric notice and consent, enrolment (upload a photo or
-//! promote a FaceFront photo), deleting templates, the review queue and its decisions.
+//! Face verification for admins: enrolment (upload a photo or promote a FaceFront photo, once the
+//! employee signed the release), deleting templates, the review queue and its decisions.
 
 use crate::api::punches::multipart_error;
 use crate::auth::AdminAuth;
 use crate::error::{parse_json, ErrorBody, Json, Path};
-use crate::verification::{self, audit_entry, NOTICE_TEXT, NOTICE_VERSION};
+use crate::verification::{self, audit_entry};
 use crate::{ApiError, AppState, WebSettings};
 use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Request, State};
 use axum::http::header::CONTENT_TYPE;
@@ -23,61 +23,10 @@ use utoipa_axum::routes;
 pub fn router(settings: &WebSettings) -> OpenApiRouter<AppState> {
     let upload = DefaultBodyLimit::max(settings.photo_limits.upload_limit());
     OpenApiRouter::new()
-        .routes(routes!(notice))
-        .routes(routes!(get_consent, put_consent))
         .merge(OpenApiRouter::new().routes(routes!(get_enrolment, enrol, delete_enrolment)).layer(upload))
         .routes(routes!(review_queue))
         .routes(routes!(review_punch))
         .routes(routes!(get_verification))
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct Notice {
-    pub version: &'static str,
-    pub text: &'static str,
-}
-
-/// The biometric notice an employee agrees to before enrolment.
-#[utoipa::path(get, path = "/biometric-notice", tag = "faces", security(("admin" = [])), responses((status = 200, body = Notice)))]
-async fn notice(_admin: AdminAuth) -> Json<Notice> {
-    Json(Notice { version: NOTICE_VERSION, text: NOTICE_TEXT })
-}
-
-#[derive(Serialize, Deserialize, utoipa::ToSchema)]
-pub struct ConsentView {
-    pub notice_version: String,
-    pub recorded_by: clockface_domain::ids::AdminId,
-    pub agreed_at: DateTime<Utc>,
-}
-
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ConsentBody {
-    /// The version of the notice the employee was shown and agreed to.
-    pub notice_version: String,
-}
-
-/// An employee's recorded consent.
-#[utoipa::path(get, path = "/employees/{id}/consent", tag = "faces", security(("admin" = [])), params(("id" = EmployeeId, Path)),
-    responses((status = 200, body = ConsentView), (status = 404, description = "no such employee, or no consent recorded", body = ErrorBody)))]
-async fn get_consent(State(state): State<AppState>, admin: AdminAuth, Path(id): Path<EmployeeId>) -> Result<Json<ConsentView>, ApiError> {
-    state.store.employee(admin.company(), id).await?;
-    let consent =
-        state.store.consent(admin.company(), id).await?.ok_or_else(|| ApiError::not_found("no consent is recorded for this employee"))?;
-    Ok(Json(ConsentView { notice_version: consent.notice_version, recorded_by: consent.recorded_by, agreed_at: consent.agreed_at }))
-}
-
-/// Record that the employee agreed to the biometric notice (the admin shows it to them first).
-#[utoipa::path(put, path = "/employees/{id}/consent", tag = "faces", security(("admin" = [])), params(("id" = EmployeeId, Path)), request_body = ConsentBody,
-    responses((status = 200, body = ConsentView), (status = 404, body = ErrorBody), (status = 422, description = "not the current notice", body = ErrorBody)))]
-async fn put_consent(
-    State(state): State<AppState>,
-    admin: AdminAuth,
-    Path(id): Path<EmployeeId>,
-    Json(body): Json<ConsentBody>,
-) -> Result<Json<ConsentView>, ApiError> {
-    let consent = verification::record_consent(&state, admin.company(), id, admin.session.admin_id, &body.notice_version).await?;
-    Ok(Json(ConsentView { notice_version: consent.notice_version, recorded_by: consent.recorded_by, agreed_at: consent.agreed_at }))
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -91,16 +40,17 @@ pub struct TemplateView {
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct Enrolment {
-    pub consent: Option<ConsentView>,
+    /// Where the employee stands on the biometric release (templates need `signed`).
+    pub release: clockface_domain::privacy::ReleaseStatus,
     pub templates: Vec<TemplateView>,
 }
 
 async fn enrolment_of(state: &AppState, admin: &AdminAuth, id: EmployeeId) -> Result<Enrolment, ApiError> {
     state.store.employee(admin.company(), id).await?;
-    let consent = state.store.consent(admin.company(), id).await?;
+    let release = crate::privacy::release_status(state, admin.company(), id).await?;
     let templates = state.store.templates(admin.company(), id).await?;
     Ok(Enrolment {
-        consent: consent.map(|c| ConsentView { notice_version: c.notice_version, recorded_by: c.recorded_by, agreed_at: c.agreed_at }),
+        release,
         templates: templates
             .into_iter()
             .map(|t| TemplateView {
@@ -113,7 +63,7 @@ async fn enrolment_of(state: &AppState, admin: &AdminAuth, id: EmployeeId) -> Re
     })
 }
 
-/// An employee's consent and enrolled faces.
+/// An employee's release status and enrolled faces.
 #[utoipa::path(get, path = "/employees/{id}/enrolment", tag = "faces", security(("admin" = [])), params(("id" = EmployeeId, Path)),
     responses((status = 200, body = Enrolment), (status = 404, body = ErrorBody)))]
 async fn get_enrolment(State(state): State<AppState>, admin: AdminAuth, Path(id): Path<EmployeeId>) -> Result<Json<Enrolment>, ApiError> {
@@ -128,9 +78,9 @@ pub struct PromoteBody {
 }
 
 /// Enrol a face: `multipart/form-data` with a `photo` part (one clear face), or JSON
-/// `{"punch_id"}` to promote one of the employee's FaceFront photos. Needs recorded consent.
+/// `{"punch_id"}` to promote one of the employee's FaceFront photos. Needs a signed release.
 #[utoipa::path(post, path = "/employees/{id}/enrolment", tag = "faces", security(("admin" = [])), params(("id" = EmployeeId, Path)), request_body = PromoteBody,
-    responses((status = 201, body = Enrolment), (status = 409, description = "no consent recorded", body = ErrorBody),
+    responses((status = 201, body = Enrolment), (status = 409, description = "no policy published, or the release is not signed", body = ErrorBody),
               (status = 422, description = "no usable face in the photo", body = ErrorBody)))]
 async fn enrol(
     State(state): State<AppState>,
@@ -178,8 +128,8 @@ async fn delete_enrolment(State(state): State<AppState>, admin: AdminAuth, Path(
     Ok(Json(Deleted { deleted }))
 }
 
-/// Deletes an employee's enrolled faces and writes the audit line. Shared with the admin pages.
-pub async fn delete_face_templates(state: &AppState, company: CompanyId, admin: AdminId, id: EmployeeId) -> Result<u64, ApiError> {
+/// Deletes an employee's enrolled faces and writes the audit line.
+async fn delete_face_templates(state: &AppState, company: CompanyId, admin: AdminId, id: EmployeeId) -> Result<u64, ApiError> {
     state.store.employee(company, id).await?;
     let line = audit_entry(company, &format!("admin:{admin}"), "templates.deleted", &format!("employee:{id}"), "");
     Ok(state.store.delete_templates(company, id, &line).await?)

@@ -7,6 +7,7 @@ pub mod devices;
 pub mod employees;
 pub mod faces;
 pub mod photos;
+pub mod privacy;
 pub mod punches;
 pub mod roles;
 pub mod timecards;
@@ -34,7 +35,8 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "punches", description = "Clock in and clock out"),
         (name = "time cards", description = "Punches paired into shifts with totals"),
         (name = "photos", description = "FaceFront photos, for admins of the photo's company"),
-        (name = "faces", description = "Face verification: consent, enrolment, verdicts and the review queue"),
+        (name = "faces", description = "Face verification: enrolment, verdicts and the review queue"),
+        (name = "privacy", description = "Biometric privacy: the retention policy, releases, deletion and export on request, the destruction and audit logs"),
     )
 )]
 struct ApiDoc;
@@ -97,6 +99,7 @@ pub fn router(settings: &WebSettings) -> OpenApiRouter<AppState> {
         .merge(punches::router(settings))
         .merge(timecards::router())
         .merge(photos::router())
-        .merge(faces::router(settings));
+        .merge(faces::router(settings))
+        .merge(privacy::router());
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", routes)
 }

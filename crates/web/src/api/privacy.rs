@@ -1,0 +1,423 @@
+//! Biometric privacy for admins: the company's retention policy, employees' releases, deletion and
+//! export on request, the destruction log and the audit log.
+
+use crate::auth::AdminAuth;
+use crate::error::{ErrorBody, Json, Path};
+use crate::privacy::{self, ReleaseAnswer, ReleaseNotice, Signer};
+use crate::{ApiError, AppState};
+use axum::extract::{Query, State};
+use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use chrono::{DateTime, NaiveDate, Utc};
+use clockface_domain::ids::{AdminId, CompanyId, DeviceId, EmployeeId};
+use clockface_domain::privacy::{policy_text, Jurisdiction, ReleaseStatus, RetentionSettings};
+use clockface_store::{AuditFilter, ChainedEntry, Destruction, Policy, Release, ReleaseDecision};
+use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(get_policy, put_policy))
+        .routes(routes!(destructions))
+        .routes(routes!(get_release, put_release))
+        .routes(routes!(delete_biometrics))
+        .routes(routes!(export))
+        .routes(routes!(audit_log))
+        .routes(routes!(audit_csv))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct PolicyView {
+    pub version: i64,
+    pub jurisdiction: Jurisdiction,
+    pub photo_days: i64,
+    pub published_at: DateTime<Utc>,
+    /// The public page, readable without signing in.
+    pub url: String,
+    /// The policy's paragraphs, as the public page shows them.
+    pub text: Vec<String>,
+}
+
+/// The policy as the API and the pages show it.
+pub async fn policy_view(state: &AppState, policy: &Policy) -> Result<PolicyView, ApiError> {
+    let company = state.store.company(policy.company_id).await?;
+    Ok(PolicyView {
+        version: policy.version,
+        jurisdiction: policy.settings.jurisdiction,
+        photo_days: policy.settings.photo_days,
+        published_at: policy.published_at,
+        url: privacy::policy_path(policy.company_id),
+        text: policy_text(company.name.as_str(), policy.version, policy.settings),
+    })
+}
+
+/// The company's current retention and destruction policy (404 before it published one).
+#[utoipa::path(get, path = "/privacy/policy", tag = "privacy", security(("admin" = [])),
+    responses((status = 200, body = PolicyView), (status = 404, description = "no policy published yet", body = ErrorBody)))]
+async fn get_policy(State(state): State<AppState>, admin: AdminAuth) -> Result<Json<PolicyView>, ApiError> {
+    let policy = state
+        .store
+        .policy(admin.company(), None)
+        .await?
+        .ok_or_else(|| ApiError::not_found("no retention policy is published yet; PUT one to publish it"))?;
+    Ok(Json(policy_view(&state, &policy).await?))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyBody {
+    /// `strictest` (the default), `illinois`, `texas`, `washington` or `gdpr`.
+    pub jurisdiction: String,
+    /// FaceFront photos are destroyed this many days after they were taken (1 to 3650).
+    pub photo_days: i64,
+}
+
+/// Publish the next version of the retention policy from these settings. Face matching can start
+/// only once a policy is published; the public page shows the newest version.
+#[utoipa::path(put, path = "/privacy/policy", tag = "privacy", security(("admin" = [])), request_body = PolicyBody,
+    responses((status = 201, body = PolicyView), (status = 422, body = ErrorBody)))]
+async fn put_policy(
+    State(state): State<AppState>,
+    admin: AdminAuth,
+    Json(body): Json<PolicyBody>,
+) -> Result<(StatusCode, Json<PolicyView>), ApiError> {
+    let settings = RetentionSettings::parse(&body.jurisdiction, body.photo_days)?;
+    let policy = privacy::publish_policy(&state, admin.company(), admin.session.admin_id, settings).await?;
+    Ok((StatusCode::CREATED, Json(policy_view(&state, &policy).await?)))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct DestructionView {
+    pub at: DateTime<Utc>,
+    /// `templates` or `photo`.
+    pub kind: &'static str,
+    pub employee_id: Option<EmployeeId>,
+    pub count: i64,
+    pub policy_version: Option<i64>,
+    pub reason: String,
+}
+
+impl From<Destruction> for DestructionView {
+    fn from(d: Destruction) -> Self {
+        DestructionView {
+            at: d.at,
+            kind: d.kind,
+            employee_id: d.employee_id,
+            count: d.count,
+            policy_version: d.policy_version,
+            reason: d.reason,
+        }
+    }
+}
+
+/// The destruction log, newest first: what was destroyed, when and why (no face data in it).
+#[utoipa::path(get, path = "/privacy/destructions", tag = "privacy", security(("admin" = [])), responses((status = 200, body = Vec<DestructionView>)))]
+async fn destructions(State(state): State<AppState>, admin: AdminAuth) -> Result<Json<Vec<DestructionView>>, ApiError> {
+    Ok(Json(state.store.destruction_log(admin.company(), 1000).await?.into_iter().map(DestructionView::from).collect()))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ReleaseDecisionView {
+    pub release_version: String,
+    pub policy_version: i64,
+    /// `signed` or `declined`.
+    pub decision: &'static str,
+    pub signed_name: Option<String>,
+    /// The clock it was signed on, or the admin who recorded it.
+    pub device_id: Option<DeviceId>,
+    pub recorded_by: Option<AdminId>,
+    pub decided_at: DateTime<Utc>,
+}
+
+impl From<Release> for ReleaseDecisionView {
+    fn from(r: Release) -> Self {
+        ReleaseDecisionView {
+            release_version: r.release_version,
+            policy_version: r.policy_version,
+            decision: r.decision.as_str(),
+            signed_name: r.signed_name,
+            device_id: r.device_id,
+            recorded_by: r.recorded_by,
+            decided_at: r.decided_at,
+        }
+    }
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ReleaseView {
+    pub status: ReleaseStatus,
+    /// Their latest decision.
+    pub release: Option<ReleaseDecisionView>,
+    /// What they are asked to read and sign (absent before the company published a policy).
+    pub notice: Option<ReleaseNotice>,
+    /// When their face templates will be destroyed, once a date is set.
+    pub templates_destroyed_on: Option<DateTime<Utc>>,
+}
+
+async fn release_view(state: &AppState, company: CompanyId, employee: EmployeeId) -> Result<ReleaseView, ApiError> {
+    state.store.employee(company, employee).await?;
+    Ok(ReleaseView {
+        status: privacy::release_status(state, company, employee).await?,
+        release: state.store.release(company, employee).await?.map(ReleaseDecisionView::from),
+        notice: privacy::release_notice(state, company).await?,
+        templates_destroyed_on: privacy::templates_due(state, company, employee).await?,
+    })
+}
+
+/// An employee's biometric release: where they stand, their latest decision, and the notice.
+#[utoipa::path(get, path = "/employees/{id}/release", tag = "privacy", security(("admin" = [])), params(("id" = EmployeeId, Path)),
+    responses((status = 200, body = ReleaseView), (status = 404, body = ErrorBody)))]
+async fn get_release(State(state): State<AppState>, admin: AdminAuth, Path(id): Path<EmployeeId>) -> Result<Json<ReleaseView>, ApiError> {
+    Ok(Json(release_view(&state, admin.company(), id).await?))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReleaseBody {
+    /// `signed` or `declined`.
+    pub decision: String,
+    /// The employee's full name, typed by them, to sign.
+    pub signed_name: Option<String>,
+    /// The version of the release they read (from the notice).
+    pub release_version: String,
+}
+
+impl ReleaseBody {
+    pub fn answer(&self) -> Result<ReleaseAnswer<'_>, ApiError> {
+        let decision = match self.decision.as_str() {
+            "signed" => ReleaseDecision::Signed,
+            "declined" => ReleaseDecision::Declined,
+            _ => return Err(ApiError::unprocessable("invalid", "decision must be signed or declined").with_field("decision")),
+        };
+        Ok(ReleaseAnswer { decision, signed_name: self.signed_name.as_deref(), release_version: &self.release_version })
+    }
+}
+
+/// Record the employee's decision on the release, read and signed (or declined) in front of the
+/// admin. Declining destroys any template made of them; their photos are then checked by a person.
+#[utoipa::path(put, path = "/employees/{id}/release", tag = "privacy", security(("admin" = [])), params(("id" = EmployeeId, Path)), request_body = ReleaseBody,
+    responses((status = 200, body = ReleaseView), (status = 404, body = ErrorBody),
+              (status = 409, description = "no retention policy published yet", body = ErrorBody),
+              (status = 422, description = "no typed name, or an older release version", body = ErrorBody)))]
+async fn put_release(
+    State(state): State<AppState>,
+    admin: AdminAuth,
+    Path(id): Path<EmployeeId>,
+    Json(body): Json<ReleaseBody>,
+) -> Result<Json<ReleaseView>, ApiError> {
+    privacy::decide_release(&state, admin.company(), id, Signer::Admin(admin.session.admin_id), body.answer()?, Utc::now()).await?;
+    Ok(Json(release_view(&state, admin.company(), id).await?))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeleteBiometricsBody {
+    /// Why (e.g. "asked by the employee on 3 May"); kept in the destruction and audit logs.
+    pub reason: String,
+    /// Also destroy their FaceFront and enrolment photos (the punches stay).
+    #[serde(default)]
+    pub photos: bool,
+}
+
+/// Delete an employee's biometric data now, on request: their templates, and their photos when
+/// asked. A signed release is withdrawn.
+#[utoipa::path(post, path = "/employees/{id}/biometrics/delete", tag = "privacy", security(("admin" = [])), params(("id" = EmployeeId, Path)),
+    request_body = DeleteBiometricsBody, responses((status = 200, body = privacy::Deletion), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn delete_biometrics(
+    State(state): State<AppState>,
+    admin: AdminAuth,
+    Path(id): Path<EmployeeId>,
+    Json(body): Json<DeleteBiometricsBody>,
+) -> Result<Json<privacy::Deletion>, ApiError> {
+    Ok(Json(privacy::delete_on_request(&state, admin.company(), admin.session.admin_id, id, &body.reason, body.photos).await?))
+}
+
+/// The ZIP answer of an export, named after the employee's number.
+pub fn zip_response(number: &str, bytes: Vec<u8>) -> impl IntoResponse {
+    let name: String = number.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect();
+    (
+        [
+            (CONTENT_TYPE, "application/zip".to_owned()),
+            (CONTENT_DISPOSITION, format!("attachment; filename=\"clockface-employee-{name}.zip\"")),
+            (CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        bytes,
+    )
+}
+
+/// Everything stored about one employee, as a ZIP of JSON files and photos (no template bytes).
+#[utoipa::path(get, path = "/employees/{id}/export", tag = "privacy", security(("admin" = [])), params(("id" = EmployeeId, Path)),
+    responses((status = 200, description = "a ZIP", content_type = "application/zip"), (status = 404, body = ErrorBody)))]
+async fn export(State(state): State<AppState>, admin: AdminAuth, Path(id): Path<EmployeeId>) -> Result<impl IntoResponse, ApiError> {
+    let employee = state.store.employee(admin.company(), id).await?;
+    let bytes = privacy::export_employee(&state, admin.company(), admin.session.admin_id, id).await?;
+    Ok(zip_response(employee.number.as_str(), bytes))
+}
+
+/// The audit viewer's filter, as query parameters (all optional; empty ones are ignored, as a form sends them).
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct AuditQuery {
+    /// An employee's id.
+    pub employee: Option<String>,
+    /// The actor, e.g. `admin:<id>`, `device:<id>` or `system`.
+    pub actor: Option<String>,
+    /// The kind of entry (`photo.viewed`), or its first part (`photo`).
+    pub kind: Option<String>,
+    /// From this day (inclusive, UTC), `YYYY-MM-DD`.
+    pub from: Option<String>,
+    /// To this day (inclusive, UTC), `YYYY-MM-DD`.
+    pub to: Option<String>,
+    /// Entries to skip (for the next page).
+    pub offset: Option<i64>,
+}
+
+/// A query parameter with its blanks taken off, if anything is left.
+fn given(raw: &Option<String>) -> Option<&str> {
+    raw.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+impl AuditQuery {
+    pub fn filter(&self) -> Result<AuditFilter, ApiError> {
+        let day = |field: &'static str, raw: &Option<String>| -> Result<Option<NaiveDate>, ApiError> {
+            given(raw)
+                .map(|s| {
+                    NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| {
+                        ApiError::unprocessable("invalid", format!("{field}: `{s}` is not a date like 2026-05-03")).with_field(field)
+                    })
+                })
+                .transpose()
+        };
+        let start = |date: NaiveDate| date.and_hms_opt(0, 0, 0).map(|t| t.and_utc());
+        let employee = given(&self.employee)
+            .map(|s| {
+                s.parse::<EmployeeId>()
+                    .map_err(|_| ApiError::unprocessable("invalid", "employee: not an employee id").with_field("employee"))
+            })
+            .transpose()?;
+        Ok(AuditFilter {
+            employee,
+            actor: given(&self.actor).map(str::to_owned),
+            action: given(&self.kind).map(str::to_owned),
+            from: day("from", &self.from)?.and_then(start),
+            to: day("to", &self.to)?.and_then(|d| d.succ_opt()).and_then(start),
+        })
+    }
+
+    /// The filter again as a query string (for links to the CSV and the next page).
+    pub fn query_string(&self) -> String {
+        let mut pairs = form_urlencoded::Serializer::new(String::new());
+        for (key, value) in
+            [("employee", &self.employee), ("actor", &self.actor), ("kind", &self.kind), ("from", &self.from), ("to", &self.to)]
+        {
+            if let Some(value) = given(value) {
+                pairs.append_pair(key, value);
+            }
+        }
+        pairs.finish()
+    }
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct AuditEntryView {
+    pub seq: i64,
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub action: String,
+    pub subject: String,
+    pub detail: String,
+    pub employee_id: Option<EmployeeId>,
+    /// This entry's hash; the next entry carries it as `prev_hash`.
+    pub hash: String,
+}
+
+impl From<ChainedEntry> for AuditEntryView {
+    fn from(c: ChainedEntry) -> Self {
+        AuditEntryView {
+            seq: c.seq,
+            at: c.entry.at,
+            actor: c.entry.actor,
+            action: c.entry.action,
+            subject: c.entry.subject,
+            detail: c.entry.detail,
+            employee_id: c.entry.employee,
+            hash: c.hash,
+        }
+    }
+}
+
+/// How many audit entries one page holds.
+pub const AUDIT_PAGE: i64 = 200;
+
+/// The audit log, newest first, filtered: every photo view, release, enrolment, review decision,
+/// correction, deletion, destruction and export.
+#[utoipa::path(get, path = "/audit", tag = "privacy", security(("admin" = [])), params(AuditQuery), responses((status = 200, body = Vec<AuditEntryView>)))]
+async fn audit_log(
+    State(state): State<AppState>,
+    admin: AdminAuth,
+    Query(query): Query<AuditQuery>,
+) -> Result<Json<Vec<AuditEntryView>>, ApiError> {
+    let entries = state.store.audit_entries(admin.company(), &query.filter()?, AUDIT_PAGE, query.offset.unwrap_or(0).max(0)).await?;
+    Ok(Json(entries.into_iter().map(AuditEntryView::from).collect()))
+}
+
+/// The most entries a CSV export holds.
+const AUDIT_CSV_LIMIT: i64 = 100_000;
+
+/// The audit log as CSV, with the same filter.
+#[utoipa::path(get, path = "/audit/csv", tag = "privacy", security(("admin" = [])), params(AuditQuery),
+    responses((status = 200, description = "CSV: seq, at, actor, action, subject, employee_id, detail, hash", content_type = "text/csv")))]
+async fn audit_csv(
+    State(state): State<AppState>,
+    admin: AdminAuth,
+    Query(query): Query<AuditQuery>,
+) -> Result<impl IntoResponse, ApiError> {
+    audit_csv_response(&state, admin.company(), &query.filter()?).await
+}
+
+/// The audit log as a CSV download (shared with the admin page).
+pub async fn audit_csv_response(state: &AppState, company: CompanyId, filter: &AuditFilter) -> Result<impl IntoResponse, ApiError> {
+    let entries = state.store.audit_entries(company, filter, AUDIT_CSV_LIMIT, 0).await?;
+    let mut csv = String::from("seq,at,actor,action,subject,employee_id,detail,hash\r\n");
+    for c in entries {
+        let employee = c.entry.employee.map(|e| e.to_string()).unwrap_or_default();
+        let at = c.entry.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let fields = [c.seq.to_string(), at, c.entry.actor, c.entry.action, c.entry.subject, employee, c.entry.detail, c.hash];
+        csv.push_str(&fields.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));
+        csv.push_str("\r\n");
+    }
+    Ok((
+        [
+            (CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (CONTENT_DISPOSITION, "attachment; filename=\"clockface-audit.csv\"".to_owned()),
+            (CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        csv,
+    ))
+}
+
+/// One CSV field: quoted when it holds a comma, a quote or a line break; a leading `=`, `+`, `-`
+/// or `@` is prefixed with `'` so that a spreadsheet does not run it as a formula.
+fn csv_field(raw: &str) -> String {
+    let safe = if raw.starts_with(['=', '+', '-', '@']) { format!("'{raw}") } else { raw.to_owned() };
+    if safe.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", safe.replace('"', "\"\""))
+    } else {
+        safe
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csv_field;
+
+    #[test]
+    fn csv_fields_are_quoted_and_formulas_defused() {
+        assert_eq!(csv_field("plain"), "plain");
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_field("=HYPERLINK(1)"), "'=HYPERLINK(1)");
+    }
+}
