@@ -1,5 +1,5 @@
-// Face verification on the admin pages in a real browser: record consent and upload an
-// enrolment photo on the employee's page, let a punch with someone else's face reach the Review
+// Face verification on the admin pages in a real browser: publish the retention policy on the
+// Privacy page, let the employee sign the release and upload an enrolment photo on their page, let a punch with someone else's face reach the Review
 // page (both photos shown, with the verdict), decide "Not them" and see the queue empty; a
 // matching punch shows "Match" in the time card's "i".
 import { test, before, after } from 'node:test';
@@ -76,14 +76,29 @@ test('enrol on the employee page, review a stranger\'s face, and see a match on 
   const device = registered.body.token;
 
   const { context, page } = await signedIn();
-  // The employee's page: record consent to the notice, then upload an enrolment photo.
+  // Before a policy is published, the employee's page says so and offers no release.
   await page.goto(`${server.url}/admin/employees/${obama.id}`);
   const panel = page.locator('#face');
-  await panel.getByText('No consent recorded').waitFor();
-  await panel.getByText(/Your employer uses clockface/).waitFor();
+  await panel.getByText('no retention policy published').waitFor();
+  await page.goto(`${server.url}/admin/privacy`);
+  await page.getByLabel('The law your policy follows').selectOption('illinois');
+  await page.getByLabel('Keep FaceFront photos for (days)').fill('90');
+  await page.getByRole('button', { name: 'Publish the policy' }).click();
+  await page.getByRole('status').filter({ hasText: 'Policy published.' }).waitFor();
+  await page.getByText('three years after their last time punch').waitFor();
+  await screenshot(page, 'admin-privacy');
+
+  // The employee's page: they read and sign the release, then an enrolment photo is uploaded.
+  await page.goto(`${server.url}/admin/employees/${obama.id}`);
+  await panel.getByText('not signed yet').waitFor();
+  await panel.getByText(/Acme Paving uses clockface/).waitFor();
   await screenshot(page, 'admin-review-consent');
-  await panel.getByRole('button', { name: 'Record consent' }).click();
-  await page.getByRole('status').filter({ hasText: 'Consent recorded.' }).waitFor();
+  await panel.getByRole('button', { name: 'Sign the release' }).click();
+  await page.getByRole('alert').filter({ hasText: /type your full name/i }).waitFor();
+  await panel.getByLabel('Full name, typed by the employee').fill('Barack Obama');
+  await panel.getByRole('button', { name: 'Sign the release' }).click();
+  await page.getByRole('status').filter({ hasText: 'Release signed.' }).waitFor();
+  await panel.getByText(/Signed as “Barack Obama” on this page/).waitFor();
   await panel.getByLabel('Enrolment photo', { exact: true }).setInputFiles(fixture('obama-1.jpg'));
   await panel.getByRole('button', { name: 'Upload an enrolment photo' }).click();
   await page.getByRole('status').filter({ hasText: 'Enrolment photo added.' }).waitFor();

@@ -22,8 +22,8 @@ pub struct Device {
     pub photo_rotation: Rotation,
     pub registered_at: DateTime<Utc>,
     pub revoked_at: Option<DateTime<Utc>>,
-    /// The public key (P-256, SPKI, base64) the device signs its punches with, once it has one.
-    #[serde(skip)]
+    /// The public key the device signs its punches with (ECDSA P-256, raw uncompressed point,
+    /// base64), once it registered one.
     pub signing_key: Option<String>,
 }
 

@@ -14,6 +14,7 @@
 import { call, errorMessage, Offline } from './api.js';
 import * as camera from './camera.js';
 import * as queue from './outbox.js';
+import * as signing from './signing.js';
 import { kv } from './store.js';
 import { $, clockTime, deviceTime, element, when } from './util.js';
 
@@ -33,11 +34,12 @@ const state = {
   cameraMissing: false, // getUserMedia found no camera although one was listed
   signIns: {}, // employee id -> { result, pinHash, status: { clockedIn, since } }
   session: null, // { employee, role, faceFront, crew, clockedIn, since }
+  release: null, // while the release screen shows: { notice, pin, employeeId, then }
   pin: '',
   busy: false,
 };
 
-const SCREENS = ['loading', 'register', 'pin', 'status', 'camera', 'crew', 'settings'];
+const SCREENS = ['loading', 'register', 'pin', 'release', 'status', 'camera', 'crew', 'settings'];
 let idleTimer = null;
 
 function show(name) {
@@ -117,6 +119,12 @@ function wire() {
     else if (event.key === 'Enter') press('ok');
   });
   $('punch-button').addEventListener('click', () => punchSelf());
+  $('release-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    answerRelease('signed');
+  });
+  $('release-decline').addEventListener('click', () => answerRelease('declined'));
+  $('release-later').addEventListener('click', () => answerRelease(null));
   $('done-button').addEventListener('click', signOut);
   $('crew-button').addEventListener('click', showCrew);
   $('crew-back').addEventListener('click', () => showStatus());
@@ -152,6 +160,7 @@ async function register() {
   state.hasCamera = hasCamera;
   await kv.set('device', { token: state.token, device: state.device });
   await saveSettings();
+  await signing.forgetKey();
   message(`This device is registered as “${state.device.name}”.`);
   await sync();
   showPin();
@@ -183,6 +192,7 @@ async function sync({ byHand = false } = {}) {
     } else if (byHand) {
       message(`Sync failed: ${errorMessage(answer)}`, 'error');
     }
+    if (answer.status === 200) await signing.ensureKey(state.token);
     const sent = await queue.flush();
     if (byHand) {
       if (sent.error && sent.error !== 'offline') message(`Sending failed: ${sent.error}`, 'error');
@@ -260,7 +270,8 @@ async function signIn(pin) {
     state.signIns[id] = { result, pinHash: await pinHash(pin), status };
     await kv.set('sign-ins', state.signIns);
     await kv.delete('local-lock');
-    startSession(result, result.face_front, status);
+    if (result.release) showRelease(result.release, pin, id, () => startSession(result, result.face_front, status));
+    else startSession(result, result.face_front, status);
   } finally {
     state.busy = false;
     state.pin = '';
@@ -307,6 +318,46 @@ async function pinHash(pin) {
   const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(pin), 'PBKDF2', false, ['deriveBits']);
   const bits = await crypto.subtle.deriveBits({ name: 'PBKDF2', hash: 'SHA-256', salt, iterations: PBKDF2_ROUNDS }, key, 256);
   return [...new Uint8Array(bits)].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+// ---------------------------------------------------------------- the biometric release
+
+/** Shows the release to read, then `then()` whatever they answer (answering never blocks a punch). */
+function showRelease(notice, pin, employeeId, then) {
+  state.release = { notice, pin, employeeId, then };
+  $('release-text').textContent = notice.text;
+  $('release-policy').href = notice.policy_url;
+  $('release-name').value = '';
+  message(null);
+  show('release');
+}
+
+async function answerRelease(decision) {
+  const r = state.release;
+  if (!r || state.busy) return;
+  if (decision === null) return leaveRelease(null);
+  const body = { pin: r.pin, employee_id: r.employeeId, decision, release_version: r.notice.release_version };
+  if (decision === 'signed') body.signed_name = $('release-name').value;
+  state.busy = true;
+  try {
+    const answer = await call('/device/release', { token: state.token, json: body });
+    if (answer.status === 200) {
+      return leaveRelease(decision === 'signed' ? 'Thank you: the release is signed.' : 'You declined: a person checks your photos instead.');
+    }
+    message(errorMessage(answer), 'error');
+  } catch (e) {
+    if (!(e instanceof Offline)) throw e;
+    leaveRelease('No network: you will be asked again next time.');
+  } finally {
+    state.busy = false;
+  }
+}
+
+function leaveRelease(said) {
+  const then = state.release?.then;
+  state.release = null;
+  then?.();
+  if (said) message(said);
 }
 
 function startSession(result, faceFront, status) {
@@ -387,6 +438,7 @@ async function punchSelf() {
   }
   state.busy = true;
   try {
+    punch.signature = await signing.sign(punch, photo);
     await queue.add(punch, photo, s.employee.name);
     s.clockedIn = kind === 'in';
     s.since = punch.device_time;
@@ -502,6 +554,7 @@ async function punchCrew(kind) {
         clock_for_by: foreman.id,
         settings_version: state.sync?.settings_version,
       };
+      punch.signature = await signing.sign(punch, null);
       await queue.add(punch, null, `${member?.name ?? id} (by ${foreman.name})`);
     }
     const done = `${kind === 'in' ? 'Clocked in' : 'Clocked out'} ${chosen.length} crew member(s) at ${clockTime(pressed)}.`;

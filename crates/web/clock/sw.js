@@ -16,6 +16,7 @@ const FILES = [
   'outbox.js',
   'camera.js',
   'util.js',
+  'signing.js',
   'manifest.webmanifest',
   'icon.svg',
   'icon-192.png',

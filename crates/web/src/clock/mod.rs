@@ -42,6 +42,7 @@ const ASSETS: &[Asset] = &[
     asset!("outbox.js", JS),
     asset!("camera.js", JS),
     asset!("util.js", JS),
+    asset!("signing.js", JS),
     asset!("sw.js", JS),
     asset!("manifest.webmanifest", "application/manifest+json"),
     asset!("icon.svg", "image/svg+xml"),
