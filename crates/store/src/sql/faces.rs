@@ -28,7 +28,7 @@ pub(super) async fn record_consent(pool: &Pool<Db>, company: CompanyId, consent:
         sqlx::Error::Database(db) if db.is_foreign_key_violation() => StoreError::NotFound,
         _ => StoreError::Database(e),
     })?;
-    insert_audit(&mut *tx, audit).await?;
+    insert_audit(&mut tx, audit).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -48,7 +48,7 @@ pub(super) async fn consent(pool: &Pool<Db>, company: CompanyId, employee: Emplo
 pub(super) async fn add_template(pool: &Pool<Db>, template: &FaceTemplate, audit: &AuditEntry) -> Result<(), StoreError> {
     let mut tx = pool.begin().await?;
     insert_template(&mut *tx, template).await?;
-    insert_audit(&mut *tx, audit).await?;
+    insert_audit(&mut tx, audit).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -130,7 +130,7 @@ pub(super) async fn delete_templates(
         detail: format!("{}{deleted} template(s)", if audit.detail.is_empty() { String::new() } else { format!("{}: ", audit.detail) }),
         ..audit.clone()
     };
-    insert_audit(&mut *tx, &entry).await?;
+    insert_audit(&mut tx, &entry).await?;
     tx.commit().await?;
     Ok(deleted)
 }

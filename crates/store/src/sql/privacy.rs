@@ -12,6 +12,11 @@ use clockface_domain::privacy::RetentionSettings;
 use sqlx::Pool;
 use uuid::Uuid;
 
+/// An employee with templates: id, left at, last punch, first template.
+type EnrolledRow = (Uuid, Option<DateTime<Utc>>, Option<DateTime<Utc>>, DateTime<Utc>);
+/// A destruction log row: company, at, kind, employee, count, policy version, reason.
+type DestructionRow = (Uuid, DateTime<Utc>, String, Option<Uuid>, i64, Option<i64>, String);
+
 const POLICY_COLUMNS: &str = "company_id, version, jurisdiction, photo_days, published_at, published_by";
 const RELEASE_COLUMNS: &str = "employee_id, release_version, policy_version, decision, signed_name, device_id, recorded_by, decided_at";
 
@@ -101,7 +106,7 @@ pub(super) async fn company_ids(pool: &Pool<Db>) -> Result<Vec<CompanyId>, Store
 
 /// The company's employees who have templates, with when they left, punched last and enrolled.
 pub(super) async fn enrolled_employees(pool: &Pool<Db>, company: CompanyId) -> Result<Vec<EnrolledEmployee>, StoreError> {
-    let rows: Vec<(Uuid, Option<DateTime<Utc>>, Option<DateTime<Utc>>, DateTime<Utc>)> = sqlx::query_as(
+    let rows: Vec<EnrolledRow> = sqlx::query_as(
         "SELECT e.id, e.left_at, \
            (SELECT MAX(p.occurred_at) FROM punches p WHERE p.company_id = e.company_id AND p.employee_id = e.id), \
            (SELECT MIN(t.created_at) FROM face_templates t WHERE t.company_id = e.company_id AND t.employee_id = e.id) \
@@ -232,7 +237,7 @@ pub(super) async fn photo_destroyed(
 
 /// The company's destruction log, newest first.
 pub(super) async fn destruction_log(pool: &Pool<Db>, company: CompanyId, limit: i64) -> Result<Vec<Destruction>, StoreError> {
-    let rows: Vec<(Uuid, DateTime<Utc>, String, Option<Uuid>, i64, Option<i64>, String)> = sqlx::query_as(
+    let rows: Vec<DestructionRow> = sqlx::query_as(
         "SELECT company_id, at, kind, employee_id, count, policy_version, reason FROM destruction_log WHERE company_id = $1 ORDER BY at DESC, id DESC LIMIT $2",
     )
     .bind(company.0)

@@ -72,7 +72,7 @@ pub(super) async fn record_review(pool: &Pool<Db>, company: CompanyId, review: &
     if inserted.rows_affected() == 0 {
         return Err(StoreError::NotFound);
     }
-    insert_audit(&mut *tx, audit).await?;
+    insert_audit(&mut tx, audit).await?;
     tx.commit().await?;
     Ok(())
 }

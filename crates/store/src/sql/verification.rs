@@ -65,7 +65,7 @@ pub(super) async fn complete_job(
     .rows_affected();
     if let (1, Some((template, audit))) = (stored, enrolled) {
         insert_template(&mut *tx, template).await?;
-        insert_audit(&mut *tx, audit).await?;
+        insert_audit(&mut tx, audit).await?;
     }
     sqlx::query("DELETE FROM verification_jobs WHERE punch_id = $1").bind(verification.punch_id.0).execute(&mut *tx).await?;
     tx.commit().await?;

@@ -339,7 +339,7 @@ async fn check_pin(
     };
     let found = match Pin::parse(pin) {
         Ok(pin) => {
-            let lookup = pin_lookup(&state, company, pin.expose());
+            let lookup = pin_lookup(state, company, pin.expose());
             match state.store.employee_by_pin(company, &lookup).await? {
                 Some((employee, hash)) if named.as_ref().is_none_or(|n| n.id == employee.id) => {
                     let verified = state.gates.hash(move || verify_secret(pin.expose(), &hash)).await?;
