@@ -155,6 +155,9 @@ async fn a_photo_that_does_not_decode_is_kept_with_its_punch_and_judged_unreadab
     let data = hollow.windows(4).position(|w| w == b"IDAT").unwrap() + 4;
     hollow[data..data + 200].fill(0x5A);
     assert!(image::load_from_memory(&hollow).is_err(), "it does not decode");
+    // The employee signed the release, so the engine does look at the photo.
+    app.publish_policy(&admin).await;
+    app.sign_release(&admin, &worker).await;
     let response = app.punch_with_photo(&device, &punch_body(&worker, "in", &hours_ago(1)), &hollow, "image/png").await;
     assert_eq!(response.status(), StatusCode::CREATED, "{}", response.text().await.unwrap());
     assert_eq!(app.punch_count(&admin).await, 1);

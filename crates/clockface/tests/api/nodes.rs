@@ -415,6 +415,14 @@ async fn metrics_are_prometheus_text_on_their_own_listener_and_move_with_a_punch
         post_json(&http, node.url("/api/v1/employees"), Some(&admin), json!({"name": "Grace", "number": "1", "role_id": role["id"]})).await;
     let device = device(&http, &node.base, &node.base, &admin).await;
     post_json(&http, node.url("/api/v1/device/sync"), Some(&device), json!({})).await;
+    // A published policy and a signed release, so that the engine looks at the photo.
+    let policy = json!({"jurisdiction": "strictest", "photo_days": 365});
+    let published = http.put(node.url("/api/v1/privacy/policy")).bearer_auth(&admin).json(&policy).send().await.unwrap();
+    assert_eq!(published.status(), StatusCode::CREATED);
+    let release =
+        json!({"decision": "signed", "signed_name": "Grace Hopper", "release_version": clockface_domain::privacy::RELEASE_VERSION});
+    let release_url = node.url(&format!("/api/v1/employees/{}/release", employee["id"].as_str().unwrap()));
+    assert_eq!(http.put(release_url).bearer_auth(&admin).json(&release).send().await.unwrap().status(), StatusCode::OK);
 
     let before = node.scrape(&http).await;
     let created = [("outcome", "created")];

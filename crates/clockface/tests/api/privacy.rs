@@ -491,3 +491,50 @@ async fn the_clock_asks_for_the_release_and_a_decliner_keeps_clocking_in_without
     assert!(verdict["message"].as_str().unwrap().contains("declined"), "{verdict}");
     assert_eq!(templates(&app, &s.admin, &decliner).await, 0, "no template of a decliner");
 }
+
+/// A data folder from a release before the privacy kit: its templates were stored in plain and its
+/// audit log was not chained. The new release seals the templates at start (they still match) and
+/// chains the log (which then verifies), keeping every punch and photo.
+#[tokio::test]
+async fn an_earlier_releases_plain_templates_and_unchained_log_are_upgraded_at_start() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let s = setup(&app, "strictest", 365).await;
+    let worker = app.employee(&s.admin, "Barack Obama", "1", &s.role, None).await;
+    app.sign_release(&s.admin, &worker).await;
+    enrol(&app, &s.admin, &worker, OBAMA_1).await;
+    let (_, sha) = photo_punch(&app, &s.device, &worker, "in", OBAMA_2).await;
+    let punches_before = app.punch_count(&s.admin).await;
+
+    // What an earlier release wrote: the embedding's plain 512 bytes, and no chain.
+    let engine = clockface_web::verification::engine().unwrap();
+    let plain = engine.analyse(OBAMA_1, 0).unwrap().subject().unwrap().embedding.to_bytes();
+    assert_eq!(plain.len(), 512);
+    let url = format!("sqlite://{}", app.data_dir().join("clockface.db").display());
+    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+    sqlx::query("UPDATE face_templates SET embedding = $1").bind(&plain).execute(&pool).await.unwrap();
+    sqlx::query("UPDATE audit_log SET seq = NULL, prev_hash = NULL, hash = NULL").execute(&pool).await.unwrap();
+    sqlx::query("DELETE FROM audit_heads").execute(&pool).await.unwrap();
+    pool.close().await;
+
+    let app = app.restart(1).await;
+    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+    let stored: Vec<u8> = sqlx::query_scalar("SELECT embedding FROM face_templates").fetch_one(&pool).await.unwrap();
+    assert_ne!(stored.len(), 512, "sealed at start");
+    assert!(!stored.windows(16).any(|w| plain.windows(16).any(|p| p == w)), "no plain part of the embedding is left");
+    let unchained: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE hash IS NULL").fetch_one(&pool).await.unwrap();
+    assert_eq!(unchained, 0, "every earlier entry joined the chain");
+    assert!(app.running.state.store.verify_audit().await.unwrap().is_empty());
+    assert_eq!(app.punch_count(&s.admin).await, punches_before);
+    assert_eq!(app.get(&s.admin.token, &format!("/api/v1/photos/{sha}")).await.status(), StatusCode::OK, "the photo is kept");
+    let (punch, _) = photo_punch(&app, &s.device, &worker, "out", OBAMA_2).await;
+    let deadline = Instant::now() + std::time::Duration::from_secs(120);
+    let verdict: Value = loop {
+        let response = app.get(&s.admin.token, &format!("/api/v1/punches/{punch}/verification")).await;
+        if response.status() == StatusCode::OK {
+            break response.json().await.unwrap();
+        }
+        assert!(Instant::now() < deadline, "no verdict in time");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    assert_eq!(verdict["verdict"], "match", "the sealed template still matches: {verdict}");
+}
