@@ -50,13 +50,15 @@ export async function startServer({ email = 'admin@acme.test', company = 'Acme P
   return { url, dataDir, stop, createCompany };
 }
 
-/** Calls the JSON API; returns { status, body }. */
+/** Calls the API; returns { status, body } (the body parsed when it is JSON). */
 export async function api(url, path, { method = 'GET', token, body } = {}) {
   const headers = { 'content-type': 'application/json' };
   if (token) headers.authorization = `Bearer ${token}`;
   const response = await fetch(url + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : null };
+  // JSON answers are parsed; others (a ZIP export, a CSV) are left as text.
+  const json = (response.headers.get('content-type') ?? '').includes('json');
+  return { status: response.status, body: text ? (json ? JSON.parse(text) : text) : null };
 }
 
 /** Signs in over the API and returns the session token. */

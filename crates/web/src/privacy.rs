@@ -81,6 +81,18 @@ pub struct ReleaseAnswer<'a> {
     pub release_version: &'a str,
 }
 
+impl<'a> ReleaseAnswer<'a> {
+    /// The answer as a request gives it: `decision` is `signed` or `declined`.
+    pub fn parse(decision: &str, signed_name: Option<&'a str>, release_version: &'a str) -> Result<Self, ApiError> {
+        let decision = match decision {
+            "signed" => ReleaseDecision::Signed,
+            "declined" => ReleaseDecision::Declined,
+            _ => return Err(ApiError::unprocessable("invalid", "decision must be signed or declined").with_field("decision")),
+        };
+        Ok(ReleaseAnswer { decision, signed_name, release_version })
+    }
+}
+
 /// Records an employee's decision on the current release. Signing needs their typed full name;
 /// declining destroys any template already made of them (a person checks their photos from now on).
 pub async fn decide_release(

@@ -6,7 +6,6 @@ use crate::helpers::*;
 use reqwest::multipart::{Form, Part};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use std::time::{Duration, Instant};
 
 const OBAMA_1: &[u8] = include_bytes!("../../../face/tests/fixtures/obama-1.jpg");
 const OBAMA_2: &[u8] = include_bytes!("../../../face/tests/fixtures/obama-2.jpg");
@@ -36,20 +35,6 @@ async fn enrol(app: &TestApp, admin: &Admin, employee: &str, photo: &[u8]) -> re
         .send()
         .await
         .unwrap()
-}
-
-/// Polls a punch's verdict until the worker has given it one.
-async fn verdict_of(app: &TestApp, admin: &Admin, punch: &str) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
-        let response = app.get(&admin.token, &format!("/api/v1/punches/{punch}/verification")).await;
-        if response.status() == StatusCode::OK {
-            return response.json().await.unwrap();
-        }
-        assert_eq!(response.status(), StatusCode::NOT_FOUND);
-        assert!(Instant::now() < deadline, "no verdict for punch {punch} in time");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 }
 
 async fn photo_punch(app: &TestApp, device: &str, employee: &str, photo: &[u8]) -> String {

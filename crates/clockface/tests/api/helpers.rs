@@ -224,6 +224,20 @@ pub struct Admin {
     pub company_id: String,
 }
 
+/// Polls a punch's verdict until the worker has given it one.
+pub async fn verdict_of(app: &TestApp, admin: &Admin, punch: &str) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let response = app.get(&admin.token, &format!("/api/v1/punches/{punch}/verification")).await;
+        if response.status() == StatusCode::OK {
+            return response.json().await.unwrap();
+        }
+        assert_eq!(response.status(), StatusCode::NOT_FOUND);
+        assert!(Instant::now() < deadline, "no verdict for punch {punch} in time");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 /// A punch body for `employee` at `time`.
 pub fn punch_body(employee: &str, kind: &str, time: &str) -> Value {
     json!({"client_id": Uuid::new_v4(), "employee_id": employee, "kind": kind, "device_time": time})

@@ -15,7 +15,6 @@ use reqwest::multipart::{Form, Part};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::io::Read;
-use std::time::Instant;
 
 const OBAMA_1: &[u8] = include_bytes!("../../../face/tests/fixtures/obama-1.jpg");
 const OBAMA_2: &[u8] = include_bytes!("../../../face/tests/fixtures/obama-2.jpg");
@@ -478,15 +477,7 @@ async fn the_clock_asks_for_the_release_and_a_decliner_keeps_clocking_in_without
     let declined = app.post(&s.device, "/api/v1/device/release", answer("5932", "declined")).await;
     assert_eq!(declined.status(), StatusCode::OK);
     let (punch, _) = photo_punch(&app, &s.device, &decliner, "in", OBAMA_2).await;
-    let deadline = Instant::now() + std::time::Duration::from_secs(120);
-    let verdict: Value = loop {
-        let response = app.get(&s.admin.token, &format!("/api/v1/punches/{punch}/verification")).await;
-        if response.status() == StatusCode::OK {
-            break response.json().await.unwrap();
-        }
-        assert!(Instant::now() < deadline, "no verdict in time");
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    };
+    let verdict = verdict_of(&app, &s.admin, &punch).await;
     assert_eq!(verdict["verdict"], "not_enrolled");
     assert!(verdict["message"].as_str().unwrap().contains("declined"), "{verdict}");
     assert_eq!(templates(&app, &s.admin, &decliner).await, 0, "no template of a decliner");
@@ -527,14 +518,6 @@ async fn an_earlier_releases_plain_templates_and_unchained_log_are_upgraded_at_s
     assert_eq!(app.punch_count(&s.admin).await, punches_before);
     assert_eq!(app.get(&s.admin.token, &format!("/api/v1/photos/{sha}")).await.status(), StatusCode::OK, "the photo is kept");
     let (punch, _) = photo_punch(&app, &s.device, &worker, "out", OBAMA_2).await;
-    let deadline = Instant::now() + std::time::Duration::from_secs(120);
-    let verdict: Value = loop {
-        let response = app.get(&s.admin.token, &format!("/api/v1/punches/{punch}/verification")).await;
-        if response.status() == StatusCode::OK {
-            break response.json().await.unwrap();
-        }
-        assert!(Instant::now() < deadline, "no verdict in time");
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    };
+    let verdict = verdict_of(&app, &s.admin, &punch).await;
     assert_eq!(verdict["verdict"], "match", "the sealed template still matches: {verdict}");
 }

@@ -255,15 +255,7 @@ async fn release(
     Json(body): Json<DeviceReleaseBody>,
 ) -> Result<Json<ReleaseRecorded>, ApiError> {
     let employee = check_pin(&state, &auth.device, client, &body.pin, body.employee_id).await?;
-    let answer = crate::privacy::ReleaseAnswer {
-        decision: match body.decision.as_str() {
-            "signed" => clockface_store::ReleaseDecision::Signed,
-            "declined" => clockface_store::ReleaseDecision::Declined,
-            _ => return Err(ApiError::unprocessable("invalid", "decision must be signed or declined").with_field("decision")),
-        },
-        signed_name: body.signed_name.as_deref(),
-        release_version: &body.release_version,
-    };
+    let answer = crate::privacy::ReleaseAnswer::parse(&body.decision, body.signed_name.as_deref(), &body.release_version)?;
     let recorded =
         crate::privacy::decide_release(&state, auth.company(), employee.id, Signer::Device(auth.device.id), answer, Utc::now()).await?;
     Ok(Json(ReleaseRecorded { decision: recorded.decision.as_str(), decided_at: recorded.decided_at }))

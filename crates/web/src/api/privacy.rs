@@ -12,7 +12,7 @@ use axum::response::IntoResponse;
 use chrono::{DateTime, NaiveDate, Utc};
 use clockface_domain::ids::{AdminId, CompanyId, DeviceId, EmployeeId};
 use clockface_domain::privacy::{policy_text, Jurisdiction, ReleaseStatus, RetentionSettings};
-use clockface_store::{AuditFilter, ChainedEntry, Destruction, Policy, Release, ReleaseDecision};
+use clockface_store::{AuditFilter, ChainedEntry, Destruction, Policy, Release};
 use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -186,12 +186,7 @@ pub struct ReleaseBody {
 
 impl ReleaseBody {
     pub fn answer(&self) -> Result<ReleaseAnswer<'_>, ApiError> {
-        let decision = match self.decision.as_str() {
-            "signed" => ReleaseDecision::Signed,
-            "declined" => ReleaseDecision::Declined,
-            _ => return Err(ApiError::unprocessable("invalid", "decision must be signed or declined").with_field("decision")),
-        };
-        Ok(ReleaseAnswer { decision, signed_name: self.signed_name.as_deref(), release_version: &self.release_version })
+        ReleaseAnswer::parse(&self.decision, self.signed_name.as_deref(), &self.release_version)
     }
 }
 
@@ -258,6 +253,7 @@ async fn export(State(state): State<AppState>, admin: AdminAuth, Path(id): Path<
 
 /// The audit viewer's filter, as query parameters (all optional; empty ones are ignored, as a form sends them).
 #[derive(Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AuditQuery {
     /// An employee's id.
@@ -353,7 +349,8 @@ pub const AUDIT_PAGE: i64 = 200;
 
 /// The audit log, newest first, filtered: every photo view, release, enrolment, review decision,
 /// correction, deletion, destruction and export.
-#[utoipa::path(get, path = "/audit", tag = "privacy", security(("admin" = [])), params(AuditQuery), responses((status = 200, body = Vec<AuditEntryView>)))]
+#[utoipa::path(get, path = "/audit", tag = "privacy", security(("admin" = [])), params(AuditQuery),
+    responses((status = 200, body = Vec<AuditEntryView>), (status = 422, description = "a filter that is not an employee id or a date", body = ErrorBody)))]
 async fn audit_log(
     State(state): State<AppState>,
     admin: AdminAuth,
@@ -368,7 +365,8 @@ const AUDIT_CSV_LIMIT: i64 = 100_000;
 
 /// The audit log as CSV, with the same filter.
 #[utoipa::path(get, path = "/audit/csv", tag = "privacy", security(("admin" = [])), params(AuditQuery),
-    responses((status = 200, description = "CSV: seq, at, actor, action, subject, employee_id, detail, hash", content_type = "text/csv")))]
+    responses((status = 200, description = "CSV: seq, at, actor, action, subject, employee_id, detail, hash", content_type = "text/csv"),
+              (status = 422, description = "a filter that is not an employee id or a date", body = ErrorBody)))]
 async fn audit_csv(
     State(state): State<AppState>,
     admin: AdminAuth,
