@@ -12,5 +12,6 @@ mod flows;
 mod keys;
 mod nodes;
 mod pages;
+mod payroll;
 mod process;
 mod security;
