@@ -52,4 +52,6 @@ id_type!(
     DeviceId,
     /// A stored punch (the server's id; the device's own id is a [`crate::punch::ClientPunchId`]).
     PunchId,
+    /// A correction to a time card (payroll).
+    CorrectionId,
 );

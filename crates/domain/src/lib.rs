@@ -6,11 +6,14 @@
 //! into shifts lives in [`timecard::build_time_card`].
 
 pub mod company;
+pub mod correction;
 pub mod device;
 pub mod employee;
 pub mod error;
+pub mod export;
 pub mod ids;
 pub mod lockout;
+pub mod payroll;
 pub mod privacy;
 pub mod punch;
 pub mod role;

@@ -23,6 +23,8 @@ pub enum StoreError {
     InvalidCode,
     #[error("a crew member is not an employee of the company")]
     UnknownCrewMember,
+    #[error("the time card is approved for this pay period")]
+    Locked,
     #[error("the database URL must start with sqlite: or postgres:")]
     UnsupportedUrl,
     #[error("stored data is invalid: {0}")]

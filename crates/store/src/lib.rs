@@ -10,6 +10,7 @@
 pub mod blobs;
 mod error;
 pub mod group;
+mod payroll;
 pub mod postgres;
 mod privacy;
 mod records;
@@ -18,6 +19,7 @@ pub mod testing;
 pub mod verification;
 
 pub use error::{StoreError, Unique};
+pub use payroll::*;
 pub use privacy::*;
 pub use records::*;
 pub use verification::*;
@@ -25,10 +27,12 @@ pub use verification::*;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use clockface_domain::company::Company;
+use clockface_domain::correction::Correction;
 use clockface_domain::device::{Device, Rotation};
 use clockface_domain::employee::Employee;
-use clockface_domain::ids::{CompanyId, DeviceId, EmployeeId, PunchId, RoleId};
+use clockface_domain::ids::{CompanyId, CorrectionId, DeviceId, EmployeeId, PunchId, RoleId};
 use clockface_domain::lockout::LockoutPolicy;
+use clockface_domain::payroll::{PayPeriod, PayrollSettings};
 use clockface_domain::privacy::RetentionSettings;
 use clockface_domain::punch::Punch;
 use clockface_domain::role::{Abilities, Role, RoleName};
@@ -271,6 +275,68 @@ pub trait Store: Send + Sync + 'static {
     async fn unsealed_templates(&self, limit: i64) -> Result<Vec<(Uuid, EmployeeId, Vec<u8>)>, StoreError>;
     /// Replaces a template's plain embedding with its sealed form if it is still `plain`.
     async fn seal_template(&self, id: Uuid, plain: &[u8], sealed: &[u8]) -> Result<bool, StoreError>;
+
+    // Payroll. Each change commits with its audit line.
+    /// The company's payroll settings (the defaults when none were saved).
+    async fn payroll_settings(&self, company: CompanyId) -> Result<PayrollSettings, StoreError>;
+    async fn set_payroll_settings(
+        &self,
+        company: CompanyId,
+        settings: &PayrollSettings,
+        now: DateTime<Utc>,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError>;
+    /// Stores a correction (a new record: the punch it replaces stays as it is). `target_at` is
+    /// the time of what it replaces; `period` the pay period it falls in, refused with
+    /// [`StoreError::Locked`] when that card or period is approved, and [`StoreError::NotFound`]
+    /// when what it replaces is not this employee's.
+    async fn insert_correction(
+        &self,
+        correction: &Correction,
+        target_at: Option<DateTime<Utc>>,
+        period: PayPeriod,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError>;
+    async fn correction(&self, company: CompanyId, id: CorrectionId) -> Result<Correction, StoreError>;
+    /// Corrections whose new time, or whose target's time, lies in `from..to`, oldest first: of
+    /// one employee, or of the whole company (`None`).
+    async fn corrections(
+        &self,
+        company: CompanyId,
+        employee: Option<EmployeeId>,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<Correction>, StoreError>;
+    /// Every punch of the company made in `from..to` with its verdict, by employee then time (one query).
+    async fn period_punches(&self, company: CompanyId, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<PeriodPunch>, StoreError>;
+    /// Approves an employee's card (`Some`) or the whole period (`None`); approving again keeps the first.
+    async fn approve(
+        &self,
+        company: CompanyId,
+        employee: Option<EmployeeId>,
+        approval: &Approval,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError>;
+    /// Takes an approval back; false when there was none.
+    async fn reopen(
+        &self,
+        company: CompanyId,
+        employee: Option<EmployeeId>,
+        period: PayPeriod,
+        audit: &AuditEntry,
+    ) -> Result<bool, StoreError>;
+    /// The period's approvals (its own and its cards'), in one query.
+    async fn approvals(&self, company: CompanyId, period: PayPeriod) -> Result<PeriodApprovals, StoreError>;
+    /// Records an export; returns the period's earlier exports, newest first.
+    async fn record_export(
+        &self,
+        company: CompanyId,
+        period: PayPeriod,
+        record: &ExportRecord,
+        audit: &AuditEntry,
+    ) -> Result<Vec<ExportRecord>, StoreError>;
+    /// The period's exports, newest first.
+    async fn exports(&self, company: CompanyId, period: PayPeriod) -> Result<Vec<ExportRecord>, StoreError>;
 
     // Keys kept outside the database.
     /// The recorded fingerprint of the key called `name` (e.g. `pin.key`), if any.

@@ -94,6 +94,12 @@ on_both_backends!(
     verdicts_are_read_many_at_once_within_the_company,
     the_review_queue_holds_doubtful_punches_until_reviewed,
     the_audit_log_is_per_company,
+    payroll_settings_start_as_defaults_and_are_saved_with_their_audit_line,
+    a_correction_is_a_new_record_and_the_devices_punch_stays,
+    a_correction_names_only_this_employees_punches,
+    an_approved_card_refuses_corrections_until_reopened,
+    a_periods_punches_are_read_in_one_query_within_the_company,
+    exports_are_recorded_and_earlier_ones_told,
 );
 
 /// An audit line for `company`, as the web layer makes them.
@@ -1225,4 +1231,173 @@ async fn leaving_is_recorded_when_an_employee_is_made_inactive(store: Db) {
     assert_eq!(again.left_at, Some(left_at), "saving an inactive employee again keeps the day they left");
     let back = store.update_employee(company, worker, &fields("Sam", "1", role, PinChange::Keep)).await.unwrap();
     assert_eq!(back.left_at, None, "back at work");
+}
+
+// Payroll.
+
+use clockface_domain::correction::{Correction, CorrectionAction, Reason, Replaces};
+use clockface_domain::ids::{AdminId, CorrectionId};
+use clockface_domain::payroll::{MealDeduction, OvertimeRule, PayFrequency, PayPeriod, PayrollSettings};
+
+async fn company_and_admin(store: &Db, email: &str) -> (CompanyId, AdminId) {
+    let (company, admin) = store
+        .create_company(NewCompany {
+            name: CompanyName::parse("Acme Paving").unwrap(),
+            time_zone: chrono_tz::America::Chicago,
+            admin_email: Email::parse(email).unwrap(),
+            admin_password_hash: "$argon2id$fake".into(),
+            now: now(),
+        })
+        .await
+        .unwrap();
+    (company.id, admin)
+}
+
+fn period() -> PayPeriod {
+    PayPeriod { start: chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(), end: chrono::NaiveDate::from_ymd_opt(2026, 11, 29).unwrap() }
+}
+
+fn correction(
+    company: CompanyId,
+    employee: EmployeeId,
+    admin: AdminId,
+    action: CorrectionAction,
+    replaces: Option<Replaces>,
+    at: Option<DateTime<Utc>>,
+) -> Correction {
+    Correction {
+        id: CorrectionId::new(),
+        company_id: company,
+        employee_id: employee,
+        action,
+        replaces,
+        kind: PunchKind::Out,
+        at,
+        reason: Reason::parse("forgot to clock out").unwrap(),
+        made_by: admin,
+        made_at: now(),
+    }
+}
+
+async fn payroll_settings_start_as_defaults_and_are_saved_with_their_audit_line(store: Db) {
+    let (company, _) = company_and_admin(&store, "a@acme.example").await;
+    assert_eq!(store.payroll_settings(company).await.unwrap(), PayrollSettings::default());
+    let mut settings = PayrollSettings::default();
+    settings.schedule.frequency = PayFrequency::Biweekly;
+    settings.schedule.anchor = chrono::NaiveDate::from_ymd_opt(2026, 11, 16).unwrap();
+    settings.schedule.workweek_starts = chrono::Weekday::Sun;
+    settings.overtime = OvertimeRule::California;
+    settings.meal = Some(MealDeduction::new(360, 30).unwrap());
+    settings.codes.adp_company_code = "ABC".into();
+    store.set_payroll_settings(company, &settings, now(), &line(company, "payroll.settings", "company")).await.unwrap();
+    assert_eq!(store.payroll_settings(company).await.unwrap(), settings);
+    settings.meal = None;
+    store.set_payroll_settings(company, &settings, now(), &line(company, "payroll.settings", "company")).await.unwrap();
+    assert_eq!(store.payroll_settings(company).await.unwrap().meal, None);
+    assert_eq!(actions(&store, company).await, ["payroll.settings", "payroll.settings"]);
+    let (other, _) = company_and_admin(&store, "b@other.example").await;
+    assert_eq!(store.payroll_settings(other).await.unwrap(), PayrollSettings::default());
+}
+
+async fn a_correction_is_a_new_record_and_the_devices_punch_stays(store: Db) {
+    let (company, admin) = company_and_admin(&store, "a@acme.example").await;
+    let worker = employee(&store, company, "7").await;
+    let tablet = device(&store, company, "CODE1").await;
+    let out = punch(company, worker, tablet, PunchKind::Out, now());
+    store.insert_punch(&out, None).await.unwrap();
+    let moved = correction(company, worker, admin, CorrectionAction::Move, Some(Replaces::Punch(out.id)), Some(now() - Duration::hours(2)));
+    store.insert_correction(&moved, Some(out.occurred_at), period(), &line(company, "correction.move", "employee")).await.unwrap();
+    let added = correction(company, worker, admin, CorrectionAction::Add, None, Some(now() + Duration::hours(30)));
+    store.insert_correction(&added, None, period(), &line(company, "correction.add", "employee")).await.unwrap();
+    let again = correction(company, worker, admin, CorrectionAction::Void, Some(Replaces::Added(added.id)), None);
+    store.insert_correction(&again, added.at, period(), &line(company, "correction.void", "employee")).await.unwrap();
+    // The device's punch is exactly as it arrived.
+    assert_eq!(store.punch(company, out.id).await.unwrap(), store.punch_by_client_id(company, out.client_id).await.unwrap().unwrap());
+    assert_eq!(store.punch(company, out.id).await.unwrap().occurred_at, out.occurred_at);
+    // Read back by the time they place, or by their target's time; oldest first.
+    let day = store.corrections(company, Some(worker), now() - Duration::hours(12), now() + Duration::hours(12)).await.unwrap();
+    assert_eq!(day, vec![moved.clone()]);
+    let later = store.corrections(company, None, now() + Duration::hours(24), now() + Duration::hours(48)).await.unwrap();
+    assert_eq!(later, vec![added.clone(), again.clone()]);
+    assert_eq!(store.correction(company, added.id).await.unwrap(), added);
+    assert_eq!(actions(&store, company).await, ["correction.move", "correction.add", "correction.void"]);
+    let (other, _) = company_and_admin(&store, "b@other.example").await;
+    assert!(matches!(store.correction(other, added.id).await, Err(StoreError::NotFound)));
+    assert!(store.corrections(other, None, now() - Duration::days(9), now() + Duration::days(9)).await.unwrap().is_empty());
+}
+
+async fn a_correction_names_only_this_employees_punches(store: Db) {
+    let (company, admin) = company_and_admin(&store, "a@acme.example").await;
+    let worker = employee(&store, company, "7").await;
+    let someone_else = employee(&store, company, "8").await;
+    let tablet = device(&store, company, "CODE1").await;
+    let theirs = punch(company, someone_else, tablet, PunchKind::In, now());
+    store.insert_punch(&theirs, None).await.unwrap();
+    let wrong = correction(company, worker, admin, CorrectionAction::Void, Some(Replaces::Punch(theirs.id)), None);
+    let refused = store.insert_correction(&wrong, Some(now()), period(), &line(company, "correction.void", "employee")).await;
+    assert!(matches!(refused, Err(StoreError::NotFound)), "{refused:?}");
+    // Nothing was kept of the refused correction, not even its audit line.
+    assert!(store.corrections(company, None, now() - Duration::days(1), now() + Duration::days(1)).await.unwrap().is_empty());
+    assert!(actions(&store, company).await.is_empty());
+}
+
+async fn an_approved_card_refuses_corrections_until_reopened(store: Db) {
+    let (company, admin) = company_and_admin(&store, "a@acme.example").await;
+    let worker = employee(&store, company, "7").await;
+    let approval = Approval { period: period(), approved_by: admin, approved_at: now() };
+    store.approve(company, Some(worker), &approval, &line(company, "card.approved", "employee")).await.unwrap();
+    let approvals = store.approvals(company, period()).await.unwrap();
+    assert_eq!(approvals.cards.get(&worker), Some(&approval));
+    assert_eq!(approvals.lock(worker), Some(&approval));
+    let add = correction(company, worker, admin, CorrectionAction::Add, None, Some(now()));
+    let refused = store.insert_correction(&add, None, period(), &line(company, "correction.add", "employee")).await;
+    assert!(matches!(refused, Err(StoreError::Locked)), "{refused:?}");
+    // Another period is not locked.
+    let next = PayPeriod { start: period().end + Duration::days(1), end: period().end + Duration::days(7) };
+    let elsewhere = correction(company, worker, admin, CorrectionAction::Add, None, Some(now() + Duration::days(7)));
+    store.insert_correction(&elsewhere, None, next, &line(company, "correction.add", "employee")).await.unwrap();
+    assert!(store.reopen(company, Some(worker), period(), &line(company, "card.reopened", "employee")).await.unwrap());
+    assert!(!store.reopen(company, Some(worker), period(), &line(company, "card.reopened", "employee")).await.unwrap());
+    store.insert_correction(&add, None, period(), &line(company, "correction.add", "employee")).await.unwrap();
+    // The admin's approval of the period locks every card in it.
+    store.approve(company, None, &approval, &line(company, "period.approved", "period")).await.unwrap();
+    let late = correction(company, worker, admin, CorrectionAction::Add, None, Some(now()));
+    assert!(matches!(store.insert_correction(&late, None, period(), &line(company, "x", "y")).await, Err(StoreError::Locked)));
+    assert_eq!(store.approvals(company, period()).await.unwrap().period, Some(approval));
+    assert_eq!(actions(&store, company).await, ["card.approved", "correction.add", "card.reopened", "correction.add", "period.approved"]);
+    let (other, _) = company_and_admin(&store, "b@other.example").await;
+    assert_eq!(store.approvals(other, period()).await.unwrap(), PeriodApprovals::default());
+}
+
+async fn a_periods_punches_are_read_in_one_query_within_the_company(store: Db) {
+    let (company, _) = company_and_admin(&store, "a@acme.example").await;
+    let a = employee(&store, company, "1").await;
+    let b = employee(&store, company, "2").await;
+    let tablet = device(&store, company, "CODE1").await;
+    for (who, hours) in [(a, 0), (b, 1), (a, 8), (b, 9), (a, 200)] {
+        store.insert_punch(&punch(company, who, tablet, PunchKind::In, now() + Duration::hours(hours)), None).await.unwrap();
+    }
+    let (other, _) = company_and_admin(&store, "b@other.example").await;
+    let stranger = employee(&store, other, "1").await;
+    let their_tablet = device(&store, other, "CODE2").await;
+    store.insert_punch(&punch(other, stranger, their_tablet, PunchKind::In, now()), None).await.unwrap();
+    let rows = store.period_punches(company, now() - Duration::hours(1), now() + Duration::hours(24)).await.unwrap();
+    assert_eq!(rows.len(), 4);
+    assert!(rows.iter().all(|r| r.employee_id == a || r.employee_id == b));
+    assert!(rows.iter().all(|r| !r.has_photo && r.verdict.is_none()));
+    // By employee, then time.
+    let a_rows: Vec<_> = rows.iter().filter(|r| r.employee_id == a).map(|r| r.occurred_at).collect();
+    assert_eq!(a_rows, [now(), now() + Duration::hours(8)]);
+}
+
+async fn exports_are_recorded_and_earlier_ones_told(store: Db) {
+    let (company, admin) = company_and_admin(&store, "a@acme.example").await;
+    let first = ExportRecord { format: "csv".into(), exported_by: admin, exported_at: now() };
+    assert!(store.record_export(company, period(), &first, &line(company, "period.exported", "period")).await.unwrap().is_empty());
+    let second = ExportRecord { format: "gusto".into(), exported_by: admin, exported_at: now() + Duration::minutes(5) };
+    let earlier = store.record_export(company, period(), &second, &line(company, "period.exported", "period")).await.unwrap();
+    assert_eq!(earlier, vec![first.clone()]);
+    assert_eq!(store.exports(company, period()).await.unwrap(), vec![second, first]);
+    let (other, _) = company_and_admin(&store, "b@other.example").await;
+    assert!(store.exports(other, period()).await.unwrap().is_empty());
 }

@@ -136,6 +136,10 @@ impl From<StoreError> for ApiError {
                 "role_in_use",
                 format!("the role is held by {holders} employee(s); give them another role before deleting it"),
             ),
+            StoreError::Locked => ApiError::conflict(
+                "card_locked",
+                "this time card is approved for the pay period and locked; reopen it (with a reason) before correcting it",
+            ),
             StoreError::UnknownRole => {
                 ApiError::unprocessable("unknown_role", "role_id is not a role of this company").with_field("role_id")
             }

@@ -10,6 +10,7 @@ pub mod error;
 pub mod guard;
 pub mod home;
 pub mod metrics;
+pub mod payroll;
 pub mod photo;
 pub mod privacy;
 pub mod punching;

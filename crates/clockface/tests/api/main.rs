@@ -12,6 +12,7 @@ mod flows;
 mod keys;
 mod nodes;
 mod pages;
+mod payroll;
 mod privacy;
 mod process;
 mod security;

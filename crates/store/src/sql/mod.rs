@@ -18,6 +18,7 @@ mod employees;
 mod faces;
 mod keys;
 mod lockouts;
+mod payroll;
 mod privacy;
 mod punches;
 mod reviews;
@@ -26,17 +27,19 @@ mod verification;
 
 use super::{Backend, Db, BACKEND, CLAIM_JOB};
 use crate::{
-    AdminLogin, Attempt, AuditEntry, AuditFilter, ChainedEntry, Consent, Destruction, DeviceSync, DuePhoto, EmployeeFields,
-    EnrolledEmployee, FaceTemplate, JobLease, LockScope, NewCompany, NewDevice, PhotoRecord, Policy, PunchInsert, QueueStats, Release,
-    Review, Session, SignInHistory, Store, StoreError, Verification, VerificationJob,
+    AdminLogin, Approval, Attempt, AuditEntry, AuditFilter, ChainedEntry, Consent, Destruction, DeviceSync, DuePhoto, EmployeeFields,
+    EnrolledEmployee, ExportRecord, FaceTemplate, JobLease, LockScope, NewCompany, NewDevice, PeriodApprovals, PeriodPunch, PhotoRecord,
+    Policy, PunchInsert, QueueStats, Release, Review, Session, SignInHistory, Store, StoreError, Verification, VerificationJob,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use clockface_domain::company::Company;
+use clockface_domain::correction::Correction;
 use clockface_domain::device::{Device, Rotation};
 use clockface_domain::employee::Employee;
-use clockface_domain::ids::{AdminId, CompanyId, DeviceId, EmployeeId, PunchId, RoleId};
+use clockface_domain::ids::{AdminId, CompanyId, CorrectionId, DeviceId, EmployeeId, PunchId, RoleId};
 use clockface_domain::lockout::LockoutPolicy;
+use clockface_domain::payroll::{PayPeriod, PayrollSettings};
 use clockface_domain::privacy::RetentionSettings;
 use clockface_domain::punch::Punch;
 use clockface_domain::role::{Abilities, Role, RoleName};
@@ -485,5 +488,85 @@ impl Store for Backend {
 
     async fn audit_log(&self, company: CompanyId, limit: i64) -> Result<Vec<AuditEntry>, StoreError> {
         audit::audit_log(&self.pool, company, limit).await
+    }
+
+    async fn payroll_settings(&self, company: CompanyId) -> Result<PayrollSettings, StoreError> {
+        payroll::payroll_settings(&self.pool, company).await
+    }
+
+    async fn set_payroll_settings(
+        &self,
+        company: CompanyId,
+        settings: &PayrollSettings,
+        now: DateTime<Utc>,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        payroll::set_payroll_settings(&self.pool, company, settings, now, audit).await
+    }
+
+    async fn insert_correction(
+        &self,
+        correction: &Correction,
+        target_at: Option<DateTime<Utc>>,
+        period: PayPeriod,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        payroll::insert_correction(&self.pool, correction, target_at, period, audit).await
+    }
+
+    async fn correction(&self, company: CompanyId, id: CorrectionId) -> Result<Correction, StoreError> {
+        payroll::correction(&self.pool, company, id).await
+    }
+
+    async fn corrections(
+        &self,
+        company: CompanyId,
+        employee: Option<EmployeeId>,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<Correction>, StoreError> {
+        payroll::corrections(&self.pool, company, employee, from, to).await
+    }
+
+    async fn period_punches(&self, company: CompanyId, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<PeriodPunch>, StoreError> {
+        payroll::period_punches(&self.pool, company, from, to).await
+    }
+
+    async fn approve(
+        &self,
+        company: CompanyId,
+        employee: Option<EmployeeId>,
+        approval: &Approval,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        payroll::approve(&self.pool, company, employee, approval, audit).await
+    }
+
+    async fn reopen(
+        &self,
+        company: CompanyId,
+        employee: Option<EmployeeId>,
+        period: PayPeriod,
+        audit: &AuditEntry,
+    ) -> Result<bool, StoreError> {
+        payroll::reopen(&self.pool, company, employee, period, audit).await
+    }
+
+    async fn approvals(&self, company: CompanyId, period: PayPeriod) -> Result<PeriodApprovals, StoreError> {
+        payroll::approvals(&self.pool, company, period).await
+    }
+
+    async fn record_export(
+        &self,
+        company: CompanyId,
+        period: PayPeriod,
+        record: &ExportRecord,
+        audit: &AuditEntry,
+    ) -> Result<Vec<ExportRecord>, StoreError> {
+        payroll::record_export(&self.pool, company, period, record, audit).await
+    }
+
+    async fn exports(&self, company: CompanyId, period: PayPeriod) -> Result<Vec<ExportRecord>, StoreError> {
+        payroll::exports(&self.pool, company, period).await
     }
 }

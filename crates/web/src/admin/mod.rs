@@ -8,6 +8,7 @@
 pub mod account;
 pub mod devices;
 pub mod employees;
+pub mod payroll;
 pub mod photos;
 pub mod privacy;
 pub mod review;
@@ -45,6 +46,7 @@ pub fn router(settings: &WebSettings) -> Router<AppState> {
         .merge(employees::router(settings))
         .merge(devices::router())
         .merge(timecards::router())
+        .merge(payroll::router())
         .merge(photos::router())
         .merge(review::router())
         .merge(privacy::router())

@@ -1,28 +1,34 @@
-//! Time Cards: an employee's pay period (weekly, previous/next), one row per day with each
-//! shift's start and stop, hours, daily and period totals, overtime and issues. Beside a time
-//! with a FaceFront photo stands an "i" whose card shows the photo right side up; a punch
-//! without one says why. The card itself is `api::timecards::time_card`.
+//! Time Cards: an employee's pay period (the company's schedule, previous/next), one row per day
+//! with each shift's start and stop, hours, daily and period totals by pay rate, meal
+//! deductions and issues. Beside a time with a FaceFront photo stands an "i" whose card shows
+//! the photo right side up; a punch without one says why. A corrected time is marked, and its
+//! mark shows the original time and the reason; each time can be moved or voided, a missed
+//! punch added, and a missing clock-out fixed in two clicks (open, save: the time and a reason
+//! come filled in). The card itself is `api::timecards::time_card`; corrections go through
+//! `api::corrections::make_correction`, as over the API.
 
 use super::devices::local;
 use super::verdicts::{upright_degrees, VerdictView};
-use super::{hours, render, AdminSession, Layout, PageError};
+use super::{hours, render, see_other, AdminSession, Layout, PageError, SignedForm};
+use crate::api::corrections::{make_correction, CorrectionBody};
 use crate::api::timecards::{time_card, CardPunch};
-use crate::AppState;
+use crate::{ApiError, AppState};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
-use chrono::{Datelike, Duration, NaiveDate, Utc, Weekday};
+use chrono::{Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
+use clockface_domain::correction::{CorrectionAction, Replaces};
 use clockface_domain::ids::EmployeeId;
 use clockface_domain::punch::{NoPhotoReason, PunchKind};
-use clockface_domain::timecard::{weekly_period, ShiftStatus};
+use clockface_domain::timecard::ShiftStatus;
 use serde::Deserialize;
 use std::collections::HashMap;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/admin/time-cards", get(time_cards_page))
+    Router::new().route("/admin/time-cards", get(time_cards_page)).route("/admin/time-cards/corrections", post(correct))
 }
 
 struct EmployeeOption {
@@ -49,6 +55,25 @@ struct PunchView {
     /// What the server could not vouch for when it arrived: (label, detail).
     flags: Vec<(&'static str, String)>,
     verdict: VerdictView,
+    /// The correction in force on it, if any.
+    correction: Option<CorrectionView>,
+    /// It reached the server after the card was approved.
+    late: bool,
+    /// What a correction of it names: (`punch` or `added`, id).
+    target: (&'static str, String),
+    /// Its local date and time, for the edit form.
+    date: String,
+}
+
+/// A correction as the card shows it on hover.
+struct CorrectionView {
+    /// `Added`, `Moved` or `Voided`.
+    label: &'static str,
+    /// What it showed before, e.g. `15:00 (device)`.
+    original: Option<String>,
+    reason: String,
+    when: String,
+    count: usize,
 }
 
 impl PunchView {
@@ -64,6 +89,10 @@ struct ShiftView {
     hours: String,
     issue: Option<&'static str>,
     in_progress: bool,
+    /// The meal deduction taken from it, e.g. `0:30`.
+    meal: Option<String>,
+    /// For a missing clock-out: the date and time the fix comes filled in with.
+    fix_out: Option<(String, String)>,
 }
 
 struct DayView {
@@ -81,11 +110,20 @@ struct Card {
     total: String,
     regular: String,
     overtime: String,
+    double_time: String,
     has_overtime: bool,
+    has_double_time: bool,
+    meal: Option<String>,
+    overtime_rule: &'static str,
     issues: usize,
     prev: String,
     this_week: String,
     next: String,
+    employee_id: String,
+    from: String,
+    /// Set when approved: who approved (card or period) and when.
+    locked: Option<String>,
+    voided: Vec<PunchView>,
 }
 
 #[derive(Template)]
@@ -97,12 +135,17 @@ struct TimeCardPage {
     card: Option<Card>,
     /// This page's address, to come back to after turning a photo.
     here: String,
+    /// A correction the server refused, and why.
+    error: Option<String>,
+    /// A correction was just saved.
+    saved: bool,
 }
 
 #[derive(Deserialize)]
 struct CardQuery {
     employee: Option<String>,
     from: Option<String>,
+    saved: Option<String>,
 }
 
 async fn time_cards_page(
@@ -110,14 +153,28 @@ async fn time_cards_page(
     admin: AdminSession,
     Query(query): Query<CardQuery>,
 ) -> Result<Response, PageError> {
+    let page = build_page(&state, &admin, query.employee.as_deref(), query.from.as_deref(), None, query.saved.is_some()).await?;
+    Ok(render(StatusCode::OK, &page))
+}
+
+async fn build_page(
+    state: &AppState,
+    admin: &AdminSession,
+    employee: Option<&str>,
+    from: Option<&str>,
+    error: Option<String>,
+    saved: bool,
+) -> Result<TimeCardPage, PageError> {
     let zone = admin.company.time_zone;
     let employees = state.store.employees(admin.company_id(), None).await?;
-    let wanted: Option<EmployeeId> = query.employee.as_deref().and_then(|id| id.parse().ok());
+    let settings = state.store.payroll_settings(admin.company_id()).await?;
+    let wanted: Option<EmployeeId> = employee.and_then(|id| id.parse().ok());
     let chosen =
         wanted.and_then(|id| employees.iter().find(|e| e.id == id)).or_else(|| employees.iter().find(|e| e.active)).or(employees.first());
     let today = Utc::now().with_timezone(&zone).date_naive();
-    let day = query.from.as_deref().and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()).unwrap_or(today);
-    let (from, to) = weekly_period(day, Weekday::Mon);
+    let day = from.and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()).unwrap_or(today);
+    let period = settings.schedule.period_containing(day);
+    let (from, to) = (period.start, period.end);
     let options = employees
         .iter()
         .map(|e| EmployeeOption {
@@ -130,17 +187,76 @@ async fn time_cards_page(
         None => (None, "/admin/time-cards".to_owned()),
         Some(employee) => {
             let names: HashMap<EmployeeId, String> = employees.iter().map(|e| (e.id, e.name.as_str().to_owned())).collect();
-            let card = card(&state, &admin, employee.id, &names, (from, to), today).await?;
+            let rule = settings.overtime.label();
+            let mut card = card(state, admin, employee.id, &names, (from, to), today).await?;
+            card.overtime_rule = rule;
+            card.prev = format!("/admin/time-cards?employee={}&from={}", employee.id, settings.schedule.previous(period).start);
+            card.next = format!("/admin/time-cards?employee={}&from={}", employee.id, settings.schedule.next(period).start);
             (Some(card), format!("/admin/time-cards?employee={}&from={from}", employee.id))
         }
     };
-    let page =
-        TimeCardPage { layout: Layout::new(&admin, "time-cards", "Time Cards"), employees: options, from: from.to_string(), card, here };
-    Ok(render(StatusCode::OK, &page))
+    Ok(TimeCardPage {
+        layout: Layout::new(admin, "time-cards", "Time Cards"),
+        employees: options,
+        from: from.to_string(),
+        card,
+        here,
+        error,
+        saved,
+    })
 }
 
-/// One employee's card for the week `from..=to`, read in a fixed number of queries (the time
-/// card with its verdicts, then the photos' display rotations and the device names, each in one).
+/// A correction from the card: the form names the action, what it replaces, the local date and
+/// time, and the reason. Saved, it comes back to the card; refused, the card shows why.
+async fn correct(State(state): State<AppState>, signed: SignedForm) -> Result<Response, PageError> {
+    let SignedForm { admin, form } = signed;
+    let employee: EmployeeId = form.get("employee").parse().map_err(|_| PageError(ApiError::not_found("no such employee")))?;
+    let from = form.get("from").to_owned();
+    let zone = admin.company.time_zone;
+    let result = async {
+        let action = CorrectionAction::parse(form.get("action"))?;
+        let replaces = match (form.get("target_type"), form.get("target_id")) {
+            ("punch", id) => Some(Replaces::Punch(id.parse().map_err(|_| ApiError::not_found("no such punch"))?)),
+            ("added", id) => Some(Replaces::Added(id.parse().map_err(|_| ApiError::not_found("no such punch"))?)),
+            _ => None,
+        };
+        let at = if action == CorrectionAction::Void {
+            None
+        } else {
+            let date = NaiveDate::parse_from_str(form.get("date"), "%Y-%m-%d")
+                .map_err(|_| ApiError::from(clockface_domain::DomainError::invalid("date", "give the date as YYYY-MM-DD")))?;
+            let time = NaiveTime::parse_from_str(form.get("time"), "%H:%M")
+                .map_err(|_| ApiError::from(clockface_domain::DomainError::invalid("time", "give the time as HH:MM")))?;
+            let local = zone.from_local_datetime(&date.and_time(time)).earliest().ok_or_else(|| {
+                ApiError::from(clockface_domain::DomainError::invalid("time", "that time does not exist on that day (clocks changed)"))
+            })?;
+            Some(local.fixed_offset())
+        };
+        let kind = form.get("kind");
+        let body = CorrectionBody {
+            action: action.as_str().to_owned(),
+            replaces,
+            kind: if kind.is_empty() { None } else { Some(kind.to_owned()) },
+            at,
+            reason: form.get("reason").to_owned(),
+        };
+        make_correction(&state, admin.company_id(), admin.session.admin_id, employee, body).await
+    }
+    .await;
+    match result {
+        Ok(_) => Ok(see_other(&format!("/admin/time-cards?employee={employee}&from={from}&saved=1"))),
+        Err(error) if error.status.is_client_error() && error.status != StatusCode::NOT_FOUND => {
+            let status = error.status;
+            let page = build_page(&state, &admin, Some(&employee.to_string()), Some(&from), Some(error.message), false).await?;
+            Ok(render(status, &page))
+        }
+        Err(error) => Err(PageError(error)),
+    }
+}
+
+/// One employee's card for the period `from..=to`, read in a fixed number of queries (the time
+/// card with its corrections, approvals and verdicts, then the photos' display rotations and the
+/// device names, each in one).
 async fn card(
     state: &AppState,
     admin: &AdminSession,
@@ -159,12 +275,51 @@ async fn card(
         .flat_map(|d| &d.shifts)
         .flat_map(|s| [&s.start, &s.end])
         .flatten()
-        .filter_map(|p| p.punch.photo_sha256.clone())
+        .filter_map(|p| p.punch.as_ref().and_then(|p| p.photo_sha256.clone()))
         .collect();
     let photos = state.store.photos(company, &shas).await?;
     let devices: HashMap<_, _> = state.store.devices(company).await?.into_iter().map(|d| (d.id, d.name)).collect();
     let view_punch = |p: &CardPunch| -> PunchView {
-        let punch = &p.punch;
+        let kind = if p.effective_kind == PunchKind::In { "Clock in" } else { "Clock out" };
+        let correction = p.correction.as_ref().map(|c| CorrectionView {
+            label: c.correction.action.label(),
+            original: c.original_local_time.clone(),
+            reason: c.correction.reason.as_str().to_owned(),
+            when: local(c.correction.made_at, zone),
+            count: c.corrections,
+        });
+        let target = match (&p.punch, &p.correction) {
+            (Some(punch), _) => ("punch", punch.id.to_string()),
+            (None, Some(c)) => (
+                "added",
+                c.correction
+                    .replaces
+                    .map_or(c.correction.id, |r| match r {
+                        Replaces::Added(id) => id,
+                        Replaces::Punch(_) => c.correction.id,
+                    })
+                    .to_string(),
+            ),
+            (None, None) => ("", String::new()),
+        };
+        let date = p.effective_at.with_timezone(&zone).date_naive().to_string();
+        let Some(punch) = &p.punch else {
+            return PunchView {
+                verdict: VerdictView::pending(),
+                time: p.local_time.clone(),
+                when: local(p.effective_at, zone),
+                kind,
+                device: "Added by a correction".to_owned(),
+                photo: None,
+                no_photo: None,
+                flagged: false,
+                flags: Vec::new(),
+                correction,
+                late: false,
+                target,
+                date,
+            };
+        };
         let no_photo = punch.no_photo_reason.map(|reason| match (reason, punch.clock_for_by.and_then(|id| names.get(&id))) {
             (NoPhotoReason::ClockFor, Some(foreman)) => format!("Clocked by {foreman} (Clock For)"),
             _ => reason.describe().to_owned(),
@@ -173,7 +328,7 @@ async fn card(
             verdict: p.verification.as_ref().map_or_else(VerdictView::pending, VerdictView::of),
             time: p.local_time.clone(),
             when: local(punch.occurred_at, zone),
-            kind: if punch.kind == PunchKind::In { "Clock in" } else { "Clock out" },
+            kind,
             device: devices.get(&punch.device_id).cloned().unwrap_or_else(|| "Unknown device".to_owned()),
             photo: punch.photo_sha256.as_ref().map(|sha| PhotoView {
                 url: format!("/admin/photos/{sha}"),
@@ -183,6 +338,10 @@ async fn card(
             no_photo,
             flagged: punch.flagged,
             flags: punch.flags.iter().map(|f| (f.flag.label(), f.detail.clone())).collect(),
+            correction,
+            late: p.arrived_after_approval,
+            target,
+            date,
         }
     };
     let days = time_card
@@ -202,6 +361,15 @@ async fn card(
                         _ => None,
                     },
                     in_progress: shift.status == ShiftStatus::InProgress,
+                    meal: (shift.meal_deducted_seconds > 0).then(|| hours(shift.meal_deducted_seconds)),
+                    fix_out: match (shift.status, &shift.start) {
+                        // Filled in with eight hours after the clock-in: the usual day, to adjust if need be.
+                        (ShiftStatus::MissingClockOut, Some(start)) => {
+                            let out = (start.effective_at + Duration::hours(8)).with_timezone(&zone);
+                            Some((out.date_naive().to_string(), out.format("%H:%M").to_string()))
+                        }
+                        _ => None,
+                    },
                 })
                 .collect();
             DayView {
@@ -213,20 +381,30 @@ async fn card(
             }
         })
         .collect();
-    let regular: i64 = time_card.weeks.iter().map(|w| w.regular_seconds).sum();
-    let overtime: i64 = time_card.weeks.iter().map(|w| w.overtime_seconds).sum();
-    let link = |d: NaiveDate| format!("/admin/time-cards?employee={employee}&from={d}");
+    let pay = time_card.pay;
+    let locked = response.locked.as_ref().map(|l| {
+        let who = if l.by == "period" { "The pay period was approved for payroll" } else { "This card was approved" };
+        format!("{who} on {}: corrections are locked until it is reopened.", local(l.approved_at, zone))
+    });
     Ok(Card {
         employee: response.employee.name.as_str().to_owned(),
         period: format!("{} – {}", from.format("%a %-d %b"), to.format("%a %-d %b %Y")),
         days,
         total: hours(time_card.seconds),
-        regular: hours(regular),
-        overtime: hours(overtime),
-        has_overtime: overtime > 0,
+        regular: hours(pay.regular_seconds),
+        overtime: hours(pay.overtime_seconds),
+        double_time: hours(pay.double_time_seconds),
+        has_overtime: pay.overtime_seconds > 0,
+        has_double_time: pay.double_time_seconds > 0,
+        meal: (time_card.meal_deducted_seconds > 0).then(|| hours(time_card.meal_deducted_seconds)),
+        overtime_rule: "",
         issues: time_card.issues,
-        prev: link(from - Duration::days(7)),
-        this_week: link(today),
-        next: link(from + Duration::days(7)),
+        prev: String::new(),
+        this_week: format!("/admin/time-cards?employee={employee}&from={today}"),
+        next: String::new(),
+        employee_id: employee.to_string(),
+        from: from.to_string(),
+        locked,
+        voided: response.voided.iter().map(view_punch).collect(),
     })
 }

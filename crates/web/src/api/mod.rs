@@ -2,10 +2,12 @@
 //! document is generated from the handlers' annotations and served at `/api/v1/openapi.json`.
 
 pub mod auth;
+pub mod corrections;
 pub mod device;
 pub mod devices;
 pub mod employees;
 pub mod faces;
+pub mod payroll;
 pub mod photos;
 pub mod privacy;
 pub mod punches;
@@ -35,6 +37,7 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "punches", description = "Clock in and clock out"),
         (name = "time cards", description = "Punches paired into shifts with totals"),
         (name = "photos", description = "FaceFront photos, for admins of the photo's company"),
+        (name = "payroll", description = "Payroll settings, the pay period overview, approvals and exports"),
         (name = "faces", description = "Face verification: enrolment, verdicts and the review queue"),
         (name = "privacy", description = "Biometric privacy: the retention policy, releases, deletion and export on request, the destruction and audit logs"),
     )
@@ -98,6 +101,8 @@ pub fn router(settings: &WebSettings) -> OpenApiRouter<AppState> {
         .merge(device::router())
         .merge(punches::router(settings))
         .merge(timecards::router())
+        .merge(corrections::router())
+        .merge(payroll::router())
         .merge(photos::router())
         .merge(faces::router(settings))
         .merge(privacy::router());

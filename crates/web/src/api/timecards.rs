@@ -4,12 +4,15 @@ use crate::auth::AdminAuth;
 use crate::error::{ErrorBody, Json, Path, Query};
 use crate::{ApiError, AppState};
 use axum::extract::State;
-use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc, Weekday};
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
+use clockface_domain::correction::{apply_corrections, Corrected, Correction};
 use clockface_domain::employee::Employee;
 use clockface_domain::ids::{CompanyId, EmployeeId, PunchId};
-use clockface_domain::punch::Punch;
-use clockface_domain::timecard::{build_time_card, weekly_period, TimeCard, TimedPunch};
+use clockface_domain::payroll::{workweek_start, PayPeriod, PayrollSettings};
+use clockface_domain::punch::{Punch, PunchKind};
+use clockface_domain::timecard::{build_time_card, CardRules, TimeCard, TimedPunch};
+use clockface_store::Approval;
 use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -24,18 +27,36 @@ const MAX_DAYS: i64 = 62;
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct Period {
-    /// First day (YYYY-MM-DD); with `to` left out, the week (Monday to Sunday) holding today.
+    /// First day (YYYY-MM-DD); with `to` left out, the company's pay period holding that day
+    /// (holding today when both are left out).
     pub from: Option<NaiveDate>,
     /// Last day, inclusive.
     pub to: Option<NaiveDate>,
 }
 
+/// A correction as the card shows it: the record, and the time it replaced.
+#[derive(Debug, Clone, Serialize)]
+pub struct CorrectionMark {
+    #[serde(flatten)]
+    pub correction: Correction,
+    /// The local time the card showed before this correction (the device's time for a punch
+    /// from a device), e.g. `07:02`; none for an added punch.
+    pub original_local_time: Option<String>,
+    /// How many corrections this punch has had, this one included.
+    pub corrections: usize,
+}
+
 /// A punch on a time card, with what a reader needs beside it.
 #[derive(Debug, Clone, Serialize)]
 pub struct CardPunch {
+    /// The device's punch exactly as it arrived; absent for a punch a correction added.
     #[serde(flatten)]
-    pub punch: Punch,
-    /// The time in the company's time zone, e.g. `07:02`.
+    pub punch: Option<Punch>,
+    /// The kind the card counts.
+    pub effective_kind: PunchKind,
+    /// The time the card counts: the device's, or the correction's.
+    pub effective_at: DateTime<Utc>,
+    /// `effective_at` in the company's time zone, e.g. `07:02`.
     pub local_time: String,
     /// Where an admin fetches its FaceFront photo.
     pub photo_url: Option<String>,
@@ -43,30 +64,131 @@ pub struct CardPunch {
     pub no_photo_text: Option<&'static str>,
     /// The face verification verdict, once there is one.
     pub verification: Option<crate::api::faces::VerificationView>,
+    /// The correction in force on it (added, moved or voided), if any.
+    pub correction: Option<CorrectionMark>,
+    /// It reached the server after its card (or the period) was approved.
+    pub arrived_after_approval: bool,
+}
+
+impl CardPunch {
+    /// The device punch's id, or for an added punch none.
+    pub fn punch_id(&self) -> Option<PunchId> {
+        self.punch.as_ref().map(|p| p.id)
+    }
 }
 
 impl TimedPunch for CardPunch {
-    fn kind(&self) -> clockface_domain::punch::PunchKind {
-        self.punch.kind
+    fn kind(&self) -> PunchKind {
+        self.effective_kind
     }
     fn at(&self) -> DateTime<Utc> {
-        self.punch.occurred_at
+        self.effective_at
     }
+}
+
+/// Who approved a card and when, as the card says it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct LockView {
+    /// `card` (a supervisor's or admin's approval of this card) or `period` (the admin's, for payroll).
+    pub by: &'static str,
+    pub approved_at: DateTime<Utc>,
 }
 
 #[derive(Serialize)]
 pub struct TimeCardResponse {
     pub employee: Employee,
     pub time_card: TimeCard<CardPunch>,
+    /// Punches a correction voided: kept and shown, not counted.
+    pub voided: Vec<CardPunch>,
+    /// The pay period that holds `from`.
+    pub pay_period: PayPeriod,
+    /// Set when the card is approved for that period: corrections are refused until it is reopened.
+    pub locked: Option<LockView>,
 }
 
 /// Midnight at the start of `date` in `zone`, as a UTC instant.
-fn start_of_day(zone: Tz, date: NaiveDate) -> DateTime<Utc> {
+pub fn start_of_day(zone: Tz, date: NaiveDate) -> DateTime<Utc> {
     let midnight = date.and_hms_opt(0, 0, 0).unwrap_or_default();
     zone.from_local_datetime(&midnight).earliest().map_or_else(|| Utc.from_utc_datetime(&midnight), |t| t.with_timezone(&Utc))
 }
 
-/// Builds an employee's time card for `from..=to` (the current week by default). Shared with the admin pages.
+/// The instants a card for `from..=to` must read punches in: whole workweeks (for overtime) and
+/// a day beyond (for shifts crossing the edges).
+pub fn card_window(zone: Tz, settings: &PayrollSettings, from: NaiveDate, to: NaiveDate) -> (DateTime<Utc>, DateTime<Utc>) {
+    let starts = settings.schedule.workweek_starts;
+    let first = workweek_start(from, starts) - Duration::days(1);
+    let last = workweek_start(to, starts) + Duration::days(8);
+    (start_of_day(zone, first), start_of_day(zone, last))
+}
+
+/// The rules a card is counted by, from the company's settings.
+pub fn card_rules(settings: &PayrollSettings) -> CardRules {
+    CardRules { overtime: settings.overtime, workweek_starts: settings.schedule.workweek_starts, meal: settings.meal }
+}
+
+/// The period a request means: both days given, or the pay period holding `from` (or today).
+pub fn requested_period(
+    settings: &PayrollSettings,
+    today: NaiveDate,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+) -> Result<(NaiveDate, NaiveDate), ApiError> {
+    let (from, to) = match (from, to) {
+        (Some(from), Some(to)) => (from, to),
+        (from, _) => {
+            let period = settings.schedule.period_containing(from.unwrap_or(today));
+            (period.start, period.end)
+        }
+    };
+    if to < from || (to - from).num_days() >= MAX_DAYS {
+        return Err(ApiError::unprocessable(
+            "invalid_period",
+            format!("`to` must be on or after `from`, and a period at most {MAX_DAYS} days long"),
+        ));
+    }
+    Ok((from, to))
+}
+
+/// Turns corrected punches into the card's entries. `lock` is the approval in force, if any.
+fn card_punch(
+    entry: Corrected<Punch>,
+    zone: Tz,
+    lock: Option<&Approval>,
+    period: PayPeriod,
+    verdicts: &mut std::collections::HashMap<PunchId, clockface_store::Verification>,
+) -> CardPunch {
+    let local = |at: DateTime<Utc>| at.with_timezone(&zone).format("%H:%M").to_string();
+    let verification = entry.original.as_ref().and_then(|p| verdicts.remove(&p.id)).map(Into::into);
+    let correction = entry.correction.clone().map(|correction| {
+        // The time before the latest correction: the one before it, or the device's.
+        let before = entry.history.len().checked_sub(2).and_then(|i| entry.history.get(i)).and_then(|c| c.at);
+        let original = before.or(entry.original.as_ref().map(|p| p.occurred_at));
+        CorrectionMark {
+            original_local_time: if correction.replaces.is_none() { None } else { original.map(local) },
+            corrections: entry.history.len(),
+            correction,
+        }
+    });
+    let arrived_after_approval = match (lock, entry.original.as_ref()) {
+        (Some(lock), Some(p)) => p.received_at > lock.approved_at && period.contains(p.occurred_at.with_timezone(&zone).date_naive()),
+        _ => false,
+    };
+    CardPunch {
+        local_time: local(entry.at),
+        photo_url: entry.original.as_ref().and_then(|p| p.photo_sha256.as_ref()).map(|sha| format!("/api/v1/photos/{sha}")),
+        no_photo_text: entry.original.as_ref().and_then(|p| p.no_photo_reason).map(|r| r.describe()),
+        verification,
+        correction,
+        arrived_after_approval,
+        effective_kind: entry.kind,
+        effective_at: entry.at,
+        punch: entry.original,
+    }
+}
+
+/// Builds an employee's time card for `from..=to` (the current pay period by default), with
+/// the company's overtime rule, meal deduction and the corrections made to it. Shared with the
+/// admin pages.
 pub async fn time_card(
     state: &AppState,
     company: CompanyId,
@@ -76,43 +198,42 @@ pub async fn time_card(
 ) -> Result<TimeCardResponse, ApiError> {
     let company = state.store.company(company).await?;
     let employee = state.store.employee(company.id, employee).await?;
+    let settings = state.store.payroll_settings(company.id).await?;
     let zone = company.time_zone;
     let now = Utc::now();
-    let (from, to) = match (from, to) {
-        (Some(from), Some(to)) => (from, to),
-        (Some(from), None) => weekly_period(from, Weekday::Mon),
-        (None, _) => weekly_period(now.with_timezone(&zone).date_naive(), Weekday::Mon),
-    };
-    if to < from || (to - from).num_days() >= MAX_DAYS {
-        return Err(ApiError::unprocessable(
-            "invalid_period",
-            format!("`to` must be on or after `from`, and a period at most {MAX_DAYS} days long"),
-        ));
-    }
-    // A day either side, so that shifts crossing the period's edges pair up.
-    let punches = state
-        .store
-        .punches(company.id, employee.id, start_of_day(zone, from - Duration::days(1)), start_of_day(zone, to + Duration::days(2)))
-        .await?;
+    let (from, to) = requested_period(&settings, now.with_timezone(&zone).date_naive(), from, to)?;
+    let (window_start, window_end) = card_window(zone, &settings, from, to);
+    let punches = state.store.punches(company.id, employee.id, window_start, window_end).await?;
+    let corrections = state.store.corrections(company.id, Some(employee.id), window_start, window_end).await?;
+    let pay_period = settings.schedule.period_containing(from);
+    let approvals = state.store.approvals(company.id, pay_period).await?;
+    let lock = approvals.lock(employee.id);
     let with_photo: Vec<PunchId> = punches.iter().filter(|p| p.photo_sha256.is_some()).map(|p| p.id).collect();
     let mut verdicts = state.store.verifications(company.id, &with_photo).await?;
-    let mut card_punches = Vec::with_capacity(punches.len());
-    for punch in punches {
-        let verification = verdicts.remove(&punch.id).map(Into::into);
-        card_punches.push(CardPunch {
-            local_time: punch.occurred_at.with_timezone(&zone).format("%H:%M").to_string(),
-            photo_url: punch.photo_sha256.as_ref().map(|sha| format!("/api/v1/photos/{sha}")),
-            no_photo_text: punch.no_photo_reason.map(|r| r.describe()),
-            verification,
-            punch,
-        });
-    }
-    let time_card = build_time_card(&card_punches, zone, from, to, Weekday::Mon, now);
-    Ok(TimeCardResponse { employee, time_card })
+    let applied = apply_corrections(&punches, |p| p.id, &corrections);
+    let counted: Vec<CardPunch> = applied.counted.into_iter().map(|e| card_punch(e, zone, lock, pay_period, &mut verdicts)).collect();
+    let voided = applied
+        .voided
+        .into_iter()
+        .map(|e| card_punch(e, zone, lock, pay_period, &mut verdicts))
+        .filter(|p| {
+            let day = p.effective_at.with_timezone(&zone).date_naive();
+            from <= day && day <= to
+        })
+        .collect();
+    let time_card = build_time_card(&counted, zone, from, to, &card_rules(&settings), now);
+    let locked = approvals
+        .period
+        .as_ref()
+        .map(|a| LockView { by: "period", approved_at: a.approved_at })
+        .or_else(|| approvals.cards.get(&employee.id).map(|a| LockView { by: "card", approved_at: a.approved_at }));
+    Ok(TimeCardResponse { employee, time_card, voided, pay_period, locked })
 }
 
 /// An employee's time card: one entry per day with its shifts, daily, weekly and period totals
-/// (in seconds), overtime beyond 40 hours a week, and the shifts with a missing clock-in or -out.
+/// (in seconds) by pay rate under the company's overtime rule, meal deductions, corrections (each
+/// corrected punch carries the correction and the time it replaced), voided punches, whether the
+/// card is approved (locked), and the shifts with a missing clock-in or -out.
 #[utoipa::path(get, path = "/employees/{id}/timecard", tag = "time cards", security(("admin" = [])), params(("id" = EmployeeId, Path), Period),
     responses((status = 200, description = "the time card", body = Object), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn get_time_card(

@@ -1,0 +1,197 @@
+//! Payroll over HTTP: settings, corrections (the device's punch kept), California overtime with
+//! a meal deduction on the card, approvals that lock the card, a late punch shown as arrived
+//! after approval, reopening with a reason, the overview, and exports marked when repeated.
+
+use crate::helpers::*;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+fn settings() -> Value {
+    json!({
+        "pay_frequency": "biweekly", "period_anchor": "2026-11-16", "workweek_starts": "Mon",
+        "overtime_rule": "california", "meal_after_minutes": 360, "meal_minutes": 30,
+        "codes": {
+            "adp_company_code": "ABC", "adp_batch_id": "7", "adp_double_time_code": "D",
+            "adp_run_iid": "12345", "adp_run_regular_code": "REG", "adp_run_overtime_code": "OVT", "adp_run_double_time_code": "DBL",
+            "paychex_client_id": "7001234", "paychex_regular": "Hourly", "paychex_overtime": "Overtime", "paychex_double_time": "Doubletime",
+            "quickbooks_company": "Acme Paving", "quickbooks_regular_item": "Regular", "quickbooks_overtime_item": "Overtime Rate",
+            "quickbooks_double_time_item": "Overtime Rate (2)"
+        }
+    })
+}
+
+async fn card(app: &TestApp, token: &str, worker: &str) -> Value {
+    let response = app.get(token, &format!("/api/v1/employees/{worker}/timecard?from=2026-11-16")).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    response.json().await.unwrap()
+}
+
+const H: i64 = 3600;
+
+async fn corrections_approvals_and_exports(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let admin = app.admin("ana@acme.test").await;
+    let role = app.role(&admin, "Crew", json!({})).await;
+    let worker = app.employee(&admin, "Ada King Lovelace", "42", &role, Some("2468")).await;
+    let device = app.device(&admin, true).await;
+
+    // Settings: a wrong value is named; the good ones are kept.
+    let mut wrong = settings();
+    wrong["overtime_rule"] = json!("texas");
+    let message =
+        expect_error(app.put(&admin.token, "/api/v1/payroll/settings", wrong).await, StatusCode::UNPROCESSABLE_ENTITY, "invalid").await;
+    assert!(message.contains("texas"), "{message}");
+    assert_eq!(app.put(&admin.token, "/api/v1/payroll/settings", settings()).await.status(), StatusCode::OK);
+    let saved: Value = app.get(&admin.token, "/api/v1/payroll/settings").await.json().await.unwrap();
+    assert_eq!(saved, settings());
+
+    // Monday 06:00-19:30, Tuesday 07:00 and no clock-out.
+    for (kind, at) in [("in", "2026-11-16T06:00:00-06:00"), ("out", "2026-11-16T19:30:00-06:00"), ("in", "2026-11-17T07:00:00-06:00")] {
+        assert_eq!(app.punch(&device, &punch_body(&worker, kind, at)).await.status(), StatusCode::CREATED);
+    }
+    let c = card(&app, &admin.token, &worker).await;
+    assert_eq!(c["pay_period"], json!({"start": "2026-11-16", "end": "2026-11-29"}));
+    assert_eq!(c["time_card"]["days"].as_array().unwrap().len(), 14);
+    // 13.5 h worked, 30 min meal deducted = 13 h: 8 regular, 4 overtime (8-12 h), 1 double time (past 12 h).
+    let monday = &c["time_card"]["days"][0];
+    assert_eq!(monday["shifts"][0]["meal_deducted_seconds"], 1800);
+    assert_eq!(
+        (monday["regular_seconds"].as_i64(), monday["overtime_seconds"].as_i64(), monday["double_time_seconds"].as_i64()),
+        (Some(8 * H), Some(4 * H), Some(H))
+    );
+    assert_eq!(c["time_card"]["issues"], 1);
+
+    // A correction needs a reason.
+    let add = |reason: &str| json!({"action": "add", "kind": "out", "at": "2026-11-17T15:30:00-06:00", "reason": reason});
+    let response = app.post(&admin.token, &format!("/api/v1/employees/{worker}/corrections"), add("  ")).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["field"], "reason");
+    let response = app.post(&admin.token, &format!("/api/v1/employees/{worker}/corrections"), add("Forgot to clock out")).await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let added: Value = response.json().await.unwrap();
+    assert_eq!(added["action"], "add");
+
+    // Move Monday's clock-out to 18:30: the device's punch keeps its own time beside the correction.
+    let out_id = c["time_card"]["days"][0]["shifts"][0]["end"]["id"].as_str().unwrap().to_owned();
+    let response = app
+        .post(
+            &admin.token,
+            &format!("/api/v1/employees/{worker}/corrections"),
+            json!({"action": "move", "replaces": {"type": "punch", "id": out_id}, "at": "2026-11-16T18:30:00-06:00", "reason": "Left at 18:30, says the foreman"}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let c = card(&app, &admin.token, &worker).await;
+    let end = &c["time_card"]["days"][0]["shifts"][0]["end"];
+    assert_eq!(end["local_time"], "18:30");
+    assert_eq!(end["occurred_at"], "2026-11-17T01:30:00Z", "the device's time, unchanged");
+    assert_eq!(end["correction"]["reason"], "Left at 18:30, says the foreman");
+    assert_eq!(end["correction"]["original_local_time"], "19:30");
+    let tuesday_end = &c["time_card"]["days"][1]["shifts"][0]["end"];
+    assert!(tuesday_end.get("id").is_none(), "an added punch has no device punch");
+    assert_eq!(tuesday_end["correction"]["reason"], "Forgot to clock out");
+    // Monday 12.5 - 0.5 = 12 h: 8 + 4. Tuesday 8.5 - 0.5 = 8 h regular. Period: 16 regular, 4 overtime, 0 double.
+    let t = &c["time_card"];
+    assert_eq!(
+        (t["regular_seconds"].as_i64(), t["overtime_seconds"].as_i64(), t["double_time_seconds"].as_i64()),
+        (Some(16 * H), Some(4 * H), Some(0))
+    );
+    assert_eq!(t["issues"], 0);
+
+    // Another company's admin finds neither the employee nor the punch.
+    let other = app.admin("bo@other.test").await;
+    let other_role = app.role(&other, "Crew", json!({})).await;
+    let theirs = app.employee(&other, "Bo", "1", &other_role, None).await;
+    expect_error(
+        app.post(&other.token, &format!("/api/v1/employees/{worker}/corrections"), add("x")).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
+    let steal = json!({"action": "void", "replaces": {"type": "punch", "id": out_id}, "reason": "x"});
+    expect_error(
+        app.post(&other.token, &format!("/api/v1/employees/{theirs}/corrections"), steal).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
+    expect_error(
+        app.post(&other.token, "/api/v1/payroll/periods/2026-11-16/approve", json!({"employee_id": worker})).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
+
+    // Approved, the card is locked.
+    expect_error(app.post(&admin.token, "/api/v1/payroll/periods/2026-11-17/approve", json!({})).await, StatusCode::NOT_FOUND, "not_found")
+        .await;
+    let approve = app.post(&admin.token, "/api/v1/payroll/periods/2026-11-16/approve", json!({"employee_id": worker})).await;
+    assert_eq!(approve.status(), StatusCode::NO_CONTENT);
+    let message = expect_error(
+        app.post(&admin.token, &format!("/api/v1/employees/{worker}/corrections"), add("again")).await,
+        StatusCode::CONFLICT,
+        "card_locked",
+    )
+    .await;
+    assert!(message.contains("reopen"), "{message}");
+    let c = card(&app, &admin.token, &worker).await;
+    assert_eq!(c["locked"]["by"], "card");
+
+    // A device that was offline sends Wednesday's punch now: stored, and shown as arrived after approval.
+    assert_eq!(app.punch(&device, &punch_body(&worker, "in", "2026-11-18T07:00:00-06:00")).await.status(), StatusCode::CREATED);
+    let c = card(&app, &admin.token, &worker).await;
+    assert_eq!(c["time_card"]["days"][2]["shifts"][0]["start"]["arrived_after_approval"], true);
+    assert_eq!(c["time_card"]["days"][0]["shifts"][0]["start"]["arrived_after_approval"], false);
+    let overview: Value = app.get(&admin.token, "/api/v1/payroll/periods?date=2026-11-20").await.json().await.unwrap();
+    let line = overview["employees"].as_array().unwrap().iter().find(|e| e["employee_id"] == worker.as_str()).unwrap().clone();
+    assert_eq!(line["arrived_after_approval"], 1);
+    assert_eq!(line["corrections"], 2);
+    assert_eq!(line["missing_punches"], 1, "Wednesday's clock-in has no clock-out");
+    assert_eq!(line["regular_seconds"], 16 * H);
+    assert!(line["approval"].is_object());
+
+    // Reopening needs a reason; then corrections are taken again.
+    let response = app.post(&admin.token, "/api/v1/payroll/periods/2026-11-16/reopen", json!({"employee_id": worker, "reason": ""})).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let response = app
+        .post(&admin.token, "/api/v1/payroll/periods/2026-11-16/reopen", json!({"employee_id": worker, "reason": "late punch to fix"}))
+        .await;
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    let fix = json!({"action": "add", "kind": "out", "at": "2026-11-18T15:00:00-06:00", "reason": "Forgot to clock out"});
+    assert_eq!(app.post(&admin.token, &format!("/api/v1/employees/{worker}/corrections"), fix).await.status(), StatusCode::CREATED);
+
+    // The admin approves the period; exports are files in each layout; a second export says when the first was.
+    assert_eq!(app.post(&admin.token, "/api/v1/payroll/periods/2026-11-16/approve", json!({})).await.status(), StatusCode::NO_CONTENT);
+    let first = app.get(&admin.token, "/api/v1/payroll/periods/2026-11-16/export?format=csv").await;
+    assert_eq!(first.status(), StatusCode::OK);
+    assert!(first.headers().get("x-clockface-exported-before").is_none());
+    assert_eq!(first.headers()["content-disposition"], "attachment; filename=\"clockface_20261116_20261129.csv\"");
+    let body = first.text().await.unwrap();
+    // Wednesday 07:00-15:00 is 8 h less 30 min = 7.5 h regular.
+    assert!(body.contains("42,Ada King Lovelace,2026-11-18,7.50,0.00,0.00,7.50"), "{body}");
+    let again = app.get(&admin.token, "/api/v1/payroll/periods/2026-11-16/export?format=adp_wfn").await;
+    assert!(again.headers()["x-clockface-exported-before"].to_str().unwrap().contains("csv"));
+    assert_eq!(again.headers()["content-disposition"], "attachment; filename=\"EPIABC7.csv\"");
+    // ADP: 16 + 7.5 = 23.5 regular, 4 overtime, no double time.
+    assert!(again.text().await.unwrap().contains("ABC,7,000042,23.50,4.00,,"));
+    expect_error(
+        app.get(&admin.token, "/api/v1/payroll/periods/2026-11-16/export?format=sage").await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid",
+    )
+    .await;
+    let overview: Value = app.get(&admin.token, "/api/v1/payroll/periods?date=2026-11-16").await.json().await.unwrap();
+    assert!(overview["approval"].is_object());
+    assert_eq!(overview["exports"].as_array().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn corrections_approvals_and_exports_on_sqlite() {
+    corrections_approvals_and_exports(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn corrections_approvals_and_exports_on_postgres() {
+    corrections_approvals_and_exports(Backend::Postgres).await;
+}

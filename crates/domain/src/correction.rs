@@ -1,0 +1,294 @@
+//! Corrections to a time card: a missed punch added, a punch's time moved, a punch voided.
+//!
+//! The device's punch is never changed or deleted. A correction is a record of its own that
+//! names what it replaces (a device punch, or a punch an earlier correction added), who made it,
+//! when and why; the time card is the punches with their corrections applied
+//! ([`apply_corrections`]). The latest correction of a punch is the one in force, so correcting
+//! a correction is one more record, and the whole history stays readable.
+
+use crate::ids::{AdminId, CompanyId, CorrectionId, EmployeeId, PunchId};
+use crate::punch::PunchKind;
+use crate::timecard::TimedPunch;
+use crate::DomainError;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+/// What a correction does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CorrectionAction {
+    /// A punch nobody made on a device (a forgotten clock-out, say).
+    Add,
+    /// The punch's time was wrong.
+    Move,
+    /// The punch should not count.
+    Void,
+}
+
+impl CorrectionAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CorrectionAction::Add => "add",
+            CorrectionAction::Move => "move",
+            CorrectionAction::Void => "void",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, DomainError> {
+        match raw {
+            "add" => Ok(CorrectionAction::Add),
+            "move" => Ok(CorrectionAction::Move),
+            "void" => Ok(CorrectionAction::Void),
+            _ => Err(DomainError::invalid("action", format!("`{raw}` is not one of add, move, void"))),
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            CorrectionAction::Add => "Added",
+            CorrectionAction::Move => "Moved",
+            CorrectionAction::Void => "Voided",
+        }
+    }
+}
+
+/// What a correction replaces: a device punch, or a punch an earlier correction added.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case", tag = "type", content = "id")]
+pub enum Replaces {
+    Punch(PunchId),
+    Added(CorrectionId),
+}
+
+/// The reason a person gives for a correction: required, trimmed, at most 500 characters.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(transparent)]
+pub struct Reason(String);
+
+impl Reason {
+    pub fn parse(raw: &str) -> Result<Self, DomainError> {
+        let trimmed = raw.trim();
+        if trimmed.is_empty() {
+            return Err(DomainError::invalid("reason", "say why: a correction needs a reason"));
+        }
+        if trimmed.chars().count() > 500 {
+            return Err(DomainError::invalid("reason", "at most 500 characters"));
+        }
+        Ok(Reason(trimmed.to_owned()))
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// One correction, as stored.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Correction {
+    pub id: CorrectionId,
+    #[serde(skip)]
+    pub company_id: CompanyId,
+    pub employee_id: EmployeeId,
+    pub action: CorrectionAction,
+    /// What it replaces; none for `add`.
+    pub replaces: Option<Replaces>,
+    /// The punch's kind (for `add`; for the others, the kind of what it replaces).
+    pub kind: PunchKind,
+    /// The punch's time after the correction (`add`, `move`); none for `void`.
+    pub at: Option<DateTime<Utc>>,
+    pub reason: Reason,
+    /// Who made it.
+    pub made_by: AdminId,
+    pub made_at: DateTime<Utc>,
+}
+
+impl Correction {
+    /// Checks that the fields fit the action: an add has a time and replaces nothing, a move a
+    /// time and a target, a void a target and no time.
+    pub fn validate(action: CorrectionAction, replaces: Option<Replaces>, at: Option<DateTime<Utc>>) -> Result<(), DomainError> {
+        match (action, replaces, at) {
+            (CorrectionAction::Add, None, Some(_)) => Ok(()),
+            (CorrectionAction::Add, Some(_), _) => Err(DomainError::invalid("replaces", "an added punch replaces nothing")),
+            (CorrectionAction::Add | CorrectionAction::Move, _, None) => Err(DomainError::invalid("at", "give the punch's time")),
+            (CorrectionAction::Move, Some(_), Some(_)) => Ok(()),
+            (CorrectionAction::Move | CorrectionAction::Void, None, _) => {
+                Err(DomainError::invalid("replaces", "name the punch this corrects"))
+            }
+            (CorrectionAction::Void, Some(_), Some(_)) => Err(DomainError::invalid("at", "a voided punch has no new time")),
+            (CorrectionAction::Void, Some(_), None) => Ok(()),
+        }
+    }
+}
+
+/// A punch as the time card counts it: a device punch (perhaps moved) or one a correction added,
+/// with the correction in force on it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Corrected<P> {
+    /// The device's punch, unchanged; none for a punch a correction added.
+    pub original: Option<P>,
+    pub kind: PunchKind,
+    /// The time that counts.
+    pub at: DateTime<Utc>,
+    /// The latest correction of this punch (or the one that added it).
+    pub correction: Option<Correction>,
+    /// Every correction of it, oldest first (its history).
+    pub history: Vec<Correction>,
+}
+
+impl<P> TimedPunch for Corrected<P> {
+    fn kind(&self) -> PunchKind {
+        self.kind
+    }
+    fn at(&self) -> DateTime<Utc> {
+        self.at
+    }
+}
+
+/// What applying corrections gives: the punches that count, and those voided (kept to show).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Applied<P> {
+    pub counted: Vec<Corrected<P>>,
+    pub voided: Vec<Corrected<P>>,
+}
+
+/// Applies `corrections` (any order) to `punches`: each punch's latest correction decides its
+/// time or whether it is voided; adds become punches of their own, which later corrections may
+/// move or void in turn. A correction naming a punch that is not in `punches` changes nothing.
+pub fn apply_corrections<P: TimedPunch + Clone>(punches: &[P], id_of: impl Fn(&P) -> PunchId, corrections: &[Correction]) -> Applied<P> {
+    let mut sorted: Vec<&Correction> = corrections.iter().collect();
+    sorted.sort_by_key(|c| (c.made_at, c.id));
+    let mut by_target: HashMap<Replaces, Vec<Correction>> = HashMap::new();
+    let mut adds: Vec<&Correction> = Vec::new();
+    for c in sorted {
+        match c.replaces {
+            Some(target) => by_target.entry(target).or_default().push(c.clone()),
+            None if c.action == CorrectionAction::Add => adds.push(c),
+            None => {}
+        }
+    }
+    let mut applied = Applied { counted: Vec::new(), voided: Vec::new() };
+    let mut place = |original: Option<P>, kind: PunchKind, at: DateTime<Utc>, history: Vec<Correction>| {
+        let latest = history.last().cloned();
+        let (at, void) = match &latest {
+            Some(c) if c.action == CorrectionAction::Void => (at, true),
+            Some(c) => (c.at.unwrap_or(at), false),
+            None => (at, false),
+        };
+        let entry = Corrected { original, kind, at, correction: latest, history };
+        if void {
+            applied.voided.push(entry);
+        } else {
+            applied.counted.push(entry);
+        }
+    };
+    for punch in punches {
+        let history = by_target.remove(&Replaces::Punch(id_of(punch))).unwrap_or_default();
+        place(Some(punch.clone()), punch.kind(), punch.at(), history);
+    }
+    for add in adds {
+        let mut history = vec![add.clone()];
+        history.extend(by_target.remove(&Replaces::Added(add.id)).unwrap_or_default());
+        place(None, add.kind, add.at.unwrap_or(add.made_at), history);
+    }
+    applied.counted.sort_by_key(|p| (p.at, p.kind == PunchKind::In));
+    applied
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{Duration, TimeZone};
+
+    #[derive(Debug, Clone, PartialEq)]
+    struct P(PunchId, PunchKind, DateTime<Utc>);
+
+    impl TimedPunch for P {
+        fn kind(&self) -> PunchKind {
+            self.1
+        }
+        fn at(&self) -> DateTime<Utc> {
+            self.2
+        }
+    }
+
+    fn t(h: u32, m: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 23, h, m, 0).single().expect("valid")
+    }
+
+    fn correction(action: CorrectionAction, replaces: Option<Replaces>, kind: PunchKind, at: Option<DateTime<Utc>>, n: i64) -> Correction {
+        Correction {
+            id: CorrectionId::new(),
+            company_id: CompanyId::new(),
+            employee_id: EmployeeId::new(),
+            action,
+            replaces,
+            kind,
+            at,
+            reason: Reason::parse("forgot").expect("valid"),
+            made_by: AdminId::new(),
+            made_at: t(20, 0) + Duration::minutes(n),
+        }
+    }
+
+    #[test]
+    fn an_added_clock_out_closes_the_shift_and_the_original_stays() {
+        let clock_in = P(PunchId::new(), PunchKind::In, t(7, 0));
+        let add = correction(CorrectionAction::Add, None, PunchKind::Out, Some(t(15, 30)), 0);
+        let applied = apply_corrections(std::slice::from_ref(&clock_in), |p| p.0, std::slice::from_ref(&add));
+        assert_eq!(applied.counted.len(), 2);
+        assert_eq!(applied.counted[0].original, Some(clock_in));
+        assert!(applied.counted[0].correction.is_none());
+        assert_eq!(applied.counted[1].original, None);
+        assert_eq!(applied.counted[1].at, t(15, 30));
+        assert_eq!(applied.counted[1].correction, Some(add));
+    }
+
+    #[test]
+    fn the_latest_correction_of_a_punch_decides_and_the_device_time_is_kept() {
+        let out = P(PunchId::new(), PunchKind::Out, t(18, 0));
+        let first = correction(CorrectionAction::Move, Some(Replaces::Punch(out.0)), PunchKind::Out, Some(t(16, 0)), 0);
+        let second = correction(CorrectionAction::Move, Some(Replaces::Punch(out.0)), PunchKind::Out, Some(t(16, 30)), 5);
+        // Given newest first, still applied in the order they were made.
+        let applied = apply_corrections(std::slice::from_ref(&out), |p| p.0, &[second.clone(), first.clone()]);
+        let punch = &applied.counted[0];
+        assert_eq!(punch.at, t(16, 30));
+        assert_eq!(punch.original.as_ref().map(|p| p.2), Some(t(18, 0)));
+        assert_eq!(punch.history, vec![first, second]);
+    }
+
+    #[test]
+    fn a_voided_punch_is_kept_apart_and_not_counted() {
+        let a = P(PunchId::new(), PunchKind::In, t(7, 0));
+        let b = P(PunchId::new(), PunchKind::In, t(7, 5));
+        let void = correction(CorrectionAction::Void, Some(Replaces::Punch(b.0)), PunchKind::In, None, 0);
+        let applied = apply_corrections(&[a.clone(), b.clone()], |p| p.0, &[void]);
+        assert_eq!(applied.counted.iter().map(|c| c.original.clone()).collect::<Vec<_>>(), vec![Some(a)]);
+        assert_eq!(applied.voided[0].original, Some(b));
+    }
+
+    #[test]
+    fn an_added_punch_can_be_moved_then_voided() {
+        let add = correction(CorrectionAction::Add, None, PunchKind::Out, Some(t(15, 0)), 0);
+        let mv = correction(CorrectionAction::Move, Some(Replaces::Added(add.id)), PunchKind::Out, Some(t(15, 45)), 1);
+        let applied = apply_corrections::<P>(&[], |p| p.0, &[add.clone(), mv]);
+        assert_eq!(applied.counted[0].at, t(15, 45));
+        let void = correction(CorrectionAction::Void, Some(Replaces::Added(add.id)), PunchKind::Out, None, 2);
+        let applied = apply_corrections::<P>(&[], |p| p.0, &[add, void]);
+        assert!(applied.counted.is_empty());
+        assert_eq!(applied.voided.len(), 1);
+    }
+
+    #[test]
+    fn fields_must_fit_the_action_and_a_reason_is_required() {
+        let punch = Some(Replaces::Punch(PunchId::new()));
+        assert!(Correction::validate(CorrectionAction::Add, None, Some(t(9, 0))).is_ok());
+        assert!(Correction::validate(CorrectionAction::Add, None, None).is_err());
+        assert!(Correction::validate(CorrectionAction::Add, punch, Some(t(9, 0))).is_err());
+        assert!(Correction::validate(CorrectionAction::Move, punch, Some(t(9, 0))).is_ok());
+        assert!(Correction::validate(CorrectionAction::Move, None, Some(t(9, 0))).is_err());
+        assert!(Correction::validate(CorrectionAction::Void, punch, None).is_ok());
+        assert!(Correction::validate(CorrectionAction::Void, punch, Some(t(9, 0))).is_err());
+        assert_eq!(Reason::parse("  ").unwrap_err(), DomainError::invalid("reason", "say why: a correction needs a reason"));
+        assert_eq!(Reason::parse(" left at 4 ").map(|r| r.as_str().to_owned()), Ok("left at 4".to_owned()));
+    }
+}

@@ -1,0 +1,507 @@
+//! Payroll exports: a pay period's hours written in the file layout each payroll system imports
+//! (`../shared/PAYROLL.md` has the layouts and where they were read). Pure text in, text out;
+//! the web layer reads the hours and serves the file.
+//!
+//! Hours are written with two decimals, rounded to the nearest hundredth of an hour per line.
+//! A name is split into first and last at its last space (Gusto, QuickBooks); a one-word name is
+//! a last name.
+
+use crate::payroll::{ExportCodes, PayFrequency, PayHours, PayPeriod};
+use crate::DomainError;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+/// The payroll systems clockface writes files for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ExportFormat {
+    /// clockface's own CSV: one line per employee per day worked.
+    Csv,
+    /// ADP Workforce Now paydata import (EPI file).
+    AdpWfn,
+    /// ADP RUN time sheet import.
+    AdpRun,
+    /// Paychex Flex pay data CSV.
+    Paychex,
+    /// Gusto hours CSV upload.
+    Gusto,
+    /// QuickBooks Desktop IIF timer activities.
+    QuickbooksIif,
+}
+
+impl ExportFormat {
+    pub const ALL: [ExportFormat; 6] = [
+        ExportFormat::Csv,
+        ExportFormat::AdpWfn,
+        ExportFormat::AdpRun,
+        ExportFormat::Paychex,
+        ExportFormat::Gusto,
+        ExportFormat::QuickbooksIif,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExportFormat::Csv => "csv",
+            ExportFormat::AdpWfn => "adp_wfn",
+            ExportFormat::AdpRun => "adp_run",
+            ExportFormat::Paychex => "paychex",
+            ExportFormat::Gusto => "gusto",
+            ExportFormat::QuickbooksIif => "quickbooks_iif",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ExportFormat::Csv => "CSV (clockface)",
+            ExportFormat::AdpWfn => "ADP Workforce Now (paydata EPI)",
+            ExportFormat::AdpRun => "ADP RUN (time sheet import)",
+            ExportFormat::Paychex => "Paychex Flex",
+            ExportFormat::Gusto => "Gusto (hours CSV)",
+            ExportFormat::QuickbooksIif => "QuickBooks Desktop (IIF timer activities)",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, DomainError> {
+        Self::ALL.into_iter().find(|f| f.as_str() == raw).ok_or_else(|| {
+            DomainError::invalid("format", format!("`{raw}` is not one of csv, adp_wfn, adp_run, paychex, gusto, quickbooks_iif"))
+        })
+    }
+}
+
+/// One employee's hours for the period, by day.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportEmployee {
+    pub number: String,
+    pub name: String,
+    /// Days with hours, in date order.
+    pub days: Vec<(NaiveDate, PayHours)>,
+}
+
+impl ExportEmployee {
+    pub fn totals(&self) -> PayHours {
+        let mut total = PayHours::default();
+        for (_, pay) in &self.days {
+            total += *pay;
+        }
+        total
+    }
+
+    /// (first, last): split at the last space.
+    pub fn first_last(&self) -> (&str, &str) {
+        match self.name.trim().rsplit_once(' ') {
+            Some((first, last)) => (first.trim(), last),
+            None => ("", self.name.trim()),
+        }
+    }
+}
+
+/// A file to download.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportFile {
+    pub file_name: String,
+    pub content_type: &'static str,
+    pub body: String,
+}
+
+/// Hours in hundredths, from seconds, rounded to the nearest (half up).
+fn hundredths(seconds: i64) -> i64 {
+    (seconds * 100 + 1800).div_euclid(3600)
+}
+
+/// Hours with two decimals: `8.00`, `1.50`.
+pub fn hours_2dp(seconds: i64) -> String {
+    let h = hundredths(seconds);
+    format!("{}.{:02}", h / 100, h % 100)
+}
+
+/// A CSV field, quoted when it holds a comma, quote or line break.
+fn csv(field: &str) -> String {
+    if field.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", field.replace('"', "\"\""))
+    } else {
+        field.to_owned()
+    }
+}
+
+fn csv_line(fields: &[&str]) -> String {
+    let mut line = fields.iter().map(|f| csv(f)).collect::<Vec<_>>().join(",");
+    line.push_str("\r\n");
+    line
+}
+
+fn mdy(date: NaiveDate) -> String {
+    date.format("%m/%d/%Y").to_string()
+}
+
+fn require(value: &str, field: &'static str, what: &str, max: usize) -> Result<(), DomainError> {
+    if value.trim().is_empty() {
+        return Err(DomainError::invalid(field, format!("set {what} in Payroll settings before exporting")));
+    }
+    if value.chars().count() > max {
+        return Err(DomainError::invalid(field, format!("{what} is at most {max} characters")));
+    }
+    Ok(())
+}
+
+/// Writes the period's file for `format`. `frequency` is the company's pay frequency (ADP RUN
+/// wants it); `generated_at` goes where a layout wants a time (QuickBooks' header).
+pub fn export(
+    format: ExportFormat,
+    period: PayPeriod,
+    frequency: PayFrequency,
+    codes: &ExportCodes,
+    employees: &[ExportEmployee],
+    generated_at: DateTime<Utc>,
+) -> Result<ExportFile, DomainError> {
+    let stamp = format!("{}_{}", period.start.format("%Y%m%d"), period.end.format("%Y%m%d"));
+    match format {
+        ExportFormat::Csv => {
+            let mut body = csv_line(&[
+                "employee_number",
+                "employee_name",
+                "date",
+                "regular_hours",
+                "overtime_hours",
+                "double_time_hours",
+                "total_hours",
+                "job",
+                "cost_code",
+            ]);
+            for e in employees {
+                for (date, pay) in &e.days {
+                    body.push_str(&csv_line(&[
+                        &e.number,
+                        &e.name,
+                        &date.to_string(),
+                        &hours_2dp(pay.regular_seconds),
+                        &hours_2dp(pay.overtime_seconds),
+                        &hours_2dp(pay.double_time_seconds),
+                        &hours_2dp(pay.total()),
+                        "",
+                        "",
+                    ]));
+                }
+            }
+            Ok(ExportFile { file_name: format!("clockface_{stamp}.csv"), content_type: "text/csv; charset=utf-8", body })
+        }
+        ExportFormat::AdpWfn => {
+            let co = codes.adp_company_code.trim();
+            if co.chars().count() != 3 {
+                return Err(DomainError::invalid(
+                    "adp_company_code",
+                    "set the ADP Workforce Now company code (3 characters) in Payroll settings before exporting",
+                ));
+            }
+            require(&codes.adp_batch_id, "adp_batch_id", "the ADP batch id", 20)?;
+            let batch = codes.adp_batch_id.trim();
+            let mut body = csv_line(&["Co Code", "Batch ID", "File #", "Reg Hours", "O/T Hours", "Hours 3 Code", "Hours 3 Amount"]);
+            for e in employees {
+                let pay = e.totals();
+                let file = if e.number.chars().all(|c| c.is_ascii_digit()) && e.number.len() < 6 {
+                    format!("{:0>6}", e.number)
+                } else {
+                    e.number.clone()
+                };
+                let (code3, amount3) = if pay.double_time_seconds > 0 {
+                    (codes.adp_double_time_code.trim().to_owned(), hours_2dp(pay.double_time_seconds))
+                } else {
+                    (String::new(), String::new())
+                };
+                body.push_str(&csv_line(&[
+                    co,
+                    batch,
+                    &file,
+                    &hours_2dp(pay.regular_seconds),
+                    &hours_2dp(pay.overtime_seconds),
+                    &code3,
+                    &amount3,
+                ]));
+            }
+            Ok(ExportFile { file_name: format!("EPI{co}{batch}.csv"), content_type: "text/csv; charset=utf-8", body })
+        }
+        ExportFormat::AdpRun => {
+            require(&codes.adp_run_iid, "adp_run_iid", "the ADP RUN client id (IID)", 20)?;
+            let mut body = String::from("##GENERIC## V1.0\r\n");
+            body.push_str(&csv_line(&[
+                "IID",
+                "Pay Frequency",
+                "Pay Period Start Date",
+                "Pay Period End Date",
+                "Employee ID",
+                "Earnings Code",
+                "Pay Hours",
+                "Dollars",
+                "Separate Check",
+                "Worked In Dept",
+                "Rate Code",
+            ]));
+            for e in employees {
+                let pay = e.totals();
+                for (code, seconds) in [
+                    (&codes.adp_run_regular_code, pay.regular_seconds),
+                    (&codes.adp_run_overtime_code, pay.overtime_seconds),
+                    (&codes.adp_run_double_time_code, pay.double_time_seconds),
+                ] {
+                    if seconds > 0 {
+                        body.push_str(&csv_line(&[
+                            codes.adp_run_iid.trim(),
+                            frequency.adp_letter(),
+                            &mdy(period.start),
+                            &mdy(period.end),
+                            &e.number,
+                            code.trim(),
+                            &hours_2dp(seconds),
+                            "",
+                            "0",
+                            "",
+                            "BASE",
+                        ]));
+                    }
+                }
+            }
+            Ok(ExportFile { file_name: format!("adp_run_{stamp}.csv"), content_type: "text/csv; charset=utf-8", body })
+        }
+        ExportFormat::Paychex => {
+            require(&codes.paychex_client_id, "paychex_client_id", "the Paychex client id", 8)?;
+            let mut body = csv_line(&[
+                "CLIENT ID",
+                "WORKER ID",
+                "ORG",
+                "JOB NUMBER",
+                "PAY COMPONENT",
+                "RATE",
+                "RATE NUMBER",
+                "HOURS",
+                "UNITS",
+                "LINE DATE",
+                "AMOUNT",
+                "CHECK SEQ NUMBER",
+                "OVERRIDE STATE",
+                "OVERRIDE LOCAL",
+                "OVERRIDE LOCAL JURISDICTION",
+                "LABOR ASSIGNMENT",
+            ]);
+            for e in employees {
+                if e.number.chars().count() > 10 {
+                    return Err(DomainError::invalid(
+                        "number",
+                        format!("Paychex worker ids are at most 10 characters; {}'s number {} is longer", e.name, e.number),
+                    ));
+                }
+                let pay = e.totals();
+                for (component, seconds) in [
+                    (&codes.paychex_regular, pay.regular_seconds),
+                    (&codes.paychex_overtime, pay.overtime_seconds),
+                    (&codes.paychex_double_time, pay.double_time_seconds),
+                ] {
+                    if seconds > 0 {
+                        body.push_str(&csv_line(&[
+                            codes.paychex_client_id.trim(),
+                            &e.number,
+                            "",
+                            "",
+                            component.trim(),
+                            "",
+                            "",
+                            &hours_2dp(seconds),
+                            "",
+                            "",
+                            "",
+                            "",
+                            "",
+                            "",
+                            "",
+                            "",
+                        ]));
+                    }
+                }
+            }
+            Ok(ExportFile { file_name: format!("paychex_{stamp}.csv"), content_type: "text/csv; charset=utf-8", body })
+        }
+        ExportFormat::Gusto => {
+            let mut body = csv_line(&["first_name", "last_name", "regular_hours", "overtime_hours", "double_overtime_hours"]);
+            for e in employees {
+                let pay = e.totals();
+                let (first, last) = e.first_last();
+                body.push_str(&csv_line(&[
+                    first,
+                    last,
+                    &hours_2dp(pay.regular_seconds),
+                    &hours_2dp(pay.overtime_seconds),
+                    &hours_2dp(pay.double_time_seconds),
+                ]));
+            }
+            Ok(ExportFile { file_name: format!("gusto_hours_{stamp}.csv"), content_type: "text/csv; charset=utf-8", body })
+        }
+        ExportFormat::QuickbooksIif => {
+            require(&codes.quickbooks_company, "quickbooks_company", "the QuickBooks company name", 100)?;
+            let tsv = |fields: &[&str]| -> String {
+                let mut line = fields.iter().map(|f| f.replace(['\t', '\r', '\n'], " ")).collect::<Vec<_>>().join("\t");
+                line.push_str("\r\n");
+                line
+            };
+            let mut body = tsv(&["!TIMERHDR", "VER", "REL", "COMPANYNAME", "IMPORTEDBEFORE", "FROMTIMER", "COMPANYCREATETIME"]);
+            body.push_str(&tsv(&["TIMERHDR", "8", "0", codes.quickbooks_company.trim(), "N", "Y", &generated_at.timestamp().to_string()]));
+            body.push_str(&tsv(&[
+                "!TIMEACT",
+                "DATE",
+                "JOB",
+                "EMP",
+                "ITEM",
+                "PITEM",
+                "DURATION",
+                "PROJ",
+                "NOTE",
+                "XFERTOPAYROLL",
+                "BILLINGSTATUS",
+            ]));
+            for e in employees {
+                let (first, last) = e.first_last();
+                let emp = if first.is_empty() { last.to_owned() } else { format!("{last}, {first}") };
+                for (date, pay) in &e.days {
+                    for (item, seconds) in [
+                        (&codes.quickbooks_regular_item, pay.regular_seconds),
+                        (&codes.quickbooks_overtime_item, pay.overtime_seconds),
+                        (&codes.quickbooks_double_time_item, pay.double_time_seconds),
+                    ] {
+                        // At most 23:59 a row: longer durations go on several rows.
+                        let mut minutes = (seconds + 30) / 60;
+                        while minutes > 0 {
+                            let row = minutes.min(23 * 60 + 59);
+                            minutes -= row;
+                            body.push_str(&tsv(&[
+                                "TIMEACT",
+                                &date.format("%m/%d/%y").to_string(),
+                                "",
+                                &emp,
+                                "",
+                                item.trim(),
+                                &format!("{}:{:02}", row / 60, row % 60),
+                                "",
+                                "",
+                                "Y",
+                                "0",
+                            ]));
+                        }
+                    }
+                }
+            }
+            Ok(ExportFile { file_name: format!("quickbooks_{stamp}.iif"), content_type: "text/plain; charset=utf-8", body })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).expect("valid date")
+    }
+
+    fn pay(regular: f64, overtime: f64, double: f64) -> PayHours {
+        let s = |h: f64| (h * 3600.0).round() as i64;
+        PayHours { regular_seconds: s(regular), overtime_seconds: s(overtime), double_time_seconds: s(double) }
+    }
+
+    /// Two employees over 16-29 Nov 2026: Ada (number 42) worked a California-style week with
+    /// double time; Grace (number E-7) a short week with a quarter hour's overtime.
+    fn employees() -> Vec<ExportEmployee> {
+        vec![
+            ExportEmployee {
+                number: "42".to_owned(),
+                name: "Ada King Lovelace".to_owned(),
+                days: vec![(date(2026, 11, 16), pay(8.0, 4.0, 1.0)), (date(2026, 11, 17), pay(8.0, 0.0, 0.0))],
+            },
+            ExportEmployee {
+                number: "E-7".to_owned(),
+                name: "Grace Hopper".to_owned(),
+                days: vec![(date(2026, 11, 18), pay(7.5, 0.25, 0.0))],
+            },
+        ]
+    }
+
+    fn codes() -> ExportCodes {
+        ExportCodes {
+            adp_company_code: "ABC".to_owned(),
+            adp_batch_id: "7".to_owned(),
+            adp_run_iid: "12345".to_owned(),
+            paychex_client_id: "7001234".to_owned(),
+            quickbooks_company: "Acme Paving".to_owned(),
+            ..ExportCodes::default()
+        }
+    }
+
+    fn golden(format: ExportFormat, file: &str) -> ExportFile {
+        let period = PayPeriod { start: date(2026, 11, 16), end: date(2026, 11, 29) };
+        let at = Utc.with_ymd_and_hms(2026, 12, 1, 12, 0, 0).single().expect("valid");
+        let out = export(format, period, PayFrequency::Biweekly, &codes(), &employees(), at).expect("exports");
+        let path = format!("{}/testdata/exports/{file}", env!("CARGO_MANIFEST_DIR"));
+        let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        assert_eq!(out.body, expected, "{format:?} differs from {path}");
+        out
+    }
+
+    #[test]
+    fn generic_csv_matches_its_golden_file() {
+        assert_eq!(golden(ExportFormat::Csv, "clockface.csv").file_name, "clockface_20261116_20261129.csv");
+    }
+
+    #[test]
+    fn adp_workforce_now_epi_matches_its_golden_file() {
+        // File name EPI + company code + batch id; file numbers padded to 6 digits.
+        assert_eq!(golden(ExportFormat::AdpWfn, "EPIABC7.csv").file_name, "EPIABC7.csv");
+    }
+
+    #[test]
+    fn adp_run_matches_its_golden_file() {
+        golden(ExportFormat::AdpRun, "adp_run.csv");
+    }
+
+    #[test]
+    fn paychex_flex_matches_its_golden_file() {
+        golden(ExportFormat::Paychex, "paychex.csv");
+    }
+
+    #[test]
+    fn gusto_matches_its_golden_file() {
+        golden(ExportFormat::Gusto, "gusto.csv");
+    }
+
+    #[test]
+    fn quickbooks_iif_matches_its_golden_file() {
+        golden(ExportFormat::QuickbooksIif, "quickbooks.iif");
+    }
+
+    #[test]
+    fn missing_codes_are_named() {
+        let period = PayPeriod { start: date(2026, 11, 16), end: date(2026, 11, 29) };
+        let none = ExportCodes::default();
+        for (format, field) in [
+            (ExportFormat::AdpWfn, "adp_company_code"),
+            (ExportFormat::AdpRun, "adp_run_iid"),
+            (ExportFormat::Paychex, "paychex_client_id"),
+            (ExportFormat::QuickbooksIif, "quickbooks_company"),
+        ] {
+            match export(format, period, PayFrequency::Weekly, &none, &employees(), Utc::now()) {
+                Err(DomainError::Invalid { field: f, .. }) => assert_eq!(f, field),
+                other => panic!("{format:?}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn hours_round_to_hundredths_and_long_days_split_for_quickbooks() {
+        // 7 h 20 min = 7.333.. h -> 7.33; 10 min = 0.1666.. -> 0.17; 18 s = 0.005 h -> 0.01 (half up).
+        assert_eq!(hours_2dp(7 * 3600 + 20 * 60), "7.33");
+        assert_eq!(hours_2dp(600), "0.17");
+        assert_eq!(hours_2dp(18), "0.01");
+        let long = ExportEmployee { number: "1".into(), name: "Solo".into(), days: vec![(date(2026, 11, 16), pay(30.0, 0.0, 0.0))] };
+        let period = PayPeriod { start: date(2026, 11, 16), end: date(2026, 11, 16) };
+        let out = export(ExportFormat::QuickbooksIif, period, PayFrequency::Weekly, &codes(), &[long], Utc::now()).expect("exports");
+        // 30 h = 23:59 + 6:01.
+        assert!(out.body.contains("\tSolo\t\tRegular\t23:59\t"));
+        assert!(out.body.contains("\tSolo\t\tRegular\t6:01\t"));
+    }
+}

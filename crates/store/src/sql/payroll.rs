@@ -1,0 +1,412 @@
+//! Payroll: settings, corrections, approvals (which lock a card), exports, and the whole
+//! company's punches for a period in one query.
+
+use super::audit::insert_audit;
+use super::Db;
+use crate::{Approval, AuditEntry, ExportRecord, PeriodApprovals, PeriodPunch, StoreError};
+use chrono::{DateTime, NaiveDate, Utc};
+use clockface_domain::correction::{Correction, CorrectionAction, Reason, Replaces};
+use clockface_domain::ids::{AdminId, CompanyId, CorrectionId, EmployeeId, PunchId};
+use clockface_domain::payroll::{
+    parse_weekday, weekday_str, ExportCodes, MealDeduction, OvertimeRule, PayFrequency, PayPeriod, PaySchedule, PayrollSettings,
+};
+use clockface_domain::punch::PunchKind;
+use sqlx::Pool;
+use uuid::Uuid;
+
+type SettingsRow = (String, NaiveDate, String, String, Option<i64>, Option<i64>, String);
+
+pub(super) async fn payroll_settings(pool: &Pool<Db>, company: CompanyId) -> Result<PayrollSettings, StoreError> {
+    let row: Option<SettingsRow> = sqlx::query_as(
+        "SELECT pay_frequency, period_anchor, workweek_starts, overtime_rule, meal_after_minutes, meal_minutes, export_codes \
+         FROM payroll_settings WHERE company_id = $1",
+    )
+    .bind(company.0)
+    .fetch_optional(pool)
+    .await?;
+    let Some((frequency, anchor, workweek, overtime, meal_after, meal_minutes, codes)) = row else {
+        return Ok(PayrollSettings::default());
+    };
+    let meal = match (meal_after, meal_minutes) {
+        (Some(after), Some(minutes)) => Some(MealDeduction::new(after, minutes)?),
+        _ => None,
+    };
+    Ok(PayrollSettings {
+        schedule: PaySchedule { frequency: PayFrequency::parse(&frequency)?, anchor, workweek_starts: parse_weekday(&workweek)? },
+        overtime: OvertimeRule::parse(&overtime)?,
+        meal,
+        codes: serde_json::from_str::<ExportCodes>(&codes).map_err(|e| StoreError::Corrupt(format!("export codes: {e}")))?,
+    })
+}
+
+pub(super) async fn set_payroll_settings(
+    pool: &Pool<Db>,
+    company: CompanyId,
+    settings: &PayrollSettings,
+    now: DateTime<Utc>,
+    audit: &AuditEntry,
+) -> Result<(), StoreError> {
+    let codes = serde_json::to_string(&settings.codes).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let mut tx = pool.begin().await?;
+    sqlx::query(
+        "INSERT INTO payroll_settings (company_id, pay_frequency, period_anchor, workweek_starts, overtime_rule, meal_after_minutes, \
+         meal_minutes, export_codes, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+         ON CONFLICT (company_id) DO UPDATE SET pay_frequency = $2, period_anchor = $3, workweek_starts = $4, overtime_rule = $5, \
+         meal_after_minutes = $6, meal_minutes = $7, export_codes = $8, updated_at = $9",
+    )
+    .bind(company.0)
+    .bind(settings.schedule.frequency.as_str())
+    .bind(settings.schedule.anchor)
+    .bind(weekday_str(settings.schedule.workweek_starts))
+    .bind(settings.overtime.as_str())
+    .bind(settings.meal.map(|m| m.after_minutes))
+    .bind(settings.meal.map(|m| m.minutes))
+    .bind(codes)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    insert_audit(&mut tx, audit).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Whether the employee's card for the period starting `start` is locked (its card or the whole period approved).
+async fn locked<'c, E>(executor: E, company: CompanyId, employee: EmployeeId, start: NaiveDate) -> Result<bool, StoreError>
+where
+    E: sqlx::Executor<'c, Database = Db>,
+{
+    let n: i64 = sqlx::query_scalar(
+        "SELECT (SELECT COUNT(*) FROM card_approvals WHERE company_id = $1 AND employee_id = $2 AND period_start = $3) \
+         + (SELECT COUNT(*) FROM period_approvals WHERE company_id = $1 AND period_start = $3)",
+    )
+    .bind(company.0)
+    .bind(employee.0)
+    .bind(start)
+    .fetch_one(executor)
+    .await?;
+    Ok(n > 0)
+}
+
+/// Stores a correction and its audit line in one transaction, unless the card is locked for
+/// `period` ([`StoreError::Locked`]) or what it replaces is not this employee's ([`StoreError::NotFound`]).
+pub(super) async fn insert_correction(
+    pool: &Pool<Db>,
+    correction: &Correction,
+    target_at: Option<DateTime<Utc>>,
+    period: PayPeriod,
+    audit: &AuditEntry,
+) -> Result<(), StoreError> {
+    let c = correction;
+    let (punch, added) = match c.replaces {
+        Some(Replaces::Punch(id)) => (Some(id.0), None),
+        Some(Replaces::Added(id)) => (None, Some(id.0)),
+        None => (None, None),
+    };
+    let mut tx = pool.begin().await?;
+    // The write first (SQLite takes its lock), then the checks it must pass; a failed check rolls it back.
+    sqlx::query(
+        "INSERT INTO corrections (id, company_id, employee_id, action, replaces_punch_id, replaces_correction_id, kind, at, \
+         target_at, reason, made_by, made_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+    )
+    .bind(c.id.0)
+    .bind(c.company_id.0)
+    .bind(c.employee_id.0)
+    .bind(c.action.as_str())
+    .bind(punch)
+    .bind(added)
+    .bind(c.kind.as_str())
+    .bind(c.at.map(crate::to_micros))
+    .bind(target_at.map(crate::to_micros))
+    .bind(c.reason.as_str())
+    .bind(c.made_by.0)
+    .bind(crate::to_micros(c.made_at))
+    .execute(&mut *tx)
+    .await?;
+    if let Some(punch) = punch {
+        let found: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM punches WHERE company_id = $1 AND employee_id = $2 AND id = $3")
+            .bind(c.company_id.0)
+            .bind(c.employee_id.0)
+            .bind(punch)
+            .fetch_one(&mut *tx)
+            .await?;
+        if found == 0 {
+            return Err(StoreError::NotFound);
+        }
+    }
+    if let Some(added) = added {
+        let found: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM corrections WHERE company_id = $1 AND employee_id = $2 AND id = $3 AND action = 'add'",
+        )
+        .bind(c.company_id.0)
+        .bind(c.employee_id.0)
+        .bind(added)
+        .fetch_one(&mut *tx)
+        .await?;
+        if found == 0 {
+            return Err(StoreError::NotFound);
+        }
+    }
+    if locked(&mut *tx, c.company_id, c.employee_id, period.start).await? {
+        return Err(StoreError::Locked);
+    }
+    insert_audit(&mut tx, audit).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+struct CorrectionRow {
+    id: Uuid,
+    company_id: Uuid,
+    employee_id: Uuid,
+    action: String,
+    replaces_punch_id: Option<Uuid>,
+    replaces_correction_id: Option<Uuid>,
+    kind: String,
+    at: Option<DateTime<Utc>>,
+    reason: String,
+    made_by: Uuid,
+    made_at: DateTime<Utc>,
+}
+
+const CORRECTION_COLUMNS: &str =
+    "id, company_id, employee_id, action, replaces_punch_id, replaces_correction_id, kind, at, reason, made_by, made_at";
+
+impl TryFrom<CorrectionRow> for Correction {
+    type Error = StoreError;
+    fn try_from(row: CorrectionRow) -> Result<Self, StoreError> {
+        let replaces = match (row.replaces_punch_id, row.replaces_correction_id) {
+            (Some(p), _) => Some(Replaces::Punch(PunchId(p))),
+            (None, Some(c)) => Some(Replaces::Added(CorrectionId(c))),
+            (None, None) => None,
+        };
+        Ok(Correction {
+            id: CorrectionId(row.id),
+            company_id: CompanyId(row.company_id),
+            employee_id: EmployeeId(row.employee_id),
+            action: CorrectionAction::parse(&row.action)?,
+            replaces,
+            kind: PunchKind::parse(&row.kind)?,
+            at: row.at,
+            reason: Reason::parse(&row.reason)?,
+            made_by: AdminId(row.made_by),
+            made_at: row.made_at,
+        })
+    }
+}
+
+pub(super) async fn correction(pool: &Pool<Db>, company: CompanyId, id: CorrectionId) -> Result<Correction, StoreError> {
+    let row: Option<CorrectionRow> = super::row_by_id(pool, CORRECTION_COLUMNS, "corrections", company, id.0).await?;
+    row.ok_or(StoreError::NotFound)?.try_into()
+}
+
+/// Corrections whose new time or whose target's time lies in `from..to`: of one employee, or
+/// (`None`) of the whole company. An added punch's later corrections come with it.
+pub(super) async fn corrections(
+    pool: &Pool<Db>,
+    company: CompanyId,
+    employee: Option<EmployeeId>,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<Correction>, StoreError> {
+    let rows: Vec<CorrectionRow> = sqlx::query_as(&format!(
+        "SELECT {CORRECTION_COLUMNS} FROM corrections WHERE company_id = $1 AND ($2 IS NULL OR employee_id = $2) \
+         AND ((at >= $3 AND at < $4) OR (target_at >= $3 AND target_at < $4)) ORDER BY made_at, id"
+    ))
+    .bind(company.0)
+    .bind(employee.map(|e| e.0))
+    .bind(from)
+    .bind(to)
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter().map(Correction::try_from).collect()
+}
+
+#[derive(sqlx::FromRow)]
+struct PeriodPunchRow {
+    id: Uuid,
+    employee_id: Uuid,
+    kind: String,
+    occurred_at: DateTime<Utc>,
+    received_at: DateTime<Utc>,
+    flagged: bool,
+    photo_sha256: Option<String>,
+    verdict: Option<String>,
+}
+
+/// Every punch of the company made in `from..to`, with its verdict, by employee and time.
+pub(super) async fn period_punches(
+    pool: &Pool<Db>,
+    company: CompanyId,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<PeriodPunch>, StoreError> {
+    let rows: Vec<PeriodPunchRow> = sqlx::query_as(
+        "SELECT p.id, p.employee_id, p.kind, p.occurred_at, p.received_at, p.flagged, p.photo_sha256, v.verdict \
+         FROM punches p LEFT JOIN verifications v ON v.punch_id = p.id \
+         WHERE p.company_id = $1 AND p.occurred_at >= $2 AND p.occurred_at < $3 ORDER BY p.employee_id, p.occurred_at, p.id",
+    )
+    .bind(company.0)
+    .bind(from)
+    .bind(to)
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(PeriodPunch {
+                id: PunchId(r.id),
+                employee_id: EmployeeId(r.employee_id),
+                kind: PunchKind::parse(&r.kind)?,
+                occurred_at: r.occurred_at,
+                received_at: r.received_at,
+                flagged: r.flagged,
+                has_photo: r.photo_sha256.is_some(),
+                verdict: r.verdict,
+            })
+        })
+        .collect()
+}
+
+/// Approves one employee's card (`Some`) or the whole period (`None`), with its audit line.
+/// Approving again keeps the first approval.
+pub(super) async fn approve(
+    pool: &Pool<Db>,
+    company: CompanyId,
+    employee: Option<EmployeeId>,
+    approval: &Approval,
+    audit: &AuditEntry,
+) -> Result<(), StoreError> {
+    let mut tx = pool.begin().await?;
+    let query = match employee {
+        Some(employee) => sqlx::query(
+            "INSERT INTO card_approvals (company_id, employee_id, period_start, period_end, approved_by, approved_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+        )
+        .bind(company.0)
+        .bind(employee.0),
+        None => sqlx::query(
+            "INSERT INTO period_approvals (company_id, period_start, period_end, approved_by, approved_at) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+        )
+        .bind(company.0),
+    };
+    query
+        .bind(approval.period.start)
+        .bind(approval.period.end)
+        .bind(approval.approved_by.0)
+        .bind(crate::to_micros(approval.approved_at))
+        .execute(&mut *tx)
+        .await?;
+    insert_audit(&mut tx, audit).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Takes back an approval (the audit line carries the reason); false when there was none.
+pub(super) async fn reopen(
+    pool: &Pool<Db>,
+    company: CompanyId,
+    employee: Option<EmployeeId>,
+    period: PayPeriod,
+    audit: &AuditEntry,
+) -> Result<bool, StoreError> {
+    let mut tx = pool.begin().await?;
+    let done = match employee {
+        Some(employee) => {
+            sqlx::query("DELETE FROM card_approvals WHERE company_id = $1 AND employee_id = $2 AND period_start = $3")
+                .bind(company.0)
+                .bind(employee.0)
+                .bind(period.start)
+                .execute(&mut *tx)
+                .await?
+        }
+        None => {
+            sqlx::query("DELETE FROM period_approvals WHERE company_id = $1 AND period_start = $2")
+                .bind(company.0)
+                .bind(period.start)
+                .execute(&mut *tx)
+                .await?
+        }
+    };
+    if done.rows_affected() == 0 {
+        return Ok(false);
+    }
+    insert_audit(&mut tx, audit).await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+type ApprovalRow = (Option<Uuid>, NaiveDate, NaiveDate, Uuid, DateTime<Utc>);
+
+/// The period's approval and its cards', in one query.
+pub(super) async fn approvals(pool: &Pool<Db>, company: CompanyId, period: PayPeriod) -> Result<PeriodApprovals, StoreError> {
+    let rows: Vec<ApprovalRow> = sqlx::query_as(
+        "SELECT employee_id, period_start, period_end, approved_by, approved_at FROM card_approvals \
+         WHERE company_id = $1 AND period_start = $2 \
+         UNION ALL SELECT NULL, period_start, period_end, approved_by, approved_at FROM period_approvals \
+         WHERE company_id = $1 AND period_start = $2",
+    )
+    .bind(company.0)
+    .bind(period.start)
+    .fetch_all(pool)
+    .await?;
+    let mut out = PeriodApprovals::default();
+    for (employee, start, end, by, at) in rows {
+        let approval = Approval { period: PayPeriod { start, end }, approved_by: AdminId(by), approved_at: at };
+        match employee {
+            Some(e) => {
+                out.cards.insert(EmployeeId(e), approval);
+            }
+            None => out.period = Some(approval),
+        }
+    }
+    Ok(out)
+}
+
+/// Records an export with its audit line; returns the period's earlier exports, newest first.
+pub(super) async fn record_export(
+    pool: &Pool<Db>,
+    company: CompanyId,
+    period: PayPeriod,
+    record: &ExportRecord,
+    audit: &AuditEntry,
+) -> Result<Vec<ExportRecord>, StoreError> {
+    let mut tx = pool.begin().await?;
+    sqlx::query(
+        "INSERT INTO period_exports (id, company_id, period_start, period_end, format, exported_by, exported_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(crate::new_id())
+    .bind(company.0)
+    .bind(period.start)
+    .bind(period.end)
+    .bind(&record.format)
+    .bind(record.exported_by.0)
+    .bind(crate::to_micros(record.exported_at))
+    .execute(&mut *tx)
+    .await?;
+    insert_audit(&mut tx, audit).await?;
+    let earlier = exports_in(&mut *tx, company, period).await?;
+    tx.commit().await?;
+    Ok(earlier.into_iter().filter(|e| e.exported_at < crate::to_micros(record.exported_at)).collect())
+}
+
+async fn exports_in<'c, E>(executor: E, company: CompanyId, period: PayPeriod) -> Result<Vec<ExportRecord>, StoreError>
+where
+    E: sqlx::Executor<'c, Database = Db>,
+{
+    let rows: Vec<(String, Uuid, DateTime<Utc>)> = sqlx::query_as(
+        "SELECT format, exported_by, exported_at FROM period_exports WHERE company_id = $1 AND period_start = $2 \
+         ORDER BY exported_at DESC",
+    )
+    .bind(company.0)
+    .bind(period.start)
+    .fetch_all(executor)
+    .await?;
+    Ok(rows.into_iter().map(|(format, by, at)| ExportRecord { format, exported_by: AdminId(by), exported_at: at }).collect())
+}
+
+/// The period's exports, newest first.
+pub(super) async fn exports(pool: &Pool<Db>, company: CompanyId, period: PayPeriod) -> Result<Vec<ExportRecord>, StoreError> {
+    exports_in(pool, company, period).await
+}

@@ -1,0 +1,281 @@
+//! Payroll pages: the pay period overview (every employee's regular, overtime and double-time
+//! hours, flags, approval; approve a card or the period, reopen with a reason, export in each
+//! payroll system's layout, told when the period was exported before) and the payroll settings
+//! (pay period, workweek, overtime rule, meal deduction, export codes). They call the same
+//! services as the API (`api::payroll`, `payroll::overview`).
+
+use super::devices::local;
+use super::{hours, render, see_other, AdminSession, Layout, PageError, SignedForm};
+use crate::api::payroll::{approve, file_response, make_export, period_of, reopen, save_settings, SettingsBody};
+use crate::payroll::overview;
+use crate::{ApiError, AppState};
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::Router;
+use chrono::{NaiveDate, Utc};
+use clockface_domain::export::ExportFormat;
+use clockface_domain::ids::EmployeeId;
+use clockface_domain::payroll::{weekday_str, ExportCodes, OvertimeRule, PayFrequency};
+use serde::Deserialize;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/admin/payroll", get(overview_page))
+        .route("/admin/payroll/approve", post(approve_form))
+        .route("/admin/payroll/reopen", post(reopen_form))
+        .route("/admin/payroll/export", post(export_form))
+        .route("/admin/payroll/settings", get(settings_page).post(save_settings_form))
+}
+
+struct Row {
+    employee_id: String,
+    name: String,
+    number: String,
+    regular: String,
+    overtime: String,
+    double_time: String,
+    total: String,
+    meal: Option<String>,
+    missing: usize,
+    photos: usize,
+    corrections: usize,
+    late: usize,
+    approved: Option<String>,
+    card: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/payroll.html")]
+struct OverviewPage {
+    layout: Layout,
+    period: String,
+    start: String,
+    prev: String,
+    next: String,
+    rows: Vec<Row>,
+    regular: String,
+    overtime: String,
+    double_time: String,
+    approved: Option<String>,
+    exports: Vec<String>,
+    formats: Vec<(&'static str, &'static str)>,
+    error: Option<String>,
+    notice: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct PeriodQuery {
+    date: Option<String>,
+    done: Option<String>,
+}
+
+async fn overview_page(State(state): State<AppState>, admin: AdminSession, Query(q): Query<PeriodQuery>) -> Result<Response, PageError> {
+    let date = q.date.as_deref().and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
+    let notice = match q.done.as_deref() {
+        Some("card") => Some("Card approved: it is locked for corrections.".to_owned()),
+        Some("period") => Some("Pay period approved for payroll: every card in it is locked.".to_owned()),
+        Some("reopened") => Some("Reopened: corrections are taken again.".to_owned()),
+        _ => None,
+    };
+    let page = build(&state, &admin, date, None, notice).await?;
+    Ok(render(StatusCode::OK, &page))
+}
+
+async fn build(
+    state: &AppState,
+    admin: &AdminSession,
+    date: Option<NaiveDate>,
+    error: Option<String>,
+    notice: Option<String>,
+) -> Result<OverviewPage, PageError> {
+    let zone = admin.company.time_zone;
+    let (period, _) = period_of(state, admin.company_id(), date).await?;
+    let o = overview(&*state.store, admin.company_id(), zone, period, None, Utc::now()).await.map_err(ApiError::from)?;
+    let schedule = o.settings.schedule;
+    let rows = o
+        .rows
+        .iter()
+        .map(|r| Row {
+            employee_id: r.employee.id.to_string(),
+            name: r.employee.name.as_str().to_owned(),
+            number: r.employee.number.as_str().to_owned(),
+            regular: hours(r.pay.regular_seconds),
+            overtime: hours(r.pay.overtime_seconds),
+            double_time: hours(r.pay.double_time_seconds),
+            total: hours(r.seconds),
+            meal: (r.meal_deducted_seconds > 0).then(|| hours(r.meal_deducted_seconds)),
+            missing: r.missing_punches,
+            photos: r.photo_issues,
+            corrections: r.corrections,
+            late: r.arrived_after_approval,
+            approved: r.approval.as_ref().map(|a| local(a.approved_at, zone)),
+            card: format!("/admin/time-cards?employee={}&from={}", r.employee.id, period.start),
+        })
+        .collect();
+    Ok(OverviewPage {
+        layout: Layout::new(admin, "payroll", "Pay period"),
+        period: format!("{} – {}", period.start.format("%a %-d %b"), period.end.format("%a %-d %b %Y")),
+        start: period.start.to_string(),
+        prev: format!("/admin/payroll?date={}", schedule.previous(period).start),
+        next: format!("/admin/payroll?date={}", schedule.next(period).start),
+        rows,
+        regular: hours(o.totals.regular_seconds),
+        overtime: hours(o.totals.overtime_seconds),
+        double_time: hours(o.totals.double_time_seconds),
+        approved: o.approvals.period.as_ref().map(|a| local(a.approved_at, zone)),
+        exports: o
+            .exports
+            .iter()
+            .map(|e| {
+                let label = ExportFormat::parse(&e.format).map_or(e.format.as_str(), |f| f.label());
+                format!("{label}, {}", local(e.exported_at, zone))
+            })
+            .collect(),
+        formats: ExportFormat::ALL.iter().map(|f| (f.as_str(), f.label())).collect(),
+        error,
+        notice,
+    })
+}
+
+fn form_date(form: &super::FormData) -> Result<NaiveDate, PageError> {
+    NaiveDate::parse_from_str(form.get("start"), "%Y-%m-%d").map_err(|_| PageError(ApiError::not_found("no such pay period")))
+}
+
+fn form_employee(form: &super::FormData) -> Result<Option<EmployeeId>, PageError> {
+    match form.get("employee") {
+        "" => Ok(None),
+        id => id.parse().map(Some).map_err(|_| PageError(ApiError::not_found("no such employee"))),
+    }
+}
+
+/// Where to go back after a card's approval: the card, when the form came from it.
+fn back(form: &super::FormData, start: NaiveDate, done: &str) -> String {
+    match form.get("back") {
+        b if b.starts_with("/admin/time-cards?") => format!("{b}&saved=1"),
+        _ => format!("/admin/payroll?date={start}&done={done}"),
+    }
+}
+
+async fn approve_form(State(state): State<AppState>, signed: SignedForm) -> Result<Response, PageError> {
+    let SignedForm { admin, form } = signed;
+    let start = form_date(&form)?;
+    let employee = form_employee(&form)?;
+    let (period, _) = period_of(&state, admin.company_id(), Some(start)).await?;
+    approve(&state, admin.company_id(), admin.session.admin_id, period, employee).await?;
+    Ok(see_other(&back(&form, period.start, if employee.is_some() { "card" } else { "period" })))
+}
+
+async fn reopen_form(State(state): State<AppState>, signed: SignedForm) -> Result<Response, PageError> {
+    let SignedForm { admin, form } = signed;
+    let start = form_date(&form)?;
+    let employee = form_employee(&form)?;
+    let (period, _) = period_of(&state, admin.company_id(), Some(start)).await?;
+    match reopen(&state, admin.company_id(), admin.session.admin_id, period, employee, form.get("reason")).await {
+        Ok(()) => Ok(see_other(&format!("/admin/payroll?date={}&done=reopened", period.start))),
+        Err(error) if error.status.is_client_error() && error.status != StatusCode::NOT_FOUND => {
+            let status = error.status;
+            Ok(render(status, &build(&state, &admin, Some(start), Some(error.message), None).await?))
+        }
+        Err(error) => Err(PageError(error)),
+    }
+}
+
+async fn export_form(State(state): State<AppState>, signed: SignedForm) -> Result<Response, PageError> {
+    let SignedForm { admin, form } = signed;
+    let start = form_date(&form)?;
+    let (period, zone) = period_of(&state, admin.company_id(), Some(start)).await?;
+    let result = match ExportFormat::parse(form.get("format")) {
+        Ok(format) => make_export(&state, admin.company_id(), admin.session.admin_id, period, zone, format).await,
+        Err(e) => Err(e.into()),
+    };
+    match result {
+        Ok((file, earlier)) => Ok(file_response(file, &earlier)),
+        Err(error) if error.status.is_client_error() && error.status != StatusCode::NOT_FOUND => {
+            let status = error.status;
+            Ok(render(status, &build(&state, &admin, Some(start), Some(error.message), None).await?))
+        }
+        Err(error) => Err(PageError(error)),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin/payroll_settings.html")]
+struct SettingsPage {
+    layout: Layout,
+    s: SettingsBody,
+    frequencies: Vec<(&'static str, &'static str)>,
+    rules: Vec<(&'static str, &'static str)>,
+    days: Vec<&'static str>,
+    error: Option<String>,
+    saved: bool,
+}
+
+fn settings_view(admin: &AdminSession, s: SettingsBody, error: Option<String>, saved: bool) -> SettingsPage {
+    use chrono::Weekday::{Fri, Mon, Sat, Sun, Thu, Tue, Wed};
+    SettingsPage {
+        layout: Layout::new(admin, "payroll", "Payroll settings"),
+        s,
+        frequencies: PayFrequency::ALL.iter().map(|f| (f.as_str(), f.label())).collect(),
+        rules: OvertimeRule::ALL.iter().map(|r| (r.as_str(), r.label())).collect(),
+        days: [Mon, Tue, Wed, Thu, Fri, Sat, Sun].into_iter().map(weekday_str).collect(),
+        error,
+        saved,
+    }
+}
+
+#[derive(Deserialize)]
+struct SavedQuery {
+    saved: Option<String>,
+}
+
+async fn settings_page(State(state): State<AppState>, admin: AdminSession, Query(q): Query<SavedQuery>) -> Result<Response, PageError> {
+    let s = SettingsBody::from(&state.store.payroll_settings(admin.company_id()).await?);
+    Ok(render(StatusCode::OK, &settings_view(&admin, s, None, q.saved.is_some())))
+}
+
+async fn save_settings_form(State(state): State<AppState>, signed: SignedForm) -> Result<Response, PageError> {
+    let SignedForm { admin, form } = signed;
+    let text = |name: &str| form.get(name).trim().to_owned();
+    let minutes = |name: &str| -> Option<i64> { form.get(name).trim().parse().ok() };
+    let meal_on = form.get("meal") == "on";
+    let typed = SettingsBody {
+        pay_frequency: text("pay_frequency"),
+        period_anchor: NaiveDate::parse_from_str(form.get("period_anchor"), "%Y-%m-%d").unwrap_or_default(),
+        workweek_starts: text("workweek_starts"),
+        overtime_rule: text("overtime_rule"),
+        meal_after_minutes: if meal_on { minutes("meal_after_minutes").or(Some(0)) } else { None },
+        meal_minutes: if meal_on { minutes("meal_minutes").or(Some(0)) } else { None },
+        codes: ExportCodes {
+            adp_company_code: text("adp_company_code"),
+            adp_batch_id: text("adp_batch_id"),
+            adp_double_time_code: text("adp_double_time_code"),
+            adp_run_iid: text("adp_run_iid"),
+            adp_run_regular_code: text("adp_run_regular_code"),
+            adp_run_overtime_code: text("adp_run_overtime_code"),
+            adp_run_double_time_code: text("adp_run_double_time_code"),
+            paychex_client_id: text("paychex_client_id"),
+            paychex_regular: text("paychex_regular"),
+            paychex_overtime: text("paychex_overtime"),
+            paychex_double_time: text("paychex_double_time"),
+            quickbooks_company: text("quickbooks_company"),
+            quickbooks_regular_item: text("quickbooks_regular_item"),
+            quickbooks_overtime_item: text("quickbooks_overtime_item"),
+            quickbooks_double_time_item: text("quickbooks_double_time_item"),
+        },
+    };
+    let result = match typed.parse() {
+        Ok(settings) => save_settings(&state, admin.company_id(), admin.session.admin_id, &settings).await,
+        Err(e) => Err(e.into()),
+    };
+    match result {
+        Ok(()) => Ok(see_other("/admin/payroll/settings?saved=1")),
+        Err(error) if error.status.is_client_error() => {
+            let status = error.status;
+            Ok(render(status, &settings_view(&admin, typed, Some(error.message), false)))
+        }
+        Err(error) => Err(PageError(error)),
+    }
+}

@@ -1,0 +1,145 @@
+//! Corrections to a time card: add a missed punch, move a punch's time, void a punch; each with
+//! a reason. The device's punch is never changed: a correction is a new record naming what it
+//! replaces (`domain::correction`), stored with its audit line in one transaction, and refused
+//! while the card's pay period is approved.
+
+use crate::auth::AdminAuth;
+use crate::error::{ErrorBody, Json, Path};
+use crate::verification::audit_entry;
+use crate::{ApiError, AppState};
+use axum::extract::State;
+use axum::http::StatusCode;
+use chrono::{DateTime, FixedOffset, Utc};
+use clockface_domain::correction::{Correction, CorrectionAction, Reason, Replaces};
+use clockface_domain::ids::{AdminId, CompanyId, CorrectionId, EmployeeId};
+use clockface_domain::punch::PunchKind;
+use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(post_correction))
+}
+
+/// A correction as asked for: what to do, to what, the new time, and why.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CorrectionBody {
+    /// `add`, `move` or `void`.
+    pub action: String,
+    /// What it corrects (`move`, `void`): `{"type": "punch", "id": ...}` for a device's punch, or
+    /// `{"type": "added", "id": ...}` for a punch an earlier correction added.
+    pub replaces: Option<Replaces>,
+    /// `in` or `out` (`add` only).
+    pub kind: Option<String>,
+    /// The punch's time after the correction (`add`, `move`), RFC 3339 with offset.
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub at: Option<DateTime<FixedOffset>>,
+    /// Why: required.
+    pub reason: String,
+}
+
+/// Checks and stores a correction made by `admin` to `employee`'s card, with its audit line.
+/// Shared with the time card page.
+pub async fn make_correction(
+    state: &AppState,
+    company: CompanyId,
+    admin: AdminId,
+    employee: EmployeeId,
+    body: CorrectionBody,
+) -> Result<Correction, ApiError> {
+    let action = CorrectionAction::parse(body.action.trim())?;
+    let reason = Reason::parse(&body.reason)?;
+    let at = body.at.map(|t| t.with_timezone(&Utc));
+    Correction::validate(action, body.replaces, at)?;
+    let company_row = state.store.company(company).await?;
+    state.store.employee(company, employee).await?;
+    let settings = state.store.payroll_settings(company).await?;
+    // What it replaces must be this employee's: otherwise it does not exist here (404).
+    let (kind, target_at) = match body.replaces {
+        None => {
+            let kind = body
+                .kind
+                .as_deref()
+                .ok_or_else(|| ApiError::from(clockface_domain::DomainError::invalid("kind", "give `in` or `out` for an added punch")))?;
+            (PunchKind::parse(kind)?, None)
+        }
+        Some(Replaces::Punch(id)) => {
+            let punch = state.store.punch(company, id).await?;
+            if punch.employee_id != employee {
+                return Err(ApiError::not_found("no such punch on this employee's card"));
+            }
+            (punch.kind, Some(punch.occurred_at))
+        }
+        Some(Replaces::Added(id)) => {
+            let added = state.store.correction(company, id).await?;
+            if added.employee_id != employee || added.action != CorrectionAction::Add {
+                return Err(ApiError::not_found("no such added punch on this employee's card"));
+            }
+            (added.kind, added.at)
+        }
+    };
+    let zone = company_row.time_zone;
+    let day = |t: DateTime<Utc>| t.with_timezone(&zone).date_naive();
+    let placed = at.or(target_at).unwrap_or_else(Utc::now);
+    let period = settings.schedule.period_containing(day(placed));
+    // A move out of another period must find that one open too.
+    if let Some(target) = target_at {
+        let from_period = settings.schedule.period_containing(day(target));
+        if from_period != period && state.store.approvals(company, from_period).await?.lock(employee).is_some() {
+            return Err(clockface_store::StoreError::Locked.into());
+        }
+    }
+    let now = Utc::now();
+    let correction = Correction {
+        id: CorrectionId::new(),
+        company_id: company,
+        employee_id: employee,
+        action,
+        replaces: body.replaces,
+        kind,
+        at,
+        reason,
+        made_by: admin,
+        made_at: now,
+    };
+    let what = match body.replaces {
+        Some(Replaces::Punch(id)) => format!("punch {id}"),
+        Some(Replaces::Added(id)) => format!("added punch {id}"),
+        None => format!("clock-{} ", kind.as_str()),
+    };
+    let detail = match (action, at, target_at) {
+        (CorrectionAction::Add, Some(at), _) => format!("{what}at {}; reason: {}", at.to_rfc3339(), correction.reason.as_str()),
+        (CorrectionAction::Move, Some(at), Some(from)) => {
+            format!("{what} from {} to {}; reason: {}", from.to_rfc3339(), at.to_rfc3339(), correction.reason.as_str())
+        }
+        _ => format!("{what}; reason: {}", correction.reason.as_str()),
+    };
+    let line = audit_entry(
+        company,
+        &format!("admin:{admin}"),
+        &format!("correction.{}", action.as_str()),
+        &format!("employee:{employee}"),
+        &format!("correction {}: {detail}", correction.id),
+    );
+    state.store.insert_correction(&correction, target_at, period, &line).await?;
+    Ok(correction)
+}
+
+/// Corrects an employee's time card: adds a missed punch, moves a punch's time or voids a punch,
+/// with a reason. The device's punch stays as it arrived; the time card counts the correction
+/// and shows both. Refused (409 `card_locked`) while the card's pay period is approved.
+#[utoipa::path(post, path = "/employees/{id}/corrections", tag = "time cards", security(("admin" = [])),
+    params(("id" = EmployeeId, Path)), request_body = CorrectionBody,
+    responses((status = 201, description = "the correction, as stored", body = Correction),
+        (status = 404, description = "no such employee, or what it replaces is not theirs", body = ErrorBody),
+        (status = 409, description = "the card is approved and locked", body = ErrorBody)))]
+async fn post_correction(
+    State(state): State<AppState>,
+    admin: AdminAuth,
+    Path(id): Path<EmployeeId>,
+    Json(body): Json<CorrectionBody>,
+) -> Result<(StatusCode, Json<Correction>), ApiError> {
+    let correction = make_correction(&state, admin.company(), admin.session.admin_id, id, body).await?;
+    Ok((StatusCode::CREATED, Json(correction)))
+}

@@ -1,0 +1,419 @@
+//! Payroll over the API: the company's payroll settings, the pay period overview, approvals
+//! (an employee's card, then the period; each locks corrections) and reopening with a reason,
+//! and the period's export in each payroll system's layout.
+
+use crate::auth::AdminAuth;
+use crate::error::{ErrorBody, Json, Path, Query};
+use crate::payroll::{export_file, overview, Overview};
+use crate::verification::audit_entry;
+use crate::{ApiError, AppState};
+use axum::extract::State;
+use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
+use axum::http::{HeaderName, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use chrono::{NaiveDate, Utc};
+use clockface_domain::export::ExportFormat;
+use clockface_domain::ids::{AdminId, CompanyId, EmployeeId};
+use clockface_domain::payroll::{
+    parse_weekday, weekday_str, ExportCodes, MealDeduction, OvertimeRule, PayFrequency, PayPeriod, PaySchedule, PayrollSettings,
+};
+use clockface_domain::DomainError;
+use clockface_store::{Approval, ExportRecord};
+use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(get_settings, put_settings))
+        .routes(routes!(get_period))
+        .routes(routes!(post_approve))
+        .routes(routes!(post_reopen))
+        .routes(routes!(get_export))
+}
+
+/// Payroll settings as the API reads and writes them.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SettingsBody {
+    /// `weekly`, `biweekly`, `semimonthly` or `monthly`.
+    pub pay_frequency: String,
+    /// The first day of any one two-week period (YYYY-MM-DD; used by `biweekly`).
+    pub period_anchor: NaiveDate,
+    /// The workweek's first day: `Mon` .. `Sun`.
+    pub workweek_starts: String,
+    /// `federal`, `california` or `none`.
+    pub overtime_rule: String,
+    /// Deduct `meal_minutes` from every shift longer than this many minutes; leave both out for none.
+    pub meal_after_minutes: Option<i64>,
+    pub meal_minutes: Option<i64>,
+    /// The codes each payroll system needs.
+    pub codes: ExportCodes,
+}
+
+impl From<&PayrollSettings> for SettingsBody {
+    fn from(s: &PayrollSettings) -> Self {
+        SettingsBody {
+            pay_frequency: s.schedule.frequency.as_str().to_owned(),
+            period_anchor: s.schedule.anchor,
+            workweek_starts: weekday_str(s.schedule.workweek_starts).to_owned(),
+            overtime_rule: s.overtime.as_str().to_owned(),
+            meal_after_minutes: s.meal.map(|m| m.after_minutes),
+            meal_minutes: s.meal.map(|m| m.minutes),
+            codes: s.codes.clone(),
+        }
+    }
+}
+
+impl SettingsBody {
+    /// The settings, checked; a wrong value is named by its field.
+    pub fn parse(&self) -> Result<PayrollSettings, DomainError> {
+        let meal = match (self.meal_after_minutes, self.meal_minutes) {
+            (None, None) => None,
+            (Some(after), Some(minutes)) => Some(MealDeduction::new(after, minutes)?),
+            (None, Some(_)) => {
+                return Err(DomainError::invalid("meal_after_minutes", "give the shift length after which the meal is deducted"))
+            }
+            (Some(_), None) => return Err(DomainError::invalid("meal_minutes", "give how many minutes to deduct")),
+        };
+        let adp = self.codes.adp_company_code.trim();
+        if !adp.is_empty() && adp.chars().count() != 3 {
+            return Err(DomainError::invalid("adp_company_code", "ADP company codes are 3 characters"));
+        }
+        if self.codes.paychex_client_id.trim().chars().count() > 8 {
+            return Err(DomainError::invalid("paychex_client_id", "Paychex client ids are at most 8 characters"));
+        }
+        Ok(PayrollSettings {
+            schedule: PaySchedule {
+                frequency: PayFrequency::parse(self.pay_frequency.trim())?,
+                anchor: self.period_anchor,
+                workweek_starts: parse_weekday(self.workweek_starts.trim())?,
+            },
+            overtime: OvertimeRule::parse(self.overtime_rule.trim())?,
+            meal,
+            codes: self.codes.clone(),
+        })
+    }
+}
+
+/// Saves the company's payroll settings with an audit line. Shared with the settings page.
+pub async fn save_settings(state: &AppState, company: CompanyId, admin: AdminId, settings: &PayrollSettings) -> Result<(), ApiError> {
+    let line = audit_entry(
+        company,
+        &format!("admin:{admin}"),
+        "payroll.settings_changed",
+        &format!("company:{company}"),
+        &format!(
+            "pay {}, anchor {}, workweek from {}, overtime {}, meal {}",
+            settings.schedule.frequency.as_str(),
+            settings.schedule.anchor,
+            weekday_str(settings.schedule.workweek_starts),
+            settings.overtime.as_str(),
+            settings.meal.map_or_else(|| "none".to_owned(), |m| format!("{} min after {} min", m.minutes, m.after_minutes))
+        ),
+    );
+    state.store.set_payroll_settings(company, settings, Utc::now(), &line).await?;
+    Ok(())
+}
+
+/// The company's payroll settings: pay period, workweek, overtime rule, meal deduction, export codes.
+#[utoipa::path(get, path = "/payroll/settings", tag = "payroll", security(("admin" = [])),
+    responses((status = 200, body = SettingsBody)))]
+async fn get_settings(State(state): State<AppState>, admin: AdminAuth) -> Result<Json<SettingsBody>, ApiError> {
+    Ok(Json(SettingsBody::from(&state.store.payroll_settings(admin.company()).await?)))
+}
+
+/// Replaces the company's payroll settings.
+#[utoipa::path(put, path = "/payroll/settings", tag = "payroll", security(("admin" = [])), request_body = SettingsBody,
+    responses((status = 200, body = SettingsBody)))]
+async fn put_settings(
+    State(state): State<AppState>,
+    admin: AdminAuth,
+    Json(body): Json<SettingsBody>,
+) -> Result<Json<SettingsBody>, ApiError> {
+    let settings = body.parse()?;
+    save_settings(&state, admin.company(), admin.session.admin_id, &settings).await?;
+    Ok(Json(SettingsBody::from(&settings)))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PeriodQuery {
+    /// Any day of the period (YYYY-MM-DD); today when left out.
+    pub date: Option<NaiveDate>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ApprovalView {
+    pub approved_by: AdminId,
+    pub approved_at: chrono::DateTime<Utc>,
+}
+
+impl From<&Approval> for ApprovalView {
+    fn from(a: &Approval) -> Self {
+        ApprovalView { approved_by: a.approved_by, approved_at: a.approved_at }
+    }
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ExportView {
+    pub format: String,
+    pub exported_by: AdminId,
+    pub exported_at: chrono::DateTime<Utc>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct OverviewLine {
+    pub employee_id: EmployeeId,
+    pub name: String,
+    pub number: String,
+    pub regular_seconds: i64,
+    pub overtime_seconds: i64,
+    pub double_time_seconds: i64,
+    pub total_seconds: i64,
+    pub meal_deducted_seconds: i64,
+    pub missing_punches: usize,
+    pub photo_issues: usize,
+    pub corrections: usize,
+    pub arrived_after_approval: usize,
+    pub approval: Option<ApprovalView>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct OverviewBody {
+    pub period: PayPeriod,
+    /// The admin's approval of the period for payroll.
+    pub approval: Option<ApprovalView>,
+    pub exports: Vec<ExportView>,
+    pub employees: Vec<OverviewLine>,
+}
+
+impl From<&Overview> for OverviewBody {
+    fn from(o: &Overview) -> Self {
+        OverviewBody {
+            period: o.period,
+            approval: o.approvals.period.as_ref().map(Into::into),
+            exports: o
+                .exports
+                .iter()
+                .map(|e| ExportView { format: e.format.clone(), exported_by: e.exported_by, exported_at: e.exported_at })
+                .collect(),
+            employees: o
+                .rows
+                .iter()
+                .map(|r| OverviewLine {
+                    employee_id: r.employee.id,
+                    name: r.employee.name.as_str().to_owned(),
+                    number: r.employee.number.as_str().to_owned(),
+                    regular_seconds: r.pay.regular_seconds,
+                    overtime_seconds: r.pay.overtime_seconds,
+                    double_time_seconds: r.pay.double_time_seconds,
+                    total_seconds: r.seconds,
+                    meal_deducted_seconds: r.meal_deducted_seconds,
+                    missing_punches: r.missing_punches,
+                    photo_issues: r.photo_issues,
+                    corrections: r.corrections,
+                    arrived_after_approval: r.arrived_after_approval,
+                    approval: r.approval.as_ref().map(Into::into),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The pay period holding `date` (today by default) for the company.
+pub async fn period_of(state: &AppState, company: CompanyId, date: Option<NaiveDate>) -> Result<(PayPeriod, chrono_tz::Tz), ApiError> {
+    let zone = state.store.company(company).await?.time_zone;
+    let settings = state.store.payroll_settings(company).await?;
+    let day = date.unwrap_or_else(|| Utc::now().with_timezone(&zone).date_naive());
+    Ok((settings.schedule.period_containing(day), zone))
+}
+
+/// A period named in a path by its first day: it must be the first day of one of the company's periods.
+async fn period_starting(state: &AppState, company: CompanyId, start: NaiveDate) -> Result<(PayPeriod, chrono_tz::Tz), ApiError> {
+    let (period, zone) = period_of(state, company, Some(start)).await?;
+    if period.start != start {
+        return Err(ApiError::not_found(format!("no pay period starts on {start}; the one holding it starts on {}", period.start)));
+    }
+    Ok((period, zone))
+}
+
+/// Every employee's regular, overtime and double-time hours for the pay period holding `date`,
+/// with flags (missing punches, photos to look at, corrections, punches that arrived after
+/// approval) and approvals.
+#[utoipa::path(get, path = "/payroll/periods", tag = "payroll", security(("admin" = [])), params(PeriodQuery),
+    responses((status = 200, body = OverviewBody)))]
+async fn get_period(State(state): State<AppState>, admin: AdminAuth, Query(q): Query<PeriodQuery>) -> Result<Json<OverviewBody>, ApiError> {
+    let (period, zone) = period_of(&state, admin.company(), q.date).await?;
+    let o = overview(&*state.store, admin.company(), zone, period, None, Utc::now()).await?;
+    Ok(Json(OverviewBody::from(&o)))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApproveBody {
+    /// The employee whose card to approve; leave out to approve the whole period for payroll.
+    pub employee_id: Option<EmployeeId>,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReopenBody {
+    pub employee_id: Option<EmployeeId>,
+    /// Why it is reopened: required.
+    pub reason: String,
+}
+
+/// Approves an employee's card (or, without `employee_id`, the period) and audits it. Shared with the pages.
+pub async fn approve(
+    state: &AppState,
+    company: CompanyId,
+    admin: AdminId,
+    period: PayPeriod,
+    employee: Option<EmployeeId>,
+) -> Result<(), ApiError> {
+    if let Some(employee) = employee {
+        state.store.employee(company, employee).await?;
+    }
+    let (action, subject) = match employee {
+        Some(e) => ("card.approved", format!("employee:{e}")),
+        None => ("period.approved", format!("period:{}", period.start)),
+    };
+    let line = audit_entry(company, &format!("admin:{admin}"), action, &subject, &format!("pay period {} to {}", period.start, period.end));
+    let approval = Approval { period, approved_by: admin, approved_at: Utc::now() };
+    state.store.approve(company, employee, &approval, &line).await?;
+    Ok(())
+}
+
+/// Reopens a card or the period, with a reason, and audits it. Shared with the pages.
+pub async fn reopen(
+    state: &AppState,
+    company: CompanyId,
+    admin: AdminId,
+    period: PayPeriod,
+    employee: Option<EmployeeId>,
+    reason: &str,
+) -> Result<(), ApiError> {
+    let reason = clockface_domain::correction::Reason::parse(reason)?;
+    if let Some(employee) = employee {
+        state.store.employee(company, employee).await?;
+    }
+    let (action, subject) = match employee {
+        Some(e) => ("card.reopened", format!("employee:{e}")),
+        None => ("period.reopened", format!("period:{}", period.start)),
+    };
+    let line = audit_entry(
+        company,
+        &format!("admin:{admin}"),
+        action,
+        &subject,
+        &format!("pay period {} to {}; reason: {}", period.start, period.end, reason.as_str()),
+    );
+    if !state.store.reopen(company, employee, period, &line).await? {
+        return Err(ApiError::conflict("not_approved", "it is not approved, so there is nothing to reopen"));
+    }
+    Ok(())
+}
+
+/// Approves an employee's card for the period starting on `start`, or without `employee_id` the
+/// whole period for payroll. An approved card is locked: corrections are refused until reopened.
+#[utoipa::path(post, path = "/payroll/periods/{start}/approve", tag = "payroll", security(("admin" = [])),
+    params(("start" = String, Path, description = "the period's first day, YYYY-MM-DD")), request_body = ApproveBody,
+    responses((status = 204, description = "approved"), (status = 404, body = ErrorBody)))]
+async fn post_approve(
+    State(state): State<AppState>,
+    admin: AdminAuth,
+    Path(start): Path<NaiveDate>,
+    Json(body): Json<ApproveBody>,
+) -> Result<axum::http::StatusCode, ApiError> {
+    let (period, _) = period_starting(&state, admin.company(), start).await?;
+    approve(&state, admin.company(), admin.session.admin_id, period, body.employee_id).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}
+
+/// Takes back an approval, with a reason (audited).
+#[utoipa::path(post, path = "/payroll/periods/{start}/reopen", tag = "payroll", security(("admin" = [])),
+    params(("start" = String, Path, description = "the period's first day, YYYY-MM-DD")), request_body = ReopenBody,
+    responses((status = 204, description = "reopened"), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn post_reopen(
+    State(state): State<AppState>,
+    admin: AdminAuth,
+    Path(start): Path<NaiveDate>,
+    Json(body): Json<ReopenBody>,
+) -> Result<axum::http::StatusCode, ApiError> {
+    let (period, _) = period_starting(&state, admin.company(), start).await?;
+    reopen(&state, admin.company(), admin.session.admin_id, period, body.employee_id, &body.reason).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ExportQuery {
+    /// `csv`, `adp_wfn`, `adp_run`, `paychex`, `gusto` or `quickbooks_iif`.
+    pub format: String,
+}
+
+/// Writes the period's export, records it (audited), and answers the file with its earlier
+/// exports in `X-Clockface-Exported-Before` (RFC 3339 times, newest first). Shared with the pages.
+pub async fn make_export(
+    state: &AppState,
+    company: CompanyId,
+    admin: AdminId,
+    period: PayPeriod,
+    zone: chrono_tz::Tz,
+    format: ExportFormat,
+) -> Result<(clockface_domain::export::ExportFile, Vec<ExportRecord>), ApiError> {
+    let now = Utc::now();
+    let o = overview(&*state.store, company, zone, period, None, now).await?;
+    let file = export_file(&o, format, now)?;
+    let line = audit_entry(
+        company,
+        &format!("admin:{admin}"),
+        "period.exported",
+        &format!("period:{}", period.start),
+        &format!(
+            "{} for {} to {}, {} employees",
+            format.as_str(),
+            period.start,
+            period.end,
+            o.rows.iter().filter(|r| !r.days.is_empty()).count()
+        ),
+    );
+    let record = ExportRecord { format: format.as_str().to_owned(), exported_by: admin, exported_at: now };
+    let earlier = state.store.record_export(company, period, &record, &line).await?;
+    Ok((file, earlier))
+}
+
+/// The file to answer: its content type, a download name, and the earlier exports in a header.
+pub fn file_response(file: clockface_domain::export::ExportFile, earlier: &[ExportRecord]) -> Response {
+    let mut response = file.body.into_response();
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static(file.content_type));
+    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{}\"", file.file_name.replace('"', ""))) {
+        headers.insert(CONTENT_DISPOSITION, value);
+    }
+    let before: Vec<String> = earlier.iter().map(|e| format!("{} {}", e.exported_at.to_rfc3339(), e.format)).collect();
+    if let Ok(value) = HeaderValue::from_str(&before.join(", ")) {
+        if !before.is_empty() {
+            headers.insert(HeaderName::from_static("x-clockface-exported-before"), value);
+        }
+    }
+    response
+}
+
+/// The period's hours as a payroll system's import file (see `../shared/PAYROLL.md` for each
+/// layout). Each export is recorded; `X-Clockface-Exported-Before` lists earlier ones.
+#[utoipa::path(get, path = "/payroll/periods/{start}/export", tag = "payroll", security(("admin" = [])),
+    params(("start" = String, Path, description = "the period's first day, YYYY-MM-DD"), ExportQuery),
+    responses((status = 200, description = "the file", content_type = "text/plain"), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn get_export(
+    State(state): State<AppState>,
+    admin: AdminAuth,
+    Path(start): Path<NaiveDate>,
+    Query(q): Query<ExportQuery>,
+) -> Result<Response, ApiError> {
+    let format = ExportFormat::parse(q.format.trim())?;
+    let (period, zone) = period_starting(&state, admin.company(), start).await?;
+    let (file, earlier) = make_export(&state, admin.company(), admin.session.admin_id, period, zone, format).await?;
+    Ok(file_response(file, &earlier))
+}

@@ -1,0 +1,171 @@
+// Payroll in a real browser: a missing clock-out fixed from the time card in two clicks, with the
+// corrected hours and the reason on hover; the admin approves the card and the period, a
+// correction is then refused with a message, and a punch a device sends late shows as arrived
+// after approval; each export downloaded and read.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { startServer, api, apiLogin } from '../lib/server.mjs';
+import { launch, screenshot } from '../lib/browser.mjs';
+import { signedIn as signInAs } from '../lib/admin.mjs';
+
+const ADMIN = 'admin@acme.test';
+const VIEWPORT = { width: 1280, height: 900 };
+const WEEK = '2026-11-16';
+
+let server;
+let browser;
+let token;
+let device;
+let ada;
+
+const signedIn = () => signInAs(browser, server.url, ADMIN, VIEWPORT);
+
+async function punch(kind, deviceTime) {
+  const sent = await api(server.url, '/api/v1/punches', {
+    method: 'POST',
+    token: device,
+    body: { client_id: randomUUID(), employee_id: ada.id, kind, device_time: deviceTime },
+  });
+  assert.equal(sent.status, 201, JSON.stringify(sent.body));
+}
+
+before(async () => {
+  server = await startServer({ email: ADMIN });
+  browser = await launch();
+  token = await apiLogin(server.url, ADMIN);
+  const settings = await api(server.url, '/api/v1/payroll/settings', {
+    method: 'PUT',
+    token,
+    body: {
+      pay_frequency: 'weekly', period_anchor: WEEK, workweek_starts: 'Mon', overtime_rule: 'federal',
+      meal_after_minutes: null, meal_minutes: null,
+      codes: {
+        adp_company_code: 'ABC', adp_batch_id: '7', adp_double_time_code: 'D',
+        adp_run_iid: '12345', adp_run_regular_code: 'REG', adp_run_overtime_code: 'OVT', adp_run_double_time_code: 'DBL',
+        paychex_client_id: '7001234', paychex_regular: 'Hourly', paychex_overtime: 'Overtime', paychex_double_time: 'Doubletime',
+        quickbooks_company: 'Acme Paving', quickbooks_regular_item: 'Regular', quickbooks_overtime_item: 'Overtime Rate',
+        quickbooks_double_time_item: 'Overtime Rate (2)',
+      },
+    },
+  });
+  assert.equal(settings.status, 200, JSON.stringify(settings.body));
+  const roles = await api(server.url, '/api/v1/roles', { token });
+  const created = await api(server.url, '/api/v1/employees', { method: 'POST', token, body: { name: 'Ada Lovelace', number: '42', role_id: roles.body[0].id } });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  ada = created.body;
+  const code = await api(server.url, '/api/v1/devices/registration-codes', { method: 'POST', token, body: {} });
+  const registered = await api(server.url, '/api/v1/device/register', { method: 'POST', body: { code: code.body.code, name: 'Site tablet', has_front_camera: false } });
+  assert.equal(registered.status, 201);
+  device = registered.body.token;
+  // Monday: clocked in at 07:00, never out.
+  await punch('in', `${WEEK}T07:00:00-06:00`);
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+test('a missing clock-out is fixed from the card in two clicks; the hours count and the reason shows on hover', async () => {
+  const { context, page } = await signedIn();
+  await page.goto(`${server.url}/admin/time-cards?employee=${ada.id}&from=${WEEK}`);
+  const monday = page.locator('tr.day', { hasText: 'Mon 16 Nov' });
+  await monday.getByText('Missing clock-out').waitFor();
+  // Click one opens the fix, filled in with 8 hours after the clock-in and a reason; click two saves it.
+  await monday.getByText('Fix clock-out').click();
+  await monday.getByRole('button', { name: 'Add clock-out' }).click();
+  await page.getByText('Correction saved').waitFor();
+  const fixed = page.locator('tr.day', { hasText: 'Mon 16 Nov' });
+  assert.equal(await fixed.getByText('Missing clock-out').count(), 0);
+  assert.match(await fixed.locator('td.num').first().innerText(), /^8:00$/);
+  assert.match(await page.locator('tfoot td.total').innerText(), /^8:00$/);
+  // The added time is marked; hovering the mark shows that no device punch was there, and why.
+  const mark = fixed.getByRole('button', { name: /Added by a correction: Clock out at 15:00/ });
+  await mark.hover();
+  const card = fixed.locator('.correction-card');
+  await card.waitFor({ state: 'visible' });
+  assert.match(await card.innerText(), /no punch on the device/);
+  assert.match(await card.innerText(), /Reason: Forgot to clock out/);
+  await screenshot(page, 'admin-time-card-correction');
+  // Move the clock-in: the original time is shown on hover beside the reason.
+  await fixed.locator('details.punch-edit').first().locator('summary').click();
+  const edit = fixed.locator('details.punch-edit').first().locator('form');
+  await edit.getByLabel('New time').fill('07:30');
+  await edit.getByLabel('Reason').fill('Started at 07:30, says the foreman');
+  await edit.getByRole('button', { name: 'Move time' }).click();
+  await page.getByText('Correction saved').waitFor();
+  const moved = page.locator('tr.day', { hasText: 'Mon 16 Nov' });
+  assert.match(await moved.locator('td.num').first().innerText(), /^7:30$/);
+  await moved.getByRole('button', { name: /Moved by a correction: Clock in at 07:30/ }).hover();
+  const movedCard = moved.locator('.correction-card').first();
+  await movedCard.waitFor({ state: 'visible' });
+  assert.match(await movedCard.innerText(), /was 07:00/);
+  assert.match(await movedCard.innerText(), /Started at 07:30, says the foreman/);
+  await context.close();
+});
+
+test('the card and the period are approved; a correction is refused; a late offline punch shows as arrived after approval', async () => {
+  const { context, page } = await signedIn();
+  await page.goto(`${server.url}/admin/payroll?date=${WEEK}`);
+  const row = page.locator('tr', { hasText: 'Ada Lovelace' });
+  assert.match(await row.innerText(), /7:30/);
+  assert.match(await row.innerText(), /Corrected \(2\)/);
+  await row.getByRole('button', { name: "Approve Ada Lovelace's card" }).click();
+  await page.getByText('Card approved').waitFor();
+  await page.getByRole('button', { name: 'Approve the period for payroll' }).click();
+  await page.getByText('Pay period approved for payroll').waitFor();
+  await screenshot(page, 'admin-pay-period');
+
+  await page.goto(`${server.url}/admin/time-cards?employee=${ada.id}&from=${WEEK}`);
+  await page.getByText(/corrections are locked until it is reopened/).waitFor();
+  const monday = page.locator('tr.day', { hasText: 'Mon 16 Nov' });
+  await monday.locator('details.punch-edit').first().locator('summary').click();
+  const edit = monday.locator('details.punch-edit').first().locator('form');
+  await edit.getByLabel('New time').fill('06:00');
+  await edit.getByLabel('Reason').fill('trying after approval');
+  await edit.getByRole('button', { name: 'Move time' }).click();
+  const refusal = page.getByRole('alert');
+  await refusal.waitFor();
+  assert.match(await refusal.innerText(), /approved for the pay period and locked; reopen it/);
+  assert.match(await page.locator('tr.day', { hasText: 'Mon 16 Nov' }).locator('td.num').first().innerText(), /^7:30$/);
+
+  // A device that was offline on Tuesday sends its punch now: it is kept, and marked.
+  await punch('in', '2026-11-17T07:00:00-06:00');
+  await page.goto(`${server.url}/admin/time-cards?employee=${ada.id}&from=${WEEK}`);
+  const tuesday = page.locator('tr.day', { hasText: 'Tue 17 Nov' });
+  await tuesday.getByText('Arrived after approval').waitFor();
+  await screenshot(page, 'admin-time-card-late-punch');
+  await page.goto(`${server.url}/admin/payroll?date=${WEEK}`);
+  await page.locator('tr', { hasText: 'Ada Lovelace' }).getByText('Arrived after approval (1)').waitFor();
+  await context.close();
+});
+
+const EXPECTED = {
+  csv: ['employee_number,employee_name,date,regular_hours', '42,Ada Lovelace,2026-11-16,7.50,0.00,0.00,7.50,,'],
+  adp_wfn: ['Co Code,Batch ID,File #,Reg Hours,O/T Hours', 'ABC,7,000042,7.50,0.00,,'],
+  adp_run: ['##GENERIC## V1.0', '12345,W,11/16/2026,11/22/2026,42,REG,7.50,,0,,BASE'],
+  paychex: ['CLIENT ID,WORKER ID,ORG,JOB NUMBER,PAY COMPONENT', '7001234,42,,,Hourly,,,7.50,,,,,,,,'],
+  gusto: ['first_name,last_name,regular_hours', 'Ada,Lovelace,7.50,0.00,0.00'],
+  quickbooks_iif: ['!TIMERHDR\tVER\tREL\tCOMPANYNAME', 'TIMEACT\t11/16/26\t\tLovelace, Ada\t\tRegular\t7:30\t\t\tY\t0'],
+};
+
+test('each export downloads as its payroll system reads it, and a second export is told of the first', async () => {
+  const { context, page } = await signedIn();
+  await page.goto(`${server.url}/admin/payroll?date=${WEEK}`);
+  assert.equal(await page.getByText('Exported before').count(), 0);
+  for (const [format, [first, line]] of Object.entries(EXPECTED)) {
+    const [download] = await Promise.all([page.waitForEvent('download'), page.locator(`button[data-format="${format}"]`).click()]);
+    const text = readFileSync(await download.path(), 'utf8');
+    const lines = text.split('\r\n');
+    assert.ok(lines[0].startsWith(first), `${format}: ${lines[0]}`);
+    assert.ok(lines.includes(line), `${format} has no line ${JSON.stringify(line)}:\n${text}`);
+  }
+  await page.reload();
+  const earlier = page.getByText(/Exported before/);
+  await earlier.waitFor();
+  assert.match(await earlier.innerText(), /QuickBooks Desktop/);
+  assert.match(await earlier.innerText(), /CSV \(clockface\)/);
+  await context.close();
+});
