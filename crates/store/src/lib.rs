@@ -328,6 +328,9 @@ pub trait Store: Send + Sync + 'static {
         record: &ExportRecord,
         audit: &AuditEntry,
     ) -> Result<Vec<ExportRecord>, StoreError>;
+    /// Punches that reached the server after the card or period they fall in was approved,
+    /// newest first (listed in the review queue).
+    async fn arrived_after_approval(&self, company: CompanyId, limit: i64) -> Result<Vec<Punch>, StoreError>;
     /// The period's exports, newest first.
     async fn exports(&self, company: CompanyId, period: PayPeriod) -> Result<Vec<ExportRecord>, StoreError>;
 

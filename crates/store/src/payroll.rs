@@ -11,6 +11,8 @@ use std::collections::HashMap;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Approval {
     pub period: PayPeriod,
+    /// The period's first instant and the instant after its last, in the company's time zone.
+    pub window: (DateTime<Utc>, DateTime<Utc>),
     pub approved_by: AdminId,
     pub approved_at: DateTime<Utc>,
 }
