@@ -66,7 +66,7 @@ test('the OpenAPI document is valid OpenAPI 3.1, and every documented path, meth
       assert.ok(path.includes(`{${parameter.name}}`), `${method} ${path}: path parameter ${parameter.name} is in the path`);
     }
     const resource = path.split('/')[3]; // /api/v1/<resource>/...
-    const concrete = path.replace('{sha256}', sha256).replace('{id}', ids[resource] ?? crypto.randomUUID());
+    const concrete = path.replace('{sha256}', sha256).replace('{start}', '2026-11-16').replace('{id}', ids[resource] ?? crypto.randomUUID());
     assert.ok(!/[{}]/.test(concrete), `${method} ${path}: every path parameter is documented and filled`);
     const query = new URLSearchParams(parameters.filter((p) => p.in === 'query').map((p) => [p.name, sample(p)]));
     const url = `${concrete}${query.size ? `?${query}` : ''}`;

@@ -139,6 +139,10 @@ test('the card and the period are approved; a correction is refused; a late offl
   await screenshot(page, 'admin-time-card-late-punch');
   await page.goto(`${server.url}/admin/payroll?date=${WEEK}`);
   await page.locator('tr', { hasText: 'Ada Lovelace' }).getByText('Arrived after approval (1)').waitFor();
+  // And the review queue lists it, with a link to the card.
+  await page.goto(`${server.url}/admin/review`);
+  const late = page.getByRole('region', { name: 'Arrived after approval' });
+  assert.match(await late.innerText(), /Ada Lovelace — Clock in Tue 17 Nov 2026, 07:00/);
   await context.close();
 });
 

@@ -307,7 +307,7 @@ pub trait Store: Send + Sync + 'static {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<Correction>, StoreError>;
-    /// Every punch of the company made in `from..to` with its verdict, by employee then time (one query).
+    /// Every punch of the company made in `from..to` with its verdict, unordered (one query).
     async fn period_punches(&self, company: CompanyId, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<PeriodPunch>, StoreError>;
     /// Approves an employee's card (`Some`) or the whole period (`None`); approving again keeps the first.
     async fn approve(
@@ -335,6 +335,9 @@ pub trait Store: Send + Sync + 'static {
         record: &ExportRecord,
         audit: &AuditEntry,
     ) -> Result<Vec<ExportRecord>, StoreError>;
+    /// Punches that reached the server after the card or period they fall in was approved,
+    /// newest first (listed in the review queue).
+    async fn arrived_after_approval(&self, company: CompanyId, limit: i64) -> Result<Vec<Punch>, StoreError>;
     /// The period's exports, newest first.
     async fn exports(&self, company: CompanyId, period: PayPeriod) -> Result<Vec<ExportRecord>, StoreError>;
 

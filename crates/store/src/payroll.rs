@@ -11,6 +11,8 @@ use std::collections::HashMap;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Approval {
     pub period: PayPeriod,
+    /// The period's first instant and the instant after its last, in the company's time zone.
+    pub window: (DateTime<Utc>, DateTime<Utc>),
     pub approved_by: AdminId,
     pub approved_at: DateTime<Utc>,
 }
@@ -38,7 +40,7 @@ pub struct ExportRecord {
 }
 
 /// A punch as the overview needs it: its time, and what makes it worth a look.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PeriodPunch {
     pub id: PunchId,
     pub employee_id: EmployeeId,
@@ -47,8 +49,8 @@ pub struct PeriodPunch {
     pub received_at: DateTime<Utc>,
     pub flagged: bool,
     pub has_photo: bool,
-    /// Its verification verdict's name, once there is one.
-    pub verdict: Option<String>,
+    /// Its verification verdict, once there is one.
+    pub verdict: Option<clockface_domain::verification::Verdict>,
 }
 
 impl clockface_domain::timecard::TimedPunch for PeriodPunch {

@@ -1344,7 +1344,12 @@ async fn a_correction_names_only_this_employees_punches(store: Db) {
 async fn an_approved_card_refuses_corrections_until_reopened(store: Db) {
     let (company, admin) = company_and_admin(&store, "a@acme.example").await;
     let worker = employee(&store, company, "7").await;
-    let approval = Approval { period: period(), approved_by: admin, approved_at: now() };
+    let approval = Approval {
+        period: period(),
+        window: (now() - Duration::days(3), now() + Duration::days(4)),
+        approved_by: admin,
+        approved_at: now(),
+    };
     store.approve(company, Some(worker), &approval, &line(company, "card.approved", "employee")).await.unwrap();
     let approvals = store.approvals(company, period()).await.unwrap();
     assert_eq!(approvals.cards.get(&worker), Some(&approval));
@@ -1361,9 +1366,18 @@ async fn an_approved_card_refuses_corrections_until_reopened(store: Db) {
     store.insert_correction(&add, None, period(), &line(company, "correction.add", "employee")).await.unwrap();
     // The admin's approval of the period locks every card in it.
     store.approve(company, None, &approval, &line(company, "period.approved", "period")).await.unwrap();
-    let late = correction(company, worker, admin, CorrectionAction::Add, None, Some(now()));
-    assert!(matches!(store.insert_correction(&late, None, period(), &line(company, "x", "y")).await, Err(StoreError::Locked)));
+    let refused = correction(company, worker, admin, CorrectionAction::Add, None, Some(now()));
+    assert!(matches!(store.insert_correction(&refused, None, period(), &line(company, "x", "y")).await, Err(StoreError::Locked)));
     assert_eq!(store.approvals(company, period()).await.unwrap().period, Some(approval));
+    // A punch made in the window that reaches the server after the approval is listed; one before it is not.
+    let tablet = device(&store, company, "CODE1").await;
+    let on_time = punch(company, worker, tablet, PunchKind::In, now() - Duration::hours(1));
+    store.insert_punch(&on_time, None).await.unwrap();
+    let mut late = punch(company, worker, tablet, PunchKind::Out, now() + Duration::hours(1));
+    late.received_at = now() + Duration::days(1);
+    store.insert_punch(&late, None).await.unwrap();
+    let listed: Vec<PunchId> = store.arrived_after_approval(company, 10).await.unwrap().iter().map(|p| p.id).collect();
+    assert_eq!(listed, vec![late.id]);
     assert_eq!(actions(&store, company).await, ["card.approved", "correction.add", "card.reopened", "correction.add", "period.approved"]);
     let (other, _) = company_and_admin(&store, "b@other.example").await;
     assert_eq!(store.approvals(other, period()).await.unwrap(), PeriodApprovals::default());
@@ -1385,8 +1399,8 @@ async fn a_periods_punches_are_read_in_one_query_within_the_company(store: Db) {
     assert_eq!(rows.len(), 4);
     assert!(rows.iter().all(|r| r.employee_id == a || r.employee_id == b));
     assert!(rows.iter().all(|r| !r.has_photo && r.verdict.is_none()));
-    // By employee, then time.
-    let a_rows: Vec<_> = rows.iter().filter(|r| r.employee_id == a).map(|r| r.occurred_at).collect();
+    let mut a_rows: Vec<_> = rows.iter().filter(|r| r.employee_id == a).map(|r| r.occurred_at).collect();
+    a_rows.sort();
     assert_eq!(a_rows, [now(), now() + Duration::hours(8)]);
 }
 

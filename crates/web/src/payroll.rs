@@ -56,10 +56,7 @@ fn photo_issue(p: &PeriodPunch) -> bool {
     if !p.has_photo {
         return false;
     }
-    match p.verdict.as_deref().map(Verdict::parse) {
-        None | Some(Err(_)) => true,
-        Some(Ok(verdict)) => verdict.needs_review(),
-    }
+    p.verdict.is_none_or(Verdict::needs_review)
 }
 
 /// The overview of `period` for `company` (whose time zone is `zone`), `employees` those to list

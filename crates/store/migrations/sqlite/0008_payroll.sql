@@ -50,6 +50,9 @@ CREATE TABLE card_approvals (
     period_end   TEXT NOT NULL,
     approved_by  BLOB NOT NULL REFERENCES admins (id),
     approved_at  TEXT NOT NULL,
+    -- The period's first and last instants in the company's time zone (for punches arriving later).
+    window_start TEXT NOT NULL,
+    window_end   TEXT NOT NULL,
     PRIMARY KEY (company_id, employee_id, period_start),
     FOREIGN KEY (company_id, employee_id) REFERENCES employees (company_id, id)
 );
@@ -61,6 +64,9 @@ CREATE TABLE period_approvals (
     period_end   TEXT NOT NULL,
     approved_by  BLOB NOT NULL REFERENCES admins (id),
     approved_at  TEXT NOT NULL,
+    -- The period's first and last instants in the company's time zone (for punches arriving later).
+    window_start TEXT NOT NULL,
+    window_end   TEXT NOT NULL,
     PRIMARY KEY (company_id, period_start)
 );
 

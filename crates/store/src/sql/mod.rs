@@ -569,4 +569,8 @@ impl Store for Backend {
     async fn exports(&self, company: CompanyId, period: PayPeriod) -> Result<Vec<ExportRecord>, StoreError> {
         payroll::exports(&self.pool, company, period).await
     }
+
+    async fn arrived_after_approval(&self, company: CompanyId, limit: i64) -> Result<Vec<Punch>, StoreError> {
+        payroll::arrived_after_approval(&self.pool, company, limit).await
+    }
 }

@@ -234,7 +234,9 @@ struct PeriodPunchRow {
     verdict: Option<String>,
 }
 
-/// Every punch of the company made in `from..to`, with its verdict, by employee and time.
+/// Every punch of the company made in `from..to`, with its verdict, in no particular order (the
+/// caller groups them by employee and pairing sorts them by time; a sort here costs the database
+/// more than the pairing's sort of each employee's few punches).
 pub(super) async fn period_punches(
     pool: &Pool<Db>,
     company: CompanyId,
@@ -244,7 +246,7 @@ pub(super) async fn period_punches(
     let rows: Vec<PeriodPunchRow> = sqlx::query_as(
         "SELECT p.id, p.employee_id, p.kind, p.occurred_at, p.received_at, p.flagged, p.photo_sha256, v.verdict \
          FROM punches p LEFT JOIN verifications v ON v.punch_id = p.id \
-         WHERE p.company_id = $1 AND p.occurred_at >= $2 AND p.occurred_at < $3 ORDER BY p.employee_id, p.occurred_at, p.id",
+         WHERE p.company_id = $1 AND p.occurred_at >= $2 AND p.occurred_at < $3",
     )
     .bind(company.0)
     .bind(from)
@@ -261,7 +263,7 @@ pub(super) async fn period_punches(
                 received_at: r.received_at,
                 flagged: r.flagged,
                 has_photo: r.photo_sha256.is_some(),
-                verdict: r.verdict,
+                verdict: r.verdict.as_deref().map(clockface_domain::verification::Verdict::parse).transpose()?,
             })
         })
         .collect()
@@ -279,14 +281,14 @@ pub(super) async fn approve(
     let mut tx = pool.begin().await?;
     let query = match employee {
         Some(employee) => sqlx::query(
-            "INSERT INTO card_approvals (company_id, employee_id, period_start, period_end, approved_by, approved_at) \
-             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+            "INSERT INTO card_approvals (company_id, employee_id, period_start, period_end, approved_by, approved_at, window_start, \
+             window_end) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
         )
         .bind(company.0)
         .bind(employee.0),
         None => sqlx::query(
-            "INSERT INTO period_approvals (company_id, period_start, period_end, approved_by, approved_at) \
-             VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+            "INSERT INTO period_approvals (company_id, period_start, period_end, approved_by, approved_at, window_start, window_end) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
         )
         .bind(company.0),
     };
@@ -295,6 +297,8 @@ pub(super) async fn approve(
         .bind(approval.period.end)
         .bind(approval.approved_by.0)
         .bind(crate::to_micros(approval.approved_at))
+        .bind(crate::to_micros(approval.window.0))
+        .bind(crate::to_micros(approval.window.1))
         .execute(&mut *tx)
         .await?;
     insert_audit(&mut tx, audit).await?;
@@ -336,14 +340,14 @@ pub(super) async fn reopen(
     Ok(true)
 }
 
-type ApprovalRow = (Option<Uuid>, NaiveDate, NaiveDate, Uuid, DateTime<Utc>);
+type ApprovalRow = (Option<Uuid>, NaiveDate, NaiveDate, Uuid, DateTime<Utc>, DateTime<Utc>, DateTime<Utc>);
 
 /// The period's approval and its cards', in one query.
 pub(super) async fn approvals(pool: &Pool<Db>, company: CompanyId, period: PayPeriod) -> Result<PeriodApprovals, StoreError> {
     let rows: Vec<ApprovalRow> = sqlx::query_as(
-        "SELECT employee_id, period_start, period_end, approved_by, approved_at FROM card_approvals \
+        "SELECT employee_id, period_start, period_end, approved_by, approved_at, window_start, window_end FROM card_approvals \
          WHERE company_id = $1 AND period_start = $2 \
-         UNION ALL SELECT NULL, period_start, period_end, approved_by, approved_at FROM period_approvals \
+         UNION ALL SELECT NULL, period_start, period_end, approved_by, approved_at, window_start, window_end FROM period_approvals \
          WHERE company_id = $1 AND period_start = $2",
     )
     .bind(company.0)
@@ -351,8 +355,9 @@ pub(super) async fn approvals(pool: &Pool<Db>, company: CompanyId, period: PayPe
     .fetch_all(pool)
     .await?;
     let mut out = PeriodApprovals::default();
-    for (employee, start, end, by, at) in rows {
-        let approval = Approval { period: PayPeriod { start, end }, approved_by: AdminId(by), approved_at: at };
+    for (employee, start, end, by, at, window_start, window_end) in rows {
+        let approval =
+            Approval { period: PayPeriod { start, end }, window: (window_start, window_end), approved_by: AdminId(by), approved_at: at };
         match employee {
             Some(e) => {
                 out.cards.insert(EmployeeId(e), approval);
@@ -409,4 +414,26 @@ where
 /// The period's exports, newest first.
 pub(super) async fn exports(pool: &Pool<Db>, company: CompanyId, period: PayPeriod) -> Result<Vec<ExportRecord>, StoreError> {
     exports_in(pool, company, period).await
+}
+
+/// Punches that reached the server after the card (or period) they fall in was approved, newest
+/// first: the review queue lists them.
+pub(super) async fn arrived_after_approval(
+    pool: &Pool<Db>,
+    company: CompanyId,
+    limit: i64,
+) -> Result<Vec<clockface_domain::punch::Punch>, StoreError> {
+    let rows: Vec<crate::records::PunchRow> = sqlx::query_as(
+        "SELECT p.* FROM punches p WHERE p.company_id = $1 AND (\
+         EXISTS (SELECT 1 FROM card_approvals a WHERE a.company_id = p.company_id AND a.employee_id = p.employee_id \
+         AND p.occurred_at >= a.window_start AND p.occurred_at < a.window_end AND p.received_at > a.approved_at) \
+         OR EXISTS (SELECT 1 FROM period_approvals a WHERE a.company_id = p.company_id \
+         AND p.occurred_at >= a.window_start AND p.occurred_at < a.window_end AND p.received_at > a.approved_at)) \
+         ORDER BY p.received_at DESC, p.id DESC LIMIT $2",
+    )
+    .bind(company.0)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter().map(clockface_domain::punch::Punch::try_from).collect()
 }

@@ -154,7 +154,7 @@ fn form_employee(form: &super::FormData) -> Result<Option<EmployeeId>, PageError
 /// Where to go back after a card's approval: the card, when the form came from it.
 fn back(form: &super::FormData, start: NaiveDate, done: &str) -> String {
     match form.get("back") {
-        b if b.starts_with("/admin/time-cards?") => format!("{b}&saved=1"),
+        b if b.starts_with("/admin/time-cards?") => b.to_owned(),
         _ => format!("/admin/payroll?date={start}&done={done}"),
     }
 }

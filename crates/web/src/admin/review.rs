@@ -47,11 +47,21 @@ struct Item {
     flags: Vec<&'static str>,
 }
 
+/// A punch that reached the server after its card was approved.
+struct LateItem {
+    employee: String,
+    kind: &'static str,
+    when: String,
+    received: String,
+    card: String,
+}
+
 #[derive(Template)]
 #[template(path = "admin/review.html")]
 struct ReviewPage {
     layout: Layout,
     items: Vec<Item>,
+    late: Vec<LateItem>,
     errors: FormErrors,
     done: Option<&'static str>,
 }
@@ -103,7 +113,21 @@ async fn page(state: &AppState, admin: &AdminSession, errors: FormErrors, done: 
             }
         })
         .collect();
-    Ok(ReviewPage { layout: Layout::new(admin, "review", "Review"), items, errors, done })
+    // Punches that arrived after approval, with their employees' names and the card to open.
+    let late_punches = state.store.arrived_after_approval(company, 200).await?;
+    let names: HashMap<_, _> =
+        state.store.employees(company, None).await?.into_iter().map(|e| (e.id, e.name.as_str().to_owned())).collect();
+    let late = late_punches
+        .iter()
+        .map(|p| LateItem {
+            employee: names.get(&p.employee_id).cloned().unwrap_or_default(),
+            kind: if p.kind == PunchKind::In { "Clock in" } else { "Clock out" },
+            when: local(p.occurred_at, zone),
+            received: local(p.received_at, zone),
+            card: format!("/admin/time-cards?employee={}&from={}", p.employee_id, p.occurred_at.with_timezone(&zone).date_naive()),
+        })
+        .collect();
+    Ok(ReviewPage { layout: Layout::new(admin, "review", "Review"), items, late, errors, done })
 }
 
 async fn review_page(State(state): State<AppState>, admin: AdminSession, Query(query): Query<ReviewQuery>) -> Result<Response, PageError> {

@@ -280,7 +280,12 @@ pub async fn approve(
         None => ("period.approved", format!("period:{}", period.start)),
     };
     let line = audit_entry(company, &format!("admin:{admin}"), action, &subject, &format!("pay period {} to {}", period.start, period.end));
-    let approval = Approval { period, approved_by: admin, approved_at: Utc::now() };
+    let zone = state.store.company(company).await?.time_zone;
+    let window = (
+        crate::api::timecards::start_of_day(zone, period.start),
+        crate::api::timecards::start_of_day(zone, period.end + chrono::Duration::days(1)),
+    );
+    let approval = Approval { period, window, approved_by: admin, approved_at: Utc::now() };
     state.store.approve(company, employee, &approval, &line).await?;
     Ok(())
 }
