@@ -23,7 +23,9 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use clockface_face::{compare, DetectorOptions, EngineOptions, FaceEngine, Photo, MATCH_THRESHOLD};
+use clockface_face::{
+    compare, verdict, Analysis, DetectorOptions, Embedding, EngineOptions, FaceEngine, Photo, Verdict, MATCH_THRESHOLD, SEVERAL_FACES_RATIO,
+};
 use image::{imageops, ImageFormat, Rgb, RgbImage};
 
 type BoxError = Box<dyn std::error::Error>;
@@ -60,6 +62,8 @@ fn main() -> Result<(), BoxError> {
             }
             println!("\n== faces found in crew photos ({}) ==", dir.join("groups").display());
             groups(&full, &small, dir)?;
+            println!("\n== several faces in one photo: verdicts on dev pairs, probe made from the pair's second photo ==");
+            variants(&engine, dir)?;
         }
         None => {
             println!(
@@ -115,15 +119,7 @@ fn padded(crop: &RgbImage) -> RgbImage {
 }
 
 fn accuracy(engine: &FaceEngine, dir: &Path, label: &str) -> Result<(), BoxError> {
-    let csv = std::fs::read_to_string(dir.join("dev/pairs.csv"))?;
-    let pairs: Vec<(String, String, bool)> = csv
-        .lines()
-        .skip(1)
-        .filter_map(|l| {
-            let mut it = l.split(',');
-            Some((it.next()?.to_owned(), it.next()?.to_owned(), it.next()? == "yes"))
-        })
-        .collect();
+    let pairs = dev_pairs(dir)?;
     let mut names: Vec<&String> = pairs.iter().flat_map(|(a, b, _)| [a, b]).collect();
     names.sort();
     names.dedup();
@@ -211,6 +207,217 @@ fn groups(engine: &FaceEngine, small: &FaceEngine, dir: &Path) -> Result<(), Box
             little.faces.len(),
             widths.join(" ")
         );
+        if big.faces.len() >= 2 {
+            let (a, b) = (&big.faces[0], &big.faces[1]);
+            println!(
+                "  {:12} second/largest width {:.2}, off centre {:.2} / {:.2}, sharpness {:.0} / {:.0}, score {:.2} / {:.2}: as a selfie {}",
+                "",
+                b.face.width / a.face.width,
+                off_centre(&big, 0),
+                off_centre(&big, 1),
+                a.quality.sharpness,
+                b.quality.sharpness,
+                a.face.score,
+                b.face.score,
+                match big.subject() {
+                    Err(Verdict::SeveralFaces) => "several_faces".to_owned(),
+                    Err(v) => format!("{v:?}"),
+                    Ok(_) => format!("subject found, {} other(s) ignored", big.others_seen()),
+                }
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The dev pairs as (a, b, same person).
+fn dev_pairs(dir: &Path) -> Result<Vec<(String, String, bool)>, BoxError> {
+    let csv = std::fs::read_to_string(dir.join("dev/pairs.csv"))?;
+    Ok(csv
+        .lines()
+        .skip(1)
+        .filter_map(|l| {
+            let mut it = l.split(',');
+            Some((it.next()?.to_owned(), it.next()?.to_owned(), it.next()? == "yes"))
+        })
+        .collect())
+}
+
+/// The verdict under the rule before issue 16: any second face at least
+/// [`SEVERAL_FACES_RATIO`] as wide as the largest gave `several_faces`.
+fn legacy_verdict(analysis: &Analysis, enrolled: &[Embedding]) -> Verdict {
+    if let Some(first) = analysis.faces.first() {
+        if analysis.faces.iter().skip(1).any(|f| f.face.width >= SEVERAL_FACES_RATIO * first.face.width) {
+            return Verdict::SeveralFaces;
+        }
+    }
+    // Every other face is below the old ratio, which the new rule also takes as a bystander.
+    verdict(analysis, enrolled, MATCH_THRESHOLD).verdict
+}
+
+/// How a probe photo with more than one face is made from a dev crop.
+#[derive(Clone, Copy)]
+enum Variant {
+    /// The crop on the grey canvas twice its size, as in the accuracy run.
+    Plain,
+    /// Another person's crop, shrunk to 25-50% of the subject's size, in a
+    /// corner of the same canvas (the issue's "second smaller face pasted
+    /// into the background").
+    Background,
+    /// Another person's crop at 60-75% size, slightly out of focus, just
+    /// behind the subject's shoulder: on a canvas three crops wide, the
+    /// subject in the middle. Like the press photos' co-worker behind.
+    CloseBehind,
+    /// Two people posing together: both crops at the same size side by side,
+    /// the subject left or right.
+    Together,
+    /// The same with the other person at 90% size.
+    TogetherNinety,
+}
+
+impl Variant {
+    fn label(self) -> &'static str {
+        match self {
+            Variant::Plain => "plain (one face)",
+            Variant::Background => "bystander pasted in a corner, 25-50% size",
+            Variant::CloseBehind => "bystander close behind, 60-75% size, blurred",
+            Variant::Together => "two people together, same size",
+            Variant::TogetherNinety => "two people together, other at 90%",
+        }
+    }
+
+    /// The probe photo: `crop` is the subject, `other` another person's crop, `i` varies size and corner.
+    fn compose(self, crop: &RgbImage, other: &RgbImage, i: usize) -> RgbImage {
+        let (w, h) = crop.dimensions();
+        let shrink = |f: f32| {
+            let (ow, oh) = ((w as f32 * f).round() as u32, (h as f32 * f).round() as u32);
+            imageops::resize(other, ow, oh, imageops::FilterType::Triangle)
+        };
+        match self {
+            Variant::Plain => padded(crop),
+            Variant::Background => {
+                let mut canvas = padded(crop);
+                let small = shrink([0.25, 0.30, 0.35, 0.40, 0.45, 0.50][i % 6]);
+                let (cw, ch, sw, sh) = (canvas.width(), canvas.height(), small.width(), small.height());
+                let (x, y) = [(2, 2), (cw - sw - 2, 2), (2, ch - sh - 2), (cw - sw - 2, ch - sh - 2)][i % 4];
+                imageops::replace(&mut canvas, &small, x as i64, y as i64);
+                canvas
+            }
+            Variant::CloseBehind => {
+                let mut canvas = RgbImage::from_pixel(w * 3, h * 2, Rgb([128, 128, 128]));
+                let behind = imageops::blur(&shrink([0.60, 0.65, 0.70, 0.75][i % 4]), 1.2);
+                let x = if i.is_multiple_of(2) { w - behind.width() / 2 } else { 2 * w - behind.width() / 2 };
+                imageops::replace(&mut canvas, &behind, x as i64, (h / 4) as i64);
+                imageops::replace(&mut canvas, crop, w as i64, (h / 2) as i64);
+                canvas
+            }
+            Variant::Together | Variant::TogetherNinety => {
+                let partner = shrink(if matches!(self, Variant::Together) { 1.0 } else { 0.9 });
+                let mut canvas = RgbImage::from_pixel(w * 3, h * 2, Rgb([128, 128, 128]));
+                let (left, right) = if i.is_multiple_of(2) { (crop, &partner) } else { (&partner, crop) };
+                let x0 = (3 * w - left.width() - right.width() - 10) / 2;
+                imageops::replace(&mut canvas, left, x0 as i64, ((2 * h - left.height()) / 2) as i64);
+                imageops::replace(&mut canvas, right, (x0 + left.width() + 10) as i64, ((2 * h - right.height()) / 2) as i64);
+                canvas
+            }
+        }
+    }
+}
+
+/// Distance of a face's centre from the photo's centre, in fractions of its width and height.
+fn off_centre(analysis: &Analysis, i: usize) -> f32 {
+    let f = &analysis.faces[i].face;
+    let dx = (f.x + f.width / 2.0) / analysis.width as f32 - 0.5;
+    let dy = (f.y + f.height / 2.0) / analysis.height as f32 - 0.5;
+    dx.hypot(dy)
+}
+
+/// Each dev pair with its second photo made into a probe of each [`Variant`]: the verdict
+/// against the first photo's embedding (plain), at the shipped threshold, under the rule before
+/// issue 16 and now; and the width ratio of the second face to the largest, the measure the rule
+/// is built on.
+fn variants(engine: &FaceEngine, dir: &Path) -> Result<(), BoxError> {
+    let pairs = dev_pairs(dir)?;
+    let mut names: Vec<String> = pairs.iter().flat_map(|(a, b, _)| [a.clone(), b.clone()]).collect();
+    names.sort();
+    names.dedup();
+    let person = |n: &str| n.split('/').next().unwrap_or_default().to_owned();
+    let mut people: Vec<String> = names.iter().map(|n| person(n)).collect();
+    people.dedup();
+    let load = |n: &str| -> Result<RgbImage, BoxError> { Ok(image::open(dir.join("dev").join(n))?.to_rgb8()) };
+    let mut enrolled = std::collections::HashMap::new();
+    for n in &names {
+        let analysis = engine.analyse_photo(Photo::from_rgb(padded(&load(n)?)))?;
+        if let Some(f) = analysis.faces.first() {
+            enrolled.insert(n.clone(), f.embedding.clone());
+        }
+    }
+    println!("  (before: any second face >= {SEVERAL_FACES_RATIO} of the largest's width gave several_faces; now: Analysis::dominates)");
+    for variant in [Variant::Plain, Variant::Background, Variant::CloseBehind, Variant::Together, Variant::TogetherNinety] {
+        let mut probes = std::collections::HashMap::new();
+        let (mut ratios, mut centred, mut margins) = (Vec::new(), 0, Vec::new());
+        for (i, n) in names.iter().enumerate() {
+            // The bystander is the next person, the same photo number: for some impostor pairs
+            // that is the enrolled person, in the background.
+            let p = people.iter().position(|x| *x == person(n)).unwrap_or(0);
+            let other = format!("{}/{}", people[(p + 1) % people.len()], n.rsplit('/').next().unwrap_or_default());
+            let analysis = engine.analyse_photo(Photo::from_rgb(variant.compose(&load(n)?, &load(&other)?, i)))?;
+            if analysis.faces.len() >= 2 {
+                ratios.push(analysis.faces[1].face.width / analysis.faces[0].face.width);
+                centred += usize::from(off_centre(&analysis, 0) < off_centre(&analysis, 1));
+                margins.push(off_centre(&analysis, 1) - off_centre(&analysis, 0));
+            }
+            probes.insert(n.clone(), analysis);
+        }
+        let (mut before, mut now) = ([0usize; 4], [0usize; 4]);
+        let mut refused = std::collections::BTreeMap::new();
+        for (a, b, same) in &pairs {
+            let (Some(reference), Some(probe)) = (enrolled.get(a), probes.get(b)) else { continue };
+            let reference = std::slice::from_ref(reference);
+            for (counts, v) in
+                [(&mut before, legacy_verdict(probe, reference)), (&mut now, verdict(probe, reference, MATCH_THRESHOLD).verdict)]
+            {
+                let k = usize::from(!*same) * 2;
+                counts[k] += usize::from(v == Verdict::Match);
+                counts[k + 1] += usize::from(v == Verdict::SeveralFaces);
+            }
+            let v = verdict(probe, reference, MATCH_THRESHOLD).verdict;
+            if *same && v != Verdict::Match {
+                *refused.entry(format!("{v:?}")).or_insert(0) += 1;
+            }
+        }
+        let (g, i) = (pairs.iter().filter(|p| p.2).count(), pairs.iter().filter(|p| !p.2).count());
+        ratios.sort_by(f32::total_cmp);
+        margins.sort_by(f32::total_cmp);
+        let show = |c: [usize; 4]| {
+            format!(
+                "genuine accepted {:5.1}% ({}/{g}), several_faces {}; false accepts {:.2}% ({}/{i}), several_faces {}",
+                100.0 * c[0] as f64 / g as f64,
+                c[0],
+                c[1],
+                100.0 * c[2] as f64 / i as f64,
+                c[2],
+                c[3]
+            )
+        };
+        println!("-- {} --", variant.label());
+        println!(
+            "  probes with 2+ faces: {} of {}; second/largest width ratio min {:.2} median {:.2} max {:.2}; largest face nearer the centre in {}",
+            ratios.len(),
+            names.len(),
+            ratios.first().copied().unwrap_or(f32::NAN),
+            ratios.get(ratios.len() / 2).copied().unwrap_or(f32::NAN),
+            ratios.last().copied().unwrap_or(f32::NAN),
+            centred
+        );
+        println!(
+            "  how much nearer the centre the largest face is (other's distance minus its, in photo sizes): min {:.2} median {:.2} max {:.2}",
+            margins.first().copied().unwrap_or(f32::NAN),
+            margins.get(margins.len() / 2).copied().unwrap_or(f32::NAN),
+            margins.last().copied().unwrap_or(f32::NAN)
+        );
+        println!("  before: {}", show(before));
+        println!("  now:    {}; genuine pairs refused now: {refused:?}", show(now));
     }
     Ok(())
 }

@@ -75,18 +75,18 @@ pub fn detect(engine: &FaceEngine, name: &str, bytes: &[u8]) -> Result<ImageRepo
 pub fn compare(engine: &FaceEngine, a: (&str, &[u8]), b: (&str, &[u8])) -> Result<CompareReport, FaceError> {
     let first = engine.analyse(a.1, 0)?;
     let second = engine.analyse(b.1, 0)?;
-    let (verdict, score) = match first.subject() {
-        Err(problem) => (problem, None),
+    let (verdict, score, message) = match first.subject() {
+        Err(problem) => (problem, None, problem.message()),
         Ok(face) => {
             let d = verdict(&second, std::slice::from_ref(&face.embedding), MATCH_THRESHOLD);
-            (d.verdict, d.score)
+            (d.verdict, d.score, d.message)
         }
     };
     Ok(CompareReport {
         score,
         threshold: MATCH_THRESHOLD,
         verdict,
-        message: verdict.message(),
+        message,
         images: [ImageReport::new(a.0, &first), ImageReport::new(b.0, &second)],
     })
 }

@@ -45,4 +45,4 @@ pub use engine::{AnalysedFace, Analysis, EngineOptions, FaceEngine, CONFIDENT_SC
 pub use error::FaceError;
 pub use photo::{decode, DecodeLimits, Orientation, Photo};
 pub use quality::{QualityIssue, QualityMeasures, MAX_BRIGHTNESS, MIN_BRIGHTNESS, MIN_FACE_PIXELS, MIN_SHARPNESS};
-pub use verdict::{match_crew, verdict, CrewMatch, Decision, Verdict, SEVERAL_FACES_RATIO};
+pub use verdict::{match_crew, verdict, CrewMatch, Decision, Verdict, CENTRE_MARGIN, DOMINANT_RATIO, SEVERAL_FACES_RATIO};

@@ -363,3 +363,76 @@ fn the_cli_reports_serialise_to_json() {
     assert_eq!(json["faces"][0]["landmarks"].as_array().map(Vec::len), Some(5));
     assert_eq!(json["orientation"]["total_degrees"], 0);
 }
+
+/// `name` shrunk to `fraction` of `photo`'s height and pasted at (`x`, `y`).
+fn paste_person(photo: &mut RgbImage, name: &str, fraction: f32, x: i64, y: i64, blur: f32) {
+    let p = pixels(name);
+    let h = (photo.height() as f32 * fraction).round() as u32;
+    let w = (p.width() as f32 * h as f32 / p.height() as f32).round() as u32;
+    let mut small = imageops::resize(&p, w, h, imageops::FilterType::Triangle);
+    if blur > 0.0 {
+        small = imageops::blur(&small, blur);
+    }
+    imageops::replace(photo, &small, x, y);
+}
+
+#[test]
+fn a_smaller_face_in_the_background_is_a_bystander_and_the_subject_is_checked() {
+    // A co-worker at 40% size in the top corner of the employee's photo.
+    let mut photo = pixels("obama-1.jpg");
+    paste_person(&mut photo, "biden-1.jpg", 0.4, 0, 0, 0.0);
+    let (analysis, decision) = decide(&jpeg(&photo), "obama-2.jpg");
+    assert_eq!(analysis.faces.len(), 2, "{:#?}", analysis.faces.iter().map(|f| &f.face).collect::<Vec<_>>());
+    assert_eq!(decision.verdict, Verdict::Match, "{decision:?}");
+    assert_eq!(decision.other_faces, 1);
+    assert_eq!(analysis.others_seen(), 1);
+    assert!(decision.message.contains("Other faces"), "{}", decision.message);
+    // It was the subject that was compared, not the bystander.
+    let (_, as_biden) = decide(&jpeg(&photo), "biden-1.jpg");
+    assert_eq!(as_biden.verdict, Verdict::Mismatch, "{as_biden:?}");
+
+    // A co-worker close behind, nearly as large but off to the side and out of focus: the
+    // employee in the middle of the picture is still the one checked.
+    let subject = pixels("obama-1.jpg");
+    let mut photo = RgbImage::from_pixel(subject.width() * 2, subject.height() + 40, Rgb([128, 128, 128]));
+    paste_person(&mut photo, "biden-1.jpg", 0.62, 10, 10, 1.5);
+    imageops::replace(&mut photo, &subject, i64::from(subject.width() / 2), 40);
+    let (analysis, decision) = decide(&jpeg(&photo), "obama-2.jpg");
+    let ratio = analysis.faces.get(1).map(|f| f.face.width / analysis.faces[0].face.width);
+    assert_eq!(decision.verdict, Verdict::Match, "width ratio {ratio:?}: {decision:?}");
+    assert_eq!(decision.other_faces, 1);
+}
+
+/// A portrait scaled so that its face is `face_width` pixels wide.
+fn with_face_width(name: &str, face_width: f32) -> RgbImage {
+    let p = pixels(name);
+    let found = analyse(&fixture(name)).faces[0].face.width;
+    let s = face_width / found;
+    imageops::resize(&p, (p.width() as f32 * s).round() as u32, (p.height() as f32 * s).round() as u32, imageops::FilterType::Triangle)
+}
+
+/// Two people side by side on a grey canvas, their faces `a` and `b` pixels wide.
+fn two_together(a: (&str, f32), b: (&str, f32)) -> RgbImage {
+    let (left, right) = (with_face_width(a.0, a.1), with_face_width(b.0, b.1));
+    let mut canvas = RgbImage::from_pixel(left.width() + right.width() + 60, left.height().max(right.height()) + 40, Rgb([128, 128, 128]));
+    imageops::replace(&mut canvas, &left, 20, 20);
+    imageops::replace(&mut canvas, &right, i64::from(left.width() + 40), 20);
+    canvas
+}
+
+#[test]
+fn two_faces_of_the_same_size_give_several_faces() {
+    let photo = two_together(("obama-1.jpg", 160.0), ("biden-1.jpg", 160.0));
+    let (analysis, decision) = decide(&jpeg(&photo), "obama-2.jpg");
+    let widths: Vec<f32> = analysis.faces.iter().map(|f| f.face.width).collect();
+    assert_eq!(analysis.faces.len(), 2, "{widths:?}");
+    assert_eq!(decision.verdict, Verdict::SeveralFaces, "{widths:?} {decision:?}");
+    assert_eq!(decision.other_faces, 0);
+    assert_eq!(analysis.others_seen(), 0);
+    assert!(analysis.subject().is_err());
+    // Nor when one of the two stands a little further back (a face 90% as wide).
+    let photo = two_together(("biden-1.jpg", 144.0), ("obama-1.jpg", 160.0));
+    let (analysis, decision) = decide(&jpeg(&photo), "obama-2.jpg");
+    let widths: Vec<f32> = analysis.faces.iter().map(|f| f.face.width).collect();
+    assert_eq!(decision.verdict, Verdict::SeveralFaces, "{widths:?} {decision:?}");
+}
