@@ -128,6 +128,12 @@ pub fn photo_destroyed_on(settings: RetentionSettings, taken_at: DateTime<Utc>) 
     taken_at + Duration::days(settings.photo_days)
 }
 
+/// At `now`, the photos taken before this instant are due (a photo taken at `t` is due once
+/// [`photo_destroyed_on`]`(t) <= now`).
+pub fn photos_due_before(settings: RetentionSettings, now: DateTime<Utc>) -> DateTime<Utc> {
+    now - Duration::days(settings.photo_days) + Duration::microseconds(1)
+}
+
 /// The public policy text made from a company's settings (markdown-free plain paragraphs).
 pub fn policy_text(company: &str, version: i64, settings: RetentionSettings) -> Vec<String> {
     let jurisdiction = settings.jurisdiction;
@@ -309,6 +315,11 @@ mod tests {
     #[test]
     fn photos_go_after_their_days_and_settings_are_checked() {
         assert_eq!(photo_destroyed_on(settings(Jurisdiction::Gdpr), day(2025, 1, 1)), day(2025, 4, 1));
+        // Taken exactly 90 days before now: due; a microsecond later: not yet.
+        let now = day(2025, 4, 1);
+        let before = photos_due_before(settings(Jurisdiction::Gdpr), now);
+        assert!(photo_destroyed_on(settings(Jurisdiction::Gdpr), before - Duration::microseconds(1)) <= now);
+        assert!(photo_destroyed_on(settings(Jurisdiction::Gdpr), before) > now);
         assert!(RetentionSettings::parse("illinois", 0).is_err());
         assert!(RetentionSettings::parse("mars", 30).is_err());
         assert_eq!(RetentionSettings::parse("texas", 30).unwrap().jurisdiction, Jurisdiction::Texas);

@@ -5,10 +5,11 @@
 
 use crate::verification::audit_entry;
 use crate::{ApiError, AppState};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use clockface_domain::ids::{AdminId, CompanyId, DeviceId, EmployeeId};
 use clockface_domain::privacy::{
-    parse_signature, release_text, templates_destroyed_on, EmployeeFacts, ReleaseStatus, RetentionSettings, RELEASE_VERSION,
+    parse_signature, photos_due_before, release_text, templates_destroyed_on, EmployeeFacts, ReleaseStatus, RetentionSettings,
+    RELEASE_VERSION,
 };
 use clockface_domain::DomainError;
 use clockface_store::{AuditFilter, Destruction, Policy, Release, ReleaseDecision, StoreError};
@@ -202,8 +203,7 @@ pub async fn destroy_due(state: &AppState, now: DateTime<Utc>) -> Result<Destruc
                 run.templates += destroy_templates(state, company, enrolled.employee_id, "system", version, &reason, now).await?;
             }
         }
-        // A photo taken at `t` is due once `t + photo_days <= now`: taken before `now - photo_days` (and at it).
-        let cutoff = now - Duration::days(settings.photo_days) + Duration::microseconds(1);
+        let cutoff = photos_due_before(settings, now);
         let mut destroyed = 0;
         loop {
             let due = state.store.photos_due(company, cutoff, PHOTO_BATCH).await?;
