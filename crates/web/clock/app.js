@@ -192,8 +192,10 @@ async function sync({ byHand = false } = {}) {
     } else if (byHand) {
       message(`Sync failed: ${errorMessage(answer)}`, 'error');
     }
-    if (answer.status === 200) await signing.ensureKey(state.token);
+    // Punches queued before this device had a key go first, unsigned, as the server still expects
+    // them; the key is made and registered after, and signs every punch from then on.
     const sent = await queue.flush();
+    if (answer.status === 200) await signing.ensureKey(state.token);
     if (byHand) {
       if (sent.error && sent.error !== 'offline') message(`Sending failed: ${sent.error}`, 'error');
       else if (answer.status === 200) message(sent.sent ? `Synced; sent ${sent.sent} punch(es).` : 'Synced.');
