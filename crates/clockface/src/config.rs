@@ -57,6 +57,15 @@ pub struct Config {
     /// The secrets key file (seals admins' TOTP secrets); unset, `secrets.key` in `data_dir`.
     /// Every node of an installation needs the same.
     pub secrets_key_file: Option<PathBuf>,
+    /// The address people reach clockface at, e.g. `https://clock.acme.example`, for the links in
+    /// invitations; unset, the address the admin's request came to.
+    pub public_url: Option<String>,
+    /// The SMTP server that sends invitation e-mails: `smtp://host:25`,
+    /// `smtp://user:password@host:587?tls=required` (STARTTLS) or `smtps://user:password@host:465`.
+    /// Unset, no e-mail is sent: the admin copies the invitation link.
+    pub smtp_url: Option<SecretString>,
+    /// The sender of those e-mails, e.g. `clockface <clock@acme.example>`.
+    pub mail_from: Option<String>,
 }
 
 /// How log lines are written.
@@ -92,12 +101,15 @@ impl Default for Config {
             verification_lease_seconds: 60,
             pin_key_file: None,
             secrets_key_file: None,
+            public_url: None,
+            smtp_url: None,
+            mail_from: None,
         }
     }
 }
 
 /// The keys the environment may set, as `CLOCKFACE_<KEY>` (other `CLOCKFACE_*` variables are not ours).
-const ENV_KEYS: [&str; 21] = [
+const ENV_KEYS: [&str; 24] = [
     "listen",
     "data_dir",
     "database_url",
@@ -119,6 +131,9 @@ const ENV_KEYS: [&str; 21] = [
     "verification_lease_seconds",
     "pin_key_file",
     "secrets_key_file",
+    "public_url",
+    "smtp_url",
+    "mail_from",
 ];
 
 /// Flags given on the command line; each overrides the file and the environment.
@@ -169,6 +184,19 @@ impl Config {
     /// Every key file, with its name in a backup: `pin.key` and `secrets.key`.
     pub fn key_paths(&self) -> [(&'static str, PathBuf); 2] {
         [(crate::keys::PIN_KEY, self.pin_key_path()), (crate::keys::SECRETS_KEY, self.secrets_key_path())]
+    }
+
+    /// Where invitation e-mails go out, when an SMTP server is configured; `mail_from` is needed with it.
+    pub fn mail_settings(&self) -> anyhow::Result<Option<clockface_web::mail::MailSettings>> {
+        let Some(url) = self.smtp_url.as_ref().filter(|u| !u.expose_secret().trim().is_empty()) else {
+            return Ok(None);
+        };
+        let Some(from) = self.mail_from.as_deref().map(str::trim).filter(|f| !f.is_empty()) else {
+            anyhow::bail!(
+                "smtp_url is set but mail_from is not: give the sender of invitation e-mails, e.g. `clockface <clock@acme.example>`"
+            );
+        };
+        Ok(Some(clockface_web::mail::MailSettings { smtp_url: url.clone(), from: from.to_owned() }))
     }
 
     /// This node's name: the configured one, else the host name, else `clockface`.

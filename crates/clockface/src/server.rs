@@ -29,6 +29,8 @@ pub async fn build_state(config: &Config) -> anyhow::Result<AppState> {
     settings.verification_workers = config.verification_workers;
     settings.verification_lease = chrono::Duration::seconds(i64::try_from(config.verification_lease_seconds.clamp(1, 3600)).unwrap_or(60));
     settings.node_name = config.node_name();
+    settings.public_url = config.public_url.clone().filter(|u| !u.trim().is_empty());
+    settings.mail = config.mail_settings()?;
     // Load the face models now: a damaged model stops the start, not the first punch.
     tokio::task::spawn_blocking(clockface_web::verification::engine).await?.context("cannot load the face models")?;
     let punches = PunchWriter::start(store.clone(), GroupCommit::for_backend(store.backend()));

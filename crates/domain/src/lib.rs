@@ -19,6 +19,7 @@ pub mod punch;
 pub mod role;
 pub mod secret;
 pub mod timecard;
+pub mod user;
 pub mod verification;
 
 pub use error::DomainError;

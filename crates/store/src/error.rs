@@ -23,6 +23,8 @@ pub enum StoreError {
     InvalidCode,
     #[error("a crew member is not an employee of the company")]
     UnknownCrewMember,
+    #[error("an employee assigned to a supervisor is not an employee of the company")]
+    UnknownEmployee,
     #[error("the time card is approved for this pay period")]
     Locked,
     #[error("the database URL must start with sqlite: or postgres:")]

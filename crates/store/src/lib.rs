@@ -36,6 +36,7 @@ use clockface_domain::payroll::{PayPeriod, PayrollSettings};
 use clockface_domain::privacy::RetentionSettings;
 use clockface_domain::punch::Punch;
 use clockface_domain::role::{Abilities, Role, RoleName};
+use clockface_domain::user::UserRole;
 use std::collections::HashMap;
 use std::sync::Arc;
 use uuid::Uuid;
@@ -77,6 +78,57 @@ pub trait Store: Send + Sync + 'static {
     /// The session with this token hash, if it exists and has not expired at `now`.
     async fn session(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<Session>, StoreError>;
     async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError>;
+
+    // Web-app users (rows of `admins`): invitations, roles, supervisors' employees.
+    /// The company's users, by e-mail address.
+    async fn users(&self, company: CompanyId) -> Result<Vec<User>, StoreError>;
+    async fn user(&self, company: CompanyId, user: AdminId) -> Result<User, StoreError>;
+    /// Adds a user with no password yet and their invitation link, with the audit line.
+    async fn invite_user(
+        &self,
+        company: CompanyId,
+        new: &NewUser,
+        invitation: &NewInvitation,
+        audit: &AuditEntry,
+    ) -> Result<User, StoreError>;
+    /// A new invitation link for a user who has not accepted yet; the old one stops working.
+    async fn renew_invitation(
+        &self,
+        company: CompanyId,
+        user: AdminId,
+        invitation: &NewInvitation,
+        audit: &AuditEntry,
+    ) -> Result<User, StoreError>;
+    /// The user a working invitation link is for.
+    async fn invitation(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<User>, StoreError>;
+    /// Accepts an invitation: the user's password and name are set and the link is used up.
+    async fn accept_invitation(
+        &self,
+        token_hash: &str,
+        name: &str,
+        password_hash: &str,
+        now: DateTime<Utc>,
+        audit: &AuditEntry,
+    ) -> Result<Option<AdminLogin>, StoreError>;
+    /// Sets a user's role and access; turning access off ends their sessions at once.
+    async fn update_user(
+        &self,
+        company: CompanyId,
+        user: AdminId,
+        role: UserRole,
+        active: bool,
+        now: DateTime<Utc>,
+        audit: &AuditEntry,
+    ) -> Result<User, StoreError>;
+    /// The employees whose cards a supervisor sees, corrects and approves.
+    async fn assigned_employees(&self, company: CompanyId, user: AdminId) -> Result<Vec<EmployeeId>, StoreError>;
+    async fn set_assigned_employees(
+        &self,
+        company: CompanyId,
+        user: AdminId,
+        employees: &[EmployeeId],
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError>;
 
     // Roles. Every change raises the company's settings version so devices see it at their next sync.
     /// The company's roles by name, each with how many employees hold it.
@@ -153,6 +205,8 @@ pub trait Store: Send + Sync + 'static {
     async fn add_photo(&self, photo: &PhotoRecord) -> Result<(), StoreError>;
     /// The punches that carry this photo (a foreman's crew photo is shared by the crew's punches).
     async fn punches_with_photo(&self, company: CompanyId, sha256: &str) -> Result<Vec<Punch>, StoreError>;
+    /// The employees a photo is of: whose punches carry it, or who were enrolled from it.
+    async fn photo_employees(&self, company: CompanyId, sha256: &str) -> Result<Vec<EmployeeId>, StoreError>;
 
     // Guessing locked out (PINs and admin passwords; see `domain::lockout`).
     /// Counts a guess in every scope before it is judged; a locked scope, or one whose round is
@@ -212,9 +266,14 @@ pub trait Store: Send + Sync + 'static {
     async fn verifications(&self, company: CompanyId, punches: &[PunchId]) -> Result<HashMap<PunchId, Verification>, StoreError>;
     /// Punches an admin should look at, newest first: a verdict that needs a person
     /// (`Verdict::needs_review`), or a missing photo the role required; without those already reviewed.
-    async fn review_queue(&self, company: CompanyId, limit: i64) -> Result<Vec<(Punch, Option<Verification>)>, StoreError>;
+    async fn review_queue(
+        &self,
+        company: CompanyId,
+        supervisor: Option<AdminId>,
+        limit: i64,
+    ) -> Result<Vec<(Punch, Option<Verification>)>, StoreError>;
     /// How many punches [`Store::review_queue`] would list, counted in one query.
-    async fn count_review_queue(&self, company: CompanyId) -> Result<i64, StoreError>;
+    async fn count_review_queue(&self, company: CompanyId, supervisor: Option<AdminId>) -> Result<i64, StoreError>;
     async fn record_review(&self, company: CompanyId, review: &Review, audit: &AuditEntry) -> Result<(), StoreError>;
     async fn review(&self, company: CompanyId, punch: PunchId) -> Result<Option<Review>, StoreError>;
     /// Writes an audit line of its own (a change's line goes with the change, above).
@@ -337,7 +396,7 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Vec<ExportRecord>, StoreError>;
     /// Punches that reached the server after the card or period they fall in was approved,
     /// newest first (listed in the review queue).
-    async fn arrived_after_approval(&self, company: CompanyId, limit: i64) -> Result<Vec<Punch>, StoreError>;
+    async fn arrived_after_approval(&self, company: CompanyId, supervisor: Option<AdminId>, limit: i64) -> Result<Vec<Punch>, StoreError>;
     /// The period's exports, newest first.
     async fn exports(&self, company: CompanyId, period: PayPeriod) -> Result<Vec<ExportRecord>, StoreError>;
 

@@ -10,6 +10,7 @@ use clockface_domain::ids::{AdminId, CompanyId, DeviceId, EmployeeId, PunchId, R
 use clockface_domain::lockout::Place;
 use clockface_domain::punch::{GeoPoint, NoPhotoReason, Punch, PunchKind};
 use clockface_domain::role::{Abilities, Role, RoleName};
+use clockface_domain::user::{UserRole, UserStatus};
 use uuid::Uuid;
 
 /// A company to create with its first admin.
@@ -31,6 +32,9 @@ pub struct AdminLogin {
     pub password_hash: String,
     /// The TOTP secret, encrypted (a second factor is required when there is one).
     pub totp_secret: Option<Vec<u8>>,
+    /// An admin turned this user's access off.
+    pub disabled: bool,
+    pub role: UserRole,
 }
 
 /// What an admin is told on signing in: the failed attempts on their account since their last
@@ -49,7 +53,63 @@ pub struct Session {
     pub admin_id: AdminId,
     pub company_id: CompanyId,
     pub admin_email: String,
+    /// The user's role now (read with the session, so a change takes effect at once).
+    pub role: UserRole,
     pub csrf_token: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A web-app user of a company, as the Users page lists them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: AdminId,
+    pub company_id: CompanyId,
+    pub email: String,
+    pub name: String,
+    pub role: UserRole,
+    pub invited_by: Option<AdminId>,
+    pub created_at: DateTime<Utc>,
+    pub last_sign_in_at: Option<DateTime<Utc>>,
+    /// When an admin turned their access off.
+    pub disabled_at: Option<DateTime<Utc>>,
+    /// Whether they have chosen a password (accepted their invitation, or were made by the CLI).
+    pub has_password: bool,
+    /// When their unused invitation link stops working.
+    pub invitation_expires_at: Option<DateTime<Utc>>,
+    /// How many employees are assigned to them (supervisors).
+    pub assigned: i64,
+}
+
+impl User {
+    pub fn status(&self, now: DateTime<Utc>) -> UserStatus {
+        UserStatus::of(self.has_password, self.disabled_at.is_some(), self.invitation_expires_at, now)
+    }
+
+    /// The name to show: the one they gave, else their e-mail address.
+    pub fn display_name(&self) -> &str {
+        if self.name.is_empty() {
+            &self.email
+        } else {
+            &self.name
+        }
+    }
+}
+
+/// A user an admin invites.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub email: Email,
+    pub name: String,
+    pub role: UserRole,
+    pub invited_by: AdminId,
+    pub now: DateTime<Utc>,
+}
+
+/// An invitation link as stored: the SHA-256 of its token and when it stops working.
+#[derive(Debug, Clone)]
+pub struct NewInvitation {
+    pub token_hash: String,
     pub created_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
 }
@@ -369,22 +429,65 @@ pub(crate) struct SessionRow {
     pub admin_id: Uuid,
     pub company_id: Uuid,
     pub admin_email: String,
+    pub role: String,
     pub csrf_token: String,
     pub created_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
 }
 
-impl From<SessionRow> for Session {
-    fn from(row: SessionRow) -> Self {
-        Session {
+impl TryFrom<SessionRow> for Session {
+    type Error = StoreError;
+    fn try_from(row: SessionRow) -> Result<Self, StoreError> {
+        Ok(Session {
             token_hash: row.token_hash,
             admin_id: AdminId(row.admin_id),
             company_id: CompanyId(row.company_id),
             admin_email: row.admin_email,
+            role: user_role(&row.role)?,
             csrf_token: row.csrf_token,
             created_at: row.created_at,
             expires_at: row.expires_at,
-        }
+        })
+    }
+}
+
+fn user_role(raw: &str) -> Result<UserRole, StoreError> {
+    UserRole::parse(raw).map_err(|e| StoreError::Corrupt(format!("a user's role: {e}")))
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct UserRow {
+    id: Uuid,
+    company_id: Uuid,
+    email: String,
+    name: String,
+    role: String,
+    invited_by: Option<Uuid>,
+    created_at: DateTime<Utc>,
+    last_sign_in_at: Option<DateTime<Utc>>,
+    disabled_at: Option<DateTime<Utc>>,
+    has_password: bool,
+    invitation_expires_at: Option<DateTime<Utc>>,
+    assigned: i64,
+}
+
+impl TryFrom<UserRow> for User {
+    type Error = StoreError;
+    fn try_from(row: UserRow) -> Result<Self, StoreError> {
+        Ok(User {
+            id: AdminId(row.id),
+            company_id: CompanyId(row.company_id),
+            email: row.email,
+            name: row.name,
+            role: user_role(&row.role)?,
+            invited_by: row.invited_by.map(AdminId),
+            created_at: row.created_at,
+            last_sign_in_at: row.last_sign_in_at,
+            disabled_at: row.disabled_at,
+            has_password: row.has_password,
+            invitation_expires_at: row.invitation_expires_at,
+            assigned: row.assigned,
+        })
     }
 }
 
@@ -395,17 +498,22 @@ pub(crate) struct AdminLoginRow {
     pub email: String,
     pub password_hash: String,
     pub totp_secret: Option<Vec<u8>>,
+    pub disabled: bool,
+    pub role: String,
 }
 
-impl From<AdminLoginRow> for AdminLogin {
-    fn from(row: AdminLoginRow) -> Self {
-        AdminLogin {
+impl TryFrom<AdminLoginRow> for AdminLogin {
+    type Error = StoreError;
+    fn try_from(row: AdminLoginRow) -> Result<Self, StoreError> {
+        Ok(AdminLogin {
             id: AdminId(row.id),
             company_id: CompanyId(row.company_id),
             email: row.email,
             password_hash: row.password_hash,
             totp_secret: row.totp_secret,
-        }
+            disabled: row.disabled,
+            role: user_role(&row.role)?,
+        })
     }
 }
 

@@ -10,6 +10,7 @@ use clockface_domain::ids::{CompanyId, DeviceId, EmployeeId, PunchId, RoleId};
 use clockface_domain::lockout::{Limit, LockoutPolicy, Place};
 use clockface_domain::punch::{Flag, NoPhotoReason, Punch, PunchFlag, PunchKind};
 use clockface_domain::role::{Abilities, RoleName};
+use clockface_domain::user::{UserRole, UserStatus};
 use clockface_domain::verification::Verdict;
 use clockface_store::blobs::BlobStore;
 use clockface_store::*;
@@ -100,6 +101,8 @@ on_both_backends!(
     an_approved_card_refuses_corrections_until_reopened,
     a_periods_punches_are_read_in_one_query_within_the_company,
     exports_are_recorded_and_earlier_ones_told,
+    users_are_invited_accept_once_and_can_be_turned_off,
+    a_supervisor_reaches_only_their_assigned_employees,
 );
 
 /// An audit line for `company`, as the web layer makes them.
@@ -222,6 +225,7 @@ async fn sessions_expire(store: Db) {
         admin_id: admin.id,
         company_id: company,
         admin_email: admin.email.clone(),
+        role: UserRole::Admin,
         csrf_token: "csrf".into(),
         created_at: now(),
         expires_at: now() + Duration::hours(8),
@@ -956,15 +960,15 @@ async fn the_review_queue_holds_doubtful_punches_until_reviewed(store: Db) {
         store.complete_verification_job(&verification(&p, verdict), None).await.unwrap();
     }
     let queued: Vec<Verdict> =
-        store.review_queue(elsewhere, 50).await.unwrap().into_iter().filter_map(|(_, v)| v.map(|v| v.verdict)).collect();
+        store.review_queue(elsewhere, None, 50).await.unwrap().into_iter().filter_map(|(_, v)| v.map(|v| v.verdict)).collect();
     assert_eq!(queued.len(), Verdict::ALL.len() - 1);
     assert!(queued.iter().all(|v| v.needs_review()) && !queued.contains(&Verdict::Match));
     store.complete_verification_job(&verification(&mismatched, Verdict::Mismatch), None).await.unwrap();
 
-    let queue = store.review_queue(company, 50).await.unwrap();
+    let queue = store.review_queue(company, None, 50).await.unwrap();
     let ids: Vec<PunchId> = queue.iter().map(|(p, _)| p.id).collect();
     assert_eq!(ids, vec![missing.id, mismatched.id], "newest first; matches and unverified photos stay out");
-    assert_eq!(store.count_review_queue(company).await.unwrap(), 2, "the count agrees with the list");
+    assert_eq!(store.count_review_queue(company, None).await.unwrap(), 2, "the count agrees with the list");
     assert_eq!(queue[1].1.as_ref().map(|v| v.verdict), Some(Verdict::Mismatch));
     assert!(!ids.contains(&pending.id));
 
@@ -972,13 +976,13 @@ async fn the_review_queue_holds_doubtful_punches_until_reviewed(store: Db) {
     store.record_review(company, &review, &line(company, "punch.reviewed", "punch:m")).await.unwrap();
     assert_eq!(actions(&store, company).await, ["punch.reviewed"], "the review and its audit line commit together");
     assert_eq!(store.review(company, mismatched.id).await.unwrap(), Some(review));
-    assert_eq!(store.review_queue(company, 50).await.unwrap().len(), 1);
-    assert_eq!(store.count_review_queue(company).await.unwrap(), 1);
+    assert_eq!(store.review_queue(company, None, 50).await.unwrap().len(), 1);
+    assert_eq!(store.count_review_queue(company, None).await.unwrap(), 1);
     let other = self::company(&store, "zed@other.test").await;
     let foreign = Review { punch_id: missing.id, decision: ReviewDecision::NotThem, reviewed_by: admin, reviewed_at: now() };
     assert!(matches!(store.record_review(other, &foreign, &line(other, "punch.reviewed", "punch:x")).await, Err(StoreError::NotFound)));
     assert!(actions(&store, other).await.is_empty(), "a refused review leaves no audit line");
-    assert!(store.review_queue(other, 50).await.unwrap().is_empty());
+    assert!(store.review_queue(other, None, 50).await.unwrap().is_empty());
 }
 
 async fn the_audit_log_is_per_company(store: Db) {
@@ -1046,7 +1050,7 @@ async fn a_punchs_flags_are_kept_with_it(store: Db) {
     flagged.flagged = true;
     store.insert_punch(&flagged, None).await.unwrap();
     assert_eq!(store.punch(company, flagged.id).await.unwrap(), flagged);
-    let queue = store.review_queue(company, 10).await.unwrap();
+    let queue = store.review_queue(company, None, 10).await.unwrap();
     assert_eq!(queue.iter().map(|(p, _)| p.id).collect::<Vec<_>>(), [flagged.id], "a flagged punch waits for review");
     let earlier = store.punch_before(company, worker, now()).await.unwrap();
     assert!(earlier.is_none());
@@ -1376,7 +1380,7 @@ async fn an_approved_card_refuses_corrections_until_reopened(store: Db) {
     let mut late = punch(company, worker, tablet, PunchKind::Out, now() + Duration::hours(1));
     late.received_at = now() + Duration::days(1);
     store.insert_punch(&late, None).await.unwrap();
-    let listed: Vec<PunchId> = store.arrived_after_approval(company, 10).await.unwrap().iter().map(|p| p.id).collect();
+    let listed: Vec<PunchId> = store.arrived_after_approval(company, None, 10).await.unwrap().iter().map(|p| p.id).collect();
     assert_eq!(listed, vec![late.id]);
     assert_eq!(actions(&store, company).await, ["card.approved", "correction.add", "card.reopened", "correction.add", "period.approved"]);
     let (other, _) = company_and_admin(&store, "b@other.example").await;
@@ -1414,4 +1418,135 @@ async fn exports_are_recorded_and_earlier_ones_told(store: Db) {
     assert_eq!(store.exports(company, period()).await.unwrap(), vec![second, first]);
     let (other, _) = company_and_admin(&store, "b@other.example").await;
     assert!(store.exports(other, period()).await.unwrap().is_empty());
+}
+
+fn invitation(token: &str, created: DateTime<Utc>) -> NewInvitation {
+    NewInvitation { token_hash: token.into(), created_at: created, expires_at: clockface_domain::user::invitation_expires(created) }
+}
+
+async fn invite(store: &Db, company: CompanyId, by: AdminId, email: &str, role: UserRole, token: &str) -> User {
+    let new = NewUser { email: Email::parse(email).unwrap(), name: String::new(), role, invited_by: by, now: now() };
+    store.invite_user(company, &new, &invitation(token, now()), &line(company, "user.invited", "user")).await.unwrap()
+}
+
+async fn users_are_invited_accept_once_and_can_be_turned_off(store: Db) {
+    let (company, admin) = company_and_admin(&store, "a@acme.example").await;
+    let first = store.user(company, admin).await.unwrap();
+    assert_eq!((first.role, first.status(now())), (UserRole::Admin, UserStatus::Active), "the first admin, from before users existed");
+    let sue = invite(&store, company, admin, "Sue@Acme.example", UserRole::Supervisor, "hash-1").await;
+    assert_eq!((sue.email.as_str(), sue.role, sue.invited_by), ("sue@acme.example", UserRole::Supervisor, Some(admin)));
+    assert_eq!(sue.status(now()), UserStatus::Invited);
+    assert_eq!(sue.status(now() + Duration::days(8)), UserStatus::InvitationExpired);
+    assert!(!sue.has_password);
+    // The e-mail address is a sign-in name: unique everywhere.
+    let (other, other_admin) = company_and_admin(&store, "b@other.example").await;
+    let again = NewUser {
+        email: Email::parse("sue@acme.example").unwrap(),
+        name: String::new(),
+        role: UserRole::Admin,
+        invited_by: other_admin,
+        now: now(),
+    };
+    let taken = store.invite_user(other, &again, &invitation("hash-x", now()), &line(other, "user.invited", "user")).await;
+    assert!(matches!(taken, Err(StoreError::Duplicate(Unique::AdminEmail))), "{taken:?}");
+    assert!(actions(&store, other).await.is_empty(), "a refused invitation leaves no audit line");
+    // A new link replaces the old one.
+    store.renew_invitation(company, sue.id, &invitation("hash-2", now()), &line(company, "user.invitation_renewed", "user")).await.unwrap();
+    assert!(store.invitation("hash-1", now()).await.unwrap().is_none());
+    assert_eq!(store.invitation("hash-2", now()).await.unwrap().map(|u| u.id), Some(sue.id));
+    assert!(store.invitation("hash-2", now() + Duration::days(8)).await.unwrap().is_none(), "an expired link does not work");
+    // Accepting sets the password once; the link is used up.
+    let login =
+        store.accept_invitation("hash-2", "Sue Park", "$argon2id$sue", now(), &line(company, "user.accepted", "user")).await.unwrap();
+    let login = login.expect("the link works");
+    assert_eq!((login.id, login.password_hash.as_str(), login.disabled), (sue.id, "$argon2id$sue", false));
+    assert!(store
+        .accept_invitation("hash-2", "Eve", "$argon2id$eve", now(), &line(company, "user.accepted", "user"))
+        .await
+        .unwrap()
+        .is_none());
+    let sue = store.user(company, sue.id).await.unwrap();
+    assert_eq!((sue.name.as_str(), sue.status(now()), sue.invitation_expires_at), ("Sue Park", UserStatus::Active, None));
+    assert!(
+        matches!(
+            store.renew_invitation(company, sue.id, &invitation("hash-3", now()), &line(company, "x", "user")).await,
+            Err(StoreError::NotFound)
+        ),
+        "an accepted user gets no new link"
+    );
+    // Turning access off ends the sessions at once, and the sign-in sees it.
+    let session = Session {
+        token_hash: "sue-session".into(),
+        admin_id: sue.id,
+        company_id: company,
+        admin_email: sue.email.clone(),
+        role: UserRole::Supervisor,
+        csrf_token: "c".into(),
+        created_at: now(),
+        expires_at: now() + Duration::hours(8),
+    };
+    store.create_session(&session).await.unwrap();
+    assert_eq!(store.session("sue-session", now()).await.unwrap().map(|s| s.role), Some(UserRole::Supervisor));
+    let promoted = store.update_user(company, sue.id, UserRole::Admin, true, now(), &line(company, "user.changed", "user")).await.unwrap();
+    assert_eq!(promoted.role, UserRole::Admin);
+    assert_eq!(store.session("sue-session", now()).await.unwrap().map(|s| s.role), Some(UserRole::Admin), "a role change counts at once");
+    let off = store.update_user(company, sue.id, UserRole::Admin, false, now(), &line(company, "user.changed", "user")).await.unwrap();
+    assert_eq!(off.status(now()), UserStatus::Off);
+    assert!(store.session("sue-session", now()).await.unwrap().is_none());
+    assert!(store.admin_login("sue@acme.example").await.unwrap().unwrap().disabled);
+    let on = store.update_user(company, sue.id, UserRole::Supervisor, true, now(), &line(company, "user.changed", "user")).await.unwrap();
+    assert_eq!(on.status(now()), UserStatus::Active);
+    // Another company reaches none of it.
+    assert!(matches!(store.user(other, sue.id).await, Err(StoreError::NotFound)));
+    assert!(matches!(
+        store.update_user(other, sue.id, UserRole::Admin, true, now(), &line(other, "x", "y")).await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(
+        store.users(company).await.unwrap().iter().map(|u| u.email.as_str()).collect::<Vec<_>>(),
+        ["a@acme.example", "sue@acme.example"]
+    );
+    assert_eq!(
+        actions(&store, company).await,
+        ["user.invited", "user.invitation_renewed", "user.accepted", "user.changed", "user.changed", "user.changed"]
+    );
+}
+
+async fn a_supervisor_reaches_only_their_assigned_employees(store: Db) {
+    let (company, admin) = company_and_admin(&store, "a@acme.example").await;
+    let sue = invite(&store, company, admin, "sue@acme.example", UserRole::Supervisor, "hash-1").await;
+    let (mine, theirs) = (employee(&store, company, "1").await, employee(&store, company, "2").await);
+    store.set_assigned_employees(company, sue.id, &[mine, mine], &line(company, "user.assigned", "user")).await.unwrap();
+    assert_eq!(store.assigned_employees(company, sue.id).await.unwrap(), vec![mine]);
+    assert_eq!(store.user(company, sue.id).await.unwrap().assigned, 1);
+    // Someone else's employee cannot be assigned, and nothing changes.
+    let (other, _) = company_and_admin(&store, "b@other.example").await;
+    let stranger = employee(&store, other, "1").await;
+    let refused = store.set_assigned_employees(company, sue.id, &[theirs, stranger], &line(company, "user.assigned", "user")).await;
+    assert!(matches!(refused, Err(StoreError::UnknownEmployee)), "{refused:?}");
+    assert_eq!(store.assigned_employees(company, sue.id).await.unwrap(), vec![mine]);
+    // The review queue, its count and the late punches narrow to the supervisor's employees.
+    let tablet = device(&store, company, "c").await;
+    for worker in [mine, theirs] {
+        let mut flagged = punch(company, worker, tablet, PunchKind::In, now() - Duration::hours(1));
+        flagged.flagged = true;
+        flagged.received_at = now() + Duration::days(1);
+        store.insert_punch(&flagged, None).await.unwrap();
+    }
+    let approval = Approval {
+        period: period(),
+        window: (now() - Duration::days(3), now() + Duration::days(4)),
+        approved_by: admin,
+        approved_at: now(),
+    };
+    store.approve(company, None, &approval, &line(company, "period.approved", "period")).await.unwrap();
+    let employees_of = |punches: Vec<Punch>| punches.into_iter().map(|p| p.employee_id).collect::<Vec<_>>();
+    let queue = store.review_queue(company, Some(sue.id), 50).await.unwrap();
+    assert_eq!(employees_of(queue.into_iter().map(|(p, _)| p).collect()), vec![mine]);
+    assert_eq!(store.count_review_queue(company, Some(sue.id)).await.unwrap(), 1);
+    assert_eq!(store.count_review_queue(company, None).await.unwrap(), 2);
+    assert_eq!(employees_of(store.arrived_after_approval(company, Some(sue.id), 10).await.unwrap()), vec![mine]);
+    assert_eq!(store.arrived_after_approval(company, None, 10).await.unwrap().len(), 2);
+    store.set_assigned_employees(company, sue.id, &[], &line(company, "user.assigned", "user")).await.unwrap();
+    assert_eq!(store.count_review_queue(company, Some(sue.id)).await.unwrap(), 0, "a supervisor with nobody assigned sees nothing");
 }

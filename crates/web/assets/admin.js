@@ -33,3 +33,17 @@ document.addEventListener('click', (event) => {
     if (!menu.contains(event.target)) menu.removeAttribute('open');
   }
 });
+
+// An invitation link: the Copy button copies it, and focusing the field selects it (to copy by hand).
+document.addEventListener('click', (event) => {
+  const button = event.target instanceof Element ? event.target.closest('[data-copy]') : null;
+  const field = button ? document.getElementById(button.getAttribute('data-copy')) : null;
+  if (!(field instanceof HTMLInputElement)) return;
+  field.select();
+  const done = () => { button.textContent = 'Copied'; };
+  if (navigator.clipboard) navigator.clipboard.writeText(field.value).then(done, () => {});
+});
+document.addEventListener('focusin', (event) => {
+  const field = event.target;
+  if (field instanceof HTMLInputElement && field.hasAttribute('data-select-on-focus')) field.select();
+});

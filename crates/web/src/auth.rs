@@ -1,5 +1,6 @@
-//! Who is calling: admins with a session token, devices with a device token. Tokens are random,
-//! shown once, and stored only as their SHA-256. Also the keyed digest that finds an employee by PIN.
+//! Who is calling: web-app users (admins and supervisors) with a session token, devices with a
+//! device token. Tokens are random, shown once, and stored only as their SHA-256. Also the keyed
+//! digest that finds an employee by PIN.
 
 use crate::{ApiError, AppState};
 use axum::extract::FromRequestParts;
@@ -8,7 +9,8 @@ use axum::http::request::Parts;
 use base64::Engine;
 use chrono::Utc;
 use clockface_domain::device::Device;
-use clockface_domain::ids::CompanyId;
+use clockface_domain::ids::{AdminId, CompanyId, EmployeeId};
+use clockface_domain::user::{Reach, UserRole};
 use clockface_store::Session;
 use hmac::{Hmac, Mac};
 use rand::RngCore;
@@ -68,19 +70,68 @@ fn bearer(parts: &Parts) -> Option<&str> {
     value.strip_prefix("Bearer ").map(str::trim)
 }
 
-/// A signed-in admin; the extractor answers 401 without a valid session.
+/// A signed-in user of the web app over the API (an admin or a supervisor), and whose cards they
+/// reach; the extractor answers 401 without a valid session. Handlers a supervisor may use take
+/// this and check each employee with [`UserAuth::employee`]; all others take [`AdminAuth`].
 #[derive(Debug, Clone)]
-pub struct AdminAuth {
+pub struct UserAuth {
     pub session: Session,
+    pub reach: Reach,
 }
 
-impl AdminAuth {
+impl UserAuth {
     pub fn company(&self) -> CompanyId {
         self.session.company_id
     }
+
+    pub fn user(&self) -> AdminId {
+        self.session.admin_id
+    }
+
+    pub fn role(&self) -> UserRole {
+        self.session.role
+    }
+
+    /// The audit log's name for this user.
+    pub fn actor(&self) -> String {
+        format!("admin:{}", self.session.admin_id)
+    }
+
+    /// Nothing, or a 404 when the employee's card is out of this user's reach: a supervisor asking
+    /// for someone else's employee learns no more than about an employee who does not exist.
+    pub fn employee(&self, employee: EmployeeId) -> Result<(), ApiError> {
+        if self.reach.includes(employee) {
+            Ok(())
+        } else {
+            Err(clockface_store::StoreError::NotFound.into())
+        }
+    }
+
+    /// Nothing for an admin; a 403 that says so for anyone else.
+    pub fn require_admin(&self, what: &str) -> Result<(), ApiError> {
+        if self.role().is_admin() {
+            Ok(())
+        } else {
+            Err(admins_only(what))
+        }
+    }
 }
 
-impl FromRequestParts<AppState> for AdminAuth {
+/// The 403 a supervisor gets where only admins may go.
+pub fn admins_only(what: &str) -> ApiError {
+    ApiError::forbidden("admins_only", format!("only an admin can {what}; you are signed in as a supervisor"))
+}
+
+/// Whose cards the user of `session` reaches (one query for a supervisor, none for an admin).
+pub async fn reach_of(state: &AppState, session: &Session) -> Result<Reach, ApiError> {
+    let assigned = match session.role {
+        UserRole::Admin => Vec::new(),
+        UserRole::Supervisor => state.store.assigned_employees(session.company_id, session.admin_id).await?,
+    };
+    Ok(Reach::of(session.admin_id, session.role, assigned))
+}
+
+impl FromRequestParts<AppState> for UserAuth {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
@@ -96,7 +147,38 @@ impl FromRequestParts<AppState> for AdminAuth {
             .session(&token_hash(token), Utc::now())
             .await?
             .ok_or_else(|| ApiError::unauthorized("session_expired", "the session is unknown or has expired; sign in again"))?;
-        Ok(AdminAuth { session })
+        let reach = reach_of(state, &session).await?;
+        Ok(UserAuth { session, reach })
+    }
+}
+
+/// A signed-in **admin** over the API; a supervisor gets 403 `admins_only`.
+#[derive(Debug, Clone)]
+pub struct AdminAuth(pub UserAuth);
+
+impl AdminAuth {
+    /// An admin's authority from a page's session (the pages call the API's services).
+    pub fn of_session(session: Session) -> Self {
+        AdminAuth(UserAuth { session, reach: Reach::Company })
+    }
+}
+
+impl std::ops::Deref for AdminAuth {
+    type Target = UserAuth;
+    fn deref(&self) -> &UserAuth {
+        &self.0
+    }
+}
+
+impl FromRequestParts<AppState> for AdminAuth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let user = UserAuth::from_request_parts(parts, state).await?;
+        if !user.role().is_admin() {
+            return Err(ApiError::forbidden("admins_only", "only an admin can do this; you are signed in as a supervisor"));
+        }
+        Ok(AdminAuth(user))
     }
 }
 

@@ -119,9 +119,11 @@ impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
         match error {
             StoreError::NotFound => ApiError::not_found("not found"),
-            StoreError::Duplicate(Unique::AdminEmail) => {
-                ApiError::conflict("email_taken", "an admin with this e-mail address already exists").with_field("email")
-            }
+            StoreError::Duplicate(Unique::AdminEmail) => ApiError::conflict(
+                "email_taken",
+                "a user with this e-mail address already exists (e-mail addresses are unique across companies)",
+            )
+            .with_field("email"),
             StoreError::Duplicate(Unique::RoleName) => {
                 ApiError::conflict("role_name_taken", "the company already has a role with this name").with_field("name")
             }
@@ -145,6 +147,10 @@ impl From<StoreError> for ApiError {
             }
             StoreError::UnknownCrewMember => {
                 ApiError::unprocessable("unknown_employee", "a crew member is not an employee of this company").with_field("members")
+            }
+            StoreError::UnknownEmployee => {
+                ApiError::unprocessable("unknown_employee", "an assigned employee is not an employee of this company")
+                    .with_field("employee_ids")
             }
             StoreError::InvalidCode => ApiError::unprocessable(
                 "invalid_registration_code",

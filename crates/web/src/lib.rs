@@ -9,6 +9,7 @@ pub mod clock;
 pub mod error;
 pub mod guard;
 pub mod home;
+pub mod mail;
 pub mod metrics;
 pub mod payroll;
 pub mod photo;

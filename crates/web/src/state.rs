@@ -49,6 +49,11 @@ pub struct WebSettings {
     pub verification_lease: chrono::Duration,
     /// This node's name, recorded on the verification jobs it holds.
     pub node_name: String,
+    /// The address people reach clockface at (e.g. `https://clock.acme.example`), for links in
+    /// invitations; without it, the address the admin's own request came to.
+    pub public_url: Option<String>,
+    /// The SMTP server invitations are sent through; without one, links are shown to copy.
+    pub mail: Option<crate::mail::MailSettings>,
 }
 
 impl WebSettings {
@@ -68,6 +73,8 @@ impl WebSettings {
             verification_workers: 1,
             verification_lease: chrono::Duration::seconds(60),
             node_name: "clockface".to_owned(),
+            public_url: None,
+            mail: None,
         }
     }
 }

@@ -39,10 +39,7 @@ async fn enrol(app: &TestApp, admin: &Admin, employee: &str, photo: &[u8]) -> re
 
 async fn photo_punch(app: &TestApp, device: &str, employee: &str, photo: &[u8]) -> String {
     app.sync(device).await;
-    let response = app.punch_with_photo(device, &punch_body(employee, "in", &hours_ago(1)), photo, "image/jpeg").await;
-    assert_eq!(response.status(), StatusCode::CREATED);
-    let stored: Value = response.json().await.unwrap();
-    stored["punch"]["id"].as_str().unwrap().to_owned()
+    photo_punch_at(app, device, employee, "in", photo, 1).await.0
 }
 
 async fn enrolment_needs_a_policy_a_signed_release_and_a_clear_face_on(backend: Backend) {

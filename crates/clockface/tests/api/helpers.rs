@@ -275,3 +275,11 @@ pub async fn expect_error(response: Response, status: StatusCode, code: &str) ->
     assert!(!message.is_empty());
     message
 }
+
+/// A punch with a photo `hours` hours ago; returns (punch id, photo sha256).
+pub async fn photo_punch_at(app: &TestApp, device: &str, employee: &str, kind: &str, photo: &[u8], hours: i64) -> (String, String) {
+    let response = app.punch_with_photo(device, &punch_body(employee, kind, &hours_ago(hours)), photo, "image/jpeg").await;
+    assert_eq!(response.status(), StatusCode::CREATED, "{}", response.text().await.unwrap());
+    let stored: Value = response.json().await.unwrap();
+    (stored["punch"]["id"].as_str().unwrap().to_owned(), stored["punch"]["photo_sha256"].as_str().unwrap().to_owned())
+}

@@ -16,3 +16,4 @@ mod payroll;
 mod privacy;
 mod process;
 mod security;
+mod users;

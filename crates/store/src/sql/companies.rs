@@ -70,12 +70,14 @@ pub(super) async fn company(pool: &Pool<Db>, company: CompanyId) -> Result<Compa
 }
 
 pub(super) async fn admin_login(pool: &Pool<Db>, email: &str) -> Result<Option<AdminLogin>, StoreError> {
-    let row: Option<AdminLoginRow> =
-        sqlx::query_as("SELECT id, company_id, email, password_hash, totp_secret FROM admins WHERE email = $1")
-            .bind(email)
-            .fetch_optional(pool)
-            .await?;
-    Ok(row.map(AdminLogin::from))
+    let row: Option<AdminLoginRow> = sqlx::query_as(
+        "SELECT id, company_id, email, password_hash, totp_secret, disabled_at IS NOT NULL AS disabled, role \
+             FROM admins WHERE email = $1",
+    )
+    .bind(email)
+    .fetch_optional(pool)
+    .await?;
+    row.map(AdminLogin::try_from).transpose()
 }
 
 /// Counts a wrong password (or second factor) on the account, to tell its admin at the next sign-in.
@@ -177,14 +179,15 @@ pub(super) async fn create_pending_sign_in(
 /// The admin of a half-done sign-in that has not expired at `now`.
 pub(super) async fn pending_sign_in(pool: &Pool<Db>, token_hash: &str, now: DateTime<Utc>) -> Result<Option<AdminLogin>, StoreError> {
     let row: Option<AdminLoginRow> = sqlx::query_as(
-        "SELECT a.id, a.company_id, a.email, a.password_hash, a.totp_secret FROM pending_sign_ins p JOIN admins a ON a.id = p.admin_id \
+        "SELECT a.id, a.company_id, a.email, a.password_hash, a.totp_secret, a.disabled_at IS NOT NULL AS disabled, a.role \
+         FROM pending_sign_ins p JOIN admins a ON a.id = p.admin_id \
          WHERE p.token_hash = $1 AND p.expires_at > $2",
     )
     .bind(token_hash)
     .bind(now)
     .fetch_optional(pool)
     .await?;
-    Ok(row.map(AdminLogin::from))
+    row.map(AdminLogin::try_from).transpose()
 }
 
 pub(super) async fn delete_pending_sign_in(pool: &Pool<Db>, token_hash: &str) -> Result<(), StoreError> {
@@ -209,14 +212,15 @@ pub(super) async fn create_session(pool: &Pool<Db>, session: &Session) -> Result
 
 pub(super) async fn session(pool: &Pool<Db>, token_hash: &str, now: DateTime<Utc>) -> Result<Option<Session>, StoreError> {
     let row: Option<SessionRow> = sqlx::query_as(
-        "SELECT s.token_hash, s.admin_id, s.company_id, a.email AS admin_email, s.csrf_token, s.created_at, s.expires_at \
-         FROM admin_sessions s JOIN admins a ON a.id = s.admin_id WHERE s.token_hash = $1 AND s.expires_at > $2",
+        "SELECT s.token_hash, s.admin_id, s.company_id, a.email AS admin_email, a.role, s.csrf_token, s.created_at, s.expires_at \
+         FROM admin_sessions s JOIN admins a ON a.id = s.admin_id \
+         WHERE s.token_hash = $1 AND s.expires_at > $2 AND a.disabled_at IS NULL",
     )
     .bind(token_hash)
     .bind(now)
     .fetch_optional(pool)
     .await?;
-    Ok(row.map(Session::from))
+    row.map(Session::try_from).transpose()
 }
 
 pub(super) async fn delete_session(pool: &Pool<Db>, token_hash: &str) -> Result<(), StoreError> {

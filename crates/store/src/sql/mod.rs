@@ -23,13 +23,15 @@ mod privacy;
 mod punches;
 mod reviews;
 mod roles;
+mod users;
 mod verification;
 
 use super::{Backend, Db, BACKEND, CLAIM_JOB};
 use crate::{
     AdminLogin, Approval, Attempt, AuditEntry, AuditFilter, ChainedEntry, Consent, Destruction, DeviceSync, DuePhoto, EmployeeFields,
-    EnrolledEmployee, ExportRecord, FaceTemplate, JobLease, LockScope, NewCompany, NewDevice, PeriodApprovals, PeriodPunch, PhotoRecord,
-    Policy, PunchInsert, QueueStats, Release, Review, Session, SignInHistory, Store, StoreError, Verification, VerificationJob,
+    EnrolledEmployee, ExportRecord, FaceTemplate, JobLease, LockScope, NewCompany, NewDevice, NewInvitation, NewUser, PeriodApprovals,
+    PeriodPunch, PhotoRecord, Policy, PunchInsert, QueueStats, Release, Review, Session, SignInHistory, Store, StoreError, User,
+    Verification, VerificationJob,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -43,6 +45,7 @@ use clockface_domain::payroll::{PayPeriod, PayrollSettings};
 use clockface_domain::privacy::RetentionSettings;
 use clockface_domain::punch::Punch;
 use clockface_domain::role::{Abilities, Role, RoleName};
+use clockface_domain::user::UserRole;
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -131,6 +134,75 @@ impl Store for Backend {
 
     async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
         companies::delete_session(&self.pool, token_hash).await
+    }
+
+    async fn users(&self, company: CompanyId) -> Result<Vec<User>, StoreError> {
+        users::users(&self.pool, company).await
+    }
+
+    async fn user(&self, company: CompanyId, user: AdminId) -> Result<User, StoreError> {
+        users::user(&self.pool, company, user).await
+    }
+
+    async fn invite_user(
+        &self,
+        company: CompanyId,
+        new: &NewUser,
+        invitation: &NewInvitation,
+        audit: &AuditEntry,
+    ) -> Result<User, StoreError> {
+        users::invite_user(&self.pool, company, new, invitation, audit).await
+    }
+
+    async fn renew_invitation(
+        &self,
+        company: CompanyId,
+        user: AdminId,
+        invitation: &NewInvitation,
+        audit: &AuditEntry,
+    ) -> Result<User, StoreError> {
+        users::renew_invitation(&self.pool, company, user, invitation, audit).await
+    }
+
+    async fn invitation(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<User>, StoreError> {
+        users::invitation(&self.pool, token_hash, now).await
+    }
+
+    async fn accept_invitation(
+        &self,
+        token_hash: &str,
+        name: &str,
+        password_hash: &str,
+        now: DateTime<Utc>,
+        audit: &AuditEntry,
+    ) -> Result<Option<AdminLogin>, StoreError> {
+        users::accept_invitation(&self.pool, token_hash, name, password_hash, now, audit).await
+    }
+
+    async fn update_user(
+        &self,
+        company: CompanyId,
+        user: AdminId,
+        role: UserRole,
+        active: bool,
+        now: DateTime<Utc>,
+        audit: &AuditEntry,
+    ) -> Result<User, StoreError> {
+        users::update_user(&self.pool, company, user, role, active, now, audit).await
+    }
+
+    async fn assigned_employees(&self, company: CompanyId, user: AdminId) -> Result<Vec<EmployeeId>, StoreError> {
+        users::assigned_employees(&self.pool, company, user).await
+    }
+
+    async fn set_assigned_employees(
+        &self,
+        company: CompanyId,
+        user: AdminId,
+        employees: &[EmployeeId],
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        users::set_assigned_employees(&self.pool, company, user, employees, audit).await
     }
 
     async fn roles(&self, company: CompanyId) -> Result<Vec<(Role, i64)>, StoreError> {
@@ -277,6 +349,10 @@ impl Store for Backend {
         punches::punches_with_photo(&self.pool, company, sha256).await
     }
 
+    async fn photo_employees(&self, company: CompanyId, sha256: &str) -> Result<Vec<EmployeeId>, StoreError> {
+        punches::photo_employees(&self.pool, company, sha256).await
+    }
+
     async fn count_attempt(&self, scopes: &[LockScope], policy: &LockoutPolicy, now: DateTime<Utc>) -> Result<Attempt, StoreError> {
         lockouts::count_attempt(&self.pool, scopes, policy, now).await
     }
@@ -363,12 +439,17 @@ impl Store for Backend {
         verification::verifications(&self.pool, company, punches).await
     }
 
-    async fn review_queue(&self, company: CompanyId, limit: i64) -> Result<Vec<(Punch, Option<Verification>)>, StoreError> {
-        reviews::review_queue(&self.pool, company, limit).await
+    async fn review_queue(
+        &self,
+        company: CompanyId,
+        supervisor: Option<AdminId>,
+        limit: i64,
+    ) -> Result<Vec<(Punch, Option<Verification>)>, StoreError> {
+        reviews::review_queue(&self.pool, company, supervisor, limit).await
     }
 
-    async fn count_review_queue(&self, company: CompanyId) -> Result<i64, StoreError> {
-        reviews::count_review_queue(&self.pool, company).await
+    async fn count_review_queue(&self, company: CompanyId, supervisor: Option<AdminId>) -> Result<i64, StoreError> {
+        reviews::count_review_queue(&self.pool, company, supervisor).await
     }
 
     async fn record_review(&self, company: CompanyId, review: &Review, audit: &AuditEntry) -> Result<(), StoreError> {
@@ -570,7 +651,7 @@ impl Store for Backend {
         payroll::exports(&self.pool, company, period).await
     }
 
-    async fn arrived_after_approval(&self, company: CompanyId, limit: i64) -> Result<Vec<Punch>, StoreError> {
-        payroll::arrived_after_approval(&self.pool, company, limit).await
+    async fn arrived_after_approval(&self, company: CompanyId, supervisor: Option<AdminId>, limit: i64) -> Result<Vec<Punch>, StoreError> {
+        payroll::arrived_after_approval(&self.pool, company, supervisor, limit).await
     }
 }

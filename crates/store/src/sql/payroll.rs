@@ -421,19 +421,22 @@ pub(super) async fn exports(pool: &Pool<Db>, company: CompanyId, period: PayPeri
 pub(super) async fn arrived_after_approval(
     pool: &Pool<Db>,
     company: CompanyId,
+    supervisor: Option<AdminId>,
     limit: i64,
 ) -> Result<Vec<clockface_domain::punch::Punch>, StoreError> {
-    let rows: Vec<crate::records::PunchRow> = sqlx::query_as(
+    let sql = format!(
         "SELECT p.* FROM punches p WHERE p.company_id = $1 AND (\
          EXISTS (SELECT 1 FROM card_approvals a WHERE a.company_id = p.company_id AND a.employee_id = p.employee_id \
          AND p.occurred_at >= a.window_start AND p.occurred_at < a.window_end AND p.received_at > a.approved_at) \
          OR EXISTS (SELECT 1 FROM period_approvals a WHERE a.company_id = p.company_id \
-         AND p.occurred_at >= a.window_start AND p.occurred_at < a.window_end AND p.received_at > a.approved_at)) \
+         AND p.occurred_at >= a.window_start AND p.occurred_at < a.window_end AND p.received_at > a.approved_at)){} \
          ORDER BY p.received_at DESC, p.id DESC LIMIT $2",
-    )
-    .bind(company.0)
-    .bind(limit)
-    .fetch_all(pool)
-    .await?;
+        super::reviews::assigned_to(supervisor, 3)
+    );
+    let mut query = sqlx::query_as(&sql).bind(company.0).bind(limit);
+    if let Some(supervisor) = supervisor {
+        query = query.bind(supervisor.0);
+    }
+    let rows: Vec<crate::records::PunchRow> = query.fetch_all(pool).await?;
     rows.into_iter().map(clockface_domain::punch::Punch::try_from).collect()
 }

@@ -249,3 +249,16 @@ pub(super) async fn punches_with_photo(pool: &Pool<Db>, company: CompanyId, sha2
     .await?;
     convert_all(rows)
 }
+
+/// The employees a photo is of: those whose punches carry it and those enrolled from it.
+pub(super) async fn photo_employees(pool: &Pool<Db>, company: CompanyId, sha256: &str) -> Result<Vec<EmployeeId>, StoreError> {
+    let ids: Vec<uuid::Uuid> = sqlx::query_scalar(
+        "SELECT employee_id FROM punches WHERE company_id = $1 AND photo_sha256 = $2 \
+         UNION SELECT employee_id FROM face_templates WHERE company_id = $1 AND photo_sha256 = $2",
+    )
+    .bind(company.0)
+    .bind(sha256)
+    .fetch_all(pool)
+    .await?;
+    Ok(ids.into_iter().map(EmployeeId).collect())
+}

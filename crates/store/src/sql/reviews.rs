@@ -6,7 +6,7 @@ use super::Db;
 use crate::records::PunchRow;
 use crate::verification::ReviewRow;
 use crate::{AuditEntry, Review, StoreError, Verification};
-use clockface_domain::ids::{CompanyId, PunchId};
+use clockface_domain::ids::{AdminId, CompanyId, PunchId};
 use clockface_domain::punch::Punch;
 use clockface_domain::verification::Verdict;
 use sqlx::Pool;
@@ -27,17 +27,26 @@ fn review_queue_clause() -> &'static str {
     })
 }
 
+/// The clause narrowing a list of punches `p` to a supervisor's employees (the supervisor is `$n`).
+pub(super) fn assigned_to(supervisor: Option<AdminId>, n: usize) -> String {
+    match supervisor {
+        Some(_) => format!(" AND p.employee_id IN (SELECT s.employee_id FROM supervisor_employees s WHERE s.admin_id = ${n})"),
+        None => String::new(),
+    }
+}
+
 pub(super) async fn review_queue(
     pool: &Pool<Db>,
     company: CompanyId,
+    supervisor: Option<AdminId>,
     limit: i64,
 ) -> Result<Vec<(Punch, Option<Verification>)>, StoreError> {
-    let rows: Vec<PunchRow> =
-        sqlx::query_as(&format!("SELECT p.* {} ORDER BY p.occurred_at DESC, p.id DESC LIMIT $2", review_queue_clause()))
-            .bind(company.0)
-            .bind(limit)
-            .fetch_all(pool)
-            .await?;
+    let sql = format!("SELECT p.* {}{} ORDER BY p.occurred_at DESC, p.id DESC LIMIT $2", review_queue_clause(), assigned_to(supervisor, 3));
+    let mut query = sqlx::query_as(&sql).bind(company.0).bind(limit);
+    if let Some(supervisor) = supervisor {
+        query = query.bind(supervisor.0);
+    }
+    let rows: Vec<PunchRow> = query.fetch_all(pool).await?;
     let punches = rows.into_iter().map(Punch::try_from).collect::<Result<Vec<_>, _>>()?;
     let ids: Vec<PunchId> = punches.iter().map(|p| p.id).collect();
     let mut verdicts = verifications(pool, company, &ids).await?;
@@ -50,8 +59,13 @@ pub(super) async fn review_queue(
         .collect())
 }
 
-pub(super) async fn count_review_queue(pool: &Pool<Db>, company: CompanyId) -> Result<i64, StoreError> {
-    Ok(sqlx::query_scalar(&format!("SELECT COUNT(*) {}", review_queue_clause())).bind(company.0).fetch_one(pool).await?)
+pub(super) async fn count_review_queue(pool: &Pool<Db>, company: CompanyId, supervisor: Option<AdminId>) -> Result<i64, StoreError> {
+    let sql = format!("SELECT COUNT(*) {}{}", review_queue_clause(), assigned_to(supervisor, 2));
+    let mut query = sqlx::query_scalar(&sql).bind(company.0);
+    if let Some(supervisor) = supervisor {
+        query = query.bind(supervisor.0);
+    }
+    Ok(query.fetch_one(pool).await?)
 }
 
 /// Records a review and its audit line, in one transaction.

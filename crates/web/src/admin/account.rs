@@ -2,7 +2,7 @@
 //! codes), turned on by scanning a code and entering the first one, turned off with the
 //! password. The services are the API's (`api::auth::start_two_step` and the rest).
 
-use super::{render, see_other, AdminSession, FormErrors, Layout, PageError, SignedForm};
+use super::{render, see_other, FormErrors, Layout, PageError, SignedForm, UserSession};
 use crate::api::auth::{confirm_two_step, setup_secret, start_two_step, turn_off_two_step};
 use crate::{totp, AppState};
 use askama::Template;
@@ -40,7 +40,7 @@ struct AccountPage {
 }
 
 impl AccountPage {
-    async fn of(state: &AppState, admin: &AdminSession) -> Result<AccountPage, PageError> {
+    async fn of(state: &AppState, admin: &UserSession) -> Result<AccountPage, PageError> {
         let login = state.store.admin_login(&admin.session.admin_email).await?;
         let two_step = login.as_ref().is_some_and(|l| l.totp_secret.is_some());
         Ok(AccountPage {
@@ -60,24 +60,20 @@ struct AccountQuery {
     done: Option<String>,
 }
 
-async fn account_page(
-    State(state): State<AppState>,
-    admin: AdminSession,
-    Query(query): Query<AccountQuery>,
-) -> Result<Response, PageError> {
+async fn account_page(State(state): State<AppState>, admin: UserSession, Query(query): Query<AccountQuery>) -> Result<Response, PageError> {
     let mut page = AccountPage::of(&state, &admin).await?;
     page.done = (query.done.as_deref() == Some("off")).then_some("Two-step sign-in is off.");
     Ok(render(StatusCode::OK, &page))
 }
 
 /// The setup step: a fresh secret as a QR code and a key, nothing stored yet.
-fn setup_view(state: &AppState, admin: &AdminSession, setup: &str) -> Result<Setup, PageError> {
+fn setup_view(state: &AppState, admin: &UserSession, setup: &str) -> Result<Setup, PageError> {
     let secret = setup_secret(state, setup).ok_or_else(|| PageError(crate::ApiError::internal("a setup just made does not open")))?;
     let url = totp::otpauth_url(&admin.session.admin_email, &secret);
     Ok(Setup { qr_svg: totp::qr_svg(&url).unwrap_or_default(), secret_base32: totp::base32(&secret), setup: setup.to_owned() })
 }
 
-async fn start(State(state): State<AppState>, signed: SignedForm) -> Result<Response, PageError> {
+async fn start(State(state): State<AppState>, signed: SignedForm<UserSession>) -> Result<Response, PageError> {
     let admin = signed.admin;
     let setup = start_two_step(&state, &admin.session.admin_email)?;
     let mut page = AccountPage::of(&state, &admin).await?;
@@ -85,7 +81,7 @@ async fn start(State(state): State<AppState>, signed: SignedForm) -> Result<Resp
     Ok(render(StatusCode::OK, &page))
 }
 
-async fn confirm(State(state): State<AppState>, signed: SignedForm) -> Result<Response, PageError> {
+async fn confirm(State(state): State<AppState>, signed: SignedForm<UserSession>) -> Result<Response, PageError> {
     let SignedForm { admin, form } = signed;
     match confirm_two_step(&state, &admin.session, form.get("setup"), form.get("code")).await {
         Ok(codes) => {
@@ -103,7 +99,7 @@ async fn confirm(State(state): State<AppState>, signed: SignedForm) -> Result<Re
     }
 }
 
-async fn off(State(state): State<AppState>, signed: SignedForm) -> Result<Response, PageError> {
+async fn off(State(state): State<AppState>, signed: SignedForm<UserSession>) -> Result<Response, PageError> {
     let SignedForm { admin, form } = signed;
     match turn_off_two_step(&state, &admin.session, form.get("password")).await {
         Ok(()) => Ok(see_other("/admin/account?done=off")),

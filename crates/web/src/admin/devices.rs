@@ -115,7 +115,7 @@ async fn devices_page(
 async fn create_code(State(state): State<AppState>, signed: SignedForm) -> Result<Response, PageError> {
     let SignedForm { admin, form } = signed;
     let minutes = form.get("expires_in_minutes").trim().parse::<i64>().ok();
-    let auth = AdminAuth { session: admin.session.clone() };
+    let auth = AdminAuth::of_session(admin.session.clone());
     let created: Result<RegistrationCode, ApiError> = match minutes {
         Some(minutes) => new_code(&state, &auth, Some(minutes)).await,
         None => Err(ApiError::unprocessable("invalid", "choose how long the code stays usable").with_field("expires_in_minutes")),

@@ -15,6 +15,7 @@ pub mod review;
 pub mod roles;
 pub mod session;
 pub mod timecards;
+pub mod users;
 pub mod verdicts;
 
 use crate::{ApiError, AppState, WebSettings};
@@ -32,7 +33,7 @@ use clockface_store::StoreError;
 use sha2::{Digest, Sha256};
 use std::sync::OnceLock;
 
-pub use session::{AdminSession, SignedForm, SignedUpload};
+pub use session::{AdminSession, SignedForm, SignedUpload, UserSession};
 
 /// Every admin page and form.
 pub fn router(settings: &WebSettings) -> Router<AppState> {
@@ -50,10 +51,11 @@ pub fn router(settings: &WebSettings) -> Router<AppState> {
         .merge(photos::router())
         .merge(review::router())
         .merge(privacy::router())
+        .merge(users::router())
         .route("/admin/{*rest}", get(not_found))
 }
 
-async fn home(_admin: AdminSession) -> Response {
+async fn home(_user: UserSession) -> Response {
     see_other("/admin/time-cards")
 }
 
@@ -101,24 +103,27 @@ pub struct Layout {
     pub assets: &'static str,
     /// Punches waiting in the review queue (the menu's badge shows `100+` past [`review::BADGE_LIMIT`]).
     pub review_waiting: usize,
+    /// Whether the user is an admin: a supervisor's menu holds only what they may open.
+    pub admin: bool,
 }
 
 impl Layout {
-    pub fn new(admin: &AdminSession, section: &'static str, title: impl Into<String>) -> Self {
+    pub fn new(user: &UserSession, section: &'static str, title: impl Into<String>) -> Self {
         Layout {
-            company: admin.company.name.as_str().to_owned(),
-            email: admin.session.admin_email.clone(),
-            csrf: admin.session.csrf_token.clone(),
+            company: user.company.name.as_str().to_owned(),
+            email: user.session.admin_email.clone(),
+            csrf: user.session.csrf_token.clone(),
             section,
             title: title.into(),
             assets: asset_version(),
-            review_waiting: admin.review_waiting,
+            review_waiting: user.review_waiting,
+            admin: user.is_admin(),
         }
     }
 
     /// Whether `section` is under the Manage menu and current.
     pub fn in_manage(&self) -> bool {
-        matches!(self.section, "roles" | "employees" | "devices" | "privacy" | "audit")
+        matches!(self.section, "roles" | "employees" | "devices" | "users" | "privacy" | "audit")
     }
 
     /// The review badge's text: the count, or `100+` past the limit.

@@ -5,8 +5,8 @@
 //! services as the API (`api::payroll`, `payroll::overview`).
 
 use super::devices::local;
-use super::{hours, render, see_other, AdminSession, Layout, PageError, SignedForm};
-use crate::api::payroll::{approve, file_response, make_export, period_of, reopen, save_settings, SettingsBody};
+use super::{hours, render, see_other, AdminSession, Layout, PageError, SignedForm, UserSession};
+use crate::api::payroll::{approve, employees_in_reach, file_response, make_export, period_of, reopen, save_settings, SettingsBody};
 use crate::payroll::overview;
 use crate::{ApiError, AppState};
 use askama::Template;
@@ -72,7 +72,7 @@ struct PeriodQuery {
     done: Option<String>,
 }
 
-async fn overview_page(State(state): State<AppState>, admin: AdminSession, Query(q): Query<PeriodQuery>) -> Result<Response, PageError> {
+async fn overview_page(State(state): State<AppState>, admin: UserSession, Query(q): Query<PeriodQuery>) -> Result<Response, PageError> {
     let date = q.date.as_deref().and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
     let notice = match q.done.as_deref() {
         Some("card") => Some("Card approved: it is locked for corrections.".to_owned()),
@@ -86,14 +86,15 @@ async fn overview_page(State(state): State<AppState>, admin: AdminSession, Query
 
 async fn build(
     state: &AppState,
-    admin: &AdminSession,
+    admin: &UserSession,
     date: Option<NaiveDate>,
     error: Option<String>,
     notice: Option<String>,
 ) -> Result<OverviewPage, PageError> {
     let zone = admin.company.time_zone;
     let (period, _) = period_of(state, admin.company_id(), date).await?;
-    let o = overview(&*state.store, admin.company_id(), zone, period, None, Utc::now()).await.map_err(ApiError::from)?;
+    let employees = employees_in_reach(state, &admin.auth()).await?;
+    let o = overview(&*state.store, admin.company_id(), zone, period, employees, Utc::now()).await.map_err(ApiError::from)?;
     let schedule = o.settings.schedule;
     let rows = o
         .rows
@@ -159,21 +160,21 @@ fn back(form: &super::FormData, start: NaiveDate, done: &str) -> String {
     }
 }
 
-async fn approve_form(State(state): State<AppState>, signed: SignedForm) -> Result<Response, PageError> {
+async fn approve_form(State(state): State<AppState>, signed: SignedForm<UserSession>) -> Result<Response, PageError> {
     let SignedForm { admin, form } = signed;
     let start = form_date(&form)?;
     let employee = form_employee(&form)?;
     let (period, _) = period_of(&state, admin.company_id(), Some(start)).await?;
-    approve(&state, admin.company_id(), admin.session.admin_id, period, employee).await?;
+    approve(&state, &admin.auth(), period, employee).await?;
     Ok(see_other(&back(&form, period.start, if employee.is_some() { "card" } else { "period" })))
 }
 
-async fn reopen_form(State(state): State<AppState>, signed: SignedForm) -> Result<Response, PageError> {
+async fn reopen_form(State(state): State<AppState>, signed: SignedForm<UserSession>) -> Result<Response, PageError> {
     let SignedForm { admin, form } = signed;
     let start = form_date(&form)?;
     let employee = form_employee(&form)?;
     let (period, _) = period_of(&state, admin.company_id(), Some(start)).await?;
-    match reopen(&state, admin.company_id(), admin.session.admin_id, period, employee, form.get("reason")).await {
+    match reopen(&state, &admin.auth(), period, employee, form.get("reason")).await {
         Ok(()) => Ok(see_other(&format!("/admin/payroll?date={}&done=reopened", period.start))),
         Err(error) if error.status.is_client_error() && error.status != StatusCode::NOT_FOUND => {
             let status = error.status;

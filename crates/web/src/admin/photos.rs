@@ -3,7 +3,8 @@
 //! photo is displayed in quarter turns (the stored bytes never change).
 
 use super::session::session_from_cookie;
-use super::{see_other, PageError, SignedForm};
+use super::{see_other, PageError, SignedForm, UserSession};
+use crate::auth::UserAuth;
 use crate::{ApiError, AppState};
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
@@ -19,7 +20,8 @@ pub fn router() -> Router<AppState> {
 async fn photo(State(state): State<AppState>, headers: HeaderMap, Path(sha256): Path<String>) -> Result<Response, PageError> {
     let session =
         session_from_cookie(&state, &headers).await?.ok_or_else(|| ApiError::unauthorized("not_signed_in", "sign in to see photos"))?;
-    Ok(crate::api::photos::serve_photo(&state, session.company_id, session.admin_id, &sha256).await?)
+    let reach = crate::auth::reach_of(&state, &session).await?;
+    Ok(crate::api::photos::serve_photo(&state, &UserAuth { session, reach }, &sha256).await?)
 }
 
 /// A quarter turn `left` (counter-clockwise) or `right` from `current`.
@@ -32,10 +34,10 @@ fn turned(current: Rotation, direction: &str) -> Result<Rotation, ApiError> {
     Ok(Rotation::try_from((current.degrees() + step) % 360)?)
 }
 
-async fn rotate(State(state): State<AppState>, Path(sha256): Path<String>, signed: SignedForm) -> Result<Response, PageError> {
+async fn rotate(State(state): State<AppState>, Path(sha256): Path<String>, signed: SignedForm<UserSession>) -> Result<Response, PageError> {
     let SignedForm { admin, form } = signed;
     let company = admin.company_id();
-    let record = state.store.photo(company, &sha256).await?.ok_or_else(|| ApiError::not_found("no such photo"))?;
+    let (record, _) = crate::api::photos::photo_in_reach(&state, company, &admin.reach, &sha256).await?;
     let rotation = turned(record.display_rotation, form.get("turn"))?;
     state.store.set_photo_rotation(company, &sha256, rotation).await?;
     let back = form.get("back");

@@ -5,7 +5,7 @@
 
 use super::devices::local;
 use super::verdicts::{upright_degrees, VerdictView};
-use super::{parse_id, render, see_other, AdminSession, FormErrors, Layout, PageError, SignedForm};
+use super::{parse_id, render, see_other, FormErrors, Layout, PageError, SignedForm, UserSession};
 use crate::api::faces::VerificationView;
 use crate::api::faces::{decide_review, waiting_reviews};
 use crate::{ApiError, AppState};
@@ -73,10 +73,10 @@ struct ReviewQuery {
 
 /// The page, read in a fixed number of queries: the queue with its verdicts, names and
 /// references, then the photos' display rotations and the device names, each in one.
-async fn page(state: &AppState, admin: &AdminSession, errors: FormErrors, done: Option<&'static str>) -> Result<ReviewPage, PageError> {
+async fn page(state: &AppState, admin: &UserSession, errors: FormErrors, done: Option<&'static str>) -> Result<ReviewPage, PageError> {
     let company = admin.company_id();
     let zone = admin.company.time_zone;
-    let waiting = waiting_reviews(state, company, 200).await?;
+    let waiting = waiting_reviews(state, &admin.auth(), 200).await?;
     let shas: Vec<String> = waiting
         .iter()
         .flat_map(|w| [w.punch.photo_sha256.clone(), w.reference.as_ref().map(|t| t.photo_sha256.clone())])
@@ -114,7 +114,7 @@ async fn page(state: &AppState, admin: &AdminSession, errors: FormErrors, done: 
         })
         .collect();
     // Punches that arrived after approval, with their employees' names and the card to open.
-    let late_punches = state.store.arrived_after_approval(company, 200).await?;
+    let late_punches = state.store.arrived_after_approval(company, admin.reach.supervisor(), 200).await?;
     let names: HashMap<_, _> =
         state.store.employees(company, None).await?.into_iter().map(|e| (e.id, e.name.as_str().to_owned())).collect();
     let late = late_punches
@@ -130,7 +130,7 @@ async fn page(state: &AppState, admin: &AdminSession, errors: FormErrors, done: 
     Ok(ReviewPage { layout: Layout::new(admin, "review", "Review"), items, late, errors, done })
 }
 
-async fn review_page(State(state): State<AppState>, admin: AdminSession, Query(query): Query<ReviewQuery>) -> Result<Response, PageError> {
+async fn review_page(State(state): State<AppState>, admin: UserSession, Query(query): Query<ReviewQuery>) -> Result<Response, PageError> {
     let done = match query.done.as_deref() {
         Some("them") => Some("Recorded: this is them."),
         Some("enrolled") => Some("Recorded: this is them. The photo was added to their enrolment."),
@@ -140,15 +140,13 @@ async fn review_page(State(state): State<AppState>, admin: AdminSession, Query(q
     Ok(render(StatusCode::OK, &page(&state, &admin, FormErrors::default(), done).await?))
 }
 
-async fn decide(State(state): State<AppState>, Path(punch): Path<String>, signed: SignedForm) -> Result<Response, PageError> {
+async fn decide(State(state): State<AppState>, Path(punch): Path<String>, signed: SignedForm<UserSession>) -> Result<Response, PageError> {
     let SignedForm { admin, form } = signed;
     let punch: PunchId = parse_id(&punch)?;
     let result = match ReviewDecision::parse(form.get("decision")) {
         Ok(decision) => {
             let add = decision.may_enrol_photo() && form.checked("add_to_enrolment");
-            decide_review(&state, admin.company_id(), admin.session.admin_id, punch, decision, add)
-                .await
-                .map(|(_, enrolled)| (decision, enrolled))
+            decide_review(&state, &admin.auth(), punch, decision, add).await.map(|(_, enrolled)| (decision, enrolled))
         }
         Err(_) => Err(ApiError::unprocessable("invalid", "choose This is them or Not them").with_field("decision")),
     };

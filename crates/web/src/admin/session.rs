@@ -9,7 +9,7 @@
 use super::{render, see_other, FormData, FormErrors, PageError};
 use crate::api::auth::{finish_with_code, sign_in, SecondFactor, SignIn};
 use crate::api::punches::multipart_error;
-use crate::auth::{new_token, token_hash, ADMIN_TOKEN_PREFIX};
+use crate::auth::{admins_only, new_token, reach_of, token_hash, UserAuth, ADMIN_TOKEN_PREFIX};
 use crate::guard::ClientAddr;
 use crate::{ApiError, AppState};
 use askama::Template;
@@ -22,13 +22,15 @@ use axum::routing::{get, post};
 use axum::Router;
 use chrono::Utc;
 use clockface_domain::company::Company;
+use clockface_domain::ids::EmployeeId;
+use clockface_domain::user::Reach;
 use clockface_store::{Session, SignInHistory};
 use serde::Deserialize;
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "cf_session";
-/// The sign-in form's CSRF cookie.
-const SIGN_IN_COOKIE: &str = "cf_signin";
+/// The CSRF cookie of the forms used before signing in (sign-in, accepting an invitation).
+pub(crate) const SIGN_IN_COOKIE: &str = "cf_signin";
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -70,27 +72,45 @@ pub async fn session_from_cookie(state: &AppState, headers: &HeaderMap) -> Resul
 }
 
 /// Compares secrets in time that does not depend on where they differ.
-fn same_secret(a: &str, b: &str) -> bool {
+pub(crate) fn same_secret(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// A signed-in admin on a page. Without a valid session cookie the page redirects to the
-/// sign-in page, which comes back here afterwards.
+/// A signed-in user (admin or supervisor) on a page. Without a valid session cookie the page
+/// redirects to the sign-in page, which comes back here afterwards. Pages a supervisor may open
+/// take this and check each employee with [`UserSession::employee`]; all others take
+/// [`AdminSession`].
 #[derive(Debug, Clone)]
-pub struct AdminSession {
+pub struct UserSession {
     pub session: Session,
     pub company: Company,
-    /// How many punches wait in the review queue (for the menu's badge), up to a limit.
+    /// How many punches wait in the user's review queue (for the menu's badge), up to a limit.
     pub review_waiting: usize,
+    /// Whose time cards the user reaches.
+    pub reach: Reach,
 }
 
-impl AdminSession {
+impl UserSession {
     pub fn company_id(&self) -> clockface_domain::ids::CompanyId {
         self.session.company_id
     }
+
+    pub fn is_admin(&self) -> bool {
+        self.session.role.is_admin()
+    }
+
+    /// The user's authority as the API's services take it.
+    pub fn auth(&self) -> UserAuth {
+        UserAuth { session: self.session.clone(), reach: self.reach.clone() }
+    }
+
+    /// Nothing, or the "no such page" a supervisor gets for someone else's employee.
+    pub fn employee(&self, employee: EmployeeId) -> Result<(), PageError> {
+        self.auth().employee(employee).map_err(PageError)
+    }
 }
 
-impl FromRequestParts<AppState> for AdminSession {
+impl FromRequestParts<AppState> for UserSession {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
@@ -102,30 +122,73 @@ impl FromRequestParts<AppState> for AdminSession {
             let next: String = form_urlencoded::byte_serialize(next.as_bytes()).collect();
             return Err(see_other(&format!("/admin/sign-in?next={next}")));
         };
-        let company = state.store.company(session.company_id).await.map_err(|e| PageError::from(e).into_response())?;
-        let review_waiting = state.store.count_review_queue(session.company_id).await.map_err(|e| PageError::from(e).into_response())?;
+        let page_error = |e: ApiError| PageError(e).into_response();
+        let company = state.store.company(session.company_id).await.map_err(|e| page_error(e.into()))?;
+        let reach = reach_of(state, &session).await.map_err(page_error)?;
+        let review_waiting =
+            state.store.count_review_queue(session.company_id, reach.supervisor()).await.map_err(|e| page_error(e.into()))?;
         let review_waiting = usize::try_from(review_waiting).unwrap_or(usize::MAX);
-        Ok(AdminSession { session, company, review_waiting })
+        Ok(UserSession { session, company, review_waiting, reach })
     }
 }
 
-/// A submitted form from a signed-in admin whose CSRF token matched. A missing or wrong token
-/// is a 403 page; nothing is changed.
-pub struct SignedForm {
-    pub admin: AdminSession,
+/// A signed-in **admin** on a page; a supervisor gets a 403 page that says the page is for admins.
+#[derive(Debug, Clone)]
+pub struct AdminSession(pub UserSession);
+
+impl std::ops::Deref for AdminSession {
+    type Target = UserSession;
+    fn deref(&self) -> &UserSession {
+        &self.0
+    }
+}
+
+impl FromRequestParts<AppState> for AdminSession {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let user = UserSession::from_request_parts(parts, state).await?;
+        if !user.is_admin() {
+            return Err(PageError(admins_only("open this page")).into_response());
+        }
+        Ok(AdminSession(user))
+    }
+}
+
+/// Who may submit a form: [`AdminSession`] (the default) or [`UserSession`].
+pub trait SignedIn: FromRequestParts<AppState, Rejection = Response> + Send {
+    fn user(&self) -> &UserSession;
+}
+
+impl SignedIn for UserSession {
+    fn user(&self) -> &UserSession {
+        self
+    }
+}
+
+impl SignedIn for AdminSession {
+    fn user(&self) -> &UserSession {
+        &self.0
+    }
+}
+
+/// A submitted form from a signed-in admin (or, as `SignedForm<UserSession>`, any signed-in
+/// user) whose CSRF token matched. A missing or wrong token is a 403 page; nothing is changed.
+pub struct SignedForm<S = AdminSession> {
+    pub admin: S,
     pub form: FormData,
 }
 
-impl FromRequest<AppState> for SignedForm {
+impl<S: SignedIn> FromRequest<AppState> for SignedForm<S> {
     type Rejection = Response;
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, Response> {
         let (mut parts, body) = request.into_parts();
-        let admin = AdminSession::from_request_parts(&mut parts, state).await?;
+        let admin = S::from_request_parts(&mut parts, state).await?;
         let client = ClientAddr::of(&parts, state.settings.trust_forwarded_for);
         let form = FormData::from_request(Request::from_parts(parts, body), state).await.map_err(IntoResponse::into_response)?;
-        if !same_secret(form.get("_csrf"), &admin.session.csrf_token) {
-            crate::security_event!("csrf_refused", client, admin = admin.session.admin_id);
+        if !same_secret(form.get("_csrf"), &admin.user().session.csrf_token) {
+            crate::security_event!("csrf_refused", client, admin = admin.user().session.admin_id);
             return Err(csrf_refused().into_response());
         }
         Ok(SignedForm { admin, form })
@@ -180,7 +243,7 @@ impl FromRequest<AppState> for SignedUpload {
     }
 }
 
-fn csrf_refused() -> PageError {
+pub(crate) fn csrf_refused() -> PageError {
     PageError(ApiError::forbidden("csrf", "this form has expired or did not come from this site. Go back, reload the page and try again"))
 }
 
@@ -229,10 +292,23 @@ async fn sign_in_page(State(state): State<AppState>, headers: HeaderMap, uri: ax
         assets: super::asset_version(),
     };
     let mut response = render(StatusCode::OK, &page);
-    if let Some(value) = set_cookie(SIGN_IN_COOKIE, &csrf, 3600, over_tls(uri.scheme_str(), &headers)) {
+    set_sign_in_cookie(&mut response, &csrf, over_tls(uri.scheme_str(), &headers));
+    response
+}
+
+/// Sets the short-lived CSRF cookie of a form used before signing in.
+pub(crate) fn set_sign_in_cookie(response: &mut Response, csrf: &str, secure: bool) {
+    if let Some(value) = set_cookie(SIGN_IN_COOKIE, csrf, 3600, secure) {
         response.headers_mut().append(SET_COOKIE, value);
     }
-    response
+}
+
+/// Sets the session cookie of a session just made (and drops the sign-in form's cookie).
+pub(crate) fn set_session_cookie(response: &mut Response, token: &str, session: &Session, secure: bool) {
+    let max_age = (session.expires_at - Utc::now()).num_seconds().max(0);
+    for value in [set_cookie(SESSION_COOKIE, token, max_age, secure), set_cookie(SIGN_IN_COOKIE, "", 0, secure)].into_iter().flatten() {
+        response.headers_mut().append(SET_COOKIE, value);
+    }
 }
 
 #[derive(Template)]
@@ -286,10 +362,7 @@ fn signed_in(token: &str, session: &Session, history: SignInHistory, next: &str,
     } else {
         see_other(next)
     };
-    let max_age = (session.expires_at - Utc::now()).num_seconds().max(0);
-    for value in [set_cookie(SESSION_COOKIE, token, max_age, secure), set_cookie(SIGN_IN_COOKIE, "", 0, secure)].into_iter().flatten() {
-        response.headers_mut().append(SET_COOKIE, value);
-    }
+    set_session_cookie(&mut response, token, session, secure);
     tracing::info!(admin = %session.admin_id, "admin signed in to the web app");
     response
 }
@@ -367,7 +440,7 @@ async fn sign_out(
     State(state): State<AppState>,
     headers: HeaderMap,
     uri: axum::http::Uri,
-    signed: SignedForm,
+    signed: SignedForm<UserSession>,
 ) -> Result<Response, PageError> {
     state.store.delete_session(&signed.admin.session.token_hash).await?;
     let mut response = see_other("/admin/sign-in?signed_out=1");

@@ -9,7 +9,7 @@
 
 use super::devices::local;
 use super::verdicts::{upright_degrees, VerdictView};
-use super::{hours, render, see_other, AdminSession, Layout, PageError, SignedForm};
+use super::{hours, render, see_other, Layout, PageError, SignedForm, UserSession};
 use crate::api::corrections::{make_correction, CorrectionBody};
 use crate::api::timecards::{time_card, CardPunch};
 use crate::{ApiError, AppState};
@@ -148,29 +148,31 @@ struct CardQuery {
     saved: Option<String>,
 }
 
-async fn time_cards_page(
-    State(state): State<AppState>,
-    admin: AdminSession,
-    Query(query): Query<CardQuery>,
-) -> Result<Response, PageError> {
+async fn time_cards_page(State(state): State<AppState>, admin: UserSession, Query(query): Query<CardQuery>) -> Result<Response, PageError> {
     let page = build_page(&state, &admin, query.employee.as_deref(), query.from.as_deref(), None, query.saved.is_some()).await?;
     Ok(render(StatusCode::OK, &page))
 }
 
 async fn build_page(
     state: &AppState,
-    admin: &AdminSession,
+    admin: &UserSession,
     employee: Option<&str>,
     from: Option<&str>,
     error: Option<String>,
     saved: bool,
 ) -> Result<TimeCardPage, PageError> {
     let zone = admin.company.time_zone;
-    let employees = state.store.employees(admin.company_id(), None).await?;
+    let mut employees = state.store.employees(admin.company_id(), None).await?;
+    employees.retain(|e| admin.reach.includes(e.id));
     let settings = state.store.payroll_settings(admin.company_id()).await?;
-    let wanted: Option<EmployeeId> = employee.and_then(|id| id.parse().ok());
-    let chosen =
-        wanted.and_then(|id| employees.iter().find(|e| e.id == id)).or_else(|| employees.iter().find(|e| e.active)).or(employees.first());
+    let chosen = match employee.filter(|id| !id.is_empty()) {
+        // An employee named in the address must be one the user reaches: else there is no such page.
+        Some(id) => {
+            let id: EmployeeId = super::parse_id(id)?;
+            Some(employees.iter().find(|e| e.id == id).ok_or_else(|| PageError(ApiError::not_found("no such employee")))?)
+        }
+        None => employees.iter().find(|e| e.active).or(employees.first()),
+    };
     let today = Utc::now().with_timezone(&zone).date_naive();
     let day = from.and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()).unwrap_or(today);
     let period = settings.schedule.period_containing(day);
@@ -208,7 +210,7 @@ async fn build_page(
 
 /// A correction from the card: the form names the action, what it replaces, the local date and
 /// time, and the reason. Saved, it comes back to the card; refused, the card shows why.
-async fn correct(State(state): State<AppState>, signed: SignedForm) -> Result<Response, PageError> {
+async fn correct(State(state): State<AppState>, signed: SignedForm<UserSession>) -> Result<Response, PageError> {
     let SignedForm { admin, form } = signed;
     let employee: EmployeeId = form.get("employee").parse().map_err(|_| PageError(ApiError::not_found("no such employee")))?;
     let from = form.get("from").to_owned();
@@ -240,7 +242,7 @@ async fn correct(State(state): State<AppState>, signed: SignedForm) -> Result<Re
             at,
             reason: form.get("reason").to_owned(),
         };
-        make_correction(&state, admin.company_id(), admin.session.admin_id, employee, body).await
+        make_correction(&state, &admin.auth(), employee, body).await
     }
     .await;
     match result {
@@ -259,7 +261,7 @@ async fn correct(State(state): State<AppState>, signed: SignedForm) -> Result<Re
 /// device names, each in one).
 async fn card(
     state: &AppState,
-    admin: &AdminSession,
+    admin: &UserSession,
     employee: EmployeeId,
     names: &HashMap<EmployeeId, String>,
     (from, to): (NaiveDate, NaiveDate),

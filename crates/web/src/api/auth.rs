@@ -1,6 +1,6 @@
-//! Admin sign-in and sign-out.
+//! Sign-in and sign-out of the web app's users (admins and supervisors), and two-step sign-in.
 
-use crate::auth::{new_token, token_hash, AdminAuth, ADMIN_TOKEN_PREFIX};
+use crate::auth::{new_token, token_hash, UserAuth, ADMIN_TOKEN_PREFIX};
 use crate::error::{ErrorBody, Json};
 use crate::guard::ClientAddr;
 use crate::{secrets, totp};
@@ -9,9 +9,10 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use clockface_domain::company::Email;
-use clockface_domain::ids::{AdminId, CompanyId};
+use clockface_domain::ids::{AdminId, CompanyId, EmployeeId};
 use clockface_domain::lockout::locked_message;
 use clockface_domain::secret::{hash_secret, verify_secret};
+use clockface_domain::user::UserRole;
 use clockface_store::{AdminLogin, Attempt, LockScope, Session, SignInHistory};
 use serde::{Deserialize, Serialize};
 use std::sync::OnceLock;
@@ -60,6 +61,11 @@ pub struct Me {
     pub time_zone: String,
     /// Whether two-step sign-in (TOTP) is on for this admin.
     pub two_step: bool,
+    /// `admin` or `supervisor`.
+    pub role: UserRole,
+    /// A supervisor's assigned employees (absent for an admin, who reaches everyone).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assigned_employees: Option<Vec<EmployeeId>>,
 }
 
 /// What a right password is followed by.
@@ -131,6 +137,14 @@ pub async fn sign_in(
     let Some(login) = login.filter(|_| matches) else {
         return Err(wrong_credentials(state, &scopes, login_id(email, state).await, client, now).await);
     };
+    if login.disabled {
+        // The password was right, so the person is told why they cannot come in.
+        state.store.attempt_was_right(&scopes[1..], &scopes[..1]).await?;
+        return Err(ApiError::forbidden(
+            "access_off",
+            "an admin of your company turned off your access to clockface; ask them to turn it back on",
+        ));
+    }
     if login.totp_secret.is_none() {
         return finish(state, &scopes, &login, client, now).await;
     }
@@ -258,6 +272,7 @@ async fn finish(
         admin_id: login.id,
         company_id: login.company_id,
         admin_email: login.email.clone(),
+        role: login.role,
         csrf_token: new_token(""),
         created_at: now,
         expires_at: now + state.settings.session_ttl,
@@ -277,14 +292,21 @@ async fn me_of(state: &AppState, session: &Session) -> Result<Me, ApiError> {
         company_name: company.name.as_str().to_owned(),
         time_zone: company.time_zone.name().to_owned(),
         two_step: login.is_some_and(|l| l.totp_secret.is_some()),
+        role: session.role,
+        assigned_employees: match session.role {
+            UserRole::Admin => None,
+            UserRole::Supervisor => Some(state.store.assigned_employees(session.company_id, session.admin_id).await?),
+        },
     })
 }
 
-/// Sign in as an admin. With two-step sign-in on, send `totp_code` (or `recovery_code`) too;
-/// without it the answer is 401 `second_factor_required`. Wrong passwords are counted per
-/// account and per client address: past the limit the answer is 429 with `Retry-After`.
+/// Sign in as a user (admin or supervisor). With two-step sign-in on, send `totp_code` (or
+/// `recovery_code`) too; without it the answer is 401 `second_factor_required`. Wrong passwords
+/// are counted per account and per client address: past the limit the answer is 429 with
+/// `Retry-After`. A user whose access an admin turned off gets 403 `access_off`.
 #[utoipa::path(post, path = "/auth/login", tag = "auth", request_body = LoginBody,
     responses((status = 200, body = LoginResponse), (status = 401, description = "wrong e-mail, password or code; or a code is needed", body = ErrorBody),
+              (status = 403, description = "the user's access is turned off", body = ErrorBody),
               (status = 429, description = "locked after too many wrong attempts, or too busy", body = ErrorBody)))]
 async fn login(State(state): State<AppState>, client: ClientAddr, Json(body): Json<LoginBody>) -> Result<Json<LoginResponse>, ApiError> {
     let second = match (body.totp_code, body.recovery_code) {
@@ -316,14 +338,14 @@ async fn login(State(state): State<AppState>, client: ClientAddr, Json(body): Js
 
 /// End this session.
 #[utoipa::path(post, path = "/auth/logout", tag = "auth", security(("admin" = [])), responses((status = 204)))]
-async fn logout(State(state): State<AppState>, admin: AdminAuth) -> Result<StatusCode, ApiError> {
+async fn logout(State(state): State<AppState>, admin: UserAuth) -> Result<StatusCode, ApiError> {
     state.store.delete_session(&admin.session.token_hash).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// Who is signed in.
 #[utoipa::path(get, path = "/auth/me", tag = "auth", security(("admin" = [])), responses((status = 200, body = Me), (status = 401, body = ErrorBody)))]
-async fn me(State(state): State<AppState>, admin: AdminAuth) -> Result<Json<Me>, ApiError> {
+async fn me(State(state): State<AppState>, admin: UserAuth) -> Result<Json<Me>, ApiError> {
     Ok(Json(me_of(&state, &admin.session).await?))
 }
 
@@ -406,7 +428,7 @@ pub async fn turn_off_two_step(state: &AppState, session: &Session, password: &s
 
 /// Start setting up two-step sign-in (TOTP) for the signed-in admin.
 #[utoipa::path(post, path = "/auth/two-step", tag = "auth", security(("admin" = [])), responses((status = 200, body = TwoStepSetup)))]
-async fn two_step_start(State(state): State<AppState>, admin: AdminAuth) -> Result<Json<TwoStepSetup>, ApiError> {
+async fn two_step_start(State(state): State<AppState>, admin: UserAuth) -> Result<Json<TwoStepSetup>, ApiError> {
     Ok(Json(start_two_step(&state, &admin.session.admin_email)?))
 }
 
@@ -430,7 +452,7 @@ pub struct RecoveryCodes {
     responses((status = 200, body = RecoveryCodes), (status = 422, description = "wrong code, or not a setup of this server", body = ErrorBody)))]
 async fn two_step_confirm(
     State(state): State<AppState>,
-    admin: AdminAuth,
+    admin: UserAuth,
     Json(body): Json<TwoStepConfirm>,
 ) -> Result<Json<RecoveryCodes>, ApiError> {
     Ok(Json(RecoveryCodes { recovery_codes: confirm_two_step(&state, &admin.session, &body.setup, &body.code).await? }))
@@ -445,7 +467,7 @@ pub struct TwoStepOff {
 /// Turn two-step sign-in off (needs the password).
 #[utoipa::path(delete, path = "/auth/two-step", tag = "auth", security(("admin" = [])), request_body = TwoStepOff,
     responses((status = 204), (status = 401, description = "wrong password", body = ErrorBody)))]
-async fn two_step_off(State(state): State<AppState>, admin: AdminAuth, Json(body): Json<TwoStepOff>) -> Result<StatusCode, ApiError> {
+async fn two_step_off(State(state): State<AppState>, admin: UserAuth, Json(body): Json<TwoStepOff>) -> Result<StatusCode, ApiError> {
     turn_off_two_step(&state, &admin.session, &body.password).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -3,7 +3,7 @@
 //! replaces (`domain::correction`), stored with its audit line in one transaction, and refused
 //! while the card's pay period is approved.
 
-use crate::auth::AdminAuth;
+use crate::auth::UserAuth;
 use crate::error::{ErrorBody, Json, Path};
 use crate::verification::audit_entry;
 use crate::{ApiError, AppState};
@@ -11,7 +11,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, FixedOffset, Utc};
 use clockface_domain::correction::{Correction, CorrectionAction, Reason, Replaces};
-use clockface_domain::ids::{AdminId, CompanyId, CorrectionId, EmployeeId};
+use clockface_domain::ids::{CorrectionId, EmployeeId};
 use clockface_domain::punch::PunchKind;
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
@@ -39,15 +39,16 @@ pub struct CorrectionBody {
     pub reason: String,
 }
 
-/// Checks and stores a correction made by `admin` to `employee`'s card, with its audit line.
-/// Shared with the time card page.
+/// Checks and stores a correction made by `user` to `employee`'s card (one they reach), with its
+/// audit line. Shared with the time card page.
 pub async fn make_correction(
     state: &AppState,
-    company: CompanyId,
-    admin: AdminId,
+    user: &UserAuth,
     employee: EmployeeId,
     body: CorrectionBody,
 ) -> Result<Correction, ApiError> {
+    let (company, admin) = (user.company(), user.user());
+    user.employee(employee)?;
     let action = CorrectionAction::parse(body.action.trim())?;
     let reason = Reason::parse(&body.reason)?;
     let at = body.at.map(|t| t.with_timezone(&Utc));
@@ -136,10 +137,10 @@ pub async fn make_correction(
         (status = 409, description = "the card is approved and locked", body = ErrorBody)))]
 async fn post_correction(
     State(state): State<AppState>,
-    admin: AdminAuth,
+    user: UserAuth,
     Path(id): Path<EmployeeId>,
     Json(body): Json<CorrectionBody>,
 ) -> Result<(StatusCode, Json<Correction>), ApiError> {
-    let correction = make_correction(&state, admin.company(), admin.session.admin_id, id, body).await?;
+    let correction = make_correction(&state, &user, id, body).await?;
     Ok((StatusCode::CREATED, Json(correction)))
 }

@@ -1,6 +1,6 @@
 //! Employees: list and search, create, read, update (role, PIN, active), and crews.
 
-use crate::auth::{pin_lookup, AdminAuth};
+use crate::auth::{pin_lookup, AdminAuth, UserAuth};
 use crate::error::{ErrorBody, Json, Path, Query};
 use crate::{ApiError, AppState};
 use axum::extract::State;
@@ -71,16 +71,18 @@ pub async fn employee_fields(state: &AppState, company: CompanyId, body: Employe
     Ok(EmployeeFields { name, number, role_id: body.role_id, active: body.active, pin })
 }
 
-/// The company's employees by name.
+/// The company's employees by name (a supervisor's: the employees assigned to them).
 #[utoipa::path(get, path = "/employees", tag = "employees", security(("admin" = [])), params(EmployeeSearch),
     responses((status = 200, body = Vec<Employee>)))]
 async fn list_employees(
     State(state): State<AppState>,
-    admin: AdminAuth,
+    user: UserAuth,
     Query(query): Query<EmployeeSearch>,
 ) -> Result<Json<Vec<Employee>>, ApiError> {
     let search = query.search.as_deref().filter(|s| !s.trim().is_empty());
-    Ok(Json(state.store.employees(admin.company(), search).await?))
+    let mut employees = state.store.employees(user.company(), search).await?;
+    employees.retain(|e| user.reach.includes(e.id));
+    Ok(Json(employees))
 }
 
 /// Add an employee.
@@ -99,8 +101,9 @@ async fn create_employee(
 /// One employee.
 #[utoipa::path(get, path = "/employees/{id}", tag = "employees", security(("admin" = [])), params(("id" = EmployeeId, Path)),
     responses((status = 200, body = Employee), (status = 404, body = ErrorBody)))]
-async fn get_employee(State(state): State<AppState>, admin: AdminAuth, Path(id): Path<EmployeeId>) -> Result<Json<Employee>, ApiError> {
-    Ok(Json(state.store.employee(admin.company(), id).await?))
+async fn get_employee(State(state): State<AppState>, user: UserAuth, Path(id): Path<EmployeeId>) -> Result<Json<Employee>, ApiError> {
+    user.employee(id)?;
+    Ok(Json(state.store.employee(user.company(), id).await?))
 }
 
 /// Change an employee: name, number, role, active, PIN.

@@ -2,7 +2,7 @@
 //! employee signed the release), deleting templates, the review queue and its decisions.
 
 use crate::api::punches::multipart_error;
-use crate::auth::AdminAuth;
+use crate::auth::{AdminAuth, UserAuth};
 use crate::error::{parse_json, ErrorBody, Json, Path};
 use crate::verification::{self, audit_entry};
 use crate::{ApiError, AppState, WebSettings};
@@ -182,8 +182,8 @@ pub struct ReviewItem {
 
 /// The punches to look at, newest first: a verdict other than a match, or a required photo missing.
 #[utoipa::path(get, path = "/review-queue", tag = "faces", security(("admin" = [])), responses((status = 200, body = Vec<ReviewItem>)))]
-async fn review_queue(State(state): State<AppState>, admin: AdminAuth) -> Result<Json<Vec<ReviewItem>>, ApiError> {
-    let items = waiting_reviews(&state, admin.company(), 200)
+async fn review_queue(State(state): State<AppState>, user: UserAuth) -> Result<Json<Vec<ReviewItem>>, ApiError> {
+    let items = waiting_reviews(&state, &user, 200)
         .await?
         .into_iter()
         .map(|w| ReviewItem {
@@ -207,10 +207,11 @@ pub struct WaitingReview {
     pub verification: Option<Verification>,
 }
 
-/// The review queue, newest first, at most `limit` punches. Shared with the admin pages. Read in
-/// a fixed number of queries, however long the queue.
-pub async fn waiting_reviews(state: &AppState, company: CompanyId, limit: i64) -> Result<Vec<WaitingReview>, ApiError> {
-    let queue = state.store.review_queue(company, limit).await?;
+/// The review queue, newest first, at most `limit` punches; a supervisor's holds only their
+/// employees'. Shared with the admin pages. Read in a fixed number of queries, however long the queue.
+pub async fn waiting_reviews(state: &AppState, user: &UserAuth, limit: i64) -> Result<Vec<WaitingReview>, ApiError> {
+    let company = user.company();
+    let queue = state.store.review_queue(company, user.reach.supervisor(), limit).await?;
     let names: HashMap<EmployeeId, String> =
         state.store.employees(company, None).await?.into_iter().map(|e| (e.id, e.name.as_str().to_owned())).collect();
     let mut employees: Vec<EmployeeId> = queue.iter().map(|(punch, _)| punch.employee_id).collect();
@@ -252,29 +253,31 @@ pub struct ReviewView {
     responses((status = 200, body = ReviewView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn review_punch(
     State(state): State<AppState>,
-    admin: AdminAuth,
+    user: UserAuth,
     Path(id): Path<PunchId>,
     Json(body): Json<ReviewBody>,
 ) -> Result<Json<ReviewView>, ApiError> {
     let decision = ReviewDecision::parse(&body.decision)?;
-    let (review, enrolled) = decide_review(&state, admin.company(), admin.session.admin_id, id, decision, body.add_to_enrolment).await?;
+    let (review, enrolled) = decide_review(&state, &user, id, decision, body.add_to_enrolment).await?;
     Ok(Json(ReviewView { decision: decision.as_str(), reviewed_by: review.reviewed_by, reviewed_at: review.reviewed_at, enrolled }))
 }
 
-/// Records an admin's decision on a punch in the review queue (with an audit line), first
-/// enrolling its photo when asked to and the decision is "this is them". Returns the review and
-/// whether the photo was enrolled. Shared with the admin pages.
+/// Records a user's decision on a punch in the review queue (with an audit line), first
+/// enrolling its photo when asked to and the decision is "this is them" (admins only). Returns
+/// the review and whether the photo was enrolled. Shared with the admin pages.
 pub async fn decide_review(
     state: &AppState,
-    company: CompanyId,
-    admin: AdminId,
+    user: &UserAuth,
     id: PunchId,
     decision: ReviewDecision,
     add_to_enrolment: bool,
 ) -> Result<(Review, bool), ApiError> {
+    let (company, admin) = (user.company(), user.user());
     let punch = state.store.punch(company, id).await?;
+    user.employee(punch.employee_id)?;
     let mut enrolled = false;
     if add_to_enrolment {
+        user.require_admin("add a photo to an employee's enrolment")?;
         if !decision.may_enrol_photo() {
             return Err(ApiError::unprocessable("invalid", "only a photo that is them can be added to the enrolment")
                 .with_field("add_to_enrolment"));
@@ -298,11 +301,12 @@ pub async fn decide_review(
     responses((status = 200, body = VerificationView), (status = 404, body = ErrorBody)))]
 async fn get_verification(
     State(state): State<AppState>,
-    admin: AdminAuth,
+    user: UserAuth,
     Path(id): Path<PunchId>,
 ) -> Result<Json<VerificationView>, ApiError> {
-    state.store.punch(admin.company(), id).await?;
+    let punch = state.store.punch(user.company(), id).await?;
+    user.employee(punch.employee_id)?;
     let verification =
-        state.store.verification(admin.company(), id).await?.ok_or_else(|| ApiError::not_found("this punch has no verdict yet"))?;
+        state.store.verification(user.company(), id).await?.ok_or_else(|| ApiError::not_found("this punch has no verdict yet"))?;
     Ok(Json(verification.into()))
 }

@@ -13,6 +13,7 @@ pub mod privacy;
 pub mod punches;
 pub mod roles;
 pub mod timecards;
+pub mod users;
 
 use crate::{AppState, WebSettings};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -23,13 +24,15 @@ use utoipa_axum::router::OpenApiRouter;
 #[openapi(
     info(
         title = "clockface API",
-        description = "A self-hosted time clock for field crews. Admins sign in with `POST /auth/login` and send \
-                       `Authorization: Bearer <session token>`; devices register with a one-time code and send their device token the same way. \
+        description = "A self-hosted time clock for field crews. Users (admins and supervisors) sign in with `POST /auth/login` and send \
+                       `Authorization: Bearer <session token>`; a supervisor reaches only the time cards, corrections, approvals, photos \
+                       and review queue of the employees assigned to them (anyone else's answer 404) and gets 403 `admins_only` elsewhere; devices register with a one-time code and send their device token the same way. \
                        Every error answers `{\"error\": {\"code\", \"message\", \"field\"}}`."
     ),
     modifiers(&BearerAuth),
     tags(
-        (name = "auth", description = "Admin sign-in"),
+        (name = "auth", description = "Sign-in of the web app's users"),
+        (name = "users", description = "Web-app users: invitations, Admin and Supervisor roles, a supervisor's employees (admins only)"),
         (name = "roles", description = "Mobile security roles and their abilities"),
         (name = "employees", description = "Employees, PINs and crews"),
         (name = "devices", description = "Device registration codes and registered devices (admin)"),
@@ -86,6 +89,11 @@ impl Modify for CommonErrors {
                 if operation.security.as_ref().is_some_and(|s| !s.is_empty()) {
                     add("401", "no valid token: sign in (admin) or register the device again");
                 }
+                let for_users =
+                    operation.security.iter().flatten().any(|s| serde_json::to_value(s).is_ok_and(|v| v.get("admin").is_some()));
+                if for_users {
+                    add("403", "a supervisor where only admins may go (`admins_only`)");
+                }
             }
         }
     }
@@ -105,6 +113,7 @@ pub fn router(settings: &WebSettings) -> OpenApiRouter<AppState> {
         .merge(payroll::router())
         .merge(photos::router())
         .merge(faces::router(settings))
-        .merge(privacy::router());
+        .merge(privacy::router())
+        .merge(users::router());
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", routes)
 }

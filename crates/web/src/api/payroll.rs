@@ -2,7 +2,7 @@
 //! (an employee's card, then the period; each locks corrections) and reopening with a reason,
 //! and the period's export in each payroll system's layout.
 
-use crate::auth::AdminAuth;
+use crate::auth::{AdminAuth, UserAuth};
 use crate::error::{ErrorBody, Json, Path, Query};
 use crate::payroll::{export_file, overview, Overview};
 use crate::verification::audit_entry;
@@ -12,6 +12,7 @@ use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::http::{HeaderName, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use chrono::{NaiveDate, Utc};
+use clockface_domain::employee::Employee;
 use clockface_domain::export::ExportFormat;
 use clockface_domain::ids::{AdminId, CompanyId, EmployeeId};
 use clockface_domain::payroll::{
@@ -243,9 +244,10 @@ async fn period_starting(state: &AppState, company: CompanyId, start: NaiveDate)
 /// approval) and approvals.
 #[utoipa::path(get, path = "/payroll/periods", tag = "payroll", security(("admin" = [])), params(PeriodQuery),
     responses((status = 200, body = OverviewBody)))]
-async fn get_period(State(state): State<AppState>, admin: AdminAuth, Query(q): Query<PeriodQuery>) -> Result<Json<OverviewBody>, ApiError> {
-    let (period, zone) = period_of(&state, admin.company(), q.date).await?;
-    let o = overview(&*state.store, admin.company(), zone, period, None, Utc::now()).await?;
+async fn get_period(State(state): State<AppState>, user: UserAuth, Query(q): Query<PeriodQuery>) -> Result<Json<OverviewBody>, ApiError> {
+    let (period, zone) = period_of(&state, user.company(), q.date).await?;
+    let employees = employees_in_reach(&state, &user).await?;
+    let o = overview(&*state.store, user.company(), zone, period, employees, Utc::now()).await?;
     Ok(Json(OverviewBody::from(&o)))
 }
 
@@ -264,16 +266,26 @@ pub struct ReopenBody {
     pub reason: String,
 }
 
-/// Approves an employee's card (or, without `employee_id`, the period) and audits it. Shared with the pages.
-pub async fn approve(
-    state: &AppState,
-    company: CompanyId,
-    admin: AdminId,
-    period: PayPeriod,
-    employee: Option<EmployeeId>,
-) -> Result<(), ApiError> {
-    if let Some(employee) = employee {
-        state.store.employee(company, employee).await?;
+/// The employees an overview lists for `user`: `None` (everyone) for an admin, a supervisor's own.
+pub async fn employees_in_reach(state: &AppState, user: &UserAuth) -> Result<Option<Vec<Employee>>, ApiError> {
+    if user.reach.supervisor().is_none() {
+        return Ok(None);
+    }
+    let mut employees = state.store.employees(user.company(), None).await?;
+    employees.retain(|e| user.reach.includes(e.id));
+    Ok(Some(employees))
+}
+
+/// Approves an employee's card (a supervisor, theirs; an admin, anyone's) or, without
+/// `employee`, the period for payroll (admins only), and audits it. Shared with the pages.
+pub async fn approve(state: &AppState, user: &UserAuth, period: PayPeriod, employee: Option<EmployeeId>) -> Result<(), ApiError> {
+    let (company, admin) = (user.company(), user.user());
+    match employee {
+        Some(employee) => {
+            user.employee(employee)?;
+            state.store.employee(company, employee).await?;
+        }
+        None => user.require_admin("approve a pay period for payroll")?,
     }
     let (action, subject) = match employee {
         Some(e) => ("card.approved", format!("employee:{e}")),
@@ -290,19 +302,27 @@ pub async fn approve(
     Ok(())
 }
 
-/// Reopens a card or the period, with a reason, and audits it. Shared with the pages.
+/// Reopens a card or the period, with a reason, and audits it. A supervisor reopens only their
+/// employees' cards, and not once the period is approved for payroll. Shared with the pages.
 pub async fn reopen(
     state: &AppState,
-    company: CompanyId,
-    admin: AdminId,
+    user: &UserAuth,
     period: PayPeriod,
     employee: Option<EmployeeId>,
     reason: &str,
 ) -> Result<(), ApiError> {
-    let reason = clockface_domain::correction::Reason::parse(reason)?;
-    if let Some(employee) = employee {
-        state.store.employee(company, employee).await?;
+    let (company, admin) = (user.company(), user.user());
+    match employee {
+        Some(employee) => {
+            user.employee(employee)?;
+            state.store.employee(company, employee).await?;
+            if !user.role().is_admin() && state.store.approvals(company, period).await?.period.is_some() {
+                return Err(crate::auth::admins_only("reopen a card once its pay period is approved for payroll"));
+            }
+        }
+        None => user.require_admin("reopen a pay period")?,
     }
+    let reason = clockface_domain::correction::Reason::parse(reason)?;
     let (action, subject) = match employee {
         Some(e) => ("card.reopened", format!("employee:{e}")),
         None => ("period.reopened", format!("period:{}", period.start)),
@@ -320,34 +340,36 @@ pub async fn reopen(
     Ok(())
 }
 
-/// Approves an employee's card for the period starting on `start`, or without `employee_id` the
-/// whole period for payroll. An approved card is locked: corrections are refused until reopened.
+/// Approves an employee's card for the period starting on `start` (a supervisor: one of their
+/// employees), or without `employee_id` the whole period for payroll (admins only). An approved card is locked: corrections are refused until reopened.
 #[utoipa::path(post, path = "/payroll/periods/{start}/approve", tag = "payroll", security(("admin" = [])),
     params(("start" = String, Path, description = "the period's first day, YYYY-MM-DD")), request_body = ApproveBody,
-    responses((status = 204, description = "approved"), (status = 404, body = ErrorBody)))]
+    responses((status = 204, description = "approved"), (status = 403, description = "a supervisor approving the period", body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
 async fn post_approve(
     State(state): State<AppState>,
-    admin: AdminAuth,
+    user: UserAuth,
     Path(start): Path<NaiveDate>,
     Json(body): Json<ApproveBody>,
 ) -> Result<axum::http::StatusCode, ApiError> {
-    let (period, _) = period_starting(&state, admin.company(), start).await?;
-    approve(&state, admin.company(), admin.session.admin_id, period, body.employee_id).await?;
+    let (period, _) = period_starting(&state, user.company(), start).await?;
+    approve(&state, &user, period, body.employee_id).await?;
     Ok(axum::http::StatusCode::NO_CONTENT)
 }
 
 /// Takes back an approval, with a reason (audited).
 #[utoipa::path(post, path = "/payroll/periods/{start}/reopen", tag = "payroll", security(("admin" = [])),
     params(("start" = String, Path, description = "the period's first day, YYYY-MM-DD")), request_body = ReopenBody,
-    responses((status = 204, description = "reopened"), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    responses((status = 204, description = "reopened"), (status = 403, description = "a supervisor reopening the period", body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn post_reopen(
     State(state): State<AppState>,
-    admin: AdminAuth,
+    user: UserAuth,
     Path(start): Path<NaiveDate>,
     Json(body): Json<ReopenBody>,
 ) -> Result<axum::http::StatusCode, ApiError> {
-    let (period, _) = period_starting(&state, admin.company(), start).await?;
-    reopen(&state, admin.company(), admin.session.admin_id, period, body.employee_id, &body.reason).await?;
+    let (period, _) = period_starting(&state, user.company(), start).await?;
+    reopen(&state, &user, period, body.employee_id, &body.reason).await?;
     Ok(axum::http::StatusCode::NO_CONTENT)
 }
 

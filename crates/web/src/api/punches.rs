@@ -1,7 +1,7 @@
 //! Punch upload: one punch (JSON, or multipart with its photo) or a batch from a device that
 //! was offline. Every punch goes through `punching::record_punch`.
 
-use crate::auth::{AdminAuth, DeviceAuth};
+use crate::auth::{DeviceAuth, UserAuth};
 use crate::error::{parse_json, ErrorBody, ErrorDetail, Json, Path};
 use crate::photo::PhotoLimits;
 use crate::punching::{record_punch, PunchBody, Recorded};
@@ -146,11 +146,13 @@ async fn create_batch(State(state): State<AppState>, auth: DeviceAuth, request: 
     Ok(Json(result))
 }
 
-/// One punch (admin).
+/// One punch (a supervisor's employees' only).
 #[utoipa::path(get, path = "/punches/{id}", tag = "punches", security(("admin" = [])), params(("id" = PunchId, Path)),
     responses((status = 200, body = Punch), (status = 404, body = ErrorBody)))]
-async fn get_punch(State(state): State<AppState>, admin: AdminAuth, Path(id): Path<PunchId>) -> Result<Json<Punch>, ApiError> {
-    Ok(Json(state.store.punch(admin.company(), id).await?))
+async fn get_punch(State(state): State<AppState>, user: UserAuth, Path(id): Path<PunchId>) -> Result<Json<Punch>, ApiError> {
+    let punch = state.store.punch(user.company(), id).await?;
+    user.employee(punch.employee_id)?;
+    Ok(Json(punch))
 }
 
 fn is_multipart(request: &Request) -> bool {

@@ -1,6 +1,6 @@
 //! Time cards: an employee's punches over a period, paired into shifts, in the company's time zone.
 
-use crate::auth::AdminAuth;
+use crate::auth::UserAuth;
 use crate::error::{ErrorBody, Json, Path, Query};
 use crate::{ApiError, AppState};
 use axum::extract::State;
@@ -238,9 +238,10 @@ pub async fn time_card(
     responses((status = 200, description = "the time card", body = Object), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn get_time_card(
     State(state): State<AppState>,
-    admin: AdminAuth,
+    user: UserAuth,
     Path(id): Path<EmployeeId>,
     Query(period): Query<Period>,
 ) -> Result<Json<TimeCardResponse>, ApiError> {
-    Ok(Json(time_card(&state, admin.company(), id, period.from, period.to).await?))
+    user.employee(id)?;
+    Ok(Json(time_card(&state, user.company(), id, period.from, period.to).await?))
 }
