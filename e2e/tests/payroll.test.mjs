@@ -1,7 +1,8 @@
 // Payroll in a real browser: a missing clock-out fixed from the time card in two clicks, with the
-// corrected hours and the reason on hover; the admin approves the card and the period, a
-// correction is then refused with a message, and a punch a device sends late shows as arrived
-// after approval; each export downloaded and read.
+// corrected hours and the reason on hover; an admin invites a supervisor, who accepts the link
+// and sees only the employees assigned to them; the supervisor approves the card and the admin
+// the period, a correction is then refused with a message, and a punch a device sends late shows
+// as arrived after approval; each export downloaded and read.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -19,6 +20,8 @@ let browser;
 let token;
 let device;
 let ada;
+let grace;
+let supervisor;
 
 const signedIn = () => signInAs(browser, server.url, ADMIN, VIEWPORT);
 
@@ -55,6 +58,9 @@ before(async () => {
   const created = await api(server.url, '/api/v1/employees', { method: 'POST', token, body: { name: 'Ada Lovelace', number: '42', role_id: roles.body[0].id } });
   assert.equal(created.status, 201, JSON.stringify(created.body));
   ada = created.body;
+  const other = await api(server.url, '/api/v1/employees', { method: 'POST', token, body: { name: 'Grace Hopper', number: '43', role_id: roles.body[0].id } });
+  assert.equal(other.status, 201, JSON.stringify(other.body));
+  grace = other.body;
   const code = await api(server.url, '/api/v1/devices/registration-codes', { method: 'POST', token, body: {} });
   const registered = await api(server.url, '/api/v1/device/register', { method: 'POST', body: { code: code.body.code, name: 'Site tablet', has_front_camera: false } });
   assert.equal(registered.status, 201);
@@ -64,6 +70,7 @@ before(async () => {
 });
 
 after(async () => {
+  await supervisor?.context.close();
   await browser?.close();
   await server?.stop();
 });
@@ -106,14 +113,71 @@ test('a missing clock-out is fixed from the card in two clicks; the hours count 
   await context.close();
 });
 
-test('the card and the period are approved; a correction is refused; a late offline punch shows as arrived after approval', async () => {
+test('an admin invites a supervisor, who accepts the link and sees only the employees assigned to them', async () => {
   const { context, page } = await signedIn();
-  await page.goto(`${server.url}/admin/payroll?date=${WEEK}`);
-  const row = page.locator('tr', { hasText: 'Ada Lovelace' });
+  await page.goto(`${server.url}/admin/time-cards`);
+  await page.getByText('Manage').click();
+  await page.getByRole('link', { name: 'Users' }).click();
+  await page.getByLabel('E-mail').fill('sue@acme.test');
+  await page.getByLabel('Name (optional)').fill('Sue Park');
+  await page.getByLabel('Role').selectOption('supervisor');
+  await page.getByRole('button', { name: 'Invite' }).click();
+  const link = await page.getByLabel('Invitation link').inputValue();
+  assert.match(link, /\/admin\/invitations\/cfi_/);
+  assert.match(await page.getByRole('status').innerText(), /Copy this link and send it to them/);
+  await screenshot(page, 'admin-users-invited');
+  await page.locator('tr', { hasText: 'sue@acme.test' }).getByRole('link', { name: 'Sue Park' }).click();
+  await page.getByLabel('Ada Lovelace').check();
+  await page.getByRole('button', { name: 'Save employees' }).click();
+  await page.getByText('Employees saved').waitFor();
+  await context.close();
+
+  // Sue opens the link in her own browser, chooses a password and is signed in.
+  const sue = await browser.newContext({ viewport: VIEWPORT });
+  supervisor = { context: sue, page: await sue.newPage() };
+  const mine = supervisor.page;
+  await mine.goto(link);
+  await mine.getByText('You are invited as a Supervisor').waitFor();
+  await mine.getByLabel('Password (at least 10 characters)').fill('sue long password');
+  await mine.getByLabel('The same password again').fill('sue long passw0rd');
+  await mine.getByRole('button', { name: 'Set password and sign in' }).click();
+  assert.match(await mine.getByText('the two passwords are not the same', { exact: false }).innerText(), /not the same/);
+  await mine.getByLabel('Password (at least 10 characters)').fill('sue long password');
+  await mine.getByLabel('The same password again').fill('sue long password');
+  await mine.getByRole('button', { name: 'Set password and sign in' }).click();
+  await mine.getByRole('heading', { name: 'Time Cards' }).waitFor();
+  // Her menu has no Manage; her employee list is Ada alone.
+  assert.equal(await mine.getByText('Manage').count(), 0);
+  assert.deepEqual(await mine.locator('select[name="employee"] option').allInnerTexts(), ['Ada Lovelace']);
+  await screenshot(mine, 'admin-supervisor-time-cards');
+  // Admin pages refuse her, and someone else's card is not there.
+  const roles = await mine.goto(`${server.url}/admin/roles`);
+  assert.equal(roles.status(), 403);
+  assert.match(await mine.locator('main').innerText(), /Only an admin can open this page; you are signed in as a supervisor/);
+  const theirs = await mine.goto(`${server.url}/admin/time-cards?employee=${grace.id}&from=${WEEK}`);
+  assert.equal(theirs.status(), 404);
+  // The link worked once.
+  const again = await browser.newContext();
+  const used = await (await again.newPage()).goto(link);
+  assert.equal(used.status(), 410);
+  await again.close();
+});
+
+test('the supervisor approves the card and the admin the period; a correction is refused; a late offline punch shows as arrived after approval', async () => {
+  const mine = supervisor.page;
+  await mine.goto(`${server.url}/admin/payroll?date=${WEEK}`);
+  const row = mine.locator('tr', { hasText: 'Ada Lovelace' });
   assert.match(await row.innerText(), /7:30/);
   assert.match(await row.innerText(), /Corrected \(2\)/);
+  assert.equal(await mine.locator('tr', { hasText: 'Grace Hopper' }).count(), 0, 'only her employees are listed');
+  assert.equal(await mine.getByRole('button', { name: 'Approve the period for payroll' }).count(), 0);
   await row.getByRole('button', { name: "Approve Ada Lovelace's card" }).click();
-  await page.getByText('Card approved').waitFor();
+  await mine.getByText('Card approved').waitFor();
+  await screenshot(mine, 'admin-supervisor-approved');
+
+  const { context, page } = await signedIn();
+  await page.goto(`${server.url}/admin/payroll?date=${WEEK}`);
+  await page.locator('tr', { hasText: 'Ada Lovelace' }).getByText('Approved', { exact: true }).waitFor();
   await page.getByRole('button', { name: 'Approve the period for payroll' }).click();
   await page.getByText('Pay period approved for payroll').waitFor();
   await screenshot(page, 'admin-pay-period');
