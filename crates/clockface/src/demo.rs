@@ -1,24 +1,27 @@
 //! `clockface demo`: a company to try clockface with, made through the same code paths as real
 //! use: roles (one with FaceFront), employees with PINs, a foreman and crew, a registered tablet
-//! and a week of punches with FaceFront photos of real (public-domain) faces.
+//! and a week of punches with FaceFront photos of real (public-domain) faces; and a supervisor.
 
 use crate::config::Config;
 use crate::server::{build_state, start};
 use anyhow::Context;
 use bytes::Bytes;
 use chrono::{Datelike, Duration, NaiveDate, TimeZone, Utc, Weekday};
+use clockface_domain::company::Email;
 use clockface_domain::device::Device;
 use clockface_domain::ids::{CompanyId, DeviceId, EmployeeId};
 use clockface_domain::privacy::{RetentionSettings, RELEASE_VERSION};
 use clockface_domain::punch::PunchKind;
 use clockface_domain::role::{Abilities, RoleName};
+use clockface_domain::user::{invitation_expires, UserRole};
 use clockface_store::ReleaseDecision;
 use clockface_store::TemplateSource;
-use clockface_store::{DeviceSync, NewDevice};
+use clockface_store::{DeviceSync, NewDevice, NewInvitation, NewUser};
 use clockface_web::api::employees::{employee_fields, EmployeeBody};
 use clockface_web::auth::{new_token, registration_code_hash, token_hash, DEVICE_TOKEN_PREFIX};
 use clockface_web::privacy::{decide_release, publish_policy, ReleaseAnswer, Signer};
 use clockface_web::punching::{record_punch, PunchBody};
+use clockface_web::verification::audit_entry;
 use clockface_web::verification::enrol;
 use clockface_web::AppState;
 use uuid::Uuid;
@@ -26,6 +29,8 @@ use uuid::Uuid;
 /// The demo admin's login.
 pub const DEMO_EMAIL: &str = "admin@demo.clockface.test";
 pub const DEMO_PASSWORD: &str = "clockface-demo";
+/// The demo supervisor's login (same password): she reaches Ana Ruiz's crew only.
+pub const DEMO_SUPERVISOR: &str = "supervisor@demo.clockface.test";
 
 const HOPPER: &[u8] = include_bytes!("../assets/demo/hopper-1.jpg");
 const OBAMA: &[u8] = include_bytes!("../assets/demo/obama-2.jpg");
@@ -92,6 +97,7 @@ pub fn banner(addr: &str, landing: &str, data_dir: &std::path::Path) -> String {
         "\n  clockface demo is running at http://{addr}\n\
          \n  Admin pages:   http://{addr}{landing}\n\
          \x20 Admin login:   {DEMO_EMAIL}  /  {DEMO_PASSWORD}\n\
+         \x20 Supervisor:    {DEMO_SUPERVISOR}  /  {DEMO_PASSWORD}  (sees Ana Ruiz and Sam Lee only)\n\
          \x20 Mobile clock:  http://{addr}/clock/  (register it with a code from Manage > Devices)\n\
          \n  FaceFront on, faces enrolled: {}\n\
          \x20 Foreman with Clock For:       {} (crew: Sam Lee)\n\
@@ -120,6 +126,23 @@ pub struct Demo {
     pub device: Device,
     pub device_token: String,
     pub employees: Vec<(String, EmployeeId)>,
+}
+
+/// The demo's supervisor, invited and accepted as a person would, with her employees.
+async fn supervisor(state: &AppState, company: CompanyId, employees: &[EmployeeId]) -> anyhow::Result<()> {
+    let store = state.store.as_ref();
+    let admin = store.admin_login(DEMO_EMAIL).await?.context("the demo admin is missing")?.id;
+    let now = Utc::now();
+    let token = new_token("");
+    let invitation = NewInvitation { token_hash: token_hash(&token), created_at: now, expires_at: invitation_expires(now) };
+    let new =
+        NewUser { email: Email::parse(DEMO_SUPERVISOR)?, name: "Sue Park".into(), role: UserRole::Supervisor, invited_by: admin, now };
+    let line = |action: &str| audit_entry(company, &format!("admin:{admin}"), action, &format!("user:{DEMO_SUPERVISOR}"), "demo");
+    let user = store.invite_user(company, &new, &invitation, &line("user.invited")).await?;
+    let hash = clockface_domain::secret::hash_secret(DEMO_PASSWORD);
+    store.accept_invitation(&invitation.token_hash, "Sue Park", &hash, now, &line("user.accepted")).await?;
+    store.set_assigned_employees(company, user.id, employees, &line("user.assigned")).await?;
+    Ok(())
 }
 
 /// Creates the demo company with its people, device and last week's punches.
@@ -153,6 +176,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Demo> {
     let id_of = |name: &str| employees.iter().find(|(n, _)| n == name).map(|(_, id)| *id).context("demo employee missing");
     let (hopper, obama, ana, sam) = (id_of("Grace Hopper")?, id_of("Barack Obama")?, id_of("Ana Ruiz")?, id_of("Sam Lee")?);
     store.set_crew(company.id, ana, &[sam]).await?;
+    supervisor(state, company.id, &[ana, sam]).await?;
 
     let now = Utc::now();
     // The tablet was set up before the demo's week (its punches are that week's).

@@ -2,7 +2,7 @@
 
 use crate::helpers::{Backend, TestApp};
 use chrono::{Datelike, Utc, Weekday};
-use clockface::demo::{banner, demo_week, landing, seed, DEMO_EMAIL, DEMO_PASSWORD};
+use clockface::demo::{banner, demo_week, landing, seed, DEMO_EMAIL, DEMO_PASSWORD, DEMO_SUPERVISOR};
 use serde_json::{json, Value};
 
 #[tokio::test]
@@ -46,6 +46,25 @@ async fn the_demo_week_lies_in_one_pay_week_and_the_admin_lands_on_a_card_with_p
     assert!(printed.contains("FaceFront on, faces enrolled: Grace Hopper (PIN 1111), Barack Obama (PIN 2222)"), "{printed}");
     assert!(printed.contains("No FaceFront:                 Sam Lee (PIN 4444)"), "{printed}");
     assert!(printed.contains("Ana Ruiz (PIN 3333)"), "{printed}");
+    assert!(printed.contains(&format!("Supervisor:    {DEMO_SUPERVISOR}  /  {DEMO_PASSWORD}")), "{printed}");
+
+    // The demo supervisor signs in and reaches Ana Ruiz and Sam Lee only.
+    let sue: Value = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .json(&json!({"email": DEMO_SUPERVISOR, "password": DEMO_PASSWORD}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let sue = sue["token"].as_str().unwrap();
+    let hers: Value = app.get(sue, "/api/v1/employees").await.json().await.unwrap();
+    let mut names: Vec<&str> = hers.as_array().unwrap().iter().map(|e| e["name"].as_str().unwrap()).collect();
+    names.sort_unstable();
+    assert_eq!(names, ["Ana Ruiz", "Sam Lee"]);
+    assert_eq!(app.get(sue, &format!("/api/v1/employees/{hopper}/timecard?from={from}")).await.status(), reqwest::StatusCode::NOT_FOUND);
 }
 
 #[test]
