@@ -176,6 +176,51 @@ test('Clock For: a foreman clocks two crew members in, without photos, recorded 
   await context.close();
 });
 
+test('with View own time card, the employee sees this pay period\'s shifts and totals, and what is waiting to be sent', async (t) => {
+  const c = await company(t);
+  const own = await ok(c.url, '/api/v1/roles', c.token, { method: 'POST', body: { name: 'E2E own card', abilities: { view_own_time_card: true } } });
+  const vi = await c.employee('Vi Card', own.id, '2580');
+  await c.employee('Bo Office', c.roles.plain.id, '1357');
+  const { context, page } = await openClock(noCamera, c);
+  await register(page, c);
+  // A role without the ability has no button.
+  await signIn(page, '1357', 'Bo Office');
+  assert.equal(await button(page, 'My time card').isVisible(), false);
+  await button(page, 'Done').click();
+  // Vi clocks in and out; at her next sign-in the card counts that shift.
+  await signIn(page, '2580', 'Vi Card');
+  await button(page, 'Clock In').click();
+  await visible(page, '#message', /Clocked in at .*\. Sent\./);
+  await button(page, 'Clock Out').click();
+  await visible(page, '#message', /Clocked out at .*\. Sent\./);
+  await button(page, 'Done').click();
+  await signIn(page, '2580', 'Vi Card');
+  await button(page, 'My time card').click();
+  await visible(page, '#screen-card');
+  const view = page.locator('#card-view');
+  assert.match(await view.innerText(), /Pay period/);
+  assert.equal(await view.locator('table.my-card tbody tr').count(), 1, 'one shift this pay period');
+  assert.match(await view.locator('.my-totals').innerText(), /Total 0:0\d · Regular 0:0\d/);
+  const [first] = await waitPunches(c, vi.id, 2);
+  const started = new Date(first.occurred_at).toLocaleTimeString('en-US', { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: 'America/Chicago' });
+  assert.match(await view.locator('table.my-card tbody tr td').first().innerText(), new RegExp(`^${started}$`));
+  await button(page, 'Back').click();
+  await button(page, 'Done').click();
+  // Offline, a punch waits on the device: the card says so and does not count it yet.
+  await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
+  await context.setOffline(true);
+  await visible(page, '#network', 'Offline');
+  await signIn(page, '2580', 'Vi Card');
+  await button(page, 'Clock In').click();
+  await visible(page, '#message', /Saved on this device/);
+  await button(page, 'My time card').click();
+  await visible(page, '#card-view h2', 'Waiting to be sent (1)');
+  assert.match(await view.innerText(), /Clock In — today at/);
+  assert.equal(await view.locator('table.my-card tbody tr').count(), 1, 'the waiting punch is not in the server\'s count');
+  await screenshot(page, 'clock-own-time-card');
+  await context.close();
+});
+
 test('offline: punches and photos survive a reload and arrive exactly once with their original times', async (t) => {
   const c = await company(t);
   const ida = await c.employee('Ida Field', c.roles.face.id, '4321');

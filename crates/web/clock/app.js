@@ -13,6 +13,7 @@
 
 import { call, errorMessage, Offline } from './api.js';
 import * as camera from './camera.js';
+import * as mycard from './mycard.js';
 import * as queue from './outbox.js';
 import * as signing from './signing.js';
 import { kv } from './store.js';
@@ -33,13 +34,13 @@ const state = {
   hasCamera: false,
   cameraMissing: false, // getUserMedia found no camera although one was listed
   signIns: {}, // employee id -> { result, pinHash, status: { clockedIn, since } }
-  session: null, // { employee, role, faceFront, crew, clockedIn, since }
+  session: null, // { employee, role, faceFront, crew, clockedIn, since, card }
   release: null, // while the release screen shows: { notice, pin, employeeId, then }
   pin: '',
   busy: false,
 };
 
-const SCREENS = ['loading', 'register', 'pin', 'release', 'status', 'camera', 'crew', 'settings'];
+const SCREENS = ['loading', 'register', 'pin', 'release', 'status', 'camera', 'crew', 'card', 'settings'];
 let idleTimer = null;
 
 function show(name) {
@@ -47,7 +48,7 @@ function show(name) {
   const registered = state.token !== null;
   $('sync-button').hidden = !registered;
   $('settings-button').hidden = !registered || name === 'settings' || name === 'camera';
-  if (name !== 'status' && name !== 'crew') clearTimeout(idleTimer);
+  if (name !== 'status' && name !== 'crew' && name !== 'card') clearTimeout(idleTimer);
 }
 
 function message(text, kind = 'ok') {
@@ -128,6 +129,8 @@ function wire() {
   $('done-button').addEventListener('click', signOut);
   $('crew-button').addEventListener('click', showCrew);
   $('crew-back').addEventListener('click', () => showStatus());
+  $('card-button').addEventListener('click', showCard);
+  $('card-back').addEventListener('click', () => showStatus());
   $('crew-in').addEventListener('click', () => punchCrew('in'));
   $('crew-out').addEventListener('click', () => punchCrew('out'));
   $('settings-back').addEventListener('click', () => (state.session ? showStatus() : showPin()));
@@ -370,6 +373,8 @@ function startSession(result, faceFront, status) {
     crew: result.role?.abilities?.clock_for ? (result.crew ?? []) : [],
     clockedIn: status.clockedIn,
     since: status.since,
+    // The server's count at the last online sign-in (kept for offline ones).
+    card: result.role?.abilities?.view_own_time_card ? (result.own_time_card ?? null) : undefined,
   };
   showStatus();
 }
@@ -381,7 +386,7 @@ function signOut() {
 
 function armIdle() {
   clearTimeout(idleTimer);
-  if (state.session && (!$('screen-status').hidden || !$('screen-crew').hidden)) {
+  if (state.session && (!$('screen-status').hidden || !$('screen-crew').hidden || !$('screen-card').hidden)) {
     idleTimer = setTimeout(() => {
       message(null);
       showPin();
@@ -403,6 +408,7 @@ function showStatus() {
   button.textContent = s.clockedIn ? 'Clock Out' : 'Clock In';
   button.className = `punch ${s.clockedIn ? 'out' : 'in'}`;
   $('crew-button').hidden = s.crew.length === 0;
+  $('card-button').hidden = s.card === undefined;
   show('status');
   armIdle();
 }
@@ -525,6 +531,14 @@ async function takePhoto(kind) {
 }
 
 // ---------------------------------------------------------------- Clock For
+
+async function showCard() {
+  const s = state.session;
+  const waiting = (await queue.items()).filter((i) => i.punch.employee_id === s.employee.id && i.state === 'waiting');
+  mycard.render($('card-view'), s.card, waiting);
+  show('card');
+  armIdle();
+}
 
 function showCrew() {
   const list = $('crew-list');

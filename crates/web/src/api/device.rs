@@ -10,10 +10,10 @@ use crate::{ApiError, AppState};
 use axum::extract::State;
 use axum::http::StatusCode;
 use bytes::Bytes;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use clockface_domain::device::{parse_device_name, Device, Rotation};
 use clockface_domain::employee::{Employee, Pin};
-use clockface_domain::ids::{DeviceId, EmployeeId, RoleId};
+use clockface_domain::ids::{CompanyId, DeviceId, EmployeeId, RoleId};
 use clockface_domain::punch::{Punch, PunchKind};
 use clockface_domain::role::Role;
 use clockface_domain::secret::verify_secret;
@@ -171,6 +171,80 @@ pub struct SignedIn {
     /// The biometric release to read and sign or decline (`POST /device/release`), when their role
     /// uses FaceFront and they have not answered the current one. Answering is never required to punch.
     pub release: Option<ReleaseNotice>,
+    /// Their own time card for the pay period holding today, when their role has View own time card.
+    pub own_time_card: Option<OwnTimeCard>,
+}
+
+/// An employee's own card as the clock shows it: this pay period's shifts and totals.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct OwnTimeCard {
+    pub period_start: NaiveDate,
+    pub period_end: NaiveDate,
+    /// Days with shifts, oldest first.
+    pub days: Vec<OwnDay>,
+    pub total_seconds: i64,
+    pub regular_seconds: i64,
+    pub overtime_seconds: i64,
+    pub double_time_seconds: i64,
+    /// Taken off by the company's automatic meal deduction.
+    pub meal_deducted_seconds: i64,
+    /// When the server counted it.
+    pub as_of: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct OwnDay {
+    pub date: NaiveDate,
+    pub shifts: Vec<OwnShift>,
+    pub seconds: i64,
+}
+
+/// A shift: the local times of its start and stop (`07:02`), absent when missing.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct OwnShift {
+    pub start: Option<String>,
+    pub end: Option<String>,
+    pub seconds: i64,
+    /// Still clocked in.
+    pub in_progress: bool,
+}
+
+/// The employee's card for the pay period holding today, counted as the admin's card is.
+async fn own_time_card(state: &AppState, company: CompanyId, employee: EmployeeId) -> Result<OwnTimeCard, ApiError> {
+    let (period, _) = crate::api::payroll::period_of(state, company, None).await?;
+    let card = crate::api::timecards::time_card(state, company, employee, Some(period.start), Some(period.end)).await?;
+    let card = card.time_card;
+    let local = |p: &Option<crate::api::timecards::CardPunch>| p.as_ref().map(|p| p.local_time.clone());
+    let days = card
+        .days
+        .iter()
+        .filter(|d| !d.shifts.is_empty())
+        .map(|d| OwnDay {
+            date: d.date,
+            seconds: d.seconds,
+            shifts: d
+                .shifts
+                .iter()
+                .map(|s| OwnShift {
+                    start: local(&s.start),
+                    end: local(&s.end),
+                    seconds: s.seconds,
+                    in_progress: s.status == clockface_domain::timecard::ShiftStatus::InProgress,
+                })
+                .collect(),
+        })
+        .collect();
+    Ok(OwnTimeCard {
+        period_start: period.start,
+        period_end: period.end,
+        days,
+        total_seconds: card.seconds,
+        regular_seconds: card.pay.regular_seconds,
+        overtime_seconds: card.pay.overtime_seconds,
+        double_time_seconds: card.pay.double_time_seconds,
+        meal_deducted_seconds: card.meal_deducted_seconds,
+        as_of: Utc::now(),
+    })
 }
 
 /// Sign an employee in by PIN. Every PIN is counted before it is judged, on the device, on the
@@ -210,7 +284,9 @@ async fn sign_in(
     } else {
         None
     };
+    let own_time_card = if role.abilities.view_own_time_card { Some(own_time_card(&state, company, employee.id).await?) } else { None };
     Ok(Json(SignedIn {
+        own_time_card,
         employee: DeviceEmployee::from(&employee),
         face_front,
         release,
