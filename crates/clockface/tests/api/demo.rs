@@ -3,23 +3,13 @@
 use crate::helpers::{Backend, TestApp};
 use chrono::{Datelike, Utc, Weekday};
 use clockface::demo::{banner, demo_week, landing, seed, DEMO_EMAIL, DEMO_PASSWORD, DEMO_SUPERVISOR};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 #[tokio::test]
 async fn the_demo_week_lies_in_one_pay_week_and_the_admin_lands_on_a_card_with_photos() {
     let app = TestApp::spawn(Backend::Sqlite).await;
     let demo = seed(&app.running.state).await.unwrap();
-    let login: Value = app
-        .client
-        .post(app.url("/api/v1/auth/login"))
-        .json(&json!({"email": DEMO_EMAIL, "password": DEMO_PASSWORD}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = login["token"].as_str().unwrap();
+    let token = &app.sign_in(DEMO_EMAIL, DEMO_PASSWORD).await;
 
     let today = Utc::now().with_timezone(&chrono_tz::America::Chicago).date_naive();
     let week = demo_week(today);
@@ -49,17 +39,7 @@ async fn the_demo_week_lies_in_one_pay_week_and_the_admin_lands_on_a_card_with_p
     assert!(printed.contains(&format!("Supervisor:    {DEMO_SUPERVISOR}  /  {DEMO_PASSWORD}")), "{printed}");
 
     // The demo supervisor signs in and reaches Ana Ruiz and Sam Lee only.
-    let sue: Value = app
-        .client
-        .post(app.url("/api/v1/auth/login"))
-        .json(&json!({"email": DEMO_SUPERVISOR, "password": DEMO_PASSWORD}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let sue = sue["token"].as_str().unwrap();
+    let sue = &app.sign_in(DEMO_SUPERVISOR, DEMO_PASSWORD).await;
     let hers: Value = app.get(sue, "/api/v1/employees").await.json().await.unwrap();
     let mut names: Vec<&str> = hers.as_array().unwrap().iter().map(|e| e["name"].as_str().unwrap()).collect();
     names.sort_unstable();

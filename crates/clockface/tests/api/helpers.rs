@@ -128,6 +128,15 @@ impl TestApp {
         Admin { token: body["token"].as_str().unwrap().to_owned(), company_id: body["me"]["company_id"].as_str().unwrap().to_owned() }
     }
 
+    /// Signs a web-app user in over the API and returns the session token.
+    pub async fn sign_in(&self, email: &str, password: &str) -> String {
+        let response =
+            self.client.post(self.url("/api/v1/auth/login")).json(&json!({"email": email, "password": password})).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{email} signs in");
+        let body: Value = response.json().await.unwrap();
+        body["token"].as_str().unwrap().to_owned()
+    }
+
     pub async fn get(&self, token: &str, path: &str) -> Response {
         self.client.get(self.url(path)).bearer_auth(token).send().await.unwrap()
     }

@@ -25,14 +25,6 @@ async fn login(app: &TestApp, email: &str, password: &str) -> reqwest::Response 
     app.client.post(app.url("/api/v1/auth/login")).json(&json!({"email": email, "password": password})).send().await.unwrap()
 }
 
-/// Signs in and returns the session token.
-async fn token(app: &TestApp, email: &str, password: &str) -> String {
-    let response = login(app, email, password).await;
-    assert_eq!(response.status(), StatusCode::OK);
-    let body: Value = response.json().await.unwrap();
-    body["token"].as_str().unwrap().to_owned()
-}
-
 async fn accept(app: &TestApp, token: &str, password: &str, again: &str) -> reqwest::Response {
     let body = json!({"token": token, "name": "Sue Park", "password": password, "password_again": again});
     app.client.post(app.url("/api/v1/invitations/accept")).json(&body).send().await.unwrap()
@@ -72,7 +64,7 @@ async fn supervisors_reach_only_their_employees(backend: Backend) {
     assert!(expect_error(typo, StatusCode::UNPROCESSABLE_ENTITY, "invalid").await.contains("not the same"));
     assert_eq!(accept(&app, &link, "a long password", "a long password").await.status(), StatusCode::NO_CONTENT);
     expect_error(accept(&app, &link, "another password", "another password").await, StatusCode::GONE, "invitation_gone").await;
-    let supervisor = token(&app, "sue@acme.test", "a long password").await;
+    let supervisor = app.sign_in("sue@acme.test", "a long password").await;
     let me: Value = app.get(&supervisor, "/api/v1/auth/me").await.json().await.unwrap();
     assert_eq!((me["role"].as_str(), me["assigned_employees"].as_array().map(Vec::len)), (Some("supervisor"), Some(0)));
 
@@ -272,6 +264,6 @@ async fn an_smtp_server_that_does_not_answer_still_leaves_a_link_to_copy() {
     assert_eq!(invited["emailed"], false);
     assert!(invited["mail_error"].as_str().is_some_and(|m| !m.is_empty()), "{invited}");
     assert_eq!(accept(&app, &token_of(&invited), "a long password", "a long password").await.status(), StatusCode::NO_CONTENT);
-    let newcomer = token(&app, "sue@acme.test", "a long password").await;
+    let newcomer = app.sign_in("sue@acme.test", "a long password").await;
     assert_eq!(app.get(&newcomer, "/api/v1/roles").await.status(), StatusCode::OK, "an invited admin may do everything");
 }
