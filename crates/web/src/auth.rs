@@ -176,7 +176,7 @@ impl FromRequestParts<AppState> for AdminAuth {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let user = UserAuth::from_request_parts(parts, state).await?;
         if !user.role().is_admin() {
-            return Err(ApiError::forbidden("admins_only", "only an admin can do this; you are signed in as a supervisor"));
+            return Err(admins_only("do this"));
         }
         Ok(AdminAuth(user))
     }
