@@ -288,6 +288,41 @@ fn poor_photos_are_refused_with_a_reason() {
     assert!(QualityIssue::TooBlurred.message().contains("blurred"));
 }
 
+/// `image` darkened from one side to the other: full brightness on the right, `floor` of it on
+/// the left, as under light from one side.
+fn darkened_on_one_side(image: &RgbImage, floor: f32) -> RgbImage {
+    let width = image.width().max(2) as f32;
+    let mut out = image.clone();
+    for (x, _, pixel) in out.enumerate_pixels_mut() {
+        let gain = floor + (1.0 - floor) * (x as f32 / (width - 1.0));
+        pixel.0 = pixel.0.map(|c| (f32::from(c) * gain).round().clamp(0.0, 255.0) as u8);
+    }
+    out
+}
+
+#[test]
+fn a_portrait_darkened_on_one_side_matches_or_says_too_dark_in_plain_words() {
+    let upright = pixels("obama-2.jpg");
+    let reference = [enrolled("obama-1.jpg")];
+    for floor in [0.05, 0.1, 0.2] {
+        let dark = darkened_on_one_side(&upright, floor);
+        let decision = verdict(&analyse(&jpeg(&dark)), &reference, MATCH_THRESHOLD);
+        match decision.verdict {
+            Verdict::Match => {}
+            Verdict::PoorQuality(QualityIssue::TooDark) => {
+                let words = QualityIssue::TooDark.message();
+                assert!(words.contains("too dark") && words.contains("light"), "{words}");
+            }
+            other => panic!("darkened to {floor} on one side: {other:?} ({decision:?})"),
+        }
+    }
+    // Dark all over and on one side, it is never taken for someone else.
+    let mut dim = darkened_on_one_side(&upright, 0.3);
+    dim.pixels_mut().for_each(|p| p.0 = p.0.map(|c| c / 8));
+    let decision = verdict(&analyse(&jpeg(&dim)), &reference, MATCH_THRESHOLD);
+    assert!(matches!(decision.verdict, Verdict::Match | Verdict::PoorQuality(QualityIssue::TooDark) | Verdict::NoFace), "{decision:?}");
+}
+
 #[test]
 fn files_that_are_not_images_are_refused() {
     assert!(matches!(engine().analyse(b"hello, this is text", 0), Err(FaceError::NotAnImage)));
