@@ -237,6 +237,13 @@ pub struct LineError {
     pub message: String,
 }
 
+/// What an import did: rows added, and rows (found by number) updated.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct ImportSummary {
+    pub created: usize,
+    pub updated: usize,
+}
+
 /// A file is at most this many lines (a company's jobs, not a data dump).
 pub const MAX_IMPORT_LINES: usize = 5000;
 

@@ -7,6 +7,8 @@ pub enum Unique {
     RoleName,
     EmployeeNumber,
     EmployeePin,
+    JobNumber,
+    CostCodeNumber,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -23,6 +25,8 @@ pub enum StoreError {
     InvalidCode,
     #[error("a crew member is not an employee of the company")]
     UnknownCrewMember,
+    #[error("a job is not one of the company's")]
+    UnknownJob,
     #[error("the time card is approved for this pay period")]
     Locked,
     #[error("the database URL must start with sqlite: or postgres:")]
