@@ -8,6 +8,7 @@
 pub mod account;
 pub mod devices;
 pub mod employees;
+pub mod jobs;
 pub mod payroll;
 pub mod photos;
 pub mod privacy;
@@ -45,6 +46,7 @@ pub fn router(settings: &WebSettings) -> Router<AppState> {
         .merge(roles::router())
         .merge(employees::router(settings))
         .merge(devices::router())
+        .merge(jobs::router())
         .merge(timecards::router())
         .merge(payroll::router())
         .merge(photos::router())
@@ -118,7 +120,7 @@ impl Layout {
 
     /// Whether `section` is under the Manage menu and current.
     pub fn in_manage(&self) -> bool {
-        matches!(self.section, "roles" | "employees" | "devices" | "privacy" | "audit")
+        matches!(self.section, "roles" | "employees" | "jobs" | "cost-codes" | "devices" | "privacy" | "audit")
     }
 
     /// The review badge's text: the count, or `100+` past the limit.
