@@ -1,0 +1,111 @@
+// Field crews in a real browser: Manage → Jobs and Cost codes (add with a geofence, edit,
+// deactivate; a cost code for some jobs), and the CSV imports (bad lines listed and nothing
+// imported, then a good file).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, api, apiLogin } from '../lib/server.mjs';
+import { launch, screenshot } from '../lib/browser.mjs';
+import { signedIn as signInAs } from '../lib/admin.mjs';
+
+const ADMIN = 'admin@acme.test';
+const VIEWPORT = { width: 1280, height: 860 };
+
+let server;
+let browser;
+let token;
+
+before(async () => {
+  server = await startServer({ email: ADMIN });
+  browser = await launch();
+  token = await apiLogin(server.url, ADMIN);
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+const signedIn = () => signInAs(browser, server.url, ADMIN, VIEWPORT);
+
+/** Uploads `text` as a CSV file through the import panel of the page open at `page`. */
+async function importCsv(page, text) {
+  await page.getByLabel('CSV file').setInputFiles({ name: 'import.csv', mimeType: 'text/csv', buffer: Buffer.from(text) });
+  await page.getByRole('button', { name: 'Import' }).click();
+}
+
+test('an admin adds, edits and deactivates a job and a cost code for some jobs', async () => {
+  const { context, page } = await signedIn();
+  await page.getByText('Manage').click();
+  await page.getByRole('link', { name: 'Jobs', exact: true }).click();
+  await page.getByRole('link', { name: 'Add job' }).click();
+  await page.getByLabel('Job number').fill('J-100');
+  await page.getByLabel('Name').fill('Main St garage');
+  await page.getByLabel('Address').fill('100 Main St');
+  await page.getByLabel('Centre latitude').fill('41.88');
+  await page.getByLabel('Centre longitude').fill('-87.63');
+  await page.getByLabel('Radius (m)').fill('5');
+  await page.getByRole('button', { name: 'Save' }).click();
+  // A radius too small is shown beside its field, with what was typed kept.
+  await page.getByText('Must be between 10 and 100000 metres.').waitFor();
+  assert.equal(await page.getByLabel('Job number').inputValue(), 'J-100');
+  await page.getByLabel('Radius (m)').fill('150');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByText('Saved. Devices get the change at their next sync.').waitFor();
+
+  await page.getByRole('link', { name: 'Jobs' }).first().click();
+  const row = page.getByRole('row', { name: /J-100/ });
+  await row.getByText('41.88000, -87.63000 · 150 m').waitFor();
+  await screenshot(page, 'jobs');
+
+  const { body: jobs } = await api(server.url, '/api/v1/jobs', { token });
+  assert.deepEqual(jobs[0].geofence, { latitude: 41.88, longitude: -87.63, radius_m: 150 });
+
+  // A second job, then a cost code for the first only.
+  await api(server.url, '/api/v1/jobs', { method: 'POST', token, body: { number: 'J-200', name: 'Bridge' } });
+  await page.goto(`${server.url}/admin/cost-codes`);
+  await page.getByRole('link', { name: 'Add cost code' }).click();
+  await page.getByLabel('Cost code number').fill('03-100');
+  await page.getByLabel('Name').fill('Concrete forms');
+  await page.getByLabel('Only these jobs:').check();
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByText('Name at least one job, or make the code for all jobs.').waitFor();
+  await page.getByLabel('J-100 Main St garage').check();
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByText('Saved. Devices get the change at their next sync.').waitFor();
+  await page.goto(`${server.url}/admin/cost-codes`);
+  await page.getByRole('row', { name: /03-100/ }).getByText('J-100 Main St garage').waitFor();
+
+  // Deactivating the job keeps it, marked inactive.
+  await page.goto(`${server.url}/admin/jobs`);
+  await page.getByRole('link', { name: 'Edit Main St garage' }).click();
+  page.once('dialog', (dialog) => dialog.accept());
+  await page.getByRole('button', { name: 'Deactivate job' }).click();
+  await page.getByText('Deactivated: it is no longer offered on the clock.').waitFor();
+  await page.getByRole('row', { name: /J-100/ }).getByText('Inactive').waitFor();
+  await context.close();
+});
+
+test('a CSV import lists every bad line and imports nothing, then a good file imports all', async () => {
+  const { context, page } = await signedIn();
+  await page.goto(`${server.url}/admin/jobs`);
+  await importCsv(page, 'number,name,latitude,longitude,radius_m\nJ-300,Depot,41.9,-87.7,200\nJ 301,Bad number,,,\nJ-302,Half a fence,41.9,,\n');
+  await page.getByText('Nothing was imported: 2 lines cannot be.').waitFor();
+  await page.getByText(/Line 3: number: must be/).waitFor();
+  await page.getByText(/Line 4: a geofence needs latitude/).waitFor();
+  await screenshot(page, 'jobs-import-errors');
+  assert.equal(await page.getByRole('row', { name: /J-300/ }).count(), 0);
+
+  await importCsv(page, 'number,name,address\nJ-300,Depot,1 Yard Rd\nJ-301,North lot,\n');
+  await page.getByText('Imported: 2 added, 0 updated.').waitFor();
+  await page.getByRole('row', { name: /J-301/ }).waitFor();
+
+  await page.goto(`${server.url}/admin/cost-codes`);
+  await importCsv(page, 'number,name,jobs\n01-000,General,\n05-200,Paving,J-300;J-999\n');
+  await page.getByText(/Line 3: jobs: there is no job numbered `J-999`/).waitFor();
+  await importCsv(page, 'number,name,jobs\n01-000,General,\n05-200,Paving,J-300;J-301\n');
+  await page.getByText('Imported: 2 added, 0 updated.').waitFor();
+  await page.getByRole('row', { name: /05-200/ }).getByText('J-300 Depot, J-301 North lot').waitFor();
+  await page.getByRole('row', { name: /01-000/ }).getByText('All jobs').waitFor();
+  await screenshot(page, 'cost-codes');
+  await context.close();
+});
