@@ -114,3 +114,26 @@ async fn another_companys_jobs_and_cost_codes_answer_404() {
     // The same number in two companies is two jobs.
     assert_eq!(app.post(&mine.token, "/api/v1/jobs", json!({"number": "J-1", "name": "Mine"})).await.status(), StatusCode::CREATED);
 }
+
+#[tokio::test]
+async fn devices_get_the_active_jobs_and_cost_codes_at_sync() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let admin = app.admin("ana@acme.test").await;
+    let theirs = app.admin("zed@other.test").await;
+    let device = app.device(&admin, true).await;
+    let first = app.sync(&device).await;
+    assert!(first["jobs"].as_array().unwrap().is_empty() && first["cost_codes"].as_array().unwrap().is_empty());
+
+    let open = id(app.post(&admin.token, "/api/v1/jobs", json!({"number": "J-1", "name": "Open"})).await).await;
+    app.post(&admin.token, "/api/v1/jobs", json!({"number": "J-2", "name": "Closed", "active": false})).await;
+    app.post(&admin.token, "/api/v1/cost-codes", json!({"number": "01", "name": "General"})).await;
+    app.post(&admin.token, "/api/v1/cost-codes", json!({"number": "02", "name": "Old", "active": false})).await;
+    app.post(&theirs.token, "/api/v1/jobs", json!({"number": "J-9", "name": "Theirs"})).await;
+
+    let synced = app.sync(&device).await;
+    assert!(synced["settings_version"].as_i64() > first["settings_version"].as_i64(), "a job change reaches devices");
+    let jobs: Vec<&str> = synced["jobs"].as_array().unwrap().iter().map(|j| j["id"].as_str().unwrap()).collect();
+    assert_eq!(jobs, [open.as_str()]);
+    let codes: Vec<&str> = synced["cost_codes"].as_array().unwrap().iter().map(|c| c["number"].as_str().unwrap()).collect();
+    assert_eq!(codes, ["01"]);
+}
