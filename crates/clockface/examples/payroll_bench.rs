@@ -118,6 +118,8 @@ async fn run(backend: &str, employees: usize, runs: usize) {
                         flagged: false,
                         flags: Vec::new(),
                         position: None,
+                        job_id: None,
+                        cost_code_id: None,
                         settings_version: 1,
                         fingerprint: "bench".into(),
                     },

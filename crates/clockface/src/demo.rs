@@ -220,6 +220,8 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Demo> {
                     no_photo_reason: None,
                     settings_version: Some(version),
                     position: None,
+                    job_id: None,
+                    cost_code_id: None,
                     photo_rotation: None,
                     photo_part: None,
                     signature: None,

@@ -305,6 +305,8 @@ pub(crate) struct PunchRow {
     accuracy_m: Option<f64>,
     settings_version: i64,
     fingerprint: String,
+    job_id: Option<Uuid>,
+    cost_code_id: Option<Uuid>,
 }
 
 impl TryFrom<PunchRow> for Punch {
@@ -330,6 +332,8 @@ impl TryFrom<PunchRow> for Punch {
             flagged: row.flagged,
             flags: serde_json::from_str(&row.flags).map_err(|e| StoreError::Corrupt(format!("a punch's flags: {e}")))?,
             position,
+            job_id: row.job_id.map(JobId),
+            cost_code_id: row.cost_code_id.map(CostCodeId),
             settings_version: row.settings_version,
             fingerprint: row.fingerprint,
         })

@@ -188,6 +188,8 @@ fn punch(company: CompanyId, employee: EmployeeId, device: DeviceId, kind: Punch
         flagged: false,
         flags: Vec::new(),
         position: None,
+        job_id: None,
+        cost_code_id: None,
         settings_version: 1,
         fingerprint: "fp".into(),
     }

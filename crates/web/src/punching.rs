@@ -7,7 +7,7 @@ use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use clockface_domain::device::{Device, Rotation};
 use clockface_domain::employee::Employee;
-use clockface_domain::ids::{EmployeeId, PunchId};
+use clockface_domain::ids::{CompanyId, CostCodeId, EmployeeId, JobId, PunchId};
 use clockface_domain::punch::{
     check_device_time, decide_photo, offset_minutes, signed_content, vouch, Circumstances, GeoPoint, NoPhotoReason, PhotoContext,
     PhotoOutcome, Punch, PunchKind, PunchRequest,
@@ -39,6 +39,12 @@ pub struct PunchBody {
     pub settings_version: Option<i64>,
     #[serde(default)]
     pub position: Option<GeoPoint>,
+    /// The job picked at Clock In (one of the company's, from the last sync).
+    #[serde(default)]
+    pub job_id: Option<JobId>,
+    /// The cost code picked with the job, when the company uses cost codes.
+    #[serde(default)]
+    pub cost_code_id: Option<CostCodeId>,
     /// The device's FaceFront photo rotation setting (0, 90, 180 or 270), applied when the photo is shown.
     #[serde(default)]
     #[schema(value_type = Option<i64>)]
@@ -48,7 +54,8 @@ pub struct PunchBody {
     pub photo_part: Option<String>,
     /// The device's ECDSA P-256 signature (base64 of `r || s`) over the punch's signed content:
     /// `clockface-punch-v1`, client_id, employee_id, kind, device_time as sent, clock_for_by (or
-    /// empty) and the photo's SHA-256 in hex (or empty), joined by line feeds.
+    /// empty) and the photo's SHA-256 in hex (or empty), joined by line feeds; then, only when the
+    /// punch has a job or cost code, `job:<job_id>` and `cost_code:<cost_code_id>` (empty when absent).
     #[serde(default)]
     pub signature: Option<String>,
 }
@@ -79,6 +86,8 @@ pub async fn record_punch(state: &AppState, device: &Device, body: PunchBody, ph
         stated_reason: body.no_photo_reason,
         settings_version: body.settings_version.unwrap_or(device.synced_version),
         position: body.position,
+        job_id: body.job_id,
+        cost_code_id: body.cost_code_id,
     };
     let fingerprint = request.fingerprint();
     let signed = signed_content(
@@ -88,6 +97,7 @@ pub async fn record_punch(state: &AppState, device: &Device, body: PunchBody, ph
         &body.device_time,
         body.clock_for_by.as_ref(),
         photo_sha256.as_deref(),
+        (body.job_id.as_ref(), body.cost_code_id.as_ref()),
     );
 
     // A resend is answered from what is stored, before the rules are applied again: they may have
@@ -102,6 +112,7 @@ pub async fn record_punch(state: &AppState, device: &Device, body: PunchBody, ph
     if let Some(foreman) = request.clock_for_by {
         check_clock_for(state, device, foreman, &employee).await?;
     }
+    check_job(state, company, request.job_id, request.cost_code_id).await?;
     let role = state.store.role(company, employee.role_id).await?;
     let context = PhotoContext {
         role_face_front: role.abilities.face_front,
@@ -148,6 +159,8 @@ pub async fn record_punch(state: &AppState, device: &Device, body: PunchBody, ph
         flagged: no_photo_reason.is_some_and(NoPhotoReason::is_flagged) || !flags.is_empty(),
         flags,
         position,
+        job_id: request.job_id,
+        cost_code_id: request.cost_code_id,
         settings_version: request.settings_version,
         fingerprint,
     };
@@ -162,6 +175,24 @@ pub async fn record_punch(state: &AppState, device: &Device, body: PunchBody, ph
         // Another request with the same client id won the race.
         PunchInsert::Existing(existing) => same_or_conflict(existing, &punch.fingerprint),
     }
+}
+
+/// The job and cost code must be the company's (an inactive one is accepted: the device may
+/// have synced before it was deactivated, and a time record is never lost to that).
+async fn check_job(state: &AppState, company: CompanyId, job: Option<JobId>, code: Option<CostCodeId>) -> Result<(), ApiError> {
+    let unknown = |code: &'static str, field: &'static str, what: &'static str| {
+        move |error| match error {
+            StoreError::NotFound => ApiError::unprocessable(code, format!("the {what} is not one of this company's")).with_field(field),
+            other => other.into(),
+        }
+    };
+    if let Some(job) = job {
+        state.store.job(company, job).await.map_err(unknown("unknown_job", "job_id", "job"))?;
+    }
+    if let Some(code) = code {
+        state.store.cost_code(company, code).await.map_err(unknown("unknown_cost_code", "cost_code_id", "cost code"))?;
+    }
+    Ok(())
 }
 
 fn same_or_conflict(existing: Punch, fingerprint: &str) -> Result<Recorded, ApiError> {

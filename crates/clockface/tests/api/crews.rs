@@ -137,3 +137,38 @@ async fn devices_get_the_active_jobs_and_cost_codes_at_sync() {
     let codes: Vec<&str> = synced["cost_codes"].as_array().unwrap().iter().map(|c| c["number"].as_str().unwrap()).collect();
     assert_eq!(codes, ["01"]);
 }
+
+#[tokio::test]
+async fn a_punch_carries_its_job_and_cost_code_within_the_company() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let admin = app.admin("ana@acme.test").await;
+    let theirs = app.admin("zed@other.test").await;
+    let role = app.role(&admin, "Crew", json!({})).await;
+    let worker = app.employee(&admin, "Ana Diaz", "1", &role, None).await;
+    let device = app.device(&admin, false).await;
+    app.sync(&device).await;
+    let job = id(app.post(&admin.token, "/api/v1/jobs", json!({"number": "J-1", "name": "Depot"})).await).await;
+    let code = id(app.post(&admin.token, "/api/v1/cost-codes", json!({"number": "01", "name": "General"})).await).await;
+    let their_job = id(app.post(&theirs.token, "/api/v1/jobs", json!({"number": "J-9", "name": "Theirs"})).await).await;
+
+    let mut body = punch_body(&worker, "in", &hours_ago(2));
+    body["job_id"] = json!(job);
+    body["cost_code_id"] = json!(code);
+    let stored = app.punch(&device, &body).await;
+    assert_eq!(stored.status(), StatusCode::CREATED);
+    let stored: Value = stored.json().await.unwrap();
+    assert_eq!((stored["punch"]["job_id"].as_str(), stored["punch"]["cost_code_id"].as_str()), (Some(job.as_str()), Some(code.as_str())));
+    // The same punch again is a resend; with another job under the same id, a conflict.
+    let again: Value = app.punch(&device, &body).await.json().await.unwrap();
+    assert_eq!(again["created"], false);
+    let mut moved = body.clone();
+    moved["cost_code_id"] = Value::Null;
+    expect_error(app.punch(&device, &moved).await, StatusCode::CONFLICT, "client_id_conflict").await;
+
+    let mut foreign = punch_body(&worker, "out", &hours_ago(1));
+    foreign["job_id"] = json!(their_job);
+    expect_error(app.punch(&device, &foreign).await, StatusCode::UNPROCESSABLE_ENTITY, "unknown_job").await;
+    // A punch with no job is as it always was.
+    let plain: Value = app.punch(&device, &punch_body(&worker, "out", &hours_ago(1))).await.json().await.unwrap();
+    assert!(plain["punch"]["job_id"].is_null());
+}
