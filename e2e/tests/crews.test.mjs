@@ -5,7 +5,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, api, apiLogin } from '../lib/server.mjs';
 import { launch, screenshot } from '../lib/browser.mjs';
-import { signedIn as signInAs } from '../lib/admin.mjs';
+import { randomUUID } from 'node:crypto';
+import { signedIn as signInAs, deviceTime } from '../lib/admin.mjs';
 
 const ADMIN = 'admin@acme.test';
 const VIEWPORT = { width: 1280, height: 860 };
@@ -107,5 +108,34 @@ test('a CSV import lists every bad line and imports nothing, then a good file im
   await page.getByRole('row', { name: /05-200/ }).getByText('J-300 Depot, J-301 North lot').waitFor();
   await page.getByRole('row', { name: /01-000/ }).getByText('All jobs').waitFor();
   await screenshot(page, 'cost-codes');
+  await context.close();
+});
+
+test('the time card shows the job and cost code of each shift', async () => {
+  const job = await api(server.url, '/api/v1/jobs', { method: 'POST', token, body: { number: 'J-500', name: 'Depot yard' } });
+  const code = await api(server.url, '/api/v1/cost-codes', { method: 'POST', token, body: { number: '09-900', name: 'Cleanup' } });
+  const roles = await api(server.url, '/api/v1/roles', { token });
+  const worker = await api(server.url, '/api/v1/employees', {
+    method: 'POST',
+    token,
+    body: { name: 'Rosa Parks', number: 'E-500', role_id: roles.body[0].id },
+  });
+  const registration = await api(server.url, '/api/v1/devices/registration-codes', { method: 'POST', token, body: {} });
+  const device = await api(server.url, '/api/v1/device/register', {
+    method: 'POST',
+    body: { code: registration.body.code, name: 'Yard tablet', has_front_camera: false },
+  });
+  for (const [kind, minutesAgo] of [['in', 120], ['out', 60]]) {
+    const body = { client_id: randomUUID(), employee_id: worker.body.id, kind, device_time: deviceTime(minutesAgo) };
+    if (kind === 'in') Object.assign(body, { job_id: job.body.id, cost_code_id: code.body.id });
+    const punched = await api(server.url, '/api/v1/punches', { method: 'POST', token: device.body.token, body });
+    assert.equal(punched.status, 201, JSON.stringify(punched.body));
+  }
+  const { context, page } = await signedIn();
+  const punchDay = new Intl.DateTimeFormat('en-CA', { timeZone: 'America/Chicago' }).format(new Date(Date.now() - 120 * 60_000));
+  await page.goto(`${server.url}/admin/time-cards?employee=${worker.body.id}&from=${punchDay}`);
+  await page.locator('.shift-job', { hasText: 'J-500 Depot yard' }).waitFor();
+  await page.locator('.shift-code', { hasText: '09-900 Cleanup' }).waitFor();
+  await screenshot(page, 'time-card-jobs');
   await context.close();
 });

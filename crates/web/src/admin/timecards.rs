@@ -93,6 +93,9 @@ struct ShiftView {
     meal: Option<String>,
     /// For a missing clock-out: the date and time the fix comes filled in with.
     fix_out: Option<(String, String)>,
+    /// The job and cost code it was worked on (the clock-in's, else the clock-out's), e.g. `J-1 Depot`.
+    job: Option<String>,
+    cost_code: Option<String>,
 }
 
 struct DayView {
@@ -279,6 +282,17 @@ async fn card(
         .collect();
     let photos = state.store.photos(company, &shas).await?;
     let devices: HashMap<_, _> = state.store.devices(company).await?.into_iter().map(|d| (d.id, d.name)).collect();
+    let jobs: HashMap<_, _> =
+        state.store.jobs(company).await?.into_iter().map(|j| (j.id, format!("{} {}", j.number.as_str(), j.name))).collect();
+    let codes: HashMap<_, _> =
+        state.store.cost_codes(company).await?.into_iter().map(|c| (c.id, format!("{} {}", c.number.as_str(), c.name))).collect();
+    let shift_punch = |shift: &clockface_domain::timecard::Shift<CardPunch>| {
+        [&shift.start, &shift.end]
+            .into_iter()
+            .flatten()
+            .find_map(|p| p.punch.as_ref().filter(|p| p.job_id.is_some() || p.cost_code_id.is_some()))
+            .cloned()
+    };
     let view_punch = |p: &CardPunch| -> PunchView {
         let kind = if p.effective_kind == PunchKind::In { "Clock in" } else { "Clock out" };
         let correction = p.correction.as_ref().map(|c| CorrectionView {
@@ -370,6 +384,8 @@ async fn card(
                         }
                         _ => None,
                     },
+                    job: shift_punch(shift).and_then(|p| p.job_id).and_then(|id| jobs.get(&id).cloned()),
+                    cost_code: shift_punch(shift).and_then(|p| p.cost_code_id).and_then(|id| codes.get(&id).cloned()),
                 })
                 .collect();
             DayView {
