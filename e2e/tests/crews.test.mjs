@@ -7,6 +7,7 @@ import { startServer, api, apiLogin } from '../lib/server.mjs';
 import { launch, screenshot } from '../lib/browser.mjs';
 import { randomUUID } from 'node:crypto';
 import { signedIn as signInAs, deviceTime } from '../lib/admin.mjs';
+import { company, openClock, register, signIn, button, visible, waitPunches, ok } from '../lib/clock.mjs';
 
 const ADMIN = 'admin@acme.test';
 const VIEWPORT = { width: 1280, height: 860 };
@@ -137,5 +138,45 @@ test('the time card shows the job and cost code of each shift', async () => {
   await page.locator('.shift-job', { hasText: 'J-500 Depot yard' }).waitFor();
   await page.locator('.shift-code', { hasText: '09-900 Cleanup' }).waitFor();
   await screenshot(page, 'time-card-jobs');
+  await context.close();
+});
+
+test('on the clock the employee picks the job (recent first, or by search) and its cost code at Clock In', async (t) => {
+  const c = await company(t);
+  const worker = await c.employee('Lu Field', c.roles.plain.id, '2580');
+  const post = (path, body) => ok(c.url, path, c.token, { method: 'POST', body });
+  const bridge = await post('/api/v1/jobs', { number: 'J-20', name: 'Bridge deck' });
+  await post('/api/v1/jobs', { number: 'J-10', name: 'Airport hangar' });
+  const forms = await post('/api/v1/cost-codes', { number: '03-100', name: 'Concrete forms', all_jobs: false, job_ids: [bridge.id] });
+  await post('/api/v1/cost-codes', { number: '01-000', name: 'General' });
+
+  const { context, page } = await openClock(browser, c);
+  await register(page, c);
+  await signIn(page, '2580', 'Lu Field');
+  await button(page, 'Clock In').click();
+  await visible(page, '#screen-job');
+  await page.getByLabel('Search jobs').fill('bridge');
+  await visible(page, '#job-list button', 'Bridge deck');
+  assert.equal(await page.locator('#job-list button').count(), 1, 'the search keeps the matching job');
+  await screenshot(page, 'clock-job-pick');
+  await page.locator('#job-list button', { hasText: 'Bridge deck' }).click();
+  await visible(page, '#job-title', 'Bridge deck: which cost code?');
+  assert.equal(await page.locator('#code-list button').count(), 2, 'the job\'s own code and the one for all jobs');
+  await page.locator('#code-list button', { hasText: 'Concrete forms' }).click();
+  await visible(page, '#message', /Clocked in at .*\. Sent\./);
+  const [punch] = await waitPunches(c, worker.id, 1);
+  assert.equal(punch.job_id, bridge.id);
+  assert.equal(punch.cost_code_id, forms.id);
+  assert.deepEqual(punch.flags, [], 'signed over its job and cost code, and the signature checks');
+
+  // Clocking out asks nothing; the next clock-in lists the recent job first.
+  await button(page, 'Clock Out').click();
+  await visible(page, '#message', /Clocked out at .*\. Sent\./);
+  await button(page, 'Clock In').click();
+  await visible(page, '#screen-job');
+  assert.match(await page.locator('#job-list button').first().textContent(), /Bridge deck.*recent/);
+  await button(page, 'Cancel').click();
+  await visible(page, '#screen-status');
+  assert.equal((await waitPunches(c, worker.id, 2)).length, 2, 'a cancelled pick makes no punch');
   await context.close();
 });

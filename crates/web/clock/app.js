@@ -13,6 +13,7 @@
 
 import { call, errorMessage, Offline } from './api.js';
 import * as camera from './camera.js';
+import * as jobs from './jobs.js';
 import * as queue from './outbox.js';
 import * as signing from './signing.js';
 import { kv } from './store.js';
@@ -39,7 +40,7 @@ const state = {
   busy: false,
 };
 
-const SCREENS = ['loading', 'register', 'pin', 'release', 'status', 'camera', 'crew', 'settings'];
+const SCREENS = ['loading', 'register', 'pin', 'release', 'status', 'job', 'camera', 'crew', 'settings'];
 let idleTimer = null;
 
 function show(name) {
@@ -419,6 +420,11 @@ async function punchSelf() {
     device_time: deviceTime(pressed),
     settings_version: state.sync?.settings_version,
   };
+  if (kind === 'in') {
+    const picked = await jobs.pick(state.sync, s.employee.id, show);
+    if (picked === null) return showStatus(); // cancelled: no punch
+    Object.assign(punch, picked);
+  }
   let photo = null;
   let cameraChanged = false;
   if (s.faceFront) {
@@ -442,6 +448,7 @@ async function punchSelf() {
   try {
     punch.signature = await signing.sign(punch, photo);
     await queue.add(punch, photo, s.employee.name);
+    await jobs.remember(s.employee.id, punch.job_id);
     s.clockedIn = kind === 'in';
     s.since = punch.device_time;
     state.signIns[s.employee.id] = { ...(state.signIns[s.employee.id] ?? { result: s }), status: { clockedIn: s.clockedIn, since: s.since } };

@@ -17,6 +17,7 @@ const FILES = [
   'camera.js',
   'util.js',
   'signing.js',
+  'jobs.js',
   'manifest.webmanifest',
   'icon.svg',
   'icon-192.png',

@@ -43,6 +43,7 @@ const ASSETS: &[Asset] = &[
     asset!("camera.js", JS),
     asset!("util.js", JS),
     asset!("signing.js", JS),
+    asset!("jobs.js", JS),
     asset!("sw.js", JS),
     asset!("manifest.webmanifest", "application/manifest+json"),
     asset!("icon.svg", "image/svg+xml"),
