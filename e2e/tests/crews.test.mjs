@@ -180,3 +180,54 @@ test('on the clock the employee picks the job (recent first, or by search) and i
   assert.equal((await waitPunches(c, worker.id, 2)).length, 2, 'a cancelled pick makes no punch');
   await context.close();
 });
+
+test('Change job clocks out of one job and into another at the same instant with one tap', async (t) => {
+  const c = await company(t);
+  const worker = await c.employee('Mo Field', c.roles.plain.id, '3690');
+  const post = (path, body) => ok(c.url, path, c.token, { method: 'POST', body });
+  const first = await post('/api/v1/jobs', { number: 'J-1', name: 'North yard' });
+  const second = await post('/api/v1/jobs', { number: 'J-2', name: 'South yard' });
+  const { context, page } = await openClock(browser, c);
+  await register(page, c);
+  await signIn(page, '3690', 'Mo Field');
+  assert.equal(await page.locator('#change-job-button').isVisible(), false, 'not before clocking in');
+  await button(page, 'Clock In').click();
+  await page.locator('#job-list button', { hasText: 'North yard' }).click();
+  await visible(page, '#message', /Clocked in at .*\. Sent\./);
+  await button(page, 'Change job').click();
+  await page.locator('#job-list button', { hasText: 'South yard' }).click();
+  await visible(page, '#message', /Changed to South yard at .*\. Sent\./);
+  const [, out, into] = await waitPunches(c, worker.id, 3);
+  assert.deepEqual([out.kind, into.kind], ['out', 'in']);
+  assert.equal(out.occurred_at, into.occurred_at, 'the same instant');
+  assert.equal(into.job_id, second.id);
+  assert.notEqual(first.id, second.id);
+  assert.deepEqual([...out.flags, ...into.flags], [], 'neither is flagged');
+  await visible(page, '#status-line', /Clocked in since/);
+  await context.close();
+});
+
+test("a foreman's Clock For picks the job for the crew", async (t) => {
+  const c = await company(t);
+  const fay = await c.employee('Fay Foreman', c.roles.foreman.id, '5555');
+  const gus = await c.employee('Gus Crew', c.roles.plain.id, '6001');
+  const hal = await c.employee('Hal Crew', c.roles.plain.id, '6002');
+  await ok(c.url, `/api/v1/employees/${fay.id}/crew`, c.token, { method: 'PUT', body: { members: [gus.id, hal.id] } });
+  const job = await ok(c.url, '/api/v1/jobs', c.token, { method: 'POST', body: { number: 'J-7', name: 'Tower crane' } });
+  const { context, page } = await openClock(browser, c);
+  await register(page, c);
+  await signIn(page, '5555', 'Fay Foreman');
+  await button(page, 'Clock For my crew').click();
+  await page.getByLabel('Gus Crew').check();
+  await page.getByLabel('Hal Crew').check();
+  await button(page, 'Clock In selected').click();
+  await visible(page, '#job-title', 'Which job for the crew?');
+  await page.locator('#job-list button', { hasText: 'Tower crane' }).click();
+  await visible(page, '#message', /Clocked in 2 crew member\(s\) at .*\. Sent\./);
+  for (const member of [gus, hal]) {
+    const [punch] = await waitPunches(c, member.id, 1);
+    assert.equal(punch.clock_for_by, fay.id);
+    assert.equal(punch.job_id, job.id);
+  }
+  await context.close();
+});
