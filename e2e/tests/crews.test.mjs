@@ -7,7 +7,7 @@ import { startServer, api, apiLogin } from '../lib/server.mjs';
 import { launch, screenshot } from '../lib/browser.mjs';
 import { randomUUID } from 'node:crypto';
 import { signedIn as signInAs, deviceTime } from '../lib/admin.mjs';
-import { company, openClock, register, signIn, button, visible, waitPunches, ok } from '../lib/clock.mjs';
+import { company, openClock, register, signIn, button, visible, waitPunches, ok, PHONE } from '../lib/clock.mjs';
 
 const ADMIN = 'admin@acme.test';
 const VIEWPORT = { width: 1280, height: 860 };
@@ -230,4 +230,66 @@ test("a foreman's Clock For picks the job for the crew", async (t) => {
     assert.equal(punch.job_id, job.id);
   }
   await context.close();
+});
+
+test('GPS: a punch inside the fence, one outside flagged with its distance, one with the permission refused', async (t) => {
+  const c = await company(t);
+  const gps = await ok(c.url, '/api/v1/roles', c.token, { method: 'POST', body: { name: 'Field GPS', abilities: { record_gps: true } } });
+  const worker = await c.employee('Ivy Field', gps.id, '4826');
+  const site = { latitude: 41.88, longitude: -87.63 };
+  await ok(c.url, '/api/v1/jobs', c.token, { method: 'POST', body: { number: 'J-1', name: 'Depot', geofence: { ...site, radius_m: 150 } } });
+
+  // Granted, inside the fence, then moved 0.005° north (556 m) before clocking in again.
+  const context = await browser.newContext({ ...PHONE, geolocation: { ...site, accuracy: 8 }, permissions: ['geolocation'] });
+  const page = await context.newPage();
+  await page.goto(`${c.url}/clock`);
+  await register(page, c);
+  await signIn(page, '4826', 'Ivy Field');
+  const clockInAtDepot = async () => {
+    await button(page, 'Clock In').click();
+    await page.locator('#job-list button', { hasText: 'Depot' }).click();
+    await visible(page, '#message', /Clocked in at .*\. Sent\./);
+  };
+  await clockInAtDepot();
+  await button(page, 'Clock Out').click();
+  await visible(page, '#message', /Clocked out at .*\. Sent\./);
+  await context.setGeolocation({ latitude: site.latitude + 0.005, longitude: site.longitude, accuracy: 12 });
+  await clockInAtDepot();
+  const [inside, , outside] = await waitPunches(c, worker.id, 3);
+  assert.equal(inside.position.latitude, site.latitude);
+  assert.equal(inside.position.accuracy_m, 8);
+  assert.deepEqual(inside.flags, []);
+  assert.ok(inside.fence_distance_m < 1, `${inside.fence_distance_m}`);
+  assert.ok(outside.flagged);
+  assert.equal(outside.flags[0].flag, 'outside_geofence');
+  assert.match(outside.flags[0].detail, /Made 406 m outside the geofence of J-1 Depot \(556 m from its centre, accuracy ±12 m\)/);
+  await context.close();
+
+  // The time card shows the flag, and the hover the position, distance and a map link; the review queue lists it.
+  const admin = await signInAs(browser, c.url, 'admin@acme.test', VIEWPORT);
+  const day = new Intl.DateTimeFormat('en-CA', { timeZone: 'America/Chicago' }).format(new Date());
+  await admin.page.goto(`${c.url}/admin/time-cards?employee=${worker.id}&from=${day}`);
+  await admin.page.locator('.punch-flag', { hasText: "Outside the job's geofence" }).waitFor();
+  const pin = admin.page.getByRole('button', { name: /Position: Clock in/ }).last();
+  await pin.hover();
+  const card = admin.page.locator('.position-info', { has: pin }).locator('.position-card');
+  await card.getByText('556 m from the job\'s fence centre').waitFor();
+  assert.match(await card.getByRole('link', { name: 'Open in OpenStreetMap' }).getAttribute('href'), /^https:\/\/www\.openstreetmap\.org\/\?mlat=41\.885000&mlon=-87\.630000#map=17\//);
+  await screenshot(admin.page, 'time-card-geofence');
+  await admin.page.goto(`${c.url}/admin/review`);
+  await admin.page.getByText(/406 m outside the geofence/).first().waitFor();
+  await admin.context.close();
+
+  // Refused: the punch goes, with the reason.
+  const refused = await browser.newContext(PHONE);
+  const other = await refused.newPage();
+  await other.goto(`${c.url}/clock`);
+  await register(other, c, 'Second phone');
+  await signIn(other, '4826', 'Ivy Field');
+  await button(other, 'Clock Out').click();
+  await visible(other, '#message', /Clocked out at .*\. Sent\./);
+  const last = (await waitPunches(c, worker.id, 4))[3];
+  assert.equal(last.position, null);
+  assert.equal(last.no_position_reason, 'permission_denied');
+  await refused.close();
 });

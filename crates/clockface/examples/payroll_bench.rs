@@ -120,6 +120,8 @@ async fn run(backend: &str, employees: usize, runs: usize) {
                         position: None,
                         job_id: None,
                         cost_code_id: None,
+                        no_position_reason: None,
+                        fence_distance_m: None,
                         settings_version: 1,
                         fingerprint: "bench".into(),
                     },

@@ -222,6 +222,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Demo> {
                     position: None,
                     job_id: None,
                     cost_code_id: None,
+                    no_position_reason: None,
                     photo_rotation: None,
                     photo_part: None,
                     signature: None,

@@ -169,6 +169,59 @@ impl GeoPoint {
     }
 }
 
+/// Why a punch whose role records GPS has no position: the device says so, and the punch is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum NoPositionReason {
+    /// The location permission was refused.
+    PermissionDenied,
+    /// No fix within the few seconds the clock waits.
+    Timeout,
+    /// The device has no position to give (no GPS, location off).
+    Unavailable,
+}
+
+impl NoPositionReason {
+    pub const ALL: [NoPositionReason; 3] = [NoPositionReason::PermissionDenied, NoPositionReason::Timeout, NoPositionReason::Unavailable];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NoPositionReason::PermissionDenied => "permission_denied",
+            NoPositionReason::Timeout => "timeout",
+            NoPositionReason::Unavailable => "unavailable",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, DomainError> {
+        Self::ALL
+            .into_iter()
+            .find(|reason| reason.as_str() == raw)
+            .ok_or_else(|| DomainError::invalid("no_position_reason", "must be permission_denied, timeout or unavailable"))
+    }
+
+    /// What an admin reads on the time card.
+    pub fn describe(self) -> &'static str {
+        match self {
+            NoPositionReason::PermissionDenied => "No position: location permission refused",
+            NoPositionReason::Timeout => "No position: no GPS fix in time",
+            NoPositionReason::Unavailable => "No position: location unavailable on the device",
+        }
+    }
+}
+
+/// The flag for a punch outside its job's fence, with the distance in words.
+pub fn fence_flag_detail(job: &str, check: crate::job::FenceCheck, accuracy_m: Option<f64>) -> PunchFlag {
+    let accuracy = accuracy_m.map(|a| format!(", accuracy ±{} m", a.round())).unwrap_or_default();
+    PunchFlag {
+        flag: Flag::OutsideGeofence,
+        detail: format!(
+            "Made {} m outside the geofence of {job} ({} m from its centre{accuracy}).",
+            check.outside_by_m.round(),
+            check.distance_m.round()
+        ),
+    }
+}
+
 /// How far ahead of the server's clock a device's clock may be before its punch is refused.
 pub const MAX_CLOCK_AHEAD: Duration = Duration::hours(24);
 
@@ -207,6 +260,8 @@ pub struct PunchRequest {
     /// The job picked at Clock In, and the cost code.
     pub job_id: Option<JobId>,
     pub cost_code_id: Option<CostCodeId>,
+    /// Why there is no position, when the role records GPS and none could be had.
+    pub no_position_reason: Option<NoPositionReason>,
 }
 
 impl PunchRequest {
@@ -228,7 +283,8 @@ impl PunchRequest {
         let job = (self.job_id.is_some() || self.cost_code_id.is_some()).then(|| {
             [self.job_id.map(|id| id.to_string()).unwrap_or_default(), self.cost_code_id.map(|id| id.to_string()).unwrap_or_default()]
         });
-        for field in fields.iter().chain(job.iter().flatten()) {
+        let no_position = self.no_position_reason.map(|r| r.as_str().to_owned());
+        for field in fields.iter().chain(job.iter().flatten()).chain(no_position.iter()) {
             hasher.update(field.as_bytes());
             hasher.update([0u8]);
         }
@@ -254,6 +310,8 @@ pub enum Flag {
     /// Its signature does not match its content (altered after signing, or a signature replayed
     /// from another punch).
     BadSignature,
+    /// Made outside its job's geofence (flagged, never refused).
+    OutsideGeofence,
 }
 
 impl Flag {
@@ -266,6 +324,7 @@ impl Flag {
             Flag::OlderThanLastSync => "Sent late",
             Flag::MissingSignature => "Not signed by the device",
             Flag::BadSignature => "Signature does not match",
+            Flag::OutsideGeofence => "Outside the job's geofence",
         }
     }
 
@@ -277,6 +336,7 @@ impl Flag {
             Flag::OlderThanLastSync => "older_than_last_sync",
             Flag::MissingSignature => "missing_signature",
             Flag::BadSignature => "bad_signature",
+            Flag::OutsideGeofence => "outside_geofence",
         }
     }
 }
@@ -421,6 +481,10 @@ pub struct Punch {
     /// The job it was made for (a clock-in's pick; a clock-out carries its shift's, if any).
     pub job_id: Option<JobId>,
     pub cost_code_id: Option<CostCodeId>,
+    /// Why it has no position, when its role records GPS.
+    pub no_position_reason: Option<NoPositionReason>,
+    /// How far it was from its job's fence centre, in metres, when both are known.
+    pub fence_distance_m: Option<f64>,
     pub settings_version: i64,
     #[serde(skip)]
     pub fingerprint: String,
@@ -603,6 +667,7 @@ mod tests {
             position: None,
             job_id: None,
             cost_code_id: None,
+            no_position_reason: None,
         }
     }
 

@@ -9,7 +9,7 @@ use clockface_domain::employee::{Employee, EmployeeName, EmployeeNumber};
 use clockface_domain::ids::{AdminId, CompanyId, CostCodeId, DeviceId, EmployeeId, JobId, PunchId, RoleId};
 use clockface_domain::job::{CostCode, Geofence, Job, JobNumber};
 use clockface_domain::lockout::Place;
-use clockface_domain::punch::{GeoPoint, NoPhotoReason, Punch, PunchKind};
+use clockface_domain::punch::{GeoPoint, NoPhotoReason, NoPositionReason, Punch, PunchKind};
 use clockface_domain::role::{Abilities, Role, RoleName};
 use uuid::Uuid;
 
@@ -307,6 +307,8 @@ pub(crate) struct PunchRow {
     fingerprint: String,
     job_id: Option<Uuid>,
     cost_code_id: Option<Uuid>,
+    no_position_reason: Option<String>,
+    fence_distance_m: Option<f64>,
 }
 
 impl TryFrom<PunchRow> for Punch {
@@ -334,6 +336,8 @@ impl TryFrom<PunchRow> for Punch {
             position,
             job_id: row.job_id.map(JobId),
             cost_code_id: row.cost_code_id.map(CostCodeId),
+            no_position_reason: row.no_position_reason.as_deref().map(NoPositionReason::parse).transpose()?,
+            fence_distance_m: row.fence_distance_m,
             settings_version: row.settings_version,
             fingerprint: row.fingerprint,
         })

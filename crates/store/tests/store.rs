@@ -190,6 +190,8 @@ fn punch(company: CompanyId, employee: EmployeeId, device: DeviceId, kind: Punch
         position: None,
         job_id: None,
         cost_code_id: None,
+        no_position_reason: None,
+        fence_distance_m: None,
         settings_version: 1,
         fingerprint: "fp".into(),
     }

@@ -13,6 +13,7 @@
 
 import { call, errorMessage, Offline } from './api.js';
 import * as camera from './camera.js';
+import * as geo from './geo.js';
 import * as jobs from './jobs.js';
 import * as queue from './outbox.js';
 import * as signing from './signing.js';
@@ -427,6 +428,7 @@ async function punchSelf() {
     if (picked === null) return showStatus(); // cancelled: no punch
     Object.assign(punch, picked);
   }
+  if (s.role?.abilities?.record_gps) Object.assign(punch, await geo.locate());
   let photo = null;
   let cameraChanged = false;
   if (s.faceFront) {
@@ -478,6 +480,11 @@ async function changeJob() {
   const base = { employee_id: s.employee.id, device_time: at, settings_version: state.sync?.settings_version };
   const out = { ...base, client_id: crypto.randomUUID(), kind: 'out' };
   const into = { ...base, client_id: crypto.randomUUID(), kind: 'in', ...picked };
+  if (s.role?.abilities?.record_gps) {
+    const where = await geo.locate();
+    Object.assign(out, where);
+    Object.assign(into, where);
+  }
   let photo = null;
   if (s.faceFront) {
     const taken = await takePhoto('in');

@@ -18,6 +18,7 @@ const FILES = [
   'util.js',
   'signing.js',
   'jobs.js',
+  'geo.js',
   'manifest.webmanifest',
   'icon.svg',
   'icon-192.png',

@@ -8,9 +8,10 @@ use chrono::{DateTime, Utc};
 use clockface_domain::device::{Device, Rotation};
 use clockface_domain::employee::Employee;
 use clockface_domain::ids::{CompanyId, CostCodeId, EmployeeId, JobId, PunchId};
+use clockface_domain::job::Job;
 use clockface_domain::punch::{
-    check_device_time, decide_photo, offset_minutes, signed_content, vouch, Circumstances, GeoPoint, NoPhotoReason, PhotoContext,
-    PhotoOutcome, Punch, PunchKind, PunchRequest,
+    check_device_time, decide_photo, fence_flag_detail, offset_minutes, signed_content, vouch, Circumstances, GeoPoint, NoPhotoReason,
+    NoPositionReason, PhotoContext, PhotoOutcome, Punch, PunchKind, PunchRequest,
 };
 use clockface_store::{to_micros, PhotoRecord, PunchInsert, StoreError};
 use serde::{Deserialize, Serialize};
@@ -45,6 +46,9 @@ pub struct PunchBody {
     /// The cost code picked with the job, when the company uses cost codes.
     #[serde(default)]
     pub cost_code_id: Option<CostCodeId>,
+    /// Why there is no `position` when the role records GPS: `permission_denied`, `timeout`, `unavailable`.
+    #[serde(default)]
+    pub no_position_reason: Option<NoPositionReason>,
     /// The device's FaceFront photo rotation setting (0, 90, 180 or 270), applied when the photo is shown.
     #[serde(default)]
     #[schema(value_type = Option<i64>)]
@@ -88,6 +92,7 @@ pub async fn record_punch(state: &AppState, device: &Device, body: PunchBody, ph
         position: body.position,
         job_id: body.job_id,
         cost_code_id: body.cost_code_id,
+        no_position_reason: body.no_position_reason,
     };
     let fingerprint = request.fingerprint();
     let signed = signed_content(
@@ -112,7 +117,7 @@ pub async fn record_punch(state: &AppState, device: &Device, body: PunchBody, ph
     if let Some(foreman) = request.clock_for_by {
         check_clock_for(state, device, foreman, &employee).await?;
     }
-    check_job(state, company, request.job_id, request.cost_code_id).await?;
+    let job = check_job(state, company, request.job_id, request.cost_code_id).await?;
     let role = state.store.role(company, employee.role_id).await?;
     let context = PhotoContext {
         role_face_front: role.abilities.face_front,
@@ -134,7 +139,7 @@ pub async fn record_punch(state: &AppState, device: &Device, body: PunchBody, ph
     // What the server cannot vouch for is flagged, never refused: an offline device may carry it.
     let occurred_at = to_micros(device_time.with_timezone(&Utc));
     let previous = state.store.punch_before(company, employee.id, occurred_at).await?.map(|p| p.kind);
-    let flags = vouch(Circumstances {
+    let mut flags = vouch(Circumstances {
         occurred_at,
         kind: request.kind,
         employee_active: employee.active,
@@ -143,6 +148,13 @@ pub async fn record_punch(state: &AppState, device: &Device, body: PunchBody, ph
         device_last_sync_at: device.last_sync_at,
         signature: crate::signing::check(device.signing_key.as_deref(), &signed, body.signature.as_deref()),
     });
+    // A position outside the job's fence is flagged with its distance (domain::job), never refused.
+    let fence = job.as_ref().and_then(|job| Some((job, job.geofence?.check(position?))));
+    if let (Some((job, check)), Some(position)) = (fence, position) {
+        if check.is_outside() {
+            flags.push(fence_flag_detail(&format!("{} {}", job.number.as_str(), job.name), check, position.accuracy_m));
+        }
+    }
     let punch = Punch {
         id: PunchId::new(),
         company_id: company,
@@ -161,6 +173,8 @@ pub async fn record_punch(state: &AppState, device: &Device, body: PunchBody, ph
         position,
         job_id: request.job_id,
         cost_code_id: request.cost_code_id,
+        no_position_reason: if position.is_none() { request.no_position_reason } else { None },
+        fence_distance_m: fence.map(|(_, check)| check.distance_m),
         settings_version: request.settings_version,
         fingerprint,
     };
@@ -179,20 +193,21 @@ pub async fn record_punch(state: &AppState, device: &Device, body: PunchBody, ph
 
 /// The job and cost code must be the company's (an inactive one is accepted: the device may
 /// have synced before it was deactivated, and a time record is never lost to that).
-async fn check_job(state: &AppState, company: CompanyId, job: Option<JobId>, code: Option<CostCodeId>) -> Result<(), ApiError> {
+async fn check_job(state: &AppState, company: CompanyId, job: Option<JobId>, code: Option<CostCodeId>) -> Result<Option<Job>, ApiError> {
     let unknown = |code: &'static str, field: &'static str, what: &'static str| {
         move |error| match error {
             StoreError::NotFound => ApiError::unprocessable(code, format!("the {what} is not one of this company's")).with_field(field),
             other => other.into(),
         }
     };
-    if let Some(job) = job {
-        state.store.job(company, job).await.map_err(unknown("unknown_job", "job_id", "job"))?;
-    }
+    let job = match job {
+        Some(job) => Some(state.store.job(company, job).await.map_err(unknown("unknown_job", "job_id", "job"))?),
+        None => None,
+    };
     if let Some(code) = code {
         state.store.cost_code(company, code).await.map_err(unknown("unknown_cost_code", "cost_code_id", "cost code"))?;
     }
-    Ok(())
+    Ok(job)
 }
 
 fn same_or_conflict(existing: Punch, fingerprint: &str) -> Result<Recorded, ApiError> {

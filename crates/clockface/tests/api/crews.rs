@@ -172,3 +172,39 @@ async fn a_punch_carries_its_job_and_cost_code_within_the_company() {
     let plain: Value = app.punch(&device, &punch_body(&worker, "out", &hours_ago(1))).await.json().await.unwrap();
     assert!(plain["punch"]["job_id"].is_null());
 }
+
+#[tokio::test]
+async fn a_punch_outside_its_jobs_fence_is_kept_and_flagged_with_the_distance() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let admin = app.admin("ana@acme.test").await;
+    let role = app.role(&admin, "Field", json!({"record_gps": true})).await;
+    let worker = app.employee(&admin, "Ana Diaz", "1", &role, None).await;
+    let device = app.device(&admin, false).await;
+    app.sync(&device).await;
+    let fence = json!({"latitude": 41.88, "longitude": -87.63, "radius_m": 150.0});
+    let job = id(app.post(&admin.token, "/api/v1/jobs", json!({"number": "J-1", "name": "Depot", "geofence": fence})).await).await;
+
+    let mut inside = punch_body(&worker, "in", &hours_ago(3));
+    inside["job_id"] = json!(job);
+    inside["position"] = json!({"latitude": 41.8805, "longitude": -87.63, "accuracy_m": 5.0});
+    let inside: Value = app.punch(&device, &inside).await.json().await.unwrap();
+    assert_eq!(inside["punch"]["flagged"], false);
+    assert!(inside["punch"]["fence_distance_m"].as_f64().unwrap() < 60.0);
+
+    let mut outside = punch_body(&worker, "in", &hours_ago(1));
+    outside["job_id"] = json!(job);
+    outside["position"] = json!({"latitude": 41.885, "longitude": -87.63, "accuracy_m": 12.0});
+    let outside = app.punch(&device, &outside).await;
+    assert_eq!(outside.status(), StatusCode::CREATED, "flagged, never refused");
+    let outside: Value = outside.json().await.unwrap();
+    assert_eq!(outside["punch"]["flagged"], true);
+    assert_eq!(outside["punch"]["flags"][0]["flag"], "outside_geofence");
+    let detail = outside["punch"]["flags"][0]["detail"].as_str().unwrap();
+    assert!(detail.contains("406 m outside") && detail.contains("556 m from its centre"), "{detail}");
+
+    let mut refused = punch_body(&worker, "out", &hours_ago(0));
+    refused["no_position_reason"] = json!("permission_denied");
+    let refused: Value = app.punch(&device, &refused).await.json().await.unwrap();
+    assert_eq!(refused["punch"]["no_position_reason"], "permission_denied");
+    assert!(refused["punch"]["position"].is_null());
+}

@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 const PUNCH_COLUMNS: &str = "id, company_id, client_id, employee_id, device_id, kind, occurred_at, utc_offset_minutes, \
      received_at, clock_for_by, photo_sha256, no_photo_reason, flagged, latitude, longitude, accuracy_m, settings_version, fingerprint, \
-     flags, job_id, cost_code_id";
+     flags, job_id, cost_code_id, no_position_reason, fence_distance_m";
 const PHOTO_COLUMNS: &str = "company_id, sha256, content_type, byte_size, width, height, display_rotation, created_at";
 
 /// Records a photo's description unless the company already has it.
@@ -44,7 +44,7 @@ async fn write_punch(tx: &mut Tx, punch: &Punch, photo: Option<&PhotoRecord>) ->
     }
     let position = punch.position;
     let created: Option<PunchRow> = sqlx::query_as(&format!(
-        "INSERT INTO punches ({PUNCH_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21) \
+        "INSERT INTO punches ({PUNCH_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23) \
          ON CONFLICT (company_id, client_id) DO NOTHING RETURNING {PUNCH_COLUMNS}"
     ))
     .bind(punch.id.0)
@@ -68,6 +68,8 @@ async fn write_punch(tx: &mut Tx, punch: &Punch, photo: Option<&PhotoRecord>) ->
     .bind(serde_json::to_string(&punch.flags).map_err(|e| StoreError::Corrupt(e.to_string()))?)
     .bind(punch.job_id.map(|id| id.0))
     .bind(punch.cost_code_id.map(|id| id.0))
+    .bind(punch.no_position_reason.map(|r| r.as_str()))
+    .bind(punch.fence_distance_m)
     .fetch_optional(&mut **tx)
     .await?;
     let Some(row) = created else { return Ok(None) };

@@ -63,6 +63,31 @@ struct PunchView {
     target: (&'static str, String),
     /// Its local date and time, for the edit form.
     date: String,
+    /// Where it was made, when the device gave a position.
+    position: Option<PositionView>,
+    /// Why it has no position, when its role records GPS.
+    no_position: Option<&'static str>,
+}
+
+/// A punch's position as the hover shows it, with links that open it in a maps app (no tiles are loaded).
+struct PositionView {
+    text: String,
+    accuracy: Option<String>,
+    distance: Option<String>,
+    osm: String,
+    geo: String,
+}
+
+fn position_view(punch: &clockface_domain::punch::Punch) -> Option<PositionView> {
+    let p = punch.position?;
+    let (lat, lon) = (format!("{:.6}", p.latitude), format!("{:.6}", p.longitude));
+    Some(PositionView {
+        text: format!("{lat}, {lon}"),
+        accuracy: p.accuracy_m.map(|a| format!("±{} m", a.round())),
+        distance: punch.fence_distance_m.map(|d| format!("{} m from the job's fence centre", d.round())),
+        osm: format!("https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=17/{lat}/{lon}"),
+        geo: format!("geo:{lat},{lon}"),
+    })
 }
 
 /// A correction as the card shows it on hover.
@@ -332,6 +357,8 @@ async fn card(
                 late: false,
                 target,
                 date,
+                position: None,
+                no_position: None,
             };
         };
         let no_photo = punch.no_photo_reason.map(|reason| match (reason, punch.clock_for_by.and_then(|id| names.get(&id))) {
@@ -356,6 +383,8 @@ async fn card(
             late: p.arrived_after_approval,
             target,
             date,
+            position: position_view(punch),
+            no_position: punch.no_position_reason.map(|r| r.describe()),
         }
     };
     let days = time_card
