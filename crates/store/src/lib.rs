@@ -144,6 +144,8 @@ pub trait Store: Send + Sync + 'static {
     /// An employee's latest punch made before `at`.
     async fn punch_before(&self, company: CompanyId, employee: EmployeeId, at: DateTime<Utc>) -> Result<Option<Punch>, StoreError>;
     async fn count_punches(&self, company: CompanyId) -> Result<i64, StoreError>;
+    /// Every employee whose latest punch is a clock-in, with that punch, oldest first (one query).
+    async fn clocked_in(&self, company: CompanyId) -> Result<Vec<Punch>, StoreError>;
     async fn photo(&self, company: CompanyId, sha256: &str) -> Result<Option<PhotoRecord>, StoreError>;
     /// The descriptions of many photos at once (those the company has), by SHA-256.
     async fn photos(&self, company: CompanyId, sha256s: &[String]) -> Result<HashMap<String, PhotoRecord>, StoreError>;

@@ -104,6 +104,7 @@ on_both_backends!(
     jobs_have_unique_numbers_and_reach_devices,
     cost_codes_are_for_all_jobs_or_for_the_companys_own,
     imports_update_by_number_all_or_nothing,
+    who_is_clocked_in_is_read_in_one_query_within_the_company,
 );
 
 /// An audit line for `company`, as the web layer makes them.
@@ -1509,4 +1510,23 @@ async fn imports_update_by_number_all_or_nothing(store: Db) {
     let summary = store.import_cost_codes(company, &[code_fields("01-000", &[])]).await.unwrap();
     assert_eq!((summary.created, summary.updated), (0, 1));
     assert!(store.cost_codes(company).await.unwrap()[0].all_jobs);
+}
+
+async fn who_is_clocked_in_is_read_in_one_query_within_the_company(store: Db) {
+    let (company, other) = (company(&store, "a@example.com").await, company(&store, "b@example.com").await);
+    let (ana, bo, cy) = (employee(&store, company, "1").await, employee(&store, company, "2").await, employee(&store, company, "3").await);
+    let device = device(&store, company, "code-1").await;
+    let at = |h: i64| now() - Duration::hours(h);
+    // Ana: in. Bo: in then out. Cy: in, then Change job (out and in at the same instant).
+    store.insert_punch(&punch(company, ana, device, PunchKind::In, at(3)), None).await.unwrap();
+    store.insert_punch(&punch(company, bo, device, PunchKind::In, at(4)), None).await.unwrap();
+    store.insert_punch(&punch(company, bo, device, PunchKind::Out, at(1)), None).await.unwrap();
+    store.insert_punch(&punch(company, cy, device, PunchKind::In, at(5)), None).await.unwrap();
+    store.insert_punch(&punch(company, cy, device, PunchKind::Out, at(2)), None).await.unwrap();
+    let mut into = punch(company, cy, device, PunchKind::In, at(2));
+    into.received_at = now() + Duration::seconds(1);
+    store.insert_punch(&into, None).await.unwrap();
+    let working = store.clocked_in(company).await.unwrap();
+    assert_eq!(working.iter().map(|p| (p.employee_id, p.occurred_at)).collect::<Vec<_>>(), vec![(ana, at(3)), (cy, at(2))]);
+    assert!(store.clocked_in(other).await.unwrap().is_empty());
 }

@@ -255,6 +255,10 @@ impl Store for Backend {
         punches::punch_before(&self.pool, company, employee, at).await
     }
 
+    async fn clocked_in(&self, company: CompanyId) -> Result<Vec<Punch>, StoreError> {
+        punches::clocked_in(&self.pool, company).await
+    }
+
     async fn count_punches(&self, company: CompanyId) -> Result<i64, StoreError> {
         punches::count_punches(&self.pool, company).await
     }

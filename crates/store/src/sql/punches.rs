@@ -18,6 +18,22 @@ const PUNCH_COLUMNS: &str = "id, company_id, client_id, employee_id, device_id, 
      flags, job_id, cost_code_id, no_position_reason, fence_distance_m";
 const PHOTO_COLUMNS: &str = "company_id, sha256, content_type, byte_size, width, height, display_rotation, created_at";
 
+/// Every employee's latest punch when it is a clock-in: who is working now, in one query. Of two
+/// punches at the same instant (Change job) the later stored wins.
+pub(super) async fn clocked_in(pool: &Pool<Db>, company: CompanyId) -> Result<Vec<Punch>, StoreError> {
+    let rows: Vec<PunchRow> = sqlx::query_as(&format!(
+        "SELECT {PUNCH_COLUMNS} FROM punches p WHERE p.company_id = $1 AND p.kind = 'in' AND NOT EXISTS (\
+         SELECT 1 FROM punches q WHERE q.company_id = p.company_id AND q.employee_id = p.employee_id \
+         AND (q.occurred_at > p.occurred_at OR (q.occurred_at = p.occurred_at AND q.received_at > p.received_at) \
+         OR (q.occurred_at = p.occurred_at AND q.received_at = p.received_at AND q.kind = 'in' AND q.id > p.id))) \
+         ORDER BY p.occurred_at"
+    ))
+    .bind(company.0)
+    .fetch_all(pool)
+    .await?;
+    convert_all(rows)
+}
+
 /// Records a photo's description unless the company already has it.
 async fn insert_photo(tx: &mut Tx, photo: &PhotoRecord) -> Result<(), StoreError> {
     sqlx::query(&format!(
