@@ -293,3 +293,34 @@ test('GPS: a punch inside the fence, one outside flagged with its distance, one 
   assert.equal(last.no_position_reason, 'permission_denied');
   await refused.close();
 });
+
+test("Who's working now lists everyone clocked in, since when, at which job, with their flags", async (t) => {
+  const c = await company(t);
+  const ana = await c.employee('Ana Works', c.roles.plain.id);
+  const bo = await c.employee('Bo Left', c.roles.plain.id);
+  const job = await ok(c.url, '/api/v1/jobs', c.token, { method: 'POST', body: { number: 'J-3', name: 'Library roof' } });
+  const device = await ok(c.url, '/api/v1/device/register', null, {
+    method: 'POST',
+    body: { code: await c.code(), name: 'Roof tablet', has_front_camera: false },
+  });
+  const punch = (employee, kind, minutesAgo, extra = {}) =>
+    ok(c.url, '/api/v1/punches', device.token, {
+      method: 'POST',
+      body: { client_id: randomUUID(), employee_id: employee.id, kind, device_time: deviceTime(minutesAgo), ...extra },
+    });
+  await punch(ana, 'in', 95, { job_id: job.id });
+  await punch(bo, 'in', 120);
+  await punch(bo, 'out', 30);
+  // Made 30 hours before the device was registered: kept, and flagged.
+  const cy = await c.employee('Cy Early', c.roles.plain.id);
+  await punch(cy, 'in', 30 * 60);
+  const { context, page } = await signInAs(browser, c.url, 'admin@acme.test', VIEWPORT);
+  await page.getByRole('link', { name: 'Working now' }).click();
+  const row = page.getByRole('row', { name: /Ana Works/ });
+  await row.getByText('Library roof').waitFor();
+  await row.getByText(/^1:3[45]$/).waitFor();
+  assert.equal(await page.getByRole('row', { name: /Bo Left/ }).count(), 0, 'clocked out is not working');
+  await page.getByRole('row', { name: /Cy Early/ }).getByText('Before the device was set up').waitFor();
+  await screenshot(page, 'working-now');
+  await context.close();
+});

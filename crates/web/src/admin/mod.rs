@@ -17,6 +17,7 @@ pub mod roles;
 pub mod session;
 pub mod timecards;
 pub mod verdicts;
+pub mod working;
 
 use crate::{ApiError, AppState, WebSettings};
 use askama::Template;
@@ -51,6 +52,7 @@ pub fn router(settings: &WebSettings) -> Router<AppState> {
         .merge(payroll::router())
         .merge(photos::router())
         .merge(review::router())
+        .merge(working::router())
         .merge(privacy::router())
         .route("/admin/{*rest}", get(not_found))
 }
