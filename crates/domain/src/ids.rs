@@ -54,4 +54,8 @@ id_type!(
     PunchId,
     /// A correction to a time card (payroll).
     CorrectionId,
+    /// A job (a site or contract hours are billed to).
+    JobId,
+    /// A cost code (the kind of work hours went to).
+    CostCodeId,
 );

@@ -12,6 +12,7 @@ pub mod employee;
 pub mod error;
 pub mod export;
 pub mod ids;
+pub mod job;
 pub mod lockout;
 pub mod payroll;
 pub mod privacy;

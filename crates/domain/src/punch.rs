@@ -1,6 +1,6 @@
 //! Punches (one clock in or clock out) and the FaceFront rule.
 
-use crate::ids::{CompanyId, DeviceId, EmployeeId, PunchId};
+use crate::ids::{CompanyId, CostCodeId, DeviceId, EmployeeId, JobId, PunchId};
 use crate::DomainError;
 use chrono::{DateTime, Datelike, Duration, FixedOffset, Offset, Utc};
 use serde::{Deserialize, Serialize};
@@ -169,6 +169,59 @@ impl GeoPoint {
     }
 }
 
+/// Why a punch whose role records GPS has no position: the device says so, and the punch is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum NoPositionReason {
+    /// The location permission was refused.
+    PermissionDenied,
+    /// No fix within the few seconds the clock waits.
+    Timeout,
+    /// The device has no position to give (no GPS, location off).
+    Unavailable,
+}
+
+impl NoPositionReason {
+    pub const ALL: [NoPositionReason; 3] = [NoPositionReason::PermissionDenied, NoPositionReason::Timeout, NoPositionReason::Unavailable];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NoPositionReason::PermissionDenied => "permission_denied",
+            NoPositionReason::Timeout => "timeout",
+            NoPositionReason::Unavailable => "unavailable",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, DomainError> {
+        Self::ALL
+            .into_iter()
+            .find(|reason| reason.as_str() == raw)
+            .ok_or_else(|| DomainError::invalid("no_position_reason", "must be permission_denied, timeout or unavailable"))
+    }
+
+    /// What an admin reads on the time card.
+    pub fn describe(self) -> &'static str {
+        match self {
+            NoPositionReason::PermissionDenied => "No position: location permission refused",
+            NoPositionReason::Timeout => "No position: no GPS fix in time",
+            NoPositionReason::Unavailable => "No position: location unavailable on the device",
+        }
+    }
+}
+
+/// The flag for a punch outside its job's fence, with the distance in words.
+pub fn fence_flag_detail(job: &str, check: crate::job::FenceCheck, accuracy_m: Option<f64>) -> PunchFlag {
+    let accuracy = accuracy_m.map(|a| format!(", accuracy ±{} m", a.round())).unwrap_or_default();
+    PunchFlag {
+        flag: Flag::OutsideGeofence,
+        detail: format!(
+            "Made {} m outside the geofence of {job} ({} m from its centre{accuracy}).",
+            check.outside_by_m.round(),
+            check.distance_m.round()
+        ),
+    }
+}
+
 /// How far ahead of the server's clock a device's clock may be before its punch is refused.
 pub const MAX_CLOCK_AHEAD: Duration = Duration::hours(24);
 
@@ -204,6 +257,11 @@ pub struct PunchRequest {
     /// The company settings version the device had when it made the punch.
     pub settings_version: i64,
     pub position: Option<GeoPoint>,
+    /// The job picked at Clock In, and the cost code.
+    pub job_id: Option<JobId>,
+    pub cost_code_id: Option<CostCodeId>,
+    /// Why there is no position, when the role records GPS and none could be had.
+    pub no_position_reason: Option<NoPositionReason>,
 }
 
 impl PunchRequest {
@@ -220,7 +278,13 @@ impl PunchRequest {
             self.stated_reason.map(|r| r.as_str().to_owned()).unwrap_or_default(),
             self.position.map(|p| format!("{}/{}/{:?}", p.latitude, p.longitude, p.accuracy_m)).unwrap_or_default(),
         ];
-        for field in fields {
+        // The job and cost code are added only when there are some, so a punch of a clock from
+        // before jobs keeps its fingerprint (and its resend is still a resend).
+        let job = (self.job_id.is_some() || self.cost_code_id.is_some()).then(|| {
+            [self.job_id.map(|id| id.to_string()).unwrap_or_default(), self.cost_code_id.map(|id| id.to_string()).unwrap_or_default()]
+        });
+        let no_position = self.no_position_reason.map(|r| r.as_str().to_owned());
+        for field in fields.iter().chain(job.iter().flatten()).chain(no_position.iter()) {
             hasher.update(field.as_bytes());
             hasher.update([0u8]);
         }
@@ -246,6 +310,8 @@ pub enum Flag {
     /// Its signature does not match its content (altered after signing, or a signature replayed
     /// from another punch).
     BadSignature,
+    /// Made outside its job's geofence (flagged, never refused).
+    OutsideGeofence,
 }
 
 impl Flag {
@@ -258,6 +324,7 @@ impl Flag {
             Flag::OlderThanLastSync => "Sent late",
             Flag::MissingSignature => "Not signed by the device",
             Flag::BadSignature => "Signature does not match",
+            Flag::OutsideGeofence => "Outside the job's geofence",
         }
     }
 
@@ -269,6 +336,7 @@ impl Flag {
             Flag::OlderThanLastSync => "older_than_last_sync",
             Flag::MissingSignature => "missing_signature",
             Flag::BadSignature => "bad_signature",
+            Flag::OutsideGeofence => "outside_geofence",
         }
     }
 }
@@ -307,7 +375,9 @@ pub enum SignatureCheck {
 
 /// What a device signs for a punch: every field that says who, what and when, and the photo's
 /// SHA-256, one per line after a version tag. Changing any of them, or moving the signature to
-/// another punch (another `client_id`), makes the signature fail.
+/// another punch (another `client_id`), makes the signature fail. A punch with a job or cost
+/// code has two more lines, `job:<id>` and `cost_code:<id>` (empty id when absent); one without
+/// either signs exactly what clocks from before jobs signed, so their signatures still check.
 pub fn signed_content(
     client_id: &Uuid,
     employee_id: &EmployeeId,
@@ -315,13 +385,20 @@ pub fn signed_content(
     device_time: &str,
     clock_for_by: Option<&EmployeeId>,
     photo_sha256: Option<&str>,
+    job: (Option<&JobId>, Option<&CostCodeId>),
 ) -> String {
     let foreman = clock_for_by.map(ToString::to_string).unwrap_or_default();
-    format!(
+    let mut content = format!(
         "clockface-punch-v1\n{client_id}\n{employee_id}\n{}\n{device_time}\n{foreman}\n{}",
         kind.as_str(),
         photo_sha256.unwrap_or_default()
-    )
+    );
+    if let (None, None) = job {
+        return content;
+    }
+    let text = |id: Option<String>| id.unwrap_or_default();
+    content.push_str(&format!("\njob:{}\ncost_code:{}", text(job.0.map(ToString::to_string)), text(job.1.map(ToString::to_string))));
+    content
 }
 
 /// A device sends what it holds at every sync, so a punch made this much before the device's last
@@ -401,6 +478,13 @@ pub struct Punch {
     /// What the server could not vouch for when it arrived.
     pub flags: Vec<PunchFlag>,
     pub position: Option<GeoPoint>,
+    /// The job it was made for (a clock-in's pick; a clock-out carries its shift's, if any).
+    pub job_id: Option<JobId>,
+    pub cost_code_id: Option<CostCodeId>,
+    /// Why it has no position, when its role records GPS.
+    pub no_position_reason: Option<NoPositionReason>,
+    /// How far it was from its job's fence centre, in metres, when both are known.
+    pub fence_distance_m: Option<f64>,
     pub settings_version: i64,
     #[serde(skip)]
     pub fingerprint: String,
@@ -449,12 +533,33 @@ mod tests {
     #[test]
     fn the_signed_content_changes_with_every_field() {
         let (client, employee) = (Uuid::new_v4(), EmployeeId::new());
-        let base = signed_content(&client, &employee, PunchKind::In, "2026-12-01T07:00:00.000-06:00", None, Some("ab"));
-        assert_ne!(base, signed_content(&Uuid::new_v4(), &employee, PunchKind::In, "2026-12-01T07:00:00.000-06:00", None, Some("ab")));
-        assert_ne!(base, signed_content(&client, &employee, PunchKind::Out, "2026-12-01T07:00:00.000-06:00", None, Some("ab")));
-        assert_ne!(base, signed_content(&client, &employee, PunchKind::In, "2026-12-01T07:00:01.000-06:00", None, Some("ab")));
-        assert_ne!(base, signed_content(&client, &employee, PunchKind::In, "2026-12-01T07:00:00.000-06:00", None, Some("cd")));
+        let base = signed_content(&client, &employee, PunchKind::In, "2026-12-01T07:00:00.000-06:00", None, Some("ab"), (None, None));
+        assert_ne!(
+            base,
+            signed_content(&Uuid::new_v4(), &employee, PunchKind::In, "2026-12-01T07:00:00.000-06:00", None, Some("ab"), (None, None))
+        );
+        assert_ne!(
+            base,
+            signed_content(&client, &employee, PunchKind::Out, "2026-12-01T07:00:00.000-06:00", None, Some("ab"), (None, None))
+        );
+        assert_ne!(
+            base,
+            signed_content(&client, &employee, PunchKind::In, "2026-12-01T07:00:01.000-06:00", None, Some("ab"), (None, None))
+        );
+        assert_ne!(
+            base,
+            signed_content(&client, &employee, PunchKind::In, "2026-12-01T07:00:00.000-06:00", None, Some("cd"), (None, None))
+        );
         assert!(base.starts_with("clockface-punch-v1\n"));
+        // A punch with no job signs exactly the seven lines clocks from before jobs signed.
+        assert_eq!(base, format!("clockface-punch-v1\n{client}\n{employee}\nin\n2026-12-01T07:00:00.000-06:00\n\nab"));
+        let (job, code) = (JobId::new(), CostCodeId::new());
+        let with_job =
+            signed_content(&client, &employee, PunchKind::In, "2026-12-01T07:00:00.000-06:00", None, Some("ab"), (Some(&job), None));
+        assert_eq!(with_job, format!("{base}\njob:{job}\ncost_code:"));
+        let with_code =
+            signed_content(&client, &employee, PunchKind::In, "2026-12-01T07:00:00.000-06:00", None, Some("ab"), (Some(&job), Some(&code)));
+        assert_ne!(with_job, with_code);
     }
 
     #[test]
@@ -560,7 +665,34 @@ mod tests {
             stated_reason: None,
             settings_version: 3,
             position: None,
+            job_id: None,
+            cost_code_id: None,
+            no_position_reason: None,
         }
+    }
+
+    #[test]
+    fn a_punch_without_a_job_keeps_the_fingerprint_it_had_before_jobs() {
+        // The digest of the seven fields alone, as computed before jobs existed.
+        let base = request();
+        let mut hasher = Sha256::new();
+        for field in [
+            base.employee_id.to_string(),
+            "in".into(),
+            base.device_time.to_rfc3339(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+        ] {
+            hasher.update(field.as_bytes());
+            hasher.update([0u8]);
+        }
+        assert_eq!(base.fingerprint(), hex::encode(hasher.finalize()));
+        let with_job = PunchRequest { job_id: Some(JobId::new()), ..base.clone() };
+        assert_ne!(base.fingerprint(), with_job.fingerprint());
+        let with_code = PunchRequest { cost_code_id: Some(CostCodeId::new()), ..with_job.clone() };
+        assert_ne!(with_job.fingerprint(), with_code.fingerprint());
     }
 
     #[test]

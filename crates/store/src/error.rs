@@ -7,6 +7,8 @@ pub enum Unique {
     RoleName,
     EmployeeNumber,
     EmployeePin,
+    JobNumber,
+    CostCodeNumber,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -25,6 +27,8 @@ pub enum StoreError {
     UnknownCrewMember,
     #[error("an employee assigned to a supervisor is not an employee of the company")]
     UnknownEmployee,
+    #[error("a job is not one of the company's")]
+    UnknownJob,
     #[error("the time card is approved for this pay period")]
     Locked,
     #[error("the database URL must start with sqlite: or postgres:")]

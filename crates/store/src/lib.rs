@@ -30,7 +30,8 @@ use clockface_domain::company::Company;
 use clockface_domain::correction::Correction;
 use clockface_domain::device::{Device, Rotation};
 use clockface_domain::employee::Employee;
-use clockface_domain::ids::{CompanyId, CorrectionId, DeviceId, EmployeeId, PunchId, RoleId};
+use clockface_domain::ids::{CompanyId, CorrectionId, CostCodeId, DeviceId, EmployeeId, JobId, PunchId, RoleId};
+use clockface_domain::job::{CostCode, CostCodeFields, ImportSummary, Job, JobFields};
 use clockface_domain::lockout::LockoutPolicy;
 use clockface_domain::payroll::{PayPeriod, PayrollSettings};
 use clockface_domain::privacy::RetentionSettings;
@@ -195,6 +196,8 @@ pub trait Store: Send + Sync + 'static {
     /// An employee's latest punch made before `at`.
     async fn punch_before(&self, company: CompanyId, employee: EmployeeId, at: DateTime<Utc>) -> Result<Option<Punch>, StoreError>;
     async fn count_punches(&self, company: CompanyId) -> Result<i64, StoreError>;
+    /// Every employee whose latest punch is a clock-in, with that punch, oldest first (one query).
+    async fn clocked_in(&self, company: CompanyId) -> Result<Vec<Punch>, StoreError>;
     async fn photo(&self, company: CompanyId, sha256: &str) -> Result<Option<PhotoRecord>, StoreError>;
     /// The descriptions of many photos at once (those the company has), by SHA-256.
     async fn photos(&self, company: CompanyId, sha256s: &[String]) -> Result<HashMap<String, PhotoRecord>, StoreError>;
@@ -399,6 +402,22 @@ pub trait Store: Send + Sync + 'static {
     async fn arrived_after_approval(&self, company: CompanyId, supervisor: Option<AdminId>, limit: i64) -> Result<Vec<Punch>, StoreError>;
     /// The period's exports, newest first.
     async fn exports(&self, company: CompanyId, period: PayPeriod) -> Result<Vec<ExportRecord>, StoreError>;
+
+    // Jobs and cost codes. Every change raises the company's settings version (devices sync them).
+    /// The company's jobs by name, active or not.
+    async fn jobs(&self, company: CompanyId) -> Result<Vec<Job>, StoreError>;
+    async fn job(&self, company: CompanyId, job: JobId) -> Result<Job, StoreError>;
+    /// Adds a job (`id` None) or changes one; [`StoreError::Duplicate`] when its number is taken.
+    async fn save_job(&self, company: CompanyId, id: Option<JobId>, fields: &JobFields) -> Result<Job, StoreError>;
+    /// Adds or updates (found by number) every job, all or none.
+    async fn import_jobs(&self, company: CompanyId, jobs: &[JobFields]) -> Result<ImportSummary, StoreError>;
+    /// The company's cost codes by number, each with the jobs it is for.
+    async fn cost_codes(&self, company: CompanyId) -> Result<Vec<CostCode>, StoreError>;
+    async fn cost_code(&self, company: CompanyId, id: CostCodeId) -> Result<CostCode, StoreError>;
+    /// Adds a cost code (`id` None) or changes one; [`StoreError::UnknownJob`] when a job is not the company's.
+    async fn save_cost_code(&self, company: CompanyId, id: Option<CostCodeId>, fields: &CostCodeFields) -> Result<CostCode, StoreError>;
+    /// Adds or updates (found by number) every cost code, all or none.
+    async fn import_cost_codes(&self, company: CompanyId, codes: &[CostCodeFields]) -> Result<ImportSummary, StoreError>;
 
     // Keys kept outside the database.
     /// The recorded fingerprint of the key called `name` (e.g. `pin.key`), if any.

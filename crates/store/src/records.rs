@@ -6,9 +6,10 @@ use chrono::{DateTime, Utc};
 use clockface_domain::company::{parse_time_zone, Company, CompanyName, Email};
 use clockface_domain::device::{Device, Rotation};
 use clockface_domain::employee::{Employee, EmployeeName, EmployeeNumber};
-use clockface_domain::ids::{AdminId, CompanyId, DeviceId, EmployeeId, PunchId, RoleId};
+use clockface_domain::ids::{AdminId, CompanyId, CostCodeId, DeviceId, EmployeeId, JobId, PunchId, RoleId};
+use clockface_domain::job::{CostCode, Geofence, Job, JobNumber};
 use clockface_domain::lockout::Place;
-use clockface_domain::punch::{GeoPoint, NoPhotoReason, Punch, PunchKind};
+use clockface_domain::punch::{GeoPoint, NoPhotoReason, NoPositionReason, Punch, PunchKind};
 use clockface_domain::role::{Abilities, Role, RoleName};
 use clockface_domain::user::{UserRole, UserStatus};
 use uuid::Uuid;
@@ -364,6 +365,10 @@ pub(crate) struct PunchRow {
     accuracy_m: Option<f64>,
     settings_version: i64,
     fingerprint: String,
+    job_id: Option<Uuid>,
+    cost_code_id: Option<Uuid>,
+    no_position_reason: Option<String>,
+    fence_distance_m: Option<f64>,
 }
 
 impl TryFrom<PunchRow> for Punch {
@@ -389,6 +394,10 @@ impl TryFrom<PunchRow> for Punch {
             flagged: row.flagged,
             flags: serde_json::from_str(&row.flags).map_err(|e| StoreError::Corrupt(format!("a punch's flags: {e}")))?,
             position,
+            job_id: row.job_id.map(JobId),
+            cost_code_id: row.cost_code_id.map(CostCodeId),
+            no_position_reason: row.no_position_reason.as_deref().map(NoPositionReason::parse).transpose()?,
+            fence_distance_m: row.fence_distance_m,
             settings_version: row.settings_version,
             fingerprint: row.fingerprint,
         })
@@ -520,4 +529,61 @@ impl TryFrom<AdminLoginRow> for AdminLogin {
 /// Converts every row of a query's result.
 pub(crate) fn convert_all<R, T: TryFrom<R, Error = StoreError>>(rows: Vec<R>) -> Result<Vec<T>, StoreError> {
     rows.into_iter().map(T::try_from).collect()
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct JobRow {
+    id: Uuid,
+    company_id: Uuid,
+    number: String,
+    name: String,
+    address: String,
+    fence_latitude: Option<f64>,
+    fence_longitude: Option<f64>,
+    fence_radius_m: Option<f64>,
+    active: bool,
+}
+
+impl TryFrom<JobRow> for Job {
+    type Error = StoreError;
+    fn try_from(row: JobRow) -> Result<Self, StoreError> {
+        let geofence = match (row.fence_latitude, row.fence_longitude, row.fence_radius_m) {
+            (Some(latitude), Some(longitude), Some(radius_m)) => Some(Geofence { latitude, longitude, radius_m }),
+            _ => None,
+        };
+        Ok(Job {
+            id: JobId(row.id),
+            company_id: CompanyId(row.company_id),
+            number: JobNumber::parse(&row.number)?,
+            name: row.name,
+            address: row.address,
+            geofence,
+            active: row.active,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct CostCodeRow {
+    id: Uuid,
+    company_id: Uuid,
+    number: String,
+    name: String,
+    all_jobs: bool,
+    active: bool,
+}
+
+impl TryFrom<CostCodeRow> for CostCode {
+    type Error = StoreError;
+    fn try_from(row: CostCodeRow) -> Result<Self, StoreError> {
+        Ok(CostCode {
+            id: CostCodeId(row.id),
+            company_id: CompanyId(row.company_id),
+            number: JobNumber::parse(&row.number)?,
+            name: row.name,
+            all_jobs: row.all_jobs,
+            job_ids: Vec::new(),
+            active: row.active,
+        })
+    }
 }

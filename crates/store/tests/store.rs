@@ -6,7 +6,8 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use clockface_domain::company::{CompanyName, Email};
 use clockface_domain::device::Rotation;
 use clockface_domain::employee::{EmployeeName, EmployeeNumber};
-use clockface_domain::ids::{CompanyId, DeviceId, EmployeeId, PunchId, RoleId};
+use clockface_domain::ids::{CompanyId, DeviceId, EmployeeId, JobId, PunchId, RoleId};
+use clockface_domain::job::{CostCodeFields, CostCodeInput, Geofence, JobFields, JobInput};
 use clockface_domain::lockout::{Limit, LockoutPolicy, Place};
 use clockface_domain::punch::{Flag, NoPhotoReason, Punch, PunchFlag, PunchKind};
 use clockface_domain::role::{Abilities, RoleName};
@@ -103,6 +104,10 @@ on_both_backends!(
     exports_are_recorded_and_earlier_ones_told,
     users_are_invited_accept_once_and_can_be_turned_off,
     a_supervisor_reaches_only_their_assigned_employees,
+    jobs_have_unique_numbers_and_reach_devices,
+    cost_codes_are_for_all_jobs_or_for_the_companys_own,
+    imports_update_by_number_all_or_nothing,
+    who_is_clocked_in_is_read_in_one_query_within_the_company,
 );
 
 /// An audit line for `company`, as the web layer makes them.
@@ -187,6 +192,10 @@ fn punch(company: CompanyId, employee: EmployeeId, device: DeviceId, kind: Punch
         flagged: false,
         flags: Vec::new(),
         position: None,
+        job_id: None,
+        cost_code_id: None,
+        no_position_reason: None,
+        fence_distance_m: None,
         settings_version: 1,
         fingerprint: "fp".into(),
     }
@@ -1549,4 +1558,110 @@ async fn a_supervisor_reaches_only_their_assigned_employees(store: Db) {
     assert_eq!(store.arrived_after_approval(company, None, 10).await.unwrap().len(), 2);
     store.set_assigned_employees(company, sue.id, &[], &line(company, "user.assigned", "user")).await.unwrap();
     assert_eq!(store.count_review_queue(company, Some(sue.id)).await.unwrap(), 0, "a supervisor with nobody assigned sees nothing");
+}
+
+fn job_fields(number: &str, name: &str) -> JobFields {
+    JobFields::parse(&JobInput { number: number.into(), name: name.into(), active: true, ..JobInput::default() }).unwrap()
+}
+
+fn code_fields(number: &str, jobs: &[JobId]) -> CostCodeFields {
+    CostCodeFields::parse(&CostCodeInput {
+        number: number.into(),
+        name: format!("Code {number}"),
+        all_jobs: jobs.is_empty(),
+        job_ids: jobs.to_vec(),
+        active: true,
+    })
+    .unwrap()
+}
+
+async fn jobs_have_unique_numbers_and_reach_devices(store: Db) {
+    let (company, other) = (company(&store, "a@example.com").await, company(&store, "b@example.com").await);
+    let before = store.company(company).await.unwrap().settings_version;
+    let mut fields = job_fields("J-1", "Depot");
+    fields.geofence = Some(Geofence::parse(41.88, -87.63, 150.0).unwrap());
+    fields.address = "1 Main St".into();
+    let job = store.save_job(company, None, &fields).await.unwrap();
+    assert_eq!(job.geofence, fields.geofence);
+    assert_eq!(job.address, "1 Main St");
+    assert!(store.company(company).await.unwrap().settings_version > before);
+    assert!(matches!(store.save_job(company, None, &job_fields("J-1", "Again")).await, Err(StoreError::Duplicate(Unique::JobNumber))));
+    // The same number in another company is another job.
+    store.save_job(other, None, &job_fields("J-1", "Theirs")).await.unwrap();
+
+    let mut changed = job_fields("J-1", "Depot North");
+    changed.active = false;
+    let saved = store.save_job(company, Some(job.id), &changed).await.unwrap();
+    assert_eq!((saved.name.as_str(), saved.active, saved.geofence), ("Depot North", false, None));
+    assert_eq!(store.job(company, job.id).await.unwrap(), saved);
+    assert_eq!(store.jobs(company).await.unwrap(), vec![saved]);
+    // Another company's job is not found, nor changed.
+    assert!(matches!(store.job(other, job.id).await, Err(StoreError::NotFound)));
+    assert!(matches!(store.save_job(other, Some(job.id), &changed).await, Err(StoreError::NotFound)));
+}
+
+async fn cost_codes_are_for_all_jobs_or_for_the_companys_own(store: Db) {
+    let (company, other) = (company(&store, "a@example.com").await, company(&store, "b@example.com").await);
+    let a = store.save_job(company, None, &job_fields("J-1", "Alpha")).await.unwrap().id;
+    let b = store.save_job(company, None, &job_fields("J-2", "Bravo")).await.unwrap().id;
+    let theirs = store.save_job(other, None, &job_fields("J-9", "Theirs")).await.unwrap().id;
+
+    let general = store.save_cost_code(company, None, &code_fields("01-000", &[])).await.unwrap();
+    let forms = store.save_cost_code(company, None, &code_fields("03-100", &[b, a])).await.unwrap();
+    assert!(general.all_jobs && general.job_ids.is_empty());
+    let listed = store.cost_codes(company).await.unwrap();
+    assert_eq!(listed.len(), 2);
+    // Listed with their jobs by name.
+    assert_eq!(listed[1].job_ids, vec![a, b]);
+    assert!(matches!(
+        store.save_cost_code(company, None, &code_fields("01-000", &[])).await,
+        Err(StoreError::Duplicate(Unique::CostCodeNumber))
+    ));
+    // Another company's job cannot be named, and nothing is left behind.
+    assert!(matches!(store.save_cost_code(company, None, &code_fields("04-000", &[theirs])).await, Err(StoreError::UnknownJob)));
+    assert_eq!(store.cost_codes(company).await.unwrap().len(), 2);
+
+    let only_a = store.save_cost_code(company, Some(forms.id), &code_fields("03-100", &[a])).await.unwrap();
+    assert_eq!(store.cost_code(company, forms.id).await.unwrap().job_ids, vec![a]);
+    assert_eq!(only_a.job_ids, vec![a]);
+    assert!(matches!(store.cost_code(other, forms.id).await, Err(StoreError::NotFound)));
+    assert!(store.cost_codes(other).await.unwrap().is_empty());
+}
+
+async fn imports_update_by_number_all_or_nothing(store: Db) {
+    let (company, other) = (company(&store, "a@example.com").await, company(&store, "b@example.com").await);
+    store.save_job(company, None, &job_fields("J-1", "Old name")).await.unwrap();
+    let summary = store.import_jobs(company, &[job_fields("J-1", "New name"), job_fields("J-2", "Bravo")]).await.unwrap();
+    assert_eq!((summary.created, summary.updated), (1, 1));
+    let jobs = store.jobs(company).await.unwrap();
+    assert_eq!(jobs.iter().map(|j| j.name.as_str()).collect::<Vec<_>>(), ["Bravo", "New name"]);
+
+    let theirs = store.save_job(other, None, &job_fields("J-9", "Theirs")).await.unwrap().id;
+    let failed = store.import_cost_codes(company, &[code_fields("01-000", &[]), code_fields("02-000", &[theirs])]).await;
+    assert!(matches!(failed, Err(StoreError::UnknownJob)));
+    assert!(store.cost_codes(company).await.unwrap().is_empty(), "a failed import leaves nothing");
+    let summary = store.import_cost_codes(company, &[code_fields("01-000", &[jobs[0].id])]).await.unwrap();
+    assert_eq!((summary.created, summary.updated), (1, 0));
+    let summary = store.import_cost_codes(company, &[code_fields("01-000", &[])]).await.unwrap();
+    assert_eq!((summary.created, summary.updated), (0, 1));
+    assert!(store.cost_codes(company).await.unwrap()[0].all_jobs);
+}
+
+async fn who_is_clocked_in_is_read_in_one_query_within_the_company(store: Db) {
+    let (company, other) = (company(&store, "a@example.com").await, company(&store, "b@example.com").await);
+    let (ana, bo, cy) = (employee(&store, company, "1").await, employee(&store, company, "2").await, employee(&store, company, "3").await);
+    let device = device(&store, company, "code-1").await;
+    let at = |h: i64| now() - Duration::hours(h);
+    // Ana: in. Bo: in then out. Cy: in, then Change job (out and in at the same instant).
+    store.insert_punch(&punch(company, ana, device, PunchKind::In, at(3)), None).await.unwrap();
+    store.insert_punch(&punch(company, bo, device, PunchKind::In, at(4)), None).await.unwrap();
+    store.insert_punch(&punch(company, bo, device, PunchKind::Out, at(1)), None).await.unwrap();
+    store.insert_punch(&punch(company, cy, device, PunchKind::In, at(5)), None).await.unwrap();
+    store.insert_punch(&punch(company, cy, device, PunchKind::Out, at(2)), None).await.unwrap();
+    let mut into = punch(company, cy, device, PunchKind::In, at(2));
+    into.received_at = now() + Duration::seconds(1);
+    store.insert_punch(&into, None).await.unwrap();
+    let working = store.clocked_in(company).await.unwrap();
+    assert_eq!(working.iter().map(|p| (p.employee_id, p.occurred_at)).collect::<Vec<_>>(), vec![(ana, at(3)), (cy, at(2))]);
+    assert!(store.clocked_in(other).await.unwrap().is_empty());
 }

@@ -14,6 +14,8 @@
 import { call, errorMessage, Offline } from './api.js';
 import * as camera from './camera.js';
 import * as mycard from './mycard.js';
+import * as geo from './geo.js';
+import * as jobs from './jobs.js';
 import * as queue from './outbox.js';
 import * as signing from './signing.js';
 import { kv } from './store.js';
@@ -40,7 +42,7 @@ const state = {
   busy: false,
 };
 
-const SCREENS = ['loading', 'register', 'pin', 'release', 'status', 'camera', 'crew', 'card', 'settings'];
+const SCREENS = ['loading', 'register', 'pin', 'release', 'status', 'job', 'camera', 'crew', 'card', 'settings'];
 let idleTimer = null;
 
 function show(name) {
@@ -120,6 +122,7 @@ function wire() {
     else if (event.key === 'Enter') press('ok');
   });
   $('punch-button').addEventListener('click', () => punchSelf());
+  $('change-job-button').addEventListener('click', () => changeJob());
   $('release-form').addEventListener('submit', (event) => {
     event.preventDefault();
     answerRelease('signed');
@@ -409,6 +412,7 @@ function showStatus() {
   button.className = `punch ${s.clockedIn ? 'out' : 'in'}`;
   $('crew-button').hidden = s.crew.length === 0;
   $('card-button').hidden = s.card === undefined;
+  $('change-job-button').hidden = !s.clockedIn || (state.sync?.jobs ?? []).length === 0;
   show('status');
   armIdle();
 }
@@ -425,6 +429,12 @@ async function punchSelf() {
     device_time: deviceTime(pressed),
     settings_version: state.sync?.settings_version,
   };
+  if (kind === 'in') {
+    const picked = await jobs.pick(state.sync, s.employee.id, show);
+    if (picked === null) return showStatus(); // cancelled: no punch
+    Object.assign(punch, picked);
+  }
+  if (s.role?.abilities?.record_gps) Object.assign(punch, await geo.locate());
   let photo = null;
   let cameraChanged = false;
   if (s.faceFront) {
@@ -448,6 +458,7 @@ async function punchSelf() {
   try {
     punch.signature = await signing.sign(punch, photo);
     await queue.add(punch, photo, s.employee.name);
+    await jobs.remember(s.employee.id, punch.job_id);
     s.clockedIn = kind === 'in';
     s.since = punch.device_time;
     state.signIns[s.employee.id] = { ...(state.signIns[s.employee.id] ?? { result: s }), status: { clockedIn: s.clockedIn, since: s.since } };
@@ -457,6 +468,59 @@ async function punchSelf() {
     message(`${done} Saving…`);
     const result = cameraChanged ? (await sync(), await queue.flush()) : await queue.flush();
     message(sentText(done, punch.client_id, result), (await refusedIds()).has(punch.client_id) ? 'error' : 'ok');
+  } finally {
+    state.busy = false;
+  }
+}
+
+// Change job: one tap clocks out of the current job and into the picked one at the same instant
+// (two punches with the same device time; the time card puts the clock-out first). A FaceFront
+// role takes one photo, carried by both.
+async function changeJob() {
+  if (state.busy) return;
+  const s = state.session;
+  const pressed = new Date();
+  const picked = await jobs.pick(state.sync, s.employee.id, show, 'Change to which job?');
+  if (picked === null) return showStatus();
+  const at = deviceTime(pressed);
+  const base = { employee_id: s.employee.id, device_time: at, settings_version: state.sync?.settings_version };
+  const out = { ...base, client_id: crypto.randomUUID(), kind: 'out' };
+  const into = { ...base, client_id: crypto.randomUUID(), kind: 'in', ...picked };
+  if (s.role?.abilities?.record_gps) {
+    const where = await geo.locate();
+    Object.assign(out, where);
+    Object.assign(into, where);
+  }
+  let photo = null;
+  if (s.faceFront) {
+    const taken = await takePhoto('in');
+    if (taken === null) return showStatus();
+    if (taken.photo) {
+      photo = taken.photo;
+      out.photo_rotation = state.rotation;
+      into.photo_rotation = state.rotation;
+    } else if (taken.reason === 'denied') {
+      out.no_photo_reason = 'camera_denied';
+      into.no_photo_reason = 'camera_denied';
+    }
+  }
+  state.busy = true;
+  try {
+    for (const punch of [out, into]) {
+      punch.signature = await signing.sign(punch, photo);
+      await queue.add(punch, photo, s.employee.name);
+    }
+    await jobs.remember(s.employee.id, into.job_id);
+    s.clockedIn = true;
+    s.since = at;
+    state.signIns[s.employee.id] = { ...(state.signIns[s.employee.id] ?? { result: s }), status: { clockedIn: true, since: at } };
+    await kv.set('sign-ins', state.signIns);
+    showStatus();
+    const name = (state.sync?.jobs ?? []).find((job) => job.id === into.job_id)?.name ?? 'the new job';
+    const done = `Changed to ${name} at ${clockTime(pressed)}.`;
+    message(`${done} Saving…`);
+    const result = await queue.flush();
+    message(sentText(done, into.client_id, result), (await refusedIds()).has(into.client_id) ? 'error' : 'ok');
   } finally {
     state.busy = false;
   }
@@ -558,6 +622,12 @@ async function punchCrew(kind) {
   if (chosen.length === 0) return message('Pick at least one crew member first.', 'error');
   const pressed = new Date();
   const foreman = state.session.employee;
+  let picked = {};
+  if (kind === 'in') {
+    picked = await jobs.pick(state.sync, foreman.id, show, 'Which job for the crew?');
+    show('crew');
+    if (picked === null) return;
+  }
   state.busy = true;
   try {
     for (const id of chosen) {
@@ -569,10 +639,12 @@ async function punchCrew(kind) {
         device_time: deviceTime(pressed),
         clock_for_by: foreman.id,
         settings_version: state.sync?.settings_version,
+        ...picked,
       };
       punch.signature = await signing.sign(punch, null);
       await queue.add(punch, null, `${member?.name ?? id} (by ${foreman.name})`);
     }
+    await jobs.remember(foreman.id, picked.job_id);
     const done = `${kind === 'in' ? 'Clocked in' : 'Clocked out'} ${chosen.length} crew member(s) at ${clockTime(pressed)}.`;
     $('crew-list').querySelectorAll('input:checked').forEach((input) => (input.checked = false));
     message(`${done} Saving…`);

@@ -18,6 +18,8 @@ const FILES = [
   'util.js',
   'signing.js',
   'mycard.js',
+  'jobs.js',
+  'geo.js',
   'manifest.webmanifest',
   'icon.svg',
   'icon-192.png',

@@ -134,6 +134,14 @@ impl From<StoreError> for ApiError {
                 ApiError::conflict("pin_taken", "another employee of the company already uses this PIN; choose a different one")
                     .with_field("pin")
             }
+            StoreError::Duplicate(Unique::JobNumber) => {
+                ApiError::conflict("job_number_taken", "another job of the company already has this number").with_field("number")
+            }
+            StoreError::Duplicate(Unique::CostCodeNumber) => {
+                ApiError::conflict("cost_code_number_taken", "another cost code of the company already has this number")
+                    .with_field("number")
+            }
+            StoreError::UnknownJob => ApiError::unprocessable("unknown_job", "a job is not one of this company's").with_field("job_ids"),
             StoreError::RoleInUse(holders) => ApiError::conflict(
                 "role_in_use",
                 format!("the role is held by {holders} employee(s); give them another role before deleting it"),

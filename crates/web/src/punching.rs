@@ -7,10 +7,11 @@ use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use clockface_domain::device::{Device, Rotation};
 use clockface_domain::employee::Employee;
-use clockface_domain::ids::{EmployeeId, PunchId};
+use clockface_domain::ids::{CompanyId, CostCodeId, EmployeeId, JobId, PunchId};
+use clockface_domain::job::Job;
 use clockface_domain::punch::{
-    check_device_time, decide_photo, offset_minutes, signed_content, vouch, Circumstances, GeoPoint, NoPhotoReason, PhotoContext,
-    PhotoOutcome, Punch, PunchKind, PunchRequest,
+    check_device_time, decide_photo, fence_flag_detail, offset_minutes, signed_content, vouch, Circumstances, GeoPoint, NoPhotoReason,
+    NoPositionReason, PhotoContext, PhotoOutcome, Punch, PunchKind, PunchRequest,
 };
 use clockface_store::{to_micros, PhotoRecord, PunchInsert, StoreError};
 use serde::{Deserialize, Serialize};
@@ -39,6 +40,15 @@ pub struct PunchBody {
     pub settings_version: Option<i64>,
     #[serde(default)]
     pub position: Option<GeoPoint>,
+    /// The job picked at Clock In (one of the company's, from the last sync).
+    #[serde(default)]
+    pub job_id: Option<JobId>,
+    /// The cost code picked with the job, when the company uses cost codes.
+    #[serde(default)]
+    pub cost_code_id: Option<CostCodeId>,
+    /// Why there is no `position` when the role records GPS: `permission_denied`, `timeout`, `unavailable`.
+    #[serde(default)]
+    pub no_position_reason: Option<NoPositionReason>,
     /// The device's FaceFront photo rotation setting (0, 90, 180 or 270), applied when the photo is shown.
     #[serde(default)]
     #[schema(value_type = Option<i64>)]
@@ -48,7 +58,8 @@ pub struct PunchBody {
     pub photo_part: Option<String>,
     /// The device's ECDSA P-256 signature (base64 of `r || s`) over the punch's signed content:
     /// `clockface-punch-v1`, client_id, employee_id, kind, device_time as sent, clock_for_by (or
-    /// empty) and the photo's SHA-256 in hex (or empty), joined by line feeds.
+    /// empty) and the photo's SHA-256 in hex (or empty), joined by line feeds; then, only when the
+    /// punch has a job or cost code, `job:<job_id>` and `cost_code:<cost_code_id>` (empty when absent).
     #[serde(default)]
     pub signature: Option<String>,
 }
@@ -79,6 +90,9 @@ pub async fn record_punch(state: &AppState, device: &Device, body: PunchBody, ph
         stated_reason: body.no_photo_reason,
         settings_version: body.settings_version.unwrap_or(device.synced_version),
         position: body.position,
+        job_id: body.job_id,
+        cost_code_id: body.cost_code_id,
+        no_position_reason: body.no_position_reason,
     };
     let fingerprint = request.fingerprint();
     let signed = signed_content(
@@ -88,6 +102,7 @@ pub async fn record_punch(state: &AppState, device: &Device, body: PunchBody, ph
         &body.device_time,
         body.clock_for_by.as_ref(),
         photo_sha256.as_deref(),
+        (body.job_id.as_ref(), body.cost_code_id.as_ref()),
     );
 
     // A resend is answered from what is stored, before the rules are applied again: they may have
@@ -102,6 +117,7 @@ pub async fn record_punch(state: &AppState, device: &Device, body: PunchBody, ph
     if let Some(foreman) = request.clock_for_by {
         check_clock_for(state, device, foreman, &employee).await?;
     }
+    let job = check_job(state, company, request.job_id, request.cost_code_id).await?;
     let role = state.store.role(company, employee.role_id).await?;
     let context = PhotoContext {
         role_face_front: role.abilities.face_front,
@@ -123,7 +139,7 @@ pub async fn record_punch(state: &AppState, device: &Device, body: PunchBody, ph
     // What the server cannot vouch for is flagged, never refused: an offline device may carry it.
     let occurred_at = to_micros(device_time.with_timezone(&Utc));
     let previous = state.store.punch_before(company, employee.id, occurred_at).await?.map(|p| p.kind);
-    let flags = vouch(Circumstances {
+    let mut flags = vouch(Circumstances {
         occurred_at,
         kind: request.kind,
         employee_active: employee.active,
@@ -132,6 +148,13 @@ pub async fn record_punch(state: &AppState, device: &Device, body: PunchBody, ph
         device_last_sync_at: device.last_sync_at,
         signature: crate::signing::check(device.signing_key.as_deref(), &signed, body.signature.as_deref()),
     });
+    // A position outside the job's fence is flagged with its distance (domain::job), never refused.
+    let fence = job.as_ref().and_then(|job| Some((job, job.geofence?.check(position?))));
+    if let (Some((job, check)), Some(position)) = (fence, position) {
+        if check.is_outside() {
+            flags.push(fence_flag_detail(&format!("{} {}", job.number.as_str(), job.name), check, position.accuracy_m));
+        }
+    }
     let punch = Punch {
         id: PunchId::new(),
         company_id: company,
@@ -148,6 +171,10 @@ pub async fn record_punch(state: &AppState, device: &Device, body: PunchBody, ph
         flagged: no_photo_reason.is_some_and(NoPhotoReason::is_flagged) || !flags.is_empty(),
         flags,
         position,
+        job_id: request.job_id,
+        cost_code_id: request.cost_code_id,
+        no_position_reason: if position.is_none() { request.no_position_reason } else { None },
+        fence_distance_m: fence.map(|(_, check)| check.distance_m),
         settings_version: request.settings_version,
         fingerprint,
     };
@@ -162,6 +189,25 @@ pub async fn record_punch(state: &AppState, device: &Device, body: PunchBody, ph
         // Another request with the same client id won the race.
         PunchInsert::Existing(existing) => same_or_conflict(existing, &punch.fingerprint),
     }
+}
+
+/// The job and cost code must be the company's (an inactive one is accepted: the device may
+/// have synced before it was deactivated, and a time record is never lost to that).
+async fn check_job(state: &AppState, company: CompanyId, job: Option<JobId>, code: Option<CostCodeId>) -> Result<Option<Job>, ApiError> {
+    let unknown = |code: &'static str, field: &'static str, what: &'static str| {
+        move |error| match error {
+            StoreError::NotFound => ApiError::unprocessable(code, format!("the {what} is not one of this company's")).with_field(field),
+            other => other.into(),
+        }
+    };
+    let job = match job {
+        Some(job) => Some(state.store.job(company, job).await.map_err(unknown("unknown_job", "job_id", "job"))?),
+        None => None,
+    };
+    if let Some(code) = code {
+        state.store.cost_code(company, code).await.map_err(unknown("unknown_cost_code", "cost_code_id", "cost code"))?;
+    }
+    Ok(job)
 }
 
 fn same_or_conflict(existing: Punch, fingerprint: &str) -> Result<Recorded, ApiError> {

@@ -16,6 +16,7 @@ mod companies;
 mod devices;
 mod employees;
 mod faces;
+mod jobs;
 mod keys;
 mod lockouts;
 mod payroll;
@@ -39,7 +40,8 @@ use clockface_domain::company::Company;
 use clockface_domain::correction::Correction;
 use clockface_domain::device::{Device, Rotation};
 use clockface_domain::employee::Employee;
-use clockface_domain::ids::{AdminId, CompanyId, CorrectionId, DeviceId, EmployeeId, PunchId, RoleId};
+use clockface_domain::ids::{AdminId, CompanyId, CorrectionId, CostCodeId, DeviceId, EmployeeId, JobId, PunchId, RoleId};
+use clockface_domain::job::{CostCode, CostCodeFields, ImportSummary, Job, JobFields};
 use clockface_domain::lockout::LockoutPolicy;
 use clockface_domain::payroll::{PayPeriod, PayrollSettings};
 use clockface_domain::privacy::RetentionSettings;
@@ -325,6 +327,10 @@ impl Store for Backend {
         punches::punch_before(&self.pool, company, employee, at).await
     }
 
+    async fn clocked_in(&self, company: CompanyId) -> Result<Vec<Punch>, StoreError> {
+        punches::clocked_in(&self.pool, company).await
+    }
+
     async fn count_punches(&self, company: CompanyId) -> Result<i64, StoreError> {
         punches::count_punches(&self.pool, company).await
     }
@@ -462,6 +468,38 @@ impl Store for Backend {
 
     async fn audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {
         audit::audit(&self.pool, entry).await
+    }
+
+    async fn jobs(&self, company: CompanyId) -> Result<Vec<Job>, StoreError> {
+        jobs::jobs(&self.pool, company).await
+    }
+
+    async fn job(&self, company: CompanyId, job: JobId) -> Result<Job, StoreError> {
+        jobs::job(&self.pool, company, job).await
+    }
+
+    async fn save_job(&self, company: CompanyId, id: Option<JobId>, fields: &JobFields) -> Result<Job, StoreError> {
+        jobs::save_job(&self.pool, company, id, fields).await
+    }
+
+    async fn import_jobs(&self, company: CompanyId, list: &[JobFields]) -> Result<ImportSummary, StoreError> {
+        jobs::import_jobs(&self.pool, company, list).await
+    }
+
+    async fn cost_codes(&self, company: CompanyId) -> Result<Vec<CostCode>, StoreError> {
+        jobs::cost_codes(&self.pool, company).await
+    }
+
+    async fn cost_code(&self, company: CompanyId, id: CostCodeId) -> Result<CostCode, StoreError> {
+        jobs::cost_code(&self.pool, company, id).await
+    }
+
+    async fn save_cost_code(&self, company: CompanyId, id: Option<CostCodeId>, fields: &CostCodeFields) -> Result<CostCode, StoreError> {
+        jobs::save_cost_code(&self.pool, company, id, fields).await
+    }
+
+    async fn import_cost_codes(&self, company: CompanyId, codes: &[CostCodeFields]) -> Result<ImportSummary, StoreError> {
+        jobs::import_cost_codes(&self.pool, company, codes).await
     }
 
     async fn key_fingerprint(&self, name: &str) -> Result<Option<String>, StoreError> {

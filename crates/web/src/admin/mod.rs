@@ -8,6 +8,7 @@
 pub mod account;
 pub mod devices;
 pub mod employees;
+pub mod jobs;
 pub mod payroll;
 pub mod photos;
 pub mod privacy;
@@ -17,6 +18,7 @@ pub mod session;
 pub mod timecards;
 pub mod users;
 pub mod verdicts;
+pub mod working;
 
 use crate::{ApiError, AppState, WebSettings};
 use askama::Template;
@@ -46,10 +48,12 @@ pub fn router(settings: &WebSettings) -> Router<AppState> {
         .merge(roles::router())
         .merge(employees::router(settings))
         .merge(devices::router())
+        .merge(jobs::router())
         .merge(timecards::router())
         .merge(payroll::router())
         .merge(photos::router())
         .merge(review::router())
+        .merge(working::router())
         .merge(privacy::router())
         .merge(users::router())
         .route("/admin/{*rest}", get(not_found))
@@ -123,7 +127,7 @@ impl Layout {
 
     /// Whether `section` is under the Manage menu and current.
     pub fn in_manage(&self) -> bool {
-        matches!(self.section, "roles" | "employees" | "devices" | "users" | "privacy" | "audit")
+        matches!(self.section, "roles" | "employees" | "jobs" | "cost-codes" | "devices" | "users" | "privacy" | "audit")
     }
 
     /// The review badge's text: the count, or `100+` past the limit.

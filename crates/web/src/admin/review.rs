@@ -44,7 +44,8 @@ struct Item {
     reference: Option<Photo>,
     verdict: VerdictView,
     /// What the server could not vouch for when the punch arrived.
-    flags: Vec<&'static str>,
+    /// Each flag's label and what it says (e.g. the distance outside a geofence).
+    flags: Vec<(&'static str, String)>,
 }
 
 /// A punch that reached the server after its card was approved.
@@ -109,7 +110,7 @@ async fn page(state: &AppState, admin: &UserSession, errors: FormErrors, done: O
                         VerdictView::missing_photo(punch.no_photo_reason.map_or("A required photo is missing.", |r| r.describe()))
                     }
                 },
-                flags: punch.flags.iter().map(|f| f.flag.label()).collect(),
+                flags: punch.flags.iter().map(|f| (f.flag.label(), f.detail.clone())).collect(),
             }
         })
         .collect();

@@ -63,6 +63,31 @@ struct PunchView {
     target: (&'static str, String),
     /// Its local date and time, for the edit form.
     date: String,
+    /// Where it was made, when the device gave a position.
+    position: Option<PositionView>,
+    /// Why it has no position, when its role records GPS.
+    no_position: Option<&'static str>,
+}
+
+/// A punch's position as the hover shows it, with links that open it in a maps app (no tiles are loaded).
+struct PositionView {
+    text: String,
+    accuracy: Option<String>,
+    distance: Option<String>,
+    osm: String,
+    geo: String,
+}
+
+fn position_view(punch: &clockface_domain::punch::Punch) -> Option<PositionView> {
+    let p = punch.position?;
+    let (lat, lon) = (format!("{:.6}", p.latitude), format!("{:.6}", p.longitude));
+    Some(PositionView {
+        text: format!("{lat}, {lon}"),
+        accuracy: p.accuracy_m.map(|a| format!("±{} m", a.round())),
+        distance: punch.fence_distance_m.map(|d| format!("{} m from the job's fence centre", d.round())),
+        osm: format!("https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=17/{lat}/{lon}"),
+        geo: format!("geo:{lat},{lon}"),
+    })
 }
 
 /// A correction as the card shows it on hover.
@@ -93,6 +118,9 @@ struct ShiftView {
     meal: Option<String>,
     /// For a missing clock-out: the date and time the fix comes filled in with.
     fix_out: Option<(String, String)>,
+    /// The job and cost code it was worked on (the clock-in's, else the clock-out's), e.g. `J-1 Depot`.
+    job: Option<String>,
+    cost_code: Option<String>,
 }
 
 struct DayView {
@@ -281,6 +309,17 @@ async fn card(
         .collect();
     let photos = state.store.photos(company, &shas).await?;
     let devices: HashMap<_, _> = state.store.devices(company).await?.into_iter().map(|d| (d.id, d.name)).collect();
+    let jobs: HashMap<_, _> =
+        state.store.jobs(company).await?.into_iter().map(|j| (j.id, format!("{} {}", j.number.as_str(), j.name))).collect();
+    let codes: HashMap<_, _> =
+        state.store.cost_codes(company).await?.into_iter().map(|c| (c.id, format!("{} {}", c.number.as_str(), c.name))).collect();
+    let shift_punch = |shift: &clockface_domain::timecard::Shift<CardPunch>| {
+        [&shift.start, &shift.end]
+            .into_iter()
+            .flatten()
+            .find_map(|p| p.punch.as_ref().filter(|p| p.job_id.is_some() || p.cost_code_id.is_some()))
+            .cloned()
+    };
     let view_punch = |p: &CardPunch| -> PunchView {
         let kind = if p.effective_kind == PunchKind::In { "Clock in" } else { "Clock out" };
         let correction = p.correction.as_ref().map(|c| CorrectionView {
@@ -320,6 +359,8 @@ async fn card(
                 late: false,
                 target,
                 date,
+                position: None,
+                no_position: None,
             };
         };
         let no_photo = punch.no_photo_reason.map(|reason| match (reason, punch.clock_for_by.and_then(|id| names.get(&id))) {
@@ -344,6 +385,8 @@ async fn card(
             late: p.arrived_after_approval,
             target,
             date,
+            position: position_view(punch),
+            no_position: punch.no_position_reason.map(|r| r.describe()),
         }
     };
     let days = time_card
@@ -372,6 +415,8 @@ async fn card(
                         }
                         _ => None,
                     },
+                    job: shift_punch(shift).and_then(|p| p.job_id).and_then(|id| jobs.get(&id).cloned()),
+                    cost_code: shift_punch(shift).and_then(|p| p.cost_code_id).and_then(|id| codes.get(&id).cloned()),
                 })
                 .collect();
             DayView {

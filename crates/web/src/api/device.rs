@@ -14,6 +14,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use clockface_domain::device::{parse_device_name, Device, Rotation};
 use clockface_domain::employee::{Employee, Pin};
 use clockface_domain::ids::{CompanyId, DeviceId, EmployeeId, RoleId};
+use clockface_domain::job::{CostCode, Job};
 use clockface_domain::punch::{Punch, PunchKind};
 use clockface_domain::role::Role;
 use clockface_domain::secret::verify_secret;
@@ -110,6 +111,11 @@ pub struct SyncResponse {
     pub employees: Vec<DeviceEmployee>,
     /// Who each foreman may clock for.
     pub crews: Vec<CrewView>,
+    /// The active jobs, to pick at Clock In (kept on the device for offline use).
+    pub jobs: Vec<Job>,
+    /// The active cost codes, each for all jobs or for its `job_ids` (`domain::job::cost_codes_for`).
+    /// None: the company does not use cost codes and the clock does not ask for one.
+    pub cost_codes: Vec<CostCode>,
 }
 
 /// Bring this device's settings up to date and report its camera and rotation.
@@ -122,6 +128,8 @@ async fn sync(State(state): State<AppState>, auth: DeviceAuth, body: Bytes) -> R
     // settings than its version says and simply syncs again; never the other way round.
     let roles: Vec<Role> = state.store.roles(company.id).await?.into_iter().map(|(role, _)| role).collect();
     let employees: Vec<Employee> = state.store.employees(company.id, None).await?.into_iter().filter(|e| e.active).collect();
+    let jobs: Vec<Job> = state.store.jobs(company.id).await?.into_iter().filter(|job| job.active).collect();
+    let cost_codes: Vec<CostCode> = state.store.cost_codes(company.id).await?.into_iter().filter(|code| code.active).collect();
     let mut crews = Vec::new();
     for foreman in &employees {
         if roles.iter().any(|role| role.id == foreman.role_id && role.abilities.clock_for) {
@@ -145,6 +153,8 @@ async fn sync(State(state): State<AppState>, auth: DeviceAuth, body: Bytes) -> R
         roles,
         employees: employees.iter().map(DeviceEmployee::from).collect(),
         crews,
+        jobs,
+        cost_codes,
     }))
 }
 

@@ -7,6 +7,7 @@ pub mod device;
 pub mod devices;
 pub mod employees;
 pub mod faces;
+pub mod jobs;
 pub mod payroll;
 pub mod photos;
 pub mod privacy;
@@ -35,6 +36,7 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "users", description = "Web-app users: invitations, Admin and Supervisor roles, a supervisor's employees (admins only)"),
         (name = "roles", description = "Mobile security roles and their abilities"),
         (name = "employees", description = "Employees, PINs and crews"),
+        (name = "jobs", description = "Jobs (with their geofences) and cost codes, and their CSV imports"),
         (name = "devices", description = "Device registration codes and registered devices (admin)"),
         (name = "device", description = "Calls the mobile clock makes with its device token"),
         (name = "punches", description = "Clock in and clock out"),
@@ -105,6 +107,7 @@ pub fn router(settings: &WebSettings) -> OpenApiRouter<AppState> {
         .merge(auth::router())
         .merge(roles::router())
         .merge(employees::router())
+        .merge(jobs::router())
         .merge(devices::router())
         .merge(device::router())
         .merge(punches::router(settings))

@@ -44,6 +44,8 @@ const ASSETS: &[Asset] = &[
     asset!("util.js", JS),
     asset!("signing.js", JS),
     asset!("mycard.js", JS),
+    asset!("jobs.js", JS),
+    asset!("geo.js", JS),
     asset!("sw.js", JS),
     asset!("manifest.webmanifest", "application/manifest+json"),
     asset!("icon.svg", "image/svg+xml"),

@@ -1,0 +1,326 @@
+// Field crews in a real browser: Manage → Jobs and Cost codes (add with a geofence, edit,
+// deactivate; a cost code for some jobs), and the CSV imports (bad lines listed and nothing
+// imported, then a good file).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, api, apiLogin } from '../lib/server.mjs';
+import { launch, screenshot } from '../lib/browser.mjs';
+import { randomUUID } from 'node:crypto';
+import { signedIn as signInAs, deviceTime } from '../lib/admin.mjs';
+import { company, openClock, register, signIn, button, visible, waitPunches, ok, PHONE } from '../lib/clock.mjs';
+
+const ADMIN = 'admin@acme.test';
+const VIEWPORT = { width: 1280, height: 860 };
+
+let server;
+let browser;
+let token;
+
+before(async () => {
+  server = await startServer({ email: ADMIN });
+  browser = await launch();
+  token = await apiLogin(server.url, ADMIN);
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+const signedIn = () => signInAs(browser, server.url, ADMIN, VIEWPORT);
+
+/** Uploads `text` as a CSV file through the import panel of the page open at `page`. */
+async function importCsv(page, text) {
+  await page.getByLabel('CSV file').setInputFiles({ name: 'import.csv', mimeType: 'text/csv', buffer: Buffer.from(text) });
+  await page.getByRole('button', { name: 'Import' }).click();
+}
+
+test('an admin adds, edits and deactivates a job and a cost code for some jobs', async () => {
+  const { context, page } = await signedIn();
+  await page.getByText('Manage').click();
+  await page.getByRole('link', { name: 'Jobs', exact: true }).click();
+  await page.getByRole('link', { name: 'Add job' }).click();
+  await page.getByLabel('Job number').fill('J-100');
+  await page.getByLabel('Name').fill('Main St garage');
+  await page.getByLabel('Address').fill('100 Main St');
+  await page.getByLabel('Centre latitude').fill('41.88');
+  await page.getByLabel('Centre longitude').fill('-87.63');
+  await page.getByLabel('Radius (m)').fill('5');
+  await page.getByRole('button', { name: 'Save' }).click();
+  // A radius too small is shown beside its field, with what was typed kept.
+  await page.getByText('Must be between 10 and 100000 metres.').waitFor();
+  assert.equal(await page.getByLabel('Job number').inputValue(), 'J-100');
+  await page.getByLabel('Radius (m)').fill('150');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByText('Saved. Devices get the change at their next sync.').waitFor();
+
+  await page.getByRole('link', { name: 'Jobs' }).first().click();
+  const row = page.getByRole('row', { name: /J-100/ });
+  await row.getByText('41.88000, -87.63000 · 150 m').waitFor();
+  await screenshot(page, 'jobs');
+
+  const { body: jobs } = await api(server.url, '/api/v1/jobs', { token });
+  assert.deepEqual(jobs[0].geofence, { latitude: 41.88, longitude: -87.63, radius_m: 150 });
+
+  // A second job, then a cost code for the first only.
+  await api(server.url, '/api/v1/jobs', { method: 'POST', token, body: { number: 'J-200', name: 'Bridge' } });
+  await page.goto(`${server.url}/admin/cost-codes`);
+  await page.getByRole('link', { name: 'Add cost code' }).click();
+  await page.getByLabel('Cost code number').fill('03-100');
+  await page.getByLabel('Name').fill('Concrete forms');
+  await page.getByLabel('Only these jobs:').check();
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByText('Name at least one job, or make the code for all jobs.').waitFor();
+  await page.getByLabel('J-100 Main St garage').check();
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByText('Saved. Devices get the change at their next sync.').waitFor();
+  await page.goto(`${server.url}/admin/cost-codes`);
+  await page.getByRole('row', { name: /03-100/ }).getByText('J-100 Main St garage').waitFor();
+
+  // Deactivating the job keeps it, marked inactive.
+  await page.goto(`${server.url}/admin/jobs`);
+  await page.getByRole('link', { name: 'Edit Main St garage' }).click();
+  page.once('dialog', (dialog) => dialog.accept());
+  await page.getByRole('button', { name: 'Deactivate job' }).click();
+  await page.getByText('Deactivated: it is no longer offered on the clock.').waitFor();
+  await page.getByRole('row', { name: /J-100/ }).getByText('Inactive').waitFor();
+  await context.close();
+});
+
+test('a CSV import lists every bad line and imports nothing, then a good file imports all', async () => {
+  const { context, page } = await signedIn();
+  await page.goto(`${server.url}/admin/jobs`);
+  await importCsv(page, 'number,name,latitude,longitude,radius_m\nJ-300,Depot,41.9,-87.7,200\nJ 301,Bad number,,,\nJ-302,Half a fence,41.9,,\n');
+  await page.getByText('Nothing was imported: 2 lines cannot be.').waitFor();
+  await page.getByText(/Line 3: number: must be/).waitFor();
+  await page.getByText(/Line 4: a geofence needs latitude/).waitFor();
+  await screenshot(page, 'jobs-import-errors');
+  assert.equal(await page.getByRole('row', { name: /J-300/ }).count(), 0);
+
+  await importCsv(page, 'number,name,address\nJ-300,Depot,1 Yard Rd\nJ-301,North lot,\n');
+  await page.getByText('Imported: 2 added, 0 updated.').waitFor();
+  await page.getByRole('row', { name: /J-301/ }).waitFor();
+
+  await page.goto(`${server.url}/admin/cost-codes`);
+  await importCsv(page, 'number,name,jobs\n01-000,General,\n05-200,Paving,J-300;J-999\n');
+  await page.getByText(/Line 3: jobs: there is no job numbered `J-999`/).waitFor();
+  await importCsv(page, 'number,name,jobs\n01-000,General,\n05-200,Paving,J-300;J-301\n');
+  await page.getByText('Imported: 2 added, 0 updated.').waitFor();
+  await page.getByRole('row', { name: /05-200/ }).getByText('J-300 Depot, J-301 North lot').waitFor();
+  await page.getByRole('row', { name: /01-000/ }).getByText('All jobs').waitFor();
+  await screenshot(page, 'cost-codes');
+  await context.close();
+});
+
+test('the time card shows the job and cost code of each shift', async () => {
+  const job = await api(server.url, '/api/v1/jobs', { method: 'POST', token, body: { number: 'J-500', name: 'Depot yard' } });
+  const code = await api(server.url, '/api/v1/cost-codes', { method: 'POST', token, body: { number: '09-900', name: 'Cleanup' } });
+  const roles = await api(server.url, '/api/v1/roles', { token });
+  const worker = await api(server.url, '/api/v1/employees', {
+    method: 'POST',
+    token,
+    body: { name: 'Rosa Parks', number: 'E-500', role_id: roles.body[0].id },
+  });
+  const registration = await api(server.url, '/api/v1/devices/registration-codes', { method: 'POST', token, body: {} });
+  const device = await api(server.url, '/api/v1/device/register', {
+    method: 'POST',
+    body: { code: registration.body.code, name: 'Yard tablet', has_front_camera: false },
+  });
+  for (const [kind, minutesAgo] of [['in', 120], ['out', 60]]) {
+    const body = { client_id: randomUUID(), employee_id: worker.body.id, kind, device_time: deviceTime(minutesAgo) };
+    if (kind === 'in') Object.assign(body, { job_id: job.body.id, cost_code_id: code.body.id });
+    const punched = await api(server.url, '/api/v1/punches', { method: 'POST', token: device.body.token, body });
+    assert.equal(punched.status, 201, JSON.stringify(punched.body));
+  }
+  const { context, page } = await signedIn();
+  const punchDay = new Intl.DateTimeFormat('en-CA', { timeZone: 'America/Chicago' }).format(new Date(Date.now() - 120 * 60_000));
+  await page.goto(`${server.url}/admin/time-cards?employee=${worker.body.id}&from=${punchDay}`);
+  await page.locator('.shift-job', { hasText: 'J-500 Depot yard' }).waitFor();
+  await page.locator('.shift-code', { hasText: '09-900 Cleanup' }).waitFor();
+  await screenshot(page, 'time-card-jobs');
+  await context.close();
+});
+
+test('on the clock the employee picks the job (recent first, or by search) and its cost code at Clock In', async (t) => {
+  const c = await company(t);
+  const worker = await c.employee('Lu Field', c.roles.plain.id, '2580');
+  const post = (path, body) => ok(c.url, path, c.token, { method: 'POST', body });
+  const bridge = await post('/api/v1/jobs', { number: 'J-20', name: 'Bridge deck' });
+  await post('/api/v1/jobs', { number: 'J-10', name: 'Airport hangar' });
+  const forms = await post('/api/v1/cost-codes', { number: '03-100', name: 'Concrete forms', all_jobs: false, job_ids: [bridge.id] });
+  await post('/api/v1/cost-codes', { number: '01-000', name: 'General' });
+
+  const { context, page } = await openClock(browser, c);
+  await register(page, c);
+  await signIn(page, '2580', 'Lu Field');
+  await button(page, 'Clock In').click();
+  await visible(page, '#screen-job');
+  await page.getByLabel('Search jobs').fill('bridge');
+  await visible(page, '#job-list button', 'Bridge deck');
+  assert.equal(await page.locator('#job-list button').count(), 1, 'the search keeps the matching job');
+  await screenshot(page, 'clock-job-pick');
+  await page.locator('#job-list button', { hasText: 'Bridge deck' }).click();
+  await visible(page, '#job-title', 'Bridge deck: which cost code?');
+  assert.equal(await page.locator('#code-list button').count(), 2, 'the job\'s own code and the one for all jobs');
+  await page.locator('#code-list button', { hasText: 'Concrete forms' }).click();
+  await visible(page, '#message', /Clocked in at .*\. Sent\./);
+  const [punch] = await waitPunches(c, worker.id, 1);
+  assert.equal(punch.job_id, bridge.id);
+  assert.equal(punch.cost_code_id, forms.id);
+  assert.deepEqual(punch.flags, [], 'signed over its job and cost code, and the signature checks');
+
+  // Clocking out asks nothing; the next clock-in lists the recent job first.
+  await button(page, 'Clock Out').click();
+  await visible(page, '#message', /Clocked out at .*\. Sent\./);
+  await button(page, 'Clock In').click();
+  await visible(page, '#screen-job');
+  assert.match(await page.locator('#job-list button').first().textContent(), /Bridge deck.*recent/);
+  await button(page, 'Cancel').click();
+  await visible(page, '#screen-status');
+  assert.equal((await waitPunches(c, worker.id, 2)).length, 2, 'a cancelled pick makes no punch');
+  await context.close();
+});
+
+test('Change job clocks out of one job and into another at the same instant with one tap', async (t) => {
+  const c = await company(t);
+  const worker = await c.employee('Mo Field', c.roles.plain.id, '3690');
+  const post = (path, body) => ok(c.url, path, c.token, { method: 'POST', body });
+  const first = await post('/api/v1/jobs', { number: 'J-1', name: 'North yard' });
+  const second = await post('/api/v1/jobs', { number: 'J-2', name: 'South yard' });
+  const { context, page } = await openClock(browser, c);
+  await register(page, c);
+  await signIn(page, '3690', 'Mo Field');
+  assert.equal(await page.locator('#change-job-button').isVisible(), false, 'not before clocking in');
+  await button(page, 'Clock In').click();
+  await page.locator('#job-list button', { hasText: 'North yard' }).click();
+  await visible(page, '#message', /Clocked in at .*\. Sent\./);
+  await button(page, 'Change job').click();
+  await page.locator('#job-list button', { hasText: 'South yard' }).click();
+  await visible(page, '#message', /Changed to South yard at .*\. Sent\./);
+  const [, out, into] = await waitPunches(c, worker.id, 3);
+  assert.deepEqual([out.kind, into.kind], ['out', 'in']);
+  assert.equal(out.occurred_at, into.occurred_at, 'the same instant');
+  assert.equal(into.job_id, second.id);
+  assert.notEqual(first.id, second.id);
+  assert.deepEqual([...out.flags, ...into.flags], [], 'neither is flagged');
+  await visible(page, '#status-line', /Clocked in since/);
+  await context.close();
+});
+
+test("a foreman's Clock For picks the job for the crew", async (t) => {
+  const c = await company(t);
+  const fay = await c.employee('Fay Foreman', c.roles.foreman.id, '5555');
+  const gus = await c.employee('Gus Crew', c.roles.plain.id, '6001');
+  const hal = await c.employee('Hal Crew', c.roles.plain.id, '6002');
+  await ok(c.url, `/api/v1/employees/${fay.id}/crew`, c.token, { method: 'PUT', body: { members: [gus.id, hal.id] } });
+  const job = await ok(c.url, '/api/v1/jobs', c.token, { method: 'POST', body: { number: 'J-7', name: 'Tower crane' } });
+  const { context, page } = await openClock(browser, c);
+  await register(page, c);
+  await signIn(page, '5555', 'Fay Foreman');
+  await button(page, 'Clock For my crew').click();
+  await page.getByLabel('Gus Crew').check();
+  await page.getByLabel('Hal Crew').check();
+  await button(page, 'Clock In selected').click();
+  await visible(page, '#job-title', 'Which job for the crew?');
+  await page.locator('#job-list button', { hasText: 'Tower crane' }).click();
+  await visible(page, '#message', /Clocked in 2 crew member\(s\) at .*\. Sent\./);
+  for (const member of [gus, hal]) {
+    const [punch] = await waitPunches(c, member.id, 1);
+    assert.equal(punch.clock_for_by, fay.id);
+    assert.equal(punch.job_id, job.id);
+  }
+  await context.close();
+});
+
+test('GPS: a punch inside the fence, one outside flagged with its distance, one with the permission refused', async (t) => {
+  const c = await company(t);
+  const gps = await ok(c.url, '/api/v1/roles', c.token, { method: 'POST', body: { name: 'Field GPS', abilities: { record_gps: true } } });
+  const worker = await c.employee('Ivy Field', gps.id, '4826');
+  const site = { latitude: 41.88, longitude: -87.63 };
+  await ok(c.url, '/api/v1/jobs', c.token, { method: 'POST', body: { number: 'J-1', name: 'Depot', geofence: { ...site, radius_m: 150 } } });
+
+  // Granted, inside the fence, then moved 0.005° north (556 m) before clocking in again.
+  const context = await browser.newContext({ ...PHONE, geolocation: { ...site, accuracy: 8 }, permissions: ['geolocation'] });
+  const page = await context.newPage();
+  await page.goto(`${c.url}/clock`);
+  await register(page, c);
+  await signIn(page, '4826', 'Ivy Field');
+  const clockInAtDepot = async () => {
+    await button(page, 'Clock In').click();
+    await page.locator('#job-list button', { hasText: 'Depot' }).click();
+    await visible(page, '#message', /Clocked in at .*\. Sent\./);
+  };
+  await clockInAtDepot();
+  await button(page, 'Clock Out').click();
+  await visible(page, '#message', /Clocked out at .*\. Sent\./);
+  await context.setGeolocation({ latitude: site.latitude + 0.005, longitude: site.longitude, accuracy: 12 });
+  await clockInAtDepot();
+  const [inside, , outside] = await waitPunches(c, worker.id, 3);
+  assert.equal(inside.position.latitude, site.latitude);
+  assert.equal(inside.position.accuracy_m, 8);
+  assert.deepEqual(inside.flags, []);
+  assert.ok(inside.fence_distance_m < 1, `${inside.fence_distance_m}`);
+  assert.ok(outside.flagged);
+  assert.equal(outside.flags[0].flag, 'outside_geofence');
+  assert.match(outside.flags[0].detail, /Made 406 m outside the geofence of J-1 Depot \(556 m from its centre, accuracy ±12 m\)/);
+  await context.close();
+
+  // The time card shows the flag, and the hover the position, distance and a map link; the review queue lists it.
+  const admin = await signInAs(browser, c.url, 'admin@acme.test', VIEWPORT);
+  const day = new Intl.DateTimeFormat('en-CA', { timeZone: 'America/Chicago' }).format(new Date());
+  await admin.page.goto(`${c.url}/admin/time-cards?employee=${worker.id}&from=${day}`);
+  await admin.page.locator('.punch-flag', { hasText: "Outside the job's geofence" }).waitFor();
+  const pin = admin.page.getByRole('button', { name: /Position: Clock in/ }).last();
+  await pin.hover();
+  const card = admin.page.locator('.position-info', { has: pin }).locator('.position-card');
+  await card.getByText('556 m from the job\'s fence centre').waitFor();
+  assert.match(await card.getByRole('link', { name: 'Open in OpenStreetMap' }).getAttribute('href'), /^https:\/\/www\.openstreetmap\.org\/\?mlat=41\.885000&mlon=-87\.630000#map=17\//);
+  await screenshot(admin.page, 'time-card-geofence');
+  await admin.page.goto(`${c.url}/admin/review`);
+  await admin.page.getByText(/406 m outside the geofence/).first().waitFor();
+  await admin.context.close();
+
+  // Refused: the punch goes, with the reason.
+  const refused = await browser.newContext(PHONE);
+  const other = await refused.newPage();
+  await other.goto(`${c.url}/clock`);
+  await register(other, c, 'Second phone');
+  await signIn(other, '4826', 'Ivy Field');
+  await button(other, 'Clock Out').click();
+  await visible(other, '#message', /Clocked out at .*\. Sent\./);
+  const last = (await waitPunches(c, worker.id, 4))[3];
+  assert.equal(last.position, null);
+  assert.equal(last.no_position_reason, 'permission_denied');
+  await refused.close();
+});
+
+test("Who's working now lists everyone clocked in, since when, at which job, with their flags", async (t) => {
+  const c = await company(t);
+  const ana = await c.employee('Ana Works', c.roles.plain.id);
+  const bo = await c.employee('Bo Left', c.roles.plain.id);
+  const job = await ok(c.url, '/api/v1/jobs', c.token, { method: 'POST', body: { number: 'J-3', name: 'Library roof' } });
+  const device = await ok(c.url, '/api/v1/device/register', null, {
+    method: 'POST',
+    body: { code: await c.code(), name: 'Roof tablet', has_front_camera: false },
+  });
+  const punch = (employee, kind, minutesAgo, extra = {}) =>
+    ok(c.url, '/api/v1/punches', device.token, {
+      method: 'POST',
+      body: { client_id: randomUUID(), employee_id: employee.id, kind, device_time: deviceTime(minutesAgo), ...extra },
+    });
+  await punch(ana, 'in', 95, { job_id: job.id });
+  await punch(bo, 'in', 120);
+  await punch(bo, 'out', 30);
+  // Made 30 hours before the device was registered: kept, and flagged.
+  const cy = await c.employee('Cy Early', c.roles.plain.id);
+  await punch(cy, 'in', 30 * 60);
+  const { context, page } = await signInAs(browser, c.url, 'admin@acme.test', VIEWPORT);
+  await page.getByRole('link', { name: 'Working now' }).click();
+  const row = page.getByRole('row', { name: /Ana Works/ });
+  await row.getByText('Library roof').waitFor();
+  await row.getByText(/^1:3[45]$/).waitFor();
+  assert.equal(await page.getByRole('row', { name: /Bo Left/ }).count(), 0, 'clocked out is not working');
+  await page.getByRole('row', { name: /Cy Early/ }).getByText('Before the device was set up').waitFor();
+  await screenshot(page, 'working-now');
+  await context.close();
+});
