@@ -244,6 +244,17 @@ pub struct ImportSummary {
     pub updated: usize,
 }
 
+impl ImportSummary {
+    /// Counts one imported row: an update when a row of its number `existed`, else a new one.
+    pub fn count(&mut self, existed: bool) {
+        if existed {
+            self.updated += 1;
+        } else {
+            self.created += 1;
+        }
+    }
+}
+
 /// A file is at most this many lines (a company's jobs, not a data dump).
 pub const MAX_IMPORT_LINES: usize = 5000;
 

@@ -82,11 +82,7 @@ pub(super) async fn import_jobs(pool: &Pool<Db>, company: CompanyId, jobs: &[Job
     for fields in jobs {
         let existing = known.get(fields.number.as_str()).copied().map(JobId);
         write_job(&mut tx, company, existing, fields).await?;
-        if existing.is_some() {
-            summary.updated += 1;
-        } else {
-            summary.created += 1;
-        }
+        summary.count(existing.is_some());
     }
     tx.commit().await?;
     Ok(summary)
@@ -188,11 +184,7 @@ pub(super) async fn import_cost_codes(pool: &Pool<Db>, company: CompanyId, codes
     for fields in codes {
         let existing = known.get(fields.number.as_str()).copied().map(CostCodeId);
         write_cost_code(&mut tx, company, existing, fields).await?;
-        if existing.is_some() {
-            summary.updated += 1;
-        } else {
-            summary.created += 1;
-        }
+        summary.count(existing.is_some());
     }
     tx.commit().await?;
     Ok(summary)
