@@ -222,6 +222,18 @@ pub fn fence_flag_detail(job: &str, check: crate::job::FenceCheck, accuracy_m: O
     }
 }
 
+/// The flag of a punch whose cost code is not for its job, or `None` when it is (an inactive
+/// code or job still counts as the one the device showed: only which jobs a code is for matters).
+pub fn cost_code_flag(job: &crate::job::Job, code: &crate::job::CostCode) -> Option<PunchFlag> {
+    if code.all_jobs || code.job_ids.contains(&job.id) {
+        return None;
+    }
+    Some(PunchFlag {
+        flag: Flag::CostCodeNotForJob,
+        detail: format!("Cost code {} {} is not one for job {} {}.", code.number.as_str(), code.name, job.number.as_str(), job.name),
+    })
+}
+
 /// How far ahead of the server's clock a device's clock may be before its punch is refused.
 pub const MAX_CLOCK_AHEAD: Duration = Duration::hours(24);
 
@@ -312,6 +324,8 @@ pub enum Flag {
     BadSignature,
     /// Made outside its job's geofence (flagged, never refused).
     OutsideGeofence,
+    /// Its cost code is not one for its job (a device that synced before the code was changed).
+    CostCodeNotForJob,
 }
 
 impl Flag {
@@ -325,6 +339,7 @@ impl Flag {
             Flag::MissingSignature => "Not signed by the device",
             Flag::BadSignature => "Signature does not match",
             Flag::OutsideGeofence => "Outside the job's geofence",
+            Flag::CostCodeNotForJob => "Cost code not for this job",
         }
     }
 
@@ -337,6 +352,7 @@ impl Flag {
             Flag::MissingSignature => "missing_signature",
             Flag::BadSignature => "bad_signature",
             Flag::OutsideGeofence => "outside_geofence",
+            Flag::CostCodeNotForJob => "cost_code_not_for_job",
         }
     }
 }
@@ -501,6 +517,41 @@ impl Punch {
 /// The UTC offset of a device time, in whole minutes.
 pub fn offset_minutes(time: &DateTime<FixedOffset>) -> i32 {
     time.offset().local_minus_utc() / 60
+}
+
+#[cfg(test)]
+mod cost_code_tests {
+    use super::*;
+    use crate::ids::{CostCodeId, JobId};
+    use crate::job::{CostCode, Job, JobNumber};
+
+    fn job(number: &str) -> Job {
+        let number = JobNumber::parse(number).unwrap();
+        Job {
+            id: JobId::new(),
+            company_id: CompanyId::new(),
+            number,
+            name: "Depot".into(),
+            address: String::new(),
+            geofence: None,
+            active: true,
+        }
+    }
+
+    fn code(all_jobs: bool, job_ids: Vec<JobId>) -> CostCode {
+        let number = JobNumber::parse("02").unwrap();
+        CostCode { id: CostCodeId::new(), company_id: CompanyId::new(), number, name: "Paving".into(), all_jobs, job_ids, active: false }
+    }
+
+    #[test]
+    fn a_cost_code_only_for_another_job_is_flagged_and_one_for_all_jobs_is_not() {
+        let (depot, quarry) = (job("J-1"), job("J-2"));
+        assert_eq!(cost_code_flag(&depot, &code(true, vec![])), None);
+        assert_eq!(cost_code_flag(&depot, &code(false, vec![depot.id])), None, "an inactive code still fits its job");
+        let flag = cost_code_flag(&depot, &code(false, vec![quarry.id])).unwrap();
+        assert_eq!(flag.flag, Flag::CostCodeNotForJob);
+        assert_eq!(flag.detail, "Cost code 02 Paving is not one for job J-1 Depot.");
+    }
 }
 
 #[cfg(test)]

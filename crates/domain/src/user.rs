@@ -90,6 +90,15 @@ impl Reach {
     }
 }
 
+/// A user's name as typed: optional (the pages show the e-mail address instead), otherwise a
+/// display name like any other (at most 120 characters, no control characters).
+pub fn user_name(raw: &str) -> Result<String, DomainError> {
+    if raw.trim().is_empty() {
+        return Ok(String::new());
+    }
+    crate::company::parse_name(raw, "name", 120)
+}
+
 /// A password a user chose on accepting an invitation: long enough, and typed the same twice.
 pub fn new_password(password: &str, again: &str) -> Result<Password, DomainError> {
     let password = Password::parse(password)?;
@@ -205,6 +214,14 @@ mod tests {
         assert!(short.to_string().contains("10 characters"), "{short}");
         let typo = new_password("correct horse", "correct h0rse").unwrap_err();
         assert!(typo.to_string().contains("not the same"), "{typo}");
+    }
+
+    #[test]
+    fn a_users_name_is_optional_but_checked_when_given() {
+        assert_eq!(user_name("  ").unwrap(), "");
+        assert_eq!(user_name(" Sue Park ").unwrap(), "Sue Park");
+        assert!(user_name(&"x".repeat(121)).is_err());
+        assert!(user_name("Sue\u{7}").is_err());
     }
 
     #[test]

@@ -8,10 +8,10 @@ use chrono::{DateTime, Utc};
 use clockface_domain::device::{Device, Rotation};
 use clockface_domain::employee::Employee;
 use clockface_domain::ids::{CompanyId, CostCodeId, EmployeeId, JobId, PunchId};
-use clockface_domain::job::Job;
+use clockface_domain::job::{CostCode, Job};
 use clockface_domain::punch::{
-    check_device_time, decide_photo, fence_flag_detail, offset_minutes, signed_content, vouch, Circumstances, GeoPoint, NoPhotoReason,
-    NoPositionReason, PhotoContext, PhotoOutcome, Punch, PunchKind, PunchRequest,
+    check_device_time, cost_code_flag, decide_photo, fence_flag_detail, offset_minutes, signed_content, vouch, Circumstances, GeoPoint,
+    NoPhotoReason, NoPositionReason, PhotoContext, PhotoOutcome, Punch, PunchKind, PunchRequest,
 };
 use clockface_store::{to_micros, PhotoRecord, PunchInsert, StoreError};
 use serde::{Deserialize, Serialize};
@@ -117,7 +117,7 @@ pub async fn record_punch(state: &AppState, device: &Device, body: PunchBody, ph
     if let Some(foreman) = request.clock_for_by {
         check_clock_for(state, device, foreman, &employee).await?;
     }
-    let job = check_job(state, company, request.job_id, request.cost_code_id).await?;
+    let (job, cost_code) = check_job(state, company, request.job_id, request.cost_code_id).await?;
     let role = state.store.role(company, employee.role_id).await?;
     let context = PhotoContext {
         role_face_front: role.abilities.face_front,
@@ -154,6 +154,9 @@ pub async fn record_punch(state: &AppState, device: &Device, body: PunchBody, ph
         if check.is_outside() {
             flags.push(fence_flag_detail(&format!("{} {}", job.number.as_str(), job.name), check, position.accuracy_m));
         }
+    }
+    if let (Some(job), Some(code)) = (&job, &cost_code) {
+        flags.extend(cost_code_flag(job, code));
     }
     let punch = Punch {
         id: PunchId::new(),
@@ -193,7 +196,12 @@ pub async fn record_punch(state: &AppState, device: &Device, body: PunchBody, ph
 
 /// The job and cost code must be the company's (an inactive one is accepted: the device may
 /// have synced before it was deactivated, and a time record is never lost to that).
-async fn check_job(state: &AppState, company: CompanyId, job: Option<JobId>, code: Option<CostCodeId>) -> Result<Option<Job>, ApiError> {
+async fn check_job(
+    state: &AppState,
+    company: CompanyId,
+    job: Option<JobId>,
+    code: Option<CostCodeId>,
+) -> Result<(Option<Job>, Option<CostCode>), ApiError> {
     let unknown = |code: &'static str, field: &'static str, what: &'static str| {
         move |error| match error {
             StoreError::NotFound => ApiError::unprocessable(code, format!("the {what} is not one of this company's")).with_field(field),
@@ -204,10 +212,13 @@ async fn check_job(state: &AppState, company: CompanyId, job: Option<JobId>, cod
         Some(job) => Some(state.store.job(company, job).await.map_err(unknown("unknown_job", "job_id", "job"))?),
         None => None,
     };
-    if let Some(code) = code {
-        state.store.cost_code(company, code).await.map_err(unknown("unknown_cost_code", "cost_code_id", "cost code"))?;
-    }
-    Ok(job)
+    let code = match code {
+        Some(code) => {
+            Some(state.store.cost_code(company, code).await.map_err(unknown("unknown_cost_code", "cost_code_id", "cost code"))?)
+        }
+        None => None,
+    };
+    Ok((job, code))
 }
 
 fn same_or_conflict(existing: Punch, fingerprint: &str) -> Result<Recorded, ApiError> {

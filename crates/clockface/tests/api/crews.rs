@@ -165,6 +165,21 @@ async fn a_punch_carries_its_job_and_cost_code_within_the_company() {
     moved["cost_code_id"] = Value::Null;
     expect_error(app.punch(&device, &moved).await, StatusCode::CONFLICT, "client_id_conflict").await;
 
+    assert_eq!(stored["punch"]["flags"], json!([]), "a code for all jobs fits any job");
+    // A code only for another job (the device synced before it changed): kept, and flagged.
+    let other_job = id(app.post(&admin.token, "/api/v1/jobs", json!({"number": "J-2", "name": "Quarry"})).await).await;
+    let body = json!({"number": "02", "name": "Paving", "all_jobs": false, "job_ids": [other_job]});
+    let only_there = id(app.post(&admin.token, "/api/v1/cost-codes", body).await).await;
+    let mut misfit = punch_body(&worker, "out", &hours_ago(1));
+    misfit["job_id"] = json!(job);
+    misfit["cost_code_id"] = json!(only_there);
+    let kept = app.punch(&device, &misfit).await;
+    assert_eq!(kept.status(), StatusCode::CREATED);
+    let kept: Value = kept.json().await.unwrap();
+    assert_eq!(kept["punch"]["flagged"], true);
+    assert_eq!(kept["punch"]["flags"][0]["flag"], "cost_code_not_for_job");
+    assert_eq!(kept["punch"]["flags"][0]["detail"], "Cost code 02 Paving is not one for job J-1 Depot.");
+
     let mut foreign = punch_body(&worker, "out", &hours_ago(1));
     foreign["job_id"] = json!(their_job);
     expect_error(app.punch(&device, &foreign).await, StatusCode::UNPROCESSABLE_ENTITY, "unknown_job").await;

@@ -121,7 +121,7 @@ async fn users_page(State(state): State<AppState>, admin: AdminSession) -> Resul
 }
 
 fn admin_auth(admin: &AdminSession) -> AdminAuth {
-    AdminAuth(admin.auth())
+    AdminAuth::of_session(admin.session.clone())
 }
 
 /// The link is shown in the answer to the POST and nowhere else.

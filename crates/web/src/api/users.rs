@@ -13,8 +13,7 @@ use chrono::{DateTime, Utc};
 use clockface_domain::company::Email;
 use clockface_domain::ids::{AdminId, EmployeeId};
 use clockface_domain::secret::hash_secret;
-use clockface_domain::user::{check_user_change, invitation_expires, new_password, UserChange, UserRole, UserStatus};
-use clockface_domain::DomainError;
+use clockface_domain::user::{check_user_change, invitation_expires, new_password, user_name, UserChange, UserRole, UserStatus};
 use clockface_store::{AdminLogin, NewInvitation, NewUser, User};
 use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
@@ -101,18 +100,6 @@ pub fn origin(state: &AppState, headers: &HeaderMap, uri: &Uri) -> String {
     format!("{scheme}://{host}")
 }
 
-/// A person's name as typed: trimmed, at most 120 characters, no control characters.
-fn person_name(raw: &str) -> Result<String, DomainError> {
-    let name = raw.trim();
-    if name.chars().count() > 120 {
-        return Err(DomainError::invalid("name", "must be at most 120 characters"));
-    }
-    if name.chars().any(char::is_control) {
-        return Err(DomainError::invalid("name", "must not contain control characters"));
-    }
-    Ok(name.to_owned())
-}
-
 /// A fresh link for `user`: its token (in the URL) and what is stored of it.
 fn new_link(origin: &str) -> (String, NewInvitation) {
     let token = new_token(INVITATION_PREFIX);
@@ -152,7 +139,7 @@ async fn mail_link(state: &AppState, admin: &AdminAuth, user: &User, url: &str, 
 pub async fn invite(state: &AppState, admin: &AdminAuth, body: &InviteBody, origin: &str) -> Result<Invited, ApiError> {
     let email = Email::parse(&body.email)?;
     let role = UserRole::parse(&body.role)?;
-    let name = person_name(&body.name)?;
+    let name = user_name(&body.name)?;
     let (url, invitation) = new_link(origin);
     let new = NewUser { email: email.clone(), name, role, invited_by: admin.user(), now: invitation.created_at };
     let line = audit_entry(admin.company(), &admin.actor(), "user.invited", &format!("user:{}", email.as_str()), role.as_str());
@@ -237,7 +224,7 @@ pub struct AcceptBody {
 /// Returns the user's login, to sign them in. Shared with the pages.
 pub async fn accept(state: &AppState, body: &AcceptBody) -> Result<AdminLogin, ApiError> {
     let user = invited_user(state, &body.token).await?;
-    let name = person_name(&body.name)?;
+    let name = user_name(&body.name)?;
     let password = new_password(&body.password, &body.password_again)?;
     let secret = password.expose().to_owned();
     let hash = state.gates.hash(move || hash_secret(&secret)).await?;
