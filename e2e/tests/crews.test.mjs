@@ -324,3 +324,71 @@ test("Who's working now lists everyone clocked in, since when, at which job, wit
   await screenshot(page, 'working-now');
   await context.close();
 });
+
+test('a break: Start break and End break on the clock, one shift on the cards with the break left out of the hours', async (t) => {
+  const c = await company(t);
+  const crew = await ok(c.url, '/api/v1/roles', c.token, { method: 'POST', body: { name: 'E2E crew with card', abilities: { view_own_time_card: true } } });
+  const rae = await c.employee('Rae Break', crew.id, '4826');
+  const context = await browser.newContext(PHONE);
+  // The page's clock is Playwright's: the test moves it on through the break instead of waiting.
+  await context.clock.install();
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  await page.goto(`${c.url}/clock`);
+  await register(page, c);
+  await signIn(page, '4826', 'Rae Break');
+  assert.equal(await button(page, 'Start break').isVisible(), false, 'no break before clocking in');
+  await button(page, 'Clock In').click();
+  await visible(page, '#message', /Clocked in at .*\. Sent\./);
+  await button(page, 'Start break').click();
+  await visible(page, '#message', /Break started at .*\. Sent\./);
+  await visible(page, '#status-line', /On a break since/);
+  assert.equal(await button(page, 'Change job').isVisible(), false, 'no job change on a break');
+  assert.equal(await button(page, 'Start break').isVisible(), false);
+  await screenshot(page, 'clock-on-break');
+
+  // Who's working now shows her on her break.
+  const { context: office, page: admin } = await signInAs(browser, c.url, ADMIN, VIEWPORT);
+  await admin.goto(`${c.url}/admin/working-now`);
+  await admin.getByRole('row', { name: /Rae Break/ }).getByText(/On a break since \d\d:\d\d/).waitFor();
+
+  // Half an hour later the idle clock has signed her out; signed in again, the server says she is on her break.
+  await page.clock.fastForward('30:00');
+  await visible(page, 'h1', 'Enter your PIN');
+  await signIn(page, '4826', 'Rae Break');
+  await visible(page, '#status-line', /On a break since/);
+  await button(page, 'End break').click();
+  await visible(page, '#message', /Break ended at .*\. Sent\./);
+  await visible(page, '#status-line', /Back from your break since/);
+  await button(page, 'Clock Out').click();
+  await visible(page, '#message', /Clocked out at .*\. Sent\./);
+
+  const list = await waitPunches(c, rae.id, 4);
+  assert.deepEqual(
+    list.map((p) => [p.kind, p.on_break]),
+    [['in', false], ['out', true], ['in', true], ['out', false]],
+  );
+  assert.deepEqual(list.flatMap((p) => p.flags), [], 'signed over the break mark; nothing flagged');
+
+  // Her own card: one shift, the break under its stop time, the break's minutes unpaid.
+  await button(page, 'Done').click();
+  await signIn(page, '4826', 'Rae Break');
+  await button(page, 'My time card').click();
+  await visible(page, '#screen-card');
+  const view = page.locator('#card-view');
+  await view.locator('.my-totals').waitFor();
+  assert.equal(await view.locator('table.my-card tbody tr').count(), 1, `one shift: ${await view.innerText()}`);
+  await view.locator('.my-break', { hasText: /^Break \d\d:\d\d–\d\d:\d\d$/ }).waitFor();
+  assert.match(await view.locator('.my-totals').innerText(), /Breaks 0:30 \(unpaid\)/);
+
+  // The admin's time card: the break on the shift, and the period's breaks not counted.
+  const day = new Date(list[0].occurred_at).toLocaleDateString('en-CA', { timeZone: 'America/Chicago' });
+  await admin.goto(`${c.url}/admin/time-cards?employee=${rae.id}&from=${day}`);
+  await admin.locator('.badge.break', { hasText: /^Break \d\d:\d\d–\d\d:\d\d \(0:30 unpaid\)$/ }).waitFor();
+  await admin.getByText('Breaks (unpaid, not counted above)').waitFor();
+  await screenshot(admin, 'time-card-break');
+  assert.deepEqual(errors, [], 'no error on the page');
+  await office.close();
+  await context.close();
+});

@@ -122,6 +122,7 @@ async fn run(backend: &str, employees: usize, runs: usize) {
                         cost_code_id: None,
                         no_position_reason: None,
                         fence_distance_m: None,
+                        on_break: false,
                         settings_version: 1,
                         fingerprint: "bench".into(),
                     },

@@ -232,8 +232,13 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Demo> {
             (sam, Some(ana), None, at(6, 55), at(15, 40)),
         ];
         for (employee, clock_for_by, photo, start, end) in shifts {
-            let photos = [photo.map(|p| p.0), photo.map(|p| p.1)];
-            for ((kind, time), photo) in [(PunchKind::In, start), (PunchKind::Out, end)].into_iter().zip(photos) {
+            let mut punches = vec![(PunchKind::In, start, photo.map(|p| p.0), false), (PunchKind::Out, end, photo.map(|p| p.1), false)];
+            // Ana takes a half-hour lunch break on the clock (Start break, End break; no photo asked).
+            if employee == ana {
+                punches.insert(1, (PunchKind::Out, at(11, 30), None, true));
+                punches.insert(2, (PunchKind::In, at(12, 0), None, true));
+            }
+            for (kind, time, photo, on_break) in punches {
                 let time = time.context("a demo time does not exist in the time zone")?;
                 let body = PunchBody {
                     client_id: Uuid::new_v4(),
@@ -247,6 +252,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Demo> {
                     job_id: None,
                     cost_code_id: None,
                     no_position_reason: None,
+                    on_break,
                     photo_rotation: None,
                     photo_part: None,
                     signature: None,

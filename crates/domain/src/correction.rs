@@ -135,12 +135,16 @@ pub struct Corrected<P> {
     pub history: Vec<Correction>,
 }
 
-impl<P> TimedPunch for Corrected<P> {
+impl<P: TimedPunch> TimedPunch for Corrected<P> {
     fn kind(&self) -> PunchKind {
         self.kind
     }
     fn at(&self) -> DateTime<Utc> {
         self.at
+    }
+    /// A moved break punch stays a break punch; a punch a correction added is a plain one.
+    fn on_break(&self) -> bool {
+        self.original.as_ref().is_some_and(TimedPunch::on_break)
     }
 }
 

@@ -259,10 +259,12 @@ impl MealDeduction {
         Ok(MealDeduction { after_minutes, minutes })
     }
 
-    /// Seconds to deduct from a shift of `worked` seconds.
-    pub fn deducted(&self, worked: i64) -> i64 {
+    /// Seconds to deduct from a shift of `worked` seconds (breaks left out) in which the employee
+    /// took `unpaid_breaks` seconds of unpaid breaks: those count toward the meal, so only what
+    /// is left of it is deducted.
+    pub fn deducted(&self, worked: i64, unpaid_breaks: i64) -> i64 {
         if worked > self.after_minutes * 60 {
-            (self.minutes * 60).min(worked)
+            (self.minutes * 60 - unpaid_breaks.max(0)).clamp(0, worked)
         } else {
             0
         }
@@ -323,6 +325,9 @@ pub struct PayrollSettings {
     pub overtime: OvertimeRule,
     /// None: no automatic deduction.
     pub meal: Option<MealDeduction>,
+    /// Breaks (Start break to End break on the clock) are paid time; by default they are not.
+    #[serde(default)]
+    pub breaks_paid: bool,
     pub codes: ExportCodes,
 }
 
@@ -337,6 +342,7 @@ impl Default for PayrollSettings {
             },
             overtime: OvertimeRule::Federal,
             meal: None,
+            breaks_paid: false,
             codes: ExportCodes::default(),
         }
     }
@@ -506,10 +512,20 @@ mod tests {
     fn meal_deduction_applies_only_past_the_threshold() {
         let meal = MealDeduction::new(6 * 60, 30).expect("valid");
         // 6 h exactly is not over 6 h: nothing deducted. 6 h 1 min: 30 min off.
-        assert_eq!(meal.deducted(h(6.0)), 0);
-        assert_eq!(meal.deducted(h(6.0) + 60), 1800);
+        assert_eq!(meal.deducted(h(6.0), 0), 0);
+        assert_eq!(meal.deducted(h(6.0) + 60, 0), 1800);
         assert!(MealDeduction::new(0, 30).is_err());
         assert!(MealDeduction::new(360, 0).is_err());
+    }
+
+    #[test]
+    fn an_unpaid_break_taken_counts_toward_the_meal() {
+        let meal = MealDeduction::new(5 * 60, 30).expect("valid");
+        // A 30-minute unpaid break leaves nothing to deduct; a 10-minute one leaves 20 minutes;
+        // a longer one never adds time back.
+        assert_eq!(meal.deducted(h(8.0), 1800), 0);
+        assert_eq!(meal.deducted(h(8.0), 600), 1200);
+        assert_eq!(meal.deducted(h(8.0), 3600), 0);
     }
 
     #[test]

@@ -45,15 +45,18 @@ pub enum NoPhotoReason {
     CameraDenied,
     /// FaceFront was turned on (or the employee moved to a FaceFront role) after the device last synced.
     SyncedTooLate,
+    /// A Start break or End break: the photo is asked at Clock In and Clock Out, not for breaks.
+    Break,
 }
 
 impl NoPhotoReason {
-    pub const ALL: [NoPhotoReason; 5] = [
+    pub const ALL: [NoPhotoReason; 6] = [
         NoPhotoReason::ClockFor,
         NoPhotoReason::NoFrontCamera,
         NoPhotoReason::RoleWithoutFaceFront,
         NoPhotoReason::CameraDenied,
         NoPhotoReason::SyncedTooLate,
+        NoPhotoReason::Break,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -63,6 +66,7 @@ impl NoPhotoReason {
             NoPhotoReason::RoleWithoutFaceFront => "role_without_face_front",
             NoPhotoReason::CameraDenied => "camera_denied",
             NoPhotoReason::SyncedTooLate => "synced_too_late",
+            NoPhotoReason::Break => "break",
         }
     }
 
@@ -70,7 +74,7 @@ impl NoPhotoReason {
         Self::ALL.into_iter().find(|reason| reason.as_str() == raw).ok_or_else(|| {
             DomainError::invalid(
                 "no_photo_reason",
-                format!("`{raw}` is not one of clock_for, no_front_camera, role_without_face_front, camera_denied, synced_too_late"),
+                format!("`{raw}` is not one of clock_for, no_front_camera, role_without_face_front, camera_denied, synced_too_late, break"),
             )
         })
     }
@@ -88,6 +92,7 @@ impl NoPhotoReason {
             NoPhotoReason::RoleWithoutFaceFront => "Role without FaceFront",
             NoPhotoReason::CameraDenied => "Camera permission refused on the device",
             NoPhotoReason::SyncedTooLate => "Device had not synced the FaceFront change yet",
+            NoPhotoReason::Break => "Break punch (no photo asked)",
         }
     }
 }
@@ -104,6 +109,8 @@ pub struct PhotoContext {
     /// The settings the device had when it made the punch are older than the last change to
     /// the employee's FaceFront requirement (the role's FaceFront flag or the employee's role).
     pub settings_stale: bool,
+    /// A Start break or End break.
+    pub on_break: bool,
 }
 
 /// The decision for one punch: it carries a photo, or it is stored with the reason it has none.
@@ -116,7 +123,7 @@ pub enum PhotoOutcome {
 /// The FaceFront rule, in one place.
 ///
 /// A photo is required only for a punch the employee makes themself, when their role has
-/// FaceFront and the device has a front camera. A required photo that is missing is **accepted
+/// FaceFront and the device has a front camera, and not for a break's start or end. A required photo that is missing is **accepted
 /// and flagged** when the device states the camera permission was refused, or when the server
 /// sees the device had not synced the change that made the photo required: a time record is
 /// never lost. Missing with neither reason is [`DomainError::PhotoRequired`].
@@ -128,6 +135,8 @@ pub fn decide_photo(context: PhotoContext, has_photo: bool, stated_reason: Optio
     }
     let not_required = if context.clock_for {
         Some(NoPhotoReason::ClockFor)
+    } else if context.on_break {
+        Some(NoPhotoReason::Break)
     } else if !context.role_face_front {
         Some(NoPhotoReason::RoleWithoutFaceFront)
     } else if !context.has_front_camera {
@@ -274,6 +283,8 @@ pub struct PunchRequest {
     pub cost_code_id: Option<CostCodeId>,
     /// Why there is no position, when the role records GPS and none could be had.
     pub no_position_reason: Option<NoPositionReason>,
+    /// A clock-out that starts a break, or a clock-in that ends one.
+    pub on_break: bool,
 }
 
 impl PunchRequest {
@@ -296,7 +307,9 @@ impl PunchRequest {
             [self.job_id.map(|id| id.to_string()).unwrap_or_default(), self.cost_code_id.map(|id| id.to_string()).unwrap_or_default()]
         });
         let no_position = self.no_position_reason.map(|r| r.as_str().to_owned());
-        for field in fields.iter().chain(job.iter().flatten()).chain(no_position.iter()) {
+        // Likewise a break mark only when it is one.
+        let on_break = self.on_break.then(|| "on_break".to_owned());
+        for field in fields.iter().chain(job.iter().flatten()).chain(no_position.iter()).chain(on_break.iter()) {
             hasher.update(field.as_bytes());
             hasher.update([0u8]);
         }
@@ -394,6 +407,8 @@ pub enum SignatureCheck {
 /// another punch (another `client_id`), makes the signature fail. A punch with a job or cost
 /// code has two more lines, `job:<id>` and `cost_code:<id>` (empty id when absent); one without
 /// either signs exactly what clocks from before jobs signed, so their signatures still check.
+/// A break punch (Start break, End break) ends with one more line, `on_break`; others do not.
+#[allow(clippy::too_many_arguments)]
 pub fn signed_content(
     client_id: &Uuid,
     employee_id: &EmployeeId,
@@ -402,6 +417,7 @@ pub fn signed_content(
     clock_for_by: Option<&EmployeeId>,
     photo_sha256: Option<&str>,
     job: (Option<&JobId>, Option<&CostCodeId>),
+    on_break: bool,
 ) -> String {
     let foreman = clock_for_by.map(ToString::to_string).unwrap_or_default();
     let mut content = format!(
@@ -409,11 +425,13 @@ pub fn signed_content(
         kind.as_str(),
         photo_sha256.unwrap_or_default()
     );
-    if let (None, None) = job {
-        return content;
+    if job != (None, None) {
+        let text = |id: Option<String>| id.unwrap_or_default();
+        content.push_str(&format!("\njob:{}\ncost_code:{}", text(job.0.map(ToString::to_string)), text(job.1.map(ToString::to_string))));
     }
-    let text = |id: Option<String>| id.unwrap_or_default();
-    content.push_str(&format!("\njob:{}\ncost_code:{}", text(job.0.map(ToString::to_string)), text(job.1.map(ToString::to_string))));
+    if on_break {
+        content.push_str("\non_break");
+    }
     content
 }
 
@@ -501,6 +519,8 @@ pub struct Punch {
     pub no_position_reason: Option<NoPositionReason>,
     /// How far it was from its job's fence centre, in metres, when both are known.
     pub fence_distance_m: Option<f64>,
+    /// A clock-out that starts a break (Start break), or a clock-in that ends one (End break).
+    pub on_break: bool,
     pub settings_version: i64,
     #[serde(skip)]
     pub fingerprint: String,
@@ -584,33 +604,58 @@ mod tests {
     #[test]
     fn the_signed_content_changes_with_every_field() {
         let (client, employee) = (Uuid::new_v4(), EmployeeId::new());
-        let base = signed_content(&client, &employee, PunchKind::In, "2026-12-01T07:00:00.000-06:00", None, Some("ab"), (None, None));
+        let base =
+            signed_content(&client, &employee, PunchKind::In, "2026-12-01T07:00:00.000-06:00", None, Some("ab"), (None, None), false);
         assert_ne!(
             base,
-            signed_content(&Uuid::new_v4(), &employee, PunchKind::In, "2026-12-01T07:00:00.000-06:00", None, Some("ab"), (None, None))
+            signed_content(
+                &Uuid::new_v4(),
+                &employee,
+                PunchKind::In,
+                "2026-12-01T07:00:00.000-06:00",
+                None,
+                Some("ab"),
+                (None, None),
+                false
+            )
         );
         assert_ne!(
             base,
-            signed_content(&client, &employee, PunchKind::Out, "2026-12-01T07:00:00.000-06:00", None, Some("ab"), (None, None))
+            signed_content(&client, &employee, PunchKind::Out, "2026-12-01T07:00:00.000-06:00", None, Some("ab"), (None, None), false)
         );
         assert_ne!(
             base,
-            signed_content(&client, &employee, PunchKind::In, "2026-12-01T07:00:01.000-06:00", None, Some("ab"), (None, None))
+            signed_content(&client, &employee, PunchKind::In, "2026-12-01T07:00:01.000-06:00", None, Some("ab"), (None, None), false)
         );
         assert_ne!(
             base,
-            signed_content(&client, &employee, PunchKind::In, "2026-12-01T07:00:00.000-06:00", None, Some("cd"), (None, None))
+            signed_content(&client, &employee, PunchKind::In, "2026-12-01T07:00:00.000-06:00", None, Some("cd"), (None, None), false)
         );
         assert!(base.starts_with("clockface-punch-v1\n"));
         // A punch with no job signs exactly the seven lines clocks from before jobs signed.
         assert_eq!(base, format!("clockface-punch-v1\n{client}\n{employee}\nin\n2026-12-01T07:00:00.000-06:00\n\nab"));
         let (job, code) = (JobId::new(), CostCodeId::new());
         let with_job =
-            signed_content(&client, &employee, PunchKind::In, "2026-12-01T07:00:00.000-06:00", None, Some("ab"), (Some(&job), None));
+            signed_content(&client, &employee, PunchKind::In, "2026-12-01T07:00:00.000-06:00", None, Some("ab"), (Some(&job), None), false);
         assert_eq!(with_job, format!("{base}\njob:{job}\ncost_code:"));
-        let with_code =
-            signed_content(&client, &employee, PunchKind::In, "2026-12-01T07:00:00.000-06:00", None, Some("ab"), (Some(&job), Some(&code)));
+        let with_code = signed_content(
+            &client,
+            &employee,
+            PunchKind::In,
+            "2026-12-01T07:00:00.000-06:00",
+            None,
+            Some("ab"),
+            (Some(&job), Some(&code)),
+            false,
+        );
         assert_ne!(with_job, with_code);
+        // A break punch says so on a line of its own, after any job; others sign as before.
+        let on_break =
+            signed_content(&client, &employee, PunchKind::Out, "2026-12-01T07:00:00.000-06:00", None, Some("ab"), (Some(&job), None), true);
+        assert!(on_break.ends_with(&format!("\njob:{job}\ncost_code:\non_break")));
+        let plain_break =
+            signed_content(&client, &employee, PunchKind::Out, "2026-12-01T07:00:00.000-06:00", None, None, (None, None), true);
+        assert!(plain_break.ends_with("\n\non_break"));
     }
 
     #[test]
@@ -640,16 +685,16 @@ mod tests {
         assert!(vouch(offline).is_empty());
     }
 
-    /// Every combination of role FaceFront x self or Clock For x front camera x settings
-    /// current or stale, with and without a photo and with and without a stated reason.
+    /// Every combination of role FaceFront x self or Clock For x break or not x front camera x
+    /// settings current or stale, with and without a photo and with and without a stated reason.
     #[test]
     fn face_front_matrix() {
         for role_face_front in [false, true] {
             for clock_for in [false, true] {
                 for has_front_camera in [false, true] {
-                    for settings_stale in [false, true] {
-                        let context = PhotoContext { role_face_front, clock_for, has_front_camera, settings_stale };
-                        let required = role_face_front && !clock_for && has_front_camera;
+                    for (settings_stale, on_break) in [(false, false), (true, false), (false, true), (true, true)] {
+                        let context = PhotoContext { role_face_front, clock_for, has_front_camera, settings_stale, on_break };
+                        let required = role_face_front && !clock_for && !on_break && has_front_camera;
                         let label = format!("{context:?}");
 
                         // With a photo, every case is accepted with its photo.
@@ -658,6 +703,8 @@ mod tests {
                         // Without a photo and no stated reason.
                         let expected = if clock_for {
                             Ok(PhotoOutcome::WithoutPhoto(NoPhotoReason::ClockFor))
+                        } else if on_break {
+                            Ok(PhotoOutcome::WithoutPhoto(NoPhotoReason::Break))
                         } else if !role_face_front {
                             Ok(PhotoOutcome::WithoutPhoto(NoPhotoReason::RoleWithoutFaceFront))
                         } else if !has_front_camera {
@@ -686,7 +733,8 @@ mod tests {
 
     #[test]
     fn a_device_cannot_claim_a_stale_sync_the_server_does_not_see() {
-        let context = PhotoContext { role_face_front: true, clock_for: false, has_front_camera: true, settings_stale: false };
+        let context =
+            PhotoContext { role_face_front: true, clock_for: false, has_front_camera: true, settings_stale: false, on_break: false };
         assert_eq!(decide_photo(context, false, Some(NoPhotoReason::SyncedTooLate)), Err(DomainError::PhotoRequired));
         assert_eq!(decide_photo(context, false, Some(NoPhotoReason::NoFrontCamera)), Err(DomainError::PhotoRequired));
     }
@@ -719,6 +767,7 @@ mod tests {
             job_id: None,
             cost_code_id: None,
             no_position_reason: None,
+            on_break: false,
         }
     }
 
@@ -758,6 +807,10 @@ mod tests {
         let mut other_time = base.clone();
         other_time.device_time = DateTime::parse_from_rfc3339("2026-11-26T07:00:01-05:00").expect("valid time");
         assert_ne!(base.fingerprint(), other_time.fingerprint());
+        // A Start break is not the plain clock-out it resembles: resending one as the other conflicts.
+        let out = PunchRequest { kind: PunchKind::Out, ..base.clone() };
+        let break_start = PunchRequest { on_break: true, ..out.clone() };
+        assert_ne!(out.fingerprint(), break_start.fingerprint());
     }
 
     #[test]

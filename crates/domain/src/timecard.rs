@@ -9,7 +9,9 @@
 //! Overtime follows the company's rule ([`crate::payroll::classify_week`]) per workweek; a card
 //! for a period that starts or ends mid-week still counts that week's other days toward the
 //! week's overtime, and shows only its own days. A meal deduction is taken from each complete
-//! shift longer than the company's threshold and shown beside it.
+//! shift longer than the company's threshold and shown beside it; an unpaid break the employee
+//! took in that shift counts toward it (a 30-minute unpaid break leaves nothing to deduct for a
+//! 30-minute meal rule). Breaks are in the hours when the company pays them, left out otherwise.
 
 use crate::payroll::{classify_week, MealDeduction, OvertimeRule, PayHours};
 use crate::punch::{Punch, PunchKind};
@@ -21,6 +23,10 @@ use serde::Serialize;
 pub trait TimedPunch {
     fn kind(&self) -> PunchKind;
     fn at(&self) -> DateTime<Utc>;
+    /// A clock-out that starts a break, or a clock-in that ends one.
+    fn on_break(&self) -> bool {
+        false
+    }
 }
 
 impl TimedPunch for Punch {
@@ -29,6 +35,9 @@ impl TimedPunch for Punch {
     }
     fn at(&self) -> DateTime<Utc> {
         self.occurred_at
+    }
+    fn on_break(&self) -> bool {
+        self.on_break
     }
 }
 
@@ -40,7 +49,7 @@ pub const OPEN_SHIFT_LIMIT: Duration = Duration::hours(24);
 pub enum ShiftStatus {
     /// A clock-in and its clock-out.
     Complete,
-    /// Clocked in less than a day ago and not yet out.
+    /// Clocked in less than a day ago and not yet out (perhaps on a break now).
     InProgress,
     /// A clock-in followed by another clock-in, or left open for over a day.
     MissingClockOut,
@@ -48,16 +57,37 @@ pub enum ShiftStatus {
     MissingClockIn,
 }
 
-/// One shift: a clock-in and its clock-out, or one of them alone.
+/// A break within a shift: from its Start break to its End break. A break still running when the
+/// employee clocks out ends with the clock-out (`end` is none, `seconds` reach the clock-out).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Break<P> {
+    pub start: P,
+    pub end: Option<P>,
+    pub seconds: i64,
+}
+
+/// One shift: a clock-in and its clock-out, or one of them alone, with the breaks between.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Shift<P> {
     pub start: Option<P>,
     pub end: Option<P>,
     pub status: ShiftStatus,
-    /// Paid seconds (worked, less the meal deduction); zero unless the shift is complete.
+    /// Paid seconds (worked, plus breaks when the company pays them, less the meal deduction);
+    /// zero unless the shift is complete.
     pub seconds: i64,
     /// Seconds taken off by the company's automatic meal deduction.
     pub meal_deducted_seconds: i64,
+    /// Breaks taken, in time order. A Start break never ended by an End break or a clock-out ends
+    /// the shift at its start: it is the shift's `end`, and not among these.
+    pub breaks: Vec<Break<P>>,
+    /// The breaks' seconds, paid or not.
+    pub break_seconds: i64,
+}
+
+impl<P> Shift<P> {
+    fn new(start: Option<P>, end: Option<P>, status: ShiftStatus) -> Self {
+        Shift { start, end, status, seconds: 0, meal_deducted_seconds: 0, breaks: Vec::new(), break_seconds: 0 }
+    }
 }
 
 /// One calendar day of a time card.
@@ -95,6 +125,9 @@ pub struct TimeCard<P> {
     pub pay: PayHours,
     /// Seconds taken off by the meal deduction over the period.
     pub meal_deducted_seconds: i64,
+    /// Seconds on breaks over the period (paid or not, as `breaks_paid` says).
+    pub break_seconds: i64,
+    pub breaks_paid: bool,
     /// Shifts with a missing clock-in or clock-out: someone should look at them.
     pub issues: usize,
 }
@@ -105,59 +138,117 @@ pub struct CardRules {
     pub overtime: OvertimeRule,
     pub workweek_starts: Weekday,
     pub meal: Option<MealDeduction>,
+    /// Breaks count as paid time (else they are left out of the hours).
+    pub breaks_paid: bool,
 }
 
 impl Default for CardRules {
-    /// Federal overtime, weeks from Monday, no meal deduction.
+    /// Federal overtime, weeks from Monday, no meal deduction, unpaid breaks.
     fn default() -> Self {
-        CardRules { overtime: OvertimeRule::Federal, workweek_starts: Weekday::Mon, meal: None }
+        CardRules { overtime: OvertimeRule::Federal, workweek_starts: Weekday::Mon, meal: None, breaks_paid: false }
+    }
+}
+
+/// A shift being paired: its clock-in, its breaks so far, and the Start break it is on, if any.
+struct Open<P> {
+    start: P,
+    breaks: Vec<Break<P>>,
+    on_break: Option<P>,
+}
+
+impl<P: TimedPunch + Clone> Open<P> {
+    /// Closes the shift with `end`. A break still running ends there too.
+    fn close(mut self, end: P) -> Shift<P> {
+        if let Some(break_start) = self.on_break.take() {
+            let seconds = (end.at() - break_start.at()).num_seconds();
+            self.breaks.push(Break { start: break_start, end: None, seconds });
+        }
+        self.complete(end)
+    }
+
+    /// Closes the shift at the Start break it is on (the break never ended), or leaves it open
+    /// with `status` when it is on none.
+    fn abandon(mut self, status: ShiftStatus) -> Shift<P> {
+        match self.on_break.take() {
+            Some(break_start) => self.complete(break_start),
+            None => {
+                let mut shift = Shift::new(Some(self.start), None, status);
+                shift.break_seconds = self.breaks.iter().map(|b| b.seconds).sum();
+                shift.breaks = self.breaks;
+                shift
+            }
+        }
+    }
+
+    fn complete(self, end: P) -> Shift<P> {
+        let break_seconds: i64 = self.breaks.iter().map(|b| b.seconds).sum();
+        let seconds = (end.at() - self.start.at()).num_seconds() - break_seconds;
+        let mut shift = Shift::new(Some(self.start), Some(end), ShiftStatus::Complete);
+        shift.seconds = seconds;
+        shift.breaks = self.breaks;
+        shift.break_seconds = break_seconds;
+        shift
     }
 }
 
 /// Pairs punches into shifts, in time order. `now` tells an open shift from a forgotten clock-out.
+///
+/// Breaks: a Start break (a clock-out marked `on_break`) inside a shift starts a break, and the
+/// End break (a clock-in marked `on_break`) after it ends it; the shift goes on. A Start break
+/// with no shift open is a clock-out without a clock-in; an End break with no break running is a
+/// clock-in. A plain clock-in after a Start break, or none for over a day, means the break never
+/// ended: the shift ends at the Start break. A clock-out during a break ends the break and the
+/// shift. `seconds` here are worked seconds, breaks left out; the card decides whether breaks are paid.
 pub fn pair_shifts<P: TimedPunch + Clone>(punches: &[P], now: DateTime<Utc>) -> Vec<Shift<P>> {
     let mut sorted: Vec<&P> = punches.iter().collect();
     // At the same instant a clock-out closes the previous shift before a clock-in opens the next.
     sorted.sort_by_key(|p| (p.at(), p.kind() == PunchKind::In));
     let mut shifts = Vec::new();
-    let mut open: Option<P> = None;
+    let mut open: Option<Open<P>> = None;
     for punch in sorted {
-        match punch.kind() {
-            PunchKind::In => {
-                if let Some(previous) = open.replace(punch.clone()) {
-                    shifts.push(Shift {
-                        start: Some(previous),
-                        end: None,
-                        status: ShiftStatus::MissingClockOut,
-                        seconds: 0,
-                        meal_deducted_seconds: 0,
-                    });
-                }
+        let punch = punch.clone();
+        open = match (punch.kind(), open.take()) {
+            (PunchKind::In, Some(Open { start, mut breaks, on_break: Some(break_start) })) if punch.on_break() => {
+                let seconds = (punch.at() - break_start.at()).num_seconds();
+                breaks.push(Break { start: break_start, end: Some(punch), seconds });
+                Some(Open { start, breaks, on_break: None })
             }
-            PunchKind::Out => match open.take() {
-                Some(start) => {
-                    let seconds = (punch.at() - start.at()).num_seconds();
-                    shifts.push(Shift {
-                        start: Some(start),
-                        end: Some(punch.clone()),
-                        status: ShiftStatus::Complete,
-                        seconds,
-                        meal_deducted_seconds: 0,
-                    });
+            (PunchKind::In, previous) => {
+                if let Some(previous) = previous {
+                    shifts.push(previous.abandon(ShiftStatus::MissingClockOut));
                 }
-                None => shifts.push(Shift {
-                    start: None,
-                    end: Some(punch.clone()),
-                    status: ShiftStatus::MissingClockIn,
-                    seconds: 0,
-                    meal_deducted_seconds: 0,
-                }),
-            },
-        }
+                Some(Open { start: punch, breaks: Vec::new(), on_break: None })
+            }
+            (PunchKind::Out, Some(mut shift)) if punch.on_break() && shift.on_break.is_none() => {
+                shift.on_break = Some(punch);
+                Some(shift)
+            }
+            (PunchKind::Out, Some(shift)) => {
+                shifts.push(shift.close(punch));
+                None
+            }
+            (PunchKind::Out, None) => {
+                shifts.push(Shift::new(None, Some(punch), ShiftStatus::MissingClockIn));
+                None
+            }
+        };
     }
-    if let Some(start) = open {
-        let status = if now - start.at() <= OPEN_SHIFT_LIMIT { ShiftStatus::InProgress } else { ShiftStatus::MissingClockOut };
-        shifts.push(Shift { start: Some(start), end: None, status, seconds: 0, meal_deducted_seconds: 0 });
+    if let Some(shift) = open {
+        let last = shift.on_break.as_ref().unwrap_or(&shift.start).at();
+        if now - last <= OPEN_SHIFT_LIMIT {
+            // In progress, perhaps on a break now: the running break is shown with no end yet.
+            let mut breaks = shift.breaks;
+            if let Some(break_start) = shift.on_break {
+                let seconds = (now - break_start.at()).num_seconds().max(0);
+                breaks.push(Break { start: break_start, end: None, seconds });
+            }
+            let mut progress = Shift::new(Some(shift.start), None, ShiftStatus::InProgress);
+            progress.break_seconds = breaks.iter().map(|b| b.seconds).sum();
+            progress.breaks = breaks;
+            shifts.push(progress);
+        } else {
+            shifts.push(shift.abandon(ShiftStatus::MissingClockOut));
+        }
     }
     shifts
 }
@@ -201,9 +292,12 @@ pub fn build_time_card<P: TimedPunch + Clone>(
         let Some(day) = days.get_mut(usize::try_from((anchor - first).num_days()).unwrap_or(usize::MAX)) else {
             continue;
         };
-        if let Some(meal) = rules.meal {
-            shift.meal_deducted_seconds = meal.deducted(shift.seconds);
-            shift.seconds -= shift.meal_deducted_seconds;
+        if shift.status == ShiftStatus::Complete {
+            let worked = shift.seconds;
+            let unpaid_breaks = if rules.breaks_paid { 0 } else { shift.break_seconds };
+            let paid = worked + shift.break_seconds - unpaid_breaks;
+            shift.meal_deducted_seconds = rules.meal.map_or(0, |meal| meal.deducted(worked, unpaid_breaks).min(paid));
+            shift.seconds = paid - shift.meal_deducted_seconds;
         }
         day.seconds += shift.seconds;
         day.shifts.push(shift);
@@ -237,17 +331,31 @@ pub fn build_time_card<P: TimedPunch + Clone>(
     let mut pay = PayHours::default();
     let mut issues = 0;
     let mut meal_deducted_seconds = 0;
+    let mut break_seconds = 0;
     for day in &days {
         pay += day.pay;
         for shift in &day.shifts {
             meal_deducted_seconds += shift.meal_deducted_seconds;
+            break_seconds += shift.break_seconds;
             if matches!(shift.status, ShiftStatus::MissingClockIn | ShiftStatus::MissingClockOut) {
                 issues += 1;
             }
         }
     }
     let seconds = days.iter().map(|day| day.seconds).sum();
-    TimeCard { from, to, time_zone: time_zone.name().to_owned(), days, weeks, seconds, pay, meal_deducted_seconds, issues }
+    TimeCard {
+        from,
+        to,
+        time_zone: time_zone.name().to_owned(),
+        days,
+        weeks,
+        seconds,
+        pay,
+        meal_deducted_seconds,
+        break_seconds,
+        breaks_paid: rules.breaks_paid,
+        issues,
+    }
 }
 
 #[cfg(test)]
@@ -258,7 +366,7 @@ mod tests {
     use chrono_tz::America::Chicago;
 
     #[derive(Debug, Clone, PartialEq)]
-    struct P(PunchKind, DateTime<Utc>);
+    struct P(PunchKind, DateTime<Utc>, bool);
 
     impl TimedPunch for P {
         fn kind(&self) -> PunchKind {
@@ -267,12 +375,136 @@ mod tests {
         fn at(&self) -> DateTime<Utc> {
             self.1
         }
+        fn on_break(&self) -> bool {
+            self.2
+        }
     }
 
     /// A punch at a local Chicago time.
     fn at(kind: PunchKind, y: i32, m: u32, d: u32, h: u32, min: u32) -> P {
         let local = Chicago.with_ymd_and_hms(y, m, d, h, min, 0).single().expect("unambiguous local time");
-        P(kind, local.with_timezone(&Utc))
+        P(kind, local.with_timezone(&Utc), false)
+    }
+
+    /// Start break (`Out`) or End break (`In`) at a local Chicago time.
+    fn on_break(kind: PunchKind, y: i32, m: u32, d: u32, h: u32, min: u32) -> P {
+        P(at(kind, y, m, d, h, min).0, at(kind, y, m, d, h, min).1, true)
+    }
+
+    /// 7:00 in, a break 12:00-12:30, 15:30 out, on Mon 23 Nov 2026.
+    fn day_with_a_break() -> Vec<P> {
+        vec![
+            at(PunchKind::In, 2026, 11, 23, 7, 0),
+            on_break(PunchKind::Out, 2026, 11, 23, 12, 0),
+            on_break(PunchKind::In, 2026, 11, 23, 12, 30),
+            at(PunchKind::Out, 2026, 11, 23, 15, 30),
+        ]
+    }
+
+    fn monday(rules: &CardRules, punches: &[P]) -> TimeCard<P> {
+        build_time_card(punches, Chicago, date(2026, 11, 23), date(2026, 11, 23), rules, now())
+    }
+
+    #[test]
+    fn an_unpaid_break_is_one_shift_with_the_break_left_out() {
+        let card = monday(&CardRules::default(), &day_with_a_break());
+        let shifts = &card.days[0].shifts;
+        assert_eq!(shifts.len(), 1, "a break does not split the shift");
+        assert_eq!(shifts[0].status, ShiftStatus::Complete);
+        assert_eq!(shifts[0].breaks.len(), 1);
+        assert_eq!(shifts[0].breaks[0].seconds, 1800);
+        assert_eq!(shifts[0].break_seconds, 1800);
+        assert_eq!(card.seconds, 8 * 3600, "8.5 h at work, 30 min of it unpaid");
+        assert_eq!((card.break_seconds, card.breaks_paid, card.issues), (1800, false, 0));
+    }
+
+    #[test]
+    fn a_paid_break_counts_in_the_hours() {
+        let rules = CardRules { breaks_paid: true, ..CardRules::default() };
+        let card = monday(&rules, &day_with_a_break());
+        assert_eq!(card.seconds, 8 * 3600 + 1800);
+        assert_eq!(card.break_seconds, 1800);
+    }
+
+    #[test]
+    fn the_meal_deduction_counts_an_unpaid_break_taken() {
+        // Meal rule: 30 min off a shift over 5 h. The 30-minute unpaid break already is the meal;
+        // a paid break is not, so the full 30 minutes come off.
+        let meal = Some(MealDeduction::new(5 * 60, 30).expect("valid"));
+        let unpaid = monday(&CardRules { meal, ..CardRules::default() }, &day_with_a_break());
+        assert_eq!((unpaid.seconds, unpaid.meal_deducted_seconds), (8 * 3600, 0));
+        let paid = monday(&CardRules { meal, breaks_paid: true, ..CardRules::default() }, &day_with_a_break());
+        assert_eq!((paid.seconds, paid.meal_deducted_seconds), (8 * 3600, 1800));
+        // A 10-minute unpaid break leaves 20 minutes to deduct.
+        let short = [
+            at(PunchKind::In, 2026, 11, 23, 7, 0),
+            on_break(PunchKind::Out, 2026, 11, 23, 10, 0),
+            on_break(PunchKind::In, 2026, 11, 23, 10, 10),
+            at(PunchKind::Out, 2026, 11, 23, 15, 10),
+        ];
+        let card = monday(&CardRules { meal, ..CardRules::default() }, &short);
+        assert_eq!((card.seconds, card.meal_deducted_seconds), (8 * 3600 - 1200, 1200));
+    }
+
+    #[test]
+    fn a_break_never_ended_ends_the_shift_at_its_start() {
+        // Start break at 12:00, then the next morning's clock-in: the shift ends at 12:00.
+        let punches =
+            [at(PunchKind::In, 2026, 11, 23, 7, 0), on_break(PunchKind::Out, 2026, 11, 23, 12, 0), at(PunchKind::In, 2026, 11, 24, 7, 0)];
+        let card = build_time_card(&punches, Chicago, date(2026, 11, 23), date(2026, 11, 23), &CardRules::default(), now());
+        let shift = &card.days[0].shifts[0];
+        assert_eq!(shift.status, ShiftStatus::Complete);
+        assert_eq!(shift.end.as_ref().map(|p| p.1), Some(punches[1].1));
+        assert!(shift.breaks.is_empty());
+        assert_eq!(card.seconds, 5 * 3600);
+        // Left alone for over a day, likewise.
+        let alone = &punches[..2];
+        assert_eq!(pair_shifts(alone, punches[1].1 + Duration::hours(30))[0].seconds, 5 * 3600);
+    }
+
+    #[test]
+    fn a_clock_out_during_a_break_ends_both() {
+        let punches = [
+            at(PunchKind::In, 2026, 11, 23, 7, 0),
+            on_break(PunchKind::Out, 2026, 11, 23, 12, 0),
+            at(PunchKind::Out, 2026, 11, 23, 12, 20),
+        ];
+        let card = monday(&CardRules::default(), &punches);
+        let shift = &card.days[0].shifts[0];
+        assert_eq!(shift.status, ShiftStatus::Complete);
+        assert_eq!(shift.breaks.len(), 1);
+        assert!(shift.breaks[0].end.is_none());
+        assert_eq!(card.seconds, 5 * 3600);
+        assert_eq!(card.break_seconds, 1200);
+    }
+
+    #[test]
+    fn on_a_break_now_the_shift_is_in_progress_with_the_break_running() {
+        let punches = [at(PunchKind::In, 2026, 11, 23, 7, 0), on_break(PunchKind::Out, 2026, 11, 23, 12, 0)];
+        let later = punches[1].1 + Duration::minutes(10);
+        let shifts = pair_shifts(&punches, later);
+        assert_eq!(shifts.len(), 1);
+        assert_eq!(shifts[0].status, ShiftStatus::InProgress);
+        assert_eq!(shifts[0].breaks.len(), 1);
+        assert_eq!(shifts[0].breaks[0].seconds, 600);
+        assert!(shifts[0].breaks[0].end.is_none());
+    }
+
+    #[test]
+    fn break_punches_outside_a_shift_pair_as_plain_punches() {
+        // An End break with no break running opens a shift; a Start break with none open is a
+        // clock-out without a clock-in. Nothing is dropped.
+        let punches = [
+            on_break(PunchKind::Out, 2026, 11, 23, 6, 0),
+            on_break(PunchKind::In, 2026, 11, 23, 7, 0),
+            at(PunchKind::Out, 2026, 11, 23, 11, 0),
+        ];
+        let card = monday(&CardRules::default(), &punches);
+        let shifts = &card.days[0].shifts;
+        assert_eq!(shifts.len(), 2);
+        assert_eq!(shifts[0].status, ShiftStatus::MissingClockIn);
+        assert_eq!(shifts[1].status, ShiftStatus::Complete);
+        assert_eq!(card.seconds, 4 * 3600);
     }
 
     fn date(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -375,6 +607,7 @@ mod tests {
             overtime: OvertimeRule::California,
             workweek_starts: Weekday::Mon,
             meal: Some(MealDeduction::new(6 * 60, 30).expect("valid")),
+            breaks_paid: false,
         };
         let punches = [
             at(PunchKind::In, 2026, 11, 23, 6, 0),

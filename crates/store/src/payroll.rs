@@ -49,6 +49,8 @@ pub struct PeriodPunch {
     pub received_at: DateTime<Utc>,
     pub flagged: bool,
     pub has_photo: bool,
+    /// A Start break or End break.
+    pub on_break: bool,
     /// Its verification verdict, once there is one.
     pub verdict: Option<clockface_domain::verification::Verdict>,
 }
@@ -59,5 +61,8 @@ impl clockface_domain::timecard::TimedPunch for PeriodPunch {
     }
     fn at(&self) -> DateTime<Utc> {
         self.occurred_at
+    }
+    fn on_break(&self) -> bool {
+        self.on_break
     }
 }

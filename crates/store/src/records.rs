@@ -369,6 +369,7 @@ pub(crate) struct PunchRow {
     cost_code_id: Option<Uuid>,
     no_position_reason: Option<String>,
     fence_distance_m: Option<f64>,
+    on_break: bool,
 }
 
 impl TryFrom<PunchRow> for Punch {
@@ -398,6 +399,7 @@ impl TryFrom<PunchRow> for Punch {
             cost_code_id: row.cost_code_id.map(CostCodeId),
             no_position_reason: row.no_position_reason.as_deref().map(NoPositionReason::parse).transpose()?,
             fence_distance_m: row.fence_distance_m,
+            on_break: row.on_break,
             settings_version: row.settings_version,
             fingerprint: row.fingerprint,
         })

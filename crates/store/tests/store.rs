@@ -196,6 +196,7 @@ fn punch(company: CompanyId, employee: EmployeeId, device: DeviceId, kind: Punch
         cost_code_id: None,
         no_position_reason: None,
         fence_distance_m: None,
+        on_break: false,
         settings_version: 1,
         fingerprint: "fp".into(),
     }
@@ -1664,4 +1665,18 @@ async fn who_is_clocked_in_is_read_in_one_query_within_the_company(store: Db) {
     let working = store.clocked_in(company).await.unwrap();
     assert_eq!(working.iter().map(|p| (p.employee_id, p.occurred_at)).collect::<Vec<_>>(), vec![(ana, at(3)), (cy, at(2))]);
     assert!(store.clocked_in(other).await.unwrap().is_empty());
+
+    // Dee goes on a break: her Start break (a clock-out marked on_break) keeps her in the list,
+    // stored and read back as a break; her End break too. A plain clock-out ends it.
+    let dee = employee(&store, company, "4").await;
+    store.insert_punch(&punch(company, dee, device, PunchKind::In, at(6)), None).await.unwrap();
+    let break_start = Punch { on_break: true, ..punch(company, dee, device, PunchKind::Out, at(1)) };
+    store.insert_punch(&break_start, None).await.unwrap();
+    assert!(store.punch(company, break_start.id).await.unwrap().on_break, "on_break is stored");
+    let on_break: Vec<_> = store.clocked_in(company).await.unwrap().into_iter().filter(|p| p.employee_id == dee).collect();
+    assert_eq!(on_break.iter().map(|p| (p.kind, p.on_break)).collect::<Vec<_>>(), vec![(PunchKind::Out, true)]);
+    let rows = store.period_punches(company, at(7), now()).await.unwrap();
+    assert!(rows.iter().any(|r| r.id == break_start.id && r.on_break), "the payroll rows carry on_break");
+    store.insert_punch(&punch(company, dee, device, PunchKind::Out, at(0)), None).await.unwrap();
+    assert!(store.clocked_in(company).await.unwrap().iter().all(|p| p.employee_id != dee));
 }

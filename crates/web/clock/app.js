@@ -19,7 +19,7 @@ import * as jobs from './jobs.js';
 import * as queue from './outbox.js';
 import * as signing from './signing.js';
 import { kv } from './store.js';
-import { $, clockTime, deviceTime, element, when } from './util.js';
+import { $, clockTime, deviceTime, element, punchLabel, statusAfter, when } from './util.js';
 
 const SYNC_EVERY = 5 * 60_000;
 const IDLE_SIGN_OUT = 90_000;
@@ -123,6 +123,7 @@ function wire() {
   });
   $('punch-button').addEventListener('click', () => punchSelf());
   $('change-job-button').addEventListener('click', () => changeJob());
+  $('break-button').addEventListener('click', () => punchBreak('out'));
   $('release-form').addEventListener('submit', (event) => {
     event.preventDefault();
     answerRelease('signed');
@@ -270,11 +271,12 @@ async function signIn(pin) {
     const result = answer.body;
     const id = result.employee.id;
     const serverSince = result.last_punch?.occurred_at ?? null;
-    let status = { clockedIn: result.clocked_in, since: serverSince };
+    const back = result.last_punch?.kind === 'in' && Boolean(result.last_punch?.on_break);
+    let status = { clockedIn: result.clocked_in, onBreak: Boolean(result.on_break), back, since: serverSince };
     // Punches still waiting on this device are newer than what the server knows.
     const mine = (await queue.items()).filter((i) => i.punch.employee_id === id && i.state === 'waiting');
     const latest = mine[mine.length - 1];
-    if (latest) status = { clockedIn: latest.punch.kind === 'in', since: latest.punch.device_time };
+    if (latest) status = statusAfter(latest.punch);
     state.signIns[id] = { result, pinHash: await pinHash(pin), status };
     await kv.set('sign-ins', state.signIns);
     await kv.delete('local-lock');
@@ -375,6 +377,8 @@ function startSession(result, faceFront, status) {
     faceFront,
     crew: result.role?.abilities?.clock_for ? (result.crew ?? []) : [],
     clockedIn: status.clockedIn,
+    onBreak: Boolean(status.onBreak),
+    back: Boolean(status.back),
     since: status.since,
     // The server's count at the last online sign-in (kept for offline ones).
     card: result.role?.abilities?.view_own_time_card ? (result.own_time_card ?? null) : undefined,
@@ -402,24 +406,32 @@ function armIdle() {
 function showStatus() {
   const s = state.session;
   $('status-name').textContent = `Hello, ${s.employee.name}`;
-  $('status-line').textContent = s.clockedIn
-    ? `Clocked in since ${s.since ? when(s.since) : 'earlier'}`
-    : s.since
-      ? `Clocked out since ${when(s.since)}`
-      : 'Clocked out';
+  $('status-line').textContent = statusLine(s);
+  // On a break the one way on is End break (then Clock Out, if the day is over).
   const button = $('punch-button');
-  button.textContent = s.clockedIn ? 'Clock Out' : 'Clock In';
-  button.className = `punch ${s.clockedIn ? 'out' : 'in'}`;
+  button.textContent = s.onBreak ? 'End break' : s.clockedIn ? 'Clock Out' : 'Clock In';
+  button.className = `punch ${s.clockedIn && !s.onBreak ? 'out' : 'in'}`;
+  $('break-button').hidden = !s.clockedIn || s.onBreak;
   $('crew-button').hidden = s.crew.length === 0;
   $('card-button').hidden = s.card === undefined;
-  $('change-job-button').hidden = !s.clockedIn || (state.sync?.jobs ?? []).length === 0;
+  $('change-job-button').hidden = !s.clockedIn || s.onBreak || (state.sync?.jobs ?? []).length === 0;
   show('status');
   armIdle();
+}
+
+/** Where the employee stands, in words: on a break, back from one, clocked in or out, since when. */
+function statusLine(s) {
+  const since = s.since ? when(s.since) : 'earlier';
+  if (s.onBreak) return `On a break since ${since}`;
+  if (s.back) return `Back from your break since ${since}`;
+  if (s.clockedIn) return `Clocked in since ${since}`;
+  return s.since ? `Clocked out since ${since}` : 'Clocked out';
 }
 
 async function punchSelf() {
   if (state.busy) return;
   const s = state.session;
+  if (s.onBreak) return punchBreak('in');
   const kind = s.clockedIn ? 'out' : 'in';
   const pressed = new Date(); // the punch's time: when the button was pressed
   const punch = {
@@ -459,11 +471,7 @@ async function punchSelf() {
     punch.signature = await signing.sign(punch, photo);
     await queue.add(punch, photo, s.employee.name);
     await jobs.remember(s.employee.id, punch.job_id);
-    s.clockedIn = kind === 'in';
-    s.since = punch.device_time;
-    state.signIns[s.employee.id] = { ...(state.signIns[s.employee.id] ?? { result: s }), status: { clockedIn: s.clockedIn, since: s.since } };
-    await kv.set('sign-ins', state.signIns);
-    showStatus();
+    await standAfter(punch);
     const done = `${kind === 'in' ? 'Clocked in' : 'Clocked out'} at ${clockTime(pressed)}${photo ? ' with your photo' : ''}.`;
     message(`${done} Saving…`);
     const result = cameraChanged ? (await sync(), await queue.flush()) : await queue.flush();
@@ -511,16 +519,51 @@ async function changeJob() {
       await queue.add(punch, photo, s.employee.name);
     }
     await jobs.remember(s.employee.id, into.job_id);
-    s.clockedIn = true;
-    s.since = at;
-    state.signIns[s.employee.id] = { ...(state.signIns[s.employee.id] ?? { result: s }), status: { clockedIn: true, since: at } };
-    await kv.set('sign-ins', state.signIns);
-    showStatus();
+    await standAfter(into);
     const name = (state.sync?.jobs ?? []).find((job) => job.id === into.job_id)?.name ?? 'the new job';
     const done = `Changed to ${name} at ${clockTime(pressed)}.`;
     message(`${done} Saving…`);
     const result = await queue.flush();
     message(sentText(done, into.client_id, result), (await refusedIds()).has(into.client_id) ? 'error' : 'ok');
+  } finally {
+    state.busy = false;
+  }
+}
+
+/** Keeps where the signed-in employee stands after `punch` (for offline sign-ins too) and shows it. */
+async function standAfter(punch) {
+  const s = state.session;
+  Object.assign(s, statusAfter(punch));
+  state.signIns[s.employee.id] = { ...(state.signIns[s.employee.id] ?? { result: s }), status: statusAfter(punch) };
+  await kv.set('sign-ins', state.signIns);
+  showStatus();
+}
+
+// Start break (a clock-out marked on_break) and End break (a clock-in marked on_break): no photo
+// and no job to pick (the break belongs to the shift and its job); a position when the role
+// records GPS. Paid or not is the company's payroll setting, decided on the server.
+async function punchBreak(kind) {
+  if (state.busy) return;
+  const s = state.session;
+  const pressed = new Date();
+  const punch = {
+    client_id: crypto.randomUUID(),
+    employee_id: s.employee.id,
+    kind,
+    on_break: true,
+    device_time: deviceTime(pressed),
+    settings_version: state.sync?.settings_version,
+  };
+  state.busy = true;
+  try {
+    if (s.role?.abilities?.record_gps) Object.assign(punch, await geo.locate());
+    punch.signature = await signing.sign(punch, null);
+    await queue.add(punch, null, s.employee.name);
+    await standAfter(punch);
+    const done = `${kind === 'out' ? 'Break started' : 'Break ended'} at ${clockTime(pressed)}.`;
+    message(`${done} Saving…`);
+    const result = await queue.flush();
+    message(sentText(done, punch.client_id, result), (await refusedIds()).has(punch.client_id) ? 'error' : 'ok');
   } finally {
     state.busy = false;
   }
@@ -674,7 +717,7 @@ async function renderQueue(items) {
   list.replaceChildren(
     element('h2', { text: 'Punches on this device' }),
     ...items.map((item) => {
-      const what = `${item.punch.kind === 'in' ? 'Clock In' : 'Clock Out'} — ${item.label ?? ''} — ${when(item.punch.device_time)}`;
+      const what = `${punchLabel(item.punch)} — ${item.label ?? ''} — ${when(item.punch.device_time)}`;
       const children = [element('strong', { text: what })];
       if (item.state === 'refused') {
         children.push(element('span', { text: `Refused: ${item.error?.message ?? 'by the server'}` }));

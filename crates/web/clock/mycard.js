@@ -2,7 +2,7 @@
 // period's shifts and totals as the server counted them at sign-in, and the punches still
 // waiting on this device, which the server has not counted yet.
 
-import { element, when } from './util.js';
+import { element, punchLabel, when } from './util.js';
 
 /** Seconds as hours and minutes, e.g. 8:05. */
 export function hours(seconds) {
@@ -14,6 +14,11 @@ export function hours(seconds) {
 function day(date) {
   const [y, m, d] = date.split('-').map(Number);
   return new Date(y, m - 1, d).toLocaleDateString([], { weekday: 'short', month: 'short', day: 'numeric' });
+}
+
+/** A shift's break under its stop time: "Break 12:00–12:30", or "Break from 12:00" (running, or ended by the clock-out). */
+function breakLine(b) {
+  return element('span', { className: 'my-break', text: b.end ? `Break ${b.start}–${b.end}` : `Break from ${b.start}` });
 }
 
 /** Fills `container` with `card` (or says there is none yet) and the `waiting` punches. */
@@ -28,7 +33,7 @@ export function render(container, card, waiting) {
         element('tr', {}, [
           element('th', { text: i === 0 ? day(d.date) : '', attrs: { scope: 'row' } }),
           element('td', { text: s.start ?? '—' }),
-          element('td', { text: s.end ?? (s.in_progress ? 'still in' : '—') }),
+          element('td', {}, [s.end ?? (s.in_progress ? 'still in' : '—'), ...(s.breaks ?? []).map(breakLine)]),
           element('td', { className: 'num', text: s.in_progress ? '' : hours(s.seconds) }),
         ]),
       ),
@@ -43,6 +48,7 @@ export function render(container, card, waiting) {
     const totals = [`Total ${hours(card.total_seconds)}`, `Regular ${hours(card.regular_seconds)}`];
     if (card.overtime_seconds > 0) totals.push(`Overtime ${hours(card.overtime_seconds)}`);
     if (card.double_time_seconds > 0) totals.push(`Double time ${hours(card.double_time_seconds)}`);
+    if (card.break_seconds > 0) totals.push(`Breaks ${hours(card.break_seconds)} (${card.breaks_paid ? 'paid' : 'unpaid'})`);
     if (card.meal_deducted_seconds > 0) totals.push(`Meal breaks deducted ${hours(card.meal_deducted_seconds)}`);
     parts.push(element('p', { className: 'my-totals', text: totals.join(' · ') }));
   }
@@ -53,7 +59,7 @@ export function render(container, card, waiting) {
       element(
         'ul',
         { className: 'my-waiting' },
-        waiting.map((i) => element('li', { text: `${i.punch.kind === 'in' ? 'Clock In' : 'Clock Out'} — ${when(i.punch.device_time)}` })),
+        waiting.map((i) => element('li', { text: `${punchLabel(i.punch)} — ${when(i.punch.device_time)}` })),
       ),
     );
   }

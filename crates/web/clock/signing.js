@@ -55,6 +55,8 @@ export async function sign(punch, photo) {
   // A punch with a job or cost code signs two more lines; one without signs what clocks from
   // before jobs signed (domain::punch::signed_content).
   if (punch.job_id || punch.cost_code_id) content.push(`job:${punch.job_id ?? ''}`, `cost_code:${punch.cost_code_id ?? ''}`);
+  // A break punch (Start break, End break) ends with one more line.
+  if (punch.on_break) content.push('on_break');
   const text = content.join('\n');
   const signature = await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, entry.privateKey, new TextEncoder().encode(text));
   return base64(signature);

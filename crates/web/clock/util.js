@@ -37,3 +37,20 @@ export function element(tag, { text, className, attrs } = {}, children = []) {
   for (const child of children) node.append(child);
   return node;
 }
+
+/** What a punch is, for people: Clock In, Clock Out, Start break, End break. */
+export function punchLabel(punch) {
+  if (punch.on_break) return punch.kind === 'in' ? 'End break' : 'Start break';
+  return punch.kind === 'in' ? 'Clock In' : 'Clock Out';
+}
+
+/** Where an employee stands after `punch`: in a shift (perhaps on a break, or back from one) or not, since when. */
+export function statusAfter(punch) {
+  const onBreak = Boolean(punch.on_break);
+  return {
+    clockedIn: punch.kind === 'in' || onBreak,
+    onBreak: punch.kind === 'out' && onBreak,
+    back: punch.kind === 'in' && onBreak,
+    since: punch.device_time,
+  };
+}

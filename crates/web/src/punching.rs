@@ -49,6 +49,10 @@ pub struct PunchBody {
     /// Why there is no `position` when the role records GPS: `permission_denied`, `timeout`, `unavailable`.
     #[serde(default)]
     pub no_position_reason: Option<NoPositionReason>,
+    /// A break punch: with `kind` `out` it starts a break (Start break), with `in` it ends one
+    /// (End break). No photo is asked for either. Paid or not is the company's payroll setting.
+    #[serde(default)]
+    pub on_break: bool,
     /// The device's FaceFront photo rotation setting (0, 90, 180 or 270), applied when the photo is shown.
     #[serde(default)]
     #[schema(value_type = Option<i64>)]
@@ -59,7 +63,8 @@ pub struct PunchBody {
     /// The device's ECDSA P-256 signature (base64 of `r || s`) over the punch's signed content:
     /// `clockface-punch-v1`, client_id, employee_id, kind, device_time as sent, clock_for_by (or
     /// empty) and the photo's SHA-256 in hex (or empty), joined by line feeds; then, only when the
-    /// punch has a job or cost code, `job:<job_id>` and `cost_code:<cost_code_id>` (empty when absent).
+    /// punch has a job or cost code, `job:<job_id>` and `cost_code:<cost_code_id>` (empty when absent);
+    /// then, only for a break punch, `on_break`.
     #[serde(default)]
     pub signature: Option<String>,
 }
@@ -93,6 +98,7 @@ pub async fn record_punch(state: &AppState, device: &Device, body: PunchBody, ph
         job_id: body.job_id,
         cost_code_id: body.cost_code_id,
         no_position_reason: body.no_position_reason,
+        on_break: body.on_break,
     };
     let fingerprint = request.fingerprint();
     let signed = signed_content(
@@ -103,6 +109,7 @@ pub async fn record_punch(state: &AppState, device: &Device, body: PunchBody, ph
         body.clock_for_by.as_ref(),
         photo_sha256.as_deref(),
         (body.job_id.as_ref(), body.cost_code_id.as_ref()),
+        body.on_break,
     );
 
     // A resend is answered from what is stored, before the rules are applied again: they may have
@@ -124,6 +131,7 @@ pub async fn record_punch(state: &AppState, device: &Device, body: PunchBody, ph
         clock_for: request.clock_for_by.is_some(),
         has_front_camera: device.has_front_camera,
         settings_stale: request.settings_version < role.face_front_version.max(employee.role_version),
+        on_break: request.on_break,
     };
     // The cheap checks only (format, size, dimensions, a whole file): a photo that passes them but
     // does not decode is stored with its punch, and its verdict says it could not be read.
@@ -178,6 +186,7 @@ pub async fn record_punch(state: &AppState, device: &Device, body: PunchBody, ph
         cost_code_id: request.cost_code_id,
         no_position_reason: if position.is_none() { request.no_position_reason } else { None },
         fence_distance_m: fence.map(|(_, check)| check.distance_m),
+        on_break: request.on_break,
         settings_version: request.settings_version,
         fingerprint,
     };

@@ -5,6 +5,7 @@
 mod helpers;
 
 mod bad_input;
+mod breaks;
 mod crews;
 mod demo;
 mod durability;

@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 fn settings() -> Value {
     json!({
         "pay_frequency": "biweekly", "period_anchor": "2026-11-16", "workweek_starts": "Mon",
-        "overtime_rule": "california", "meal_after_minutes": 360, "meal_minutes": 30,
+        "overtime_rule": "california", "meal_after_minutes": 360, "meal_minutes": 30, "breaks_paid": false,
         "codes": {
             "adp_company_code": "ABC", "adp_batch_id": "7", "adp_double_time_code": "D",
             "adp_run_iid": "12345", "adp_run_regular_code": "REG", "adp_run_overtime_code": "OVT", "adp_run_double_time_code": "DBL",

@@ -14,17 +14,17 @@ use clockface_domain::punch::PunchKind;
 use sqlx::Pool;
 use uuid::Uuid;
 
-type SettingsRow = (String, NaiveDate, String, String, Option<i64>, Option<i64>, String);
+type SettingsRow = (String, NaiveDate, String, String, Option<i64>, Option<i64>, bool, String);
 
 pub(super) async fn payroll_settings(pool: &Pool<Db>, company: CompanyId) -> Result<PayrollSettings, StoreError> {
     let row: Option<SettingsRow> = sqlx::query_as(
-        "SELECT pay_frequency, period_anchor, workweek_starts, overtime_rule, meal_after_minutes, meal_minutes, export_codes \
+        "SELECT pay_frequency, period_anchor, workweek_starts, overtime_rule, meal_after_minutes, meal_minutes, breaks_paid, export_codes \
          FROM payroll_settings WHERE company_id = $1",
     )
     .bind(company.0)
     .fetch_optional(pool)
     .await?;
-    let Some((frequency, anchor, workweek, overtime, meal_after, meal_minutes, codes)) = row else {
+    let Some((frequency, anchor, workweek, overtime, meal_after, meal_minutes, breaks_paid, codes)) = row else {
         return Ok(PayrollSettings::default());
     };
     let meal = match (meal_after, meal_minutes) {
@@ -35,6 +35,7 @@ pub(super) async fn payroll_settings(pool: &Pool<Db>, company: CompanyId) -> Res
         schedule: PaySchedule { frequency: PayFrequency::parse(&frequency)?, anchor, workweek_starts: parse_weekday(&workweek)? },
         overtime: OvertimeRule::parse(&overtime)?,
         meal,
+        breaks_paid,
         codes: serde_json::from_str::<ExportCodes>(&codes).map_err(|e| StoreError::Corrupt(format!("export codes: {e}")))?,
     })
 }
@@ -50,9 +51,9 @@ pub(super) async fn set_payroll_settings(
     let mut tx = pool.begin().await?;
     sqlx::query(
         "INSERT INTO payroll_settings (company_id, pay_frequency, period_anchor, workweek_starts, overtime_rule, meal_after_minutes, \
-         meal_minutes, export_codes, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+         meal_minutes, export_codes, updated_at, breaks_paid) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
          ON CONFLICT (company_id) DO UPDATE SET pay_frequency = $2, period_anchor = $3, workweek_starts = $4, overtime_rule = $5, \
-         meal_after_minutes = $6, meal_minutes = $7, export_codes = $8, updated_at = $9",
+         meal_after_minutes = $6, meal_minutes = $7, export_codes = $8, updated_at = $9, breaks_paid = $10",
     )
     .bind(company.0)
     .bind(settings.schedule.frequency.as_str())
@@ -63,6 +64,7 @@ pub(super) async fn set_payroll_settings(
     .bind(settings.meal.map(|m| m.minutes))
     .bind(codes)
     .bind(now)
+    .bind(settings.breaks_paid)
     .execute(&mut *tx)
     .await?;
     insert_audit(&mut tx, audit).await?;
@@ -232,6 +234,7 @@ struct PeriodPunchRow {
     flagged: bool,
     photo_sha256: Option<String>,
     verdict: Option<String>,
+    on_break: bool,
 }
 
 /// Every punch of the company made in `from..to`, with its verdict, in no particular order (the
@@ -244,7 +247,7 @@ pub(super) async fn period_punches(
     to: DateTime<Utc>,
 ) -> Result<Vec<PeriodPunch>, StoreError> {
     let rows: Vec<PeriodPunchRow> = sqlx::query_as(
-        "SELECT p.id, p.employee_id, p.kind, p.occurred_at, p.received_at, p.flagged, p.photo_sha256, v.verdict \
+        "SELECT p.id, p.employee_id, p.kind, p.occurred_at, p.received_at, p.flagged, p.photo_sha256, v.verdict, p.on_break \
          FROM punches p LEFT JOIN verifications v ON v.punch_id = p.id \
          WHERE p.company_id = $1 AND p.occurred_at >= $2 AND p.occurred_at < $3",
     )
@@ -263,6 +266,7 @@ pub(super) async fn period_punches(
                 received_at: r.received_at,
                 flagged: r.flagged,
                 has_photo: r.photo_sha256.is_some(),
+                on_break: r.on_break,
                 verdict: r.verdict.as_deref().map(clockface_domain::verification::Verdict::parse).transpose()?,
             })
         })

@@ -15,14 +15,14 @@ use uuid::Uuid;
 
 const PUNCH_COLUMNS: &str = "id, company_id, client_id, employee_id, device_id, kind, occurred_at, utc_offset_minutes, \
      received_at, clock_for_by, photo_sha256, no_photo_reason, flagged, latitude, longitude, accuracy_m, settings_version, fingerprint, \
-     flags, job_id, cost_code_id, no_position_reason, fence_distance_m";
+     flags, job_id, cost_code_id, no_position_reason, fence_distance_m, on_break";
 const PHOTO_COLUMNS: &str = "company_id, sha256, content_type, byte_size, width, height, display_rotation, created_at";
 
-/// Every employee's latest punch when it is a clock-in: who is working now, in one query. Of two
-/// punches at the same instant (Change job) the later stored wins.
+/// Every employee's latest punch when it is a clock-in or a Start break: who is working now (or
+/// on a break), in one query. Of two punches at the same instant (Change job) the later stored wins.
 pub(super) async fn clocked_in(pool: &Pool<Db>, company: CompanyId) -> Result<Vec<Punch>, StoreError> {
     let rows: Vec<PunchRow> = sqlx::query_as(&format!(
-        "SELECT {PUNCH_COLUMNS} FROM punches p WHERE p.company_id = $1 AND p.kind = 'in' AND NOT EXISTS (\
+        "SELECT {PUNCH_COLUMNS} FROM punches p WHERE p.company_id = $1 AND (p.kind = 'in' OR p.on_break) AND NOT EXISTS (\
          SELECT 1 FROM punches q WHERE q.company_id = p.company_id AND q.employee_id = p.employee_id \
          AND (q.occurred_at > p.occurred_at OR (q.occurred_at = p.occurred_at AND q.received_at > p.received_at) \
          OR (q.occurred_at = p.occurred_at AND q.received_at = p.received_at AND q.kind = 'in' AND q.id > p.id))) \
@@ -60,7 +60,7 @@ async fn write_punch(tx: &mut Tx, punch: &Punch, photo: Option<&PhotoRecord>) ->
     }
     let position = punch.position;
     let created: Option<PunchRow> = sqlx::query_as(&format!(
-        "INSERT INTO punches ({PUNCH_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23) \
+        "INSERT INTO punches ({PUNCH_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24) \
          ON CONFLICT (company_id, client_id) DO NOTHING RETURNING {PUNCH_COLUMNS}"
     ))
     .bind(punch.id.0)
@@ -86,6 +86,7 @@ async fn write_punch(tx: &mut Tx, punch: &Punch, photo: Option<&PhotoRecord>) ->
     .bind(punch.cost_code_id.map(|id| id.0))
     .bind(punch.no_position_reason.map(|r| r.as_str()))
     .bind(punch.fence_distance_m)
+    .bind(punch.on_break)
     .fetch_optional(&mut **tx)
     .await?;
     let Some(row) = created else { return Ok(None) };

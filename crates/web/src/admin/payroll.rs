@@ -249,6 +249,7 @@ async fn save_settings_form(State(state): State<AppState>, signed: SignedForm) -
         overtime_rule: text("overtime_rule"),
         meal_after_minutes: if meal_on { minutes("meal_after_minutes").or(Some(0)) } else { None },
         meal_minutes: if meal_on { minutes("meal_minutes").or(Some(0)) } else { None },
+        breaks_paid: form.get("breaks_paid") == "on",
         codes: ExportCodes {
             adp_company_code: text("adp_company_code"),
             adp_batch_id: text("adp_batch_id"),

@@ -23,7 +23,7 @@ use chrono::{Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
 use clockface_domain::correction::{CorrectionAction, Replaces};
 use clockface_domain::ids::EmployeeId;
 use clockface_domain::punch::{NoPhotoReason, PunchKind};
-use clockface_domain::timecard::ShiftStatus;
+use clockface_domain::timecard::{ShiftStatus, TimedPunch};
 use serde::Deserialize;
 use std::collections::HashMap;
 
@@ -121,6 +121,8 @@ struct ShiftView {
     /// The job and cost code it was worked on (the clock-in's, else the clock-out's), e.g. `J-1 Depot`.
     job: Option<String>,
     cost_code: Option<String>,
+    /// Its breaks, e.g. `Break 12:00–12:30 (0:30 unpaid)`.
+    breaks: Vec<String>,
 }
 
 struct DayView {
@@ -142,6 +144,8 @@ struct Card {
     has_overtime: bool,
     has_double_time: bool,
     meal: Option<String>,
+    /// The period's breaks and whether the hours count them, e.g. (`0:30`, false).
+    breaks: Option<(String, bool)>,
     overtime_rule: &'static str,
     issues: usize,
     prev: String,
@@ -321,7 +325,12 @@ async fn card(
             .cloned()
     };
     let view_punch = |p: &CardPunch| -> PunchView {
-        let kind = if p.effective_kind == PunchKind::In { "Clock in" } else { "Clock out" };
+        let kind = match (p.effective_kind, p.on_break()) {
+            (PunchKind::In, false) => "Clock in",
+            (PunchKind::Out, false) => "Clock out",
+            (PunchKind::In, true) => "End break",
+            (PunchKind::Out, true) => "Start break",
+        };
         let correction = p.correction.as_ref().map(|c| CorrectionView {
             label: c.correction.action.label(),
             original: c.original_local_time.clone(),
@@ -417,6 +426,7 @@ async fn card(
                     },
                     job: shift_punch(shift).and_then(|p| p.job_id).and_then(|id| jobs.get(&id).cloned()),
                     cost_code: shift_punch(shift).and_then(|p| p.cost_code_id).and_then(|id| codes.get(&id).cloned()),
+                    breaks: shift.breaks.iter().map(|b| break_text(b, shift.status, time_card.breaks_paid)).collect(),
                 })
                 .collect();
             DayView {
@@ -444,6 +454,7 @@ async fn card(
         has_overtime: pay.overtime_seconds > 0,
         has_double_time: pay.double_time_seconds > 0,
         meal: (time_card.meal_deducted_seconds > 0).then(|| hours(time_card.meal_deducted_seconds)),
+        breaks: (time_card.break_seconds > 0).then(|| (hours(time_card.break_seconds), time_card.breaks_paid)),
         overtime_rule: "",
         issues: time_card.issues,
         prev: String::new(),
@@ -454,4 +465,15 @@ async fn card(
         locked,
         voided: response.voided.iter().map(view_punch).collect(),
     })
+}
+
+/// A break as the card's notes say it: `Break 12:00–12:30 (0:30 unpaid)`; one running now,
+/// `On a break since 12:00`; one a clock-out ended, `Break 12:00 until clocking out (0:20 unpaid)`.
+fn break_text(b: &clockface_domain::timecard::Break<CardPunch>, status: ShiftStatus, paid: bool) -> String {
+    let pay = if paid { "paid" } else { "unpaid" };
+    match (&b.end, status) {
+        (Some(end), _) => format!("Break {}–{} ({} {pay})", b.start.local_time, end.local_time, hours(b.seconds)),
+        (None, ShiftStatus::InProgress) => format!("On a break since {}", b.start.local_time),
+        (None, _) => format!("Break {} until clocking out ({} {pay})", b.start.local_time, hours(b.seconds)),
+    }
 }

@@ -171,8 +171,10 @@ pub struct SignInBody {
 pub struct SignedIn {
     pub employee: DeviceEmployee,
     pub role: Role,
-    /// Clocked in now (their last punch is a clock-in).
+    /// In a shift now: their last punch is a clock-in, or a Start break (then `on_break` too).
     pub clocked_in: bool,
+    /// On a break now: their last punch is a Start break. The clock offers End break.
+    pub on_break: bool,
     pub last_punch: Option<Punch>,
     /// This device will ask them for a FaceFront photo.
     pub face_front: bool,
@@ -198,6 +200,9 @@ pub struct OwnTimeCard {
     pub double_time_seconds: i64,
     /// Taken off by the company's automatic meal deduction.
     pub meal_deducted_seconds: i64,
+    /// On breaks, and whether the company pays them (then they are in `total_seconds`).
+    pub break_seconds: i64,
+    pub breaks_paid: bool,
     /// When the server counted it.
     pub as_of: DateTime<Utc>,
 }
@@ -217,6 +222,15 @@ pub struct OwnShift {
     pub seconds: i64,
     /// Still clocked in.
     pub in_progress: bool,
+    /// Its breaks: local start and end times (no end: running now, or ended by the clock-out).
+    pub breaks: Vec<OwnBreak>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct OwnBreak {
+    pub start: String,
+    pub end: Option<String>,
+    pub seconds: i64,
 }
 
 /// The employee's card for the pay period holding today, counted as the admin's card is.
@@ -240,6 +254,15 @@ async fn own_time_card(state: &AppState, company: CompanyId, employee: EmployeeI
                     end: local(&s.end),
                     seconds: s.seconds,
                     in_progress: s.status == clockface_domain::timecard::ShiftStatus::InProgress,
+                    breaks: s
+                        .breaks
+                        .iter()
+                        .map(|b| OwnBreak {
+                            start: b.start.local_time.clone(),
+                            end: b.end.as_ref().map(|e| e.local_time.clone()),
+                            seconds: b.seconds,
+                        })
+                        .collect(),
                 })
                 .collect(),
         })
@@ -253,6 +276,8 @@ async fn own_time_card(state: &AppState, company: CompanyId, employee: EmployeeI
         overtime_seconds: card.pay.overtime_seconds,
         double_time_seconds: card.pay.double_time_seconds,
         meal_deducted_seconds: card.meal_deducted_seconds,
+        break_seconds: card.break_seconds,
+        breaks_paid: card.breaks_paid,
         as_of: Utc::now(),
     })
 }
@@ -301,7 +326,8 @@ async fn sign_in(
         face_front,
         release,
         role,
-        clocked_in: last_punch.as_ref().is_some_and(|p| p.kind == PunchKind::In),
+        clocked_in: last_punch.as_ref().is_some_and(|p| p.kind == PunchKind::In || p.on_break),
+        on_break: last_punch.as_ref().is_some_and(|p| p.kind == PunchKind::Out && p.on_break),
         last_punch,
         crew,
     }))

@@ -48,6 +48,9 @@ pub struct SettingsBody {
     /// Deduct `meal_minutes` from every shift longer than this many minutes; leave both out for none.
     pub meal_after_minutes: Option<i64>,
     pub meal_minutes: Option<i64>,
+    /// Breaks taken on the clock (Start break to End break) are paid time. Left out: unpaid.
+    #[serde(default)]
+    pub breaks_paid: bool,
     /// The codes each payroll system needs.
     pub codes: ExportCodes,
 }
@@ -61,6 +64,7 @@ impl From<&PayrollSettings> for SettingsBody {
             overtime_rule: s.overtime.as_str().to_owned(),
             meal_after_minutes: s.meal.map(|m| m.after_minutes),
             meal_minutes: s.meal.map(|m| m.minutes),
+            breaks_paid: s.breaks_paid,
             codes: s.codes.clone(),
         }
     }
@@ -92,6 +96,7 @@ impl SettingsBody {
             },
             overtime: OvertimeRule::parse(self.overtime_rule.trim())?,
             meal,
+            breaks_paid: self.breaks_paid,
             codes: self.codes.clone(),
         })
     }

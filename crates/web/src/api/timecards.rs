@@ -84,6 +84,9 @@ impl TimedPunch for CardPunch {
     fn at(&self) -> DateTime<Utc> {
         self.effective_at
     }
+    fn on_break(&self) -> bool {
+        self.punch.as_ref().is_some_and(|p| p.on_break)
+    }
 }
 
 /// Who approved a card and when, as the card says it.
@@ -123,7 +126,12 @@ pub fn card_window(zone: Tz, settings: &PayrollSettings, from: NaiveDate, to: Na
 
 /// The rules a card is counted by, from the company's settings.
 pub fn card_rules(settings: &PayrollSettings) -> CardRules {
-    CardRules { overtime: settings.overtime, workweek_starts: settings.schedule.workweek_starts, meal: settings.meal }
+    CardRules {
+        overtime: settings.overtime,
+        workweek_starts: settings.schedule.workweek_starts,
+        meal: settings.meal,
+        breaks_paid: settings.breaks_paid,
+    }
 }
 
 /// The period a request means: both days given, or the pay period holding `from` (or today).
