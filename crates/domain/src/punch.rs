@@ -527,6 +527,26 @@ pub struct Punch {
 }
 
 impl Punch {
+    /// A Start break: a clock-out marked `on_break`. Its employee is on a break until the next punch.
+    pub fn starts_break(&self) -> bool {
+        self.on_break && self.kind == PunchKind::Out
+    }
+
+    /// Still in a shift after this punch: a clock-in (an End break too) or a Start break.
+    pub fn leaves_in_shift(&self) -> bool {
+        self.kind == PunchKind::In || self.on_break
+    }
+
+    /// What the punch was, for people: `Clock in`, `Clock out`, `Start break`, `End break`.
+    pub fn label(kind: PunchKind, on_break: bool) -> &'static str {
+        match (kind, on_break) {
+            (PunchKind::In, false) => "Clock in",
+            (PunchKind::Out, false) => "Clock out",
+            (PunchKind::In, true) => "End break",
+            (PunchKind::Out, true) => "Start break",
+        }
+    }
+
     /// The device's local time of the punch.
     pub fn device_local_time(&self) -> DateTime<FixedOffset> {
         let offset = FixedOffset::east_opt(self.utc_offset_minutes * 60).unwrap_or(Utc.fix());
@@ -656,6 +676,13 @@ mod tests {
         let plain_break =
             signed_content(&client, &employee, PunchKind::Out, "2026-12-01T07:00:00.000-06:00", None, None, (None, None), true);
         assert!(plain_break.ends_with("\n\non_break"));
+    }
+
+    #[test]
+    fn a_break_punch_keeps_its_employee_in_the_shift() {
+        assert_eq!(Punch::label(PunchKind::Out, true), "Start break");
+        assert_eq!(Punch::label(PunchKind::In, true), "End break");
+        assert_eq!(Punch::label(PunchKind::Out, false), "Clock out");
     }
 
     #[test]

@@ -88,6 +88,13 @@ impl<P> Shift<P> {
     fn new(start: Option<P>, end: Option<P>, status: ShiftStatus) -> Self {
         Shift { start, end, status, seconds: 0, meal_deducted_seconds: 0, breaks: Vec::new(), break_seconds: 0 }
     }
+
+    /// The shift with `breaks`, and their seconds totalled.
+    fn with_breaks(mut self, breaks: Vec<Break<P>>) -> Self {
+        self.break_seconds = breaks.iter().map(|b| b.seconds).sum();
+        self.breaks = breaks;
+        self
+    }
 }
 
 /// One calendar day of a time card.
@@ -171,22 +178,15 @@ impl<P: TimedPunch + Clone> Open<P> {
     fn abandon(mut self, status: ShiftStatus) -> Shift<P> {
         match self.on_break.take() {
             Some(break_start) => self.complete(break_start),
-            None => {
-                let mut shift = Shift::new(Some(self.start), None, status);
-                shift.break_seconds = self.breaks.iter().map(|b| b.seconds).sum();
-                shift.breaks = self.breaks;
-                shift
-            }
+            None => Shift::new(Some(self.start), None, status).with_breaks(self.breaks),
         }
     }
 
+    /// Worked seconds: from the clock-in to `end`, breaks left out.
     fn complete(self, end: P) -> Shift<P> {
-        let break_seconds: i64 = self.breaks.iter().map(|b| b.seconds).sum();
-        let seconds = (end.at() - self.start.at()).num_seconds() - break_seconds;
-        let mut shift = Shift::new(Some(self.start), Some(end), ShiftStatus::Complete);
-        shift.seconds = seconds;
-        shift.breaks = self.breaks;
-        shift.break_seconds = break_seconds;
+        let span = (end.at() - self.start.at()).num_seconds();
+        let mut shift = Shift::new(Some(self.start), Some(end), ShiftStatus::Complete).with_breaks(self.breaks);
+        shift.seconds = span - shift.break_seconds;
         shift
     }
 }
@@ -242,10 +242,7 @@ pub fn pair_shifts<P: TimedPunch + Clone>(punches: &[P], now: DateTime<Utc>) -> 
                 let seconds = (now - break_start.at()).num_seconds().max(0);
                 breaks.push(Break { start: break_start, end: None, seconds });
             }
-            let mut progress = Shift::new(Some(shift.start), None, ShiftStatus::InProgress);
-            progress.break_seconds = breaks.iter().map(|b| b.seconds).sum();
-            progress.breaks = breaks;
-            shifts.push(progress);
+            shifts.push(Shift::new(Some(shift.start), None, ShiftStatus::InProgress).with_breaks(breaks));
         } else {
             shifts.push(shift.abandon(ShiftStatus::MissingClockOut));
         }
@@ -293,11 +290,11 @@ pub fn build_time_card<P: TimedPunch + Clone>(
             continue;
         };
         if shift.status == ShiftStatus::Complete {
+            // Pairing counted the worked seconds; paid breaks join them, unpaid ones count toward the meal.
             let worked = shift.seconds;
-            let unpaid_breaks = if rules.breaks_paid { 0 } else { shift.break_seconds };
-            let paid = worked + shift.break_seconds - unpaid_breaks;
-            shift.meal_deducted_seconds = rules.meal.map_or(0, |meal| meal.deducted(worked, unpaid_breaks).min(paid));
-            shift.seconds = paid - shift.meal_deducted_seconds;
+            let (paid_breaks, unpaid_breaks) = if rules.breaks_paid { (shift.break_seconds, 0) } else { (0, shift.break_seconds) };
+            shift.meal_deducted_seconds = rules.meal.map_or(0, |meal| meal.deducted(worked, unpaid_breaks));
+            shift.seconds = worked + paid_breaks - shift.meal_deducted_seconds;
         }
         day.seconds += shift.seconds;
         day.shifts.push(shift);

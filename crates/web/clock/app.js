@@ -473,9 +473,7 @@ async function punchSelf() {
     await jobs.remember(s.employee.id, punch.job_id);
     await standAfter(punch);
     const done = `${kind === 'in' ? 'Clocked in' : 'Clocked out'} at ${clockTime(pressed)}${photo ? ' with your photo' : ''}.`;
-    message(`${done} Saving…`);
-    const result = cameraChanged ? (await sync(), await queue.flush()) : await queue.flush();
-    message(sentText(done, punch.client_id, result), (await refusedIds()).has(punch.client_id) ? 'error' : 'ok');
+    await sendAndSay(done, punch.client_id, cameraChanged ? sync : null);
   } finally {
     state.busy = false;
   }
@@ -522,9 +520,7 @@ async function changeJob() {
     await standAfter(into);
     const name = (state.sync?.jobs ?? []).find((job) => job.id === into.job_id)?.name ?? 'the new job';
     const done = `Changed to ${name} at ${clockTime(pressed)}.`;
-    message(`${done} Saving…`);
-    const result = await queue.flush();
-    message(sentText(done, into.client_id, result), (await refusedIds()).has(into.client_id) ? 'error' : 'ok');
+    await sendAndSay(done, into.client_id);
   } finally {
     state.busy = false;
   }
@@ -561,12 +557,18 @@ async function punchBreak(kind) {
     await queue.add(punch, null, s.employee.name);
     await standAfter(punch);
     const done = `${kind === 'out' ? 'Break started' : 'Break ended'} at ${clockTime(pressed)}.`;
-    message(`${done} Saving…`);
-    const result = await queue.flush();
-    message(sentText(done, punch.client_id, result), (await refusedIds()).has(punch.client_id) ? 'error' : 'ok');
+    await sendAndSay(done, punch.client_id);
   } finally {
     state.busy = false;
   }
+}
+
+/** Says `done`, sends what waits (after `first`, if given), then says whether the punch `clientId` reached the server. */
+async function sendAndSay(done, clientId, first = null) {
+  message(`${done} Saving…`);
+  if (first) await first();
+  const result = await queue.flush();
+  message(sentText(done, clientId, result), (await refusedIds()).has(clientId) ? 'error' : 'ok');
 }
 
 async function refusedIds() {

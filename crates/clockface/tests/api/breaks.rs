@@ -7,13 +7,6 @@ use crate::helpers::*;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-/// A time `minutes` minutes before now, as a device in UTC-6 writes it (whole seconds).
-fn minutes_ago(minutes: i64) -> String {
-    let offset = chrono::FixedOffset::west_opt(6 * 3600).unwrap();
-    let now = chrono::DateTime::from_timestamp(chrono::Utc::now().timestamp(), 0).unwrap();
-    (now - chrono::Duration::minutes(minutes)).with_timezone(&offset).to_rfc3339()
-}
-
 fn break_body(employee: &str, kind: &str, time: &str) -> Value {
     let mut body = punch_body(employee, kind, time);
     body["on_break"] = json!(true);

@@ -258,9 +258,14 @@ pub fn time(rfc3339: &str) -> DateTime<FixedOffset> {
 
 /// A time `hours_ago` hours before now, in whole seconds, as a device in UTC-6 would write it.
 pub fn hours_ago(hours: i64) -> String {
+    minutes_ago(hours * 60)
+}
+
+/// A time `minutes` minutes before now, in whole seconds, as a device in UTC-6 would write it.
+pub fn minutes_ago(minutes: i64) -> String {
     let offset = FixedOffset::west_opt(6 * 3600).unwrap();
     let now = chrono::DateTime::from_timestamp(chrono::Utc::now().timestamp(), 0).unwrap();
-    (now - chrono::Duration::hours(hours)).with_timezone(&offset).to_rfc3339()
+    (now - chrono::Duration::minutes(minutes)).with_timezone(&offset).to_rfc3339()
 }
 
 /// The day, in the test company's time zone (America/Chicago), of the time

@@ -22,7 +22,7 @@ use axum::Router;
 use chrono::{Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
 use clockface_domain::correction::{CorrectionAction, Replaces};
 use clockface_domain::ids::EmployeeId;
-use clockface_domain::punch::{NoPhotoReason, PunchKind};
+use clockface_domain::punch::{NoPhotoReason, Punch};
 use clockface_domain::timecard::{ShiftStatus, TimedPunch};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -325,12 +325,7 @@ async fn card(
             .cloned()
     };
     let view_punch = |p: &CardPunch| -> PunchView {
-        let kind = match (p.effective_kind, p.on_break()) {
-            (PunchKind::In, false) => "Clock in",
-            (PunchKind::Out, false) => "Clock out",
-            (PunchKind::In, true) => "End break",
-            (PunchKind::Out, true) => "Start break",
-        };
+        let kind = Punch::label(p.effective_kind, p.on_break());
         let correction = p.correction.as_ref().map(|c| CorrectionView {
             label: c.correction.action.label(),
             original: c.original_local_time.clone(),

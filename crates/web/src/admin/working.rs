@@ -13,7 +13,7 @@ use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 use chrono::Utc;
-use clockface_domain::punch::{Punch, PunchKind};
+use clockface_domain::punch::Punch;
 use std::collections::HashMap;
 
 /// The clock-in that began the shift `latest` is in: `latest` itself unless it is a break's start
@@ -94,7 +94,8 @@ async fn working_page(State(state): State<AppState>, admin: AdminSession) -> Res
                     None => "Own clock-in".to_owned(),
                 },
                 day: punch.occurred_at.with_timezone(&zone).date_naive().to_string(),
-                on_break: (latest.on_break && latest.kind == PunchKind::Out)
+                on_break: latest
+                    .starts_break()
                     .then(|| format!("On a break since {}", latest.occurred_at.with_timezone(&zone).format("%H:%M"))),
             }
         });

@@ -15,7 +15,7 @@ use clockface_domain::device::{parse_device_name, Device, Rotation};
 use clockface_domain::employee::{Employee, Pin};
 use clockface_domain::ids::{CompanyId, DeviceId, EmployeeId, RoleId};
 use clockface_domain::job::{CostCode, Job};
-use clockface_domain::punch::{Punch, PunchKind};
+use clockface_domain::punch::Punch;
 use clockface_domain::role::Role;
 use clockface_domain::secret::verify_secret;
 use clockface_store::{Attempt, DeviceSync, LockScope, NewDevice, StoreError};
@@ -326,8 +326,8 @@ async fn sign_in(
         face_front,
         release,
         role,
-        clocked_in: last_punch.as_ref().is_some_and(|p| p.kind == PunchKind::In || p.on_break),
-        on_break: last_punch.as_ref().is_some_and(|p| p.kind == PunchKind::Out && p.on_break),
+        clocked_in: last_punch.as_ref().is_some_and(Punch::leaves_in_shift),
+        on_break: last_punch.as_ref().is_some_and(Punch::starts_break),
         last_punch,
         crew,
     }))
