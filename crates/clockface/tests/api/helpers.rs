@@ -256,23 +256,30 @@ pub fn time(rfc3339: &str) -> DateTime<FixedOffset> {
     DateTime::parse_from_rfc3339(rfc3339).unwrap()
 }
 
-/// A time `hours_ago` hours before now, in whole seconds, as a device in UTC-6 would write it.
+/// "Now" for the times the tests write: one instant, in whole seconds, for the whole test run, so
+/// that two punches written "3 hours ago" and "1 hour ago" are exactly 2 hours apart even when
+/// the clock's second turns between them.
+fn test_now() -> chrono::DateTime<chrono::Utc> {
+    static NOW: std::sync::OnceLock<chrono::DateTime<chrono::Utc>> = std::sync::OnceLock::new();
+    *NOW.get_or_init(|| chrono::DateTime::from_timestamp(chrono::Utc::now().timestamp(), 0).unwrap())
+}
+
+/// A time `hours_ago` hours before the run's now, as a device in UTC-6 would write it.
 pub fn hours_ago(hours: i64) -> String {
     minutes_ago(hours * 60)
 }
 
-/// A time `minutes` minutes before now, in whole seconds, as a device in UTC-6 would write it.
+/// A time `minutes` minutes before the run's now, in whole seconds, as a device in UTC-6 would write it.
 pub fn minutes_ago(minutes: i64) -> String {
     let offset = FixedOffset::west_opt(6 * 3600).unwrap();
-    let now = chrono::DateTime::from_timestamp(chrono::Utc::now().timestamp(), 0).unwrap();
-    (now - chrono::Duration::minutes(minutes)).with_timezone(&offset).to_rfc3339()
+    (test_now() - chrono::Duration::minutes(minutes)).with_timezone(&offset).to_rfc3339()
 }
 
 /// The day, in the test company's time zone (America/Chicago), of the time
 /// `hours_ago` hours before now: the `from` that opens the time card week
 /// holding a punch made then, even just after the week turned.
 pub fn day_of_hours_ago(hours: i64) -> String {
-    (chrono::Utc::now() - chrono::Duration::hours(hours)).with_timezone(&chrono_tz::America::Chicago).date_naive().to_string()
+    (test_now() - chrono::Duration::hours(hours)).with_timezone(&chrono_tz::America::Chicago).date_naive().to_string()
 }
 
 pub async fn id(response: Response) -> String {
