@@ -11,7 +11,8 @@ import { screenshot } from './browser.mjs';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const PORTRAIT = join(root, 'crates', 'clockface', 'assets', 'demo', 'hopper-1.jpg');
 export const ADMIN = 'admin@acme.test';
-export const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 1 };
+// English unless a test says otherwise (the clock follows the browser's language; spanish.test.mjs uses es-MX).
+export const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 1, locale: 'en-US' };
 export const WAIT = 20_000;
 
 /** Writes a one-second video of the public-domain portrait for Chromium's fake front camera. */

@@ -207,14 +207,18 @@ test('Change job clocks out of one job and into another at the same instant with
   await context.close();
 });
 
-test("a foreman's Clock For picks the job for the crew", async (t) => {
+test("a foreman's Clock For picks the job for the crew, and the device's position goes with the punch of a member whose role records GPS", async (t) => {
   const c = await company(t);
+  const gps = await ok(c.url, '/api/v1/roles', c.token, { method: 'POST', body: { name: 'Field GPS', abilities: { record_gps: true } } });
   const fay = await c.employee('Fay Foreman', c.roles.foreman.id, '5555');
-  const gus = await c.employee('Gus Crew', c.roles.plain.id, '6001');
+  const gus = await c.employee('Gus Crew', gps.id, '6001');
   const hal = await c.employee('Hal Crew', c.roles.plain.id, '6002');
   await ok(c.url, `/api/v1/employees/${fay.id}/crew`, c.token, { method: 'PUT', body: { members: [gus.id, hal.id] } });
-  const job = await ok(c.url, '/api/v1/jobs', c.token, { method: 'POST', body: { number: 'J-7', name: 'Tower crane' } });
-  const { context, page } = await openClock(browser, c);
+  const site = { latitude: 41.88, longitude: -87.63 };
+  const job = await ok(c.url, '/api/v1/jobs', c.token, { method: 'POST', body: { number: 'J-7', name: 'Tower crane', geofence: { ...site, radius_m: 150 } } });
+  const context = await browser.newContext({ ...PHONE, geolocation: { ...site, accuracy: 9 }, permissions: ['geolocation'] });
+  const page = await context.newPage();
+  await page.goto(`${c.url}/clock`);
   await register(page, c);
   await signIn(page, '5555', 'Fay Foreman');
   await button(page, 'Clock For my crew').click();
@@ -223,12 +227,18 @@ test("a foreman's Clock For picks the job for the crew", async (t) => {
   await button(page, 'Clock In selected').click();
   await visible(page, '#job-title', 'Which job for the crew?');
   await page.locator('#job-list button', { hasText: 'Tower crane' }).click();
-  await visible(page, '#message', /Clocked in 2 crew member\(s\) at .*\. Sent\./);
+  await visible(page, '#message', /Clocked in 2 crew members at .*\. Sent\./);
   for (const member of [gus, hal]) {
     const [punch] = await waitPunches(c, member.id, 1);
     assert.equal(punch.clock_for_by, fay.id);
     assert.equal(punch.job_id, job.id);
   }
+  const [located] = await waitPunches(c, gus.id, 1);
+  assert.deepEqual(located.position, { ...site, accuracy_m: 9 }, "Gus's role records GPS: the foreman's device's fix");
+  assert.deepEqual(located.flags, [], 'inside the fence');
+  const [unlocated] = await waitPunches(c, hal.id, 1);
+  assert.equal(unlocated.position, null, "Hal's role does not record GPS");
+  assert.equal(unlocated.no_position_reason, null);
   await context.close();
 });
 
@@ -314,6 +324,18 @@ test("Who's working now lists everyone clocked in, since when, at which job, wit
   // Made 30 hours before the device was registered: kept, and flagged.
   const cy = await c.employee('Cy Early', c.roles.plain.id);
   await punch(cy, 'in', 30 * 60);
+  // Corrections count as on the time card: Dee forgot to clock out (an admin added it), Eve
+  // forgot to clock in (an admin added it), Fay's clock-out is set for later today.
+  const correct = (employee, body) =>
+    ok(c.url, `/api/v1/employees/${employee.id}/corrections`, c.token, { method: 'POST', body: { reason: 'Forgot to punch', ...body } });
+  const dee = await c.employee('Dee Forgot', c.roles.plain.id);
+  await punch(dee, 'in', 600);
+  await correct(dee, { action: 'add', kind: 'out', at: deviceTime(120) });
+  const eve = await c.employee('Eve Added', c.roles.plain.id);
+  await correct(eve, { action: 'add', kind: 'in', at: deviceTime(60) });
+  const fay = await c.employee('Fay Later', c.roles.plain.id);
+  await punch(fay, 'in', 45);
+  await correct(fay, { action: 'add', kind: 'out', at: deviceTime(-120) });
   const { context, page } = await signInAs(browser, c.url, 'admin@acme.test', VIEWPORT);
   await page.getByRole('link', { name: 'Working now' }).click();
   const row = page.getByRole('row', { name: /Ana Works/ });
@@ -321,6 +343,11 @@ test("Who's working now lists everyone clocked in, since when, at which job, wit
   await row.getByText(/^1:3[45]$/).waitFor();
   assert.equal(await page.getByRole('row', { name: /Bo Left/ }).count(), 0, 'clocked out is not working');
   await page.getByRole('row', { name: /Cy Early/ }).getByText('Before the device was set up').waitFor();
+  assert.equal(await page.getByRole('row', { name: /Dee Forgot/ }).count(), 0, 'the added clock-out ended her shift');
+  const added = page.getByRole('row', { name: /Eve Added/ });
+  await added.getByText('Clock-in added by a correction').waitFor();
+  await added.getByText(/^1:0[01]$/).waitFor();
+  await page.getByRole('row', { name: /Fay Later/ }).getByText('Own clock-in').waitFor();
   await screenshot(page, 'working-now');
   await context.close();
 });

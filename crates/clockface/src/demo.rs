@@ -205,7 +205,13 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Demo> {
         .await
         .map_err(|e| anyhow::anyhow!("demo policy refused: {e}"))?;
     for (employee, photo, name) in [(hopper, HOPPER, "Grace Hopper"), (obama, OBAMA_ENROLMENT, "Barack Obama")] {
-        let answer = ReleaseAnswer { decision: ReleaseDecision::Signed, signed_name: Some(name), release_version: RELEASE_VERSION };
+        let answer = ReleaseAnswer {
+            decision: ReleaseDecision::Signed,
+            signed_name: Some(name),
+            release_version: RELEASE_VERSION,
+            language: Default::default(),
+            text_sha256: None,
+        };
         decide_release(state, company.id, employee, Signer::Admin(admin), answer, now)
             .await
             .map_err(|e| anyhow::anyhow!("demo release refused: {e}"))?;

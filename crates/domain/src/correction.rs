@@ -198,6 +198,35 @@ pub fn apply_corrections<P: TimedPunch + Clone>(punches: &[P], id_of: impl Fn(&P
     applied
 }
 
+/// Someone at work, as the time card counts it: the clock-in that began their shift and their
+/// latest punch (that clock-in, an End break or a Start break).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AtWork<P> {
+    pub start: Corrected<P>,
+    pub latest: Corrected<P>,
+}
+
+/// Whether an employee is at work at `now` with corrections applied: `punches` are their device
+/// punches from the start of their last shift on, `corrections` theirs over that span. The latest
+/// punch that counts at `now` (a correction's time after `now` does not count yet) must leave them
+/// in a shift: a clock-in, or a break's start or end; the shift began at the last clock-in before
+/// it that is not a break's end. So an added clock-out ends a shift the device left open, a voided
+/// clock-in takes it back, and an added clock-in opens one the device never saw.
+pub fn at_work<P: TimedPunch + Clone>(
+    punches: &[P],
+    id_of: impl Fn(&P) -> PunchId,
+    corrections: &[Correction],
+    now: DateTime<Utc>,
+) -> Option<AtWork<P>> {
+    let counted: Vec<Corrected<P>> = apply_corrections(punches, id_of, corrections).counted.into_iter().filter(|p| p.at <= now).collect();
+    let latest = counted.last()?;
+    if latest.kind != PunchKind::In && !latest.on_break() {
+        return None;
+    }
+    let start = counted.iter().rev().find(|p| p.kind == PunchKind::In && !p.on_break()).unwrap_or(latest);
+    Some(AtWork { start: start.clone(), latest: latest.clone() })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -232,6 +261,67 @@ mod tests {
             made_by: AdminId::new(),
             made_at: t(20, 0) + Duration::minutes(n),
         }
+    }
+
+    /// A device punch that may be a break's: (id, kind, at, on_break).
+    #[derive(Debug, Clone, PartialEq)]
+    struct B(PunchId, PunchKind, DateTime<Utc>, bool);
+
+    impl TimedPunch for B {
+        fn kind(&self) -> PunchKind {
+            self.1
+        }
+        fn at(&self) -> DateTime<Utc> {
+            self.2
+        }
+        fn on_break(&self) -> bool {
+            self.3
+        }
+    }
+
+    #[test]
+    fn at_work_follows_the_corrections_not_only_the_device() {
+        let clock_in = B(PunchId::new(), PunchKind::In, t(7, 0), false);
+        let noon = t(12, 0);
+        let device = std::slice::from_ref(&clock_in);
+        let at = at_work(device, |p| p.0, &[], noon).expect("the device says at work");
+        assert_eq!((at.start.at, at.latest.at), (t(7, 0), t(7, 0)));
+
+        let out_at_11 = correction(CorrectionAction::Add, None, PunchKind::Out, Some(t(11, 0)), 0);
+        assert_eq!(at_work(device, |p| p.0, std::slice::from_ref(&out_at_11), noon), None, "an added clock-out ends the shift");
+        let out_at_15 = correction(CorrectionAction::Add, None, PunchKind::Out, Some(t(15, 0)), 0);
+        assert!(
+            at_work(device, |p| p.0, std::slice::from_ref(&out_at_15), noon).is_some(),
+            "a clock-out set for later does not end it yet"
+        );
+        let void = correction(CorrectionAction::Void, Some(Replaces::Punch(clock_in.0)), PunchKind::In, None, 0);
+        assert_eq!(at_work(device, |p| p.0, std::slice::from_ref(&void), noon), None, "a voided clock-in takes the shift back");
+        let moved = correction(CorrectionAction::Move, Some(Replaces::Punch(clock_in.0)), PunchKind::In, Some(t(6, 30)), 0);
+        let at = at_work(device, |p| p.0, std::slice::from_ref(&moved), noon).expect("still at work");
+        assert_eq!(at.start.at, t(6, 30), "since the corrected time");
+    }
+
+    #[test]
+    fn an_added_clock_in_puts_someone_at_work_and_a_break_keeps_them_there() {
+        let added = correction(CorrectionAction::Add, None, PunchKind::In, Some(t(7, 0)), 0);
+        let at = at_work::<B>(&[], |p| p.0, std::slice::from_ref(&added), t(9, 0)).expect("forgot to clock in, added");
+        assert_eq!((at.start.original.as_ref(), at.start.at), (None, t(7, 0)));
+
+        let punches = [
+            B(PunchId::new(), PunchKind::In, t(7, 0), false),
+            B(PunchId::new(), PunchKind::Out, t(10, 0), true),
+            B(PunchId::new(), PunchKind::In, t(10, 15), true),
+            B(PunchId::new(), PunchKind::Out, t(12, 0), true),
+        ];
+        let at = at_work(&punches, |p| p.0, &[], t(12, 5)).expect("on a break is at work");
+        assert_eq!(
+            (at.start.at, at.latest.at, at.latest.on_break()),
+            (t(7, 0), t(12, 0), true),
+            "the shift began at the clock-in, not at a break's end"
+        );
+        let out = B(PunchId::new(), PunchKind::Out, t(12, 30), false);
+        let ended = [punches.as_slice(), std::slice::from_ref(&out)].concat();
+        assert_eq!(at_work(&ended, |p| p.0, &[], t(13, 0)), None, "a clock-out during a break ends both");
     }
 
     #[test]

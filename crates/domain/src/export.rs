@@ -5,6 +5,16 @@
 //! Hours are written with two decimals, rounded to the nearest hundredth of an hour per line.
 //! A name is split into first and last at its last space (Gusto, QuickBooks); a one-word name is
 //! a last name.
+//!
+//! Jobs and cost codes (job costing, [`crate::costing`]: a day's hours split by the job and cost
+//! code they were worked on, overtime on the hours after the threshold) go where a layout has a
+//! place for them: clockface's CSV (a line per employee per day per job and cost code: `job` the
+//! job's number, `cost_code` the cost code's number), Paychex Flex's `JOB NUMBER` (the job's
+//! number; a line per employee per job per pay component; Paychex has no cost code column) and
+//! QuickBooks' `JOB` (the job's name, which must be the "Customer:Job" name QuickBooks knows; cost
+//! codes are not written, since `ITEM` must name a service item that exists there). ADP (EPI and
+//! RUN) and Gusto get the employee's totals without jobs: ADP's `Temp Dept` and `Worked In Dept`
+//! are departments, which a job number would not name, and Gusto has no such column.
 
 use crate::payroll::{ExportCodes, PayFrequency, PayHours, PayPeriod};
 use crate::DomainError;
@@ -68,22 +78,59 @@ impl ExportFormat {
     }
 }
 
-/// One employee's hours for the period, by day.
+/// The job hours were worked on, as the exports write it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportJob {
+    pub number: String,
+    pub name: String,
+}
+
+/// A day's hours on one job and cost code (or none).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportLine {
+    pub date: NaiveDate,
+    pub job: Option<ExportJob>,
+    /// The cost code's number.
+    pub cost_code: Option<String>,
+    pub pay: PayHours,
+}
+
+impl ExportLine {
+    /// A day's hours with no job.
+    pub fn day(date: NaiveDate, pay: PayHours) -> Self {
+        ExportLine { date, job: None, cost_code: None, pay }
+    }
+}
+
+/// One employee's hours for the period, by day and job.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExportEmployee {
     pub number: String,
     pub name: String,
-    /// Days with hours, in date order.
-    pub days: Vec<(NaiveDate, PayHours)>,
+    /// Days with hours, in date order; a day worked on several jobs or cost codes has a line for each.
+    pub lines: Vec<ExportLine>,
 }
 
 impl ExportEmployee {
     pub fn totals(&self) -> PayHours {
         let mut total = PayHours::default();
-        for (_, pay) in &self.days {
-            total += *pay;
+        for line in &self.lines {
+            total += line.pay;
         }
         total
+    }
+
+    /// The hours by job (no job first, then by job number), for layouts with a job but no date.
+    fn by_job(&self) -> Vec<(Option<&ExportJob>, PayHours)> {
+        let mut jobs: Vec<(Option<&ExportJob>, PayHours)> = Vec::new();
+        for line in &self.lines {
+            match jobs.iter_mut().find(|(job, _)| *job == line.job.as_ref()) {
+                Some((_, pay)) => *pay += line.pay,
+                None => jobs.push((line.job.as_ref(), line.pay)),
+            }
+        }
+        jobs.sort_by(|a, b| a.0.map(|j| &j.number).cmp(&b.0.map(|j| &j.number)));
+        jobs
     }
 
     /// (first, last): split at the last space.
@@ -168,17 +215,18 @@ pub fn export(
                 "cost_code",
             ]);
             for e in employees {
-                for (date, pay) in &e.days {
+                for line in &e.lines {
+                    let pay = line.pay;
                     body.push_str(&csv_line(&[
                         &e.number,
                         &e.name,
-                        &date.to_string(),
+                        &line.date.to_string(),
                         &hours_2dp(pay.regular_seconds),
                         &hours_2dp(pay.overtime_seconds),
                         &hours_2dp(pay.double_time_seconds),
                         &hours_2dp(pay.total()),
-                        "",
-                        "",
+                        line.job.as_ref().map_or("", |j| j.number.as_str()),
+                        line.cost_code.as_deref().unwrap_or(""),
                     ]));
                 }
             }
@@ -288,18 +336,20 @@ pub fn export(
                         format!("Paychex worker ids are at most 10 characters; {}'s number {} is longer", e.name, e.number),
                     ));
                 }
-                let pay = e.totals();
-                for (component, seconds) in [
-                    (&codes.paychex_regular, pay.regular_seconds),
-                    (&codes.paychex_overtime, pay.overtime_seconds),
-                    (&codes.paychex_double_time, pay.double_time_seconds),
-                ] {
-                    if seconds > 0 {
+                for (job, pay) in e.by_job() {
+                    for (component, seconds) in [
+                        (&codes.paychex_regular, pay.regular_seconds),
+                        (&codes.paychex_overtime, pay.overtime_seconds),
+                        (&codes.paychex_double_time, pay.double_time_seconds),
+                    ] {
+                        if seconds <= 0 {
+                            continue;
+                        }
                         body.push_str(&csv_line(&[
                             codes.paychex_client_id.trim(),
                             &e.number,
                             "",
-                            "",
+                            job.map_or("", |j| j.number.as_str()),
                             component.trim(),
                             "",
                             "",
@@ -358,7 +408,8 @@ pub fn export(
             for e in employees {
                 let (first, last) = e.first_last();
                 let emp = if first.is_empty() { last.to_owned() } else { format!("{last}, {first}") };
-                for (date, pay) in &e.days {
+                for line in &e.lines {
+                    let (date, pay) = (line.date, line.pay);
                     for (item, seconds) in [
                         (&codes.quickbooks_regular_item, pay.regular_seconds),
                         (&codes.quickbooks_overtime_item, pay.overtime_seconds),
@@ -372,7 +423,7 @@ pub fn export(
                             body.push_str(&tsv(&[
                                 "TIMEACT",
                                 &date.format("%m/%d/%y").to_string(),
-                                "",
+                                line.job.as_ref().map_or("", |j| j.name.as_str()),
                                 &emp,
                                 "",
                                 item.trim(),
@@ -391,6 +442,66 @@ pub fn export(
     }
 }
 
+/// One line of the job costing CSV: an employee's hours on a job and cost code over the period.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CostingCsvLine {
+    /// None: hours on no job.
+    pub job: Option<ExportJob>,
+    /// The cost code's number and name.
+    pub cost_code: Option<(String, String)>,
+    pub employee_number: String,
+    pub employee_name: String,
+    pub pay: PayHours,
+}
+
+/// A name as a spreadsheet should show it: one starting with `=`, `+`, `-` or `@` gets a leading
+/// `'`, so that it is not run as a formula (the job costing CSV is opened in spreadsheets, not
+/// imported by payroll systems).
+fn text_cell(name: &str) -> String {
+    if name.starts_with(['=', '+', '-', '@']) {
+        format!("'{name}")
+    } else {
+        name.to_owned()
+    }
+}
+
+/// The job costing of a period as CSV (`job_costing_<start>_<end>.csv`): a line per job, cost
+/// code and employee, in the order given. Hours on no job have an empty job number and the job
+/// name `No job`; a line with no cost code has both cost code columns empty. Names that would
+/// start a spreadsheet formula are prefixed with `'`.
+pub fn costing_csv(period: PayPeriod, lines: &[CostingCsvLine]) -> ExportFile {
+    let mut body = csv_line(&[
+        "job_number",
+        "job_name",
+        "cost_code",
+        "cost_code_name",
+        "employee_number",
+        "employee_name",
+        "regular_hours",
+        "overtime_hours",
+        "double_time_hours",
+        "total_hours",
+    ]);
+    for line in lines {
+        let (job_number, job_name) = line.job.as_ref().map_or(("", "No job"), |j| (j.number.as_str(), j.name.as_str()));
+        let (code, code_name) = line.cost_code.as_ref().map_or(("", ""), |(n, name)| (n.as_str(), name.as_str()));
+        body.push_str(&csv_line(&[
+            job_number,
+            &text_cell(job_name),
+            code,
+            &text_cell(code_name),
+            &line.employee_number,
+            &text_cell(&line.employee_name),
+            &hours_2dp(line.pay.regular_seconds),
+            &hours_2dp(line.pay.overtime_seconds),
+            &hours_2dp(line.pay.double_time_seconds),
+            &hours_2dp(line.pay.total()),
+        ]));
+    }
+    let stamp = format!("{}_{}", period.start.format("%Y%m%d"), period.end.format("%Y%m%d"));
+    ExportFile { file_name: format!("job_costing_{stamp}.csv"), content_type: "text/csv; charset=utf-8", body }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -405,19 +516,39 @@ mod tests {
         PayHours { regular_seconds: s(regular), overtime_seconds: s(overtime), double_time_seconds: s(double) }
     }
 
-    /// Two employees over 16-29 Nov 2026: Ada (number 42) worked a California-style week with
-    /// double time; Grace (number E-7) a short week with a quarter hour's overtime.
+    fn depot() -> Option<ExportJob> {
+        Some(ExportJob { number: "J-100".to_owned(), name: "Acme Corp:Depot".to_owned() })
+    }
+
+    fn main_st() -> Option<ExportJob> {
+        Some(ExportJob { number: "J-200".to_owned(), name: "Main St".to_owned() })
+    }
+
+    /// Two employees over 16-29 Nov 2026 (see testdata/exports/README.md): Ada (number 42) worked
+    /// a California-style Monday with double time on two jobs (Depot with cost code 03-100, then
+    /// Main St after the 8th hour) and a Tuesday on no job; Grace (number E-7) a short week on
+    /// Depot with a quarter hour's overtime.
     fn employees() -> Vec<ExportEmployee> {
+        let line = |d, job, cost_code: Option<&str>, pay| ExportLine {
+            date: date(2026, 11, d),
+            job,
+            cost_code: cost_code.map(str::to_owned),
+            pay,
+        };
         vec![
             ExportEmployee {
                 number: "42".to_owned(),
                 name: "Ada King Lovelace".to_owned(),
-                days: vec![(date(2026, 11, 16), pay(8.0, 4.0, 1.0)), (date(2026, 11, 17), pay(8.0, 0.0, 0.0))],
+                lines: vec![
+                    line(16, depot(), Some("03-100"), pay(8.0, 0.0, 0.0)),
+                    line(16, main_st(), None, pay(0.0, 4.0, 1.0)),
+                    ExportLine::day(date(2026, 11, 17), pay(8.0, 0.0, 0.0)),
+                ],
             },
             ExportEmployee {
                 number: "E-7".to_owned(),
                 name: "Grace Hopper".to_owned(),
-                days: vec![(date(2026, 11, 18), pay(7.5, 0.25, 0.0))],
+                lines: vec![line(18, depot(), Some("03-100"), pay(7.5, 0.25, 0.0))],
             },
         ]
     }
@@ -475,6 +606,60 @@ mod tests {
     }
 
     #[test]
+    fn jobs_change_no_total_in_the_layouts_without_them() {
+        // The same hours with every job removed: ADP, ADP RUN and Gusto write the same files.
+        let period = PayPeriod { start: date(2026, 11, 16), end: date(2026, 11, 29) };
+        let at = Utc.with_ymd_and_hms(2026, 12, 1, 12, 0, 0).single().expect("valid");
+        let mut no_jobs = employees();
+        for e in &mut no_jobs {
+            for line in &mut e.lines {
+                line.job = None;
+                line.cost_code = None;
+            }
+        }
+        for format in [ExportFormat::AdpWfn, ExportFormat::AdpRun, ExportFormat::Gusto] {
+            let with = export(format, period, PayFrequency::Biweekly, &codes(), &employees(), at).expect("exports");
+            let without = export(format, period, PayFrequency::Biweekly, &codes(), &no_jobs, at).expect("exports");
+            assert_eq!(with.body, without.body, "{format:?}");
+        }
+        // Paychex without jobs: one line per pay component, Ada's two jobs' regular hours summed.
+        let paychex = export(ExportFormat::Paychex, period, PayFrequency::Biweekly, &codes(), &no_jobs, at).expect("exports");
+        assert!(paychex.body.contains("\r\n7001234,42,,,Hourly,,,16.00,"), "{}", paychex.body);
+    }
+
+    #[test]
+    fn the_job_costing_csv_has_a_line_per_job_cost_code_and_employee() {
+        let period = PayPeriod { start: date(2026, 11, 16), end: date(2026, 11, 29) };
+        let line = |job, cost_code: Option<(&str, &str)>, number: &str, name: &str, pay| CostingCsvLine {
+            job,
+            cost_code: cost_code.map(|(n, m)| (n.to_owned(), m.to_owned())),
+            employee_number: number.to_owned(),
+            employee_name: name.to_owned(),
+            pay,
+        };
+        let out = costing_csv(
+            period,
+            &[
+                line(depot(), Some(("03-100", "Forms, concrete")), "42", "Ada King Lovelace", pay(8.0, 0.0, 0.0)),
+                line(depot(), Some(("03-100", "Forms, concrete")), "9", "=HYPERLINK(1)", pay(1.0, 0.0, 0.0)),
+                line(depot(), Some(("03-100", "Forms, concrete")), "E-7", "Grace Hopper", pay(7.5, 0.25, 0.0)),
+                line(main_st(), None, "42", "Ada King Lovelace", pay(0.0, 4.0, 1.0)),
+                line(None, None, "42", "Ada King Lovelace", pay(8.0, 0.0, 0.0)),
+            ],
+        );
+        assert_eq!(out.file_name, "job_costing_20261116_20261129.csv");
+        assert_eq!(
+            out.body,
+            "job_number,job_name,cost_code,cost_code_name,employee_number,employee_name,regular_hours,overtime_hours,double_time_hours,total_hours\r\n\
+             J-100,Acme Corp:Depot,03-100,\"Forms, concrete\",42,Ada King Lovelace,8.00,0.00,0.00,8.00\r\n\
+             J-100,Acme Corp:Depot,03-100,\"Forms, concrete\",9,'=HYPERLINK(1),1.00,0.00,0.00,1.00\r\n\
+             J-100,Acme Corp:Depot,03-100,\"Forms, concrete\",E-7,Grace Hopper,7.50,0.25,0.00,7.75\r\n\
+             J-200,Main St,,,42,Ada King Lovelace,0.00,4.00,1.00,5.00\r\n\
+             ,No job,,,42,Ada King Lovelace,8.00,0.00,0.00,8.00\r\n"
+        );
+    }
+
+    #[test]
     fn missing_codes_are_named() {
         let period = PayPeriod { start: date(2026, 11, 16), end: date(2026, 11, 29) };
         let none = ExportCodes::default();
@@ -497,7 +682,11 @@ mod tests {
         assert_eq!(hours_2dp(7 * 3600 + 20 * 60), "7.33");
         assert_eq!(hours_2dp(600), "0.17");
         assert_eq!(hours_2dp(18), "0.01");
-        let long = ExportEmployee { number: "1".into(), name: "Solo".into(), days: vec![(date(2026, 11, 16), pay(30.0, 0.0, 0.0))] };
+        let long = ExportEmployee {
+            number: "1".into(),
+            name: "Solo".into(),
+            lines: vec![ExportLine::day(date(2026, 11, 16), pay(30.0, 0.0, 0.0))],
+        };
         let period = PayPeriod { start: date(2026, 11, 16), end: date(2026, 11, 16) };
         let out = export(ExportFormat::QuickbooksIif, period, PayFrequency::Weekly, &codes(), &[long], Utc::now()).expect("exports");
         // 30 h = 23:59 + 6:01.

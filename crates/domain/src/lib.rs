@@ -7,12 +7,14 @@
 
 pub mod company;
 pub mod correction;
+pub mod costing;
 pub mod device;
 pub mod employee;
 pub mod error;
 pub mod export;
 pub mod ids;
 pub mod job;
+pub mod language;
 pub mod lockout;
 pub mod payroll;
 pub mod privacy;

@@ -6,6 +6,7 @@
 //! 503.001 (at the latest one year after the purpose expires), Washington RCW 19.375, GDPR art. 9.
 //! Not legal advice.
 
+use crate::language::Language;
 use crate::DomainError;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
@@ -48,6 +49,20 @@ impl Jurisdiction {
     }
 
     pub fn name(self) -> &'static str {
+        self.name_in(Language::English)
+    }
+
+    /// The law's name as the policy in `language` writes it.
+    pub fn name_in(self, language: Language) -> &'static str {
+        if language == Language::Spanish {
+            return match self {
+                Jurisdiction::Strictest => "la más estricta de las leyes de Illinois, Texas, Washington y el RGPD",
+                Jurisdiction::Illinois => "la ley de Illinois (Biometric Information Privacy Act)",
+                Jurisdiction::Texas => "la ley de Texas (Business and Commerce Code 503.001)",
+                Jurisdiction::Washington => "la ley de Washington (RCW 19.375)",
+                Jurisdiction::Gdpr => "el Reglamento General de Protección de Datos (RGPD) de la UE y del Reino Unido",
+            };
+        }
         match self {
             Jurisdiction::Strictest => "the strictest of the laws below",
             Jurisdiction::Illinois => "Illinois (Biometric Information Privacy Act)",
@@ -134,8 +149,16 @@ pub fn photos_due_before(settings: RetentionSettings, now: DateTime<Utc>) -> Dat
     now - Duration::days(settings.photo_days) + Duration::microseconds(1)
 }
 
-/// The public policy text made from a company's settings (markdown-free plain paragraphs).
-pub fn policy_text(company: &str, version: i64, settings: RetentionSettings) -> Vec<String> {
+/// The public policy text made from a company's settings (markdown-free plain paragraphs), in
+/// `language`: the same policy, each language saying all of it.
+pub fn policy_text(company: &str, version: i64, settings: RetentionSettings, language: Language) -> Vec<String> {
+    match language {
+        Language::English => policy_text_en(company, version, settings),
+        Language::Spanish => policy_text_es(company, version, settings),
+    }
+}
+
+fn policy_text_en(company: &str, version: i64, settings: RetentionSettings) -> Vec<String> {
     let jurisdiction = settings.jurisdiction;
     let templates = match jurisdiction {
         Jurisdiction::Illinois => {
@@ -157,27 +180,75 @@ pub fn policy_text(company: &str, version: i64, settings: RetentionSettings) -> 
     ]
 }
 
+fn policy_text_es(company: &str, version: i64, settings: RetentionSettings) -> Vec<String> {
+    let jurisdiction = settings.jurisdiction;
+    let templates = match jurisdiction {
+        Jurisdiction::Illinois => {
+            "cuando termina la relación laboral del empleado, o tres años después de su última marcación de tiempo, lo que ocurra primero"
+        }
+        Jurisdiction::Texas => "dentro del año siguiente al fin de la relación laboral del empleado, y no más tarde",
+        Jurisdiction::Strictest => {
+            "cuando termina la relación laboral del empleado, o un año después de su última marcación de tiempo, lo que ocurra primero"
+        }
+        Jurisdiction::Washington | Jurisdiction::Gdpr => "cuando termina la relación laboral del empleado",
+    };
+    vec![
+        format!("{company} usa clockface, un reloj checador, para comprobar que la persona que marca entrada o salida es el empleado. Esta es su política de conservación y destrucción de datos biométricos, versión {version}, redactada para cumplir con {}.", jurisdiction.name_in(Language::Spanish)),
+        "Qué se recoge. Cuando un empleado cuyo rol usa FaceFront marca entrada o salida, la cámara frontal del dispositivo toma una foto. Para los empleados que firmaron la autorización por escrito, clockface convierte el rostro de su foto de registro y de cada foto de FaceFront en una plantilla facial (un conjunto de 128 números derivados de la geometría del rostro) y las compara. No se hace ninguna plantilla de un empleado que no ha firmado la autorización, o que la rechazó: una persona revisa sus fotos en su lugar, y marca entrada y salida como todos los demás.".to_owned(),
+        "Para qué. Solo para comprobar que las marcaciones de tiempo las hace el empleado al que corresponden. Los datos faciales nunca se venden, se alquilan, se intercambian ni se usan de ningún otro modo para obtener ganancias, y no se revelan a nadie fuera del empleador salvo cuando la ley lo exige.".to_owned(),
+        format!("Cuánto tiempo. Las plantillas faciales se destruyen de forma permanente {templates}, o antes si el empleado lo pide. Las fotos de FaceFront se destruyen {} días después de tomadas. Los registros de tiempo se conservan, como lo exige la ley de salarios y horas.", settings.photo_days),
+        "Cómo. Un proceso automático se ejecuta cada día y destruye lo que corresponde: las plantillas se borran de la base de datos y las fotos del almacenamiento; un registro de destrucción anota qué se destruyó y cuándo, y no guarda datos faciales. Las plantillas se guardan cifradas, con la clave guardada aparte de la base de datos.".to_owned(),
+        "Acceso. Cada vez que se ve una foto, y cada autorización, registro facial, decisión de revisión, eliminación y exportación, queda anotada en un registro de auditoría. Un empleado puede pedir en cualquier momento una copia de lo que se guarda sobre él, y que se borren sus datos faciales.".to_owned(),
+    ]
+}
+
 /// The version of the biometric notice and release employees sign. Raise it when [`release_text`]
 /// changes: a release of an older version no longer allows enrolment.
 pub const RELEASE_VERSION: &str = "2026-12";
 
 /// What an employee reads and signs before any template is made: the purpose, what is kept, for
-/// how long, and where the policy is.
-pub fn release_text(company: &str, settings: RetentionSettings, policy_url: &str) -> String {
-    let templates = match settings.jurisdiction {
-        Jurisdiction::Illinois => "when you leave, or three years after your last punch if that comes first",
-        Jurisdiction::Texas => "within one year after you leave",
-        Jurisdiction::Strictest => "when you leave, or one year after your last punch if that comes first",
-        Jurisdiction::Washington | Jurisdiction::Gdpr => "when you leave",
-    };
-    format!(
-        "{company} uses clockface to check that the person clocking in or out is you. When you clock in or out, the front camera takes a photo. \
-         If you agree, clockface turns your face into a set of numbers (a face template) and compares each photo with it. The templates are kept \
-         encrypted on your employer's server, are never sold or shared, are used for nothing but checking time punches, and are destroyed {templates}, \
-         or sooner if you ask. Photos are destroyed {} days after they were taken. If you do not agree, nothing changes for your clocking in and out: \
-         a person checks your photos instead. The full policy: {policy_url}",
-        settings.photo_days
-    )
+/// how long, and where the policy is, in `language`. A signature records the language and the
+/// text's hash, so what the employee read can be shown later.
+pub fn release_text(company: &str, settings: RetentionSettings, policy_url: &str, language: Language) -> String {
+    match language {
+        Language::English => {
+            let templates = match settings.jurisdiction {
+                Jurisdiction::Illinois => "when you leave, or three years after your last punch if that comes first",
+                Jurisdiction::Texas => "within one year after you leave",
+                Jurisdiction::Strictest => "when you leave, or one year after your last punch if that comes first",
+                Jurisdiction::Washington | Jurisdiction::Gdpr => "when you leave",
+            };
+            format!(
+                "{company} uses clockface to check that the person clocking in or out is you. When you clock in or out, the front camera takes a photo. \
+                 If you agree, clockface turns your face into a set of numbers (a face template) and compares each photo with it. The templates are kept \
+                 encrypted on your employer's server, are never sold or shared, are used for nothing but checking time punches, and are destroyed {templates}, \
+                 or sooner if you ask. Photos are destroyed {} days after they were taken. If you do not agree, nothing changes for your clocking in and out: \
+                 a person checks your photos instead. The full policy: {policy_url}",
+                settings.photo_days
+            )
+        }
+        Language::Spanish => {
+            let templates = match settings.jurisdiction {
+                Jurisdiction::Illinois => {
+                    "cuando usted deje de trabajar para la empresa, o tres años después de su última marcación si eso ocurre antes"
+                }
+                Jurisdiction::Texas => "dentro del año siguiente a que usted deje de trabajar para la empresa",
+                Jurisdiction::Strictest => {
+                    "cuando usted deje de trabajar para la empresa, o un año después de su última marcación si eso ocurre antes"
+                }
+                Jurisdiction::Washington | Jurisdiction::Gdpr => "cuando usted deje de trabajar para la empresa",
+            };
+            format!(
+                "{company} usa clockface para comprobar que la persona que marca entrada o salida es usted. Cuando usted marca entrada o salida, \
+                 la cámara frontal toma una foto. Si usted está de acuerdo, clockface convierte su rostro en un conjunto de números (una plantilla facial) \
+                 y compara cada foto con ella. Las plantillas se guardan cifradas en el servidor de su empleador, nunca se venden ni se comparten, \
+                 no se usan para nada más que comprobar las marcaciones de tiempo y se destruyen {templates}, o antes si usted lo pide. \
+                 Las fotos se destruyen {} días después de tomadas. Si usted no está de acuerdo, nada cambia para marcar su entrada y su salida: \
+                 una persona revisa sus fotos en su lugar. La política completa: {policy_url}",
+                settings.photo_days
+            )
+        }
+    }
 }
 
 /// Where an employee stands on the written release: what decides whether templates may be made
@@ -343,9 +414,27 @@ mod tests {
     fn a_release_is_signed_with_a_typed_name_and_says_how_long() {
         assert_eq!(parse_signature("  Grace   Hopper ").unwrap(), "Grace Hopper");
         assert!(parse_signature("x").is_err() && parse_signature("12345").is_err());
-        let text = release_text("Acme", settings(Jurisdiction::Illinois), "https://clock.acme.example/policy/1");
+        let text = release_text("Acme", settings(Jurisdiction::Illinois), "https://clock.acme.example/policy/1", Language::English);
         assert!(text.contains("three years after your last punch") && text.contains("90 days") && text.contains("/policy/1"));
-        let policy = policy_text("Acme", 2, settings(Jurisdiction::Illinois)).join("\n");
+        let policy = policy_text("Acme", 2, settings(Jurisdiction::Illinois), Language::English).join("\n");
         assert!(policy.contains("version 2") && policy.contains("three years after their last time punch"));
+    }
+
+    #[test]
+    fn the_release_and_the_policy_say_the_same_in_spanish() {
+        let url = "https://clock.acme.example/policy/1?lang=es";
+        for jurisdiction in Jurisdiction::ALL {
+            let text = release_text("Acme", settings(jurisdiction), url, Language::Spanish);
+            assert!(text.starts_with("Acme usa clockface") && text.contains("90 días") && text.ends_with(url), "{jurisdiction:?}");
+            assert!(text.contains("Si usted no está de acuerdo") && text.contains("una persona revisa sus fotos"));
+            assert_ne!(text, release_text("Acme", settings(jurisdiction), url, Language::English));
+            let policy = policy_text("Acme", 3, settings(jurisdiction), Language::Spanish);
+            assert_eq!(policy.len(), policy_text("Acme", 3, settings(jurisdiction), Language::English).len(), "every paragraph");
+            assert!(policy[0].contains("versión 3") && policy[3].contains("90 días"), "{jurisdiction:?}");
+        }
+        let illinois = release_text("Acme", settings(Jurisdiction::Illinois), url, Language::Spanish);
+        assert!(illinois.contains("tres años después de su última marcación"));
+        let texas = policy_text("Acme", 1, settings(Jurisdiction::Texas), Language::Spanish).join("\n");
+        assert!(texas.contains("dentro del año siguiente") && texas.contains("ley de Texas"));
     }
 }

@@ -2,7 +2,7 @@
 //! overview and the exports read for a whole company at once.
 
 use chrono::{DateTime, Utc};
-use clockface_domain::ids::{AdminId, EmployeeId, PunchId};
+use clockface_domain::ids::{AdminId, CostCodeId, EmployeeId, JobId, PunchId};
 use clockface_domain::payroll::PayPeriod;
 use clockface_domain::punch::PunchKind;
 use std::collections::HashMap;
@@ -39,7 +39,7 @@ pub struct ExportRecord {
     pub exported_at: DateTime<Utc>,
 }
 
-/// A punch as the overview needs it: its time, and what makes it worth a look.
+/// A punch as the overview needs it: its time, what makes it worth a look, and its job.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PeriodPunch {
     pub id: PunchId,
@@ -53,6 +53,9 @@ pub struct PeriodPunch {
     pub on_break: bool,
     /// Its verification verdict, once there is one.
     pub verdict: Option<clockface_domain::verification::Verdict>,
+    /// The job and cost code it carries (job costing).
+    pub job_id: Option<JobId>,
+    pub cost_code_id: Option<CostCodeId>,
 }
 
 impl clockface_domain::timecard::TimedPunch for PeriodPunch {
@@ -64,5 +67,14 @@ impl clockface_domain::timecard::TimedPunch for PeriodPunch {
     }
     fn on_break(&self) -> bool {
         self.on_break
+    }
+}
+
+impl clockface_domain::costing::CostedPunch for PeriodPunch {
+    fn job(&self) -> Option<JobId> {
+        self.job_id
+    }
+    fn cost_code(&self) -> Option<CostCodeId> {
+        self.cost_code_id
     }
 }

@@ -5,6 +5,7 @@
 use crate::StoreError;
 use chrono::{DateTime, Utc};
 use clockface_domain::ids::{AdminId, CompanyId, DeviceId, EmployeeId};
+use clockface_domain::language::Language;
 use clockface_domain::privacy::{Jurisdiction, RetentionSettings};
 use uuid::Uuid;
 
@@ -55,6 +56,12 @@ pub struct Release {
     pub device_id: Option<DeviceId>,
     pub recorded_by: Option<AdminId>,
     pub decided_at: DateTime<Utc>,
+    /// The language of the text they read.
+    pub language: Language,
+    /// The SHA-256 (hex) of the exact text they read, and the text; absent for decisions
+    /// recorded before the text was kept.
+    pub text_sha256: Option<String>,
+    pub text: Option<String>,
 }
 
 /// What the destruction job needs to know of an employee with templates.
@@ -142,6 +149,9 @@ pub(crate) struct ReleaseRow {
     pub device_id: Option<Uuid>,
     pub recorded_by: Option<Uuid>,
     pub decided_at: DateTime<Utc>,
+    pub language: String,
+    pub text_sha256: Option<String>,
+    pub release_text: Option<String>,
 }
 
 impl TryFrom<ReleaseRow> for Release {
@@ -156,6 +166,9 @@ impl TryFrom<ReleaseRow> for Release {
             device_id: row.device_id.map(DeviceId),
             recorded_by: row.recorded_by.map(AdminId),
             decided_at: row.decided_at,
+            language: Language::parse(&row.language)?,
+            text_sha256: row.text_sha256,
+            text: row.release_text,
         })
     }
 }

@@ -8,6 +8,7 @@ use clockface_domain::device::Rotation;
 use clockface_domain::employee::{EmployeeName, EmployeeNumber};
 use clockface_domain::ids::{CompanyId, DeviceId, EmployeeId, JobId, PunchId, RoleId};
 use clockface_domain::job::{CostCodeFields, CostCodeInput, Geofence, JobFields, JobInput};
+use clockface_domain::language::Language;
 use clockface_domain::lockout::{Limit, LockoutPolicy, Place};
 use clockface_domain::punch::{Flag, NoPhotoReason, Punch, PunchFlag, PunchKind};
 use clockface_domain::role::{Abilities, RoleName};
@@ -1153,10 +1154,20 @@ async fn policies_are_versioned_and_releases_recorded(store: Db) {
         device_id: None,
         recorded_by: Some(admin),
         decided_at: now(),
+        language: Language::Spanish,
+        text_sha256: Some("ab".repeat(32)),
+        text: Some("Acme usa clockface para comprobar que la persona que marca entrada o salida es usted.".into()),
     };
     store.record_release(company, &signed, &line(company, "release.signed", "employee:w")).await.unwrap();
-    assert_eq!(store.release(company, worker).await.unwrap(), Some(signed.clone()));
-    let declined = Release { decision: ReleaseDecision::Declined, signed_name: None, ..signed.clone() };
+    assert_eq!(store.release(company, worker).await.unwrap(), Some(signed.clone()), "the language, hash and text read are kept");
+    let declined = Release {
+        decision: ReleaseDecision::Declined,
+        signed_name: None,
+        language: Language::English,
+        text: None,
+        text_sha256: None,
+        ..signed.clone()
+    };
     store.record_release(company, &declined, &line(company, "release.declined", "employee:w")).await.unwrap();
     assert_eq!(store.release(company, worker).await.unwrap(), Some(declined));
     assert_eq!(store.release(other, worker).await.unwrap(), None, "scoped to the company");

@@ -1,6 +1,8 @@
 // The device API, as the clock calls it. A network failure throws `Offline`; any answer from the
 // server (even an error) resolves with { status, body }.
 
+import { CATALOGUES, language, t } from './i18n.js';
+
 export class Offline extends Error {
   constructor(cause) {
     super('no network');
@@ -34,11 +36,21 @@ function parseAnswer(text, status) {
   try {
     return JSON.parse(text);
   } catch {
-    return { error: { code: 'bad_answer', message: `the server answered ${status} without JSON` } };
+    return { error: { code: 'bad_answer', message: t('error.bad_answer', { status }) } };
   }
 }
 
-/** The server's sentence for an error answer. */
+/**
+ * The sentence for an error answer. The server writes its sentences in English, which an English
+ * clock shows as they are; in another language the clock says it in its own words when the
+ * catalogue knows the error's code (`error.<code>.<field>`, then `error.<code>`), else the server's.
+ */
 export function errorMessage({ status, body }) {
-  return body?.error?.message ?? `the server answered ${status}`;
+  const error = body?.error;
+  if (error?.message && language() === 'en') return error.message;
+  const known = [error?.field && `error.${error.code}.${error.field}`, error?.code && `error.${error.code}`].find(
+    (key) => key && key in CATALOGUES[language()],
+  );
+  if (known) return t(known);
+  return error?.message ?? t('error.server', { status });
 }

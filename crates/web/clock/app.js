@@ -12,6 +12,8 @@
 // as online. Whether FaceFront applies is decided from the last synced roles.
 
 import { call, errorMessage, Offline } from './api.js';
+import * as i18n from './i18n.js';
+import { t, tn } from './i18n.js';
 import * as camera from './camera.js';
 import * as mycard from './mycard.js';
 import * as geo from './geo.js';
@@ -33,6 +35,7 @@ const state = {
   sync: null, // the last sync answer
   syncedAt: null,
   rotation: 0,
+  language: null, // chosen in Settings; null: the browser's
   hasCamera: false,
   cameraMissing: false, // getUserMedia found no camera although one was listed
   signIns: {}, // employee id -> { result, pinHash, status: { clockedIn, since } }
@@ -75,6 +78,8 @@ async function start() {
   state.syncedAt = lastSync?.at ?? null;
   const settings = (await kv.get('settings')) ?? {};
   state.rotation = settings.rotation ?? 0;
+  state.language = settings.language ?? null;
+  i18n.setLanguage(state.language ?? i18n.fromBrowser());
   state.hasCamera = settings.hasCamera ?? false;
   state.cameraMissing = settings.cameraMissing ?? false;
   state.signIns = (await kv.get('sign-ins')) ?? {};
@@ -139,6 +144,7 @@ function wire() {
   $('crew-out').addEventListener('click', () => punchCrew('out'));
   $('settings-back').addEventListener('click', () => (state.session ? showStatus() : showPin()));
   $('rotation-choices').addEventListener('change', (event) => setRotation(Number(event.target.value)));
+  $('language-choices').addEventListener('change', (event) => setLanguage(event.target.value));
   $('rotation-test').addEventListener('click', testPhoto);
   for (const name of ['click', 'keydown', 'touchstart']) document.addEventListener(name, armIdle, { passive: true });
 }
@@ -158,7 +164,7 @@ async function register() {
   try {
     answer = await call('/device/register', { json: { code, name, has_front_camera: hasCamera } });
   } catch (e) {
-    if (e instanceof Offline) return message('No network: a device is registered online. Try again with a connection.', 'error');
+    if (e instanceof Offline) return message(t('register.offline'), 'error');
     throw e;
   }
   if (answer.status !== 201) return message(errorMessage(answer), 'error');
@@ -168,7 +174,7 @@ async function register() {
   await kv.set('device', { token: state.token, device: state.device });
   await saveSettings();
   await signing.forgetKey();
-  message(`This device is registered as “${state.device.name}”.`);
+  message(t('register.done', { name: state.device.name }));
   await sync();
   showPin();
 }
@@ -191,25 +197,25 @@ async function sync({ byHand = false } = {}) {
       await kv.set('device', { token: state.token, device: state.device });
       await saveSettings();
     } else if (answer.status === 401) {
-      message(`${errorMessage(answer)}. This device must be registered again; punches still on it will be sent after that.`, 'error');
+      message(t('sync.again', { error: errorMessage(answer) }), 'error');
       state.token = null;
       await kv.delete('device');
       show('register');
       return;
     } else if (byHand) {
-      message(`Sync failed: ${errorMessage(answer)}`, 'error');
+      message(t('sync.failed', { error: errorMessage(answer) }), 'error');
     }
     // Punches queued before this device had a key go first, unsigned, as the server still expects
     // them; the key is made and registered after, and signs every punch from then on.
     const sent = await queue.flush();
     if (answer.status === 200) await signing.ensureKey(state.token);
     if (byHand) {
-      if (sent.error && sent.error !== 'offline') message(`Sending failed: ${sent.error}`, 'error');
-      else if (answer.status === 200) message(sent.sent ? `Synced; sent ${sent.sent} punch(es).` : 'Synced.');
+      if (sent.error && sent.error !== 'offline') message(t('sync.sending_failed', { error: sent.error }), 'error');
+      else if (answer.status === 200) message(sent.sent ? tn('sync.done_sent', sent.sent) : t('sync.done'));
     }
   } catch (e) {
     if (!(e instanceof Offline)) throw e;
-    if (byHand) message('No network: sync when you are back online. Punches are kept on this device.', 'error');
+    if (byHand) message(t('sync.offline'), 'error');
   } finally {
     $('sync-button').disabled = false;
     renderSyncStatus();
@@ -217,13 +223,18 @@ async function sync({ byHand = false } = {}) {
 }
 
 function renderSyncStatus() {
-  $('company').textContent = state.sync?.company_name ?? 'Time clock';
+  $('company').textContent = state.sync?.company_name ?? t('bar.time_clock');
   $('company').title = $('company').textContent;
-  $('sync-status').textContent = state.syncedAt ? `Synced ${when(state.syncedAt)}` : 'Not synced yet';
+  $('sync-status').textContent = state.syncedAt ? t('bar.synced', { when: when(state.syncedAt) }) : t('bar.not_synced');
 }
 
 async function saveSettings() {
-  await kv.set('settings', { rotation: state.rotation, hasCamera: state.hasCamera, cameraMissing: state.cameraMissing });
+  await kv.set('settings', {
+    rotation: state.rotation,
+    hasCamera: state.hasCamera,
+    cameraMissing: state.cameraMissing,
+    language: state.language,
+  });
 }
 
 // ---------------------------------------------------------------- PIN sign-in
@@ -238,7 +249,7 @@ function showPin() {
 function renderPin() {
   const dots = $('pin-dots');
   dots.replaceChildren(...[...state.pin].map(() => element('span')));
-  dots.setAttribute('aria-label', `${state.pin.length} digit(s) entered`);
+  dots.setAttribute('aria-label', tn('pin.digits', state.pin.length));
 }
 
 function press(key) {
@@ -292,7 +303,7 @@ async function signIn(pin) {
 async function signInOffline(pin) {
   const lock = (await kv.get('local-lock')) ?? { failures: 0, until: 0 };
   if (lock.until > Date.now()) {
-    message(`Too many wrong PINs: this device is locked until ${clockTime(lock.until)}.`, 'error');
+    message(t('pin.locked', { time: clockTime(lock.until) }), 'error');
     return;
   }
   const hash = await pinHash(pin);
@@ -304,10 +315,7 @@ async function signInOffline(pin) {
       lock.failures = 0;
     }
     await kv.set('local-lock', lock);
-    message(
-      'PIN not recognised offline. Without a network, only employees who have signed in on this device before can sign in.',
-      'error',
-    );
+    message(t('pin.unknown_offline'), 'error');
     return;
   }
   await kv.delete('local-lock');
@@ -316,7 +324,7 @@ async function signInOffline(pin) {
   const role = state.sync?.roles?.find((r) => r.id === employee.role_id) ?? known.result.role;
   const faceFront = Boolean(role?.abilities?.face_front && (state.sync?.device ?? state.device)?.has_front_camera);
   startSession({ ...known.result, employee, role }, faceFront, known.status);
-  message('Signed in offline. Punches are kept on this device and sent when the network is back.');
+  message(t('pin.offline_signed_in'));
 }
 
 async function pinHash(pin) {
@@ -332,11 +340,18 @@ async function pinHash(pin) {
 
 // ---------------------------------------------------------------- the biometric release
 
-/** Shows the release to read, then `then()` whatever they answer (answering never blocks a punch). */
+/**
+ * Shows the release to read in the device's language, then `then()` whatever they answer
+ * (answering never blocks a punch). The answer names the language and the hash of the text shown,
+ * so the server records exactly what was read.
+ */
 function showRelease(notice, pin, employeeId, then) {
-  state.release = { notice, pin, employeeId, then };
-  $('release-text').textContent = notice.text;
-  $('release-policy').href = notice.policy_url;
+  const shown = notice.texts?.find((text) => text.language === i18n.language()) ??
+    notice.texts?.find((text) => text.language === 'en') ?? { language: 'en', text: notice.text, policy_url: notice.policy_url };
+  state.release = { notice, shown, pin, employeeId, then };
+  $('release-text').textContent = shown.text;
+  $('release-text').lang = shown.language;
+  $('release-policy').href = shown.policy_url;
   $('release-name').value = '';
   message(null);
   show('release');
@@ -346,18 +361,25 @@ async function answerRelease(decision) {
   const r = state.release;
   if (!r || state.busy) return;
   if (decision === null) return leaveRelease(null);
-  const body = { pin: r.pin, employee_id: r.employeeId, decision, release_version: r.notice.release_version };
+  const body = {
+    pin: r.pin,
+    employee_id: r.employeeId,
+    decision,
+    release_version: r.notice.release_version,
+    language: r.shown.language,
+    text_sha256: r.shown.text_sha256,
+  };
   if (decision === 'signed') body.signed_name = $('release-name').value;
   state.busy = true;
   try {
     const answer = await call('/device/release', { token: state.token, json: body });
     if (answer.status === 200) {
-      return leaveRelease(decision === 'signed' ? 'Thank you: the release is signed.' : 'You declined: a person checks your photos instead.');
+      return leaveRelease(decision === 'signed' ? t('release.signed') : t('release.declined'));
     }
     message(errorMessage(answer), 'error');
   } catch (e) {
     if (!(e instanceof Offline)) throw e;
-    leaveRelease('No network: you will be asked again next time.');
+    leaveRelease(t('release.offline'));
   } finally {
     state.busy = false;
   }
@@ -405,11 +427,11 @@ function armIdle() {
 
 function showStatus() {
   const s = state.session;
-  $('status-name').textContent = `Hello, ${s.employee.name}`;
+  $('status-name').textContent = t('status.hello', { name: s.employee.name });
   $('status-line').textContent = statusLine(s);
   // On a break the one way on is End break (then Clock Out, if the day is over).
   const button = $('punch-button');
-  button.textContent = s.onBreak ? 'End break' : s.clockedIn ? 'Clock Out' : 'Clock In';
+  button.textContent = t(s.onBreak ? 'status.end_break' : s.clockedIn ? 'status.clock_out' : 'status.clock_in');
   button.className = `punch ${s.clockedIn && !s.onBreak ? 'out' : 'in'}`;
   $('break-button').hidden = !s.clockedIn || s.onBreak;
   $('crew-button').hidden = s.crew.length === 0;
@@ -421,11 +443,9 @@ function showStatus() {
 
 /** Where the employee stands, in words: on a break, back from one, clocked in or out, since when. */
 function statusLine(s) {
-  const since = s.since ? when(s.since) : 'earlier';
-  if (s.onBreak) return `On a break since ${since}`;
-  if (s.back) return `Back from your break since ${since}`;
-  if (s.clockedIn) return `Clocked in since ${since}`;
-  return s.since ? `Clocked out since ${since}` : 'Clocked out';
+  if (!s.since) return t(s.onBreak ? 'status.break_earlier' : s.back ? 'status.back_earlier' : s.clockedIn ? 'status.in_earlier' : 'status.out');
+  const key = s.onBreak ? 'status.break_since' : s.back ? 'status.back_since' : s.clockedIn ? 'status.in_since' : 'status.out_since';
+  return t(key, { when: when(s.since) });
 }
 
 async function punchSelf() {
@@ -472,7 +492,8 @@ async function punchSelf() {
     await queue.add(punch, photo, s.employee.name);
     await jobs.remember(s.employee.id, punch.job_id);
     await standAfter(punch);
-    const done = `${kind === 'in' ? 'Clocked in' : 'Clocked out'} at ${clockTime(pressed)}${photo ? ' with your photo' : ''}.`;
+    const key = { in: photo ? 'punch.clocked_in_at_photo' : 'punch.clocked_in_at', out: photo ? 'punch.clocked_out_at_photo' : 'punch.clocked_out_at' }[kind];
+    const done = t(key, { time: clockTime(pressed) });
     await sendAndSay(done, punch.client_id, cameraChanged ? sync : null);
   } finally {
     state.busy = false;
@@ -486,7 +507,7 @@ async function changeJob() {
   if (state.busy) return;
   const s = state.session;
   const pressed = new Date();
-  const picked = await jobs.pick(state.sync, s.employee.id, show, 'Change to which job?');
+  const picked = await jobs.pick(state.sync, s.employee.id, show, t('job.change_to'));
   if (picked === null) return showStatus();
   const at = deviceTime(pressed);
   const base = { employee_id: s.employee.id, device_time: at, settings_version: state.sync?.settings_version };
@@ -518,8 +539,8 @@ async function changeJob() {
     }
     await jobs.remember(s.employee.id, into.job_id);
     await standAfter(into);
-    const name = (state.sync?.jobs ?? []).find((job) => job.id === into.job_id)?.name ?? 'the new job';
-    const done = `Changed to ${name} at ${clockTime(pressed)}.`;
+    const name = (state.sync?.jobs ?? []).find((job) => job.id === into.job_id)?.name ?? t('punch.the_new_job');
+    const done = t('punch.changed_to', { job: name, time: clockTime(pressed) });
     await sendAndSay(done, into.client_id);
   } finally {
     state.busy = false;
@@ -556,7 +577,7 @@ async function punchBreak(kind) {
     punch.signature = await signing.sign(punch, null);
     await queue.add(punch, null, s.employee.name);
     await standAfter(punch);
-    const done = `${kind === 'out' ? 'Break started' : 'Break ended'} at ${clockTime(pressed)}.`;
+    const done = t(kind === 'out' ? 'punch.break_started_at' : 'punch.break_ended_at', { time: clockTime(pressed) });
     await sendAndSay(done, punch.client_id);
   } finally {
     state.busy = false;
@@ -565,7 +586,7 @@ async function punchBreak(kind) {
 
 /** Says `done`, sends what waits (after `first`, if given), then says whether the punch `clientId` reached the server. */
 async function sendAndSay(done, clientId, first = null) {
-  message(`${done} Saving…`);
+  message(t('punch.saving', { done }));
   if (first) await first();
   const result = await queue.flush();
   message(sentText(done, clientId, result), (await refusedIds()).has(clientId) ? 'error' : 'ok');
@@ -576,16 +597,16 @@ async function refusedIds() {
 }
 
 function sentText(done, clientId, result) {
-  if (result.error === 'offline' || result.waiting > 0) return `${done} Saved on this device; it will be sent when the network is back.`;
-  if (result.refused > 0) return `${done} The server refused it — see the punches waiting on this device.`;
-  return `${done} Sent.`;
+  if (result.error === 'offline' || result.waiting > 0) return t('punch.kept', { done });
+  if (result.refused > 0) return t('punch.refused', { done });
+  return t('punch.sent', { done });
 }
 
 /** The camera screen: resolves { photo } when taken, { reason } when it cannot open, null when cancelled. */
 async function takePhoto(kind) {
   const video = $('camera-video');
   const img = $('camera-photo');
-  $('camera-title').textContent = kind === 'in' ? 'Clock In: take your photo' : 'Clock Out: take your photo';
+  $('camera-title').textContent = t(kind === 'in' ? 'camera.title_in' : 'camera.title_out');
   const reset = () => {
     video.hidden = false;
     img.hidden = true;
@@ -603,7 +624,7 @@ async function takePhoto(kind) {
     stream = await camera.open(video);
   } catch (e) {
     if (!(e instanceof camera.CameraError)) throw e;
-    if (e.reason === 'denied') message('The camera permission was refused: the punch is sent without a photo and flagged.', 'error');
+    if (e.reason === 'denied') message(t('camera.denied_punch'), 'error');
     return { reason: e.reason };
   }
   $('camera-take').disabled = false;
@@ -618,8 +639,8 @@ async function takePhoto(kind) {
         $('camera-take').hidden = true;
         $('camera-retake').hidden = false;
         $('camera-use').hidden = false;
-        $('camera-use').textContent = shot.checks.length ? 'Send anyway' : 'Use photo';
-        $('camera-warning').textContent = shot.checks.join(' ');
+        $('camera-use').textContent = shot.checks.length ? t('camera.send_anyway') : t('camera.use');
+        $('camera-warning').textContent = shot.checks.map((key) => t(key)).join(' ');
         $('camera-warning').hidden = shot.checks.length === 0;
       },
       'camera-retake': () => reset(),
@@ -664,17 +685,24 @@ function showCrew() {
 async function punchCrew(kind) {
   if (state.busy) return;
   const chosen = [...$('crew-list').querySelectorAll('input:checked')].map((input) => input.value);
-  if (chosen.length === 0) return message('Pick at least one crew member first.', 'error');
+  if (chosen.length === 0) return message(t('crew.pick_first'), 'error');
   const pressed = new Date();
   const foreman = state.session.employee;
   let picked = {};
   if (kind === 'in') {
-    picked = await jobs.pick(state.sync, foreman.id, show, 'Which job for the crew?');
+    picked = await jobs.pick(state.sync, foreman.id, show, t('job.for_crew'));
     show('crew');
     if (picked === null) return;
   }
   state.busy = true;
   try {
+    // The crew stands where the foreman's device is: one fix for all of them, carried by the
+    // punches of those whose role records GPS (as the last sync says).
+    const recordsGps = (id) => {
+      const employee = state.sync?.employees?.find((e) => e.id === id);
+      return Boolean(state.sync?.roles?.find((r) => r.id === employee?.role_id)?.abilities?.record_gps);
+    };
+    const where = chosen.some(recordsGps) ? await geo.locate() : {};
     for (const id of chosen) {
       const member = state.session.crew.find((m) => m.id === id);
       const punch = {
@@ -685,14 +713,15 @@ async function punchCrew(kind) {
         clock_for_by: foreman.id,
         settings_version: state.sync?.settings_version,
         ...picked,
+        ...(recordsGps(id) ? where : {}),
       };
       punch.signature = await signing.sign(punch, null);
-      await queue.add(punch, null, `${member?.name ?? id} (by ${foreman.name})`);
+      await queue.add(punch, null, t('crew.by', { name: member?.name ?? id, foreman: foreman.name }));
     }
     await jobs.remember(foreman.id, picked.job_id);
-    const done = `${kind === 'in' ? 'Clocked in' : 'Clocked out'} ${chosen.length} crew member(s) at ${clockTime(pressed)}.`;
+    const done = tn(kind === 'in' ? 'crew.clocked_in' : 'crew.clocked_out', chosen.length, { time: clockTime(pressed) });
     $('crew-list').querySelectorAll('input:checked').forEach((input) => (input.checked = false));
-    message(`${done} Saving…`);
+    message(t('punch.saving', { done }));
     const result = await queue.flush();
     message(sentText(done, null, result), result.refused ? 'error' : 'ok');
   } finally {
@@ -707,8 +736,8 @@ async function renderQueue(items) {
   const refused = items.filter((i) => i.state === 'refused').length;
   const badge = $('queue-badge');
   const parts = [];
-  if (waiting) parts.push(`Waiting to send (${waiting})`);
-  if (refused) parts.push(`Refused by the server (${refused}) — tap to see`);
+  if (waiting) parts.push(t('bar.waiting', { n: waiting }));
+  if (refused) parts.push(t('bar.refused', { n: refused }));
   badge.textContent = parts.join(' · ');
   badge.hidden = parts.length === 0;
   const list = $('queue-list');
@@ -717,24 +746,25 @@ async function renderQueue(items) {
     return;
   }
   list.replaceChildren(
-    element('h2', { text: 'Punches on this device' }),
+    element('h2', { text: t('queue.title') }),
     ...items.map((item) => {
       const what = `${punchLabel(item.punch)} — ${item.label ?? ''} — ${when(item.punch.device_time)}`;
       const children = [element('strong', { text: what })];
       if (item.state === 'refused') {
-        children.push(element('span', { text: `Refused: ${item.error?.message ?? 'by the server'}` }));
-        const again = element('button', { text: 'Try again', attrs: { type: 'button' } });
+        const why = item.error ? errorMessage({ status: item.error.status, body: { error: item.error } }) : t('queue.by_server');
+        children.push(element('span', { text: t('queue.refused', { error: why }) }));
+        const again = element('button', { text: t('queue.try_again'), attrs: { type: 'button' } });
         again.addEventListener('click', async () => {
           await queue.retry(item.client_id);
           sync();
         });
-        const drop = element('button', { text: 'Remove', attrs: { type: 'button' } });
+        const drop = element('button', { text: t('queue.remove'), attrs: { type: 'button' } });
         drop.addEventListener('click', async () => {
-          if (confirm('Remove this punch from the device? It was refused and will not be on the time card.')) await queue.remove(item.client_id);
+          if (confirm(t('queue.remove_confirm'))) await queue.remove(item.client_id);
         });
         children.push(element('div', { className: 'row' }, [again, drop]));
       } else {
-        children.push(element('span', { text: item.photo ? 'Waiting to send, with photo' : 'Waiting to send' }));
+        children.push(element('span', { text: item.photo ? t('queue.waiting_photo') : t('queue.waiting') }));
       }
       return element('div', { className: `queue-item ${item.state}` }, children);
     }),
@@ -745,11 +775,25 @@ async function renderQueue(items) {
 
 function showSettings() {
   const device = state.sync?.device ?? state.device;
-  $('settings-device').textContent = `${device?.name ?? 'This device'} · ${state.hasCamera ? 'front camera found' : 'no front camera'}`;
+  $('settings-device').textContent = t('settings.device', {
+    name: device?.name ?? t('settings.this_device'),
+    camera: state.hasCamera ? t('settings.camera_found') : t('settings.no_camera'),
+  });
   for (const input of document.querySelectorAll('input[name=rotation]')) input.checked = Number(input.value) === state.rotation;
+  for (const input of document.querySelectorAll('input[name=language]')) input.checked = input.value === i18n.language();
   renderRotation();
   message(null);
   show('settings');
+}
+
+/** The device's language, chosen here: kept with its settings, and every word on screen follows. */
+async function setLanguage(lang) {
+  state.language = lang;
+  i18n.setLanguage(lang);
+  await saveSettings();
+  renderSyncStatus();
+  await renderQueue(await queue.items());
+  showSettings();
 }
 
 async function setRotation(degrees) {
@@ -769,7 +813,7 @@ async function testPhoto() {
   try {
     stream = await camera.open(video);
   } catch (e) {
-    message(e.reason === 'denied' ? 'The camera permission was refused.' : 'This device has no front camera.', 'error');
+    message(e.reason === 'denied' ? t('camera.denied') : t('camera.missing'), 'error');
     return;
   }
   try {
@@ -787,7 +831,9 @@ async function testPhoto() {
   }
 }
 
+// The page's words at once in the browser's language; start() switches to the device's choice.
+i18n.setLanguage(i18n.fromBrowser());
 start().catch((error) => {
   console.error(error);
-  message(`The clock could not start: ${error.message}`, 'error');
+  message(t('app.could_not_start', { error: error.message }), 'error');
 });

@@ -57,7 +57,7 @@ export async function capture(video) {
 
 const DARK_BELOW = 50; // mean luminance (0-255) under which a face is hard to make out
 
-/** What is wrong with a photo, in plain words: [] when nothing is. */
+/** What is wrong with a photo, as catalogue keys of plain sentences (i18n.js): [] when nothing is. */
 export async function check(canvas) {
   const w = 160;
   const h = Math.max(1, Math.round((canvas.height / canvas.width) * w));
@@ -92,7 +92,7 @@ export async function check(canvas) {
   const spread = Math.sqrt(Math.max(0, sumSq / n - mean * mean));
   const problems = [];
   const dark = mean < DARK_BELOW;
-  if (dark) problems.push('The photo is too dark. Face the light or move somewhere brighter, then retake it.');
+  if (dark) problems.push('camera.too_dark');
 
   let face = null;
   if ('FaceDetector' in window) {
@@ -110,7 +110,7 @@ export async function check(canvas) {
     // fooled (a wooden door, a hand), which is why it only warns; the server verifies faces.
     face = skin / Math.max(1, centre) >= 0.03 && spread >= 12;
   }
-  if (!face && !dark) problems.push('No face found in the photo. Hold the phone in front of your face, then retake it.');
-  if (!face && dark) problems.push('No face could be seen in it.');
+  if (!face && !dark) problems.push('camera.no_face');
+  if (!face && dark) problems.push('camera.no_face_dark');
   return problems;
 }

@@ -3,6 +3,7 @@
 // the rest by name; the search keeps those whose name or number contains what was typed. A cost
 // code is asked for only when the company has some for the job (domain::job::cost_codes_for).
 
+import { t } from './i18n.js';
 import { kv } from './store.js';
 import { $, element } from './util.js';
 
@@ -32,7 +33,7 @@ export async function remember(employeeId, jobId) {
  * `{ job_id, cost_code_id }` (either may be absent: the company has no jobs, or no codes for the
  * job), or null when cancelled.
  */
-export async function pick(sync, employeeId, show, title = 'Which job?') {
+export async function pick(sync, employeeId, show, title = t('job.which')) {
   const jobs = (sync?.jobs ?? []).filter((job) => job.active);
   if (jobs.length === 0) return {};
   const order = await recent(employeeId);
@@ -59,7 +60,7 @@ export async function pick(sync, employeeId, show, title = 'Which job?') {
       if (applying.length === 0) return finish({ job_id: job.id });
       search.hidden = true;
       list.replaceChildren();
-      $('job-title').textContent = `${job.name}: which cost code?`;
+      $('job-title').textContent = t('job.which_code', { job: job.name });
       $('code-step').hidden = false;
       codes.replaceChildren(
         ...applying.map((code) => {
@@ -80,13 +81,13 @@ export async function pick(sync, employeeId, show, title = 'Which job?') {
           const recentJob = order.includes(job.id);
           const button = element('button', { className: 'choice', attrs: { type: 'button' } }, [
             element('strong', { text: job.name }),
-            element('span', { className: 'muted', text: ` ${job.number}${recentJob ? ' · recent' : ''}` }),
+            element('span', { className: 'muted', text: ` ${job.number}${recentJob ? ` · ${t('job.recent')}` : ''}` }),
           ]);
           button.onclick = () => chooseCode(job);
           return button;
         }),
       );
-      if (shown.length === 0) list.append(element('p', { className: 'muted', text: 'No job matches.' }));
+      if (shown.length === 0) list.append(element('p', { className: 'muted', text: t('job.none') }));
     };
     search.oninput = render;
     $('job-cancel').onclick = () => finish(null);

@@ -1,5 +1,7 @@
 // Small helpers shared by the clock's modules.
 
+import { locale, t } from './i18n.js';
+
 /** `date` as RFC 3339 with this device's UTC offset, e.g. 2026-11-26T07:02:11.123-06:00. */
 export function deviceTime(date) {
   const pad = (n, width = 2) => String(n).padStart(width, '0');
@@ -13,17 +15,17 @@ export function deviceTime(date) {
   );
 }
 
-/** A time of day for people, e.g. "7:02 AM", in this device's zone. */
+/** A time of day for people in the clock's language, e.g. "7:02 AM" (es-MX: "7:02 a.m."), in this device's zone. */
 export function clockTime(value) {
-  return new Date(value).toLocaleTimeString([], { hour: 'numeric', minute: '2-digit' });
+  return new Date(value).toLocaleTimeString(locale(), { hour: 'numeric', minute: '2-digit' });
 }
 
-/** "today at 7:02 AM" or "Nov 25, 7:02 AM". */
+/** "today at 7:02 AM" or "Nov 25, 7:02 AM" ("hoy a las 7:02 a.m.", "25 nov, 7:02 a.m."). */
 export function when(value) {
   const date = new Date(value);
   const today = new Date();
-  if (date.toDateString() === today.toDateString()) return `today at ${clockTime(date)}`;
-  return `${date.toLocaleDateString([], { month: 'short', day: 'numeric' })}, ${clockTime(date)}`;
+  if (date.toDateString() === today.toDateString()) return t('time.today_at', { time: clockTime(date) });
+  return t('time.day_at', { day: date.toLocaleDateString(locale(), { month: 'short', day: 'numeric' }), time: clockTime(date) });
 }
 
 export const $ = (id) => document.getElementById(id);
@@ -40,8 +42,8 @@ export function element(tag, { text, className, attrs } = {}, children = []) {
 
 /** What a punch is, for people: Clock In, Clock Out, Start break, End break. */
 export function punchLabel(punch) {
-  if (punch.on_break) return punch.kind === 'in' ? 'End break' : 'Start break';
-  return punch.kind === 'in' ? 'Clock In' : 'Clock Out';
+  if (punch.on_break) return t(punch.kind === 'in' ? 'status.end_break' : 'status.start_break');
+  return t(punch.kind === 'in' ? 'status.clock_in' : 'status.clock_out');
 }
 
 /** Where an employee stands after `punch`: in a shift (perhaps on a break, or back from one) or not, since when. */

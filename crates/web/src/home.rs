@@ -1,19 +1,21 @@
 //! The front page at `/`: where a person who typed the server's address is sent on from, to the
 //! admin sign-in, or to the mobile clock, whose full address it spells out for the phone. And each
 //! company's public biometric retention and destruction policy at `/policy/{company}` (no sign-in),
-//! its newest version or `?version=N`.
+//! its newest version or `?version=N`, in English or Spanish (`?lang=es`, else the browser's
+//! Accept-Language), with a link to the other language.
 
 use crate::admin::PageError;
 use crate::admin::{asset_version, render, session::over_tls};
 use crate::{ApiError, AppState};
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::header::HOST;
+use axum::http::header::{ACCEPT_LANGUAGE, HOST};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 use clockface_domain::ids::CompanyId;
+use clockface_domain::language::Language;
 use clockface_domain::privacy::policy_text;
 
 pub fn router() -> Router<AppState> {
@@ -38,17 +40,71 @@ async fn home(uri: Uri, headers: HeaderMap) -> Response {
 #[template(path = "policy.html")]
 struct PolicyPage {
     assets: &'static str,
+    /// The page's language code, for `<html lang>` and links.
+    lang: &'static str,
+    words: &'static PolicyWords,
     company: String,
     version: i64,
     published: String,
     paragraphs: Vec<String>,
     /// Earlier versions, newest first, for links.
     earlier: Vec<i64>,
+    /// The same page in the other languages: (code, "Read in …" in that language, address).
+    others: Vec<(&'static str, &'static str, String)>,
+}
+
+/// The page's own words in one language.
+struct PolicyWords {
+    title: &'static str,
+    heading: &'static str,
+    version: &'static str,
+    published: &'static str,
+    other_versions: &'static str,
+    /// The link to this language, in it.
+    read_this: &'static str,
+}
+
+const POLICY_EN: PolicyWords = PolicyWords {
+    title: "Biometric data policy",
+    heading: "Biometric data retention and destruction policy",
+    version: "version",
+    published: "published",
+    other_versions: "Other versions:",
+    read_this: "Read in English",
+};
+
+const POLICY_ES: PolicyWords = PolicyWords {
+    title: "Política de datos biométricos",
+    heading: "Política de conservación y destrucción de datos biométricos",
+    version: "versión",
+    published: "publicada el",
+    other_versions: "Otras versiones:",
+    read_this: "Leer en español",
+};
+
+fn policy_words(language: Language) -> &'static PolicyWords {
+    match language {
+        Language::English => &POLICY_EN,
+        Language::Spanish => &POLICY_ES,
+    }
+}
+
+/// A date as the page's language writes it: "December 2, 2026", "2 de diciembre de 2026".
+fn written_date(date: chrono::DateTime<chrono::Utc>, language: Language) -> String {
+    use chrono::Datelike;
+    const MESES: [&str; 12] =
+        ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre", "noviembre", "diciembre"];
+    match language {
+        Language::English => date.format("%B %-d, %Y").to_string(),
+        Language::Spanish => format!("{} de {} de {}", date.day(), MESES[date.month0() as usize], date.year()),
+    }
 }
 
 #[derive(serde::Deserialize)]
 struct PolicyQuery {
     version: Option<i64>,
+    /// `en` or `es`; without it, the browser's Accept-Language.
+    lang: Option<String>,
 }
 
 /// A company's published policy, public: an unknown company, or one without a policy, is 404.
@@ -56,19 +112,34 @@ async fn policy(
     State(state): State<AppState>,
     Path(company): Path<String>,
     Query(query): Query<PolicyQuery>,
+    headers: HeaderMap,
 ) -> Result<Response, PageError> {
+    let language = match query.lang.as_deref() {
+        Some(raw) => {
+            Language::parse(raw).map_err(|_| ApiError::bad_request("invalid_query", "lang must be en (English) or es (Spanish)"))?
+        }
+        None => Language::from_accept_language(headers.get(ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).unwrap_or_default()),
+    };
     let missing = || ApiError::not_found("There is no published policy at this address.");
     let company: CompanyId = company.parse().map_err(|_| missing())?;
     let policy = state.store.policy(company, query.version).await?.ok_or_else(missing)?;
     let latest = state.store.policy(company, None).await?.map_or(policy.version, |p| p.version);
     let name = state.store.company(company).await?.name.as_str().to_owned();
+    let version_part = query.version.map(|v| format!("&version={v}")).unwrap_or_default();
     let page = PolicyPage {
         assets: asset_version(),
-        paragraphs: policy_text(&name, policy.version, policy.settings),
+        lang: language.code(),
+        words: policy_words(language),
+        paragraphs: policy_text(&name, policy.version, policy.settings, language),
         company: name,
         version: policy.version,
-        published: policy.published_at.format("%B %-d, %Y").to_string(),
+        published: written_date(policy.published_at, language),
         earlier: (1..=latest).rev().filter(|v| *v != policy.version).collect(),
+        others: Language::ALL
+            .into_iter()
+            .filter(|l| *l != language)
+            .map(|l| (l.code(), policy_words(l).read_this, format!("?lang={}{version_part}", l.code())))
+            .collect(),
     };
     Ok(render(StatusCode::OK, &page))
 }
@@ -80,7 +151,16 @@ fn is_host(host: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::is_host;
+    use super::{is_host, written_date};
+    use chrono::TimeZone;
+    use clockface_domain::language::Language;
+
+    #[test]
+    fn the_policy_date_is_written_in_the_page_language() {
+        let day = chrono::Utc.with_ymd_and_hms(2026, 12, 2, 10, 0, 0).single().unwrap();
+        assert_eq!(written_date(day, Language::English), "December 2, 2026");
+        assert_eq!(written_date(day, Language::Spanish), "2 de diciembre de 2026");
+    }
 
     #[test]
     fn only_plain_host_names_are_repeated() {

@@ -1,15 +1,19 @@
-//! The pay period overview and its exports, computed for a whole company in a fixed number of
-//! queries (employees, settings, the period's punches with their verdicts, corrections,
-//! approvals, exports): every employee's card is built in memory with the same domain functions
-//! as the time card page, so the overview and the card always agree.
+//! The pay period overview, its exports and its job costing, computed for a whole company in a
+//! fixed number of queries (employees, settings, the period's punches with their verdicts and
+//! jobs, corrections, approvals, exports, jobs, cost codes): every employee's card is built in
+//! memory with the same domain functions as the time card page, so the overview and the card
+//! always agree, and job costing splits those very cards' hours (`domain::costing`), so its
+//! totals are the overview's to the second.
 
 use crate::api::timecards::{card_rules, card_window};
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use clockface_domain::correction::apply_corrections;
+use clockface_domain::costing::{cost_card, summarize, CostKey, CostLine};
 use clockface_domain::employee::Employee;
-use clockface_domain::export::{export, ExportEmployee, ExportFile, ExportFormat};
-use clockface_domain::ids::{CompanyId, EmployeeId};
+use clockface_domain::export::{export, ExportEmployee, ExportFile, ExportFormat, ExportJob, ExportLine};
+use clockface_domain::ids::{CompanyId, CostCodeId, EmployeeId, JobId};
+use clockface_domain::job::{CostCode, Job};
 use clockface_domain::payroll::{PayHours, PayPeriod, PayrollSettings};
 use clockface_domain::timecard::{build_time_card, ShiftStatus};
 use clockface_domain::verification::Verdict;
@@ -35,6 +39,8 @@ pub struct OverviewRow {
     pub approval: Option<Approval>,
     /// Hours by day, for the exports.
     pub days: Vec<(NaiveDate, PayHours)>,
+    /// Hours by day and by job and cost code (job costing; the exports' lines).
+    pub costing: Vec<CostLine>,
 }
 
 /// Every employee's hours for a pay period, with the period's approval and exports.
@@ -46,6 +52,9 @@ pub struct Overview {
     pub exports: Vec<ExportRecord>,
     pub rows: Vec<OverviewRow>,
     pub totals: PayHours,
+    /// The company's jobs and cost codes (active or not: hours were booked to both), by id.
+    pub jobs: HashMap<JobId, Job>,
+    pub cost_codes: HashMap<CostCodeId, CostCode>,
 }
 
 /// Whether a punch's photo still needs a person: no verdict yet, or one that needs review.
@@ -60,7 +69,7 @@ fn photo_issue(p: &PeriodPunch) -> bool {
 }
 
 /// The overview of `period` for `company` (whose time zone is `zone`), `employees` those to list
-/// (all of the company's for an admin). Reads in seven queries, whatever the company's size.
+/// (all of the company's for an admin). Reads in nine queries, whatever the company's size.
 pub async fn overview(
     store: &dyn Store,
     company: CompanyId,
@@ -79,6 +88,8 @@ pub async fn overview(
     let corrections = store.corrections(company, None, window_start, window_end).await?;
     let approvals = store.approvals(company, period).await?;
     let exports = store.exports(company, period).await?;
+    let jobs: HashMap<JobId, Job> = store.jobs(company).await?.into_iter().map(|j| (j.id, j)).collect();
+    let cost_codes: HashMap<CostCodeId, CostCode> = store.cost_codes(company).await?.into_iter().map(|c| (c.id, c)).collect();
     let rules = card_rules(&settings);
     let mut by_employee: HashMap<EmployeeId, Vec<PeriodPunch>> = HashMap::new();
     for p in punches {
@@ -137,9 +148,10 @@ pub async fn overview(
             corrections: corrected,
             arrived_after_approval: late,
             days: card.days.iter().filter(|d| d.pay.total() > 0).map(|d| (d.date, d.pay)).collect(),
+            costing: cost_card(&card),
         });
     }
-    Ok(Overview { period, settings, approvals, exports, rows, totals })
+    Ok(Overview { period, settings, approvals, exports, rows, totals, jobs, cost_codes })
 }
 
 /// The overview's hours written in `format`.
@@ -151,8 +163,128 @@ pub fn export_file(overview: &Overview, format: ExportFormat, now: DateTime<Utc>
         .map(|r| ExportEmployee {
             number: r.employee.number.as_str().to_owned(),
             name: r.employee.name.as_str().to_owned(),
-            days: r.days.clone(),
+            lines: r
+                .costing
+                .iter()
+                .map(|line| ExportLine {
+                    date: line.date,
+                    job: overview.job(line.key).map(|j| ExportJob { number: j.number.as_str().to_owned(), name: j.name.clone() }),
+                    cost_code: overview.cost_code(line.key).map(|c| c.number.as_str().to_owned()),
+                    pay: line.pay,
+                })
+                .collect(),
         })
         .collect();
     export(format, overview.period, overview.settings.schedule.frequency, &overview.settings.codes, &employees, now)
+}
+
+impl Overview {
+    /// The job of a costing key, when it is one of the company's (a punch's job always is).
+    pub fn job(&self, key: CostKey) -> Option<&Job> {
+        key.job.and_then(|id| self.jobs.get(&id))
+    }
+
+    /// The cost code of a costing key, when it is one of the company's.
+    pub fn cost_code(&self, key: CostKey) -> Option<&CostCode> {
+        key.cost_code.and_then(|id| self.cost_codes.get(&id))
+    }
+}
+
+/// Which hours a job costing shows: every job's, one job's, or those worked on no job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobFilter {
+    All,
+    Job(JobId),
+    NoJob,
+}
+
+/// One employee's hours on a job and cost code.
+#[derive(Debug, Clone)]
+pub struct CostingEmployee {
+    pub employee: Employee,
+    pub pay: PayHours,
+}
+
+/// A job and cost code's hours over the period, with the employees who worked them.
+#[derive(Debug, Clone)]
+pub struct CostingGroup {
+    /// None: hours on no job.
+    pub job: Option<Job>,
+    pub cost_code: Option<CostCode>,
+    pub pay: PayHours,
+    /// By name.
+    pub employees: Vec<CostingEmployee>,
+}
+
+/// A pay period's job costing: the overview's hours by job and cost code.
+#[derive(Debug, Clone)]
+pub struct Costing {
+    pub period: PayPeriod,
+    /// By job number (hours on no job last), then cost code number (none first).
+    pub groups: Vec<CostingGroup>,
+    /// The hours shown: with no filter, the overview's totals exactly.
+    pub totals: PayHours,
+}
+
+/// The overview's hours by job and cost code (`domain::costing`), narrowed by `filter`.
+pub fn job_costing(overview: &Overview, filter: JobFilter) -> Costing {
+    let employees: HashMap<EmployeeId, &Employee> = overview.rows.iter().map(|r| (r.employee.id, &r.employee)).collect();
+    // A key naming something that is not the company's (which the punch path never lets in) is
+    // counted as no job, so nothing of another company is ever named.
+    let known = |key: CostKey| CostKey { job: overview.job(key).map(|j| j.id), cost_code: overview.cost_code(key).map(|c| c.id) };
+    let lines: Vec<(EmployeeId, Vec<CostLine>)> = overview
+        .rows
+        .iter()
+        .map(|r| {
+            let lines = r
+                .costing
+                .iter()
+                .map(|l| CostLine { key: known(l.key), ..*l })
+                .filter(|l| match filter {
+                    JobFilter::All => true,
+                    JobFilter::Job(job) => l.key.job == Some(job),
+                    JobFilter::NoJob => l.key.job.is_none(),
+                })
+                .collect();
+            (r.employee.id, lines)
+        })
+        .collect();
+    let summary = summarize(lines.iter().map(|(e, l)| (*e, l.as_slice())));
+    let mut groups: Vec<CostingGroup> = summary
+        .groups
+        .into_iter()
+        .map(|g| {
+            let mut people: Vec<CostingEmployee> = g
+                .employees
+                .into_iter()
+                .filter_map(|(id, pay)| employees.get(&id).map(|e| CostingEmployee { employee: (*e).clone(), pay }))
+                .collect();
+            people.sort_by(|a, b| a.employee.name.as_str().cmp(b.employee.name.as_str()));
+            CostingGroup { job: overview.job(g.key).cloned(), cost_code: overview.cost_code(g.key).cloned(), pay: g.pay, employees: people }
+        })
+        .collect();
+    groups.sort_by(|a, b| {
+        let job = |g: &CostingGroup| (g.job.is_none(), g.job.as_ref().map(|j| j.number.as_str().to_owned()));
+        let code = |g: &CostingGroup| g.cost_code.as_ref().map(|c| c.number.as_str().to_owned());
+        job(a).cmp(&job(b)).then_with(|| code(a).cmp(&code(b)))
+    });
+    Costing { period: overview.period, groups, totals: summary.totals }
+}
+
+/// The job costing as CSV: a line per job, cost code and employee.
+pub fn costing_csv(costing: &Costing) -> ExportFile {
+    let lines: Vec<clockface_domain::export::CostingCsvLine> = costing
+        .groups
+        .iter()
+        .flat_map(|g| {
+            g.employees.iter().map(move |e| clockface_domain::export::CostingCsvLine {
+                job: g.job.as_ref().map(|j| ExportJob { number: j.number.as_str().to_owned(), name: j.name.clone() }),
+                cost_code: g.cost_code.as_ref().map(|c| (c.number.as_str().to_owned(), c.name.clone())),
+                employee_number: e.employee.number.as_str().to_owned(),
+                employee_name: e.employee.name.as_str().to_owned(),
+                pay: e.pay,
+            })
+        })
+        .collect();
+    clockface_domain::export::costing_csv(costing.period, &lines)
 }

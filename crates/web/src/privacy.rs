@@ -7,6 +7,7 @@ use crate::verification::audit_entry;
 use crate::{ApiError, AppState};
 use chrono::{DateTime, Utc};
 use clockface_domain::ids::{AdminId, CompanyId, DeviceId, EmployeeId};
+use clockface_domain::language::Language;
 use clockface_domain::privacy::{
     parse_signature, photos_due_before, release_text, templates_destroyed_on, EmployeeFacts, ReleaseStatus, RetentionSettings,
     RELEASE_VERSION,
@@ -31,28 +32,77 @@ pub fn policy_path(company: CompanyId) -> String {
     format!("/policy/{company}")
 }
 
-/// What an employee reads before signing or declining: the current release and the policy it points to.
+/// The public address of a company's retention policy in `language` (English needs no `?lang=`).
+pub fn policy_path_in(company: CompanyId, language: Language) -> String {
+    match language {
+        Language::English => policy_path(company),
+        other => format!("{}?lang={}", policy_path(company), other.code()),
+    }
+}
+
+/// What an employee reads before signing or declining: the current release and the policy it
+/// points to, in English (`text`, `policy_url`) and in every language (`texts`).
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ReleaseNotice {
     /// Send this back as `release_version` when signing or declining.
     pub release_version: &'static str,
     pub policy_version: i64,
+    /// The English text (the same as `texts`' `en`).
     pub text: String,
-    /// The public policy page (no sign-in).
+    /// The public policy page (no sign-in), in English.
     pub policy_url: String,
+    /// The release in each language: the clock shows the one in its language, and sends back
+    /// its `language` and `text_sha256` with the answer.
+    pub texts: Vec<ReleaseText>,
+}
+
+/// The release in one language.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ReleaseText {
+    pub language: Language,
+    pub text: String,
+    /// The SHA-256 (hex) of `text`'s UTF-8 bytes.
+    pub text_sha256: String,
+    /// The public policy page in this language.
+    pub policy_url: String,
+}
+
+impl ReleaseNotice {
+    /// The text in `language`.
+    pub fn text_in(&self, language: Language) -> Option<&ReleaseText> {
+        self.texts.iter().find(|t| t.language == language)
+    }
+}
+
+/// The SHA-256 (hex) of a text's UTF-8 bytes.
+pub fn text_sha256(text: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(text.as_bytes()))
+}
+
+fn notice_of(company_name: &str, company: CompanyId, policy: &Policy) -> ReleaseNotice {
+    let texts: Vec<ReleaseText> = Language::ALL
+        .into_iter()
+        .map(|language| {
+            let policy_url = policy_path_in(company, language);
+            let text = release_text(company_name, policy.settings, &policy_url, language);
+            ReleaseText { language, text_sha256: text_sha256(&text), text, policy_url }
+        })
+        .collect();
+    ReleaseNotice {
+        release_version: RELEASE_VERSION,
+        policy_version: policy.version,
+        text: texts[0].text.clone(),
+        policy_url: policy_path(company),
+        texts,
+    }
 }
 
 /// The release the company's employees are asked to sign, or `None` before it published a policy.
 pub async fn release_notice(state: &AppState, company: CompanyId) -> Result<Option<ReleaseNotice>, StoreError> {
     let Some(policy) = state.store.policy(company, None).await? else { return Ok(None) };
     let name = state.store.company(company).await?.name.as_str().to_owned();
-    let policy_url = policy_path(company);
-    Ok(Some(ReleaseNotice {
-        release_version: RELEASE_VERSION,
-        policy_version: policy.version,
-        text: release_text(&name, policy.settings, &policy_url),
-        policy_url,
-    }))
+    Ok(Some(notice_of(&name, company, &policy)))
 }
 
 /// Who recorded a decision on the release: the employee on a clock, or an admin on their page
@@ -80,17 +130,33 @@ pub struct ReleaseAnswer<'a> {
     pub signed_name: Option<&'a str>,
     /// The version they read.
     pub release_version: &'a str,
+    /// The language they read it in.
+    pub language: Language,
+    /// The SHA-256 of the text they were shown, when the clock sends it: it must be the text the
+    /// server has for that language now.
+    pub text_sha256: Option<&'a str>,
 }
 
 impl<'a> ReleaseAnswer<'a> {
-    /// The answer as a request gives it: `decision` is `signed` or `declined`.
-    pub fn parse(decision: &str, signed_name: Option<&'a str>, release_version: &'a str) -> Result<Self, ApiError> {
+    /// The answer as a request gives it: `decision` is `signed` or `declined`, `language` `en`
+    /// (the default) or `es`.
+    pub fn parse(
+        decision: &str,
+        signed_name: Option<&'a str>,
+        release_version: &'a str,
+        language: Option<&str>,
+        text_sha256: Option<&'a str>,
+    ) -> Result<Self, ApiError> {
         let decision = match decision {
             "signed" => ReleaseDecision::Signed,
             "declined" => ReleaseDecision::Declined,
             _ => return Err(ApiError::unprocessable("invalid", "decision must be signed or declined").with_field("decision")),
         };
-        Ok(ReleaseAnswer { decision, signed_name, release_version })
+        let language = match language.filter(|l| !l.is_empty()) {
+            Some(raw) => Language::parse(raw)?,
+            None => Language::English,
+        };
+        Ok(ReleaseAnswer { decision, signed_name, release_version, language, text_sha256 })
     }
 }
 
@@ -104,11 +170,23 @@ pub async fn decide_release(
     answer: ReleaseAnswer<'_>,
     now: DateTime<Utc>,
 ) -> Result<Release, ApiError> {
-    let ReleaseAnswer { decision, signed_name, release_version } = answer;
+    let ReleaseAnswer { decision, signed_name, release_version, language, text_sha256: read } = answer;
     state.store.employee(company, employee).await?;
     let policy = state.store.policy(company, None).await?.ok_or(DomainError::PolicyRequired)?;
     if release_version != RELEASE_VERSION {
         return Err(DomainError::ReleaseOutdated { current: RELEASE_VERSION }.into());
+    }
+    // The exact text in their language, as the server makes it now: what they read, unless the
+    // clock says it showed another (the policy or the company's name changed meanwhile).
+    let name = state.store.company(company).await?.name.as_str().to_owned();
+    let notice = notice_of(&name, company, &policy);
+    let shown = notice.text_in(language).ok_or_else(|| ApiError::internal("a language without a release text"))?;
+    if read.is_some_and(|hash| !hash.eq_ignore_ascii_case(&shown.text_sha256)) {
+        return Err(ApiError::unprocessable(
+            "release_text_changed",
+            "the text of the release changed since it was shown; show the current one and answer again",
+        )
+        .with_field("text_sha256"));
     }
     let signed_name = match decision {
         ReleaseDecision::Signed => Some(parse_signature(signed_name.unwrap_or_default())?),
@@ -127,10 +205,14 @@ pub async fn decide_release(
         device_id,
         recorded_by,
         decided_at: now,
+        language,
+        text_sha256: Some(shown.text_sha256.clone()),
+        text: Some(shown.text.clone()),
     };
+    let read_in = format!("read in {} (text sha256 {})", language.code(), shown.text_sha256);
     let detail = match &release.signed_name {
-        Some(name) => format!("release {RELEASE_VERSION} under policy version {}, signed as \"{name}\"", policy.version),
-        None => format!("release {RELEASE_VERSION} under policy version {}", policy.version),
+        Some(name) => format!("release {RELEASE_VERSION} under policy version {}, {read_in}, signed as \"{name}\"", policy.version),
+        None => format!("release {RELEASE_VERSION} under policy version {}, {read_in}", policy.version),
     };
     let action = format!("release.{}", decision.as_str());
     let line = audit_entry(company, &signer.actor(), &action, &format!("employee:{employee}"), &detail);
@@ -390,6 +472,7 @@ pub async fn export_employee(state: &AppState, company: CompanyId, admin: AdminI
     let release = state.store.release(company, employee).await?.map(|r| {
         serde_json::json!({
             "release_version": r.release_version, "policy_version": r.policy_version, "decision": r.decision.as_str(),
+            "language": r.language, "text_sha256": r.text_sha256, "text": r.text,
             "signed_name": r.signed_name, "device_id": r.device_id, "recorded_by": r.recorded_by, "decided_at": r.decided_at,
         })
     });

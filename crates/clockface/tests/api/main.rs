@@ -6,6 +6,7 @@ mod helpers;
 
 mod bad_input;
 mod breaks;
+mod costing;
 mod crews;
 mod demo;
 mod durability;

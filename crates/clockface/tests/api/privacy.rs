@@ -488,6 +488,59 @@ async fn the_clock_asks_for_the_release_and_a_decliner_keeps_clocking_in_without
     assert_eq!(templates(&app, &s.admin, &decliner).await, 0, "no template of a decliner");
 }
 
+#[tokio::test]
+async fn the_release_is_signed_in_spanish_and_records_the_exact_text_read() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let s = setup(&app, "illinois", 90).await;
+    let worker = app.employee(&s.admin, "Ana Campo", "1", &s.role, Some("4821")).await;
+
+    let signed_in: Value = app.post(&s.device, "/api/v1/device/sign-in", json!({"pin": "4821"})).await.json().await.unwrap();
+    let texts = signed_in["release"]["texts"].as_array().expect("the notice in every language").clone();
+    let languages: Vec<_> = texts.iter().map(|t| t["language"].as_str().unwrap()).collect();
+    assert_eq!(languages, ["en", "es"]);
+    let spanish = &texts[1];
+    let text = spanish["text"].as_str().unwrap();
+    assert!(text.contains("tres años después de su última marcación") && text.contains("90 días"), "{text}");
+    assert!(spanish["policy_url"].as_str().unwrap().ends_with("?lang=es"));
+    assert_eq!(texts[0]["text"], signed_in["release"]["text"], "text stays the English one");
+    use sha2::Digest;
+    let hash = hex::encode(sha2::Sha256::digest(text.as_bytes()));
+    assert_eq!(spanish["text_sha256"], hash.as_str());
+
+    let answer = |language: &str, sha: &str| {
+        json!({"pin": "4821", "decision": "signed", "signed_name": "Ana Campo", "release_version": RELEASE_VERSION,
+               "language": language, "text_sha256": sha})
+    };
+    // A text other than the current one, or a language the server does not write, records nothing.
+    expect_error(
+        app.post(&s.device, "/api/v1/device/release", answer("es", &"0".repeat(64))).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "release_text_changed",
+    )
+    .await;
+    expect_error(app.post(&s.device, "/api/v1/device/release", answer("fr", &hash)).await, StatusCode::UNPROCESSABLE_ENTITY, "invalid")
+        .await;
+    let before: Value = app.get(&s.admin.token, &format!("/api/v1/employees/{worker}/release")).await.json().await.unwrap();
+    assert!(before["release"].is_null(), "nothing recorded: {before}");
+
+    let recorded = app.post(&s.device, "/api/v1/device/release", answer("es", &hash)).await;
+    assert_eq!(recorded.status(), StatusCode::OK);
+    let view: Value = app.get(&s.admin.token, &format!("/api/v1/employees/{worker}/release")).await.json().await.unwrap();
+    assert_eq!(view["status"], "signed");
+    assert_eq!(view["release"]["language"], "es");
+    assert_eq!(view["release"]["text_sha256"], hash.as_str());
+    assert_eq!(view["release"]["text"], text, "the exact text read is kept");
+    let audit: Value = app.get(&s.admin.token, &format!("/api/v1/audit?employee={worker}")).await.json().await.unwrap();
+    assert!(audit.to_string().contains(&format!("read in es (text sha256 {hash})")), "{audit}");
+
+    // Without a language (an older clock, the admin API) the release is the English one.
+    let other = app.employee(&s.admin, "Sam Lee", "2", &s.role, Some("5932")).await;
+    app.sign_release(&s.admin, &other).await;
+    let english: Value = app.get(&s.admin.token, &format!("/api/v1/employees/{other}/release")).await.json().await.unwrap();
+    assert_eq!(english["release"]["language"], "en");
+    assert_eq!(english["release"]["text"], texts[0]["text"]);
+}
+
 /// A data folder from a release before the privacy kit: its templates were stored in plain and its
 /// audit log was not chained. The new release seals the templates at start (they still match) and
 /// chains the log (which then verifies), keeping every punch and photo.

@@ -235,6 +235,8 @@ struct PeriodPunchRow {
     photo_sha256: Option<String>,
     verdict: Option<String>,
     on_break: bool,
+    job_id: Option<Uuid>,
+    cost_code_id: Option<Uuid>,
 }
 
 /// Every punch of the company made in `from..to`, with its verdict, in no particular order (the
@@ -247,7 +249,7 @@ pub(super) async fn period_punches(
     to: DateTime<Utc>,
 ) -> Result<Vec<PeriodPunch>, StoreError> {
     let rows: Vec<PeriodPunchRow> = sqlx::query_as(
-        "SELECT p.id, p.employee_id, p.kind, p.occurred_at, p.received_at, p.flagged, p.photo_sha256, v.verdict, p.on_break \
+        "SELECT p.id, p.employee_id, p.kind, p.occurred_at, p.received_at, p.flagged, p.photo_sha256, v.verdict, p.on_break, p.job_id, p.cost_code_id \
          FROM punches p LEFT JOIN verifications v ON v.punch_id = p.id \
          WHERE p.company_id = $1 AND p.occurred_at >= $2 AND p.occurred_at < $3",
     )
@@ -268,6 +270,8 @@ pub(super) async fn period_punches(
                 has_photo: r.photo_sha256.is_some(),
                 on_break: r.on_break,
                 verdict: r.verdict.as_deref().map(clockface_domain::verification::Verdict::parse).transpose()?,
+                job_id: r.job_id.map(clockface_domain::ids::JobId),
+                cost_code_id: r.cost_code_id.map(clockface_domain::ids::CostCodeId),
             })
         })
         .collect()

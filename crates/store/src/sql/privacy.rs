@@ -18,7 +18,8 @@ type EnrolledRow = (Uuid, Option<DateTime<Utc>>, Option<DateTime<Utc>>, DateTime
 type DestructionRow = (Uuid, DateTime<Utc>, String, Option<Uuid>, i64, Option<i64>, String);
 
 const POLICY_COLUMNS: &str = "company_id, version, jurisdiction, photo_days, published_at, published_by";
-const RELEASE_COLUMNS: &str = "employee_id, release_version, policy_version, decision, signed_name, device_id, recorded_by, decided_at";
+const RELEASE_COLUMNS: &str =
+    "employee_id, release_version, policy_version, decision, signed_name, device_id, recorded_by, decided_at, language, text_sha256, release_text";
 
 /// Publishes a new version of the company's policy (the next number), with its audit line.
 pub(super) async fn publish_policy(
@@ -64,9 +65,9 @@ pub(super) async fn policy(pool: &Pool<Db>, company: CompanyId, version: Option<
 pub(super) async fn record_release(pool: &Pool<Db>, company: CompanyId, release: &Release, audit: &AuditEntry) -> Result<(), StoreError> {
     let mut tx = pool.begin().await?;
     sqlx::query(&format!(
-        "INSERT INTO biometric_releases (company_id, {RELEASE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+        "INSERT INTO biometric_releases (company_id, {RELEASE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
          ON CONFLICT (company_id, employee_id) DO UPDATE SET release_version = $3, policy_version = $4, decision = $5, \
-         signed_name = $6, device_id = $7, recorded_by = $8, decided_at = $9"
+         signed_name = $6, device_id = $7, recorded_by = $8, decided_at = $9, language = $10, text_sha256 = $11, release_text = $12"
     ))
     .bind(company.0)
     .bind(release.employee_id.0)
@@ -77,6 +78,9 @@ pub(super) async fn record_release(pool: &Pool<Db>, company: CompanyId, release:
     .bind(release.device_id.map(|d| d.0))
     .bind(release.recorded_by.map(|a| a.0))
     .bind(release.decided_at)
+    .bind(release.language.code())
+    .bind(&release.text_sha256)
+    .bind(&release.text)
     .execute(&mut *tx)
     .await
     .map_err(|e| match &e {

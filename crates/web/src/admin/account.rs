@@ -3,6 +3,7 @@
 //! password. The services are the API's (`api::auth::start_two_step` and the rest).
 
 use super::{render, see_other, FormErrors, Layout, PageError, SignedForm, UserSession};
+use crate::admin::words::{self, Words};
 use crate::api::auth::{confirm_two_step, setup_secret, start_two_step, turn_off_two_step};
 use crate::{totp, AppState};
 use askama::Template;
@@ -44,7 +45,7 @@ impl AccountPage {
         let login = state.store.admin_login(&admin.session.admin_email).await?;
         let two_step = login.as_ref().is_some_and(|l| l.totp_secret.is_some());
         Ok(AccountPage {
-            layout: Layout::new(admin, "account", "Account"),
+            layout: Layout::new(admin, "account", words::en("account.account")),
             two_step,
             codes_left: if two_step { state.store.recovery_codes_left(admin.session.admin_id).await? } else { 0 },
             setup: None,

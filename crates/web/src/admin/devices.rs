@@ -2,6 +2,7 @@
 //! devices with their last sync and front camera, and revoking one.
 
 use super::{parse_id, render, see_other, AdminSession, FormErrors, Layout, PageError, SignedForm};
+use crate::admin::words::{self, Words};
 use crate::api::devices::{new_code, RegistrationCode};
 use crate::auth::AdminAuth;
 use crate::{ApiError, AppState};
@@ -85,7 +86,7 @@ async fn page(state: &AppState, admin: &AdminSession, chosen_minutes: i64) -> Re
         .collect();
     let expiries = EXPIRIES.iter().map(|&(minutes, label)| Expiry { minutes, label, selected: minutes == chosen_minutes }).collect();
     Ok(DevicesPage {
-        layout: Layout::new(admin, "devices", "Devices"),
+        layout: Layout::new(admin, "devices", words::en("base.devices")),
         devices,
         expiries,
         code: None,

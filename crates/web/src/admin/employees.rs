@@ -8,6 +8,7 @@
 
 use super::devices::local;
 use super::{parse_id, render, see_other, AdminSession, FormData, FormErrors, Layout, PageError, SignedForm, SignedUpload};
+use crate::admin::words::{self, Words};
 use crate::api::employees::{employee_fields, EmployeeBody};
 use crate::api::privacy::ReleaseBody;
 use crate::privacy::{self, ReleaseNotice, Signer};
@@ -103,7 +104,16 @@ async fn face_panel(
             (None, _) => "Declined".to_owned(),
         };
         let place = if r.device_id.is_some() { "on the clock" } else { "on this page" };
-        format!("{how} {place}, {}, release {} under policy version {}", local(r.decided_at, zone), r.release_version, r.policy_version)
+        let read = match r.language {
+            clockface_domain::language::Language::English => "read in English",
+            clockface_domain::language::Language::Spanish => "read in Spanish",
+        };
+        format!(
+            "{how} {place}, {}, release {} under policy version {}, {read}",
+            local(r.decided_at, zone),
+            r.release_version,
+            r.policy_version
+        )
     });
     Ok(FacePanel {
         release_label: status.label(),
@@ -164,7 +174,7 @@ async fn list_page(State(state): State<AppState>, admin: AdminSession, Query(que
             active: e.active,
         })
         .collect();
-    Ok(render(StatusCode::OK, &ListPage { layout: Layout::new(&admin, "employees", "Employees"), rows, search }))
+    Ok(render(StatusCode::OK, &ListPage { layout: Layout::new(&admin, "employees", words::en("base.employees")), rows, search }))
 }
 
 struct RoleOption {
@@ -239,7 +249,7 @@ async fn edit_page_for(
         .filter(|e| e.active || form.crew.contains(&e.id.to_string()))
         .map(|e| CrewOption { checked: form.crew.contains(&e.id.to_string()), id: e.id.to_string(), name: e.name.as_str().to_owned() })
         .collect();
-    let title = existing.map_or_else(|| "Add employee".to_owned(), |e| e.name.as_str().to_owned());
+    let title = existing.map_or_else(|| words::en("employees.add_employee").to_owned(), |e| e.name.as_str().to_owned());
     Ok(EditPage {
         layout: Layout::new(admin, "employees", title),
         id: existing.map(|e| e.id.to_string()),
@@ -417,6 +427,8 @@ async fn record_release(State(state): State<AppState>, Path(id): Path<String>, s
         decision: form.get("decision").to_owned(),
         signed_name: Some(form.get("signed_name").to_owned()),
         release_version: form.get("release_version").to_owned(),
+        language: Some(form.get("language").to_owned()),
+        text_sha256: None,
     };
     let result = match body.answer() {
         Ok(answer) => privacy::decide_release(&state, admin.company_id(), id, Signer::Admin(admin.session.admin_id), answer, Utc::now())

@@ -5,6 +5,7 @@
 //! (`api::jobs::import_jobs`, `domain::job`), so a page and the API accept the same things.
 
 use super::{parse_id, render, see_other, AdminSession, FormData, FormErrors, Layout, PageError, SignedForm, SignedUpload};
+use crate::admin::words::{self, Words};
 use crate::api::jobs::{import_cost_codes, import_jobs, ImportOutcome};
 use crate::{ApiError, AppState};
 use askama::Template;
@@ -122,7 +123,7 @@ async fn jobs_list(
             active: job.active,
         })
         .collect();
-    Ok(JobsPage { layout: Layout::new(admin, "jobs", "Jobs"), rows, notice, import })
+    Ok(JobsPage { layout: Layout::new(admin, "jobs", words::en("base.jobs")), rows, notice, import })
 }
 
 async fn jobs_page(State(state): State<AppState>, admin: AdminSession, Query(notice): Query<Notice>) -> Result<Response, PageError> {
@@ -217,7 +218,13 @@ async fn new_job_page(admin: AdminSession) -> Response {
     };
     render(
         StatusCode::OK,
-        &JobPage { layout: Layout::new(&admin, "jobs", "Add job"), id: None, form, errors: FormErrors::default(), notice: None },
+        &JobPage {
+            layout: Layout::new(&admin, "jobs", words::en("jobs.add_job")),
+            id: None,
+            form,
+            errors: FormErrors::default(),
+            notice: None,
+        },
     )
 }
 
@@ -249,7 +256,7 @@ async fn save_job(state: &AppState, signed: SignedForm, id: Option<JobId>) -> Re
         Ok(job) => Ok(see_other(&format!("/admin/jobs/{}?saved=1", job.id))),
         Err(error) => {
             let (status, errors) = FormErrors::from_error(error)?;
-            let title = if id.is_some() { typed.name.clone() } else { "Add job".to_owned() };
+            let title = if id.is_some() { typed.name.clone() } else { words::en("jobs.add_job").to_owned() };
             let page =
                 JobPage { layout: Layout::new(&admin, "jobs", title), id: id.map(|id| id.to_string()), form: typed, errors, notice: None };
             Ok(render(status, &page))
@@ -323,7 +330,7 @@ async fn codes_list(
             active: code.active,
         })
         .collect();
-    Ok(CodesPage { layout: Layout::new(admin, "cost-codes", "Cost codes"), rows, notice, import })
+    Ok(CodesPage { layout: Layout::new(admin, "cost-codes", words::en("base.cost_codes")), rows, notice, import })
 }
 
 async fn codes_page(State(state): State<AppState>, admin: AdminSession, Query(notice): Query<Notice>) -> Result<Response, PageError> {
@@ -378,7 +385,7 @@ fn choices(jobs: &[Job], checked: &[JobId]) -> Vec<JobChoice> {
 async fn new_code_page(State(state): State<AppState>, admin: AdminSession) -> Result<Response, PageError> {
     let jobs = state.store.jobs(admin.company_id()).await?;
     let page = CodePage {
-        layout: Layout::new(&admin, "cost-codes", "Add cost code"),
+        layout: Layout::new(&admin, "cost-codes", words::en("cost_codes.add_cost_code")),
         id: None,
         form: CodeForm { number: String::new(), name: String::new(), all_jobs: true, active: true },
         jobs: choices(&jobs, &[]),
@@ -426,7 +433,8 @@ async fn save_code(state: &AppState, signed: SignedForm, id: Option<CostCodeId>)
         Err(error) => {
             let (status, errors) = FormErrors::from_error(error)?;
             let jobs = state.store.jobs(admin.company_id()).await?;
-            let title = if id.is_some() { format!("{} {}", input.number, input.name) } else { "Add cost code".to_owned() };
+            let title =
+                if id.is_some() { format!("{} {}", input.number, input.name) } else { words::en("cost_codes.add_cost_code").to_owned() };
             let page = CodePage {
                 layout: Layout::new(&admin, "cost-codes", title),
                 id: id.map(|id| id.to_string()),

@@ -18,6 +18,7 @@ pub mod session;
 pub mod timecards;
 pub mod users;
 pub mod verdicts;
+pub mod words;
 pub mod working;
 
 use crate::{ApiError, AppState, WebSettings};
@@ -34,6 +35,7 @@ use clockface_domain::DomainError;
 use clockface_store::StoreError;
 use sha2::{Digest, Sha256};
 use std::sync::OnceLock;
+use words::Words;
 
 pub use session::{AdminSession, SignedForm, SignedUpload, UserSession};
 
@@ -241,14 +243,14 @@ struct ErrorPage {
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         let ApiError { status, message, .. } = self.0;
+        use words::t;
+        let en = clockface_domain::language::Language::English;
         let (title, message) = match status {
-            StatusCode::NOT_FOUND => ("Not found", "There is nothing here, or it belongs to another company.".to_owned()),
-            StatusCode::FORBIDDEN => ("Not allowed", sentence(&message)),
-            StatusCode::UNAUTHORIZED => ("Please sign in", sentence(&message)),
-            status if status.is_server_error() => {
-                ("Something went wrong", "Something went wrong on the server. It has been logged; please try again.".to_owned())
-            }
-            _ => ("That did not work", sentence(&message)),
+            StatusCode::NOT_FOUND => (t(en, "error.not_found"), t(en, "error.not_found_message").to_owned()),
+            StatusCode::FORBIDDEN => (t(en, "error.not_allowed"), sentence(&message)),
+            StatusCode::UNAUTHORIZED => (t(en, "error.sign_in"), sentence(&message)),
+            status if status.is_server_error() => (t(en, "error.went_wrong"), t(en, "error.went_wrong_message").to_owned()),
+            _ => (t(en, "error.did_not_work"), sentence(&message)),
         };
         render(status, &ErrorPage { title, message, assets: asset_version() })
     }

@@ -1,13 +1,17 @@
 //! Payroll pages: the pay period overview (every employee's regular, overtime and double-time
 //! hours, flags, approval; approve a card or the period, reopen with a reason, export in each
 //! payroll system's layout, told when the period was exported before) and the payroll settings
-//! (pay period, workweek, overtime rule, meal deduction, export codes). They call the same
-//! services as the API (`api::payroll`, `payroll::overview`).
+//! (pay period, workweek, overtime rule, meal deduction, export codes), and job costing (the
+//! period's hours by job and cost code, with the employees under each, filtered to one job, and
+//! its CSV). They call the same services as the API (`api::payroll`, `payroll::overview`).
 
 use super::devices::local;
 use super::{hours, render, see_other, AdminSession, Layout, PageError, SignedForm, UserSession};
-use crate::api::payroll::{approve, employees_in_reach, file_response, make_export, period_of, reopen, save_settings, SettingsBody};
-use crate::payroll::overview;
+use crate::admin::words::{self, Words};
+use crate::api::payroll::{
+    approve, costing_for, employees_in_reach, file_response, make_export, period_of, reopen, save_settings, SettingsBody,
+};
+use crate::payroll::{costing_csv, overview};
 use crate::{ApiError, AppState};
 use askama::Template;
 use axum::extract::{Query, State};
@@ -28,6 +32,8 @@ pub fn router() -> Router<AppState> {
         .route("/admin/payroll/reopen", post(reopen_form))
         .route("/admin/payroll/export", post(export_form))
         .route("/admin/payroll/settings", get(settings_page).post(save_settings_form))
+        .route("/admin/payroll/costing", get(costing_page))
+        .route("/admin/payroll/costing.csv", get(costing_download))
 }
 
 struct Row {
@@ -117,7 +123,7 @@ async fn build(
         })
         .collect();
     Ok(OverviewPage {
-        layout: Layout::new(admin, "payroll", "Pay period"),
+        layout: Layout::new(admin, "payroll", words::en("payroll.pay_period")),
         period: format!("{} – {}", period.start.format("%a %-d %b"), period.end.format("%a %-d %b %Y")),
         start: period.start.to_string(),
         prev: format!("/admin/payroll?date={}", schedule.previous(period).start),
@@ -217,7 +223,7 @@ struct SettingsPage {
 fn settings_view(admin: &AdminSession, s: SettingsBody, error: Option<String>, saved: bool) -> SettingsPage {
     use chrono::Weekday::{Fri, Mon, Sat, Sun, Thu, Tue, Wed};
     SettingsPage {
-        layout: Layout::new(admin, "payroll", "Payroll settings"),
+        layout: Layout::new(admin, "payroll", words::en("payroll.payroll_settings")),
         s,
         frequencies: PayFrequency::ALL.iter().map(|f| (f.as_str(), f.label())).collect(),
         rules: OvertimeRule::ALL.iter().map(|r| (r.as_str(), r.label())).collect(),
@@ -280,4 +286,139 @@ async fn save_settings_form(State(state): State<AppState>, signed: SignedForm) -
         }
         Err(error) => Err(PageError(error)),
     }
+}
+
+struct CostingEmployeeRow {
+    name: String,
+    number: String,
+    regular: String,
+    overtime: String,
+    double_time: String,
+    total: String,
+    card: String,
+}
+
+struct CostingRow {
+    /// `J-100 Depot`, or `No job`.
+    job: String,
+    /// `03-100 Concrete forms`, or none.
+    cost_code: Option<String>,
+    regular: String,
+    overtime: String,
+    double_time: String,
+    total: String,
+    employees: Vec<CostingEmployeeRow>,
+}
+
+#[derive(Template)]
+#[template(path = "admin/job_costing.html")]
+struct CostingPage {
+    layout: Layout,
+    period: String,
+    /// The period's first day, for the filter form and the download.
+    date: String,
+    prev: String,
+    next: String,
+    /// The filter's value: empty (all jobs), a job id, or `none`.
+    job: String,
+    /// (value, label) for the filter's options.
+    jobs: Vec<(String, String)>,
+    /// The name of the job filtered to, if any.
+    filtered: Option<String>,
+    rows: Vec<CostingRow>,
+    regular: String,
+    overtime: String,
+    double_time: String,
+    total: String,
+    download: String,
+}
+
+#[derive(Deserialize)]
+struct CostingQuery {
+    date: Option<String>,
+    job: Option<String>,
+}
+
+impl CostingQuery {
+    fn date(&self) -> Option<NaiveDate> {
+        self.date.as_deref().and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+    }
+
+    /// The job filter as typed; an empty one is every job.
+    fn job(&self) -> Option<&str> {
+        self.job.as_deref().map(str::trim).filter(|j| !j.is_empty())
+    }
+}
+
+fn period_link(path: &str, date: NaiveDate, job: &str) -> String {
+    if job.is_empty() {
+        format!("{path}?date={date}")
+    } else {
+        format!("{path}?date={date}&job={job}")
+    }
+}
+
+async fn costing_page(State(state): State<AppState>, user: UserSession, Query(q): Query<CostingQuery>) -> Result<Response, PageError> {
+    let (costing, o) = costing_for(&state, &user.auth(), q.date(), q.job()).await?;
+    let period = costing.period;
+    let schedule = o.settings.schedule;
+    let job = q.job().unwrap_or_default().to_owned();
+    let mut jobs: Vec<_> = o.jobs.values().collect();
+    jobs.sort_by(|a, b| a.number.as_str().cmp(b.number.as_str()));
+    let label = |number: &str, name: &str| format!("{number} {name}");
+    let filtered = match job.as_str() {
+        "" => None,
+        "none" => Some(words::en("job_costing.no_job").to_owned()),
+        id => jobs.iter().find(|j| j.id.to_string() == id).map(|j| label(j.number.as_str(), &j.name)),
+    };
+    let mut options = vec![(String::new(), words::en("job_costing.all_jobs").to_owned())];
+    options.extend(jobs.iter().map(|j| (j.id.to_string(), label(j.number.as_str(), &j.name))));
+    options.push(("none".to_owned(), words::en("job_costing.no_job").to_owned()));
+    let rows = costing
+        .groups
+        .iter()
+        .map(|g| CostingRow {
+            job: g.job.as_ref().map_or_else(|| words::en("job_costing.no_job").to_owned(), |j| label(j.number.as_str(), &j.name)),
+            cost_code: g.cost_code.as_ref().map(|c| label(c.number.as_str(), &c.name)),
+            regular: hours(g.pay.regular_seconds),
+            overtime: hours(g.pay.overtime_seconds),
+            double_time: hours(g.pay.double_time_seconds),
+            total: hours(g.pay.total()),
+            employees: g
+                .employees
+                .iter()
+                .map(|e| CostingEmployeeRow {
+                    name: e.employee.name.as_str().to_owned(),
+                    number: e.employee.number.as_str().to_owned(),
+                    regular: hours(e.pay.regular_seconds),
+                    overtime: hours(e.pay.overtime_seconds),
+                    double_time: hours(e.pay.double_time_seconds),
+                    total: hours(e.pay.total()),
+                    card: format!("/admin/time-cards?employee={}&from={}", e.employee.id, period.start),
+                })
+                .collect(),
+        })
+        .collect();
+    let page = CostingPage {
+        layout: Layout::new(&user, "payroll", words::en("job_costing.job_costing")),
+        period: format!("{} – {}", period.start.format("%a %-d %b"), period.end.format("%a %-d %b %Y")),
+        date: period.start.to_string(),
+        prev: period_link("/admin/payroll/costing", schedule.previous(period).start, &job),
+        next: period_link("/admin/payroll/costing", schedule.next(period).start, &job),
+        download: period_link("/admin/payroll/costing.csv", period.start, &job),
+        job,
+        jobs: options,
+        filtered,
+        rows,
+        regular: hours(costing.totals.regular_seconds),
+        overtime: hours(costing.totals.overtime_seconds),
+        double_time: hours(costing.totals.double_time_seconds),
+        total: hours(costing.totals.total()),
+    };
+    Ok(render(StatusCode::OK, &page))
+}
+
+async fn costing_download(State(state): State<AppState>, user: UserSession, Query(q): Query<CostingQuery>) -> Result<Response, PageError> {
+    let (costing, _) = costing_for(&state, &user.auth(), q.date(), q.job()).await?;
+    Ok(file_response(costing_csv(&costing), &[]))
 }

@@ -4,6 +4,7 @@
 
 use super::devices::local;
 use super::{render, see_other, AdminSession, FormErrors, Layout, PageError, SignedForm};
+use crate::admin::words::{self, Words};
 use crate::api::privacy::{audit_csv_response, AuditQuery, PolicyView, AUDIT_PAGE};
 use crate::privacy;
 use crate::{ApiError, AppState};
@@ -90,7 +91,7 @@ async fn page_for(
         })
         .collect();
     Ok(PrivacyPage {
-        layout: Layout::new(admin, "privacy", "Privacy"),
+        layout: Layout::new(admin, "privacy", words::en("base.privacy")),
         policy,
         jurisdictions: Jurisdiction::ALL
             .into_iter()
@@ -204,7 +205,7 @@ async fn audit_page(State(state): State<AppState>, admin: AdminSession, Query(qu
     employees.sort_by(|a, b| a.name.cmp(&b.name));
     let text = |s: &Option<String>| s.clone().unwrap_or_default();
     let page = AuditPage {
-        layout: Layout::new(&admin, "audit", "Audit log"),
+        layout: Layout::new(&admin, "audit", words::en("base.audit_log")),
         rows,
         employees,
         actor: text(&query.actor),

@@ -6,6 +6,7 @@
 use super::devices::local;
 use super::verdicts::{upright_degrees, VerdictView};
 use super::{parse_id, render, see_other, FormErrors, Layout, PageError, SignedForm, UserSession};
+use crate::admin::words::{self, Words};
 use crate::api::faces::VerificationView;
 use crate::api::faces::{decide_review, waiting_reviews};
 use crate::{ApiError, AppState};
@@ -128,7 +129,7 @@ async fn page(state: &AppState, admin: &UserSession, errors: FormErrors, done: O
             card: format!("/admin/time-cards?employee={}&from={}", p.employee_id, p.occurred_at.with_timezone(&zone).date_naive()),
         })
         .collect();
-    Ok(ReviewPage { layout: Layout::new(admin, "review", "Review"), items, late, errors, done })
+    Ok(ReviewPage { layout: Layout::new(admin, "review", words::en("base.review")), items, late, errors, done })
 }
 
 async fn review_page(State(state): State<AppState>, admin: UserSession, Query(query): Query<ReviewQuery>) -> Result<Response, PageError> {

@@ -3,6 +3,7 @@
 //! settings version in the store, so devices pick it up at their next sync.
 
 use super::{parse_id, render, see_other, AdminSession, FormData, FormErrors, Layout, PageError, SignedForm};
+use crate::admin::words::{self, Words};
 use crate::{ApiError, AppState};
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -107,7 +108,7 @@ async fn list(state: &AppState, admin: &AdminSession) -> Result<Vec<(Role, i64)>
 
 fn page(admin: &AdminSession, roles: &[(Role, i64)], selected: Option<RoleForm>) -> RolesPage {
     RolesPage {
-        layout: Layout::new(admin, "roles", "Security Roles"),
+        layout: Layout::new(admin, "roles", words::en("base.security_roles")),
         roles: roles
             .iter()
             .map(|(role, holders)| RoleItem {

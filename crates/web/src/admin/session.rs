@@ -7,6 +7,7 @@
 //! The sign-in form, which has no session yet, uses a random token in a short-lived cookie.
 
 use super::{render, see_other, FormData, FormErrors, PageError};
+use crate::admin::words::Words;
 use crate::api::auth::{finish_with_code, sign_in, SecondFactor, SignIn};
 use crate::api::punches::multipart_error;
 use crate::auth::{admins_only, new_token, reach_of, token_hash, UserAuth, ADMIN_TOKEN_PREFIX};

@@ -10,6 +10,7 @@
 use super::devices::local;
 use super::verdicts::{upright_degrees, VerdictView};
 use super::{hours, render, see_other, Layout, PageError, SignedForm, UserSession};
+use crate::admin::words::{self, Words};
 use crate::api::corrections::{make_correction, CorrectionBody};
 use crate::api::timecards::{time_card, CardPunch};
 use crate::{ApiError, AppState};
@@ -230,7 +231,7 @@ async fn build_page(
         }
     };
     Ok(TimeCardPage {
-        layout: Layout::new(admin, "time-cards", "Time Cards"),
+        layout: Layout::new(admin, "time-cards", words::en("base.time_cards")),
         employees: options,
         from: from.to_string(),
         card,

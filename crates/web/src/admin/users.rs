@@ -7,6 +7,7 @@
 use super::devices::local;
 use super::session::{cookie, over_tls, set_session_cookie, SIGN_IN_COOKIE};
 use super::{parse_id, render, see_other, AdminSession, FormData, FormErrors, Layout, PageError, SignedForm};
+use crate::admin::words::{self, Words};
 use crate::api::auth::{sign_in, SignIn};
 use crate::api::users::{accept, assign, change, invite, invited_user, origin, renew, AcceptBody, InviteBody, Invited};
 use crate::auth::{new_token, AdminAuth};
@@ -105,7 +106,7 @@ struct UsersPage {
 async fn list(state: &AppState, admin: &AdminSession) -> Result<UsersPage, PageError> {
     let users = state.store.users(admin.company_id()).await?;
     Ok(UsersPage {
-        layout: Layout::new(admin, "users", "Users"),
+        layout: Layout::new(admin, "users", words::en("base.users")),
         users: users.iter().map(|u| row(u, admin)).collect(),
         link: None,
         email: String::new(),

@@ -345,6 +345,11 @@ pub struct DeviceReleaseBody {
     pub signed_name: Option<String>,
     /// The version of the release they read (from the sign-in answer).
     pub release_version: String,
+    /// The language of the text they read (the notice's `texts[].language`): `en` (the default) or `es`.
+    pub language: Option<String>,
+    /// The SHA-256 of the text they read (`texts[].text_sha256`): refused with `release_text_changed`
+    /// when it is not the current text, so a signature is always of the text the server records.
+    pub text_sha256: Option<String>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -367,7 +372,13 @@ async fn release(
     Json(body): Json<DeviceReleaseBody>,
 ) -> Result<Json<ReleaseRecorded>, ApiError> {
     let employee = check_pin(&state, &auth.device, client, &body.pin, body.employee_id).await?;
-    let answer = crate::privacy::ReleaseAnswer::parse(&body.decision, body.signed_name.as_deref(), &body.release_version)?;
+    let answer = crate::privacy::ReleaseAnswer::parse(
+        &body.decision,
+        body.signed_name.as_deref(),
+        &body.release_version,
+        body.language.as_deref(),
+        body.text_sha256.as_deref(),
+    )?;
     let recorded =
         crate::privacy::decide_release(&state, auth.company(), employee.id, Signer::Device(auth.device.id), answer, Utc::now()).await?;
     Ok(Json(ReleaseRecorded { decision: recorded.decision.as_str(), decided_at: recorded.decided_at }))

@@ -1,10 +1,11 @@
 //! Payroll over the API: the company's payroll settings, the pay period overview, approvals
 //! (an employee's card, then the period; each locks corrections) and reopening with a reason,
-//! and the period's export in each payroll system's layout.
+//! the period's export in each payroll system's layout, and its job costing (hours by job and
+//! cost code, as JSON or CSV).
 
 use crate::auth::{AdminAuth, UserAuth};
 use crate::error::{ErrorBody, Json, Path, Query};
-use crate::payroll::{export_file, overview, Overview};
+use crate::payroll::{costing_csv, export_file, job_costing, overview, Costing, JobFilter, Overview};
 use crate::verification::audit_entry;
 use crate::{ApiError, AppState};
 use axum::extract::State;
@@ -31,6 +32,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(post_approve))
         .routes(routes!(post_reopen))
         .routes(routes!(get_export))
+        .routes(routes!(get_costing))
+        .routes(routes!(get_costing_csv))
 }
 
 /// Payroll settings as the API reads and writes them.
@@ -448,4 +451,159 @@ async fn get_export(
     let (period, zone) = period_starting(&state, admin.company(), start).await?;
     let (file, earlier) = make_export(&state, admin.company(), admin.session.admin_id, period, zone, format).await?;
     Ok(file_response(file, &earlier))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CostingQuery {
+    /// Any day of the period (YYYY-MM-DD); today when left out.
+    pub date: Option<NaiveDate>,
+    /// One job's hours only: the job's id, or `none` for hours on no job; every job's when left out.
+    pub job: Option<String>,
+}
+
+/// What a `job` filter names: a job of the company (else 404, whatever company it may be of), or `none`.
+pub async fn job_filter(state: &AppState, company: CompanyId, raw: Option<&str>) -> Result<JobFilter, ApiError> {
+    match raw.map(str::trim) {
+        None | Some("") => Ok(JobFilter::All),
+        Some("none") => Ok(JobFilter::NoJob),
+        Some(raw) => {
+            let id: clockface_domain::ids::JobId = raw
+                .parse()
+                .map_err(|_| ApiError::unprocessable("invalid_job", format!("`job` must be a job id or `none`, not `{raw}`")))?;
+            Ok(JobFilter::Job(state.store.job(company, id).await?.id))
+        }
+    }
+}
+
+/// The job costing `user` may see for the period holding `date`: every employee's for an admin,
+/// a supervisor's own employees' only. Shared with the pages.
+pub async fn costing_for(
+    state: &AppState,
+    user: &UserAuth,
+    date: Option<NaiveDate>,
+    job: Option<&str>,
+) -> Result<(Costing, Overview), ApiError> {
+    let filter = job_filter(state, user.company(), job).await?;
+    let (period, zone) = period_of(state, user.company(), date).await?;
+    let employees = employees_in_reach(state, user).await?;
+    let o = overview(&*state.store, user.company(), zone, period, employees, Utc::now()).await?;
+    Ok((job_costing(&o, filter), o))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct CostingHours {
+    pub regular_seconds: i64,
+    pub overtime_seconds: i64,
+    pub double_time_seconds: i64,
+    pub total_seconds: i64,
+}
+
+impl From<clockface_domain::payroll::PayHours> for CostingHours {
+    fn from(p: clockface_domain::payroll::PayHours) -> Self {
+        CostingHours {
+            regular_seconds: p.regular_seconds,
+            overtime_seconds: p.overtime_seconds,
+            double_time_seconds: p.double_time_seconds,
+            total_seconds: p.total(),
+        }
+    }
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct CostingRef {
+    pub id: String,
+    pub number: String,
+    pub name: String,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct CostingEmployeeLine {
+    pub employee_id: EmployeeId,
+    pub name: String,
+    pub number: String,
+    #[serde(flatten)]
+    pub hours: CostingHours,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct CostingLine {
+    /// None: hours worked on no job.
+    pub job: Option<CostingRef>,
+    pub cost_code: Option<CostingRef>,
+    #[serde(flatten)]
+    pub hours: CostingHours,
+    /// The employees who worked them, by name.
+    pub employees: Vec<CostingEmployeeLine>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct CostingBody {
+    pub period: PayPeriod,
+    /// By job number (no job last), then cost code number.
+    pub lines: Vec<CostingLine>,
+    /// The hours shown; with no `job` filter, the period overview's totals exactly.
+    pub totals: CostingHours,
+}
+
+impl From<&Costing> for CostingBody {
+    fn from(c: &Costing) -> Self {
+        CostingBody {
+            period: c.period,
+            lines: c
+                .groups
+                .iter()
+                .map(|g| CostingLine {
+                    job: g.job.as_ref().map(|j| CostingRef {
+                        id: j.id.to_string(),
+                        number: j.number.as_str().to_owned(),
+                        name: j.name.clone(),
+                    }),
+                    cost_code: g.cost_code.as_ref().map(|c| CostingRef {
+                        id: c.id.to_string(),
+                        number: c.number.as_str().to_owned(),
+                        name: c.name.clone(),
+                    }),
+                    hours: g.pay.into(),
+                    employees: g
+                        .employees
+                        .iter()
+                        .map(|e| CostingEmployeeLine {
+                            employee_id: e.employee.id,
+                            name: e.employee.name.as_str().to_owned(),
+                            number: e.employee.number.as_str().to_owned(),
+                            hours: e.pay.into(),
+                        })
+                        .collect(),
+                })
+                .collect(),
+            totals: c.totals.into(),
+        }
+    }
+}
+
+/// Job costing: the pay period's regular, overtime and double-time hours by job and cost code,
+/// with each employee's share, split from the very hours the period overview and the exports
+/// count (a day's hours go to its shifts in time order, regular first). A supervisor sees their
+/// own employees' hours only.
+#[utoipa::path(get, path = "/payroll/costing", tag = "payroll", security(("admin" = [])), params(CostingQuery),
+    responses((status = 200, body = CostingBody), (status = 404, description = "no such job in the company", body = ErrorBody),
+        (status = 400, description = "a `date` that is not YYYY-MM-DD", body = ErrorBody),
+        (status = 422, description = "a `job` that is neither a job id nor `none`", body = ErrorBody)))]
+async fn get_costing(State(state): State<AppState>, user: UserAuth, Query(q): Query<CostingQuery>) -> Result<Json<CostingBody>, ApiError> {
+    let (costing, _) = costing_for(&state, &user, q.date, q.job.as_deref()).await?;
+    Ok(Json(CostingBody::from(&costing)))
+}
+
+/// The job costing as CSV (`job_number, job_name, cost_code, cost_code_name, employee_number,
+/// employee_name, regular_hours, overtime_hours, double_time_hours, total_hours`): a line per job,
+/// cost code and employee. Not recorded as a payroll export.
+#[utoipa::path(get, path = "/payroll/costing/csv", tag = "payroll", security(("admin" = [])), params(CostingQuery),
+    responses((status = 200, description = "the CSV file", content_type = "text/csv"),
+        (status = 404, description = "no such job in the company", body = ErrorBody),
+        (status = 400, description = "a `date` that is not YYYY-MM-DD", body = ErrorBody),
+        (status = 422, description = "a `job` that is neither a job id nor `none`", body = ErrorBody)))]
+async fn get_costing_csv(State(state): State<AppState>, user: UserAuth, Query(q): Query<CostingQuery>) -> Result<Response, ApiError> {
+    let (costing, _) = costing_for(&state, &user, q.date, q.job.as_deref()).await?;
+    Ok(file_response(costing_csv(&costing), &[]))
 }

@@ -11,6 +11,7 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use chrono::{DateTime, NaiveDate, Utc};
 use clockface_domain::ids::{AdminId, CompanyId, DeviceId, EmployeeId};
+use clockface_domain::language::Language;
 use clockface_domain::privacy::{policy_text, Jurisdiction, ReleaseStatus, RetentionSettings};
 use clockface_store::{AuditFilter, ChainedEntry, Destruction, Policy, Release};
 use serde::{Deserialize, Serialize};
@@ -36,7 +37,17 @@ pub struct PolicyView {
     pub published_at: DateTime<Utc>,
     /// The public page, readable without signing in.
     pub url: String,
-    /// The policy's paragraphs, as the public page shows them.
+    /// The policy's paragraphs, as the public page shows them (English).
+    pub text: Vec<String>,
+    /// The policy in each language, with its public page.
+    pub texts: Vec<PolicyText>,
+}
+
+/// The policy in one language.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct PolicyText {
+    pub language: Language,
+    pub url: String,
     pub text: Vec<String>,
 }
 
@@ -49,7 +60,15 @@ pub async fn policy_view(state: &AppState, policy: &Policy) -> Result<PolicyView
         photo_days: policy.settings.photo_days,
         published_at: policy.published_at,
         url: privacy::policy_path(policy.company_id),
-        text: policy_text(company.name.as_str(), policy.version, policy.settings),
+        text: policy_text(company.name.as_str(), policy.version, policy.settings, Language::English),
+        texts: Language::ALL
+            .into_iter()
+            .map(|language| PolicyText {
+                language,
+                url: privacy::policy_path_in(policy.company_id, language),
+                text: policy_text(company.name.as_str(), policy.version, policy.settings, language),
+            })
+            .collect(),
     })
 }
 
@@ -129,6 +148,12 @@ pub struct ReleaseDecisionView {
     pub device_id: Option<DeviceId>,
     pub recorded_by: Option<AdminId>,
     pub decided_at: DateTime<Utc>,
+    /// The language of the text they read (`en`, `es`).
+    pub language: Language,
+    /// The SHA-256 of the exact text they read, and that text (absent for decisions recorded
+    /// before clockface kept them).
+    pub text_sha256: Option<String>,
+    pub text: Option<String>,
 }
 
 impl From<Release> for ReleaseDecisionView {
@@ -141,6 +166,9 @@ impl From<Release> for ReleaseDecisionView {
             device_id: r.device_id,
             recorded_by: r.recorded_by,
             decided_at: r.decided_at,
+            language: r.language,
+            text_sha256: r.text_sha256,
+            text: r.text,
         }
     }
 }
@@ -182,11 +210,21 @@ pub struct ReleaseBody {
     pub signed_name: Option<String>,
     /// The version of the release they read (from the notice).
     pub release_version: String,
+    /// The language they read it in: `en` (the default) or `es`.
+    pub language: Option<String>,
+    /// The SHA-256 of the text they read (the notice's `texts[].text_sha256`), to check it is current.
+    pub text_sha256: Option<String>,
 }
 
 impl ReleaseBody {
     pub fn answer(&self) -> Result<ReleaseAnswer<'_>, ApiError> {
-        ReleaseAnswer::parse(&self.decision, self.signed_name.as_deref(), &self.release_version)
+        ReleaseAnswer::parse(
+            &self.decision,
+            self.signed_name.as_deref(),
+            &self.release_version,
+            self.language.as_deref(),
+            self.text_sha256.as_deref(),
+        )
     }
 }
 

@@ -46,6 +46,9 @@ const ASSETS: &[Asset] = &[
     asset!("mycard.js", JS),
     asset!("jobs.js", JS),
     asset!("geo.js", JS),
+    asset!("i18n.js", JS),
+    asset!("i18n/en.js", JS),
+    asset!("i18n/es.js", JS),
     asset!("sw.js", JS),
     asset!("manifest.webmanifest", "application/manifest+json"),
     asset!("icon.svg", "image/svg+xml"),
@@ -89,6 +92,11 @@ pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
         .route("/clock", get(|| async { (StatusCode::PERMANENT_REDIRECT, [(LOCATION, "/clock/")]) }))
         .route("/clock/", get(|headers: HeaderMap| async move { serve("index.html", &headers) }))
         .route("/clock/{file}", get(|Path(file): Path<String>, headers: HeaderMap| async move { serve(&file, &headers) }))
+        // The catalogues of the clock's words, one per language.
+        .route(
+            "/clock/i18n/{file}",
+            get(|Path(file): Path<String>, headers: HeaderMap| async move { serve(&format!("i18n/{file}"), &headers) }),
+        )
 }
 
 fn serve(name: &str, headers: &HeaderMap) -> Response {
