@@ -9,7 +9,8 @@ use bytes::Bytes;
 use chrono::{Datelike, Duration, NaiveDate, TimeZone, Utc, Weekday};
 use clockface_domain::company::Email;
 use clockface_domain::device::Device;
-use clockface_domain::ids::{CompanyId, DeviceId, EmployeeId};
+use clockface_domain::ids::{CompanyId, CostCodeId, DeviceId, EmployeeId, JobId};
+use clockface_domain::job::{CostCodeFields, Geofence, JobFields, JobNumber};
 use clockface_domain::privacy::{RetentionSettings, RELEASE_VERSION};
 use clockface_domain::punch::PunchKind;
 use clockface_domain::role::{Abilities, RoleName};
@@ -103,6 +104,7 @@ pub fn banner(addr: &str, landing: &str, data_dir: &std::path::Path) -> String {
          \x20 Foreman with Clock For:       {} (crew: Sam Lee)\n\
          \x20 No FaceFront:                 {}\n\
          \x20 That week's punches (Monday to Friday) carry their photos; one clock-out photo is someone else's, waiting in Review.\n\
+         \x20 Jobs:                         J-101 Riverside Library (Grace, Barack), J-102 Oak St resurfacing (Ana, Sam); see Payroll > Job costing.\n\
          \n  Data folder:   {}  (delete it to start the demo afresh)\n\
          \x20 API:           http://{addr}/api/v1/openapi.json\n\n",
         who(DemoRole::FaceFront),
@@ -220,6 +222,12 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Demo> {
             .map_err(|e| anyhow::anyhow!("demo enrolment refused: {e}"))?;
     }
 
+    // Two jobs and their cost codes: the office crew at the library (a geofence), the paving crew on Oak St.
+    let (library, site_prep) =
+        demo_job(store, company.id, "J-101", "Riverside Library", "400 S State St, Chicago", "01-100", "Site prep").await?;
+    let (oak_st, paving) =
+        demo_job(store, company.id, "J-102", "Oak St resurfacing", "Oak St, Chicago", "03-300", "Asphalt paving").await?;
+
     // Monday to Friday of the last full working week, in the company's time zone.
     let zone = company.time_zone;
     let days = demo_week(now.with_timezone(&zone).date_naive());
@@ -232,12 +240,12 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Demo> {
         // On the most recent day someone else clocked Grace Hopper out: a mismatch to review.
         let hopper_out = if i == 0 { SOMEONE_ELSE } else { HOPPER };
         let shifts = [
-            (hopper, None, Some((HOPPER, hopper_out)), at(7, jitter), at(15, 30 + jitter)),
-            (obama, None, Some((OBAMA, OBAMA)), at(7, 12 - jitter), at(16, jitter)),
-            (ana, None, None, at(6, 50), at(15, 40)),
-            (sam, Some(ana), None, at(6, 55), at(15, 40)),
+            (hopper, None, Some((HOPPER, hopper_out)), at(7, jitter), at(15, 30 + jitter), (library, site_prep)),
+            (obama, None, Some((OBAMA, OBAMA)), at(7, 12 - jitter), at(16, jitter), (library, site_prep)),
+            (ana, None, None, at(6, 50), at(15, 40), (oak_st, paving)),
+            (sam, Some(ana), None, at(6, 55), at(15, 40), (oak_st, paving)),
         ];
-        for (employee, clock_for_by, photo, start, end) in shifts {
+        for (employee, clock_for_by, photo, start, end, (job, cost_code)) in shifts {
             let mut punches = vec![(PunchKind::In, start, photo.map(|p| p.0), false), (PunchKind::Out, end, photo.map(|p| p.1), false)];
             // Ana takes a half-hour lunch break on the clock (Start break, End break; no photo asked).
             if employee == ana {
@@ -255,8 +263,9 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Demo> {
                     no_photo_reason: None,
                     settings_version: Some(version),
                     position: None,
-                    job_id: None,
-                    cost_code_id: None,
+                    // The clock-in carries the job and cost code (a break's end belongs to its shift).
+                    job_id: (kind == PunchKind::In && !on_break).then_some(job),
+                    cost_code_id: (kind == PunchKind::In && !on_break).then_some(cost_code),
                     no_position_reason: None,
                     on_break,
                     photo_rotation: None,
@@ -270,4 +279,28 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Demo> {
         }
     }
     Ok(Demo { company: company.id, device, device_token, employees })
+}
+
+/// A demo job with a cost code for it alone; the library's has a 200 m geofence.
+async fn demo_job(
+    store: &dyn clockface_store::Store,
+    company: CompanyId,
+    number: &str,
+    name: &str,
+    address: &str,
+    code: &str,
+    code_name: &str,
+) -> anyhow::Result<(JobId, CostCodeId)> {
+    let geofence = (number == "J-101").then(|| Geofence::parse(41.8763, -87.6281, 200.0)).transpose()?;
+    let fields =
+        JobFields { number: JobNumber::parse(number)?, name: name.to_owned(), address: address.to_owned(), geofence, active: true };
+    let job = store.save_job(company, None, &fields).await?;
+    let fields = CostCodeFields {
+        number: JobNumber::parse(code)?,
+        name: code_name.to_owned(),
+        all_jobs: false,
+        job_ids: vec![job.id],
+        active: true,
+    };
+    Ok((job.id, store.save_cost_code(company, None, &fields).await?.id))
 }

@@ -24,6 +24,18 @@ async fn the_demo_week_lies_in_one_pay_week_and_the_admin_lands_on_a_card_with_p
         assert_eq!(shifts.len(), 5, "{name} has all five shifts of the demo in that one week");
     }
 
+    // The week's hours are on the demo's two jobs, each with its cost code: Job costing has something to show.
+    let costing: Value = app.get(token, &format!("/api/v1/payroll/costing?date={from}")).await.json().await.unwrap();
+    let mut jobs: Vec<(&str, &str)> = costing["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| (l["job"]["number"].as_str().unwrap_or("none"), l["cost_code"]["number"].as_str().unwrap_or("none")))
+        .collect();
+    jobs.sort_unstable();
+    jobs.dedup();
+    assert_eq!(jobs, [("J-101", "01-100"), ("J-102", "03-300")], "{costing}");
+
     let link = landing(&app.running.state).await.unwrap();
     let hopper = &demo.employees.iter().find(|(name, _)| name == "Grace Hopper").unwrap().1;
     assert_eq!(link, format!("/admin/time-cards?employee={hopper}&from={from}"));
@@ -36,6 +48,7 @@ async fn the_demo_week_lies_in_one_pay_week_and_the_admin_lands_on_a_card_with_p
     assert!(printed.contains("FaceFront on, faces enrolled: Grace Hopper (PIN 1111), Barack Obama (PIN 2222)"), "{printed}");
     assert!(printed.contains("No FaceFront:                 Sam Lee (PIN 4444)"), "{printed}");
     assert!(printed.contains("Ana Ruiz (PIN 3333)"), "{printed}");
+    assert!(printed.contains("J-101 Riverside Library (Grace, Barack), J-102 Oak St resurfacing (Ana, Sam)"), "{printed}");
     assert!(printed.contains(&format!("Supervisor:    {DEMO_SUPERVISOR}  /  {DEMO_PASSWORD}")), "{printed}");
 
     // The demo supervisor signs in and reaches Ana Ruiz and Sam Lee only.
