@@ -45,6 +45,7 @@ test('the whole clock in Spanish on a Spanish phone, the release signed in Spani
   const c = await company(t);
   const policy = await ok(c.url, '/api/v1/privacy/policy', c.token, { method: 'PUT', body: { jurisdiction: 'illinois', photo_days: 90 } });
   const ana = await c.employee('Ana Campo', c.roles.face.id, '2468');
+  const job = await ok(c.url, '/api/v1/jobs', c.token, { method: 'POST', body: { number: 'J-9', name: 'Puente Norte' } });
 
   const context = await faceCamera.newContext(SPANISH);
   const page = await context.newPage();
@@ -87,6 +88,8 @@ test('the whole clock in Spanish on a Spanish phone, the release signed in Spani
   // Clock in and out with a photo.
   await visible(page, '#status-line', 'Fuera de turno');
   await button(page, 'Marcar entrada').click();
+  await visible(page, '#job-title', '¿En qué obra?');
+  await page.locator('#job-list button', { hasText: 'Puente Norte' }).click();
   await photo(page, 'Marcar entrada: tómese la foto');
   await visible(page, '#message', /^Entrada marcada a las .* con su foto\. Enviada\.$/);
   await visible(page, '#status-line', /^En turno desde hoy a las /);
@@ -104,6 +107,7 @@ test('the whole clock in Spanish on a Spanish phone, the release signed in Spani
   const [clockIn, breakOut, breakIn, clockOut] = await waitPunches(c, ana.id, 4);
   assert.deepEqual([clockIn.kind, breakOut.kind, breakIn.kind, clockOut.kind], ['in', 'out', 'in', 'out']);
   assert.deepEqual([breakOut.on_break, breakIn.on_break], [true, true]);
+  assert.equal(clockIn.job_id, job.id, 'the job picked in Spanish');
   assert.ok(clockIn.photo_url && clockOut.photo_url, 'the clock-in and clock-out have their photo');
 
   // English in Settings, on this Spanish phone; it stays English after a reload; then back.
