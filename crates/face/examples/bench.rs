@@ -15,6 +15,12 @@
 //! selfie). A crop in which no face is found still counts: as a rejected
 //! genuine pair, and as a (correctly) rejected impostor pair.
 //!
+//! Sections (all by default; `BENCH_ONLY=accuracy,groups,several,orientation,dark,hard,timing`
+//! picks some): accuracy on the dev pairs, crew photos, several faces, which way up, how dark is
+//! too dark, and the hard probes (turned, side light, shadow, dark sites, a bystander, JPEG), each
+//! beside `face_recognition` when it is installed. `BENCH_LIGHT=1` turns the optional crop
+//! normalisation on, `BENCH_NO_RETRY=1` the brightened second look off.
+//!
 //! Timing runs on one thread: the engine's network runtime is single-threaded
 //! and nothing else here spawns threads. Figures cover 30 runs: the mean of the
 //! thread's CPU time (from /proc, so not skewed by other processes on a
