@@ -90,7 +90,7 @@ pub struct Analysis {
     pub faces: Vec<AnalysedFace>,
 }
 
-/// The face engine. Load once (about a quarter of a second) and share: it is `Send +
+/// The face engine. Load once (about a tenth of a second) and share: it is `Send +
 /// Sync` and every method takes `&self`, so one instance serves all requests
 /// and worker threads.
 pub struct FaceEngine {
