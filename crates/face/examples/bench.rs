@@ -15,6 +15,12 @@
 //! selfie). A crop in which no face is found still counts: as a rejected
 //! genuine pair, and as a (correctly) rejected impostor pair.
 //!
+//! Sections (all by default; `BENCH_ONLY=accuracy,groups,several,orientation,dark,hard,timing`
+//! picks some): accuracy on the dev pairs, crew photos, several faces, which way up, how dark is
+//! too dark, and the hard probes (turned, side light, shadow, dark sites, a bystander, JPEG), each
+//! beside `face_recognition` when it is installed. `BENCH_LIGHT=1` turns the optional crop
+//! normalisation on, `BENCH_NO_RETRY=1` the brightened second look off.
+//!
 //! Timing runs on one thread: the engine's network runtime is single-threaded
 //! and nothing else here spawns threads. Figures cover 30 runs: the mean of the
 //! thread's CPU time (from /proc, so not skewed by other processes on a
@@ -32,12 +38,19 @@ type BoxError = Box<dyn std::error::Error>;
 
 fn main() -> Result<(), BoxError> {
     let faces_dir = faces_dir();
-    let (engine, wall, cpu) = measure(FaceEngine::load);
+    // BENCH_LIGHT=1 turns the crop's lighting normalisation on (it is off by default),
+    // BENCH_NO_RETRY=1 the second, brightened look for a face off, to compare.
+    let normalise_light = std::env::var_os("BENCH_LIGHT").is_some() || EngineOptions::default().normalise_light;
+    let brighten_retry = std::env::var_os("BENCH_NO_RETRY").is_none() && EngineOptions::default().brighten_retry;
+    let (engine, wall, cpu) =
+        measure(|| FaceEngine::load_with(EngineOptions { normalise_light, brighten_retry, ..EngineOptions::default() }));
     let engine = engine?;
     println!(
-        "model load (checksums, de-quantization rewrite, compiling the networks): {:.0} ms CPU ({:.0} ms wall)",
+        "model load (checksums, de-quantization rewrite, compiling the networks): {:.0} ms CPU ({:.0} ms wall); crop lighting normalisation {}, brightened second look {}",
         cpu.map_or(f64::NAN, ms),
-        ms(wall)
+        ms(wall),
+        if normalise_light { "on" } else { "off" },
+        if brighten_retry { "on" } else { "off" }
     );
     if let Ok(load) = std::fs::read_to_string("/proc/loadavg") {
         println!("machine load average (1/5/15 min): {}", load.split_whitespace().take(3).collect::<Vec<_>>().join(" "));
@@ -47,6 +60,8 @@ fn main() -> Result<(), BoxError> {
     let only = |input_size| {
         FaceEngine::load_with(EngineOptions {
             detector: DetectorOptions { input_size, quick_input_size: 0, ..DetectorOptions::default() },
+            normalise_light,
+            brighten_retry,
             ..EngineOptions::default()
         })
     };
@@ -54,16 +69,34 @@ fn main() -> Result<(), BoxError> {
 
     match &faces_dir {
         Some(dir) => {
-            println!("\n== accuracy on {} ==", dir.join("dev/pairs.csv").display());
-            for (label, e) in
-                [("shipped: quick look at 320, full search at 640 when unsure", &engine), ("640 only", &full), ("320 only", &small)]
-            {
-                accuracy(e, dir, label)?;
+            if wanted("accuracy") {
+                println!("\n== accuracy on {} ==", dir.join("dev/pairs.csv").display());
+                for (label, e) in
+                    [("shipped: quick look at 320, full search at 640 when unsure", &engine), ("640 only", &full), ("320 only", &small)]
+                {
+                    accuracy(e, dir, label)?;
+                }
             }
-            println!("\n== faces found in crew photos ({}) ==", dir.join("groups").display());
-            groups(&full, &small, dir)?;
-            println!("\n== several faces in one photo: verdicts on dev pairs, probe made from the pair's second photo ==");
-            variants(&engine, dir)?;
+            if wanted("groups") {
+                println!("\n== faces found in crew photos ({}) ==", dir.join("groups").display());
+                groups(&full, &small, dir)?;
+            }
+            if wanted("several") {
+                println!("\n== several faces in one photo: verdicts on dev pairs, probe made from the pair's second photo ==");
+                variants(&engine, dir)?;
+            }
+            if wanted("orientation") {
+                println!("\n== orientation: best detection score of each photo turned 0/90/180/270, and the turn the engine picks ==");
+                orientation(&engine, dir)?;
+            }
+            if wanted("dark") {
+                println!("\n== how dark is too dark: dev probes scaled to a fraction of their brightness (noise sigma 3), scores whatever the quality check says ==");
+                dark_sweep(&engine, dir)?;
+            }
+            if wanted("hard") {
+                println!("\n== hard photos: dev pairs, the probe (second photo) made hard at run time; the reference stays plain ==");
+                hard(&engine, dir)?;
+            }
         }
         None => {
             println!(
@@ -72,6 +105,9 @@ fn main() -> Result<(), BoxError> {
         }
     }
 
+    if !wanted("timing") {
+        return Ok(());
+    }
     println!("\n== timing per photo, one thread, 30 runs: mean CPU ms (median wall ms) ==");
     let portrait = fixture("obama-1.jpg")?;
     let p640 = imageops::resize(&portrait, 512, 640, imageops::FilterType::Triangle);
@@ -83,6 +119,8 @@ fn main() -> Result<(), BoxError> {
         let ours = timing(&engine, &format!("{label}, shipped (320 first)"), &bytes, 320)?;
         timing(&full, &format!("{label}, detector 640 only"), &bytes, 640)?;
         peer(label, &bytes, ours)?;
+        let upside_down = encode_jpeg(&imageops::rotate180(&image))?;
+        timing_total(&engine, &format!("{label} turned 180, shipped"), &upside_down)?;
     }
     Ok(())
 }
@@ -502,6 +540,20 @@ fn timing(engine: &FaceEngine, label: &str, bytes: &[u8], detect_size: u32) -> R
     Ok(total.mean_cpu())
 }
 
+/// Times the whole `analyse` of one photo (for photos the stage split does not fit, such as a
+/// turned one).
+fn timing_total(engine: &FaceEngine, label: &str, bytes: &[u8]) -> Result<(), BoxError> {
+    let mut total = Stage::default();
+    let mut undone = 0;
+    for _ in 0..30 {
+        let (analysis, wall, cpu) = measure(|| engine.analyse(bytes, 0));
+        total.push(wall, cpu);
+        undone = analysis?.orientation.auto_degrees;
+    }
+    println!("  {label:40} total analyse {} (turn undone: {undone})", total.show());
+    Ok(())
+}
+
 /// The peer run: Python `face_recognition` (dlib) on the same photo, timed the same way, by
 /// `bench/peer_face_recognition.py`. `None` (and a line saying so) when it is not installed.
 fn peer(label: &str, bytes: &[u8], ours_ms: f64) -> Result<(), BoxError> {
@@ -528,6 +580,501 @@ fn peer(label: &str, bytes: &[u8], ours_ms: f64) -> Result<(), BoxError> {
             );
         }
         _ => println!("  {label:40} face_recognition is not installed here: peer not measured (see {script})"),
+    }
+    Ok(())
+}
+
+/// Whether a section of the bench should run: all of them unless `BENCH_ONLY` lists some
+/// (comma-separated: accuracy, groups, several, orientation, hard, timing).
+fn wanted(section: &str) -> bool {
+    std::env::var("BENCH_ONLY").map_or(true, |only| only.split(',').any(|s| s.trim() == section))
+}
+
+/// The photos the orientation check is measured on: the 40 dev crops (padded) and the six fixtures.
+fn orientation_photos(dir: &Path) -> Result<Vec<(String, RgbImage)>, BoxError> {
+    let pairs = dev_pairs(dir)?;
+    let mut names: Vec<String> = pairs.iter().flat_map(|(a, b, _)| [a.clone(), b.clone()]).collect();
+    names.sort();
+    names.dedup();
+    let mut photos = Vec::new();
+    for n in names {
+        photos.push((n.clone(), padded(&image::open(dir.join("dev").join(&n))?.to_rgb8())));
+    }
+    for f in ["obama-1.jpg", "obama-2.jpg", "obama-3.jpg", "biden-1.jpg", "collins-1.png", "hopper-1.jpg"] {
+        photos.push((f.to_owned(), fixture(f)?));
+    }
+    Ok(photos)
+}
+
+/// For each photo turned 0, 90, 180 and 270 degrees: the detector's best score on the turned
+/// photo as it stands, at the quick and the full input size (what a rule sees before turning
+/// anything back), and the turn `analyse_photo` undoes. The right turn to undo `t` is `360 - t`.
+fn orientation(engine: &FaceEngine, dir: &Path) -> Result<(), BoxError> {
+    let photos = orientation_photos(dir)?;
+    let quick = DetectorOptions::default().quick_input_size;
+    let best = |faces: &[clockface_face::Face]| faces.iter().map(|f| f.score).fold(0.0f32, f32::max);
+    // scores[size][turn] over photos
+    let mut scores = [[Vec::new(), Vec::new(), Vec::new(), Vec::new()], [Vec::new(), Vec::new(), Vec::new(), Vec::new()]];
+    let mut right = [0usize; 4];
+    let mut wrong = Vec::new();
+    let mut cpu_ms = [0.0f64; 4];
+    for (name, upright) in &photos {
+        for (t, turn) in [0u16, 90, 180, 270].into_iter().enumerate() {
+            let turned = match turn {
+                90 => imageops::rotate90(upright),
+                180 => imageops::rotate180(upright),
+                270 => imageops::rotate270(upright),
+                _ => upright.clone(),
+            };
+            let photo = Photo::from_rgb(turned);
+            scores[0][t].push(best(&engine.detect_at(&photo, quick)?));
+            scores[1][t].push(best(&engine.detect_at(&photo, 640)?));
+            let (analysis, _, cpu) = measure(|| engine.analyse_photo(photo));
+            let analysis = analysis?;
+            cpu_ms[t] += cpu.map_or(f64::NAN, ms);
+            if !analysis.faces.is_empty() && analysis.orientation.auto_degrees == (360 - turn) % 360 {
+                right[t] += 1;
+            } else {
+                wrong.push(format!("{name} turned {turn}: undid {} ({} faces)", analysis.orientation.auto_degrees, analysis.faces.len()));
+            }
+        }
+    }
+    let n = photos.len();
+    for (s, size) in [quick, 640].into_iter().enumerate() {
+        for (t, turn) in [0, 90, 180, 270].into_iter().enumerate() {
+            let mut v = scores[s][t].clone();
+            v.sort_by(f32::total_cmp);
+            let found = v.iter().filter(|x| **x > 0.0).count();
+            let over = |c: f32| v.iter().filter(|x| **x >= c).count();
+            println!(
+                "  {size} px, turned {turn:3}: face found in {found}/{n}; best score min {:.3} median {:.3} max {:.3}; >= 0.80: {}, >= 0.85: {}, >= 0.90: {}, >= 0.92: {}, >= 0.93: {}",
+                v.first().copied().unwrap_or(f32::NAN),
+                v.get(n / 2).copied().unwrap_or(f32::NAN),
+                v.last().copied().unwrap_or(f32::NAN),
+                over(0.80),
+                over(0.85),
+                over(0.90),
+                over(0.92),
+                over(0.93)
+            );
+        }
+        // Photo turned t, compared with the same photo turned back: is upright's score the higher?
+        let upright_wins = |t: usize| (0..n).filter(|&i| scores[s][0][i] > scores[s][t][i]).count();
+        println!(
+            "  {size} px: upright scores higher than turned 90 in {}/{n}, than turned 180 in {}/{n}, than turned 270 in {}/{n}; than all three in {}/{n}",
+            upright_wins(1),
+            upright_wins(2),
+            upright_wins(3),
+            (0..n).filter(|&i| (1..4).all(|t| scores[s][0][i] > scores[s][t][i])).count()
+        );
+        let gaps: Vec<f32> = (0..n).map(|i| scores[s][0][i] - scores[s][2][i]).collect();
+        let mut g = gaps.clone();
+        g.sort_by(f32::total_cmp);
+        println!(
+            "  {size} px: upright minus turned-180 score: min {:.3} median {:.3} max {:.3}",
+            g.first().copied().unwrap_or(f32::NAN),
+            g.get(n / 2).copied().unwrap_or(f32::NAN),
+            g.last().copied().unwrap_or(f32::NAN)
+        );
+    }
+    for (t, turn) in [0, 90, 180, 270].into_iter().enumerate() {
+        println!(
+            "  analyse_photo, photos turned {turn:3}: right turn undone in {}/{n}; mean {:.1} ms CPU per photo",
+            right[t],
+            cpu_ms[t] / n as f64
+        );
+    }
+    for w in wrong.iter().take(20) {
+        println!("    wrong: {w}");
+    }
+    Ok(())
+}
+
+/// A small deterministic random source (xorshift64*), for noise the same on every run.
+struct Noise(u64);
+
+impl Noise {
+    fn next(&mut self) -> f32 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        ((self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 40) as f32) / (1u64 << 24) as f32
+    }
+
+    /// Roughly normal, mean 0, standard deviation 1 (sum of four uniforms).
+    fn normal(&mut self) -> f32 {
+        ((0..4).map(|_| self.next()).sum::<f32>() - 2.0) * 3.0f32.sqrt()
+    }
+}
+
+/// How a hard probe is made from a dev crop.
+#[derive(Clone, Copy, Debug)]
+enum Hard {
+    Plain,
+    /// The probe turned clockwise by this many degrees.
+    Turned(u16),
+    /// A horizontal brightness gradient across the face: full brightness on one side (left or
+    /// right, alternating), this fraction on the other; the canvas beyond the face continues it.
+    SideDark(f32),
+    /// Half the face in shadow: full brightness on one side, this fraction on the other, with a
+    /// soft edge a fifth of the face wide down the middle (light from beside the worker).
+    HalfShadow(f32),
+    /// The whole photo scaled to this fraction of its brightness, up to 10 points more (varying
+    /// by photo), with sensor-like noise (sigma 3 grey levels).
+    UnderExposed(f32),
+    /// Another person's crop at 25-50% size pasted in a corner.
+    Bystander,
+    /// Re-compressed as JPEG at this quality.
+    Jpeg(u8),
+}
+
+impl Hard {
+    const ALL: [Hard; 14] = [
+        Hard::Plain,
+        Hard::Turned(90),
+        Hard::Turned(180),
+        Hard::Turned(270),
+        Hard::SideDark(0.05),
+        Hard::SideDark(0.10),
+        Hard::SideDark(0.20),
+        Hard::HalfShadow(0.05),
+        Hard::HalfShadow(0.15),
+        Hard::UnderExposed(0.25),
+        Hard::UnderExposed(0.10),
+        Hard::Bystander,
+        Hard::Jpeg(60),
+        Hard::Jpeg(80),
+    ];
+
+    fn label(self) -> String {
+        match self {
+            Hard::Plain => "plain".into(),
+            Hard::Turned(d) => format!("turned {d}"),
+            Hard::SideDark(f) => format!("dark on one side, down to {:.0}%", f * 100.0),
+            Hard::HalfShadow(f) => format!("half the face in shadow, {:.0}%", f * 100.0),
+            Hard::UnderExposed(f) => format!("under-exposed {:.0}-{:.0}%, noise", f * 100.0, f * 100.0 + 10.0),
+            Hard::Bystander => "second smaller face in a corner".into(),
+            Hard::Jpeg(q) => format!("JPEG q{q}"),
+        }
+    }
+
+    fn slug(self) -> String {
+        match self {
+            Hard::Plain => "plain".into(),
+            Hard::Turned(d) => format!("turned{d}"),
+            Hard::SideDark(f) => format!("side{:.0}", f * 100.0),
+            Hard::HalfShadow(f) => format!("shadow{:.0}", f * 100.0),
+            Hard::UnderExposed(f) => format!("under{:.0}", f * 100.0),
+            Hard::Bystander => "bystander".into(),
+            Hard::Jpeg(q) => format!("jpeg{q}"),
+        }
+    }
+
+    /// The probe's encoded bytes (PNG, or JPEG for the JPEG variants).
+    fn make(self, crop: &RgbImage, other: &RgbImage, i: usize) -> Result<(Vec<u8>, &'static str), BoxError> {
+        let canvas = padded(crop);
+        let (w, _) = crop.dimensions();
+        let image = match self {
+            Hard::Plain | Hard::Jpeg(_) => canvas,
+            Hard::Turned(90) => imageops::rotate90(&canvas),
+            Hard::Turned(180) => imageops::rotate180(&canvas),
+            Hard::Turned(_) => imageops::rotate270(&canvas),
+            Hard::SideDark(floor) => {
+                let (x0, x1) = ((w / 2) as f32, (w / 2 + w) as f32);
+                let mut out = canvas;
+                for (x, _, p) in out.enumerate_pixels_mut() {
+                    let t = ((x as f32 - x0) / (x1 - x0)).clamp(0.0, 1.0);
+                    let t = if i.is_multiple_of(2) { t } else { 1.0 - t };
+                    let gain = 1.0 + (floor - 1.0) * t;
+                    p.0 = p.0.map(|c| (f32::from(c) * gain).round().clamp(0.0, 255.0) as u8);
+                }
+                out
+            }
+            Hard::HalfShadow(floor) => {
+                let (mid, soft) = ((w / 2 + w / 2) as f32, w as f32 / 5.0);
+                let mut out = canvas;
+                for (x, _, p) in out.enumerate_pixels_mut() {
+                    let t = ((x as f32 - mid) / soft + 0.5).clamp(0.0, 1.0);
+                    let t = if i.is_multiple_of(2) { t } else { 1.0 - t };
+                    let gain = 1.0 + (floor - 1.0) * t;
+                    p.0 = p.0.map(|c| (f32::from(c) * gain).round().clamp(0.0, 255.0) as u8);
+                }
+                out
+            }
+            Hard::UnderExposed(low) => {
+                let gain = low + [0.0, 0.05, 0.10][i % 3];
+                let mut noise = Noise(0x9e37_79b9_7f4a_7c15 ^ (i as u64 + 1));
+                let mut out = canvas;
+                for p in out.pixels_mut() {
+                    let n = 3.0 * noise.normal();
+                    p.0 = p.0.map(|c| (f32::from(c) * gain + n).round().clamp(0.0, 255.0) as u8);
+                }
+                out
+            }
+            Hard::Bystander => Variant::Background.compose(crop, other, i),
+        };
+        Ok(match self {
+            Hard::Jpeg(q) => {
+                let mut out = Vec::new();
+                image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, q).encode_image(&image)?;
+                (out, "jpg")
+            }
+            _ => {
+                let mut out = std::io::Cursor::new(Vec::new());
+                image.write_to(&mut out, ImageFormat::Png)?;
+                (out.into_inner(), "png")
+            }
+        })
+    }
+}
+
+/// A short name for a verdict, for counting.
+fn verdict_name(v: Verdict) -> String {
+    match v {
+        Verdict::PoorQuality(issue) => serde_json::to_value(issue).ok().and_then(|j| j.as_str().map(str::to_owned)).unwrap_or_default(),
+        other => {
+            serde_json::to_value(other).ok().and_then(|j| j.get("kind").and_then(|k| k.as_str().map(str::to_owned))).unwrap_or_default()
+        }
+    }
+}
+
+/// Genuine accepted at the lowest threshold that keeps false accepts at or under 1%; scores
+/// are "higher is more alike"; a pair without a score (no face) is rejected.
+fn genuine_at_one_percent(genuine: &[Option<f32>], impostor: &[Option<f32>]) -> (f64, f32) {
+    let mut imp: Vec<f32> = impostor.iter().flatten().copied().collect();
+    imp.sort_by(|a, b| b.total_cmp(a));
+    let t = imp.get(impostor.len() / 100).map_or(f32::MIN, |s| s + 1e-6);
+    let accepted = genuine.iter().filter(|s| s.is_some_and(|s| s >= t)).count();
+    (100.0 * accepted as f64 / genuine.len().max(1) as f64, t)
+}
+
+/// For each file: faces the peer found, and the largest one's encoding.
+type PeerReport = std::collections::HashMap<PathBuf, (usize, Option<Vec<f32>>)>;
+
+/// What the peer (`face_recognition`) found in each file: the number of faces, and the
+/// encoding of the largest. `None` when it is not installed.
+fn peer_encodings(paths: &[PathBuf]) -> Result<Option<PeerReport>, BoxError> {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/bench/peer_face_recognition.py");
+    let list = std::env::temp_dir().join(format!("clockface-face-bench-list-{}.txt", std::process::id()));
+    let text: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    std::fs::write(&list, text.join("\n"))?;
+    let output = std::process::Command::new("python3").arg(script).arg("--encode").arg(&list).output();
+    let _ = std::fs::remove_file(&list);
+    let Ok(output) = output else { return Ok(None) };
+    if !output.status.success() {
+        println!("  peer failed: {}", String::from_utf8_lossy(&output.stderr).lines().last().unwrap_or_default());
+        return Ok(None);
+    }
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout)?;
+    let mut out = std::collections::HashMap::new();
+    for p in paths {
+        let entry = &report[p.display().to_string()];
+        let faces = entry["faces"].as_u64().unwrap_or(0) as usize;
+        let encoding = entry["encoding"].as_array().map(|a| a.iter().filter_map(|v| v.as_f64().map(|v| v as f32)).collect());
+        out.insert(p.clone(), (faces, encoding));
+    }
+    Ok(Some(out))
+}
+
+/// Accuracy on hard probes: each dev pair's second photo made into a probe of each [`Hard`]
+/// variant at run time (written only to a temporary folder, for the peer, and removed after);
+/// the reference is the pair's first photo, plain. At the shipped threshold through
+/// `verdict()`: genuine pairs accepted, impostor pairs accepted, why genuine pairs were refused;
+/// from the scores of the largest face (whatever its quality): genuine accepted at <=1% false
+/// accepts. The peer gets the same files, at its own shipped tolerance (distance <= 0.6).
+fn hard(engine: &FaceEngine, dir: &Path) -> Result<(), BoxError> {
+    const PEER_TOLERANCE: f32 = 0.6;
+    let pairs = dev_pairs(dir)?;
+    let mut names: Vec<String> = pairs.iter().flat_map(|(a, b, _)| [a.clone(), b.clone()]).collect();
+    names.sort();
+    names.dedup();
+    let person = |n: &str| n.split('/').next().unwrap_or_default().to_owned();
+    let mut people: Vec<String> = names.iter().map(|n| person(n)).collect();
+    people.dedup();
+    let load = |n: &str| -> Result<RgbImage, BoxError> { Ok(image::open(dir.join("dev").join(n))?.to_rgb8()) };
+    let folder = std::env::temp_dir().join(format!("clockface-face-hard-{}", std::process::id()));
+    std::fs::create_dir_all(&folder)?;
+    let file_of = |slug: &str, n: &str, ext: &str| folder.join(format!("{slug}-{}.{ext}", n.replace('/', "-")));
+    // References, plain.
+    let mut enrolled = std::collections::HashMap::new();
+    let mut files = Vec::new();
+    for n in &names {
+        let (bytes, ext) = Hard::Plain.make(&load(n)?, &load(n)?, 0)?;
+        let path = file_of("reference", n, ext);
+        std::fs::write(&path, &bytes)?;
+        files.push(path.clone());
+        if let Some(f) = engine.analyse(&bytes, 0)?.faces.first() {
+            enrolled.insert(n.clone(), (f.embedding.clone(), path));
+        }
+    }
+    // Probes of every variant: our analysis now, the peer's after.
+    let mut probes = Vec::new();
+    let mut cpu_ms = Vec::new();
+    for variant in Hard::ALL {
+        let mut analyses = std::collections::HashMap::new();
+        let mut cpu_total = 0.0;
+        for (i, n) in names.iter().enumerate() {
+            let p = people.iter().position(|x| *x == person(n)).unwrap_or(0);
+            let other = format!("{}/{}", people[(p + 1) % people.len()], n.rsplit('/').next().unwrap_or_default());
+            let (bytes, ext) = variant.make(&load(n)?, &load(&other)?, i)?;
+            let path = file_of(&variant.slug(), n, ext);
+            std::fs::write(&path, &bytes)?;
+            files.push(path.clone());
+            let (analysis, _, cpu) = measure(|| engine.analyse(&bytes, 0));
+            cpu_total += cpu.map_or(f64::NAN, ms);
+            analyses.insert(n.clone(), (analysis?, path));
+        }
+        cpu_ms.push(cpu_total / names.len() as f64);
+        probes.push((variant, analyses));
+    }
+    let peer = peer_encodings(&files)?;
+    let _ = std::fs::remove_dir_all(&folder);
+    let peer_distance = |a: &Path, b: &Path| -> Option<f32> {
+        let peer = peer.as_ref()?;
+        let (Some(x), Some(y)) = (peer.get(a)?.1.as_ref(), peer.get(b)?.1.as_ref()) else { return None };
+        Some(x.iter().zip(y).map(|(p, q)| (p - q) * (p - q)).sum::<f32>().sqrt())
+    };
+    println!("  (our shipped threshold {MATCH_THRESHOLD}; face_recognition's shipped tolerance {PEER_TOLERANCE}; GA = genuine accepted of 80, FA = false accepts of 700, GA@1% = genuine accepted at <=1% false accepts)");
+    println!("  | probe | ours: GA | FA | GA@1% | genuine refused as | right turn undone | ms CPU per probe | face_recognition: GA | FA | GA@1% | no face (genuine probes) |");
+    for ((variant, analyses), cpu) in probes.iter().zip(cpu_ms) {
+        let (mut ga, mut fa) = (0usize, 0usize);
+        let (mut gs, mut is) = (Vec::new(), Vec::new());
+        let (mut pga, mut pfa) = (0usize, 0usize);
+        let (mut pgs, mut pis) = (Vec::new(), Vec::new());
+        let mut peer_missed = 0;
+        let mut refused = std::collections::BTreeMap::new();
+        for (a, b, same) in &pairs {
+            let (Some((reference, ref_path)), Some((probe, probe_path))) = (enrolled.get(a), analyses.get(b)) else { continue };
+            let d = verdict(probe, std::slice::from_ref(reference), MATCH_THRESHOLD);
+            let score = probe.faces.first().map(|f| compare(&f.embedding, reference));
+            let accepted = d.verdict == Verdict::Match;
+            let pd = peer_distance(ref_path, probe_path);
+            let p_accepted = pd.is_some_and(|d| d <= PEER_TOLERANCE);
+            if *same {
+                ga += usize::from(accepted);
+                gs.push(score);
+                if !accepted {
+                    *refused.entry(verdict_name(d.verdict)).or_insert(0) += 1;
+                }
+                pga += usize::from(p_accepted);
+                pgs.push(pd.map(|d| -d));
+                peer_missed += usize::from(peer.as_ref().and_then(|p| p.get(probe_path)).is_some_and(|e| e.0 == 0));
+            } else {
+                fa += usize::from(accepted);
+                is.push(score);
+                pfa += usize::from(p_accepted);
+                pis.push(pd.map(|d| -d));
+            }
+        }
+        let turned_right = match variant {
+            Hard::Turned(t) => {
+                let want = (360 - t) % 360;
+                let right = analyses.values().filter(|(a, _)| !a.faces.is_empty() && a.orientation.auto_degrees == want).count();
+                format!("{right}/{}", analyses.len())
+            }
+            _ => {
+                let right = analyses.values().filter(|(a, _)| a.orientation.auto_degrees == 0).count();
+                format!("{right}/{} kept upright", analyses.len())
+            }
+        };
+        let (g1, t1) = genuine_at_one_percent(&gs, &is);
+        let peer_cols = if peer.is_some() {
+            let (pg1, _) = genuine_at_one_percent(&pgs, &pis);
+            format!(
+                "{:.1}% | {:.2}% ({pfa}) | {pg1:.1}% | {peer_missed}",
+                100.0 * pga as f64 / gs.len().max(1) as f64,
+                100.0 * pfa as f64 / is.len().max(1) as f64
+            )
+        } else {
+            "not installed | | |".to_owned()
+        };
+        let refused: Vec<String> = refused.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        println!(
+            "  | {} | {:.1}% ({ga}) | {:.2}% ({fa}) | {g1:.1}% (at {t1:.3}) | {} | {turned_right} | {cpu:.1} | {peer_cols} |",
+            variant.label(),
+            100.0 * ga as f64 / gs.len().max(1) as f64,
+            100.0 * fa as f64 / is.len().max(1) as f64,
+            if refused.is_empty() { "-".to_owned() } else { refused.join(", ") },
+        );
+    }
+    Ok(())
+}
+
+/// Each dev pair's probe scaled to a fraction of its brightness with noise: the brightness the
+/// quality check measures, and how the scores hold up (ignoring the quality verdict), to put
+/// [`clockface_face::MIN_BRIGHTNESS`] where verification stops working rather than guess it.
+fn dark_sweep(engine: &FaceEngine, dir: &Path) -> Result<(), BoxError> {
+    let pairs = dev_pairs(dir)?;
+    let mut names: Vec<String> = pairs.iter().flat_map(|(a, b, _)| [a.clone(), b.clone()]).collect();
+    names.sort();
+    names.dedup();
+    let load = |n: &str| -> Result<RgbImage, BoxError> { Ok(image::open(dir.join("dev").join(n))?.to_rgb8()) };
+    let mut enrolled = std::collections::HashMap::new();
+    for n in &names {
+        if let Some(f) = engine.analyse_photo(Photo::from_rgb(padded(&load(n)?)))?.faces.first() {
+            enrolled.insert(n.clone(), f.embedding.clone());
+        }
+    }
+    // Genuine pairs by the probe's measured brightness: [band floor, pairs, accepted by score].
+    let mut bands: Vec<(f32, usize, usize)> = [0.0, 10.0, 15.0, 20.0, 25.0, 30.0, 40.0].iter().map(|&b| (b, 0, 0)).collect();
+    for gain in [0.03f32, 0.05, 0.07, 0.10, 0.13, 0.16, 0.20, 0.25, 0.30, 0.40] {
+        let mut probes = std::collections::HashMap::new();
+        let mut lit = std::collections::HashMap::new();
+        let mut brightness = Vec::new();
+        for (i, n) in names.iter().enumerate() {
+            let mut noise = Noise(0x9e37_79b9_7f4a_7c15 ^ (i as u64 + 1));
+            let mut image = padded(&load(n)?);
+            for p in image.pixels_mut() {
+                let e = 3.0 * noise.normal();
+                p.0 = p.0.map(|c| (f32::from(c) * gain + e).round().clamp(0.0, 255.0) as u8);
+            }
+            let analysis = engine.analyse_photo(Photo::from_rgb(image))?;
+            if let Some(f) = analysis.faces.first() {
+                brightness.push(f.quality.brightness);
+                lit.insert(n.clone(), f.quality.brightness);
+                probes.insert(n.clone(), f.embedding.clone());
+            }
+        }
+        let (mut gs, mut is) = (Vec::new(), Vec::new());
+        for (a, b, same) in &pairs {
+            let score = enrolled.get(a).zip(probes.get(b)).map(|(r, p)| compare(r, p));
+            if let (true, Some(level), Some(score)) = (*same, lit.get(b), score) {
+                if let Some(band) = bands.iter_mut().rev().find(|band| *level >= band.0) {
+                    band.1 += 1;
+                    band.2 += usize::from(score >= MATCH_THRESHOLD);
+                }
+            }
+            if *same {
+                gs.push(score)
+            } else {
+                is.push(score)
+            }
+        }
+        brightness.sort_by(f32::total_cmp);
+        let at = |t: f32, v: &[Option<f32>]| v.iter().filter(|s| s.is_some_and(|s| s >= t)).count();
+        let (g1, _) = genuine_at_one_percent(&gs, &is);
+        let mut sorted: Vec<f32> = gs.iter().flatten().copied().collect();
+        sorted.sort_by(f32::total_cmp);
+        println!(
+            "  brightness x{gain:.2}: face found in {}/{}; measured brightness min {:.0} median {:.0} max {:.0}; genuine score min {:.3} median {:.3}; at {MATCH_THRESHOLD}: genuine {}/{} false {}/{}; GA@1% {g1:.1}%",
+            probes.len(),
+            names.len(),
+            brightness.first().copied().unwrap_or(f32::NAN),
+            brightness.get(brightness.len() / 2).copied().unwrap_or(f32::NAN),
+            brightness.last().copied().unwrap_or(f32::NAN),
+            sorted.first().copied().unwrap_or(f32::NAN),
+            sorted.get(sorted.len() / 2).copied().unwrap_or(f32::NAN),
+            at(MATCH_THRESHOLD, &gs),
+            gs.len(),
+            at(MATCH_THRESHOLD, &is),
+            is.len()
+        );
+    }
+    for (floor, pairs, accepted) in bands {
+        println!(
+            "  genuine pairs whose probe's measured brightness is {floor:.0} or more (below the next band): {accepted}/{pairs} accepted by score ({:.1}%)",
+            100.0 * accepted as f64 / pairs.max(1) as f64
+        );
     }
     Ok(())
 }

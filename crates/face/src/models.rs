@@ -40,7 +40,7 @@ impl BundledModel {
     /// Checks the digest, rewrites blocked quantization and compiles the
     /// network (see [`crate::nn`]).
     pub(crate) fn load(&self) -> Result<Network, FaceError> {
-        let (proto, row_blocked) = self.folded()?;
+        let (proto, row_blocked) = self.fold(true)?;
         let graph = proto.graph.as_ref().ok_or_else(|| self.load_error("no graph".into()))?;
         Network::compile(graph, &row_blocked).map_err(|e| self.load_error(e))
     }
@@ -48,11 +48,20 @@ impl BundledModel {
     /// The model after checking its digest and folding its blocked
     /// quantization (what [`BundledModel::load`] compiles), with the int8
     /// form of its row-blocked matrices.
+    #[cfg(test)]
     pub(crate) fn folded(&self) -> Result<(ModelProto, HashMap<String, RowBlocks>), FaceError> {
+        self.fold(false)
+    }
+
+    /// With `lean`, a matrix kept in its int8 row blocks gets no float32
+    /// copy (an initializer with its shape and no data): the network runs it
+    /// from the blocks, and writing then re-reading the 6.4 million floats
+    /// of SFace's embedding layer was most of the load time.
+    fn fold(&self, lean: bool) -> Result<(ModelProto, HashMap<String, RowBlocks>), FaceError> {
         self.verify()?;
         let mut proto = onnx::decode(self.bytes).map_err(|e| self.load_error(e))?;
         let graph = proto.graph.as_mut().ok_or_else(|| self.load_error("no graph".into()))?;
-        let row_blocked = fold_blocked_dequantize(graph).map_err(|e| self.load_error(e))?;
+        let row_blocked = fold_blocked_dequantize(graph, lean).map_err(|e| self.load_error(e))?;
         Ok((proto, row_blocked))
     }
 
@@ -75,12 +84,15 @@ impl BundledModel {
 /// drops initializers and graph inputs that nothing reads any more.
 ///
 /// Returns the int8 form of each folded matrix quantized in blocks along its
-/// rows, by the folded name, for [`Network::compile`] to run as is.
-pub(crate) fn fold_blocked_dequantize(graph: &mut GraphProto) -> Result<HashMap<String, RowBlocks>, String> {
+/// rows, by the folded name, for [`Network::compile`] to run as is; with
+/// `lean`, those matrices' float32 initializers carry their shape only.
+pub(crate) fn fold_blocked_dequantize(graph: &mut GraphProto, lean: bool) -> Result<HashMap<String, RowBlocks>, String> {
     let index: HashMap<String, usize> = graph.initializer.iter().enumerate().map(|(i, t)| (t.name.clone(), i)).collect();
     let mut folded = Vec::new();
     let mut row_blocked = HashMap::new();
     let mut keep_nodes = Vec::with_capacity(graph.node.len());
+    // Only a Gemm runs a matrix from its row blocks; anything else reading it needs the floats.
+    let read_by_other: HashSet<String> = graph.node.iter().filter(|n| n.op_type != "Gemm").flat_map(|n| n.input.iter().cloned()).collect();
     for node in std::mem::take(&mut graph.node) {
         let block_size = node.attr_int("block_size", 0);
         let all_const = node.input.iter().all(|i| i.is_empty() || index.contains_key(i));
@@ -92,18 +104,20 @@ pub(crate) fn fold_blocked_dequantize(graph: &mut GraphProto) -> Result<HashMap<
         let x = get(0).ok_or("DequantizeLinear without input")?;
         let scale = get(1).ok_or("DequantizeLinear without scale")?;
         let axis = node.attr_int("axis", 1);
-        let values = dequantize_blocked(x, scale, get(2), axis, block_size as usize).map_err(|e| format!("{}: {e}", node.name))?;
         let out_name = node.output.first().ok_or("DequantizeLinear without output")?.clone();
-        if let Some(blocks) = RowBlocks::new(x, scale, get(2), axis, block_size as usize) {
+        let blocks = RowBlocks::new(x, scale, get(2), axis, block_size as usize);
+        let raw_data = if lean && blocks.is_some() && !read_by_other.contains(&out_name) {
+            Vec::new()
+        } else {
+            let values = dequantize_blocked(x, scale, get(2), axis, block_size as usize).map_err(|e| format!("{}: {e}", node.name))?;
+            let mut raw = Vec::with_capacity(values.len() * 4);
+            values.iter().for_each(|v| raw.extend_from_slice(&v.to_le_bytes()));
+            raw
+        };
+        if let Some(blocks) = blocks {
             row_blocked.insert(out_name.clone(), blocks);
         }
-        folded.push(TensorProto {
-            name: out_name,
-            dims: x.dims.clone(),
-            data_type: onnx::FLOAT,
-            raw_data: values.iter().flat_map(|v| v.to_le_bytes()).collect(),
-            ..Default::default()
-        });
+        folded.push(TensorProto { name: out_name, dims: x.dims.clone(), data_type: onnx::FLOAT, raw_data, ..Default::default() });
     }
     graph.node = keep_nodes;
     graph.initializer.extend(folded);
@@ -139,7 +153,11 @@ impl RowBlocks {
         if axis != 1 || x.data_type != onnx::INT8 || block == 0 || !cols.is_multiple_of(block) {
             return None;
         }
-        let q: Vec<i8> = x.integers().ok()?.into_iter().map(|v| i8::try_from(v).ok()).collect::<Option<_>>()?;
+        let q: Vec<i8> = if x.raw_data.is_empty() {
+            x.integers().ok()?.into_iter().map(|v| i8::try_from(v).ok()).collect::<Option<_>>()?
+        } else {
+            x.raw_data.iter().map(|&b| b as i8).collect()
+        };
         let scales = scale.floats().ok()?;
         let zero_points = match zero {
             Some(z) => z.integers().ok()?.into_iter().map(|v| v as f32).collect(),
@@ -249,7 +267,7 @@ mod tests {
             let mut proto = onnx::decode(model.bytes).unwrap();
             let graph = proto.graph.as_mut().unwrap();
             let before = graph.node.len();
-            let row_blocked = fold_blocked_dequantize(graph).unwrap();
+            let row_blocked = fold_blocked_dequantize(graph, false).unwrap();
             assert_eq!(before - graph.node.len(), expected, "{}", model.name);
             assert!(graph.node.iter().all(|n| n.op_type != "DequantizeLinear"));
             assert!(graph.initializer.iter().all(|t| t.data_type == onnx::FLOAT || !t.name.ends_with("_quantized")));

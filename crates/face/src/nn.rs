@@ -604,6 +604,7 @@ impl<'g> Compiler<'g> {
                 let scales = blocks.scales.iter().enumerate().map(|(i, s)| s * factor[i / per_row]).collect();
                 Op::DenseBlocked { weights: blocks.clone(), scales, bias }
             }
+            None if w.floats.len() != n * k => return Err(format!("weights {name} have no values")),
             None => {
                 let weights = w.floats.chunks_exact(k).zip(&factor).flat_map(|(row, f)| row.iter().map(move |v| v * f)).collect();
                 Op::Dense { weights, bias, n }

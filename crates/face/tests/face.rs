@@ -109,6 +109,26 @@ fn a_photo_turned_sideways_or_upside_down_is_turned_back_and_still_matches() {
     }
 }
 
+#[test]
+fn a_portrait_turned_180_degrees_matches_and_reports_the_rotation() {
+    // Every fixture, turned upside down, is turned back (auto_degrees 180) and matches a
+    // different photo of the same person where there is one (Obama), itself upright otherwise.
+    for (name, reference) in [
+        ("obama-2.jpg", "obama-1.jpg"),
+        ("obama-3.jpg", "obama-1.jpg"),
+        ("obama-1.jpg", "obama-2.jpg"),
+        ("biden-1.jpg", "biden-1.jpg"),
+        ("collins-1.png", "collins-1.png"),
+        ("hopper-1.jpg", "hopper-1.jpg"),
+    ] {
+        let upright = pixels(name);
+        let (analysis, d) = decide(&jpeg(&imageops::rotate180(&upright)), reference);
+        assert_eq!(analysis.orientation.auto_degrees, 180, "{name}: {:?}", analysis.orientation);
+        assert_eq!(analysis.orientation.total_degrees, 180, "{name}");
+        assert_eq!(d.verdict, Verdict::Match, "{name} turned 180 against {reference}: {d:?}");
+    }
+}
+
 /// A JPEG whose pixels are stored turned, with an EXIF APP1 segment carrying
 /// only the orientation tag, built by hand (big-endian TIFF, one IFD entry).
 fn jpeg_with_orientation(stored: &RgbImage, tag: u16) -> Vec<u8> {
@@ -321,6 +341,23 @@ fn a_portrait_darkened_on_one_side_matches_or_says_too_dark_in_plain_words() {
     dim.pixels_mut().for_each(|p| p.0 = p.0.map(|c| c / 8));
     let decision = verdict(&analyse(&jpeg(&dim)), &reference, MATCH_THRESHOLD);
     assert!(matches!(decision.verdict, Verdict::Match | Verdict::PoorQuality(QualityIssue::TooDark) | Verdict::NoFace), "{decision:?}");
+}
+
+#[test]
+fn an_under_exposed_portrait_matches_and_a_far_too_dark_one_says_so() {
+    let reference = [enrolled("obama-1.jpg")];
+    let dimmed = |gain: f32| {
+        let mut image = pixels("obama-2.jpg");
+        image.pixels_mut().for_each(|p| p.0 = p.0.map(|c| (f32::from(c) * gain).round() as u8));
+        jpeg(&image)
+    };
+    // A dark site: a third of the light. It used to be refused as too dark.
+    let decision = verdict(&analyse(&dimmed(0.3)), &reference, MATCH_THRESHOLD);
+    assert_eq!(decision.verdict, Verdict::Match, "{decision:?}");
+    // Nearly black: refused, in plain words, never taken for someone else.
+    let decision = verdict(&analyse(&dimmed(0.04)), &reference, MATCH_THRESHOLD);
+    assert!(matches!(decision.verdict, Verdict::PoorQuality(QualityIssue::TooDark) | Verdict::NoFace), "{decision:?}");
+    assert!(decision.message.contains("dark") || decision.message.contains("No face"), "{}", decision.message);
 }
 
 #[test]
