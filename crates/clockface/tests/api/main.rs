@@ -19,4 +19,5 @@ mod payroll;
 mod privacy;
 mod process;
 mod security;
+mod upgrade;
 mod users;
