@@ -268,6 +268,44 @@ fn groups(engine: &FaceEngine, small: &FaceEngine, dir: &Path) -> Result<(), Box
     Ok(())
 }
 
+/// The dev set as the sections read it: its pairs, each photo's name once (sorted), and the
+/// people in it (in name order).
+struct DevSet {
+    dir: std::path::PathBuf,
+    pairs: Vec<(String, String, bool)>,
+    names: Vec<String>,
+    people: Vec<String>,
+}
+
+impl DevSet {
+    fn open(dir: &Path) -> Result<DevSet, BoxError> {
+        let pairs = dev_pairs(dir)?;
+        let mut names: Vec<String> = pairs.iter().flat_map(|(a, b, _)| [a.clone(), b.clone()]).collect();
+        names.sort();
+        names.dedup();
+        let mut people: Vec<String> = names.iter().map(|n| person(n)).collect();
+        people.dedup();
+        Ok(DevSet { dir: dir.to_owned(), pairs, names, people })
+    }
+
+    /// A photo of the set, by name (`person/n.jpg`).
+    fn load(&self, name: &str) -> Result<RgbImage, BoxError> {
+        Ok(image::open(self.dir.join("dev").join(name))?.to_rgb8())
+    }
+
+    /// The bystander for `name`: the next person, the same photo number (so for some impostor
+    /// pairs it is the enrolled person, in the background).
+    fn bystander(&self, name: &str) -> String {
+        let p = self.people.iter().position(|x| *x == person(name)).unwrap_or(0);
+        format!("{}/{}", self.people[(p + 1) % self.people.len()], name.rsplit('/').next().unwrap_or_default())
+    }
+}
+
+/// The person a dev photo shows: the folder of `person/n.jpg`.
+fn person(name: &str) -> String {
+    name.split('/').next().unwrap_or_default().to_owned()
+}
+
 /// The dev pairs as (a, b, same person).
 fn dev_pairs(dir: &Path) -> Result<Vec<(String, String, bool)>, BoxError> {
     let csv = std::fs::read_to_string(dir.join("dev/pairs.csv"))?;
@@ -375,16 +413,11 @@ fn off_centre(analysis: &Analysis, i: usize) -> f32 {
 /// issue 16 and now; and the width ratio of the second face to the largest, the measure the rule
 /// is built on.
 fn variants(engine: &FaceEngine, dir: &Path) -> Result<(), BoxError> {
-    let pairs = dev_pairs(dir)?;
-    let mut names: Vec<String> = pairs.iter().flat_map(|(a, b, _)| [a.clone(), b.clone()]).collect();
-    names.sort();
-    names.dedup();
-    let person = |n: &str| n.split('/').next().unwrap_or_default().to_owned();
-    let mut people: Vec<String> = names.iter().map(|n| person(n)).collect();
-    people.dedup();
-    let load = |n: &str| -> Result<RgbImage, BoxError> { Ok(image::open(dir.join("dev").join(n))?.to_rgb8()) };
+    let set = DevSet::open(dir)?;
+    let (pairs, names) = (set.pairs.as_slice(), set.names.as_slice());
+    let load = |n: &str| set.load(n);
     let mut enrolled = std::collections::HashMap::new();
-    for n in &names {
+    for n in names {
         let analysis = engine.analyse_photo(Photo::from_rgb(padded(&load(n)?)))?;
         if let Some(f) = analysis.faces.first() {
             enrolled.insert(n.clone(), f.embedding.clone());
@@ -395,10 +428,7 @@ fn variants(engine: &FaceEngine, dir: &Path) -> Result<(), BoxError> {
         let mut probes = std::collections::HashMap::new();
         let (mut ratios, mut centred, mut margins) = (Vec::new(), 0, Vec::new());
         for (i, n) in names.iter().enumerate() {
-            // The bystander is the next person, the same photo number: for some impostor pairs
-            // that is the enrolled person, in the background.
-            let p = people.iter().position(|x| *x == person(n)).unwrap_or(0);
-            let other = format!("{}/{}", people[(p + 1) % people.len()], n.rsplit('/').next().unwrap_or_default());
+            let other = set.bystander(n);
             let analysis = engine.analyse_photo(Photo::from_rgb(variant.compose(&load(n)?, &load(&other)?, i)))?;
             if analysis.faces.len() >= 2 {
                 ratios.push(analysis.faces[1].face.width / analysis.faces[0].face.width);
@@ -409,7 +439,7 @@ fn variants(engine: &FaceEngine, dir: &Path) -> Result<(), BoxError> {
         }
         let (mut before, mut now) = ([0usize; 4], [0usize; 4]);
         let mut refused = std::collections::BTreeMap::new();
-        for (a, b, same) in &pairs {
+        for (a, b, same) in pairs {
             let (Some(reference), Some(probe)) = (enrolled.get(a), probes.get(b)) else { continue };
             let reference = std::slice::from_ref(reference);
             for (counts, v) in
@@ -592,13 +622,10 @@ fn wanted(section: &str) -> bool {
 
 /// The photos the orientation check is measured on: the 40 dev crops (padded) and the six fixtures.
 fn orientation_photos(dir: &Path) -> Result<Vec<(String, RgbImage)>, BoxError> {
-    let pairs = dev_pairs(dir)?;
-    let mut names: Vec<String> = pairs.iter().flat_map(|(a, b, _)| [a.clone(), b.clone()]).collect();
-    names.sort();
-    names.dedup();
+    let set = DevSet::open(dir)?;
     let mut photos = Vec::new();
-    for n in names {
-        photos.push((n.clone(), padded(&image::open(dir.join("dev").join(&n))?.to_rgb8())));
+    for n in &set.names {
+        photos.push((n.clone(), padded(&set.load(n)?)));
     }
     for f in ["obama-1.jpg", "obama-2.jpg", "obama-3.jpg", "biden-1.jpg", "collins-1.png", "hopper-1.jpg"] {
         photos.push((f.to_owned(), fixture(f)?));
@@ -884,21 +911,16 @@ fn peer_encodings(paths: &[PathBuf]) -> Result<Option<PeerReport>, BoxError> {
 /// accepts. The peer gets the same files, at its own shipped tolerance (distance <= 0.6).
 fn hard(engine: &FaceEngine, dir: &Path) -> Result<(), BoxError> {
     const PEER_TOLERANCE: f32 = 0.6;
-    let pairs = dev_pairs(dir)?;
-    let mut names: Vec<String> = pairs.iter().flat_map(|(a, b, _)| [a.clone(), b.clone()]).collect();
-    names.sort();
-    names.dedup();
-    let person = |n: &str| n.split('/').next().unwrap_or_default().to_owned();
-    let mut people: Vec<String> = names.iter().map(|n| person(n)).collect();
-    people.dedup();
-    let load = |n: &str| -> Result<RgbImage, BoxError> { Ok(image::open(dir.join("dev").join(n))?.to_rgb8()) };
+    let set = DevSet::open(dir)?;
+    let (pairs, names) = (set.pairs.as_slice(), set.names.as_slice());
+    let load = |n: &str| set.load(n);
     let folder = std::env::temp_dir().join(format!("clockface-face-hard-{}", std::process::id()));
     std::fs::create_dir_all(&folder)?;
     let file_of = |slug: &str, n: &str, ext: &str| folder.join(format!("{slug}-{}.{ext}", n.replace('/', "-")));
     // References, plain.
     let mut enrolled = std::collections::HashMap::new();
     let mut files = Vec::new();
-    for n in &names {
+    for n in names {
         let (bytes, ext) = Hard::Plain.make(&load(n)?, &load(n)?, 0)?;
         let path = file_of("reference", n, ext);
         std::fs::write(&path, &bytes)?;
@@ -914,8 +936,7 @@ fn hard(engine: &FaceEngine, dir: &Path) -> Result<(), BoxError> {
         let mut analyses = std::collections::HashMap::new();
         let mut cpu_total = 0.0;
         for (i, n) in names.iter().enumerate() {
-            let p = people.iter().position(|x| *x == person(n)).unwrap_or(0);
-            let other = format!("{}/{}", people[(p + 1) % people.len()], n.rsplit('/').next().unwrap_or_default());
+            let other = set.bystander(n);
             let (bytes, ext) = variant.make(&load(n)?, &load(&other)?, i)?;
             let path = file_of(&variant.slug(), n, ext);
             std::fs::write(&path, &bytes)?;
@@ -943,7 +964,7 @@ fn hard(engine: &FaceEngine, dir: &Path) -> Result<(), BoxError> {
         let (mut pgs, mut pis) = (Vec::new(), Vec::new());
         let mut peer_missed = 0;
         let mut refused = std::collections::BTreeMap::new();
-        for (a, b, same) in &pairs {
+        for (a, b, same) in pairs {
             let (Some((reference, ref_path)), Some((probe, probe_path))) = (enrolled.get(a), analyses.get(b)) else { continue };
             let d = verdict(probe, std::slice::from_ref(reference), MATCH_THRESHOLD);
             let score = probe.faces.first().map(|f| compare(&f.embedding, reference));
@@ -1004,13 +1025,11 @@ fn hard(engine: &FaceEngine, dir: &Path) -> Result<(), BoxError> {
 /// quality check measures, and how the scores hold up (ignoring the quality verdict), to put
 /// [`clockface_face::MIN_BRIGHTNESS`] where verification stops working rather than guess it.
 fn dark_sweep(engine: &FaceEngine, dir: &Path) -> Result<(), BoxError> {
-    let pairs = dev_pairs(dir)?;
-    let mut names: Vec<String> = pairs.iter().flat_map(|(a, b, _)| [a.clone(), b.clone()]).collect();
-    names.sort();
-    names.dedup();
-    let load = |n: &str| -> Result<RgbImage, BoxError> { Ok(image::open(dir.join("dev").join(n))?.to_rgb8()) };
+    let set = DevSet::open(dir)?;
+    let (pairs, names) = (set.pairs.as_slice(), set.names.as_slice());
+    let load = |n: &str| set.load(n);
     let mut enrolled = std::collections::HashMap::new();
-    for n in &names {
+    for n in names {
         if let Some(f) = engine.analyse_photo(Photo::from_rgb(padded(&load(n)?)))?.faces.first() {
             enrolled.insert(n.clone(), f.embedding.clone());
         }
@@ -1036,7 +1055,7 @@ fn dark_sweep(engine: &FaceEngine, dir: &Path) -> Result<(), BoxError> {
             }
         }
         let (mut gs, mut is) = (Vec::new(), Vec::new());
-        for (a, b, same) in &pairs {
+        for (a, b, same) in pairs {
             let score = enrolled.get(a).zip(probes.get(b)).map(|(r, p)| compare(r, p));
             if let (true, Some(level), Some(score)) = (*same, lit.get(b), score) {
                 if let Some(band) = bands.iter_mut().rev().find(|band| *level >= band.0) {
