@@ -223,10 +223,11 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Demo> {
     }
 
     // Two jobs and their cost codes: the office crew at the library (a geofence), the paving crew on Oak St.
-    let (library, site_prep) =
-        demo_job(store, company.id, "J-101", "Riverside Library", "400 S State St, Chicago", "01-100", "Site prep").await?;
-    let (oak_st, paving) =
-        demo_job(store, company.id, "J-102", "Oak St resurfacing", "Oak St, Chicago", "03-300", "Asphalt paving").await?;
+    let fence = Some(Geofence::parse(41.8763, -87.6281, 200.0)?);
+    let library = ("J-101", "Riverside Library", "400 S State St, Chicago", fence);
+    let (library, site_prep) = demo_job(store, company.id, library, ("01-100", "Site prep")).await?;
+    let oak_st = ("J-102", "Oak St resurfacing", "Oak St, Chicago", None);
+    let (oak_st, paving) = demo_job(store, company.id, oak_st, ("03-300", "Asphalt paving")).await?;
 
     // Monday to Friday of the last full working week, in the company's time zone.
     let zone = company.time_zone;
@@ -281,17 +282,13 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Demo> {
     Ok(Demo { company: company.id, device, device_token, employees })
 }
 
-/// A demo job with a cost code for it alone; the library's has a 200 m geofence.
+/// A demo job (number, name, address, geofence) with a cost code (number, name) for it alone.
 async fn demo_job(
     store: &dyn clockface_store::Store,
     company: CompanyId,
-    number: &str,
-    name: &str,
-    address: &str,
-    code: &str,
-    code_name: &str,
+    (number, name, address, geofence): (&str, &str, &str, Option<Geofence>),
+    (code, code_name): (&str, &str),
 ) -> anyhow::Result<(JobId, CostCodeId)> {
-    let geofence = (number == "J-101").then(|| Geofence::parse(41.8763, -87.6281, 200.0)).transpose()?;
     let fields =
         JobFields { number: JobNumber::parse(number)?, name: name.to_owned(), address: address.to_owned(), geofence, active: true };
     let job = store.save_job(company, None, &fields).await?;
