@@ -31,6 +31,7 @@ fn shifts(card: &Value) -> Vec<&Value> {
 
 #[tokio::test]
 async fn a_data_folder_of_the_release_of_2026_12_02_starts_with_every_row_and_photo() {
+    assert!(Path::new(FIXTURE).join("clockface.db").is_file(), "the fixture's database is in the repository (.gitignore skips *.db)");
     let copy = tempfile::tempdir().unwrap();
     copy_folder(Path::new(FIXTURE), copy.path());
     let app = TestApp::spawn_with(Backend::Sqlite, |config| config.data_dir = copy.path().to_owned()).await;
