@@ -15,7 +15,7 @@
 //! selfie). A crop in which no face is found still counts: as a rejected
 //! genuine pair, and as a (correctly) rejected impostor pair.
 //!
-//! Sections (all by default; `BENCH_ONLY=accuracy,groups,several,orientation,dark,hard,timing`
+//! Sections (all by default; `BENCH_ONLY=load,accuracy,groups,several,orientation,dark,hard,timing`
 //! picks some): accuracy on the dev pairs, crew photos, several faces, which way up, how dark is
 //! too dark, and the hard probes (turned, side light, shadow, dark sites, a bystander, JPEG), each
 //! beside `face_recognition` when it is installed. `BENCH_LIGHT=1` turns the optional crop
@@ -54,6 +54,17 @@ fn main() -> Result<(), BoxError> {
     );
     if let Ok(load) = std::fs::read_to_string("/proc/loadavg") {
         println!("machine load average (1/5/15 min): {}", load.split_whitespace().take(3).collect::<Vec<_>>().join(" "));
+    }
+    if wanted("load") {
+        // The first load above also pays for reading the models' pages of this executable;
+        // these are the same work again, once they are in memory.
+        let mut again = Stage::default();
+        for _ in 0..10 {
+            let (loaded, wall, cpu) = measure(FaceEngine::load);
+            loaded?;
+            again.push(wall, cpu);
+        }
+        println!("model load, 10 more times in this process: mean CPU ms (median wall ms) {}", again.show());
     }
     // The shipped engine takes a quick look at 320 px and searches at 640 px when unsure; these two
     // do only one or the other.
@@ -615,7 +626,7 @@ fn peer(label: &str, bytes: &[u8], ours_ms: f64) -> Result<(), BoxError> {
 }
 
 /// Whether a section of the bench should run: all of them unless `BENCH_ONLY` lists some
-/// (comma-separated: accuracy, groups, several, orientation, hard, timing).
+/// (comma-separated: load, accuracy, groups, several, orientation, dark, hard, timing).
 fn wanted(section: &str) -> bool {
     std::env::var("BENCH_ONLY").map_or(true, |only| only.split(',').any(|s| s.trim() == section))
 }

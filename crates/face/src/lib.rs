@@ -30,6 +30,7 @@ mod detect;
 mod embed;
 mod engine;
 mod error;
+mod gemm;
 mod light;
 mod models;
 mod nn;

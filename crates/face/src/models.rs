@@ -41,7 +41,7 @@ impl BundledModel {
     /// network (see [`crate::nn`]).
     pub(crate) fn load(&self) -> Result<Network, FaceError> {
         let (proto, row_blocked) = self.fold(true)?;
-        let graph = proto.graph.as_ref().ok_or_else(|| self.load_error("no graph".into()))?;
+        let graph = proto.graph.ok_or_else(|| self.load_error("no graph".into()))?;
         Network::compile(graph, &row_blocked).map_err(|e| self.load_error(e))
     }
 
@@ -106,18 +106,15 @@ pub(crate) fn fold_blocked_dequantize(graph: &mut GraphProto, lean: bool) -> Res
         let axis = node.attr_int("axis", 1);
         let out_name = node.output.first().ok_or("DequantizeLinear without output")?.clone();
         let blocks = RowBlocks::new(x, scale, get(2), axis, block_size as usize);
-        let raw_data = if lean && blocks.is_some() && !read_by_other.contains(&out_name) {
+        let float_data = if lean && blocks.is_some() && !read_by_other.contains(&out_name) {
             Vec::new()
         } else {
-            let values = dequantize_blocked(x, scale, get(2), axis, block_size as usize).map_err(|e| format!("{}: {e}", node.name))?;
-            let mut raw = Vec::with_capacity(values.len() * 4);
-            values.iter().for_each(|v| raw.extend_from_slice(&v.to_le_bytes()));
-            raw
+            dequantize_blocked(x, scale, get(2), axis, block_size as usize).map_err(|e| format!("{}: {e}", node.name))?
         };
         if let Some(blocks) = blocks {
             row_blocked.insert(out_name.clone(), blocks);
         }
-        folded.push(TensorProto { name: out_name, dims: x.dims.clone(), data_type: onnx::FLOAT, raw_data, ..Default::default() });
+        folded.push(TensorProto { name: out_name, dims: x.dims.clone(), data_type: onnx::FLOAT, float_data, ..Default::default() });
     }
     graph.node = keep_nodes;
     graph.initializer.extend(folded);
@@ -197,28 +194,35 @@ fn dequantize_blocked(
     let inner: usize = dims[axis + 1..].iter().product();
     let blocks = len.div_ceil(block_size);
 
-    let q = x.integers()?;
     let s = scale.floats()?;
     let z = match zero_point {
         Some(t) => t.integers()?,
         None => vec![0; s.len()],
     };
-    if q.len() != outer * len * inner {
-        return Err(format!("{} values for shape {dims:?}", q.len()));
-    }
     if s.len() != outer * blocks * inner || z.len() != s.len() {
         return Err(format!("scale has {} values and zero point {}, expected {}", s.len(), z.len(), outer * blocks * inner));
     }
-    let mut out = Vec::with_capacity(q.len());
-    for o in 0..outer {
-        for a in 0..len {
-            let srow = (o * blocks + a / block_size) * inner;
-            let qrow = (o * len + a) * inner;
-            for k in 0..inner {
-                let zp = z[srow + k];
-                out.push((q[qrow + k] - zp) as f32 * s[srow + k]);
+    let expand = |q: &mut dyn Iterator<Item = i64>| {
+        let mut out = Vec::with_capacity(outer * len * inner);
+        for o in 0..outer {
+            for a in 0..len {
+                let srow = (o * blocks + a / block_size) * inner;
+                for (zp, sc) in z[srow..][..inner].iter().zip(&s[srow..][..inner]) {
+                    out.push((q.next().unwrap_or(*zp) - zp) as f32 * sc);
+                }
             }
         }
+        out
+    };
+    // int8 weights are read from their bytes (widened to i64 first they would take eight times the memory).
+    let (count, out) = if x.data_type == onnx::INT8 && !x.raw_data.is_empty() {
+        (x.raw_data.len(), expand(&mut x.raw_data.iter().map(|&b| i64::from(b as i8))))
+    } else {
+        let q = x.integers()?;
+        (q.len(), expand(&mut q.into_iter()))
+    };
+    if count != outer * len * inner {
+        return Err(format!("{count} values for shape {dims:?}"));
     }
     Ok(out)
 }

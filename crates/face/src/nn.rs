@@ -8,8 +8,8 @@
 //!
 //! - activations are kept channels-last (NHWC), so a 1x1 convolution is one
 //!   matrix product (pixels x in-channels times in-channels x out-channels,
-//!   computed by `matrixmultiply`'s packed SIMD kernels) and a depthwise 3x3
-//!   convolution is nine contiguous multiply-adds per pixel;
+//!   with the weights packed at load for [`crate::gemm`]'s SIMD kernel) and a
+//!   depthwise 3x3 convolution is nine contiguous multiply-adds per pixel;
 //! - the depthwise and first-layer loops are written against `pulp`'s SIMD
 //!   types ([`Interior`]), and the whole run is
 //!   compiled a second time for AVX2 + FMA, chosen at run time;
@@ -28,9 +28,7 @@
 use std::collections::HashMap;
 use std::ops::Range;
 
-use ndarray::linalg::general_mat_mul;
-use ndarray::{ArrayView2, ArrayViewMut2};
-
+use crate::gemm::Packed;
 use crate::models::RowBlocks;
 use crate::onnx::{GraphProto, NodeProto, TensorProto};
 
@@ -107,6 +105,9 @@ struct Conv {
     weights: Vec<f32>,
     bias: Vec<f32>,
     activation: Activation,
+    /// The weights packed for [`Packed::mul`], with bias and activation, for a
+    /// dense convolution that is a matrix product (see [`Conv::packed`]).
+    product: Option<Packed>,
 }
 
 #[derive(Debug, Clone)]
@@ -186,9 +187,23 @@ impl Const {
         if t.data_type == crate::onnx::FLOAT {
             Ok(Const { shape, floats: t.floats()?, ints: Vec::new() })
         } else {
-            let ints = t.integers()?;
-            Ok(Const { shape, floats: ints.iter().map(|&v| v as f32).collect(), ints })
+            Const::from_integers(t, shape)
         }
+    }
+
+    /// [`Const::from_tensor`], taking a float tensor's values instead of copying them.
+    fn from_owned(mut t: TensorProto) -> Result<Const, String> {
+        let shape = t.shape();
+        if t.data_type == crate::onnx::FLOAT && t.raw_data.is_empty() {
+            Ok(Const { shape, floats: std::mem::take(&mut t.float_data), ints: Vec::new() })
+        } else {
+            Const::from_tensor(&t)
+        }
+    }
+
+    fn from_integers(t: &TensorProto, shape: Vec<usize>) -> Result<Const, String> {
+        let ints = t.integers()?;
+        Ok(Const { shape, floats: ints.iter().map(|&v| v as f32).collect(), ints })
     }
 
     fn len(&self) -> usize {
@@ -211,7 +226,9 @@ struct Compiler<'g> {
 impl Network {
     /// Compiles `graph`, whose blocked quantization must already be folded;
     /// `row_blocked` holds the int8 form of some of its weights, by name.
-    pub(crate) fn compile(graph: &GraphProto, row_blocked: &HashMap<String, RowBlocks>) -> Result<Network, String> {
+    pub(crate) fn compile(mut graph: GraphProto, row_blocked: &HashMap<String, RowBlocks>) -> Result<Network, String> {
+        let initializers = std::mem::take(&mut graph.initializer);
+        let graph = &graph;
         let mut readers: HashMap<&str, usize> = HashMap::new();
         for n in &graph.node {
             for i in n.input.iter().filter(|i| !i.is_empty()) {
@@ -227,8 +244,8 @@ impl Network {
             readers,
             outputs: graph.output.iter().map(|o| o.name.as_str()).collect(),
         };
-        for t in &graph.initializer {
-            c.consts.insert(t.name.clone(), Const::from_tensor(t)?);
+        for t in initializers {
+            c.consts.insert(t.name.clone(), Const::from_owned(t)?);
         }
         let fed: Vec<&str> = graph.input.iter().map(|i| i.name.as_str()).filter(|n| !c.consts.contains_key(*n)).collect();
         let [input_name] = fed[..] else {
@@ -450,7 +467,7 @@ impl<'g> Compiler<'g> {
 
     fn conv(&mut self, nodes: &'g [NodeProto], i: usize) -> Result<usize, String> {
         let node = &nodes[i];
-        let w = self.constant(node.input.get(1).ok_or("no weights")?)?.clone();
+        let w = self.constant(node.input.get(1).ok_or("no weights")?)?;
         let [cout, per_group, kh, kw] = w.shape[..] else {
             return Err(format!("weights of shape {:?}", w.shape));
         };
@@ -475,12 +492,15 @@ impl<'g> Compiler<'g> {
         }
         let taps = kh * kw;
         let mut weights = vec![0f32; w.len()];
-        for co in 0..cout {
+        // A transpose: taken 16 output channels at a time, so that each write
+        // fills a cache line instead of striding across the whole matrix.
+        for first in (0..cout).step_by(16) {
             for ci in 0..per_group {
                 for t in 0..taps {
-                    let v = w.floats[(co * per_group + ci) * taps + t];
-                    let at = if depthwise { t * cout + co } else { (t * cin + ci) * cout + co };
-                    weights[at] = v;
+                    let at = if depthwise { t * cout } else { (t * cin + ci) * cout };
+                    for co in first..(first + 16).min(cout) {
+                        weights[at + co] = w.floats[(co * per_group + ci) * taps + t];
+                    }
                 }
             }
         }
@@ -494,8 +514,8 @@ impl<'g> Compiler<'g> {
                 if scale.len() != cout {
                     return Err("batch normalisation does not match the output channels".into());
                 }
-                for (k, v) in weights.iter_mut().enumerate() {
-                    *v *= scale[k % cout];
+                for row in weights.chunks_exact_mut(cout) {
+                    row.iter_mut().zip(&scale).for_each(|(v, s)| *v *= s);
                 }
                 for ((b, s), t) in bias.iter_mut().zip(&scale).zip(&shift) {
                     *b = *b * s + t;
@@ -531,7 +551,9 @@ impl<'g> Compiler<'g> {
             weights,
             bias,
             activation,
-        };
+            product: None,
+        }
+        .packed();
         let x = self.input_slot(&node.input[0])?;
         self.push(node, Op::Conv(Box::new(conv)), vec![x], out);
         Ok(consumed)
@@ -723,12 +745,9 @@ impl Op {
                 let data = (0..weights.rows)
                     .map(|o| {
                         let q = &weights.q[o * k..][..k];
-                        let blocks = q.chunks_exact(block).zip(x.data.chunks_exact(block)).zip(&sums);
-                        let row = blocks.enumerate().map(|(b, ((q, x), sum))| {
-                            let at = o * per_row + b;
-                            scales[at] * (dot_i8(q, x) - weights.zero_points[at] * sum)
-                        });
-                        row.sum::<f32>() + bias[o]
+                        let (scales, zero_points) = (&scales[o * per_row..][..per_row], &weights.zero_points[o * per_row..][..per_row]);
+                        let shift: f32 = scales.iter().zip(zero_points).zip(&sums).map(|((s, z), sum)| s * z * sum).sum();
+                        dot_i8_blocks(q, &x.data, block, scales) - shift + bias[o]
                     })
                     .collect();
                 Ok(Value { shape: Shape::Flat(vec![1, weights.rows]), data })
@@ -745,18 +764,27 @@ impl Op {
     }
 }
 
-/// `q · x` for int8 `q`, in 16 independent lanes, so that it vectorises.
+/// `Σ_b scale[b] (q_b · x_b)` over the blocks of `block` values of int8 `q`,
+/// in 16 independent lanes so that it vectorises: each block's products are
+/// scaled lane by lane, and the lanes are summed once at the end.
 #[inline(always)]
-fn dot_i8(q: &[i8], x: &[f32]) -> f32 {
-    let mut acc = [0f32; 16];
-    let (qc, xc) = (q.chunks_exact(16), x.chunks_exact(16));
-    let tail: f32 = qc.remainder().iter().zip(xc.remainder()).map(|(q, x)| f32::from(*q) * x).sum();
-    for (q, x) in qc.zip(xc) {
-        for ((a, q), x) in acc.iter_mut().zip(q).zip(x) {
-            *a += f32::from(*q) * x;
+fn dot_i8_blocks(q: &[i8], x: &[f32], block: usize, scales: &[f32]) -> f32 {
+    let mut total = [0f32; 16];
+    let mut tail = 0.0;
+    for ((q, x), s) in q.chunks_exact(block).zip(x.chunks_exact(block)).zip(scales) {
+        let mut acc = [0f32; 16];
+        let (qc, xc) = (q.chunks_exact(16), x.chunks_exact(16));
+        tail += s * qc.remainder().iter().zip(xc.remainder()).map(|(q, x)| f32::from(*q) * x).sum::<f32>();
+        for (q, x) in qc.zip(xc) {
+            for ((a, q), x) in acc.iter_mut().zip(q).zip(x) {
+                *a += f32::from(*q) * x;
+            }
+        }
+        for (t, a) in total.iter_mut().zip(&acc) {
+            *t += s * a;
         }
     }
-    acc.iter().sum::<f32>() + tail
+    total.iter().sum::<f32>() + tail
 }
 
 /// A dot product in 16 independent lanes, so that it vectorises.
@@ -825,13 +853,37 @@ impl Conv {
         }
         let (oh, ow) = ((ph - kh) / sy + 1, (pw - kw) / sx + 1);
         let mut out = vec![0f32; oh * ow * self.cout];
-        if self.depthwise {
-            self.depthwise(x, (h, w), (oh, ow), &mut out);
-        } else {
-            self.dense(x, (h, w), (oh, ow), &mut out)?;
+        match &self.product {
+            // The product applies the bias and the activation itself.
+            Some(product) => self.product(product, x, (h, w), (oh, ow), &mut out)?,
+            None if self.depthwise => {
+                self.depthwise(x, (h, w), (oh, ow), &mut out);
+                self.activation.apply(&mut out, self.cout);
+            }
+            None => {
+                self.direct(x, (h, w), (oh, ow), &mut out);
+                self.activation.apply(&mut out, self.cout);
+            }
         }
-        self.activation.apply(&mut out, self.cout);
         Value::image(oh, ow, self.cout, out)
+    }
+
+    /// Packs the weights of a dense convolution that runs as a matrix
+    /// product: every one but the first layers' few-input ones, which
+    /// [`Conv::direct`] sums in registers.
+    fn packed(mut self) -> Conv {
+        let pointwise = self.kernel == [1, 1] && self.stride == [1, 1] && self.pads == [0; 4];
+        let direct = !pointwise && self.cout.is_multiple_of(LANES) && self.kernel[0] * self.kernel[1] * self.cin <= 32;
+        if !self.depthwise && !direct {
+            let slopes = match &self.activation {
+                Activation::None => None,
+                Activation::Relu => Some(vec![0.0; self.cout]),
+                Activation::Prelu(s) => Some(s.clone()),
+            };
+            let k = self.kernel[0] * self.kernel[1] * self.cin;
+            self.product = Some(Packed::new(&self.weights, k, self.cout, &self.bias, slopes.as_deref()));
+        }
+        self
     }
 
     /// Input row and column read by output `(o, tap)`, if inside the image.
@@ -916,46 +968,39 @@ impl Conv {
         }
     }
 
+    /// A dense convolution as one matrix product: pixels times their
+    /// inputs (the image itself for a 1x1 convolution, else im2col) times
+    /// the packed weights.
     #[inline(always)]
-    fn dense(&self, x: &Value, (h, w): (usize, usize), (oh, ow): (usize, usize), out: &mut [f32]) -> Result<(), String> {
+    fn product(
+        &self,
+        product: &Packed,
+        x: &Value,
+        (h, w): (usize, usize),
+        (oh, ow): (usize, usize),
+        out: &mut [f32],
+    ) -> Result<(), String> {
         let [kh, kw] = self.kernel;
-        let (cin, cout) = (self.cin, self.cout);
-        let pointwise = kh == 1 && kw == 1 && self.stride == [1, 1] && self.pads == [0; 4];
-        let k = kh * kw * cin;
-        if !pointwise && cout.is_multiple_of(LANES) && k <= 32 {
-            self.direct(x, (h, w), (oh, ow), out);
-            return Ok(());
+        let cin = self.cin;
+        let k = product.k();
+        if kh == 1 && kw == 1 && self.stride == [1, 1] && self.pads == [0; 4] {
+            return product.mul(&x.data, out);
         }
-        let cols;
-        let a = if pointwise {
-            &x.data[..]
-        } else {
-            // im2col: one row of kh*kw*cin inputs per output pixel.
-            let mut m = vec![0f32; oh * ow * k];
-            for oy in 0..oh {
-                for ox in 0..ow {
-                    let row = &mut m[(oy * ow + ox) * k..][..k];
-                    for ky in 0..kh {
-                        let Some(iy) = Self::source(oy, ky, self.stride[0], self.pads[0], h) else { continue };
-                        for kx in 0..kw {
-                            let Some(ix) = Self::source(ox, kx, self.stride[1], self.pads[1], w) else { continue };
-                            row[(ky * kw + kx) * cin..][..cin].copy_from_slice(&x.data[(iy * w + ix) * cin..][..cin]);
-                        }
+        // im2col: one row of kh*kw*cin inputs per output pixel.
+        let mut m = vec![0f32; oh * ow * k];
+        for oy in 0..oh {
+            for ox in 0..ow {
+                let row = &mut m[(oy * ow + ox) * k..][..k];
+                for ky in 0..kh {
+                    let Some(iy) = Self::source(oy, ky, self.stride[0], self.pads[0], h) else { continue };
+                    for kx in 0..kw {
+                        let Some(ix) = Self::source(ox, kx, self.stride[1], self.pads[1], w) else { continue };
+                        row[(ky * kw + kx) * cin..][..cin].copy_from_slice(&x.data[(iy * w + ix) * cin..][..cin]);
                     }
                 }
             }
-            cols = m;
-            &cols[..]
-        };
-        for row in out.chunks_exact_mut(cout) {
-            row.copy_from_slice(&self.bias);
         }
-        let err = |e: ndarray::ShapeError| e.to_string();
-        let a = ArrayView2::from_shape((oh * ow, k), a).map_err(err)?;
-        let b = ArrayView2::from_shape((k, cout), &self.weights[..]).map_err(err)?;
-        let mut c = ArrayViewMut2::from_shape((oh * ow, cout), out).map_err(err)?;
-        general_mat_mul(1.0, &a, &b, 1.0, &mut c);
-        Ok(())
+        product.mul(&m, out)
     }
 }
 
@@ -1086,7 +1131,9 @@ mod tests {
             weights,
             bias: vec![0.5; cout],
             activation: Activation::None,
+            product: None,
         }
+        .packed()
     }
 
     /// Direct NCHW-style convolution, written the obvious way.
