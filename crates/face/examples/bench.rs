@@ -120,6 +120,16 @@ fn main() -> Result<(), BoxError> {
         return Ok(());
     }
     println!("\n== timing per photo, one thread, 30 runs: mean CPU ms (median wall ms) ==");
+    // The physical limit beside the figures: the embedder's arithmetic at this core's peak rate.
+    let peak = fma_peak();
+    let macs = engine.embedding_multiply_adds()?;
+    println!(
+        "  this core's peak: {:.1} G float multiply-adds/s (SIMD fused multiply-adds, {} lanes); one embedding is {:.0} M multiply-adds: at least {:.1} ms at that peak",
+        peak / 1e9,
+        pulp::Arch::new().dispatch(Lanes),
+        macs as f64 / 1e6,
+        macs as f64 / peak * 1e3
+    );
     let portrait = fixture("obama-1.jpg")?;
     let p640 = imageops::resize(&portrait, 512, 640, imageops::FilterType::Triangle);
     let upscaled = imageops::resize(&portrait, 768, 960, imageops::FilterType::CatmullRom);
@@ -504,6 +514,45 @@ fn variants(engine: &FaceEngine, dir: &Path) -> Result<(), BoxError> {
 /// CPU time this thread has run, from `/proc/thread-self/schedstat` (Linux):
 /// on a shared, busy machine wall time also counts time spent waiting for
 /// a core, CPU time does not.
+/// This core's peak rate of float multiply-adds, measured: twelve independent chains of fused
+/// multiply-adds in the widest SIMD registers pulp picks (as the engine's kernels do), so that
+/// neither latency nor memory limits them.
+fn fma_peak() -> f64 {
+    struct Peak;
+    impl pulp::WithSimd for Peak {
+        type Output = f64;
+        #[inline(always)]
+        fn with_simd<S: pulp::Simd>(self, simd: S) -> f64 {
+            const CHAINS: usize = 12;
+            const ROUNDS: usize = 20_000_000;
+            let (a, b) = std::hint::black_box((simd.splat_f32s(0.999_9), simd.splat_f32s(1e-4)));
+            // Timed here, not through `measure`: a closure would be compiled without the SIMD
+            // features, and each multiply-add would become a call.
+            let mut acc = [simd.splat_f32s(1.0); CHAINS];
+            let (started, wall) = (thread_cpu(), Instant::now());
+            for _ in 0..ROUNDS {
+                for x in &mut acc {
+                    *x = simd.mul_add_f32s(*x, a, b);
+                }
+            }
+            std::hint::black_box(acc);
+            let cpu = started.zip(thread_cpu()).map(|(a, b)| b.saturating_sub(a));
+            let wall = wall.elapsed();
+            (ROUNDS * CHAINS * S::F32_LANES) as f64 / cpu.unwrap_or(wall).as_secs_f64()
+        }
+    }
+    pulp::Arch::new().dispatch(Peak)
+}
+
+struct Lanes;
+
+impl pulp::WithSimd for Lanes {
+    type Output = usize;
+    fn with_simd<S: pulp::Simd>(self, _: S) -> usize {
+        S::F32_LANES
+    }
+}
+
 fn thread_cpu() -> Option<Duration> {
     let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
     text.split_whitespace().next()?.parse().ok().map(Duration::from_nanos)

@@ -89,6 +89,13 @@ impl Embedder {
         Ok(Embedder { network: SFACE.load()? })
     }
 
+    /// Multiply-adds in one embedding.
+    pub(crate) fn multiply_adds(&self) -> Result<u64, FaceError> {
+        let n = CROP_SIZE as usize;
+        let input = Value::image(n, n, 3, vec![128.0; n * n * 3]).map_err(FaceError::Inference)?;
+        self.network.multiply_adds(input).map_err(FaceError::Inference)
+    }
+
     /// Embeds an aligned 112x112 RGB crop.
     pub(crate) fn embed(&self, crop: &RgbImage) -> Result<Embedding, FaceError> {
         let n = CROP_SIZE as usize;

@@ -140,6 +140,13 @@ impl FaceEngine {
         self.load_duration
     }
 
+    /// Multiply-adds in one face embedding, for comparing the embedder's
+    /// speed with a processor's peak rate (the bench does).
+    #[doc(hidden)]
+    pub fn embedding_multiply_adds(&self) -> Result<u64, FaceError> {
+        self.embedder.multiply_adds()
+    }
+
     /// Decodes bytes with the engine's limits; see [`crate::decode`].
     pub fn decode(&self, bytes: &[u8], device_rotation_degrees: i32) -> Result<Photo, FaceError> {
         decode(bytes, &self.limits, device_rotation_degrees)

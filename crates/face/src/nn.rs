@@ -287,11 +287,20 @@ impl Network {
     pub(crate) fn run(&self, input: Value) -> Result<Vec<Value>, String> {
         // The loops below are compiled a second time for AVX2 + FMA and that
         // copy runs when the processor has them (pulp checks at run time).
-        pulp::Arch::new().dispatch(RunSteps { network: self, input })
+        pulp::Arch::new().dispatch(RunSteps { network: self, input, multiply_adds: None })
+    }
+
+    /// How many multiply-adds the convolutions and dense layers do on `input`
+    /// (running the network to learn every layer's size): the arithmetic a
+    /// processor's peak rate must get through, for the bench.
+    pub(crate) fn multiply_adds(&self, input: Value) -> Result<u64, String> {
+        let mut count = 0;
+        pulp::Arch::new().dispatch(RunSteps { network: self, input, multiply_adds: Some(&mut count) })?;
+        Ok(count)
     }
 
     #[inline(always)]
-    fn run_steps(&self, input: Value) -> Result<Vec<Value>, String> {
+    fn run_steps(&self, input: Value, mut multiply_adds: Option<&mut u64>) -> Result<Vec<Value>, String> {
         let mut slots: Vec<Option<Value>> = vec![None; self.slots];
         slots[self.input] = Some(input);
         for (step, frees) in self.steps.iter().zip(&self.frees) {
@@ -301,6 +310,9 @@ impl Network {
                 .map(|&s| slots[s].as_ref().ok_or_else(|| format!("{}: input not computed", step.name)))
                 .collect::<Result<Vec<_>, _>>()?;
             let out = step.op.run(&inputs).map_err(|e| format!("{}: {e}", step.name))?;
+            if let Some(count) = multiply_adds.as_deref_mut() {
+                *count += step.op.multiply_adds(&out);
+            }
             for &s in frees {
                 slots[s] = None;
             }
@@ -315,6 +327,7 @@ impl Network {
 struct RunSteps<'a> {
     network: &'a Network,
     input: Value,
+    multiply_adds: Option<&'a mut u64>,
 }
 
 impl pulp::WithSimd for RunSteps<'_> {
@@ -322,7 +335,7 @@ impl pulp::WithSimd for RunSteps<'_> {
 
     #[inline(always)]
     fn with_simd<S: pulp::Simd>(self, _: S) -> Self::Output {
-        self.network.run_steps(self.input)
+        self.network.run_steps(self.input, self.multiply_adds)
     }
 }
 
@@ -671,6 +684,17 @@ fn image_dims(v: &Value) -> Result<(usize, usize, usize), String> {
 }
 
 impl Op {
+    /// Multiply-adds done to compute `out`.
+    fn multiply_adds(&self, out: &Value) -> u64 {
+        let per_output = match self {
+            Op::Conv(c) => c.kernel[0] * c.kernel[1] * if c.depthwise { 1 } else { c.cin },
+            Op::DenseBlocked { weights, .. } => weights.cols,
+            Op::Dense { weights, n, .. } => weights.len() / (*n).max(1),
+            _ => 0,
+        };
+        (out.data.len() * per_output) as u64
+    }
+
     #[inline(always)]
     fn run(&self, inputs: &[&Value]) -> Result<Value, String> {
         let x = inputs.first().ok_or("no input")?;
@@ -769,6 +793,12 @@ impl Op {
 /// scaled lane by lane, and the lanes are summed once at the end.
 #[inline(always)]
 fn dot_i8_blocks(q: &[i8], x: &[f32], block: usize, scales: &[f32]) -> f32 {
+    #[cfg(target_arch = "x86_64")]
+    if block.is_multiple_of(16) {
+        if let Some(v3) = pulp::x86::V3::try_new() {
+            return v3.vectorize(|| dot_i8_blocks_avx2(v3, q, x, block, scales));
+        }
+    }
     let mut total = [0f32; 16];
     let mut tail = 0.0;
     for ((q, x), s) in q.chunks_exact(block).zip(x.chunks_exact(block)).zip(scales) {
@@ -785,6 +815,34 @@ fn dot_i8_blocks(q: &[i8], x: &[f32], block: usize, scales: &[f32]) -> f32 {
         }
     }
     total.iter().sum::<f32>() + tail
+}
+
+/// [`dot_i8_blocks`] for blocks of whole 16s with AVX2: sixteen weights
+/// are loaded at once and widened to floats in registers (the plain loop
+/// left that widening to the compiler, which did not keep it in SIMD).
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn dot_i8_blocks_avx2(v3: pulp::x86::V3, q: &[i8], x: &[f32], block: usize, scales: &[f32]) -> f32 {
+    use pulp::{f32x8, i16x16, i16x8, i8x16};
+    let q: &[i8x16] = pulp::bytemuck::cast_slice(&q[..q.len() / 16 * 16]);
+    let x: &[[f32x8; 2]] = pulp::bytemuck::cast_slice(&x[..x.len() / 16 * 16]);
+    let per_block = block / 16;
+    let mut total = [v3.splat_f32x8(0.0); 2];
+    for ((q, x), s) in q.chunks_exact(per_block).zip(x.chunks_exact(per_block)).zip(scales) {
+        let mut acc = [v3.splat_f32x8(0.0); 2];
+        for (q, x) in q.iter().zip(x) {
+            let wide: i16x16 = v3.convert_i8x16_to_i16x16(*q);
+            let halves: [i16x8; 2] = pulp::bytemuck::cast(wide);
+            for ((a, h), x) in acc.iter_mut().zip(halves).zip(x) {
+                *a = v3.mul_add_f32x8(v3.convert_i32x8_to_f32x8(v3.convert_i16x8_to_i32x8(h)), *x, *a);
+            }
+        }
+        let s = v3.splat_f32x8(*s);
+        for (t, a) in total.iter_mut().zip(acc) {
+            *t = v3.mul_add_f32x8(s, a, *t);
+        }
+    }
+    pulp::Simd::reduce_sum_f32s(v3, v3.add_f32x8(total[0], total[1]))
 }
 
 /// A dot product in 16 independent lanes, so that it vectorises.
@@ -1197,6 +1255,20 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn multiply_adds_count_every_tap_of_every_output() {
+        let x = Value::image(6, 7, 4, ramp(6 * 7 * 4)).unwrap();
+        let dense = conv(3, 1, 1, 4, 5, false, ramp(9 * 4 * 5));
+        let out = dense.run(&x).unwrap();
+        // 6x7 outputs of 5 channels, each summing 3x3 taps of 4 channels.
+        assert_eq!(Op::Conv(Box::new(dense)).multiply_adds(&out), 6 * 7 * 5 * 9 * 4);
+        let dw = conv(3, 2, 1, 4, 4, true, ramp(9 * 4));
+        let out = dw.run(&x).unwrap();
+        // Stride 2: 3x4 outputs of 4 channels, each summing 3x3 taps of its own channel.
+        assert_eq!(Op::Conv(Box::new(dw)).multiply_adds(&out), 3 * 4 * 4 * 9);
+        assert_eq!(Op::Add.multiply_adds(&out), 0);
     }
 
     #[test]
