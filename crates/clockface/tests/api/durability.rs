@@ -69,6 +69,12 @@ impl LazyFs {
         std::fs::create_dir_all(&control).unwrap();
         if for_postgres {
             assert!(Command::new("chown").arg("postgres:postgres").arg(&control).status().unwrap().success());
+            let fuse = Command::new("runuser").args(["-u", "postgres", "--", "test", "-r", "/dev/fuse", "-a", "-w", "/dev/fuse"]).status();
+            assert!(
+                fuse.is_ok_and(|s| s.success()),
+                "the postgres user cannot open /dev/fuse, so LazyFS cannot mount PostgreSQL's data: as root, `chmod 666 /dev/fuse` \
+                 (its usual mode; scripts/test does it)"
+            );
         }
         let mut fs = LazyFs {
             tool: tool.to_owned(),
