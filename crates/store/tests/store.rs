@@ -1427,6 +1427,36 @@ async fn a_periods_punches_are_read_in_one_query_within_the_company(store: Db) {
     let mut a_rows: Vec<_> = rows.iter().filter(|r| r.employee_id == a).map(|r| r.occurred_at).collect();
     a_rows.sort();
     assert_eq!(a_rows, [now(), now() + Duration::hours(8)]);
+
+    // Every field a card and an export read comes back as stored: a photo and its verdict, a job
+    // and cost code, a flag, a break, when it arrived, and times to the microsecond.
+    let job = store.save_job(company, None, &job_fields("J-7", "Depot")).await.unwrap();
+    let code = store.save_cost_code(company, None, &code_fields("100", &[job.id])).await.unwrap();
+    let at = now() + Duration::hours(2) + Duration::microseconds(123_457);
+    let mut full = photo_punch(&store, company, a, tablet, &"c".repeat(64), at).await;
+    store.complete_verification_job(&verification(&full, Verdict::Mismatch), None).await.unwrap();
+    full = Punch {
+        id: PunchId::new(),
+        client_id: Uuid::new_v4(),
+        kind: PunchKind::Out,
+        occurred_at: at + Duration::minutes(30),
+        received_at: now() + Duration::hours(30) + Duration::microseconds(7),
+        flagged: true,
+        on_break: true,
+        job_id: Some(job.id),
+        cost_code_id: Some(code.id),
+        ..full
+    };
+    store.insert_punch(&full, Some(&photo_record(company, &"c".repeat(64)))).await.unwrap();
+    let rows = store.period_punches(company, now() - Duration::hours(1), now() + Duration::hours(24)).await.unwrap();
+    let verified = rows.iter().find(|r| r.occurred_at == at).expect("the verified photo punch");
+    assert_eq!((verified.kind, verified.has_photo, verified.verdict), (PunchKind::In, true, Some(Verdict::Mismatch)));
+    assert_eq!((verified.flagged, verified.on_break, verified.job_id, verified.cost_code_id), (false, false, None, None));
+    let read = rows.iter().find(|r| r.id == full.id).expect("the punch with every field");
+    assert_eq!(read.employee_id, a);
+    assert_eq!((read.kind, read.occurred_at, read.received_at), (PunchKind::Out, full.occurred_at, full.received_at));
+    assert_eq!((read.flagged, read.has_photo, read.on_break, read.verdict), (true, true, true, None));
+    assert_eq!((read.job_id, read.cost_code_id), (Some(job.id), Some(code.id)));
 }
 
 async fn exports_are_recorded_and_earlier_ones_told(store: Db) {

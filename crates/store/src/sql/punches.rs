@@ -54,6 +54,12 @@ async fn insert_photo(tx: &mut Tx, photo: &PhotoRecord) -> Result<(), StoreError
 
 /// Writes one punch in `tx`: its photo's row, the punch, and its verification job. `None` when a
 /// punch with its client id is stored already (nothing was written).
+///
+/// The conflict clause names no constraint: the same punch written twice at once (a retry racing
+/// the first attempt) collides on its id as well as its client id, and on PostgreSQL a collision
+/// on a constraint the clause does not name is an error, not "already stored". Any collision
+/// writes nothing; the caller then reads the punch stored under the client id, and only a
+/// different punch with the same id (which time-ordered random ids never make) finds none.
 async fn write_punch(tx: &mut Tx, punch: &Punch, photo: Option<&PhotoRecord>) -> Result<Option<Punch>, StoreError> {
     if let Some(photo) = photo {
         insert_photo(tx, photo).await?;
@@ -61,7 +67,7 @@ async fn write_punch(tx: &mut Tx, punch: &Punch, photo: Option<&PhotoRecord>) ->
     let position = punch.position;
     let created: Option<PunchRow> = sqlx::query_as(&format!(
         "INSERT INTO punches ({PUNCH_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24) \
-         ON CONFLICT (company_id, client_id) DO NOTHING RETURNING {PUNCH_COLUMNS}"
+         ON CONFLICT DO NOTHING RETURNING {PUNCH_COLUMNS}"
     ))
     .bind(punch.id.0)
     .bind(punch.company_id.0)
