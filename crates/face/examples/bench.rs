@@ -511,9 +511,6 @@ fn variants(engine: &FaceEngine, dir: &Path) -> Result<(), BoxError> {
     Ok(())
 }
 
-/// CPU time this thread has run, from `/proc/thread-self/schedstat` (Linux):
-/// on a shared, busy machine wall time also counts time spent waiting for
-/// a core, CPU time does not.
 /// This core's peak rate of float multiply-adds, measured: twelve independent chains of fused
 /// multiply-adds in the widest SIMD registers pulp picks (as the engine's kernels do), so that
 /// neither latency nor memory limits them.
@@ -544,6 +541,7 @@ fn fma_peak() -> f64 {
     pulp::Arch::new().dispatch(Peak)
 }
 
+/// The SIMD width, in floats, that pulp picks on this processor.
 struct Lanes;
 
 impl pulp::WithSimd for Lanes {
@@ -553,6 +551,9 @@ impl pulp::WithSimd for Lanes {
     }
 }
 
+/// CPU time this thread has run, from `/proc/thread-self/schedstat` (Linux):
+/// on a shared, busy machine wall time also counts time spent waiting for
+/// a core, CPU time does not.
 fn thread_cpu() -> Option<Duration> {
     let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
     text.split_whitespace().next()?.parse().ok().map(Duration::from_nanos)
