@@ -1,12 +1,15 @@
 // What the mobile-clock browser tests share: a company made over the admin API, the clock opened
 // on a phone-sized page, registering it, the PIN keypad, the camera screen, and reading punches back.
 // Functions passed to page.waitForFunction run in the page, where `document` exists.
+import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServer, api, apiLogin } from './server.mjs';
-import { screenshot } from './browser.mjs';
+import { launch, screenshot } from './browser.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const PORTRAIT = join(root, 'crates', 'clockface', 'assets', 'demo', 'hopper-1.jpg');
@@ -20,6 +23,24 @@ export function faceVideo(path) {
   execFileSync('ffmpeg', ['-v', 'error', '-y', '-loop', '1', '-i', PORTRAIT,
     '-vf', 'scale=640:480:force_original_aspect_ratio=increase,crop=640:480,format=yuv420p', '-t', '1', '-r', '10', path]);
   return path;
+}
+
+/**
+ * Chromium whose front camera films the public-domain portrait, for the tests of one file: launched
+ * before them (its video made in a temporary folder) and closed after. Returns a getter for it.
+ */
+export function faceCameraForTests() {
+  let videos;
+  let browser;
+  before(async () => {
+    videos = mkdtempSync(join(tmpdir(), 'clockface-camera-'));
+    browser = await launch({ camera: faceVideo(join(videos, 'face.y4m')) });
+  });
+  after(async () => {
+    await browser?.close();
+    if (videos) rmSync(videos, { recursive: true, force: true });
+  });
+  return () => browser;
 }
 
 /** Polls `probe` until it returns a truthy value, or fails after `timeout` ms. */

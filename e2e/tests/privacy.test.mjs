@@ -3,29 +3,15 @@
 // first one enrols, the next matches) and their punches carry the clock's WebCrypto signature;
 // one who declines keeps clocking in with photos and gets no template; the audit viewer lists
 // an admin's photo view.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { launch, screenshot } from '../lib/browser.mjs';
+import { screenshot } from '../lib/browser.mjs';
 import { signedIn } from '../lib/admin.mjs';
-import { ADMIN, eventually, ok, company, waitPunches, openClock, visible, button, register, enterPin, takePhoto, faceVideo } from '../lib/clock.mjs';
+import { ADMIN, eventually, ok, company, waitPunches, openClock, visible, button, register, enterPin, takePhoto, faceCameraForTests } from '../lib/clock.mjs';
 
 const VERDICT_WAIT = 120_000;
 
-let videos;
-let faceCamera;
-
-before(async () => {
-  videos = mkdtempSync(join(tmpdir(), 'clockface-camera-'));
-  faceCamera = await launch({ camera: faceVideo(join(videos, 'face.y4m')) });
-});
-
-after(async () => {
-  await faceCamera?.close();
-  rmSync(videos, { recursive: true, force: true });
-});
+const faceCamera = faceCameraForTests();
 
 /** The punch's verdict, once the server gave it one. */
 const verdictOf = (c, punch) =>
@@ -50,7 +36,7 @@ test('the policy is public, a signed release starts matching, and a decliner clo
   const dee = await c.employee('Dee Cline', c.roles.face.id, '1357');
 
   // Anyone can read the policy: a fresh context, no cookie.
-  const { context: visitor, page: reader } = await openClock(faceCamera, c);
+  const { context: visitor, page: reader } = await openClock(faceCamera(), c);
   await reader.goto(c.url + policy.url);
   await reader.getByRole('heading', { name: 'Biometric data retention and destruction policy' }).waitFor();
   await reader.getByText(/version 1/).first().waitFor();
@@ -58,7 +44,7 @@ test('the policy is public, a signed release starts matching, and a decliner clo
   await screenshot(reader, 'policy-public');
   await visitor.close();
 
-  const { context, page } = await openClock(faceCamera, c);
+  const { context, page } = await openClock(faceCamera(), c);
   await register(page, c);
   // Ann signs the release after her PIN, then clocks in and out with photos.
   await enterPin(page, '2468');
@@ -107,7 +93,7 @@ test('the audit viewer lists a photo an admin looked at, filtered by kind and em
   const c = await company(t);
   await ok(c.url, '/api/v1/privacy/policy', c.token, { method: 'PUT', body: { jurisdiction: 'strictest', photo_days: 365 } });
   const ann = await c.employee('Ann Field', c.roles.face.id, '2468');
-  const { context: phone, page: clock } = await openClock(faceCamera, c);
+  const { context: phone, page: clock } = await openClock(faceCamera(), c);
   await register(clock, c);
   await enterPin(clock, '2468');
   await button(clock, 'Not now').click();
@@ -116,7 +102,7 @@ test('the audit viewer lists a photo an admin looked at, filtered by kind and em
   const [punch] = await waitPunches(c, ann.id, 1);
   await phone.close();
 
-  const { context, page } = await signedIn(faceCamera, c.url, ADMIN, { width: 1280, height: 900 });
+  const { context, page } = await signedIn(faceCamera(), c.url, ADMIN, { width: 1280, height: 900 });
   const photo = await page.goto(c.url + punch.photo_url.replace('/api/v1/photos/', '/admin/photos/'));
   assert.equal(photo.status(), 200);
   await page.goto(`${c.url}/admin/audit`);

@@ -5,30 +5,16 @@
 // and the choice outlasts a reload. The public policy page follows the browser's language.
 // Functions passed to page.evaluate run in the page, where `document` exists.
 /* global document */
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { launch, screenshot } from '../lib/browser.mjs';
+import { screenshot } from '../lib/browser.mjs';
 import { signedIn } from '../lib/admin.mjs';
-import { ADMIN, PHONE, ok, company, waitPunches, visible, button, enterPin, faceVideo } from '../lib/clock.mjs';
+import { ADMIN, PHONE, ok, company, waitPunches, visible, button, enterPin, faceCameraForTests } from '../lib/clock.mjs';
 
 const SPANISH = { ...PHONE, locale: 'es-MX' };
 
-let videos;
-let faceCamera;
-
-before(async () => {
-  videos = mkdtempSync(join(tmpdir(), 'clockface-camera-'));
-  faceCamera = await launch({ camera: faceVideo(join(videos, 'face.y4m')) });
-});
-
-after(async () => {
-  await faceCamera?.close();
-  rmSync(videos, { recursive: true, force: true });
-});
+const faceCamera = faceCameraForTests();
 
 const htmlLang = (page) => page.evaluate(() => document.documentElement.lang);
 
@@ -47,7 +33,7 @@ test('the whole clock in Spanish on a Spanish phone, the release signed in Spani
   const ana = await c.employee('Ana Campo', c.roles.face.id, '2468');
   const job = await ok(c.url, '/api/v1/jobs', c.token, { method: 'POST', body: { number: 'J-9', name: 'Puente Norte' } });
 
-  const context = await faceCamera.newContext(SPANISH);
+  const context = await faceCamera().newContext(SPANISH);
   const page = await context.newPage();
   page.on('pageerror', (error) => console.error('page error:', error));
   await page.goto(`${c.url}/clock`);
@@ -136,7 +122,7 @@ test('the whole clock in Spanish on a Spanish phone, the release signed in Spani
   await context.close();
 
   // The admin sees that the release was read in Spanish.
-  const admin = await signedIn(faceCamera, c.url, ADMIN);
+  const admin = await signedIn(faceCamera(), c.url, ADMIN);
   await admin.page.goto(`${c.url}/admin/employees/${ana.id}`);
   await admin.page.getByText(/Signed as “Ana Campo” on the clock, .* read in Spanish/).waitFor();
   await admin.context.close();
@@ -147,7 +133,7 @@ test('the public policy page follows the browser language, has a link to the oth
   const policy = await ok(c.url, '/api/v1/privacy/policy', c.token, { method: 'PUT', body: { jurisdiction: 'texas', photo_days: 30 } });
   assert.deepEqual(policy.texts.map((x) => x.language), ['en', 'es']);
 
-  const context = await faceCamera.newContext(SPANISH);
+  const context = await faceCamera().newContext(SPANISH);
   const page = await context.newPage();
   await page.goto(c.url + policy.url);
   await page.getByRole('heading', { name: 'Política de conservación y destrucción de datos biométricos' }).waitFor();
