@@ -96,8 +96,7 @@ impl Packed {
         if a.len() != m * self.k || out.len() != m * self.n {
             return Err(format!("a product of {} inputs and {} outputs for {}x{} weights", a.len(), out.len(), self.k, self.n));
         }
-        pulp::Arch::new().dispatch(Mul { w: self, a, m, out });
-        Ok(())
+        pulp::Arch::new().dispatch(Mul { w: self, a, m, out })
     }
 }
 
@@ -109,10 +108,10 @@ struct Mul<'a> {
 }
 
 impl WithSimd for Mul<'_> {
-    type Output = ();
+    type Output = Result<(), String>;
 
     #[inline(always)]
-    fn with_simd<S: Simd>(self, simd: S) {
+    fn with_simd<S: Simd>(self, simd: S) -> Result<(), String> {
         // MR x NV accumulators, the NV weights and a broadcast input must fit
         // in the registers: 16 with AVX2, 32 with AVX-512.
         match S::F32_LANES {
@@ -125,15 +124,14 @@ impl WithSimd for Mul<'_> {
 
 impl Mul<'_> {
     #[inline(always)]
-    fn run<S: Simd, const MR: usize>(self, simd: S) {
+    fn run<S: Simd, const MR: usize>(self, simd: S) -> Result<(), String> {
         let Mul { w, a, m, out } = self;
         let (k, n, nr) = (w.k, w.n, w.nr);
-        if S::F32_LANES * NV != nr || k == 0 {
-            // Packed for another width (cannot happen: both come from pulp's
-            // choice on this processor) or an empty sum: the plain loop.
-            return plain(w, a, m, out);
+        if S::F32_LANES * NV != nr {
+            // Both come from pulp's choice on this processor, so this does not happen.
+            return Err(format!("weights packed for {nr} outputs per panel, run with {} lanes", S::F32_LANES));
         }
-        let block = (ROW_BLOCK_BYTES / (k * 4)).max(1).div_ceil(MR) * MR;
+        let block = (ROW_BLOCK_BYTES / (k * 4).max(1)).max(1).div_ceil(MR) * MR;
         let mut spare_a = Vec::new();
         let mut spare_out = vec![0f32; MR * nr];
         for start in (0..m).step_by(block) {
@@ -171,6 +169,7 @@ impl Mul<'_> {
                 }
             }
         }
+        Ok(())
     }
 }
 
@@ -207,22 +206,6 @@ impl<V: Copy> Tile<'_, V> {
             }
         }
         acc
-    }
-}
-
-/// The same product without SIMD (for a width the kernel was not packed for).
-fn plain(w: &Packed, a: &[f32], m: usize, out: &mut [f32]) {
-    let (k, n, nr) = (w.k, w.n, w.nr);
-    for r in 0..m {
-        for c in 0..n {
-            let (p, j) = (c / nr, c % nr);
-            let column = w.weights[p * k * nr..][..k * nr].iter().skip(j).step_by(nr);
-            let v = w.bias[c] + a[r * k..][..k].iter().zip(column).map(|(x, y)| x * y).sum::<f32>();
-            out[r * n + c] = match w.epilogue {
-                Epilogue::Linear => v,
-                Epilogue::Rectify => v.max(0.0) + w.slopes[c] * v.min(0.0),
-            };
-        }
     }
 }
 

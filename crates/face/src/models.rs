@@ -202,27 +202,25 @@ fn dequantize_blocked(
     if s.len() != outer * blocks * inner || z.len() != s.len() {
         return Err(format!("scale has {} values and zero point {}, expected {}", s.len(), z.len(), outer * blocks * inner));
     }
-    let expand = |q: &mut dyn Iterator<Item = i64>| {
-        let mut out = Vec::with_capacity(outer * len * inner);
-        for o in 0..outer {
-            for a in 0..len {
-                let srow = (o * blocks + a / block_size) * inner;
-                for (zp, sc) in z[srow..][..inner].iter().zip(&s[srow..][..inner]) {
-                    out.push((q.next().unwrap_or(*zp) - zp) as f32 * sc);
-                }
+    // int8 weights are read from their bytes (widened to i64 first they would take eight times the memory).
+    let widened;
+    let mut q: Box<dyn ExactSizeIterator<Item = i64> + '_> = if x.data_type == onnx::INT8 && !x.raw_data.is_empty() {
+        Box::new(x.raw_data.iter().map(|&b| i64::from(b as i8)))
+    } else {
+        widened = x.integers()?;
+        Box::new(widened.iter().copied())
+    };
+    if q.len() != outer * len * inner {
+        return Err(format!("{} values for shape {dims:?}", q.len()));
+    }
+    let mut out = Vec::with_capacity(outer * len * inner);
+    for o in 0..outer {
+        for a in 0..len {
+            let srow = (o * blocks + a / block_size) * inner;
+            for ((v, zp), sc) in q.by_ref().take(inner).zip(&z[srow..][..inner]).zip(&s[srow..][..inner]) {
+                out.push((v - zp) as f32 * sc);
             }
         }
-        out
-    };
-    // int8 weights are read from their bytes (widened to i64 first they would take eight times the memory).
-    let (count, out) = if x.data_type == onnx::INT8 && !x.raw_data.is_empty() {
-        (x.raw_data.len(), expand(&mut x.raw_data.iter().map(|&b| i64::from(b as i8))))
-    } else {
-        let q = x.integers()?;
-        (q.len(), expand(&mut q.into_iter()))
-    };
-    if count != outer * len * inner {
-        return Err(format!("{count} values for shape {dims:?}"));
     }
     Ok(out)
 }
