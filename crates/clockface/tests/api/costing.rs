@@ -64,17 +64,7 @@ async fn supervisor_of(app: &TestApp, admin: &Admin, email: &str, employees: &[&
 async fn hours_by_job_and_cost_code(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let admin = app.admin("ana@acme.test").await;
-    let settings = json!({
-        "pay_frequency": "biweekly", "period_anchor": "2026-11-16", "workweek_starts": "Mon", "overtime_rule": "california",
-        "codes": {
-            "adp_company_code": "ABC", "adp_batch_id": "7", "adp_double_time_code": "D",
-            "adp_run_iid": "12345", "adp_run_regular_code": "REG", "adp_run_overtime_code": "OVT", "adp_run_double_time_code": "DBL",
-            "paychex_client_id": "7001234", "paychex_regular": "Hourly", "paychex_overtime": "Overtime", "paychex_double_time": "Doubletime",
-            "quickbooks_company": "Acme Paving", "quickbooks_regular_item": "Regular", "quickbooks_overtime_item": "Overtime Rate",
-            "quickbooks_double_time_item": "Overtime Rate (2)"
-        }
-    });
-    assert_eq!(app.put(&admin.token, "/api/v1/payroll/settings", settings).await.status(), StatusCode::OK);
+    assert_eq!(app.put(&admin.token, "/api/v1/payroll/settings", payroll_settings()).await.status(), StatusCode::OK);
     let role = app.role(&admin, "Crew", json!({})).await;
     let ada = app.employee(&admin, "Ada Lovelace", "1", &role, None).await;
     let grace = app.employee(&admin, "Grace Hopper", "2", &role, None).await;

@@ -256,6 +256,21 @@ pub fn time(rfc3339: &str) -> DateTime<FixedOffset> {
     DateTime::parse_from_rfc3339(rfc3339).unwrap()
 }
 
+/// Payroll settings for the tests: two-week periods from Monday 16 November 2026, California
+/// overtime, no meal deduction (a test adds one where it wants it), and codes for every export.
+pub fn payroll_settings() -> Value {
+    json!({
+        "pay_frequency": "biweekly", "period_anchor": "2026-11-16", "workweek_starts": "Mon", "overtime_rule": "california",
+        "codes": {
+            "adp_company_code": "ABC", "adp_batch_id": "7", "adp_double_time_code": "D",
+            "adp_run_iid": "12345", "adp_run_regular_code": "REG", "adp_run_overtime_code": "OVT", "adp_run_double_time_code": "DBL",
+            "paychex_client_id": "7001234", "paychex_regular": "Hourly", "paychex_overtime": "Overtime", "paychex_double_time": "Doubletime",
+            "quickbooks_company": "Acme Paving", "quickbooks_regular_item": "Regular", "quickbooks_overtime_item": "Overtime Rate",
+            "quickbooks_double_time_item": "Overtime Rate (2)"
+        }
+    })
+}
+
 /// "Now" for the times the tests write: one instant, in whole seconds, for the whole test run, so
 /// that two punches written "3 hours ago" and "1 hour ago" are exactly 2 hours apart even when
 /// the clock's second turns between them.

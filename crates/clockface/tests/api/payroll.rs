@@ -6,18 +6,13 @@ use crate::helpers::*;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
+/// The shared settings with a 30-minute meal deducted after 6 hours and unpaid breaks.
 fn settings() -> Value {
-    json!({
-        "pay_frequency": "biweekly", "period_anchor": "2026-11-16", "workweek_starts": "Mon",
-        "overtime_rule": "california", "meal_after_minutes": 360, "meal_minutes": 30, "breaks_paid": false,
-        "codes": {
-            "adp_company_code": "ABC", "adp_batch_id": "7", "adp_double_time_code": "D",
-            "adp_run_iid": "12345", "adp_run_regular_code": "REG", "adp_run_overtime_code": "OVT", "adp_run_double_time_code": "DBL",
-            "paychex_client_id": "7001234", "paychex_regular": "Hourly", "paychex_overtime": "Overtime", "paychex_double_time": "Doubletime",
-            "quickbooks_company": "Acme Paving", "quickbooks_regular_item": "Regular", "quickbooks_overtime_item": "Overtime Rate",
-            "quickbooks_double_time_item": "Overtime Rate (2)"
-        }
-    })
+    let mut settings = payroll_settings();
+    settings["meal_after_minutes"] = json!(360);
+    settings["meal_minutes"] = json!(30);
+    settings["breaks_paid"] = json!(false);
+    settings
 }
 
 async fn card(app: &TestApp, token: &str, worker: &str) -> Value {
