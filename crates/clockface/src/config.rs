@@ -57,6 +57,8 @@ pub struct Config {
     /// The secrets key file (seals admins' TOTP secrets); unset, `secrets.key` in `data_dir`.
     /// Every node of an installation needs the same.
     pub secrets_key_file: Option<PathBuf>,
+    /// The audit witness's file (signed audit heads, appended); unset, `audit-heads.log` in `data_dir`.
+    pub audit_heads_file: Option<PathBuf>,
     /// The address people reach clockface at, e.g. `https://clock.acme.example`, for the links in
     /// invitations; unset, the address the admin's request came to.
     pub public_url: Option<String>,
@@ -101,6 +103,7 @@ impl Default for Config {
             verification_lease_seconds: 60,
             pin_key_file: None,
             secrets_key_file: None,
+            audit_heads_file: None,
             public_url: None,
             smtp_url: None,
             mail_from: None,
@@ -109,7 +112,7 @@ impl Default for Config {
 }
 
 /// The keys the environment may set, as `CLOCKFACE_<KEY>` (other `CLOCKFACE_*` variables are not ours).
-const ENV_KEYS: [&str; 24] = [
+const ENV_KEYS: [&str; 25] = [
     "listen",
     "data_dir",
     "database_url",
@@ -131,6 +134,7 @@ const ENV_KEYS: [&str; 24] = [
     "verification_lease_seconds",
     "pin_key_file",
     "secrets_key_file",
+    "audit_heads_file",
     "public_url",
     "smtp_url",
     "mail_from",
@@ -179,6 +183,11 @@ impl Config {
     /// The secrets key file in use.
     pub fn secrets_key_path(&self) -> PathBuf {
         self.secrets_key_file.clone().unwrap_or_else(|| self.data_dir.join(crate::keys::SECRETS_KEY))
+    }
+
+    /// The audit witness's file in use.
+    pub fn audit_heads_path(&self) -> PathBuf {
+        self.audit_heads_file.clone().unwrap_or_else(|| self.data_dir.join(clockface_web::witness::FILE_NAME))
     }
 
     /// Every key file, with its name in a backup: `pin.key` and `secrets.key`.

@@ -105,6 +105,16 @@ fn new_key(path: &Path) -> Result<Vec<u8>, KeyError> {
     Ok(key)
 }
 
+/// The key in the file at `path`, which must exist and be whole (for commands that read an
+/// installation without changing it, such as `audit verify`).
+pub fn read_existing(path: &Path, name: &'static str) -> Result<Vec<u8>, KeyError> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => parse_key(&text).map_err(|reason| KeyError::Damaged { path: path.to_owned(), name, reason }),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Err(KeyError::Missing { path: path.to_owned(), name }),
+        Err(source) => Err(KeyError::Read { path: path.to_owned(), source }),
+    }
+}
+
 /// A key file's hex text as bytes (at least 16 bytes).
 fn parse_key(text: &str) -> Result<Vec<u8>, String> {
     let text = text.trim();

@@ -43,6 +43,13 @@ enum Command {
         overrides: Overrides,
         /// A new or empty folder for the copy.
         dest: PathBuf,
+        /// A new or empty folder for the keys (pin.key, secrets.key), apart from DEST: a copy of the
+        /// data with its keys opens every face template in it.
+        #[arg(long, value_name = "DIR")]
+        keys_to: Option<PathBuf>,
+        /// Put the keys in DEST with the data after all.
+        #[arg(long)]
+        keys_with_data: bool,
     },
     /// Put a backup made by `clockface backup` back into an empty data folder (stop the server first).
     Restore {
@@ -50,6 +57,9 @@ enum Command {
         overrides: Overrides,
         /// The folder `clockface backup` made.
         src: PathBuf,
+        /// The folder the backup's keys were written to (`--keys-to`); unset, SRC.
+        #[arg(long, value_name = "DIR")]
+        keys_from: Option<PathBuf>,
     },
 }
 
@@ -64,9 +74,15 @@ enum FaceCommand {
 
 #[derive(Subcommand)]
 enum AuditCommand {
-    /// Check every company's audit log chain: exits 0 when it is whole, 1 (naming each company
-    /// and entry) when an entry was edited or deleted in the database.
+    /// Check every company's audit log chain, and that it reaches every head the witness signed
+    /// outside the database: exits 0 when it is whole, 1 (naming each company and entry) when an
+    /// entry was edited, deleted or cut off in the database, or a signed head does not verify.
     Verify {
+        #[command(flatten)]
+        overrides: Overrides,
+    },
+    /// Print the public key (P-256, SEC1 hex) that checks the witness's signed heads.
+    PublicKey {
         #[command(flatten)]
         overrides: Overrides,
     },
@@ -109,7 +125,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         | Command::Admin(AdminCommand::Create { overrides, .. })
         | Command::Backup { overrides, .. }
         | Command::Restore { overrides, .. }
-        | Command::Audit(AuditCommand::Verify { overrides }) => overrides.clone(),
+        | Command::Audit(AuditCommand::Verify { overrides } | AuditCommand::PublicKey { overrides }) => overrides.clone(),
         Command::Face(_) => Overrides::default(),
     };
     let mut config = Config::load(cli.config.as_deref(), &overrides).context("invalid configuration")?;
@@ -147,20 +163,27 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             running.wait().await
         }
-        Command::Backup { dest, .. } => {
-            let report = clockface::backup::backup(&config, &dest).await?;
+        Command::Backup { dest, keys_to, keys_with_data, .. } => {
+            let keys = clockface::backup::keys_to(keys_to, keys_with_data)?;
+            let report = clockface::backup::backup(&config, &dest, &keys).await?;
             println!(
-                "Backed up to {}: the database, {} photos ({} bytes) and the PIN key. Keep it as secret as the server.",
+                "Backed up to {}: the database and {} photos ({} bytes); the keys (pin.key, secrets.key) to {}.",
                 report.dest.display(),
                 report.photos,
-                report.photo_bytes
+                report.photo_bytes,
+                report.keys.display()
             );
+            if report.keys == report.dest {
+                println!("The keys are in the backup's folder (--keys-with-data): keep it as secret as the server.");
+            } else {
+                println!("Keep the keys apart from the backup: a restore needs both (clockface restore DEST --keys-from KEYS).");
+            }
             Ok(())
         }
-        Command::Restore { src, .. } => {
-            let report = clockface::backup::restore(&config, &src).await?;
+        Command::Restore { src, keys_from, .. } => {
+            let report = clockface::backup::restore(&config, &src, keys_from.as_deref()).await?;
             println!(
-                "Restored {} into {}: the database, {} photos and the PIN key. Start the server with this data folder.",
+                "Restored {} into {}: the database, {} photos and the keys. Start the server with this data folder.",
                 src.display(),
                 report.dest.display(),
                 report.photos
@@ -180,22 +203,51 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Demo(_) => clockface::demo::run(&config).await,
         Command::Face(command) => face(&command),
-        Command::Audit(AuditCommand::Verify { .. }) => {
-            let store = clockface_store::connect(&config.database_url())
-                .await
-                .with_context(|| format!("cannot open the database {}", config.database_url_for_logs()))?;
-            let problems = store.verify_audit().await?;
-            if problems.is_empty() {
-                println!("The audit log is whole: every entry is in its company's chain, unchanged.");
-                return Ok(());
-            }
-            for (company, problem) in &problems {
-                println!("company {company}: {problem}");
-            }
-            println!("The audit log was changed outside clockface: {} problem(s).", problems.len());
-            std::process::exit(1);
+        Command::Audit(AuditCommand::Verify { .. }) => audit_verify(&config).await,
+        Command::Audit(AuditCommand::PublicKey { .. }) => {
+            let key = audit_key(&config)?;
+            println!("{}", key.public_hex());
+            Ok(())
         }
     }
+}
+
+/// The key that signs the audit witness's heads, from the installation's secrets key.
+fn audit_key(config: &Config) -> anyhow::Result<clockface_web::witness::HeadKey> {
+    let secrets = clockface::keys::read_existing(&config.secrets_key_path(), clockface::keys::SECRETS_KEY)?;
+    clockface_web::witness::HeadKey::derive(&secrets.into()).context("cannot derive the audit key from the secrets key")
+}
+
+/// `clockface audit verify`: the chain in the database, and the chain against the heads the
+/// witness signed (the file in the data folder and, with photos in S3, the bucket). Exits 1,
+/// naming each problem, when anything does not hold.
+async fn audit_verify(config: &Config) -> anyhow::Result<()> {
+    let store = clockface_store::connect(&config.database_url())
+        .await
+        .with_context(|| format!("cannot open the database {}", config.database_url_for_logs()))?;
+    let key = audit_key(config)?;
+    let file = config.audit_heads_path();
+    let mut witnesses =
+        vec![clockface_web::witness::read_file(&file).with_context(|| format!("cannot read the audit witness {}", file.display()))?];
+    let blobs = clockface::server::photo_store(config).await?;
+    if blobs.is_object_store() {
+        witnesses.push(clockface_web::witness::read_bucket(&blobs).await.context("cannot read the audit heads in the object store")?);
+    }
+    let (problems, witnessed) = clockface_web::witness::verify(store.as_ref(), &key, &witnesses).await?;
+    if problems.is_empty() {
+        println!("The audit log is whole: every entry is in its company's chain, unchanged.");
+        if witnessed == 0 {
+            println!("No signed head was found in {} yet, so a cut-off tail with its head rewound could not be checked.", file.display());
+        } else {
+            println!("It reaches every head the witness signed ({witnessed} compan{}).", if witnessed == 1 { "y" } else { "ies" });
+        }
+        return Ok(());
+    }
+    for problem in &problems {
+        println!("{problem}");
+    }
+    println!("The audit log was changed outside clockface: {} problem(s).", problems.len());
+    std::process::exit(1);
 }
 
 /// `clockface face ...`: JSON on standard output; a clear error (and exit code 2) for a file that

@@ -31,6 +31,7 @@ pub async fn build_state(config: &Config) -> anyhow::Result<AppState> {
     settings.node_name = config.node_name();
     settings.public_url = config.public_url.clone().filter(|u| !u.trim().is_empty());
     settings.mail = config.mail_settings()?;
+    settings.witness = Some(clockface_web::witness::WitnessSettings { file: config.audit_heads_path() });
     // Load the face models now: a damaged model stops the start, not the first punch.
     tokio::task::spawn_blocking(clockface_web::verification::engine).await?.context("cannot load the face models")?;
     let punches = PunchWriter::start(store.clone(), GroupCommit::for_backend(store.backend()));
@@ -40,8 +41,12 @@ pub async fn build_state(config: &Config) -> anyhow::Result<AppState> {
     // written before the log was chained join the chain. Both are safe on several nodes at once.
     let sealed = clockface_web::verification::seal_plain_templates(&state).await.context("cannot seal the stored face templates")?;
     let chained = state.store.chain_unchained_audit().await.context("cannot chain the audit log")?;
-    if sealed + chained > 0 {
-        tracing::info!(sealed, chained, "upgraded: face templates sealed and audit entries chained");
+    // Approvals of releases that kept no figures get theirs frozen, as counted now.
+    let frozen = clockface_web::payroll::freeze_unfrozen_approvals(&*state.store, chrono::Utc::now())
+        .await
+        .context("cannot freeze the figures of earlier approvals")?;
+    if sealed + chained + frozen as u64 > 0 {
+        tracing::info!(sealed, chained, frozen, "upgraded: face templates sealed, audit entries chained, approved figures frozen");
     }
     Ok(state)
 }
@@ -173,6 +178,8 @@ pub async fn start_with_metrics(listen: SocketAddr, metrics: Option<SocketAddr>,
         .collect();
     // Every node runs the daily destruction job; two at once destroy each thing once.
     workers.push(tokio::spawn(clockface_web::privacy::run_destruction_job(state.clone(), stopped_workers.clone())));
+    // Every node witnesses the audit heads (and once more as it stops).
+    workers.push(tokio::spawn(clockface_web::witness::run(state.clone(), stopped_workers.clone())));
     Ok(Running { addr, metrics_addr, state, shutdown: Some(shutdown), task, stop_workers, workers })
 }
 

@@ -20,6 +20,9 @@ pub enum DomainError {
     /// A face is to be enrolled for an employee who declined the release.
     #[error("the employee declined the biometric release: no face template is made for them, a person checks their photos")]
     ReleaseDeclined,
+    /// A face is to be enrolled for an employee whose face data was deleted on request.
+    #[error("the employee's face data was deleted on request and their release withdrawn: no face template is made unless they sign the release anew")]
+    ReleaseWithdrawn,
     /// The release an employee was shown is not the current one.
     #[error("the current biometric release is version {current}; show that one")]
     ReleaseOutdated { current: &'static str },

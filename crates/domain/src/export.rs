@@ -102,6 +102,53 @@ impl ExportLine {
     }
 }
 
+/// What an export said of one employee: kept with the export's record, so that the next export
+/// of the same period can say how its figures differ ([`changes_since`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ExportedEmployee {
+    pub employee_id: crate::ids::EmployeeId,
+    pub number: String,
+    pub name: String,
+    #[serde(flatten)]
+    pub pay: PayHours,
+}
+
+/// One employee whose hours differ between an earlier export and now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct ExportChange {
+    pub employee_id: crate::ids::EmployeeId,
+    pub number: String,
+    pub name: String,
+    /// What the earlier file said (zero when the employee was not in it).
+    pub before: PayHours,
+    /// What a file made now says (zero when the employee is no longer in it).
+    pub now: PayHours,
+}
+
+/// The employees whose hours differ between `earlier` (an export's figures) and `now`, in the
+/// order of `now` and then of the ones only `earlier` had.
+pub fn changes_since(earlier: &[ExportedEmployee], now: &[ExportedEmployee]) -> Vec<ExportChange> {
+    let mut changes = Vec::new();
+    for e in now {
+        let before = earlier.iter().find(|b| b.employee_id == e.employee_id).map(|b| b.pay).unwrap_or_default();
+        if before != e.pay {
+            changes.push(ExportChange { employee_id: e.employee_id, number: e.number.clone(), name: e.name.clone(), before, now: e.pay });
+        }
+    }
+    for b in earlier.iter().filter(|b| !now.iter().any(|e| e.employee_id == b.employee_id)) {
+        if b.pay.total() != 0 {
+            changes.push(ExportChange {
+                employee_id: b.employee_id,
+                number: b.number.clone(),
+                name: b.name.clone(),
+                before: b.pay,
+                now: PayHours::default(),
+            });
+        }
+    }
+    changes
+}
+
 /// One employee's hours for the period, by day and job.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExportEmployee {
@@ -514,6 +561,27 @@ mod tests {
     fn pay(regular: f64, overtime: f64, double: f64) -> PayHours {
         let s = |h: f64| (h * 3600.0).round() as i64;
         PayHours { regular_seconds: s(regular), overtime_seconds: s(overtime), double_time_seconds: s(double) }
+    }
+
+    #[test]
+    fn a_later_export_names_each_employee_whose_hours_changed_since_an_earlier_one() {
+        let who = |n: u128, name: &str, p| ExportedEmployee {
+            employee_id: crate::ids::EmployeeId(uuid::Uuid::from_u128(n)),
+            number: n.to_string(),
+            name: name.to_owned(),
+            pay: p,
+        };
+        let earlier =
+            [who(1, "Grace Hopper", pay(34.5, 0.0, 0.0)), who(2, "Sam Lee", pay(40.0, 2.0, 0.0)), who(3, "Ana Ruiz", pay(8.0, 0.0, 0.0))];
+        let now =
+            [who(1, "Grace Hopper", pay(32.0, 2.5, 0.0)), who(2, "Sam Lee", pay(40.0, 2.0, 0.0)), who(4, "New Hire", pay(4.0, 0.0, 0.0))];
+        let changes = changes_since(&earlier, &now);
+        let names: Vec<&str> = changes.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["Grace Hopper", "New Hire", "Ana Ruiz"], "Sam Lee's hours are the same");
+        assert_eq!((changes[0].before, changes[0].now), (pay(34.5, 0.0, 0.0), pay(32.0, 2.5, 0.0)));
+        assert_eq!(changes[1].before, PayHours::default(), "not in the earlier file");
+        assert_eq!(changes[2].now, PayHours::default(), "no longer in the file");
+        assert!(changes_since(&now, &now).is_empty());
     }
 
     fn depot() -> Option<ExportJob> {

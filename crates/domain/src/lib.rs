@@ -5,6 +5,7 @@
 //! The FaceFront rule lives in one function, [`punch::decide_photo`]; pairing punches
 //! into shifts lives in [`timecard::build_time_card`].
 
+pub mod approval;
 pub mod company;
 pub mod correction;
 pub mod costing;

@@ -187,7 +187,7 @@ impl OvertimeRule {
 }
 
 /// A day's (or a week's, or a period's) hours split by pay rate, in seconds.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PayHours {
     pub regular_seconds: i64,
     /// Paid at 1.5x.

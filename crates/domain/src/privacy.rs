@@ -64,7 +64,9 @@ impl Jurisdiction {
             };
         }
         match self {
-            Jurisdiction::Strictest => "the strictest of the laws below",
+            Jurisdiction::Strictest => {
+                "the strictest of the laws of Illinois (Biometric Information Privacy Act), Texas (Business and Commerce Code 503.001), Washington (RCW 19.375) and the EU and UK General Data Protection Regulation"
+            }
             Jurisdiction::Illinois => "Illinois (Biometric Information Privacy Act)",
             Jurisdiction::Texas => "Texas (Business and Commerce Code 503.001)",
             Jurisdiction::Washington => "Washington (RCW 19.375)",
@@ -97,20 +99,23 @@ pub struct RetentionSettings {
     pub jurisdiction: Jurisdiction,
     /// FaceFront photos are destroyed this many days after they were taken (the punch stays).
     pub photo_days: i64,
+    /// An employee whose face data was deleted on request (their release withdrawn) is asked at
+    /// their next sign-in whether they want to sign again; otherwise they are never asked again.
+    pub reconsent: bool,
 }
 
 impl RetentionSettings {
-    pub fn parse(jurisdiction: &str, photo_days: i64) -> Result<Self, DomainError> {
+    pub fn parse(jurisdiction: &str, photo_days: i64, reconsent: bool) -> Result<Self, DomainError> {
         if !(1..=3650).contains(&photo_days) {
             return Err(DomainError::invalid("photo_days", "must be between 1 and 3650 days"));
         }
-        Ok(RetentionSettings { jurisdiction: Jurisdiction::parse(jurisdiction)?, photo_days })
+        Ok(RetentionSettings { jurisdiction: Jurisdiction::parse(jurisdiction)?, photo_days, reconsent })
     }
 }
 
 impl Default for RetentionSettings {
     fn default() -> Self {
-        RetentionSettings { jurisdiction: Jurisdiction::Strictest, photo_days: 365 }
+        RetentionSettings { jurisdiction: Jurisdiction::Strictest, photo_days: 365, reconsent: true }
     }
 }
 
@@ -175,8 +180,8 @@ fn policy_text_en(company: &str, version: i64, settings: RetentionSettings) -> V
         "What is collected. When an employee whose role uses FaceFront clocks in or out, the device's front camera takes a photo. For employees who signed the written release, clockface turns the face in their enrolment photo and in each FaceFront photo into a face template (a set of 128 numbers derived from the face's geometry) and compares them. No template is made for an employee who has not signed the release, or who declined: a person checks their photos instead, and they clock in and out as everyone else does.".to_owned(),
         "Why. Only to check that time punches are made by the employee they are for. Face data is never sold, leased, traded or otherwise used for profit, and is not disclosed to anyone outside the employer except as the law requires.".to_owned(),
         format!("How long. Face templates are permanently destroyed {templates}, or sooner on the employee's request. FaceFront photos are destroyed {} days after they were taken. The time records themselves are kept, as wage and hour law requires.", settings.photo_days),
-        "How. An automatic job runs every day and destroys what is due: templates are deleted from the database and photos from storage; a destruction log records what was destroyed and when, and holds no face data. Templates are stored encrypted, with the key kept apart from the database.".to_owned(),
-        "Access. Each view of a photo, each release, enrolment, review decision, deletion and export is recorded in an audit log. An employee may ask for a copy of what is stored about them, and for their face data to be deleted at any time.".to_owned(),
+        "How. An automatic job runs every day and destroys what is due: templates are deleted from the database and photos from storage; a destruction log records what was destroyed and when, and holds no face data. Templates are stored encrypted. The key is not in the database: it is a separate file on the server (in the same folder as the database unless the administrator keeps it elsewhere), so a copy of the database alone does not reveal any template, and backups write the key to a different place than the copy of the data.".to_owned(),
+        format!("Access. Each view of a photo, each release, enrolment, review decision, deletion and export is recorded in an audit log. An employee may ask for a copy of what is stored about them, and for their face data to be deleted at any time. A deletion on request withdraws their release: no template is made of them again {}.", if settings.reconsent { "unless they sign it anew, which the clock offers them at their next sign-in" } else { "and the clock does not ask them to sign again" }),
     ]
 }
 
@@ -197,8 +202,8 @@ fn policy_text_es(company: &str, version: i64, settings: RetentionSettings) -> V
         "Qué se recoge. Cuando un empleado cuyo rol usa FaceFront marca entrada o salida, la cámara frontal del dispositivo toma una foto. Para los empleados que firmaron la autorización por escrito, clockface convierte el rostro de su foto de registro y de cada foto de FaceFront en una plantilla facial (un conjunto de 128 números derivados de la geometría del rostro) y las compara. No se hace ninguna plantilla de un empleado que no ha firmado la autorización, o que la rechazó: una persona revisa sus fotos en su lugar, y marca entrada y salida como todos los demás.".to_owned(),
         "Para qué. Solo para comprobar que las marcaciones de tiempo las hace el empleado al que corresponden. Los datos faciales nunca se venden, se alquilan, se intercambian ni se usan de ningún otro modo para obtener ganancias, y no se revelan a nadie fuera del empleador salvo cuando la ley lo exige.".to_owned(),
         format!("Cuánto tiempo. Las plantillas faciales se destruyen de forma permanente {templates}, o antes si el empleado lo pide. Las fotos de FaceFront se destruyen {} días después de tomadas. Los registros de tiempo se conservan, como lo exige la ley de salarios y horas.", settings.photo_days),
-        "Cómo. Un proceso automático se ejecuta cada día y destruye lo que corresponde: las plantillas se borran de la base de datos y las fotos del almacenamiento; un registro de destrucción anota qué se destruyó y cuándo, y no guarda datos faciales. Las plantillas se guardan cifradas, con la clave guardada aparte de la base de datos.".to_owned(),
-        "Acceso. Cada vez que se ve una foto, y cada autorización, registro facial, decisión de revisión, eliminación y exportación, queda anotada en un registro de auditoría. Un empleado puede pedir en cualquier momento una copia de lo que se guarda sobre él, y que se borren sus datos faciales.".to_owned(),
+        "Cómo. Un proceso automático se ejecuta cada día y destruye lo que corresponde: las plantillas se borran de la base de datos y las fotos del almacenamiento; un registro de destrucción anota qué se destruyó y cuándo, y no guarda datos faciales. Las plantillas se guardan cifradas. La clave no está en la base de datos: es un archivo aparte en el servidor (en la misma carpeta que la base de datos, salvo que el administrador la guarde en otro lugar), de modo que una copia de la base de datos por sí sola no revela ninguna plantilla, y las copias de seguridad guardan la clave en un lugar distinto de la copia de los datos.".to_owned(),
+        format!("Acceso. Cada vez que se ve una foto, y cada autorización, registro facial, decisión de revisión, eliminación y exportación, queda anotada en un registro de auditoría. Un empleado puede pedir en cualquier momento una copia de lo que se guarda sobre él, y que se borren sus datos faciales. Un borrado a petición retira su autorización: no se vuelve a hacer ninguna plantilla de su rostro {}.", if settings.reconsent { "salvo que la firme de nuevo, lo que el reloj le ofrece la próxima vez que inicie sesión" } else { "y el reloj no le pide que la firme de nuevo" }),
     ]
 }
 
@@ -253,8 +258,8 @@ pub fn release_text(company: &str, settings: RetentionSettings, policy_url: &str
 
 /// Where an employee stands on the written release: what decides whether templates may be made
 /// of their face, whether the clock asks them to sign, and what their unmatched photos' verdict says.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
+/// Serialized as its name ([`ReleaseStatus::as_str`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReleaseStatus {
     /// The company has no published retention policy: nobody can sign, nothing is matched.
     NoPolicy,
@@ -264,20 +269,43 @@ pub enum ReleaseStatus {
     Outdated,
     /// Declined the current release: photos are checked by a person, no template is made.
     Declined,
+    /// Signed, then had their face data deleted on request, which withdrew the release: no
+    /// template is made. `ask_again` when the company's policy lets the clock ask them to sign anew.
+    Withdrawn { ask_again: bool },
     /// Signed the current release: templates may be made and matched.
     Signed,
 }
 
+impl Serialize for ReleaseStatus {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
 impl ReleaseStatus {
-    /// The status from whether the company has a policy and the employee's latest decision
-    /// (its release version, and whether it was a signature).
-    pub fn of(policy_published: bool, decision: Option<(&str, bool)>) -> Self {
-        match (policy_published, decision) {
-            (false, _) => ReleaseStatus::NoPolicy,
-            (true, None) => ReleaseStatus::NotAsked,
-            (true, Some((version, _))) if version != RELEASE_VERSION => ReleaseStatus::Outdated,
-            (true, Some((_, true))) => ReleaseStatus::Signed,
-            (true, Some((_, false))) => ReleaseStatus::Declined,
+    /// The status's name in the API: `no_policy`, `not_asked`, `outdated`, `declined`,
+    /// `withdrawn` or `signed`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReleaseStatus::NoPolicy => "no_policy",
+            ReleaseStatus::NotAsked => "not_asked",
+            ReleaseStatus::Outdated => "outdated",
+            ReleaseStatus::Declined => "declined",
+            ReleaseStatus::Withdrawn { .. } => "withdrawn",
+            ReleaseStatus::Signed => "signed",
+        }
+    }
+
+    /// The status from the company's published policy (if any) and the employee's latest decision
+    /// (its release version, whether it was a signature, and whether it was withdrawn since).
+    pub fn of(policy: Option<RetentionSettings>, decision: Option<(&str, bool, bool)>) -> Self {
+        match (policy, decision) {
+            (None, _) => ReleaseStatus::NoPolicy,
+            (Some(_), None) => ReleaseStatus::NotAsked,
+            (Some(policy), Some((_, _, true))) => ReleaseStatus::Withdrawn { ask_again: policy.reconsent },
+            (Some(_), Some((version, _, false))) if version != RELEASE_VERSION => ReleaseStatus::Outdated,
+            (Some(_), Some((_, true, false))) => ReleaseStatus::Signed,
+            (Some(_), Some((_, false, false))) => ReleaseStatus::Declined,
         }
     }
 
@@ -288,12 +316,13 @@ impl ReleaseStatus {
             ReleaseStatus::NoPolicy => Err(DomainError::PolicyRequired),
             ReleaseStatus::NotAsked | ReleaseStatus::Outdated => Err(DomainError::ReleaseRequired),
             ReleaseStatus::Declined => Err(DomainError::ReleaseDeclined),
+            ReleaseStatus::Withdrawn { .. } => Err(DomainError::ReleaseWithdrawn),
         }
     }
 
     /// Whether the clock asks the employee to read and sign (or decline) the release.
     pub fn asks(self) -> bool {
-        matches!(self, ReleaseStatus::NotAsked | ReleaseStatus::Outdated)
+        matches!(self, ReleaseStatus::NotAsked | ReleaseStatus::Outdated | ReleaseStatus::Withdrawn { ask_again: true })
     }
 
     /// Why a FaceFront photo of the employee was not matched, for its verdict (a person checks it).
@@ -309,6 +338,9 @@ impl ReleaseStatus {
             ReleaseStatus::Declined => {
                 "Not matched: the employee declined the biometric release, so no face template is made. A person checks this photo."
             }
+            ReleaseStatus::Withdrawn { .. } => {
+                "Not matched: the employee's face data was deleted on request and their release withdrawn, so no face template is made. A person checks this photo."
+            }
         }
     }
 
@@ -318,6 +350,7 @@ impl ReleaseStatus {
             ReleaseStatus::NotAsked => "not signed yet",
             ReleaseStatus::Outdated => "signed an older release: to sign again",
             ReleaseStatus::Declined => "declined",
+            ReleaseStatus::Withdrawn { .. } => "withdrawn: face data deleted on request",
             ReleaseStatus::Signed => "signed",
         }
     }
@@ -332,6 +365,44 @@ pub fn parse_signature(raw: &str) -> Result<String, DomainError> {
     Ok(name)
 }
 
+/// A name reduced to what a signature must match: accents and case dropped (NFKD without its
+/// combining marks, lower case), apostrophes and periods removed, hyphens and other punctuation
+/// as spaces, split into words.
+fn name_words(name: &str) -> Vec<String> {
+    use unicode_normalization::UnicodeNormalization;
+    let plain: String = name
+        .nfkd()
+        .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
+        .flat_map(char::to_lowercase)
+        .filter(|c| !matches!(c, '\'' | '’' | '.'))
+        .map(|c| if c.is_alphanumeric() { c } else { ' ' })
+        .collect();
+    plain.split_whitespace().map(str::to_owned).collect()
+}
+
+/// Whether a typed signature is the employee's name on file: the same first and last words,
+/// forgiving case, accents, extra spaces, punctuation, and middle names or initials on either side
+/// ("Grace Hopper" signs for "Grace Brewster Hopper", "José Núñez" for "Jose Nunez", "Grace B.
+/// Hopper" for "Grace Hopper"). A one-word name on file must be typed as that word. Refused, the
+/// message says what to type.
+pub fn check_signature_name(typed: &str, on_file: &str) -> Result<(), DomainError> {
+    let (typed_words, file_words) = (name_words(typed), name_words(on_file));
+    let matches = match (typed_words.as_slice(), file_words.as_slice()) {
+        (_, []) | ([], _) => false,
+        ([one], [file]) => one == file,
+        ([first, .., last], [file_first, .., file_last]) => first == file_first && last == file_last,
+        _ => false,
+    };
+    if matches {
+        Ok(())
+    } else {
+        Err(DomainError::invalid(
+            "signed_name",
+            format!("to sign, type your own name as your employer has it: {}", on_file.split_whitespace().collect::<Vec<_>>().join(" ")),
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -342,7 +413,7 @@ mod tests {
     }
 
     fn settings(jurisdiction: Jurisdiction) -> RetentionSettings {
-        RetentionSettings { jurisdiction, photo_days: 90 }
+        RetentionSettings { jurisdiction, photo_days: 90, reconsent: true }
     }
 
     #[test]
@@ -391,23 +462,64 @@ mod tests {
         let before = photos_due_before(settings(Jurisdiction::Gdpr), now);
         assert!(photo_destroyed_on(settings(Jurisdiction::Gdpr), before - Duration::microseconds(1)) <= now);
         assert!(photo_destroyed_on(settings(Jurisdiction::Gdpr), before) > now);
-        assert!(RetentionSettings::parse("illinois", 0).is_err());
-        assert!(RetentionSettings::parse("mars", 30).is_err());
-        assert_eq!(RetentionSettings::parse("texas", 30).unwrap().jurisdiction, Jurisdiction::Texas);
+        assert!(RetentionSettings::parse("illinois", 0, true).is_err());
+        assert!(RetentionSettings::parse("mars", 30, true).is_err());
+        assert_eq!(RetentionSettings::parse("texas", 30, false).unwrap().jurisdiction, Jurisdiction::Texas);
     }
 
     #[test]
     fn only_a_signed_current_release_with_a_policy_allows_templates() {
-        assert_eq!(ReleaseStatus::of(false, Some((RELEASE_VERSION, true))), ReleaseStatus::NoPolicy);
-        assert_eq!(ReleaseStatus::of(true, None), ReleaseStatus::NotAsked);
-        assert_eq!(ReleaseStatus::of(true, Some(("2020-01", true))), ReleaseStatus::Outdated);
-        assert_eq!(ReleaseStatus::of(true, Some((RELEASE_VERSION, false))), ReleaseStatus::Declined);
-        assert_eq!(ReleaseStatus::of(true, Some((RELEASE_VERSION, true))), ReleaseStatus::Signed);
+        let policy = Some(RetentionSettings::default());
+        assert_eq!(ReleaseStatus::of(None, Some((RELEASE_VERSION, true, false))), ReleaseStatus::NoPolicy);
+        assert_eq!(ReleaseStatus::of(policy, None), ReleaseStatus::NotAsked);
+        assert_eq!(ReleaseStatus::of(policy, Some(("2020-01", true, false))), ReleaseStatus::Outdated);
+        assert_eq!(ReleaseStatus::of(policy, Some((RELEASE_VERSION, false, false))), ReleaseStatus::Declined);
+        assert_eq!(ReleaseStatus::of(policy, Some((RELEASE_VERSION, true, false))), ReleaseStatus::Signed);
+        // A deletion on request is its own state, whatever the release's version; asked again only if the policy says.
+        let withdrawn = ReleaseStatus::of(policy, Some(("2020-01", true, true)));
+        assert_eq!(withdrawn, ReleaseStatus::Withdrawn { ask_again: true });
+        assert!(withdrawn.asks() && withdrawn.may_enrol() == Err(DomainError::ReleaseWithdrawn));
+        let final_ = ReleaseStatus::of(
+            Some(RetentionSettings { reconsent: false, ..RetentionSettings::default() }),
+            Some((RELEASE_VERSION, true, true)),
+        );
+        assert_eq!(final_, ReleaseStatus::Withdrawn { ask_again: false });
+        assert!(!final_.asks() && final_.label().contains("withdrawn") && final_.why_not_matched().contains("deleted on request"));
         assert!(ReleaseStatus::Signed.may_enrol().is_ok());
         assert_eq!(ReleaseStatus::NoPolicy.may_enrol(), Err(DomainError::PolicyRequired));
         assert_eq!(ReleaseStatus::Declined.may_enrol(), Err(DomainError::ReleaseDeclined));
         assert!(ReleaseStatus::Outdated.asks() && ReleaseStatus::NotAsked.asks() && !ReleaseStatus::Declined.asks());
         assert!(ReleaseStatus::Declined.why_not_matched().contains("declined"));
+    }
+
+    #[test]
+    fn a_signature_must_be_the_name_on_file_forgiving_case_accents_spaces_and_middle_names() {
+        // (typed, on file, accepted)
+        let table = [
+            ("Sally Ride", "Sally Ride", true),
+            ("  sally   RIDE ", "Sally Ride", true),
+            ("Sally Kristen Ride", "Sally Ride", true),
+            ("Sally K. Ride", "Sally Ride", true),
+            ("Grace Hopper", "Grace Brewster Hopper", true),
+            ("Jose Nunez", "José Núñez", true),
+            ("JOSÉ NÚÑEZ", "Jose Nunez", true),
+            ("Ana Ruiz-Pérez", "Ana Ruiz Perez", true),
+            ("Sean OBrien", "Seán O'Brien", true),
+            ("Cher", "Cher", true),
+            ("xyz", "Sally Ride", false),
+            ("Sally", "Sally Ride", false),
+            ("Ride Sally", "Sally Ride", false),
+            ("Sally Rid", "Sally Ride", false),
+            ("Grace Hopper", "Sally Ride", false),
+            ("Cher Bono", "Cher", false),
+            ("", "Sally Ride", false),
+            ("...", "Sally Ride", false),
+        ];
+        for (typed, on_file, accepted) in table {
+            assert_eq!(check_signature_name(typed, on_file).is_ok(), accepted, "{typed:?} for {on_file:?}");
+        }
+        let refused = check_signature_name("xyz", "Sally  Ride").unwrap_err().to_string();
+        assert!(refused.contains("type your own name") && refused.contains("Sally Ride"), "{refused}");
     }
 
     #[test]

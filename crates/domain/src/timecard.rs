@@ -17,7 +17,7 @@ use crate::payroll::{classify_week, MealDeduction, OvertimeRule, PayHours};
 use crate::punch::{Punch, PunchKind};
 use chrono::{DateTime, Duration, NaiveDate, Utc, Weekday};
 use chrono_tz::Tz;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// What pairing needs to know of a punch.
 pub trait TimedPunch {
@@ -109,7 +109,7 @@ pub struct Day<P> {
 }
 
 /// One workweek's totals over the card's days in it, by pay rate.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct WeekTotal {
     pub starts_on: NaiveDate,
     pub seconds: i64,

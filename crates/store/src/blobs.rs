@@ -174,6 +174,50 @@ impl BlobStore {
     }
 }
 
+/// Objects other than photos, in an object store only (the audit witness's heads): a local
+/// photo folder keeps none, the data folder has files of its own for that.
+impl BlobStore {
+    /// Whether photos are in an object store (S3-compatible) rather than a local folder.
+    pub fn is_object_store(&self) -> bool {
+        matches!(self.backend, Backend::Object(_))
+    }
+
+    /// Stores `bytes` under `path` (outside `photos/`), once the store confirmed it.
+    pub async fn put_object(&self, path: &str, bytes: Bytes) -> Result<(), StoreError> {
+        match &self.backend {
+            Backend::Local(_) => Err(StoreError::Blob("a local photo folder keeps no other objects".to_owned())),
+            Backend::Object(store) => {
+                store.put(&ObjectPath::from(path), bytes.into()).await?;
+                Ok(())
+            }
+        }
+    }
+
+    /// The paths and sizes of the objects under `prefix` (none in a local photo folder).
+    pub async fn list_objects(&self, prefix: &str) -> Result<Vec<(String, u64)>, StoreError> {
+        match &self.backend {
+            Backend::Local(_) => Ok(Vec::new()),
+            Backend::Object(store) => {
+                use futures::TryStreamExt;
+                let found: Vec<_> = store.list(Some(&ObjectPath::from(prefix))).try_collect().await?;
+                Ok(found.into_iter().map(|meta| (meta.location.to_string(), meta.size)).collect())
+            }
+        }
+    }
+
+    /// The object at `path`.
+    pub async fn get_object(&self, path: &str) -> Result<Bytes, StoreError> {
+        match &self.backend {
+            Backend::Local(_) => Err(StoreError::NotFound),
+            Backend::Object(store) => match store.get(&ObjectPath::from(path)).await {
+                Ok(result) => Ok(result.bytes().await?),
+                Err(object_store::Error::NotFound { .. }) => Err(StoreError::NotFound),
+                Err(error) => Err(error.into()),
+            },
+        }
+    }
+}
+
 impl BlobStore {
     /// Deletes the bytes stored under `sha256` for `company`, durably (the local folder is
     /// fsynced after the removal). Deleting what is not there succeeds: two destruction jobs may

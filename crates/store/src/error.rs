@@ -31,6 +31,8 @@ pub enum StoreError {
     UnknownJob,
     #[error("the time card is approved for this pay period")]
     Locked,
+    #[error("the data changed while it was being read; read it again")]
+    Conflict,
     #[error("the database URL must start with sqlite: or postgres:")]
     UnsupportedUrl,
     #[error("stored data is invalid: {0}")]

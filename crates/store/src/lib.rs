@@ -295,6 +295,12 @@ pub trait Store: Send + Sync + 'static {
     async fn chain_unchained_audit(&self) -> Result<u64, StoreError>;
     /// Checks every company's chain; what is wrong, per company (nothing: an untouched log).
     async fn verify_audit(&self) -> Result<Vec<(CompanyId, String)>, StoreError>;
+    /// Every company's audit head as the database has it.
+    async fn audit_heads(&self) -> Result<Vec<AuditHead>, StoreError>;
+    /// Compares the chain with heads witnessed outside the database (signed when they were
+    /// written): a chain shorter than a witnessed head was cut, an entry whose hash is not the
+    /// witnessed one was rewritten. Returns what is wrong, per company.
+    async fn verify_audit_against(&self, witnessed: &[AuditHead]) -> Result<Vec<(CompanyId, String)>, StoreError>;
 
     // Biometric privacy.
     /// Publishes the next version of the company's retention policy, with its audit line.
@@ -311,6 +317,15 @@ pub trait Store: Send + Sync + 'static {
     /// Records an employee's decision on the release (replacing an earlier one), with its audit line.
     async fn record_release(&self, company: CompanyId, release: &Release, audit: &AuditEntry) -> Result<(), StoreError>;
     async fn release(&self, company: CompanyId, employee: EmployeeId) -> Result<Option<Release>, StoreError>;
+    /// Withdraws a signed release (a deletion on request), with its audit line; false when no
+    /// signed release stands.
+    async fn withdraw_release(
+        &self,
+        company: CompanyId,
+        employee: EmployeeId,
+        withdrawal: &Withdrawal,
+        audit: &AuditEntry,
+    ) -> Result<bool, StoreError>;
     /// Every company, for jobs that go through them all.
     async fn company_ids(&self) -> Result<Vec<CompanyId>, StoreError>;
     /// The company's employees who have face templates, with what their destruction date depends on.
@@ -372,13 +387,18 @@ pub trait Store: Send + Sync + 'static {
     /// Every punch of the company made in `from..to` with its verdict, unordered (one query).
     async fn period_punches(&self, company: CompanyId, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<PeriodPunch>, StoreError>;
     /// Approves an employee's card (`Some`) or the whole period (`None`); approving again keeps the first.
-    async fn approve(
+    async fn approve(&self, company: CompanyId, approval: &NewApproval, audit: &AuditEntry) -> Result<(), StoreError>;
+    /// Approvals made by earlier releases, whose figures were never frozen.
+    async fn unfrozen_approvals(&self) -> Result<Vec<UnfrozenApproval>, StoreError>;
+    /// Freezes such an approval's figures (figures frozen already stay), with an audit line.
+    async fn freeze_approval(
         &self,
-        company: CompanyId,
-        employee: Option<EmployeeId>,
-        approval: &Approval,
+        approval: &UnfrozenApproval,
+        figures: &[(EmployeeId, clockface_domain::approval::ApprovedFigures)],
         audit: &AuditEntry,
     ) -> Result<(), StoreError>;
+    /// The periods in which the company has an approval (a card's or the period's), oldest first.
+    async fn approved_periods(&self, company: CompanyId) -> Result<Vec<PayPeriod>, StoreError>;
     /// Takes an approval back; false when there was none.
     async fn reopen(
         &self,

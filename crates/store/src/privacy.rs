@@ -62,6 +62,20 @@ pub struct Release {
     /// recorded before the text was kept.
     pub text_sha256: Option<String>,
     pub text: Option<String>,
+    /// A release signed on paper and recorded by an admin: the SHA-256 of its scan, kept in the
+    /// photo store under the company.
+    pub paper_scan_sha256: Option<String>,
+    /// Set when the employee's face data was deleted on request after they signed: the release
+    /// stands withdrawn until they decide again.
+    pub withdrawn: Option<Withdrawal>,
+}
+
+/// A release withdrawn by a deletion on request: when, by whom, why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Withdrawal {
+    pub at: DateTime<Utc>,
+    pub by: AdminId,
+    pub reason: String,
 }
 
 /// What the destruction job needs to know of an employee with templates.
@@ -107,6 +121,14 @@ pub struct AuditFilter {
     pub to: Option<DateTime<Utc>>,
 }
 
+/// The last entry of a company's audit chain: its number and hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditHead {
+    pub company: CompanyId,
+    pub seq: i64,
+    pub hash: String,
+}
+
 /// One entry of the audit log as stored: the entry, its place in the chain and its hash.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChainedEntry {
@@ -122,6 +144,7 @@ pub(crate) struct PolicyRow {
     pub version: i64,
     pub jurisdiction: String,
     pub photo_days: i64,
+    pub reconsent: bool,
     pub published_at: DateTime<Utc>,
     pub published_by: Option<Uuid>,
 }
@@ -132,7 +155,11 @@ impl TryFrom<PolicyRow> for Policy {
         Ok(Policy {
             company_id: CompanyId(row.company_id),
             version: row.version,
-            settings: RetentionSettings { jurisdiction: Jurisdiction::parse(&row.jurisdiction)?, photo_days: row.photo_days },
+            settings: RetentionSettings {
+                jurisdiction: Jurisdiction::parse(&row.jurisdiction)?,
+                photo_days: row.photo_days,
+                reconsent: row.reconsent,
+            },
             published_at: row.published_at,
             published_by: row.published_by.map(AdminId),
         })
@@ -152,6 +179,10 @@ pub(crate) struct ReleaseRow {
     pub language: String,
     pub text_sha256: Option<String>,
     pub release_text: Option<String>,
+    pub paper_scan_sha256: Option<String>,
+    pub withdrawn_at: Option<DateTime<Utc>>,
+    pub withdrawn_by: Option<Uuid>,
+    pub withdrawn_reason: Option<String>,
 }
 
 impl TryFrom<ReleaseRow> for Release {
@@ -169,6 +200,11 @@ impl TryFrom<ReleaseRow> for Release {
             language: Language::parse(&row.language)?,
             text_sha256: row.text_sha256,
             text: row.release_text,
+            paper_scan_sha256: row.paper_scan_sha256,
+            withdrawn: match (row.withdrawn_at, row.withdrawn_by) {
+                (Some(at), Some(by)) => Some(Withdrawal { at, by: AdminId(by), reason: row.withdrawn_reason.unwrap_or_default() }),
+                _ => None,
+            },
         })
     }
 }

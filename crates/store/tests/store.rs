@@ -3,13 +3,16 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
+use clockface_domain::approval::{ApprovedFigures, ApprovedRules};
 use clockface_domain::company::{CompanyName, Email};
 use clockface_domain::device::Rotation;
 use clockface_domain::employee::{EmployeeName, EmployeeNumber};
+use clockface_domain::export::ExportedEmployee;
 use clockface_domain::ids::{CompanyId, DeviceId, EmployeeId, JobId, PunchId, RoleId};
 use clockface_domain::job::{CostCodeFields, CostCodeInput, Geofence, JobFields, JobInput};
 use clockface_domain::language::Language;
 use clockface_domain::lockout::{Limit, LockoutPolicy, Place};
+use clockface_domain::payroll::{OvertimeRule, PayHours};
 use clockface_domain::punch::{Flag, NoPhotoReason, Punch, PunchFlag, PunchKind};
 use clockface_domain::role::{Abilities, RoleName};
 use clockface_domain::user::{UserRole, UserStatus};
@@ -103,6 +106,9 @@ on_both_backends!(
     an_approved_card_refuses_corrections_until_reopened,
     a_periods_punches_are_read_in_one_query_within_the_company,
     exports_are_recorded_and_earlier_ones_told,
+    approvals_keep_the_figures_they_froze,
+    approvals_of_earlier_releases_are_frozen_once,
+    the_audit_chain_is_checked_against_heads_witnessed_outside_it,
     users_are_invited_accept_once_and_can_be_turned_off,
     a_supervisor_reaches_only_their_assigned_employees,
     jobs_have_unique_numbers_and_reach_devices,
@@ -1130,10 +1136,10 @@ async fn policies_are_versioned_and_releases_recorded(store: Db) {
     let company = company(&store, "ana@acme.test").await;
     let admin = store.admin_login("ana@acme.test").await.unwrap().unwrap().id;
     assert_eq!(store.policy(company, None).await.unwrap(), None);
-    let illinois = RetentionSettings { jurisdiction: Jurisdiction::Illinois, photo_days: 90 };
+    let illinois = RetentionSettings { jurisdiction: Jurisdiction::Illinois, photo_days: 90, reconsent: true };
     let first = store.publish_policy(company, illinois, Some(admin), now(), &line(company, "policy.published", "company")).await.unwrap();
     assert_eq!((first.version, first.settings), (1, illinois));
-    let texas = RetentionSettings { jurisdiction: Jurisdiction::Texas, photo_days: 30 };
+    let texas = RetentionSettings { jurisdiction: Jurisdiction::Texas, photo_days: 30, reconsent: false };
     let second = store
         .publish_policy(company, texas, Some(admin), now() + Duration::days(1), &line(company, "policy.published", "company"))
         .await
@@ -1157,6 +1163,8 @@ async fn policies_are_versioned_and_releases_recorded(store: Db) {
         language: Language::Spanish,
         text_sha256: Some("ab".repeat(32)),
         text: Some("Acme usa clockface para comprobar que la persona que marca entrada o salida es usted.".into()),
+        paper_scan_sha256: None,
+        withdrawn: None,
     };
     store.record_release(company, &signed, &line(company, "release.signed", "employee:w")).await.unwrap();
     assert_eq!(store.release(company, worker).await.unwrap(), Some(signed.clone()), "the language, hash and text read are kept");
@@ -1172,6 +1180,28 @@ async fn policies_are_versioned_and_releases_recorded(store: Db) {
     assert_eq!(store.release(company, worker).await.unwrap(), Some(declined));
     assert_eq!(store.release(other, worker).await.unwrap(), None, "scoped to the company");
     assert!(matches!(store.record_release(other, &signed, &line(other, "release.signed", "x")).await, Err(StoreError::NotFound)));
+
+    // A declined release cannot be withdrawn; a signed one can, once, with its audit line.
+    let withdrawal = Withdrawal { at: now(), by: admin, reason: "deleted on request: asked on 3 May".into() };
+    assert!(!store.withdraw_release(company, worker, &withdrawal, &line(company, "release.withdrawn", "employee:w")).await.unwrap());
+    let paper = Release { paper_scan_sha256: Some("cd".repeat(32)), ..signed.clone() };
+    store.record_release(company, &paper, &line(company, "release.signed_on_paper", "employee:w")).await.unwrap();
+    assert_eq!(store.release(company, worker).await.unwrap().unwrap().paper_scan_sha256, Some("cd".repeat(32)));
+    let before = actions(&store, company).await.len();
+    assert!(store.withdraw_release(company, worker, &withdrawal, &line(company, "release.withdrawn", "employee:w")).await.unwrap());
+    assert!(!store.withdraw_release(company, worker, &withdrawal, &line(company, "release.withdrawn", "employee:w")).await.unwrap());
+    assert_eq!(actions(&store, company).await.len(), before + 1, "one audit line, for the one withdrawal");
+    let withdrawn = store.release(company, worker).await.unwrap().unwrap();
+    assert_eq!(withdrawn.withdrawn, Some(Withdrawal { at: crate_micros(now()), ..withdrawal }));
+    assert_eq!(withdrawn.decision, ReleaseDecision::Signed, "the signature stays on record");
+    // Signing anew clears it.
+    store.record_release(company, &signed, &line(company, "release.signed", "employee:w")).await.unwrap();
+    assert_eq!(store.release(company, worker).await.unwrap().unwrap().withdrawn, None);
+    assert!(!store.policy(company, Some(2)).await.unwrap().unwrap().settings.reconsent, "the policy keeps whether it asks again");
+}
+
+fn crate_micros(at: DateTime<Utc>) -> DateTime<Utc> {
+    clockface_store::to_micros(at)
 }
 
 async fn templates_and_photos_are_destroyed_once_and_logged_without_face_data(store: Db) {
@@ -1262,7 +1292,7 @@ async fn leaving_is_recorded_when_an_employee_is_made_inactive(store: Db) {
 
 use clockface_domain::correction::{Correction, CorrectionAction, Reason, Replaces};
 use clockface_domain::ids::{AdminId, CorrectionId};
-use clockface_domain::payroll::{MealDeduction, OvertimeRule, PayFrequency, PayPeriod, PayrollSettings};
+use clockface_domain::payroll::{MealDeduction, PayFrequency, PayPeriod, PayrollSettings};
 
 async fn company_and_admin(store: &Db, email: &str) -> (CompanyId, AdminId) {
     let (company, admin) = store
@@ -1374,8 +1404,12 @@ async fn an_approved_card_refuses_corrections_until_reopened(store: Db) {
         window: (now() - Duration::days(3), now() + Duration::days(4)),
         approved_by: admin,
         approved_at: now(),
+        figures: None,
     };
-    store.approve(company, Some(worker), &approval, &line(company, "card.approved", "employee")).await.unwrap();
+    store
+        .approve(company, &approval_of(ApprovalOf::Card(worker), &approval, vec![]), &line(company, "card.approved", "employee"))
+        .await
+        .unwrap();
     let approvals = store.approvals(company, period()).await.unwrap();
     assert_eq!(approvals.cards.get(&worker), Some(&approval));
     assert_eq!(approvals.lock(worker), Some(&approval));
@@ -1390,7 +1424,7 @@ async fn an_approved_card_refuses_corrections_until_reopened(store: Db) {
     assert!(!store.reopen(company, Some(worker), period(), &line(company, "card.reopened", "employee")).await.unwrap());
     store.insert_correction(&add, None, period(), &line(company, "correction.add", "employee")).await.unwrap();
     // The admin's approval of the period locks every card in it.
-    store.approve(company, None, &approval, &line(company, "period.approved", "period")).await.unwrap();
+    store.approve(company, &approval_of(ApprovalOf::Period, &approval, vec![]), &line(company, "period.approved", "period")).await.unwrap();
     let refused = correction(company, worker, admin, CorrectionAction::Add, None, Some(now()));
     assert!(matches!(store.insert_correction(&refused, None, period(), &line(company, "x", "y")).await, Err(StoreError::Locked)));
     assert_eq!(store.approvals(company, period()).await.unwrap().period, Some(approval));
@@ -1459,11 +1493,133 @@ async fn a_periods_punches_are_read_in_one_query_within_the_company(store: Db) {
     assert_eq!((read.job_id, read.cost_code_id), (Some(job.id), Some(code.id)));
 }
 
+/// An approval to record, counting no corrections.
+fn approval_of(of: ApprovalOf, approval: &Approval, figures: Vec<(EmployeeId, ApprovedFigures)>) -> NewApproval {
+    NewApproval { of, approval: approval.clone(), figures, corrections_counted: 0, counted_in: approval.window }
+}
+
+fn figures(regular_hours: i64) -> ApprovedFigures {
+    ApprovedFigures {
+        rules: ApprovedRules { overtime: OvertimeRule::Federal, workweek_starts: chrono::Weekday::Mon, meal: None, breaks_paid: false },
+        seconds: regular_hours * 3600,
+        pay: PayHours { regular_seconds: regular_hours * 3600, overtime_seconds: 0, double_time_seconds: 0 },
+        meal_deducted_seconds: 0,
+        break_seconds: 0,
+        days: vec![],
+        weeks: vec![],
+        jobs: vec![],
+    }
+}
+
+async fn approvals_keep_the_figures_they_froze(store: Db) {
+    let (company, admin) = company_and_admin(&store, "a@acme.example").await;
+    let (grace, sam) = (employee(&store, company, "1").await, employee(&store, company, "2").await);
+    let approval = Approval {
+        period: period(),
+        window: (now() - Duration::days(3), now() + Duration::days(4)),
+        approved_by: admin,
+        approved_at: now(),
+        figures: None,
+    };
+    // A card's approval keeps its figures; approving again keeps the first.
+    let card = approval_of(ApprovalOf::Card(grace), &approval, vec![(grace, figures(34))]);
+    store.approve(company, &card, &line(company, "card.approved", "employee")).await.unwrap();
+    let again = approval_of(ApprovalOf::Card(grace), &approval, vec![(grace, figures(99))]);
+    store.approve(company, &again, &line(company, "card.approved", "employee")).await.unwrap();
+    let approvals = store.approvals(company, period()).await.unwrap();
+    assert_eq!(approvals.figures(grace), Some(&figures(34)));
+    assert_eq!(approvals.figures(sam), None, "not approved");
+
+    // The period's approval freezes the other cards; a card's own figures stay first.
+    let whole = approval_of(ApprovalOf::Period, &approval, vec![(sam, figures(40))]);
+    store.approve(company, &whole, &line(company, "period.approved", "period")).await.unwrap();
+    let approvals = store.approvals(company, period()).await.unwrap();
+    assert_eq!((approvals.figures(grace), approvals.figures(sam)), (Some(&figures(34)), Some(&figures(40))));
+    assert_eq!(store.approved_periods(company).await.unwrap(), vec![period()]);
+    assert!(store.unfrozen_approvals().await.unwrap().is_empty());
+
+    // Reopening the period drops its figures; the card approved on its own keeps its own.
+    assert!(store.reopen(company, None, period(), &line(company, "period.reopened", "period")).await.unwrap());
+    let approvals = store.approvals(company, period()).await.unwrap();
+    assert_eq!((approvals.figures(grace), approvals.figures(sam)), (Some(&figures(34)), None));
+
+    // A correction made after the figures were counted fails the approval, and nothing is kept.
+    let add = correction(company, sam, admin, CorrectionAction::Add, None, Some(now()));
+    store.insert_correction(&add, None, period(), &line(company, "correction.add", "employee")).await.unwrap();
+    let stale = approval_of(ApprovalOf::Card(sam), &approval, vec![(sam, figures(40))]);
+    let before = actions(&store, company).await.len();
+    assert!(matches!(store.approve(company, &stale, &line(company, "card.approved", "employee")).await, Err(StoreError::Conflict)));
+    assert_eq!(actions(&store, company).await.len(), before, "no audit line for an approval that was not made");
+    let counted = NewApproval { corrections_counted: 1, ..stale };
+    store.approve(company, &counted, &line(company, "card.approved", "employee")).await.unwrap();
+    assert_eq!(store.approvals(company, period()).await.unwrap().figures(sam), Some(&figures(40)));
+}
+
+async fn approvals_of_earlier_releases_are_frozen_once(store: Db) {
+    let (company, admin) = company_and_admin(&store, "a@acme.example").await;
+    let worker = employee(&store, company, "1").await;
+    let approval = Approval {
+        period: period(),
+        window: (now() - Duration::days(3), now() + Duration::days(4)),
+        approved_by: admin,
+        approved_at: now(),
+        figures: None,
+    };
+    store
+        .approve(company, &approval_of(ApprovalOf::Card(worker), &approval, vec![]), &line(company, "card.approved", "employee"))
+        .await
+        .unwrap();
+    store.approve(company, &approval_of(ApprovalOf::Period, &approval, vec![]), &line(company, "period.approved", "period")).await.unwrap();
+    let unfrozen = store.unfrozen_approvals().await.unwrap();
+    assert_eq!(unfrozen.len(), 2, "{unfrozen:?}");
+    for approval in &unfrozen {
+        store.freeze_approval(approval, &[(worker, figures(8))], &line(company, "approval.figures_frozen", "period")).await.unwrap();
+    }
+    assert!(store.unfrozen_approvals().await.unwrap().is_empty());
+    let before = actions(&store, company).await.len();
+    // Freezing again changes nothing and writes nothing.
+    store.freeze_approval(&unfrozen[0], &[(worker, figures(99))], &line(company, "approval.figures_frozen", "period")).await.unwrap();
+    assert_eq!(store.approvals(company, period()).await.unwrap().figures(worker), Some(&figures(8)));
+    assert!(actions(&store, company).await.len() <= before + 1);
+}
+
+async fn the_audit_chain_is_checked_against_heads_witnessed_outside_it(store: Db) {
+    let company = company(&store, "ana@acme.test").await;
+    for action in ["photo.viewed", "consent.recorded", "punch.reviewed"] {
+        store.audit(&line(company, action, "employee:y")).await.unwrap();
+    }
+    let heads = store.audit_heads().await.unwrap();
+    let head = heads.iter().find(|h| h.company == company).unwrap().clone();
+    assert_eq!(head.seq, 3);
+    assert!(store.verify_audit_against(&heads).await.unwrap().is_empty(), "the chain reaches its witnessed head");
+
+    // The tail cut and the head rewound to match: the chain alone holds, the witness does not.
+    let url = store_url(&store);
+    by_hand(&store, &url, "DELETE FROM audit_log WHERE seq = 3").await;
+    let second: String = store.audit_entries(company, &AuditFilter::default(), 1, 0).await.unwrap()[0].hash.clone();
+    by_hand(&store, &url, &format!("UPDATE audit_heads SET seq = 2, hash = '{second}'")).await;
+    assert!(store.verify_audit().await.unwrap().is_empty(), "the chain alone cannot see a cut tail with its head rewound");
+    let problems = store.verify_audit_against(std::slice::from_ref(&head)).await.unwrap();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(problems[0].1.contains("entries 3 to 3 were cut off"), "{problems:?}");
+    // A witnessed head whose entry was rewritten in place.
+    let forged = AuditHead { seq: 2, hash: "0".repeat(64), ..head };
+    assert!(store.verify_audit_against(&[forged]).await.unwrap()[0].1.contains("rewritten"));
+}
+
 async fn exports_are_recorded_and_earlier_ones_told(store: Db) {
     let (company, admin) = company_and_admin(&store, "a@acme.example").await;
-    let first = ExportRecord { format: "csv".into(), exported_by: admin, exported_at: now() };
+    let first = ExportRecord { format: "csv".into(), exported_by: admin, exported_at: now(), figures: None };
     assert!(store.record_export(company, period(), &first, &line(company, "period.exported", "period")).await.unwrap().is_empty());
-    let second = ExportRecord { format: "gusto".into(), exported_by: admin, exported_at: now() + Duration::minutes(5) };
+    let worker = employee(&store, company, "12").await;
+    let said = vec![ExportedEmployee {
+        employee_id: worker,
+        number: "12".into(),
+        name: "Grace Hopper".into(),
+        pay: PayHours { regular_seconds: 34 * 3600 + 1800, overtime_seconds: 0, double_time_seconds: 0 },
+    }];
+    let second =
+        ExportRecord { format: "gusto".into(), exported_by: admin, exported_at: now() + Duration::minutes(5), figures: Some(said) };
     let earlier = store.record_export(company, period(), &second, &line(company, "period.exported", "period")).await.unwrap();
     assert_eq!(earlier, vec![first.clone()]);
     assert_eq!(store.exports(company, period()).await.unwrap(), vec![second, first]);
@@ -1589,8 +1745,9 @@ async fn a_supervisor_reaches_only_their_assigned_employees(store: Db) {
         window: (now() - Duration::days(3), now() + Duration::days(4)),
         approved_by: admin,
         approved_at: now(),
+        figures: None,
     };
-    store.approve(company, None, &approval, &line(company, "period.approved", "period")).await.unwrap();
+    store.approve(company, &approval_of(ApprovalOf::Period, &approval, vec![]), &line(company, "period.approved", "period")).await.unwrap();
     let employees_of = |punches: Vec<Punch>| punches.into_iter().map(|p| p.employee_id).collect::<Vec<_>>();
     let queue = store.review_queue(company, Some(sue.id), 50).await.unwrap();
     assert_eq!(employees_of(queue.into_iter().map(|(p, _)| p).collect()), vec![mine]);

@@ -351,10 +351,25 @@ function showRelease(notice, pin, employeeId, then) {
   state.release = { notice, shown, pin, employeeId, then };
   $('release-text').textContent = shown.text;
   $('release-text').lang = shown.language;
+  $('release-text').scrollTop = 0;
   $('release-policy').href = shown.policy_url;
   $('release-name').value = '';
+  nameError(null);
+  // Asked again after their face data was deleted on request: say so, never silently.
+  const withdrawn = $('release-withdrawn');
+  withdrawn.hidden = !notice.withdrawn_on;
+  withdrawn.textContent = notice.withdrawn_on ? t('release.asked_again', { date: when(notice.withdrawn_on) }) : '';
   message(null);
   show('release');
+}
+
+/** The typed name's error, beside the field (none: hidden). */
+function nameError(text) {
+  const error = $('release-name-error');
+  error.hidden = !text;
+  error.textContent = text ?? '';
+  if (text) $('release-name').setAttribute('aria-invalid', 'true');
+  else $('release-name').removeAttribute('aria-invalid');
 }
 
 async function answerRelease(decision) {
@@ -376,6 +391,13 @@ async function answerRelease(decision) {
     if (answer.status === 200) {
       return leaveRelease(decision === 'signed' ? t('release.signed') : t('release.declined'));
     }
+    const error = answer.body?.error;
+    if (error?.code === 'signature_name_mismatch') {
+      nameError(t('release.wrong_name', { name: error.details?.name ?? '' }));
+      $('release-name').focus();
+      return;
+    }
+    if (error?.field === 'signed_name') return nameError(errorMessage(answer));
     message(errorMessage(answer), 'error');
   } catch (e) {
     if (!(e instanceof Offline)) throw e;

@@ -18,6 +18,8 @@ pub struct ApiError {
     pub field: Option<&'static str>,
     /// Seconds after which trying again makes sense (sent as `Retry-After`).
     pub retry_after: Option<u64>,
+    /// What a program needs beyond the sentence (e.g. the periods a change would touch).
+    pub details: Option<serde_json::Value>,
 }
 
 /// The JSON body of every error answer.
@@ -34,11 +36,19 @@ pub struct ErrorDetail {
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// Present on some errors: what a program needs beyond the sentence (each error's description says).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub details: Option<serde_json::Value>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into(), field: None, retry_after: None }
+        Self { status, code, message: message.into(), field: None, retry_after: None, details: None }
+    }
+    pub fn with_details(mut self, details: serde_json::Value) -> Self {
+        self.details = Some(details);
+        self
     }
     pub fn with_field(mut self, field: &'static str) -> Self {
         self.field = Some(field);
@@ -90,8 +100,14 @@ impl std::fmt::Display for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let retry_after = self.retry_after;
-        let body =
-            ErrorBody { error: ErrorDetail { code: self.code.to_owned(), message: self.message, field: self.field.map(str::to_owned) } };
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code.to_owned(),
+                message: self.message,
+                field: self.field.map(str::to_owned),
+                details: self.details,
+            },
+        };
         let mut response = (self.status, axum::Json(body)).into_response();
         if let Some(seconds) = retry_after {
             response.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from(seconds));
@@ -108,6 +124,7 @@ impl From<DomainError> for ApiError {
             DomainError::PolicyRequired => ApiError::conflict("policy_required", error.to_string()),
             DomainError::ReleaseRequired => ApiError::conflict("release_required", error.to_string()),
             DomainError::ReleaseDeclined => ApiError::conflict("release_declined", error.to_string()),
+            DomainError::ReleaseWithdrawn => ApiError::conflict("release_withdrawn", error.to_string()),
             DomainError::ReleaseOutdated { .. } => {
                 ApiError::unprocessable("outdated_release", error.to_string()).with_field("release_version")
             }

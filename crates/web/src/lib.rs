@@ -20,6 +20,7 @@ pub mod signing;
 pub mod state;
 pub mod totp;
 pub mod verification;
+pub mod witness;
 
 pub use error::ApiError;
 pub use state::{AppState, WebSettings};

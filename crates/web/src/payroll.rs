@@ -8,10 +8,11 @@
 use crate::api::timecards::{card_rules, card_window};
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
+use clockface_domain::approval::{ApprovedFigures, FigureChange};
 use clockface_domain::correction::apply_corrections;
-use clockface_domain::costing::{cost_card, summarize, CostKey, CostLine};
+use clockface_domain::costing::{summarize, CostKey, CostLine};
 use clockface_domain::employee::Employee;
-use clockface_domain::export::{export, ExportEmployee, ExportFile, ExportFormat, ExportJob, ExportLine};
+use clockface_domain::export::{export, ExportEmployee, ExportFile, ExportFormat, ExportJob, ExportLine, ExportedEmployee};
 use clockface_domain::ids::{CompanyId, CostCodeId, EmployeeId, JobId};
 use clockface_domain::job::{CostCode, Job};
 use clockface_domain::payroll::{PayHours, PayPeriod, PayrollSettings};
@@ -20,10 +21,12 @@ use clockface_domain::verification::Verdict;
 use clockface_store::{Approval, ExportRecord, PeriodApprovals, PeriodPunch, Store, StoreError};
 use std::collections::HashMap;
 
-/// One employee's line in the overview.
+/// One employee's line in the overview. An approved card's hours are the figures frozen when it
+/// was approved ([`clockface_domain::approval`]); its live count only says whether it differs.
 #[derive(Debug, Clone)]
 pub struct OverviewRow {
     pub employee: Employee,
+    /// The hours shown, paid and exported: the approved figures, or the live count.
     pub pay: PayHours,
     pub seconds: i64,
     pub meal_deducted_seconds: i64,
@@ -41,6 +44,30 @@ pub struct OverviewRow {
     pub days: Vec<(NaiveDate, PayHours)>,
     /// Hours by day and by job and cost code (job costing; the exports' lines).
     pub costing: Vec<CostLine>,
+    /// The card counted now, by the settings in force and the punches as they stand.
+    pub live: ApprovedFigures,
+    /// The figures the card was approved with, when it is approved and has them.
+    pub approved: Option<ApprovedFigures>,
+    /// How the live count differs from the approved figures (empty when it does not, or when the
+    /// card is not approved).
+    pub changed_since_approval: Vec<FigureChange>,
+}
+
+impl OverviewRow {
+    /// The figures the overview shows for the card: approved, else live.
+    pub fn figures(&self) -> &ApprovedFigures {
+        self.approved.as_ref().unwrap_or(&self.live)
+    }
+
+    /// What an export says of this employee.
+    pub fn exported(&self) -> ExportedEmployee {
+        ExportedEmployee {
+            employee_id: self.employee.id,
+            number: self.employee.number.as_str().to_owned(),
+            name: self.employee.name.as_str().to_owned(),
+            pay: self.pay,
+        }
+    }
 }
 
 /// Every employee's hours for a pay period, with the period's approval and exports.
@@ -55,6 +82,10 @@ pub struct Overview {
     /// The company's jobs and cost codes (active or not: hours were booked to both), by id.
     pub jobs: HashMap<JobId, Job>,
     pub cost_codes: HashMap<CostCodeId, CostCode>,
+    /// The instants punches and corrections were read in, and how many corrections of each
+    /// employee were counted (an approval checks none came meanwhile).
+    pub window: (DateTime<Utc>, DateTime<Utc>),
+    pub corrections_counted: HashMap<EmployeeId, usize>,
 }
 
 /// Whether a punch's photo still needs a person: no verdict yet, or one that needs review.
@@ -79,6 +110,19 @@ pub async fn overview(
     now: DateTime<Utc>,
 ) -> Result<Overview, StoreError> {
     let settings = store.payroll_settings(company).await?;
+    overview_under(store, company, zone, period, employees, now, settings).await
+}
+
+/// [`overview`], with its live counts made under `settings` (settings about to be saved, say).
+pub async fn overview_under(
+    store: &dyn Store,
+    company: CompanyId,
+    zone: Tz,
+    period: PayPeriod,
+    employees: Option<Vec<Employee>>,
+    now: DateTime<Utc>,
+    settings: PayrollSettings,
+) -> Result<Overview, StoreError> {
     let employees = match employees {
         Some(list) => list,
         None => store.employees(company, None).await?,
@@ -99,6 +143,7 @@ pub async fn overview(
     for c in corrections {
         corrections_by.entry(c.employee_id).or_default().push(c);
     }
+    let corrections_counted: HashMap<EmployeeId, usize> = corrections_by.iter().map(|(e, c)| (*e, c.len())).collect();
     let mut rows = Vec::with_capacity(employees.len());
     let mut totals = PayHours::default();
     for employee in employees {
@@ -136,22 +181,40 @@ pub async fn overview(
             .flat_map(|d| &d.shifts)
             .filter(|s| matches!(s.status, ShiftStatus::MissingClockIn | ShiftStatus::MissingClockOut))
             .count();
-        totals += card.pay;
+        let live = ApprovedFigures::of(&card, &rules);
+        let approved = approvals.figures(employee.id).cloned();
+        let changed_since_approval = approved.as_ref().map(|a| a.differences(&live)).unwrap_or_default();
+        let shown = approved.as_ref().unwrap_or(&live);
+        totals += shown.pay;
         rows.push(OverviewRow {
             approval: approvals.cards.get(&employee.id).cloned(),
             employee,
-            pay: card.pay,
-            seconds: card.seconds,
-            meal_deducted_seconds: card.meal_deducted_seconds,
+            pay: shown.pay,
+            seconds: shown.seconds,
+            meal_deducted_seconds: shown.meal_deducted_seconds,
             missing_punches: missing,
             photo_issues,
             corrections: corrected,
             arrived_after_approval: late,
-            days: card.days.iter().filter(|d| d.pay.total() > 0).map(|d| (d.date, d.pay)).collect(),
-            costing: cost_card(&card),
+            days: shown.days.iter().filter(|d| d.pay.total() > 0).map(|d| (d.date, d.pay)).collect(),
+            costing: shown.cost_lines(),
+            changed_since_approval,
+            approved,
+            live,
         });
     }
-    Ok(Overview { period, settings, approvals, exports, rows, totals, jobs, cost_codes })
+    Ok(Overview {
+        period,
+        settings,
+        approvals,
+        exports,
+        rows,
+        totals,
+        jobs,
+        cost_codes,
+        window: (window_start, window_end),
+        corrections_counted,
+    })
 }
 
 /// The overview's hours written in `format`.
@@ -287,4 +350,45 @@ pub fn costing_csv(costing: &Costing) -> ExportFile {
         })
         .collect();
     clockface_domain::export::costing_csv(costing.period, &lines)
+}
+
+/// Freezes the figures of approvals made by releases that did not keep them (an upgrade), as
+/// counted now, with an audit line each: from then on they are approved figures like any other.
+/// Idempotent and safe on several nodes at once (figures frozen already stay). Returns how many
+/// approvals it froze.
+pub async fn freeze_unfrozen_approvals(store: &dyn Store, now: DateTime<Utc>) -> Result<usize, StoreError> {
+    let unfrozen = store.unfrozen_approvals().await?;
+    for approval in &unfrozen {
+        let company = store.company(approval.company).await?;
+        let employees = match approval.of {
+            clockface_store::ApprovalOf::Card(employee) => Some(vec![store.employee(company.id, employee).await?]),
+            clockface_store::ApprovalOf::Period => None,
+        };
+        let o = overview(store, company.id, company.time_zone, approval.period, employees, now).await?;
+        let figures: Vec<(EmployeeId, ApprovedFigures)> = o
+            .rows
+            .iter()
+            .filter(|r| match approval.of {
+                clockface_store::ApprovalOf::Card(employee) => r.employee.id == employee,
+                clockface_store::ApprovalOf::Period => r.approval.as_ref().is_none_or(|a| a.figures.is_none()),
+            })
+            .map(|r| (r.employee.id, r.live.clone()))
+            .collect();
+        let subject = match approval.of {
+            clockface_store::ApprovalOf::Card(employee) => format!("employee:{employee}"),
+            clockface_store::ApprovalOf::Period => format!("period:{}", approval.period.start),
+        };
+        let line = crate::verification::audit_entry(
+            company.id,
+            "system",
+            "approval.figures_frozen",
+            &subject,
+            &format!(
+                "pay period {} to {}, approved before figures were kept: its figures frozen as counted at the upgrade",
+                approval.period.start, approval.period.end
+            ),
+        );
+        store.freeze_approval(approval, &figures, &line).await?;
+    }
+    Ok(unfrozen.len())
 }

@@ -9,8 +9,8 @@ use chrono::{DateTime, Utc};
 use clockface_domain::ids::{AdminId, CompanyId, DeviceId, EmployeeId};
 use clockface_domain::language::Language;
 use clockface_domain::privacy::{
-    parse_signature, photos_due_before, release_text, templates_destroyed_on, EmployeeFacts, ReleaseStatus, RetentionSettings,
-    RELEASE_VERSION,
+    check_signature_name, parse_signature, photos_due_before, release_text, templates_destroyed_on, EmployeeFacts, ReleaseStatus,
+    RetentionSettings, RELEASE_VERSION,
 };
 use clockface_domain::DomainError;
 use clockface_store::{AuditFilter, Destruction, Policy, Release, ReleaseDecision, StoreError};
@@ -24,7 +24,10 @@ pub async fn release_status(state: &AppState, company: CompanyId, employee: Empl
 }
 
 fn status_of(policy: Option<&Policy>, release: Option<&Release>) -> ReleaseStatus {
-    ReleaseStatus::of(policy.is_some(), release.map(|r| (r.release_version.as_str(), r.decision == ReleaseDecision::Signed)))
+    ReleaseStatus::of(
+        policy.map(|p| p.settings),
+        release.map(|r| (r.release_version.as_str(), r.decision == ReleaseDecision::Signed, r.withdrawn.is_some())),
+    )
 }
 
 /// The public address of a company's retention policy.
@@ -54,6 +57,9 @@ pub struct ReleaseNotice {
     /// The release in each language: the clock shows the one in its language, and sends back
     /// its `language` and `text_sha256` with the answer.
     pub texts: Vec<ReleaseText>,
+    /// Set when this employee is asked again after their face data was deleted on request (the
+    /// company's policy allows it): when that was, so the clock can say why it asks.
+    pub withdrawn_on: Option<DateTime<Utc>>,
 }
 
 /// The release in one language.
@@ -95,6 +101,7 @@ fn notice_of(company_name: &str, company: CompanyId, policy: &Policy) -> Release
         text: texts[0].text.clone(),
         policy_url: policy_path(company),
         texts,
+        withdrawn_on: None,
     }
 }
 
@@ -171,7 +178,7 @@ pub async fn decide_release(
     now: DateTime<Utc>,
 ) -> Result<Release, ApiError> {
     let ReleaseAnswer { decision, signed_name, release_version, language, text_sha256: read } = answer;
-    state.store.employee(company, employee).await?;
+    let on_file = state.store.employee(company, employee).await?;
     let policy = state.store.policy(company, None).await?.ok_or(DomainError::PolicyRequired)?;
     if release_version != RELEASE_VERSION {
         return Err(DomainError::ReleaseOutdated { current: RELEASE_VERSION }.into());
@@ -189,7 +196,16 @@ pub async fn decide_release(
         .with_field("text_sha256"));
     }
     let signed_name = match decision {
-        ReleaseDecision::Signed => Some(parse_signature(signed_name.unwrap_or_default())?),
+        ReleaseDecision::Signed => {
+            let typed = parse_signature(signed_name.unwrap_or_default())?;
+            // The signature is the person's: their own name as the employer has it.
+            if let Err(error) = check_signature_name(&typed, on_file.name.as_str()) {
+                return Err(ApiError::unprocessable("signature_name_mismatch", error.to_string().replacen("signed_name: ", "", 1))
+                    .with_field("signed_name")
+                    .with_details(serde_json::json!({ "name": on_file.name.as_str() })));
+            }
+            Some(typed)
+        }
         ReleaseDecision::Declined => None,
     };
     let (device_id, recorded_by) = match signer {
@@ -208,6 +224,8 @@ pub async fn decide_release(
         language,
         text_sha256: Some(shown.text_sha256.clone()),
         text: Some(shown.text.clone()),
+        paper_scan_sha256: None,
+        withdrawn: None,
     };
     let read_in = format!("read in {} (text sha256 {})", language.code(), shown.text_sha256);
     let detail = match &release.signed_name {
@@ -229,6 +247,84 @@ pub async fn decide_release(
         )
         .await?;
     }
+    Ok(release)
+}
+
+/// The largest scan of a paper release taken, in bytes.
+pub const MAX_SCAN_BYTES: usize = 10 * 1024 * 1024;
+
+/// What a scan of a paper release is, by its first bytes: PDF, JPEG or PNG.
+pub fn scan_type(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(b"%PDF-") {
+        Some("application/pdf")
+    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some("image/jpeg")
+    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("image/png")
+    } else {
+        None
+    }
+}
+
+/// Records a release the employee signed on paper: an admin's record of who signed (the
+/// employee, by their name on file), when (`signed_on`, in the company's time zone), in which
+/// language, with the scan of the signed page kept in the photo store. Audited; the release is
+/// the current one, so the text recorded is the one the admin printed from this page.
+pub async fn record_paper_release(
+    state: &AppState,
+    company: CompanyId,
+    employee: EmployeeId,
+    admin: AdminId,
+    signed_on: chrono::NaiveDate,
+    language: Language,
+    scan: bytes::Bytes,
+) -> Result<Release, ApiError> {
+    let on_file = state.store.employee(company, employee).await?;
+    let policy = state.store.policy(company, None).await?.ok_or(DomainError::PolicyRequired)?;
+    let company_row = state.store.company(company).await?;
+    let zone = company_row.time_zone;
+    let today = Utc::now().with_timezone(&zone).date_naive();
+    if signed_on > today {
+        return Err(ApiError::unprocessable("invalid", "the date it was signed cannot be in the future").with_field("signed_on"));
+    }
+    if scan.is_empty() {
+        return Err(ApiError::unprocessable("missing_scan", "attach a scan or photo of the signed page").with_field("scan"));
+    }
+    if scan.len() > MAX_SCAN_BYTES {
+        return Err(
+            ApiError::unprocessable("scan_too_large", "the scan is larger than 10 MB; scan it at a lower resolution").with_field("scan")
+        );
+    }
+    if scan_type(&scan).is_none() {
+        return Err(ApiError::unprocessable("unsupported_scan", "the scan must be a PDF, JPEG or PNG file").with_field("scan"));
+    }
+    let notice = notice_of(company_row.name.as_str(), company, &policy);
+    let shown = notice.text_in(language).ok_or_else(|| ApiError::internal("a language without a release text"))?;
+    let sha256 = state.blobs.put(company, scan).await?;
+    let signed_at = crate::api::timecards::start_of_day(zone, signed_on);
+    let release = Release {
+        employee_id: employee,
+        release_version: RELEASE_VERSION.to_owned(),
+        policy_version: policy.version,
+        decision: ReleaseDecision::Signed,
+        signed_name: Some(on_file.name.as_str().to_owned()),
+        device_id: None,
+        recorded_by: Some(admin),
+        decided_at: signed_at,
+        language,
+        text_sha256: Some(shown.text_sha256.clone()),
+        text: Some(shown.text.clone()),
+        paper_scan_sha256: Some(sha256.clone()),
+        withdrawn: None,
+    };
+    let detail = format!(
+        "release {RELEASE_VERSION} under policy version {}, signed on paper on {signed_on} in {} (text sha256 {}), scan sha256 {sha256}",
+        policy.version,
+        language.code(),
+        shown.text_sha256
+    );
+    let line = audit_entry(company, &Signer::Admin(admin).actor(), "release.signed_on_paper", &format!("employee:{employee}"), &detail);
+    state.store.record_release(company, &release, &line).await?;
     Ok(release)
 }
 
@@ -254,6 +350,34 @@ pub async fn templates_due(state: &AppState, company: CompanyId, employee: Emplo
     Ok(enrolled.into_iter().find(|e| e.employee_id == employee).and_then(|e| {
         templates_destroyed_on(settings, EmployeeFacts { left_at: e.left_at, last_punch_at: e.last_punch_at, enrolled_at: e.enrolled_at })
     }))
+}
+
+/// Destroys an employee's templates in this request when the company's policy says they are due
+/// now (employment ended under a law that keeps nothing after it), as the daily job would, audited
+/// in the name of `actor`; returns how many. Called when an employee is saved, so that making
+/// someone inactive destroys their templates at once instead of at the next daily run.
+pub async fn destroy_templates_if_due(
+    state: &AppState,
+    company: CompanyId,
+    employee: EmployeeId,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<u64, StoreError> {
+    let (settings, version) = retention(state, company).await?;
+    let Some(enrolled) = state.store.enrolled_employees(company).await?.into_iter().find(|e| e.employee_id == employee) else {
+        return Ok(0);
+    };
+    let facts = EmployeeFacts { left_at: enrolled.left_at, last_punch_at: enrolled.last_punch_at, enrolled_at: enrolled.enrolled_at };
+    if templates_destroyed_on(settings, facts).is_none_or(|due| due > now) {
+        return Ok(0);
+    }
+    let reason = match (enrolled.left_at, version) {
+        (Some(_), Some(v)) => format!("employment ended (made inactive), under retention policy version {v}"),
+        (Some(_), None) => "employment ended (made inactive), under the strictest default (no policy published)".to_owned(),
+        (None, Some(v)) => format!("due under retention policy version {v}"),
+        (None, None) => "due under the strictest default (no policy published)".to_owned(),
+    };
+    destroy_templates(state, company, employee, actor, version, &reason, now).await
 }
 
 /// What one run of the destruction job destroyed.
@@ -414,22 +538,9 @@ pub async fn delete_on_request(
     let actor = format!("admin:{admin}");
     let now = Utc::now();
     let policy_version = state.store.policy(company, None).await?.map(|p| p.version);
-    let mut release_withdrawn = false;
-    if let Some(release) = state.store.release(company, employee).await? {
-        if release.decision == ReleaseDecision::Signed {
-            let withdrawn = Release {
-                decision: ReleaseDecision::Declined,
-                signed_name: None,
-                device_id: None,
-                recorded_by: Some(admin),
-                decided_at: now,
-                ..release
-            };
-            let line = audit_entry(company, &actor, "release.withdrawn", &format!("employee:{employee}"), &reason);
-            state.store.record_release(company, &withdrawn, &line).await?;
-            release_withdrawn = true;
-        }
-    }
+    let withdrawal = clockface_store::Withdrawal { at: now, by: admin, reason: reason.clone() };
+    let line = audit_entry(company, &actor, "release.withdrawn", &format!("employee:{employee}"), &reason);
+    let release_withdrawn = state.store.withdraw_release(company, employee, &withdrawal, &line).await?;
     // Their photos are listed while the templates still say which enrolment photos are theirs.
     let kept = if photos { state.store.employee_photos(company, employee).await? } else { Vec::new() };
     let templates = destroy_templates(state, company, employee, &actor, policy_version, &reason, now).await?;

@@ -54,6 +54,8 @@ pub struct WebSettings {
     pub public_url: Option<String>,
     /// The SMTP server invitations are sent through; without one, links are shown to copy.
     pub mail: Option<crate::mail::MailSettings>,
+    /// Where the audit witness writes the signed heads (none: no witness in this process).
+    pub witness: Option<crate::witness::WitnessSettings>,
 }
 
 impl WebSettings {
@@ -75,6 +77,7 @@ impl WebSettings {
             node_name: "clockface".to_owned(),
             public_url: None,
             mail: None,
+            witness: None,
         }
     }
 }

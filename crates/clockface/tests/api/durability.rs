@@ -159,8 +159,24 @@ impl LazyFs {
         self.start();
     }
 
+    /// Unmounts, trying again while the mount is busy (a killed PostgreSQL's backends can take a
+    /// moment to let go of their files on a loaded machine); LazyFS exits once unmounted.
     fn unmount(&mut self) {
-        let _ = self.as_owner("fusermount3").arg("-u").arg(&self.mount).status();
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        while self.as_owner("mountpoint").arg("-q").arg(&self.mount).status().is_ok_and(|s| s.success()) {
+            if self.as_owner("fusermount3").arg("-u").arg(&self.mount).status().is_ok_and(|s| s.success()) {
+                break;
+            }
+            if std::time::Instant::now() > deadline {
+                // Still busy after a minute: stop LazyFS itself rather than wait for it forever.
+                if let Some(child) = self.child.as_mut() {
+                    let _ = child.kill();
+                }
+                let _ = self.as_owner("fusermount3").args(["-u", "-z"]).arg(&self.mount).status();
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
         if let Some(mut child) = self.child.take() {
             let _ = child.wait();
         }

@@ -70,7 +70,7 @@ async fn enrolment_needs_a_policy_a_signed_release_and_a_clear_face_on(backend: 
     expect_error(unsigned, StatusCode::UNPROCESSABLE_ENTITY, "invalid").await;
     app.sign_release(&admin, &worker).await;
     let view: Value = app.get(&admin.token, &release_url).await.json().await.unwrap();
-    assert_eq!((view["status"].as_str(), view["release"]["signed_name"].as_str()), (Some("signed"), Some("Test Employee")));
+    assert_eq!((view["status"].as_str(), view["release"]["signed_name"].as_str()), (Some("signed"), Some("Barack Obama")));
 
     let mut grey = std::io::Cursor::new(Vec::new());
     image::RgbImage::from_pixel(400, 300, image::Rgb([128, 128, 128])).write_to(&mut grey, image::ImageFormat::Jpeg).unwrap();

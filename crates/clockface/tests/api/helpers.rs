@@ -159,10 +159,11 @@ impl TestApp {
         assert_eq!(response.status(), StatusCode::CREATED, "{}", response.text().await.unwrap());
     }
 
-    /// The employee signs the current biometric release in front of the admin.
+    /// The employee signs the current biometric release in front of the admin, with their own name.
     pub async fn sign_release(&self, admin: &Admin, employee: &str) {
+        let them: Value = self.get(&admin.token, &format!("/api/v1/employees/{employee}")).await.json().await.unwrap();
         let body =
-            json!({"decision": "signed", "signed_name": "Test Employee", "release_version": clockface_domain::privacy::RELEASE_VERSION});
+            json!({"decision": "signed", "signed_name": them["name"], "release_version": clockface_domain::privacy::RELEASE_VERSION});
         let response = self.put(&admin.token, &format!("/api/v1/employees/{employee}/release"), body).await;
         assert_eq!(response.status(), StatusCode::OK, "{}", response.text().await.unwrap());
     }

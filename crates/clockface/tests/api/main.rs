@@ -19,5 +19,6 @@ mod payroll;
 mod privacy;
 mod process;
 mod security;
+mod trust;
 mod upgrade;
 mod users;

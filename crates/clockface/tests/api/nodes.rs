@@ -411,8 +411,13 @@ async fn metrics_are_prometheus_text_on_their_own_listener_and_move_with_a_punch
     clockface::create_company(store.as_ref(), "Acme Paving", "America/Chicago", "ana@acme.test", "correct horse battery").await.unwrap();
     let (admin, _) = sign_in(&http, &node.base, "ana@acme.test").await;
     let role = post_json(&http, node.url("/api/v1/roles"), Some(&admin), json!({"name": "Crew", "abilities": {"face_front": true}})).await;
-    let employee =
-        post_json(&http, node.url("/api/v1/employees"), Some(&admin), json!({"name": "Grace", "number": "1", "role_id": role["id"]})).await;
+    let employee = post_json(
+        &http,
+        node.url("/api/v1/employees"),
+        Some(&admin),
+        json!({"name": "Grace Hopper", "number": "1", "role_id": role["id"]}),
+    )
+    .await;
     let device = device(&http, &node.base, &node.base, &admin).await;
     post_json(&http, node.url("/api/v1/device/sync"), Some(&device), json!({})).await;
     // A published policy and a signed release, so that the engine looks at the photo.
@@ -497,10 +502,14 @@ async fn a_backup_taken_while_punches_arrive_restores_every_punch_acknowledged_b
     let backup = tempfile::tempdir().unwrap();
     let dest = backup.path().join("backup");
     let mut backup_command = Command::new(env!("CARGO_BIN_EXE_clockface"));
-    backup_command.args(["backup", "--data-dir"]).arg(app.data_dir()).arg(&dest).env_remove("CLOCKFACE_CONFIG");
+    let keys = backup.path().join("keys");
+    backup_command.args(["backup", "--data-dir"]).arg(app.data_dir()).arg(&dest).arg("--keys-to").arg(&keys).env_remove("CLOCKFACE_CONFIG");
     let output = tokio::task::spawn_blocking(move || backup_command.output()).await.unwrap().unwrap();
     assert!(output.status.success(), "backup failed: {}", String::from_utf8_lossy(&output.stderr));
     assert!(String::from_utf8_lossy(&output.stdout).contains("Backed up to"));
+    for key in ["pin.key", "secrets.key"] {
+        assert!(!dest.join(key).exists() && keys.join(key).is_file(), "{key} is in the keys' folder, not the backup's");
+    }
     let during = acked() - before.len();
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     for client in clients {
@@ -514,6 +523,8 @@ async fn a_backup_taken_while_punches_arrive_restores_every_punch_acknowledged_b
         .args(["restore", "--data-dir"])
         .arg(restored.path())
         .arg(&dest)
+        .arg("--keys-from")
+        .arg(&keys)
         .env_remove("CLOCKFACE_CONFIG")
         .output()
         .unwrap();
@@ -522,6 +533,8 @@ async fn a_backup_taken_while_punches_arrive_restores_every_punch_acknowledged_b
         .args(["restore", "--data-dir"])
         .arg(restored.path())
         .arg(&dest)
+        .arg("--keys-from")
+        .arg(&keys)
         .output()
         .unwrap();
     assert!(!again.status.success(), "a restore never overwrites an install");

@@ -4,7 +4,7 @@
 //! an entry edited or deleted by hand in the database breaks the chain (`verify_audit`).
 
 use super::Db;
-use crate::{AuditEntry, AuditFilter, ChainedEntry, StoreError};
+use crate::{AuditEntry, AuditFilter, AuditHead, ChainedEntry, StoreError};
 use chrono::{DateTime, Utc};
 use clockface_domain::ids::{CompanyId, EmployeeId};
 use sha2::{Digest, Sha256};
@@ -214,6 +214,48 @@ pub(super) async fn verify_audit(pool: &Pool<Db>) -> Result<Vec<(CompanyId, Stri
         }
         if let Some(problem) = problem {
             problems.push((CompanyId(company), problem));
+        }
+    }
+    Ok(problems)
+}
+
+/// Every company's head.
+pub(super) async fn audit_heads(pool: &Pool<Db>) -> Result<Vec<AuditHead>, StoreError> {
+    let rows: Vec<(Uuid, i64, String)> =
+        sqlx::query_as("SELECT company_id, seq, hash FROM audit_heads ORDER BY company_id").fetch_all(pool).await?;
+    Ok(rows.into_iter().map(|(company, seq, hash)| AuditHead { company: CompanyId(company), seq, hash }).collect())
+}
+
+/// The chain against heads witnessed outside the database: for each, the entry at its number
+/// must be there with its hash. The chain itself is checked by [`verify_audit`].
+pub(super) async fn verify_audit_against(pool: &Pool<Db>, witnessed: &[AuditHead]) -> Result<Vec<(CompanyId, String)>, StoreError> {
+    let mut problems = Vec::new();
+    for head in witnessed {
+        let last: Option<i64> =
+            sqlx::query_scalar("SELECT MAX(seq) FROM audit_log WHERE company_id = $1").bind(head.company.0).fetch_one(pool).await?;
+        let last = last.unwrap_or(0);
+        let stored: Option<String> =
+            sqlx::query_scalar::<_, Option<String>>("SELECT hash FROM audit_log WHERE company_id = $1 AND seq = $2")
+                .bind(head.company.0)
+                .bind(head.seq)
+                .fetch_optional(pool)
+                .await?
+                .flatten();
+        let problem = match stored {
+            None if last < head.seq => Some(format!(
+                "the log ends at entry {last}, but entry {} was witnessed (signed outside the database): entries {} to {} were cut off",
+                head.seq,
+                last + 1,
+                head.seq
+            )),
+            None => Some(format!("entry {} was witnessed (signed outside the database) but is missing", head.seq)),
+            Some(hash) if hash != head.hash => {
+                Some(format!("entry {} is not the one witnessed (signed outside the database): it was rewritten", head.seq))
+            }
+            Some(_) => None,
+        };
+        if let Some(problem) = problem {
+            problems.push((head.company, problem));
         }
     }
     Ok(problems)

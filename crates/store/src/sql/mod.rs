@@ -29,10 +29,10 @@ mod verification;
 
 use super::{Backend, Db, BACKEND, CLAIM_JOB};
 use crate::{
-    AdminLogin, Approval, Attempt, AuditEntry, AuditFilter, ChainedEntry, Consent, Destruction, DeviceSync, DuePhoto, EmployeeFields,
-    EnrolledEmployee, ExportRecord, FaceTemplate, JobLease, LockScope, NewCompany, NewDevice, NewInvitation, NewUser, PeriodApprovals,
-    PeriodPunch, PhotoRecord, Policy, PunchInsert, QueueStats, Release, Review, Session, SignInHistory, Store, StoreError, User,
-    Verification, VerificationJob,
+    AdminLogin, Attempt, AuditEntry, AuditFilter, AuditHead, ChainedEntry, Consent, Destruction, DeviceSync, DuePhoto, EmployeeFields,
+    EnrolledEmployee, ExportRecord, FaceTemplate, JobLease, LockScope, NewApproval, NewCompany, NewDevice, NewInvitation, NewUser,
+    PeriodApprovals, PeriodPunch, PhotoRecord, Policy, PunchInsert, QueueStats, Release, Review, Session, SignInHistory, Store, StoreError,
+    UnfrozenApproval, User, Verification, VerificationJob, Withdrawal,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -536,6 +536,14 @@ impl Store for Backend {
         audit::verify_audit(&self.pool).await
     }
 
+    async fn audit_heads(&self) -> Result<Vec<AuditHead>, StoreError> {
+        audit::audit_heads(&self.pool).await
+    }
+
+    async fn verify_audit_against(&self, witnessed: &[AuditHead]) -> Result<Vec<(CompanyId, String)>, StoreError> {
+        audit::verify_audit_against(&self.pool, witnessed).await
+    }
+
     async fn publish_policy(
         &self,
         company: CompanyId,
@@ -553,6 +561,16 @@ impl Store for Backend {
 
     async fn record_release(&self, company: CompanyId, release: &Release, audit: &AuditEntry) -> Result<(), StoreError> {
         privacy::record_release(&self.pool, company, release, audit).await
+    }
+
+    async fn withdraw_release(
+        &self,
+        company: CompanyId,
+        employee: EmployeeId,
+        withdrawal: &Withdrawal,
+        audit: &AuditEntry,
+    ) -> Result<bool, StoreError> {
+        privacy::withdraw_release(&self.pool, company, employee, withdrawal, audit).await
     }
 
     async fn release(&self, company: CompanyId, employee: EmployeeId) -> Result<Option<Release>, StoreError> {
@@ -651,14 +669,25 @@ impl Store for Backend {
         payroll::period_punches(&self.pool, company, from, to).await
     }
 
-    async fn approve(
+    async fn approve(&self, company: CompanyId, approval: &NewApproval, audit: &AuditEntry) -> Result<(), StoreError> {
+        payroll::approve(&self.pool, company, approval, audit).await
+    }
+
+    async fn unfrozen_approvals(&self) -> Result<Vec<UnfrozenApproval>, StoreError> {
+        payroll::unfrozen_approvals(&self.pool).await
+    }
+
+    async fn freeze_approval(
         &self,
-        company: CompanyId,
-        employee: Option<EmployeeId>,
-        approval: &Approval,
+        approval: &UnfrozenApproval,
+        figures: &[(EmployeeId, clockface_domain::approval::ApprovedFigures)],
         audit: &AuditEntry,
     ) -> Result<(), StoreError> {
-        payroll::approve(&self.pool, company, employee, approval, audit).await
+        payroll::freeze_approval(&self.pool, approval, figures, audit).await
+    }
+
+    async fn approved_periods(&self, company: CompanyId) -> Result<Vec<PayPeriod>, StoreError> {
+        payroll::approved_periods(&self.pool, company).await
     }
 
     async fn reopen(

@@ -3,8 +3,9 @@
 
 use super::audit::insert_audit;
 use super::Db;
-use crate::{Approval, AuditEntry, ExportRecord, PeriodApprovals, PeriodPunch, StoreError};
+use crate::{Approval, ApprovalOf, AuditEntry, ExportRecord, NewApproval, PeriodApprovals, PeriodPunch, StoreError, UnfrozenApproval};
 use chrono::{DateTime, NaiveDate, Utc};
+use clockface_domain::approval::ApprovedFigures;
 use clockface_domain::correction::{Correction, CorrectionAction, Reason, Replaces};
 use clockface_domain::ids::{AdminId, CompanyId, CorrectionId, EmployeeId, PunchId};
 use clockface_domain::payroll::{
@@ -13,6 +14,8 @@ use clockface_domain::payroll::{
 use clockface_domain::punch::PunchKind;
 use sqlx::Pool;
 use uuid::Uuid;
+
+type Connection = <Db as sqlx::Database>::Connection;
 
 type SettingsRow = (String, NaiveDate, String, String, Option<i64>, Option<i64>, bool, String);
 
@@ -105,7 +108,10 @@ pub(super) async fn insert_correction(
         None => (None, None),
     };
     let mut tx = pool.begin().await?;
-    // The write first (SQLite takes its lock), then the checks it must pass; a failed check rolls it back.
+    // The audit line first: it takes the company's audit head (and SQLite its write lock), which
+    // an approval takes too, so a correction and an approval of the same card cannot pass each
+    // other. Then the correction, then the checks it must pass; a failed check rolls all back.
+    insert_audit(&mut tx, audit).await?;
     sqlx::query(
         "INSERT INTO corrections (id, company_id, employee_id, action, replaces_punch_id, replaces_correction_id, kind, at, \
          target_at, reason, made_by, made_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
@@ -151,7 +157,6 @@ pub(super) async fn insert_correction(
     if locked(&mut *tx, c.company_id, c.employee_id, period.start).await? {
         return Err(StoreError::Locked);
     }
-    insert_audit(&mut tx, audit).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -277,44 +282,162 @@ pub(super) async fn period_punches(
         .collect()
 }
 
-/// Approves one employee's card (`Some`) or the whole period (`None`), with its audit line.
-/// Approving again keeps the first approval.
-pub(super) async fn approve(
-    pool: &Pool<Db>,
-    company: CompanyId,
-    employee: Option<EmployeeId>,
-    approval: &Approval,
-    audit: &AuditEntry,
-) -> Result<(), StoreError> {
+/// Approves one employee's card or the whole period, with the figures it freezes and its audit
+/// line, all or nothing. Approving again keeps the first approval (and its figures).
+///
+/// The audit line is written first: it takes the company's audit head, which a correction's
+/// transaction takes before it checks the lock, so the two cannot pass each other. Then the
+/// corrections in the period's window are counted again: one made since the figures were counted
+/// fails the approval with [`StoreError::Conflict`] (count them again), instead of freezing
+/// figures that leave it out.
+pub(super) async fn approve(pool: &Pool<Db>, company: CompanyId, new: &NewApproval, audit: &AuditEntry) -> Result<(), StoreError> {
+    let approval = &new.approval;
     let mut tx = pool.begin().await?;
-    let query = match employee {
-        Some(employee) => sqlx::query(
-            "INSERT INTO card_approvals (company_id, employee_id, period_start, period_end, approved_by, approved_at, window_start, \
-             window_end) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
-        )
-        .bind(company.0)
-        .bind(employee.0),
-        None => sqlx::query(
-            "INSERT INTO period_approvals (company_id, period_start, period_end, approved_by, approved_at, window_start, window_end) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
-        )
-        .bind(company.0),
-    };
-    query
-        .bind(approval.period.start)
-        .bind(approval.period.end)
-        .bind(approval.approved_by.0)
-        .bind(crate::to_micros(approval.approved_at))
-        .bind(crate::to_micros(approval.window.0))
-        .bind(crate::to_micros(approval.window.1))
-        .execute(&mut *tx)
-        .await?;
     insert_audit(&mut tx, audit).await?;
+    let employee = match new.of {
+        ApprovalOf::Card(employee) => Some(employee),
+        ApprovalOf::Period => None,
+    };
+    let counted: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM corrections WHERE company_id = $1 AND ($2 IS NULL OR employee_id = $2) \
+         AND ((at >= $3 AND at < $4) OR (target_at >= $3 AND target_at < $4))",
+    )
+    .bind(company.0)
+    .bind(employee.map(|e| e.0))
+    .bind(crate::to_micros(new.counted_in.0))
+    .bind(crate::to_micros(new.counted_in.1))
+    .fetch_one(&mut *tx)
+    .await?;
+    if usize::try_from(counted).ok() != Some(new.corrections_counted) {
+        return Err(StoreError::Conflict);
+    }
+    let figures_json = |f: &ApprovedFigures| serde_json::to_string(f).map_err(|e| StoreError::Corrupt(e.to_string()));
+    let inserted =
+        match new.of {
+            ApprovalOf::Card(employee) => {
+                let figures = new.figures.iter().find(|(e, _)| *e == employee).map(|(_, f)| figures_json(f)).transpose()?;
+                sqlx::query(
+                "INSERT INTO card_approvals (company_id, employee_id, period_start, period_end, approved_by, approved_at, window_start, \
+                 window_end, figures) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING",
+            )
+            .bind(company.0)
+            .bind(employee.0)
+            .bind(approval.period.start)
+            .bind(approval.period.end)
+            .bind(approval.approved_by.0)
+            .bind(crate::to_micros(approval.approved_at))
+            .bind(crate::to_micros(approval.window.0))
+            .bind(crate::to_micros(approval.window.1))
+            .bind(figures)
+            .execute(&mut *tx)
+            .await?
+            }
+            ApprovalOf::Period => sqlx::query(
+                "INSERT INTO period_approvals (company_id, period_start, period_end, approved_by, approved_at, window_start, window_end) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+            )
+            .bind(company.0)
+            .bind(approval.period.start)
+            .bind(approval.period.end)
+            .bind(approval.approved_by.0)
+            .bind(crate::to_micros(approval.approved_at))
+            .bind(crate::to_micros(approval.window.0))
+            .bind(crate::to_micros(approval.window.1))
+            .execute(&mut *tx)
+            .await?,
+        };
+    if inserted.rows_affected() == 0 {
+        // Approved already: the first approval and its figures stand; nothing to audit either.
+        return Ok(());
+    }
+    if new.of == ApprovalOf::Period {
+        for (employee, figures) in &new.figures {
+            insert_period_figures(&mut tx, company, approval.period.start, *employee, &figures_json(figures)?).await?;
+        }
+    }
     tx.commit().await?;
     Ok(())
 }
 
-/// Takes back an approval (the audit line carries the reason); false when there was none.
+async fn insert_period_figures(
+    conn: &mut Connection,
+    company: CompanyId,
+    start: NaiveDate,
+    employee: EmployeeId,
+    figures: &str,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO period_approval_figures (company_id, period_start, employee_id, figures) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(company.0)
+    .bind(start)
+    .bind(employee.0)
+    .bind(figures)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Approvals whose figures were never frozen: cards approved without figures, and periods
+/// approved for payroll with no figures of their own (both made by earlier releases).
+pub(super) async fn unfrozen_approvals(pool: &Pool<Db>) -> Result<Vec<UnfrozenApproval>, StoreError> {
+    let rows: Vec<(Uuid, Option<Uuid>, NaiveDate, NaiveDate)> = sqlx::query_as(
+        "SELECT company_id, employee_id, period_start, period_end FROM card_approvals WHERE figures IS NULL \
+         UNION ALL SELECT a.company_id, NULL, a.period_start, a.period_end FROM period_approvals a \
+         WHERE NOT EXISTS (SELECT 1 FROM period_approval_figures f WHERE f.company_id = a.company_id AND f.period_start = a.period_start)",
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(company, employee, start, end)| UnfrozenApproval {
+            company: CompanyId(company),
+            of: employee.map_or(ApprovalOf::Period, |e| ApprovalOf::Card(EmployeeId(e))),
+            period: PayPeriod { start, end },
+        })
+        .collect())
+}
+
+/// Freezes the figures of an approval made without them; figures frozen already stay.
+pub(super) async fn freeze_approval(
+    pool: &Pool<Db>,
+    approval: &UnfrozenApproval,
+    figures: &[(EmployeeId, ApprovedFigures)],
+    audit: &AuditEntry,
+) -> Result<(), StoreError> {
+    let mut tx = pool.begin().await?;
+    let json = |f: &ApprovedFigures| serde_json::to_string(f).map_err(|e| StoreError::Corrupt(e.to_string()));
+    let mut frozen = 0;
+    for (employee, f) in figures {
+        frozen += match approval.of {
+            ApprovalOf::Card(card) if card == *employee => sqlx::query(
+                "UPDATE card_approvals SET figures = $4 WHERE company_id = $1 AND employee_id = $2 AND period_start = $3 \
+                 AND figures IS NULL",
+            )
+            .bind(approval.company.0)
+            .bind(employee.0)
+            .bind(approval.period.start)
+            .bind(json(f)?)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected(),
+            ApprovalOf::Card(_) => 0,
+            ApprovalOf::Period => {
+                insert_period_figures(&mut tx, approval.company, approval.period.start, *employee, &json(f)?).await?;
+                1
+            }
+        };
+    }
+    if frozen > 0 {
+        insert_audit(&mut tx, audit).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Takes back an approval (the audit line carries the reason); false when there was none. A
+/// period's figures go with it (cards approved on their own keep theirs).
 pub(super) async fn reopen(
     pool: &Pool<Db>,
     company: CompanyId,
@@ -323,6 +446,7 @@ pub(super) async fn reopen(
     audit: &AuditEntry,
 ) -> Result<bool, StoreError> {
     let mut tx = pool.begin().await?;
+    insert_audit(&mut tx, audit).await?;
     let done = match employee {
         Some(employee) => {
             sqlx::query("DELETE FROM card_approvals WHERE company_id = $1 AND employee_id = $2 AND period_start = $3")
@@ -333,6 +457,11 @@ pub(super) async fn reopen(
                 .await?
         }
         None => {
+            sqlx::query("DELETE FROM period_approval_figures WHERE company_id = $1 AND period_start = $2")
+                .bind(company.0)
+                .bind(period.start)
+                .execute(&mut *tx)
+                .await?;
             sqlx::query("DELETE FROM period_approvals WHERE company_id = $1 AND period_start = $2")
                 .bind(company.0)
                 .bind(period.start)
@@ -343,29 +472,37 @@ pub(super) async fn reopen(
     if done.rows_affected() == 0 {
         return Ok(false);
     }
-    insert_audit(&mut tx, audit).await?;
     tx.commit().await?;
     Ok(true)
 }
 
-type ApprovalRow = (Option<Uuid>, NaiveDate, NaiveDate, Uuid, DateTime<Utc>, DateTime<Utc>, DateTime<Utc>);
+type ApprovalRow = (Option<Uuid>, NaiveDate, NaiveDate, Uuid, DateTime<Utc>, DateTime<Utc>, DateTime<Utc>, Option<String>);
 
-/// The period's approval and its cards', in one query.
+fn parse_figures(json: &str) -> Result<ApprovedFigures, StoreError> {
+    serde_json::from_str(json).map_err(|e| StoreError::Corrupt(format!("approved figures: {e}")))
+}
+
+/// The period's approval and its cards', with their figures, in two queries.
 pub(super) async fn approvals(pool: &Pool<Db>, company: CompanyId, period: PayPeriod) -> Result<PeriodApprovals, StoreError> {
     let rows: Vec<ApprovalRow> = sqlx::query_as(
-        "SELECT employee_id, period_start, period_end, approved_by, approved_at, window_start, window_end FROM card_approvals \
-         WHERE company_id = $1 AND period_start = $2 \
-         UNION ALL SELECT NULL, period_start, period_end, approved_by, approved_at, window_start, window_end FROM period_approvals \
-         WHERE company_id = $1 AND period_start = $2",
+        "SELECT employee_id, period_start, period_end, approved_by, approved_at, window_start, window_end, figures \
+         FROM card_approvals WHERE company_id = $1 AND period_start = $2 \
+         UNION ALL SELECT NULL, period_start, period_end, approved_by, approved_at, window_start, window_end, NULL \
+         FROM period_approvals WHERE company_id = $1 AND period_start = $2",
     )
     .bind(company.0)
     .bind(period.start)
     .fetch_all(pool)
     .await?;
     let mut out = PeriodApprovals::default();
-    for (employee, start, end, by, at, window_start, window_end) in rows {
-        let approval =
-            Approval { period: PayPeriod { start, end }, window: (window_start, window_end), approved_by: AdminId(by), approved_at: at };
+    for (employee, start, end, by, at, window_start, window_end, figures) in rows {
+        let approval = Approval {
+            period: PayPeriod { start, end },
+            window: (window_start, window_end),
+            approved_by: AdminId(by),
+            approved_at: at,
+            figures: figures.as_deref().map(parse_figures).transpose()?,
+        };
         match employee {
             Some(e) => {
                 out.cards.insert(EmployeeId(e), approval);
@@ -373,10 +510,34 @@ pub(super) async fn approvals(pool: &Pool<Db>, company: CompanyId, period: PayPe
             None => out.period = Some(approval),
         }
     }
+    if out.period.is_some() {
+        let rows: Vec<(Uuid, String)> =
+            sqlx::query_as("SELECT employee_id, figures FROM period_approval_figures WHERE company_id = $1 AND period_start = $2")
+                .bind(company.0)
+                .bind(period.start)
+                .fetch_all(pool)
+                .await?;
+        for (employee, figures) in rows {
+            out.period_figures.insert(EmployeeId(employee), parse_figures(&figures)?);
+        }
+    }
     Ok(out)
 }
 
-/// Records an export with its audit line; returns the period's earlier exports, newest first.
+/// The periods in which the company has an approval (a card's or the period's), oldest first.
+pub(super) async fn approved_periods(pool: &Pool<Db>, company: CompanyId) -> Result<Vec<PayPeriod>, StoreError> {
+    let rows: Vec<(NaiveDate, NaiveDate)> = sqlx::query_as(
+        "SELECT period_start, period_end FROM card_approvals WHERE company_id = $1 \
+         UNION SELECT period_start, period_end FROM period_approvals WHERE company_id = $1 ORDER BY 1",
+    )
+    .bind(company.0)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(|(start, end)| PayPeriod { start, end }).collect())
+}
+
+/// Records an export (with what it said of each employee) and its audit line; returns the
+/// period's earlier exports, newest first.
 pub(super) async fn record_export(
     pool: &Pool<Db>,
     company: CompanyId,
@@ -384,10 +545,11 @@ pub(super) async fn record_export(
     record: &ExportRecord,
     audit: &AuditEntry,
 ) -> Result<Vec<ExportRecord>, StoreError> {
+    let figures = record.figures.as_ref().map(serde_json::to_string).transpose().map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let mut tx = pool.begin().await?;
     sqlx::query(
-        "INSERT INTO period_exports (id, company_id, period_start, period_end, format, exported_by, exported_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO period_exports (id, company_id, period_start, period_end, format, exported_by, exported_at, figures) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(crate::new_id())
     .bind(company.0)
@@ -396,6 +558,7 @@ pub(super) async fn record_export(
     .bind(&record.format)
     .bind(record.exported_by.0)
     .bind(crate::to_micros(record.exported_at))
+    .bind(figures)
     .execute(&mut *tx)
     .await?;
     insert_audit(&mut tx, audit).await?;
@@ -408,15 +571,24 @@ async fn exports_in<'c, E>(executor: E, company: CompanyId, period: PayPeriod) -
 where
     E: sqlx::Executor<'c, Database = Db>,
 {
-    let rows: Vec<(String, Uuid, DateTime<Utc>)> = sqlx::query_as(
-        "SELECT format, exported_by, exported_at FROM period_exports WHERE company_id = $1 AND period_start = $2 \
+    let rows: Vec<(String, Uuid, DateTime<Utc>, Option<String>)> = sqlx::query_as(
+        "SELECT format, exported_by, exported_at, figures FROM period_exports WHERE company_id = $1 AND period_start = $2 \
          ORDER BY exported_at DESC",
     )
     .bind(company.0)
     .bind(period.start)
     .fetch_all(executor)
     .await?;
-    Ok(rows.into_iter().map(|(format, by, at)| ExportRecord { format, exported_by: AdminId(by), exported_at: at }).collect())
+    rows.into_iter()
+        .map(|(format, by, at, figures)| {
+            let figures = figures
+                .as_deref()
+                .map(serde_json::from_str)
+                .transpose()
+                .map_err(|e| StoreError::Corrupt(format!("an export's figures: {e}")))?;
+            Ok(ExportRecord { format, exported_by: AdminId(by), exported_at: at, figures })
+        })
+        .collect()
 }
 
 /// The period's exports, newest first.

@@ -17,9 +17,9 @@ type EnrolledRow = (Uuid, Option<DateTime<Utc>>, Option<DateTime<Utc>>, DateTime
 /// A destruction log row: company, at, kind, employee, count, policy version, reason.
 type DestructionRow = (Uuid, DateTime<Utc>, String, Option<Uuid>, i64, Option<i64>, String);
 
-const POLICY_COLUMNS: &str = "company_id, version, jurisdiction, photo_days, published_at, published_by";
-const RELEASE_COLUMNS: &str =
-    "employee_id, release_version, policy_version, decision, signed_name, device_id, recorded_by, decided_at, language, text_sha256, release_text";
+const POLICY_COLUMNS: &str = "company_id, version, jurisdiction, photo_days, reconsent, published_at, published_by";
+const RELEASE_COLUMNS: &str = "employee_id, release_version, policy_version, decision, signed_name, device_id, recorded_by, decided_at, \
+     language, text_sha256, release_text, paper_scan_sha256, withdrawn_at, withdrawn_by, withdrawn_reason";
 
 /// Publishes a new version of the company's policy (the next number), with its audit line.
 pub(super) async fn publish_policy(
@@ -33,11 +33,12 @@ pub(super) async fn publish_policy(
     let mut tx = pool.begin().await?;
     let row: PolicyRow = sqlx::query_as(&format!(
         "INSERT INTO privacy_policies ({POLICY_COLUMNS}) \
-         SELECT $1, COALESCE(MAX(version), 0) + 1, $2, $3, $4, $5 FROM privacy_policies WHERE company_id = $1 RETURNING {POLICY_COLUMNS}"
+         SELECT $1, COALESCE(MAX(version), 0) + 1, $2, $3, $4, $5, $6 FROM privacy_policies WHERE company_id = $1 RETURNING {POLICY_COLUMNS}"
     ))
     .bind(company.0)
     .bind(settings.jurisdiction.as_str())
     .bind(settings.photo_days)
+    .bind(settings.reconsent)
     .bind(now)
     .bind(admin.map(|a| a.0))
     .fetch_one(&mut *tx)
@@ -65,9 +66,11 @@ pub(super) async fn policy(pool: &Pool<Db>, company: CompanyId, version: Option<
 pub(super) async fn record_release(pool: &Pool<Db>, company: CompanyId, release: &Release, audit: &AuditEntry) -> Result<(), StoreError> {
     let mut tx = pool.begin().await?;
     sqlx::query(&format!(
-        "INSERT INTO biometric_releases (company_id, {RELEASE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+        "INSERT INTO biometric_releases (company_id, {RELEASE_COLUMNS}) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, NULL, NULL, NULL) \
          ON CONFLICT (company_id, employee_id) DO UPDATE SET release_version = $3, policy_version = $4, decision = $5, \
-         signed_name = $6, device_id = $7, recorded_by = $8, decided_at = $9, language = $10, text_sha256 = $11, release_text = $12"
+         signed_name = $6, device_id = $7, recorded_by = $8, decided_at = $9, language = $10, text_sha256 = $11, release_text = $12, \
+         paper_scan_sha256 = $13, withdrawn_at = NULL, withdrawn_by = NULL, withdrawn_reason = NULL"
     ))
     .bind(company.0)
     .bind(release.employee_id.0)
@@ -81,6 +84,7 @@ pub(super) async fn record_release(pool: &Pool<Db>, company: CompanyId, release:
     .bind(release.language.code())
     .bind(&release.text_sha256)
     .bind(&release.text)
+    .bind(&release.paper_scan_sha256)
     .execute(&mut *tx)
     .await
     .map_err(|e| match &e {
@@ -90,6 +94,35 @@ pub(super) async fn record_release(pool: &Pool<Db>, company: CompanyId, release:
     insert_audit(&mut tx, audit).await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Withdraws an employee's signed release (their face data deleted on request), with its audit
+/// line; false, and nothing written, when there is no signed release standing.
+pub(super) async fn withdraw_release(
+    pool: &Pool<Db>,
+    company: CompanyId,
+    employee: EmployeeId,
+    withdrawal: &crate::Withdrawal,
+    audit: &AuditEntry,
+) -> Result<bool, StoreError> {
+    let mut tx = pool.begin().await?;
+    let done = sqlx::query(
+        "UPDATE biometric_releases SET withdrawn_at = $3, withdrawn_by = $4, withdrawn_reason = $5 \
+         WHERE company_id = $1 AND employee_id = $2 AND decision = 'signed' AND withdrawn_at IS NULL",
+    )
+    .bind(company.0)
+    .bind(employee.0)
+    .bind(crate::to_micros(withdrawal.at))
+    .bind(withdrawal.by.0)
+    .bind(&withdrawal.reason)
+    .execute(&mut *tx)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Ok(false);
+    }
+    insert_audit(&mut tx, audit).await?;
+    tx.commit().await?;
+    Ok(true)
 }
 
 pub(super) async fn release(pool: &Pool<Db>, company: CompanyId, employee: EmployeeId) -> Result<Option<Release>, StoreError> {

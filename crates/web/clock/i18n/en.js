@@ -51,6 +51,8 @@ export default {
   'release.signed': 'Thank you: the release is signed.',
   'release.declined': 'You declined: a person checks your photos instead.',
   'release.offline': 'No network: you will be asked again next time.',
+  'release.asked_again': 'You asked on {date} for your face data to be deleted, and it was. You may sign again, or not: nothing changes for clocking in and out.',
+  'release.wrong_name': 'To sign, type your own name as your employer has it: {name}',
 
   'status.hello': 'Hello, {name}',
   'status.in_since': 'Clocked in since {when}',

@@ -52,6 +52,8 @@ export default {
   'release.signed': 'Gracias: la autorización quedó firmada.',
   'release.declined': 'No aceptó: una persona revisará sus fotos.',
   'release.offline': 'Sin conexión: se le preguntará de nuevo la próxima vez.',
+  'release.asked_again': 'El {date} usted pidió que se borraran los datos de su rostro, y se borraron. Puede firmar de nuevo, o no: nada cambia para marcar su entrada y su salida.',
+  'release.wrong_name': 'Para firmar, escriba su propio nombre tal como lo tiene su empleador: {name}',
 
   'status.hello': 'Hola, {name}',
   'status.in_since': 'En turno desde {when}',

@@ -40,6 +40,12 @@ pub fn router(settings: &WebSettings) -> Router<AppState> {
                 .route("/admin/employees/{id}/enrolment", post(upload_enrolment))
                 .layer(DefaultBodyLimit::max(settings.photo_limits.upload_limit())),
         )
+        .merge(
+            Router::new()
+                .route("/admin/employees/{id}/release/paper", post(record_paper_release))
+                .layer(DefaultBodyLimit::max(privacy::MAX_SCAN_BYTES + 64 * 1024)),
+        )
+        .route("/admin/employees/{id}/release/scan", get(release_scan))
 }
 
 struct EnrolledPhoto {
@@ -64,6 +70,10 @@ struct FacePanel {
     may_enrol: bool,
     /// The release is not answered (or outdated): offer to record the answer.
     asks: bool,
+    /// The signed release is a paper one with its scan: where to see it.
+    scan_url: Option<String>,
+    /// Today, in the company's time zone, for the paper release's date field.
+    today: String,
     photos: Vec<EnrolledPhoto>,
     /// When their face templates will be destroyed, once a date is set.
     destroyed_on: Option<String>,
@@ -98,18 +108,28 @@ async fn face_panel(
             created: local(t.created_at, zone),
         });
     }
+    let admin_names: std::collections::HashMap<_, _> = state.store.users(company).await?.into_iter().map(|u| (u.id, u.email)).collect();
     let release_detail = release.map(|r| {
         let how = match (&r.signed_name, r.decision) {
             (Some(name), _) => format!("Signed as “{name}”"),
             (None, _) => "Declined".to_owned(),
         };
-        let place = if r.device_id.is_some() { "on the clock" } else { "on this page" };
+        let place = match (r.device_id, r.paper_scan_sha256.is_some(), r.recorded_by.and_then(|a| admin_names.get(&a))) {
+            (Some(_), _, _) => "on the clock".to_owned(),
+            (None, true, Some(by)) => format!("on paper, recorded by {by}"),
+            (None, _, Some(by)) => format!("on this page, recorded by {by}"),
+            (None, _, None) => "on this page".to_owned(),
+        };
+        let withdrawn = r.withdrawn.as_ref().map_or_else(String::new, |w| {
+            let by = admin_names.get(&w.by).map_or("an admin", String::as_str);
+            format!(". Withdrawn {} by {by}: {}", local(w.at, zone), w.reason)
+        });
         let read = match r.language {
             clockface_domain::language::Language::English => "read in English",
             clockface_domain::language::Language::Spanish => "read in Spanish",
         };
         format!(
-            "{how} {place}, {}, release {} under policy version {}, {read}",
+            "{how} {place}, {}, release {} under policy version {}, {read}{withdrawn}",
             local(r.decided_at, zone),
             r.release_version,
             r.policy_version
@@ -119,7 +139,7 @@ async fn face_panel(
         release_label: status.label(),
         release_colour: match status {
             ReleaseStatus::Signed => "green",
-            ReleaseStatus::Declined => "grey",
+            ReleaseStatus::Declined | ReleaseStatus::Withdrawn { .. } => "grey",
             _ => "amber",
         },
         release_detail,
@@ -127,6 +147,13 @@ async fn face_panel(
         no_policy: status == ReleaseStatus::NoPolicy,
         may_enrol: status == ReleaseStatus::Signed,
         asks: status.asks(),
+        scan_url: state
+            .store
+            .release(company, employee.id)
+            .await?
+            .and_then(|r| r.paper_scan_sha256)
+            .map(|_| format!("/admin/employees/{}/release/scan", employee.id)),
+        today: Utc::now().with_timezone(&zone).date_naive().to_string(),
         destroyed_on: privacy::templates_due(state, company, employee.id).await?.map(|at| local(at, zone)),
         inactive_enrolled: !employee.active && !photos.is_empty(),
         photos,
@@ -309,6 +336,7 @@ async fn edit_page(
         face.message = match query.face.as_deref() {
             Some("signed") => Some("Release signed. Their FaceFront photos are matched from now on."),
             Some("declined") => Some("Release declined. No face template is made; a person checks their photos."),
+            Some("paper") => Some("The paper release is recorded with its scan. Their FaceFront photos are matched from now on."),
             Some("destroyed") => Some("Their biometric data was deleted."),
             Some("enrolled") => Some("Enrolment photo added."),
             _ => None,
@@ -358,6 +386,9 @@ async fn save(
         Some(id) => state.store.update_employee(company, id, &fields).await?,
         None => state.store.create_employee(company, &fields).await?,
     };
+    // Made inactive: templates due at the end of employment are destroyed now, in this request.
+    let actor = format!("admin:{}", admin.session.admin_id);
+    privacy::destroy_templates_if_due(state, company, employee.id, &actor, Utc::now()).await?;
     let role = state.store.role(company, employee.role_id).await?;
     if crew_shown && role.abilities.clock_for {
         if members.contains(&employee.id) {
@@ -469,4 +500,51 @@ async fn upload_enrolment(State(state): State<AppState>, Path(id): Path<String>,
         None => Err(ApiError::unprocessable("missing_photo", "choose a photo to upload").with_field("photo")),
     };
     face_result(&state, admin, id, result).await
+}
+
+/// Records a release signed on paper (a multipart form: the date, the language, the scan).
+async fn record_paper_release(State(state): State<AppState>, Path(id): Path<String>, upload: SignedUpload) -> Result<Response, PageError> {
+    let id: EmployeeId = parse_id(&id)?;
+    let admin = &upload.admin;
+    let signed_on = chrono::NaiveDate::parse_from_str(upload.form.get("signed_on").trim(), "%Y-%m-%d")
+        .map_err(|_| ApiError::unprocessable("invalid", "give the date it was signed").with_field("signed_on"));
+    let language = clockface_domain::language::Language::parse(upload.form.get("language")).map_err(ApiError::from);
+    let result = match (signed_on, language, upload.file("scan")) {
+        (Ok(signed_on), Ok(language), Some(scan)) => {
+            privacy::record_paper_release(&state, admin.company_id(), id, admin.session.admin_id, signed_on, language, scan.clone())
+                .await
+                .map(|_| "paper")
+        }
+        (Err(error), _, _) | (_, Err(error), _) => Err(error),
+        (_, _, None) => Err(ApiError::unprocessable("missing_scan", "attach a scan or photo of the signed page").with_field("scan")),
+    };
+    face_result(&state, admin, id, result).await
+}
+
+/// The scan of a release signed on paper (an admin's, audited as viewed).
+async fn release_scan(State(state): State<AppState>, Path(id): Path<String>, admin: AdminSession) -> Result<Response, PageError> {
+    use axum::response::IntoResponse;
+    let id: EmployeeId = parse_id(&id)?;
+    let company = admin.company_id();
+    let release = state.store.release(company, id).await?;
+    let sha256 = release.and_then(|r| r.paper_scan_sha256).ok_or_else(|| ApiError::not_found("no scan of a paper release"))?;
+    let bytes = state.blobs.get(company, &sha256).await?;
+    let content_type = privacy::scan_type(&bytes).unwrap_or("application/octet-stream");
+    let line = crate::verification::audit_entry(
+        company,
+        &format!("admin:{}", admin.session.admin_id),
+        "release_scan.viewed",
+        &format!("employee:{id}"),
+        &format!("scan sha256 {sha256}, on the employee's page"),
+    );
+    state.store.audit(&line).await?;
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, content_type),
+            (axum::http::header::CACHE_CONTROL, "private, no-store"),
+            (axum::http::header::CONTENT_DISPOSITION, "inline"),
+        ],
+        bytes,
+    )
+        .into_response())
 }

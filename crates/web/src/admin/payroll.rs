@@ -9,7 +9,8 @@ use super::devices::local;
 use super::{hours, render, see_other, AdminSession, Layout, PageError, SignedForm, UserSession};
 use crate::admin::words::{self, Words};
 use crate::api::payroll::{
-    approve, costing_for, employees_in_reach, file_response, make_export, period_of, reopen, save_settings, SettingsBody,
+    approve, changes_since_export, costing_for, employees_in_reach, file_response, make_export, period_of, reopen, save_settings,
+    AffectedPeriod, MadeExport, SettingsBody,
 };
 use crate::payroll::{costing_csv, overview};
 use crate::{ApiError, AppState};
@@ -22,7 +23,7 @@ use axum::Router;
 use chrono::{NaiveDate, Utc};
 use clockface_domain::export::ExportFormat;
 use clockface_domain::ids::EmployeeId;
-use clockface_domain::payroll::{weekday_str, ExportCodes, OvertimeRule, PayFrequency};
+use clockface_domain::payroll::{weekday_str, ExportCodes, OvertimeRule, PayFrequency, PayHours};
 use serde::Deserialize;
 
 pub fn router() -> Router<AppState> {
@@ -50,7 +51,22 @@ struct Row {
     corrections: usize,
     late: usize,
     approved: Option<String>,
+    /// How today's count differs from the approved figures, when it does.
+    changed: Option<String>,
     card: String,
+}
+
+/// Hours by pay rate in words, e.g. `32:00 regular, 2:30 overtime, 0:00 double time`.
+pub fn pay_words(pay: PayHours) -> String {
+    format!(
+        "{} {}, {} {}, {} {}",
+        hours(pay.regular_seconds),
+        words::en("payroll.regular_hours"),
+        hours(pay.overtime_seconds),
+        words::en("payroll.overtime_hours"),
+        hours(pay.double_time_seconds),
+        words::en("payroll.double_time_hours")
+    )
 }
 
 #[derive(Template)]
@@ -67,6 +83,8 @@ struct OverviewPage {
     double_time: String,
     approved: Option<String>,
     exports: Vec<String>,
+    /// Each employee whose hours differ from the latest export's: `name: before → now`.
+    changed_since_export: Vec<String>,
     formats: Vec<(&'static str, &'static str)>,
     error: Option<String>,
     notice: Option<String>,
@@ -119,6 +137,15 @@ async fn build(
             corrections: r.corrections,
             late: r.arrived_after_approval,
             approved: r.approval.as_ref().map(|a| local(a.approved_at, zone)),
+            changed: r.changed_since_approval.iter().find(|c| c.date.is_none()).map(|c| {
+                format!(
+                    "{} {}; {} {}",
+                    words::en("payroll.approved_as"),
+                    pay_words(c.approved),
+                    words::en("payroll.counted_now_as"),
+                    pay_words(c.now)
+                )
+            }),
             card: format!("/admin/time-cards?employee={}&from={}", r.employee.id, period.start),
         })
         .collect();
@@ -141,6 +168,13 @@ async fn build(
                 format!("{label}, {}", local(e.exported_at, zone))
             })
             .collect(),
+        changed_since_export: {
+            let now: Vec<_> = o.rows.iter().filter(|r| !r.days.is_empty()).map(crate::payroll::OverviewRow::exported).collect();
+            changes_since_export(&o.exports, &now)
+                .iter()
+                .map(|c| format!("{}: {} → {}", c.name, pay_words(c.before), pay_words(c.now)))
+                .collect()
+        },
         formats: ExportFormat::ALL.iter().map(|f| (f.as_str(), f.label())).collect(),
         error,
         notice,
@@ -199,7 +233,7 @@ async fn export_form(State(state): State<AppState>, signed: SignedForm) -> Resul
         Err(e) => Err(e.into()),
     };
     match result {
-        Ok((file, earlier)) => Ok(file_response(file, &earlier)),
+        Ok(made) => Ok(file_response(made)),
         Err(error) if error.status.is_client_error() && error.status != StatusCode::NOT_FOUND => {
             let status = error.status;
             Ok(render(status, &build(&state, &admin, Some(start), Some(error.message), None).await?))
@@ -218,6 +252,41 @@ struct SettingsPage {
     days: Vec<&'static str>,
     error: Option<String>,
     saved: bool,
+    /// Approved periods the typed settings would count differently: shown before saving, with a
+    /// box to tick to save anyway.
+    affected: Vec<AffectedView>,
+}
+
+/// An approved period a settings change would count differently, as the settings page lists it.
+struct AffectedView {
+    period: String,
+    for_payroll: bool,
+    /// `Grace Hopper: approved 34:30 regular, …; now 32:00 regular, …`.
+    cards: Vec<String>,
+}
+
+fn affected_views(affected: &[AffectedPeriod]) -> Vec<AffectedView> {
+    affected
+        .iter()
+        .map(|a| AffectedView {
+            period: format!("{} – {}", a.period.start.format("%a %-d %b"), a.period.end.format("%a %-d %b %Y")),
+            for_payroll: a.approved_for_payroll,
+            cards: a
+                .cards
+                .iter()
+                .map(|c| {
+                    format!(
+                        "{}: {} {}; {} {}",
+                        c.name,
+                        words::en("payroll.approved_as"),
+                        pay_words(c.approved),
+                        words::en("payroll_settings.would_be"),
+                        pay_words(c.under_new_settings)
+                    )
+                })
+                .collect(),
+        })
+        .collect()
 }
 
 fn settings_view(admin: &AdminSession, s: SettingsBody, error: Option<String>, saved: bool) -> SettingsPage {
@@ -230,6 +299,7 @@ fn settings_view(admin: &AdminSession, s: SettingsBody, error: Option<String>, s
         days: [Mon, Tue, Wed, Thu, Fri, Sat, Sun].into_iter().map(weekday_str).collect(),
         error,
         saved,
+        affected: Vec::new(),
     }
 }
 
@@ -273,13 +343,27 @@ async fn save_settings_form(State(state): State<AppState>, signed: SignedForm) -
             quickbooks_overtime_item: text("quickbooks_overtime_item"),
             quickbooks_double_time_item: text("quickbooks_double_time_item"),
         },
+        keep_approved_figures: form.get("keep_approved_figures") == "on",
     };
     let result = match typed.parse() {
-        Ok(settings) => save_settings(&state, admin.company_id(), admin.session.admin_id, &settings).await,
+        Ok(settings) => save_settings(&state, admin.company_id(), admin.session.admin_id, &settings, typed.keep_approved_figures).await,
         Err(e) => Err(e.into()),
     };
     match result {
-        Ok(()) => Ok(see_other("/admin/payroll/settings?saved=1")),
+        Ok(_) => Ok(see_other("/admin/payroll/settings?saved=1")),
+        Err(error) if error.code == "approved_periods_affected" => {
+            // Say which approved cards would count differently, and ask before saving.
+            let affected: Vec<AffectedPeriod> = match typed.parse() {
+                Ok(settings) => {
+                    let old = state.store.payroll_settings(admin.company_id()).await?;
+                    crate::api::payroll::approved_periods_affected(&state, admin.company_id(), &old, &settings).await?
+                }
+                Err(e) => return Err(PageError(e.into())),
+            };
+            let mut page = settings_view(&admin, typed, Some(words::en("payroll_settings.approved_periods_affected").to_owned()), false);
+            page.affected = affected_views(&affected);
+            Ok(render(error.status, &page))
+        }
         Err(error) if error.status.is_client_error() => {
             let status = error.status;
             Ok(render(status, &settings_view(&admin, typed, Some(error.message), false)))
@@ -420,5 +504,5 @@ async fn costing_page(State(state): State<AppState>, user: UserSession, Query(q)
 
 async fn costing_download(State(state): State<AppState>, user: UserSession, Query(q): Query<CostingQuery>) -> Result<Response, PageError> {
     let (costing, _) = costing_for(&state, &user.auth(), q.date(), q.job()).await?;
-    Ok(file_response(costing_csv(&costing), &[]))
+    Ok(file_response(MadeExport { file: costing_csv(&costing), earlier: Vec::new(), changes: Vec::new() }))
 }

@@ -46,6 +46,7 @@ struct PrivacyPage {
     policy: Option<PolicyView>,
     jurisdictions: Vec<JurisdictionOption>,
     photo_days: String,
+    reconsent: bool,
     destructions: Vec<DestructionRow>,
     errors: FormErrors,
     published: bool,
@@ -63,7 +64,7 @@ async fn employee_names(state: &AppState, admin: &AdminSession) -> Result<HashMa
 async fn page_for(
     state: &AppState,
     admin: &AdminSession,
-    typed: Option<(String, String)>,
+    typed: Option<(String, String, bool)>,
     errors: FormErrors,
     published: bool,
 ) -> Result<PrivacyPage, PageError> {
@@ -73,10 +74,13 @@ async fn page_for(
         Some(policy) => Some(crate::api::privacy::policy_view(state, &policy).await?),
         None => None,
     };
-    let current = policy
-        .as_ref()
-        .map_or(RetentionSettings::default(), |p| RetentionSettings { jurisdiction: p.jurisdiction, photo_days: p.photo_days });
-    let (jurisdiction, photo_days) = typed.unwrap_or_else(|| (current.jurisdiction.as_str().to_owned(), current.photo_days.to_string()));
+    let current = policy.as_ref().map_or(RetentionSettings::default(), |p| RetentionSettings {
+        jurisdiction: p.jurisdiction,
+        photo_days: p.photo_days,
+        reconsent: p.reconsent,
+    });
+    let (jurisdiction, photo_days, reconsent) =
+        typed.unwrap_or_else(|| (current.jurisdiction.as_str().to_owned(), current.photo_days.to_string(), current.reconsent));
     let names = employee_names(state, admin).await?;
     let destructions = state
         .store
@@ -98,6 +102,7 @@ async fn page_for(
             .map(|j| JurisdictionOption { value: j.as_str(), name: j.name(), selected: j.as_str() == jurisdiction })
             .collect(),
         photo_days,
+        reconsent,
         destructions,
         errors,
         published,
@@ -115,8 +120,9 @@ async fn privacy_page(
 async fn publish(State(state): State<AppState>, signed: SignedForm) -> Result<Response, PageError> {
     let SignedForm { admin, form } = signed;
     let (jurisdiction, photo_days) = (form.get("jurisdiction").to_owned(), form.get("photo_days").trim().to_owned());
+    let reconsent = form.get("reconsent") == "on";
     let result = match photo_days.parse::<i64>() {
-        Ok(days) => RetentionSettings::parse(&jurisdiction, days).map_err(ApiError::from),
+        Ok(days) => RetentionSettings::parse(&jurisdiction, days, reconsent).map_err(ApiError::from),
         Err(_) => Err(ApiError::unprocessable("invalid", "photo retention must be a whole number of days").with_field("photo_days")),
     };
     let result = match result {
@@ -127,7 +133,7 @@ async fn publish(State(state): State<AppState>, signed: SignedForm) -> Result<Re
         Ok(()) => Ok(see_other("/admin/privacy?published=1")),
         Err(error) => {
             let (status, errors) = FormErrors::from_error(error)?;
-            Ok(render(status, &page_for(&state, &admin, Some((jurisdiction, photo_days)), errors, false).await?))
+            Ok(render(status, &page_for(&state, &admin, Some((jurisdiction, photo_days, reconsent)), errors, false).await?))
         }
     }
 }

@@ -156,6 +156,8 @@ struct Card {
     from: String,
     /// Set when approved: who approved (card or period) and when.
     locked: Option<String>,
+    /// Set when the card counted now differs from the figures it was approved with.
+    changed_since_approval: Option<String>,
     voided: Vec<PunchView>,
 }
 
@@ -437,7 +439,16 @@ async fn card(
     let pay = time_card.pay;
     let locked = response.locked.as_ref().map(|l| {
         let who = if l.by == "period" { "The pay period was approved for payroll" } else { "This card was approved" };
-        format!("{who} on {}: corrections are locked until it is reopened.", local(l.approved_at, zone))
+        let figures = if response.approved_figures { " Its hours are the figures approved then." } else { "" };
+        format!("{who} on {}: corrections are locked until it is reopened.{figures}", local(l.approved_at, zone))
+    });
+    let changed_since_approval = response.changed_since_approval.iter().find(|c| c.date.is_none()).map(|c| {
+        format!(
+            "Counted now (today's payroll settings, punches that arrived since) it would be {}, not the approved {}. \
+             The approved figures stay until the card is reopened.",
+            super::payroll::pay_words(c.now),
+            super::payroll::pay_words(c.approved)
+        )
     });
     Ok(Card {
         employee: response.employee.name.as_str().to_owned(),
@@ -459,6 +470,7 @@ async fn card(
         employee_id: employee.to_string(),
         from: from.to_string(),
         locked,
+        changed_since_approval,
         voided: response.voided.iter().map(view_punch).collect(),
     })
 }

@@ -315,7 +315,8 @@ async fn sign_in(
     };
     let face_front = role.abilities.face_front && device.has_front_camera;
     let release = if face_front && crate::privacy::release_status(&state, company, employee.id).await?.asks() {
-        crate::privacy::release_notice(&state, company).await?
+        let withdrawn_on = state.store.release(company, employee.id).await?.and_then(|r| r.withdrawn).map(|w| w.at);
+        crate::privacy::release_notice(&state, company).await?.map(|notice| crate::privacy::ReleaseNotice { withdrawn_on, ..notice })
     } else {
         None
     };

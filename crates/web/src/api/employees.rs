@@ -116,7 +116,11 @@ async fn update_employee(
     Json(body): Json<EmployeeBody>,
 ) -> Result<Json<Employee>, ApiError> {
     let fields = employee_fields(&state, admin.company(), body).await?;
-    Ok(Json(state.store.update_employee(admin.company(), id, &fields).await?))
+    let employee = state.store.update_employee(admin.company(), id, &fields).await?;
+    // Made inactive: templates due at the end of employment are destroyed now, in this request.
+    let actor = format!("admin:{}", admin.session.admin_id);
+    crate::privacy::destroy_templates_if_due(&state, admin.company(), employee.id, &actor, chrono::Utc::now()).await?;
+    Ok(Json(employee))
 }
 
 /// The employees a foreman may clock for.

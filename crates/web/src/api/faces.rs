@@ -41,6 +41,7 @@ pub struct TemplateView {
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct Enrolment {
     /// Where the employee stands on the biometric release (templates need `signed`).
+    #[schema(value_type = String)]
     pub release: clockface_domain::privacy::ReleaseStatus,
     pub templates: Vec<TemplateView>,
 }

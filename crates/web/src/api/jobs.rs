@@ -45,7 +45,7 @@ impl IntoResponse for ImportOutcome {
             ImportOutcome::Done(summary) => Json(summary).into_response(),
             ImportOutcome::Refused(lines) => {
                 let message = format!("{} line(s) cannot be imported; nothing was imported", lines.len());
-                let error = ErrorDetail { code: "invalid_csv".into(), message, field: Some("file".into()) };
+                let error = ErrorDetail { code: "invalid_csv".into(), message, field: Some("file".into()), details: None };
                 (StatusCode::UNPROCESSABLE_ENTITY, axum::Json(ImportErrorBody { error, lines })).into_response()
             }
         }

@@ -3,9 +3,10 @@
 //! the period's export in each payroll system's layout, and its job costing (hours by job and
 //! cost code, as JSON or CSV).
 
+use crate::api::timecards::card_rules;
 use crate::auth::{AdminAuth, UserAuth};
 use crate::error::{ErrorBody, Json, Path, Query};
-use crate::payroll::{costing_csv, export_file, job_costing, overview, Costing, JobFilter, Overview};
+use crate::payroll::{costing_csv, export_file, job_costing, overview, overview_under, Costing, JobFilter, Overview};
 use crate::verification::audit_entry;
 use crate::{ApiError, AppState};
 use axum::extract::State;
@@ -17,10 +18,10 @@ use clockface_domain::employee::Employee;
 use clockface_domain::export::ExportFormat;
 use clockface_domain::ids::{AdminId, CompanyId, EmployeeId};
 use clockface_domain::payroll::{
-    parse_weekday, weekday_str, ExportCodes, MealDeduction, OvertimeRule, PayFrequency, PayPeriod, PaySchedule, PayrollSettings,
+    parse_weekday, weekday_str, ExportCodes, MealDeduction, OvertimeRule, PayFrequency, PayHours, PayPeriod, PaySchedule, PayrollSettings,
 };
 use clockface_domain::DomainError;
-use clockface_store::{Approval, ExportRecord};
+use clockface_store::{Approval, ApprovalOf, ExportRecord, NewApproval, StoreError};
 use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -56,6 +57,11 @@ pub struct SettingsBody {
     pub breaks_paid: bool,
     /// The codes each payroll system needs.
     pub codes: ExportCodes,
+    /// Save although approved cards would count differently under these settings (the answer
+    /// without it is a 409 `approved_periods_affected` listing them). They keep the figures they
+    /// were approved with until they are reopened. Never sent back.
+    #[serde(default, skip_serializing)]
+    pub keep_approved_figures: bool,
 }
 
 impl From<&PayrollSettings> for SettingsBody {
@@ -69,6 +75,7 @@ impl From<&PayrollSettings> for SettingsBody {
             meal_minutes: s.meal.map(|m| m.minutes),
             breaks_paid: s.breaks_paid,
             codes: s.codes.clone(),
+            keep_approved_figures: false,
         }
     }
 }
@@ -105,24 +112,113 @@ impl SettingsBody {
     }
 }
 
-/// Saves the company's payroll settings with an audit line. Shared with the settings page.
-pub async fn save_settings(state: &AppState, company: CompanyId, admin: AdminId, settings: &PayrollSettings) -> Result<(), ApiError> {
+/// An approved card whose figures the new settings would count differently.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct AffectedCard {
+    pub employee_id: EmployeeId,
+    pub name: String,
+    /// The approved figures (what is paid and exported).
+    pub approved: PayHours,
+    /// What the new settings would count.
+    pub under_new_settings: PayHours,
+}
+
+/// An approved pay period that a settings change would count differently.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct AffectedPeriod {
+    pub period: PayPeriod,
+    /// Whether the whole period is approved for payroll (else only some cards).
+    pub approved_for_payroll: bool,
+    pub cards: Vec<AffectedCard>,
+}
+
+/// The approved periods whose approved figures `new` settings would count differently, oldest
+/// first. Empty when the settings that count hours do not change.
+pub async fn approved_periods_affected(
+    state: &AppState,
+    company: CompanyId,
+    old: &PayrollSettings,
+    new: &PayrollSettings,
+) -> Result<Vec<AffectedPeriod>, ApiError> {
+    if card_rules(old) == card_rules(new) {
+        return Ok(Vec::new());
+    }
+    let zone = state.store.company(company).await?.time_zone;
+    let now = Utc::now();
+    let mut affected = Vec::new();
+    for period in state.store.approved_periods(company).await? {
+        let o = overview_under(&*state.store, company, zone, period, None, now, new.clone()).await?;
+        let cards: Vec<AffectedCard> = o
+            .rows
+            .iter()
+            .filter_map(|r| {
+                let approved = r.approved.as_ref()?;
+                (!approved.differences(&r.live).is_empty()).then(|| AffectedCard {
+                    employee_id: r.employee.id,
+                    name: r.employee.name.as_str().to_owned(),
+                    approved: approved.pay,
+                    under_new_settings: r.live.pay,
+                })
+            })
+            .collect();
+        if !cards.is_empty() {
+            affected.push(AffectedPeriod { period, approved_for_payroll: o.approvals.period.is_some(), cards });
+        }
+    }
+    Ok(affected)
+}
+
+/// Saves the company's payroll settings with an audit line. A change that would count an
+/// approved card differently is refused (409 `approved_periods_affected`, the periods and cards
+/// in `details`) unless `keep_approved` says to save anyway: approved cards then keep their
+/// approved figures until they are reopened, and the audit line names the periods. Shared with
+/// the settings page.
+pub async fn save_settings(
+    state: &AppState,
+    company: CompanyId,
+    admin: AdminId,
+    settings: &PayrollSettings,
+    keep_approved: bool,
+) -> Result<Vec<AffectedPeriod>, ApiError> {
+    let old = state.store.payroll_settings(company).await?;
+    let affected = approved_periods_affected(state, company, &old, settings).await?;
+    let periods: Vec<String> = affected.iter().map(|a| format!("{} to {}", a.period.start, a.period.end)).collect();
+    if !affected.is_empty() && !keep_approved {
+        let details = serde_json::to_value(&affected).map_err(ApiError::internal)?;
+        return Err(ApiError::conflict(
+            "approved_periods_affected",
+            format!(
+                "these settings would count approved cards differently in {} ({}); approved cards keep the figures they were \
+                 approved with until they are reopened. Save again confirming this (keep_approved_figures), or reopen those \
+                 periods first",
+                if periods.len() == 1 { "one pay period" } else { "several pay periods" },
+                periods.join(", ")
+            ),
+        )
+        .with_details(serde_json::json!({ "periods": details })));
+    }
+    let kept = if periods.is_empty() {
+        String::new()
+    } else {
+        format!("; approved cards of {} keep their approved figures until reopened", periods.join(", "))
+    };
     let line = audit_entry(
         company,
         &format!("admin:{admin}"),
         "payroll.settings_changed",
         &format!("company:{company}"),
         &format!(
-            "pay {}, anchor {}, workweek from {}, overtime {}, meal {}",
+            "pay {}, anchor {}, workweek from {}, overtime {}, meal {}, breaks {}{kept}",
             settings.schedule.frequency.as_str(),
             settings.schedule.anchor,
             weekday_str(settings.schedule.workweek_starts),
             settings.overtime.as_str(),
-            settings.meal.map_or_else(|| "none".to_owned(), |m| format!("{} min after {} min", m.minutes, m.after_minutes))
+            settings.meal.map_or_else(|| "none".to_owned(), |m| format!("{} min after {} min", m.minutes, m.after_minutes)),
+            if settings.breaks_paid { "paid" } else { "unpaid" },
         ),
     );
     state.store.set_payroll_settings(company, settings, Utc::now(), &line).await?;
-    Ok(())
+    Ok(affected)
 }
 
 /// The company's payroll settings: pay period, workweek, overtime rule, meal deduction, export codes.
@@ -132,16 +228,20 @@ async fn get_settings(State(state): State<AppState>, admin: AdminAuth) -> Result
     Ok(Json(SettingsBody::from(&state.store.payroll_settings(admin.company()).await?)))
 }
 
-/// Replaces the company's payroll settings.
+/// Replaces the company's payroll settings. Approved cards keep the figures they were approved
+/// with: a change that would count one differently answers 409 `approved_periods_affected` with
+/// `details.periods` (each period, whether it is approved for payroll, and each card's approved
+/// and new hours), unless `keep_approved_figures` is true.
 #[utoipa::path(put, path = "/payroll/settings", tag = "payroll", security(("admin" = [])), request_body = SettingsBody,
-    responses((status = 200, body = SettingsBody)))]
+    responses((status = 200, body = SettingsBody), (status = 409, description = "approved cards would count differently", body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
 async fn put_settings(
     State(state): State<AppState>,
     admin: AdminAuth,
     Json(body): Json<SettingsBody>,
 ) -> Result<Json<SettingsBody>, ApiError> {
     let settings = body.parse()?;
-    save_settings(&state, admin.company(), admin.session.admin_id, &settings).await?;
+    save_settings(&state, admin.company(), admin.session.admin_id, &settings, body.keep_approved_figures).await?;
     Ok(Json(SettingsBody::from(&settings)))
 }
 
@@ -285,29 +385,74 @@ pub async fn employees_in_reach(state: &AppState, user: &UserAuth) -> Result<Opt
 }
 
 /// Approves an employee's card (a supervisor, theirs; an admin, anyone's) or, without
-/// `employee`, the period for payroll (admins only), and audits it. Shared with the pages.
+/// `employee`, the period for payroll (admins only), and audits it. The approval freezes the
+/// figures it approves: the card's, or for the period every card's that has none of its own.
+/// Shared with the pages.
 pub async fn approve(state: &AppState, user: &UserAuth, period: PayPeriod, employee: Option<EmployeeId>) -> Result<(), ApiError> {
     let (company, admin) = (user.company(), user.user());
-    match employee {
+    let listed = match employee {
         Some(employee) => {
             user.employee(employee)?;
-            state.store.employee(company, employee).await?;
+            Some(vec![state.store.employee(company, employee).await?])
         }
-        None => user.require_admin("approve a pay period for payroll")?,
-    }
+        None => {
+            user.require_admin("approve a pay period for payroll")?;
+            None
+        }
+    };
     let (action, subject) = match employee {
         Some(e) => ("card.approved", format!("employee:{e}")),
         None => ("period.approved", format!("period:{}", period.start)),
     };
-    let line = audit_entry(company, &format!("admin:{admin}"), action, &subject, &format!("pay period {} to {}", period.start, period.end));
     let zone = state.store.company(company).await?.time_zone;
     let window = (
         crate::api::timecards::start_of_day(zone, period.start),
         crate::api::timecards::start_of_day(zone, period.end + chrono::Duration::days(1)),
     );
-    let approval = Approval { period, window, approved_by: admin, approved_at: Utc::now() };
-    state.store.approve(company, employee, &approval, &line).await?;
-    Ok(())
+    // The figures are counted, then frozen in the approval's transaction, which fails when a
+    // correction came in between: then they are counted again.
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        let now = Utc::now();
+        let o = overview(&*state.store, company, zone, period, listed.clone(), now).await?;
+        let figures: Vec<(EmployeeId, clockface_domain::approval::ApprovedFigures)> = o
+            .rows
+            .iter()
+            .filter(|r| employee.is_some() || r.approval.as_ref().is_none_or(|a| a.figures.is_none()))
+            .map(|r| (r.employee.id, r.live.clone()))
+            .collect();
+        let corrections_counted = o.corrections_counted.iter().filter(|(e, _)| employee.is_none_or(|one| one == **e)).map(|(_, n)| n).sum();
+        let totals = figures.iter().fold(clockface_domain::payroll::PayHours::default(), |mut t, (_, f)| {
+            t += f.pay;
+            t
+        });
+        let line = audit_entry(
+            company,
+            &format!("admin:{admin}"),
+            action,
+            &subject,
+            &format!(
+                "pay period {} to {}; approved figures: {} regular, {} overtime, {} double time seconds under the {} rule",
+                period.start,
+                period.end,
+                totals.regular_seconds,
+                totals.overtime_seconds,
+                totals.double_time_seconds,
+                o.settings.overtime.as_str()
+            ),
+        );
+        let approval = Approval { period, window, approved_by: admin, approved_at: now, figures: None };
+        let of = employee.map_or(ApprovalOf::Period, ApprovalOf::Card);
+        let new = NewApproval { of, approval, figures, corrections_counted, counted_in: o.window };
+        match state.store.approve(company, &new, &line).await {
+            Err(StoreError::Conflict) if attempts < 3 => continue,
+            Err(StoreError::Conflict) => {
+                return Err(ApiError::conflict("changed_meanwhile", "the card was corrected while it was being approved; approve it again"))
+            }
+            other => return Ok(other?),
+        }
+    }
 }
 
 /// Reopens a card or the period, with a reason, and audits it. A supervisor reopens only their
@@ -388,8 +533,18 @@ pub struct ExportQuery {
     pub format: String,
 }
 
-/// Writes the period's export, records it (audited), and answers the file with its earlier
-/// exports in `X-Clockface-Exported-Before` (RFC 3339 times, newest first). Shared with the pages.
+/// An export made: the file, the period's earlier exports (newest first), and how the hours of
+/// each employee whose hours changed since the latest earlier export that kept them differ.
+#[derive(Debug)]
+pub struct MadeExport {
+    pub file: clockface_domain::export::ExportFile,
+    pub earlier: Vec<ExportRecord>,
+    pub changes: Vec<clockface_domain::export::ExportChange>,
+}
+
+/// Writes the period's export and records it (audited) with what it says of each employee; the
+/// answer says which exports came before and, when the hours changed since the last of them (a
+/// period reopened and corrected, say), who changed and how. Shared with the pages.
 pub async fn make_export(
     state: &AppState,
     company: CompanyId,
@@ -397,30 +552,38 @@ pub async fn make_export(
     period: PayPeriod,
     zone: chrono_tz::Tz,
     format: ExportFormat,
-) -> Result<(clockface_domain::export::ExportFile, Vec<ExportRecord>), ApiError> {
+) -> Result<MadeExport, ApiError> {
     let now = Utc::now();
     let o = overview(&*state.store, company, zone, period, None, now).await?;
     let file = export_file(&o, format, now)?;
+    let exported: Vec<_> = o.rows.iter().filter(|r| !r.days.is_empty()).map(crate::payroll::OverviewRow::exported).collect();
     let line = audit_entry(
         company,
         &format!("admin:{admin}"),
         "period.exported",
         &format!("period:{}", period.start),
-        &format!(
-            "{} for {} to {}, {} employees",
-            format.as_str(),
-            period.start,
-            period.end,
-            o.rows.iter().filter(|r| !r.days.is_empty()).count()
-        ),
+        &format!("{} for {} to {}, {} employees", format.as_str(), period.start, period.end, exported.len()),
     );
-    let record = ExportRecord { format: format.as_str().to_owned(), exported_by: admin, exported_at: now };
+    let record = ExportRecord { format: format.as_str().to_owned(), exported_by: admin, exported_at: now, figures: Some(exported) };
     let earlier = state.store.record_export(company, period, &record, &line).await?;
-    Ok((file, earlier))
+    let changes = changes_since_export(&earlier, record.figures.as_deref().unwrap_or_default());
+    Ok(MadeExport { file, earlier, changes })
 }
 
-/// The file to answer: its content type, a download name, and the earlier exports in a header.
-pub fn file_response(file: clockface_domain::export::ExportFile, earlier: &[ExportRecord]) -> Response {
+/// How `now` differs from the latest of `earlier` (newest first) that kept its figures.
+pub fn changes_since_export(
+    earlier: &[ExportRecord],
+    now: &[clockface_domain::export::ExportedEmployee],
+) -> Vec<clockface_domain::export::ExportChange> {
+    earlier.iter().find_map(|e| e.figures.as_deref()).map(|before| clockface_domain::export::changes_since(before, now)).unwrap_or_default()
+}
+
+/// The file to answer: its content type, a download name, the earlier exports in
+/// `X-Clockface-Exported-Before` (RFC 3339 times and formats, newest first) and, when the hours
+/// changed since the last of them, `X-Clockface-Changed-Since-Export`: each changed employee's
+/// number with the seconds before and now (`number:regular/overtime/double->regular/overtime/double`).
+pub fn file_response(made: MadeExport) -> Response {
+    let MadeExport { file, earlier, changes } = made;
     let mut response = file.body.into_response();
     let headers = response.headers_mut();
     headers.insert(CONTENT_TYPE, HeaderValue::from_static(file.content_type));
@@ -431,6 +594,14 @@ pub fn file_response(file: clockface_domain::export::ExportFile, earlier: &[Expo
     if let Ok(value) = HeaderValue::from_str(&before.join(", ")) {
         if !before.is_empty() {
             headers.insert(HeaderName::from_static("x-clockface-exported-before"), value);
+        }
+    }
+    let hours = |p: clockface_domain::payroll::PayHours| format!("{}/{}/{}", p.regular_seconds, p.overtime_seconds, p.double_time_seconds);
+    let changed: Vec<String> =
+        changes.iter().map(|c| format!("{}:{}->{}", c.number.replace([',', ':'], " "), hours(c.before), hours(c.now))).collect();
+    if let Ok(value) = HeaderValue::from_str(&changed.join(", ")) {
+        if !changed.is_empty() {
+            headers.insert(HeaderName::from_static("x-clockface-changed-since-export"), value);
         }
     }
     response
@@ -449,8 +620,8 @@ async fn get_export(
 ) -> Result<Response, ApiError> {
     let format = ExportFormat::parse(q.format.trim())?;
     let (period, zone) = period_starting(&state, admin.company(), start).await?;
-    let (file, earlier) = make_export(&state, admin.company(), admin.session.admin_id, period, zone, format).await?;
-    Ok(file_response(file, &earlier))
+    let made = make_export(&state, admin.company(), admin.session.admin_id, period, zone, format).await?;
+    Ok(file_response(made))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -605,5 +776,5 @@ async fn get_costing(State(state): State<AppState>, user: UserAuth, Query(q): Qu
         (status = 422, description = "a `job` that is neither a job id nor `none`", body = ErrorBody)))]
 async fn get_costing_csv(State(state): State<AppState>, user: UserAuth, Query(q): Query<CostingQuery>) -> Result<Response, ApiError> {
     let (costing, _) = costing_for(&state, &user, q.date, q.job.as_deref()).await?;
-    Ok(file_response(costing_csv(&costing), &[]))
+    Ok(file_response(MadeExport { file: costing_csv(&costing), earlier: Vec::new(), changes: Vec::new() }))
 }

@@ -34,6 +34,9 @@ pub struct PolicyView {
     pub version: i64,
     pub jurisdiction: Jurisdiction,
     pub photo_days: i64,
+    /// Whether an employee whose face data was deleted on request is asked at their next sign-in
+    /// whether to sign the release anew.
+    pub reconsent: bool,
     pub published_at: DateTime<Utc>,
     /// The public page, readable without signing in.
     pub url: String,
@@ -58,6 +61,7 @@ pub async fn policy_view(state: &AppState, policy: &Policy) -> Result<PolicyView
         version: policy.version,
         jurisdiction: policy.settings.jurisdiction,
         photo_days: policy.settings.photo_days,
+        reconsent: policy.settings.reconsent,
         published_at: policy.published_at,
         url: privacy::policy_path(policy.company_id),
         text: policy_text(company.name.as_str(), policy.version, policy.settings, Language::English),
@@ -91,6 +95,14 @@ pub struct PolicyBody {
     pub jurisdiction: String,
     /// FaceFront photos are destroyed this many days after they were taken (1 to 3650).
     pub photo_days: i64,
+    /// Ask an employee whose face data was deleted on request, at their next sign-in, whether to
+    /// sign the release anew (the default); false: never ask them again.
+    #[serde(default = "yes")]
+    pub reconsent: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// Publish the next version of the retention policy from these settings. Face matching can start
@@ -102,7 +114,7 @@ async fn put_policy(
     admin: AdminAuth,
     Json(body): Json<PolicyBody>,
 ) -> Result<(StatusCode, Json<PolicyView>), ApiError> {
-    let settings = RetentionSettings::parse(&body.jurisdiction, body.photo_days)?;
+    let settings = RetentionSettings::parse(&body.jurisdiction, body.photo_days, body.reconsent)?;
     let policy = privacy::publish_policy(&state, admin.company(), admin.session.admin_id, settings).await?;
     Ok((StatusCode::CREATED, Json(policy_view(&state, &policy).await?)))
 }
@@ -154,6 +166,12 @@ pub struct ReleaseDecisionView {
     /// before clockface kept them).
     pub text_sha256: Option<String>,
     pub text: Option<String>,
+    /// A release signed on paper: the SHA-256 of its scan (an admin sees it on the employee's page).
+    pub paper_scan_sha256: Option<String>,
+    /// Set when their face data was deleted on request after they signed: when, by which admin, why.
+    pub withdrawn_at: Option<DateTime<Utc>>,
+    pub withdrawn_by: Option<AdminId>,
+    pub withdrawn_reason: Option<String>,
 }
 
 impl From<Release> for ReleaseDecisionView {
@@ -169,12 +187,18 @@ impl From<Release> for ReleaseDecisionView {
             language: r.language,
             text_sha256: r.text_sha256,
             text: r.text,
+            paper_scan_sha256: r.paper_scan_sha256,
+            withdrawn_at: r.withdrawn.as_ref().map(|w| w.at),
+            withdrawn_by: r.withdrawn.as_ref().map(|w| w.by),
+            withdrawn_reason: r.withdrawn.map(|w| w.reason),
         }
     }
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ReleaseView {
+    /// `no_policy`, `not_asked`, `outdated`, `declined`, `withdrawn` (face data deleted on request) or `signed`.
+    #[schema(value_type = String)]
     pub status: ReleaseStatus,
     /// Their latest decision.
     pub release: Option<ReleaseDecisionView>,

@@ -137,7 +137,12 @@ async fn create_batch(State(state): State<AppState>, auth: DeviceAuth, request: 
             }
             Err(error) => {
                 result.rejected += 1;
-                let detail = ErrorDetail { code: error.code.to_owned(), message: error.message, field: error.field.map(str::to_owned) };
+                let detail = ErrorDetail {
+                    code: error.code.to_owned(),
+                    message: error.message,
+                    field: error.field.map(str::to_owned),
+                    details: error.details,
+                };
                 BatchItem { index, client_id, status: error.status.as_u16(), punch: None, error: Some(detail) }
             }
         };

@@ -6,6 +6,7 @@ use crate::{ApiError, AppState};
 use axum::extract::State;
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
+use clockface_domain::approval::ApprovedFigures;
 use clockface_domain::correction::{apply_corrections, Corrected, Correction};
 use clockface_domain::employee::Employee;
 use clockface_domain::ids::{CompanyId, EmployeeId, PunchId};
@@ -77,6 +78,16 @@ impl CardPunch {
     }
 }
 
+/// A punch's job is the device punch's (a punch a correction added has none).
+impl clockface_domain::costing::CostedPunch for CardPunch {
+    fn job(&self) -> Option<clockface_domain::ids::JobId> {
+        self.punch.as_ref().and_then(|p| p.job_id)
+    }
+    fn cost_code(&self) -> Option<clockface_domain::ids::CostCodeId> {
+        self.punch.as_ref().and_then(|p| p.cost_code_id)
+    }
+}
+
 impl TimedPunch for CardPunch {
     fn kind(&self) -> PunchKind {
         self.effective_kind
@@ -107,6 +118,14 @@ pub struct TimeCardResponse {
     pub pay_period: PayPeriod,
     /// Set when the card is approved for that period: corrections are refused until it is reopened.
     pub locked: Option<LockView>,
+    /// The card's totals (each day's, each week's and the period's) are the figures frozen when it
+    /// was approved, whatever the settings or the punches say now. Only for a card of exactly the
+    /// approved pay period.
+    pub approved_figures: bool,
+    /// When the card, counted now (today's settings, punches that arrived after the approval),
+    /// differs from its approved figures: the period's and each day's differences. Reopening the
+    /// card makes the count now its figures.
+    pub changed_since_approval: Vec<clockface_domain::approval::FigureChange>,
 }
 
 /// Midnight at the start of `date` in `zone`, as a UTC instant.
@@ -229,13 +248,23 @@ pub async fn time_card(
             from <= day && day <= to
         })
         .collect();
-    let time_card = build_time_card(&counted, zone, from, to, &card_rules(&settings), now);
+    let rules = card_rules(&settings);
+    let mut time_card = build_time_card(&counted, zone, from, to, &rules, now);
+    let frozen = approvals.figures(employee.id).filter(|_| (from, to) == (pay_period.start, pay_period.end));
+    let changed_since_approval = match frozen {
+        Some(figures) => {
+            let changes = figures.differences(&ApprovedFigures::of(&time_card, &rules));
+            figures.apply_to(&mut time_card);
+            changes
+        }
+        None => Vec::new(),
+    };
     let locked = approvals
         .period
         .as_ref()
         .map(|a| LockView { by: "period", approved_at: a.approved_at })
         .or_else(|| approvals.cards.get(&employee.id).map(|a| LockView { by: "card", approved_at: a.approved_at }));
-    Ok(TimeCardResponse { employee, time_card, voided, pay_period, locked })
+    Ok(TimeCardResponse { employee, time_card, voided, pay_period, locked, approved_figures: frozen.is_some(), changed_since_approval })
 }
 
 /// An employee's time card: one entry per day with its shifts, daily, weekly and period totals

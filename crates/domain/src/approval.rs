@@ -1,0 +1,239 @@
+//! Approved means frozen: the figures of a card as they stood when it (or its pay period) was
+//! approved, kept with the approval and shown, exported and costed from then on, whatever changes
+//! later in the settings, the rules or this code's arithmetic.
+//!
+//! A card's figures are its totals by pay rate, per day, per workweek and per job and cost code,
+//! with the rules they were counted by ([`ApprovedFigures::of`]). While a card is approved, its
+//! live count (the punches as they stand, counted by today's settings) is still made, but only to
+//! tell a person that it differs ([`ApprovedFigures::differences`]): the frozen figures are the
+//! ones shown and paid. Reopening the card (or the period) drops them, and the live count is the
+//! card again.
+//!
+//! The figures are stored as JSON. Every field added later must have a default, so that figures
+//! frozen by an earlier release still read.
+
+use crate::costing::{cost_card, CostLine, CostedPunch};
+use crate::ids::{CostCodeId, JobId};
+use crate::payroll::{MealDeduction, OvertimeRule, PayHours};
+use crate::timecard::{CardRules, TimeCard, TimedPunch, WeekTotal};
+use chrono::{NaiveDate, Weekday};
+use serde::{Deserialize, Serialize};
+
+/// The rules a card was counted by when it was approved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ApprovedRules {
+    pub overtime: OvertimeRule,
+    #[schema(value_type = String, example = "Mon")]
+    pub workweek_starts: Weekday,
+    pub meal: Option<MealDeduction>,
+    pub breaks_paid: bool,
+}
+
+impl From<&CardRules> for ApprovedRules {
+    fn from(rules: &CardRules) -> Self {
+        ApprovedRules { overtime: rules.overtime, workweek_starts: rules.workweek_starts, meal: rules.meal, breaks_paid: rules.breaks_paid }
+    }
+}
+
+/// One day's approved figures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ApprovedDay {
+    pub date: NaiveDate,
+    /// Paid seconds (after the meal deduction, with paid breaks).
+    pub seconds: i64,
+    #[serde(flatten)]
+    pub pay: PayHours,
+}
+
+/// One day's approved hours on one job and cost code (none of either: no job).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ApprovedJobDay {
+    pub date: NaiveDate,
+    pub job_id: Option<JobId>,
+    pub cost_code_id: Option<CostCodeId>,
+    #[serde(flatten)]
+    pub pay: PayHours,
+}
+
+/// A card's figures, frozen when it was approved.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ApprovedFigures {
+    pub rules: ApprovedRules,
+    /// The period's paid seconds.
+    pub seconds: i64,
+    #[serde(flatten)]
+    pub pay: PayHours,
+    pub meal_deducted_seconds: i64,
+    pub break_seconds: i64,
+    /// Days with hours, in date order.
+    pub days: Vec<ApprovedDay>,
+    pub weeks: Vec<WeekTotal>,
+    /// Each day's hours by job and cost code, as job costing and the exports split them.
+    pub jobs: Vec<ApprovedJobDay>,
+}
+
+impl ApprovedFigures {
+    /// The figures of `card`, counted by `rules`.
+    pub fn of<P: TimedPunch + CostedPunch>(card: &TimeCard<P>, rules: &CardRules) -> Self {
+        ApprovedFigures {
+            rules: rules.into(),
+            seconds: card.seconds,
+            pay: card.pay,
+            meal_deducted_seconds: card.meal_deducted_seconds,
+            break_seconds: card.break_seconds,
+            days: card
+                .days
+                .iter()
+                .filter(|d| d.seconds != 0 || d.pay.total() != 0)
+                .map(|d| ApprovedDay { date: d.date, seconds: d.seconds, pay: d.pay })
+                .collect(),
+            weeks: card.weeks.clone(),
+            jobs: cost_card(card)
+                .into_iter()
+                .map(|l| ApprovedJobDay { date: l.date, job_id: l.key.job, cost_code_id: l.key.cost_code, pay: l.pay })
+                .collect(),
+        }
+    }
+
+    /// The approved hours of `date` (none when the day had no hours).
+    pub fn day(&self, date: NaiveDate) -> Option<&ApprovedDay> {
+        self.days.iter().find(|d| d.date == date)
+    }
+
+    /// The approved hours by day and job, as job costing reads them.
+    pub fn cost_lines(&self) -> Vec<CostLine> {
+        self.jobs
+            .iter()
+            .map(|j| CostLine { date: j.date, key: crate::costing::CostKey { job: j.job_id, cost_code: j.cost_code_id }, pay: j.pay })
+            .collect()
+    }
+
+    /// Writes these figures over `card`'s totals (each day's, each week's and the period's); the
+    /// shifts, which are the punches' record, stay as they are.
+    pub fn apply_to<P>(&self, card: &mut TimeCard<P>) {
+        for day in &mut card.days {
+            let approved = self.day(day.date);
+            day.seconds = approved.map_or(0, |d| d.seconds);
+            day.pay = approved.map_or_else(PayHours::default, |d| d.pay);
+        }
+        card.weeks.clone_from(&self.weeks);
+        card.seconds = self.seconds;
+        card.pay = self.pay;
+        card.meal_deducted_seconds = self.meal_deducted_seconds;
+        card.break_seconds = self.break_seconds;
+        card.breaks_paid = self.rules.breaks_paid;
+    }
+
+    /// How `live` (the card counted now) differs from these figures: the period's totals and
+    /// each day whose hours differ. Empty when they agree.
+    pub fn differences(&self, live: &ApprovedFigures) -> Vec<FigureChange> {
+        let mut changes = Vec::new();
+        if (self.pay, self.seconds) != (live.pay, live.seconds) {
+            changes.push(FigureChange { date: None, approved: self.pay, now: live.pay });
+        }
+        let mut dates: Vec<NaiveDate> = self.days.iter().chain(&live.days).map(|d| d.date).collect();
+        dates.sort_unstable();
+        dates.dedup();
+        for date in dates {
+            let (approved, now) = (self.day(date).map(|d| d.pay).unwrap_or_default(), live.day(date).map(|d| d.pay).unwrap_or_default());
+            if approved != now {
+                changes.push(FigureChange { date: Some(date), approved, now });
+            }
+        }
+        changes
+    }
+}
+
+/// A difference between approved figures and the card counted now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct FigureChange {
+    /// The day; none for the period's totals.
+    pub date: Option<NaiveDate>,
+    pub approved: PayHours,
+    pub now: PayHours,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::costing::CostKey;
+    use crate::punch::PunchKind;
+    use crate::timecard::build_time_card;
+    use chrono::{DateTime, TimeZone, Utc};
+
+    #[derive(Debug, Clone)]
+    struct P(PunchKind, DateTime<Utc>);
+    impl TimedPunch for P {
+        fn kind(&self) -> PunchKind {
+            self.0
+        }
+        fn at(&self) -> DateTime<Utc> {
+            self.1
+        }
+    }
+    impl CostedPunch for P {
+        fn job(&self) -> Option<JobId> {
+            None
+        }
+        fn cost_code(&self) -> Option<CostCodeId> {
+            None
+        }
+    }
+
+    fn at(day: u32, hour: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, day, hour, 0, 0).single().unwrap()
+    }
+
+    /// A 13-hour Monday and four 8-hour days, week of 2026-11-30 (UTC).
+    fn week() -> Vec<P> {
+        let mut punches = vec![P(PunchKind::In, at(30, 6)), P(PunchKind::Out, at(30, 19))];
+        for day in 1..=4 {
+            let d = Utc.with_ymd_and_hms(2026, 12, day, 8, 0, 0).single().unwrap();
+            punches.push(P(PunchKind::In, d));
+            punches.push(P(PunchKind::Out, d + chrono::Duration::hours(8)));
+        }
+        punches
+    }
+
+    fn card(rules: &CardRules) -> TimeCard<P> {
+        let from = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+        build_time_card(&week(), chrono_tz::UTC, from, from + chrono::Duration::days(6), rules, at(30, 0) + chrono::Duration::days(10))
+    }
+
+    #[test]
+    fn figures_frozen_under_one_rule_stay_when_the_card_is_counted_under_another() {
+        let federal = CardRules::default();
+        let california = CardRules { overtime: OvertimeRule::California, ..federal };
+        let approved = ApprovedFigures::of(&card(&federal), &federal);
+        // 45 hours: federal pays 40 regular and 5 overtime.
+        assert_eq!(approved.pay, PayHours { regular_seconds: 40 * 3600, overtime_seconds: 5 * 3600, double_time_seconds: 0 });
+
+        let mut live = card(&california);
+        let now = ApprovedFigures::of(&live, &california);
+        // California: Monday's 13 h are 8 regular, 4 overtime and 1 double time; the other days 32
+        // regular, so the week's regular hours are 40 and nothing is weekly overtime.
+        assert_eq!(now.pay, PayHours { regular_seconds: 40 * 3600, overtime_seconds: 4 * 3600, double_time_seconds: 3600 });
+        let changes = approved.differences(&now);
+        assert_eq!(changes[0], FigureChange { date: None, approved: approved.pay, now: now.pay });
+        assert_eq!(changes.len(), 3, "the totals, Monday and Friday differ: {changes:?}");
+
+        approved.apply_to(&mut live);
+        assert_eq!(live.pay, approved.pay);
+        assert_eq!(ApprovedFigures::of(&live, &federal).days, approved.days, "each day shows its approved hours");
+        assert_eq!(live.days.iter().map(|d| d.shifts.len()).sum::<usize>(), 5, "the shifts stay");
+    }
+
+    #[test]
+    fn figures_read_back_from_their_json_and_split_by_job() {
+        let rules = CardRules { meal: Some(MealDeduction::new(360, 30).unwrap()), ..CardRules::default() };
+        let approved = ApprovedFigures::of(&card(&rules), &rules);
+        let json = serde_json::to_string(&approved).unwrap();
+        assert_eq!(serde_json::from_str::<ApprovedFigures>(&json).unwrap(), approved);
+        assert_eq!(approved.meal_deducted_seconds, 5 * 1800);
+        let lines = approved.cost_lines();
+        assert_eq!(lines.len(), 5);
+        assert!(lines.iter().all(|l| l.key == CostKey::default()), "no job");
+        let split: i64 = lines.iter().map(|l| l.pay.total()).sum();
+        assert_eq!(split, approved.pay.total(), "the job split adds up to the card");
+    }
+}
