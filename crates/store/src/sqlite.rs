@@ -25,9 +25,31 @@ impl SqliteStore {
             .busy_timeout(Duration::from_secs(30))
             .foreign_keys(true);
         let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
-        sqlx::migrate!("migrations/sqlite").run(&pool).await?;
+        migrator().run(&pool).await?;
         Ok(Self { pool })
     }
+}
+
+/// The SQLite migrations embedded in the binary.
+pub(crate) fn migrator() -> &'static sqlx::migrate::Migrator {
+    static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
+    &MIGRATOR
+}
+
+/// What the database at `url` holds ([`crate::inspect::inspect`]): a file that does not exist is
+/// an empty database, and is not created. The connection sets no journal mode or other setting
+/// that would write to the file, and is closed before this returns.
+pub(crate) async fn inspect(url: &str) -> Result<crate::inspect::Inspection, StoreError> {
+    use sqlx::{ConnectOptions, Connection};
+    let options = SqliteConnectOptions::from_str(url)?.create_if_missing(false).busy_timeout(Duration::from_secs(30));
+    let file = options.get_filename();
+    if file.as_os_str() == ":memory:" || !file.exists() {
+        return Ok(crate::inspect::Inspection::default());
+    }
+    let mut connection = options.connect().await?;
+    let found = inspect_sql::read(&mut connection).await;
+    connection.close().await?;
+    found
 }
 
 /// Writes a consistent snapshot of the running database at `url` to the new file `dest`, with
@@ -69,6 +91,13 @@ const CLAIM_JOB: &str = "UPDATE verification_jobs SET locked_until = $2, leased_
     SELECT punch_id FROM verification_jobs WHERE run_after <= $1 AND (locked_until IS NULL OR locked_until <= $1) \
     ORDER BY run_after LIMIT 1) RETURNING punch_id, company_id, attempts";
 
+/// Whether the migrations' bookkeeping table exists (a count, 0 or 1).
+const MIGRATIONS_TABLE_EXISTS: &str = "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'";
+
 #[allow(clippy::duplicate_mod, reason = "sql/ is compiled once per backend, each time for its own Db")]
 #[path = "sql/mod.rs"]
 mod sql;
+
+#[allow(clippy::duplicate_mod, reason = "compiled once per backend, like sql/")]
+#[path = "inspect_sql.rs"]
+mod inspect_sql;
