@@ -202,7 +202,7 @@ fn parse_key(text: &str) -> Result<Vec<u8>, String> {
 
 /// What the database keeps of a key: an HMAC of a fixed text under it, which tells keys apart
 /// without revealing them.
-fn fingerprint(key: &[u8]) -> String {
+pub fn fingerprint(key: &[u8]) -> String {
     let mut mac = match <Hmac<Sha256> as Mac>::new_from_slice(key) {
         Ok(mac) => mac,
         Err(error) => unreachable!("HMAC takes keys of any length: {error}"),

@@ -35,6 +35,7 @@ pub async fn build_state(config: &Config) -> anyhow::Result<AppState> {
     let pin = crate::keys::check(&config.pin_key_path(), crate::keys::PIN_KEY, &found)?;
     let secrets = crate::keys::check(&config.secrets_key_path(), crate::keys::SECRETS_KEY, &found)?;
     let checked_s3 = check_photo_store(config, &found).await?;
+    let mail = config.mail_settings()?;
     // The face models load now: a damaged model stops the start, not the first punch.
     tokio::task::spawn_blocking(clockface_web::verification::engine).await?.context("cannot load the face models")?;
 
@@ -62,7 +63,7 @@ pub async fn build_state(config: &Config) -> anyhow::Result<AppState> {
     settings.verification_lease = chrono::Duration::seconds(i64::try_from(config.verification_lease_seconds.clamp(1, 3600)).unwrap_or(60));
     settings.node_name = config.node_name();
     settings.public_url = config.public_url.clone().filter(|u| !u.trim().is_empty());
-    settings.mail = config.mail_settings()?;
+    settings.mail = mail;
     let punches = PunchWriter::start(store.clone(), GroupCommit::for_backend(store.backend()));
     let gates = clockface_web::guard::Gates::new(settings.limits);
     let state = AppState { store, blobs, punches, gates, settings: Arc::new(settings), jobs: Arc::new(tokio::sync::Notify::new()) };

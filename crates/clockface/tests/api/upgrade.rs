@@ -114,6 +114,8 @@ fn read_tree(root: &Path, folder: &Path, files: &mut BTreeMap<PathBuf, Vec<u8>>)
     for entry in std::fs::read_dir(folder).unwrap() {
         let path = entry.unwrap().path();
         if path.is_dir() {
+            // A folder is part of the snapshot too, even empty (a photo folder made anew).
+            files.insert(path.strip_prefix(root).unwrap().join(""), b"<folder>".to_vec());
             read_tree(root, &path, files);
         } else {
             files.insert(path.strip_prefix(root).unwrap().to_owned(), std::fs::read(&path).unwrap());
@@ -384,6 +386,31 @@ async fn an_upgrade_cut_off_anywhere_resumes_on_postgres() {
     an_upgrade_cut_off_anywhere_resumes(&RELEASE_2026_12_01_PG).await;
 }
 
+/// The folder the issue found: the release of 2026-12-06 started on the release of 2026-12-01's
+/// folder applied migrations 0003-0012 and recorded pin.key's fingerprint, then refused for want
+/// of a secrets.key no release had made. This release finishes that upgrade.
+async fn a_folder_left_half_upgraded_recovers(fixture: &Fixture) {
+    let installed = install(fixture).await;
+    let store = clockface_store::connect(&installed.url()).await.unwrap();
+    let pin_key = hex::decode(std::fs::read_to_string(installed.data_dir().join("pin.key")).unwrap().trim()).unwrap();
+    store.record_key_fingerprint("pin.key", &clockface::keys::fingerprint(&pin_key), chrono::Utc::now()).await.unwrap();
+    drop(store);
+    assert!(!installed.data_dir().join("secrets.key").exists());
+    let app = installed.start().await;
+    assert_all_kept(&app, fixture, &installed).await;
+    app.running.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_folder_the_last_release_left_half_upgraded_recovers_on_sqlite() {
+    a_folder_left_half_upgraded_recovers(&RELEASE_2026_12_01).await;
+}
+
+#[tokio::test]
+async fn a_database_the_last_release_left_half_upgraded_recovers_on_postgres() {
+    a_folder_left_half_upgraded_recovers(&RELEASE_2026_12_01_PG).await;
+}
+
 /// Records a migration this binary does not carry, as a newer release would have.
 async fn record_future_migration(installed: &Installed) {
     let sql = "INSERT INTO _sqlx_migrations (version, description, installed_on, success, checksum, execution_time) \
@@ -403,7 +430,7 @@ async fn record_future_migration(installed: &Installed) {
 }
 
 /// Each refusal: the start stops with a sentence saying what to do, and the data folder's bytes
-/// (and the PostgreSQL database's dump) are exactly as before.
+/// (every file, and which files there are) and the PostgreSQL database's dump are exactly as before.
 async fn a_refused_start_changes_nothing(first: &Fixture, last: &Fixture) {
     // The issue's case: the first release's folder with its pin.key lost (its employees have PINs).
     let installed = install(first).await;
@@ -429,6 +456,14 @@ async fn a_refused_start_changes_nothing(first: &Fixture, last: &Fixture) {
     let chmod = format!("chmod 600 {}", installed.data_dir().join("pin.key").display());
     assert!(error.contains("can be read by users other than") && error.contains(&chmod), "{error}");
     assert_eq!(installed.snapshot(), before, "a key file others can read changes nothing");
+
+    // A data folder copied without its photos.
+    let installed = install(first).await;
+    std::fs::remove_dir_all(installed.data_dir().join("photos")).unwrap();
+    let before = installed.snapshot();
+    let error = installed.start_error().await;
+    assert!(error.contains("is missing, but the database lists 4 photos"), "{error}");
+    assert_eq!(installed.snapshot(), before, "a lost photo folder changes nothing (and is not made anew)");
 
     // Another installation's secrets.key (the database recorded this one's fingerprint).
     let installed = install(last).await;
