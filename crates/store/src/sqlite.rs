@@ -38,13 +38,21 @@ pub(crate) fn migrator() -> &'static sqlx::migrate::Migrator {
 
 /// What the database at `url` holds ([`crate::inspect::inspect`]): a file that does not exist is
 /// an empty database, and is not created. The connection sets no journal mode or other setting
-/// that would write to the file, and is closed before this returns.
+/// that would write to the file, and is closed before this returns: as the last connection of a
+/// database in WAL mode it removes the `-wal` and `-shm` files it made. When a `-wal` file is
+/// already there (a server that crashed, or one running), the connection is read-only, so that
+/// closing it does not fold that file's commits into the database file: its bytes stay as they are.
 pub(crate) async fn inspect(url: &str) -> Result<crate::inspect::Inspection, StoreError> {
     use sqlx::{ConnectOptions, Connection};
-    let options = SqliteConnectOptions::from_str(url)?.create_if_missing(false).busy_timeout(Duration::from_secs(30));
-    let file = options.get_filename();
+    let mut options = SqliteConnectOptions::from_str(url)?.create_if_missing(false).busy_timeout(Duration::from_secs(30));
+    let file = options.get_filename().to_owned();
     if file.as_os_str() == ":memory:" || !file.exists() {
         return Ok(crate::inspect::Inspection::default());
+    }
+    let mut wal = file.into_os_string();
+    wal.push("-wal");
+    if std::path::Path::new(&wal).exists() {
+        options = options.read_only(true);
     }
     let mut connection = options.connect().await?;
     let found = inspect_sql::read(&mut connection).await;

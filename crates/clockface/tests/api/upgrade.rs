@@ -99,14 +99,22 @@ impl Installed {
     }
 
     /// Everything a refused start must leave as it was: every file's bytes in the data folder
-    /// (by path), and for PostgreSQL the database's contents (a plain `pg_dump`).
-    fn snapshot(&self) -> BTreeMap<PathBuf, Vec<u8>> {
+    /// (the SHA-256 of each, by path, and each folder), and for PostgreSQL the database's contents
+    /// (a plain `pg_dump`).
+    fn snapshot(&self) -> BTreeMap<PathBuf, String> {
         let mut files = BTreeMap::new();
         read_tree(self.data_dir(), self.data_dir(), &mut files);
         if let Some(url) = &self.database_url {
             files.insert(PathBuf::from("<pg_dump>"), pg_dump(url).into_bytes());
         }
+        // Except SQLite's `-shm` (left by a crash): the WAL's shared-memory index, which every
+        // reader writes (read marks), even a read-only one; it holds no data and is rebuilt from
+        // the `-wal` file, which is compared.
         files
+            .into_iter()
+            .filter(|(path, _)| !path.to_string_lossy().ends_with("-shm"))
+            .map(|(path, bytes)| (path, hex::encode(Sha256::digest(bytes))))
+            .collect()
     }
 }
 
@@ -461,6 +469,16 @@ async fn a_refused_start_changes_nothing(first: &Fixture, last: &Fixture) {
     let chmod = format!("chmod 600 {}", installed.data_dir().join("pin.key").display());
     assert!(error.contains("can be read by users other than") && error.contains(&chmod), "{error}");
     assert_eq!(installed.snapshot(), before, "a key file others can read changes nothing");
+
+    // A folder a crash left mid-upgrade (on SQLite, with commits still in its WAL file), then
+    // its key lost: the WAL file is not folded into the database either.
+    let installed = install(first).await;
+    crash_at(&installed, "migrated");
+    std::fs::remove_file(installed.data_dir().join("pin.key")).unwrap();
+    let before = installed.snapshot();
+    let error = installed.start_error().await;
+    assert!(error.contains("pin.key is missing"), "{error}");
+    assert_eq!(installed.snapshot(), before, "a start refused after a crash changes nothing");
 
     // A data folder copied without its photos.
     let installed = install(first).await;
