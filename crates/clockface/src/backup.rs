@@ -321,9 +321,10 @@ mod tests {
     async fn the_keys_go_to_their_own_folder_and_a_restore_takes_them_from_there() {
         let data = tempfile::tempdir().expect("temp folder");
         let config = Config { data_dir: data.path().to_owned(), ..Config::default() };
-        let store = clockface_store::connect(&config.database_url()).await.expect("a database");
-        crate::keys::pin_key(&config.pin_key_path(), store.as_ref()).await.expect("a PIN key");
-        crate::keys::secrets_key(&config.secrets_key_path(), store.as_ref()).await.expect("a secrets key");
+        clockface_store::connect(&config.database_url()).await.expect("a database");
+        for (name, byte) in [(crate::keys::PIN_KEY, "a1"), (crate::keys::SECRETS_KEY, "b2")] {
+            clockface_store::blobs::write_file_durably(&data.path().join(name), byte.repeat(32).as_bytes(), 0o600).expect("a key file");
+        }
         let out = tempfile::tempdir().expect("temp folder");
         let (dest, keys) = (out.path().join("backup"), out.path().join("keys"));
         let inside = backup(&config, &dest, &KeysTo::Folder(dest.join("keys"))).await.expect_err("keys inside the backup").to_string();

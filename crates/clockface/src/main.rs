@@ -222,9 +222,21 @@ fn audit_key(config: &Config) -> anyhow::Result<clockface_web::witness::HeadKey>
 /// witness signed (the file in the data folder and, with photos in S3, the bucket). Exits 1,
 /// naming each problem, when anything does not hold.
 async fn audit_verify(config: &Config) -> anyhow::Result<()> {
-    let store = clockface_store::connect(&config.database_url())
+    // A check changes nothing: a database an upgrade has not reached yet is not migrated here.
+    let url = config.database_url();
+    let found = clockface_store::inspect::inspect(&url)
         .await
         .with_context(|| format!("cannot open the database {}", config.database_url_for_logs()))?;
+    let pending: Vec<i64> =
+        clockface_store::inspect::known_migrations(&url)?.iter().map(|m| m.version).filter(|v| !found.has(*v)).collect();
+    if !pending.is_empty() {
+        anyhow::bail!(
+            "the database is from an earlier release (migrations {pending:?} not applied yet): start this release's server once \
+             to upgrade it, then verify. Nothing was changed."
+        );
+    }
+    let store =
+        clockface_store::connect(&url).await.with_context(|| format!("cannot open the database {}", config.database_url_for_logs()))?;
     let key = audit_key(config)?;
     let file = config.audit_heads_path();
     let mut witnesses =

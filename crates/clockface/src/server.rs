@@ -1,10 +1,11 @@
-//! Starting and stopping the server: the store, the photo store, the keys, then axum (and the
-//! metrics listener, when one is configured).
+//! Starting and stopping the server: the start-up checks, the keys, the store and its migrations,
+//! the photo store, then axum (and the metrics listener, when one is configured).
 
 use crate::config::{Config, PhotoStore};
 use anyhow::Context;
 use clockface_store::blobs::BlobStore;
 use clockface_store::group::{GroupCommit, PunchWriter};
+use clockface_store::inspect::{AppliedMigration, Inspection};
 use clockface_web::photo::PhotoLimits;
 use clockface_web::{AppState, WebSettings};
 use std::net::SocketAddr;
@@ -12,16 +13,48 @@ use std::sync::Arc;
 use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;
 
-/// Opens the store and the photo store and reads (or creates) the PIN key.
+/// Opens the store and the photo store and reads (or makes) the keys, in two steps.
+///
+/// First every check that can refuse, on the database as it is, before any migration (of any
+/// earlier schema, or none yet): a database newer than this binary, a key file others can read,
+/// a missing, damaged or different key that stored data depends on, a photo folder the database
+/// has photos in that is gone or is not a folder, an S3 photo store that does not answer, face
+/// models that do not load. A refusal leaves the data folder and the database exactly as they
+/// were. Only then: keys nothing depends on yet are made, the database is migrated, the keys'
+/// fingerprints recorded, and what an earlier release left to finish is finished (plain face
+/// templates sealed, unchained audit entries chained). Each of those steps is durable and
+/// idempotent, so a start cut off anywhere in them ends, when started again, where an
+/// uninterrupted one would have.
 pub async fn build_state(config: &Config) -> anyhow::Result<AppState> {
-    clockface_store::blobs::create_dirs_durably(&config.data_dir)
-        .with_context(|| format!("cannot create the data folder {}", config.data_dir.display()))?;
-    let store = clockface_store::connect(&config.database_url())
+    // 1. Checks, writing nothing.
+    let url = config.database_url();
+    let found = clockface_store::inspect::inspect(&url)
         .await
         .with_context(|| format!("cannot open the database {}", config.database_url_for_logs()))?;
-    let blobs = photo_store(config).await?;
-    let pin_key = crate::keys::pin_key(&config.pin_key_path(), store.as_ref()).await?;
-    let secrets_key = crate::keys::secrets_key(&config.secrets_key_path(), store.as_ref()).await?;
+    check_schema(&url, &found)?;
+    let pin = crate::keys::check(&config.pin_key_path(), crate::keys::PIN_KEY, &found)?;
+    let secrets = crate::keys::check(&config.secrets_key_path(), crate::keys::SECRETS_KEY, &found)?;
+    let checked_s3 = check_photo_store(config, &found).await?;
+    let mail = config.mail_settings()?;
+    // The face models load now: a damaged model stops the start, not the first punch.
+    tokio::task::spawn_blocking(clockface_web::verification::engine).await?.context("cannot load the face models")?;
+
+    // 2. Every check passed: keys, migrations, fingerprints, then what an upgrade finishes.
+    clockface_store::blobs::create_dirs_durably(&config.data_dir)
+        .with_context(|| format!("cannot create the data folder {}", config.data_dir.display()))?;
+    let (pin_path, secrets_path) = (pin.path.clone(), secrets.path.clone());
+    let pin_key = pin.make_or_use()?;
+    let secrets_key = secrets.make_or_use()?;
+    crash_point("keys-made");
+    let store =
+        clockface_store::connect(&url).await.with_context(|| format!("cannot open the database {}", config.database_url_for_logs()))?;
+    crash_point("migrated");
+    crate::keys::record(store.as_ref(), crate::keys::PIN_KEY, &pin_path, &pin_key).await?;
+    crate::keys::record(store.as_ref(), crate::keys::SECRETS_KEY, &secrets_path, &secrets_key).await?;
+    let blobs = match checked_s3 {
+        Some(blobs) => blobs,
+        None => photo_store(config).await?,
+    };
     let mut settings = WebSettings::new(pin_key, secrets_key);
     settings.trust_forwarded_for = config.trust_forwarded_for;
     settings.photo_limits = PhotoLimits { max_bytes: config.photo_max_bytes, max_pixels: config.photo_max_pixels };
@@ -30,15 +63,18 @@ pub async fn build_state(config: &Config) -> anyhow::Result<AppState> {
     settings.verification_lease = chrono::Duration::seconds(i64::try_from(config.verification_lease_seconds.clamp(1, 3600)).unwrap_or(60));
     settings.node_name = config.node_name();
     settings.public_url = config.public_url.clone().filter(|u| !u.trim().is_empty());
-    settings.mail = config.mail_settings()?;
+    settings.mail = mail;
     settings.witness = Some(clockface_web::witness::WitnessSettings { file: config.audit_heads_path() });
-    // Load the face models now: a damaged model stops the start, not the first punch.
-    tokio::task::spawn_blocking(clockface_web::verification::engine).await?.context("cannot load the face models")?;
     let punches = PunchWriter::start(store.clone(), GroupCommit::for_backend(store.backend()));
     let gates = clockface_web::guard::Gates::new(settings.limits);
     let state = AppState { store, blobs, punches, gates, settings: Arc::new(settings), jobs: Arc::new(tokio::sync::Notify::new()) };
     // An upgrade: templates an earlier release stored in plain are sealed, and audit entries
-    // written before the log was chained join the chain. Both are safe on several nodes at once.
+    // written before the log was chained join the chain. Both are safe on several nodes at once,
+    // and resume where a cut-off start left them.
+    if crash_requested("sealed-one") {
+        seal_one_plain_template(&state).await?;
+        crash_point("sealed-one");
+    }
     let sealed = clockface_web::verification::seal_plain_templates(&state).await.context("cannot seal the stored face templates")?;
     let chained = state.store.chain_unchained_audit().await.context("cannot chain the audit log")?;
     // Approvals of releases that kept no figures get theirs frozen, as counted now.
@@ -49,6 +85,95 @@ pub async fn build_state(config: &Config) -> anyhow::Result<AppState> {
         tracing::info!(sealed, chained, frozen, "upgraded: face templates sealed, audit entries chained, approved figures frozen");
     }
     Ok(state)
+}
+
+/// Refuses a database that a newer release migrated (a migration this binary does not carry),
+/// one whose migration started and did not finish, and one whose applied migration differs from
+/// this binary's of the same number.
+fn check_schema(url: &str, found: &Inspection) -> anyhow::Result<()> {
+    let known = clockface_store::inspect::known_migrations(url)?;
+    let list = |migrations: &[&AppliedMigration]| {
+        migrations.iter().map(|m| format!("{:04} ({})", m.version, m.description)).collect::<Vec<_>>().join(", ")
+    };
+    let unknown = found.unknown(&known);
+    if !unknown.is_empty() {
+        let (first, last) = (known.first().map_or(0, |m| m.version), known.last().map_or(0, |m| m.version));
+        anyhow::bail!(
+            "the database was upgraded by a newer release of clockface: it has migration {}, which this binary \
+             (migrations {first:04} to {last:04}) does not know. Run that release or a later one, or restore the backup made \
+             before that upgrade. Nothing was changed.",
+            list(&unknown)
+        );
+    }
+    let failed = found.failed();
+    if !failed.is_empty() {
+        anyhow::bail!(
+            "the database's migration {} started and did not finish. Restore the backup made before the upgrade, \
+             then start again. Nothing was changed.",
+            list(&failed)
+        );
+    }
+    let differing = found.differing(&known);
+    if !differing.is_empty() {
+        anyhow::bail!(
+            "the database's migration {} is not the one this binary carries under that number (its checksum differs): \
+             the database was made by another build of clockface. Run the build that made it. Nothing was changed.",
+            list(&differing)
+        );
+    }
+    Ok(())
+}
+
+/// Checks the photo store before anything is written: an S3 store must answer (the checked
+/// store is returned, to be used), and a local photo folder must be a folder, and must exist when
+/// the database lists photos (a data folder copied without its photos).
+async fn check_photo_store(config: &Config, found: &Inspection) -> anyhow::Result<Option<BlobStore>> {
+    match config.photo_store().map_err(anyhow::Error::msg)? {
+        PhotoStore::S3(_) => Ok(Some(photo_store(config).await?)),
+        PhotoStore::Local(folder) => {
+            if folder.exists() && !folder.is_dir() {
+                anyhow::bail!("the photo folder {} is not a folder. Move that file away, then start again.", folder.display());
+            }
+            if !folder.exists() && found.photos > 0 {
+                anyhow::bail!(
+                    "the photo folder {} is missing, but the database lists {} photos. Restore the folder from this \
+                     installation's backup (or set photo_store to where the photos are), then start again.",
+                    folder.display(),
+                    found.photos
+                );
+            }
+            Ok(None)
+        }
+    }
+}
+
+/// The environment variable that makes a start stop dead at a named point of an upgrade, as a
+/// crash or a power cut would: only the tests set it (`tests/api/upgrade.rs`), to show that
+/// starting again resumes. Points: `keys-made`, `migrated`, `sealed-one`.
+pub const CRASH_AT: &str = "CLOCKFACE_TEST_CRASH_AT";
+
+fn crash_requested(point: &str) -> bool {
+    std::env::var(CRASH_AT).is_ok_and(|at| at == point)
+}
+
+/// Aborts the process at `point` when the tests asked for it ([`CRASH_AT`]): no destructor,
+/// flush or rollback runs, like a crash.
+fn crash_point(point: &str) {
+    if crash_requested(point) {
+        eprintln!("clockface: stopping dead at {point} ({CRASH_AT})");
+        std::process::abort();
+    }
+}
+
+/// Seals one plain template, as the first step of [`clockface_web::verification::seal_plain_templates`]
+/// would: the tests' crash point halfway through sealing.
+async fn seal_one_plain_template(state: &AppState) -> anyhow::Result<()> {
+    for (id, employee, plain) in state.store.unsealed_templates(1).await? {
+        let embedding = clockface_face::Embedding::from_bytes(&plain).context("a plain template is not an embedding")?;
+        let sealed = clockface_web::verification::seal_embedding(state, employee, &embedding)?;
+        state.store.seal_template(id, &plain, &sealed).await?;
+    }
+    Ok(())
 }
 
 /// The configured photo store, checked: a wrong bucket, endpoint or key stops the start with a

@@ -10,6 +10,7 @@
 pub mod blobs;
 mod error;
 pub mod group;
+pub mod inspect;
 mod payroll;
 pub mod postgres;
 mod privacy;
@@ -451,6 +452,7 @@ pub trait Store: Send + Sync + 'static {
 }
 
 /// Opens the database at `url` (`sqlite://...` or `postgres://...`) and brings its schema up to date.
+/// The server checks what it holds first ([`inspect::inspect`]), since migrating changes it.
 pub async fn connect(url: &str) -> Result<Arc<dyn Store>, StoreError> {
     if url.starts_with("sqlite:") {
         Ok(Arc::new(sqlite::SqliteStore::connect(url).await?))

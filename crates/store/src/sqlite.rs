@@ -25,9 +25,39 @@ impl SqliteStore {
             .busy_timeout(Duration::from_secs(30))
             .foreign_keys(true);
         let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
-        sqlx::migrate!("migrations/sqlite").run(&pool).await?;
+        migrator().run(&pool).await?;
         Ok(Self { pool })
     }
+}
+
+/// The SQLite migrations embedded in the binary.
+pub(crate) fn migrator() -> &'static sqlx::migrate::Migrator {
+    static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
+    &MIGRATOR
+}
+
+/// What the database at `url` holds ([`crate::inspect::inspect`]): a file that does not exist is
+/// an empty database, and is not created. The connection sets no journal mode or other setting
+/// that would write to the file, and is closed before this returns: as the last connection of a
+/// database in WAL mode it removes the `-wal` and `-shm` files it made. When a `-wal` file is
+/// already there (a server that crashed, or one running), the connection is read-only, so that
+/// closing it does not fold that file's commits into the database file: its bytes stay as they are.
+pub(crate) async fn inspect(url: &str) -> Result<crate::inspect::Inspection, StoreError> {
+    use sqlx::{ConnectOptions, Connection};
+    let mut options = SqliteConnectOptions::from_str(url)?.create_if_missing(false).busy_timeout(Duration::from_secs(30));
+    let file = options.get_filename().to_owned();
+    if file.as_os_str() == ":memory:" || !file.exists() {
+        return Ok(crate::inspect::Inspection::default());
+    }
+    let mut wal = file.into_os_string();
+    wal.push("-wal");
+    if std::path::Path::new(&wal).exists() {
+        options = options.read_only(true);
+    }
+    let mut connection = options.connect().await?;
+    let found = inspect_sql::read(&mut connection).await;
+    connection.close().await?;
+    found
 }
 
 /// Writes a consistent snapshot of the running database at `url` to the new file `dest`, with
@@ -69,6 +99,13 @@ const CLAIM_JOB: &str = "UPDATE verification_jobs SET locked_until = $2, leased_
     SELECT punch_id FROM verification_jobs WHERE run_after <= $1 AND (locked_until IS NULL OR locked_until <= $1) \
     ORDER BY run_after LIMIT 1) RETURNING punch_id, company_id, attempts";
 
+/// Whether the migrations' bookkeeping table exists (a count, 0 or 1).
+const MIGRATIONS_TABLE_EXISTS: &str = "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'";
+
 #[allow(clippy::duplicate_mod, reason = "sql/ is compiled once per backend, each time for its own Db")]
 #[path = "sql/mod.rs"]
 mod sql;
+
+#[allow(clippy::duplicate_mod, reason = "compiled once per backend, like sql/")]
+#[path = "inspect_sql.rs"]
+mod inspect_sql;

@@ -310,6 +310,12 @@ pub fn seal_embedding(state: &AppState, employee: EmployeeId, embedding: &Embedd
         .ok_or_else(|| StoreError::Corrupt("the secrets key cannot seal a face template".to_owned()))
 }
 
+/// Whether `sealed`, a template stored sealed, opens with `key` as `employee`'s: how start-up
+/// tells a wrong `secrets.key` on a database that recorded no fingerprint of it.
+pub fn sealed_template_opens(key: &secrecy::SecretSlice<u8>, employee: EmployeeId, sealed: &[u8]) -> bool {
+    crate::secrets::open_bound(key, template_context(employee).as_bytes(), sealed).is_some()
+}
+
 /// A stored template's embedding: sealed, or still plain from an earlier release (until it is
 /// sealed at start-up, see [`seal_plain_templates`]). `None` when it does not open.
 fn open_embedding(state: &AppState, employee: EmployeeId, stored: &[u8]) -> Option<Embedding> {

@@ -10,6 +10,14 @@ fn config(folder: &std::path::Path) -> Config {
     Config { listen: "127.0.0.1:0".parse().unwrap(), data_dir: folder.to_owned(), verification_workers: 0, ..Config::default() }
 }
 
+/// Writes a key file as an operator restoring one would: readable by its owner only (a key file
+/// others can read is refused, see `a_key_file_others_can_read_is_refused_with_what_to_run`).
+fn write_key(path: &std::path::Path, text: impl AsRef<[u8]>) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::write(path, text).unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
+}
+
 /// The error `build_state` stops with, as a sentence.
 async fn start_error(config: &Config) -> String {
     match clockface::server::build_state(config).await {
@@ -39,15 +47,15 @@ async fn a_lost_damaged_or_different_pin_key_stops_the_start_with_what_to_restor
     assert!(error.contains("pin.key is missing") && error.contains("Restore pin.key from this installation's backup"), "{error}");
     assert!(!key_path.exists(), "no new key was made over the data");
 
-    std::fs::write(&key_path, "").unwrap();
+    write_key(&key_path, "");
     let error = start_error(&config).await;
     assert!(error.contains("is damaged (the file is empty)") && error.contains("Restore pin.key"), "{error}");
 
-    std::fs::write(&key_path, "ab".repeat(32)).unwrap();
+    write_key(&key_path, "ab".repeat(32));
     let error = start_error(&config).await;
     assert!(error.contains("not the key this database was made with"), "{error}");
 
-    std::fs::write(&key_path, key).unwrap();
+    write_key(&key_path, key);
     assert!(clockface::server::build_state(&config).await.is_ok(), "the restored key starts the server again");
 }
 
@@ -64,8 +72,30 @@ async fn an_empty_folder_makes_a_key_and_a_recorded_key_is_never_replaced_silent
     std::fs::remove_file(&key_path).unwrap();
     let error = start_error(&config).await;
     assert!(error.contains("pin.key is missing"), "{error}");
-    std::fs::write(&key_path, &first).unwrap();
+    write_key(&key_path, &first);
     assert!(clockface::server::build_state(&config).await.is_ok());
+}
+
+#[tokio::test]
+async fn a_key_file_others_can_read_is_refused_with_what_to_run() {
+    use std::os::unix::fs::PermissionsExt;
+    let folder = tempfile::tempdir().unwrap();
+    let config = config(folder.path());
+    drop(clockface::server::build_state(&config).await.unwrap());
+    for name in ["pin.key", "secrets.key"] {
+        let path = folder.path().join(name);
+        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600, "{name} is made readable by its owner only");
+        for mode in [0o644, 0o640, 0o604, 0o660] {
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+            let error = start_error(&config).await;
+            assert!(
+                error.contains(&format!("(its mode is {mode:03o})")) && error.contains(&format!("chmod 600 {}", path.display())),
+                "{error}"
+            );
+        }
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    assert!(clockface::server::build_state(&config).await.is_ok(), "mode 600 starts");
 }
 
 #[test]

@@ -234,7 +234,10 @@ async fn two_nodes_on_one_postgres_and_one_garage_lose_nothing_when_one_is_kille
     for name in ["pin.key", "secrets.key"] {
         let key = format!("{}\n", hex::encode(rand::random::<[u8; 32]>()));
         for dir in [&dir_a, &dir_b] {
-            std::fs::write(dir.path().join(name), &key).unwrap();
+            // Readable by the server's user only: a key file others can read is refused.
+            let path = dir.path().join(name);
+            std::fs::write(&path, &key).unwrap();
+            std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
         }
     }
     let lease_seconds = 3;

@@ -1,81 +1,517 @@
-//! Upgrades keep data: a data folder written by an earlier release (tests/fixtures/README.md says
-//! which and how it was made) starts under this one with every row and photo, and its sealed face
-//! templates, corrections, approvals and audit chain still hold.
+//! Upgrades keep data: a data folder written by each earlier release that changed the schema
+//! (tests/fixtures/README.md says which and how each was made, by that release's own binary), on
+//! SQLite and on PostgreSQL, starts under this one with every employee, punch, photo byte,
+//! verdict, template (sealed, and it opens), correction, approval and its audit chain; an upgrade
+//! cut off anywhere resumes to the same end; and a start that refuses changes nothing.
+//!
+//! A fixture's key files are set to mode 600 after copying: git keeps only 644 and 755, and this
+//! release refuses a key file others can read.
 
 use crate::helpers::{Backend, TestApp};
 use clockface::demo::{DEMO_EMAIL, DEMO_PASSWORD};
+use clockface::server::CRASH_AT;
+use clockface_store::inspect::{inspect, PLAIN_TEMPLATE_BYTES};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use std::path::Path;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
 
-const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/data-2026-12-02");
-/// The demo week of that data folder.
-const WEEK: &str = "2026-11-30";
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
+
+/// An earlier release's data folder, and what it holds.
+struct Fixture {
+    /// Its folder under tests/fixtures.
+    name: &'static str,
+    /// PostgreSQL fixtures hold `dump.sql` (plain `pg_dump`) beside their keys and photos.
+    postgres: bool,
+    /// The weeks of the demo's punches (the release of 2026-12-01 picked the last five weekdays,
+    /// across two weeks; later ones Monday to Friday of one).
+    weeks: &'static [&'static str],
+    /// The release had payroll: Sam Lee's Monday clock-in was moved and his card approved.
+    corrected: bool,
+    /// The release had `secrets.key` (and sealed its templates); before it, templates were plain.
+    had_secrets_key: bool,
+    /// The release had breaks: Ana Ruiz's demo week has a lunch break a day (ten more punches).
+    breaks: bool,
+}
+
+const RELEASE_2026_12_01: Fixture = Fixture {
+    name: "data-2026-12-01",
+    postgres: false,
+    weeks: &["2026-11-23", "2026-11-30"],
+    corrected: false,
+    had_secrets_key: false,
+    breaks: false,
+};
+const RELEASE_2026_12_01_PG: Fixture =
+    Fixture { name: "data-2026-12-01-postgres", postgres: true, weeks: &["2026-11-30"], ..RELEASE_2026_12_01 };
+const RELEASE_2026_12_02: Fixture =
+    Fixture { name: "data-2026-12-02", postgres: false, weeks: &["2026-11-30"], corrected: true, had_secrets_key: true, breaks: false };
+const RELEASE_2026_12_02_PG: Fixture = Fixture { name: "data-2026-12-02-postgres", postgres: true, ..RELEASE_2026_12_02 };
+const RELEASE_BREAKS: Fixture = Fixture { name: "data-2026-12-02-breaks", breaks: true, ..RELEASE_2026_12_02 };
+const RELEASE_BREAKS_PG: Fixture = Fixture { name: "data-2026-12-02-breaks-postgres", postgres: true, ..RELEASE_BREAKS };
+const RELEASE_2026_12_06: Fixture = Fixture { name: "data-2026-12-06", ..RELEASE_BREAKS };
+const RELEASE_2026_12_06_PG: Fixture = Fixture { name: "data-2026-12-06-postgres", postgres: true, ..RELEASE_BREAKS };
+
+/// A fixture copied to a folder of its own (and for PostgreSQL, loaded into a database of the
+/// test's own), as an operator would have it before starting the new release.
+struct Installed {
+    folder: tempfile::TempDir,
+    database_url: Option<String>,
+}
+
+impl Installed {
+    fn data_dir(&self) -> &Path {
+        self.folder.path()
+    }
+
+    fn config(&self) -> clockface::config::Config {
+        clockface::config::Config {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            data_dir: self.data_dir().to_owned(),
+            database_url: self.database_url.clone().map(Into::into),
+            verification_workers: 0,
+            ..clockface::config::Config::default()
+        }
+    }
+
+    fn url(&self) -> String {
+        self.config().database_url()
+    }
+
+    /// Starts today's server on it.
+    async fn start(&self) -> TestApp {
+        let (dir, url) = (self.data_dir().to_owned(), self.database_url.clone());
+        TestApp::spawn_with(Backend::Sqlite, move |config| {
+            config.data_dir = dir;
+            config.database_url = url.map(Into::into);
+        })
+        .await
+    }
+
+    /// The start-up error, as a sentence.
+    async fn start_error(&self) -> String {
+        match clockface::server::build_state(&self.config()).await {
+            Ok(_) => panic!("the server started"),
+            Err(error) => format!("{error:#}"),
+        }
+    }
+
+    /// Everything a refused start must leave as it was: every file's bytes in the data folder
+    /// (the SHA-256 of each, by path, and each folder), and for PostgreSQL the database's contents
+    /// (a plain `pg_dump`).
+    fn snapshot(&self) -> BTreeMap<PathBuf, String> {
+        let mut files = BTreeMap::new();
+        read_tree(self.data_dir(), self.data_dir(), &mut files);
+        if let Some(url) = &self.database_url {
+            files.insert(PathBuf::from("<pg_dump>"), pg_dump(url).into_bytes());
+        }
+        // Except SQLite's `-shm` (left by a crash): the WAL's shared-memory index, which every
+        // reader writes (read marks), even a read-only one; it holds no data and is rebuilt from
+        // the `-wal` file, which is compared.
+        files
+            .into_iter()
+            .filter(|(path, _)| !path.to_string_lossy().ends_with("-shm"))
+            .map(|(path, bytes)| (path, hex::encode(Sha256::digest(bytes))))
+            .collect()
+    }
+}
+
+fn read_tree(root: &Path, folder: &Path, files: &mut BTreeMap<PathBuf, Vec<u8>>) {
+    for entry in std::fs::read_dir(folder).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            // A folder is part of the snapshot too, even empty (a photo folder made anew).
+            files.insert(path.strip_prefix(root).unwrap().join(""), b"<folder>".to_vec());
+            read_tree(root, &path, files);
+        } else {
+            files.insert(path.strip_prefix(root).unwrap().to_owned(), std::fs::read(&path).unwrap());
+        }
+    }
+}
 
 fn copy_folder(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap() {
         let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
+        let name = entry.file_name();
+        if name == "dump.sql" || name == "README.md" {
+            continue;
+        }
         if entry.file_type().unwrap().is_dir() {
-            copy_folder(&entry.path(), &target);
+            copy_folder(&entry.path(), &to.join(&name));
         } else {
-            std::fs::copy(entry.path(), &target).unwrap();
+            std::fs::copy(entry.path(), to.join(&name)).unwrap();
         }
     }
+}
+
+fn set_mode(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+/// `psql` or `pg_dump` (the README's test command installs PostgreSQL's client).
+fn pg_tool(tool: &str, args: &[&str]) -> String {
+    let output = Command::new(tool)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {tool} ({e}): the README's test command installs PostgreSQL's client"));
+    assert!(output.status.success(), "{tool} {args:?}: {}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8(output.stdout).unwrap()
+}
+
+/// The database's contents as plain SQL.
+fn pg_dump(url: &str) -> String {
+    without_restrict(&pg_tool("pg_dump", &["--no-owner", "--no-privileges", url]))
+}
+
+/// A dump without the `\restrict` lines pg_dump 15.14 and later write: a psql meta-command with
+/// a random key each time, which an older psql would stop at. What is left is the dump's SQL.
+fn without_restrict(dump: &str) -> String {
+    dump.lines().filter(|l| !l.starts_with("\\restrict") && !l.starts_with("\\unrestrict")).map(|l| format!("{l}\n")).collect()
+}
+
+/// Copies the fixture (keys set to 600, see the module's header) and loads its dump into a new
+/// database named per test.
+async fn install(fixture: &Fixture) -> Installed {
+    let source = Path::new(FIXTURES).join(fixture.name);
+    let database = if fixture.postgres { "dump.sql" } else { "clockface.db" };
+    assert!(source.join(database).is_file(), "the fixture {} holds {database} in the repository", fixture.name);
+    let folder = tempfile::tempdir().unwrap();
+    copy_folder(&source, folder.path());
+    for key in ["pin.key", "secrets.key"] {
+        let path = folder.path().join(key);
+        if path.exists() {
+            set_mode(&path, 0o600);
+        }
+    }
+    let database_url = if fixture.postgres {
+        let url = clockface_store::testing::fresh_postgres_url().await;
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(file.path(), without_restrict(&std::fs::read_to_string(source.join("dump.sql")).unwrap())).unwrap();
+        pg_tool("psql", &["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", &url, "-f", file.path().to_str().unwrap()]);
+        Some(url)
+    } else {
+        None
+    };
+    Installed { folder, database_url }
 }
 
 fn shifts(card: &Value) -> Vec<&Value> {
     card["time_card"]["days"].as_array().unwrap().iter().flat_map(|d| d["shifts"].as_array().unwrap()).collect()
 }
 
-#[tokio::test]
-async fn a_data_folder_of_the_release_of_2026_12_02_starts_with_every_row_and_photo() {
-    assert!(Path::new(FIXTURE).join("clockface.db").is_file(), "the fixture's database is in the repository (.gitignore skips *.db)");
-    let copy = tempfile::tempdir().unwrap();
-    copy_folder(Path::new(FIXTURE), copy.path());
-    let app = TestApp::spawn_with(Backend::Sqlite, |config| config.data_dir = copy.path().to_owned()).await;
+/// Every employee, punch, photo byte, verdict, template, correction, approval and the audit
+/// chain of a started fixture, as the earlier release left them.
+async fn assert_all_kept(app: &TestApp, fixture: &Fixture, installed: &Installed) {
     let token = &app.sign_in(DEMO_EMAIL, DEMO_PASSWORD).await;
-
     let employees: Value = app.get(token, "/api/v1/employees").await.json().await.unwrap();
     let mut names: Vec<(&str, &str)> =
         employees.as_array().unwrap().iter().map(|e| (e["name"].as_str().unwrap(), e["id"].as_str().unwrap())).collect();
     names.sort_unstable();
-    let id = |name: &str| names.iter().find(|(n, _)| *n == name).unwrap().1;
     assert_eq!(names.iter().map(|(n, _)| *n).collect::<Vec<_>>(), ["Ana Ruiz", "Barack Obama", "Grace Hopper", "Sam Lee"]);
+    let id = |name: &str| names.iter().find(|(n, _)| *n == name).unwrap().1;
     let store = &app.running.state.store;
-    let punches = store.count_punches(store.company_ids().await.unwrap()[0]).await.unwrap();
-    assert_eq!(punches, 40, "four employees, five days, in and out");
+    let company = store.company_ids().await.unwrap()[0];
+    let punches = if fixture.breaks { 50 } else { 40 };
+    assert_eq!(store.count_punches(company).await.unwrap(), punches, "four employees, five days, in and out (and Ana Ruiz's breaks)");
 
+    let mut cards = Vec::new();
     for (name, _) in &names {
-        let card: Value = app.get(token, &format!("/api/v1/employees/{}/timecard?from={WEEK}", id(name))).await.json().await.unwrap();
-        assert_eq!(shifts(&card).len(), 5, "{name} keeps the week's five shifts");
+        let mut count = 0;
+        for week in fixture.weeks {
+            let card: Value = app.get(token, &format!("/api/v1/employees/{}/timecard?from={week}", id(name))).await.json().await.unwrap();
+            count += shifts(&card).len();
+            cards.push(card);
+        }
+        assert_eq!(count, 5, "{name} keeps the week's five shifts");
     }
 
-    // Every photo of Grace Hopper's week is served, byte for byte the one stored.
-    let card: Value = app.get(token, &format!("/api/v1/employees/{}/timecard?from={WEEK}", id("Grace Hopper"))).await.json().await.unwrap();
-    let urls: Vec<&str> = shifts(&card).iter().flat_map(|s| [&s["start"], &s["end"]]).filter_map(|p| p["photo_url"].as_str()).collect();
-    assert_eq!(urls.len(), 10);
-    for url in urls {
+    // Every photo is served byte for byte as the fixture holds it, and keeps its verdict: one
+    // clock-out photo was someone else's and still waits for a person.
+    let photos = Path::new(FIXTURES).join(fixture.name).join("photos");
+    let mut fixture_photos = BTreeMap::new();
+    read_tree(&photos, &photos, &mut fixture_photos);
+    let fixture_photos: BTreeMap<String, Vec<u8>> =
+        fixture_photos.into_iter().map(|(path, bytes)| (path.file_name().unwrap().to_str().unwrap().to_owned(), bytes)).collect();
+    let punches: Vec<&Value> = cards.iter().flat_map(shifts).flat_map(|s| [&s["start"], &s["end"]]).collect();
+    let with_photos: Vec<&&Value> = punches.iter().filter(|p| p["photo_url"].is_string()).collect();
+    assert_eq!(with_photos.len(), 20, "every FaceFront punch keeps its photo");
+    let mut verdicts = BTreeMap::new();
+    for punch in with_photos {
+        let url = punch["photo_url"].as_str().unwrap();
         let response = app.get(token, url).await;
         assert_eq!(response.status(), reqwest::StatusCode::OK, "{url}");
         let bytes = response.bytes().await.unwrap();
-        assert_eq!(url.rsplit('/').next().unwrap(), hex::encode(Sha256::digest(&bytes)), "{url} is the photo as it was taken");
+        let sha = hex::encode(Sha256::digest(&bytes));
+        assert_eq!(fixture_photos.get(&sha).map(Vec::as_slice), Some(&bytes[..]), "{url} is the fixture's photo, byte for byte");
+        *verdicts.entry(punch["verification"]["verdict"].as_str().unwrap_or("none").to_owned()).or_insert(0) += 1;
     }
-    // The verdicts stay: one clock-out photo was someone else's and still waits for a person.
+    assert_eq!(verdicts, BTreeMap::from([("match".to_owned(), 19), ("mismatch".to_owned(), 1)]), "every verdict is kept");
     let queue: Value = app.get(token, "/api/v1/review-queue").await.json().await.unwrap();
     assert_eq!(queue.as_array().unwrap().len(), 1, "{queue}");
-    // The sealed templates still open with the folder's key.
-    let enrolment: Value = app.get(token, &format!("/api/v1/employees/{}/enrolment", id("Grace Hopper"))).await.json().await.unwrap();
-    assert_eq!(enrolment["templates"].as_array().unwrap().len(), 1, "{enrolment}");
+
+    // Both enrolled faces: stored sealed (none left plain), bound to their employee, and they
+    // open with the folder's secrets.key.
+    let key = &app.running.state.settings.secrets_key;
+    let mut templates = 0;
+    for (name, _) in &names {
+        let employee = id(name).parse().unwrap();
+        for template in store.templates(company, employee).await.unwrap() {
+            assert_ne!(i64::try_from(template.embedding.len()).unwrap(), PLAIN_TEMPLATE_BYTES, "{name}'s template is sealed");
+            assert!(clockface_web::verification::sealed_template_opens(key, employee, &template.embedding), "{name}'s template opens");
+            templates += 1;
+        }
+    }
+    assert_eq!(templates, 2, "Grace Hopper's and Barack Obama's templates");
+    let found = inspect(&installed.url()).await.unwrap();
+    assert_eq!((found.sealed_templates, found.plain_templates), (2, 0));
+    assert!(found.fingerprint("pin.key").is_some() && found.fingerprint("secrets.key").is_some(), "both keys' fingerprints are recorded");
 
     // Sam Lee's corrected, approved card: the moved clock-in, its reason, the lock.
-    let card: Value = app.get(token, &format!("/api/v1/employees/{}/timecard?from={WEEK}", id("Sam Lee"))).await.json().await.unwrap();
-    assert_eq!(card["time_card"]["seconds"], 159_000, "the hours with the correction");
-    assert!(card.to_string().contains("Started early on site"), "the correction's reason");
-    assert_eq!(card["locked"]["by"], "card", "{}", card["locked"]);
+    let card: Value =
+        app.get(token, &format!("/api/v1/employees/{}/timecard?from={}", id("Sam Lee"), fixture.weeks[0])).await.json().await.unwrap();
+    if fixture.corrected {
+        assert_eq!(card["time_card"]["seconds"], 159_000, "the hours with the correction");
+        assert!(card.to_string().contains("Started early on site"), "the correction's reason");
+        assert_eq!(card["locked"]["by"], "card", "{}", card["locked"]);
+    } else {
+        assert!(card["locked"].is_null(), "that release approved nothing");
+    }
+    assert!(!card.to_string().contains("\"on_break\":true"), "Sam Lee took no break");
+    let ana: Value =
+        app.get(token, &format!("/api/v1/employees/{}/timecard?from={}", id("Ana Ruiz"), fixture.weeks[0])).await.json().await.unwrap();
+    assert_eq!(ana.to_string().contains("\"on_break\":true"), fixture.breaks, "Ana Ruiz's breaks are kept (none before breaks)");
+    assert_eq!(store.verify_audit().await.unwrap(), vec![], "the audit log is unbroken across the upgrade");
+}
 
-    // Nothing of it was a break (breaks came later), and the audit chain verifies across the upgrade.
-    assert!(!card.to_string().contains("\"on_break\":true"));
-    assert_eq!(app.running.state.store.verify_audit().await.unwrap(), vec![], "the audit log is unbroken");
+/// Starts the fixture under this release, checks everything, then starts it again (nothing more
+/// to do: the templates keep their sealed bytes) and checks again.
+async fn upgrades(fixture: &Fixture) {
+    let installed = install(fixture).await;
+    let secrets_key = installed.data_dir().join("secrets.key");
+    assert_eq!(secrets_key.exists(), fixture.had_secrets_key);
+    let app = installed.start().await;
+    assert_all_kept(&app, fixture, &installed).await;
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(&secrets_key).unwrap().permissions().mode() & 0o777, 0o600, "secrets.key is the server's alone");
+    let sealed = sealed_templates(&app).await;
+    let app = app.restart(0).await;
+    assert_eq!(sealed_templates(&app).await, sealed, "a second start seals nothing again");
+    assert_all_kept(&app, fixture, &installed).await;
+    app.running.stop().await.unwrap();
+}
+
+async fn sealed_templates(app: &TestApp) -> Vec<Vec<u8>> {
+    let store = &app.running.state.store;
+    let company = store.company_ids().await.unwrap()[0];
+    let mut all = Vec::new();
+    for employee in store.employees(company, None).await.unwrap() {
+        all.extend(store.templates(company, employee.id).await.unwrap().into_iter().map(|t| t.embedding));
+    }
+    all.sort();
+    all
+}
+
+#[tokio::test]
+async fn a_data_folder_of_the_release_of_2026_12_01_gets_secrets_key_and_keeps_everything_on_sqlite() {
+    upgrades(&RELEASE_2026_12_01).await;
+}
+
+#[tokio::test]
+async fn a_database_of_the_release_of_2026_12_01_gets_secrets_key_and_keeps_everything_on_postgres() {
+    upgrades(&RELEASE_2026_12_01_PG).await;
+}
+
+#[tokio::test]
+async fn a_data_folder_of_the_release_of_2026_12_02_keeps_everything_on_sqlite() {
+    upgrades(&RELEASE_2026_12_02).await;
+}
+
+#[tokio::test]
+async fn a_database_of_the_release_of_2026_12_02_keeps_everything_on_postgres() {
+    upgrades(&RELEASE_2026_12_02_PG).await;
+}
+
+#[tokio::test]
+async fn a_data_folder_of_the_breaks_release_keeps_everything_on_sqlite() {
+    upgrades(&RELEASE_BREAKS).await;
+}
+
+#[tokio::test]
+async fn a_database_of_the_breaks_release_keeps_everything_on_postgres() {
+    upgrades(&RELEASE_BREAKS_PG).await;
+}
+
+#[tokio::test]
+async fn a_data_folder_of_the_release_of_2026_12_06_keeps_everything_on_sqlite() {
+    upgrades(&RELEASE_2026_12_06).await;
+}
+
+#[tokio::test]
+async fn a_database_of_the_release_of_2026_12_06_keeps_everything_on_postgres() {
+    upgrades(&RELEASE_2026_12_06_PG).await;
+}
+
+/// Runs the real binary on the installed fixture, told to stop dead at `point`; returns the
+/// secrets.key it left.
+fn crash_at(installed: &Installed, point: &str) -> String {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_clockface"));
+    command.args(["serve", "--listen", "127.0.0.1:0", "--data-dir"]).arg(installed.data_dir()).env(CRASH_AT, point);
+    command.env("CLOCKFACE_LOG", "warn");
+    if let Some(url) = &installed.database_url {
+        command.args(["--database-url", url]);
+    }
+    let output = command.output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success() && stderr.contains(&format!("stopping dead at {point}")), "{:?}: {stderr}", output.status);
+    std::fs::read_to_string(installed.data_dir().join("secrets.key")).unwrap()
+}
+
+/// The release of 2026-12-01's folder (no secrets.key, plain templates) is cut off after the new
+/// key is written, after the migrations, and halfway through sealing; each time, starting again
+/// keeps the key made, finishes the upgrade and ends where an uninterrupted one does.
+async fn an_upgrade_cut_off_anywhere_resumes(fixture: &Fixture) {
+    let backend = if fixture.postgres { "postgres:" } else { "sqlite:" };
+    let all = clockface_store::inspect::known_migrations(backend).unwrap().len();
+    for (point, migrations, sealed, plain) in [("keys-made", 2, 0, 2), ("migrated", all, 0, 2), ("sealed-one", all, 1, 1)] {
+        let installed = install(fixture).await;
+        let key = crash_at(&installed, point);
+        let found = inspect(&installed.url()).await.unwrap();
+        assert_eq!(found.applied.len(), migrations, "{point}: migrations applied when it stopped");
+        assert_eq!((found.sealed_templates, found.plain_templates), (sealed, plain), "{point}: templates when it stopped");
+        let app = installed.start().await;
+        assert_eq!(std::fs::read_to_string(installed.data_dir().join("secrets.key")).unwrap(), key, "{point}: the key made is kept");
+        assert_all_kept(&app, fixture, &installed).await;
+        app.running.stop().await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn an_upgrade_cut_off_anywhere_resumes_on_sqlite() {
+    an_upgrade_cut_off_anywhere_resumes(&RELEASE_2026_12_01).await;
+}
+
+#[tokio::test]
+async fn an_upgrade_cut_off_anywhere_resumes_on_postgres() {
+    an_upgrade_cut_off_anywhere_resumes(&RELEASE_2026_12_01_PG).await;
+}
+
+/// The folder the issue found: the release of 2026-12-06 started on the release of 2026-12-01's
+/// folder applied migrations 0003-0012 and recorded pin.key's fingerprint, then refused for want
+/// of a secrets.key no release had made. This release finishes that upgrade.
+async fn a_folder_left_half_upgraded_recovers(fixture: &Fixture) {
+    let installed = install(fixture).await;
+    let store = clockface_store::connect(&installed.url()).await.unwrap();
+    let pin_key = hex::decode(std::fs::read_to_string(installed.data_dir().join("pin.key")).unwrap().trim()).unwrap();
+    store.record_key_fingerprint("pin.key", &clockface::keys::fingerprint(&pin_key), chrono::Utc::now()).await.unwrap();
+    drop(store);
+    assert!(!installed.data_dir().join("secrets.key").exists());
+    let app = installed.start().await;
+    assert_all_kept(&app, fixture, &installed).await;
+    app.running.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_folder_the_last_release_left_half_upgraded_recovers_on_sqlite() {
+    a_folder_left_half_upgraded_recovers(&RELEASE_2026_12_01).await;
+}
+
+#[tokio::test]
+async fn a_database_the_last_release_left_half_upgraded_recovers_on_postgres() {
+    a_folder_left_half_upgraded_recovers(&RELEASE_2026_12_01_PG).await;
+}
+
+/// Records a migration this binary does not carry, as a newer release would have.
+async fn record_future_migration(installed: &Installed) {
+    let sql = "INSERT INTO _sqlx_migrations (version, description, installed_on, success, checksum, execution_time) \
+               VALUES (9999, 'from a newer release', CURRENT_TIMESTAMP, TRUE, X'00', 0)";
+    match &installed.database_url {
+        Some(url) => {
+            pg_tool("psql", &["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", url, "-c", &sql.replace("X'00'", "'\\x00'::bytea")]);
+        }
+        None => {
+            use sqlx::{ConnectOptions, Connection};
+            let options: sqlx::sqlite::SqliteConnectOptions = installed.url().parse().unwrap();
+            let mut connection = options.connect().await.unwrap();
+            sqlx::query(sql).execute(&mut connection).await.unwrap();
+            connection.close().await.unwrap();
+        }
+    }
+}
+
+/// Each refusal: the start stops with a sentence saying what to do, and the data folder's bytes
+/// (every file, and which files there are) and the PostgreSQL database's dump are exactly as before.
+async fn a_refused_start_changes_nothing(first: &Fixture, last: &Fixture) {
+    // The issue's case: the first release's folder with its pin.key lost (its employees have PINs).
+    let installed = install(first).await;
+    let pin_key = installed.data_dir().join("pin.key");
+    let kept = std::fs::read(&pin_key).unwrap();
+    std::fs::remove_file(&pin_key).unwrap();
+    let before = installed.snapshot();
+    let error = installed.start_error().await;
+    assert!(error.contains("pin.key is missing") && error.contains("Restore pin.key"), "{error}");
+    assert_eq!(installed.snapshot(), before, "a missing key changes nothing");
+    // Restored, the same folder upgrades as if nothing had happened.
+    std::fs::write(&pin_key, kept).unwrap();
+    set_mode(&pin_key, 0o600);
+    let app = installed.start().await;
+    assert_all_kept(&app, first, &installed).await;
+    app.running.stop().await.unwrap();
+
+    // A key file others can read.
+    let installed = install(first).await;
+    set_mode(&installed.data_dir().join("pin.key"), 0o644);
+    let before = installed.snapshot();
+    let error = installed.start_error().await;
+    let chmod = format!("chmod 600 {}", installed.data_dir().join("pin.key").display());
+    assert!(error.contains("can be read by users other than") && error.contains(&chmod), "{error}");
+    assert_eq!(installed.snapshot(), before, "a key file others can read changes nothing");
+
+    // A folder a crash left mid-upgrade (on SQLite, with commits still in its WAL file), then
+    // its key lost: the WAL file is not folded into the database either.
+    let installed = install(first).await;
+    crash_at(&installed, "migrated");
+    std::fs::remove_file(installed.data_dir().join("pin.key")).unwrap();
+    let before = installed.snapshot();
+    let error = installed.start_error().await;
+    assert!(error.contains("pin.key is missing"), "{error}");
+    assert_eq!(installed.snapshot(), before, "a start refused after a crash changes nothing");
+
+    // A data folder copied without its photos.
+    let installed = install(first).await;
+    std::fs::remove_dir_all(installed.data_dir().join("photos")).unwrap();
+    let before = installed.snapshot();
+    let error = installed.start_error().await;
+    assert!(error.contains("is missing, but the database lists 4 photos"), "{error}");
+    assert_eq!(installed.snapshot(), before, "a lost photo folder changes nothing (and is not made anew)");
+
+    // Another installation's secrets.key (the database recorded this one's fingerprint).
+    let installed = install(last).await;
+    std::fs::write(installed.data_dir().join("secrets.key"), "ab".repeat(32)).unwrap();
+    set_mode(&installed.data_dir().join("secrets.key"), 0o600);
+    let before = installed.snapshot();
+    let error = installed.start_error().await;
+    assert!(error.contains("secrets.key is not the key this database was made with"), "{error}");
+    assert_eq!(installed.snapshot(), before, "a different key changes nothing");
+
+    // A database a newer release migrated.
+    let installed = install(last).await;
+    record_future_migration(&installed).await;
+    let before = installed.snapshot();
+    let error = installed.start_error().await;
+    assert!(error.contains("upgraded by a newer release") && error.contains("9999 (from a newer release)"), "{error}");
+    assert_eq!(installed.snapshot(), before, "a database newer than the binary is left as it is");
+}
+
+#[tokio::test]
+async fn a_refused_start_changes_nothing_on_sqlite() {
+    a_refused_start_changes_nothing(&RELEASE_2026_12_01, &RELEASE_2026_12_06).await;
+}
+
+#[tokio::test]
+async fn a_refused_start_changes_nothing_on_postgres() {
+    a_refused_start_changes_nothing(&RELEASE_2026_12_01_PG, &RELEASE_2026_12_06_PG).await;
 }

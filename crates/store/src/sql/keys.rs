@@ -32,8 +32,11 @@ pub(super) async fn any_pin_set(pool: &Pool<Db>) -> Result<bool, StoreError> {
     Ok(sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM employees WHERE pin_lookup IS NOT NULL").fetch_one(pool).await? > 0)
 }
 
-/// Whether any secret sealed with the secrets key is stored (an admin's TOTP secret).
+/// Whether any secret sealed with the secrets key is stored (an admin's TOTP secret, a sealed
+/// face template). Templates an earlier release stored in plain (512 bytes) do not count: they
+/// were written before the key existed.
 pub(super) async fn any_secret_sealed(pool: &Pool<Db>) -> Result<bool, StoreError> {
-    let sql = "SELECT (SELECT COUNT(*) FROM admins WHERE totp_secret IS NOT NULL) + (SELECT COUNT(*) FROM face_templates)";
-    Ok(sqlx::query_scalar::<_, i64>(sql).fetch_one(pool).await? > 0)
+    let sql = "SELECT (SELECT COUNT(*) FROM admins WHERE totp_secret IS NOT NULL) + \
+               (SELECT COUNT(*) FROM face_templates WHERE length(embedding) <> $1)";
+    Ok(sqlx::query_scalar::<_, i64>(sql).bind(crate::inspect::PLAIN_TEMPLATE_BYTES).fetch_one(pool).await? > 0)
 }
