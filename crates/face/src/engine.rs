@@ -188,6 +188,14 @@ impl FaceEngine {
         self.detector.detect(&photo.image, input_size)
     }
 
+    /// Finds faces at the quick size ([`DetectorOptions::quick_input_size`],
+    /// or the full size when there is none), as for the frames of a burst.
+    pub fn detect_quick(&self, photo: &Photo) -> Result<Vec<Face>, FaceError> {
+        let options = self.detector.options();
+        let size = if options.quick_input_size > 0 { options.quick_input_size } else { options.input_size };
+        self.detect_at(photo, size)
+    }
+
     /// Aligns and embeds one face of `photo`, and measures its quality.
     pub fn embed(&self, photo: &Photo, face: &Face) -> Result<AnalysedFace, FaceError> {
         let crop = align(&photo.image, face).ok_or_else(|| FaceError::Inference("face landmarks are degenerate".into()))?;

@@ -24,6 +24,7 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+mod active;
 mod align;
 pub mod cli;
 mod detect;
@@ -41,6 +42,7 @@ mod quality;
 mod resize;
 mod verdict;
 
+pub use active::{nose_offset, BurstCheck, BurstFailure, BurstFrame, TurnDirection, MIN_TURN};
 pub use align::{align, Similarity, CROP_SIZE, REFERENCE};
 pub use detect::{DetectorOptions, Face, Point};
 pub use embed::{compare, Embedding, EMBEDDING_LEN, MATCH_THRESHOLD};
