@@ -9,9 +9,10 @@ use serde::Serialize;
 use crate::align::align;
 use crate::detect::{Detector, DetectorOptions, Face};
 use crate::embed::{Embedder, Embedding};
+use crate::liveness::{Liveness, LivenessModels, LivenessOptions};
 use crate::photo::{decode, DecodeLimits, Orientation, Photo};
 use crate::quality::QualityMeasures;
-use crate::verdict::{verdict, Decision};
+use crate::verdict::{live_verdict, verdict, Decision, LiveDecision};
 use crate::FaceError;
 
 /// A detection at least this confident means the photo is upright and no
@@ -52,6 +53,11 @@ pub struct EngineOptions {
     /// Whether a photo in which no face was found gets a second look,
     /// brightened (`light::brightened`); on by default.
     pub brighten_retry: bool,
+    /// Whether [`FaceEngine::analyse_photo`] judges the subject's passive
+    /// liveness ([`AnalysedFace::liveness`]); on by default.
+    pub judge_liveness: bool,
+    /// How the liveness networks' crops are taken, and the flag threshold.
+    pub liveness: LivenessOptions,
 }
 
 impl Default for EngineOptions {
@@ -61,6 +67,8 @@ impl Default for EngineOptions {
             limits: DecodeLimits::default(),
             normalise_light: false,
             brighten_retry: true,
+            judge_liveness: true,
+            liveness: LivenessOptions::default(),
         }
     }
 }
@@ -75,6 +83,10 @@ pub struct AnalysedFace {
     pub embedding: Embedding,
     /// Its quality measures; see [`QualityMeasures::issue`].
     pub quality: QualityMeasures,
+    /// Its passive liveness: judged for the subject of a one-person photo
+    /// ([`Analysis::subject`], the face that is verified), `None` for every
+    /// other face and in crew photos.
+    pub liveness: Option<Liveness>,
 }
 
 /// Everything the engine learnt from one photo.
@@ -96,6 +108,8 @@ pub struct Analysis {
 pub struct FaceEngine {
     detector: Detector,
     embedder: Embedder,
+    liveness: LivenessModels,
+    judge_liveness: bool,
     limits: DecodeLimits,
     normalise_light: bool,
     brighten_retry: bool,
@@ -109,25 +123,31 @@ impl std::fmt::Debug for FaceEngine {
             .field("limits", &self.limits)
             .field("normalise_light", &self.normalise_light)
             .field("brighten_retry", &self.brighten_retry)
+            .field("judge_liveness", &self.judge_liveness)
+            .field("liveness", &self.liveness.options())
             .field("load_duration", &self.load_duration)
             .finish()
     }
 }
 
 impl FaceEngine {
-    /// Loads both bundled models with default options, checking their SHA-256.
+    /// Loads the bundled models (detector, embedder, both liveness networks)
+    /// with default options, checking their SHA-256.
     pub fn load() -> Result<FaceEngine, FaceError> {
         FaceEngine::load_with(EngineOptions::default())
     }
 
-    /// Loads both bundled models with `options`.
+    /// Loads the bundled models with `options`.
     pub fn load_with(options: EngineOptions) -> Result<FaceEngine, FaceError> {
         let started = Instant::now();
         let detector = Detector::load(options.detector)?;
         let embedder = Embedder::load()?;
+        let liveness = LivenessModels::load(options.liveness)?;
         Ok(FaceEngine {
             detector,
             embedder,
+            liveness,
+            judge_liveness: options.judge_liveness,
             limits: options.limits,
             normalise_light: options.normalise_light,
             brighten_retry: options.brighten_retry,
@@ -168,6 +188,14 @@ impl FaceEngine {
         self.detector.detect(&photo.image, input_size)
     }
 
+    /// Finds faces at the quick size ([`DetectorOptions::quick_input_size`],
+    /// or the full size when there is none), as for the frames of a burst.
+    pub fn detect_quick(&self, photo: &Photo) -> Result<Vec<Face>, FaceError> {
+        let options = self.detector.options();
+        let size = if options.quick_input_size > 0 { options.quick_input_size } else { options.input_size };
+        self.detect_at(photo, size)
+    }
+
     /// Aligns and embeds one face of `photo`, and measures its quality.
     pub fn embed(&self, photo: &Photo, face: &Face) -> Result<AnalysedFace, FaceError> {
         let crop = align(&photo.image, face).ok_or_else(|| FaceError::Inference("face landmarks are degenerate".into()))?;
@@ -175,11 +203,26 @@ impl FaceEngine {
         let quality = QualityMeasures::measure(face, &crop);
         let even = if self.normalise_light { crate::light::normalise_crop(&crop) } else { None };
         let embedding = self.embedder.embed(even.as_ref().unwrap_or(&crop))?;
-        Ok(AnalysedFace { face: face.clone(), embedding, quality })
+        Ok(AnalysedFace { face: face.clone(), embedding, quality, liveness: None })
+    }
+
+    /// The passive liveness of `face` in `photo` (its coordinates in the
+    /// upright photo's pixels), with the engine's crop settings and threshold.
+    pub fn liveness(&self, photo: &Photo, face: &Face) -> Result<Liveness, FaceError> {
+        self.liveness.judge(&photo.image, face)
+    }
+
+    /// [`FaceEngine::liveness`] with other crop settings or threshold (the
+    /// bench measures them).
+    pub fn liveness_with(&self, photo: &Photo, face: &Face, options: LivenessOptions) -> Result<Liveness, FaceError> {
+        self.liveness.judge_with(&photo.image, face, options)
     }
 
     /// Analyses a photo of one person (a FaceFront selfie, an enrolment
-    /// photo): turns it upright if needed, then detects and embeds every face.
+    /// photo): turns it upright if needed, then detects and embeds every face,
+    /// and judges the passive liveness of the subject, the face that
+    /// [`Analysis::subject`] picks for verification (never another face, such
+    /// as a larger one in a crew photo).
     ///
     /// The detector first takes a quick look at
     /// [`DetectorOptions::quick_input_size`]; when that finds no face scoring
@@ -211,7 +254,15 @@ impl FaceEngine {
         let (photo, faces) = self.orient(photo, quick)?;
         let mut analysed = faces.iter().map(|f| self.embed(&photo, f)).collect::<Result<Vec<_>, _>>()?;
         analysed.sort_by(|a, b| (b.face.width * b.face.height).total_cmp(&(a.face.width * a.face.height)));
-        Ok(Analysis { width: photo.width(), height: photo.height(), orientation: photo.orientation, faces: analysed })
+        let mut analysis = Analysis { width: photo.width(), height: photo.height(), orientation: photo.orientation, faces: analysed };
+        if quick && self.judge_liveness {
+            // The face judged is the one verified: the subject, found by the same rule.
+            if let Some(i) = analysis.subject_index() {
+                let liveness = self.liveness.judge(&photo.image, &analysis.faces[i].face)?;
+                analysis.faces[i].liveness = Some(liveness);
+            }
+        }
+        Ok(analysis)
     }
 
     /// Decodes and analyses image bytes; see [`FaceEngine::analyse_photo`].
@@ -224,6 +275,21 @@ impl FaceEngine {
     pub fn verify(&self, bytes: &[u8], device_rotation_degrees: i32, enrolled: &[Embedding]) -> Result<(Analysis, Decision), FaceError> {
         let analysis = self.analyse(bytes, device_rotation_degrees)?;
         let decision = verdict(&analysis, enrolled, crate::MATCH_THRESHOLD);
+        Ok((analysis, decision))
+    }
+
+    /// Analyses a probe photo and decides whether it shows the employee
+    /// enrolled with `enrolled` and whether that face is live: see
+    /// [`crate::live_verdict`]. A face that matches but is not judged live is
+    /// [`crate::LiveVerdict::PossibleSpoof`], never a match.
+    pub fn verify_live(
+        &self,
+        bytes: &[u8],
+        device_rotation_degrees: i32,
+        enrolled: &[Embedding],
+    ) -> Result<(Analysis, LiveDecision), FaceError> {
+        let analysis = self.analyse(bytes, device_rotation_degrees)?;
+        let decision = live_verdict(&analysis, enrolled, crate::MATCH_THRESHOLD);
         Ok((analysis, decision))
     }
 

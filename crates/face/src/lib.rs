@@ -24,6 +24,7 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+mod active;
 mod align;
 pub mod cli;
 mod detect;
@@ -32,6 +33,7 @@ mod engine;
 mod error;
 mod gemm;
 mod light;
+mod liveness;
 mod models;
 mod nn;
 mod onnx;
@@ -40,12 +42,17 @@ mod quality;
 mod resize;
 mod verdict;
 
+pub use active::{nose_offset, BurstCheck, BurstFailure, BurstFrame, TurnDirection, MIN_TURN};
 pub use align::{align, Similarity, CROP_SIZE, REFERENCE};
 pub use detect::{DetectorOptions, Face, Point};
 pub use embed::{compare, Embedding, EMBEDDING_LEN, MATCH_THRESHOLD};
 pub use engine::{AnalysedFace, Analysis, EngineOptions, FaceEngine, CONFIDENT_SCORE, DECISIVE_SCORE, ROTATION_MARGIN};
 pub use error::FaceError;
 pub use light::{DIM_BRIGHTNESS, MAX_GAIN, SIDE_LIGHT_RATIO, TARGET_BRIGHTNESS};
+pub use liveness::{Liveness, LivenessOptions, LIVENESS_INPUT, LIVENESS_THRESHOLD};
 pub use photo::{decode, DecodeLimits, Orientation, Photo};
 pub use quality::{QualityIssue, QualityMeasures, MAX_BRIGHTNESS, MIN_BRIGHTNESS, MIN_FACE_PIXELS, MIN_SHARPNESS};
-pub use verdict::{match_crew, verdict, CrewMatch, Decision, Verdict, CENTRE_MARGIN, DOMINANT_RATIO, SEVERAL_FACES_RATIO};
+pub use verdict::{
+    live_verdict, match_crew, verdict, CrewMatch, Decision, LiveDecision, LiveVerdict, Verdict, CENTRE_MARGIN, DOMINANT_RATIO,
+    SEVERAL_FACES_RATIO,
+};

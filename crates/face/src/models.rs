@@ -36,6 +36,22 @@ pub(crate) const SFACE: BundledModel = BundledModel {
     sha256: "fb143eea07838aa532d1c95df5f69899974ea0140e1fba05e94204be13ed74ee",
 };
 
+/// MiniFASNet V2 passive liveness network (Minivision, Apache-2.0), trained
+/// on the face box scaled by 2.7.
+pub(crate) const MINIFASNET_V2: BundledModel = BundledModel {
+    name: "MiniFASNetV2.onnx",
+    bytes: include_bytes!("../models/MiniFASNetV2.onnx"),
+    sha256: "4eed38f0bde33c9b805942a5f25e42ce1161e2bda545254be622be957727794e",
+};
+
+/// MiniFASNet V1SE passive liveness network (Minivision, Apache-2.0), trained
+/// on the face box scaled by 4.0.
+pub(crate) const MINIFASNET_V1SE: BundledModel = BundledModel {
+    name: "MiniFASNetV1SE.onnx",
+    bytes: include_bytes!("../models/MiniFASNetV1SE.onnx"),
+    sha256: "d819a69bac6b9ade2a0f4d9b60b618e1260f7bf3ba1fddff6c5d82131cb1083f",
+};
+
 impl BundledModel {
     /// Checks the digest, rewrites blocked quantization and compiles the
     /// network (see [`crate::nn`]).

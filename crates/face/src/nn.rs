@@ -132,6 +132,12 @@ enum Op {
         factor: usize,
     },
     Add,
+    /// Element-wise product of two tensors of the same shape, or of an
+    /// image and a `1x1` image of its channels (a squeeze-and-excitation
+    /// block's per-channel weights), either way round.
+    Mul,
+    /// The mean of each channel over the image: `[1, C, H, W]` to `[1, C, 1, 1]`.
+    GlobalAveragePool,
     Sigmoid,
     /// `[1, C, H, W]` to `[1, H, W, C]`: a relabelling of channels-last data.
     ToChannelsLast,
@@ -457,7 +463,12 @@ impl<'g> Compiler<'g> {
                 let x = self.input_slot(args[0])?;
                 self.push(node, Op::Flatten, vec![x], out);
             }
+            "GlobalAveragePool" => {
+                let x = self.input_slot(args[0])?;
+                self.push(node, Op::GlobalAveragePool, vec![x], out);
+            }
             "Gemm" => return self.gemm(nodes, i),
+            "MatMul" => return self.matmul(nodes, i),
             other => return Err(format!("operator {other} is not supported")),
         }
         Ok(1)
@@ -592,9 +603,66 @@ impl<'g> Compiler<'g> {
                 let (x, y) = (self.input_slot(a)?, self.input_slot(b)?);
                 self.push(node, Op::Add, vec![x, y], out);
             }
-            _ => return Err("only a tensor with a scalar constant, or Add of two tensors, is supported".into()),
+            (None, "Mul") => {
+                let (x, y) = (self.input_slot(a)?, self.input_slot(b)?);
+                self.push(node, Op::Mul, vec![x, y], out);
+            }
+            _ => return Err("only a tensor with a scalar constant, or Add or Mul of two tensors, is supported".into()),
         }
         Ok(())
+    }
+
+    /// Folds a batch normalisation that alone reads `nodes[i]`'s output, if
+    /// it comes right after, into a dense layer's row factors and bias;
+    /// returns how many nodes were consumed and the output name.
+    fn fold_batch_norm(&self, nodes: &'g [NodeProto], i: usize, factor: &mut [f32], bias: &mut [f32]) -> Result<(usize, &'g str), String> {
+        let out = nodes[i].output.first().ok_or("no output")?.as_str();
+        let Some((j, bn)) = self.sole_reader(nodes, i, out).filter(|(_, n)| n.op_type == "BatchNormalization") else {
+            return Ok((1, out));
+        };
+        if j != i + 1 {
+            return Ok((1, out));
+        }
+        let (scale, shift) = self.batch_norm(bn)?;
+        if scale.len() != factor.len() {
+            return Err("batch normalisation does not match the outputs".into());
+        }
+        for (((f, b), s), t) in factor.iter_mut().zip(bias.iter_mut()).zip(&scale).zip(&shift) {
+            *f *= s;
+            *b = *b * s + t;
+        }
+        Ok((2, bn.output.first().ok_or("no output")?.as_str()))
+    }
+
+    /// `y = x B` with a constant `[K, N]` matrix `B` (MiniFASNet's last two
+    /// layers): a dense layer with the transposed weights, and a following
+    /// batch normalisation folded in.
+    fn matmul(&mut self, nodes: &'g [NodeProto], i: usize) -> Result<usize, String> {
+        let node = &nodes[i];
+        let [a, b] = &node.input[..] else {
+            return Err("expected two inputs".into());
+        };
+        let w = self.constant(b).map_err(|_| "only a product with a constant matrix is supported".to_owned())?;
+        let [k, n] = w.shape[..] else {
+            return Err(format!("a constant of shape {:?}, expected a matrix", w.shape));
+        };
+        if w.floats.len() != n * k {
+            return Err(format!("weights {b} have no values"));
+        }
+        let mut weights = vec![0f32; n * k];
+        for (r, row) in w.floats.chunks_exact(n).enumerate() {
+            for (c, v) in row.iter().enumerate() {
+                weights[c * k + r] = *v;
+            }
+        }
+        let (mut factor, mut bias) = (vec![1.0; n], vec![0.0; n]);
+        let (consumed, out) = self.fold_batch_norm(nodes, i, &mut factor, &mut bias)?;
+        for (row, f) in weights.chunks_exact_mut(k).zip(&factor) {
+            row.iter_mut().for_each(|v| *v *= f);
+        }
+        let x = self.input_slot(a)?;
+        self.push(node, Op::Dense { weights, bias, n }, vec![x], out);
+        Ok(consumed)
     }
 
     fn gemm(&mut self, nodes: &'g [NodeProto], i: usize) -> Result<usize, String> {
@@ -617,22 +685,7 @@ impl<'g> Compiler<'g> {
         }
         // Row o of the weights is multiplied by factor[o]: alpha, and a following batch normalisation.
         let mut factor = vec![alpha; n];
-        let mut consumed = 1;
-        let mut out = node.output.first().ok_or("no output")?.as_str();
-        if let Some((j, bn)) = self.sole_reader(nodes, i, out).filter(|(_, n)| n.op_type == "BatchNormalization") {
-            if j == i + 1 {
-                let (scale, shift) = self.batch_norm(bn)?;
-                if scale.len() != n {
-                    return Err("batch normalisation does not match the outputs".into());
-                }
-                for (((f, b), s), t) in factor.iter_mut().zip(&mut bias).zip(&scale).zip(&shift) {
-                    *f *= s;
-                    *b = *b * s + t;
-                }
-                consumed += 1;
-                out = bn.output.first().ok_or("no output")?.as_str();
-            }
-        }
+        let (consumed, out) = self.fold_batch_norm(nodes, i, &mut factor, &mut bias)?;
         let op = match self.row_blocked.get(name).filter(|b| b.rows == n && b.cols == k) {
             Some(blocks) => {
                 let per_row = k / blocks.block;
@@ -718,7 +771,10 @@ impl Op {
                 Ok(Value { shape: x.shape.clone(), data })
             }
             Op::Activation(a) => {
-                let (_, _, c) = image_dims(x)?;
+                let c = match &x.shape {
+                    Shape::Image { c, .. } => *c,
+                    Shape::Flat(s) => s.last().copied().unwrap_or(1),
+                };
                 let mut data = x.data.clone();
                 a.apply(&mut data, c);
                 Ok(Value { shape: x.shape.clone(), data })
@@ -731,6 +787,19 @@ impl Op {
                     return Err(format!("adding {:?} and {:?}", x.shape, y.shape));
                 }
                 Ok(Value { shape: x.shape.clone(), data: x.data.iter().zip(&y.data).map(|(a, b)| a + b).collect() })
+            }
+            Op::Mul => {
+                let y = inputs.get(1).ok_or("no second input")?;
+                multiply(x, y)
+            }
+            Op::GlobalAveragePool => {
+                let (h, w, c) = image_dims(x)?;
+                let mut sums = vec![0f32; c];
+                for row in x.data.chunks_exact(c) {
+                    sums.iter_mut().zip(row).for_each(|(s, v)| *s += v);
+                }
+                let n = (h * w).max(1) as f32;
+                Value::image(1, 1, c, sums.into_iter().map(|s| s / n).collect())
             }
             Op::MaxPool { kernel, stride } => max_pool(x, *kernel, *stride),
             Op::Upsample { factor } => upsample(x, *factor),
@@ -857,6 +926,26 @@ fn dot(a: &[f32], b: &[f32]) -> f32 {
         }
     }
     acc.iter().sum::<f32>() + tail
+}
+
+/// [`Op::Mul`]: the same shapes element by element, or an image by a
+/// `1x1` image of its channels.
+#[inline(always)]
+fn multiply(x: &Value, y: &Value) -> Result<Value, String> {
+    if x.shape == y.shape {
+        return Ok(Value { shape: x.shape.clone(), data: x.data.iter().zip(&y.data).map(|(a, b)| a * b).collect() });
+    }
+    let (image, channels) = match (&x.shape, &y.shape) {
+        (Shape::Image { c, .. }, Shape::Image { h: 1, w: 1, c: k }) if c == k => (x, &y.data),
+        (Shape::Image { h: 1, w: 1, c: k }, Shape::Image { c, .. }) if c == k => (y, &x.data),
+        _ => return Err(format!("multiplying {:?} and {:?}", x.shape, y.shape)),
+    };
+    let (_, _, c) = image_dims(image)?;
+    let mut data = image.data.clone();
+    for row in data.chunks_exact_mut(c) {
+        row.iter_mut().zip(channels).for_each(|(v, s)| *v *= s);
+    }
+    Ok(Value { shape: image.shape.clone(), data })
 }
 
 #[inline(always)]
@@ -1318,8 +1407,8 @@ mod tests {
 
     #[test]
     fn agrees_with_tract() {
-        use crate::models::{SFACE, YUNET};
-        for (model, size) in [(&YUNET, 320), (&SFACE, 112)] {
+        use crate::models::{MINIFASNET_V1SE, MINIFASNET_V2, SFACE, YUNET};
+        for (model, size) in [(&YUNET, 320), (&SFACE, 112), (&MINIFASNET_V2, 80), (&MINIFASNET_V1SE, 80)] {
             for (name, ours, theirs) in both_runtimes(model, size) {
                 assert_eq!(ours.len(), theirs.len(), "{}: {name}", model.name);
                 let scale = theirs.iter().fold(1.0f32, |m, v| m.max(v.abs()));
@@ -1327,6 +1416,182 @@ mod tests {
                 assert!(worst <= 1e-4 * scale, "{}: output {name} differs by {worst} (values up to {scale})", model.name);
             }
         }
+    }
+
+    fn node(op: &str, inputs: &[&str], output: &str, attributes: Vec<crate::onnx::AttributeProto>) -> NodeProto {
+        NodeProto {
+            name: format!("{op}_{output}"),
+            op_type: op.into(),
+            input: inputs.iter().map(|i| (*i).to_owned()).collect(),
+            output: vec![output.into()],
+            attribute: attributes,
+            ..Default::default()
+        }
+    }
+
+    fn ints(name: &str, values: &[i64]) -> crate::onnx::AttributeProto {
+        crate::onnx::AttributeProto { name: name.into(), ints: values.to_vec(), r#type: 7, ..Default::default() }
+    }
+
+    fn weights(name: &str, dims: &[i64], seed: usize) -> TensorProto {
+        let n = dims.iter().product::<i64>() as usize;
+        let float_data = (0..n).map(|i| (((i + seed) * 7919) % 101) as f32 / 50.0 - 1.0).collect();
+        TensorProto { name: name.into(), dims: dims.to_vec(), data_type: crate::onnx::FLOAT, float_data, ..Default::default() }
+    }
+
+    /// A batch normalisation's four parameter tensors for `n` channels, named `{name}.*`.
+    fn batch_norm_params(name: &str, n: i64) -> Vec<TensorProto> {
+        let mut params =
+            vec![weights(&format!("{name}.g"), &[n], 1), weights(&format!("{name}.b"), &[n], 2), weights(&format!("{name}.m"), &[n], 3)];
+        let mut var = weights(&format!("{name}.v"), &[n], 4);
+        var.float_data.iter_mut().for_each(|v| *v = v.abs() + 0.1);
+        params.push(var);
+        params
+    }
+
+    /// ONNX's `TypeProto` for a float tensor, as tract wants on a graph input.
+    #[derive(Clone, PartialEq, prost::Message)]
+    struct TypeProto {
+        #[prost(message, optional, tag = "1")]
+        tensor_type: Option<TensorTypeProto>,
+    }
+    #[derive(Clone, PartialEq, prost::Message)]
+    struct TensorTypeProto {
+        #[prost(int32, tag = "1")]
+        elem_type: i32,
+        #[prost(message, optional, tag = "2")]
+        shape: Option<ShapeProto>,
+    }
+    #[derive(Clone, PartialEq, prost::Message)]
+    struct ShapeProto {
+        #[prost(message, repeated, tag = "1")]
+        dim: Vec<DimProto>,
+    }
+    #[derive(Clone, PartialEq, prost::Message)]
+    struct DimProto {
+        #[prost(int64, tag = "1")]
+        dim_value: i64,
+    }
+
+    /// Runs a one-input graph (input `x` of `[1, c, h, w]`, output `y`) here and in tract.
+    fn tiny_graph(nodes: Vec<NodeProto>, initializer: Vec<TensorProto>, (c, h, w): (usize, usize, usize)) -> (Vec<f32>, Vec<f32>) {
+        use crate::onnx::{ModelProto, OperatorSetIdProto, ValueInfoProto};
+        use prost::Message;
+        use tract_onnx::prelude::*;
+
+        let graph = GraphProto {
+            node: nodes,
+            name: "tiny".into(),
+            initializer,
+            input: vec![ValueInfoProto { name: "x".into(), r#type: float_type(&[1, c, h, w]) }],
+            output: vec![ValueInfoProto { name: "y".into(), r#type: float_type(&[]) }],
+        };
+        let model = ModelProto {
+            ir_version: 8,
+            producer_name: "nn tests".into(),
+            graph: Some(graph.clone()),
+            opset_import: vec![OperatorSetIdProto { domain: String::new(), version: 17 }],
+        };
+        let x: Vec<f32> = (0..c * h * w).map(|i| ((i * 31) % 17) as f32 / 4.0 - 2.0).collect();
+        // Ours takes channels-last data.
+        let nhwc = (0..h * w).flat_map(|p| (0..c).map(move |ch| (p, ch))).map(|(p, ch)| x[ch * h * w + p]).collect();
+        let ours = Network::compile(graph, &HashMap::new()).unwrap().run(Value::image(h, w, c, nhwc).unwrap()).unwrap().remove(0);
+        let ours = match ours.shape {
+            // Back to ONNX's channel-major order to compare.
+            Shape::Image { h, w, c } => {
+                (0..c).flat_map(|ch| (0..h * w).map(move |p| (p, ch))).map(|(p, ch)| ours.data[p * c + ch]).collect()
+            }
+            Shape::Flat(_) => ours.data,
+        };
+        let bytes = model.encode_to_vec();
+        let plan = tract_onnx::onnx()
+            .with_ignore_value_info(true)
+            .model_for_read(&mut &bytes[..])
+            .and_then(|m| m.with_input_fact(0, f32::fact([1, c, h, w]).into()))
+            .and_then(|m| m.into_optimized())
+            .and_then(|m| m.into_runnable())
+            .unwrap();
+        let input = tract_ndarray::Array4::from_shape_vec((1, c, h, w), x).unwrap();
+        let theirs = plan.run(tvec!(Tensor::from(input).into())).unwrap();
+        (ours, theirs[0].try_as_plain_ram().unwrap().as_slice::<f32>().unwrap().to_vec())
+    }
+
+    fn float_type(dims: &[usize]) -> Vec<u8> {
+        use prost::Message;
+        let dim = dims.iter().map(|&d| DimProto { dim_value: d as i64 }).collect();
+        let shape = (!dims.is_empty()).then_some(ShapeProto { dim });
+        TypeProto { tensor_type: Some(TensorTypeProto { elem_type: crate::onnx::FLOAT, shape }) }.encode_to_vec()
+    }
+
+    fn assert_close(what: &str, (ours, theirs): (Vec<f32>, Vec<f32>)) {
+        assert_eq!(ours.len(), theirs.len(), "{what}: lengths");
+        for (i, (a, b)) in ours.iter().zip(&theirs).enumerate() {
+            assert!((a - b).abs() <= 1e-4 * b.abs().max(1.0), "{what}[{i}]: {a} here, {b} in tract");
+        }
+    }
+
+    #[test]
+    fn pooling_flatten_and_matrix_products_agree_with_tract() {
+        // MiniFASNet's head: a product with a constant, a batch normalisation folded into it, another product.
+        let nodes = vec![
+            node("GlobalAveragePool", &["x"], "p", vec![]),
+            node("Flatten", &["p"], "f", vec![]),
+            node("MatMul", &["f", "w1"], "m", vec![]),
+            node("BatchNormalization", &["m", "bn.g", "bn.b", "bn.m", "bn.v"], "n", vec![]),
+            node("MatMul", &["n", "w2"], "y", vec![]),
+        ];
+        let mut inits = vec![weights("w1", &[6, 5], 0), weights("w2", &[5, 3], 9)];
+        inits.extend(batch_norm_params("bn", 5));
+        assert_close("head", tiny_graph(nodes, inits, (6, 4, 3)));
+    }
+
+    #[test]
+    fn a_lone_batch_norm_relu_and_sigmoid_agree_with_tract() {
+        // On an image, and on a flat tensor (nothing before them to fold into).
+        let nodes = vec![
+            node("BatchNormalization", &["x", "a.g", "a.b", "a.m", "a.v"], "n", vec![]),
+            node("Relu", &["n"], "r", vec![]),
+            node("Sigmoid", &["r"], "y", vec![]),
+        ];
+        assert_close("image", tiny_graph(nodes, batch_norm_params("a", 4), (4, 3, 5)));
+        let nodes = vec![
+            node("Flatten", &["x"], "f", vec![]),
+            node("BatchNormalization", &["f", "a.g", "a.b", "a.m", "a.v"], "n", vec![]),
+            node("Relu", &["n"], "y", vec![]),
+        ];
+        assert_close("flat", tiny_graph(nodes, batch_norm_params("a", 12), (4, 1, 3)));
+    }
+
+    #[test]
+    fn squeeze_and_excitation_agrees_with_tract() {
+        // MiniFASNet V1SE's block: pool, two 1x1 convolutions, sigmoid, channel weights multiplied in.
+        for swapped in [false, true] {
+            let mul = if swapped { ["s", "x"] } else { ["x", "s"] };
+            let nodes = vec![
+                node("GlobalAveragePool", &["x"], "p", vec![]),
+                node("Conv", &["p", "w1", "b1"], "c1", vec![ints("kernel_shape", &[1, 1])]),
+                node("Relu", &["c1"], "r", vec![]),
+                node("Conv", &["r", "w2", "b2"], "c2", vec![ints("kernel_shape", &[1, 1])]),
+                node("Sigmoid", &["c2"], "s", vec![]),
+                node("Mul", &mul, "y", vec![]),
+            ];
+            let inits =
+                vec![weights("w1", &[2, 8, 1, 1], 0), weights("b1", &[2], 1), weights("w2", &[8, 2, 1, 1], 2), weights("b2", &[8], 3)];
+            assert_close("squeeze and excitation", tiny_graph(nodes, inits, (8, 5, 4)));
+        }
+    }
+
+    #[test]
+    fn a_product_with_a_computed_matrix_is_refused_by_name() {
+        let nodes = vec![node("Flatten", &["x"], "f", vec![]), node("MatMul", &["f", "f"], "y", vec![])];
+        let graph = GraphProto {
+            node: nodes,
+            input: vec![crate::onnx::ValueInfoProto { name: "x".into(), ..Default::default() }],
+            output: vec![crate::onnx::ValueInfoProto { name: "y".into(), ..Default::default() }],
+            ..Default::default()
+        };
+        let err = Network::compile(graph, &HashMap::new()).unwrap_err();
+        assert!(err.contains("MatMul_y") && err.contains("constant"), "{err}");
     }
 
     #[test]

@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use crate::embed::{compare, Embedding};
 use crate::engine::{AnalysedFace, Analysis};
+use crate::liveness::Liveness;
 use crate::quality::QualityIssue;
 
 /// A second face narrower than this, relative to the largest, is a
@@ -97,6 +98,12 @@ impl Analysis {
         }
     }
 
+    /// Where the subject is in [`Analysis::faces`], when there is one.
+    pub fn subject_index(&self) -> Option<usize> {
+        // The subject is always the largest face; this names it for the callers that must follow it.
+        self.subject().ok().map(|_| 0)
+    }
+
     /// How many faces besides the subject were seen (and ignored), when
     /// there is a subject; 0 otherwise.
     pub fn others_seen(&self) -> usize {
@@ -157,6 +164,91 @@ pub fn verdict(probe: &Analysis, enrolled: &[Embedding], threshold: f32) -> Deci
         _ => "Face does not match the enrolled photos. Other faces were in the picture; only the main one was checked.",
     };
     Decision { verdict, score: Some(score), threshold, message, other_faces }
+}
+
+/// The outcome of checking one probe photo against one employee, with its
+/// passive liveness: [`Verdict`]'s outcomes, and one of its own.
+///
+/// Only [`live_verdict`] makes it, and it gives [`LiveVerdict::Match`] only
+/// for a face that matches *and* was judged live.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", content = "reason", rename_all = "snake_case")]
+pub enum LiveVerdict {
+    /// Same person, and live.
+    Match,
+    /// The face that was checked may be a photo of a photo or of a screen
+    /// (its liveness is below the threshold, or could not be judged):
+    /// flagged for review whatever its face score.
+    PossibleSpoof,
+    /// A usable face, but not this person (and live).
+    Mismatch,
+    /// No face in the photo.
+    NoFace,
+    /// Several faces could be the person punching.
+    SeveralFaces,
+    /// A face, but not good enough to decide.
+    PoorQuality(QualityIssue),
+    /// The employee has no enrolled face to compare with.
+    NotEnrolled,
+}
+
+impl LiveVerdict {
+    /// A short message for the worker or the reviewer.
+    pub fn message(&self) -> &'static str {
+        match self {
+            LiveVerdict::Match => Verdict::Match.message(),
+            LiveVerdict::PossibleSpoof => "May be a photo of a photo or a screen.",
+            LiveVerdict::Mismatch => Verdict::Mismatch.message(),
+            LiveVerdict::NoFace => Verdict::NoFace.message(),
+            LiveVerdict::SeveralFaces => Verdict::SeveralFaces.message(),
+            LiveVerdict::PoorQuality(issue) => issue.message(),
+            LiveVerdict::NotEnrolled => Verdict::NotEnrolled.message(),
+        }
+    }
+
+    /// Whether a person should look at the punch (everything but a live match).
+    pub fn needs_review(&self) -> bool {
+        *self != LiveVerdict::Match
+    }
+}
+
+/// A [`LiveVerdict`] with the numbers behind it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LiveDecision {
+    /// What was decided.
+    pub verdict: LiveVerdict,
+    /// The face comparison alone, as [`verdict`] gives it (its `verdict` may
+    /// be `Match` where this one is `PossibleSpoof`: use [`LiveDecision::verdict`]).
+    pub face: Decision,
+    /// The passive liveness of the face that was compared (the subject), when
+    /// there was one and it was judged.
+    pub liveness: Option<Liveness>,
+    /// Human-readable explanation.
+    pub message: &'static str,
+}
+
+/// Checks a probe photo against an employee's enrolled embeddings, and the
+/// liveness of the very face that was compared ([`Analysis::subject`]).
+///
+/// A subject that is not live, or whose liveness was not judged (an analysis
+/// made with liveness off, or of a crew photo), is
+/// [`LiveVerdict::PossibleSpoof`] whatever its face score: a spoof is never
+/// silently a match. Without a usable subject the face's own verdict stands.
+pub fn live_verdict(probe: &Analysis, enrolled: &[Embedding], threshold: f32) -> LiveDecision {
+    let face = verdict(probe, enrolled, threshold);
+    let liveness = probe.subject().ok().and_then(|s| s.liveness);
+    let compared = matches!(face.verdict, Verdict::Match | Verdict::Mismatch);
+    let verdict = match face.verdict {
+        _ if compared && !liveness.is_some_and(|l| l.live) => LiveVerdict::PossibleSpoof,
+        Verdict::Match => LiveVerdict::Match,
+        Verdict::Mismatch => LiveVerdict::Mismatch,
+        Verdict::NoFace => LiveVerdict::NoFace,
+        Verdict::SeveralFaces => LiveVerdict::SeveralFaces,
+        Verdict::PoorQuality(issue) => LiveVerdict::PoorQuality(issue),
+        Verdict::NotEnrolled => LiveVerdict::NotEnrolled,
+    };
+    let message = if verdict == LiveVerdict::PossibleSpoof { verdict.message() } else { face.message };
+    LiveDecision { verdict, face, liveness, message }
 }
 
 fn best_score(probe: &Embedding, enrolled: &[Embedding]) -> f32 {
@@ -228,7 +320,12 @@ mod tests {
     fn face(x: f32, y: f32, width: f32) -> AnalysedFace {
         let embedding = Embedding::from_vec(vec![1.0; crate::EMBEDDING_LEN]).unwrap();
         let face = Face { x, y, width, height: width * 1.2, score: 0.9, landmarks: [Point { x, y }; 5] };
-        AnalysedFace { face, embedding, quality: QualityMeasures { face_pixels: width, brightness: 120.0, sharpness: 100.0 } }
+        AnalysedFace {
+            face,
+            embedding,
+            quality: QualityMeasures { face_pixels: width, brightness: 120.0, sharpness: 100.0 },
+            liveness: None,
+        }
     }
 
     fn photo(mut faces: Vec<AnalysedFace>) -> Analysis {
@@ -252,6 +349,41 @@ mod tests {
         let off = photo(vec![face(20.0, 20.0, 200.0), face(430.0, 316.0, 140.0)]);
         assert_eq!(off.subject().err(), Some(Verdict::SeveralFaces));
         assert_eq!(off.others_seen(), 0);
+    }
+
+    fn live(score: f32) -> Liveness {
+        Liveness { score, threshold: 0.5, live: score >= 0.5, v2: score, v1se: score }
+    }
+
+    #[test]
+    fn a_matching_face_that_is_not_live_is_never_a_match() {
+        let enrolled = [Embedding::from_vec(vec![1.0; crate::EMBEDDING_LEN]).unwrap()];
+        let mut probe = photo(vec![face(400.0, 280.0, 200.0)]);
+        // Not judged: flagged, not matched.
+        let d = live_verdict(&probe, &enrolled, 0.5);
+        assert_eq!((d.face.verdict, d.verdict), (Verdict::Match, LiveVerdict::PossibleSpoof));
+        probe.faces[0].liveness = Some(live(0.2));
+        let d = live_verdict(&probe, &enrolled, 0.5);
+        assert_eq!(d.verdict, LiveVerdict::PossibleSpoof);
+        assert_eq!(d.message, "May be a photo of a photo or a screen.");
+        assert!(d.verdict.needs_review());
+        probe.faces[0].liveness = Some(live(0.9));
+        let d = live_verdict(&probe, &enrolled, 0.5);
+        assert_eq!(d.verdict, LiveVerdict::Match);
+        assert_eq!(d.liveness.map(|l| l.score), Some(0.9));
+    }
+
+    #[test]
+    fn liveness_is_read_from_the_subject_only() {
+        let enrolled = [Embedding::from_vec(vec![1.0; crate::EMBEDDING_LEN]).unwrap()];
+        // A live bystander does not make a spoofed subject live.
+        let mut probe = photo(vec![face(400.0, 280.0, 200.0), face(20.0, 20.0, 90.0)]);
+        probe.faces[0].liveness = Some(live(0.1));
+        probe.faces[1].liveness = Some(live(0.99));
+        assert_eq!(live_verdict(&probe, &enrolled, 0.5).verdict, LiveVerdict::PossibleSpoof);
+        // No subject: the face's own verdict stands.
+        let together = photo(vec![face(420.0, 300.0, 200.0), face(700.0, 300.0, 170.0)]);
+        assert_eq!(live_verdict(&together, &enrolled, 0.5).verdict, LiveVerdict::SeveralFaces);
     }
 
     #[test]
