@@ -133,6 +133,40 @@ export async function signIn(page, pin, name) {
   await visible(page, '#status-name', `Hello, ${name}`);
 }
 
+/** Offline: the PIN, then the name picked (the clock cannot check the PIN; the server will). */
+export async function signInOffline(page, pin, name) {
+  await enterPin(page, pin);
+  await visible(page, '#screen-who');
+  await page.locator('#who-list').getByRole('button', { name, exact: true }).click();
+  await visible(page, '#status-name', `Hello, ${name}`);
+}
+
+/** Everything the clock keeps in IndexedDB (its key-value store and its outbox), as JSON text. */
+export async function storedOnDevice(page) {
+  return page.evaluate(
+    /* global indexedDB */
+    () =>
+      new Promise((resolve, reject) => {
+        const opened = indexedDB.open('clockface-clock');
+        opened.onerror = () => reject(opened.error);
+        opened.onsuccess = () => {
+          const db = opened.result;
+          const tx = db.transaction(['kv', 'outbox'], 'readonly');
+          const out = {};
+          const kv = tx.objectStore('kv');
+          const keys = kv.getAllKeys();
+          const values = kv.getAll();
+          const outbox = tx.objectStore('outbox').getAll();
+          tx.oncomplete = () => {
+            keys.result.forEach((key, i) => (out[key] = values.result[i]));
+            out.outbox = outbox.result.map((item) => ({ ...item, photo: item.photo ? '(photo)' : null }));
+            resolve(JSON.stringify(out, (key, value) => (value instanceof Uint8Array ? Array.from(value) : value)));
+          };
+        };
+      }),
+  );
+}
+
 /** Takes the photo on the camera screen and sends it; returns whether a warning was shown. */
 export async function takePhoto(page) {
   await visible(page, '#screen-camera');

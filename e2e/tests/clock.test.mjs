@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { launch, screenshot } from '../lib/browser.mjs';
 import {
-  PHONE, eventually, ok, company, punches, waitPunches, openClock, visible, hidden, button, register, enterPin, signIn, takePhoto, faceVideo,
+  PHONE, eventually, ok, company, punches, waitPunches, openClock, visible, hidden, button, register, enterPin, signIn, signInOffline,
+  storedOnDevice, takePhoto, faceVideo,
 } from '../lib/clock.mjs';
 
 let videos;
@@ -210,7 +211,7 @@ test('with View own time card, the employee sees this pay period\'s shifts and t
   await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
   await context.setOffline(true);
   await visible(page, '#network', 'Offline');
-  await signIn(page, '2580', 'Vi Card');
+  await signInOffline(page, '2580', 'Vi Card');
   await button(page, 'Clock In').click();
   await visible(page, '#message', /Saved on this device/);
   await button(page, 'My time card').click();
@@ -233,7 +234,7 @@ test('offline: punches and photos survive a reload and arrive exactly once with 
 
   await context.setOffline(true);
   await visible(page, '#network', 'Offline');
-  await signIn(page, '4321', 'Ida Field');
+  await signInOffline(page, '4321', 'Ida Field');
   const times = [];
   for (const label of ['Clock In', 'Clock Out']) {
     const from = Date.now();
@@ -270,6 +271,57 @@ test('offline: punches and photos survive a reload and arrive exactly once with 
   await context.close();
 });
 
+test('offline, the clock keeps no PIN verifier: the PIN goes sealed with each punch and the server judges it on arrival', async (t) => {
+  const c = await company(t);
+  const ida = await c.employee('Ida Field', c.roles.plain.id, '482193');
+  await c.employee('Bo Field', c.roles.plain.id, '735102');
+  const { context, page } = await openClock(noCamera, c);
+  await register(page, c);
+  for (const [pin, name] of [['482193', 'Ida Field'], ['735102', 'Bo Field']]) {
+    await signIn(page, pin, name);
+    await button(page, 'Done').click();
+  }
+  await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
+
+  // Nothing the device keeps lets a PIN be tried: no hash, no salt, no PIN.
+  const kept = await storedOnDevice(page);
+  for (const derived of ['pinHash', 'pin-salt', 'local-lock', '482193', '735102']) {
+    assert.ok(!kept.includes(derived), `the device keeps no ${derived}`);
+  }
+
+  await context.setOffline(true);
+  await visible(page, '#network', 'Offline');
+  // A wrong PIN offline is not refused (the clock cannot know), it asks who is signing in.
+  await enterPin(page, '111111');
+  await visible(page, '#screen-who');
+  await visible(page, 'h1', 'No network: who are you?');
+  await screenshot(page, 'clock-offline-who');
+  await page.locator('#who-list').getByRole('button', { name: 'Ida Field', exact: true }).click();
+  await visible(page, '#message', /Your PIN is checked when the clock is back online/);
+  await button(page, 'Clock In').click();
+  await visible(page, '#message', /Saved on this device/);
+  await button(page, 'Done').click();
+  // Her own PIN, then.
+  await signInOffline(page, '482193', 'Ida Field');
+  await button(page, 'Clock Out').click();
+  await visible(page, '#message', /Saved on this device/);
+  const waiting = await storedOnDevice(page);
+  for (const pin of ['111111', '482193']) assert.ok(!waiting.includes(pin), 'the outbox holds the PIN sealed, never in the clear');
+  assert.match(waiting, /"sealed_pin":\{"epk":/);
+
+  await context.setOffline(false);
+  await hidden(page, '#queue-badge');
+  const [wrong, right] = await waitPunches(c, ida.id, 2);
+  assert.equal(wrong.kind, 'in');
+  assert.equal(wrong.flagged, true, 'the punch with a wrong PIN is kept and flagged');
+  assert.deepEqual(wrong.flags.map((f) => f.flag), ['pin_mismatch']);
+  assert.equal(right.flagged, false, 'the punch with her PIN is accepted as any other');
+  const queue = await ok(c.url, '/api/v1/review-queue', c.token);
+  assert.ok(queue.some((item) => item.punch.id === wrong.id), 'the wrong PIN sends the punch to review');
+  assert.ok(!queue.some((item) => item.punch.id === right.id));
+  await context.close();
+});
+
 test('FaceFront turned on while the device is offline: the offline punch is flagged, the next one after sync asks for a photo', async (t) => {
   const c = await company(t);
   const role = await ok(c.url, '/api/v1/roles', c.token, { method: 'POST', body: { name: 'Yard', abilities: {} } });
@@ -282,7 +334,7 @@ test('FaceFront turned on while the device is offline: the offline punch is flag
   await context.setOffline(true);
   await visible(page, '#network', 'Offline');
   await ok(c.url, `/api/v1/roles/${role.id}`, c.token, { method: 'PUT', body: { name: 'Yard', abilities: { face_front: true } } });
-  await signIn(page, '9753', 'Jo Yard');
+  await signInOffline(page, '9753', 'Jo Yard');
   await button(page, 'Clock In').click();
   await visible(page, '#message', /Saved on this device/);
   assert.equal(await page.locator('#screen-camera').isVisible(), false, 'the device did not know of FaceFront yet');
@@ -339,7 +391,7 @@ test('reopening the clock syncs at once, so a role change made while it was clos
   // Offline, the device decides FaceFront from what it synced on opening: it now asks for a photo.
   await context.setOffline(true);
   await visible(page, '#network', 'Offline');
-  await signIn(page, '8080', 'Max Crew');
+  await signInOffline(page, '8080', 'Max Crew');
   await button(page, 'Clock In').click();
   await visible(page, '#screen-camera');
   await takePhoto(page);

@@ -272,6 +272,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Demo> {
                     photo_rotation: None,
                     photo_part: None,
                     signature: None,
+                    sealed_pin: None,
                 };
                 record_punch(state, &device, body, photo.map(Bytes::from_static))
                     .await

@@ -339,6 +339,12 @@ pub enum Flag {
     OutsideGeofence,
     /// Its cost code is not one for its job (a device that synced before the code was changed).
     CostCodeNotForJob,
+    /// Made in a sign-in done offline whose PIN, checked when the punch arrived, was not the
+    /// employee's.
+    PinMismatch,
+    /// Made in a sign-in done offline whose PIN could not be checked when it arrived: PIN sign-in
+    /// was locked by wrong guesses, or the sealed PIN did not open.
+    PinNotChecked,
 }
 
 impl Flag {
@@ -353,6 +359,8 @@ impl Flag {
             Flag::BadSignature => "Signature does not match",
             Flag::OutsideGeofence => "Outside the job's geofence",
             Flag::CostCodeNotForJob => "Cost code not for this job",
+            Flag::PinMismatch => "PIN did not match",
+            Flag::PinNotChecked => "PIN not checked",
         }
     }
 
@@ -366,6 +374,8 @@ impl Flag {
             Flag::BadSignature => "bad_signature",
             Flag::OutsideGeofence => "outside_geofence",
             Flag::CostCodeNotForJob => "cost_code_not_for_job",
+            Flag::PinMismatch => "pin_mismatch",
+            Flag::PinNotChecked => "pin_not_checked",
         }
     }
 }

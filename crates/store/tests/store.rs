@@ -1423,8 +1423,9 @@ async fn an_approved_card_refuses_corrections_until_reopened(store: Db) {
     assert!(store.reopen(company, Some(worker), period(), &line(company, "card.reopened", "employee")).await.unwrap());
     assert!(!store.reopen(company, Some(worker), period(), &line(company, "card.reopened", "employee")).await.unwrap());
     store.insert_correction(&add, None, period(), &line(company, "correction.add", "employee")).await.unwrap();
-    // The admin's approval of the period locks every card in it.
-    store.approve(company, &approval_of(ApprovalOf::Period, &approval, vec![]), &line(company, "period.approved", "period")).await.unwrap();
+    // The admin's approval of the period locks every card in it (the figures counted the one correction in its window).
+    let whole = NewApproval { corrections_counted: 1, ..approval_of(ApprovalOf::Period, &approval, vec![]) };
+    store.approve(company, &whole, &line(company, "period.approved", "period")).await.unwrap();
     let refused = correction(company, worker, admin, CorrectionAction::Add, None, Some(now()));
     assert!(matches!(store.insert_correction(&refused, None, period(), &line(company, "x", "y")).await, Err(StoreError::Locked)));
     assert_eq!(store.approvals(company, period()).await.unwrap().period, Some(approval));

@@ -2,14 +2,14 @@
 // (with a FaceFront photo when their role asks for it), Clock For a crew, and keep working with
 // no network. Every punch goes through the outbox (outbox.js), online or not.
 //
-// Offline sign-in (a choice): an employee may sign in with no network only if they signed in
-// online on this device before. At each online sign-in the device keeps the answer (name, role,
-// crew, status) and a PBKDF2 hash of the PIN under a per-device salt; offline, the PIN is checked
-// against those hashes. A 4–8 digit PIN hashed on the device could be recovered by someone who
-// copies the device's storage; we accept that because that storage already holds the device
-// token (which can send punches for anyone of the company), and the server still applies every
-// rule to each punch when it arrives. Five wrong PINs offline lock the keypad for 15 minutes,
-// as online. Whether FaceFront applies is decided from the last synced roles.
+// Offline sign-in: an employee may sign in with no network if they signed in online on this
+// device before. At each online sign-in the device keeps the answer (name, role, crew, status),
+// never the PIN nor anything derived from it: a shared tablet's storage must not let anyone test
+// PINs. Offline, the clock cannot tell a right PIN from a wrong one, so after the PIN it asks who
+// is signing in, and each punch of that sign-in carries the PIN sealed to the server's key
+// (pinseal.js); the server judges it when the punch arrives, under the same counts as online, and
+// a wrong one sends the punch to review. Whether FaceFront applies is decided from the last
+// synced roles.
 
 import { call, errorMessage, Offline } from './api.js';
 import * as i18n from './i18n.js';
@@ -19,15 +19,13 @@ import * as mycard from './mycard.js';
 import * as geo from './geo.js';
 import * as jobs from './jobs.js';
 import * as queue from './outbox.js';
+import { sealPin } from './pinseal.js';
 import * as signing from './signing.js';
 import { kv } from './store.js';
 import { $, clockTime, deviceTime, element, punchLabel, statusAfter, when } from './util.js';
 
 const SYNC_EVERY = 5 * 60_000;
 const IDLE_SIGN_OUT = 90_000;
-const PBKDF2_ROUNDS = 100_000;
-const LOCAL_MAX_FAILURES = 5;
-const LOCAL_LOCK_MS = 15 * 60_000;
 
 const state = {
   token: null,
@@ -38,14 +36,15 @@ const state = {
   language: null, // chosen in Settings; null: the browser's
   hasCamera: false,
   cameraMissing: false, // getUserMedia found no camera although one was listed
-  signIns: {}, // employee id -> { result, pinHash, status: { clockedIn, since } }
-  session: null, // { employee, role, faceFront, crew, clockedIn, since, card }
+  signIns: {}, // employee id -> { result, status: { clockedIn, since } }
+  session: null, // { employee, role, faceFront, crew, clockedIn, since, card, offlinePin }
+  offlinePin: null, // while the "who are you" screen shows: the PIN typed
   release: null, // while the release screen shows: { notice, pin, employeeId, then }
   pin: '',
   busy: false,
 };
 
-const SCREENS = ['loading', 'register', 'pin', 'release', 'status', 'job', 'camera', 'crew', 'card', 'settings'];
+const SCREENS = ['loading', 'register', 'pin', 'who', 'release', 'status', 'job', 'camera', 'crew', 'card', 'settings'];
 let idleTimer = null;
 
 function show(name) {
@@ -82,7 +81,7 @@ async function start() {
   i18n.setLanguage(state.language ?? i18n.fromBrowser());
   state.hasCamera = settings.hasCamera ?? false;
   state.cameraMissing = settings.cameraMissing ?? false;
-  state.signIns = (await kv.get('sign-ins')) ?? {};
+  state.signIns = await forgetPinHashes((await kv.get('sign-ins')) ?? {});
 
   queue.configure({ token: async () => state.token });
   queue.onChange(renderQueue);
@@ -138,6 +137,10 @@ function wire() {
   $('done-button').addEventListener('click', signOut);
   $('crew-button').addEventListener('click', showCrew);
   $('crew-back').addEventListener('click', () => showStatus());
+  $('who-cancel').addEventListener('click', () => {
+    state.offlinePin = null;
+    showPin();
+  });
   $('card-button').addEventListener('click', showCard);
   $('card-back').addEventListener('click', () => showStatus());
   $('crew-in').addEventListener('click', () => punchCrew('in'));
@@ -241,6 +244,7 @@ async function saveSettings() {
 
 function showPin() {
   state.session = null;
+  state.offlinePin = null;
   state.pin = '';
   renderPin();
   show('pin');
@@ -288,9 +292,8 @@ async function signIn(pin) {
     const mine = (await queue.items()).filter((i) => i.punch.employee_id === id && i.state === 'waiting');
     const latest = mine[mine.length - 1];
     if (latest) status = statusAfter(latest.punch);
-    state.signIns[id] = { result, pinHash: await pinHash(pin), status };
+    state.signIns[id] = { result, status };
     await kv.set('sign-ins', state.signIns);
-    await kv.delete('local-lock');
     if (result.release) showRelease(result.release, pin, id, () => startSession(result, result.face_front, status));
     else startSession(result, result.face_front, status);
   } finally {
@@ -300,42 +303,62 @@ async function signIn(pin) {
   }
 }
 
-async function signInOffline(pin) {
-  const lock = (await kv.get('local-lock')) ?? { failures: 0, until: 0 };
-  if (lock.until > Date.now()) {
-    message(t('pin.locked', { time: clockTime(lock.until) }), 'error');
-    return;
-  }
-  const hash = await pinHash(pin);
-  const known = Object.values(state.signIns).find((s) => s.pinHash === hash);
-  if (!known) {
-    lock.failures += 1;
-    if (lock.failures >= LOCAL_MAX_FAILURES) {
-      lock.until = Date.now() + LOCAL_LOCK_MS;
-      lock.failures = 0;
+/**
+ * Drops what clocks before this one kept to check PINs offline (a PBKDF2 hash of each PIN and its
+ * salt): nothing on the device may let a PIN be tested. Returns the sign-ins without them.
+ */
+async function forgetPinHashes(signIns) {
+  let changed = false;
+  for (const kept of Object.values(signIns)) {
+    if ('pinHash' in kept) {
+      delete kept.pinHash;
+      changed = true;
     }
-    await kv.set('local-lock', lock);
-    message(t('pin.unknown_offline'), 'error');
-    return;
   }
+  if (changed) await kv.set('sign-ins', signIns);
+  await kv.delete('pin-salt');
   await kv.delete('local-lock');
+  return signIns;
+}
+
+/** No network: who is signing in? The PIN is not checked here but sealed with each punch. */
+async function signInOffline(pin) {
+  const known = Object.values(state.signIns);
+  if (!state.sync?.pin_seal_key) return message(t('pin.offline_needs_sync'), 'error');
+  if (known.length === 0) return message(t('pin.offline_nobody'), 'error');
+  state.offlinePin = pin;
+  const list = $('who-list');
+  list.replaceChildren(
+    ...known
+      .map((kept) => kept.result.employee)
+      .sort((a, b) => a.name.localeCompare(b.name))
+      .map((employee) => {
+        const button = element('button', { text: employee.name, attrs: { type: 'button' } });
+        button.addEventListener('click', () => offlineSession(employee.id));
+        return button;
+      }),
+  );
+  show('who');
+}
+
+function offlineSession(id) {
+  const known = state.signIns[id];
+  const pin = state.offlinePin;
+  state.offlinePin = null;
+  if (!known || pin === null) return showPin();
   // FaceFront as the last sync says (the device cannot know of a change made since).
-  const employee = state.sync?.employees?.find((e) => e.id === known.result.employee.id) ?? known.result.employee;
+  const employee = state.sync?.employees?.find((e) => e.id === id) ?? known.result.employee;
   const role = state.sync?.roles?.find((r) => r.id === employee.role_id) ?? known.result.role;
   const faceFront = Boolean(role?.abilities?.face_front && (state.sync?.device ?? state.device)?.has_front_camera);
   startSession({ ...known.result, employee, role }, faceFront, known.status);
+  state.session.offlinePin = pin;
   message(t('pin.offline_signed_in'));
 }
 
-async function pinHash(pin) {
-  let salt = await kv.get('pin-salt');
-  if (!salt) {
-    salt = crypto.getRandomValues(new Uint8Array(16));
-    await kv.set('pin-salt', salt);
-  }
-  const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(pin), 'PBKDF2', false, ['deriveBits']);
-  const bits = await crypto.subtle.deriveBits({ name: 'PBKDF2', hash: 'SHA-256', salt, iterations: PBKDF2_ROUNDS }, key, 256);
-  return [...new Uint8Array(bits)].map((b) => b.toString(16).padStart(2, '0')).join('');
+/** A punch of an offline sign-in carries its PIN, sealed for the server and for this punch only. */
+async function sealFor(punch) {
+  const pin = state.session?.offlinePin;
+  if (pin && state.sync?.pin_seal_key) punch.sealed_pin = await sealPin(state.sync.pin_seal_key, pin, punch.client_id);
 }
 
 // ---------------------------------------------------------------- the biometric release
@@ -511,6 +534,7 @@ async function punchSelf() {
   state.busy = true;
   try {
     punch.signature = await signing.sign(punch, photo);
+    await sealFor(punch);
     await queue.add(punch, photo, s.employee.name);
     await jobs.remember(s.employee.id, punch.job_id);
     await standAfter(punch);
@@ -557,6 +581,7 @@ async function changeJob() {
   try {
     for (const punch of [out, into]) {
       punch.signature = await signing.sign(punch, photo);
+      await sealFor(punch);
       await queue.add(punch, photo, s.employee.name);
     }
     await jobs.remember(s.employee.id, into.job_id);
@@ -597,6 +622,7 @@ async function punchBreak(kind) {
   try {
     if (s.role?.abilities?.record_gps) Object.assign(punch, await geo.locate());
     punch.signature = await signing.sign(punch, null);
+    await sealFor(punch);
     await queue.add(punch, null, s.employee.name);
     await standAfter(punch);
     const done = t(kind === 'out' ? 'punch.break_started_at' : 'punch.break_ended_at', { time: clockTime(pressed) });
@@ -738,6 +764,7 @@ async function punchCrew(kind) {
         ...(recordsGps(id) ? where : {}),
       };
       punch.signature = await signing.sign(punch, null);
+      await sealFor(punch);
       await queue.add(punch, null, t('crew.by', { name: member?.name ?? id, foreman: foreman.name }));
     }
     await jobs.remember(foreman.id, picked.job_id);

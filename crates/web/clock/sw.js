@@ -17,6 +17,7 @@ const FILES = [
   'camera.js',
   'util.js',
   'signing.js',
+  'pinseal.js',
   'mycard.js',
   'jobs.js',
   'geo.js',

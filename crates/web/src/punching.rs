@@ -67,6 +67,12 @@ pub struct PunchBody {
     /// then, only for a break punch, `on_break`.
     #[serde(default)]
     pub signature: Option<String>,
+    /// Made at a sign-in done offline: the PIN typed then, sealed to the server's key for this
+    /// punch (`pin_seal_key` of the sync answer; `web::sealed_pin`). Judged when the punch
+    /// arrives, under the same counts as an online sign-in: a wrong PIN keeps the punch, flagged
+    /// `pin_mismatch`, for review. Not part of the fingerprint (a credential, not what happened).
+    #[serde(default)]
+    pub sealed_pin: Option<crate::sealed_pin::SealedPin>,
 }
 
 /// A stored punch, and whether this request stored it (false: it was already stored).
@@ -74,6 +80,42 @@ pub struct PunchBody {
 pub struct Recorded {
     pub punch: Punch,
     pub created: bool,
+}
+
+/// The flag a punch made at an offline sign-in gets from its sealed PIN, judged now as an online
+/// sign-in's PIN would be (counted on the device, the company and the employee): none when it is
+/// the employee's.
+async fn judge_sealed_pin(
+    state: &AppState,
+    device: &Device,
+    signed_in: &Employee,
+    sealed: &crate::sealed_pin::SealedPin,
+    client_id: &str,
+) -> Result<Option<clockface_domain::punch::PunchFlag>, ApiError> {
+    use crate::api::device::{judge_pin, PinJudgement};
+    use clockface_domain::punch::{Flag, PunchFlag};
+    let not_checked = |why: &str| Some(PunchFlag { flag: Flag::PinNotChecked, detail: why.to_owned() });
+    let Some(key) = &state.settings.pin_seal else {
+        return Ok(not_checked("the server has no key to open sealed PINs"));
+    };
+    let pin = match key.open(sealed, client_id) {
+        Ok(pin) => pin,
+        Err(error) => return Ok(not_checked(&format!("{error}; a person checks who made this punch"))),
+    };
+    let client = crate::guard::ClientAddr(None);
+    Ok(match judge_pin(state, device, client, &pin, Some(signed_in)).await? {
+        PinJudgement::Right(_) => None,
+        PinJudgement::Wrong { .. } => Some(PunchFlag {
+            flag: Flag::PinMismatch,
+            detail: format!(
+                "the PIN typed at the offline sign-in is not {}'s; a person checks who made this punch",
+                signed_in.name.as_str()
+            ),
+        }),
+        PinJudgement::Locked(_) => {
+            not_checked("PIN sign-in was locked by wrong PINs when this punch arrived; a person checks who made this punch")
+        }
+    })
 }
 
 /// Records one punch from `device`, with its photo's bytes if it has one.
@@ -165,6 +207,14 @@ pub async fn record_punch(state: &AppState, device: &Device, body: PunchBody, ph
     }
     if let (Some(job), Some(code)) = (&job, &cost_code) {
         flags.extend(cost_code_flag(job, code));
+    }
+    if let Some(sealed) = &body.sealed_pin {
+        // The PIN is of whoever signed in: the foreman for a Clock For punch.
+        let signed_in = match request.clock_for_by {
+            Some(foreman) => state.store.employee(company, foreman).await?,
+            None => employee.clone(),
+        };
+        flags.extend(judge_sealed_pin(state, device, &signed_in, sealed, &request.client_id.to_string()).await?);
     }
     let punch = Punch {
         id: PunchId::new(),

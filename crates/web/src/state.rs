@@ -56,14 +56,18 @@ pub struct WebSettings {
     pub mail: Option<crate::mail::MailSettings>,
     /// Where the audit witness writes the signed heads (none: no witness in this process).
     pub witness: Option<crate::witness::WitnessSettings>,
+    /// The key pair offline sign-ins seal their PIN to (derived from the secrets key).
+    pub pin_seal: Option<crate::sealed_pin::PinSealKey>,
 }
 
 impl WebSettings {
     /// Defaults with the given PIN key and secrets key.
     pub fn new(pin_key: Vec<u8>, secrets_key: Vec<u8>) -> Self {
+        let secrets_key: secrecy::SecretSlice<u8> = secrets_key.into();
         Self {
             pin_key: pin_key.into(),
-            secrets_key: secrets_key.into(),
+            pin_seal: crate::sealed_pin::PinSealKey::derive(&secrets_key),
+            secrets_key,
             trust_forwarded_for: false,
             limits: Limits::default(),
             photo_limits: PhotoLimits::default(),

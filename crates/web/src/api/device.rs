@@ -116,6 +116,10 @@ pub struct SyncResponse {
     /// The active cost codes, each for all jobs or for its `job_ids` (`domain::job::cost_codes_for`).
     /// None: the company does not use cost codes and the clock does not ask for one.
     pub cost_codes: Vec<CostCode>,
+    /// The server's public key (ECDH P-256, SEC1 uncompressed, base64) that a PIN typed at an
+    /// offline sign-in is sealed to (`sealed_pin` on each punch of that sign-in; `web::sealed_pin`).
+    /// The device keeps no PIN and nothing derived from one.
+    pub pin_seal_key: Option<String>,
 }
 
 /// Bring this device's settings up to date and report its camera and rotation.
@@ -155,6 +159,7 @@ async fn sync(State(state): State<AppState>, auth: DeviceAuth, body: Bytes) -> R
         crews,
         jobs,
         cost_codes,
+        pin_seal_key: state.settings.pin_seal.as_ref().map(crate::sealed_pin::PinSealKey::public_base64),
     }))
 }
 
@@ -420,36 +425,39 @@ async fn signing_key(
     }
 }
 
-/// Judges a PIN typed on `device`: the employee it signs in, or the answer to give. Every PIN is
-/// counted before it is judged, so a burst of guesses at once cannot get past the lock. Shared by
-/// sign-in and by the release, which asks for the PIN again.
-async fn check_pin(
+/// What judging a PIN decided.
+#[derive(Debug)]
+pub enum PinJudgement {
+    /// The PIN is this employee's (their own count cleared, the shared ones given back).
+    Right(Employee),
+    /// Not a PIN of the employee named (or of anyone): `tries_left` more wrong ones lock
+    /// `nearest`, unless `locked` says this one did.
+    Wrong { tries_left: i64, nearest: clockface_domain::lockout::Place, locked: Option<Attempt> },
+    /// Not judged: a place it counts in is locked.
+    Locked(Attempt),
+}
+
+/// Judges a PIN typed on `device`, for the employee named or (without one) whoever it is the PIN
+/// of. Every PIN is counted before it is judged, so a burst of guesses at once cannot get past the
+/// lock. Shared by sign-in, the release (which asks for the PIN again) and punches made at an
+/// offline sign-in, whose sealed PIN is judged when they arrive.
+pub async fn judge_pin(
     state: &AppState,
     device: &Device,
     client: ClientAddr,
     pin: &str,
-    employee_id: Option<EmployeeId>,
-) -> Result<Employee, ApiError> {
+    named: Option<&Employee>,
+) -> Result<PinJudgement, ApiError> {
     let company = device.company_id;
     let now = Utc::now();
     let policy = &state.settings.lockout;
-    let named = match employee_id {
-        Some(id) => Some(state.store.employee(company, id).await.map_err(|e| match e {
-            StoreError::NotFound => {
-                ApiError::unprocessable("unknown_employee", "employee_id is not an employee of this company").with_field("employee_id")
-            }
-            other => other.into(),
-        })?),
-        None => None,
-    };
-    // Counted before it is judged: a burst of guesses at once cannot get past the lock.
     let shared = [LockScope::Device(device.id), LockScope::Company(company)];
-    let own = named.as_ref().map(|e| LockScope::Employee(e.id));
+    let own = named.map(|e| LockScope::Employee(e.id));
     let counted: Vec<LockScope> = shared.iter().cloned().chain(own.clone()).collect();
     let (tries_left, nearest) = match state.store.count_attempt(&counted, policy, now).await? {
         attempt @ Attempt::Locked { .. } => {
             crate::security_event!("pin_locked", client, device = device.id);
-            return Err(locked_answer(attempt, now));
+            return Ok(PinJudgement::Locked(attempt));
         }
         Attempt::Judge { tries_left, nearest } => (tries_left, nearest),
     };
@@ -457,7 +465,7 @@ async fn check_pin(
         Ok(pin) => {
             let lookup = pin_lookup(state, company, pin.expose());
             match state.store.employee_by_pin(company, &lookup).await? {
-                Some((employee, hash)) if named.as_ref().is_none_or(|n| n.id == employee.id) => {
+                Some((employee, hash)) if named.is_none_or(|n| n.id == employee.id) => {
                     let verified = state.gates.hash(move || verify_secret(pin.expose(), &hash)).await?;
                     verified.then_some(employee)
                 }
@@ -477,15 +485,43 @@ async fn check_pin(
     };
     let Some(employee) = found else {
         crate::security_event!("wrong_pin", client, device = device.id);
-        if let Some(lock) = state.store.attempt_was_wrong(&counted, policy, now).await? {
+        let locked = state.store.attempt_was_wrong(&counted, policy, now).await?;
+        if locked.is_some() {
             crate::security_event!("pin_locked", client, device = device.id);
-            return Err(locked_answer(lock, now));
         }
-        return Err(ApiError::unauthorized("wrong_pin", policy.wrong_pin_message(nearest, tries_left)).with_field("pin"));
+        return Ok(PinJudgement::Wrong { tries_left, nearest, locked });
     };
     // The right PIN takes back only its own count from the device and the company, and clears
     // the employee's own.
     state.store.attempt_was_right(&shared, &[LockScope::Employee(employee.id)]).await?;
+    Ok(PinJudgement::Right(employee))
+}
+
+/// Judges a PIN typed on `device`: the employee it signs in, or the answer to give.
+async fn check_pin(
+    state: &AppState,
+    device: &Device,
+    client: ClientAddr,
+    pin: &str,
+    employee_id: Option<EmployeeId>,
+) -> Result<Employee, ApiError> {
+    let now = Utc::now();
+    let named = match employee_id {
+        Some(id) => Some(state.store.employee(device.company_id, id).await.map_err(|e| match e {
+            StoreError::NotFound => {
+                ApiError::unprocessable("unknown_employee", "employee_id is not an employee of this company").with_field("employee_id")
+            }
+            other => other.into(),
+        })?),
+        None => None,
+    };
+    let employee = match judge_pin(state, device, client, pin, named.as_ref()).await? {
+        PinJudgement::Right(employee) => employee,
+        PinJudgement::Locked(attempt) | PinJudgement::Wrong { locked: Some(attempt), .. } => return Err(locked_answer(attempt, now)),
+        PinJudgement::Wrong { tries_left, nearest, locked: None } => {
+            return Err(ApiError::unauthorized("wrong_pin", state.settings.lockout.wrong_pin_message(nearest, tries_left)).with_field("pin"))
+        }
+    };
     if !employee.active {
         return Err(ApiError::forbidden(
             "employee_inactive",

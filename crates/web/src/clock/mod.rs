@@ -43,6 +43,7 @@ const ASSETS: &[Asset] = &[
     asset!("camera.js", JS),
     asset!("util.js", JS),
     asset!("signing.js", JS),
+    asset!("pinseal.js", JS),
     asset!("mycard.js", JS),
     asset!("jobs.js", JS),
     asset!("geo.js", JS),
