@@ -18,7 +18,8 @@ export const ADMIN_PASSWORD = 'correct horse battery';
 export async function startServer({ email = 'admin@acme.test', company = 'Acme Paving', timeZone = 'America/Chicago' } = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'clockface-e2e-'));
   const createCompany = (name, adminEmail, zone = timeZone) =>
-    execFileSync(binary, ['admin', 'create', '--data-dir', dataDir, '--company', name, '--email', adminEmail, '--password', ADMIN_PASSWORD, '--time-zone', zone], {
+    // The tests' PINs have four digits: these companies chose 4 (the default is 6).
+    execFileSync(binary, ['admin', 'create', '--data-dir', dataDir, '--company', name, '--email', adminEmail, '--password', ADMIN_PASSWORD, '--time-zone', zone, '--min-pin-digits', '4'], {
       env: { ...process.env, CLOCKFACE_LOG: 'warn' },
     });
   createCompany(company, email);

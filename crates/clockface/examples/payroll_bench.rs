@@ -63,6 +63,7 @@ async fn run(backend: &str, employees: usize, runs: usize) {
             admin_email: Email::parse("bench@big.example").unwrap(),
             admin_password_hash: "$argon2id$fake".into(),
             now: Utc::now(),
+            min_pin_digits: 6,
         })
         .await
         .unwrap();

@@ -56,10 +56,10 @@ enum DemoRole {
 }
 
 const PEOPLE: [Person; 4] = [
-    Person { name: "Grace Hopper", number: "1001", role: DemoRole::FaceFront, pin: "1111" },
-    Person { name: "Barack Obama", number: "1002", role: DemoRole::FaceFront, pin: "2222" },
-    Person { name: "Ana Ruiz", number: "1003", role: DemoRole::Foreman, pin: "3333" },
-    Person { name: "Sam Lee", number: "1004", role: DemoRole::Employee, pin: "4444" },
+    Person { name: "Grace Hopper", number: "1001", role: DemoRole::FaceFront, pin: "111111" },
+    Person { name: "Barack Obama", number: "1002", role: DemoRole::FaceFront, pin: "222222" },
+    Person { name: "Ana Ruiz", number: "1003", role: DemoRole::Foreman, pin: "333333" },
+    Person { name: "Sam Lee", number: "1004", role: DemoRole::Employee, pin: "444444" },
 ];
 
 /// Seeds the demo company (unless the data folder has it already), serves it, prints the login

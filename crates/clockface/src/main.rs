@@ -106,6 +106,9 @@ enum AdminCommand {
         /// The company's IANA time zone; time cards are computed in it.
         #[arg(long, default_value = "UTC")]
         time_zone: String,
+        /// New PINs have at least this many digits (4 to 8); admins change it later on Manage → Devices.
+        #[arg(long, default_value_t = clockface::DEFAULT_MIN_PIN_DIGITS)]
+        min_pin_digits: u8,
     },
 }
 
@@ -190,11 +193,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Command::Admin(AdminCommand::Create { company, email, password, time_zone, .. }) => {
+        Command::Admin(AdminCommand::Create { company, email, password, time_zone, min_pin_digits, .. }) => {
             let state = clockface::server::build_state(&config).await?;
             let generated = password.is_none();
             let password = password.unwrap_or_else(clockface::generate_password);
-            let created = clockface::create_company(state.store.as_ref(), &company, &time_zone, &email, &password).await?;
+            let created =
+                clockface::create_company_with(state.store.as_ref(), &company, &time_zone, &email, &password, min_pin_digits).await?;
             println!("Created company \"{}\" ({}) with admin {email}", created.name.as_str(), created.id);
             if generated {
                 println!("Password: {password}");

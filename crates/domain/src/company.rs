@@ -14,6 +14,8 @@ pub struct Company {
     /// Raised by every change a device must sync (roles, role assignments, crews).
     /// A device that reports an older version has not seen the change yet.
     pub settings_version: i64,
+    /// New PINs have at least this many digits (6 unless the company chose 4 to 8).
+    pub min_pin_digits: u8,
 }
 
 /// A company's display name: 1 to 120 characters after trimming.

@@ -48,16 +48,20 @@ impl Place {
     }
 }
 
-/// How many wrong guesses a place takes within a window before it is locked, and for how long.
+/// How many wrong guesses a place takes before it is locked, and for how long.
 ///
 /// Guesses come in rounds: the first round is `max_failures` guesses; when it ends wrong the place
 /// is locked for `lock_for`. A limit that backs off then judges one guess per round, each lock
-/// twice as long as the one before (at most `max_lock`), until the window is over.
+/// twice as long as the one before (at most `max_lock`), for as long as wrong guesses go on: only
+/// `window` without any guess (and no lock in force) forgets the count and the locks. A sliding
+/// limit counts the wrong guesses of the last `sliding` instead of the round's (a company's hour).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limit {
     pub max_failures: i64,
-    /// Failures and locks older than this no longer count.
+    /// After this long without a guess, and no lock in force, the count and the locks are forgotten.
     pub window: Duration,
+    /// Count the wrong guesses of this last stretch of time (a sliding window) rather than the round's.
+    pub sliding: Option<Duration>,
     /// How long the first lock lasts.
     pub lock_for: Duration,
     /// Whether each further lock doubles (and each round after the first is one guess).
@@ -68,7 +72,13 @@ pub struct Limit {
 impl Limit {
     /// A limit with a fixed lock.
     pub const fn fixed(max_failures: i64, window: Duration, lock_for: Duration) -> Limit {
-        Limit { max_failures, window, lock_for, backoff: false, max_lock: lock_for }
+        Limit { max_failures, window, sliding: None, lock_for, backoff: false, max_lock: lock_for }
+    }
+
+    /// A limit whose locks double, from `lock_for` up to `max_lock`, while wrong guesses go on,
+    /// forgotten after `window` without a guess.
+    pub const fn growing(max_failures: i64, window: Duration, lock_for: Duration, max_lock: Duration) -> Limit {
+        Limit { max_failures, window, sliding: None, lock_for, backoff: true, max_lock }
     }
 
     /// How many guesses the round after `locks` earlier locks judges.
@@ -128,27 +138,62 @@ impl LockoutPolicy {
 }
 
 impl Default for LockoutPolicy {
-    /// Five wrong PINs for one employee, or ten on one device, in 15 minutes lock for 15 minutes
-    /// (a shared tablet sees everyone's typos); a hundred wrong PINs in an hour across a company
-    /// lock its PIN sign-in for 15 minutes. Five wrong passwords for an account lock it for a
-    /// minute, doubling with each further one up to an hour; thirty from one address in 15
-    /// minutes lock that address for 15 minutes.
+    /// Ten wrong PINs on one device (a shared tablet sees everyone's typos), or five at one named
+    /// employee, lock it for 15 minutes; while wrong PINs go on, each further one locks it again,
+    /// twice as long each time, up to a day; three days without a wrong PIN forget it all. A hundred
+    /// wrong PINs across a company in any hour (a sliding hour) lock its PIN sign-in the same way.
+    /// Five wrong passwords for an account lock it for a minute, doubling with each further one up
+    /// to an hour; thirty from one address in 15 minutes lock that address for 15 minutes.
+    /// docs/SECURITY.md gives the arithmetic ([`days_to_find_a_pin`]).
     fn default() -> Self {
         let quarter = Duration::minutes(15);
+        let (forget, day) = (Duration::days(3), Duration::days(1));
         LockoutPolicy {
-            device: Limit::fixed(10, quarter, quarter),
-            employee: Limit::fixed(5, quarter, quarter),
-            company: Limit::fixed(100, Duration::hours(1), quarter),
-            account: Limit {
-                max_failures: 5,
-                window: Duration::hours(24),
-                lock_for: Duration::minutes(1),
-                backoff: true,
-                max_lock: Duration::hours(1),
-            },
+            device: Limit::growing(10, forget, quarter, day),
+            employee: Limit::growing(5, forget, quarter, day),
+            company: Limit { sliding: Some(Duration::hours(1)), ..Limit::growing(100, forget, quarter, day) },
+            account: Limit::growing(5, Duration::hours(24), Duration::minutes(1), Duration::hours(1)),
             address: Limit::fixed(30, quarter, quarter),
         }
     }
+}
+
+/// The most PINs an attacker gets judged per day on `devices` registered devices, each counted by
+/// `device` and all of them by `company`: the best of guessing on at every chance, or of bursts
+/// that wait for the count to be forgotten (for each, the number of single guesses after the first
+/// round that gives the most per day).
+pub fn most_guesses_per_day(device: Limit, company: Limit, devices: i64) -> f64 {
+    let hours = |d: Duration| d.num_seconds() as f64 / 3600.0;
+    // Guessing on forever: after the locks reach their longest, one guess per longest lock.
+    let steady = 24.0 / hours(device.max_lock).max(1e-9);
+    // Bursts: the first round, then `k` single guesses with growing locks, then waiting to be forgotten.
+    let mut best = steady;
+    let mut locked_hours = 0.0;
+    for k in 0..64 {
+        let cycle = locked_hours + hours(device.window);
+        best = f64::max(best, (device.max_failures + k) as f64 * 24.0 / cycle);
+        if !device.backoff {
+            break;
+        }
+        locked_hours += hours(device.lock_for_round(k));
+    }
+    let per_device = best * devices as f64;
+    // The company's count binds all devices together: at most its first round per forgetting.
+    let company_cap = match company.sliding {
+        Some(hour) => (company.max_failures as f64) * 24.0 / hours(hour).max(1e-9),
+        None => f64::INFINITY,
+    };
+    per_device.min(company_cap)
+}
+
+/// On average, how many days `devices` devices guessing at the fastest pace the limits allow
+/// need to hit any one of `employees` PINs of `digits` digits (a sign-in by PIN alone matches
+/// anyone's): the expected number of guesses to the first hit, drawing without repeats among
+/// 10^digits PINs of which `employees` are taken, `(S + 1) / (N + 1)`, at that pace.
+pub fn days_to_find_a_pin(policy: &LockoutPolicy, devices: i64, employees: i64, digits: u32) -> f64 {
+    let space = 10f64.powi(i32::try_from(digits).unwrap_or(i32::MAX));
+    let guesses = (space + 1.0) / (employees as f64 + 1.0);
+    guesses / most_guesses_per_day(policy.device, policy.company, devices)
 }
 
 /// What a person reads when `place` is locked for `left` more.
@@ -204,6 +249,33 @@ mod tests {
     fn a_fixed_limit_locks_at_its_count_each_round() {
         let limit = Limit::fixed(5, Duration::minutes(15), Duration::minutes(15));
         assert_eq!(locks_of_wrong_guesses(limit, 10), [None, None, None, None, Some(15), None, None, None, None, Some(15)]);
+    }
+
+    #[test]
+    fn a_devices_lock_doubles_while_wrong_pins_go_on_up_to_a_day() {
+        // The 10th wrong PIN locks for 15 minutes; each single wrong PIN after a lock ends locks
+        // again for 30, 60, 120, 240, 480, 960 minutes, then a day each time.
+        let locks = locks_of_wrong_guesses(LockoutPolicy::default().device, 19);
+        let mut expected = vec![None; 9];
+        expected.extend([15, 30, 60, 120, 240, 480, 960, 1440, 1440, 1440].map(Some));
+        assert_eq!(locks, expected);
+    }
+
+    #[test]
+    fn one_device_needs_more_than_a_year_and_two_more_than_six_months_to_find_any_six_digit_pin_of_500() {
+        let policy = LockoutPolicy::default();
+        // Worked: the best pace is a burst of 10 + 5 guesses (the 5 after locks of 15 min to 4 h,
+        // 7.75 h in all) then three days' wait to be forgotten: 15 guesses per 79.75 h = 4.51 a day
+        // (stopping after 4 or 6 single guesses gives 4.44 or 4.38; guessing on, 1 a day).
+        let pace = most_guesses_per_day(policy.device, policy.company, 1);
+        assert!((pace - 15.0 * 24.0 / 79.75).abs() < 1e-9, "{pace}");
+        // (10^6 + 1) / 501 = 1,996 guesses to the first hit, on average.
+        let one = days_to_find_a_pin(&policy, 1, 500, 6);
+        let two = days_to_find_a_pin(&policy, 2, 500, 6);
+        assert!(one > 365.0 && two > 182.0, "one device {one:.0} days, two {two:.0} days");
+        assert!((one - 442.2).abs() < 0.1 && (two - 221.1).abs() < 0.1, "as docs/SECURITY.md says: {one:.1}, {two:.1}");
+        // Four-digit PINs fall in days: why new PINs have six.
+        assert!(days_to_find_a_pin(&policy, 1, 500, 4) < 10.0);
     }
 
     #[test]

@@ -296,6 +296,19 @@ pub trait Store: Send + Sync + 'static {
     async fn chain_unchained_audit(&self) -> Result<u64, StoreError>;
     /// Checks every company's chain; what is wrong, per company (nothing: an untouched log).
     async fn verify_audit(&self) -> Result<Vec<(CompanyId, String)>, StoreError>;
+    /// Records a lock the company's admins are told of.
+    async fn insert_notice(&self, company: CompanyId, notice: &NewNotice) -> Result<Notice, StoreError>;
+    /// The company's security notices, unseen first, newest first.
+    async fn notices(&self, company: CompanyId, limit: i64) -> Result<Vec<Notice>, StoreError>;
+    async fn count_unseen_notices(&self, company: CompanyId) -> Result<i64, StoreError>;
+    /// Marks the company's unseen notices seen by `admin`; how many.
+    async fn mark_notices_seen(&self, company: CompanyId, admin: AdminId, now: DateTime<Utc>) -> Result<u64, StoreError>;
+    /// Lifts a lock and forgets its count, with an audit line; false when there was none.
+    async fn unlock(&self, scope: &LockScope, audit: &AuditEntry) -> Result<bool, StoreError>;
+    /// Sets how many digits new PINs have at least, with an audit line.
+    async fn set_min_pin_digits(&self, company: CompanyId, digits: i64, audit: &AuditEntry) -> Result<(), StoreError>;
+    /// Active employees with a PIN shorter than `digits` (or of a length not kept).
+    async fn pins_shorter_than(&self, company: CompanyId, digits: i64) -> Result<i64, StoreError>;
     /// Every company's audit head as the database has it.
     async fn audit_heads(&self) -> Result<Vec<AuditHead>, StoreError>;
     /// Compares the chain with heads witnessed outside the database (signed when they were

@@ -22,6 +22,8 @@ pub struct NewCompany {
     pub admin_email: Email,
     pub admin_password_hash: String,
     pub now: DateTime<Utc>,
+    /// New PINs have at least this many digits (4 to 8; 6 unless the company chooses).
+    pub min_pin_digits: u8,
 }
 
 /// What signing in needs of an admin.
@@ -121,6 +123,8 @@ pub struct NewInvitation {
 pub struct PinSecret {
     pub lookup: String,
     pub hash: String,
+    /// How many digits the PIN has (kept, so an admin sees who has a PIN shorter than asked).
+    pub digits: i64,
 }
 
 /// What to do with an employee's PIN on save.
@@ -216,13 +220,40 @@ impl LockScope {
     }
 }
 
+/// A lock the company's admins are told of.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewNotice {
+    pub at: DateTime<Utc>,
+    /// The device, the employee or the company's PIN sign-in.
+    pub place: Place,
+    /// Its id.
+    pub subject: String,
+    pub locked_until: DateTime<Utc>,
+    /// In words: what was locked, where, after what.
+    pub detail: String,
+}
+
+/// A notice as the admins see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub id: Uuid,
+    pub at: DateTime<Utc>,
+    /// `device`, `employee` or `company`.
+    pub place: String,
+    pub subject: String,
+    pub locked_until: DateTime<Utc>,
+    pub detail: String,
+    pub seen_at: Option<DateTime<Utc>>,
+}
+
 /// What counting a guess decided.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Attempt {
     /// Judge it; if wrong, `tries_left` more wrong ones lock `nearest` (0: this one does).
     Judge { tries_left: i64, nearest: Place },
-    /// Do not judge it: `place` is locked until `until`.
-    Locked { place: Place, until: DateTime<Utc> },
+    /// Do not judge it: `place` is locked until `until`. `first` when this guess set the place's
+    /// first lock since its count was last forgotten (what the company's admins are told of).
+    Locked { place: Place, until: DateTime<Utc>, first: bool },
 }
 
 #[derive(sqlx::FromRow)]
@@ -231,6 +262,7 @@ pub(crate) struct CompanyRow {
     name: String,
     time_zone: String,
     settings_version: i64,
+    min_pin_digits: i64,
 }
 
 impl TryFrom<CompanyRow> for Company {
@@ -241,6 +273,7 @@ impl TryFrom<CompanyRow> for Company {
             name: CompanyName::parse(&row.name)?,
             time_zone: parse_time_zone(&row.time_zone)?,
             settings_version: row.settings_version,
+            min_pin_digits: u8::try_from(row.min_pin_digits).unwrap_or(6),
         })
     }
 }

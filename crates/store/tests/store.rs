@@ -80,6 +80,7 @@ on_both_backends!(
     every_query_is_scoped_to_its_company,
     wrong_guesses_lock_out_and_the_lock_ends,
     a_right_guess_does_not_reset_the_wrong_ones_of_others,
+    locks_grow_while_wrong_guesses_go_on_and_a_company_counts_a_sliding_hour,
     concurrent_guesses_are_counted_before_they_are_judged,
     an_accounts_lock_backs_off,
     sign_ins_are_remembered_for_the_next_one,
@@ -147,6 +148,7 @@ async fn company(store: &Db, email: &str) -> CompanyId {
             admin_email: Email::parse(email).unwrap(),
             admin_password_hash: "$argon2id$fake".into(),
             now: now(),
+            min_pin_digits: 6,
         })
         .await
         .unwrap();
@@ -168,7 +170,7 @@ fn fields(name: &str, number: &str, role: RoleId, pin: PinChange) -> EmployeeFie
 }
 
 fn pin(lookup: &str) -> PinChange {
-    PinChange::Set(PinSecret { lookup: lookup.into(), hash: format!("hash-of-{lookup}") })
+    PinChange::Set(PinSecret { lookup: lookup.into(), hash: format!("hash-of-{lookup}"), digits: 6 })
 }
 
 async fn employee(store: &Db, company: CompanyId, number: &str) -> EmployeeId {
@@ -229,6 +231,7 @@ async fn admin_emails_are_unique(store: Db) {
             admin_email: Email::parse("ana@acme.test").unwrap(),
             admin_password_hash: "x".into(),
             now: now(),
+            min_pin_digits: 6,
         })
         .await;
     assert!(matches!(again, Err(StoreError::Duplicate(Unique::AdminEmail))), "{again:?}");
@@ -552,13 +555,7 @@ fn policy() -> LockoutPolicy {
         device: Limit::fixed(3, quarter, quarter),
         employee: Limit::fixed(3, quarter, quarter),
         company: Limit::fixed(100, Duration::hours(1), quarter),
-        account: Limit {
-            max_failures: 2,
-            window: Duration::hours(24),
-            lock_for: Duration::minutes(1),
-            backoff: true,
-            max_lock: Duration::hours(1),
-        },
+        account: Limit::growing(2, Duration::hours(24), Duration::minutes(1), Duration::hours(1)),
         address: Limit::fixed(50, quarter, quarter),
     }
 }
@@ -572,14 +569,65 @@ async fn wrong_guesses_lock_out_and_the_lock_ends(store: Db) {
         assert_eq!(store.attempt_was_wrong(&scope, &policy, now()).await.unwrap(), None);
     }
     assert_eq!(store.count_attempt(&scope, &policy, now()).await.unwrap(), Attempt::Judge { tries_left: 0, nearest: Place::Employee });
-    let locked = Attempt::Locked { place: Place::Employee, until: now() + Duration::minutes(15) };
-    assert_eq!(store.attempt_was_wrong(&scope, &policy, now()).await.unwrap(), Some(locked), "the third wrong guess locks");
-    assert_eq!(store.count_attempt(&scope, &policy, now() + Duration::minutes(1)).await.unwrap(), locked, "refused unjudged while locked");
+    let locked = Attempt::Locked { place: Place::Employee, until: now() + Duration::minutes(15), first: true };
+    assert_eq!(store.attempt_was_wrong(&scope, &policy, now()).await.unwrap(), Some(locked), "the third wrong guess locks, a first lock");
+    let still = Attempt::Locked { place: Place::Employee, until: now() + Duration::minutes(15), first: false };
+    assert_eq!(store.count_attempt(&scope, &policy, now() + Duration::minutes(1)).await.unwrap(), still, "refused unjudged while locked");
     assert_eq!(store.locked_until(&scope[0], now() + Duration::minutes(1)).await.unwrap(), Some(now() + Duration::minutes(15)));
     assert_eq!(store.locked_until(&scope[0], now() + Duration::minutes(16)).await.unwrap(), None, "the lock ends");
     let after = store.count_attempt(&scope, &policy, now() + Duration::minutes(16)).await.unwrap();
     assert_eq!(after, Attempt::Judge { tries_left: 2, nearest: Place::Employee }, "counting starts afresh after the lock");
     assert_eq!(store.locked_until(&LockScope::Device(DeviceId::new()), now()).await.unwrap(), None);
+}
+
+/// Locks that grow: while wrong guesses go on after a lock, each one locks again for twice as long
+/// (up to the longest), and only a quiet stretch as long as the window forgets them; a sliding
+/// count takes every guess of the last hour, however the guesses fall.
+async fn locks_grow_while_wrong_guesses_go_on_and_a_company_counts_a_sliding_hour(store: Db) {
+    let company = company(&store, "ana@acme.test").await;
+    let day = Duration::days(1);
+    let policy = LockoutPolicy {
+        device: Limit::growing(2, Duration::days(3), Duration::minutes(15), day),
+        company: Limit { sliding: Some(Duration::hours(1)), ..Limit::growing(3, Duration::days(3), Duration::minutes(15), day) },
+        ..policy()
+    };
+    let device = [LockScope::Device(DeviceId::new())];
+    let mut at = now();
+    let mut locks = Vec::new();
+    for _ in 0..12 {
+        match store.count_attempt(&device, &policy, at).await.unwrap() {
+            Attempt::Locked { until, .. } => at = until,
+            Attempt::Judge { .. } => {
+                if let Some(Attempt::Locked { until, first, .. }) = store.attempt_was_wrong(&device, &policy, at).await.unwrap() {
+                    locks.push(((until - at).num_minutes(), first));
+                    at = until;
+                }
+            }
+        }
+    }
+    let minutes: Vec<i64> = locks.iter().map(|(m, _)| *m).collect();
+    assert_eq!(minutes, [15, 30, 60, 120, 240, 480, 960, 1440, 1440, 1440], "each further wrong guess locks twice as long, up to a day");
+    assert_eq!(locks.iter().filter(|(_, first)| *first).count(), 1, "only the first lock is news for the admins");
+    // Three quiet days (after the last lock ended) forget it all: a full round again.
+    let later = at + Duration::days(3) + Duration::seconds(1);
+    assert_eq!(store.count_attempt(&device, &policy, later).await.unwrap(), Attempt::Judge { tries_left: 1, nearest: Place::Device });
+
+    // The company: three wrong PINs spread over 50 minutes lock it; a fixed window from the first
+    // would have let the third through after an hour, a sliding one does not.
+    let whole = [LockScope::Company(company)];
+    for minutes in [0, 30, 50] {
+        let t = now() + Duration::minutes(minutes);
+        assert!(matches!(store.count_attempt(&whole, &policy, t).await.unwrap(), Attempt::Judge { .. }));
+        let wrong = store.attempt_was_wrong(&whole, &policy, t).await.unwrap();
+        assert_eq!(wrong.is_some(), minutes == 50, "locked at the third wrong PIN within an hour ({minutes} min)");
+    }
+    // Spread wider than an hour, they do not add up.
+    let other = [LockScope::Company(self::company(&store, "zed@other.test").await)];
+    for minutes in [0, 40, 80, 120] {
+        let t = now() + Duration::minutes(minutes);
+        store.count_attempt(&other, &policy, t).await.unwrap();
+        assert_eq!(store.attempt_was_wrong(&other, &policy, t).await.unwrap(), None, "{minutes} min: at most two in any hour");
+    }
 }
 
 /// A right guess takes back its own count only: it never resets what others guessed wrong.
@@ -1302,6 +1350,7 @@ async fn company_and_admin(store: &Db, email: &str) -> (CompanyId, AdminId) {
             admin_email: Email::parse(email).unwrap(),
             admin_password_hash: "$argon2id$fake".into(),
             now: now(),
+            min_pin_digits: 6,
         })
         .await
         .unwrap();

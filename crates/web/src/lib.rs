@@ -17,6 +17,7 @@ pub mod privacy;
 pub mod punching;
 pub mod sealed_pin;
 pub mod secrets;
+pub mod security;
 pub mod signing;
 pub mod state;
 pub mod totp;

@@ -45,9 +45,9 @@ async fn the_demo_week_lies_in_one_pay_week_and_the_admin_lands_on_a_card_with_p
 
     let printed = banner("127.0.0.1:8080", &link, std::path::Path::new("clockface-demo-data"));
     assert!(printed.contains(&format!("http://127.0.0.1:8080{link}")), "{printed}");
-    assert!(printed.contains("FaceFront on, faces enrolled: Grace Hopper (PIN 1111), Barack Obama (PIN 2222)"), "{printed}");
-    assert!(printed.contains("No FaceFront:                 Sam Lee (PIN 4444)"), "{printed}");
-    assert!(printed.contains("Ana Ruiz (PIN 3333)"), "{printed}");
+    assert!(printed.contains("FaceFront on, faces enrolled: Grace Hopper (PIN 111111), Barack Obama (PIN 222222)"), "{printed}");
+    assert!(printed.contains("No FaceFront:                 Sam Lee (PIN 444444)"), "{printed}");
+    assert!(printed.contains("Ana Ruiz (PIN 333333)"), "{printed}");
     assert!(printed.contains("J-101 Riverside Library (Grace, Barack), J-102 Oak St resurfacing (Ana, Sam)"), "{printed}");
     assert!(printed.contains(&format!("Supervisor:    {DEMO_SUPERVISOR}  /  {DEMO_PASSWORD}")), "{printed}");
 

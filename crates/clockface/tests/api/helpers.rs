@@ -111,11 +111,11 @@ impl TestApp {
         assert_eq!(response.status(), StatusCode::OK);
     }
 
-    /// Creates a company with an admin and signs in.
+    /// Creates a company with an admin and signs in. The tests' PINs have four digits: this
+    /// company chose 4 (the default is 6; `security.rs` tests that).
     pub async fn admin(&self, email: &str) -> Admin {
-        clockface::create_company(self.running.state.store.as_ref(), "Acme Paving", "America/Chicago", email, "correct horse battery")
-            .await
-            .unwrap();
+        let store = self.running.state.store.as_ref();
+        clockface::create_company_with(store, "Acme Paving", "America/Chicago", email, "correct horse battery", 4).await.unwrap();
         let response = self
             .client
             .post(self.url("/api/v1/auth/login"))

@@ -85,7 +85,8 @@ impl Drop for ServerProcess {
 pub fn create_company(data_dir: &Path, env: &[(&str, &str)]) {
     let mut command = Command::new(env!("CARGO_BIN_EXE_clockface"));
     command.args(["admin", "create", "--company", "Acme Paving", "--email", "ana@acme.test", "--password", PASSWORD]);
-    command.args(["--time-zone", "America/Chicago", "--data-dir"]).arg(data_dir).env("CLOCKFACE_LOG", "warn");
+    // The tests' PINs have four digits: this company chose 4 (the default is 6).
+    command.args(["--time-zone", "America/Chicago", "--min-pin-digits", "4", "--data-dir"]).arg(data_dir).env("CLOCKFACE_LOG", "warn");
     for (key, value) in env {
         command.env(key, value);
     }

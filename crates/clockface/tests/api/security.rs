@@ -447,3 +447,148 @@ async fn security_events_are_logged_with_the_client_and_request_but_no_secret() 
     assert!(!text.contains("864213") && !text.contains("a guessed secret"), "no secret in the log: {text}");
     server.kill9();
 }
+
+/// A new company asks six digits of new PINs; a company may choose otherwise, and the page tells
+/// who still has a shorter PIN. Both backends.
+async fn new_pins_have_six_digits_unless_the_company_chooses(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let store = app.running.state.store.as_ref();
+    clockface::create_company(store, "Sixes", "America/Chicago", "six@sixes.test", "correct horse battery").await.unwrap();
+    let token = app.sign_in("six@sixes.test", "correct horse battery").await;
+    let role =
+        app.post(&token, "/api/v1/roles", json!({"name": "Crew", "abilities": {}})).await.json::<Value>().await.unwrap()["id"].clone();
+    let short = app.post(&token, "/api/v1/employees", json!({"name": "Sam Lee", "number": "1", "role_id": role, "pin": "4821"})).await;
+    let message = expect_error(short, StatusCode::UNPROCESSABLE_ENTITY, "pin_too_short").await;
+    assert!(message.contains("at least 6 digits"), "{message}");
+    let six = app.post(&token, "/api/v1/employees", json!({"name": "Sam Lee", "number": "1", "role_id": role, "pin": "482193"})).await;
+    assert_eq!(six.status(), StatusCode::CREATED);
+    let policy: Value = app.get(&token, "/api/v1/security/pin-policy").await.json().await.unwrap();
+    assert_eq!((policy["min_pin_digits"].as_i64(), policy["shorter_pins"].as_i64()), (Some(6), Some(0)));
+
+    let four = app.put(&token, "/api/v1/security/pin-policy", json!({"min_pin_digits": 4})).await;
+    assert_eq!(four.status(), StatusCode::OK);
+    let ana = app.post(&token, "/api/v1/employees", json!({"name": "Ana Ruiz", "number": "2", "role_id": role, "pin": "7392"})).await;
+    assert_eq!(ana.status(), StatusCode::CREATED, "the company chose 4");
+    let back: Value = app.put(&token, "/api/v1/security/pin-policy", json!({"min_pin_digits": 6})).await.json().await.unwrap();
+    assert_eq!(back["shorter_pins"], 1, "Ana's 4-digit PIN still works and is counted as shorter");
+    let device = app.device(&Admin { token: token.clone(), company_id: String::new() }, true).await;
+    assert_eq!(pin(&app, &device, "7392", None).await.0, StatusCode::OK, "a PIN set before keeps working");
+    expect_error(
+        app.put(&token, "/api/v1/security/pin-policy", json!({"min_pin_digits": 3})).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid",
+    )
+    .await;
+    let audit: Vec<Value> = app.get(&token, "/api/v1/audit?kind=pin_policy").await.json().await.unwrap();
+    assert_eq!(audit.len(), 2, "both changes are audited, the refused one is not: {audit:?}");
+}
+
+#[tokio::test]
+async fn new_pins_have_six_digits_unless_the_company_chooses_on_sqlite() {
+    new_pins_have_six_digits_unless_the_company_chooses(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn new_pins_have_six_digits_unless_the_company_chooses_on_postgres() {
+    new_pins_have_six_digits_unless_the_company_chooses(Backend::Postgres).await;
+}
+
+/// The first lock of a device is a notice for the admins (once, not at every later lock); an
+/// admin lifts it, audited, and the device signs in again.
+async fn a_first_lock_is_noticed_and_an_admin_lifts_it(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let admin = app.admin("ana@acme.test").await;
+    let role = app.role(&admin, "Crew", json!({})).await;
+    app.employee(&admin, "Sam Lee", "1", &role, Some("4444")).await;
+    let device = app.device(&admin, true).await;
+    for _ in 0..10 {
+        pin(&app, &device, "0000", None).await;
+    }
+    assert_eq!(pin(&app, &device, "4444", None).await, (StatusCode::TOO_MANY_REQUESTS, "locked".into()));
+    let notices: Vec<Value> = app.get(&admin.token, "/api/v1/security/notices").await.json().await.unwrap();
+    assert_eq!(notices.len(), 1, "one notice for the first lock, not one per refused guess: {notices:?}");
+    assert_eq!(notices[0]["place"], "device");
+    assert!(notices[0]["detail"].as_str().unwrap().contains("after 10 wrong PINs"), "{notices:?}");
+    assert!(notices[0]["seen_at"].is_null());
+
+    let device_id = notices[0]["subject"].as_str().unwrap().to_owned();
+    let lifted: Value = app.post(&admin.token, "/api/v1/security/unlock", json!({"device_id": device_id})).await.json().await.unwrap();
+    assert_eq!(lifted["lifted"], true);
+    assert_eq!(pin(&app, &device, "4444", None).await.0, StatusCode::OK, "the device signs in again");
+    let seen: Value = app.post(&admin.token, "/api/v1/security/notices/seen", json!({})).await.json().await.unwrap();
+    assert_eq!(seen["marked"], 1);
+    let audit: Vec<Value> = app.get(&admin.token, "/api/v1/audit?kind=pin_lock").await.json().await.unwrap();
+    assert_eq!(audit.len(), 1, "{audit:?}");
+
+    // Another company's admin finds no such device to unlock.
+    let other = app.admin("zed@other.test").await;
+    expect_error(
+        app.post(&other.token, "/api/v1/security/unlock", json!({"device_id": device_id})).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_first_lock_is_noticed_and_an_admin_lifts_it_on_sqlite() {
+    a_first_lock_is_noticed_and_an_admin_lifts_it(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn a_first_lock_is_noticed_and_an_admin_lifts_it_on_postgres() {
+    a_first_lock_is_noticed_and_an_admin_lifts_it(Backend::Postgres).await;
+}
+
+/// Punches made at an offline sign-in carry the PIN sealed for the server, which judges it when
+/// they arrive: the right PIN passes, a wrong one or one sealed for another punch is flagged.
+async fn a_sealed_offline_pin_is_judged_when_the_punch_arrives(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let admin = app.admin("ana@acme.test").await;
+    let role = app.role(&admin, "Crew", json!({})).await;
+    let worker = app.employee(&admin, "Sam Lee", "1", &role, Some("4444")).await;
+    let device = app.device(&admin, true).await;
+    let sync = app.sync(&device).await;
+    assert!(sync["pin_seal_key"].as_str().is_some_and(|k| k.len() > 80), "the sync answer carries the key: {sync}");
+    let key = app.running.state.settings.pin_seal.clone().unwrap();
+    let sealed = |pin: &str, body: &Value, for_client: Option<&str>| {
+        let mut body = body.clone();
+        let client = for_client.map_or_else(|| body["client_id"].as_str().unwrap().to_owned(), str::to_owned);
+        body["sealed_pin"] = serde_json::to_value(key.seal(pin, &client)).unwrap();
+        body
+    };
+    let flags = |stored: &Value| {
+        stored["punch"]["flags"].as_array().unwrap().iter().map(|f| f["flag"].as_str().unwrap().to_owned()).collect::<Vec<_>>()
+    };
+
+    let right = sealed("4444", &punch_body(&worker, "in", &hours_ago(5)), None);
+    let stored: Value = app.punch(&device, &right).await.json().await.unwrap();
+    assert_eq!(flags(&stored), Vec::<String>::new(), "the right PIN: nothing to flag");
+    let wrong = sealed("1234", &punch_body(&worker, "out", &hours_ago(4)), None);
+    let stored: Value = app.punch(&device, &wrong).await.json().await.unwrap();
+    assert_eq!(flags(&stored), ["pin_mismatch"]);
+    assert_eq!(stored["punch"]["flagged"], true);
+    let moved = sealed("4444", &punch_body(&worker, "in", &hours_ago(3)), Some("another-punch"));
+    let stored: Value = app.punch(&device, &moved).await.json().await.unwrap();
+    assert_eq!(flags(&stored), ["pin_not_checked"], "a sealed PIN moved from another punch does not open");
+    let queue: Vec<Value> = app.get(&admin.token, "/api/v1/review-queue").await.json().await.unwrap();
+    assert_eq!(queue.len(), 2, "the wrong and the unopened PIN wait for a person: {queue:?}");
+    // The wrong PIN counted like an online one: nine more on the device lock it.
+    for _ in 0..8 {
+        pin(&app, &device, "0000", None).await;
+    }
+    let message =
+        expect_error(app.post(&device, "/api/v1/device/sign-in", json!({"pin": "0000"})).await, StatusCode::TOO_MANY_REQUESTS, "locked")
+            .await;
+    assert!(message.contains("this device is locked"), "{message}");
+}
+
+#[tokio::test]
+async fn a_sealed_offline_pin_is_judged_when_the_punch_arrives_on_sqlite() {
+    a_sealed_offline_pin_is_judged_when_the_punch_arrives(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn a_sealed_offline_pin_is_judged_when_the_punch_arrives_on_postgres() {
+    a_sealed_offline_pin_is_judged_when_the_punch_arrives(Backend::Postgres).await;
+}

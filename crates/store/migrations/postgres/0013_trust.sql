@@ -29,3 +29,33 @@ ALTER TABLE biometric_releases ADD COLUMN paper_scan_sha256 TEXT;
 
 -- Whether an employee who withdrew is asked again at their next sign-in (stated in the policy).
 ALTER TABLE privacy_policies ADD COLUMN reconsent BOOLEAN NOT NULL DEFAULT TRUE;
+
+-- Guessing that gets slower and gets noticed (issue 23). Each wrong guess in a place counted over
+-- a sliding window (a company's wrong PINs in the last hour), kept only as long as the window.
+CREATE TABLE lockout_events (
+    scope TEXT NOT NULL,
+    key   TEXT NOT NULL,
+    at    TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX lockout_events_by_key ON lockout_events (scope, key, at);
+
+-- What the company's admins are told: the first lock of a device, an employee or the company's
+-- PIN sign-in in a window (on the admin pages' banner, and by e-mail where SMTP is set up).
+CREATE TABLE security_notices (
+    id          UUID PRIMARY KEY NOT NULL,
+    company_id  UUID NOT NULL REFERENCES companies (id) ON DELETE CASCADE,
+    at          TIMESTAMPTZ NOT NULL,
+    place       TEXT NOT NULL CHECK (place IN ('device', 'employee', 'company')),
+    subject     TEXT NOT NULL,
+    locked_until TIMESTAMPTZ NOT NULL,
+    detail      TEXT NOT NULL,
+    seen_at     TIMESTAMPTZ,
+    seen_by     UUID REFERENCES admins (id)
+);
+CREATE INDEX security_notices_unseen ON security_notices (company_id, seen_at, at);
+
+-- New PINs have at least this many digits (6 unless the company chooses 4 to 8); PINs set before
+-- keep working. An employee's PIN length is kept when it is set, so the admin sees who has a PIN
+-- shorter than the company asks (NULL: set before lengths were kept).
+ALTER TABLE companies ADD COLUMN min_pin_digits BIGINT NOT NULL DEFAULT 6 CHECK (min_pin_digits BETWEEN 4 AND 8);
+ALTER TABLE employees ADD COLUMN pin_digits BIGINT;

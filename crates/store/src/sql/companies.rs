@@ -23,11 +23,12 @@ pub(super) async fn bump_version(tx: &mut Tx, company: CompanyId) -> Result<i64,
 pub(super) async fn create_company(pool: &Pool<Db>, new: NewCompany) -> Result<(Company, AdminId), StoreError> {
     let mut tx = pool.begin().await?;
     let company_id = CompanyId(new_id());
-    sqlx::query("INSERT INTO companies (id, name, time_zone, settings_version, created_at) VALUES ($1, $2, $3, 1, $4)")
+    sqlx::query("INSERT INTO companies (id, name, time_zone, settings_version, created_at, min_pin_digits) VALUES ($1, $2, $3, 1, $4, $5)")
         .bind(company_id.0)
         .bind(new.name.as_str())
         .bind(new.time_zone.name())
         .bind(new.now)
+        .bind(i64::from(new.min_pin_digits))
         .execute(&mut *tx)
         .await?;
     let admin_id = AdminId(new_id());
@@ -57,11 +58,14 @@ pub(super) async fn create_company(pool: &Pool<Db>, new: NewCompany) -> Result<(
         .await?;
     }
     tx.commit().await?;
-    Ok((Company { id: company_id, name: new.name, time_zone: new.time_zone, settings_version: 1 }, admin_id))
+    Ok((
+        Company { id: company_id, name: new.name, time_zone: new.time_zone, settings_version: 1, min_pin_digits: new.min_pin_digits },
+        admin_id,
+    ))
 }
 
 pub(super) async fn company(pool: &Pool<Db>, company: CompanyId) -> Result<Company, StoreError> {
-    let row: CompanyRow = sqlx::query_as("SELECT id, name, time_zone, settings_version FROM companies WHERE id = $1")
+    let row: CompanyRow = sqlx::query_as("SELECT id, name, time_zone, settings_version, min_pin_digits FROM companies WHERE id = $1")
         .bind(company.0)
         .fetch_optional(pool)
         .await?

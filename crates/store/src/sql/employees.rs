@@ -44,8 +44,8 @@ pub(super) async fn create_employee(pool: &Pool<Db>, company: CompanyId, new: &E
         PinChange::Keep | PinChange::Clear => None,
     };
     let row: EmployeeRow = sqlx::query_as(&format!(
-        "INSERT INTO employees (id, company_id, name, number, role_id, role_version, active, pin_lookup, pin_hash, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING {EMPLOYEE_COLUMNS}"
+        "INSERT INTO employees (id, company_id, name, number, role_id, role_version, active, pin_lookup, pin_hash, created_at, pin_digits) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING {EMPLOYEE_COLUMNS}"
     ))
     .bind(new_id())
     .bind(company.0)
@@ -57,6 +57,7 @@ pub(super) async fn create_employee(pool: &Pool<Db>, company: CompanyId, new: &E
     .bind(pin.map(|p| p.lookup.clone()))
     .bind(pin.map(|p| p.hash.clone()))
     .bind(Utc::now())
+    .bind(pin.map(|p| p.digits))
     .fetch_one(&mut *tx)
     .await
     .map_err(|e| unique_violation(e, EMPLOYEE_UNIQUES))?;
@@ -80,15 +81,16 @@ pub(super) async fn update_employee(
         .ok_or(StoreError::NotFound)?;
     role_in(&mut tx, company, fields.role_id).await?;
     let role_version = if current.0 == fields.role_id.0 { current.1 } else { version };
-    let (change_pin, lookup, hash) = match &fields.pin {
-        PinChange::Keep => (false, None, None),
-        PinChange::Set(secret) => (true, Some(secret.lookup.clone()), Some(secret.hash.clone())),
-        PinChange::Clear => (true, None, None),
+    let (change_pin, lookup, hash, digits) = match &fields.pin {
+        PinChange::Keep => (false, None, None, None),
+        PinChange::Set(secret) => (true, Some(secret.lookup.clone()), Some(secret.hash.clone()), Some(secret.digits)),
+        PinChange::Clear => (true, None, None, None),
     };
     let row: EmployeeRow = sqlx::query_as(&format!(
         "UPDATE employees SET name = $3, number = $4, role_id = $5, role_version = $6, active = $7, \
          left_at = CASE WHEN $7 THEN NULL WHEN active THEN $11 ELSE left_at END, \
-         pin_lookup = CASE WHEN $8 THEN $9 ELSE pin_lookup END, pin_hash = CASE WHEN $8 THEN $10 ELSE pin_hash END \
+         pin_lookup = CASE WHEN $8 THEN $9 ELSE pin_lookup END, pin_hash = CASE WHEN $8 THEN $10 ELSE pin_hash END, \
+         pin_digits = CASE WHEN $8 THEN $12 ELSE pin_digits END \
          WHERE company_id = $1 AND id = $2 RETURNING {EMPLOYEE_COLUMNS}"
     ))
     .bind(company.0)
@@ -102,6 +104,7 @@ pub(super) async fn update_employee(
     .bind(lookup)
     .bind(hash)
     .bind(crate::to_micros(chrono::Utc::now()))
+    .bind(digits)
     .fetch_one(&mut *tx)
     .await
     .map_err(|e| unique_violation(e, EMPLOYEE_UNIQUES))?;

@@ -16,19 +16,20 @@ struct Count {
     locked_until: Option<DateTime<Utc>>,
 }
 
-/// Counts one more guess in `scope`. A window that is over (with no lock holding) starts afresh;
-/// a lock that has run out starts a new round in the same window.
+/// Counts one more guess in `scope`. After `window` without a guess (and no lock holding) the
+/// count and the locks are forgotten; a lock that has run out starts a new round. A sliding limit
+/// counts the guesses of its last stretch of time instead (one event row each, older ones pruned).
 async fn count(tx: &mut Tx, scope: &LockScope, policy: &LockoutPolicy, now: DateTime<Utc>) -> Result<Count, StoreError> {
     let limit = policy.limit(scope.place());
     let window_over = now - limit.window;
     let (failures, locks, locked_until): (i64, i64, Option<DateTime<Utc>>) = sqlx::query_as(
         "INSERT INTO lockouts (scope, key, failures, locks, window_start, locked_until, updated_at) VALUES ($1, $2, 1, 0, $3, NULL, $3) \
          ON CONFLICT (scope, key) DO UPDATE SET \
-           failures = CASE WHEN lockouts.locked_until <= $3 OR (lockouts.locked_until IS NULL AND lockouts.window_start <= $4) \
+           failures = CASE WHEN lockouts.locked_until <= $3 OR (lockouts.locked_until IS NULL AND lockouts.updated_at <= $4) \
                       THEN 1 ELSE lockouts.failures + 1 END, \
-           locks = CASE WHEN (lockouts.locked_until IS NULL OR lockouts.locked_until <= $3) AND lockouts.window_start <= $4 \
+           locks = CASE WHEN (lockouts.locked_until IS NULL OR lockouts.locked_until <= $3) AND lockouts.updated_at <= $4 \
                    THEN 0 ELSE lockouts.locks END, \
-           window_start = CASE WHEN (lockouts.locked_until IS NULL OR lockouts.locked_until <= $3) AND lockouts.window_start <= $4 \
+           window_start = CASE WHEN (lockouts.locked_until IS NULL OR lockouts.locked_until <= $3) AND lockouts.updated_at <= $4 \
                           THEN $3 ELSE lockouts.window_start END, \
            locked_until = CASE WHEN lockouts.locked_until <= $3 THEN NULL ELSE lockouts.locked_until END, \
            updated_at = $3 \
@@ -40,6 +41,28 @@ async fn count(tx: &mut Tx, scope: &LockScope, policy: &LockoutPolicy, now: Date
     .bind(window_over)
     .fetch_one(&mut **tx)
     .await?;
+    let failures = match limit.sliding {
+        None => failures,
+        Some(stretch) => {
+            sqlx::query("DELETE FROM lockout_events WHERE scope = $1 AND key = $2 AND at <= $3")
+                .bind(scope.place().as_str())
+                .bind(scope.key())
+                .bind(now - stretch)
+                .execute(&mut **tx)
+                .await?;
+            sqlx::query("INSERT INTO lockout_events (scope, key, at) VALUES ($1, $2, $3)")
+                .bind(scope.place().as_str())
+                .bind(scope.key())
+                .bind(now)
+                .execute(&mut **tx)
+                .await?;
+            sqlx::query_scalar("SELECT COUNT(*) FROM lockout_events WHERE scope = $1 AND key = $2")
+                .bind(scope.place().as_str())
+                .bind(scope.key())
+                .fetch_one(&mut **tx)
+                .await?
+        }
+    };
     Ok(Count { failures, locks, locked_until: locked_until.filter(|until| *until > now) })
 }
 
@@ -72,17 +95,17 @@ pub(super) async fn count_attempt(
         let counted = count(&mut tx, scope, policy, now).await?;
         let round = limit.round(counted.locks);
         let lock = match counted.locked_until {
-            Some(until) => Some(until),
+            Some(until) => Some((until, false)),
             // Guesses made at the same moment: those past the round are refused unjudged.
             None if counted.failures > round => {
                 let until = now + limit.lock_for_round(counted.locks);
                 lock(&mut tx, scope, until).await?;
-                Some(until)
+                Some((until, counted.locks == 0))
             }
             None => None,
         };
         match lock {
-            Some(until) => refused = refused.or(Some((scope.clone(), until))),
+            Some((until, first)) => refused = refused.or(Some((scope.clone(), until, first))),
             None if round - counted.failures < tries_left => {
                 tries_left = round - counted.failures;
                 nearest = scope.place();
@@ -92,7 +115,7 @@ pub(super) async fn count_attempt(
     }
     tx.commit().await?;
     Ok(match refused {
-        Some((scope, until)) => Attempt::Locked { place: scope.place(), until },
+        Some((scope, until, first)) => Attempt::Locked { place: scope.place(), until, first },
         None => Attempt::Judge { tries_left, nearest },
     })
 }
@@ -116,17 +139,27 @@ pub(super) async fn attempt_was_wrong(
                 .fetch_optional(&mut *tx)
                 .await?;
         let Some((failures, locks, locked_until)) = row else { continue };
+        let failures = match limit.sliding {
+            None => failures,
+            Some(_) => {
+                sqlx::query_scalar("SELECT COUNT(*) FROM lockout_events WHERE scope = $1 AND key = $2")
+                    .bind(scope.place().as_str())
+                    .bind(scope.key())
+                    .fetch_one(&mut *tx)
+                    .await?
+            }
+        };
         let until = match locked_until.filter(|until| *until > now) {
-            Some(until) => Some(until),
+            Some(until) => Some((until, false)),
             None if failures >= limit.round(locks) => {
                 let until = now + limit.lock_for_round(locks);
                 lock(&mut tx, scope, until).await?;
-                Some(until)
+                Some((until, locks == 0))
             }
             None => None,
         };
-        if let (None, Some(until)) = (&locked, until) {
-            locked = Some(Attempt::Locked { place: scope.place(), until });
+        if let (None, Some((until, first))) = (&locked, until) {
+            locked = Some(Attempt::Locked { place: scope.place(), until, first });
         }
     }
     tx.commit().await?;
@@ -144,6 +177,15 @@ pub(super) async fn attempt_was_right(pool: &Pool<Db>, counted: &[LockScope], ow
             .bind(scope.key())
             .execute(&mut *tx)
             .await?;
+        // A sliding count's event of this guess goes too (the latest one: they are alike).
+        sqlx::query(
+            "DELETE FROM lockout_events WHERE scope = $1 AND key = $2 AND at = \
+             (SELECT MAX(at) FROM lockout_events WHERE scope = $1 AND key = $2)",
+        )
+        .bind(scope.place().as_str())
+        .bind(scope.key())
+        .execute(&mut *tx)
+        .await?;
     }
     for scope in own {
         sqlx::query("DELETE FROM lockouts WHERE scope = $1 AND key = $2")

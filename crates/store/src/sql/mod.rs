@@ -19,6 +19,7 @@ mod faces;
 mod jobs;
 mod keys;
 mod lockouts;
+mod notices;
 mod payroll;
 mod privacy;
 mod punches;
@@ -30,9 +31,9 @@ mod verification;
 use super::{Backend, Db, BACKEND, CLAIM_JOB};
 use crate::{
     AdminLogin, Attempt, AuditEntry, AuditFilter, AuditHead, ChainedEntry, Consent, Destruction, DeviceSync, DuePhoto, EmployeeFields,
-    EnrolledEmployee, ExportRecord, FaceTemplate, JobLease, LockScope, NewApproval, NewCompany, NewDevice, NewInvitation, NewUser,
-    PeriodApprovals, PeriodPunch, PhotoRecord, Policy, PunchInsert, QueueStats, Release, Review, Session, SignInHistory, Store, StoreError,
-    UnfrozenApproval, User, Verification, VerificationJob, Withdrawal,
+    EnrolledEmployee, ExportRecord, FaceTemplate, JobLease, LockScope, NewApproval, NewCompany, NewDevice, NewInvitation, NewNotice,
+    NewUser, Notice, PeriodApprovals, PeriodPunch, PhotoRecord, Policy, PunchInsert, QueueStats, Release, Review, Session, SignInHistory,
+    Store, StoreError, UnfrozenApproval, User, Verification, VerificationJob, Withdrawal,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -534,6 +535,34 @@ impl Store for Backend {
 
     async fn verify_audit(&self) -> Result<Vec<(CompanyId, String)>, StoreError> {
         audit::verify_audit(&self.pool).await
+    }
+
+    async fn insert_notice(&self, company: CompanyId, notice: &NewNotice) -> Result<Notice, StoreError> {
+        notices::insert_notice(&self.pool, company, notice).await
+    }
+
+    async fn notices(&self, company: CompanyId, limit: i64) -> Result<Vec<Notice>, StoreError> {
+        notices::notices(&self.pool, company, limit).await
+    }
+
+    async fn count_unseen_notices(&self, company: CompanyId) -> Result<i64, StoreError> {
+        notices::count_unseen_notices(&self.pool, company).await
+    }
+
+    async fn mark_notices_seen(&self, company: CompanyId, admin: AdminId, now: DateTime<Utc>) -> Result<u64, StoreError> {
+        notices::mark_notices_seen(&self.pool, company, admin, now).await
+    }
+
+    async fn unlock(&self, scope: &LockScope, audit: &AuditEntry) -> Result<bool, StoreError> {
+        notices::unlock(&self.pool, scope, audit).await
+    }
+
+    async fn set_min_pin_digits(&self, company: CompanyId, digits: i64, audit: &AuditEntry) -> Result<(), StoreError> {
+        notices::set_min_pin_digits(&self.pool, company, digits, audit).await
+    }
+
+    async fn pins_shorter_than(&self, company: CompanyId, digits: i64) -> Result<i64, StoreError> {
+        notices::pins_shorter_than(&self.pool, company, digits).await
     }
 
     async fn audit_heads(&self) -> Result<Vec<AuditHead>, StoreError> {

@@ -22,6 +22,9 @@ pub fn router() -> Router<AppState> {
         .route("/admin/devices", get(devices_page))
         .route("/admin/devices/codes", post(create_code))
         .route("/admin/devices/{id}/revoke", post(revoke))
+        .route("/admin/devices/pin-policy", post(save_pin_policy))
+        .route("/admin/devices/notices/seen", post(notices_seen))
+        .route("/admin/devices/unlock", post(unlock))
 }
 
 /// How long a new code may stay usable: (minutes, label).
@@ -58,6 +61,21 @@ struct DevicesPage {
     code: Option<NewCode>,
     errors: FormErrors,
     notice: Option<&'static str>,
+    /// New PINs have at least this many digits.
+    min_pin_digits: u8,
+    /// Active employees whose PIN is shorter than that (or of a length not kept).
+    short_pins: i64,
+    notices: Vec<NoticeRow>,
+}
+
+struct NoticeRow {
+    at: String,
+    detail: String,
+    unseen: bool,
+    /// The lock still holds: offer to lift it (`place`, `subject` for the form).
+    locked: bool,
+    place: String,
+    subject: String,
 }
 
 /// A time as people there read it, e.g. `Mon 23 Nov 2026, 07:02`.
@@ -85,6 +103,22 @@ async fn page(state: &AppState, admin: &AdminSession, chosen_minutes: i64) -> Re
         })
         .collect();
     let expiries = EXPIRIES.iter().map(|&(minutes, label)| Expiry { minutes, label, selected: minutes == chosen_minutes }).collect();
+    let company = state.store.company(admin.company_id()).await?;
+    let now = Utc::now();
+    let notices = state
+        .store
+        .notices(admin.company_id(), 50)
+        .await?
+        .into_iter()
+        .map(|n| NoticeRow {
+            at: local(n.at, zone),
+            detail: n.detail,
+            unseen: n.seen_at.is_none(),
+            locked: n.locked_until > now,
+            place: n.place,
+            subject: n.subject,
+        })
+        .collect();
     Ok(DevicesPage {
         layout: Layout::new(admin, "devices", words::en("base.devices")),
         devices,
@@ -92,12 +126,16 @@ async fn page(state: &AppState, admin: &AdminSession, chosen_minutes: i64) -> Re
         code: None,
         errors: FormErrors::default(),
         notice: None,
+        min_pin_digits: company.min_pin_digits,
+        short_pins: state.store.pins_shorter_than(company.id, i64::from(company.min_pin_digits)).await?,
+        notices,
     })
 }
 
 #[derive(Deserialize)]
 struct DevicesQuery {
     revoked: Option<String>,
+    done: Option<String>,
 }
 
 async fn devices_page(
@@ -109,6 +147,13 @@ async fn devices_page(
     if query.revoked.is_some() {
         page.notice = Some("Device revoked. It can no longer send punches.");
     }
+    page.notice = match query.done.as_deref() {
+        Some("pins") => Some("Saved: new PINs have at least this many digits. PINs set before keep working."),
+        Some("seen") => Some("The notices are marked as seen."),
+        Some("unlocked") => Some("The lock is lifted and its count forgotten."),
+        Some("not-locked") => Some("Nothing was locked there any more."),
+        _ => page.notice,
+    };
     Ok(render(StatusCode::OK, &page))
 }
 
@@ -140,4 +185,36 @@ async fn revoke(State(state): State<AppState>, Path(id): Path<String>, signed: S
     state.store.revoke_device(signed.admin.company_id(), id, Utc::now()).await?;
     tracing::info!(device = %id, "device revoked from the web app");
     Ok(see_other("/admin/devices?revoked=1"))
+}
+
+async fn save_pin_policy(State(state): State<AppState>, signed: SignedForm) -> Result<Response, PageError> {
+    let SignedForm { admin, form } = signed;
+    let digits = form.get("min_pin_digits").trim().parse::<i64>().unwrap_or(0);
+    match crate::security::set_min_pin_digits(&state, admin.company_id(), admin.session.admin_id, digits).await {
+        Ok(()) => Ok(see_other("/admin/devices?done=pins#pins")),
+        Err(error) => {
+            let (status, errors) = FormErrors::from_error(error)?;
+            let mut page = page(&state, &admin, 24 * 60).await?;
+            page.errors = errors;
+            Ok(render(status, &page))
+        }
+    }
+}
+
+async fn notices_seen(State(state): State<AppState>, signed: SignedForm) -> Result<Response, PageError> {
+    crate::security::notices_seen(&state, signed.admin.company_id(), signed.admin.session.admin_id).await?;
+    Ok(see_other("/admin/devices?done=seen#notices"))
+}
+
+async fn unlock(State(state): State<AppState>, signed: SignedForm) -> Result<Response, PageError> {
+    use crate::security::Unlock;
+    let SignedForm { admin, form } = signed;
+    let what = match form.get("place") {
+        "device" => Unlock::Device(parse_id(form.get("subject"))?),
+        "employee" => Unlock::Employee(parse_id(form.get("subject"))?),
+        "company" => Unlock::Company,
+        _ => return Err(PageError(ApiError::not_found("no such lock"))),
+    };
+    let lifted = crate::security::unlock(&state, admin.company_id(), admin.session.admin_id, what).await?;
+    Ok(see_other(if lifted { "/admin/devices?done=unlocked#notices" } else { "/admin/devices?done=not-locked#notices" }))
 }

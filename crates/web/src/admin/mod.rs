@@ -111,6 +111,8 @@ pub struct Layout {
     pub review_waiting: usize,
     /// Whether the user is an admin: a supervisor's menu holds only what they may open.
     pub admin: bool,
+    /// Security notices not seen yet (the banner above every admin page).
+    pub security_notices: usize,
 }
 
 impl Layout {
@@ -124,6 +126,7 @@ impl Layout {
             assets: asset_version(),
             review_waiting: user.review_waiting,
             admin: user.is_admin(),
+            security_notices: user.security_notices,
         }
     }
 

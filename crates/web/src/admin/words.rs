@@ -50,6 +50,7 @@ static ENGLISH: LazyLock<HashMap<&'static str, &'static str>> = LazyLock::new(||
 pub static EN: &[(&str, &str)] = &[
     ("missing", "(text missing)"),
     // base.html
+    ("base.new_security_notices", "new security notice(s): PIN sign-in was locked after wrong PINs. See Manage → Devices."),
     ("base.clockface", "· clockface"),
     ("base.clockface_2", "clockface"),
     ("base.main", "Main"),
@@ -195,6 +196,15 @@ pub static EN: &[(&str, &str)] = &[
     ("roles.no_roles_yet_add_one_on", "No roles yet. Add one on the left."),
     ("roles.confirm_delete", "Delete the role "),
     // devices.html
+    ("devices.pin_sign_in", "PIN sign-in"),
+    ("devices.pin_sign_in_help", "Employees sign in on a shared device by PIN alone, so a guess matches anyone's PIN: longer PINs make guessing slower. Wrong PINs lock a device after 10, an employee after 5, and the whole company after 100 in an hour; while the wrong PINs go on, each lock lasts twice as long, up to a day. You are told of each first lock here and by e-mail."),
+    ("devices.new_pins_have_at_least", "New PINs have at least (digits)"),
+    ("devices.save", "Save"),
+    ("devices.employees_have_a_shorter_pin", "active employees have a PIN shorter than that (or set before PIN lengths were kept): set them a new PIN on their pages."),
+    ("devices.security_notices", "Security notices"),
+    ("devices.no_security_notices", "No lock after wrong PINs so far."),
+    ("devices.lift_the_lock", "Lift the lock"),
+    ("devices.mark_all_as_seen", "Mark all as seen"),
     ("devices.phones_and_job_site_tablets_running", "Phones and job-site tablets running the mobile clock. Register one with a one-time code."),
     ("devices.register_a_device", "Register a device"),
     ("devices.type_this_code_into_the_mobile", "Type this code into the mobile clock. It works once and is shown only now."),

@@ -95,7 +95,7 @@ fn sign_in_scopes(email: &str, client: ClientAddr) -> [LockScope; 2] {
 /// The answer for a locked place, with `Retry-After`.
 pub fn locked_answer(attempt: Attempt, now: DateTime<Utc>) -> ApiError {
     match attempt {
-        Attempt::Locked { place, until } => {
+        Attempt::Locked { place, until, .. } => {
             let left = until - now;
             ApiError::new(StatusCode::TOO_MANY_REQUESTS, "locked", locked_message(place, left))
                 .with_retry_after(u64::try_from(left.num_seconds().max(1)).unwrap_or(1))

@@ -455,8 +455,11 @@ pub async fn judge_pin(
     let own = named.map(|e| LockScope::Employee(e.id));
     let counted: Vec<LockScope> = shared.iter().cloned().chain(own.clone()).collect();
     let (tries_left, nearest) = match state.store.count_attempt(&counted, policy, now).await? {
-        attempt @ Attempt::Locked { .. } => {
+        attempt @ Attempt::Locked { place, until, first } => {
             crate::security_event!("pin_locked", client, device = device.id);
+            if first {
+                crate::security::lock_noticed(state, device, named, place, until).await?;
+            }
             return Ok(PinJudgement::Locked(attempt));
         }
         Attempt::Judge { tries_left, nearest } => (tries_left, nearest),
@@ -486,8 +489,11 @@ pub async fn judge_pin(
     let Some(employee) = found else {
         crate::security_event!("wrong_pin", client, device = device.id);
         let locked = state.store.attempt_was_wrong(&counted, policy, now).await?;
-        if locked.is_some() {
+        if let Some(Attempt::Locked { place, until, first }) = locked {
             crate::security_event!("pin_locked", client, device = device.id);
+            if first {
+                crate::security::lock_noticed(state, device, named, place, until).await?;
+            }
         }
         return Ok(PinJudgement::Wrong { tries_left, nearest, locked });
     };

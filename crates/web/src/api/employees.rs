@@ -39,7 +39,8 @@ pub struct EmployeeBody {
     pub role_id: RoleId,
     #[serde(default = "yes")]
     pub active: bool,
-    /// 4 to 8 digits, unique in the company.
+    /// 4 to 8 digits, unique in the company; a new PIN has at least the company's PIN length
+    /// (6 digits unless it chose otherwise: `PUT /security/pin-policy`).
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<String>)]
     pub pin: Option<Option<String>>,
@@ -63,9 +64,20 @@ pub async fn employee_fields(state: &AppState, company: CompanyId, body: Employe
         Some(None) => PinChange::Clear,
         Some(Some(raw)) => {
             let pin = Pin::parse(&raw)?;
+            let digits = pin.expose().len();
+            let least = usize::from(state.store.company(company).await?.min_pin_digits);
+            if digits < least {
+                return Err(ApiError::unprocessable(
+                    "pin_too_short",
+                    format!(
+                        "a new PIN has at least {least} digits in this company (Manage → Devices → PIN sign-in); this one has {digits}"
+                    ),
+                )
+                .with_field("pin"));
+            }
             let lookup = pin_lookup(state, company, pin.expose());
             let hash = state.gates.hash(move || hash_secret(pin.expose())).await?;
-            PinChange::Set(PinSecret { lookup, hash })
+            PinChange::Set(PinSecret { lookup, hash, digits: i64::try_from(digits).unwrap_or(8) })
         }
     };
     Ok(EmployeeFields { name, number, role_id: body.role_id, active: body.active, pin })

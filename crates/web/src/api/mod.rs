@@ -13,6 +13,7 @@ pub mod photos;
 pub mod privacy;
 pub mod punches;
 pub mod roles;
+pub mod security;
 pub mod timecards;
 pub mod users;
 
@@ -45,6 +46,7 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "payroll", description = "Payroll settings, the pay period overview, approvals and exports"),
         (name = "faces", description = "Face verification: enrolment, verdicts and the review queue"),
         (name = "privacy", description = "Biometric privacy: the retention policy, releases, deletion and export on request, the destruction and audit logs"),
+        (name = "security", description = "Locks after wrong PINs: the notices admins get, lifting a lock, and how many digits new PINs have"),
     )
 )]
 struct ApiDoc;
@@ -117,6 +119,7 @@ pub fn router(settings: &WebSettings) -> OpenApiRouter<AppState> {
         .merge(photos::router())
         .merge(faces::router(settings))
         .merge(privacy::router())
-        .merge(users::router());
+        .merge(users::router())
+        .merge(security::router());
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", routes)
 }
