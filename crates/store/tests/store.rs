@@ -606,7 +606,11 @@ async fn locks_grow_while_wrong_guesses_go_on_and_a_company_counts_a_sliding_hou
         }
     }
     let minutes: Vec<i64> = locks.iter().map(|(m, _)| *m).collect();
-    assert_eq!(minutes, [15, 30, 60, 120, 240, 480, 960, 1440, 1440, 1440], "each further wrong guess locks twice as long, up to a day");
+    assert_eq!(
+        minutes,
+        [15, 30, 60, 120, 240, 480, 960, 1440, 1440, 1440, 1440],
+        "each further wrong guess locks twice as long, up to a day"
+    );
     assert_eq!(locks.iter().filter(|(_, first)| *first).count(), 1, "only the first lock is news for the admins");
     // Three quiet days (after the last lock ended) forget it all: a full round again.
     let later = at + Duration::days(3) + Duration::seconds(1);

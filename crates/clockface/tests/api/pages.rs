@@ -521,3 +521,59 @@ async fn the_front_page_leads_to_the_admin_sign_in_and_names_the_clocks_address(
         client().get(app.url("/")).header("x-forwarded-proto", "https").header("host", "clock.acme.example").send().await.unwrap();
     assert!(forwarded.text().await.unwrap().contains("https://clock.acme.example/clock/"));
 }
+
+/// A release signed on paper is recorded from the employee's page with its date, language and
+/// scan (the CSRF token required), shown as such, and its scan is seen only by a signed-in admin.
+#[tokio::test]
+async fn a_release_signed_on_paper_is_recorded_with_its_scan() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let admin = app.admin("ana@acme.test").await;
+    let role = app.role(&admin, "FaceFront", json!({"face_front": true})).await;
+    let worker = app.employee(&admin, "Barack Obama", "1", &role, None).await;
+    app.publish_policy(&admin).await;
+    let (_, browser) = sign_in(&app, "ana@acme.test", false).await;
+    let browser = browser.unwrap();
+    let page = client().get(app.url(&format!("/admin/employees/{worker}"))).header(COOKIE, &browser.cookie).send().await.unwrap();
+    assert!(page.text().await.unwrap().contains("They signed it on paper"));
+
+    let scan = b"%PDF-1.4\n% a signed page\n".to_vec();
+    let upload = |csrf: Option<&str>, bytes: Vec<u8>, signed_on: &str| {
+        let mut form = reqwest::multipart::Form::new().text("signed_on", signed_on.to_owned()).text("language", "es");
+        if let Some(csrf) = csrf {
+            form = form.text("_csrf", csrf.to_owned());
+        }
+        let part = reqwest::multipart::Part::bytes(bytes).file_name("release.pdf").mime_str("application/pdf").unwrap();
+        client()
+            .post(app.url(&format!("/admin/employees/{worker}/release/paper")))
+            .header(COOKIE, &browser.cookie)
+            .multipart(form.part("scan", part))
+            .send()
+    };
+    assert_eq!(upload(None, scan.clone(), "2026-12-01").await.unwrap().status(), StatusCode::FORBIDDEN, "no CSRF token");
+    let not_a_scan = upload(Some(&browser.csrf), b"hello".to_vec(), "2026-12-01").await.unwrap();
+    assert_eq!(not_a_scan.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(not_a_scan.text().await.unwrap().contains("PDF, JPEG or PNG"), "the page says what was wrong");
+    let release: Value = app.get(&admin.token, &format!("/api/v1/employees/{worker}/release")).await.json().await.unwrap();
+    assert_eq!(release["status"], "not_asked", "nothing recorded");
+
+    let recorded = upload(Some(&browser.csrf), scan.clone(), "2026-12-01").await.unwrap();
+    assert_eq!(recorded.status(), StatusCode::SEE_OTHER);
+    let release: Value = app.get(&admin.token, &format!("/api/v1/employees/{worker}/release")).await.json().await.unwrap();
+    assert_eq!(release["status"], "signed");
+    assert_eq!(release["release"]["signed_name"], "Barack Obama", "signed by the name on file");
+    assert_eq!(release["release"]["language"], "es");
+    assert!(release["release"]["paper_scan_sha256"].is_string());
+    let page = client().get(app.url(&format!("/admin/employees/{worker}"))).header(COOKIE, &browser.cookie).send().await.unwrap();
+    let html = page.text().await.unwrap();
+    assert!(html.contains("on paper, recorded by ana@acme.test") && html.contains("See the signed page"), "{html}");
+    let seen =
+        client().get(app.url(&format!("/admin/employees/{worker}/release/scan"))).header(COOKIE, &browser.cookie).send().await.unwrap();
+    assert_eq!(seen.status(), StatusCode::OK);
+    assert_eq!(seen.headers()["content-type"], "application/pdf");
+    assert_eq!(seen.bytes().await.unwrap().to_vec(), scan, "the scan as uploaded");
+    let anonymous = client().get(app.url(&format!("/admin/employees/{worker}/release/scan"))).send().await.unwrap();
+    assert_ne!(anonymous.status(), StatusCode::OK, "not without signing in");
+    let audit: Vec<Value> = app.get(&admin.token, &format!("/api/v1/audit?employee={worker}")).await.json().await.unwrap();
+    let actions: Vec<&str> = audit.iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert!(actions.contains(&"release.signed_on_paper") && actions.contains(&"release_scan.viewed"), "{actions:?}");
+}
