@@ -320,3 +320,17 @@ pub async fn photo_punch_at(app: &TestApp, device: &str, employee: &str, kind: &
     let stored: Value = response.json().await.unwrap();
     (stored["punch"]["id"].as_str().unwrap().to_owned(), stored["punch"]["photo_sha256"].as_str().unwrap().to_owned())
 }
+
+/// Uploads `photo` (a JPEG) as an enrolment photo of `employee`, which must succeed.
+pub async fn enrol(app: &TestApp, admin: &Admin, employee: &str, photo: &[u8]) {
+    let part = reqwest::multipart::Part::bytes(photo.to_vec()).file_name("face.jpg").mime_str("image/jpeg").unwrap();
+    let response = app
+        .client
+        .post(app.url(&format!("/api/v1/employees/{employee}/enrolment")))
+        .bearer_auth(&admin.token)
+        .multipart(reqwest::multipart::Form::new().part("photo", part))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED, "{}", response.text().await.unwrap());
+}

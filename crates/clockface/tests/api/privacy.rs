@@ -11,7 +11,6 @@ use clockface_domain::privacy::RELEASE_VERSION;
 use clockface_web::privacy::destroy_due;
 use p256::ecdsa::signature::Signer;
 use p256::ecdsa::{Signature, SigningKey};
-use reqwest::multipart::{Form, Part};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::io::Read;
@@ -33,19 +32,6 @@ async fn setup(app: &TestApp, jurisdiction: &str, photo_days: i64) -> Setup {
     assert_eq!(published.status(), StatusCode::CREATED);
     app.sync(&device).await;
     Setup { admin, role, device }
-}
-
-async fn enrol(app: &TestApp, admin: &Admin, employee: &str, photo: &[u8]) {
-    let form = Form::new().part("photo", Part::bytes(photo.to_vec()).file_name("face.jpg").mime_str("image/jpeg").unwrap());
-    let response = app
-        .client
-        .post(app.url(&format!("/api/v1/employees/{employee}/enrolment")))
-        .bearer_auth(&admin.token)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::CREATED, "{}", response.text().await.unwrap());
 }
 
 /// A punch with a photo an hour ago; returns (punch id, photo sha256).

@@ -257,17 +257,7 @@ async fn deactivating_an_employee_destroys_their_templates_in_that_request() {
     app.publish_policy(&admin).await;
     let worker = app.employee(&admin, "Grace Hopper", "7", &role, None).await;
     app.sign_release(&admin, &worker).await;
-    let form = reqwest::multipart::Form::new()
-        .part("photo", reqwest::multipart::Part::bytes(FACE_JPEG.to_vec()).file_name("face.jpg").mime_str("image/jpeg").unwrap());
-    let enrolled = app
-        .client
-        .post(app.url(&format!("/api/v1/employees/{worker}/enrolment")))
-        .bearer_auth(&admin.token)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(enrolled.status(), StatusCode::CREATED);
+    enrol(&app, &admin, &worker, FACE_JPEG).await;
     let templates = || async {
         let enrolment: Value = app.get(&admin.token, &format!("/api/v1/employees/{worker}/enrolment")).await.json().await.unwrap();
         enrolment["templates"].as_array().unwrap().len()
