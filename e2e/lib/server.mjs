@@ -63,8 +63,45 @@ export async function api(url, path, { method = 'GET', token, body } = {}) {
 }
 
 /** Signs in over the API and returns the session token. */
-export async function apiLogin(url, email) {
-  const { status, body } = await api(url, '/api/v1/auth/login', { method: 'POST', body: { email, password: ADMIN_PASSWORD } });
+export async function apiLogin(url, email, password = ADMIN_PASSWORD) {
+  const { status, body } = await api(url, '/api/v1/auth/login', { method: 'POST', body: { email, password } });
   if (status !== 200) throw new Error(`login failed: ${status} ${JSON.stringify(body)}`);
   return body.token;
+}
+
+/** The demo's admin login, as `clockface demo` prints it. */
+export const DEMO_ADMIN = { email: 'admin@demo.clockface.test', password: 'clockface-demo' };
+
+/**
+ * Runs `clockface demo` on a fresh data folder (a company with a week of punches, photos, a
+ * review waiting, jobs) and resolves once it printed its banner. Returns { url, dataDir, stop }.
+ */
+export async function startDemo() {
+  const dataDir = mkdtempSync(join(tmpdir(), 'clockface-demo-e2e-'));
+  const child = spawn(binary, ['demo', '--listen', '127.0.0.1:0', '--data-dir', dataDir], {
+    env: { ...process.env, CLOCKFACE_LOG: 'warn' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise((resolve, reject) => {
+    const deadline = setTimeout(() => reject(new Error('the demo did not start within 120 s')), 120_000);
+    let out = '';
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      const match = out.match(/demo is running at (http:\/\/\S+)[\s\S]*Admin login/);
+      if (match) {
+        clearTimeout(deadline);
+        resolve(match[1]);
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`the demo exited with ${code} before it was ready`)));
+  });
+  const stop = async () => {
+    if (child.exitCode === null) {
+      const exited = new Promise((resolve) => child.on('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  return { url, dataDir, stop };
 }

@@ -44,6 +44,9 @@ struct Item {
     photo: Option<Photo>,
     reference: Option<Photo>,
     verdict: VerdictView,
+    /// Whether the photo may be added to their enrolment (their release is signed): otherwise the
+    /// page does not offer it.
+    may_enrol: bool,
     /// What the server could not vouch for when the punch arrived.
     /// Each flag's label and what it says (e.g. the distance outside a geofence).
     flags: Vec<(&'static str, String)>,
@@ -86,6 +89,12 @@ async fn page(state: &AppState, admin: &UserSession, errors: FormErrors, done: O
         .collect();
     let photos = state.store.photos(company, &shas).await?;
     let devices: HashMap<_, _> = state.store.devices(company).await?.into_iter().map(|d| (d.id, d.name)).collect();
+    let mut signed = HashMap::new();
+    for employee in waiting.iter().map(|w| w.punch.employee_id) {
+        if let std::collections::hash_map::Entry::Vacant(entry) = signed.entry(employee) {
+            entry.insert(crate::privacy::release_status(state, company, employee).await?.may_enrol().is_ok());
+        }
+    }
     let photo = |sha: &str, verification: Option<&VerificationView>| Photo {
         url: format!("/admin/photos/{sha}"),
         rotation: upright_degrees(photos.get(sha), verification),
@@ -104,6 +113,7 @@ async fn page(state: &AppState, admin: &UserSession, errors: FormErrors, done: O
                 device: devices.get(&punch.device_id).cloned().unwrap_or_else(|| "Unknown device".to_owned()),
                 photo: punch.photo_sha256.as_deref().map(|sha| photo(sha, verification.as_ref())),
                 reference: w.reference.as_ref().map(|t| photo(&t.photo_sha256, None)),
+                may_enrol: signed.get(&punch.employee_id).copied().unwrap_or(false),
                 verdict: match (&verification, punch.flags.is_empty()) {
                     (Some(v), _) => VerdictView::of(v),
                     (None, false) => VerdictView::flagged(&punch.flags.iter().map(|f| f.detail.as_str()).collect::<Vec<_>>().join(" ")),

@@ -50,6 +50,7 @@ static ENGLISH: LazyLock<HashMap<&'static str, &'static str>> = LazyLock::new(||
 pub static EN: &[(&str, &str)] = &[
     ("missing", "(text missing)"),
     // base.html
+    ("layout.table_region", "Table (scrolls sideways on a narrow screen)"),
     ("base.new_security_notices", "new security notice(s): PIN sign-in was locked after wrong PINs. See Manage → Devices."),
     ("base.clockface", "· clockface"),
     ("base.clockface_2", "clockface"),
