@@ -125,6 +125,7 @@ async fn run(backend: &str, employees: usize, runs: usize) {
                         fence_distance_m: None,
                         on_break: false,
                         settings_version: 1,
+                        photo_rotation: None,
                         fingerprint: "bench".into(),
                     },
                     None,

@@ -48,10 +48,7 @@ pub(crate) fn parse_name(raw: &str, field: &'static str, max: usize) -> Result<S
     if name.chars().count() > max {
         return Err(DomainError::invalid(field, format!("must be at most {max} characters")));
     }
-    if name.chars().any(char::is_control) {
-        return Err(DomainError::invalid(field, "must not contain control characters"));
-    }
-    Ok(name.to_owned())
+    crate::text::check(field, name, crate::text::Lines::One)
 }
 
 /// An admin's e-mail address, lower-cased. Checked for shape only: one `@` with text either side.

@@ -75,7 +75,12 @@ impl Reason {
         if trimmed.chars().count() > 500 {
             return Err(DomainError::invalid("reason", "at most 500 characters"));
         }
-        Ok(Reason(trimmed.to_owned()))
+        Ok(Reason(crate::text::check("reason", trimmed, crate::text::Lines::Many)?))
+    }
+    /// A reason as stored, read back without the checks (one kept by an earlier release may
+    /// hold what is refused today; reading it must not fail).
+    pub fn stored(text: String) -> Self {
+        Reason(text)
     }
     pub fn as_str(&self) -> &str {
         &self.0
@@ -116,6 +121,70 @@ impl Correction {
             }
             (CorrectionAction::Void, Some(_), Some(_)) => Err(DomainError::invalid("at", "a voided punch has no new time")),
             (CorrectionAction::Void, Some(_), None) => Ok(()),
+        }
+    }
+}
+
+/// How far past the server's clock a corrected time may lie: a clock-out being entered as the
+/// person leaves, no more (a correction is typed on the server's side, with no device clock to
+/// be forgiven).
+pub const MAX_AHEAD: chrono::Duration = chrono::Duration::minutes(5);
+
+/// The earliest time a correction may name: no time card reaches before it (the same floor
+/// devices get, `punch::check_device_time`).
+pub fn earliest() -> DateTime<Utc> {
+    chrono::NaiveDate::from_ymd_opt(2000, 1, 1).and_then(|d| d.and_hms_opt(0, 0, 0)).map_or(DateTime::<Utc>::MIN_UTC, |t| t.and_utc())
+}
+
+/// Checks a corrected punch's time against `now`: not beyond [`MAX_AHEAD`], not before [`earliest`].
+pub fn check_time(at: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), DomainError> {
+    if at > now + MAX_AHEAD {
+        return Err(DomainError::invalid(
+            "at",
+            format!(
+                "is in the future ({} UTC); a punch's time can be at most {} minutes from now",
+                at.format("%Y-%m-%d %H:%M"),
+                MAX_AHEAD.num_minutes()
+            ),
+        ));
+    }
+    if at < earliest() {
+        return Err(DomainError::invalid("at", "is before the year 2000; check the date"));
+    }
+    Ok(())
+}
+
+/// Checks that moving a punch of `kind` from `from` to `to` keeps its shift in order: a
+/// clock-out stays after the clock-in it ends (the latest clock-in of `others` at or before
+/// `from`), a clock-in before the clock-out that ends its shift (the earliest clock-out at or
+/// after `from`). `others` is the rest of the card as it counts now.
+pub fn check_move(
+    kind: PunchKind,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    others: &[(PunchKind, DateTime<Utc>)],
+) -> Result<(), DomainError> {
+    let shown = |t: DateTime<Utc>| t.format("%Y-%m-%d %H:%M UTC").to_string();
+    match kind {
+        PunchKind::Out => {
+            let clock_in = others.iter().filter(|(k, at)| *k == PunchKind::In && *at <= from).map(|(_, at)| *at).max();
+            match clock_in {
+                Some(start) if to <= start => Err(DomainError::invalid(
+                    "at",
+                    format!("would put the clock-out before its clock-in ({}); a shift cannot end before it starts", shown(start)),
+                )),
+                _ => Ok(()),
+            }
+        }
+        PunchKind::In => {
+            let clock_out = others.iter().filter(|(k, at)| *k == PunchKind::Out && *at >= from).map(|(_, at)| *at).min();
+            match clock_out {
+                Some(end) if to >= end => Err(DomainError::invalid(
+                    "at",
+                    format!("would put the clock-in after its clock-out ({}); a shift cannot end before it starts", shown(end)),
+                )),
+                _ => Ok(()),
+            }
         }
     }
 }
@@ -230,6 +299,27 @@ pub fn at_work<P: TimedPunch + Clone>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_corrected_time_is_a_possible_one() {
+        let now = chrono::Utc::now();
+        assert!(check_time(now + chrono::Duration::minutes(4), now).is_ok());
+        assert!(matches!(check_time(now + chrono::Duration::days(30), now), Err(DomainError::Invalid { field: "at", .. })));
+        let old = chrono::NaiveDate::from_ymd_opt(1900, 1, 1).unwrap().and_hms_opt(8, 0, 0).unwrap().and_utc();
+        assert!(matches!(check_time(old, now), Err(DomainError::Invalid { field: "at", .. })));
+    }
+
+    #[test]
+    fn a_move_keeps_the_shift_in_order() {
+        let t = |h: u32| chrono::NaiveDate::from_ymd_opt(2026, 11, 16).unwrap().and_hms_opt(h, 0, 0).unwrap().and_utc();
+        let card = [(PunchKind::In, t(8)), (PunchKind::Out, t(16)), (PunchKind::In, t(18))];
+        let out_others = [card[0], card[2]];
+        assert!(check_move(PunchKind::Out, t(16), t(17), &out_others).is_ok());
+        assert!(check_move(PunchKind::Out, t(16), t(7), &out_others).is_err(), "a clock-out before its clock-in");
+        let in_others = [card[1], card[2]];
+        assert!(check_move(PunchKind::In, t(8), t(9), &in_others).is_ok());
+        assert!(check_move(PunchKind::In, t(8), t(17), &in_others).is_err(), "a clock-in after its clock-out");
+    }
     use chrono::{Duration, TimeZone};
 
     #[derive(Debug, Clone, PartialEq)]

@@ -60,6 +60,13 @@ impl EmployeeNumber {
     }
 }
 
+/// Checks a name and number as they are entered (not as read back): neither may start a
+/// spreadsheet formula, since payroll import files cannot mark them as text (`text::not_formula`).
+pub fn check_entered(name: &EmployeeName, number: &EmployeeNumber) -> Result<(), DomainError> {
+    crate::text::not_formula("name", name.as_str())?;
+    crate::text::not_formula("number", number.as_str())
+}
+
 /// A PIN: 4 to 8 digits. It identifies the employee on a shared device, so it is unique in the company.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Pin(String);

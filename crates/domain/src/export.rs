@@ -17,6 +17,7 @@
 //! are departments, which a job number would not name, and Gusto has no such column.
 
 use crate::payroll::{ExportCodes, PayFrequency, PayHours, PayPeriod};
+use crate::text::{inert_cell, not_formula, starts_formula};
 use crate::DomainError;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -237,6 +238,40 @@ fn require(value: &str, field: &'static str, what: &str, max: usize) -> Result<(
     Ok(())
 }
 
+/// Checks what an import format (ADP, Paychex, QuickBooks) would carry of each employee and
+/// job: none may start a spreadsheet formula, since these files cannot mark a cell as text.
+/// Such values are refused where they are entered; this refuses one stored before that rule,
+/// naming the employee or job so that it can be changed.
+fn importable(employees: &[ExportEmployee], format: ExportFormat) -> Result<(), DomainError> {
+    let refuse = |field: &'static str, whose: String, value: &str| {
+        DomainError::invalid(
+            field,
+            format!(
+                "{whose} `{}` starts like a spreadsheet formula, which a {} file cannot carry safely; change it (without a leading =, +, -, @) before exporting",
+                value.escape_debug(),
+                format.label()
+            ),
+        )
+    };
+    for e in employees {
+        if starts_formula(&e.number) {
+            return Err(refuse("number", format!("employee {}'s number", e.name.escape_debug()), &e.number));
+        }
+        if starts_formula(e.name.trim()) || starts_formula(e.first_last().0) || starts_formula(e.first_last().1) {
+            return Err(refuse("name", format!("the name of employee {}", e.number), &e.name));
+        }
+        for job in e.lines.iter().filter_map(|l| l.job.as_ref()) {
+            if starts_formula(&job.number) {
+                return Err(refuse("job", "a job's number".to_owned(), &job.number));
+            }
+            if starts_formula(&job.name) {
+                return Err(refuse("job", format!("job {}'s name", job.number), &job.name));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Writes the period's file for `format`. `frequency` is the company's pay frequency (ADP RUN
 /// wants it); `generated_at` goes where a layout wants a time (QuickBooks' header).
 pub fn export(
@@ -265,15 +300,15 @@ pub fn export(
                 for line in &e.lines {
                     let pay = line.pay;
                     body.push_str(&csv_line(&[
-                        &e.number,
-                        &e.name,
+                        &inert_cell(&e.number),
+                        &inert_cell(&e.name),
                         &line.date.to_string(),
                         &hours_2dp(pay.regular_seconds),
                         &hours_2dp(pay.overtime_seconds),
                         &hours_2dp(pay.double_time_seconds),
                         &hours_2dp(pay.total()),
-                        line.job.as_ref().map_or("", |j| j.number.as_str()),
-                        line.cost_code.as_deref().unwrap_or(""),
+                        &inert_cell(line.job.as_ref().map_or("", |j| j.number.as_str())),
+                        &inert_cell(line.cost_code.as_deref().unwrap_or("")),
                     ]));
                 }
             }
@@ -289,6 +324,10 @@ pub fn export(
             }
             require(&codes.adp_batch_id, "adp_batch_id", "the ADP batch id", 20)?;
             let batch = codes.adp_batch_id.trim();
+            not_formula("adp_company_code", co)?;
+            not_formula("adp_batch_id", batch)?;
+            not_formula("adp_double_time_code", codes.adp_double_time_code.trim())?;
+            importable(employees, format)?;
             let mut body = csv_line(&["Co Code", "Batch ID", "File #", "Reg Hours", "O/T Hours", "Hours 3 Code", "Hours 3 Amount"]);
             for e in employees {
                 let pay = e.totals();
@@ -316,6 +355,11 @@ pub fn export(
         }
         ExportFormat::AdpRun => {
             require(&codes.adp_run_iid, "adp_run_iid", "the ADP RUN client id (IID)", 20)?;
+            not_formula("adp_run_iid", codes.adp_run_iid.trim())?;
+            not_formula("adp_run_regular_code", codes.adp_run_regular_code.trim())?;
+            not_formula("adp_run_overtime_code", codes.adp_run_overtime_code.trim())?;
+            not_formula("adp_run_double_time_code", codes.adp_run_double_time_code.trim())?;
+            importable(employees, format)?;
             let mut body = String::from("##GENERIC## V1.0\r\n");
             body.push_str(&csv_line(&[
                 "IID",
@@ -358,6 +402,11 @@ pub fn export(
         }
         ExportFormat::Paychex => {
             require(&codes.paychex_client_id, "paychex_client_id", "the Paychex client id", 8)?;
+            not_formula("paychex_client_id", codes.paychex_client_id.trim())?;
+            not_formula("paychex_regular", codes.paychex_regular.trim())?;
+            not_formula("paychex_overtime", codes.paychex_overtime.trim())?;
+            not_formula("paychex_double_time", codes.paychex_double_time.trim())?;
+            importable(employees, format)?;
             let mut body = csv_line(&[
                 "CLIENT ID",
                 "WORKER ID",
@@ -421,8 +470,8 @@ pub fn export(
                 let pay = e.totals();
                 let (first, last) = e.first_last();
                 body.push_str(&csv_line(&[
-                    first,
-                    last,
+                    &inert_cell(first),
+                    &inert_cell(last),
                     &hours_2dp(pay.regular_seconds),
                     &hours_2dp(pay.overtime_seconds),
                     &hours_2dp(pay.double_time_seconds),
@@ -432,6 +481,11 @@ pub fn export(
         }
         ExportFormat::QuickbooksIif => {
             require(&codes.quickbooks_company, "quickbooks_company", "the QuickBooks company name", 100)?;
+            not_formula("quickbooks_company", codes.quickbooks_company.trim())?;
+            not_formula("quickbooks_regular_item", codes.quickbooks_regular_item.trim())?;
+            not_formula("quickbooks_overtime_item", codes.quickbooks_overtime_item.trim())?;
+            not_formula("quickbooks_double_time_item", codes.quickbooks_double_time_item.trim())?;
+            importable(employees, format)?;
             let tsv = |fields: &[&str]| -> String {
                 let mut line = fields.iter().map(|f| f.replace(['\t', '\r', '\n'], " ")).collect::<Vec<_>>().join("\t");
                 line.push_str("\r\n");
@@ -501,21 +555,10 @@ pub struct CostingCsvLine {
     pub pay: PayHours,
 }
 
-/// A name as a spreadsheet should show it: one starting with `=`, `+`, `-` or `@` gets a leading
-/// `'`, so that it is not run as a formula (the job costing CSV is opened in spreadsheets, not
-/// imported by payroll systems).
-fn text_cell(name: &str) -> String {
-    if name.starts_with(['=', '+', '-', '@']) {
-        format!("'{name}")
-    } else {
-        name.to_owned()
-    }
-}
-
 /// The job costing of a period as CSV (`job_costing_<start>_<end>.csv`): a line per job, cost
 /// code and employee, in the order given. Hours on no job have an empty job number and the job
 /// name `No job`; a line with no cost code has both cost code columns empty. Names that would
-/// start a spreadsheet formula are prefixed with `'`.
+/// start a spreadsheet formula are prefixed with `'` (`text::inert_cell`), numbers too.
 pub fn costing_csv(period: PayPeriod, lines: &[CostingCsvLine]) -> ExportFile {
     let mut body = csv_line(&[
         "job_number",
@@ -533,12 +576,12 @@ pub fn costing_csv(period: PayPeriod, lines: &[CostingCsvLine]) -> ExportFile {
         let (job_number, job_name) = line.job.as_ref().map_or(("", "No job"), |j| (j.number.as_str(), j.name.as_str()));
         let (code, code_name) = line.cost_code.as_ref().map_or(("", ""), |(n, name)| (n.as_str(), name.as_str()));
         body.push_str(&csv_line(&[
-            job_number,
-            &text_cell(job_name),
-            code,
-            &text_cell(code_name),
-            &line.employee_number,
-            &text_cell(&line.employee_name),
+            &inert_cell(job_number),
+            &inert_cell(job_name),
+            &inert_cell(code),
+            &inert_cell(code_name),
+            &inert_cell(&line.employee_number),
+            &inert_cell(&line.employee_name),
             &hours_2dp(line.pay.regular_seconds),
             &hours_2dp(line.pay.overtime_seconds),
             &hours_2dp(line.pay.double_time_seconds),

@@ -141,6 +141,8 @@ impl JobFields {
     pub fn parse(input: &JobInput) -> Result<Self, DomainError> {
         let number = JobNumber::parse(&input.number)?;
         let name = parse_name(&input.name, "name", 120)?;
+        crate::text::not_formula("number", number.as_str())?;
+        crate::text::not_formula("name", &name)?;
         let address = input.address.trim();
         if address.chars().count() > 200 || address.chars().any(char::is_control) {
             return Err(DomainError::invalid("address", "must be at most 200 characters on one line"));
@@ -206,6 +208,8 @@ impl CostCodeFields {
     pub fn parse(input: &CostCodeInput) -> Result<Self, DomainError> {
         let number = JobNumber::parse(&input.number)?;
         let name = parse_name(&input.name, "name", 120)?;
+        crate::text::not_formula("number", number.as_str())?;
+        crate::text::not_formula("name", &name)?;
         let mut job_ids = Vec::new();
         if !input.all_jobs {
             for id in &input.job_ids {
@@ -359,6 +363,25 @@ impl Header {
         }
     }
 
+    /// A line with more or fewer fields than the header has columns (a value would be dropped or
+    /// land in the wrong column), or a cell with a control character (checked before cells are
+    /// trimmed: a leading tab is refused, not trimmed away), is refused.
+    fn check_line(&self, line: usize, record: &[String]) -> Result<(), String> {
+        for (column, cell) in self.columns.iter().zip(record) {
+            if let Some(c) = crate::text::first_control(cell).or_else(|| cell.chars().find(|c| *c == '\n')) {
+                return Err(format!("{column}: {}", crate::text::refusal(c, crate::text::Lines::One)));
+            }
+        }
+        let (found, wanted) = (record.len(), self.columns.len());
+        match found.cmp(&wanted) {
+            std::cmp::Ordering::Equal => Ok(()),
+            std::cmp::Ordering::Greater => Err(format!(
+                "line {line} has {found} fields, the header {wanted} columns: too many (a comma in a value needs the value in double quotes)"
+            )),
+            std::cmp::Ordering::Less => Err(format!("line {line} has {found} fields, the header {wanted} columns: too few")),
+        }
+    }
+
     fn get<'a>(&self, record: &'a [String], name: &str) -> &'a str {
         self.columns.iter().position(|c| c == name).and_then(|i| record.get(i)).map_or("", |v| v.trim())
     }
@@ -392,6 +415,7 @@ pub fn parse_jobs_csv(text: &str) -> Result<Vec<JobFields>, Vec<LineError>> {
         let line = *line;
         let get = |name| header.get(record, name);
         let parsed = (|| {
+            header.check_line(line, record)?;
             let active = parse_active(get("active"))?;
             let fence = [get("latitude"), get("longitude"), get("radius_m")];
             let geofence = match fence {
@@ -438,6 +462,7 @@ pub fn parse_cost_codes_csv(text: &str, jobs: &[(JobNumber, JobId)]) -> Result<V
         let line = *line;
         let get = |name| header.get(record, name);
         let parsed = (|| {
+            header.check_line(line, record)?;
             let active = parse_active(get("active"))?;
             let mut job_ids = Vec::new();
             for number in get("jobs").split(|c: char| c == ';' || c.is_whitespace()).filter(|n| !n.is_empty()) {

@@ -22,6 +22,7 @@ pub mod privacy;
 pub mod punch;
 pub mod role;
 pub mod secret;
+pub mod text;
 pub mod timecard;
 pub mod user;
 pub mod verification;

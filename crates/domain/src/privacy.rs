@@ -358,6 +358,7 @@ impl ReleaseStatus {
 
 /// A typed full name as an electronic signature: at least two letters, at most 120 characters.
 pub fn parse_signature(raw: &str) -> Result<String, DomainError> {
+    let raw = crate::text::check("signed_name", raw.trim(), crate::text::Lines::One)?;
     let name: String = raw.split_whitespace().collect::<Vec<_>>().join(" ");
     if name.chars().filter(|c| c.is_alphabetic()).count() < 2 || name.chars().count() > 120 {
         return Err(DomainError::invalid("signed_name", "type your full name to sign"));

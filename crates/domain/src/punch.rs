@@ -532,8 +532,53 @@ pub struct Punch {
     /// A clock-out that starts a break (Start break), or a clock-in that ends one (End break).
     pub on_break: bool,
     pub settings_version: i64,
+    /// The photo rotation the device sent with it (degrees), if it sent one: what a resend must
+    /// say again. (The photo's display rotation, which an admin may change, is the photo's.)
+    #[serde(skip)]
+    pub photo_rotation: Option<crate::device::Rotation>,
     #[serde(skip)]
     pub fingerprint: String,
+}
+
+/// What a resend under a stored punch's `client_id` said beyond [`PunchRequest`]'s fields, when it said it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ResendSaid {
+    pub settings_version: Option<i64>,
+    pub photo_rotation: Option<crate::device::Rotation>,
+}
+
+/// The fields in which a resend under a stored punch's `client_id` differs from what the first
+/// send said (empty: the same punch, answered "already stored"). Compared field by field, so that
+/// a conflict can say what differs; the fingerprint covers what is not stored as sent (the
+/// stated reason for no photo, a reason for no position given with a position).
+pub fn resend_differences(stored: &Punch, resend: &PunchRequest, said: ResendSaid) -> Vec<&'static str> {
+    let mut differ = Vec::new();
+    let offset = resend.device_time.offset().local_minus_utc() / 60;
+    let checks = [
+        ("employee_id", stored.employee_id != resend.employee_id),
+        ("kind", stored.kind != resend.kind),
+        (
+            "device_time",
+            stored.occurred_at.timestamp_micros() != resend.device_time.timestamp_micros() || stored.utc_offset_minutes != offset,
+        ),
+        ("clock_for_by", stored.clock_for_by != resend.clock_for_by),
+        ("photo", stored.photo_sha256 != resend.photo_sha256),
+        ("position", stored.position != resend.position),
+        ("job_id", stored.job_id != resend.job_id),
+        ("cost_code_id", stored.cost_code_id != resend.cost_code_id),
+        ("on_break", stored.on_break != resend.on_break),
+        ("settings_version", said.settings_version.is_some_and(|v| v != stored.settings_version)),
+        ("photo_rotation", stored.photo_rotation.is_some() && said.photo_rotation != stored.photo_rotation),
+    ];
+    differ.extend(checks.iter().filter(|(_, differs)| *differs).map(|(field, _)| *field));
+    if differ.is_empty() && stored.fingerprint != resend.fingerprint() {
+        differ.push(if resend.stated_reason.is_some() || stored.no_photo_reason.is_some() {
+            "no_photo_reason"
+        } else {
+            "no_position_reason"
+        });
+    }
+    differ
 }
 
 impl Punch {

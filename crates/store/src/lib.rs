@@ -72,6 +72,9 @@ pub trait Store: Send + Sync + 'static {
     /// Uses up a recovery code; false when unknown or used already.
     async fn use_recovery_code(&self, admin: AdminId, code_hash: &str, now: DateTime<Utc>) -> Result<bool, StoreError>;
     async fn recovery_codes_left(&self, admin: AdminId) -> Result<i64, StoreError>;
+    /// Uses up a TOTP step (RFC 6238 5.2): true when `step` is later than the last step the
+    /// admin's code was accepted for (and records it), false when it or a later one was used.
+    async fn use_totp_step(&self, admin: AdminId, step: i64) -> Result<bool, StoreError>;
     /// A sign-in whose password was right, waiting for its second factor.
     async fn create_pending_sign_in(&self, token_hash: &str, admin: AdminId, expires_at: DateTime<Utc>) -> Result<(), StoreError>;
     async fn pending_sign_in(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<AdminLogin>, StoreError>;

@@ -47,6 +47,8 @@ type Db = sqlx::Postgres;
 type Backend = PgStore;
 /// What [`crate::Store::backend`] answers.
 const BACKEND: &str = "postgres";
+/// How a write transaction starts (`sql::begin`).
+const BEGIN_WRITE: &str = "BEGIN";
 /// Claims the oldest due verification job (`$1` is now, `$2` the end of the lease, `$3` the node).
 /// SKIP LOCKED: workers on several servers each take a different job without waiting.
 const CLAIM_JOB: &str = "UPDATE verification_jobs SET locked_until = $2, leased_by = $3, attempts = attempts + 1 WHERE punch_id = (\

@@ -405,6 +405,7 @@ pub(crate) struct PunchRow {
     no_position_reason: Option<String>,
     fence_distance_m: Option<f64>,
     on_break: bool,
+    photo_rotation: Option<i64>,
 }
 
 impl TryFrom<PunchRow> for Punch {
@@ -436,6 +437,7 @@ impl TryFrom<PunchRow> for Punch {
             fence_distance_m: row.fence_distance_m,
             on_break: row.on_break,
             settings_version: row.settings_version,
+            photo_rotation: row.photo_rotation.map(Rotation::from_degrees).transpose()?,
             fingerprint: row.fingerprint,
         })
     }

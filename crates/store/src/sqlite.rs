@@ -93,6 +93,8 @@ type Db = sqlx::Sqlite;
 type Backend = SqliteStore;
 /// What [`crate::Store::backend`] answers.
 const BACKEND: &str = "sqlite";
+/// How a write transaction starts (`sql::begin`).
+const BEGIN_WRITE: &str = "BEGIN IMMEDIATE";
 /// Claims the oldest due verification job (`$1` is now, `$2` the end of the lease, `$3` the node).
 /// One statement under SQLite's single write lock: no two workers claim the same job.
 const CLAIM_JOB: &str = "UPDATE verification_jobs SET locked_until = $2, leased_by = $3, attempts = attempts + 1 WHERE punch_id = (\

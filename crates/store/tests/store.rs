@@ -207,6 +207,7 @@ fn punch(company: CompanyId, employee: EmployeeId, device: DeviceId, kind: Punch
         fence_distance_m: None,
         on_break: false,
         settings_version: 1,
+        photo_rotation: None,
         fingerprint: "fp".into(),
     }
 }

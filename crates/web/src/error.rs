@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 use clockface_domain::DomainError;
 use clockface_store::{StoreError, Unique};
 use serde::Serialize;
+use std::borrow::Cow;
 
 /// An API error: an HTTP status, a stable machine-readable code and a sentence for people.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,7 +16,7 @@ pub struct ApiError {
     pub code: &'static str,
     pub message: String,
     /// The request field at fault, when there is one.
-    pub field: Option<&'static str>,
+    pub field: Option<Cow<'static, str>>,
     /// Seconds after which trying again makes sense (sent as `Retry-After`).
     pub retry_after: Option<u64>,
     /// What a program needs beyond the sentence (e.g. the periods a change would touch).
@@ -51,7 +52,12 @@ impl ApiError {
         self
     }
     pub fn with_field(mut self, field: &'static str) -> Self {
-        self.field = Some(field);
+        self.field = Some(Cow::Borrowed(field));
+        self
+    }
+    /// [`ApiError::with_field`] for a field named by the request (a JSON key, a form's field).
+    pub fn with_field_named(mut self, field: String) -> Self {
+        self.field = Some(Cow::Owned(field));
         self
     }
     pub fn with_retry_after(mut self, seconds: u64) -> Self {
@@ -104,7 +110,7 @@ impl IntoResponse for ApiError {
             error: ErrorDetail {
                 code: self.code.to_owned(),
                 message: self.message,
-                field: self.field.map(str::to_owned),
+                field: self.field.map(Cow::into_owned),
                 details: self.details,
             },
         };
@@ -217,10 +223,63 @@ impl From<QueryRejection> for ApiError {
     }
 }
 
-/// `axum::Json` whose rejections answer in the API's error format.
-#[derive(axum::extract::FromRequest)]
-#[from_request(via(axum::Json), rejection(ApiError))]
+/// `axum::Json` whose rejections answer in the API's error format, and which refuses control
+/// characters in any text of the body (`domain::text`; line breaks pass, each field's own parse
+/// decides whether it may have lines): a 422 naming the key that holds it, before any handler
+/// sees the body. Each text's own check says the same for the fields it knows; this one covers
+/// every field, so that no NUL reaches the database however a field is handled.
 pub struct Json<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<S> for Json<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
+        let is_json = request
+            .headers()
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(|mime| mime.trim().to_ascii_lowercase())
+            .is_some_and(|mime| mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json")));
+        if !is_json {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "Expected request with `Content-Type: application/json`",
+            ));
+        }
+        let bytes = bytes::Bytes::from_request(request, state).await.map_err(|rejection| match rejection.status() {
+            StatusCode::PAYLOAD_TOO_LARGE => too_large(),
+            status => ApiError::new(status, "bad_body", rejection.body_text()),
+        })?;
+        if let Ok(tree) = serde_json::from_slice::<serde_json::Value>(&bytes) {
+            check_texts(&tree, "body")?;
+        }
+        let axum::Json(value) = axum::Json::<T>::from_bytes(&bytes)?;
+        Ok(Json(value))
+    }
+}
+
+/// Refuses a control character (other than a line break) in any string of a JSON tree; the
+/// error names the key it was found under (`parent` for the top level and array items).
+pub fn check_texts(value: &serde_json::Value, parent: &str) -> Result<(), ApiError> {
+    use clockface_domain::text;
+    match value {
+        serde_json::Value::String(text) => match text::first_control(text) {
+            Some(c) => Err(ApiError::unprocessable("invalid", format!("{parent}: {}", text::refusal(c, text::Lines::Many)))
+                .with_field_named(parent.to_owned())),
+            None => Ok(()),
+        },
+        serde_json::Value::Array(items) => items.iter().try_for_each(|item| check_texts(item, parent)),
+        serde_json::Value::Object(fields) => fields.iter().try_for_each(|(key, item)| {
+            if text::first_control(key).is_some() {
+                return Err(ApiError::unprocessable("invalid", "a field's name holds a control character"));
+            }
+            check_texts(item, key)
+        }),
+        _ => Ok(()),
+    }
+}
 
 impl<T: Serialize> IntoResponse for Json<T> {
     fn into_response(self) -> Response {
@@ -246,6 +305,9 @@ pub struct Path<T>(pub T);
 
 /// Parses JSON read by hand (a multipart part, say): a syntax error is 400, a wrong shape 422.
 pub fn parse_json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    if let Ok(tree) = serde_json::from_slice::<serde_json::Value>(bytes) {
+        check_texts(&tree, "body")?;
+    }
     serde_json::from_slice(bytes).map_err(|error| match error.classify() {
         serde_json::error::Category::Data => ApiError::unprocessable("invalid_json", error.to_string()),
         _ => ApiError::bad_request("malformed_json", error.to_string()),
@@ -259,4 +321,62 @@ pub fn json_or_default<T: serde::de::DeserializeOwned + Default>(bytes: &[u8]) -
     } else {
         parse_json(bytes)
     }
+}
+
+/// The longest request target (path and query) the API reads; a longer one is a 414.
+pub const MAX_URI_BYTES: usize = 8 * 1024;
+
+fn too_large() -> ApiError {
+    ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", "the request body is too large for this endpoint; send less")
+}
+
+/// Middleware: every error answer under `/api/` is the documented JSON, whoever made it (the
+/// router's 405, a body limit's 413, an extractor's plain-text rejection), and a request
+/// target longer than [`MAX_URI_BYTES`] is refused with a JSON 414. Pages keep their HTML.
+pub async fn json_errors(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let path = request.uri().path();
+    if !(path == "/api" || path.starts_with("/api/")) {
+        return next.run(request).await;
+    }
+    let target = request.uri().path_and_query().map_or(0, |p| p.as_str().len());
+    if target > MAX_URI_BYTES {
+        return ApiError::new(
+            StatusCode::URI_TOO_LONG,
+            "uri_too_long",
+            format!("the address is {target} bytes long; the API reads at most {MAX_URI_BYTES} (send long input in a body)"),
+        )
+        .into_response();
+    }
+    let response = next.run(request).await;
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json") || v.starts_with("application/problem+json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return response;
+    }
+    let error = match status {
+        StatusCode::METHOD_NOT_ALLOWED => {
+            ApiError::new(status, "method_not_allowed", "this endpoint does not take this method (see /api/v1/openapi.json)")
+        }
+        StatusCode::PAYLOAD_TOO_LARGE => too_large(),
+        StatusCode::NOT_FOUND => ApiError::not_found("no such endpoint"),
+        StatusCode::URI_TOO_LONG => ApiError::new(status, "uri_too_long", "the address is too long"),
+        StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE => ApiError::new(status, "headers_too_large", "the request's headers are too large"),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+            ApiError::new(status, "unsupported_media_type", "this endpoint does not take this content type")
+        }
+        _ if status.is_server_error() => ApiError::internal(format!("a {status} answer without a body")),
+        _ => ApiError::new(status, "bad_request", status.canonical_reason().unwrap_or("the request was refused")),
+    };
+    let mut answer = error.into_response();
+    // Headers that say how to do better (Allow, Retry-After) stay.
+    for name in [axum::http::header::ALLOW, axum::http::header::RETRY_AFTER] {
+        if let Some(value) = response.headers().get(&name) {
+            answer.headers_mut().insert(name, value.clone());
+        }
+    }
+    answer
 }

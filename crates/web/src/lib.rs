@@ -49,6 +49,7 @@ pub fn app(state: AppState) -> Router {
         .merge(admin::router(&state.settings))
         .route("/api/v1/openapi.json", get(move || std::future::ready(axum::Json(openapi.as_ref().clone()))))
         .fallback(|| async { ApiError::not_found("no such page or endpoint") })
+        .layer(axum::middleware::from_fn(error::json_errors))
         .layer(axum::middleware::from_fn(metrics::track_latency))
         .layer(axum::middleware::from_fn(guard::security_headers))
         .layer(axum::middleware::from_fn_with_state(state.clone(), guard::limit_requests))

@@ -528,7 +528,7 @@ pub async fn delete_on_request(
     photos: bool,
 ) -> Result<Deletion, ApiError> {
     state.store.employee(company, employee).await?;
-    let reason = reason.trim();
+    let reason = clockface_domain::text::check("reason", reason.trim(), clockface_domain::text::Lines::Many)?;
     if reason.is_empty() {
         return Err(
             ApiError::unprocessable("invalid", "say why the data is deleted (e.g. the employee asked on 3 May)").with_field("reason")

@@ -10,8 +10,8 @@ use clockface_domain::employee::Employee;
 use clockface_domain::ids::{CompanyId, CostCodeId, EmployeeId, JobId, PunchId};
 use clockface_domain::job::{CostCode, Job};
 use clockface_domain::punch::{
-    check_device_time, cost_code_flag, decide_photo, fence_flag_detail, offset_minutes, signed_content, vouch, Circumstances, GeoPoint,
-    NoPhotoReason, NoPositionReason, PhotoContext, PhotoOutcome, Punch, PunchKind, PunchRequest,
+    check_device_time, cost_code_flag, decide_photo, fence_flag_detail, offset_minutes, resend_differences, signed_content, vouch,
+    Circumstances, GeoPoint, NoPhotoReason, NoPositionReason, PhotoContext, PhotoOutcome, Punch, PunchKind, PunchRequest, ResendSaid,
 };
 use clockface_store::{to_micros, PhotoRecord, PunchInsert, StoreError};
 use serde::{Deserialize, Serialize};
@@ -143,6 +143,7 @@ pub async fn record_punch(state: &AppState, device: &Device, body: PunchBody, ph
         on_break: body.on_break,
     };
     let fingerprint = request.fingerprint();
+    let said = ResendSaid { settings_version: body.settings_version, photo_rotation: body.photo_rotation };
     let signed = signed_content(
         &body.client_id,
         &body.employee_id,
@@ -157,7 +158,7 @@ pub async fn record_punch(state: &AppState, device: &Device, body: PunchBody, ph
     // A resend is answered from what is stored, before the rules are applied again: they may have
     // changed since the first attempt, and the punch must not be judged twice.
     if let Some(existing) = state.store.punch_by_client_id(company, request.client_id).await? {
-        return same_or_conflict(existing, &fingerprint);
+        return same_or_conflict(existing, &request, said);
     }
 
     check_device_time(device_time, received_at)?;
@@ -238,6 +239,7 @@ pub async fn record_punch(state: &AppState, device: &Device, body: PunchBody, ph
         fence_distance_m: fence.map(|(_, check)| check.distance_m),
         on_break: request.on_break,
         settings_version: request.settings_version,
+        photo_rotation: body.photo_rotation,
         fingerprint,
     };
     match state.punches.insert(punch.clone(), photo_record).await? {
@@ -249,7 +251,7 @@ pub async fn record_punch(state: &AppState, device: &Device, body: PunchBody, ph
             Ok(Recorded { punch, created: true })
         }
         // Another request with the same client id won the race.
-        PunchInsert::Existing(existing) => same_or_conflict(existing, &punch.fingerprint),
+        PunchInsert::Existing(existing) => same_or_conflict(existing, &request, said),
     }
 }
 
@@ -280,15 +282,22 @@ async fn check_job(
     Ok((job, code))
 }
 
-fn same_or_conflict(existing: Punch, fingerprint: &str) -> Result<Recorded, ApiError> {
-    if existing.fingerprint == fingerprint {
+/// A resend: the stored punch when it says the same, else a 409 naming what differs (also in
+/// `details.differs`).
+fn same_or_conflict(existing: Punch, request: &PunchRequest, said: ResendSaid) -> Result<Recorded, ApiError> {
+    let differs = resend_differences(&existing, request, said);
+    if differs.is_empty() {
         Ok(Recorded { punch: existing, created: false })
     } else {
         Err(ApiError::conflict(
             "client_id_conflict",
-            "a different punch was already stored under this client_id; a resend must carry exactly the same punch",
+            format!(
+                "a different punch was already stored under this client_id ({} differ); a resend must carry exactly the same punch",
+                differs.join(", ")
+            ),
         )
-        .with_field("client_id"))
+        .with_field("client_id")
+        .with_details(serde_json::json!({ "differs": differs })))
     }
 }
 

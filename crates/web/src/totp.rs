@@ -16,9 +16,12 @@ pub fn new_secret() -> Vec<u8> {
     secret
 }
 
+/// Seconds in a step.
+const STEP: u64 = 30;
+
 fn totp(secret: &[u8]) -> Option<TOTP> {
     // One step of skew either way: a phone's clock 30 seconds off still works.
-    TOTP::new(Algorithm::SHA1, 6, 1, 30, secret.to_vec()).ok()
+    TOTP::new(Algorithm::SHA1, 6, 1, STEP, secret.to_vec()).ok()
 }
 
 /// The secret in base32, as an admin types it into an app that cannot scan the code.
@@ -40,8 +43,22 @@ pub fn qr_svg(url: &str) -> Option<String> {
 
 /// Whether `code` (spaces allowed) is the secret's code at `unix_seconds`, or a step either side.
 pub fn check(secret: &[u8], code: &str, unix_seconds: u64) -> bool {
+    matching_step(secret, code, unix_seconds).is_some()
+}
+
+/// The 30-second step (seconds since 1970 / 30) whose code `code` is, among the step of
+/// `unix_seconds` and one either side; `None` when it is none of them. The step is what makes a
+/// code single-use (RFC 6238 5.2): the store remembers the last one accepted.
+pub fn matching_step(secret: &[u8], code: &str, unix_seconds: u64) -> Option<u64> {
     let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
-    code.len() == 6 && totp(secret).is_some_and(|totp| totp.check(&code, unix_seconds))
+    if code.len() != 6 {
+        return None;
+    }
+    // One step at a time (no skew of its own), so that the step that matched is known.
+    let totp = TOTP::new(Algorithm::SHA1, 6, 0, STEP, secret.to_vec()).ok()?;
+    let now = unix_seconds / STEP;
+    // The latest first: a code of the next step is the next step's.
+    [now + 1, now, now.saturating_sub(1)].into_iter().find(|step| totp.check(&code, step * STEP))
 }
 
 /// The code at `unix_seconds` (for tests and the setup page's check).
@@ -82,6 +99,18 @@ mod tests {
         assert!(!check(&secret, &code, now + 120), "long expired");
         assert!(!check(&new_secret(), &code, now), "another secret");
         assert!(!check(&secret, "12345", now));
+    }
+
+    #[test]
+    fn the_step_a_code_belongs_to_is_known() {
+        let secret = new_secret();
+        let now = 1_800_000_000; // a multiple of 30: step 60,000,000
+        let code = code_at(&secret, now).unwrap();
+        assert_eq!(matching_step(&secret, &code, now), Some(60_000_000));
+        assert_eq!(matching_step(&secret, &code, now + 29), Some(60_000_000), "later in the same step");
+        assert_eq!(matching_step(&secret, &code, now + 30), Some(60_000_000), "a step late");
+        assert_eq!(matching_step(&secret, &code, now - 30), Some(60_000_000), "a step early");
+        assert_eq!(matching_step(&secret, &code, now + 60), None);
     }
 
     #[test]

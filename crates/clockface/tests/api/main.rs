@@ -12,6 +12,7 @@ mod demo;
 mod durability;
 mod faces;
 mod flows;
+mod inputs;
 mod keys;
 mod nodes;
 mod pages;

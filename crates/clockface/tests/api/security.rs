@@ -275,9 +275,13 @@ async fn two_step_sign_in_needs_the_code_and_recovery_codes_work_once() {
     let now = || u64::try_from(chrono::Utc::now().timestamp()).unwrap();
     let wrong = app.post(&admin.token, "/api/v1/auth/two-step/confirm", json!({"setup": setup["setup"], "code": "000000"})).await;
     expect_error(wrong, StatusCode::UNPROCESSABLE_ENTITY, "wrong_code").await;
-    let code = clockface_web::totp::code_at(&secret, now()).unwrap();
-    let confirmed: Value =
-        app.post(&admin.token, "/api/v1/auth/two-step/confirm", json!({"setup": setup["setup"], "code": code})).await.json().await.unwrap();
+    let confirming = clockface_web::totp::code_at(&secret, now()).unwrap();
+    let confirmed: Value = app
+        .post(&admin.token, "/api/v1/auth/two-step/confirm", json!({"setup": setup["setup"], "code": confirming}))
+        .await
+        .json()
+        .await
+        .unwrap();
     let recovery: Vec<String> = serde_json::from_value(confirmed["recovery_codes"].clone()).unwrap();
     assert_eq!(recovery.len(), 10);
 
@@ -289,7 +293,9 @@ async fn two_step_sign_in_needs_the_code_and_recovery_codes_work_once() {
         app.client.post(app.url("/api/v1/auth/login")).json(&body).send()
     };
     assert_eq!(with(json!({"totp_code": "123456"})).await.unwrap().status(), StatusCode::UNAUTHORIZED);
-    let code = clockface_web::totp::code_at(&secret, now()).unwrap();
+    // The code that turned it on is used; the next step's code signs in (one step of skew).
+    assert_eq!(with(json!({"totp_code": confirming})).await.unwrap().status(), StatusCode::UNAUTHORIZED, "the confirming code is used");
+    let code = clockface_web::totp::code_at(&secret, now() + 30).unwrap();
     let signed: Value = with(json!({"totp_code": code})).await.unwrap().json().await.unwrap();
     assert_eq!(signed["me"]["two_step"], true, "{signed}");
     assert_eq!(with(json!({"recovery_code": recovery[0]})).await.unwrap().status(), StatusCode::OK);

@@ -75,7 +75,7 @@ pub(super) async fn insert_audit(conn: &mut Connection, entry: &AuditEntry) -> R
 
 /// An audit line of its own, in a transaction of its own.
 pub(super) async fn audit(pool: &Pool<Db>, entry: &AuditEntry) -> Result<(), StoreError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = super::begin(pool).await?;
     insert_audit(&mut tx, entry).await?;
     tx.commit().await?;
     Ok(())
@@ -135,7 +135,7 @@ pub(super) async fn chain_unchained(pool: &Pool<Db>) -> Result<u64, StoreError> 
     let companies: Vec<Uuid> = sqlx::query_scalar("SELECT DISTINCT company_id FROM audit_log WHERE seq IS NULL").fetch_all(pool).await?;
     let mut count = 0;
     for company in companies {
-        let mut tx = pool.begin().await?;
+        let mut tx = super::begin(pool).await?;
         let rows: Vec<(Uuid, Row)> =
             sqlx::query_as::<
                 _,

@@ -21,7 +21,7 @@ pub(super) async fn bump_version(tx: &mut Tx, company: CompanyId) -> Result<i64,
 }
 
 pub(super) async fn create_company(pool: &Pool<Db>, new: NewCompany) -> Result<(Company, AdminId), StoreError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = super::begin(pool).await?;
     let company_id = CompanyId(new_id());
     sqlx::query("INSERT INTO companies (id, name, time_zone, settings_version, created_at, min_pin_digits) VALUES ($1, $2, $3, 1, $4, $5)")
         .bind(company_id.0)
@@ -96,7 +96,7 @@ pub(super) async fn record_failed_sign_in(pool: &Pool<Db>, admin: AdminId, now: 
 
 /// A successful sign-in: returns what happened since the last one, and starts counting afresh.
 pub(super) async fn record_sign_in(pool: &Pool<Db>, admin: AdminId, now: DateTime<Utc>) -> Result<SignInHistory, StoreError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = super::begin(pool).await?;
     // A write first, so that SQLite takes its write lock before the read.
     sqlx::query("UPDATE admins SET last_sign_in_at = last_sign_in_at WHERE id = $1").bind(admin.0).execute(&mut *tx).await?;
     let (failed_since_last, last_failed_at, last_sign_in_at): (i64, Option<DateTime<Utc>>, Option<DateTime<Utc>>) =
@@ -123,8 +123,8 @@ pub(super) async fn set_totp(
     recovery_code_hashes: &[String],
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let mut tx = pool.begin().await?;
-    let updated = sqlx::query("UPDATE admins SET totp_secret = $2, totp_enabled_at = $3 WHERE id = $1")
+    let mut tx = super::begin(pool).await?;
+    let updated = sqlx::query("UPDATE admins SET totp_secret = $2, totp_enabled_at = $3, totp_last_step = NULL WHERE id = $1")
         .bind(admin.0)
         .bind(secret)
         .bind(secret.map(|_| now))
@@ -151,6 +151,17 @@ pub(super) async fn use_recovery_code(pool: &Pool<Db>, admin: AdminId, code_hash
         .bind(admin.0)
         .bind(code_hash)
         .bind(now)
+        .execute(pool)
+        .await?;
+    Ok(used.rows_affected() == 1)
+}
+
+/// Records `step` as the admin's last used TOTP step if it is later than the last one, in one
+/// statement, so that two sign-ins racing with the same code cannot both win.
+pub(super) async fn use_totp_step(pool: &Pool<Db>, admin: AdminId, step: i64) -> Result<bool, StoreError> {
+    let used = sqlx::query("UPDATE admins SET totp_last_step = $2 WHERE id = $1 AND (totp_last_step IS NULL OR totp_last_step < $2)")
+        .bind(admin.0)
+        .bind(step)
         .execute(pool)
         .await?;
     Ok(used.rows_affected() == 1)

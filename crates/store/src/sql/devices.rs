@@ -36,7 +36,7 @@ pub(super) async fn register_device(
     device: &NewDevice,
     now: DateTime<Utc>,
 ) -> Result<Device, StoreError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = super::begin(pool).await?;
     let company: Uuid = sqlx::query_scalar(
         "UPDATE registration_codes SET used_at = $2 WHERE code_hash = $1 AND used_at IS NULL AND expires_at > $2 RETURNING company_id",
     )

@@ -36,7 +36,7 @@ pub(super) async fn employee(pool: &Pool<Db>, company: CompanyId, employee: Empl
 }
 
 pub(super) async fn create_employee(pool: &Pool<Db>, company: CompanyId, new: &EmployeeFields) -> Result<Employee, StoreError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = super::begin(pool).await?;
     let version = bump_version(&mut tx, company).await?;
     role_in(&mut tx, company, new.role_id).await?;
     let pin = match &new.pin {
@@ -71,7 +71,7 @@ pub(super) async fn update_employee(
     employee: EmployeeId,
     fields: &EmployeeFields,
 ) -> Result<Employee, StoreError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = super::begin(pool).await?;
     let version = bump_version(&mut tx, company).await?;
     let current: (Uuid, i64) = sqlx::query_as("SELECT role_id, role_version FROM employees WHERE company_id = $1 AND id = $2")
         .bind(company.0)
@@ -140,7 +140,7 @@ pub(super) async fn crew(pool: &Pool<Db>, company: CompanyId, foreman: EmployeeI
 }
 
 pub(super) async fn set_crew(pool: &Pool<Db>, company: CompanyId, foreman: EmployeeId, members: &[EmployeeId]) -> Result<(), StoreError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = super::begin(pool).await?;
     bump_version(&mut tx, company).await?;
     let known: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM employees WHERE company_id = $1 AND id = $2")
         .bind(company.0)

@@ -12,7 +12,7 @@ const TEMPLATE_COLUMNS: &str = "id, company_id, employee_id, embedding, photo_sh
 
 /// Records (or renews) an employee's consent and its audit line, in one transaction.
 pub(super) async fn record_consent(pool: &Pool<Db>, company: CompanyId, consent: &Consent, audit: &AuditEntry) -> Result<(), StoreError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = super::begin(pool).await?;
     sqlx::query(
         "INSERT INTO biometric_consents (company_id, employee_id, notice_version, recorded_by, agreed_at) VALUES ($1, $2, $3, $4, $5) \
          ON CONFLICT (company_id, employee_id) DO UPDATE SET notice_version = $3, recorded_by = $4, agreed_at = $5",
@@ -46,7 +46,7 @@ pub(super) async fn consent(pool: &Pool<Db>, company: CompanyId, employee: Emplo
 
 /// Enrols a face an admin chose (upload or promoted photo) with its audit line, in one transaction.
 pub(super) async fn add_template(pool: &Pool<Db>, template: &FaceTemplate, audit: &AuditEntry) -> Result<(), StoreError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = super::begin(pool).await?;
     insert_template(&mut *tx, template).await?;
     insert_audit(&mut tx, audit).await?;
     tx.commit().await?;
@@ -119,7 +119,7 @@ pub(super) async fn delete_templates(
     employee: EmployeeId,
     audit: &AuditEntry,
 ) -> Result<u64, StoreError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = super::begin(pool).await?;
     let deleted = sqlx::query("DELETE FROM face_templates WHERE company_id = $1 AND employee_id = $2")
         .bind(company.0)
         .bind(employee.0)

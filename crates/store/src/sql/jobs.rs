@@ -60,7 +60,7 @@ async fn write_job(tx: &mut Tx, company: CompanyId, id: Option<JobId>, fields: &
 }
 
 pub(super) async fn save_job(pool: &Pool<Db>, company: CompanyId, id: Option<JobId>, fields: &JobFields) -> Result<Job, StoreError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = super::begin(pool).await?;
     bump_version(&mut tx, company).await?;
     let job = write_job(&mut tx, company, id, fields).await?;
     tx.commit().await?;
@@ -75,7 +75,7 @@ async fn ids_by_number(tx: &mut Tx, table: &str, company: CompanyId) -> Result<H
 }
 
 pub(super) async fn import_jobs(pool: &Pool<Db>, company: CompanyId, jobs: &[JobFields]) -> Result<ImportSummary, StoreError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = super::begin(pool).await?;
     bump_version(&mut tx, company).await?;
     let known = ids_by_number(&mut tx, "jobs", company).await?;
     let mut summary = ImportSummary::default();
@@ -169,7 +169,7 @@ pub(super) async fn save_cost_code(
     id: Option<CostCodeId>,
     fields: &CostCodeFields,
 ) -> Result<CostCode, StoreError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = super::begin(pool).await?;
     bump_version(&mut tx, company).await?;
     let code = write_cost_code(&mut tx, company, id, fields).await?;
     tx.commit().await?;
@@ -177,7 +177,7 @@ pub(super) async fn save_cost_code(
 }
 
 pub(super) async fn import_cost_codes(pool: &Pool<Db>, company: CompanyId, codes: &[CostCodeFields]) -> Result<ImportSummary, StoreError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = super::begin(pool).await?;
     bump_version(&mut tx, company).await?;
     let known = ids_by_number(&mut tx, "cost_codes", company).await?;
     let mut summary = ImportSummary::default();

@@ -86,7 +86,7 @@ pub(super) async fn count_attempt(
     policy: &LockoutPolicy,
     now: DateTime<Utc>,
 ) -> Result<Attempt, StoreError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = super::begin(pool).await?;
     let mut tries_left = i64::MAX;
     let mut nearest = scopes.first().map_or(clockface_domain::lockout::Place::Device, LockScope::place);
     let mut refused = None;
@@ -128,7 +128,7 @@ pub(super) async fn attempt_was_wrong(
     policy: &LockoutPolicy,
     now: DateTime<Utc>,
 ) -> Result<Option<Attempt>, StoreError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = super::begin(pool).await?;
     let mut locked = None;
     for scope in scopes {
         let limit = policy.limit(scope.place());
@@ -170,7 +170,7 @@ pub(super) async fn attempt_was_wrong(
 /// (never more: what others guessed wrong there stays counted), and clears `own` (the
 /// employee's or the account's own count and lock).
 pub(super) async fn attempt_was_right(pool: &Pool<Db>, counted: &[LockScope], own: &[LockScope]) -> Result<(), StoreError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = super::begin(pool).await?;
     for scope in counted {
         sqlx::query("UPDATE lockouts SET failures = failures - 1 WHERE scope = $1 AND key = $2 AND failures > 0")
             .bind(scope.place().as_str())

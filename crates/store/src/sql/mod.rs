@@ -5,8 +5,8 @@
 //! backend includes it with `#[path]`), and names its parent's concrete types: `Db` (the sqlx
 //! database), `Backend` (the store), and the few statements that differ (`CLAIM_JOB`). The
 //! statements use only what SQLite and PostgreSQL share (`$n` parameters, `RETURNING`,
-//! `ON CONFLICT`). Each write transaction starts with a write, so that SQLite takes its write lock
-//! (waiting up to `busy_timeout`) before it has read anything.
+//! `ON CONFLICT`). Each write transaction starts with [`begin`], so that SQLite takes its write
+//! lock (waiting up to `busy_timeout`) before it has read anything.
 //!
 //! This file holds `impl Store`, whose methods hand over to one file per resource, and the
 //! helpers those files share.
@@ -28,7 +28,7 @@ mod roles;
 mod users;
 mod verification;
 
-use super::{Backend, Db, BACKEND, CLAIM_JOB};
+use super::{Backend, Db, BACKEND, BEGIN_WRITE, CLAIM_JOB};
 use crate::{
     AdminLogin, Attempt, AuditEntry, AuditFilter, AuditHead, ChainedEntry, Consent, Destruction, DeviceSync, DuePhoto, EmployeeFields,
     EnrolledEmployee, ExportRecord, FaceTemplate, JobLease, LockScope, NewApproval, NewCompany, NewDevice, NewInvitation, NewNotice,
@@ -54,6 +54,14 @@ use uuid::Uuid;
 
 /// A transaction on the backend's pool.
 type Tx = sqlx::Transaction<'static, Db>;
+
+/// Starts a write transaction (every transaction here writes). On SQLite it takes the write
+/// lock at once (`BEGIN IMMEDIATE`, waiting up to `busy_timeout` for it): a transaction that
+/// read first would have to upgrade its lock later, and SQLite refuses that upgrade at once
+/// ("database is locked", no waiting) when another writer committed in between.
+async fn begin(pool: &sqlx::Pool<Db>) -> Result<Tx, StoreError> {
+    Ok(pool.begin_with(BEGIN_WRITE).await?)
+}
 
 /// The row of `table` with this id in this company (its `columns`), read through
 /// `executor`; `None` when the company has no such row.
@@ -109,6 +117,10 @@ impl Store for Backend {
 
     async fn use_recovery_code(&self, admin: AdminId, code_hash: &str, now: DateTime<Utc>) -> Result<bool, StoreError> {
         companies::use_recovery_code(&self.pool, admin, code_hash, now).await
+    }
+
+    async fn use_totp_step(&self, admin: AdminId, step: i64) -> Result<bool, StoreError> {
+        companies::use_totp_step(&self.pool, admin, step).await
     }
 
     async fn recovery_codes_left(&self, admin: AdminId) -> Result<i64, StoreError> {

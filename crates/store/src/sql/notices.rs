@@ -68,7 +68,7 @@ pub(super) async fn mark_notices_seen(pool: &Pool<Db>, company: CompanyId, admin
 /// Lifts a lock and forgets its count (an admin who knows why it was locked), with its audit line;
 /// false when nothing was locked or counted there.
 pub(super) async fn unlock(pool: &Pool<Db>, scope: &LockScope, audit: &AuditEntry) -> Result<bool, StoreError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = super::begin(pool).await?;
     let removed = sqlx::query("DELETE FROM lockouts WHERE scope = $1 AND key = $2")
         .bind(scope.place().as_str())
         .bind(scope.key())
@@ -90,7 +90,7 @@ pub(super) async fn unlock(pool: &Pool<Db>, scope: &LockScope, audit: &AuditEntr
 
 /// Sets how many digits new PINs have at least in the company, with its audit line.
 pub(super) async fn set_min_pin_digits(pool: &Pool<Db>, company: CompanyId, digits: i64, audit: &AuditEntry) -> Result<(), StoreError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = super::begin(pool).await?;
     let done = sqlx::query("UPDATE companies SET min_pin_digits = $2 WHERE id = $1").bind(company.0).bind(digits).execute(&mut *tx).await?;
     if done.rows_affected() == 0 {
         return Err(StoreError::NotFound);

@@ -51,7 +51,7 @@ pub(super) async fn set_payroll_settings(
     audit: &AuditEntry,
 ) -> Result<(), StoreError> {
     let codes = serde_json::to_string(&settings.codes).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    let mut tx = pool.begin().await?;
+    let mut tx = super::begin(pool).await?;
     sqlx::query(
         "INSERT INTO payroll_settings (company_id, pay_frequency, period_anchor, workweek_starts, overtime_rule, meal_after_minutes, \
          meal_minutes, export_codes, updated_at, breaks_paid) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
@@ -107,7 +107,7 @@ pub(super) async fn insert_correction(
         Some(Replaces::Added(id)) => (None, Some(id.0)),
         None => (None, None),
     };
-    let mut tx = pool.begin().await?;
+    let mut tx = super::begin(pool).await?;
     // The audit line first: it takes the company's audit head (and SQLite its write lock), which
     // an approval takes too, so a correction and an approval of the same card cannot pass each
     // other. Then the correction, then the checks it must pass; a failed check rolls all back.
@@ -195,7 +195,7 @@ impl TryFrom<CorrectionRow> for Correction {
             replaces,
             kind: PunchKind::parse(&row.kind)?,
             at: row.at,
-            reason: Reason::parse(&row.reason)?,
+            reason: Reason::stored(row.reason),
             made_by: AdminId(row.made_by),
             made_at: row.made_at,
         })
@@ -292,7 +292,7 @@ pub(super) async fn period_punches(
 /// figures that leave it out.
 pub(super) async fn approve(pool: &Pool<Db>, company: CompanyId, new: &NewApproval, audit: &AuditEntry) -> Result<(), StoreError> {
     let approval = &new.approval;
-    let mut tx = pool.begin().await?;
+    let mut tx = super::begin(pool).await?;
     insert_audit(&mut tx, audit).await?;
     let employee = match new.of {
         ApprovalOf::Card(employee) => Some(employee),
@@ -406,7 +406,7 @@ pub(super) async fn freeze_approval(
     figures: &[(EmployeeId, ApprovedFigures)],
     audit: &AuditEntry,
 ) -> Result<(), StoreError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = super::begin(pool).await?;
     let json = |f: &ApprovedFigures| serde_json::to_string(f).map_err(|e| StoreError::Corrupt(e.to_string()));
     let mut frozen = 0;
     for (employee, f) in figures {
@@ -445,7 +445,7 @@ pub(super) async fn reopen(
     period: PayPeriod,
     audit: &AuditEntry,
 ) -> Result<bool, StoreError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = super::begin(pool).await?;
     insert_audit(&mut tx, audit).await?;
     let done = match employee {
         Some(employee) => {
@@ -546,7 +546,7 @@ pub(super) async fn record_export(
     audit: &AuditEntry,
 ) -> Result<Vec<ExportRecord>, StoreError> {
     let figures = record.figures.as_ref().map(serde_json::to_string).transpose().map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    let mut tx = pool.begin().await?;
+    let mut tx = super::begin(pool).await?;
     sqlx::query(
         "INSERT INTO period_exports (id, company_id, period_start, period_end, format, exported_by, exported_at, figures) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",

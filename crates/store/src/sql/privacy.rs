@@ -30,7 +30,7 @@ pub(super) async fn publish_policy(
     now: DateTime<Utc>,
     audit: &AuditEntry,
 ) -> Result<Policy, StoreError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = super::begin(pool).await?;
     let row: PolicyRow = sqlx::query_as(&format!(
         "INSERT INTO privacy_policies ({POLICY_COLUMNS}) \
          SELECT $1, COALESCE(MAX(version), 0) + 1, $2, $3, $4, $5, $6 FROM privacy_policies WHERE company_id = $1 RETURNING {POLICY_COLUMNS}"
@@ -64,7 +64,7 @@ pub(super) async fn policy(pool: &Pool<Db>, company: CompanyId, version: Option<
 
 /// Records an employee's decision on the release (replacing an earlier one), with its audit line.
 pub(super) async fn record_release(pool: &Pool<Db>, company: CompanyId, release: &Release, audit: &AuditEntry) -> Result<(), StoreError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = super::begin(pool).await?;
     sqlx::query(&format!(
         "INSERT INTO biometric_releases (company_id, {RELEASE_COLUMNS}) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, NULL, NULL, NULL) \
@@ -105,7 +105,7 @@ pub(super) async fn withdraw_release(
     withdrawal: &crate::Withdrawal,
     audit: &AuditEntry,
 ) -> Result<bool, StoreError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = super::begin(pool).await?;
     let done = sqlx::query(
         "UPDATE biometric_releases SET withdrawn_at = $3, withdrawn_by = $4, withdrawn_reason = $5 \
          WHERE company_id = $1 AND employee_id = $2 AND decision = 'signed' AND withdrawn_at IS NULL",
@@ -174,7 +174,7 @@ pub(super) async fn destroy_templates(
     log: &Destruction,
     audit: &AuditEntry,
 ) -> Result<(u64, Vec<String>), StoreError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = super::begin(pool).await?;
     let photos: Vec<String> =
         sqlx::query_scalar("DELETE FROM face_templates WHERE company_id = $1 AND employee_id = $2 RETURNING photo_sha256")
             .bind(company.0)
@@ -239,7 +239,7 @@ pub(super) async fn photos_due(
 /// Marks a photo destroyed (after its bytes were deleted) and logs it, once: false when it was
 /// marked already (another job got there first) or a template holds it.
 pub(super) async fn mark_photo_destroyed(pool: &Pool<Db>, company: CompanyId, sha256: &str, log: &Destruction) -> Result<bool, StoreError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = super::begin(pool).await?;
     let marked = sqlx::query(
         "UPDATE photos SET destroyed_at = $3, destroyed_under = $4 WHERE company_id = $1 AND sha256 = $2 AND destroyed_at IS NULL",
     )

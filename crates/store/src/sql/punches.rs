@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 const PUNCH_COLUMNS: &str = "id, company_id, client_id, employee_id, device_id, kind, occurred_at, utc_offset_minutes, \
      received_at, clock_for_by, photo_sha256, no_photo_reason, flagged, latitude, longitude, accuracy_m, settings_version, fingerprint, \
-     flags, job_id, cost_code_id, no_position_reason, fence_distance_m, on_break";
+     flags, job_id, cost_code_id, no_position_reason, fence_distance_m, on_break, photo_rotation";
 const PHOTO_COLUMNS: &str = "company_id, sha256, content_type, byte_size, width, height, display_rotation, created_at";
 
 /// Every employee's latest punch when it is a clock-in or a Start break: who is working now (or
@@ -66,7 +66,7 @@ async fn write_punch(tx: &mut Tx, punch: &Punch, photo: Option<&PhotoRecord>) ->
     }
     let position = punch.position;
     let created: Option<PunchRow> = sqlx::query_as(&format!(
-        "INSERT INTO punches ({PUNCH_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24) \
+        "INSERT INTO punches ({PUNCH_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25) \
          ON CONFLICT DO NOTHING RETURNING {PUNCH_COLUMNS}"
     ))
     .bind(punch.id.0)
@@ -93,6 +93,7 @@ async fn write_punch(tx: &mut Tx, punch: &Punch, photo: Option<&PhotoRecord>) ->
     .bind(punch.no_position_reason.map(|r| r.as_str()))
     .bind(punch.fence_distance_m)
     .bind(punch.on_break)
+    .bind(punch.photo_rotation.map(|r| r.degrees()))
     .fetch_optional(&mut **tx)
     .await?;
     let Some(row) = created else { return Ok(None) };
@@ -116,7 +117,7 @@ pub(super) async fn insert_punches(
     pool: &Pool<Db>,
     batch: &[(Punch, Option<PhotoRecord>)],
 ) -> Result<Vec<Result<PunchInsert, StoreError>>, StoreError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = super::begin(pool).await?;
     let mut results = Vec::with_capacity(batch.len());
     for (punch, photo) in batch {
         sqlx::query("SAVEPOINT punch").execute(&mut *tx).await?;
@@ -260,7 +261,7 @@ pub(super) async fn set_photo_rotation(
 }
 
 pub(super) async fn add_photo(pool: &Pool<Db>, photo: &PhotoRecord) -> Result<(), StoreError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = super::begin(pool).await?;
     insert_photo(&mut tx, photo).await?;
     tx.commit().await?;
     Ok(())

@@ -70,7 +70,7 @@ pub(super) async fn count_review_queue(pool: &Pool<Db>, company: CompanyId, supe
 
 /// Records a review and its audit line, in one transaction.
 pub(super) async fn record_review(pool: &Pool<Db>, company: CompanyId, review: &Review, audit: &AuditEntry) -> Result<(), StoreError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = super::begin(pool).await?;
     let inserted = sqlx::query(
         "INSERT INTO punch_reviews (punch_id, company_id, decision, reviewed_by, reviewed_at) \
          SELECT id, company_id, $3, $4, $5 FROM punches WHERE company_id = $1 AND id = $2 \

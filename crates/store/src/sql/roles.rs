@@ -43,7 +43,7 @@ pub(super) async fn role(pool: &Pool<Db>, company: CompanyId, role: RoleId) -> R
 }
 
 pub(super) async fn create_role(pool: &Pool<Db>, company: CompanyId, name: &RoleName, abilities: Abilities) -> Result<Role, StoreError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = super::begin(pool).await?;
     let version = bump_version(&mut tx, company).await?;
     let row: RoleRow = sqlx::query_as(&format!(
         "INSERT INTO roles (id, company_id, name, face_front, clock_for, view_own_time_card, record_gps, face_front_version, created_at, \
@@ -73,7 +73,7 @@ pub(super) async fn update_role(
     name: &RoleName,
     abilities: Abilities,
 ) -> Result<Role, StoreError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = super::begin(pool).await?;
     let version = bump_version(&mut tx, company).await?;
     let current: Role = role_in(&mut tx, company, role)
         .await
@@ -104,7 +104,7 @@ pub(super) async fn update_role(
 }
 
 pub(super) async fn delete_role(pool: &Pool<Db>, company: CompanyId, role: RoleId) -> Result<(), StoreError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = super::begin(pool).await?;
     bump_version(&mut tx, company).await?;
     let holders: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM employees WHERE company_id = $1 AND role_id = $2")
         .bind(company.0)

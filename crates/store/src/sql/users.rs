@@ -63,7 +63,7 @@ pub(super) async fn invite_user(
     invitation: &NewInvitation,
     audit: &AuditEntry,
 ) -> Result<User, StoreError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = super::begin(pool).await?;
     let id = AdminId(new_id());
     sqlx::query(
         "INSERT INTO admins (id, company_id, email, password_hash, created_at, role, name, invited_by) \
@@ -95,7 +95,7 @@ pub(super) async fn renew_invitation(
     invitation: &NewInvitation,
     audit: &AuditEntry,
 ) -> Result<User, StoreError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = super::begin(pool).await?;
     let pending: Option<uuid::Uuid> = sqlx::query_scalar(
         "UPDATE admins SET invited_by = invited_by WHERE company_id = $1 AND id = $2 AND password_hash = '' AND disabled_at IS NULL \
          RETURNING id",
@@ -136,7 +136,7 @@ pub(super) async fn accept_invitation(
     now: DateTime<Utc>,
     audit: &AuditEntry,
 ) -> Result<Option<AdminLogin>, StoreError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = super::begin(pool).await?;
     let row: Option<AdminLoginRow> = sqlx::query_as(
         "UPDATE admins SET password_hash = $2, name = $3 \
          WHERE id = (SELECT admin_id FROM invitations WHERE token_hash = $1 AND expires_at > $4) \
@@ -169,7 +169,7 @@ pub(super) async fn update_user(
     now: DateTime<Utc>,
     audit: &AuditEntry,
 ) -> Result<User, StoreError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = super::begin(pool).await?;
     let sql = if active {
         "UPDATE admins SET role = $3, disabled_at = NULL WHERE company_id = $1 AND id = $2 RETURNING id"
     } else {
@@ -211,7 +211,7 @@ pub(super) async fn set_assigned_employees(
     employees: &[EmployeeId],
     audit: &AuditEntry,
 ) -> Result<(), StoreError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = super::begin(pool).await?;
     sqlx::query("DELETE FROM supervisor_employees WHERE company_id = $1 AND admin_id = $2")
         .bind(company.0)
         .bind(target.0)

@@ -45,7 +45,7 @@ pub(super) async fn complete_job(
     verification: &Verification,
     enrolled: Option<(&FaceTemplate, &AuditEntry)>,
 ) -> Result<(), StoreError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = super::begin(pool).await?;
     let stored = sqlx::query(&format!(
         "INSERT INTO verifications ({VERIFICATION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
          ON CONFLICT (punch_id) DO NOTHING"

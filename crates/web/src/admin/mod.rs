@@ -262,7 +262,7 @@ impl IntoResponse for PageError {
 /// What a form re-render needs of an error: a message for one field, or for the whole form.
 #[derive(Debug, Default, Clone)]
 pub struct FormErrors {
-    pub fields: Vec<(&'static str, String)>,
+    pub fields: Vec<(std::borrow::Cow<'static, str>, String)>,
     pub form: Option<String>,
 }
 
@@ -276,8 +276,9 @@ impl FormErrors {
         match error.field {
             Some(field) => {
                 // Domain messages name their field ("pin: must be ..."); beside the field that is said already.
-                let message = error.message.strip_prefix(field).and_then(|m| m.strip_prefix(": ")).unwrap_or(&error.message);
-                errors.fields.push((field, sentence(message)));
+                let message = error.message.strip_prefix(field.as_ref()).and_then(|m| m.strip_prefix(": ")).unwrap_or(&error.message);
+                let message = sentence(message);
+                errors.fields.push((field, message));
             }
             None => errors.form = Some(sentence(&error.message)),
         }
@@ -342,7 +343,16 @@ impl<S: Send + Sync> FromRequest<S> for FormData {
         let body = bytes::Bytes::from_request(request, state)
             .await
             .map_err(|_| PageError(ApiError::bad_request("bad_body", "the form could not be read")))?;
-        Ok(FormData::parse(&body))
+        let form = FormData::parse(&body);
+        // No control character reaches a handler in any field (`domain::text`; each field's
+        // own check, which shows its message beside the field, says the same).
+        for (key, value) in &form.0 {
+            if let Some(c) = clockface_domain::text::first_control(value) {
+                let message = format!("{key}: {}", clockface_domain::text::refusal(c, clockface_domain::text::Lines::Many));
+                return Err(PageError(ApiError::unprocessable("invalid", message).with_field_named(key.clone())));
+            }
+        }
+        Ok(form)
     }
 }
 

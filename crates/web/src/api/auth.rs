@@ -196,7 +196,11 @@ async fn second_factor_is_right(state: &AppState, login: &AdminLogin, second: &S
         SecondFactor::Code(code) => {
             let secret = login.totp_secret.as_deref().and_then(|sealed| secrets::open(&state.settings.secrets_key, sealed));
             let secret = secret.ok_or_else(|| ApiError::internal("an admin's TOTP secret does not open under secrets.key"))?;
-            Ok(totp::check(&secret, code, u64::try_from(now.timestamp()).unwrap_or(0)))
+            // A code is used once (RFC 6238 5.2): its step must be later than the last one used.
+            match totp::matching_step(&secret, code, u64::try_from(now.timestamp()).unwrap_or(0)) {
+                Some(step) => Ok(state.store.use_totp_step(login.id, i64::try_from(step).unwrap_or(i64::MAX)).await?),
+                None => Ok(false),
+            }
         }
         SecondFactor::Recovery(code) => Ok(state.store.use_recovery_code(login.id, &totp::recovery_code_hash(code), now).await?),
     }
@@ -247,10 +251,11 @@ async fn wrong_second_factor(
     }
     match state.store.attempt_was_wrong(scopes, &state.settings.lockout, now).await {
         Ok(Some(lock)) => locked_answer(lock, now),
-        Ok(None) => {
-            ApiError::unauthorized("wrong_code", "that code is wrong or has expired; enter the code your app shows now, or a recovery code")
-                .with_field("code")
-        }
+        Ok(None) => ApiError::unauthorized(
+            "wrong_code",
+            "that code is wrong, has expired or was used already; enter the next code your app shows, or a recovery code",
+        )
+        .with_field("code"),
         Err(error) => error.into(),
     }
 }
@@ -387,15 +392,17 @@ pub async fn confirm_two_step(state: &AppState, session: &Session, setup: &str, 
     let now = Utc::now();
     let secret = setup_secret(state, setup)
         .ok_or_else(|| ApiError::unprocessable("invalid", "this setup is not one the server started; start again").with_field("setup"))?;
-    if !totp::check(&secret, code, u64::try_from(now.timestamp()).unwrap_or(0)) {
+    let Some(step) = totp::matching_step(&secret, code, u64::try_from(now.timestamp()).unwrap_or(0)) else {
         return Err(
             ApiError::unprocessable("wrong_code", "that code is wrong or has expired; enter the code the app shows now").with_field("code")
         );
-    }
+    };
     let sealed = secrets::seal(&state.settings.secrets_key, &secret).ok_or_else(|| ApiError::internal("cannot seal a TOTP secret"))?;
     let codes = totp::new_recovery_codes();
     let hashes: Vec<String> = codes.iter().map(|c| totp::recovery_code_hash(c)).collect();
     state.store.set_totp(session.admin_id, Some(&sealed), &hashes, now).await?;
+    // The code that turned it on is used: it does not sign anyone in afterwards.
+    state.store.use_totp_step(session.admin_id, i64::try_from(step).unwrap_or(i64::MAX)).await?;
     let line = crate::verification::audit_entry(
         session.company_id,
         &format!("admin:{}", session.admin_id),

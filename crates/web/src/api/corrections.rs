@@ -80,6 +80,14 @@ pub async fn make_correction(
             (added.kind, added.at)
         }
     };
+    let now = Utc::now();
+    if let Some(at) = at {
+        clockface_domain::correction::check_time(at, now)?;
+    }
+    if let (CorrectionAction::Move, Some(from), Some(to), Some(target)) = (action, target_at, at, body.replaces) {
+        let others = card_around(state, company, employee, from, target).await?;
+        clockface_domain::correction::check_move(kind, from, to, &others)?;
+    }
     let zone = company_row.time_zone;
     let day = |t: DateTime<Utc>| t.with_timezone(&zone).date_naive();
     let placed = at.or(target_at).unwrap_or_else(Utc::now);
@@ -91,7 +99,6 @@ pub async fn make_correction(
             return Err(clockface_store::StoreError::Locked.into());
         }
     }
-    let now = Utc::now();
     let correction = Correction {
         id: CorrectionId::new(),
         company_id: company,
@@ -125,6 +132,26 @@ pub async fn make_correction(
     );
     state.store.insert_correction(&correction, target_at, period, &line).await?;
     Ok(correction)
+}
+
+/// The employee's punches as they count now within a week either side of `around`, without
+/// `target` (the punch being moved): what a move is checked against.
+async fn card_around(
+    state: &AppState,
+    company: clockface_domain::ids::CompanyId,
+    employee: EmployeeId,
+    around: DateTime<Utc>,
+    target: Replaces,
+) -> Result<Vec<(PunchKind, DateTime<Utc>)>, ApiError> {
+    let (from, to) = (around - chrono::Duration::days(7), around + chrono::Duration::days(7));
+    let punches = state.store.punches(company, employee, from, to).await?;
+    let corrections = state.store.corrections(company, Some(employee), from, to).await?;
+    let applied = clockface_domain::correction::apply_corrections(&punches, |p| p.id, &corrections);
+    let is_target = |c: &clockface_domain::correction::Corrected<clockface_domain::punch::Punch>| match target {
+        Replaces::Punch(id) => c.original.as_ref().is_some_and(|p| p.id == id),
+        Replaces::Added(id) => c.original.is_none() && c.history.first().is_some_and(|first| first.id == id),
+    };
+    Ok(applied.counted.iter().filter(|c| !is_target(c)).map(|c| (c.kind, c.at)).collect())
 }
 
 /// Corrects an employee's time card: adds a missed punch, moves a punch's time or voids a punch,

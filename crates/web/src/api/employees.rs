@@ -59,6 +59,7 @@ fn present<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Option<S
 pub async fn employee_fields(state: &AppState, company: CompanyId, body: EmployeeBody) -> Result<EmployeeFields, ApiError> {
     let name = EmployeeName::parse(&body.name)?;
     let number = EmployeeNumber::parse(&body.number)?;
+    clockface_domain::employee::check_entered(&name, &number)?;
     let pin = match body.pin {
         None => PinChange::Keep,
         Some(None) => PinChange::Clear,

@@ -52,14 +52,22 @@ impl IntoResponse for ImportOutcome {
     }
 }
 
-fn utf8(body: &[u8]) -> Result<&str, ApiError> {
-    std::str::from_utf8(body)
-        .map_err(|_| ApiError::unprocessable("invalid_csv", "the file is not UTF-8 text; save it as CSV UTF-8").with_field("file"))
+/// The file as text, or the line of its first byte that is not UTF-8.
+fn utf8(body: &[u8]) -> Result<&str, ImportOutcome> {
+    std::str::from_utf8(body).map_err(|error| {
+        let line = body[..error.valid_up_to()].iter().filter(|b| **b == b'\n').count() + 1;
+        let message = format!("line {line} is not UTF-8 text; save the file as CSV UTF-8");
+        ImportOutcome::Refused(vec![LineError { line, message }])
+    })
 }
 
 /// Imports a jobs file (shared with the admin pages).
 pub async fn import_jobs(state: &AppState, company: CompanyId, body: &[u8]) -> Result<ImportOutcome, ApiError> {
-    match parse_jobs_csv(utf8(body)?) {
+    let text = match utf8(body) {
+        Ok(text) => text,
+        Err(refused) => return Ok(refused),
+    };
+    match parse_jobs_csv(text) {
         Ok(jobs) => Ok(ImportOutcome::Done(state.store.import_jobs(company, &jobs).await?)),
         Err(lines) => Ok(ImportOutcome::Refused(lines)),
     }
@@ -67,7 +75,10 @@ pub async fn import_jobs(state: &AppState, company: CompanyId, body: &[u8]) -> R
 
 /// Imports a cost codes file (shared with the admin pages); its `jobs` column names the company's jobs by number.
 pub async fn import_cost_codes(state: &AppState, company: CompanyId, body: &[u8]) -> Result<ImportOutcome, ApiError> {
-    let text = utf8(body)?;
+    let text = match utf8(body) {
+        Ok(text) => text,
+        Err(refused) => return Ok(refused),
+    };
     let jobs: Vec<_> = state.store.jobs(company).await?.into_iter().map(|job| (job.number, job.id)).collect();
     match parse_cost_codes_csv(text, &jobs) {
         Ok(codes) => Ok(ImportOutcome::Done(state.store.import_cost_codes(company, &codes).await?)),

@@ -615,10 +615,12 @@ pub fn file_response(made: MadeExport) -> Response {
 async fn get_export(
     State(state): State<AppState>,
     admin: AdminAuth,
-    Path(start): Path<NaiveDate>,
+    Path(start): Path<String>,
     Query(q): Query<ExportQuery>,
 ) -> Result<Response, ApiError> {
-    let format = ExportFormat::parse(q.format.trim())?;
+    // Strictly as documented: what was not asked for exactly is not recorded as an export.
+    let start = clockface_domain::text::parse_day("start", &start)?;
+    let format = ExportFormat::parse(&q.format)?;
     let (period, zone) = period_starting(&state, admin.company(), start).await?;
     let made = make_export(&state, admin.company(), admin.session.admin_id, period, zone, format).await?;
     Ok(file_response(made))
@@ -628,9 +630,17 @@ async fn get_export(
 #[into_params(parameter_in = Query)]
 pub struct CostingQuery {
     /// Any day of the period (YYYY-MM-DD); today when left out.
-    pub date: Option<NaiveDate>,
+    #[param(value_type = Option<String>, format = Date)]
+    pub date: Option<String>,
     /// One job's hours only: the job's id, or `none` for hours on no job; every job's when left out.
     pub job: Option<String>,
+}
+
+impl CostingQuery {
+    /// The day asked for, strictly `YYYY-MM-DD` (422 naming `date` otherwise).
+    pub fn day(&self) -> Result<Option<NaiveDate>, ApiError> {
+        Ok(self.date.as_deref().map(|raw| clockface_domain::text::parse_day("date", raw)).transpose()?)
+    }
 }
 
 /// What a `job` filter names: a job of the company (else 404, whatever company it may be of), or `none`.
@@ -759,10 +769,10 @@ impl From<&Costing> for CostingBody {
 /// own employees' hours only.
 #[utoipa::path(get, path = "/payroll/costing", tag = "payroll", security(("admin" = [])), params(CostingQuery),
     responses((status = 200, body = CostingBody), (status = 404, description = "no such job in the company", body = ErrorBody),
-        (status = 400, description = "a `date` that is not YYYY-MM-DD", body = ErrorBody),
+        (status = 422, description = "a `date` that is not YYYY-MM-DD", body = ErrorBody),
         (status = 422, description = "a `job` that is neither a job id nor `none`", body = ErrorBody)))]
 async fn get_costing(State(state): State<AppState>, user: UserAuth, Query(q): Query<CostingQuery>) -> Result<Json<CostingBody>, ApiError> {
-    let (costing, _) = costing_for(&state, &user, q.date, q.job.as_deref()).await?;
+    let (costing, _) = costing_for(&state, &user, q.day()?, q.job.as_deref()).await?;
     Ok(Json(CostingBody::from(&costing)))
 }
 
@@ -772,9 +782,9 @@ async fn get_costing(State(state): State<AppState>, user: UserAuth, Query(q): Qu
 #[utoipa::path(get, path = "/payroll/costing/csv", tag = "payroll", security(("admin" = [])), params(CostingQuery),
     responses((status = 200, description = "the CSV file", content_type = "text/csv"),
         (status = 404, description = "no such job in the company", body = ErrorBody),
-        (status = 400, description = "a `date` that is not YYYY-MM-DD", body = ErrorBody),
+        (status = 422, description = "a `date` that is not YYYY-MM-DD", body = ErrorBody),
         (status = 422, description = "a `job` that is neither a job id nor `none`", body = ErrorBody)))]
 async fn get_costing_csv(State(state): State<AppState>, user: UserAuth, Query(q): Query<CostingQuery>) -> Result<Response, ApiError> {
-    let (costing, _) = costing_for(&state, &user, q.date, q.job.as_deref()).await?;
+    let (costing, _) = costing_for(&state, &user, q.day()?, q.job.as_deref()).await?;
     Ok(file_response(MadeExport { file: costing_csv(&costing), earlier: Vec::new(), changes: Vec::new() }))
 }

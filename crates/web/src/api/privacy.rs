@@ -461,7 +461,7 @@ pub async fn audit_csv_response(state: &AppState, company: CompanyId, filter: &A
 /// One CSV field: quoted when it holds a comma, a quote or a line break; a leading `=`, `+`, `-`
 /// or `@` is prefixed with `'` so that a spreadsheet does not run it as a formula.
 fn csv_field(raw: &str) -> String {
-    let safe = if raw.starts_with(['=', '+', '-', '@']) { format!("'{raw}") } else { raw.to_owned() };
+    let safe = clockface_domain::text::inert_cell(raw);
     if safe.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", safe.replace('"', "\"\""))
     } else {
@@ -479,5 +479,6 @@ mod tests {
         assert_eq!(csv_field("a,b"), "\"a,b\"");
         assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(csv_field("=HYPERLINK(1)"), "'=HYPERLINK(1)");
+        assert_eq!(csv_field("\t=1"), "'\t=1", "a leading tab too");
     }
 }

@@ -140,7 +140,7 @@ async fn create_batch(State(state): State<AppState>, auth: DeviceAuth, request: 
                 let detail = ErrorDetail {
                     code: error.code.to_owned(),
                     message: error.message,
-                    field: error.field.map(str::to_owned),
+                    field: error.field.map(std::borrow::Cow::into_owned),
                     details: error.details,
                 };
                 BatchItem { index, client_id, status: error.status.as_u16(), punch: None, error: Some(detail) }
