@@ -17,6 +17,48 @@ pub struct Abilities {
     pub view_own_time_card: bool,
     /// Attach the device's GPS position to each punch.
     pub record_gps: bool,
+    /// With FaceFront: how the server checks that the photo is of a live person, not of a photo
+    /// or a screen held up to the camera.
+    pub liveness: LivenessCheck,
+}
+
+/// How a role's FaceFront photos are checked for liveness (the face engine's passive check,
+/// MiniFASNet, on the face that is verified).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum LivenessCheck {
+    /// The photo is only compared with the enrolled face.
+    PhotoOnly,
+    /// The photo is also checked for liveness: one that may be of a photo or a screen is flagged
+    /// `possible_spoof` and goes to review, never a match (the punch is kept as always).
+    #[default]
+    Passive,
+}
+
+impl LivenessCheck {
+    pub const ALL: [LivenessCheck; 2] = [LivenessCheck::Passive, LivenessCheck::PhotoOnly];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LivenessCheck::PhotoOnly => "photo_only",
+            LivenessCheck::Passive => "passive",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, DomainError> {
+        LivenessCheck::ALL
+            .into_iter()
+            .find(|l| l.as_str() == raw)
+            .ok_or_else(|| DomainError::invalid("liveness", "must be `passive` or `photo_only`"))
+    }
+
+    /// In words, for the roles page.
+    pub fn label(self) -> &'static str {
+        match self {
+            LivenessCheck::PhotoOnly => "Photo only: compared with the enrolled face",
+            LivenessCheck::Passive => "Photo and liveness: a photo of a photo or of a screen is flagged for review",
+        }
+    }
 }
 
 /// A mobile security role.

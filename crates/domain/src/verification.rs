@@ -27,10 +27,13 @@ pub enum Verdict {
     NotEnrolled,
     /// The photo could not be read at all, or checking it kept failing.
     Unreadable,
+    /// The face may be of a photo or a screen held up to the camera (the liveness check): never a
+    /// match, a person looks at it.
+    PossibleSpoof,
 }
 
 impl Verdict {
-    pub const ALL: [Verdict; 7] = [
+    pub const ALL: [Verdict; 8] = [
         Verdict::Match,
         Verdict::Mismatch,
         Verdict::NoFace,
@@ -38,6 +41,7 @@ impl Verdict {
         Verdict::PoorQuality,
         Verdict::NotEnrolled,
         Verdict::Unreadable,
+        Verdict::PossibleSpoof,
     ];
 
     /// The stable name, as stored and sent.
@@ -50,6 +54,7 @@ impl Verdict {
             Verdict::PoorQuality => "poor_quality",
             Verdict::NotEnrolled => "not_enrolled",
             Verdict::Unreadable => "unreadable",
+            Verdict::PossibleSpoof => "possible_spoof",
         }
     }
 
@@ -82,6 +87,7 @@ impl Verdict {
             Verdict::NotEnrolled if enrolled_now => "Enrolled from this photo",
             Verdict::NotEnrolled => "Not enrolled: no reference face yet",
             Verdict::Unreadable => "The photo could not be read",
+            Verdict::PossibleSpoof => "May be a photo of a photo or a screen",
         }
     }
 }

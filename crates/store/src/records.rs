@@ -288,6 +288,7 @@ pub(crate) struct RoleRow {
     view_own_time_card: bool,
     record_gps: bool,
     face_front_version: i64,
+    liveness: String,
 }
 
 impl TryFrom<RoleRow> for Role {
@@ -302,6 +303,7 @@ impl TryFrom<RoleRow> for Role {
                 clock_for: row.clock_for,
                 view_own_time_card: row.view_own_time_card,
                 record_gps: row.record_gps,
+                liveness: clockface_domain::role::LivenessCheck::parse(&row.liveness)?,
             },
             face_front_version: row.face_front_version,
         })

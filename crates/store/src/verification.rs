@@ -107,6 +107,9 @@ pub struct Verification {
     /// This photo enrolled the employee (their first FaceFront photo after consent).
     pub enrolled_now: bool,
     pub decided_at: DateTime<Utc>,
+    /// The liveness check's score of the verified face and the threshold it was held against,
+    /// when the role asks for the check.
+    pub liveness: Option<(f64, f64)>,
 }
 
 /// A recorded review.
@@ -201,6 +204,8 @@ pub(crate) struct VerificationRow {
     message: String,
     enrolled_now: bool,
     decided_at: DateTime<Utc>,
+    liveness_score: Option<f64>,
+    liveness_threshold: Option<f64>,
 }
 
 impl TryFrom<VerificationRow> for Verification {
@@ -218,6 +223,7 @@ impl TryFrom<VerificationRow> for Verification {
             message: row.message,
             enrolled_now: row.enrolled_now,
             decided_at: row.decided_at,
+            liveness: row.liveness_score.zip(row.liveness_threshold),
         })
     }
 }

@@ -836,6 +836,7 @@ fn verification(punch: &Punch, verdict: Verdict) -> Verification {
         message: "words".into(),
         enrolled_now: false,
         decided_at: now(),
+        liveness: Some((0.93, 0.5)),
     }
 }
 

@@ -10,8 +10,11 @@ use clockface_domain::device::Rotation;
 use clockface_domain::ids::{AdminId, CompanyId, EmployeeId, PunchId};
 use clockface_domain::privacy::ReleaseStatus;
 use clockface_domain::punch::Punch;
+use clockface_domain::role::LivenessCheck;
 use clockface_domain::verification::{first_photo_enrols, Verdict};
-use clockface_face::{match_crew, Analysis, CrewMatch, Embedding, FaceEngine, FaceError, Verdict as FaceVerdict, MATCH_THRESHOLD};
+use clockface_face::{
+    live_verdict, match_crew, Analysis, CrewMatch, Embedding, FaceEngine, FaceError, LiveVerdict, Verdict as FaceVerdict, MATCH_THRESHOLD,
+};
 use clockface_store::{AuditEntry, FaceTemplate, PhotoRecord, StoreError, TemplateSource, Verification, VerificationJob};
 use std::sync::{Arc, OnceLock};
 use uuid::Uuid;
@@ -27,6 +30,19 @@ pub fn engine() -> Result<Arc<FaceEngine>, FaceError> {
     }
     let loaded = Arc::new(FaceEngine::load()?);
     Ok(ENGINE.get_or_init(|| loaded).clone())
+}
+
+/// The domain's verdict for the face engine's decision with liveness judged.
+pub fn domain_live_verdict(verdict: &LiveVerdict) -> Verdict {
+    match verdict {
+        LiveVerdict::Match => Verdict::Match,
+        LiveVerdict::PossibleSpoof => Verdict::PossibleSpoof,
+        LiveVerdict::Mismatch => Verdict::Mismatch,
+        LiveVerdict::NoFace => Verdict::NoFace,
+        LiveVerdict::SeveralFaces => Verdict::SeveralFaces,
+        LiveVerdict::PoorQuality(_) => Verdict::PoorQuality,
+        LiveVerdict::NotEnrolled => Verdict::NotEnrolled,
+    }
 }
 
 /// The domain's verdict for the face engine's decision.
@@ -194,6 +210,7 @@ impl Found {
             message: message.to_owned(),
             enrolled_now,
             decided_at: Utc::now(),
+            liveness: None,
         }
     }
 }
@@ -242,11 +259,18 @@ async fn verify_crew_photo(
 }
 
 /// An employee's own FaceFront photo (their release signed): compared with their enrolled faces,
-/// or, as their first usable photo, enrolled (and left for a person to confirm).
+/// or, as their first usable photo, enrolled (and left for a person to confirm). When their role
+/// asks for the liveness check, the verified face must also be judged live: otherwise the verdict
+/// is `possible_spoof` whatever the face score, and a first photo enrols nobody.
 async fn verify_selfie(state: &AppState, found: &Found, analysis: &Analysis, punch: &Punch, sha256: &str) -> Result<(), JobError> {
     let company = found.company;
     let enrolled = embeddings(state, company, punch.employee_id).await?;
-    let usable = analysis.subject().ok();
+    let employee = state.store.employee(company, punch.employee_id).await?;
+    let check = state.store.role(company, employee.role_id).await?.abilities.liveness;
+    let liveness = analysis.subject().ok().and_then(|s| s.liveness);
+    let judged = liveness.map(|l| (f64::from(l.score), f64::from(l.threshold)));
+    let spoof = check == LivenessCheck::Passive && analysis.subject().is_ok() && !liveness.is_some_and(|l| l.live);
+    let usable = analysis.subject().ok().filter(|_| !spoof);
     if let Some(face) = usable.filter(|_| first_photo_enrols(ReleaseStatus::Signed, !enrolled.is_empty(), true)) {
         let template = FaceTemplate {
             id: Uuid::new_v4(),
@@ -266,12 +290,26 @@ async fn verify_selfie(state: &AppState, found: &Found, analysis: &Analysis, pun
             &format!("employee:{}", punch.employee_id),
             &format!("from the first FaceFront photo of punch {}", punch.id),
         );
-        let verification = found.verdict(punch.id, Verdict::NotEnrolled, None, message, true);
+        let verification = Verification { liveness: judged, ..found.verdict(punch.id, Verdict::NotEnrolled, None, message, true) };
         complete(state, &verification, Some((&template, &line))).await?;
         return Ok(());
     }
-    let decision = clockface_face::verdict(analysis, &enrolled, MATCH_THRESHOLD);
-    let verification = found.verdict(punch.id, domain_verdict(&decision.verdict), decision.score, decision.message, false);
+    let verification = match check {
+        LivenessCheck::Passive if spoof && enrolled.is_empty() => {
+            // Nothing to compare with, and not a live face: flagged as such, nothing enrolled.
+            let message = LiveVerdict::PossibleSpoof.message();
+            Verification { liveness: judged, ..found.verdict(punch.id, Verdict::PossibleSpoof, None, message, false) }
+        }
+        LivenessCheck::Passive => {
+            let decision = live_verdict(analysis, &enrolled, MATCH_THRESHOLD);
+            let verdict = domain_live_verdict(&decision.verdict);
+            Verification { liveness: judged, ..found.verdict(punch.id, verdict, decision.face.score, decision.message, false) }
+        }
+        LivenessCheck::PhotoOnly => {
+            let decision = clockface_face::verdict(analysis, &enrolled, MATCH_THRESHOLD);
+            found.verdict(punch.id, domain_verdict(&decision.verdict), decision.score, decision.message, false)
+        }
+    };
     Ok(complete(state, &verification, None).await?)
 }
 
@@ -289,6 +327,7 @@ fn unreadable(punch: PunchId, company: CompanyId, reason: &str) -> Verification 
         message: format!("The photo could not be checked: {reason}"),
         enrolled_now: false,
         decided_at: Utc::now(),
+        liveness: None,
     }
 }
 

@@ -293,6 +293,91 @@ async fn a_crew_photo_is_analysed_once_for_all_its_punches() {
     assert_eq!(verdict_of(&app, &admin, &punches[1]).await["verdict"], "match");
 }
 
+#[path = "../../../face/examples/bench/attacks.rs"]
+mod attacks;
+
+/// `name`'s portrait (a face fixture) printed and held up to a phone's camera at arm's length: a
+/// 1280x960 JPEG made at run time by the face crate's attack maker (paper edge, hand, tilt, blur).
+fn held_print(portrait: &[u8], seed: u64) -> Vec<u8> {
+    let image = image::load_from_memory(portrait).unwrap().to_rgb8();
+    let engine = clockface_face::FaceEngine::load().unwrap();
+    let face = engine.detect(&clockface_face::Photo::from_rgb(image.clone())).unwrap().remove(0);
+    let picture = attacks::picture(&image, (face.x, face.y, face.width, face.height));
+    let scene = attacks::attack(attacks::Attack::PrintHeld, &picture, 1280, 960, 0.2, &mut attacks::Rng(seed));
+    let mut jpeg = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 90).encode_image(&scene).unwrap();
+    jpeg
+}
+
+/// A printed photo of the employee held up to the camera is never a match: the verdict is
+/// `possible_spoof` with its liveness score, the punch is kept and waits in review beside the
+/// enrolled face; the role's "photo only" setting turns the check off, and a live photo still matches.
+async fn a_print_held_up_to_the_camera_is_flagged_not_matched_on(backend: Backend) {
+    let app = TestApp::spawn_with(backend, |config| config.verification_workers = 1).await;
+    let (admin, role, device) = setup(&app).await;
+    let worker = app.employee(&admin, "Grace Hopper", "1", &role, None).await;
+    consent(&app, &admin, &worker).await;
+    assert_eq!(enrol(&app, &admin, &worker, HOPPER).await.status(), StatusCode::CREATED);
+    let roles: Value = app.get(&admin.token, "/api/v1/roles").await.json().await.unwrap();
+    let shown = roles.as_array().unwrap().iter().find(|r| r["id"] == role.as_str()).unwrap();
+    assert_eq!(shown["abilities"]["liveness"], "passive", "a new role checks liveness unless told not to");
+
+    let print = photo_punch(&app, &device, &worker, &held_print(HOPPER, 1)).await;
+    let live = photo_punch(&app, &device, &worker, HOPPER).await;
+    let flagged = verdict_of(&app, &admin, &print).await;
+    assert_eq!(flagged["verdict"], "possible_spoof", "{flagged}");
+    assert_eq!(flagged["message"], "May be a photo of a photo or a screen.");
+    assert!(flagged["liveness"]["score"].as_f64().unwrap() < flagged["liveness"]["threshold"].as_f64().unwrap(), "{flagged}");
+    let matched = verdict_of(&app, &admin, &live).await;
+    assert_eq!(matched["verdict"], "match", "{matched}");
+    assert!(matched["liveness"]["score"].as_f64().unwrap() >= matched["liveness"]["threshold"].as_f64().unwrap(), "{matched}");
+
+    let queue: Value = app.get(&admin.token, "/api/v1/review-queue").await.json().await.unwrap();
+    let queue = queue.as_array().unwrap();
+    assert_eq!(queue.len(), 1, "only the print waits for a person: {queue:?}");
+    assert_eq!(queue[0]["punch"]["id"], print.as_str());
+    assert_eq!(queue[0]["verification"]["verdict"], "possible_spoof");
+    assert!(queue[0]["reference_photo_url"].is_string() && queue[0]["photo_url"].is_string(), "shown beside the enrolled face");
+
+    // The role's setting is what decides: with "photo only" the same print is compared and matched.
+    let body = json!({"name": "FaceFront", "abilities": {"face_front": true, "clock_for": true, "liveness": "photo_only"}});
+    assert_eq!(app.put(&admin.token, &format!("/api/v1/roles/{role}"), body).await.status(), StatusCode::OK);
+    let unchecked = photo_punch(&app, &device, &worker, &held_print(HOPPER, 1)).await;
+    let unchecked = verdict_of(&app, &admin, &unchecked).await;
+    assert_eq!(unchecked["verdict"], "match", "{unchecked}");
+    assert!(unchecked["liveness"].is_null(), "no liveness judged: {unchecked}");
+    let bad = json!({"name": "FaceFront", "abilities": {"face_front": true, "liveness": "sometimes"}});
+    let refused = app.put(&admin.token, &format!("/api/v1/roles/{role}"), bad).await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn a_print_held_up_to_the_camera_is_flagged_not_matched() {
+    a_print_held_up_to_the_camera_is_flagged_not_matched_on(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn a_print_held_up_to_the_camera_is_flagged_not_matched_on_postgres() {
+    a_print_held_up_to_the_camera_is_flagged_not_matched_on(Backend::Postgres).await;
+}
+
+/// A print that is the employee's first FaceFront photo enrols nobody: it is flagged instead.
+#[tokio::test]
+async fn a_print_as_the_first_photo_enrols_nobody() {
+    let app = TestApp::spawn_with(Backend::Sqlite, |config| config.verification_workers = 1).await;
+    let (admin, role, device) = setup(&app).await;
+    let worker = app.employee(&admin, "Grace Hopper", "1", &role, None).await;
+    consent(&app, &admin, &worker).await;
+    let print = photo_punch(&app, &device, &worker, &held_print(HOPPER, 2)).await;
+    let verdict = verdict_of(&app, &admin, &print).await;
+    assert_eq!((verdict["verdict"].as_str(), verdict["enrolled_now"].as_bool()), (Some("possible_spoof"), Some(false)), "{verdict}");
+    let enrolment: Value = app.get(&admin.token, &format!("/api/v1/employees/{worker}/enrolment")).await.json().await.unwrap();
+    assert!(enrolment["templates"].as_array().unwrap().is_empty(), "{enrolment}");
+    // Their next, live photo is the one that enrols them.
+    let live = photo_punch(&app, &device, &worker, HOPPER).await;
+    assert_eq!(verdict_of(&app, &admin, &live).await["enrolled_now"], true);
+}
+
 /// A photo whose bytes are gone is retried with backoff, and after the last attempt gets the
 /// verdict `unreadable` (a person looks at it) instead of being retried forever.
 #[tokio::test]

@@ -12,7 +12,7 @@ use clockface_domain::role::{Abilities, Role, RoleName};
 use sqlx::Pool;
 use uuid::Uuid;
 
-const ROLE_COLUMNS: &str = "id, company_id, name, face_front, clock_for, view_own_time_card, record_gps, face_front_version";
+const ROLE_COLUMNS: &str = "id, company_id, name, face_front, clock_for, view_own_time_card, record_gps, face_front_version, liveness";
 
 /// The company's role with this id, read in `tx`; [`StoreError::UnknownRole`] when there is none.
 pub(super) async fn role_in(tx: &mut Tx, company: CompanyId, role: RoleId) -> Result<RoleRow, StoreError> {
@@ -46,8 +46,8 @@ pub(super) async fn create_role(pool: &Pool<Db>, company: CompanyId, name: &Role
     let mut tx = pool.begin().await?;
     let version = bump_version(&mut tx, company).await?;
     let row: RoleRow = sqlx::query_as(&format!(
-        "INSERT INTO roles (id, company_id, name, face_front, clock_for, view_own_time_card, record_gps, face_front_version, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING {ROLE_COLUMNS}"
+        "INSERT INTO roles (id, company_id, name, face_front, clock_for, view_own_time_card, record_gps, face_front_version, created_at, \
+         liveness) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING {ROLE_COLUMNS}"
     ))
     .bind(new_id())
     .bind(company.0)
@@ -58,6 +58,7 @@ pub(super) async fn create_role(pool: &Pool<Db>, company: CompanyId, name: &Role
     .bind(abilities.record_gps)
     .bind(version)
     .bind(Utc::now())
+    .bind(abilities.liveness.as_str())
     .fetch_one(&mut *tx)
     .await
     .map_err(|e| unique_violation(e, &[("name", Unique::RoleName)]))?;
@@ -83,8 +84,8 @@ pub(super) async fn update_role(
         .try_into()?;
     let face_front_version = if current.abilities.face_front == abilities.face_front { current.face_front_version } else { version };
     let row: RoleRow = sqlx::query_as(&format!(
-        "UPDATE roles SET name = $3, face_front = $4, clock_for = $5, view_own_time_card = $6, record_gps = $7, face_front_version = $8 \
-         WHERE company_id = $1 AND id = $2 RETURNING {ROLE_COLUMNS}"
+        "UPDATE roles SET name = $3, face_front = $4, clock_for = $5, view_own_time_card = $6, record_gps = $7, face_front_version = $8, \
+         liveness = $9 WHERE company_id = $1 AND id = $2 RETURNING {ROLE_COLUMNS}"
     ))
     .bind(company.0)
     .bind(role.0)
@@ -94,6 +95,7 @@ pub(super) async fn update_role(
     .bind(abilities.view_own_time_card)
     .bind(abilities.record_gps)
     .bind(face_front_version)
+    .bind(abilities.liveness.as_str())
     .fetch_one(&mut *tx)
     .await
     .map_err(|e| unique_violation(e, &[("name", Unique::RoleName)]))?;

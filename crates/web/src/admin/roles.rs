@@ -47,6 +47,11 @@ struct Toggle {
 }
 
 impl RoleForm {
+    /// The liveness choices: (value, label, chosen).
+    fn liveness_options(&self) -> Vec<(&'static str, &'static str, bool)> {
+        clockface_domain::role::LivenessCheck::ALL.iter().map(|l| (l.as_str(), l.label(), *l == self.abilities.liveness)).collect()
+    }
+
     fn toggles(&self) -> Vec<Toggle> {
         let a = self.abilities;
         vec![
@@ -99,6 +104,8 @@ fn abilities_from(form: &FormData) -> Abilities {
         clock_for: form.checked("clock_for"),
         view_own_time_card: form.checked("view_own_time_card"),
         record_gps: form.checked("record_gps"),
+        // A form without the choice (an older page) keeps the default check.
+        liveness: clockface_domain::role::LivenessCheck::parse(form.get("liveness")).unwrap_or_default(),
     }
 }
 

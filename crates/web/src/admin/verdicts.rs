@@ -26,14 +26,22 @@ impl VerdictView {
         let verdict = verification.verdict;
         let colour = match verdict {
             Verdict::Match => "green",
-            Verdict::Mismatch | Verdict::Unreadable => "red",
+            Verdict::Mismatch | Verdict::Unreadable | Verdict::PossibleSpoof => "red",
             Verdict::NotEnrolled if verification.enrolled_now => "blue",
             Verdict::NoFace | Verdict::SeveralFaces | Verdict::PoorQuality | Verdict::NotEnrolled => "amber",
         };
         VerdictView {
             label: verdict.label(verification.enrolled_now),
             colour,
-            score: verification.score.map(|score| format!("score {score:.2} · threshold {:.2}", verification.threshold)),
+            score: match (verification.score, verification.liveness) {
+                (Some(score), Some(live)) => Some(format!(
+                    "score {score:.2} · threshold {:.2} · liveness {:.2} (at least {:.2})",
+                    verification.threshold, live.score, live.threshold
+                )),
+                (Some(score), None) => Some(format!("score {score:.2} · threshold {:.2}", verification.threshold)),
+                (None, Some(live)) => Some(format!("liveness {:.2} (at least {:.2})", live.score, live.threshold)),
+                (None, None) => None,
+            },
             doubtful: verdict.needs_review(),
             message: verification.message.clone(),
         }

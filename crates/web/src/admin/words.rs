@@ -178,6 +178,8 @@ pub static EN: &[(&str, &str)] = &[
     // roles.html
     ("roles.what_each_mobile_security_role_may", "What each mobile security role may do on the mobile clock. Devices get changes at their next sync."),
     ("roles.roles", "Roles"),
+    ("roles.facefront_check", "How FaceFront photos are checked"),
+    ("roles.liveness_help", "The liveness check tells a live face from a printed photo or a screen held up to the camera (docs/BENCHMARKS.md gives how often it errs each way). A photo it doubts is kept with its punch and flagged for review; the punch is never refused."),
     ("roles.facefront_on", "FaceFront on"),
     ("roles.facefront", "FaceFront"),
     ("roles.employees_holding_it", "Employees holding it"),

@@ -152,6 +152,17 @@ pub struct VerificationView {
     pub message: String,
     pub enrolled_now: bool,
     pub decided_at: DateTime<Utc>,
+    /// The liveness check of the verified face, when the role asks for it: its score (0 to 1,
+    /// the chance the networks give it of being live) and the threshold below which the verdict
+    /// is `possible_spoof`.
+    pub liveness: Option<LivenessView>,
+}
+
+/// A liveness score and the threshold it was held against.
+#[derive(Debug, Clone, Copy, Serialize, utoipa::ToSchema)]
+pub struct LivenessView {
+    pub score: f64,
+    pub threshold: f64,
 }
 
 impl From<Verification> for VerificationView {
@@ -166,6 +177,7 @@ impl From<Verification> for VerificationView {
             message: v.message,
             enrolled_now: v.enrolled_now,
             decided_at: v.decided_at,
+            liveness: v.liveness.map(|(score, threshold)| LivenessView { score, threshold }),
         }
     }
 }
