@@ -34,6 +34,14 @@ struct Fixture {
     had_secrets_key: bool,
     /// The release had breaks: Ana Ruiz's demo week has a lunch break a day (ten more punches).
     breaks: bool,
+    /// The release froze an approval's figures itself (migration 0013): they are kept byte for
+    /// byte. Before it, approvals had none until this release's first start froze them.
+    froze_figures: bool,
+    /// The release kept each PIN's length (0013): the demo's six-digit PINs are not shorter than
+    /// the company asks. Before it, every PIN counts as shorter (its length unknown).
+    kept_pin_digits: bool,
+    /// The release's audit witness signed its head into `audit-heads.log` (0013's trust release).
+    witnessed: bool,
 }
 
 const RELEASE_2026_12_01: Fixture = Fixture {
@@ -43,16 +51,29 @@ const RELEASE_2026_12_01: Fixture = Fixture {
     corrected: false,
     had_secrets_key: false,
     breaks: false,
+    froze_figures: false,
+    kept_pin_digits: false,
+    witnessed: false,
 };
 const RELEASE_2026_12_01_PG: Fixture =
     Fixture { name: "data-2026-12-01-postgres", postgres: true, weeks: &["2026-11-30"], ..RELEASE_2026_12_01 };
-const RELEASE_2026_12_02: Fixture =
-    Fixture { name: "data-2026-12-02", postgres: false, weeks: &["2026-11-30"], corrected: true, had_secrets_key: true, breaks: false };
+const RELEASE_2026_12_02: Fixture = Fixture {
+    name: "data-2026-12-02",
+    postgres: false,
+    weeks: &["2026-11-30"],
+    corrected: true,
+    had_secrets_key: true,
+    ..RELEASE_2026_12_01
+};
 const RELEASE_2026_12_02_PG: Fixture = Fixture { name: "data-2026-12-02-postgres", postgres: true, ..RELEASE_2026_12_02 };
 const RELEASE_BREAKS: Fixture = Fixture { name: "data-2026-12-02-breaks", breaks: true, ..RELEASE_2026_12_02 };
 const RELEASE_BREAKS_PG: Fixture = Fixture { name: "data-2026-12-02-breaks-postgres", postgres: true, ..RELEASE_BREAKS };
 const RELEASE_2026_12_06: Fixture = Fixture { name: "data-2026-12-06", ..RELEASE_BREAKS };
 const RELEASE_2026_12_06_PG: Fixture = Fixture { name: "data-2026-12-06-postgres", postgres: true, ..RELEASE_BREAKS };
+/// The trust release (migrations 0001-0013), the last before 0014.
+const RELEASE_2026_12_07: Fixture =
+    Fixture { name: "data-2026-12-07", froze_figures: true, kept_pin_digits: true, witnessed: true, ..RELEASE_BREAKS };
+const RELEASE_2026_12_07_PG: Fixture = Fixture { name: "data-2026-12-07-postgres", postgres: true, ..RELEASE_2026_12_07 };
 
 /// A fixture copied to a folder of its own (and for PostgreSQL, loaded into a database of the
 /// test's own), as an operator would have it before starting the new release.
@@ -277,6 +298,10 @@ async fn assert_all_kept(app: &TestApp, fixture: &Fixture, installed: &Installed
         assert_eq!(card["time_card"]["seconds"], 159_000, "the hours with the correction");
         assert!(card.to_string().contains("Started early on site"), "the correction's reason");
         assert_eq!(card["locked"]["by"], "card", "{}", card["locked"]);
+        // Frozen by the release itself or, before 0013, by this release's first start: either
+        // way the card shows the approved figures, and they are what the punches count to now.
+        assert_eq!(card["approved_figures"], true, "the card shows its approved figures");
+        assert_eq!(card["changed_since_approval"], serde_json::json!([]), "nothing changed since the approval");
     } else {
         assert!(card["locked"].is_null(), "that release approved nothing");
     }
@@ -284,6 +309,12 @@ async fn assert_all_kept(app: &TestApp, fixture: &Fixture, installed: &Installed
     let ana: Value =
         app.get(token, &format!("/api/v1/employees/{}/timecard?from={}", id("Ana Ruiz"), fixture.weeks[0])).await.json().await.unwrap();
     assert_eq!(ana.to_string().contains("\"on_break\":true"), fixture.breaks, "Ana Ruiz's breaks are kept (none before breaks)");
+
+    // The demo's four employees have PINs. The company asks for six digits (0013's default);
+    // PINs set before lengths were kept count as shorter, the trust release's six-digit ones do not.
+    let policy: Value = app.get(token, "/api/v1/security/pin-policy").await.json().await.unwrap();
+    let shorter = if fixture.kept_pin_digits { 0 } else { 4 };
+    assert_eq!((policy["min_pin_digits"].as_i64(), policy["shorter_pins"].as_i64()), (Some(6), Some(shorter)), "{policy}");
     assert_eq!(store.verify_audit().await.unwrap(), vec![], "the audit log is unbroken across the upgrade");
 }
 
@@ -293,15 +324,91 @@ async fn upgrades(fixture: &Fixture) {
     let installed = install(fixture).await;
     let secrets_key = installed.data_dir().join("secrets.key");
     assert_eq!(secrets_key.exists(), fixture.had_secrets_key);
+    let frozen = if fixture.froze_figures { approval_figures(&installed).await } else { vec![] };
+    if fixture.froze_figures {
+        assert!(matches!(frozen.as_slice(), [Some(_)]), "the release froze its one approval's figures: {frozen:?}");
+    }
     let app = installed.start().await;
     assert_all_kept(&app, fixture, &installed).await;
+    assert_trust_kept(&app, fixture, &installed, &frozen).await;
     use std::os::unix::fs::PermissionsExt;
     assert_eq!(std::fs::metadata(&secrets_key).unwrap().permissions().mode() & 0o777, 0o600, "secrets.key is the server's alone");
     let sealed = sealed_templates(&app).await;
     let app = app.restart(0).await;
     assert_eq!(sealed_templates(&app).await, sealed, "a second start seals nothing again");
     assert_all_kept(&app, fixture, &installed).await;
+    assert_trust_kept(&app, fixture, &installed, &frozen).await;
     app.running.stop().await.unwrap();
+    if fixture.witnessed {
+        let (code, said) = audit_verify(&installed);
+        assert_eq!(code, Some(0), "{said}");
+        assert!(said.contains("reaches every head the witness signed (1 company)"), "{said}");
+    }
+}
+
+/// Each card approval's figures (JSON, as stored), by employee: the column migration 0013 added.
+async fn approval_figures(installed: &Installed) -> Vec<Option<String>> {
+    let sql = "SELECT figures FROM card_approvals ORDER BY employee_id";
+    match &installed.database_url {
+        // psql prints NULL as the empty string, which frozen figures (a JSON object) never are.
+        Some(url) => pg_tool("psql", &["-X", "-A", "-t", "-d", url, "-c", sql])
+            .lines()
+            .map(|l| Some(l.to_owned()).filter(|l| !l.is_empty()))
+            .collect(),
+        None => {
+            use sqlx::{ConnectOptions, Connection};
+            let options: sqlx::sqlite::SqliteConnectOptions = installed.url().parse().unwrap();
+            let mut connection = options.read_only(true).connect().await.unwrap();
+            let rows = sqlx::query_scalar(sql).fetch_all(&mut connection).await.unwrap();
+            connection.close().await.unwrap();
+            rows
+        }
+    }
+}
+
+/// What the trust release (migration 0013) added, after the upgrade: the approval's figures (as
+/// the release froze them, byte for byte, or frozen at this release's start for earlier ones),
+/// the folder's own secrets.key, and the audit head the release's witness signed, which still
+/// verifies with that key and is reached by the upgraded chain.
+async fn assert_trust_kept(app: &TestApp, fixture: &Fixture, installed: &Installed, frozen: &[Option<String>]) {
+    let figures = approval_figures(installed).await;
+    if fixture.froze_figures {
+        assert_eq!(figures, frozen, "the release's approved figures are kept as it froze them");
+    } else if fixture.corrected {
+        assert!(matches!(figures.as_slice(), [Some(_)]), "the earlier approval's figures are frozen at start: {figures:?}");
+    } else {
+        assert_eq!(figures, [], "that release approved nothing");
+    }
+    let source = Path::new(FIXTURES).join(fixture.name);
+    if fixture.had_secrets_key {
+        assert_eq!(
+            std::fs::read(installed.data_dir().join("secrets.key")).unwrap(),
+            std::fs::read(source.join("secrets.key")).unwrap(),
+            "the folder's secrets.key is kept"
+        );
+    }
+    if fixture.witnessed {
+        let signed = std::fs::read(source.join("audit-heads.log")).unwrap();
+        let now = std::fs::read(installed.data_dir().join("audit-heads.log")).unwrap();
+        assert!(now.starts_with(&signed), "the witness file is appended to, never rewritten");
+        let key = clockface_web::witness::HeadKey::derive(&app.running.state.settings.secrets_key).unwrap();
+        let release = clockface_web::witness::read_file(&source.join("audit-heads.log")).unwrap();
+        let store = app.running.state.store.as_ref();
+        let (problems, heads) = clockface_web::witness::verify(store, &key, &[release]).await.unwrap();
+        assert_eq!((problems, heads), (vec![], 1), "the release's signed head verifies and the upgraded chain reaches it");
+    }
+}
+
+/// `clockface audit verify` on the installed folder (and database): its exit code and output.
+fn audit_verify(installed: &Installed) -> (Option<i32>, String) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_clockface"));
+    command.args(["audit", "verify", "--data-dir"]).arg(installed.data_dir());
+    command.env("CLOCKFACE_LOG", "error").env_remove("CLOCKFACE_CONFIG");
+    if let Some(url) = &installed.database_url {
+        command.args(["--database-url", url]);
+    }
+    let output = command.output().unwrap();
+    (output.status.code(), format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr)))
 }
 
 async fn sealed_templates(app: &TestApp) -> Vec<Vec<u8>> {
@@ -353,6 +460,16 @@ async fn a_data_folder_of_the_release_of_2026_12_06_keeps_everything_on_sqlite()
 #[tokio::test]
 async fn a_database_of_the_release_of_2026_12_06_keeps_everything_on_postgres() {
     upgrades(&RELEASE_2026_12_06_PG).await;
+}
+
+#[tokio::test]
+async fn a_data_folder_of_the_trust_release_keeps_everything_on_sqlite() {
+    upgrades(&RELEASE_2026_12_07).await;
+}
+
+#[tokio::test]
+async fn a_database_of_the_trust_release_keeps_everything_on_postgres() {
+    upgrades(&RELEASE_2026_12_07_PG).await;
 }
 
 /// Runs the real binary on the installed fixture, told to stop dead at `point`; returns the
@@ -508,10 +625,10 @@ async fn a_refused_start_changes_nothing(first: &Fixture, last: &Fixture) {
 
 #[tokio::test]
 async fn a_refused_start_changes_nothing_on_sqlite() {
-    a_refused_start_changes_nothing(&RELEASE_2026_12_01, &RELEASE_2026_12_06).await;
+    a_refused_start_changes_nothing(&RELEASE_2026_12_01, &RELEASE_2026_12_07).await;
 }
 
 #[tokio::test]
 async fn a_refused_start_changes_nothing_on_postgres() {
-    a_refused_start_changes_nothing(&RELEASE_2026_12_01_PG, &RELEASE_2026_12_06_PG).await;
+    a_refused_start_changes_nothing(&RELEASE_2026_12_01_PG, &RELEASE_2026_12_07_PG).await;
 }
