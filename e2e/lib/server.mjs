@@ -23,31 +23,7 @@ export async function startServer({ email = 'admin@acme.test', company = 'Acme P
       env: { ...process.env, CLOCKFACE_LOG: 'warn' },
     });
   createCompany(company, email);
-  const child = spawn(binary, ['serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir], {
-    env: { ...process.env, CLOCKFACE_LOG: 'warn' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const url = await new Promise((resolve, reject) => {
-    const deadline = setTimeout(() => reject(new Error('the server did not start within 30 s')), 30_000);
-    let out = '';
-    child.stdout.on('data', (chunk) => {
-      out += chunk;
-      const match = out.match(/serving on (http:\/\/\S+)/);
-      if (match) {
-        clearTimeout(deadline);
-        resolve(match[1]);
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`the server exited with ${code} before it was ready`)));
-  });
-  const stop = async () => {
-    if (child.exitCode === null) {
-      const exited = new Promise((resolve) => child.on('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
-    }
-    rmSync(dataDir, { recursive: true, force: true });
-  };
+  const { url, stop } = await run(['serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir], dataDir, /serving on (http:\/\/\S+)/, 30);
   return { url, dataDir, stop, createCompany };
 }
 
@@ -78,22 +54,28 @@ export const DEMO_ADMIN = { email: 'admin@demo.clockface.test', password: 'clock
  */
 export async function startDemo() {
   const dataDir = mkdtempSync(join(tmpdir(), 'clockface-demo-e2e-'));
-  const child = spawn(binary, ['demo', '--listen', '127.0.0.1:0', '--data-dir', dataDir], {
-    env: { ...process.env, CLOCKFACE_LOG: 'warn' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const { url, stop } = await run(['demo', '--listen', '127.0.0.1:0', '--data-dir', dataDir], dataDir, /demo is running at (http:\/\/\S+)[\s\S]*Admin login/, 120);
+  return { url, dataDir, stop };
+}
+
+/**
+ * Runs the binary with `args` until its output matches `ready` (its first group is the address),
+ * within `seconds`. Returns { url, stop }: `stop` ends it and removes `dataDir`.
+ */
+async function run(args, dataDir, ready, seconds) {
+  const child = spawn(binary, args, { env: { ...process.env, CLOCKFACE_LOG: 'warn' }, stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise((resolve, reject) => {
-    const deadline = setTimeout(() => reject(new Error('the demo did not start within 120 s')), 120_000);
+    const deadline = setTimeout(() => reject(new Error(`clockface ${args[0]} did not start within ${seconds} s`)), seconds * 1000);
     let out = '';
     child.stdout.on('data', (chunk) => {
       out += chunk;
-      const match = out.match(/demo is running at (http:\/\/\S+)[\s\S]*Admin login/);
+      const match = out.match(ready);
       if (match) {
         clearTimeout(deadline);
         resolve(match[1]);
       }
     });
-    child.on('exit', (code) => reject(new Error(`the demo exited with ${code} before it was ready`)));
+    child.on('exit', (code) => reject(new Error(`clockface ${args[0]} exited with ${code} before it was ready`)));
   });
   const stop = async () => {
     if (child.exitCode === null) {
@@ -103,5 +85,5 @@ export async function startDemo() {
     }
     rmSync(dataDir, { recursive: true, force: true });
   };
-  return { url, dataDir, stop };
+  return { url, stop };
 }

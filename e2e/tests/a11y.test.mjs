@@ -31,8 +31,8 @@ after(async () => {
 
 /** axe's violations on the page as it is now, each as "rule: target (summary)". */
 async function violations(page) {
-  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ path: AXE });
-  const result = await page.evaluate((tags) => window.axe.run(document, { runOnly: { type: 'tag', values: tags } }), TAGS);
+  if (!(await page.evaluate(() => 'axe' in globalThis))) await page.addScriptTag({ path: AXE });
+  const result = await page.evaluate((tags) => globalThis.axe.run(globalThis.document, { runOnly: { type: 'tag', values: tags } }), TAGS);
   return result.violations.flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(' ')} (${n.failureSummary.split('\n').slice(1, 2).join('').trim()})`));
 }
 
