@@ -136,7 +136,10 @@ async fn every_face_front_photo_gets_a_verdict_and_doubtful_ones_are_reviewed_on
     assert_eq!(queue[0]["punch"]["id"], impostor.as_str());
     assert!(queue[0]["reference_photo_url"].is_string() && queue[0]["photo_url"].is_string());
 
-    let card: Value = app.get(&admin.token, &format!("/api/v1/employees/{worker}/timecard")).await.json().await.unwrap();
+    // The week of the punches (an hour ago can be last week's Sunday in the company's zone).
+    let week = day_of_hours_ago(1);
+    let card: Value =
+        app.get(&admin.token, &format!("/api/v1/employees/{worker}/timecard?from={week}&to={week}")).await.json().await.unwrap();
     let verdicts: Vec<&str> = card["time_card"]["days"]
         .as_array()
         .unwrap()

@@ -200,7 +200,7 @@ async fn photos_are_served_by_cookie_to_their_company_only_and_turn_for_display_
     assert!(html.contains("class=\"rot-0\"") && (html.contains("Waiting for verification") || html.contains("Not enrolled")));
 
     // Turning it changes only how it is shown.
-    let back = format!("/admin/time-cards?employee={worker}");
+    let back = format!("/admin/time-cards?employee={worker}&from={week}");
     let turn = client
         .post(app.url(&format!("{url}/rotate")))
         .header(COOKIE, &mine.cookie)
