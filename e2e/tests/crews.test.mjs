@@ -325,7 +325,8 @@ test("Who's working now lists everyone clocked in, since when, at which job, wit
   const cy = await c.employee('Cy Early', c.roles.plain.id);
   await punch(cy, 'in', 30 * 60);
   // Corrections count as on the time card: Dee forgot to clock out (an admin added it), Eve
-  // forgot to clock in (an admin added it), Fay's clock-out is set for later today.
+  // forgot to clock in (an admin added it); a clock-out for Fay later today is refused (a
+  // correction cannot be in the future), so she is still working on her own clock-in.
   const correct = (employee, body) =>
     ok(c.url, `/api/v1/employees/${employee.id}/corrections`, c.token, { method: 'POST', body: { reason: 'Forgot to punch', ...body } });
   const dee = await c.employee('Dee Forgot', c.roles.plain.id);
@@ -335,7 +336,13 @@ test("Who's working now lists everyone clocked in, since when, at which job, wit
   await correct(eve, { action: 'add', kind: 'in', at: deviceTime(60) });
   const fay = await c.employee('Fay Later', c.roles.plain.id);
   await punch(fay, 'in', 45);
-  await correct(fay, { action: 'add', kind: 'out', at: deviceTime(-120) });
+  const later = await api(c.url, `/api/v1/employees/${fay.id}/corrections`, {
+    method: 'POST',
+    token: c.token,
+    body: { reason: 'Leaves at five', action: 'add', kind: 'out', at: deviceTime(-120) },
+  });
+  assert.equal(later.status, 422);
+  assert.equal(later.body.error.field, 'at');
   const { context, page } = await signInAs(browser, c.url, 'admin@acme.test', VIEWPORT);
   await page.getByRole('link', { name: 'Working now' }).click();
   const row = page.getByRole('row', { name: /Ana Works/ });
