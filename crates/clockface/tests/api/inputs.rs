@@ -44,19 +44,26 @@ async fn two_step_on(app: &TestApp, admin: &Admin) -> (Vec<u8>, String) {
     (secret, code)
 }
 
-/// The admin page's sign-in up to the code form: the pre-sign-in cookie, CSRF token and pending sign-in.
-async fn page_code_form(app: &TestApp, email: &str) -> (String, String, String) {
+/// The admin page's sign-in form sent with the e-mail and password: the pre-sign-in cookie, its
+/// CSRF token and the answer.
+async fn page_password(app: &TestApp, email: &str, next: &str) -> (String, String, Response) {
     let client = browser();
     let page = client.get(app.url("/admin/sign-in")).send().await.unwrap();
     let pre = cookie(&page, "cf_signin").unwrap();
     let csrf = hidden(&page.text().await.unwrap(), "_csrf");
-    let form = client
+    let answer = client
         .post(app.url("/admin/sign-in"))
         .header(COOKIE, &pre)
-        .form(&[("_csrf", csrf.as_str()), ("email", email), ("password", "correct horse battery"), ("next", "/admin")])
+        .form(&[("_csrf", csrf.as_str()), ("email", email), ("password", "correct horse battery"), ("next", next)])
         .send()
         .await
         .unwrap();
+    (pre, csrf, answer)
+}
+
+/// The admin page's sign-in up to the code form: the pre-sign-in cookie, CSRF token and pending sign-in.
+async fn page_code_form(app: &TestApp, email: &str) -> (String, String, String) {
+    let (pre, csrf, form) = page_password(app, email, "/admin").await;
     assert_eq!(form.status(), StatusCode::OK);
     let pending = hidden(&form.text().await.unwrap(), "pending");
     (pre, csrf, pending)
@@ -144,16 +151,7 @@ async fn a_burst_of_pin_sign_ins_is_answered_without_a_server_error() {
 /// Signs in on the pages (no second step): the session cookie and the CSRF token of its forms.
 async fn page_session(app: &TestApp, email: &str) -> (String, String) {
     let client = browser();
-    let page = client.get(app.url("/admin/sign-in")).send().await.unwrap();
-    let pre = cookie(&page, "cf_signin").unwrap();
-    let csrf = hidden(&page.text().await.unwrap(), "_csrf");
-    let signed = client
-        .post(app.url("/admin/sign-in"))
-        .header(COOKIE, &pre)
-        .form(&[("_csrf", csrf.as_str()), ("email", email), ("password", "correct horse battery"), ("next", "/admin/roles")])
-        .send()
-        .await
-        .unwrap();
+    let (_, _, signed) = page_password(app, email, "/admin/roles").await;
     let session = cookie(&signed, "cf_session").expect("signed in");
     let roles = client.get(app.url("/admin/roles")).header(COOKIE, &session).send().await.unwrap();
     (session.clone(), hidden(&roles.text().await.unwrap(), "_csrf"))
