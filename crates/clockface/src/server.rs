@@ -3,6 +3,7 @@
 
 use crate::config::{Config, PhotoStore};
 use anyhow::Context;
+use axum::serve::ListenerExt;
 use clockface_store::blobs::BlobStore;
 use clockface_store::group::{GroupCommit, PunchWriter};
 use clockface_store::inspect::{AppliedMigration, Inspection};
@@ -288,6 +289,9 @@ pub async fn start_with_metrics(listen: SocketAddr, metrics: Option<SocketAddr>,
     let (shutdown, stopped) = oneshot::channel::<()>();
     let app = clockface_web::app(state.clone());
     let task = tokio::spawn(async move {
+        // hyper's own refusals (a target over 64 KiB, a head beyond its buffer) answered in JSON too;
+        // the no-op tap is what gives the handlers the peer's address through this listener.
+        let listener = clockface_web::refusals::JsonRefusals(listener).tap_io(|_| {});
         axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(async move {
                 tokio::select! {

@@ -15,6 +15,7 @@ pub mod payroll;
 pub mod photo;
 pub mod privacy;
 pub mod punching;
+pub mod refusals;
 pub mod sealed_pin;
 pub mod secrets;
 pub mod security;

@@ -430,8 +430,10 @@ async fn impossible_corrections_are_refused() {
         }
         // A possible move is taken.
         assert_eq!(correct(move_to(&punch_out, "2026-11-16T15:30:00-06:00")).await.status(), StatusCode::CREATED);
-        // The page refuses the same, with the message on the card.
+        // The page refuses the same: the clock-in's own form opens again with what was typed and
+        // the refusal beside its time.
         let session = page_session(&app, "ana@acme.test").await;
+        let form = format!("edit-punch-{punch_in}");
         let page = page_post(
             &app,
             &session,
@@ -439,17 +441,38 @@ async fn impossible_corrections_are_refused() {
             &[
                 ("employee", &ada),
                 ("from", "2026-11-16"),
+                ("form", &form),
                 ("action", "move"),
                 ("target_type", "punch"),
                 ("target_id", &punch_in),
                 ("date", "2026-11-16"),
                 ("time", "17:00"),
-                ("reason", "fix"),
+                ("reason", "Came in late"),
             ],
         )
         .await;
         assert_eq!(page.status(), StatusCode::UNPROCESSABLE_ENTITY, "{backend:?}: the page");
-        assert!(page.text().await.unwrap().contains("a shift cannot end before it starts"), "{backend:?}");
+        let html = page.text().await.unwrap();
+        let start = html.find(&format!("value=\"{form}\"")).expect("the clock-in's form");
+        let details = &html[html[..start].rfind("<details").unwrap()..];
+        let details = &details[..details.find("</details>").unwrap()];
+        assert!(details.starts_with("<details class=\"punch-edit\" open>"), "{backend:?}: the form is open: {details}");
+        let error = format!("<span class=\"field-error\" id=\"{form}-when\" role=\"alert\">");
+        let message = &details[details.find(&error).unwrap_or_else(|| panic!("{backend:?}: beside the time: {details}"))..];
+        assert!(message.contains("a shift cannot end before it starts"), "{backend:?}: {message}");
+        assert!(details.contains(&format!("aria-describedby=\"{form}-when\"")), "the time field points at its error");
+        assert!(details.contains("value=\"17:00\"") && details.contains("value=\"Came in late\""), "what was typed stays: {details}");
+        assert_eq!(html.matches("class=\"field-error\"").count(), 1, "{backend:?}: only that form shows it");
+        // A missed punch in 1900: the add form opens again, its kind kept.
+        let fields =
+            [("employee", ada.as_str()), ("from", "2026-11-16"), ("form", "add"), ("action", "add"), ("kind", "out")];
+        let typed = [("date", "1900-01-01"), ("time", "08:00"), ("reason", "Forgot")];
+        let page = page_post(&app, &session, "/admin/time-cards/corrections", &[&fields[..], &typed[..]].concat()).await;
+        assert_eq!(page.status(), StatusCode::UNPROCESSABLE_ENTITY, "{backend:?}: the add form");
+        let html = page.text().await.unwrap();
+        assert!(html.contains("<details class=\"panel add-punch\" open>"), "{backend:?}");
+        assert!(html.contains("<span class=\"field-error\" id=\"add-when\" role=\"alert\">"), "{backend:?}: {html}");
+        assert!(html.contains("<option value=\"out\" selected>") && html.contains("value=\"1900-01-01\""), "{backend:?}");
         let (from, to) = (time("2026-11-01T00:00:00Z").to_utc(), time("2026-12-01T00:00:00Z").to_utc());
         let all = app.running.state.store.corrections(admin.company_id.parse().unwrap(), None, from, to).await.unwrap();
         assert_eq!(all.len(), 1, "{backend:?}: only the possible correction was stored");
@@ -499,7 +522,8 @@ async fn csv_imports_check_every_line() {
 }
 
 /// Every error answer of the API is the documented JSON: an unknown path (404), a wrong method
-/// (405), a body too large (413), a request target too long (414).
+/// (405), a body too large (413), a request target too long (414, also past the 64 KiB hyper
+/// reads), headers larger than hyper's buffer (431).
 #[tokio::test]
 async fn every_api_error_is_the_documented_json() {
     for backend in BACKENDS {
@@ -533,6 +557,12 @@ async fn every_api_error_is_the_documented_json() {
                 StatusCode::URI_TOO_LONG,
                 "uri_too_long",
             ),
+            (
+                "a 500 KB header",
+                app.client.get(app.url("/api/v1/employees")).header("x-filler", "b".repeat(500_000)).send().await.unwrap(),
+                StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+                "headers_too_large",
+            ),
         ];
         for (case, response, status, code) in cases {
             assert_eq!(response.status(), status, "{backend:?}: {case}");
@@ -540,7 +570,32 @@ async fn every_api_error_is_the_documented_json() {
             assert_eq!(body["error"]["code"], code, "{backend:?}: {case}: {body}");
             assert!(body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "{backend:?}: {case}");
         }
+        // Past the 64 KiB hyper reads (an HTTP client refuses to send it, so it goes over a plain
+        // socket) and not HTTP at all: refused before clockface's code runs, in the same JSON.
+        let raw_cases = [
+            (format!("GET /api/v1/employees?search={} HTTP/1.1\r\nhost: x\r\n\r\n", "a".repeat(100_000)), 414, "uri_too_long"),
+            ("GET /api/v1/employees HTTP/1.1\r\nhost x\r\n\r\n".to_owned(), 400, "bad_request"),
+        ];
+        for (request, status, code) in raw_cases {
+            let answer = raw_http(&app, request.as_bytes()).await;
+            let (head, body) = answer.split_once("\r\n\r\n").unwrap_or_else(|| panic!("{backend:?}: a whole answer: {answer:.200}"));
+            assert!(head.starts_with(&format!("HTTP/1.1 {status} ")), "{backend:?}: {head}");
+            assert!(head.contains("content-type: application/json"), "{backend:?}: {head}");
+            let body: Value = serde_json::from_str(body).unwrap_or_else(|e| panic!("{backend:?}: {code}: not JSON: {e}: {body}"));
+            assert_eq!(body["error"]["code"], code, "{backend:?}: {body}");
+            assert!(body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "{backend:?}: {code}");
+        }
     }
+}
+
+/// Sends `request` as it is over a new connection and reads the answer until the server closes it.
+async fn raw_http(app: &TestApp, request: &[u8]) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut socket = tokio::net::TcpStream::connect(app.running.addr).await.unwrap();
+    socket.write_all(request).await.unwrap();
+    let mut answer = Vec::new();
+    socket.read_to_end(&mut answer).await.unwrap();
+    String::from_utf8_lossy(&answer).into_owned()
 }
 
 /// Export parameters are read strictly: a day not written YYYY-MM-DD and a format with a space

@@ -79,7 +79,9 @@ async fn supervisors_reach_only_their_employees(backend: Backend) {
     // Someone else's employee is as absent as one that does not exist, on every path.
     let ghost = uuid::Uuid::now_v7().to_string();
     let period = day_of_hours_ago(3);
-    let correction = json!({"action": "add", "kind": "out", "at": hours_ago(1), "reason": "Forgot to clock out"});
+    // A minute after the clock-in, so both fall in the one pay period that is approved below (an
+    // hour later can be next week's when the run starts just after the week turns).
+    let correction = json!({"action": "add", "kind": "out", "at": minutes_ago(179), "reason": "Forgot to clock out"});
     for (employee, punch) in [(&theirs, &theirs_punch), (&ghost, &ghost)] {
         let answers = [
             status(app.get(&supervisor, &format!("/api/v1/employees/{employee}")).await).await,

@@ -9,7 +9,7 @@
 
 use super::devices::local;
 use super::verdicts::{upright_degrees, VerdictView};
-use super::{hours, render, see_other, Layout, PageError, SignedForm, UserSession};
+use super::{hours, render, see_other, FormErrors, Layout, PageError, SignedForm, UserSession};
 use crate::admin::words::{self, Words};
 use crate::api::corrections::{make_correction, CorrectionBody};
 use crate::api::timecards::{time_card, CardPunch};
@@ -62,8 +62,8 @@ struct PunchView {
     late: bool,
     /// What a correction of it names: (`punch` or `added`, id).
     target: (&'static str, String),
-    /// Its local date and time, for the edit form.
-    date: String,
+    /// The form that moves or voids it, filled in with its local date and time.
+    fix: FixForm,
     /// Where it was made, when the device gave a position.
     position: Option<PositionView>,
     /// Why it has no position, when its role records GPS.
@@ -89,6 +89,57 @@ fn position_view(punch: &clockface_domain::punch::Punch) -> Option<PositionView>
         osm: format!("https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=17/{lat}/{lon}"),
         geo: format!("geo:{lat},{lon}"),
     })
+}
+
+/// One of the card's correction forms as it is shown: filled in from the card, or, after the
+/// server refused what was sent from it, open again with what was typed and the refusal beside
+/// the field it names.
+#[derive(Default)]
+struct FixForm {
+    /// Names the form among the card's (`edit-punch-<id>`, `out-<id>`, `add`).
+    key: String,
+    open: bool,
+    date: String,
+    time: String,
+    kind: String,
+    reason: String,
+    errors: FormErrors,
+}
+
+impl FixForm {
+    fn new(key: String, date: String, time: String) -> Self {
+        Self { key, date, time, ..Self::default() }
+    }
+
+    /// What was wrong with its date and time: a time the correction cannot have (`at`), or one
+    /// not given in the form's format (`date`, `time`).
+    fn when_error(&self) -> Option<&str> {
+        self.errors.field("at").or_else(|| self.errors.field("date")).or_else(|| self.errors.field("time"))
+    }
+
+    /// Takes back a refused submission when it came from this form; says whether it did.
+    fn take(&mut self, refused: &RefusedCorrection) -> bool {
+        if self.key.is_empty() || self.key != refused.key {
+            return false;
+        }
+        self.open = true;
+        self.date.clone_from(&refused.date);
+        self.time.clone_from(&refused.time);
+        self.kind.clone_from(&refused.kind);
+        self.reason.clone_from(&refused.reason);
+        self.errors = refused.errors.clone();
+        true
+    }
+}
+
+/// A correction the server refused: the form it came from, what was typed, and why.
+struct RefusedCorrection {
+    key: String,
+    date: String,
+    time: String,
+    kind: String,
+    reason: String,
+    errors: FormErrors,
 }
 
 /// A correction as the card shows it on hover.
@@ -117,8 +168,8 @@ struct ShiftView {
     in_progress: bool,
     /// The meal deduction taken from it, e.g. `0:30`.
     meal: Option<String>,
-    /// For a missing clock-out: the date and time the fix comes filled in with.
-    fix_out: Option<(String, String)>,
+    /// For a missing clock-out: the fix, filled in with a date and time eight hours on.
+    fix_out: Option<FixForm>,
     /// The job and cost code it was worked on (the clock-in's, else the clock-out's), e.g. `J-1 Depot`.
     job: Option<String>,
     cost_code: Option<String>,
@@ -159,6 +210,24 @@ struct Card {
     /// Set when the card counted now differs from the figures it was approved with.
     changed_since_approval: Option<String>,
     voided: Vec<PunchView>,
+    /// The form that adds a missed punch.
+    add: FixForm,
+}
+
+impl Card {
+    /// Reopens the form a refused correction came from, with what was typed and why; says
+    /// whether one of the card's forms sent it.
+    fn take(&mut self, refused: &RefusedCorrection) -> bool {
+        let punches = self.days.iter_mut().flat_map(|d| &mut d.shifts).flat_map(|s| {
+            let ShiftView { start, end, fix_out, .. } = s;
+            start.iter_mut().chain(end.iter_mut()).map(|p| &mut p.fix).chain(fix_out.iter_mut())
+        });
+        let mut taken = false;
+        for form in punches.chain(std::iter::once(&mut self.add)) {
+            taken |= form.take(refused);
+        }
+        taken
+    }
 }
 
 #[derive(Template)]
@@ -170,7 +239,7 @@ struct TimeCardPage {
     card: Option<Card>,
     /// This page's address, to come back to after turning a photo.
     here: String,
-    /// A correction the server refused, and why.
+    /// A correction the server refused that none of the card's forms sent, and why.
     error: Option<String>,
     /// A correction was just saved.
     saved: bool,
@@ -193,7 +262,7 @@ async fn build_page(
     admin: &UserSession,
     employee: Option<&str>,
     from: Option<&str>,
-    error: Option<String>,
+    refused: Option<RefusedCorrection>,
     saved: bool,
 ) -> Result<TimeCardPage, PageError> {
     let zone = admin.company.time_zone;
@@ -232,6 +301,14 @@ async fn build_page(
             (Some(card), format!("/admin/time-cards?employee={}&from={from}", employee.id))
         }
     };
+    // A refusal shows beside the field of the form that sent it; one no form of this card sent
+    // (the card moved on meanwhile) at the top.
+    let mut card = card;
+    let error = refused.and_then(|refused| {
+        let shown = card.as_mut().is_some_and(|card| card.take(&refused));
+        let errors = refused.errors;
+        (!shown).then(|| errors.form.or_else(|| errors.fields.into_iter().next().map(|(_, message)| message))).flatten()
+    });
     Ok(TimeCardPage {
         layout: Layout::new(admin, "time-cards", words::en("base.time_cards")),
         employees: options,
@@ -282,12 +359,20 @@ async fn correct(State(state): State<AppState>, signed: SignedForm<UserSession>)
     .await;
     match result {
         Ok(_) => Ok(see_other(&format!("/admin/time-cards?employee={employee}&from={from}&saved=1"))),
-        Err(error) if error.status.is_client_error() && error.status != StatusCode::NOT_FOUND => {
-            let status = error.status;
-            let page = build_page(&state, &admin, Some(&employee.to_string()), Some(&from), Some(error.message), false).await?;
+        Err(error) => {
+            let (status, errors) = FormErrors::from_error(error)?;
+            let typed = |name: &str| form.get(name).to_owned();
+            let refused = RefusedCorrection {
+                key: typed("form"),
+                date: typed("date"),
+                time: typed("time"),
+                kind: typed("kind"),
+                reason: typed("reason"),
+                errors,
+            };
+            let page = build_page(&state, &admin, Some(&employee.to_string()), Some(&from), Some(refused), false).await?;
             Ok(render(status, &page))
         }
-        Err(error) => Err(PageError(error)),
     }
 }
 
@@ -351,6 +436,11 @@ async fn card(
             (None, None) => ("", String::new()),
         };
         let date = p.effective_at.with_timezone(&zone).date_naive().to_string();
+        let fix = if target.0.is_empty() {
+            FixForm::default()
+        } else {
+            FixForm::new(format!("edit-{}-{}", target.0, target.1), date, p.local_time.clone())
+        };
         let Some(punch) = &p.punch else {
             return PunchView {
                 verdict: VerdictView::pending(),
@@ -365,7 +455,7 @@ async fn card(
                 correction,
                 late: false,
                 target,
-                date,
+                fix,
                 position: None,
                 no_position: None,
             };
@@ -391,7 +481,7 @@ async fn card(
             correction,
             late: p.arrived_after_approval,
             target,
-            date,
+            fix,
             position: position_view(punch),
             no_position: punch.no_position_reason.map(|r| r.describe()),
         }
@@ -418,7 +508,8 @@ async fn card(
                         // Filled in with eight hours after the clock-in: the usual day, to adjust if need be.
                         (ShiftStatus::MissingClockOut, Some(start)) => {
                             let out = (start.effective_at + Duration::hours(8)).with_timezone(&zone);
-                            Some((out.date_naive().to_string(), out.format("%H:%M").to_string()))
+                            let key = format!("out-{}", start.effective_at.timestamp());
+                            Some(FixForm::new(key, out.date_naive().to_string(), out.format("%H:%M").to_string()))
                         }
                         _ => None,
                     },
@@ -472,6 +563,7 @@ async fn card(
         locked,
         changed_since_approval,
         voided: response.voided.iter().map(view_punch).collect(),
+        add: FixForm { kind: "in".to_owned(), ..FixForm::new("add".to_owned(), from.to_string(), "08:00".to_owned()) },
     })
 }
 
