@@ -174,6 +174,26 @@ impl BlobStore {
     }
 }
 
+/// Whether the photo store answers, for the readiness endpoint.
+impl BlobStore {
+    /// Answers when photos can be stored: a local folder takes a small file (written and removed
+    /// again), an object store answers a read of an object that is not there.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        match &self.backend {
+            Backend::Local(folder) => {
+                let probe = folder.root.join(format!(".ready-{}", uuid::Uuid::new_v4()));
+                let cause = |error: std::io::Error| StoreError::Blob(format!("the photo folder takes no file: {error}"));
+                tokio::fs::write(&probe, b"ready").await.map_err(cause)?;
+                tokio::fs::remove_file(&probe).await.map_err(cause)
+            }
+            Backend::Object(store) => match store.head(&ObjectPath::from("ready-probe")).await {
+                Ok(_) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+                Err(error) => Err(error.into()),
+            },
+        }
+    }
+}
+
 /// Objects other than photos, in an object store only (the audit witness's heads): a local
 /// photo folder keeps none, the data folder has files of its own for that.
 impl BlobStore {

@@ -196,6 +196,16 @@ impl From<StoreError> for ApiError {
                     "the server could not store this just now and stored nothing; send it again (a device does so by itself)",
                 )
             }
+            StoreError::Blob(_) | StoreError::ObjectStore(_) => {
+                crate::metrics::store_error(&error);
+                tracing::error!(cause = %error, "the photo store did not answer");
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "photo_store_unavailable",
+                    "the photo store is not answering just now, so nothing was stored; send it again shortly (a device does so by itself)",
+                )
+                .with_retry_after(PHOTO_STORE_RETRY_SECONDS)
+            }
             other => {
                 crate::metrics::store_error(&other);
                 ApiError::internal(other)
@@ -203,6 +213,9 @@ impl From<StoreError> for ApiError {
         }
     }
 }
+
+/// When a client should try again after the photo store did not answer.
+pub const PHOTO_STORE_RETRY_SECONDS: u64 = 30;
 
 impl From<JsonRejection> for ApiError {
     fn from(rejection: JsonRejection) -> Self {

@@ -44,6 +44,7 @@ pub fn app(state: AppState) -> Router {
     let openapi = std::sync::Arc::new(openapi);
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
         .merge(api)
         .merge(home::router())
         .merge(clock::router())
@@ -69,4 +70,25 @@ pub fn app(state: AppState) -> Router {
 async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) -> Result<&'static str, ApiError> {
     state.store.ping().await?;
     Ok("ok")
+}
+
+/// Readiness: 200 when the database and the photo store both answer, else 503; the JSON says
+/// which is down (`{"database": "ok", "photo_store": "down"}`), and the log says why.
+async fn readyz(axum::extract::State(state): axum::extract::State<AppState>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let (database, photos) = tokio::join!(state.store.ping(), state.blobs.ping());
+    let word = |result: Result<(), clockface_store::StoreError>, part: &str| match result {
+        Ok(()) => "ok",
+        Err(error) => {
+            tracing::warn!(%error, part, "not ready");
+            "down"
+        }
+    };
+    let body = serde_json::json!({"database": word(database, "database"), "photo_store": word(photos, "photo_store")});
+    let status = if body.as_object().is_some_and(|parts| parts.values().all(|v| v == "ok")) {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, [(axum::http::header::CACHE_CONTROL, "no-store")], axum::Json(body)).into_response()
 }

@@ -45,7 +45,21 @@ pub fn describe() {
     metrics::describe_counter!(VERDICTS, "Face verification verdicts this node gave, by verdict.");
     metrics::describe_histogram!(ENGINE_SECONDS, metrics::Unit::Seconds, "Face engine time per photo.");
     metrics::describe_counter!(STORE_ERRORS, "Database and photo store failures met by requests and jobs, by kind.");
+    // Every known label starts at 0, so that a rate over the first failure, and a dashboard
+    // before anything happened, see a series rather than nothing.
+    for outcome in ["created", "resent", "refused", "failed"] {
+        metrics::counter!(PUNCHES, "outcome" => outcome).absolute(0);
+    }
+    for verdict in Verdict::ALL {
+        metrics::counter!(VERDICTS, "verdict" => verdict.as_str()).absolute(0);
+    }
+    for kind in STORE_ERROR_KINDS {
+        metrics::counter!(STORE_ERRORS, "kind" => kind).absolute(0);
+    }
 }
+
+/// The kinds of [`STORE_ERRORS`].
+const STORE_ERROR_KINDS: [&str; 3] = ["database", "photo_store", "corrupt"];
 
 /// Counts one punch by what became of it.
 pub fn punch_outcome<T>(outcome: &Result<T, ApiError>, created: impl FnOnce(&T) -> bool) {
@@ -78,9 +92,9 @@ pub fn store_error(error: &StoreError) {
 /// The kind of a store error that is a failure, or `None` for an answer.
 fn failure_kind(error: &StoreError) -> Option<&'static str> {
     match error {
-        StoreError::Database(_) | StoreError::Migrate(_) => Some("database"),
-        StoreError::Blob(_) | StoreError::ObjectStore(_) => Some("photo_store"),
-        StoreError::Corrupt(_) => Some("corrupt"),
+        StoreError::Database(_) | StoreError::Migrate(_) => Some(STORE_ERROR_KINDS[0]),
+        StoreError::Blob(_) | StoreError::ObjectStore(_) => Some(STORE_ERROR_KINDS[1]),
+        StoreError::Corrupt(_) => Some(STORE_ERROR_KINDS[2]),
         _ => None,
     }
 }

@@ -36,7 +36,7 @@ pub struct TestApp {
     pub base: String,
     pub client: Client,
     pub running: Running,
-    config: Config,
+    pub config: Config,
     _folder: tempfile::TempDir,
 }
 

@@ -15,6 +15,7 @@ mod flows;
 mod inputs;
 mod keys;
 mod nodes;
+mod outage;
 mod pages;
 mod payroll;
 mod privacy;

@@ -436,6 +436,20 @@ async fn metrics_are_prometheus_text_on_their_own_listener_and_move_with_a_punch
     let created = [("outcome", "created")];
     let punch_route = [("route", "/api/v1/punches"), ("status", "201")];
     assert_eq!(sample(&before, "clockface_punches_total", &created), 0.0);
+    // Counters with labels are there at 0 for every known label before anything happened.
+    let series = |name: &str, label: &str, value: &str| {
+        before.samples.iter().any(|s| s.metric == name && s.labels.get(label) == Some(value))
+    };
+    for (name, label, value) in [
+        ("clockface_punches_total", "outcome", "created"),
+        ("clockface_punches_total", "outcome", "failed"),
+        ("clockface_verdicts_total", "verdict", "match"),
+        ("clockface_verdicts_total", "verdict", "possible_spoof"),
+        ("clockface_store_errors_total", "kind", "photo_store"),
+        ("clockface_store_errors_total", "kind", "database"),
+    ] {
+        assert!(series(name, label, value), "{name}{{{label}=\"{value}\"}} is scraped at 0 from the start");
+    }
     let body = json!({"client_id": Uuid::new_v4(), "employee_id": employee["id"], "kind": "in", "device_time": hours_ago(1)});
     try_punch(&http, &node.base, &device, &body, FACE_JPEG).await.expect("the punch is acknowledged");
     try_punch(&http, &node.base, &device, &body, FACE_JPEG).await.expect("the resend is answered");
