@@ -93,7 +93,7 @@ test('the public pages and the sign-in form have no WCAG 2.1 A or AA violations'
   const context = await browser.newContext({ viewport: DESKTOP, bypassCSP: true });
   const page = await context.newPage();
   const report = [];
-  for (const path of ['/', '/admin']) {
+  for (const path of ['/', '/admin', '/policy']) {
     await page.goto(demo.url + path);
     report.push({ path, found: await violations(page) });
   }

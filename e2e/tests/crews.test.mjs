@@ -336,6 +336,10 @@ test("Who's working now lists everyone clocked in, since when, at which job, wit
   await correct(eve, { action: 'add', kind: 'in', at: deviceTime(60) });
   const fay = await c.employee('Fay Later', c.roles.plain.id);
   await punch(fay, 'in', 45);
+  // A role that records GPS, a clock-in whose phone gave no position: the row says why.
+  const gps = await ok(c.url, '/api/v1/roles', c.token, { method: 'POST', body: { name: 'E2E GPS crew', abilities: { record_gps: true } } });
+  const gus = await c.employee('Gus Nogps', gps.id);
+  await punch(gus, 'in', 20, { no_position_reason: 'permission_denied' });
   const later = await api(c.url, `/api/v1/employees/${fay.id}/corrections`, {
     method: 'POST',
     token: c.token,
@@ -354,7 +358,12 @@ test("Who's working now lists everyone clocked in, since when, at which job, wit
   const added = page.getByRole('row', { name: /Eve Added/ });
   await added.getByText('Clock-in added by a correction').waitFor();
   await added.getByText(/^1:0[01]$/).waitFor();
-  await page.getByRole('row', { name: /Fay Later/ }).getByText('Own clock-in').waitFor();
+  const fayRow = page.getByRole('row', { name: /Fay Later/ });
+  await fayRow.getByText('Own clock-in').waitFor();
+  await fayRow.getByText('None').waitFor();
+  const gusRow = page.getByRole('row', { name: /Gus Nogps/ });
+  await gusRow.getByText('No position', { exact: true }).waitFor();
+  assert.equal(await gusRow.getByText('None').count(), 0, 'a clock-in without its position is not "Flags: None"');
   await screenshot(page, 'working-now');
   await context.close();
 });

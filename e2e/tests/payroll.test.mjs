@@ -95,6 +95,7 @@ test('a missing clock-out is fixed from the card in two clicks; the hours count 
   await card.waitFor({ state: 'visible' });
   assert.match(await card.innerText(), /no punch on the device/);
   assert.match(await card.innerText(), /Reason: Forgot to clock out/);
+  assert.match(await card.innerText(), new RegExp(`by ${ADMIN}`), 'who made it');
   await screenshot(page, 'admin-time-card-correction');
   // Move the clock-in: the original time is shown on hover beside the reason.
   await fixed.locator('details.punch-edit').first().locator('summary').click();
@@ -110,6 +111,22 @@ test('a missing clock-out is fixed from the card in two clicks; the hours count 
   await movedCard.waitFor({ state: 'visible' });
   assert.match(await movedCard.innerText(), /was 07:00/);
   assert.match(await movedCard.innerText(), /Started at 07:30, says the foreman/);
+  // An impossible move (the clock-in after the clock-out): the same form opens again with what
+  // was typed, the refusal beside the time, in words; nothing changed.
+  await moved.locator('details.punch-edit').first().locator('summary').click();
+  const again = moved.locator('details.punch-edit').first().locator('form');
+  await again.getByLabel('New time').fill('16:00');
+  await again.getByLabel('Reason').fill('Typed by mistake');
+  await again.getByRole('button', { name: 'Move time' }).click();
+  const reopened = page.locator('details.punch-edit[open]');
+  const error = reopened.locator('.field-error');
+  await error.waitFor();
+  assert.match(await error.innerText(), /^Would put the clock-in after its clock-out .*a shift cannot end before it starts\.$/);
+  assert.equal(await reopened.getByLabel('New time').getAttribute('aria-invalid'), 'true');
+  assert.equal(await reopened.getByLabel('New time').inputValue(), '16:00');
+  assert.equal(await reopened.getByLabel('Reason').inputValue(), 'Typed by mistake');
+  assert.match(await page.locator('tr.day', { hasText: 'Mon 16 Nov' }).locator('td.num').first().innerText(), /^7:30$/);
+  await screenshot(page, 'admin-time-card-correction-refused');
   await context.close();
 });
 

@@ -35,9 +35,13 @@ test('the policy is public, a signed release starts matching, and a decliner clo
   const ann = await c.employee('Ann Field', c.roles.face.id, '2468');
   const dee = await c.employee('Dee Cline', c.roles.face.id, '1357');
 
-  // Anyone can read the policy: a fresh context, no cookie.
+  // Anyone can read the policy: a fresh context, no cookie, from the front page without an id.
   const { context: visitor, page: reader } = await openClock(faceCamera(), c);
-  await reader.goto(c.url + policy.url);
+  await reader.goto(c.url + '/');
+  await reader.getByRole('link', { name: 'Biometric data policies' }).click();
+  await reader.getByRole('heading', { name: 'Biometric data policies' }).waitFor();
+  await reader.getByRole('listitem').getByRole('link').click();
+  await reader.waitForURL((url) => url.pathname === policy.url);
   await reader.getByRole('heading', { name: 'Biometric data retention and destruction policy' }).waitFor();
   await reader.getByText(/version 1/).first().waitFor();
   await reader.getByText(/three years after their last time punch/).waitFor();
@@ -46,6 +50,9 @@ test('the policy is public, a signed release starts matching, and a decliner clo
 
   const { context, page } = await openClock(faceCamera(), c);
   await register(page, c);
+  // The PIN screen links the company's policy, in the clock's language.
+  await visible(page, '#pin-policy-link', 'Biometric data policy');
+  assert.equal(await page.locator('#pin-policy-link').getAttribute('href'), `${policy.url}?lang=en`);
   // Ann signs the release after her PIN, then clocks in and out with photos.
   await enterPin(page, '2468');
   await visible(page, '#screen-release h1', 'Your face data');

@@ -48,6 +48,8 @@ test('the whole clock in Spanish on a Spanish phone, the release signed in Spani
   await button(page, 'Registrar dispositivo').click();
   await visible(page, 'h1', 'Ingrese su PIN');
   await visible(page, '#sync-status', /^Sincronizado hoy a las /);
+  await visible(page, '#pin-policy-link', 'Política de datos biométricos');
+  assert.equal(await page.locator('#pin-policy-link').getAttribute('href'), `${policy.url}?lang=es`);
 
   // The release, in Spanish; signing records the Spanish text.
   await enterPin(page, '2468');

@@ -247,6 +247,10 @@ function showPin() {
   state.offlinePin = null;
   state.pin = '';
   renderPin();
+  // The company's public biometric data policy, once it has published one, in the clock's language.
+  const policy = state.sync?.policy_url;
+  $('pin-policy').hidden = !policy;
+  if (policy) $('pin-policy-link').href = `${policy}?lang=${i18n.language()}`;
   show('pin');
 }
 

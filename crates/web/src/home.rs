@@ -2,7 +2,7 @@
 //! admin sign-in, or to the mobile clock, whose full address it spells out for the phone. And each
 //! company's public biometric retention and destruction policy at `/policy/{company}` (no sign-in),
 //! its newest version or `?version=N`, in English or Spanish (`?lang=es`, else the browser's
-//! Accept-Language), with a link to the other language.
+//! Accept-Language), with a link to the other language; `/policy` lists every company's.
 
 use crate::admin::PageError;
 use crate::admin::{asset_version, render, session::over_tls};
@@ -19,7 +19,7 @@ use clockface_domain::language::Language;
 use clockface_domain::privacy::policy_text;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/", get(home)).route("/policy/{company}", get(policy))
+    Router::new().route("/", get(home)).route("/policy", get(policies)).route("/policy/{company}", get(policy))
 }
 
 #[derive(Template)]
@@ -62,6 +62,10 @@ struct PolicyWords {
     other_versions: &'static str,
     /// The link to this language, in it.
     read_this: &'static str,
+    /// The list of every company's policy at `/policy`.
+    list_heading: &'static str,
+    list_intro: &'static str,
+    list_none: &'static str,
 }
 
 const POLICY_EN: PolicyWords = PolicyWords {
@@ -71,6 +75,9 @@ const POLICY_EN: PolicyWords = PolicyWords {
     published: "published",
     other_versions: "Other versions:",
     read_this: "Read in English",
+    list_heading: "Biometric data policies",
+    list_intro: "The companies that clock their employees in on this server with FaceFront photos, each with its published policy on how long face data is kept and when it is destroyed.",
+    list_none: "No company on this server has published a biometric data policy yet.",
 };
 
 const POLICY_ES: PolicyWords = PolicyWords {
@@ -80,6 +87,9 @@ const POLICY_ES: PolicyWords = PolicyWords {
     published: "publicada el",
     other_versions: "Otras versiones:",
     read_this: "Leer en español",
+    list_heading: "Políticas de datos biométricos",
+    list_intro: "Las empresas que registran la entrada de sus empleados en este servidor con fotos FaceFront, cada una con su política publicada sobre cuánto tiempo se conservan los datos faciales y cuándo se destruyen.",
+    list_none: "Ninguna empresa de este servidor ha publicado todavía una política de datos biométricos.",
 };
 
 fn policy_words(language: Language) -> &'static PolicyWords {
@@ -107,6 +117,51 @@ struct PolicyQuery {
     lang: Option<String>,
 }
 
+#[derive(Template)]
+#[template(path = "policies.html")]
+struct PoliciesPage {
+    assets: &'static str,
+    lang: &'static str,
+    words: &'static PolicyWords,
+    /// Each company with a published policy: (name, address of its policy in this language).
+    companies: Vec<(String, String)>,
+    others: Vec<(&'static str, &'static str, String)>,
+}
+
+/// The page's language: `?lang=`, else the browser's Accept-Language.
+fn page_language(lang: Option<&str>, headers: &HeaderMap) -> Result<Language, ApiError> {
+    match lang {
+        Some(raw) => Language::parse(raw).map_err(|_| ApiError::bad_request("invalid_query", "lang must be en (English) or es (Spanish)")),
+        None => Ok(Language::from_accept_language(headers.get(ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).unwrap_or_default())),
+    }
+}
+
+/// Every company's published policy, linked from the front page: a member of the public finds
+/// one without knowing the company's id. Companies without a published policy are not listed.
+async fn policies(State(state): State<AppState>, Query(query): Query<PolicyQuery>, headers: HeaderMap) -> Result<Response, PageError> {
+    let language = page_language(query.lang.as_deref(), &headers)?;
+    let mut companies = Vec::new();
+    for company in state.store.company_ids().await? {
+        if state.store.policy(company, None).await?.is_some() {
+            let name = state.store.company(company).await?.name.as_str().to_owned();
+            companies.push((name, format!("/policy/{company}?lang={}", language.code())));
+        }
+    }
+    companies.sort();
+    let page = PoliciesPage {
+        assets: asset_version(),
+        lang: language.code(),
+        words: policy_words(language),
+        companies,
+        others: Language::ALL
+            .into_iter()
+            .filter(|l| *l != language)
+            .map(|l| (l.code(), policy_words(l).read_this, format!("?lang={}", l.code())))
+            .collect(),
+    };
+    Ok(render(StatusCode::OK, &page))
+}
+
 /// A company's published policy, public: an unknown company, or one without a policy, is 404.
 async fn policy(
     State(state): State<AppState>,
@@ -114,12 +169,7 @@ async fn policy(
     Query(query): Query<PolicyQuery>,
     headers: HeaderMap,
 ) -> Result<Response, PageError> {
-    let language = match query.lang.as_deref() {
-        Some(raw) => {
-            Language::parse(raw).map_err(|_| ApiError::bad_request("invalid_query", "lang must be en (English) or es (Spanish)"))?
-        }
-        None => Language::from_accept_language(headers.get(ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).unwrap_or_default()),
-    };
+    let language = page_language(query.lang.as_deref(), &headers)?;
     let missing = || ApiError::not_found("There is no published policy at this address.");
     let company: CompanyId = company.parse().map_err(|_| missing())?;
     let policy = state.store.policy(company, query.version).await?.ok_or_else(missing)?;

@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 const BACKENDS: [Backend; 2] = [Backend::Sqlite, Backend::Postgres];
 
 /// A browser-like client that does not follow redirects.
-fn browser() -> Client {
+pub(crate) fn browser() -> Client {
     Client::builder().redirect(Policy::none()).build().unwrap()
 }
 
@@ -149,7 +149,7 @@ async fn a_burst_of_pin_sign_ins_is_answered_without_a_server_error() {
 }
 
 /// Signs in on the pages (no second step): the session cookie and the CSRF token of its forms.
-async fn page_session(app: &TestApp, email: &str) -> (String, String) {
+pub(crate) async fn page_session(app: &TestApp, email: &str) -> (String, String) {
     let client = browser();
     let (_, _, signed) = page_password(app, email, "/admin/roles").await;
     let session = cookie(&signed, "cf_session").expect("signed in");
@@ -464,8 +464,7 @@ async fn impossible_corrections_are_refused() {
         assert!(details.contains("value=\"17:00\"") && details.contains("value=\"Came in late\""), "what was typed stays: {details}");
         assert_eq!(html.matches("class=\"field-error\"").count(), 1, "{backend:?}: only that form shows it");
         // A missed punch in 1900: the add form opens again, its kind kept.
-        let fields =
-            [("employee", ada.as_str()), ("from", "2026-11-16"), ("form", "add"), ("action", "add"), ("kind", "out")];
+        let fields = [("employee", ada.as_str()), ("from", "2026-11-16"), ("form", "add"), ("action", "add"), ("kind", "out")];
         let typed = [("date", "1900-01-01"), ("time", "08:00"), ("reason", "Forgot")];
         let page = page_post(&app, &session, "/admin/time-cards/corrections", &[&fields[..], &typed[..]].concat()).await;
         assert_eq!(page.status(), StatusCode::UNPROCESSABLE_ENTITY, "{backend:?}: the add form");

@@ -437,9 +437,8 @@ async fn metrics_are_prometheus_text_on_their_own_listener_and_move_with_a_punch
     let punch_route = [("route", "/api/v1/punches"), ("status", "201")];
     assert_eq!(sample(&before, "clockface_punches_total", &created), 0.0);
     // Counters with labels are there at 0 for every known label before anything happened.
-    let series = |name: &str, label: &str, value: &str| {
-        before.samples.iter().any(|s| s.metric == name && s.labels.get(label) == Some(value))
-    };
+    let series =
+        |name: &str, label: &str, value: &str| before.samples.iter().any(|s| s.metric == name && s.labels.get(label) == Some(value));
     for (name, label, value) in [
         ("clockface_punches_total", "outcome", "created"),
         ("clockface_punches_total", "outcome", "failed"),

@@ -97,6 +97,36 @@ async fn the_policy_page_is_public_and_versioned() {
     assert_eq!(log.iter().filter(|e| e.action == "policy.published").count(), 2);
 }
 
+/// A member of the public finds a company's policy from the front page, without its id: `/policy`
+/// lists the companies that published one (only those), in English or Spanish; a registered
+/// clock is told where its company's policy is.
+#[tokio::test]
+async fn the_front_page_leads_to_every_published_policy() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let home = app.client.get(app.url("/")).send().await.unwrap().text().await.unwrap();
+    assert!(home.contains("<a href=\"/policy\">Biometric data policies</a>"), "{home}");
+    let acme = app.admin("ana@acme.test").await;
+    let other = app.admin("zed@other.test").await;
+    let device = app.device(&acme, true).await;
+    let synced: Value = app.post(&device, "/api/v1/device/sync", json!({})).await.json().await.unwrap();
+    assert_eq!(synced["policy_url"], Value::Null, "nothing published yet: {synced}");
+    let none = app.client.get(app.url("/policy")).send().await.unwrap().text().await.unwrap();
+    assert!(none.contains("No company on this server has published a biometric data policy yet."), "{none}");
+
+    let published = app.put(&acme.token, "/api/v1/privacy/policy", json!({"jurisdiction": "illinois", "photo_days": 90})).await;
+    assert_eq!(published.status(), StatusCode::CREATED);
+    let list = app.client.get(app.url("/policy")).send().await.unwrap();
+    assert_eq!(list.status(), StatusCode::OK);
+    let list = list.text().await.unwrap();
+    let acme_name = app.running.state.store.company(company(&acme)).await.unwrap().name.as_str().to_owned();
+    assert!(list.contains(&format!("<a href=\"/policy/{}?lang=en\">{acme_name}</a>", acme.company_id)), "{list}");
+    assert!(!list.contains(&other.company_id) && list.matches("<li>").count() == 1, "a company without a policy is not listed: {list}");
+    let spanish = app.client.get(app.url("/policy?lang=es")).send().await.unwrap().text().await.unwrap();
+    assert!(spanish.contains("Políticas de datos biométricos") && spanish.contains("?lang=es"), "{spanish}");
+    let synced: Value = app.post(&device, "/api/v1/device/sync", json!({})).await.json().await.unwrap();
+    assert_eq!(synced["policy_url"], format!("/policy/{}", acme.company_id));
+}
+
 /// Photos go `photo_days` after they were taken, templates when the Illinois preset says; the
 /// punches stay as they were, and each destruction is logged once with its policy version.
 async fn the_destruction_job_destroys_on_the_policy_day_on(backend: Backend) {

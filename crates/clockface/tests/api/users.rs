@@ -174,6 +174,12 @@ async fn supervisors_reach_only_their_employees(backend: Backend) {
     for action in ["user.invited", "user.accepted", "user.assigned", "user.changed", "card.approved", "period.approved"] {
         assert!(actions.contains(&action), "{action} in {actions:?}");
     }
+    // The audit log page names every user by e-mail, the supervisor as well as the admin reading it.
+    let (session, _) = crate::inputs::page_session(&app, "ana@acme.test").await;
+    let page = crate::inputs::browser().get(app.url("/admin/audit")).header(reqwest::header::COOKIE, session).send().await.unwrap();
+    let html = page.text().await.unwrap();
+    assert!(html.contains("<td>sue@acme.test</td>"), "the supervisor's correction is hers by e-mail");
+    assert!(!html.contains(&format!("admin:{sue}")), "no user is a bare id");
 }
 
 #[tokio::test]

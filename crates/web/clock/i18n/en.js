@@ -37,6 +37,7 @@ export default {
   'pin.digits_other': '{n} digits entered',
   'pin.delete': 'Delete',
   'pin.ok': 'OK',
+  'pin.policy': 'Biometric data policy',
   'pin.offline_signed_in': 'Signed in without network. Your PIN is checked when the clock is back online; punches are kept on this device until then.',
   'pin.offline_needs_sync': 'No network, and this clock must connect once more before it can sign anyone in offline.',
   'pin.offline_nobody': 'No network, and nobody has signed in on this clock before: connect to sign in.',

@@ -38,6 +38,7 @@ export default {
   'pin.digits_other': '{n} dígitos ingresados',
   'pin.delete': 'Borrar',
   'pin.ok': 'Aceptar',
+  'pin.policy': 'Política de datos biométricos',
   'pin.offline_signed_in': 'Sesión iniciada sin red. Su PIN se comprueba cuando el reloj vuelva a tener conexión; hasta entonces las marcaciones se guardan en este dispositivo.',
   'pin.offline_needs_sync': 'No hay red, y este reloj debe conectarse una vez más antes de poder iniciar sesiones sin conexión.',
   'pin.offline_nobody': 'No hay red, y nadie ha iniciado sesión antes en este reloj: conéctese para iniciar sesión.',

@@ -185,7 +185,8 @@ async fn audit_page(State(state): State<AppState>, admin: AdminSession, Query(qu
     let offset = query.offset.unwrap_or(0).max(0);
     let entries = state.store.audit_entries(company, &query.filter()?, AUDIT_PAGE, offset).await?;
     let names = employee_names(&state, &admin).await?;
-    let admins: HashMap<String, String> = [(admin.session.admin_id.to_string(), admin.session.admin_email.clone())].into_iter().collect();
+    // Every user of the company by e-mail, supervisors as well as admins.
+    let admins: HashMap<String, String> = state.store.users(company).await?.into_iter().map(|u| (u.id.to_string(), u.email)).collect();
     let devices: HashMap<String, String> =
         state.store.devices(company).await?.into_iter().map(|d| (d.id.to_string(), d.name.as_str().to_owned())).collect();
     let next_offset = (entries.len() as i64 == AUDIT_PAGE).then_some(offset + AUDIT_PAGE);

@@ -150,6 +150,8 @@ struct CorrectionView {
     original: Option<String>,
     reason: String,
     when: String,
+    /// Who made it: the user's e-mail.
+    by: String,
     count: usize,
 }
 
@@ -401,6 +403,7 @@ async fn card(
         .collect();
     let photos = state.store.photos(company, &shas).await?;
     let devices: HashMap<_, _> = state.store.devices(company).await?.into_iter().map(|d| (d.id, d.name)).collect();
+    let users: HashMap<_, _> = state.store.users(company).await?.into_iter().map(|u| (u.id, u.email)).collect();
     let jobs: HashMap<_, _> =
         state.store.jobs(company).await?.into_iter().map(|j| (j.id, format!("{} {}", j.number.as_str(), j.name))).collect();
     let codes: HashMap<_, _> =
@@ -419,6 +422,7 @@ async fn card(
             original: c.original_local_time.clone(),
             reason: c.correction.reason.as_str().to_owned(),
             when: local(c.correction.made_at, zone),
+            by: users.get(&c.correction.made_by).cloned().unwrap_or_else(|| "a user no longer here".to_owned()),
             count: c.corrections,
         });
         let target = match (&p.punch, &p.correction) {

@@ -391,6 +391,7 @@ pub static EN: &[(&str, &str)] = &[
     ("punch.no_punch_on_the_device", "— no punch on the device"),
     ("punch.reason", "Reason:"),
     ("punch.corrected", "Corrected:"),
+    ("punch.corrected_by", "by"),
     ("punch.corrections", "corrections)"),
     ("punch.this_punch_reached_the_server_after", "This punch reached the server after the card was approved"),
     ("punch.arrived_after_approval", "Arrived after approval"),

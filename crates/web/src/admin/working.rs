@@ -89,6 +89,10 @@ async fn working_page(State(state): State<AppState>, admin: AdminSession) -> Res
             if let Some(reason) = start.and_then(|p| p.no_photo_reason).filter(|r| r.is_flagged()) {
                 flags.push(("No photo", reason.describe().to_owned()));
             }
+            // A role that records GPS got no position with this clock-in: say why, never "None".
+            if let Some(reason) = start.and_then(|p| p.no_position_reason) {
+                flags.push(("No position", reason.describe().to_owned()));
+            }
             WorkingRow {
                 employee_id: employee.to_string(),
                 name: names.get(employee).cloned().unwrap_or_else(|| words::en("working.unknown_employee").to_owned()),

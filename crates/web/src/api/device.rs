@@ -120,6 +120,9 @@ pub struct SyncResponse {
     /// offline sign-in is sealed to (`sealed_pin` on each punch of that sign-in; `web::sealed_pin`).
     /// The device keeps no PIN and nothing derived from one.
     pub pin_seal_key: Option<String>,
+    /// The company's public biometric data policy (a path on this server, `/policy/{company}`;
+    /// add `?lang=es` for Spanish), once one is published: the clock links to it.
+    pub policy_url: Option<String>,
 }
 
 /// Bring this device's settings up to date and report its camera and rotation.
@@ -160,6 +163,7 @@ async fn sync(State(state): State<AppState>, auth: DeviceAuth, body: Bytes) -> R
         jobs,
         cost_codes,
         pin_seal_key: state.settings.pin_seal.as_ref().map(crate::sealed_pin::PinSealKey::public_base64),
+        policy_url: state.store.policy(company.id, None).await?.map(|_| format!("/policy/{}", company.id)),
     }))
 }
 
