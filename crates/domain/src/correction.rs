@@ -11,6 +11,7 @@ use crate::punch::PunchKind;
 use crate::timecard::TimedPunch;
 use crate::DomainError;
 use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -137,21 +138,23 @@ pub fn earliest() -> DateTime<Utc> {
 }
 
 /// Checks a corrected punch's time against `now`: not beyond [`MAX_AHEAD`], not before [`earliest`].
-pub fn check_time(at: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), DomainError> {
+pub fn check_time(at: DateTime<Utc>, now: DateTime<Utc>, zone: Tz) -> Result<(), DomainError> {
     if at > now + MAX_AHEAD {
         return Err(DomainError::invalid(
             "at",
-            format!(
-                "is in the future ({} UTC); a punch's time can be at most {} minutes from now",
-                at.format("%Y-%m-%d %H:%M"),
-                MAX_AHEAD.num_minutes()
-            ),
+            format!("is in the future ({}); a punch's time can be at most {} minutes from now", shown(at, zone), MAX_AHEAD.num_minutes()),
         ));
     }
     if at < earliest() {
         return Err(DomainError::invalid("at", "is before the year 2000; check the date"));
     }
     Ok(())
+}
+
+/// A time as a refusal shows it: in the company's time zone, as its time cards do, with the zone's
+/// abbreviation, e.g. `2026-11-16 15:00 CST`.
+fn shown(at: DateTime<Utc>, zone: Tz) -> String {
+    at.with_timezone(&zone).format("%Y-%m-%d %H:%M %Z").to_string()
 }
 
 /// Checks that moving a punch of `kind` from `from` to `to` keeps its shift in order: a
@@ -163,8 +166,9 @@ pub fn check_move(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
     others: &[(PunchKind, DateTime<Utc>)],
+    zone: Tz,
 ) -> Result<(), DomainError> {
-    let shown = |t: DateTime<Utc>| t.format("%Y-%m-%d %H:%M UTC").to_string();
+    let shown = |t: DateTime<Utc>| shown(t, zone);
     match kind {
         PunchKind::Out => {
             let clock_in = others.iter().filter(|(k, at)| *k == PunchKind::In && *at <= from).map(|(_, at)| *at).max();
@@ -303,10 +307,10 @@ mod tests {
     #[test]
     fn a_corrected_time_is_a_possible_one() {
         let now = chrono::Utc::now();
-        assert!(check_time(now + chrono::Duration::minutes(4), now).is_ok());
-        assert!(matches!(check_time(now + chrono::Duration::days(30), now), Err(DomainError::Invalid { field: "at", .. })));
+        assert!(check_time(now + chrono::Duration::minutes(4), now, Tz::UTC).is_ok());
+        assert!(matches!(check_time(now + chrono::Duration::days(30), now, Tz::UTC), Err(DomainError::Invalid { field: "at", .. })));
         let old = chrono::NaiveDate::from_ymd_opt(1900, 1, 1).unwrap().and_hms_opt(8, 0, 0).unwrap().and_utc();
-        assert!(matches!(check_time(old, now), Err(DomainError::Invalid { field: "at", .. })));
+        assert!(matches!(check_time(old, now, Tz::UTC), Err(DomainError::Invalid { field: "at", .. })));
     }
 
     #[test]
@@ -314,11 +318,15 @@ mod tests {
         let t = |h: u32| chrono::NaiveDate::from_ymd_opt(2026, 11, 16).unwrap().and_hms_opt(h, 0, 0).unwrap().and_utc();
         let card = [(PunchKind::In, t(8)), (PunchKind::Out, t(16)), (PunchKind::In, t(18))];
         let out_others = [card[0], card[2]];
-        assert!(check_move(PunchKind::Out, t(16), t(17), &out_others).is_ok());
-        assert!(check_move(PunchKind::Out, t(16), t(7), &out_others).is_err(), "a clock-out before its clock-in");
+        assert!(check_move(PunchKind::Out, t(16), t(17), &out_others, Tz::UTC).is_ok());
+        assert!(check_move(PunchKind::Out, t(16), t(7), &out_others, Tz::UTC).is_err(), "a clock-out before its clock-in");
         let in_others = [card[1], card[2]];
-        assert!(check_move(PunchKind::In, t(8), t(9), &in_others).is_ok());
-        assert!(check_move(PunchKind::In, t(8), t(17), &in_others).is_err(), "a clock-in after its clock-out");
+        assert!(check_move(PunchKind::In, t(8), t(9), &in_others, Tz::UTC).is_ok());
+        assert!(check_move(PunchKind::In, t(8), t(17), &in_others, Tz::UTC).is_err(), "a clock-in after its clock-out");
+        // The refusal shows the clock-out as the company's time cards do, in its own time zone.
+        let refused = check_move(PunchKind::In, t(8), t(17), &in_others, chrono_tz::America::Chicago);
+        let Err(DomainError::Invalid { message, .. }) = refused else { panic!("refused: {refused:?}") };
+        assert!(message.contains("(2026-11-16 10:00 CST)"), "{message}");
     }
     use chrono::{Duration, TimeZone};
 

@@ -81,14 +81,14 @@ pub async fn make_correction(
         }
     };
     let now = Utc::now();
+    let zone = company_row.time_zone;
     if let Some(at) = at {
-        clockface_domain::correction::check_time(at, now)?;
+        clockface_domain::correction::check_time(at, now, zone)?;
     }
     if let (CorrectionAction::Move, Some(from), Some(to), Some(target)) = (action, target_at, at, body.replaces) {
         let others = card_around(state, company, employee, from, target).await?;
-        clockface_domain::correction::check_move(kind, from, to, &others)?;
+        clockface_domain::correction::check_move(kind, from, to, &others, zone)?;
     }
-    let zone = company_row.time_zone;
     let day = |t: DateTime<Utc>| t.with_timezone(&zone).date_naive();
     let placed = at.or(target_at).unwrap_or_else(Utc::now);
     let period = settings.schedule.period_containing(day(placed));
