@@ -229,7 +229,7 @@ test('the supervisor approves the card and the admin the period; a correction is
 
 const EXPECTED = {
   csv: ['employee_number,employee_name,date,regular_hours', '42,Ada Lovelace,2026-11-16,7.50,0.00,0.00,7.50,,'],
-  adp_wfn: ['Co Code,Batch ID,File #,Reg Hours,O/T Hours', 'ABC,7,000042,7.50,0.00,,'],
+  adp_wfn: ['Co Code,Batch ID,File #,Reg Hours,O/T Hours', 'ABC,7261116,000042,7.50,0.00,,'],
   adp_run: ['##GENERIC## V1.0', '12345,W,11/16/2026,11/22/2026,42,REG,7.50,,0,,BASE'],
   paychex: ['CLIENT ID,WORKER ID,ORG,JOB NUMBER,PAY COMPONENT', '7001234,42,,,Hourly,,,7.50,,,,,,,,'],
   gusto: ['first_name,last_name,regular_hours', 'Ada,Lovelace,7.50,0.00,0.00'],

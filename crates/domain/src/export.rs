@@ -322,10 +322,15 @@ pub fn export(
                     "set the ADP Workforce Now company code (3 characters) in Payroll settings before exporting",
                 ));
             }
-            require(&codes.adp_batch_id, "adp_batch_id", "the ADP batch id", 20)?;
-            let batch = codes.adp_batch_id.trim();
+            // The batch id is the company's prefix and the period's start (`7` -> `7261116`), so
+            // each period's file has a name of its own and never overwrites another's.
+            let prefix = codes.adp_batch_id.trim();
+            if prefix.chars().count() > 14 {
+                return Err(DomainError::invalid("adp_batch_id", "the ADP batch id prefix is at most 14 characters"));
+            }
+            let batch = &format!("{prefix}{}", period.start.format("%y%m%d"));
             not_formula("adp_company_code", co)?;
-            not_formula("adp_batch_id", batch)?;
+            not_formula("adp_batch_id", prefix)?;
             not_formula("adp_double_time_code", codes.adp_double_time_code.trim())?;
             importable(employees, format)?;
             let mut body = csv_line(&["Co Code", "Batch ID", "File #", "Reg Hours", "O/T Hours", "Hours 3 Code", "Hours 3 Amount"]);
@@ -692,8 +697,9 @@ mod tests {
 
     #[test]
     fn adp_workforce_now_epi_matches_its_golden_file() {
-        // File name EPI + company code + batch id; file numbers padded to 6 digits.
-        assert_eq!(golden(ExportFormat::AdpWfn, "EPIABC7.csv").file_name, "EPIABC7.csv");
+        // File name EPI + company code + batch id (the prefix and the period's start); file
+        // numbers padded to 6 digits.
+        assert_eq!(golden(ExportFormat::AdpWfn, "EPIABC7261116.csv").file_name, "EPIABC7261116.csv");
     }
 
     #[test]

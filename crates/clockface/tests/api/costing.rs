@@ -170,7 +170,7 @@ async fn hours_by_job_and_cost_code(backend: Backend) {
     assert!(iif.contains("TIMEACT\t11/16/26\tMain St\tLovelace, Ada\t\tOvertime Rate\t4:00\t"), "{iif}");
     // ADP has no job column: the totals are as before.
     let adp = app.get(&admin.token, "/api/v1/payroll/periods/2026-11-16/export?format=adp_wfn").await.text().await.unwrap();
-    assert!(adp.contains("ABC,7,000001,16.00,4.00,D,1.00"), "{adp}");
+    assert!(adp.contains("ABC,7261116,000001,16.00,4.00,D,1.00"), "{adp}");
 
     // A supervisor of Grace sees Grace's hours only, on the API and in the CSV.
     let sue = supervisor_of(&app, &admin, "sue@acme.test", &[&grace]).await;

@@ -167,9 +167,9 @@ async fn corrections_approvals_and_exports(backend: Backend) {
     assert!(body.contains("42,Ada King Lovelace,2026-11-18,7.50,0.00,0.00,7.50"), "{body}");
     let again = app.get(&admin.token, "/api/v1/payroll/periods/2026-11-16/export?format=adp_wfn").await;
     assert!(again.headers()["x-clockface-exported-before"].to_str().unwrap().contains("csv"));
-    assert_eq!(again.headers()["content-disposition"], "attachment; filename=\"EPIABC7.csv\"");
+    assert_eq!(again.headers()["content-disposition"], "attachment; filename=\"EPIABC7261116.csv\"");
     // ADP: 16 + 7.5 = 23.5 regular, 4 overtime, no double time.
-    assert!(again.text().await.unwrap().contains("ABC,7,000042,23.50,4.00,,"));
+    assert!(again.text().await.unwrap().contains("ABC,7261116,000042,23.50,4.00,,"));
     expect_error(
         app.get(&admin.token, "/api/v1/payroll/periods/2026-11-16/export?format=sage").await,
         StatusCode::UNPROCESSABLE_ENTITY,

@@ -558,7 +558,7 @@ pub static EN: &[(&str, &str)] = &[
     ("payroll_settings.export_codes", "Export codes"),
     ("payroll_settings.as_set_up_in_each_payroll", "As set up in each payroll system; they must match exactly."),
     ("payroll_settings.adp_workforce_now_company_code_3", "ADP Workforce Now company code (3 characters)"),
-    ("payroll_settings.adp_batch_id", "ADP batch id"),
+    ("payroll_settings.adp_batch_id", "ADP batch id prefix (the period's start is added: 7 becomes 7261116)"),
     ("payroll_settings.adp_double_time_code_hours_3", "ADP double-time code (Hours 3)"),
     ("payroll_settings.adp_run_client_id_iid", "ADP RUN client id (IID)"),
     ("payroll_settings.adp_run_regular_code", "ADP RUN regular code"),
