@@ -164,14 +164,20 @@ test('on the clock the employee picks the job (recent first, or by search) and i
   assert.equal(await page.locator('#code-list button').count(), 2, 'the job\'s own code and the one for all jobs');
   await page.locator('#code-list button', { hasText: 'Concrete forms' }).click();
   await visible(page, '#message', /Clocked in at .*\. Sent\./);
+  // The status screen says which job and cost code the shift is on, and so does a sign-in again.
+  await visible(page, '#status-job', 'Job: J-20 Bridge deck · Cost code: 03-100 Concrete forms');
+  await button(page, 'Done').click();
+  await signIn(page, '2580', 'Lu Field');
+  await visible(page, '#status-job', 'Job: J-20 Bridge deck · Cost code: 03-100 Concrete forms');
   const [punch] = await waitPunches(c, worker.id, 1);
   assert.equal(punch.job_id, bridge.id);
   assert.equal(punch.cost_code_id, forms.id);
   assert.deepEqual(punch.flags, [], 'signed over its job and cost code, and the signature checks');
 
-  // Clocking out asks nothing; the next clock-in lists the recent job first.
+  // Clocking out asks nothing, and ends the job; the next clock-in lists the recent job first.
   await button(page, 'Clock Out').click();
   await visible(page, '#message', /Clocked out at .*\. Sent\./);
+  assert.equal(await page.locator('#status-job').isVisible(), false, 'no job once clocked out');
   await button(page, 'Clock In').click();
   await visible(page, '#screen-job');
   assert.match(await page.locator('#job-list button').first().textContent(), /Bridge deck.*recent/);
@@ -204,6 +210,17 @@ test('Change job clocks out of one job and into another at the same instant with
   assert.notEqual(first.id, second.id);
   assert.deepEqual([...out.flags, ...into.flags], [], 'neither is flagged');
   await visible(page, '#status-line', /Clocked in since/);
+  await visible(page, '#status-job', 'Job: J-2 South yard');
+  // A break keeps the shift's job, on this screen and from the server at the next sign-in.
+  await button(page, 'Start break').click();
+  await visible(page, '#message', /Break started at .*\. Sent\./);
+  await button(page, 'End break').click();
+  await visible(page, '#message', /Break ended at .*\. Sent\./);
+  await visible(page, '#status-job', 'Job: J-2 South yard');
+  await waitPunches(c, worker.id, 5);
+  await button(page, 'Done').click();
+  await signIn(page, '3690', 'Mo Field');
+  await visible(page, '#status-job', 'Job: J-2 South yard');
   await context.close();
 });
 

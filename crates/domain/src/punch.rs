@@ -522,7 +522,9 @@ pub struct Punch {
     /// What the server could not vouch for when it arrived.
     pub flags: Vec<PunchFlag>,
     pub position: Option<GeoPoint>,
-    /// The job it was made for (a clock-in's pick; a clock-out carries its shift's, if any).
+    /// The job picked at its clock-in (or Change job), as the device sent it. The mobile clock
+    /// sends none with a clock-out or a break: a shift's job is its clock-in's (the time card,
+    /// job costing and the sign-in's `shift_job` read it there), and a punch is kept as it came.
     pub job_id: Option<JobId>,
     pub cost_code_id: Option<CostCodeId>,
     /// Why it has no position, when its role records GPS.

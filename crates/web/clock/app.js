@@ -291,11 +291,11 @@ async function signIn(pin) {
     const id = result.employee.id;
     const serverSince = result.last_punch?.occurred_at ?? null;
     const back = result.last_punch?.kind === 'in' && Boolean(result.last_punch?.on_break);
-    let status = { clockedIn: result.clocked_in, onBreak: Boolean(result.on_break), back, since: serverSince };
+    const job = result.clocked_in ? (result.shift_job ?? null) : null;
+    let status = { clockedIn: result.clocked_in, onBreak: Boolean(result.on_break), back, since: serverSince, job };
     // Punches still waiting on this device are newer than what the server knows.
     const mine = (await queue.items()).filter((i) => i.punch.employee_id === id && i.state === 'waiting');
-    const latest = mine[mine.length - 1];
-    if (latest) status = statusAfter(latest.punch);
+    status = mine.reduce((before, item) => statusAfter(item.punch, before), status);
     state.signIns[id] = { result, status };
     await kv.set('sign-ins', state.signIns);
     if (result.release) showRelease(result.release, pin, id, () => startSession(result, result.face_front, status));
@@ -451,6 +451,7 @@ function startSession(result, faceFront, status) {
     onBreak: Boolean(status.onBreak),
     back: Boolean(status.back),
     since: status.since,
+    job: status.job ?? null,
     // The server's count at the last online sign-in (kept for offline ones).
     card: result.role?.abilities?.view_own_time_card ? (result.own_time_card ?? null) : undefined,
   };
@@ -478,6 +479,9 @@ function showStatus() {
   const s = state.session;
   $('status-name').textContent = t('status.hello', { name: s.employee.name });
   $('status-line').textContent = statusLine(s);
+  const job = s.clockedIn ? jobLine(s.job) : null;
+  $('status-job').hidden = !job;
+  $('status-job').textContent = job ?? '';
   // On a break the one way on is End break (then Clock Out, if the day is over).
   const button = $('punch-button');
   button.textContent = t(s.onBreak ? 'status.end_break' : s.clockedIn ? 'status.clock_out' : 'status.clock_in');
@@ -488,6 +492,15 @@ function showStatus() {
   $('change-job-button').hidden = !s.clockedIn || s.onBreak || (state.sync?.jobs ?? []).length === 0;
   show('status');
   armIdle();
+}
+
+/** The shift's job and cost code in words, as the last sync names them; null when there is none. */
+function jobLine(picked) {
+  const job = (state.sync?.jobs ?? []).find((j) => j.id === picked?.job_id);
+  if (!job) return null;
+  const code = (state.sync?.cost_codes ?? []).find((c) => c.id === picked.cost_code_id);
+  const named = `${job.number} ${job.name}`;
+  return code ? t('status.job_code', { job: named, code: `${code.number} ${code.name}` }) : t('status.job', { job: named });
 }
 
 /** Where the employee stands, in words: on a break, back from one, clocked in or out, since when. */
@@ -601,8 +614,9 @@ async function changeJob() {
 /** Keeps where the signed-in employee stands after `punch` (for offline sign-ins too) and shows it. */
 async function standAfter(punch) {
   const s = state.session;
-  Object.assign(s, statusAfter(punch));
-  state.signIns[s.employee.id] = { ...(state.signIns[s.employee.id] ?? { result: s }), status: statusAfter(punch) };
+  const after = statusAfter(punch, s);
+  Object.assign(s, after);
+  state.signIns[s.employee.id] = { ...(state.signIns[s.employee.id] ?? { result: s }), status: after };
   await kv.set('sign-ins', state.signIns);
   showStatus();
 }

@@ -47,12 +47,18 @@ export function punchLabel(punch) {
 }
 
 /** Where an employee stands after `punch`: in a shift (perhaps on a break, or back from one) or not, since when. */
-export function statusAfter(punch) {
+export function statusAfter(punch, before = null) {
   const onBreak = Boolean(punch.on_break);
+  // The shift's job: a clock-in's pick (Change job is a clock-out and a clock-in); a break keeps
+  // the one before it; a clock-out ends it.
+  let job = null;
+  if (onBreak) job = before?.job ?? null;
+  else if (punch.kind === 'in') job = { job_id: punch.job_id ?? null, cost_code_id: punch.cost_code_id ?? null };
   return {
     clockedIn: punch.kind === 'in' || onBreak,
     onBreak: punch.kind === 'out' && onBreak,
     back: punch.kind === 'in' && onBreak,
     since: punch.device_time,
+    job,
   };
 }

@@ -60,6 +60,8 @@ export default {
   'status.hello': 'Hello, {name}',
   'status.in_since': 'Clocked in since {when}',
   'status.in_earlier': 'Clocked in since earlier',
+  'status.job': 'Job: {job}',
+  'status.job_code': 'Job: {job} · Cost code: {code}',
   'status.out_since': 'Clocked out since {when}',
   'status.out': 'Clocked out',
   'status.clock_in': 'Clock In',

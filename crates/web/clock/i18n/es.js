@@ -61,6 +61,8 @@ export default {
   'status.hello': 'Hola, {name}',
   'status.in_since': 'En turno desde {when}',
   'status.in_earlier': 'En turno desde antes',
+  'status.job': 'Obra: {job}',
+  'status.job_code': 'Obra: {job} · Código de costo: {code}',
   'status.out_since': 'Fuera de turno desde {when}',
   'status.out': 'Fuera de turno',
   'status.clock_in': 'Marcar entrada',

@@ -13,7 +13,7 @@ use bytes::Bytes;
 use chrono::{DateTime, NaiveDate, Utc};
 use clockface_domain::device::{parse_device_name, Device, Rotation};
 use clockface_domain::employee::{Employee, Pin};
-use clockface_domain::ids::{CompanyId, DeviceId, EmployeeId, RoleId};
+use clockface_domain::ids::{CompanyId, CostCodeId, DeviceId, EmployeeId, JobId, RoleId};
 use clockface_domain::job::{CostCode, Job};
 use clockface_domain::punch::Punch;
 use clockface_domain::role::Role;
@@ -185,6 +185,9 @@ pub struct SignedIn {
     /// On a break now: their last punch is a Start break. The clock offers End break.
     pub on_break: bool,
     pub last_punch: Option<Punch>,
+    /// While clocked in: the job and cost code of the shift, as picked at its clock-in or at the
+    /// last Change job (breaks keep them). The clock shows them on its status screen.
+    pub shift_job: Option<ShiftJob>,
     /// This device will ask them for a FaceFront photo.
     pub face_front: bool,
     /// The crew they may clock for, if their role has Clock For.
@@ -194,6 +197,29 @@ pub struct SignedIn {
     pub release: Option<ReleaseNotice>,
     /// Their own time card for the pay period holding today, when their role has View own time card.
     pub own_time_card: Option<OwnTimeCard>,
+}
+
+/// The job and cost code a shift is worked on (either may be absent).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ShiftJob {
+    pub job_id: Option<JobId>,
+    pub cost_code_id: Option<CostCodeId>,
+}
+
+/// The job of the shift `last` leaves the employee in: that of its clock-in, found past the
+/// breaks taken since (a shift holds a few; at most 50 are looked through). None when out.
+async fn shift_job(state: &AppState, company: CompanyId, last: Option<&Punch>) -> Result<Option<ShiftJob>, ApiError> {
+    let Some(mut punch) = last.filter(|p| p.leaves_in_shift()).cloned() else { return Ok(None) };
+    for _ in 0..50 {
+        if !punch.on_break {
+            return Ok(Some(ShiftJob { job_id: punch.job_id, cost_code_id: punch.cost_code_id }));
+        }
+        match state.store.punch_before(company, punch.employee_id, punch.occurred_at).await? {
+            Some(earlier) => punch = earlier,
+            None => break,
+        }
+    }
+    Ok(None)
 }
 
 /// An employee's own card as the clock shows it: this pay period's shifts and totals.
@@ -338,6 +364,7 @@ async fn sign_in(
         role,
         clocked_in: last_punch.as_ref().is_some_and(Punch::leaves_in_shift),
         on_break: last_punch.as_ref().is_some_and(Punch::starts_break),
+        shift_job: shift_job(&state, company, last_punch.as_ref()).await?,
         last_punch,
         crew,
     }))
