@@ -188,10 +188,15 @@ test('with View own time card, the employee sees this pay period\'s shifts and t
   await signIn(page, '1357', 'Bo Office');
   assert.equal(await button(page, 'My time card').isVisible(), false);
   await button(page, 'Done').click();
-  // Vi clocks in and out; at her next sign-in the card counts that shift.
+  // Vi clocks in and opens her card at once: what was just sent is on it, said as such.
   await signIn(page, '2580', 'Vi Card');
   await button(page, 'Clock In').click();
   await visible(page, '#message', /Clocked in at .*\. Sent\./);
+  await button(page, 'My time card').click();
+  await visible(page, '#card-view h2', 'Sent since you signed in (1)');
+  assert.match(await page.locator('#card-view').innerText(), /Clock In — today at/);
+  await button(page, 'Back').click();
+  // She clocks out; at her next sign-in the card counts that shift.
   await button(page, 'Clock Out').click();
   await visible(page, '#message', /Clocked out at .*\. Sent\./);
   await button(page, 'Done').click();

@@ -602,6 +602,7 @@ async function changeJob() {
       await queue.add(punch, photo, s.employee.name);
     }
     await jobs.remember(s.employee.id, into.job_id);
+    s.punched = [...(s.punched ?? []), out];
     await standAfter(into);
     const name = (state.sync?.jobs ?? []).find((job) => job.id === into.job_id)?.name ?? t('punch.the_new_job');
     const done = t('punch.changed_to', { job: name, time: clockTime(pressed) });
@@ -616,6 +617,7 @@ async function standAfter(punch) {
   const s = state.session;
   const after = statusAfter(punch, s);
   Object.assign(s, after);
+  s.punched = [...(s.punched ?? []), punch];
   state.signIns[s.employee.id] = { ...(state.signIns[s.employee.id] ?? { result: s }), status: after };
   await kv.set('sign-ins', state.signIns);
   showStatus();
@@ -730,8 +732,12 @@ async function takePhoto(kind) {
 
 async function showCard() {
   const s = state.session;
-  const waiting = (await queue.items()).filter((i) => i.punch.employee_id === s.employee.id && i.state === 'waiting');
-  mycard.render($('card-view'), s.card, waiting);
+  const items = await queue.items();
+  const waiting = items.filter((i) => i.punch.employee_id === s.employee.id && i.state === 'waiting');
+  // What this session punched and the server took: on the card from the next sign-in.
+  const kept = new Set(items.map((i) => i.client_id));
+  const sent = (s.punched ?? []).filter((punch) => !kept.has(punch.client_id));
+  mycard.render($('card-view'), s.card, waiting, sent);
   show('card');
   armIdle();
 }

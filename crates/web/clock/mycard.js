@@ -1,5 +1,6 @@
 // The employee's own time card on the clock (when their role has View own time card): this pay
-// period's shifts and totals as the server counted them at sign-in, and the punches still
+// period's shifts and totals as the server counted them at sign-in, the punches sent since then
+// (the server has them; the card counts them from the next sign-in), and the punches still
 // waiting on this device, which the server has not counted yet.
 
 import { locale, t } from './i18n.js';
@@ -22,8 +23,18 @@ function breakLine(b) {
   return element('span', { className: 'my-break', text: b.end ? t('card.break', { start: b.start, end: b.end }) : t('card.break_from', { start: b.start }) });
 }
 
-/** Fills `container` with `card` (or says there is none yet) and the `waiting` punches. */
-export function render(container, card, waiting) {
+/** A list of punches under a heading and a line of help. */
+function punchList(heading, help, items) {
+  return [
+    element('h2', { text: heading }),
+    element('p', { className: 'muted', text: help }),
+    element('ul', { className: 'my-waiting' }, items.map((punch) => element('li', { text: `${punchLabel(punch)} — ${when(punch.device_time)}` }))),
+  ];
+}
+
+/** Fills `container` with `card` (or says there is none yet), the punches `sent` since it was
+ * counted and the `waiting` ones. */
+export function render(container, card, waiting, sent = []) {
   const parts = [];
   if (!card) {
     parts.push(element('p', { className: 'muted', text: t('card.none') }));
@@ -53,16 +64,9 @@ export function render(container, card, waiting) {
     if (card.meal_deducted_seconds > 0) totals.push(t('card.meal_deducted', { hours: hours(card.meal_deducted_seconds) }));
     parts.push(element('p', { className: 'my-totals', text: totals.join(' · ') }));
   }
+  if (sent.length > 0) parts.push(...punchList(t('card.sent', { n: sent.length }), t('card.sent_help'), sent));
   if (waiting.length > 0) {
-    parts.push(element('h2', { text: t('card.waiting', { n: waiting.length }) }));
-    parts.push(element('p', { className: 'muted', text: t('card.waiting_help') }));
-    parts.push(
-      element(
-        'ul',
-        { className: 'my-waiting' },
-        waiting.map((i) => element('li', { text: `${punchLabel(i.punch)} — ${when(i.punch.device_time)}` })),
-      ),
-    );
+    parts.push(...punchList(t('card.waiting', { n: waiting.length }), t('card.waiting_help'), waiting.map((i) => i.punch)));
   }
   container.replaceChildren(...parts);
 }

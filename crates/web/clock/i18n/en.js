@@ -148,6 +148,8 @@ export default {
   'card.breaks_unpaid': 'Breaks {hours} (unpaid)',
   'card.waiting': 'Waiting to be sent ({n})',
   'card.waiting_help': 'Kept on this device until the server has them; not in the hours above yet.',
+  'card.sent': 'Sent since you signed in ({n})',
+  'card.sent_help': 'The server has them; the hours above count them from your next sign-in.',
 
   'queue.title': 'Punches on this device',
   'queue.refused': 'Refused: {error}',

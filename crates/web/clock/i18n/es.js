@@ -149,6 +149,8 @@ export default {
   'card.breaks_unpaid': 'Descansos {hours} (no pagados)',
   'card.waiting': 'Por enviar ({n})',
   'card.waiting_help': 'Se guardan en este dispositivo hasta que el servidor las reciba; todavía no cuentan en las horas de arriba.',
+  'card.sent': 'Enviadas desde que inició sesión ({n})',
+  'card.sent_help': 'El servidor ya las tiene; las horas de arriba las cuentan a partir de su próximo inicio de sesión.',
 
   'queue.title': 'Marcaciones en este dispositivo',
   'queue.refused': 'Rechazada: {error}',
