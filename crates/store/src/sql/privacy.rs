@@ -53,7 +53,7 @@ pub(super) async fn publish_policy(
 /// The company's current policy (its latest version), if it published one.
 pub(super) async fn policy(pool: &Pool<Db>, company: CompanyId, version: Option<i64>) -> Result<Option<Policy>, StoreError> {
     let row: Option<PolicyRow> = sqlx::query_as(&format!(
-        "SELECT {POLICY_COLUMNS} FROM privacy_policies WHERE company_id = $1 AND ($2 IS NULL OR version = $2) ORDER BY version DESC LIMIT 1"
+        "SELECT {POLICY_COLUMNS} FROM privacy_policies WHERE company_id = $1 AND (version = $2 OR $2 IS NULL) ORDER BY version DESC LIMIT 1"
     ))
     .bind(company.0)
     .bind(version)
