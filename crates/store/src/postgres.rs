@@ -90,10 +90,12 @@ async fn apply_online_locked(connection: &mut sqlx::PgConnection, migration: &sq
             .await?;
             if invalid == Some(true) {
                 tracing::warn!(index, "an index build was cut off halfway: building it again");
-                sqlx::raw_sql(&format!("DROP INDEX CONCURRENTLY IF EXISTS \"{index}\"")).execute(&mut *connection).await?;
+                let drop = format!("DROP INDEX CONCURRENTLY IF EXISTS \"{index}\"");
+                sqlx::query(&drop).persistent(false).execute(&mut *connection).await?;
             }
         }
-        sqlx::raw_sql(&statement).execute(&mut *connection).await?;
+        // One statement per message: PostgreSQL runs it outside any transaction block.
+        sqlx::query(&statement).persistent(false).execute(&mut *connection).await?;
     }
     let elapsed = i64::try_from(start.elapsed().as_nanos()).unwrap_or(i64::MAX);
     sqlx::query("INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) VALUES ($1, $2, TRUE, $3, $4)")

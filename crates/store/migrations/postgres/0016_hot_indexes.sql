@@ -22,3 +22,8 @@ CREATE INDEX CONCURRENTLY IF NOT EXISTS photos_kept ON photos (company_id, creat
 CREATE INDEX CONCURRENTLY IF NOT EXISTS audit_log_by_employee ON audit_log (company_id, employee_id, seq);
 -- A pay period's card approvals (the key starts with the employee).
 CREATE INDEX CONCURRENTLY IF NOT EXISTS card_approvals_by_period ON card_approvals (company_id, period_start);
+-- What each start looks for, in indexes of only those rows (empty once the start dealt with
+-- them): audit lines not chained yet, templates stored in plain, card approvals without figures.
+CREATE INDEX CONCURRENTLY IF NOT EXISTS audit_log_unchained ON audit_log (company_id) WHERE seq IS NULL;
+CREATE INDEX CONCURRENTLY IF NOT EXISTS face_templates_plain ON face_templates (id) WHERE length(embedding) = 512;
+CREATE INDEX CONCURRENTLY IF NOT EXISTS card_approvals_unfrozen ON card_approvals (company_id) WHERE figures IS NULL;
