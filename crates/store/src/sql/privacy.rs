@@ -318,12 +318,14 @@ pub(super) async fn seal_template(pool: &Pool<Db>, id: Uuid, plain: &[u8], seale
     Ok(done.rows_affected() == 1)
 }
 
-/// The photos kept of one employee (their punches' and their templates'), not destroyed.
+/// The photos kept of one employee (their punches' and their templates'), not destroyed: found
+/// from the employee's punches and templates (by index), not from all the company's photos.
 pub(super) async fn employee_photos(pool: &Pool<Db>, company: CompanyId, employee: EmployeeId) -> Result<Vec<String>, StoreError> {
     Ok(sqlx::query_scalar(
-        "SELECT ph.sha256 FROM photos ph WHERE ph.company_id = $1 AND ph.destroyed_at IS NULL AND ( \
-           EXISTS (SELECT 1 FROM punches p WHERE p.company_id = ph.company_id AND p.photo_sha256 = ph.sha256 AND p.employee_id = $2) \
-           OR EXISTS (SELECT 1 FROM face_templates t WHERE t.company_id = ph.company_id AND t.photo_sha256 = ph.sha256 AND t.employee_id = $2)) \
+        "SELECT ph.sha256 FROM ( \
+           SELECT p.photo_sha256 AS sha256 FROM punches p WHERE p.company_id = $1 AND p.employee_id = $2 AND p.photo_sha256 IS NOT NULL \
+           UNION SELECT t.photo_sha256 FROM face_templates t WHERE t.company_id = $1 AND t.employee_id = $2) mine \
+         CROSS JOIN photos ph WHERE ph.company_id = $1 AND ph.sha256 = mine.sha256 AND ph.destroyed_at IS NULL \
          ORDER BY ph.created_at",
     )
     .bind(company.0)
