@@ -17,7 +17,7 @@ impl PgStore {
     /// embedded in the binary.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
         let pool = PgPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(30)).connect(url).await?;
-        migrator().run(&pool).await?;
+        migrate(&pool).await?;
         Ok(Self { pool })
     }
 }
@@ -26,6 +26,103 @@ impl PgStore {
 pub(crate) fn migrator() -> &'static sqlx::migrate::Migrator {
     static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
     &MIGRATOR
+}
+
+/// Applies the migrations. sqlx sends a migration's file as one simple query, which PostgreSQL
+/// runs as one implicit transaction even when the file opts out of sqlx's transaction
+/// (`-- no-transaction`), and `CREATE INDEX CONCURRENTLY` is refused inside a transaction. So
+/// sqlx applies the migrations up to each no-transaction one, and [`apply_online`] applies that
+/// one here, a statement at a time, recording it as sqlx does (same checksum): sqlx then finds
+/// it applied, and the start-up checks (`inspect`) see an ordinary migration.
+async fn migrate(pool: &PgPool) -> Result<(), StoreError> {
+    let all = migrator();
+    for online in all.iter().filter(|m| m.no_tx && m.migration_type.is_up_migration()) {
+        let before = sqlx::migrate::Migrator {
+            migrations: std::borrow::Cow::Owned(all.iter().filter(|m| m.version < online.version).cloned().collect()),
+            // The database may hold later migrations (this is a restart): sqlx checks them below.
+            ignore_missing: true,
+            ..sqlx::migrate::Migrator::DEFAULT
+        };
+        before.run(pool).await?;
+        apply_online(pool, online).await?;
+    }
+    all.run(pool).await?;
+    Ok(())
+}
+
+/// The advisory lock nodes starting together take while one applies a no-transaction migration.
+const ONLINE_MIGRATION_LOCK: i64 = 0x636c_6f63_6b66_6163;
+
+/// Applies a no-transaction migration one statement at a time, unless it is recorded as applied.
+/// An index that a cut-off `CREATE INDEX CONCURRENTLY` left INVALID is dropped and built again
+/// (`IF NOT EXISTS` alone would keep the broken one). Nodes starting together take turns: the
+/// lock is tried, not waited for in a statement, because a session waiting for a lock inside a
+/// statement holds a snapshot that `CREATE INDEX CONCURRENTLY` would wait for in turn.
+async fn apply_online(pool: &PgPool, migration: &sqlx::migrate::Migration) -> Result<(), StoreError> {
+    let mut connection = pool.acquire().await?;
+    while !sqlx::query_scalar::<_, bool>("SELECT pg_try_advisory_lock($1)").bind(ONLINE_MIGRATION_LOCK).fetch_one(&mut *connection).await? {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let applied = apply_online_locked(&mut connection, migration).await;
+    let unlocked = sqlx::query("SELECT pg_advisory_unlock($1)").bind(ONLINE_MIGRATION_LOCK).execute(&mut *connection).await;
+    applied?;
+    unlocked?;
+    Ok(())
+}
+
+async fn apply_online_locked(connection: &mut sqlx::PgConnection, migration: &sqlx::migrate::Migration) -> Result<(), StoreError> {
+    let recorded: Option<bool> = sqlx::query_scalar("SELECT success FROM _sqlx_migrations WHERE version = $1")
+        .bind(migration.version)
+        .fetch_optional(&mut *connection)
+        .await?;
+    if recorded.is_some() {
+        return Ok(());
+    }
+    let start = std::time::Instant::now();
+    for statement in statements(&migration.sql) {
+        if let Some(index) = concurrent_index_name(&statement) {
+            let invalid: Option<bool> = sqlx::query_scalar(
+                "SELECT NOT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid \
+                 WHERE c.relname = $1 AND c.relnamespace = current_schema()::regnamespace",
+            )
+            .bind(&index)
+            .fetch_optional(&mut *connection)
+            .await?;
+            if invalid == Some(true) {
+                tracing::warn!(index, "an index build was cut off halfway: building it again");
+                let drop = format!("DROP INDEX CONCURRENTLY IF EXISTS \"{index}\"");
+                sqlx::query(&drop).persistent(false).execute(&mut *connection).await?;
+            }
+        }
+        // One statement per message: PostgreSQL runs it outside any transaction block.
+        sqlx::query(&statement).persistent(false).execute(&mut *connection).await?;
+    }
+    let elapsed = i64::try_from(start.elapsed().as_nanos()).unwrap_or(i64::MAX);
+    sqlx::query("INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) VALUES ($1, $2, TRUE, $3, $4)")
+        .bind(migration.version)
+        .bind(&*migration.description)
+        .bind(&*migration.checksum)
+        .bind(elapsed)
+        .execute(&mut *connection)
+        .await?;
+    Ok(())
+}
+
+/// The statements of a migration file, without its comment lines (statements end with `;`).
+fn statements(sql: &str) -> Vec<String> {
+    let code: Vec<&str> = sql.lines().filter(|line| !line.trim_start().starts_with("--")).collect();
+    code.join("\n").split(';').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
+}
+
+/// The index a `CREATE [UNIQUE] INDEX CONCURRENTLY IF NOT EXISTS <name> ...` statement builds.
+fn concurrent_index_name(statement: &str) -> Option<String> {
+    let words: Vec<&str> = statement.split_whitespace().collect();
+    let upper: Vec<String> = words.iter().map(|w| w.to_ascii_uppercase()).collect();
+    if upper.first().map(String::as_str) != Some("CREATE") || !upper.iter().any(|w| w == "CONCURRENTLY") {
+        return None;
+    }
+    let exists = upper.iter().position(|w| w == "EXISTS")?;
+    words.get(exists + 1).map(|name| name.trim_matches('"').to_owned())
 }
 
 /// What the database at `url` holds ([`crate::inspect::inspect`]), read in one read-only

@@ -208,7 +208,8 @@ pub(super) async fn correction(pool: &Pool<Db>, company: CompanyId, id: Correcti
 }
 
 /// Corrections whose new time or whose target's time lies in `from..to`: of one employee, or
-/// (`None`) of the whole company. An added punch's later corrections come with it.
+/// (`None`) of the whole company. An added punch's later corrections come with it. Two index
+/// searches (by time, by target's time) joined, rather than one OR that neither index serves.
 pub(super) async fn corrections(
     pool: &Pool<Db>,
     company: CompanyId,
@@ -217,8 +218,9 @@ pub(super) async fn corrections(
     to: DateTime<Utc>,
 ) -> Result<Vec<Correction>, StoreError> {
     let rows: Vec<CorrectionRow> = sqlx::query_as(&format!(
-        "SELECT {CORRECTION_COLUMNS} FROM corrections WHERE company_id = $1 AND ($2 IS NULL OR employee_id = $2) \
-         AND ((at >= $3 AND at < $4) OR (target_at >= $3 AND target_at < $4)) ORDER BY made_at, id"
+        "SELECT {CORRECTION_COLUMNS} FROM corrections WHERE company_id = $1 AND (employee_id = $2 OR $2 IS NULL) AND at >= $3 AND at < $4 \
+         UNION SELECT {CORRECTION_COLUMNS} FROM corrections WHERE company_id = $1 AND (employee_id = $2 OR $2 IS NULL) \
+         AND target_at >= $3 AND target_at < $4 ORDER BY made_at, id"
     ))
     .bind(company.0)
     .bind(employee.map(|e| e.0))
@@ -299,7 +301,7 @@ pub(super) async fn approve(pool: &Pool<Db>, company: CompanyId, new: &NewApprov
         ApprovalOf::Period => None,
     };
     let counted: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM corrections WHERE company_id = $1 AND ($2 IS NULL OR employee_id = $2) \
+        "SELECT COUNT(*) FROM corrections WHERE company_id = $1 AND (employee_id = $2 OR $2 IS NULL) \
          AND ((at >= $3 AND at < $4) OR (target_at >= $3 AND target_at < $4))",
     )
     .bind(company.0)

@@ -53,7 +53,7 @@ pub(super) async fn publish_policy(
 /// The company's current policy (its latest version), if it published one.
 pub(super) async fn policy(pool: &Pool<Db>, company: CompanyId, version: Option<i64>) -> Result<Option<Policy>, StoreError> {
     let row: Option<PolicyRow> = sqlx::query_as(&format!(
-        "SELECT {POLICY_COLUMNS} FROM privacy_policies WHERE company_id = $1 AND ($2 IS NULL OR version = $2) ORDER BY version DESC LIMIT 1"
+        "SELECT {POLICY_COLUMNS} FROM privacy_policies WHERE company_id = $1 AND (version = $2 OR $2 IS NULL) ORDER BY version DESC LIMIT 1"
     ))
     .bind(company.0)
     .bind(version)
@@ -318,12 +318,14 @@ pub(super) async fn seal_template(pool: &Pool<Db>, id: Uuid, plain: &[u8], seale
     Ok(done.rows_affected() == 1)
 }
 
-/// The photos kept of one employee (their punches' and their templates'), not destroyed.
+/// The photos kept of one employee (their punches' and their templates'), not destroyed: found
+/// from the employee's punches and templates (by index), not from all the company's photos.
 pub(super) async fn employee_photos(pool: &Pool<Db>, company: CompanyId, employee: EmployeeId) -> Result<Vec<String>, StoreError> {
     Ok(sqlx::query_scalar(
-        "SELECT ph.sha256 FROM photos ph WHERE ph.company_id = $1 AND ph.destroyed_at IS NULL AND ( \
-           EXISTS (SELECT 1 FROM punches p WHERE p.company_id = ph.company_id AND p.photo_sha256 = ph.sha256 AND p.employee_id = $2) \
-           OR EXISTS (SELECT 1 FROM face_templates t WHERE t.company_id = ph.company_id AND t.photo_sha256 = ph.sha256 AND t.employee_id = $2)) \
+        "SELECT ph.sha256 FROM ( \
+           SELECT p.photo_sha256 AS sha256 FROM punches p WHERE p.company_id = $1 AND p.employee_id = $2 AND p.photo_sha256 IS NOT NULL \
+           UNION SELECT t.photo_sha256 FROM face_templates t WHERE t.company_id = $1 AND t.employee_id = $2) mine \
+         CROSS JOIN photos ph WHERE ph.company_id = $1 AND ph.sha256 = mine.sha256 AND ph.destroyed_at IS NULL \
          ORDER BY ph.created_at",
     )
     .bind(company.0)

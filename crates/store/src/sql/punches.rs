@@ -20,13 +20,19 @@ const PHOTO_COLUMNS: &str = "company_id, sha256, content_type, byte_size, width,
 
 /// Every employee's latest punch when it is a clock-in or a Start break: who is working now (or
 /// on a break), in one query. Of two punches at the same instant (Change job) the later stored wins.
+/// It goes through the company's employees and reads each one's punches at their latest instant
+/// (an index search each): the cost is the roster's, not the history's.
 pub(super) async fn clocked_in(pool: &Pool<Db>, company: CompanyId) -> Result<Vec<Punch>, StoreError> {
+    let columns: Vec<String> = PUNCH_COLUMNS.split(',').map(|c| format!("p.{}", c.trim())).collect();
     let rows: Vec<PunchRow> = sqlx::query_as(&format!(
-        "SELECT {PUNCH_COLUMNS} FROM punches p WHERE p.company_id = $1 AND (p.kind = 'in' OR p.on_break) AND NOT EXISTS (\
-         SELECT 1 FROM punches q WHERE q.company_id = p.company_id AND q.employee_id = p.employee_id \
+        "SELECT {} FROM employees e JOIN punches p ON p.company_id = e.company_id AND p.employee_id = e.id \
+         AND p.occurred_at = (SELECT MAX(m.occurred_at) FROM punches m WHERE m.company_id = e.company_id AND m.employee_id = e.id) \
+         WHERE e.company_id = $1 AND (p.kind = 'in' OR p.on_break) AND NOT EXISTS (\
+         SELECT 1 FROM punches q WHERE q.company_id = p.company_id AND q.employee_id = p.employee_id AND q.occurred_at >= p.occurred_at \
          AND (q.occurred_at > p.occurred_at OR (q.occurred_at = p.occurred_at AND q.received_at > p.received_at) \
          OR (q.occurred_at = p.occurred_at AND q.received_at = p.received_at AND q.kind = 'in' AND q.id > p.id))) \
-         ORDER BY p.occurred_at"
+         ORDER BY p.occurred_at",
+        columns.join(", ")
     ))
     .bind(company.0)
     .fetch_all(pool)
