@@ -129,7 +129,7 @@ pub async fn backup(config: &Config, dest: &Path, keys: &KeysTo) -> anyhow::Resu
     // 3. The audit witness (no secret in it), then the keys, to their own folder.
     let witness = config.audit_heads_path();
     if witness.is_file() {
-        copy_durably(&witness, &dest.join(clockface_web::witness::FILE_NAME))?;
+        copy_durably(&witness, &dest.join(clockface_app::witness::FILE_NAME))?;
     }
     for (name, key) in config.key_paths() {
         copy_durably(&key, &keys_dest.join(name)).with_context(|| format!("cannot copy the key {}", key.display()))?;
@@ -214,7 +214,7 @@ pub async fn restore(config: &Config, src: &Path, keys_from: Option<&Path>) -> a
         for (name, key_dest) in &keys {
             copy_durably(&keys_src.join(name), key_dest)?;
         }
-        let witness = src.join(clockface_web::witness::FILE_NAME);
+        let witness = src.join(clockface_app::witness::FILE_NAME);
         if witness.is_file() {
             copy_durably(&witness, &witness_dest)?;
         }

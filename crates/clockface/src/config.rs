@@ -187,7 +187,7 @@ impl Config {
 
     /// The audit witness's file in use.
     pub fn audit_heads_path(&self) -> PathBuf {
-        self.audit_heads_file.clone().unwrap_or_else(|| self.data_dir.join(clockface_web::witness::FILE_NAME))
+        self.audit_heads_file.clone().unwrap_or_else(|| self.data_dir.join(clockface_app::witness::FILE_NAME))
     }
 
     /// Every key file, with its name in a backup: `pin.key` and `secrets.key`.
@@ -196,7 +196,7 @@ impl Config {
     }
 
     /// Where invitation e-mails go out, when an SMTP server is configured; `mail_from` is needed with it.
-    pub fn mail_settings(&self) -> anyhow::Result<Option<clockface_web::mail::MailSettings>> {
+    pub fn mail_settings(&self) -> anyhow::Result<Option<clockface_app::mail::MailSettings>> {
         let Some(url) = self.smtp_url.as_ref().filter(|u| !u.expose_secret().trim().is_empty()) else {
             return Ok(None);
         };
@@ -205,7 +205,7 @@ impl Config {
                 "smtp_url is set but mail_from is not: give the sender of invitation e-mails, e.g. `clockface <clock@acme.example>`"
             );
         };
-        Ok(Some(clockface_web::mail::MailSettings { smtp_url: url.clone(), from: from.to_owned() }))
+        Ok(Some(clockface_app::mail::MailSettings { smtp_url: url.clone(), from: from.to_owned() }))
     }
 
     /// This node's name: the configured one, else the host name, else `clockface`.

@@ -143,7 +143,7 @@ pub fn check(path: &Path, name: &'static str, found: &Inspection) -> Result<Chec
 /// with `key`; true when there are none.
 fn opens_what_is_sealed(key: &[u8], found: &Inspection) -> bool {
     let key: secrecy::SecretSlice<u8> = key.to_vec().into();
-    let totp = found.totp_sample.as_ref().is_none_or(|sealed| clockface_web::secrets::open(&key, sealed).is_some());
+    let totp = found.totp_sample.as_ref().is_none_or(|sealed| clockface_app::secrets::open(&key, sealed).is_some());
     let template = found
         .sealed_template_sample
         .as_ref()

@@ -217,9 +217,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 /// The key that signs the audit witness's heads, from the installation's secrets key.
-fn audit_key(config: &Config) -> anyhow::Result<clockface_web::witness::HeadKey> {
+fn audit_key(config: &Config) -> anyhow::Result<clockface_app::witness::HeadKey> {
     let secrets = clockface::keys::read_existing(&config.secrets_key_path(), clockface::keys::SECRETS_KEY)?;
-    clockface_web::witness::HeadKey::derive(&secrets.into()).context("cannot derive the audit key from the secrets key")
+    clockface_app::witness::HeadKey::derive(&secrets.into()).context("cannot derive the audit key from the secrets key")
 }
 
 /// `clockface audit verify`: the chain in the database, and the chain against the heads the
@@ -244,12 +244,12 @@ async fn audit_verify(config: &Config) -> anyhow::Result<()> {
     let key = audit_key(config)?;
     let file = config.audit_heads_path();
     let mut witnesses =
-        vec![clockface_web::witness::read_file(&file).with_context(|| format!("cannot read the audit witness {}", file.display()))?];
+        vec![clockface_app::witness::read_file(&file).with_context(|| format!("cannot read the audit witness {}", file.display()))?];
     let blobs = clockface::server::photo_store(config).await?;
     if blobs.is_object_store() {
-        witnesses.push(clockface_web::witness::read_bucket(&blobs).await.context("cannot read the audit heads in the object store")?);
+        witnesses.push(clockface_app::witness::read_bucket(&blobs).await.context("cannot read the audit heads in the object store")?);
     }
-    let (problems, witnessed) = clockface_web::witness::verify(store.as_ref(), &key, &witnesses).await?;
+    let (problems, witnessed) = clockface_app::witness::verify(store.as_ref(), &key, &witnesses).await?;
     if problems.is_empty() {
         println!("The audit log is whole: every entry is in its company's chain, unchanged.");
         if witnessed == 0 {

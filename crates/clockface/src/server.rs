@@ -65,7 +65,7 @@ pub async fn build_state(config: &Config) -> anyhow::Result<AppState> {
     settings.node_name = config.node_name();
     settings.public_url = config.public_url.clone().filter(|u| !u.trim().is_empty());
     settings.mail = mail;
-    settings.witness = Some(clockface_web::witness::WitnessSettings { file: config.audit_heads_path() });
+    settings.witness = Some(clockface_app::witness::WitnessSettings { file: config.audit_heads_path() });
     let punches = PunchWriter::start(store.clone(), GroupCommit::for_backend(store.backend()));
     let gates = clockface_web::guard::Gates::new(settings.limits);
     let state = AppState { store, blobs, punches, gates, settings: Arc::new(settings), jobs: Arc::new(tokio::sync::Notify::new()) };
@@ -308,7 +308,21 @@ pub async fn start_with_metrics(listen: SocketAddr, metrics: Option<SocketAddr>,
     // Every node runs the daily destruction job; two at once destroy each thing once.
     workers.push(tokio::spawn(clockface_web::privacy::run_destruction_job(state.clone(), stopped_workers.clone())));
     // Every node witnesses the audit heads (and once more as it stops).
-    workers.push(tokio::spawn(clockface_web::witness::run(state.clone(), stopped_workers.clone())));
+    if let Some(settings) = state.settings.witness.clone() {
+        match clockface_app::witness::HeadKey::derive(&state.settings.secrets_key) {
+            Some(key) => {
+                let witness = clockface_app::witness::Witness {
+                    store: state.store.clone(),
+                    blobs: state.blobs.clone(),
+                    settings,
+                    key,
+                    node_name: state.settings.node_name.clone(),
+                };
+                workers.push(tokio::spawn(clockface_app::witness::run(witness, stopped_workers.clone())));
+            }
+            None => tracing::error!("the audit witness cannot derive its key from the secrets key; heads are not witnessed"),
+        }
+    }
     Ok(Running { addr, metrics_addr, state, shutdown: Some(shutdown), task, stop_workers, workers })
 }
 

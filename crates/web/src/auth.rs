@@ -6,8 +6,8 @@ use crate::{ApiError, AppState};
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
-use base64::Engine;
 use chrono::Utc;
+use clockface_app::tokens::{token_hash, ADMIN_TOKEN_PREFIX, DEVICE_TOKEN_PREFIX};
 use clockface_domain::device::Device;
 use clockface_domain::ids::{AdminId, CompanyId, EmployeeId};
 use clockface_domain::user::{Reach, UserRole};
@@ -15,24 +15,7 @@ use clockface_store::Session;
 use hmac::{Hmac, Mac};
 use rand::RngCore;
 use secrecy::ExposeSecret;
-use sha2::{Digest, Sha256};
-
-/// Prefix of an admin session token.
-pub const ADMIN_TOKEN_PREFIX: &str = "cfs_";
-/// Prefix of a device token.
-pub const DEVICE_TOKEN_PREFIX: &str = "cfd_";
-
-/// A new random token with `prefix`: 32 random bytes, base64url.
-pub fn new_token(prefix: &str) -> String {
-    let mut bytes = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    format!("{prefix}{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
-}
-
-/// What is stored of a token: its SHA-256 in hex.
-pub fn token_hash(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
-}
+use sha2::Sha256;
 
 /// A device registration code as an admin reads it out: 8 characters that cannot be mistaken
 /// for one another (no 0/O, 1/I/L), shown as `ABCD-EFGH`.
@@ -122,15 +105,6 @@ pub fn admins_only(what: &str) -> ApiError {
     ApiError::forbidden("admins_only", format!("only an admin can {what}; you are signed in as a supervisor"))
 }
 
-/// Whose cards the user of `session` reaches (one query for a supervisor, none for an admin).
-pub async fn reach_of(state: &AppState, session: &Session) -> Result<Reach, ApiError> {
-    let assigned = match session.role {
-        UserRole::Admin => Vec::new(),
-        UserRole::Supervisor => state.store.assigned_employees(session.company_id, session.admin_id).await?,
-    };
-    Ok(Reach::of(session.admin_id, session.role, assigned))
-}
-
 impl FromRequestParts<AppState> for UserAuth {
     type Rejection = ApiError;
 
@@ -142,12 +116,12 @@ impl FromRequestParts<AppState> for UserAuth {
             )
         };
         let token = bearer(parts).filter(|t| t.starts_with(ADMIN_TOKEN_PREFIX)).ok_or_else(missing)?;
-        let session = state
-            .store
-            .session(&token_hash(token), Utc::now())
+        let accounts = state.accounts();
+        let session = accounts
+            .session(token, Utc::now())
             .await?
             .ok_or_else(|| ApiError::unauthorized("session_expired", "the session is unknown or has expired; sign in again"))?;
-        let reach = reach_of(state, &session).await?;
+        let reach = accounts.reach(&session).await?;
         Ok(UserAuth { session, reach })
     }
 }
@@ -217,15 +191,6 @@ pub async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'stat
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn tokens_are_random_prefixed_and_hashed() {
-        let (a, b) = (new_token(ADMIN_TOKEN_PREFIX), new_token(ADMIN_TOKEN_PREFIX));
-        assert!(a.starts_with("cfs_") && a.len() > 40);
-        assert_ne!(a, b);
-        assert_eq!(token_hash(&a), token_hash(&a));
-        assert_ne!(token_hash(&a), token_hash(&b));
-    }
 
     #[test]
     fn registration_codes_are_read_forgivingly() {

@@ -4,6 +4,7 @@
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use clockface_app::AppError;
 use clockface_domain::DomainError;
 use clockface_store::{StoreError, Unique};
 use serde::Serialize;
@@ -119,6 +120,29 @@ impl IntoResponse for ApiError {
             response.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from(seconds));
         }
         response
+    }
+}
+
+impl From<AppError> for ApiError {
+    /// The one mapping of the use cases' errors to HTTP (and, through `PageError`, to pages).
+    fn from(error: AppError) -> Self {
+        let field = |error: ApiError, field: Option<&'static str>| match field {
+            Some(field) => error.with_field(field),
+            None => error,
+        };
+        match error {
+            AppError::Store(error) => error.into(),
+            AppError::Domain(error) => error.into(),
+            AppError::Invalid { code, field: at, message } => field(ApiError::unprocessable(code, message), at),
+            AppError::Unauthenticated { code, field: at, message } => field(ApiError::unauthorized(code, message), at),
+            AppError::NotFound(message) => ApiError::not_found(message),
+            AppError::Forbidden { code, message } => ApiError::forbidden(code, message),
+            AppError::Locked { message, retry_after } => {
+                ApiError::new(StatusCode::TOO_MANY_REQUESTS, "locked", message).with_retry_after(retry_after)
+            }
+            AppError::Busy { message, retry_after } => ApiError::too_busy(message, retry_after),
+            AppError::Internal(cause) => ApiError::internal(cause),
+        }
     }
 }
 

@@ -11,6 +11,7 @@ use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use clockface_app::hashing::HashGate;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
@@ -42,8 +43,7 @@ impl Default for Limits {
 #[derive(Debug, Clone)]
 pub struct Gates {
     limits: Limits,
-    hashing: Arc<Semaphore>,
-    queued: Arc<Semaphore>,
+    hashing: HashGate,
     decoding: Arc<Semaphore>,
     requests: Arc<Semaphore>,
 }
@@ -52,8 +52,7 @@ impl Gates {
     pub fn new(limits: Limits) -> Gates {
         Gates {
             limits,
-            hashing: Arc::new(Semaphore::new(limits.hashing.max(1))),
-            queued: Arc::new(Semaphore::new(limits.hashing_queue.max(1) + limits.hashing.max(1))),
+            hashing: HashGate::new(limits.hashing, limits.hashing_queue, limits.hashing_wait),
             decoding: Arc::new(Semaphore::new(limits.decode_budget_mib.max(1))),
             requests: Arc::new(Semaphore::new(limits.requests.max(1))),
         }
@@ -63,13 +62,12 @@ impl Gates {
     /// `hashing` at once; when too many are waiting already, or the wait is too long, answers
     /// 429 with `Retry-After` instead.
     pub async fn hash<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Result<T, ApiError> {
-        let busy = || ApiError::too_busy("the server is busy checking sign-ins; try again in a moment", 1);
-        let _queued = self.queued.clone().try_acquire_owned().map_err(|_| busy())?;
-        let _slot = tokio::time::timeout(self.limits.hashing_wait, self.hashing.clone().acquire_owned())
-            .await
-            .map_err(|_| busy())?
-            .map_err(|_| busy())?;
-        tokio::task::spawn_blocking(work).await.map_err(ApiError::internal)
+        Ok(self.hashing.run(work).await?)
+    }
+
+    /// The bound on hashing, as the use cases take it.
+    pub fn hashing(&self) -> &HashGate {
+        &self.hashing
     }
 
     /// A share of the decoding budget for a photo of `pixels` pixels (about 4 bytes each, and

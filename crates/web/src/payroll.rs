@@ -378,7 +378,7 @@ pub async fn freeze_unfrozen_approvals(store: &dyn Store, now: DateTime<Utc>) ->
             clockface_store::ApprovalOf::Card(employee) => format!("employee:{employee}"),
             clockface_store::ApprovalOf::Period => format!("period:{}", approval.period.start),
         };
-        let line = crate::verification::audit_entry(
+        let line = clockface_app::audit::audit_entry(
             company.id,
             "system",
             "approval.figures_frozen",

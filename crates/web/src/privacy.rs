@@ -3,9 +3,9 @@
 //! request, and the export of everything stored about one employee. The rules live in
 //! `clockface_domain::privacy`; the records in the store.
 
-use crate::verification::audit_entry;
 use crate::{ApiError, AppState};
 use chrono::{DateTime, Utc};
+use clockface_app::audit::audit_entry;
 use clockface_domain::ids::{AdminId, CompanyId, DeviceId, EmployeeId};
 use clockface_domain::language::Language;
 use clockface_domain::privacy::{

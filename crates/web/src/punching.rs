@@ -72,7 +72,7 @@ pub struct PunchBody {
     /// arrives, under the same counts as an online sign-in: a wrong PIN keeps the punch, flagged
     /// `pin_mismatch`, for review. Not part of the fingerprint (a credential, not what happened).
     #[serde(default)]
-    pub sealed_pin: Option<crate::sealed_pin::SealedPin>,
+    pub sealed_pin: Option<clockface_app::sealed_pin::SealedPin>,
 }
 
 /// A stored punch, and whether this request stored it (false: it was already stored).
@@ -89,7 +89,7 @@ async fn judge_sealed_pin(
     state: &AppState,
     device: &Device,
     signed_in: &Employee,
-    sealed: &crate::sealed_pin::SealedPin,
+    sealed: &clockface_app::sealed_pin::SealedPin,
     client_id: &str,
 ) -> Result<Option<clockface_domain::punch::PunchFlag>, ApiError> {
     use crate::api::device::{judge_pin, PinJudgement};
@@ -197,7 +197,7 @@ pub async fn record_punch(state: &AppState, device: &Device, body: PunchBody, ph
         previous,
         device_registered_at: device.registered_at,
         device_last_sync_at: device.last_sync_at,
-        signature: crate::signing::check(device.signing_key.as_deref(), &signed, body.signature.as_deref()),
+        signature: clockface_app::signing::check(device.signing_key.as_deref(), &signed, body.signature.as_deref()),
     });
     // A position outside the job's fence is flagged with its distance (domain::job), never refused.
     let fence = job.as_ref().and_then(|job| Some((job, job.geofence?.check(position?))));

@@ -3,9 +3,9 @@
 //! an SMTP server is configured, an e-mail to each admin; and what an admin does about it (mark
 //! the notices seen, lift a lock, choose how many digits new PINs have).
 
-use crate::verification::audit_entry;
 use crate::{ApiError, AppState};
 use chrono::{DateTime, Utc};
+use clockface_app::audit::audit_entry;
 use clockface_domain::device::Device;
 use clockface_domain::employee::Employee;
 use clockface_domain::ids::{AdminId, CompanyId};
@@ -71,7 +71,9 @@ pub async fn lock_noticed(
         );
         tokio::spawn(async move {
             for to in admins {
-                if let Err(error) = crate::mail::send(&mail, &to, "clockface: PIN sign-in locked after wrong PINs", body.clone()).await {
+                if let Err(error) =
+                    clockface_app::mail::send(&mail, &to, "clockface: PIN sign-in locked after wrong PINs", body.clone()).await
+                {
                     tracing::warn!(%error, "the e-mail about a lock did not go out");
                 }
             }

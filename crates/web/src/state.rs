@@ -2,6 +2,7 @@
 
 use crate::guard::{Gates, Limits};
 use crate::photo::PhotoLimits;
+use clockface_app::sign_in::Accounts;
 use clockface_domain::lockout::LockoutPolicy;
 use clockface_store::blobs::BlobStore;
 use clockface_store::group::PunchWriter;
@@ -53,11 +54,24 @@ pub struct WebSettings {
     /// invitations; without it, the address the admin's own request came to.
     pub public_url: Option<String>,
     /// The SMTP server invitations are sent through; without one, links are shown to copy.
-    pub mail: Option<crate::mail::MailSettings>,
+    pub mail: Option<clockface_app::mail::MailSettings>,
     /// Where the audit witness writes the signed heads (none: no witness in this process).
-    pub witness: Option<crate::witness::WitnessSettings>,
+    pub witness: Option<clockface_app::witness::WitnessSettings>,
     /// The key pair offline sign-ins seal their PIN to (derived from the secrets key).
-    pub pin_seal: Option<crate::sealed_pin::PinSealKey>,
+    pub pin_seal: Option<clockface_app::sealed_pin::PinSealKey>,
+}
+
+impl AppState {
+    /// What the sign-in use case needs of the server.
+    pub fn accounts(&self) -> Accounts<'_> {
+        Accounts {
+            store: self.store.as_ref(),
+            hashing: self.gates.hashing(),
+            lockout: &self.settings.lockout,
+            secrets_key: &self.settings.secrets_key,
+            session_ttl: self.settings.session_ttl,
+        }
+    }
 }
 
 impl WebSettings {
@@ -66,7 +80,7 @@ impl WebSettings {
         let secrets_key: secrecy::SecretSlice<u8> = secrets_key.into();
         Self {
             pin_key: pin_key.into(),
-            pin_seal: crate::sealed_pin::PinSealKey::derive(&secrets_key),
+            pin_seal: clockface_app::sealed_pin::PinSealKey::derive(&secrets_key),
             secrets_key,
             trust_forwarded_for: false,
             limits: Limits::default(),

@@ -6,6 +6,7 @@
 
 use crate::{ApiError, AppState};
 use chrono::{DateTime, Duration, Utc};
+use clockface_app::audit::audit_entry;
 use clockface_domain::device::Rotation;
 use clockface_domain::ids::{AdminId, CompanyId, EmployeeId, PunchId};
 use clockface_domain::privacy::ReleaseStatus;
@@ -345,14 +346,14 @@ fn template_context(employee: EmployeeId) -> String {
 /// An embedding sealed for the store under `secrets.key`, bound to its employee: a database
 /// dump alone reveals no template, and a template moved to another employee does not open.
 pub fn seal_embedding(state: &AppState, employee: EmployeeId, embedding: &Embedding) -> Result<Vec<u8>, StoreError> {
-    crate::secrets::seal_bound(&state.settings.secrets_key, template_context(employee).as_bytes(), &embedding.to_bytes())
+    clockface_app::secrets::seal_bound(&state.settings.secrets_key, template_context(employee).as_bytes(), &embedding.to_bytes())
         .ok_or_else(|| StoreError::Corrupt("the secrets key cannot seal a face template".to_owned()))
 }
 
 /// Whether `sealed`, a template stored sealed, opens with `key` as `employee`'s: how start-up
 /// tells a wrong `secrets.key` on a database that recorded no fingerprint of it.
 pub fn sealed_template_opens(key: &secrecy::SecretSlice<u8>, employee: EmployeeId, sealed: &[u8]) -> bool {
-    crate::secrets::open_bound(key, template_context(employee).as_bytes(), sealed).is_some()
+    clockface_app::secrets::open_bound(key, template_context(employee).as_bytes(), sealed).is_some()
 }
 
 /// A stored template's embedding: sealed, or still plain from an earlier release (until it is
@@ -361,7 +362,7 @@ fn open_embedding(state: &AppState, employee: EmployeeId, stored: &[u8]) -> Opti
     if stored.len() == PLAIN_TEMPLATE_BYTES {
         return Embedding::from_bytes(stored);
     }
-    let opened = crate::secrets::open_bound(&state.settings.secrets_key, template_context(employee).as_bytes(), stored);
+    let opened = clockface_app::secrets::open_bound(&state.settings.secrets_key, template_context(employee).as_bytes(), stored);
     if opened.is_none() {
         tracing::error!(%employee, "a face template does not open with secrets.key (altered, moved, or another key)");
     }
@@ -398,27 +399,6 @@ pub async fn seal_plain_templates(state: &AppState) -> Result<u64, StoreError> {
 /// An employee's enrolled embeddings.
 async fn embeddings(state: &AppState, company: CompanyId, employee: EmployeeId) -> Result<Vec<Embedding>, StoreError> {
     Ok(state.store.templates(company, employee).await?.iter().filter_map(|t| open_embedding(state, employee, &t.embedding)).collect())
-}
-
-/// One audit line, now: who (`admin:<id>`, `system`) did what to what. A change's line is
-/// handed to the store with the change, which commits both together. A subject
-/// `employee:<id>` makes the line about that employee (found by the audit viewer's filter);
-/// other lines say whom they concern with `AuditEntry::about`.
-pub fn audit_entry(company: CompanyId, actor: &str, action: &str, subject: &str, detail: &str) -> AuditEntry {
-    AuditEntry {
-        company_id: company,
-        at: Utc::now(),
-        actor: actor.to_owned(),
-        action: action.to_owned(),
-        subject: subject.to_owned(),
-        detail: detail.to_owned(),
-        employee: subject.strip_prefix("employee:").and_then(|id| id.parse().ok()),
-    }
-}
-
-/// Writes an audit line of its own, for something that changes nothing (a photo viewed).
-pub async fn audit(state: &AppState, company: CompanyId, actor: &str, action: &str, subject: &str, detail: &str) -> Result<(), StoreError> {
-    state.store.audit(&audit_entry(company, actor, action, subject, detail)).await
 }
 
 /// Enrols an employee from a photo's bytes (uploaded, or a FaceFront photo being promoted).

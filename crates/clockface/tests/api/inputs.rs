@@ -38,7 +38,7 @@ fn unix_now() -> u64 {
 async fn two_step_on(app: &TestApp, admin: &Admin) -> (Vec<u8>, String) {
     let setup: Value = app.post(&admin.token, "/api/v1/auth/two-step", json!({})).await.json().await.unwrap();
     let secret = totp_rs::Secret::Encoded(setup["secret_base32"].as_str().unwrap().to_owned()).to_bytes().unwrap();
-    let code = clockface_web::totp::code_at(&secret, unix_now()).unwrap();
+    let code = clockface_app::totp::code_at(&secret, unix_now()).unwrap();
     let confirmed = app.post(&admin.token, "/api/v1/auth/two-step/confirm", json!({"setup": setup["setup"], "code": code})).await;
     assert_eq!(confirmed.status(), StatusCode::OK);
     (secret, code)
@@ -99,7 +99,7 @@ async fn a_two_step_code_signs_in_once() {
         );
 
         // The next step's code (one step of skew) signs in on the page, once.
-        let next = clockface_web::totp::code_at(&secret, unix_now() + 30).unwrap();
+        let next = clockface_app::totp::code_at(&secret, unix_now() + 30).unwrap();
         let form = page_code_form(&app, "ana@acme.test").await;
         let signed = page_code(&app, &form, &next).await;
         assert!(cookie(&signed, "cf_session").is_some(), "{backend:?}: the page signs in");
@@ -109,7 +109,7 @@ async fn a_two_step_code_signs_in_once() {
         assert!(cookie(&again, "cf_session").is_none());
         assert!(again.text().await.unwrap().contains("was used already"));
         assert_eq!(api_code(&app, "ana@acme.test", &next).await, StatusCode::UNAUTHORIZED, "{backend:?}: and so does the API");
-        let earlier = clockface_web::totp::code_at(&secret, unix_now() - 30).unwrap();
+        let earlier = clockface_app::totp::code_at(&secret, unix_now() - 30).unwrap();
         assert_eq!(api_code(&app, "ana@acme.test", &earlier).await, StatusCode::UNAUTHORIZED, "{backend:?}: an earlier step too");
     }
 }

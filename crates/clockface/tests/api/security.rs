@@ -275,7 +275,7 @@ async fn two_step_sign_in_needs_the_code_and_recovery_codes_work_once() {
     let now = || u64::try_from(chrono::Utc::now().timestamp()).unwrap();
     let wrong = app.post(&admin.token, "/api/v1/auth/two-step/confirm", json!({"setup": setup["setup"], "code": "000000"})).await;
     expect_error(wrong, StatusCode::UNPROCESSABLE_ENTITY, "wrong_code").await;
-    let confirming = clockface_web::totp::code_at(&secret, now()).unwrap();
+    let confirming = clockface_app::totp::code_at(&secret, now()).unwrap();
     let confirmed: Value = app
         .post(&admin.token, "/api/v1/auth/two-step/confirm", json!({"setup": setup["setup"], "code": confirming}))
         .await
@@ -295,7 +295,7 @@ async fn two_step_sign_in_needs_the_code_and_recovery_codes_work_once() {
     assert_eq!(with(json!({"totp_code": "123456"})).await.unwrap().status(), StatusCode::UNAUTHORIZED);
     // The code that turned it on is used; the next step's code signs in (one step of skew).
     assert_eq!(with(json!({"totp_code": confirming})).await.unwrap().status(), StatusCode::UNAUTHORIZED, "the confirming code is used");
-    let code = clockface_web::totp::code_at(&secret, now() + 30).unwrap();
+    let code = clockface_app::totp::code_at(&secret, now() + 30).unwrap();
     let signed: Value = with(json!({"totp_code": code})).await.unwrap().json().await.unwrap();
     assert_eq!(signed["me"]["two_step"], true, "{signed}");
     assert_eq!(with(json!({"recovery_code": recovery[0]})).await.unwrap().status(), StatusCode::OK);

@@ -391,10 +391,10 @@ async fn assert_trust_kept(app: &TestApp, fixture: &Fixture, installed: &Install
         let signed = std::fs::read(source.join("audit-heads.log")).unwrap();
         let now = std::fs::read(installed.data_dir().join("audit-heads.log")).unwrap();
         assert!(now.starts_with(&signed), "the witness file is appended to, never rewritten");
-        let key = clockface_web::witness::HeadKey::derive(&app.running.state.settings.secrets_key).unwrap();
-        let release = clockface_web::witness::read_file(&source.join("audit-heads.log")).unwrap();
+        let key = clockface_app::witness::HeadKey::derive(&app.running.state.settings.secrets_key).unwrap();
+        let release = clockface_app::witness::read_file(&source.join("audit-heads.log")).unwrap();
         let store = app.running.state.store.as_ref();
-        let (problems, heads) = clockface_web::witness::verify(store, &key, &[release]).await.unwrap();
+        let (problems, heads) = clockface_app::witness::verify(store, &key, &[release]).await.unwrap();
         assert_eq!((problems, heads), (vec![], 1), "the release's signed head verifies and the upgraded chain reaches it");
     }
 }

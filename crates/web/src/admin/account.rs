@@ -1,17 +1,18 @@
 //! Account: the signed-in admin's own settings; today two-step sign-in (TOTP with recovery
 //! codes), turned on by scanning a code and entering the first one, turned off with the
-//! password. The services are the API's (`api::auth::start_two_step` and the rest).
+//! password. The use case is `clockface_app::sign_in`, as for the API.
 
 use super::{render, see_other, FormErrors, Layout, PageError, SignedForm, UserSession};
 use crate::admin::words::{self, Words};
-use crate::api::auth::{confirm_two_step, setup_secret, start_two_step, turn_off_two_step};
-use crate::{totp, AppState};
+use crate::AppState;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
+use chrono::Utc;
+use clockface_app::totp;
 use serde::Deserialize;
 
 pub fn router() -> Router<AppState> {
@@ -69,14 +70,15 @@ async fn account_page(State(state): State<AppState>, admin: UserSession, Query(q
 
 /// The setup step: a fresh secret as a QR code and a key, nothing stored yet.
 fn setup_view(state: &AppState, admin: &UserSession, setup: &str) -> Result<Setup, PageError> {
-    let secret = setup_secret(state, setup).ok_or_else(|| PageError(crate::ApiError::internal("a setup just made does not open")))?;
+    let secret =
+        state.accounts().setup_secret(setup).ok_or_else(|| PageError(crate::ApiError::internal("a setup just made does not open")))?;
     let url = totp::otpauth_url(&admin.session.admin_email, &secret);
     Ok(Setup { qr_svg: totp::qr_svg(&url).unwrap_or_default(), secret_base32: totp::base32(&secret), setup: setup.to_owned() })
 }
 
 async fn start(State(state): State<AppState>, signed: SignedForm<UserSession>) -> Result<Response, PageError> {
     let admin = signed.admin;
-    let setup = start_two_step(&state, &admin.session.admin_email)?;
+    let setup = state.accounts().start_two_step(&admin.session.admin_email)?;
     let mut page = AccountPage::of(&state, &admin).await?;
     page.setup = Some(setup_view(&state, &admin, &setup.setup)?);
     Ok(render(StatusCode::OK, &page))
@@ -84,14 +86,14 @@ async fn start(State(state): State<AppState>, signed: SignedForm<UserSession>) -
 
 async fn confirm(State(state): State<AppState>, signed: SignedForm<UserSession>) -> Result<Response, PageError> {
     let SignedForm { admin, form } = signed;
-    match confirm_two_step(&state, &admin.session, form.get("setup"), form.get("code")).await {
+    match state.accounts().confirm_two_step(&admin.session, form.get("setup"), form.get("code"), Utc::now()).await {
         Ok(codes) => {
             let mut page = AccountPage::of(&state, &admin).await?;
             page.recovery_codes = Some(codes);
             Ok(render(StatusCode::OK, &page))
         }
         Err(error) => {
-            let (status, errors) = FormErrors::from_error(error)?;
+            let (status, errors) = FormErrors::from_error(error.into())?;
             let mut page = AccountPage::of(&state, &admin).await?;
             page.setup = Some(setup_view(&state, &admin, form.get("setup"))?);
             page.error = errors.form.or_else(|| errors.fields.into_iter().next().map(|(_, m)| m));
@@ -102,10 +104,10 @@ async fn confirm(State(state): State<AppState>, signed: SignedForm<UserSession>)
 
 async fn off(State(state): State<AppState>, signed: SignedForm<UserSession>) -> Result<Response, PageError> {
     let SignedForm { admin, form } = signed;
-    match turn_off_two_step(&state, &admin.session, form.get("password")).await {
+    match state.accounts().turn_off_two_step(&admin.session, form.get("password"), Utc::now()).await {
         Ok(()) => Ok(see_other("/admin/account?done=off")),
         Err(error) => {
-            let (status, errors) = FormErrors::from_error(error)?;
+            let (status, errors) = FormErrors::from_error(error.into())?;
             let mut page = AccountPage::of(&state, &admin).await?;
             page.error = errors.form.or_else(|| errors.fields.into_iter().next().map(|(_, m)| m));
             Ok(render(status, &page))

@@ -530,7 +530,7 @@ async fn release_scan(State(state): State<AppState>, Path(id): Path<String>, adm
     let sha256 = release.and_then(|r| r.paper_scan_sha256).ok_or_else(|| ApiError::not_found("no scan of a paper release"))?;
     let bytes = state.blobs.get(company, &sha256).await?;
     let content_type = privacy::scan_type(&bytes).unwrap_or("application/octet-stream");
-    let line = crate::verification::audit_entry(
+    let line = clockface_app::audit::audit_entry(
         company,
         &format!("admin:{}", admin.session.admin_id),
         "release_scan.viewed",

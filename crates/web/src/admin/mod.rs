@@ -31,6 +31,7 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
+use clockface_app::AppError;
 use clockface_domain::DomainError;
 use clockface_store::StoreError;
 use sha2::{Digest, Sha256};
@@ -225,6 +226,12 @@ impl From<ApiError> for PageError {
 
 impl From<StoreError> for PageError {
     fn from(error: StoreError) -> Self {
+        PageError(error.into())
+    }
+}
+
+impl From<AppError> for PageError {
+    fn from(error: AppError) -> Self {
         PageError(error.into())
     }
 }

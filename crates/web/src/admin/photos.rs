@@ -20,7 +20,7 @@ pub fn router() -> Router<AppState> {
 async fn photo(State(state): State<AppState>, headers: HeaderMap, Path(sha256): Path<String>) -> Result<Response, PageError> {
     let session =
         session_from_cookie(&state, &headers).await?.ok_or_else(|| ApiError::unauthorized("not_signed_in", "sign in to see photos"))?;
-    let reach = crate::auth::reach_of(&state, &session).await?;
+    let reach = state.accounts().reach(&session).await?;
     Ok(crate::api::photos::serve_photo(&state, &UserAuth { session, reach }, &sha256).await?)
 }
 

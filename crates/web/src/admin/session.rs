@@ -8,9 +8,8 @@
 
 use super::{render, see_other, FormData, FormErrors, PageError};
 use crate::admin::words::Words;
-use crate::api::auth::{finish_with_code, sign_in, SecondFactor, SignIn};
 use crate::api::punches::multipart_error;
-use crate::auth::{admins_only, new_token, reach_of, token_hash, UserAuth, ADMIN_TOKEN_PREFIX};
+use crate::auth::{admins_only, UserAuth};
 use crate::guard::ClientAddr;
 use crate::{ApiError, AppState};
 use askama::Template;
@@ -22,6 +21,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use chrono::Utc;
+use clockface_app::sign_in::{NewSession, SecondFactor, SignIn};
+use clockface_app::tokens::new_token;
 use clockface_domain::company::Company;
 use clockface_domain::ids::EmployeeId;
 use clockface_domain::user::Reach;
@@ -66,10 +67,10 @@ fn set_cookie(name: &str, value: &str, max_age: i64, secure: bool) -> Option<Hea
 
 /// The session the cookie names, if it is valid now.
 pub async fn session_from_cookie(state: &AppState, headers: &HeaderMap) -> Result<Option<Session>, ApiError> {
-    let Some(token) = cookie(headers, SESSION_COOKIE).filter(|t| t.starts_with(ADMIN_TOKEN_PREFIX)) else {
+    let Some(token) = cookie(headers, SESSION_COOKIE) else {
         return Ok(None);
     };
-    Ok(state.store.session(&token_hash(token), Utc::now()).await?)
+    Ok(state.accounts().session(token, Utc::now()).await?)
 }
 
 /// Compares secrets in time that does not depend on where they differ.
@@ -127,7 +128,7 @@ impl FromRequestParts<AppState> for UserSession {
         };
         let page_error = |e: ApiError| PageError(e).into_response();
         let company = state.store.company(session.company_id).await.map_err(|e| page_error(e.into()))?;
-        let reach = reach_of(state, &session).await.map_err(page_error)?;
+        let reach = state.accounts().reach(&session).await.map_err(|e| page_error(e.into()))?;
         let review_waiting =
             state.store.count_review_queue(session.company_id, reach.supervisor()).await.map_err(|e| page_error(e.into()))?;
         let review_waiting = usize::try_from(review_waiting).unwrap_or(usize::MAX);
@@ -400,13 +401,13 @@ async fn sign_in_submit(
     let email = form.get("email").trim().to_owned();
     let next = safe_next(form.get("next")).to_owned();
     let secure = over_tls(uri.scheme_str(), &headers);
-    match sign_in(&state, &email, form.get("password"), None, client).await {
-        Ok(SignIn::Done { token, session, history }) => signed_in(&token, &session, history, &next, secure),
+    match state.accounts().sign_in(&email, form.get("password"), None, &client.text(), Utc::now()).await {
+        Ok(SignIn::Done(NewSession { token, session, history })) => signed_in(&token, &session, history, &next, secure),
         Ok(SignIn::NeedsCode { pending }) => {
             let page = SignInCodePage { next, csrf: expected.to_owned(), pending, error: None, assets: super::asset_version() };
             render(StatusCode::OK, &page)
         }
-        Err(error) => sign_in_again(error, email, next, expected),
+        Err(error) => sign_in_again(error.into(), email, next, expected),
     }
 }
 
@@ -429,8 +430,8 @@ async fn sign_in_code_submit(
     } else {
         SecondFactor::Code(code.to_owned())
     };
-    match finish_with_code(&state, form.get("pending"), second, client).await {
-        Ok((token, session, history)) => signed_in(&token, &session, history, &next, over_tls(uri.scheme_str(), &headers)),
+    match state.accounts().finish_with_code(form.get("pending"), second, &client.text(), Utc::now()).await.map_err(ApiError::from) {
+        Ok(NewSession { token, session, history }) => signed_in(&token, &session, history, &next, over_tls(uri.scheme_str(), &headers)),
         Err(error) if error.code == "wrong_code" => {
             let page = SignInCodePage {
                 next,
@@ -451,7 +452,7 @@ async fn sign_out(
     uri: axum::http::Uri,
     signed: SignedForm<UserSession>,
 ) -> Result<Response, PageError> {
-    state.store.delete_session(&signed.admin.session.token_hash).await?;
+    state.accounts().sign_out(&signed.admin.session).await?;
     let mut response = see_other("/admin/sign-in?signed_out=1");
     if let Some(value) = set_cookie(SESSION_COOKIE, "", 0, over_tls(uri.scheme_str(), &headers)) {
         response.headers_mut().append(SET_COOKIE, value);

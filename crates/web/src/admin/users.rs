@@ -8,9 +8,8 @@ use super::devices::local;
 use super::session::{cookie, over_tls, set_session_cookie, SIGN_IN_COOKIE};
 use super::{parse_id, render, see_other, AdminSession, FormData, FormErrors, Layout, PageError, SignedForm};
 use crate::admin::words::{self, Words};
-use crate::api::auth::{sign_in, SignIn};
 use crate::api::users::{accept, assign, change, invite, invited_user, origin, renew, AcceptBody, InviteBody, Invited};
-use crate::auth::{new_token, AdminAuth};
+use crate::auth::AdminAuth;
 use crate::guard::ClientAddr;
 use crate::{ApiError, AppState};
 use askama::Template;
@@ -19,6 +18,9 @@ use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
+use chrono::Utc;
+use clockface_app::sign_in::{NewSession, SignIn};
+use clockface_app::tokens::new_token;
 use clockface_domain::ids::{AdminId, EmployeeId};
 use clockface_domain::user::{UserRole, UserStatus};
 use clockface_store::User;
@@ -346,8 +348,8 @@ async fn accept_form(
     };
     tracing::info!(user = %login.id, "an invitation was accepted");
     // Signed in at once with the password just chosen.
-    match sign_in(&state, &login.email, &body.password, None, client).await? {
-        SignIn::Done { token, session, .. } => {
+    match state.accounts().sign_in(&login.email, &body.password, None, &client.text(), Utc::now()).await? {
+        SignIn::Done(NewSession { token, session, .. }) => {
             let mut response = see_other("/admin");
             set_session_cookie(&mut response, &token, &session, over_tls(uri.scheme_str(), &headers));
             Ok(response)

@@ -5,11 +5,11 @@
 
 use crate::auth::UserAuth;
 use crate::error::{ErrorBody, Json, Path};
-use crate::verification::audit_entry;
 use crate::{ApiError, AppState};
 use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, FixedOffset, Utc};
+use clockface_app::audit::audit_entry;
 use clockface_domain::correction::{Correction, CorrectionAction, Reason, Replaces};
 use clockface_domain::ids::{CorrectionId, EmployeeId};
 use clockface_domain::punch::PunchKind;

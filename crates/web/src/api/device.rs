@@ -2,7 +2,7 @@
 //! in by PIN (each PIN counted before it is judged, on the device, the employee and the company).
 
 use crate::api::auth::locked_answer;
-use crate::auth::{new_token, pin_lookup, registration_code_hash, token_hash, DeviceAuth, DEVICE_TOKEN_PREFIX};
+use crate::auth::{pin_lookup, registration_code_hash, DeviceAuth};
 use crate::error::{json_or_default, ErrorBody, Json};
 use crate::guard::ClientAddr;
 use crate::privacy::{ReleaseNotice, Signer};
@@ -11,6 +11,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use bytes::Bytes;
 use chrono::{DateTime, NaiveDate, Utc};
+use clockface_app::tokens::{new_token, token_hash, DEVICE_TOKEN_PREFIX};
 use clockface_domain::device::{parse_device_name, Device, Rotation};
 use clockface_domain::employee::{Employee, Pin};
 use clockface_domain::ids::{CompanyId, CostCodeId, DeviceId, EmployeeId, JobId, RoleId};
@@ -162,7 +163,7 @@ async fn sync(State(state): State<AppState>, auth: DeviceAuth, body: Bytes) -> R
         crews,
         jobs,
         cost_codes,
-        pin_seal_key: state.settings.pin_seal.as_ref().map(crate::sealed_pin::PinSealKey::public_base64),
+        pin_seal_key: state.settings.pin_seal.as_ref().map(clockface_app::sealed_pin::PinSealKey::public_base64),
         policy_url: state.store.policy(company.id, None).await?.map(|_| format!("/policy/{}", company.id)),
     }))
 }
@@ -443,7 +444,7 @@ async fn signing_key(
     auth: DeviceAuth,
     Json(body): Json<SigningKeyBody>,
 ) -> Result<Json<SigningKeyView>, ApiError> {
-    let key = crate::signing::parse_public_key(&body.public_key)?;
+    let key = clockface_app::signing::parse_public_key(&body.public_key)?;
     if state.store.set_device_key(auth.company(), auth.device.id, &key).await? {
         tracing::info!(device = %auth.device.id, "device signing key registered");
         return Ok(Json(SigningKeyView { public_key: key }));

@@ -4,12 +4,13 @@
 use crate::api::punches::multipart_error;
 use crate::auth::{AdminAuth, UserAuth};
 use crate::error::{parse_json, ErrorBody, Json, Path};
-use crate::verification::{self, audit_entry};
+use crate::verification;
 use crate::{ApiError, AppState, WebSettings};
 use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Request, State};
 use axum::http::header::CONTENT_TYPE;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
+use clockface_app::audit::audit_entry;
 use clockface_domain::device::Rotation;
 use clockface_domain::ids::{AdminId, CompanyId, EmployeeId, PunchId};
 use clockface_domain::punch::Punch;

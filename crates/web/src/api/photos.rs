@@ -60,7 +60,7 @@ pub async fn serve_photo(state: &AppState, user: &UserAuth, sha256: &str) -> Res
     let bytes = state.blobs.get(company, &record.sha256).await?;
     let owner = owners.into_iter().find(|e| user.reach.includes(*e));
     let mut line =
-        crate::verification::audit_entry(company, &format!("admin:{admin}"), "photo.viewed", &format!("photo:{}", record.sha256), "");
+        clockface_app::audit::audit_entry(company, &format!("admin:{admin}"), "photo.viewed", &format!("photo:{}", record.sha256), "");
     if let Some(owner) = owner {
         line = line.about(owner);
     }

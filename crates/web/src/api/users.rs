@@ -3,13 +3,15 @@
 //! turns their access off or on, and assigns a supervisor's employees. The invited person accepts
 //! the link by choosing a password. Every change is audited. Shared with the Users pages.
 
-use crate::auth::{new_token, token_hash, AdminAuth};
+use crate::auth::AdminAuth;
 use crate::error::{ErrorBody, Json, Path};
-use crate::verification::audit_entry;
-use crate::{mail, ApiError, AppState};
+use crate::{ApiError, AppState};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri};
 use chrono::{DateTime, Utc};
+use clockface_app::audit::audit_entry;
+use clockface_app::mail;
+use clockface_app::tokens::{new_token, token_hash};
 use clockface_domain::company::Email;
 use clockface_domain::ids::{AdminId, EmployeeId};
 use clockface_domain::secret::hash_secret;

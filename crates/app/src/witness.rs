@@ -24,10 +24,10 @@
 //! What it cannot do: someone with the server's keys and write access to every copy (the file,
 //! the bucket) can rewrite history and sign it. docs/SECURITY.md says what each setup detects.
 
-use crate::AppState;
 use chrono::{DateTime, SecondsFormat, Utc};
 use clockface_domain::ids::CompanyId;
-use clockface_store::{AuditHead, StoreError};
+use clockface_store::blobs::BlobStore;
+use clockface_store::{AuditHead, Store, StoreError};
 use hmac::{Hmac, Mac};
 use p256::ecdsa::signature::{Signer, Verifier};
 use p256::ecdsa::{Signature, SigningKey, VerifyingKey};
@@ -37,6 +37,7 @@ use sha2::Sha256;
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// How often the witness looks for heads that moved.
 pub const POLL: std::time::Duration = std::time::Duration::from_secs(1);
@@ -212,14 +213,21 @@ pub struct WitnessSettings {
     pub file: PathBuf,
 }
 
+/// What the witness task of a process works with.
+pub struct Witness {
+    pub store: Arc<dyn Store>,
+    /// Heads are also written here when it is an object store.
+    pub blobs: BlobStore,
+    pub settings: WitnessSettings,
+    pub key: HeadKey,
+    /// This node's name, written with each head.
+    pub node_name: String,
+}
+
 /// The witness task: writes every head that moved, every [`POLL`] and once more when `stop`
 /// says so; failures are logged and tried again at the next poll.
-pub async fn run(state: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
-    let Some(settings) = state.settings.witness.clone() else { return };
-    let Some(key) = HeadKey::derive(&state.settings.secrets_key) else {
-        tracing::error!("the audit witness cannot derive its key from the secrets key; heads are not witnessed");
-        return;
-    };
+pub async fn run(witness: Witness, mut stop: tokio::sync::watch::Receiver<bool>) {
+    let Witness { store, blobs, settings, key, node_name } = witness;
     let mut written: HashMap<CompanyId, i64> = match read_file(&settings.file) {
         Ok(witnessed) => witnessed.heads.iter().map(|h| (h.company, h.seq)).fold(HashMap::new(), |mut m, (c, s)| {
             let seq = m.entry(c).or_insert(s);
@@ -238,12 +246,12 @@ pub async fn run(state: AppState, mut stop: tokio::sync::watch::Receiver<bool>) 
             _ = tokio::time::sleep(POLL) => false,
             _ = stop.changed() => true,
         };
-        if let Err(error) = witness_once(&state, &settings, &key, &mut written).await {
+        if let Err(error) = witness_once(store.as_ref(), &node_name, &settings, &key, &mut written).await {
             tracing::warn!(%error, "the audit witness could not write this time; it tries again");
         }
-        if state.blobs.is_object_store() && (stopping || last_object_write.elapsed() >= OBJECT_EVERY) {
+        if blobs.is_object_store() && (stopping || last_object_write.elapsed() >= OBJECT_EVERY) {
             last_object_write = tokio::time::Instant::now();
-            if let Err(error) = witness_in_bucket(&state, &key, &mut in_bucket).await {
+            if let Err(error) = witness_in_bucket(store.as_ref(), &blobs, &node_name, &key, &mut in_bucket).await {
                 tracing::warn!(%error, "the audit witness could not write to the object store this time; it tries again");
             }
         }
@@ -255,19 +263,19 @@ pub async fn run(state: AppState, mut stop: tokio::sync::watch::Receiver<bool>) 
 
 /// Writes to the file every head that moved since the last written; returns how many.
 pub async fn witness_once(
-    state: &AppState,
+    store: &dyn Store,
+    node_name: &str,
     settings: &WitnessSettings,
     key: &HeadKey,
     written: &mut HashMap<CompanyId, i64>,
 ) -> Result<usize, StoreError> {
     let now = Utc::now();
-    let moved: Vec<SignedHead> = state
-        .store
+    let moved: Vec<SignedHead> = store
         .audit_heads()
         .await?
         .iter()
         .filter(|h| written.get(&h.company).is_none_or(|seq| *seq < h.seq))
-        .map(|h| key.sign(h, now, &state.settings.node_name))
+        .map(|h| key.sign(h, now, node_name))
         .collect();
     if moved.is_empty() {
         return Ok(0);
@@ -284,15 +292,21 @@ pub async fn witness_once(
     Ok(moved.len())
 }
 
-async fn witness_in_bucket(state: &AppState, key: &HeadKey, written: &mut HashMap<CompanyId, i64>) -> Result<(), StoreError> {
+async fn witness_in_bucket(
+    store: &dyn Store,
+    blobs: &BlobStore,
+    node_name: &str,
+    key: &HeadKey,
+    written: &mut HashMap<CompanyId, i64>,
+) -> Result<(), StoreError> {
     let now = Utc::now();
-    for head in state.store.audit_heads().await? {
+    for head in store.audit_heads().await? {
         if written.get(&head.company).is_some_and(|seq| *seq >= head.seq) {
             continue;
         }
-        let signed = key.sign(&head, now, &state.settings.node_name);
+        let signed = key.sign(&head, now, node_name);
         let body = serde_json::to_vec(&signed).map_err(|e| StoreError::Blob(e.to_string()))?;
-        state.blobs.put_object(&object_path(head.company, head.seq), body.into()).await?;
+        blobs.put_object(&object_path(head.company, head.seq), body.into()).await?;
         written.insert(head.company, head.seq);
     }
     Ok(())
@@ -304,7 +318,7 @@ pub fn object_path(company: CompanyId, seq: i64) -> String {
 }
 
 /// The heads witnessed in the object store (the latest few per company are enough; all are read).
-pub async fn read_bucket(blobs: &clockface_store::blobs::BlobStore) -> Result<Witnessed, StoreError> {
+pub async fn read_bucket(blobs: &BlobStore) -> Result<Witnessed, StoreError> {
     let mut out = Witnessed::default();
     for (path, _) in blobs.list_objects(OBJECT_PREFIX).await? {
         let bytes = blobs.get_object(&path).await?;
@@ -319,11 +333,7 @@ pub async fn read_bucket(blobs: &clockface_store::blobs::BlobStore) -> Result<Wi
 /// The whole check behind `clockface audit verify`: the chain in the database, then the chain
 /// against the latest head each witness signed. Returns every problem found (none: the log is whole
 /// as far as the witnesses saw it) and how many witnessed heads it was compared with.
-pub async fn verify(
-    store: &dyn clockface_store::Store,
-    key: &HeadKey,
-    witnesses: &[Witnessed],
-) -> Result<(Vec<String>, usize), StoreError> {
+pub async fn verify(store: &dyn Store, key: &HeadKey, witnesses: &[Witnessed]) -> Result<(Vec<String>, usize), StoreError> {
     let mut problems: Vec<String> =
         store.verify_audit().await?.into_iter().map(|(company, problem)| format!("company {company}: {problem}")).collect();
     let mut latest: HashMap<CompanyId, AuditHead> = HashMap::new();

@@ -3,7 +3,7 @@
 //! punch is signed over `clockface_domain::punch::signed_content`. The server checks the signature
 //! and flags a punch whose signature is missing or wrong; it never refuses one.
 
-use crate::ApiError;
+use crate::AppError;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use clockface_domain::punch::SignatureCheck;
@@ -12,10 +12,8 @@ use p256::ecdsa::{Signature, VerifyingKey};
 
 /// A public key as a device sends it (base64 of the raw uncompressed point, 65 bytes), checked
 /// to be a point on P-256, in the form it is stored.
-pub fn parse_public_key(raw: &str) -> Result<String, ApiError> {
-    let invalid = || {
-        ApiError::unprocessable("invalid", "public_key must be a P-256 public key, raw uncompressed, in base64").with_field("public_key")
-    };
+pub fn parse_public_key(raw: &str) -> Result<String, AppError> {
+    let invalid = || AppError::invalid("invalid", "public_key", "public_key must be a P-256 public key, raw uncompressed, in base64");
     let bytes = STANDARD.decode(raw.trim()).map_err(|_| invalid())?;
     if bytes.len() != 65 {
         return Err(invalid());

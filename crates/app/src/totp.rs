@@ -2,7 +2,7 @@
 //! authenticator app takes) through the `totp-rs` crate, and single-use recovery codes for a
 //! lost phone. The secret is kept sealed (`secrets::seal`); recovery codes only as SHA-256.
 
-use crate::auth::token_hash;
+use crate::tokens::token_hash;
 use rand::RngCore;
 use totp_rs::{Algorithm, Secret, TOTP};
 
