@@ -153,13 +153,19 @@ async fn policies(State(state): State<AppState>, Query(query): Query<PolicyQuery
         lang: language.code(),
         words: policy_words(language),
         companies,
-        others: Language::ALL
-            .into_iter()
-            .filter(|l| *l != language)
-            .map(|l| (l.code(), policy_words(l).read_this, format!("?lang={}", l.code())))
-            .collect(),
+        others: other_languages(language, ""),
     };
     Ok(render(StatusCode::OK, &page))
+}
+
+/// The same page in the languages other than `language`: (code, "Read in …" in it, address
+/// with `rest` of the query after its `lang`).
+fn other_languages(language: Language, rest: &str) -> Vec<(&'static str, &'static str, String)> {
+    Language::ALL
+        .into_iter()
+        .filter(|l| *l != language)
+        .map(|l| (l.code(), policy_words(l).read_this, format!("?lang={}{rest}", l.code())))
+        .collect()
 }
 
 /// A company's published policy, public: an unknown company, or one without a policy, is 404.
@@ -185,11 +191,7 @@ async fn policy(
         version: policy.version,
         published: written_date(policy.published_at, language),
         earlier: (1..=latest).rev().filter(|v| *v != policy.version).collect(),
-        others: Language::ALL
-            .into_iter()
-            .filter(|l| *l != language)
-            .map(|l| (l.code(), policy_words(l).read_this, format!("?lang={}{version_part}", l.code())))
-            .collect(),
+        others: other_languages(language, &version_part),
     };
     Ok(render(StatusCode::OK, &page))
 }
