@@ -197,6 +197,11 @@ test('the supervisor approves the card and the admin the period; a correction is
   await page.locator('tr', { hasText: 'Ada Lovelace' }).getByText('Approved', { exact: true }).waitFor();
   await page.getByRole('button', { name: 'Approve the period for payroll' }).click();
   await page.getByText('Pay period approved for payroll').waitFor();
+  // A card the period locked offers no Approve of its own; the footer adds up every row.
+  const graceRow = page.locator('tr', { hasText: 'Grace Hopper' });
+  await graceRow.getByText('Approved with the period').waitFor();
+  assert.equal(await graceRow.getByRole('button', { name: /^Approve/ }).count(), 0);
+  assert.match(await page.locator('tfoot td.total').innerText(), /^7:30$/);
   await screenshot(page, 'admin-pay-period');
 
   await page.goto(`${server.url}/admin/time-cards?employee=${ada.id}&from=${WEEK}`);

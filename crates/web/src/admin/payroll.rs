@@ -81,6 +81,8 @@ struct OverviewPage {
     regular: String,
     overtime: String,
     double_time: String,
+    /// The grand total of every row's hours.
+    total: String,
     approved: Option<String>,
     exports: Vec<String>,
     /// Each employee whose hours differ from the latest export's: `name: before → now`.
@@ -159,6 +161,7 @@ async fn build(
         regular: hours(o.totals.regular_seconds),
         overtime: hours(o.totals.overtime_seconds),
         double_time: hours(o.totals.double_time_seconds),
+        total: hours(o.totals.total()),
         approved: o.approvals.period.as_ref().map(|a| local(a.approved_at, zone)),
         exports: o
             .exports

@@ -487,6 +487,7 @@ pub static EN: &[(&str, &str)] = &[
     ("payroll.reason_to_reopen", "Reason to reopen"),
     ("payroll.s_card", "'s card"),
     ("payroll.reopen_card", "Reopen card"),
+    ("payroll.approved_with_the_period", "Approved with the period"),
     ("payroll.approve", "Approve"),
     ("payroll.all_employees", "All employees"),
     ("payroll.your_employees", "Your employees"),
