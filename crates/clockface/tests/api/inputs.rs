@@ -475,6 +475,21 @@ async fn impossible_corrections_are_refused() {
         let (from, to) = (time("2026-11-01T00:00:00Z").to_utc(), time("2026-12-01T00:00:00Z").to_utc());
         let all = app.running.state.store.corrections(admin.company_id.parse().unwrap(), None, from, to).await.unwrap();
         assert_eq!(all.len(), 1, "{backend:?}: only the possible correction was stored");
+        // A voided punch is listed under the card with why, when and by whom.
+        let fields = [("employee", ada.as_str()), ("from", "2026-11-16"), ("action", "void"), ("target_type", "punch")];
+        let void = [("target_id", punch_in.as_str()), ("reason", "Clocked in by mistake")];
+        let voided = page_post(&app, &session, "/admin/time-cards/corrections", &[&fields[..], &void[..]].concat()).await;
+        assert_eq!(voided.status(), StatusCode::SEE_OTHER, "{backend:?}");
+        let card = browser()
+            .get(app.url(&format!("/admin/time-cards?employee={ada}&from=2026-11-16")))
+            .header(COOKIE, &session.0)
+            .send()
+            .await
+            .unwrap();
+        let html = card.text().await.unwrap();
+        let list = &html[html.find("class=\"voided-list\"").expect("the voided list")..];
+        let item = &list[..list.find("</li>").unwrap()];
+        assert!(item.contains("Clocked in by mistake") && item.contains("by ana@acme.test") && item.contains("voided"), "{item}");
     }
 }
 

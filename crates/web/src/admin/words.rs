@@ -380,6 +380,7 @@ pub static EN: &[(&str, &str)] = &[
     ("time_card.time", "Time"),
     ("time_card.reason_required", "Reason (required)"),
     ("time_card.add_punch", "Add punch"),
+    ("time_card.voided_on", "voided"),
     ("time_card.voided_punches", "Voided punches"),
     ("time_card.kept_as_they_arrived_not_counted", "Kept as they arrived; not counted."),
     ("time_card.add_one", "Add one"),
