@@ -196,8 +196,14 @@ async fn photos_are_served_by_cookie_to_their_company_only_and_turn_for_display_
     let card =
         client.get(app.url(&format!("/admin/time-cards?employee={worker}&from={week}"))).header(COOKIE, &mine.cookie).send().await.unwrap();
     let html = card.text().await.unwrap();
-    assert!(html.contains(&format!("src=\"{url}\"")), "{html}");
+    assert!(html.contains(&format!("src=\"{url}?on=time_card\"")), "{html}");
     assert!(html.contains("class=\"rot-0\"") && (html.contains("Waiting for verification") || html.contains("Not enrolled")));
+    // Seen there, the audit log says where.
+    let seen = client.get(app.url(&format!("{url}?on=time_card"))).header(COOKIE, &mine.cookie).send().await.unwrap();
+    assert_eq!(seen.status(), StatusCode::OK);
+    let views: Vec<Value> = app.get(&admin.token, "/api/v1/audit?kind=photo.viewed").await.json().await.unwrap();
+    let details: Vec<&str> = views.iter().map(|e| e["detail"].as_str().unwrap()).collect();
+    assert!(details.contains(&"seen on a time card") && details.contains(&"opened on the admin pages"), "{details:?}");
 
     // Turning it changes only how it is shown.
     let back = format!("/admin/time-cards?employee={worker}&from={week}");

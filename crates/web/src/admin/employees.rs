@@ -98,7 +98,7 @@ async fn face_panel(
     for t in state.store.templates(company, employee.id).await? {
         let rotation = state.store.photo(company, &t.photo_sha256).await?.map_or(0, |r| r.display_rotation.degrees());
         photos.push(EnrolledPhoto {
-            url: format!("/admin/photos/{}", t.photo_sha256),
+            url: format!("/admin/photos/{}?on=employee", t.photo_sha256),
             rotation,
             source: match t.source {
                 TemplateSource::Upload => "Uploaded",

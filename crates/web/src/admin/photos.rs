@@ -6,7 +6,7 @@ use super::session::session_from_cookie;
 use super::{see_other, PageError, SignedForm, UserSession};
 use crate::auth::UserAuth;
 use crate::{ApiError, AppState};
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -17,11 +17,33 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/admin/photos/{sha256}", get(photo)).route("/admin/photos/{sha256}/rotate", post(rotate))
 }
 
-async fn photo(State(state): State<AppState>, headers: HeaderMap, Path(sha256): Path<String>) -> Result<Response, PageError> {
+#[derive(serde::Deserialize)]
+struct PhotoQuery {
+    /// The page that shows it: `time_card`, `review` or `employee` (for the audit log).
+    on: Option<String>,
+}
+
+/// Where a photo was shown, as the audit log says it.
+fn seen_on(page: Option<&str>) -> &'static str {
+    match page {
+        Some("time_card") => "seen on a time card",
+        Some("review") => "seen in the review queue",
+        Some("employee") => "seen on the employee's page (enrolment)",
+        _ => "opened on the admin pages",
+    }
+}
+
+async fn photo(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(sha256): Path<String>,
+    Query(query): Query<PhotoQuery>,
+) -> Result<Response, PageError> {
     let session =
         session_from_cookie(&state, &headers).await?.ok_or_else(|| ApiError::unauthorized("not_signed_in", "sign in to see photos"))?;
     let reach = state.accounts().reach(&session).await?;
-    Ok(crate::api::photos::serve_photo(&state, &UserAuth { session, reach }, &sha256).await?)
+    let seen = seen_on(query.on.as_deref());
+    Ok(crate::api::photos::serve_photo(&state, &UserAuth { session, reach }, &sha256, seen).await?)
 }
 
 /// A quarter turn `left` (counter-clockwise) or `right` from `current`.

@@ -96,7 +96,7 @@ async fn page(state: &AppState, admin: &UserSession, errors: FormErrors, done: O
         }
     }
     let photo = |sha: &str, verification: Option<&VerificationView>| Photo {
-        url: format!("/admin/photos/{sha}"),
+        url: format!("/admin/photos/{sha}?on=review"),
         rotation: upright_degrees(photos.get(sha), verification),
     };
     let items = waiting

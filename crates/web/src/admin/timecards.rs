@@ -475,7 +475,7 @@ async fn card(
             kind,
             device: devices.get(&punch.device_id).cloned().unwrap_or_else(|| "Unknown device".to_owned()),
             photo: punch.photo_sha256.as_ref().map(|sha| PhotoView {
-                url: format!("/admin/photos/{sha}"),
+                url: format!("/admin/photos/{sha}?on=time_card"),
                 sha256: sha.clone(),
                 rotation: upright_degrees(photos.get(sha), p.verification.as_ref()),
             }),

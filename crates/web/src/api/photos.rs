@@ -39,14 +39,14 @@ pub async fn photo_in_reach(
     responses((status = 200, description = "the image", content_type = "image/jpeg"), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
               (status = 410, description = "destroyed under the retention policy", body = ErrorBody)))]
 async fn get_photo(State(state): State<AppState>, user: UserAuth, Path(sha256): Path<String>) -> Result<Response, ApiError> {
-    serve_photo(&state, &user, &sha256).await
+    serve_photo(&state, &user, &sha256, "fetched over the API").await
 }
 
 /// A photo's bytes for a user of its company who reaches the employee it is of (a supervisor
 /// sees only their employees' photos; any other is 404, as if it did not exist), each view
-/// written to the audit log about that employee. A photo destroyed under the retention policy
-/// answers 410 with when.
-pub async fn serve_photo(state: &AppState, user: &UserAuth, sha256: &str) -> Result<Response, ApiError> {
+/// written to the audit log about that employee, with `seen`: where it was shown (e.g. `seen on a
+/// time card`). A photo destroyed under the retention policy answers 410 with when.
+pub async fn serve_photo(state: &AppState, user: &UserAuth, sha256: &str, seen: &str) -> Result<Response, ApiError> {
     let (company, admin) = (user.company(), user.user());
     let (record, owners) = photo_in_reach(state, company, &user.reach, sha256).await?;
     if let Some((at, version)) = state.store.photo_destroyed(company, sha256).await? {
@@ -60,7 +60,7 @@ pub async fn serve_photo(state: &AppState, user: &UserAuth, sha256: &str) -> Res
     let bytes = state.blobs.get(company, &record.sha256).await?;
     let owner = owners.into_iter().find(|e| user.reach.includes(*e));
     let mut line =
-        clockface_app::audit::audit_entry(company, &format!("admin:{admin}"), "photo.viewed", &format!("photo:{}", record.sha256), "");
+        clockface_app::audit::audit_entry(company, &format!("admin:{admin}"), "photo.viewed", &format!("photo:{}", record.sha256), seen);
     if let Some(owner) = owner {
         line = line.about(owner);
     }
