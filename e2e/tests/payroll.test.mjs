@@ -87,6 +87,11 @@ test('a missing clock-out is fixed from the card in two clicks; the hours count 
   const fixed = page.locator('tr.day', { hasText: 'Mon 16 Nov' });
   assert.equal(await fixed.getByText('Missing clock-out').count(), 0);
   assert.match(await fixed.locator('td.num').first().innerText(), /^8:00$/);
+  // Its clock-in is flagged (made before the device was set up), not for its missing photo: a role
+  // without FaceFront takes none, and the card says so without "Flagged".
+  await fixed.getByText('Before the device was set up').waitFor();
+  assert.equal(await fixed.getByText('Flagged:').count(), 0);
+  await fixed.getByText('No photo — Role without FaceFront').waitFor();
   assert.match(await page.locator('tfoot td.total').innerText(), /^8:00$/);
   // The added time is marked; hovering the mark shows that no device punch was there, and why.
   const mark = fixed.getByRole('button', { name: /Added by a correction: Clock out at 15:00/ });

@@ -52,6 +52,9 @@ struct PunchView {
     device: String,
     photo: Option<PhotoView>,
     no_photo: Option<String>,
+    /// The missing photo is itself what the punch is flagged for (the camera refused, a late
+    /// settings sync), not only without one for an ordinary reason.
+    no_photo_flagged: bool,
     flagged: bool,
     /// What the server could not vouch for when it arrived: (label, detail).
     flags: Vec<(&'static str, String)>,
@@ -454,6 +457,7 @@ async fn card(
                 device: "Added by a correction".to_owned(),
                 photo: None,
                 no_photo: None,
+                no_photo_flagged: false,
                 flagged: false,
                 flags: Vec::new(),
                 correction,
@@ -480,6 +484,7 @@ async fn card(
                 rotation: upright_degrees(photos.get(sha), p.verification.as_ref()),
             }),
             no_photo,
+            no_photo_flagged: punch.no_photo_reason.is_some_and(NoPhotoReason::is_flagged),
             flagged: punch.flagged,
             flags: punch.flags.iter().map(|f| (f.flag.label(), f.detail.clone())).collect(),
             correction,
