@@ -79,19 +79,19 @@ test('the whole clock in Spanish on a Spanish phone, the release signed in Spani
   await visible(page, '#job-title', '¿En qué obra?');
   await page.locator('#job-list button', { hasText: 'Puente Norte' }).click();
   await photo(page, 'Marcar entrada: tómese la foto');
-  await visible(page, '#message', /^Entrada marcada a las .* con su foto\. Enviada\.$/);
+  await visible(page, '#message', /^Entrada marcada a las .* con su foto\. Ya se envió\.$/);
   await visible(page, '#status-line', /^En turno desde hoy a las /);
   await screenshot(page, 'clock-es-clocked-in');
   // A break, in Spanish: no photo for either end.
   await button(page, 'Iniciar descanso').click();
-  await visible(page, '#message', /^Descanso iniciado a las .*\. Enviada\.$/);
+  await visible(page, '#message', /^Descanso iniciado a las .*\. Ya se envió\.$/);
   await visible(page, '#status-line', /^En descanso desde hoy a las /);
   await button(page, 'Terminar descanso').click();
-  await visible(page, '#message', /^Descanso terminado a las .*\. Enviada\.$/);
+  await visible(page, '#message', /^Descanso terminado a las .*\. Ya se envió\.$/);
   await visible(page, '#status-line', /^De vuelta del descanso desde hoy a las /);
   await button(page, 'Marcar salida').click();
   await photo(page, 'Marcar salida: tómese la foto');
-  await visible(page, '#message', /^Salida marcada a las .* con su foto\. Enviada\.$/);
+  await visible(page, '#message', /^Salida marcada a las .* con su foto\. Ya se envió\.$/);
   const [clockIn, breakOut, breakIn, clockOut] = await waitPunches(c, ana.id, 4);
   assert.deepEqual([clockIn.kind, breakOut.kind, breakIn.kind, clockOut.kind], ['in', 'out', 'in', 'out']);
   assert.deepEqual([breakOut.on_break, breakIn.on_break], [true, true]);

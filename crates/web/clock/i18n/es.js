@@ -85,9 +85,9 @@ export default {
   'punch.changed_to': 'Cambió a {job} a las {time}.',
   'punch.the_new_job': 'la nueva obra',
   'punch.saving': '{done} Guardando…',
-  'punch.kept': '{done} Guardada en este dispositivo; se enviará cuando vuelva la red.',
-  'punch.refused': '{done} El servidor la rechazó — vea las marcaciones pendientes en este dispositivo.',
-  'punch.sent': '{done} Enviada.',
+  'punch.kept': '{done} Se guardó en este dispositivo; se enviará cuando vuelva la red.',
+  'punch.refused': '{done} El servidor no aceptó esta marcación — vea las marcaciones pendientes en este dispositivo.',
+  'punch.sent': '{done} Ya se envió.',
   'punch.break_started_at': 'Descanso iniciado a las {time}.',
   'punch.break_ended_at': 'Descanso terminado a las {time}.',
 
