@@ -126,6 +126,7 @@ async fn run(backend: &str, employees: usize, runs: usize) {
                         on_break: false,
                         settings_version: 1,
                         photo_rotation: None,
+                        burst: None,
                         fingerprint: "bench".into(),
                     },
                     None,

@@ -271,11 +271,13 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Demo> {
                     no_position_reason: None,
                     on_break,
                     photo_rotation: None,
+                    burst: None,
+                    burst_part: None,
                     photo_part: None,
                     signature: None,
                     sealed_pin: None,
                 };
-                record_punch(state, &device, body, photo.map(Bytes::from_static))
+                record_punch(state, &device, body, photo.map(Bytes::from_static), None)
                     .await
                     .map_err(|e| anyhow::anyhow!("demo punch refused: {e}"))?;
             }

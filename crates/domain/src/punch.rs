@@ -285,6 +285,8 @@ pub struct PunchRequest {
     pub no_position_reason: Option<NoPositionReason>,
     /// A clock-out that starts a break, or a clock-in that ends one.
     pub on_break: bool,
+    /// The burst taken for the active liveness check.
+    pub burst: Option<Burst>,
 }
 
 impl PunchRequest {
@@ -309,7 +311,9 @@ impl PunchRequest {
         let no_position = self.no_position_reason.map(|r| r.as_str().to_owned());
         // Likewise a break mark only when it is one.
         let on_break = self.on_break.then(|| "on_break".to_owned());
-        for field in fields.iter().chain(job.iter().flatten()).chain(no_position.iter()).chain(on_break.iter()) {
+        // And a burst only when there is one.
+        let burst = self.burst.as_ref().map(|b| format!("burst:{}:{}:{}", b.sha256, b.prompt.as_str(), b.frames));
+        for field in fields.iter().chain(job.iter().flatten()).chain(no_position.iter()).chain(on_break.iter()).chain(burst.iter()) {
             hasher.update(field.as_bytes());
             hasher.update([0u8]);
         }
@@ -494,6 +498,77 @@ fn span(duration: Duration) -> String {
     }
 }
 
+/// The direction a worker was asked to turn their head for the active liveness check, in their
+/// own terms (their left).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TurnPrompt {
+    Left,
+    Right,
+}
+
+impl TurnPrompt {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TurnPrompt::Left => "left",
+            TurnPrompt::Right => "right",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, DomainError> {
+        match raw {
+            "left" => Ok(TurnPrompt::Left),
+            "right" => Ok(TurnPrompt::Right),
+            _ => Err(DomainError::invalid("burst_prompt", "must be `left` or `right`")),
+        }
+    }
+}
+
+/// Frames a burst's image holds in one row (left to right, then the next row).
+pub const BURST_COLUMNS: u32 = 4;
+/// The fewest and the most frames a burst may hold (about two seconds at four frames a second).
+pub const BURST_FRAMES: std::ops::RangeInclusive<u8> = 2..=12;
+
+/// The burst of frames a punch carried for the active liveness check: the worker was asked to
+/// turn their head (`prompt`) and the clock took `frames` frames meanwhile, sent as one image
+/// with the frames tiled [`BURST_COLUMNS`] to a row (stored like a photo).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Burst {
+    /// SHA-256 of the image holding the frames.
+    pub sha256: String,
+    pub prompt: TurnPrompt,
+    pub frames: u8,
+}
+
+impl Burst {
+    /// Checks a burst's description as a device sent it.
+    pub fn new(sha256: String, prompt: TurnPrompt, frames: u8) -> Result<Self, DomainError> {
+        if !BURST_FRAMES.contains(&frames) {
+            return Err(DomainError::invalid(
+                "burst_frames",
+                format!("must be from {} to {} frames", BURST_FRAMES.start(), BURST_FRAMES.end()),
+            ));
+        }
+        Ok(Burst { sha256, prompt, frames })
+    }
+
+    /// The rows of frames its image holds.
+    pub fn rows(&self) -> u32 {
+        u32::from(self.frames).div_ceil(BURST_COLUMNS)
+    }
+
+    /// The columns of frames its image holds.
+    pub fn columns(&self) -> u32 {
+        u32::from(self.frames).min(BURST_COLUMNS)
+    }
+
+    /// What a device's signature covers of it, after [`signed_content`]: a line
+    /// `burst:<sha256>:<prompt>:<frames>`.
+    pub fn signed_line(&self) -> String {
+        format!("\nburst:{}:{}:{}", self.sha256, self.prompt.as_str(), self.frames)
+    }
+}
+
 /// A stored punch.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Punch {
@@ -538,6 +613,8 @@ pub struct Punch {
     /// say again. (The photo's display rotation, which an admin may change, is the photo's.)
     #[serde(skip)]
     pub photo_rotation: Option<crate::device::Rotation>,
+    /// The burst of frames taken for the active liveness check, when the clock asked for a head turn.
+    pub burst: Option<Burst>,
     #[serde(skip)]
     pub fingerprint: String,
 }
@@ -569,6 +646,7 @@ pub fn resend_differences(stored: &Punch, resend: &PunchRequest, said: ResendSai
         ("job_id", stored.job_id != resend.job_id),
         ("cost_code_id", stored.cost_code_id != resend.cost_code_id),
         ("on_break", stored.on_break != resend.on_break),
+        ("burst", stored.burst != resend.burst),
         ("settings_version", said.settings_version.is_some_and(|v| v != stored.settings_version)),
         ("photo_rotation", stored.photo_rotation.is_some() && said.photo_rotation != stored.photo_rotation),
     ];
@@ -852,6 +930,7 @@ mod tests {
             cost_code_id: None,
             no_position_reason: None,
             on_break: false,
+            burst: None,
         }
     }
 
@@ -891,6 +970,10 @@ mod tests {
         let mut other_time = base.clone();
         other_time.device_time = DateTime::parse_from_rfc3339("2026-11-26T07:00:01-05:00").expect("valid time");
         assert_ne!(base.fingerprint(), other_time.fingerprint());
+        let burst = |prompt| Some(Burst::new("ab".repeat(32), prompt, 8).expect("a valid burst"));
+        let with_burst = PunchRequest { burst: burst(TurnPrompt::Left), ..base.clone() };
+        assert_ne!(with_burst.fingerprint(), base.fingerprint(), "a burst is part of what was said");
+        assert_ne!(with_burst.fingerprint(), PunchRequest { burst: burst(TurnPrompt::Right), ..base.clone() }.fingerprint());
         // A Start break is not the plain clock-out it resembles: resending one as the other conflicts.
         let out = PunchRequest { kind: PunchKind::Out, ..base.clone() };
         let break_start = PunchRequest { on_break: true, ..out.clone() };

@@ -299,6 +299,60 @@ impl FaceEngine {
     }
 }
 
+/// Frames of a burst sent as one image (see [`FaceEngine::check_burst_sheet`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SheetLayout {
+    /// How many frames the image holds.
+    pub frames: u32,
+    /// Frames in a row (the last row may hold fewer).
+    pub columns: u32,
+}
+
+impl SheetLayout {
+    /// The rows of frames.
+    pub fn rows(&self) -> u32 {
+        self.frames.div_ceil(self.columns.max(1))
+    }
+
+    /// The frames of an upright sheet, left to right, then the next row. Every frame has the same
+    /// size: the sheet's width and height must divide into whole frames.
+    pub fn split(&self, sheet: &Photo) -> Result<Vec<Photo>, FaceError> {
+        let (columns, rows) = (self.columns.max(1), self.rows().max(1));
+        if self.frames == 0 || !sheet.width().is_multiple_of(columns) || !sheet.height().is_multiple_of(rows) {
+            return Err(FaceError::Corrupt(format!(
+                "a burst of {} frames, {} to a row, does not divide a {}x{} image into equal frames",
+                self.frames,
+                columns,
+                sheet.width(),
+                sheet.height()
+            )));
+        }
+        let (width, height) = (sheet.width() / columns, sheet.height() / rows);
+        Ok((0..self.frames)
+            .map(|i| {
+                let (x, y) = ((i % columns) * width, (i / columns) * height);
+                Photo::from_rgb(image::imageops::crop_imm(&sheet.image, x, y, width, height).to_image())
+            })
+            .collect())
+    }
+}
+
+impl FaceEngine {
+    /// [`FaceEngine::check_burst`] on a burst sent as one encoded image (JPEG, PNG or WebP): the
+    /// frames tiled in `layout`, upright (the clock turns each frame as the device's photo
+    /// rotation says before tiling), in the order they were taken.
+    pub fn check_burst_sheet(
+        &self,
+        sheet: &[u8],
+        layout: SheetLayout,
+        prompted: TurnDirection,
+        enrolled: &[Embedding],
+    ) -> Result<BurstCheck, FaceError> {
+        let frames = layout.split(&self.decode(sheet, 0)?)?;
+        self.check_burst(&frames, prompted, enrolled)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

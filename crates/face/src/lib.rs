@@ -42,7 +42,7 @@ mod quality;
 mod resize;
 mod verdict;
 
-pub use active::{nose_offset, BurstCheck, BurstFailure, BurstFrame, TurnDirection, MIN_TURN};
+pub use active::{nose_offset, BurstCheck, BurstFailure, BurstFrame, SheetLayout, TurnDirection, MIN_TURN};
 pub use align::{align, Similarity, CROP_SIZE, REFERENCE};
 pub use detect::{DetectorOptions, Face, Point};
 pub use embed::{compare, Embedding, EMBEDDING_LEN, MATCH_THRESHOLD};

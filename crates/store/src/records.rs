@@ -9,7 +9,7 @@ use clockface_domain::employee::{Employee, EmployeeName, EmployeeNumber};
 use clockface_domain::ids::{AdminId, CompanyId, CostCodeId, DeviceId, EmployeeId, JobId, PunchId, RoleId};
 use clockface_domain::job::{CostCode, Geofence, Job, JobNumber};
 use clockface_domain::lockout::Place;
-use clockface_domain::punch::{GeoPoint, NoPhotoReason, NoPositionReason, Punch, PunchKind};
+use clockface_domain::punch::{Burst, GeoPoint, NoPhotoReason, NoPositionReason, Punch, PunchKind, TurnPrompt};
 use clockface_domain::role::{Abilities, Role, RoleName};
 use clockface_domain::user::{UserRole, UserStatus};
 use uuid::Uuid;
@@ -289,6 +289,8 @@ pub(crate) struct RoleRow {
     record_gps: bool,
     face_front_version: i64,
     liveness: String,
+    active_check: String,
+    liveness_retry: bool,
 }
 
 impl TryFrom<RoleRow> for Role {
@@ -303,7 +305,8 @@ impl TryFrom<RoleRow> for Role {
                 clock_for: row.clock_for,
                 view_own_time_card: row.view_own_time_card,
                 record_gps: row.record_gps,
-                liveness: clockface_domain::role::LivenessCheck::parse(&row.liveness)?,
+                liveness: clockface_domain::role::LivenessCheck::from_columns(&row.liveness, &row.active_check)?,
+                liveness_retry: row.liveness_retry,
             },
             face_front_version: row.face_front_version,
         })
@@ -406,6 +409,9 @@ pub(crate) struct PunchRow {
     fence_distance_m: Option<f64>,
     on_break: bool,
     photo_rotation: Option<i64>,
+    burst_sha256: Option<String>,
+    burst_prompt: Option<String>,
+    burst_frames: Option<i32>,
 }
 
 impl TryFrom<PunchRow> for Punch {
@@ -438,6 +444,14 @@ impl TryFrom<PunchRow> for Punch {
             on_break: row.on_break,
             settings_version: row.settings_version,
             photo_rotation: row.photo_rotation.map(Rotation::from_degrees).transpose()?,
+            burst: match (row.burst_sha256, row.burst_prompt, row.burst_frames) {
+                (Some(sha256), Some(prompt), Some(frames)) => Some(Burst::new(
+                    sha256,
+                    TurnPrompt::parse(&prompt)?,
+                    u8::try_from(frames).map_err(|_| StoreError::Corrupt(format!("a burst of {frames} frames")))?,
+                )?),
+                _ => None,
+            },
             fingerprint: row.fingerprint,
         })
     }

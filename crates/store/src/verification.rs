@@ -110,6 +110,18 @@ pub struct Verification {
     /// The liveness check's score of the verified face and the threshold it was held against,
     /// when the role asks for the check.
     pub liveness: Option<(f64, f64)>,
+    /// What the active check found of the punch's burst, when one was judged.
+    pub active: Option<ActiveFound>,
+}
+
+/// What the active check (a head turn, a burst of frames) found.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ActiveFound {
+    /// Every condition held: one face tracked, the same person throughout and the employee, the
+    /// head turned the prompted way, live frames.
+    pub passed: bool,
+    /// The head turn measured in the prompted direction (nose offset; negative: the other way).
+    pub turn: f64,
 }
 
 /// A recorded review.
@@ -206,6 +218,8 @@ pub(crate) struct VerificationRow {
     decided_at: DateTime<Utc>,
     liveness_score: Option<f64>,
     liveness_threshold: Option<f64>,
+    active_passed: Option<bool>,
+    active_turn: Option<f64>,
 }
 
 impl TryFrom<VerificationRow> for Verification {
@@ -224,6 +238,7 @@ impl TryFrom<VerificationRow> for Verification {
             enrolled_now: row.enrolled_now,
             decided_at: row.decided_at,
             liveness: row.liveness_score.zip(row.liveness_threshold),
+            active: row.active_passed.zip(row.active_turn).map(|(passed, turn)| ActiveFound { passed, turn }),
         })
     }
 }

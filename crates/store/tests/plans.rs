@@ -246,6 +246,7 @@ async fn seed_company(store: &Db, email: &str) -> Seeded {
                     on_break: false,
                     settings_version: 1,
                     photo_rotation: None,
+                    burst: None,
                     fingerprint: "fp".into(),
                 };
                 let photo = if (day + n as i64) % 3 != 0 {
@@ -285,6 +286,7 @@ async fn seed_company(store: &Db, email: &str) -> Seeded {
             enrolled_now: false,
             decided_at: punch.received_at,
             liveness: None,
+            active: None,
         };
         store.complete_verification_job(&verification, None).await.unwrap();
     }

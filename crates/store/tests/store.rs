@@ -208,6 +208,7 @@ fn punch(company: CompanyId, employee: EmployeeId, device: DeviceId, kind: Punch
         on_break: false,
         settings_version: 1,
         photo_rotation: None,
+        burst: None,
         fingerprint: "fp".into(),
     }
 }
@@ -838,6 +839,7 @@ fn verification(punch: &Punch, verdict: Verdict) -> Verification {
         enrolled_now: false,
         decided_at: now(),
         liveness: Some((0.93, 0.5)),
+        active: None,
     }
 }
 

@@ -17,6 +17,7 @@ import { t, tn } from './i18n.js';
 import * as camera from './camera.js';
 import * as mycard from './mycard.js';
 import * as geo from './geo.js';
+import * as headturn from './headturn.js';
 import * as jobs from './jobs.js';
 import * as queue from './outbox.js';
 import { sealPin } from './pinseal.js';
@@ -530,6 +531,8 @@ async function punchSelf() {
   }
   if (s.role?.abilities?.record_gps) Object.assign(punch, await geo.locate());
   let photo = null;
+  let burst = null;
+  let turn = null;
   let cameraChanged = false;
   if (s.faceFront) {
     const taken = await takePhoto(kind);
@@ -537,6 +540,8 @@ async function punchSelf() {
     if (taken.photo) {
       photo = taken.photo;
       punch.photo_rotation = state.rotation;
+      burst = withBurst(punch, taken.turn);
+      turn = taken.turn;
     } else if (taken.reason === 'denied') {
       punch.no_photo_reason = 'camera_denied';
     } else {
@@ -550,13 +555,13 @@ async function punchSelf() {
   }
   state.busy = true;
   try {
-    punch.signature = await signing.sign(punch, photo);
+    punch.signature = await signing.sign(punch, photo, burst);
     await sealFor(punch);
-    await queue.add(punch, photo, s.employee.name);
+    await queue.add(punch, photo, s.employee.name, burst);
     await jobs.remember(s.employee.id, punch.job_id);
     await standAfter(punch);
     const key = { in: photo ? 'punch.clocked_in_at_photo' : 'punch.clocked_in_at', out: photo ? 'punch.clocked_out_at_photo' : 'punch.clocked_out_at' }[kind];
-    const done = t(key, { time: clockTime(pressed) });
+    const done = t(key, { time: clockTime(pressed) }) + turnNote(turn);
     await sendAndSay(done, punch.client_id, cameraChanged ? sync : null);
   } finally {
     state.busy = false;
@@ -582,6 +587,8 @@ async function changeJob() {
     Object.assign(into, where);
   }
   let photo = null;
+  let bursts = [null, null];
+  let turn = null;
   if (s.faceFront) {
     const taken = await takePhoto('in');
     if (taken === null) return showStatus();
@@ -589,6 +596,8 @@ async function changeJob() {
       photo = taken.photo;
       out.photo_rotation = state.rotation;
       into.photo_rotation = state.rotation;
+      bursts = [withBurst(out, taken.turn), withBurst(into, taken.turn)];
+      turn = taken.turn;
     } else if (taken.reason === 'denied') {
       out.no_photo_reason = 'camera_denied';
       into.no_photo_reason = 'camera_denied';
@@ -596,16 +605,16 @@ async function changeJob() {
   }
   state.busy = true;
   try {
-    for (const punch of [out, into]) {
-      punch.signature = await signing.sign(punch, photo);
+    for (const [punch, burst] of [[out, bursts[0]], [into, bursts[1]]]) {
+      punch.signature = await signing.sign(punch, photo, burst);
       await sealFor(punch);
-      await queue.add(punch, photo, s.employee.name);
+      await queue.add(punch, photo, s.employee.name, burst);
     }
     await jobs.remember(s.employee.id, into.job_id);
     s.punched = [...(s.punched ?? []), out];
     await standAfter(into);
     const name = (state.sync?.jobs ?? []).find((job) => job.id === into.job_id)?.name ?? t('punch.the_new_job');
-    const done = t('punch.changed_to', { job: name, time: clockTime(pressed) });
+    const done = t('punch.changed_to', { job: name, time: clockTime(pressed) }) + turnNote(turn);
     await sendAndSay(done, into.client_id);
   } finally {
     state.busy = false;
@@ -670,7 +679,19 @@ function sentText(done, clientId, result) {
   return t('punch.sent', { done });
 }
 
-/** The camera screen: resolves { photo } when taken, { reason } when it cannot open, null when cancelled. */
+/** Adds the head-turn burst `turn` (from the camera screen) to `punch`: the burst Blob, or null. */
+function withBurst(punch, turn) {
+  if (!turn) return null;
+  punch.burst = { prompt: turn.prompt, frames: headturn.FRAMES };
+  return turn.blob;
+}
+
+/** A sentence to add after the punch's when its head turn was not seen (the server judges it again). */
+function turnNote(turn) {
+  return turn?.failed ? ` ${t('turn.failed_sent')}` : '';
+}
+
+/** The camera screen: resolves { photo, turn } when taken, { reason } when it cannot open, null when cancelled. */
 async function takePhoto(kind) {
   const video = $('camera-video');
   const img = $('camera-photo');
@@ -682,6 +703,8 @@ async function takePhoto(kind) {
     $('camera-take').hidden = false;
     $('camera-use').hidden = true;
     $('camera-retake').hidden = true;
+    $('camera-cancel').hidden = false;
+    $('camera-turn').hidden = true;
   };
   reset();
   $('camera-take').disabled = true;
@@ -712,7 +735,7 @@ async function takePhoto(kind) {
         $('camera-warning').hidden = shot.checks.length === 0;
       },
       'camera-retake': () => reset(),
-      'camera-use': () => finish({ photo: shot.blob }),
+      'camera-use': async () => finish({ photo: shot.blob, turn: await headTurn(video, shot.blob) }),
       'camera-cancel': () => finish(null),
     };
     const listeners = Object.entries(handlers).map(([id, fn]) => {
@@ -726,6 +749,50 @@ async function takePhoto(kind) {
       resolve(value);
     }
   });
+}
+
+/** The prompt for each direction, and the prompt when the first turn was not seen. */
+const TURN_PROMPTS = { left: 'turn.left', right: 'turn.right' };
+const TURN_AGAIN = { left: 'turn.again_left', right: 'turn.again_right' };
+
+/**
+ * The head turn, when the worker's role asks for one (always, or when the server is unsure of the
+ * photo, or cannot be asked): the prompt, the burst, and once more the other way when the role
+ * says so and the server did not see the turn. Resolves { blob, prompt, failed } or null (none asked).
+ */
+async function headTurn(video, photo) {
+  const s = state.session;
+  const how = headturn.mode(s.role);
+  if (!how) return null;
+  for (const id of ['camera-take', 'camera-use', 'camera-retake', 'camera-cancel']) $(id).hidden = true;
+  $('camera-warning').hidden = true;
+  $('camera-photo').hidden = true;
+  video.hidden = false;
+  const text = $('camera-turn-text');
+  const progress = $('camera-turn-progress');
+  $('camera-turn').hidden = false;
+  if (how === 'when_unsure') {
+    text.textContent = t('turn.checking');
+    const advice = await headturn.ask(state.token, s.employee.id, { photo });
+    // No answer (offline): the head turn is asked for, and judged when the punch arrives.
+    if (advice && !(advice.checked && advice.ask_head_turn)) return null;
+  }
+  let prompt = headturn.randomPrompt();
+  const take = async (key) => {
+    text.textContent = t(key);
+    progress.value = 0;
+    return headturn.takeBurst(video, state.rotation, (n) => (progress.value = n));
+  };
+  let blob = await take(TURN_PROMPTS[prompt]);
+  text.textContent = t('turn.checking');
+  let answer = await headturn.ask(state.token, s.employee.id, { burst: blob, prompt });
+  if (answer?.checked && answer.passed === false && s.role.abilities.liveness_retry) {
+    prompt = headturn.otherWay(prompt);
+    blob = await take(TURN_AGAIN[prompt]);
+    text.textContent = t('turn.checking');
+    answer = await headturn.ask(state.token, s.employee.id, { burst: blob, prompt });
+  }
+  return { blob, prompt, failed: answer?.checked === true && answer.passed === false };
 }
 
 // ---------------------------------------------------------------- Clock For

@@ -1,4 +1,4 @@
-// The outbox: every punch is written here first (with its photo), then sent. It is sent in
+// The outbox: every punch is written here first (with its photo and head-turn burst), then sent. It is sent in
 // batches (POST /punches/batch) when the network is there: at once, on the `online` event, on
 // each sync, and by a retry timer that backs off (5 s, 10 s, 20 s … at most 5 min).
 //
@@ -35,9 +35,10 @@ async function changed() {
   for (const listener of listeners) listener(all);
 }
 
-/** Keeps a new punch (its `punch` body as the API takes it, and its photo Blob or null). */
-export async function add(punch, photo, label) {
-  await outbox.put({ client_id: punch.client_id, punch, photo: photo ?? null, label, queued_at: Date.now(), state: 'waiting', error: null });
+/** Keeps a new punch (its `punch` body as the API takes it, its photo Blob or null, and its head-turn burst Blob or null). */
+export async function add(punch, photo, label, burst = null) {
+  const item = { client_id: punch.client_id, punch, photo: photo ?? null, burst: burst ?? null, label, queued_at: Date.now(), state: 'waiting', error: null };
+  await outbox.put(item);
   await changed();
 }
 
@@ -75,9 +76,14 @@ async function send() {
     for (let start = 0; start < waiting.length && !error; start += BATCH) {
       const chunk = waiting.slice(start, start + BATCH);
       const form = new FormData();
-      const punches = chunk.map((item, n) => ({ ...item.punch, photo_part: item.photo ? `photo${n}` : undefined }));
+      const punches = chunk.map((item, n) => ({
+        ...item.punch,
+        photo_part: item.photo ? `photo${n}` : undefined,
+        burst_part: item.burst ? `burst${n}` : undefined,
+      }));
       form.append('punches', new Blob([JSON.stringify({ punches })], { type: 'application/json' }), 'punches.json');
       chunk.forEach((item, n) => item.photo && form.append(`photo${n}`, item.photo, `photo${n}.jpg`));
+      chunk.forEach((item, n) => item.burst && form.append(`burst${n}`, item.burst, `burst${n}.jpg`));
       let answer;
       try {
         answer = await call('/punches/batch', { token, form });

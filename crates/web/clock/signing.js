@@ -40,7 +40,7 @@ export async function forgetKey() {
 }
 
 /** The punch's signature (base64 of r || s), or undefined before the device has a key. */
-export async function sign(punch, photo) {
+export async function sign(punch, photo, burst = null) {
   const entry = await kv.get(KEY);
   if (!entry) return undefined;
   const content = [
@@ -57,6 +57,8 @@ export async function sign(punch, photo) {
   if (punch.job_id || punch.cost_code_id) content.push(`job:${punch.job_id ?? ''}`, `cost_code:${punch.cost_code_id ?? ''}`);
   // A break punch (Start break, End break) ends with one more line.
   if (punch.on_break) content.push('on_break');
+  // A punch with a head-turn burst signs its image too (domain::punch::Burst::signed_line).
+  if (burst && punch.burst) content.push(`burst:${await sha256Hex(burst)}:${punch.burst.prompt}:${punch.burst.frames}`);
   const text = content.join('\n');
   const signature = await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, entry.privateKey, new TextEncoder().encode(text));
   return base64(signature);

@@ -15,6 +15,7 @@ const FILES = [
   'store.js',
   'outbox.js',
   'camera.js',
+  'headturn.js',
   'util.js',
   'signing.js',
   'pinseal.js',

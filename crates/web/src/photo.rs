@@ -27,6 +27,12 @@ impl PhotoLimits {
         self.max_bytes.saturating_add(256 * 1024)
     }
 
+    /// The largest request body that carries a photo and a head-turn burst image (a punch with
+    /// the active liveness check), each of at most `max_bytes`.
+    pub fn punch_upload_limit(&self) -> usize {
+        self.max_bytes.saturating_mul(2).saturating_add(256 * 1024)
+    }
+
     /// The photo size limit for people, e.g. `10 MiB` or `512 KiB`.
     pub fn max_size_text(&self) -> String {
         let kib = self.max_bytes / 1024;
@@ -153,6 +159,7 @@ mod tests {
         assert_eq!(limits(1500 * 1024).max_size_text(), "1500 KiB");
         assert_eq!(limits(200).max_size_text(), "200 bytes");
         assert_eq!(limits(1024).upload_limit(), 1024 + 256 * 1024);
+        assert_eq!(limits(1024).punch_upload_limit(), 2 * 1024 + 256 * 1024);
     }
 
     fn png(width: u32, height: u32) -> Bytes {

@@ -10,8 +10,9 @@ use clockface_domain::employee::Employee;
 use clockface_domain::ids::{CompanyId, CostCodeId, EmployeeId, JobId, PunchId};
 use clockface_domain::job::{CostCode, Job};
 use clockface_domain::punch::{
-    check_device_time, cost_code_flag, decide_photo, fence_flag_detail, offset_minutes, resend_differences, signed_content, vouch,
+    check_device_time, cost_code_flag, decide_photo, fence_flag_detail, offset_minutes, resend_differences, signed_content, vouch, Burst,
     Circumstances, GeoPoint, NoPhotoReason, NoPositionReason, PhotoContext, PhotoOutcome, Punch, PunchKind, PunchRequest, ResendSaid,
+    TurnPrompt,
 };
 use clockface_store::{to_micros, PhotoRecord, PunchInsert, StoreError};
 use serde::{Deserialize, Serialize};
@@ -60,11 +61,20 @@ pub struct PunchBody {
     /// In a batch upload: the name of the multipart part holding this punch's photo.
     #[serde(default)]
     pub photo_part: Option<String>,
+    /// The active liveness check, when the clock asked for a head turn: the direction asked and
+    /// how many frames the burst holds. The frames come as one image in the `burst` part (with
+    /// the photo), tiled four to a row, left to right, then the next row, each upright.
+    #[serde(default)]
+    pub burst: Option<BurstBody>,
+    /// In a batch upload: the name of the multipart part holding this punch's burst image.
+    #[serde(default)]
+    pub burst_part: Option<String>,
     /// The device's ECDSA P-256 signature (base64 of `r || s`) over the punch's signed content:
     /// `clockface-punch-v1`, client_id, employee_id, kind, device_time as sent, clock_for_by (or
     /// empty) and the photo's SHA-256 in hex (or empty), joined by line feeds; then, only when the
     /// punch has a job or cost code, `job:<job_id>` and `cost_code:<cost_code_id>` (empty when absent);
-    /// then, only for a break punch, `on_break`.
+    /// then, only for a break punch, `on_break`; then, only with a burst,
+    /// `burst:<sha256 of the burst image>:<prompt>:<frames>`.
     #[serde(default)]
     pub signature: Option<String>,
     /// Made at a sign-in done offline: the PIN typed then, sealed to the server's key for this
@@ -73,6 +83,16 @@ pub struct PunchBody {
     /// `pin_mismatch`, for review. Not part of the fingerprint (a credential, not what happened).
     #[serde(default)]
     pub sealed_pin: Option<clockface_app::sealed_pin::SealedPin>,
+}
+
+/// The head turn a burst was taken for.
+#[derive(Debug, Clone, Copy, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BurstBody {
+    /// The direction the worker was asked to turn their head, in their own terms.
+    pub prompt: TurnPrompt,
+    /// How many frames the burst image holds (2 to 12).
+    pub frames: u8,
 }
 
 /// A stored punch, and whether this request stored it (false: it was already stored).
@@ -118,8 +138,14 @@ async fn judge_sealed_pin(
     })
 }
 
-/// Records one punch from `device`, with its photo's bytes if it has one.
-pub async fn record_punch(state: &AppState, device: &Device, body: PunchBody, photo: Option<Bytes>) -> Result<Recorded, ApiError> {
+/// Records one punch from `device`, with its photo's bytes if it has one, and its burst's.
+pub async fn record_punch(
+    state: &AppState,
+    device: &Device,
+    body: PunchBody,
+    photo: Option<Bytes>,
+    burst: Option<Bytes>,
+) -> Result<Recorded, ApiError> {
     let company = device.company_id;
     let received_at = to_micros(Utc::now());
     let device_time = DateTime::parse_from_rfc3339(&body.device_time).map_err(|e| {
@@ -127,6 +153,7 @@ pub async fn record_punch(state: &AppState, device: &Device, body: PunchBody, ph
             .with_field("device_time")
     })?;
     let photo_sha256 = photo.as_deref().map(clockface_store::blobs::sha256_hex);
+    let burst_said = described_burst(body.burst, burst.as_deref(), photo.is_some())?;
     let request = PunchRequest {
         client_id: body.client_id,
         employee_id: body.employee_id,
@@ -141,10 +168,11 @@ pub async fn record_punch(state: &AppState, device: &Device, body: PunchBody, ph
         cost_code_id: body.cost_code_id,
         no_position_reason: body.no_position_reason,
         on_break: body.on_break,
+        burst: burst_said.clone(),
     };
     let fingerprint = request.fingerprint();
     let said = ResendSaid { settings_version: body.settings_version, photo_rotation: body.photo_rotation };
-    let signed = signed_content(
+    let mut signed = signed_content(
         &body.client_id,
         &body.employee_id,
         body.kind,
@@ -154,6 +182,9 @@ pub async fn record_punch(state: &AppState, device: &Device, body: PunchBody, ph
         (body.job_id.as_ref(), body.cost_code_id.as_ref()),
         body.on_break,
     );
+    if let Some(said) = &burst_said {
+        signed.push_str(&said.signed_line());
+    }
 
     // A resend is answered from what is stored, before the rules are applied again: they may have
     // changed since the first attempt, and the punch must not be judged twice.
@@ -183,8 +214,23 @@ pub async fn record_punch(state: &AppState, device: &Device, body: PunchBody, ph
         PhotoOutcome::WithPhoto => None,
         PhotoOutcome::WithoutPhoto(reason) => Some(reason),
     };
+    let checked_burst = match (burst, &burst_said) {
+        (Some(bytes), Some(said)) if checked.is_some() => Some(check_burst(bytes, said, state.settings.photo_limits)?),
+        _ => None,
+    };
     let photo_record = match (&checked, &photo_sha256) {
         (Some(photo), Some(sha256)) => Some(store_photo(state, device, photo, sha256, body.photo_rotation, received_at).await?),
+        _ => None,
+    };
+    // A burst is stored as a photo of its own, before the punch that points at it (like the
+    // photo's bytes): a burst whose punch then fails is an unreferenced photo, destroyed on the
+    // retention schedule like any other.
+    let burst_kept = match (&checked_burst, &burst_said, &photo_record) {
+        (Some(image), Some(said), Some(_)) => {
+            let record = store_photo(state, device, image, &said.sha256, Some(Rotation::R0), received_at).await?;
+            state.store.add_photo(&record).await?;
+            Some(said.clone())
+        }
         _ => None,
     };
     // What the server cannot vouch for is flagged, never refused: an offline device may carry it.
@@ -240,6 +286,7 @@ pub async fn record_punch(state: &AppState, device: &Device, body: PunchBody, ph
         on_break: request.on_break,
         settings_version: request.settings_version,
         photo_rotation: body.photo_rotation,
+        burst: burst_kept,
         fingerprint,
     };
     match state.punches.insert(punch.clone(), photo_record).await? {
@@ -253,6 +300,42 @@ pub async fn record_punch(state: &AppState, device: &Device, body: PunchBody, ph
         // Another request with the same client id won the race.
         PunchInsert::Existing(existing) => same_or_conflict(existing, &request, said),
     }
+}
+
+/// The burst a punch describes, checked against the image that came with it: both or neither,
+/// and only with a photo (the burst is judged with the photo).
+fn described_burst(body: Option<BurstBody>, image: Option<&[u8]>, with_photo: bool) -> Result<Option<Burst>, ApiError> {
+    match (body, image) {
+        (None, None) => Ok(None),
+        (Some(_), None) => {
+            Err(ApiError::unprocessable("missing_part", "`burst` describes a head-turn burst but no `burst` image came with it")
+                .with_field("burst"))
+        }
+        (None, Some(_)) => {
+            Err(ApiError::unprocessable("invalid", "a `burst` image came without `burst` saying the prompt and the frames")
+                .with_field("burst"))
+        }
+        (Some(_), Some(_)) if !with_photo => {
+            Err(ApiError::unprocessable("invalid", "a burst comes with the punch's photo; send the `photo` part too").with_field("burst"))
+        }
+        (Some(said), Some(image)) => Ok(Some(Burst::new(clockface_store::blobs::sha256_hex(image), said.prompt, said.frames)?)),
+    }
+}
+
+/// The cheap checks of a burst image (those of a photo), and that it divides into its frames.
+pub(crate) fn check_burst(bytes: Bytes, burst: &Burst, limits: crate::photo::PhotoLimits) -> Result<CheckedPhoto, ApiError> {
+    let checked = check_photo(bytes, limits).map_err(|e| ApiError::from(e).with_field("burst"))?;
+    if !checked.width.is_multiple_of(burst.columns()) || !checked.height.is_multiple_of(burst.rows()) {
+        return Err(ApiError::unprocessable(
+            "invalid",
+            format!(
+                "a burst of {} frames, four to a row, must divide into equal frames; a {}x{} image does not",
+                burst.frames, checked.width, checked.height
+            ),
+        )
+        .with_field("burst"));
+    }
+    Ok(checked)
 }
 
 /// The job and cost code must be the company's (an inactive one is accepted: the device may

@@ -11,12 +11,14 @@ use clockface_domain::device::Rotation;
 use clockface_domain::ids::{AdminId, CompanyId, EmployeeId, PunchId};
 use clockface_domain::privacy::ReleaseStatus;
 use clockface_domain::punch::Punch;
+use clockface_domain::punch::{Burst, TurnPrompt};
 use clockface_domain::role::LivenessCheck;
 use clockface_domain::verification::{first_photo_enrols, Verdict};
 use clockface_face::{
-    live_verdict, match_crew, Analysis, CrewMatch, Embedding, FaceEngine, FaceError, LiveVerdict, Verdict as FaceVerdict, MATCH_THRESHOLD,
+    match_crew, Analysis, BurstCheck, BurstFailure, CrewMatch, Embedding, FaceEngine, FaceError, LiveVerdict, SheetLayout, TurnDirection,
+    Verdict as FaceVerdict, MATCH_THRESHOLD,
 };
-use clockface_store::{AuditEntry, FaceTemplate, PhotoRecord, StoreError, TemplateSource, Verification, VerificationJob};
+use clockface_store::{ActiveFound, AuditEntry, FaceTemplate, PhotoRecord, StoreError, TemplateSource, Verification, VerificationJob};
 use std::sync::{Arc, OnceLock};
 use uuid::Uuid;
 
@@ -31,19 +33,6 @@ pub fn engine() -> Result<Arc<FaceEngine>, FaceError> {
     }
     let loaded = Arc::new(FaceEngine::load()?);
     Ok(ENGINE.get_or_init(|| loaded).clone())
-}
-
-/// The domain's verdict for the face engine's decision with liveness judged.
-pub fn domain_live_verdict(verdict: &LiveVerdict) -> Verdict {
-    match verdict {
-        LiveVerdict::Match => Verdict::Match,
-        LiveVerdict::PossibleSpoof => Verdict::PossibleSpoof,
-        LiveVerdict::Mismatch => Verdict::Mismatch,
-        LiveVerdict::NoFace => Verdict::NoFace,
-        LiveVerdict::SeveralFaces => Verdict::SeveralFaces,
-        LiveVerdict::PoorQuality(_) => Verdict::PoorQuality,
-        LiveVerdict::NotEnrolled => Verdict::NotEnrolled,
-    }
 }
 
 /// The domain's verdict for the face engine's decision.
@@ -212,6 +201,7 @@ impl Found {
             enrolled_now,
             decided_at: Utc::now(),
             liveness: None,
+            active: None,
         }
     }
 }
@@ -261,8 +251,10 @@ async fn verify_crew_photo(
 
 /// An employee's own FaceFront photo (their release signed): compared with their enrolled faces,
 /// or, as their first usable photo, enrolled (and left for a person to confirm). When their role
-/// asks for the liveness check, the verified face must also be judged live: otherwise the verdict
-/// is `possible_spoof` whatever the face score, and a first photo enrols nobody.
+/// asks for the liveness check, the verified face must also be judged live (the passive check of
+/// the photo, or the active check of the head-turn burst the punch carries, which decides when
+/// there is one): otherwise the verdict is `possible_spoof` whatever the face score, and a first
+/// photo enrols nobody.
 async fn verify_selfie(state: &AppState, found: &Found, analysis: &Analysis, punch: &Punch, sha256: &str) -> Result<(), JobError> {
     let company = found.company;
     let enrolled = embeddings(state, company, punch.employee_id).await?;
@@ -270,9 +262,20 @@ async fn verify_selfie(state: &AppState, found: &Found, analysis: &Analysis, pun
     let check = state.store.role(company, employee.role_id).await?.abilities.liveness;
     let liveness = analysis.subject().ok().and_then(|s| s.liveness);
     let judged = liveness.map(|l| (f64::from(l.score), f64::from(l.threshold)));
-    let spoof = check == LivenessCheck::Passive && analysis.subject().is_ok() && !liveness.is_some_and(|l| l.live);
-    let usable = analysis.subject().ok().filter(|_| !spoof);
-    if let Some(face) = usable.filter(|_| first_photo_enrols(ReleaseStatus::Signed, !enrolled.is_empty(), true)) {
+    if check == LivenessCheck::PhotoOnly {
+        let decision = clockface_face::verdict(analysis, &enrolled, MATCH_THRESHOLD);
+        let verification = found.verdict(punch.id, domain_verdict(&decision.verdict), decision.score, decision.message, false);
+        return Ok(complete(state, &verification, None).await?);
+    }
+    let first_photo = analysis.subject().is_ok() && first_photo_enrols(ReleaseStatus::Signed, !enrolled.is_empty(), true);
+    let burst = match &punch.burst {
+        Some(burst) => Some(judge_burst(state, company, burst, &enrolled).await?),
+        None => None,
+    };
+    let evidence = live_evidence(check, liveness.is_some_and(|l| l.live), burst.as_ref(), first_photo);
+    let active = burst.as_ref().map(|judged| ActiveFound { passed: evidence.is_live(), turn: judged.turn() });
+    let checked = |verification: Verification| Verification { liveness: judged, active, ..verification };
+    if let Some(face) = analysis.subject().ok().filter(|_| first_photo && evidence.is_live()) {
         let template = FaceTemplate {
             id: Uuid::new_v4(),
             company_id: company,
@@ -291,27 +294,163 @@ async fn verify_selfie(state: &AppState, found: &Found, analysis: &Analysis, pun
             &format!("employee:{}", punch.employee_id),
             &format!("from the first FaceFront photo of punch {}", punch.id),
         );
-        let verification = Verification { liveness: judged, ..found.verdict(punch.id, Verdict::NotEnrolled, None, message, true) };
+        let verification = checked(found.verdict(punch.id, Verdict::NotEnrolled, None, message, true));
         complete(state, &verification, Some((&template, &line))).await?;
         return Ok(());
     }
-    let verification = match check {
-        LivenessCheck::Passive if spoof && enrolled.is_empty() => {
-            // Nothing to compare with, and not a live face: flagged as such, nothing enrolled.
-            let message = LiveVerdict::PossibleSpoof.message();
-            Verification { liveness: judged, ..found.verdict(punch.id, Verdict::PossibleSpoof, None, message, false) }
+    let face = clockface_face::verdict(analysis, &enrolled, MATCH_THRESHOLD);
+    let compared = matches!(face.verdict, FaceVerdict::Match | FaceVerdict::Mismatch);
+    let verification = match &evidence {
+        // Nothing to compare with, and not a live face: flagged as such, nothing enrolled.
+        Evidence::NotLive(why) if first_photo => found.verdict(punch.id, Verdict::PossibleSpoof, None, why, false),
+        Evidence::NotLive(why) if compared => found.verdict(punch.id, Verdict::PossibleSpoof, face.score, why, false),
+        Evidence::Live(Some(how)) if face.verdict == FaceVerdict::Match => {
+            found.verdict(punch.id, Verdict::Match, face.score, &format!("{} {how}", face.message), false)
         }
-        LivenessCheck::Passive => {
-            let decision = live_verdict(analysis, &enrolled, MATCH_THRESHOLD);
-            let verdict = domain_live_verdict(&decision.verdict);
-            Verification { liveness: judged, ..found.verdict(punch.id, verdict, decision.face.score, decision.message, false) }
+        _ => found.verdict(punch.id, domain_verdict(&face.verdict), face.score, face.message, false),
+    };
+    Ok(complete(state, &checked(verification), None).await?)
+}
+
+/// Whether the face of a FaceFront punch is taken as live, and why not.
+#[derive(Debug, Clone, PartialEq)]
+enum Evidence {
+    /// Live; with what the active check said when it decided.
+    Live(Option<&'static str>),
+    /// Not live (or not shown to be), in the reviewer's words.
+    NotLive(String),
+}
+
+impl Evidence {
+    fn is_live(&self) -> bool {
+        matches!(self, Evidence::Live(_))
+    }
+}
+
+/// What decides liveness: the burst's active check when the punch carries one (a first photo has
+/// nobody enrolled to match, so only that part is not asked of it); else, when the role asks for
+/// a head turn at every punch, its absence; else the passive check of the photo.
+fn live_evidence(check: LivenessCheck, photo_live: bool, burst: Option<&JudgedBurst>, first_photo: bool) -> Evidence {
+    match burst {
+        Some(JudgedBurst::Unreadable(why)) => Evidence::NotLive(format!("The head-turn frames could not be read: {why}")),
+        Some(JudgedBurst::Checked(burst)) => {
+            let failed = burst.failures.iter().find(|f| !(first_photo && **f == BurstFailure::NotTheEmployee));
+            match failed {
+                None => Evidence::Live(Some("Head turn checked: live.")),
+                Some(failure) => Evidence::NotLive(failure.message().to_owned()),
+            }
         }
-        LivenessCheck::PhotoOnly => {
-            let decision = clockface_face::verdict(analysis, &enrolled, MATCH_THRESHOLD);
-            found.verdict(punch.id, domain_verdict(&decision.verdict), decision.score, decision.message, false)
+        None if check == LivenessCheck::Active => {
+            Evidence::NotLive("No head turn came with this photo, and the role asks for one at every punch.".to_owned())
+        }
+        None if photo_live => Evidence::Live(None),
+        None => Evidence::NotLive(LiveVerdict::PossibleSpoof.message().to_owned()),
+    }
+}
+
+/// A punch's burst, judged.
+enum JudgedBurst {
+    Checked(BurstCheck),
+    /// Its image could not be decoded or split into its frames.
+    Unreadable(String),
+}
+
+impl JudgedBurst {
+    /// The head turn measured in the prompted direction (0 for frames that could not be read).
+    fn turn(&self) -> f64 {
+        match self {
+            JudgedBurst::Checked(check) => f64::from(check.turn),
+            JudgedBurst::Unreadable(_) => 0.0,
+        }
+    }
+}
+
+/// Runs the active check on a punch's burst: one face tracked through the frames, the same
+/// person in each and the employee in one, the prompted head turn, and live frames.
+async fn judge_burst(state: &AppState, company: CompanyId, burst: &Burst, enrolled: &[Embedding]) -> Result<JudgedBurst, JobError> {
+    let photo = state.store.photo(company, &burst.sha256).await?.ok_or(StoreError::NotFound)?;
+    let bytes = state.blobs.get(company, &burst.sha256).await?;
+    let _budget = state.gates.decoding(u64::try_from(photo.width.saturating_mul(photo.height)).unwrap_or(u64::MAX)).await;
+    let engine = engine().map_err(|e| JobError::Engine(e.to_string()))?;
+    let layout = SheetLayout { frames: u32::from(burst.frames), columns: burst.columns() };
+    let prompted = turn_direction(burst.prompt);
+    let enrolled = enrolled.to_vec();
+    let started = std::time::Instant::now();
+    let checked = tokio::task::spawn_blocking(move || engine.check_burst_sheet(&bytes, layout, prompted, &enrolled)).await;
+    crate::metrics::engine_time(started.elapsed().as_secs_f64());
+    match checked {
+        Ok(Ok(check)) => Ok(JudgedBurst::Checked(check)),
+        Ok(Err(error)) if error.is_bad_input() => Ok(JudgedBurst::Unreadable(error.to_string())),
+        Ok(Err(error)) => Err(JobError::Engine(error.to_string())),
+        Err(error) => Err(JobError::Engine(error.to_string())),
+    }
+}
+
+/// Below this passive liveness score of a photo, a role with the head-turn step-up (`step_up`)
+/// has the clock ask for a head turn. Chosen from the bench (docs/BENCHMARKS.md, "Step-up: when
+/// the passive check is unsure"): most live faces score above it and are not asked.
+pub const STEP_UP_BELOW: f32 = 0.9;
+
+/// What the clock sends to ask before a punch ([`probe`]).
+pub enum Probed {
+    /// The FaceFront photo: is the passive check unsure of it?
+    Photo(bytes::Bytes),
+    /// A head-turn burst and what it was taken for: did it pass?
+    Burst(bytes::Bytes, crate::punching::BurstBody),
+}
+
+/// The clock's question before a punch (`POST /device/liveness`), answered from the photo's
+/// passive check or the burst's active check. Nothing is stored: the punch's photo and burst are
+/// judged again when it arrives.
+pub async fn probe(
+    state: &AppState,
+    company: CompanyId,
+    employee: EmployeeId,
+    probed: Probed,
+    rotation: i32,
+) -> Result<crate::api::liveness::ProbeAnswer, ApiError> {
+    use crate::api::liveness::ProbeAnswer;
+    let engine = engine().map_err(ApiError::internal)?;
+    let refused = |field: &'static str| {
+        move |e: FaceError| {
+            if e.is_bad_input() {
+                ApiError::unprocessable(e.code(), e.to_string()).with_field(field)
+            } else {
+                ApiError::internal(e)
+            }
         }
     };
-    Ok(complete(state, &verification, None).await?)
+    match probed {
+        Probed::Photo(bytes) => {
+            let checked = crate::photo::check_photo(bytes.clone(), state.settings.photo_limits)?;
+            let _budget = state.gates.decoding(u64::from(checked.width) * u64::from(checked.height)).await;
+            let analysis = crate::auth::blocking(move || engine.analyse(&bytes, rotation)).await?.map_err(refused("photo"))?;
+            let score = analysis.subject().ok().and_then(|s| s.liveness).map(|l| l.score);
+            Ok(ProbeAnswer { checked: true, ask_head_turn: !score.is_some_and(|s| s >= STEP_UP_BELOW), passed: None })
+        }
+        Probed::Burst(bytes, said) => {
+            let burst = Burst::new(clockface_store::blobs::sha256_hex(&bytes), said.prompt, said.frames)?;
+            let checked = crate::punching::check_burst(bytes.clone(), &burst, state.settings.photo_limits)?;
+            let enrolled = embeddings(state, company, employee).await?;
+            let nobody_enrolled = enrolled.is_empty();
+            let _budget = state.gates.decoding(u64::from(checked.width) * u64::from(checked.height)).await;
+            let layout = SheetLayout { frames: u32::from(burst.frames), columns: burst.columns() };
+            let prompted = turn_direction(burst.prompt);
+            let check = crate::auth::blocking(move || engine.check_burst_sheet(&bytes, layout, prompted, &enrolled))
+                .await?
+                .map_err(refused("burst"))?;
+            let passed = check.failures.iter().all(|f| nobody_enrolled && *f == BurstFailure::NotTheEmployee);
+            Ok(ProbeAnswer { checked: true, ask_head_turn: false, passed: Some(passed) })
+        }
+    }
+}
+
+/// The face engine's name for a prompt.
+fn turn_direction(prompt: TurnPrompt) -> TurnDirection {
+    match prompt {
+        TurnPrompt::Left => TurnDirection::Left,
+        TurnPrompt::Right => TurnDirection::Right,
+    }
 }
 
 /// A verdict for a photo that could not be checked at all.
@@ -329,6 +468,7 @@ fn unreadable(punch: PunchId, company: CompanyId, reason: &str) -> Verification 
         enrolled_now: false,
         decided_at: Utc::now(),
         liveness: None,
+        active: None,
     }
 }
 

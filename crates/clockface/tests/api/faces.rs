@@ -297,7 +297,7 @@ async fn a_crew_photo_is_analysed_once_for_all_its_punches() {
 }
 
 #[path = "../../../face/examples/bench/attacks.rs"]
-mod attacks;
+pub(crate) mod attacks;
 
 /// `name`'s portrait (a face fixture) printed and held up to a phone's camera at arm's length: a
 /// 1280x960 JPEG made at run time by the face crate's attack maker (paper edge, hand, tilt, blur).
@@ -323,7 +323,7 @@ async fn a_print_held_up_to_the_camera_is_flagged_not_matched_on(backend: Backen
     assert_eq!(enrol(&app, &admin, &worker, HOPPER).await.status(), StatusCode::CREATED);
     let roles: Value = app.get(&admin.token, "/api/v1/roles").await.json().await.unwrap();
     let shown = roles.as_array().unwrap().iter().find(|r| r["id"] == role.as_str()).unwrap();
-    assert_eq!(shown["abilities"]["liveness"], "passive", "a new role checks liveness unless told not to");
+    assert_eq!(shown["abilities"]["liveness"], "step_up", "a new role checks liveness, with a head turn when unsure, unless told not to");
 
     let print = photo_punch(&app, &device, &worker, &held_print(HOPPER, 1)).await;
     let live = photo_punch(&app, &device, &worker, HOPPER).await;

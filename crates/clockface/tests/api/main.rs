@@ -14,6 +14,7 @@ mod faces;
 mod flows;
 mod inputs;
 mod keys;
+mod liveness;
 mod nodes;
 mod outage;
 mod pages;

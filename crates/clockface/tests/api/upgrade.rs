@@ -74,6 +74,9 @@ const RELEASE_2026_12_06_PG: Fixture = Fixture { name: "data-2026-12-06-postgres
 const RELEASE_2026_12_07: Fixture =
     Fixture { name: "data-2026-12-07", froze_figures: true, kept_pin_digits: true, witnessed: true, ..RELEASE_BREAKS };
 const RELEASE_2026_12_07_PG: Fixture = Fixture { name: "data-2026-12-07-postgres", postgres: true, ..RELEASE_2026_12_07 };
+/// The passive liveness release (migrations 0001-0016), the last before 0017's head turn.
+const RELEASE_LIVENESS: Fixture = Fixture { name: "data-2026-12-07-liveness", ..RELEASE_2026_12_07 };
+const RELEASE_LIVENESS_PG: Fixture = Fixture { name: "data-2026-12-07-liveness-postgres", postgres: true, ..RELEASE_LIVENESS };
 
 /// A fixture copied to a folder of its own (and for PostgreSQL, loaded into a database of the
 /// test's own), as an operator would have it before starting the new release.
@@ -331,6 +334,8 @@ async fn upgrades(fixture: &Fixture) {
     let app = installed.start().await;
     assert_all_kept(&app, fixture, &installed).await;
     assert_trust_kept(&app, fixture, &installed, &frozen).await;
+    let checks = active_checks(&installed).await;
+    assert!(!checks.is_empty() && checks.iter().all(|c| c == "never"), "an upgrade asks nobody for a head turn: {checks:?}");
     use std::os::unix::fs::PermissionsExt;
     assert_eq!(std::fs::metadata(&secrets_key).unwrap().permissions().mode() & 0o777, 0o600, "secrets.key is the server's alone");
     let sealed = sealed_templates(&app).await;
@@ -355,6 +360,22 @@ async fn approval_figures(installed: &Installed) -> Vec<Option<String>> {
             .lines()
             .map(|l| Some(l.to_owned()).filter(|l| !l.is_empty()))
             .collect(),
+        None => {
+            use sqlx::{ConnectOptions, Connection};
+            let options: sqlx::sqlite::SqliteConnectOptions = installed.url().parse().unwrap();
+            let mut connection = options.read_only(true).connect().await.unwrap();
+            let rows = sqlx::query_scalar(sql).fetch_all(&mut connection).await.unwrap();
+            connection.close().await.unwrap();
+            rows
+        }
+    }
+}
+
+/// When each role's clock asks for a head turn (`roles.active_check`, migration 0017).
+async fn active_checks(installed: &Installed) -> Vec<String> {
+    let sql = "SELECT active_check FROM roles ORDER BY id";
+    match &installed.database_url {
+        Some(url) => pg_tool("psql", &["-X", "-A", "-t", "-d", url, "-c", sql]).lines().map(str::to_owned).collect(),
         None => {
             use sqlx::{ConnectOptions, Connection};
             let options: sqlx::sqlite::SqliteConnectOptions = installed.url().parse().unwrap();
@@ -470,6 +491,16 @@ async fn a_data_folder_of_the_trust_release_keeps_everything_on_sqlite() {
 #[tokio::test]
 async fn a_database_of_the_trust_release_keeps_everything_on_postgres() {
     upgrades(&RELEASE_2026_12_07_PG).await;
+}
+
+#[tokio::test]
+async fn a_data_folder_of_the_passive_liveness_release_keeps_everything_on_sqlite() {
+    upgrades(&RELEASE_LIVENESS).await;
+}
+
+#[tokio::test]
+async fn a_database_of_the_passive_liveness_release_keeps_everything_on_postgres() {
+    upgrades(&RELEASE_LIVENESS_PG).await;
 }
 
 /// Runs the real binary on the installed fixture, told to stop dead at `point`; returns the

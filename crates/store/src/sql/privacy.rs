@@ -211,7 +211,7 @@ async fn insert_destruction(tx: &mut super::Tx, log: &Destruction) -> Result<(),
     Ok(())
 }
 
-/// Photos taken before `before` (by their punch's time, else when they arrived) and not
+/// Photos taken before `before` (by their punch's time, a burst's too, else when they arrived) and not
 /// destroyed yet that no template holds on to, oldest first.
 pub(super) async fn photos_due(
     pool: &Pool<Db>,
@@ -222,8 +222,10 @@ pub(super) async fn photos_due(
     let rows: Vec<(String, Option<Uuid>, DateTime<Utc>)> = sqlx::query_as(
         "SELECT sha256, employee_id, taken_at FROM ( \
            SELECT ph.sha256, \
-             (SELECT p.employee_id FROM punches p WHERE p.company_id = ph.company_id AND p.photo_sha256 = ph.sha256 LIMIT 1) AS employee_id, \
-             COALESCE((SELECT MIN(p.occurred_at) FROM punches p WHERE p.company_id = ph.company_id AND p.photo_sha256 = ph.sha256), ph.created_at) AS taken_at \
+             COALESCE((SELECT p.employee_id FROM punches p WHERE p.company_id = ph.company_id AND p.photo_sha256 = ph.sha256 LIMIT 1), \
+               (SELECT p.employee_id FROM punches p WHERE p.company_id = ph.company_id AND p.burst_sha256 = ph.sha256 LIMIT 1)) AS employee_id, \
+             COALESCE((SELECT MIN(p.occurred_at) FROM punches p WHERE p.company_id = ph.company_id AND p.photo_sha256 = ph.sha256), \
+               (SELECT MIN(p.occurred_at) FROM punches p WHERE p.company_id = ph.company_id AND p.burst_sha256 = ph.sha256), ph.created_at) AS taken_at \
            FROM photos ph WHERE ph.company_id = $1 AND ph.destroyed_at IS NULL \
              AND NOT EXISTS (SELECT 1 FROM face_templates t WHERE t.company_id = ph.company_id AND t.photo_sha256 = ph.sha256) \
          ) due WHERE taken_at < $2 ORDER BY taken_at LIMIT $3",
@@ -318,12 +320,14 @@ pub(super) async fn seal_template(pool: &Pool<Db>, id: Uuid, plain: &[u8], seale
     Ok(done.rows_affected() == 1)
 }
 
-/// The photos kept of one employee (their punches' and their templates'), not destroyed: found
-/// from the employee's punches and templates (by index), not from all the company's photos.
+/// The photos kept of one employee (their punches' photos and bursts, and their templates'), not
+/// destroyed: found from the employee's punches (one pass by index, each row giving its photo and
+/// its burst) and templates, not from all the company's photos.
 pub(super) async fn employee_photos(pool: &Pool<Db>, company: CompanyId, employee: EmployeeId) -> Result<Vec<String>, StoreError> {
     Ok(sqlx::query_scalar(
         "SELECT ph.sha256 FROM ( \
-           SELECT p.photo_sha256 AS sha256 FROM punches p WHERE p.company_id = $1 AND p.employee_id = $2 AND p.photo_sha256 IS NOT NULL \
+           SELECT CASE k.n WHEN 0 THEN p.photo_sha256 ELSE p.burst_sha256 END AS sha256 \
+             FROM punches p CROSS JOIN (SELECT 0 AS n UNION ALL SELECT 1 AS n) k WHERE p.company_id = $1 AND p.employee_id = $2 \
            UNION SELECT t.photo_sha256 FROM face_templates t WHERE t.company_id = $1 AND t.employee_id = $2) mine \
          CROSS JOIN photos ph WHERE ph.company_id = $1 AND ph.sha256 = mine.sha256 AND ph.destroyed_at IS NULL \
          ORDER BY ph.created_at",

@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 const PUNCH_COLUMNS: &str = "id, company_id, client_id, employee_id, device_id, kind, occurred_at, utc_offset_minutes, \
      received_at, clock_for_by, photo_sha256, no_photo_reason, flagged, latitude, longitude, accuracy_m, settings_version, fingerprint, \
-     flags, job_id, cost_code_id, no_position_reason, fence_distance_m, on_break, photo_rotation";
+     flags, job_id, cost_code_id, no_position_reason, fence_distance_m, on_break, photo_rotation, burst_sha256, burst_prompt, burst_frames";
 const PHOTO_COLUMNS: &str = "company_id, sha256, content_type, byte_size, width, height, display_rotation, created_at";
 
 /// Every employee's latest punch when it is a clock-in or a Start break: who is working now (or
@@ -72,7 +72,7 @@ async fn write_punch(tx: &mut Tx, punch: &Punch, photo: Option<&PhotoRecord>) ->
     }
     let position = punch.position;
     let created: Option<PunchRow> = sqlx::query_as(&format!(
-        "INSERT INTO punches ({PUNCH_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25) \
+        "INSERT INTO punches ({PUNCH_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28) \
          ON CONFLICT DO NOTHING RETURNING {PUNCH_COLUMNS}"
     ))
     .bind(punch.id.0)
@@ -100,6 +100,9 @@ async fn write_punch(tx: &mut Tx, punch: &Punch, photo: Option<&PhotoRecord>) ->
     .bind(punch.fence_distance_m)
     .bind(punch.on_break)
     .bind(punch.photo_rotation.map(|r| r.degrees()))
+    .bind(punch.burst.as_ref().map(|b| &b.sha256))
+    .bind(punch.burst.as_ref().map(|b| b.prompt.as_str()))
+    .bind(punch.burst.as_ref().map(|b| i32::from(b.frames)))
     .fetch_optional(&mut **tx)
     .await?;
     let Some(row) = created else { return Ok(None) };
@@ -284,10 +287,12 @@ pub(super) async fn punches_with_photo(pool: &Pool<Db>, company: CompanyId, sha2
     convert_all(rows)
 }
 
-/// The employees a photo is of: those whose punches carry it and those enrolled from it.
+/// The employees a photo is of: those whose punches carry it (as their photo or their burst) and
+/// those enrolled from it.
 pub(super) async fn photo_employees(pool: &Pool<Db>, company: CompanyId, sha256: &str) -> Result<Vec<EmployeeId>, StoreError> {
     let ids: Vec<uuid::Uuid> = sqlx::query_scalar(
         "SELECT employee_id FROM punches WHERE company_id = $1 AND photo_sha256 = $2 \
+         UNION SELECT employee_id FROM punches WHERE company_id = $1 AND burst_sha256 = $2 \
          UNION SELECT employee_id FROM face_templates WHERE company_id = $1 AND photo_sha256 = $2",
     )
     .bind(company.0)

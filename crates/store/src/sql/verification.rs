@@ -14,7 +14,8 @@ use std::collections::HashMap;
 use uuid::Uuid;
 
 const VERIFICATION_COLUMNS: &str =
-    "punch_id, company_id, verdict, score, threshold, rotation, engine_rotation, faces, message, enrolled_now, decided_at, liveness_score, liveness_threshold";
+    "punch_id, company_id, verdict, score, threshold, rotation, engine_rotation, faces, message, enrolled_now, decided_at, liveness_score, liveness_threshold, \
+     active_passed, active_turn";
 
 /// Queues the punch's photo for verification, due at once, in the punch's own transaction.
 pub(super) async fn enqueue_job(tx: &mut Tx, punch: &Punch) -> Result<(), StoreError> {
@@ -47,7 +48,7 @@ pub(super) async fn complete_job(
 ) -> Result<(), StoreError> {
     let mut tx = super::begin(pool).await?;
     let stored = sqlx::query(&format!(
-        "INSERT INTO verifications ({VERIFICATION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
+        "INSERT INTO verifications ({VERIFICATION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
          ON CONFLICT (punch_id) DO NOTHING"
     ))
     .bind(verification.punch_id.0)
@@ -63,6 +64,8 @@ pub(super) async fn complete_job(
     .bind(verification.decided_at)
     .bind(verification.liveness.map(|l| l.0))
     .bind(verification.liveness.map(|l| l.1))
+    .bind(verification.active.map(|a| a.passed))
+    .bind(verification.active.map(|a| a.turn))
     .execute(&mut *tx)
     .await?
     .rows_affected();

@@ -115,6 +115,14 @@ export default {
   'camera.no_face': 'No face found in the photo. Hold the phone in front of your face, then retake it.',
   'camera.no_face_dark': 'No face could be seen in it.',
 
+  'turn.checking': 'One moment…',
+  'turn.left': '← Turn your head slowly to your left',
+  'turn.right': 'Turn your head slowly to your right →',
+  'turn.again_left': 'The turn was not clear. Once more: turn your head slowly to your left ←',
+  'turn.again_right': 'The turn was not clear. Once more: turn your head slowly to your right →',
+  'turn.failed_sent': 'The head turn was not clear, so a manager will check this punch. Next time, turn your head slowly the way the arrow points.',
+  'turn.progress': 'Frames taken',
+
   'crew.title': 'Clock For',
   'crew.help': 'Pick the crew members, then clock them in or out. No photo is taken.',
   'crew.in': 'Clock In selected',

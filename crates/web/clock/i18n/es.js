@@ -116,6 +116,14 @@ export default {
   'camera.no_face': 'No se encontró una cara en la foto. Sostenga el teléfono frente a su cara y tómela otra vez.',
   'camera.no_face_dark': 'No se alcanza a ver ninguna cara.',
 
+  'turn.checking': 'Un momento…',
+  'turn.left': '← Gire la cabeza despacio hacia su izquierda',
+  'turn.right': 'Gire la cabeza despacio hacia su derecha →',
+  'turn.again_left': 'No se vio bien el giro. Otra vez: gire la cabeza despacio hacia su izquierda ←',
+  'turn.again_right': 'No se vio bien el giro. Otra vez: gire la cabeza despacio hacia su derecha →',
+  'turn.failed_sent': 'No se vio bien el giro de cabeza, así que un responsable revisará esta marcación. La próxima vez, gire la cabeza despacio hacia donde indica la flecha.',
+  'turn.progress': 'Imágenes tomadas',
+
   'crew.title': 'Marcar por la cuadrilla',
   'crew.help': 'Elija a los trabajadores de la cuadrilla y marque su entrada o salida. No se toma foto.',
   'crew.in': 'Marcar entrada a los elegidos',

@@ -43,6 +43,8 @@ struct Item {
     device: String,
     photo: Option<Photo>,
     reference: Option<Photo>,
+    /// The head-turn burst (one image of its frames), with what was asked and found.
+    burst: Option<BurstView>,
     verdict: VerdictView,
     /// Whether the photo may be added to their enrolment (their release is signed): otherwise the
     /// page does not offer it.
@@ -50,6 +52,29 @@ struct Item {
     /// What the server could not vouch for when the punch arrived.
     /// Each flag's label and what it says (e.g. the distance outside a geofence).
     flags: Vec<(&'static str, String)>,
+}
+
+/// A head-turn burst as the review page shows it.
+struct BurstView {
+    url: String,
+    /// E.g. "Asked to turn to their left · 8 frames · turn measured 0.41 (at least 0.20)".
+    caption: String,
+}
+
+impl BurstView {
+    fn of(burst: &clockface_domain::punch::Burst, verification: Option<&VerificationView>) -> BurstView {
+        let asked = match burst.prompt {
+            clockface_domain::punch::TurnPrompt::Left => "Asked to turn to their left",
+            clockface_domain::punch::TurnPrompt::Right => "Asked to turn to their right",
+        };
+        let found = match verification.and_then(|v| v.active) {
+            Some(active) => format!(" · turn measured {:.2} (at least {:.2})", active.turn, active.min_turn),
+            None => String::new(),
+        };
+        BurstView {
+            url: format!("/admin/photos/{}?on=review", burst.sha256), caption: format!("{asked} · {} frames{found}", burst.frames)
+        }
+    }
 }
 
 /// A punch that reached the server after its card was approved.
@@ -113,6 +138,7 @@ async fn page(state: &AppState, admin: &UserSession, errors: FormErrors, done: O
                 device: devices.get(&punch.device_id).cloned().unwrap_or_else(|| "Unknown device".to_owned()),
                 photo: punch.photo_sha256.as_deref().map(|sha| photo(sha, verification.as_ref())),
                 reference: w.reference.as_ref().map(|t| photo(&t.photo_sha256, None)),
+                burst: punch.burst.as_ref().map(|b| BurstView::of(b, verification.as_ref())),
                 may_enrol: signed.get(&punch.employee_id).copied().unwrap_or(false),
                 verdict: match (&verification, punch.flags.is_empty()) {
                     (Some(v), _) => VerdictView::of(v),

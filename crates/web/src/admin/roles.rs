@@ -106,6 +106,7 @@ fn abilities_from(form: &FormData) -> Abilities {
         record_gps: form.checked("record_gps"),
         // A form without the choice (an older page) keeps the default check.
         liveness: clockface_domain::role::LivenessCheck::parse(form.get("liveness")).unwrap_or_default(),
+        liveness_retry: form.checked("liveness_retry"),
     }
 }
 

@@ -157,6 +157,21 @@ pub struct VerificationView {
     /// the chance the networks give it of being live) and the threshold below which the verdict
     /// is `possible_spoof`.
     pub liveness: Option<LivenessView>,
+    /// The active check of the punch's head-turn burst, when it carried one.
+    pub active: Option<ActiveView>,
+}
+
+/// What the active check found of a head-turn burst.
+#[derive(Debug, Clone, Copy, Serialize, utoipa::ToSchema)]
+pub struct ActiveView {
+    /// One face followed through the frames, the same person throughout (and the employee), the
+    /// head turned the way asked, live frames.
+    pub passed: bool,
+    /// The head turn measured in the direction asked (the nose's sideways move, in eye spacings;
+    /// negative: the other way).
+    pub turn: f64,
+    /// The least turn that counts.
+    pub min_turn: f64,
 }
 
 /// A liveness score and the threshold it was held against.
@@ -179,6 +194,7 @@ impl From<Verification> for VerificationView {
             enrolled_now: v.enrolled_now,
             decided_at: v.decided_at,
             liveness: v.liveness.map(|(score, threshold)| LivenessView { score, threshold }),
+            active: v.active.map(|a| ActiveView { passed: a.passed, turn: a.turn, min_turn: f64::from(clockface_face::MIN_TURN) }),
         }
     }
 }
@@ -190,6 +206,8 @@ pub struct ReviewItem {
     pub photo_url: Option<String>,
     /// The employee's first enrolled face, to compare with.
     pub reference_photo_url: Option<String>,
+    /// The head-turn burst's frames (one image, four to a row), when the punch carried one.
+    pub burst_url: Option<String>,
     /// Absent for a punch whose required photo is missing.
     pub verification: Option<VerificationView>,
 }
@@ -204,6 +222,7 @@ async fn review_queue(State(state): State<AppState>, user: UserAuth) -> Result<J
             employee_name: w.employee_name,
             photo_url: w.punch.photo_sha256.as_ref().map(|sha| format!("/api/v1/photos/{sha}")),
             reference_photo_url: w.reference.map(|t| format!("/api/v1/photos/{}", t.photo_sha256)),
+            burst_url: w.punch.burst.as_ref().map(|b| format!("/api/v1/photos/{}", b.sha256)),
             verification: w.verification.map(VerificationView::from),
             punch: w.punch,
         })

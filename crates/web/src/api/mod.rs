@@ -8,6 +8,7 @@ pub mod devices;
 pub mod employees;
 pub mod faces;
 pub mod jobs;
+pub mod liveness;
 pub mod payroll;
 pub mod photos;
 pub mod privacy;
@@ -112,6 +113,7 @@ pub fn router(settings: &WebSettings) -> OpenApiRouter<AppState> {
         .merge(jobs::router())
         .merge(devices::router())
         .merge(device::router())
+        .merge(liveness::router(settings))
         .merge(punches::router(settings))
         .merge(timecards::router())
         .merge(corrections::router())

@@ -21,38 +21,48 @@ use uuid::Uuid;
 
 pub fn router(settings: &WebSettings) -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .merge(OpenApiRouter::new().routes(routes!(create_punch)).layer(DefaultBodyLimit::max(settings.photo_limits.upload_limit())))
+        .merge(OpenApiRouter::new().routes(routes!(create_punch)).layer(DefaultBodyLimit::max(settings.photo_limits.punch_upload_limit())))
         .merge(OpenApiRouter::new().routes(routes!(create_batch)).layer(DefaultBodyLimit::max(settings.max_batch_bytes)))
         .routes(routes!(get_punch))
 }
 
 /// Record one punch. Send JSON (a punch without a photo) or `multipart/form-data` with a `punch`
-/// part (the JSON) and a `photo` part (JPEG, PNG or WebP). Sending the same punch again answers
-/// 200 with the stored punch and `created: false`.
+/// part (the JSON) and a `photo` part (JPEG, PNG or WebP); when the clock asked for a head turn
+/// (the role's liveness `step_up` or `active`), also a `burst` part: the frames taken meanwhile as
+/// one image, tiled four to a row, described by the punch's `burst`. Sending the same punch again
+/// answers 200 with the stored punch and `created: false`.
 #[utoipa::path(post, path = "/punches", tag = "punches", security(("device" = [])), request_body = PunchBody,
     responses((status = 201, description = "stored", body = Recorded), (status = 200, description = "already stored (a resend)", body = Recorded),
               (status = 409, description = "another punch has this client_id", body = ErrorBody),
               (status = 413, description = "photo too large", body = ErrorBody), (status = 415, description = "not JPEG, PNG or WebP", body = ErrorBody),
               (status = 422, description = "invalid punch, photo required, corrupt photo", body = ErrorBody)))]
 async fn create_punch(State(state): State<AppState>, auth: DeviceAuth, request: Request) -> Result<(StatusCode, Json<Recorded>), ApiError> {
-    let (body, photo) = if is_multipart(&request) {
+    let (body, photo, burst) = if is_multipart(&request) {
         let mut parts = read_parts(request, &state).await?;
         let body =
             parts.remove("punch").ok_or_else(|| ApiError::bad_request("missing_part", "the multipart upload has no `punch` part"))?;
         let photo = parts.remove("photo");
+        let burst = parts.remove("burst");
         if let Some(name) = parts.keys().next() {
-            return Err(ApiError::bad_request("unknown_part", format!("unexpected multipart part `{name}`; send `punch` and `photo`")));
+            return Err(ApiError::bad_request(
+                "unknown_part",
+                format!("unexpected multipart part `{name}`; send `punch`, `photo` and (with a head turn) `burst`"),
+            ));
         }
-        (parse_json::<PunchBody>(&body)?, photo)
+        (parse_json::<PunchBody>(&body)?, photo, burst)
     } else {
         let Json(body) = Json::<PunchBody>::from_request(request, &state).await?;
-        (body, None)
+        (body, None, None)
     };
-    if body.photo_part.is_some() {
-        return Err(ApiError::bad_request("invalid", "photo_part belongs to batch uploads; send the photo as the `photo` part")
-            .with_field("photo_part"));
+    if body.photo_part.is_some() || body.burst_part.is_some() {
+        let field = if body.photo_part.is_some() { "photo_part" } else { "burst_part" };
+        return Err(ApiError::bad_request(
+            "invalid",
+            format!("{field} belongs to batch uploads; send the photo as the `photo` part and the burst as the `burst` part"),
+        )
+        .with_field(field));
     }
-    let recorded = record_punch(&state, &auth.device, body, photo).await;
+    let recorded = record_punch(&state, &auth.device, body, photo, burst).await;
     crate::metrics::punch_outcome(&recorded, |r| r.created);
     let recorded = recorded?;
     let status = if recorded.created { StatusCode::CREATED } else { StatusCode::OK };
@@ -115,14 +125,13 @@ async fn create_batch(State(state): State<AppState>, auth: DeviceAuth, request: 
         let client_id = item.get("client_id").and_then(|v| v.as_str()).and_then(|s| s.parse().ok());
         let outcome = match serde_json::from_value::<PunchBody>(item) {
             Err(error) => Err(ApiError::unprocessable("invalid_json", error.to_string())),
-            Ok(body) => match body.photo_part.as_ref().map(|name| photos.remove(name).ok_or(name)) {
-                Some(Err(name)) => {
-                    Err(ApiError::unprocessable("missing_part", format!("no multipart part named `{name}` holds this punch's photo"))
-                        .with_field("photo_part"))
+            Ok(body) => {
+                match (take_part(&mut photos, body.photo_part.as_ref(), "photo"), take_part(&mut photos, body.burst_part.as_ref(), "burst"))
+                {
+                    (Err(error), _) | (_, Err(error)) => Err(error),
+                    (Ok(photo), Ok(burst)) => record_punch(&state, &auth.device, body, photo, burst).await,
                 }
-                Some(Ok(photo)) => record_punch(&state, &auth.device, body, Some(photo)).await,
-                None => record_punch(&state, &auth.device, body, None).await,
-            },
+            }
         };
         crate::metrics::punch_outcome(&outcome, |r| r.created);
         let item = match outcome {
@@ -160,12 +169,21 @@ async fn get_punch(State(state): State<AppState>, user: UserAuth, Path(id): Path
     Ok(Json(punch))
 }
 
+/// The multipart part a batch item names for its photo or burst (none when it names none).
+fn take_part(parts: &mut HashMap<String, Bytes>, name: Option<&String>, what: &'static str) -> Result<Option<Bytes>, ApiError> {
+    let Some(name) = name else { return Ok(None) };
+    let field = if what == "photo" { "photo_part" } else { "burst_part" };
+    parts.remove(name).map(Some).ok_or_else(|| {
+        ApiError::unprocessable("missing_part", format!("no multipart part named `{name}` holds this punch's {what}")).with_field(field)
+    })
+}
+
 fn is_multipart(request: &Request) -> bool {
     request.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("multipart/form-data"))
 }
 
 /// Reads every part of a multipart body into memory, by name (within the route's body limit).
-async fn read_parts(request: Request, state: &AppState) -> Result<HashMap<String, Bytes>, ApiError> {
+pub(crate) async fn read_parts(request: Request, state: &AppState) -> Result<HashMap<String, Bytes>, ApiError> {
     let mut multipart =
         Multipart::from_request(request, state).await.map_err(|r| ApiError::new(r.status(), "bad_multipart", r.body_text()))?;
     let mut parts = HashMap::new();

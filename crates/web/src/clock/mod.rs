@@ -41,6 +41,7 @@ const ASSETS: &[Asset] = &[
     asset!("store.js", JS),
     asset!("outbox.js", JS),
     asset!("camera.js", JS),
+    asset!("headturn.js", JS),
     asset!("util.js", JS),
     asset!("signing.js", JS),
     asset!("pinseal.js", JS),
