@@ -1459,6 +1459,29 @@ fn liveness(engine: &FaceEngine, dir: &Path) -> Result<(), BoxError> {
         }
         println!();
     }
+    // A role may take the passive check alone when it is sure, and ask for the head turn when it
+    // is not: a score below UPPER prompts, at or above it the photo passes without one.
+    println!("\n  step-up: a passive score below UPPER prompts the head turn; live faces prompted, and attacks at or above UPPER (pass with no prompt):");
+    let live_all: Vec<f32> = judged.iter().filter(|s| s.attack.is_none()).map(|s| s.scores[0]).collect();
+    print!("    {:6} {:>18} {:>18}", "UPPER", "live prompted (B)", "live prompted (all)");
+    for kind in Attack::ALL {
+        print!(" | {:>16}", kind.name());
+    }
+    println!(" | {:>16}", "all attacks");
+    for upper in [0.6f32, 0.7, 0.8, 0.9, 0.95, 0.98] {
+        let prompted = |live: &[f32]| percent(live.iter().filter(|&&s| s < upper).count(), live.len());
+        print!("    {upper:6.2} {:>18} {:>18}", prompted(&live_b), prompted(&live_all));
+        let passing = |kind: Option<Attack>| {
+            let of: Vec<f32> =
+                judged.iter().filter(|s| s.attack.is_some() && kind.is_none_or(|k| s.attack == Some(k))).map(|s| s.scores[0]).collect();
+            percent(of.iter().filter(|&&s| s >= upper).count(), of.len())
+        };
+        for kind in Attack::ALL {
+            print!(" | {:>16}", passing(Some(kind)));
+        }
+        println!(" | {:>16}", passing(None));
+    }
+
     println!("\n  baseline: the face engine alone (no liveness) says Match to the attacks (both parts; the enrolled face is another photo of the person where there is one):");
     for kind in Attack::ALL {
         let all: Vec<&LiveSample> = samples.iter().filter(|s| s.attack == Some(kind)).collect();
