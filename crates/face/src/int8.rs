@@ -98,23 +98,26 @@ impl Quantised {
         let panels = n.div_ceil(NR);
         let padded = panels * NR;
         let groups = k.div_ceil(4);
+        // Row by row (input-major, as the weights lie), so that loading stays quick.
         let mut scales = vec![0f32; padded];
-        for (o, s) in scales.iter_mut().enumerate().take(n) {
-            let largest = (0..k).map(|i| weights[i * n + o].abs()).fold(0f32, f32::max);
-            *s = largest / 127.0;
+        for row in weights.chunks_exact(n).take(k) {
+            scales.iter_mut().zip(row).for_each(|(s, w)| *s = s.max(w.abs()));
         }
+        scales.iter_mut().for_each(|s| *s /= 127.0);
+        let inverse: Vec<f32> = scales.iter().map(|&s| if s > 0.0 { 1.0 / s } else { 0.0 }).collect();
         let mut packed = vec![0i8; panels * groups * GROUP_BYTES];
         let mut sums = vec![0f32; padded];
-        for o in 0..n {
-            let inverse = if scales[o] > 0.0 { 1.0 / scales[o] } else { 0.0 };
-            let (p, c) = (o / NR, o % NR);
-            for i in 0..k {
-                let q = (weights[i * n + o] * inverse).round().clamp(-127.0, 127.0) as i8;
-                packed[((p * groups + i / 4) * NR + c) * 4 + i % 4] = q;
+        for (i, row) in weights.chunks_exact(n).take(k).enumerate() {
+            for (o, w) in row.iter().enumerate() {
+                // f32::round, without its library call: add the largest float below one half
+                // (with the value's sign) and truncate, as the compiler does on SSE4.1.
+                let x = w * inverse[o];
+                let q = ((x + 0.499_999_97_f32.copysign(x)) as i32).clamp(-127, 127) as i8;
+                packed[(((o / NR) * groups + i / 4) * NR + o % NR) * 4 + i % 4] = q;
                 sums[o] += f32::from(q);
             }
-            sums[o] *= scales[o];
         }
+        sums.iter_mut().zip(&scales).for_each(|(v, s)| *v *= s);
         let pad = |v: &[f32]| v.iter().copied().chain(std::iter::repeat(0.0)).take(padded).collect::<Vec<f32>>();
         Quantised {
             k,
