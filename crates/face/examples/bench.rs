@@ -19,7 +19,9 @@
 //! picks some): accuracy on the dev pairs, crew photos, several faces, which way up, how dark is
 //! too dark, and the hard probes (turned, side light, shadow, dark sites, a bystander, JPEG), each
 //! beside `face_recognition` when it is installed. `BENCH_LIGHT=1` turns the optional crop
-//! normalisation on, `BENCH_NO_RETRY=1` the brightened second look off.
+//! normalisation on, `BENCH_NO_RETRY=1` the brightened second look off, `BENCH_FLOAT=1` keeps
+//! every matrix product in floats (the engine's 8-bit ones are the default where the processor
+//! has AVX-512 VNNI).
 //!
 //! Timing runs on one thread: the engine's network runtime is single-threaded
 //! and nothing else here spawns threads. Figures cover 30 runs: the mean of the
@@ -47,9 +49,16 @@ fn main() -> Result<(), BoxError> {
     // BENCH_NO_RETRY=1 the second, brightened look for a face off, to compare.
     let normalise_light = std::env::var_os("BENCH_LIGHT").is_some() || EngineOptions::default().normalise_light;
     let brighten_retry = std::env::var_os("BENCH_NO_RETRY").is_none() && EngineOptions::default().brighten_retry;
+    // BENCH_FLOAT=1 keeps every product in floats (8 bits are the default where the processor has VNNI).
+    let int8 = std::env::var_os("BENCH_FLOAT").is_none() && EngineOptions::default().int8;
     let (engine, wall, cpu) =
-        measure(|| FaceEngine::load_with(EngineOptions { normalise_light, brighten_retry, ..EngineOptions::default() }));
+        measure(|| FaceEngine::load_with(EngineOptions { normalise_light, brighten_retry, int8, ..EngineOptions::default() }));
     let engine = engine?;
+    println!(
+        "arithmetic: {} layers of the embedder and liveness networks in 8 bits{}",
+        engine.int8_layers(),
+        if int8 { "" } else { " (BENCH_FLOAT: floats asked for)" }
+    );
     println!(
         "model load (checksums, de-quantization rewrite, compiling the networks): {:.0} ms CPU ({:.0} ms wall); crop lighting normalisation {}, brightened second look {}",
         cpu.map_or(f64::NAN, ms),
@@ -78,6 +87,7 @@ fn main() -> Result<(), BoxError> {
             detector: DetectorOptions { input_size, quick_input_size: 0, ..DetectorOptions::default() },
             normalise_light,
             brighten_retry,
+            int8,
             ..EngineOptions::default()
         })
     };
@@ -1459,6 +1469,29 @@ fn liveness(engine: &FaceEngine, dir: &Path) -> Result<(), BoxError> {
         }
         println!();
     }
+    // A role may take the passive check alone when it is sure, and ask for the head turn when it
+    // is not: a score below UPPER prompts, at or above it the photo passes without one.
+    println!("\n  step-up: a passive score below UPPER prompts the head turn; live faces prompted, and attacks at or above UPPER (pass with no prompt):");
+    let live_all: Vec<f32> = judged.iter().filter(|s| s.attack.is_none()).map(|s| s.scores[0]).collect();
+    print!("    {:6} {:>18} {:>18}", "UPPER", "live prompted (B)", "live prompted (all)");
+    for kind in Attack::ALL {
+        print!(" | {:>16}", kind.name());
+    }
+    println!(" | {:>16}", "all attacks");
+    for upper in [0.6f32, 0.7, 0.8, 0.9, 0.95, 0.98] {
+        let prompted = |live: &[f32]| percent(live.iter().filter(|&&s| s < upper).count(), live.len());
+        print!("    {upper:6.2} {:>18} {:>18}", prompted(&live_b), prompted(&live_all));
+        let passing = |kind: Option<Attack>| {
+            let of: Vec<f32> =
+                judged.iter().filter(|s| s.attack.is_some() && kind.is_none_or(|k| s.attack == Some(k))).map(|s| s.scores[0]).collect();
+            percent(of.iter().filter(|&&s| s >= upper).count(), of.len())
+        };
+        for kind in Attack::ALL {
+            print!(" | {:>16}", passing(Some(kind)));
+        }
+        println!(" | {:>16}", passing(None));
+    }
+
     println!("\n  baseline: the face engine alone (no liveness) says Match to the attacks (both parts; the enrolled face is another photo of the person where there is one):");
     for kind in Attack::ALL {
         let all: Vec<&LiveSample> = samples.iter().filter(|s| s.attack == Some(kind)).collect();

@@ -85,8 +85,14 @@ pub(crate) struct Embedder {
 }
 
 impl Embedder {
-    pub(crate) fn load() -> Result<Embedder, FaceError> {
-        Ok(Embedder { network: SFACE.load()? })
+    /// Loads SFace; `int8` as in [`crate::EngineOptions::int8`].
+    pub(crate) fn load(int8: bool) -> Result<Embedder, FaceError> {
+        Ok(Embedder { network: SFACE.load_int8(int8)? })
+    }
+
+    /// How many of its layers run in 8 bits.
+    pub(crate) fn quantised_layers(&self) -> usize {
+        self.network.quantised_layers()
     }
 
     /// Multiply-adds in one embedding.

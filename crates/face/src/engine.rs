@@ -58,6 +58,13 @@ pub struct EngineOptions {
     pub judge_liveness: bool,
     /// How the liveness networks' crops are taken, and the flag threshold.
     pub liveness: LivenessOptions,
+    /// Whether the matrix products of the embedder and of both liveness
+    /// networks run in 8-bit arithmetic on a processor that has the
+    /// instructions for it (AVX-512 VNNI; see `int8.rs`); on by default.
+    /// Off, or on any other processor, they run in floats, as the detector
+    /// always does (8 bits did not make it faster). The bench compares both
+    /// (`BENCH_FLOAT=1`).
+    pub int8: bool,
 }
 
 impl Default for EngineOptions {
@@ -69,6 +76,7 @@ impl Default for EngineOptions {
             brighten_retry: true,
             judge_liveness: true,
             liveness: LivenessOptions::default(),
+            int8: true,
         }
     }
 }
@@ -141,8 +149,8 @@ impl FaceEngine {
     pub fn load_with(options: EngineOptions) -> Result<FaceEngine, FaceError> {
         let started = Instant::now();
         let detector = Detector::load(options.detector)?;
-        let embedder = Embedder::load()?;
-        let liveness = LivenessModels::load(options.liveness)?;
+        let embedder = Embedder::load(options.int8)?;
+        let liveness = LivenessModels::load(options.liveness, options.int8)?;
         Ok(FaceEngine {
             detector,
             embedder,
@@ -165,6 +173,14 @@ impl FaceEngine {
     #[doc(hidden)]
     pub fn embedding_multiply_adds(&self) -> Result<u64, FaceError> {
         self.embedder.multiply_adds()
+    }
+
+    /// How many layers of the embedder and the liveness networks run in
+    /// 8-bit arithmetic (0 when [`EngineOptions::int8`] is off or the
+    /// processor lacks the instructions), for the bench and the tests.
+    #[doc(hidden)]
+    pub fn int8_layers(&self) -> usize {
+        self.embedder.quantised_layers() + self.liveness.quantised_layers()
     }
 
     /// Decodes bytes with the engine's limits; see [`crate::decode`].

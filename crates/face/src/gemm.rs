@@ -83,11 +83,6 @@ impl Packed {
         }
     }
 
-    /// Inputs per output.
-    pub(crate) fn k(&self) -> usize {
-        self.k
-    }
-
     /// `out` (`m x n`) = `a` (`m x k`, row-major) times the weights, plus
     /// the bias, then the activation.
     #[inline(always)]

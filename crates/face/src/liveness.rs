@@ -83,9 +83,15 @@ pub(crate) struct LivenessModels {
 }
 
 impl LivenessModels {
-    /// Loads both bundled networks, checking their SHA-256.
-    pub(crate) fn load(options: LivenessOptions) -> Result<LivenessModels, FaceError> {
-        Ok(LivenessModels { v2: MINIFASNET_V2.load()?, v1se: MINIFASNET_V1SE.load()?, options })
+    /// Loads both bundled networks, checking their SHA-256; `int8` as in
+    /// [`crate::EngineOptions::int8`].
+    pub(crate) fn load(options: LivenessOptions, int8: bool) -> Result<LivenessModels, FaceError> {
+        Ok(LivenessModels { v2: MINIFASNET_V2.load_int8(int8)?, v1se: MINIFASNET_V1SE.load_int8(int8)?, options })
+    }
+
+    /// How many of their layers run in 8 bits.
+    pub(crate) fn quantised_layers(&self) -> usize {
+        self.v2.quantised_layers() + self.v1se.quantised_layers()
     }
 
     pub(crate) fn options(&self) -> LivenessOptions {

@@ -61,6 +61,17 @@ impl BundledModel {
         Network::compile(graph, &row_blocked).map_err(|e| self.load_error(e))
     }
 
+    /// [`BundledModel::load`], with the matrix products in 8 bits when
+    /// `int8` is asked for and this processor has the instructions
+    /// ([`crate::int8`]); in floats otherwise.
+    pub(crate) fn load_int8(&self, int8: bool) -> Result<Network, FaceError> {
+        let mut network = self.load()?;
+        if let Some(kernel) = crate::int8::Kernel::detect().filter(|_| int8) {
+            network.quantise(kernel);
+        }
+        Ok(network)
+    }
+
     /// The model after checking its digest and folding its blocked
     /// quantization (what [`BundledModel::load`] compiles), with the int8
     /// form of its row-blocked matrices.

@@ -29,6 +29,7 @@ use std::collections::HashMap;
 use std::ops::Range;
 
 use crate::gemm::Packed;
+use crate::int8::{Kernel, Quantised};
 use crate::models::RowBlocks;
 use crate::onnx::{GraphProto, NodeProto, TensorProto};
 
@@ -108,6 +109,9 @@ struct Conv {
     /// The weights packed for [`Packed::mul`], with bias and activation, for a
     /// dense convolution that is a matrix product (see [`Conv::packed`]).
     product: Option<Packed>,
+    /// The same weights quantised to 8 bits ([`Network::quantise`]); when
+    /// present, the product runs in 8-bit arithmetic instead.
+    int8: Option<Quantised>,
 }
 
 #[derive(Debug, Clone)]
@@ -287,6 +291,27 @@ impl Network {
     /// The graph's output names, in the order [`Network::run`] returns them.
     pub(crate) fn output_names(&self) -> Vec<String> {
         self.outputs.iter().map(|(n, _)| n.clone()).collect()
+    }
+
+    /// Quantises the weights of every layer that runs as a matrix product
+    /// (every dense convolution but the first layers' few-input ones) to 8
+    /// bits, so that [`Network::run`] multiplies them with `kernel`'s
+    /// instructions; see [`crate::int8`].
+    pub(crate) fn quantise(&mut self, kernel: Kernel) {
+        for step in &mut self.steps {
+            if let Op::Conv(conv) = &mut step.op {
+                if conv.product.is_some() {
+                    let k = conv.kernel[0] * conv.kernel[1] * conv.cin;
+                    let slopes = conv.slopes();
+                    conv.int8 = Some(Quantised::new(&conv.weights, k, conv.cout, &conv.bias, slopes.as_deref(), kernel));
+                }
+            }
+        }
+    }
+
+    /// How many layers run in 8 bits.
+    pub(crate) fn quantised_layers(&self) -> usize {
+        self.steps.iter().filter(|s| matches!(&s.op, Op::Conv(c) if c.int8.is_some())).count()
     }
 
     /// Runs the network on one input.
@@ -576,6 +601,7 @@ impl<'g> Compiler<'g> {
             bias,
             activation,
             product: None,
+            int8: None,
         }
         .packed();
         let x = self.input_slot(&node.input[0])?;
@@ -1000,14 +1026,15 @@ impl Conv {
         }
         let (oh, ow) = ((ph - kh) / sy + 1, (pw - kw) / sx + 1);
         let mut out = vec![0f32; oh * ow * self.cout];
-        match &self.product {
+        match (&self.int8, &self.product) {
             // The product applies the bias and the activation itself.
-            Some(product) => self.product(product, x, (h, w), (oh, ow), &mut out)?,
-            None if self.depthwise => {
+            (Some(q), _) => self.product(|a, out| q.mul(a, out), x, (h, w), (oh, ow), &mut out)?,
+            (None, Some(product)) => self.product(|a, out| product.mul(a, out), x, (h, w), (oh, ow), &mut out)?,
+            (None, None) if self.depthwise => {
                 self.depthwise(x, (h, w), (oh, ow), &mut out);
                 self.activation.apply(&mut out, self.cout);
             }
-            None => {
+            (None, None) => {
                 self.direct(x, (h, w), (oh, ow), &mut out);
                 self.activation.apply(&mut out, self.cout);
             }
@@ -1022,11 +1049,7 @@ impl Conv {
         let pointwise = self.kernel == [1, 1] && self.stride == [1, 1] && self.pads == [0; 4];
         let direct = !pointwise && self.cout.is_multiple_of(LANES) && self.kernel[0] * self.kernel[1] * self.cin <= 32;
         if !self.depthwise && !direct {
-            let slopes = match &self.activation {
-                Activation::None => None,
-                Activation::Relu => Some(vec![0.0; self.cout]),
-                Activation::Prelu(s) => Some(s.clone()),
-            };
+            let slopes = self.slopes();
             let k = self.kernel[0] * self.kernel[1] * self.cin;
             self.product = Some(Packed::new(&self.weights, k, self.cout, &self.bias, slopes.as_deref()));
         }
@@ -1052,7 +1075,7 @@ impl Conv {
     /// runs in [`Interior`]; borders and other shapes take the general loop.
     #[inline(always)]
     fn depthwise(&self, x: &Value, (h, w): (usize, usize), (oh, ow): (usize, usize), out: &mut [f32]) {
-        let fast = self.kernel == [3, 3] && self.cout.is_multiple_of(LANES);
+        let fast = self.kernel == [3, 3];
         let inside = fast.then(|| self.interior_pixels((h, w), (oh, ow)));
         if let Some((rows, cols)) = inside.clone() {
             pulp::Arch::new().dispatch(Interior { conv: self, x: &x.data, w, ow, rows, cols, out: &mut *out });
@@ -1121,7 +1144,7 @@ impl Conv {
     #[inline(always)]
     fn product(
         &self,
-        product: &Packed,
+        mul: impl FnOnce(&[f32], &mut [f32]) -> Result<(), String>,
         x: &Value,
         (h, w): (usize, usize),
         (oh, ow): (usize, usize),
@@ -1129,9 +1152,9 @@ impl Conv {
     ) -> Result<(), String> {
         let [kh, kw] = self.kernel;
         let cin = self.cin;
-        let k = product.k();
+        let k = kh * kw * cin;
         if kh == 1 && kw == 1 && self.stride == [1, 1] && self.pads == [0; 4] {
-            return product.mul(&x.data, out);
+            return mul(&x.data, out);
         }
         // im2col: one row of kh*kw*cin inputs per output pixel.
         let mut m = vec![0f32; oh * ow * k];
@@ -1147,7 +1170,17 @@ impl Conv {
                 }
             }
         }
-        product.mul(&m, out)
+        mul(&m, out)
+    }
+
+    /// The activation's slopes as the products take them: `None` for none,
+    /// zeros for a ReLU.
+    fn slopes(&self) -> Option<Vec<f32>> {
+        match &self.activation {
+            Activation::None => None,
+            Activation::Relu => Some(vec![0.0; self.cout]),
+            Activation::Prelu(s) => Some(s.clone()),
+        }
     }
 }
 
@@ -1188,18 +1221,30 @@ impl Interior<'_> {
     fn depthwise<S: pulp::Simd>(self, simd: S) {
         let Interior { conv, x, w, ow, rows, cols, out } = self;
         let c = conv.cout;
-        let (bias, _) = S::as_simd_f32s(&conv.bias);
+        // Whole registers of channels, then the channels left over (MiniFASNet has counts such
+        // as 13, 26 and 103), one at a time.
+        let (bias, bias_tail) = S::as_simd_f32s(&conv.bias);
+        let head = c - bias_tail.len();
         let taps: [&[S::f32s]; 9] = std::array::from_fn(|t| S::as_simd_f32s(&conv.weights[t * c..][..c]).0);
+        let tap_tails: [&[f32]; 9] = std::array::from_fn(|t| &conv.weights[t * c + head..][..c - head]);
         for oy in rows {
             let iy = oy * conv.stride[0] - conv.pads[0];
             for ox in cols.clone() {
                 let ix = ox * conv.stride[1] - conv.pads[1];
-                let src: [&[S::f32s]; 9] = std::array::from_fn(|t| S::as_simd_f32s(&x[((iy + t / 3) * w + ix + t % 3) * c..][..c]).0);
-                let (acc_row, _) = S::as_mut_simd_f32s(&mut out[(oy * ow + ox) * c..][..c]);
+                let pixels: [&[f32]; 9] = std::array::from_fn(|t| &x[((iy + t / 3) * w + ix + t % 3) * c..][..c]);
+                let src: [&[S::f32s]; 9] = pixels.map(|p| S::as_simd_f32s(p).0);
+                let (acc_row, acc_tail) = S::as_mut_simd_f32s(&mut out[(oy * ow + ox) * c..][..c]);
                 for (j, (o, b)) in acc_row.iter_mut().zip(bias).enumerate() {
                     let mut acc = *b;
                     for (s, k) in src.iter().zip(&taps) {
                         acc = simd.mul_add_f32s(s[j], k[j], acc);
+                    }
+                    *o = acc;
+                }
+                for (j, (o, b)) in acc_tail.iter_mut().zip(bias_tail).enumerate() {
+                    let mut acc = *b;
+                    for (p, k) in pixels.iter().zip(&tap_tails) {
+                        acc += p[head + j] * k[j];
                     }
                     *o = acc;
                 }
@@ -1279,6 +1324,7 @@ mod tests {
             bias: vec![0.5; cout],
             activation: Activation::None,
             product: None,
+            int8: None,
         }
         .packed()
     }
@@ -1343,6 +1389,53 @@ mod tests {
                     }
                 }
             }
+        }
+    }
+
+    #[test]
+    fn eight_bit_products_stay_within_their_rounding_bound_on_real_layer_inputs() {
+        use crate::models::{MINIFASNET_V1SE, SFACE};
+        let Some(kernel) = Kernel::detect() else {
+            // Without the instructions nothing is quantised: the float path is all there is.
+            assert_eq!(SFACE.load_int8(true).unwrap().quantised_layers(), 0);
+            return;
+        };
+        let photo = image::load_from_memory(include_bytes!("../tests/fixtures/obama-1.jpg")).unwrap().to_rgb8();
+        for (model, size) in [(&SFACE, 112), (&MINIFASNET_V1SE, 80)] {
+            let network = model.load().unwrap();
+            let small = image::imageops::resize(&photo, size, size, image::imageops::FilterType::Triangle);
+            let n = size as usize;
+            let mut slots: Vec<Option<Value>> = vec![None; network.slots];
+            slots[network.input] = Some(Value::image(n, n, 3, small.as_raw().iter().map(|&v| f32::from(v)).collect()).unwrap());
+            let mut checked = 0;
+            for (step, frees) in network.steps.iter().zip(&network.frees) {
+                let inputs: Vec<&Value> = step.inputs.iter().map(|&s| slots[s].as_ref().unwrap()).collect();
+                if let Op::Conv(c) = &step.op {
+                    // A pointwise layer's input is its matrix as it is: the activations the float network computed.
+                    if let (Some(product), [1, 1], [1, 1], [0, 0, 0, 0]) = (&c.product, c.kernel, c.stride, c.pads) {
+                        let a = &inputs[0].data;
+                        let m = a.len() / c.cin;
+                        let (mut float, mut int8) = (vec![0f32; m * c.cout], vec![0f32; m * c.cout]);
+                        product.mul(a, &mut float).unwrap();
+                        let slopes = c.slopes();
+                        Quantised::new(&c.weights, c.cin, c.cout, &c.bias, slopes.as_deref(), kernel).mul(a, &mut int8).unwrap();
+                        for r in 0..m {
+                            for o in 0..c.cout {
+                                let (f, q) = (float[r * c.cout + o], int8[r * c.cout + o]);
+                                let b = crate::int8::tests::bound(a, &c.weights, c.cin, c.cout, r, o);
+                                assert!((f - q).abs() <= b, "{} {}: ({r}, {o}) float {f}, int8 {q}, bound {b}", model.name, step.name);
+                            }
+                        }
+                        checked += 1;
+                    }
+                }
+                let out = step.op.run(&inputs).unwrap();
+                for &s in frees {
+                    slots[s] = None;
+                }
+                slots[step.output] = Some(out);
+            }
+            assert!(checked >= 10, "{}: only {checked} pointwise layers", model.name);
         }
     }
 

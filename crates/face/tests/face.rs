@@ -12,8 +12,8 @@ use std::io::Cursor;
 use std::sync::{Mutex, OnceLock};
 
 use clockface_face::{
-    decode, match_crew, verdict, Analysis, BurstFailure, CrewMatch, DecodeLimits, Embedding, FaceEngine, FaceError, LiveVerdict, Photo,
-    QualityIssue, TurnDirection, Verdict, CONFIDENT_SCORE, MATCH_THRESHOLD, MIN_TURN,
+    decode, match_crew, verdict, Analysis, BurstFailure, CrewMatch, DecodeLimits, Embedding, EngineOptions, FaceEngine, FaceError,
+    LiveVerdict, Photo, QualityIssue, TurnDirection, Verdict, CONFIDENT_SCORE, MATCH_THRESHOLD, MIN_TURN,
 };
 use image::{imageops, ImageFormat, Rgb, RgbImage};
 
@@ -625,4 +625,55 @@ fn a_live_burst_with_the_prompted_turn_passes() {
     let check = engine().check_burst(&frames, TurnDirection::Left, &reference).unwrap();
     assert!(!check.passed);
     assert!(check.failures.contains(&BurstFailure::WrongDirection), "{:?}", check.failures);
+}
+
+/// The engine with every product in floats, to compare with the default one.
+fn float_engine() -> &'static FaceEngine {
+    static ENGINE: OnceLock<FaceEngine> = OnceLock::new();
+    ENGINE.get_or_init(|| FaceEngine::load_with(EngineOptions { int8: false, ..EngineOptions::default() }).expect("bundled models load"))
+}
+
+#[test]
+fn eight_bit_arithmetic_runs_exactly_where_the_processor_has_it() {
+    #[cfg(target_arch = "x86_64")]
+    let vnni = std::arch::is_x86_feature_detected!("avx512f")
+        && std::arch::is_x86_feature_detected!("avx512bw")
+        && std::arch::is_x86_feature_detected!("avx512vnni");
+    #[cfg(not(target_arch = "x86_64"))]
+    let vnni = false;
+    assert_eq!(engine().int8_layers() > 0, vnni, "{} layers in 8 bits", engine().int8_layers());
+    assert_eq!(float_engine().int8_layers(), 0);
+}
+
+#[test]
+fn eight_bit_and_float_arithmetic_give_the_same_embeddings_liveness_and_verdicts() {
+    let names = ["obama-1.jpg", "obama-2.jpg", "obama-3.jpg", "biden-1.jpg", "collins-1.png", "hopper-1.jpg"];
+    let mut photos: Vec<(String, Vec<u8>)> = names.iter().map(|n| (n.to_string(), fixture(n))).collect();
+    // Two attacks too: the liveness networks must flag them either way.
+    for seed in [1, 2] {
+        photos.push((format!("print of hopper-1, seed {seed}"), jpeg(&attack_scene("hopper-1.jpg", attacks::Attack::PrintHeld, seed))));
+    }
+    let analyses: Vec<(Analysis, Analysis)> =
+        photos.iter().map(|(_, b)| (engine().analyse(b, 0).unwrap(), float_engine().analyse(b, 0).unwrap())).collect();
+    for ((name, _), (eight, float)) in photos.iter().zip(&analyses) {
+        let (e, f) = (eight.subject().unwrap(), float.subject().unwrap());
+        // The same detection (the detector runs in floats in both), so the same crop.
+        assert_eq!(e.face, f.face, "{name}");
+        let cosine = clockface_face::compare(&e.embedding, &f.embedding);
+        assert!(cosine >= 0.99, "{name}: 8-bit and float embeddings have cosine {cosine}");
+        let (le, lf) = (e.liveness.unwrap(), f.liveness.unwrap());
+        assert!((le.score - lf.score).abs() <= 0.05, "{name}: liveness {} in 8 bits, {} in floats", le.score, lf.score);
+        assert_eq!(le.live, lf.live, "{name}");
+    }
+    // Every photo against every portrait as the enrolled face: the same verdict.
+    for (i, ((probe, _), (eight, float))) in photos.iter().zip(&analyses).enumerate() {
+        for (j, ((reference, _), (eight_ref, float_ref))) in photos.iter().zip(&analyses).enumerate().take(names.len()) {
+            if i == j {
+                continue;
+            }
+            let by_eight = verdict(eight, &[eight_ref.subject().unwrap().embedding.clone()], MATCH_THRESHOLD);
+            let by_float = verdict(float, &[float_ref.subject().unwrap().embedding.clone()], MATCH_THRESHOLD);
+            assert_eq!(by_eight.verdict, by_float.verdict, "{probe} against {reference}");
+        }
+    }
 }
