@@ -399,6 +399,9 @@ async fn save(
     Ok(employee)
 }
 
+/// The fields the employee form shows, each with its refusal beside it.
+const EMPLOYEE_FIELDS: &[&str] = &["name", "number", "role_id", "pin", "crew", "members"];
+
 async fn create(State(state): State<AppState>, signed: SignedForm) -> Result<Response, PageError> {
     let SignedForm { admin, form } = signed;
     let typed = typed(&form);
@@ -406,7 +409,7 @@ async fn create(State(state): State<AppState>, signed: SignedForm) -> Result<Res
         Ok(employee) => Ok(see_other(&format!("/admin/employees/{}?saved=1", employee.id))),
         Err(error) => {
             let (status, errors) = FormErrors::from_error(error)?;
-            let page = edit_page_for(&state, &admin, None, typed, errors, false).await?;
+            let page = edit_page_for(&state, &admin, None, typed, errors.shown_on(EMPLOYEE_FIELDS), false).await?;
             Ok(render(status, &page))
         }
     }
@@ -424,7 +427,7 @@ async fn update(State(state): State<AppState>, Path(id): Path<String>, signed: S
         }
         Err(error) => {
             let (status, errors) = FormErrors::from_error(error)?;
-            let page = edit_page_for(&state, &admin, Some(&existing), typed, errors, false).await?;
+            let page = edit_page_for(&state, &admin, Some(&existing), typed, errors.shown_on(EMPLOYEE_FIELDS), false).await?;
             Ok(render(status, &page))
         }
     }
