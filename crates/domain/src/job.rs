@@ -148,13 +148,16 @@ impl JobFields {
             JobNumber::parse(&input.number).and_then(|n| crate::text::not_formula("number", n.as_str()).map(|()| n)),
             &mut refused,
         );
-        let name =
-            DomainError::keep(parse_name(&input.name, "name", 120).and_then(|n| crate::text::not_formula("name", &n).map(|()| n)), &mut refused);
+        let name = DomainError::keep(
+            parse_name(&input.name, "name", 120).and_then(|n| crate::text::not_formula("name", &n).map(|()| n)),
+            &mut refused,
+        );
         let address = input.address.trim();
         if address.chars().count() > 200 || address.chars().any(char::is_control) {
             refused.push(DomainError::invalid("address", "must be at most 200 characters on one line"));
         }
-        let geofence = DomainError::keep(input.geofence.map(|f| Geofence::parse(f.latitude, f.longitude, f.radius_m)).transpose(), &mut refused);
+        let geofence =
+            DomainError::keep(input.geofence.map(|f| Geofence::parse(f.latitude, f.longitude, f.radius_m)).transpose(), &mut refused);
         DomainError::all(refused)?;
         let (Some(number), Some(name), Some(geofence)) = (number, name, geofence) else {
             return Err(DomainError::Several(Vec::new()));
@@ -223,8 +226,10 @@ impl CostCodeFields {
             JobNumber::parse(&input.number).and_then(|n| crate::text::not_formula("number", n.as_str()).map(|()| n)),
             &mut refused,
         );
-        let name =
-            DomainError::keep(parse_name(&input.name, "name", 120).and_then(|n| crate::text::not_formula("name", &n).map(|()| n)), &mut refused);
+        let name = DomainError::keep(
+            parse_name(&input.name, "name", 120).and_then(|n| crate::text::not_formula("name", &n).map(|()| n)),
+            &mut refused,
+        );
         let mut job_ids = Vec::new();
         if !input.all_jobs {
             for id in &input.job_ids {

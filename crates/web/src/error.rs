@@ -159,10 +159,8 @@ impl Checks {
         if errors.len() <= 1 {
             return errors.pop().map_or(Ok(()), Err);
         }
-        let list: Vec<serde_json::Value> = errors
-            .iter()
-            .map(|e| serde_json::json!({ "code": e.code, "field": e.field.as_deref(), "message": e.message }))
-            .collect();
+        let list: Vec<serde_json::Value> =
+            errors.iter().map(|e| serde_json::json!({ "code": e.code, "field": e.field.as_deref(), "message": e.message })).collect();
         let message = errors.iter().map(|e| e.message.as_str()).collect::<Vec<_>>().join("; ");
         let mut first = errors.swap_remove(0);
         first.message = message;

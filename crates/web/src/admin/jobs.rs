@@ -72,7 +72,7 @@ impl ImportResult {
             Ok(ImportOutcome::Refused(lines)) => Ok((StatusCode::UNPROCESSABLE_ENTITY, Self { summary: None, lines, error: None })),
             Err(error) => {
                 let (status, errors) = FormErrors::from_error(error)?;
-                let message = errors.form.or_else(|| errors.fields.into_iter().next().map(|(_, m)| m));
+                let message = errors.said();
                 Ok((status, Self { summary: None, lines: Vec::new(), error: message }))
             }
         }
@@ -186,7 +186,13 @@ impl JobForm {
             ("", "", "") => None,
             (lat, lon, radius) => match (number(lat, "latitude"), number(lon, "longitude"), number(radius, "radius_m")) {
                 (Some(latitude), Some(longitude), Some(radius_m)) => Some(Geofence { latitude, longitude, radius_m }),
-                _ => None,
+                // The numbers that do read are checked against their ranges too (a stand-in for
+                // the others, whose refusal is said already), so that every mistake is said at once.
+                (latitude, longitude, radius_m) => {
+                    let fence = Geofence::parse(latitude.unwrap_or(0.0), longitude.unwrap_or(0.0), radius_m.unwrap_or(100.0));
+                    DomainError::keep(fence, &mut refused);
+                    None
+                }
             },
         };
         let input =

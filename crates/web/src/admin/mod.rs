@@ -339,12 +339,20 @@ impl FormErrors {
     /// Moves the messages of fields a form does not show (`shown` lists those it does) to the
     /// whole form's message, so that no refusal goes unseen.
     pub fn shown_on(mut self, shown: &[&str]) -> Self {
-        let (kept, unshown): (Vec<_>, Vec<_>) = std::mem::take(&mut self.fields).into_iter().partition(|(f, _)| shown.contains(&f.as_ref()));
+        let (kept, unshown): (Vec<_>, Vec<_>) =
+            std::mem::take(&mut self.fields).into_iter().partition(|(f, _)| shown.contains(&f.as_ref()));
         self.fields = kept;
         for (_, message) in unshown {
             self.add(None, &message);
         }
         self
+    }
+
+    /// Everything refused, as one message (for a form that shows its refusals in one place):
+    /// the form's, then each field's, in order; none when nothing was.
+    pub fn said(self) -> Option<String> {
+        let all: Vec<String> = self.form.into_iter().chain(self.fields.into_iter().map(|(_, message)| message)).collect();
+        (!all.is_empty()).then(|| all.join(" "))
     }
 
     /// The message beside `field`, if any.

@@ -495,7 +495,8 @@ async fn save_settings_form(State(state): State<AppState>, signed: SignedForm) -
                 }
                 Err(e) => return Err(PageError(e)),
             };
-            let errors = FormErrors { form: Some(words::en("payroll_settings.approved_periods_affected").to_owned()), ..FormErrors::default() };
+            let errors =
+                FormErrors { form: Some(words::en("payroll_settings.approved_periods_affected").to_owned()), ..FormErrors::default() };
             let mut page = settings_view(&admin, typed, errors, false);
             page.affected = affected_views(&affected);
             Ok(render(error.status, &page))

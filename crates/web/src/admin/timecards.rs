@@ -315,7 +315,7 @@ async fn build_page(
     let error = refused.and_then(|refused| {
         let shown = card.as_mut().is_some_and(|card| card.take(&refused));
         let errors = refused.errors;
-        (!shown).then(|| errors.form.or_else(|| errors.fields.into_iter().next().map(|(_, message)| message))).flatten()
+        (!shown).then(|| errors.said()).flatten()
     });
     Ok(TimeCardPage {
         layout: Layout::new(admin, "time-cards", words::en("base.time_cards")),

@@ -504,7 +504,7 @@ pub static EN: &[(&str, &str)] = &[
     ("payroll.exporting_again_makes_a_new_file", ". Exporting again makes a new file; the payroll system may count the hours twice if both are imported."),
     ("payroll.approve_with_open_flags", "Approve the period with open flags?"),
     ("payroll.these_cards_still_have_open_flags", "These cards still have open flags; open a card to look at it:"),
-    ("payroll.approving_freezes_the_hours_as_they_stand", "Approving locks every card and freezes its hours as they stand now: a missing punch stays uncounted, a shift in progress counts only up to now, and a photo to check stays unchecked until the period is reopened."),
+    ("payroll.approving_freezes_the_hours_as_they_stand", "Approving locks every card and freezes its hours as they stand now: a missing punch stays uncounted and a shift in progress counts only up to now until the period is reopened. Photos can still be checked in Review; the approved hours do not change."),
     ("payroll.approve_the_period_anyway", "Approve the period anyway"),
     ("payroll.not_now", "Not now"),
     ("payroll.export_question", "Export"),

@@ -63,7 +63,8 @@ pub async fn make_correction(
     // What it replaces must be this employee's: otherwise it does not exist here (404).
     let (kind, target_at) = match body.replaces {
         None => {
-            let kind = body.kind.as_deref().ok_or_else(|| clockface_domain::DomainError::invalid("kind", "give `in` or `out` for an added punch"));
+            let kind =
+                body.kind.as_deref().ok_or_else(|| clockface_domain::DomainError::invalid("kind", "give `in` or `out` for an added punch"));
             match checks.take(kind.and_then(PunchKind::parse)) {
                 Some(kind) => (kind, None),
                 None => return Err(checks.refused()),

@@ -547,6 +547,10 @@ pub async fn reopen(
         }
         None => user.require_admin("reopen a pay period")?,
     }
+    // A reopening's reason is a correction's kind of reason; an empty one is asked for as a reopening's.
+    if reason.trim().is_empty() {
+        return Err(DomainError::invalid("reason", "say why it is reopened").into());
+    }
     let reason = clockface_domain::correction::Reason::parse(reason)?;
     let (action, subject) = match employee {
         Some(e) => ("card.reopened", format!("employee:{e}")),
