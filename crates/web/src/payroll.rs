@@ -231,6 +231,37 @@ pub async fn overview_under(
     })
 }
 
+/// A card with open flags, as an approval of its period lists it.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct OpenCard {
+    pub employee_id: EmployeeId,
+    pub name: String,
+    #[serde(flatten)]
+    pub flags: OpenFlags,
+}
+
+/// The overview's cards that still have open flags, in the overview's order.
+pub fn open_cards(o: &Overview) -> Vec<OpenCard> {
+    o.rows
+        .iter()
+        .filter(|r| r.open_flags().is_open())
+        .map(|r| OpenCard { employee_id: r.employee.id, name: r.employee.name.as_str().to_owned(), flags: r.open_flags() })
+        .collect()
+}
+
+/// The refusal of an export of a period not approved for payroll, when the company requires
+/// the approval first.
+pub fn not_approved(period: PayPeriod) -> crate::ApiError {
+    crate::ApiError::conflict(
+        "period_not_approved",
+        format!(
+            "the pay period {} to {} is not approved for payroll, and this company exports only approved periods (Payroll \
+             settings: require approval before export); approve the period first, so the hours cannot change after the file is made",
+            period.start, period.end
+        ),
+    )
+}
+
 /// The overview's hours written in `format`.
 pub fn export_file(overview: &Overview, format: ExportFormat, now: DateTime<Utc>) -> Result<ExportFile, clockface_domain::DomainError> {
     let employees: Vec<ExportEmployee> = overview

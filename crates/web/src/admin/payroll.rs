@@ -9,10 +9,10 @@ use super::devices::local;
 use super::{hours, render, see_other, AdminSession, FormErrors, Layout, PageError, SignedForm, UserSession};
 use crate::admin::words::{self, Words};
 use crate::api::payroll::{
-    approve, changes_since_export, costing_for, employees_in_reach, file_response, make_export, not_approved, open_cards, period_of,
-    reopen, save_settings, AffectedPeriod, MadeExport, SettingsBody,
+    approve, changes_since_export, costing_for, employees_in_reach, file_response, make_export, period_of, reopen, save_settings,
+    AffectedPeriod, MadeExport, SettingsBody,
 };
-use crate::payroll::{costing_csv, overview};
+use crate::payroll::{costing_csv, not_approved, open_cards, overview};
 use crate::{ApiError, AppState};
 use askama::Template;
 use axum::extract::{Query, State};

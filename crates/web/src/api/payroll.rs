@@ -6,7 +6,9 @@
 use crate::api::timecards::card_rules;
 use crate::auth::{AdminAuth, UserAuth};
 use crate::error::{Checks, ErrorBody, Json, Path, Query};
-use crate::payroll::{costing_csv, export_file, job_costing, overview, overview_under, Costing, JobFilter, Overview};
+use crate::payroll::{
+    costing_csv, export_file, job_costing, not_approved, open_cards, overview, overview_under, Costing, JobFilter, Overview,
+};
 use crate::{ApiError, AppState};
 use axum::extract::State;
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
@@ -14,7 +16,6 @@ use axum::http::{HeaderName, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use chrono::{NaiveDate, Utc};
 use clockface_app::audit::audit_entry;
-use clockface_domain::approval::OpenFlags;
 use clockface_domain::employee::Employee;
 use clockface_domain::export::ExportFormat;
 use clockface_domain::ids::{AdminId, CompanyId, EmployeeId};
@@ -396,24 +397,6 @@ pub struct ApproveBody {
     pub acknowledge_flags: bool,
 }
 
-/// A card with open flags, as an approval of its period lists it.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct OpenCard {
-    pub employee_id: EmployeeId,
-    pub name: String,
-    #[serde(flatten)]
-    pub flags: OpenFlags,
-}
-
-/// The overview's cards that still have open flags, in the overview's order.
-pub fn open_cards(o: &Overview) -> Vec<OpenCard> {
-    o.rows
-        .iter()
-        .filter(|r| r.open_flags().is_open())
-        .map(|r| OpenCard { employee_id: r.employee.id, name: r.employee.name.as_str().to_owned(), flags: r.open_flags() })
-        .collect()
-}
-
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReopenBody {
@@ -653,19 +636,6 @@ pub async fn make_export(
     let earlier = state.store.record_export(company, period, &record, &line).await?;
     let changes = changes_since_export(&earlier, record.figures.as_deref().unwrap_or_default());
     Ok(MadeExport { file, earlier, changes })
-}
-
-/// The refusal of an export of a period not approved for payroll, when the company requires
-/// the approval first.
-pub fn not_approved(period: PayPeriod) -> ApiError {
-    ApiError::conflict(
-        "period_not_approved",
-        format!(
-            "the pay period {} to {} is not approved for payroll, and this company exports only approved periods (Payroll \
-             settings: require approval before export); approve the period first, so the hours cannot change after the file is made",
-            period.start, period.end
-        ),
-    )
 }
 
 /// How `now` differs from the latest of `earlier` (newest first) that kept its figures.
