@@ -1,9 +1,9 @@
 // What the admin-page tests share: signing in through the form, and device times as a device writes them.
 import { ADMIN_PASSWORD } from './server.mjs';
 
-/** A fresh browser context signed in to the admin pages at `url` as `email`. */
-export async function signedIn(browser, url, email, viewport) {
-  const context = await browser.newContext({ viewport });
+/** A fresh browser context signed in to the admin pages at `url` as `email` (`options` go to the context). */
+export async function signedIn(browser, url, email, viewport, options = {}) {
+  const context = await browser.newContext({ viewport, ...options });
   const page = await context.newPage();
   await page.goto(`${url}/admin`);
   await page.getByLabel('E-mail').fill(email);

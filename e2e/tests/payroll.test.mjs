@@ -2,7 +2,8 @@
 // corrected hours and the reason on hover; an admin invites a supervisor, who accepts the link
 // and sees only the employees assigned to them; the supervisor approves the card and the admin
 // the period, a correction is then refused with a message, and a punch a device sends late shows
-// as arrived after approval; each export downloaded and read.
+// as arrived after approval; each export downloaded and read, and the same file asked for again
+// from the same page is asked about first.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -201,6 +202,18 @@ test('the supervisor approves the card and the admin the period; a correction is
   await page.goto(`${server.url}/admin/payroll?date=${WEEK}`);
   await page.locator('tr', { hasText: 'Ada Lovelace' }).getByText('Approved', { exact: true }).waitFor();
   await page.getByRole('button', { name: 'Approve the period for payroll' }).click();
+  // Ada's clock-in is flagged (made before the device was set up): the page lists her card, with
+  // a link to it, and asks before approving anything.
+  const question = page.locator('#confirm-approve');
+  await question.getByRole('heading', { name: 'Approve the period with open flags?' }).waitFor();
+  assert.match(await question.innerText(), /Ada Lovelace: 1 photo or punch to check/);
+  assert.equal(
+    await question.getByRole('link', { name: 'Ada Lovelace' }).getAttribute('href'),
+    `/admin/time-cards?employee=${ada.id}&from=${WEEK}`,
+  );
+  assert.match(await page.locator('.period').innerText(), /Not approved for payroll yet/, 'asking approved nothing');
+  await screenshot(page, 'admin-pay-period-open-flags');
+  await question.getByRole('button', { name: 'Approve the period anyway' }).click();
   await page.getByText('Pay period approved for payroll').waitFor();
   // A card the period locked offers no Approve of its own; the footer adds up every row.
   const graceRow = page.locator('tr', { hasText: 'Grace Hopper' });
@@ -257,7 +270,18 @@ test('each export downloads as its payroll system reads it, and a second export 
     assert.ok(lines[0].startsWith(first), `${format}: ${lines[0]}`);
     assert.ok(lines.includes(line), `${format} has no line ${JSON.stringify(line)}:\n${text}`);
   }
-  await page.reload();
+  // The same file again from the same page: it says when it was made before, and asks.
+  await page.locator('button[data-format="csv"]').click();
+  const question = page.locator('#confirm-export');
+  await question.getByRole('heading', { name: 'Export CSV (clockface)?' }).waitFor();
+  assert.match(await question.innerText(), /This file was exported before on \w{3} \d+ \w{3} \d{4}, \d\d:\d\d \(may count the hours twice/);
+  await screenshot(page, 'admin-pay-period-export-again');
+  const [again] = await Promise.all([page.waitForEvent('download'), question.getByRole('button', { name: 'Export anyway' }).click()]);
+  assert.ok(readFileSync(await again.path(), 'utf8').startsWith(EXPECTED.csv[0]));
+  // A third click on the same page is a third file: asked again, now with both earlier times.
+  await question.getByRole('button', { name: 'Export anyway' }).click();
+  await page.locator('#confirm-export li', { hasText: /before on \w{3} \d+ \w{3} \d{4}, \d\d:\d\d, \w{3} \d+ \w{3} \d{4}, \d\d:\d\d \(may/ }).waitFor();
+  await page.getByRole('link', { name: 'Cancel' }).click();
   const earlier = page.getByText(/Exported before/);
   await earlier.waitFor();
   assert.match(await earlier.innerText(), /QuickBooks Desktop/);

@@ -153,6 +153,47 @@ pub struct FigureChange {
     pub now: PayHours,
 }
 
+/// What is still open on a card when its pay period is to be approved for payroll: things a
+/// person should look at first, since the approval freezes the hours as they stand. Approving
+/// the period while a card has any asks first (`is_open`), and goes ahead only when told to.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct OpenFlags {
+    /// Shifts with a missing clock-out or clock-in: their hours are not counted.
+    pub missing_punches: usize,
+    /// Shifts still running (clocked in, not out yet): counted only up to now.
+    pub in_progress: usize,
+    /// Photos not verified yet or whose verdict needs a person, and punches flagged on arrival.
+    pub photos_to_check: usize,
+    /// Punches that reached the server after the card was approved: not in its approved hours.
+    pub arrived_after_approval: usize,
+}
+
+impl OpenFlags {
+    /// Whether anything is open.
+    pub fn is_open(&self) -> bool {
+        *self != OpenFlags::default()
+    }
+
+    /// The open flags in words, e.g. `1 missing punch, 2 photos to check`.
+    pub fn describe(&self) -> String {
+        let plural = |n: usize, one: &str, many: &str| if n == 1 { format!("1 {one}") } else { format!("{n} {many}") };
+        let mut parts = Vec::new();
+        if self.missing_punches > 0 {
+            parts.push(plural(self.missing_punches, "missing punch", "missing punches"));
+        }
+        if self.in_progress > 0 {
+            parts.push(plural(self.in_progress, "shift still in progress", "shifts still in progress"));
+        }
+        if self.photos_to_check > 0 {
+            parts.push(plural(self.photos_to_check, "photo or punch to check", "photos or punches to check"));
+        }
+        if self.arrived_after_approval > 0 {
+            parts.push(plural(self.arrived_after_approval, "punch that arrived after approval", "punches that arrived after approval"));
+        }
+        parts.join(", ")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -235,5 +276,15 @@ mod tests {
         assert!(lines.iter().all(|l| l.key == CostKey::default()), "no job");
         let split: i64 = lines.iter().map(|l| l.pay.total()).sum();
         assert_eq!(split, approved.pay.total(), "the job split adds up to the card");
+    }
+
+    #[test]
+    fn open_flags_say_what_is_open_and_nothing_is_open_by_default() {
+        assert!(!OpenFlags::default().is_open());
+        assert_eq!(OpenFlags::default().describe(), "");
+        let flags = OpenFlags { missing_punches: 1, in_progress: 0, photos_to_check: 2, arrived_after_approval: 1 };
+        assert!(flags.is_open());
+        assert_eq!(flags.describe(), "1 missing punch, 2 photos or punches to check, 1 punch that arrived after approval");
+        assert!(OpenFlags { in_progress: 1, ..OpenFlags::default() }.is_open());
     }
 }

@@ -60,11 +60,13 @@ impl EmployeeNumber {
     }
 }
 
-/// Checks a name and number as they are entered (not as read back): neither may start a
+/// Checks a name and a number as they are entered (not as read back): neither may start a
 /// spreadsheet formula, since payroll import files cannot mark them as text (`text::not_formula`).
-pub fn check_entered(name: &EmployeeName, number: &EmployeeNumber) -> Result<(), DomainError> {
-    crate::text::not_formula("name", name.as_str())?;
-    crate::text::not_formula("number", number.as_str())
+/// Each is checked on its own (either may be missing), so that a form says what is wrong with both.
+pub fn check_entered(name: Option<&EmployeeName>, number: Option<&EmployeeNumber>) -> Vec<DomainError> {
+    let name = name.map(|n| crate::text::not_formula("name", n.as_str()));
+    let number = number.map(|n| crate::text::not_formula("number", n.as_str()));
+    name.into_iter().chain(number).filter_map(Result::err).collect()
 }
 
 /// A PIN: 4 to 8 digits. It identifies the employee on a shared device, so it is unique in the company.

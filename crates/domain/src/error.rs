@@ -26,11 +26,51 @@ pub enum DomainError {
     /// The release an employee was shown is not the current one.
     #[error("the current biometric release is version {current}; show that one")]
     ReleaseOutdated { current: &'static str },
+    /// Several fields' values are not acceptable at once (two or more of [`DomainError::Invalid`]):
+    /// a form says each beside its field rather than one at a time.
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    Several(Vec<DomainError>),
 }
 
 impl DomainError {
     /// Shorthand for [`DomainError::Invalid`].
     pub fn invalid(field: &'static str, message: impl Into<String>) -> Self {
         DomainError::Invalid { field, message: message.into() }
+    }
+
+    /// The value of a check that passed; a refusal goes to `refused` (for [`DomainError::all`]).
+    pub fn keep<T>(result: Result<T, DomainError>, refused: &mut Vec<DomainError>) -> Option<T> {
+        result.map_err(|e| refused.push(e)).ok()
+    }
+
+    /// Ok when nothing was refused; the one refusal; or all of them as [`DomainError::Several`]
+    /// (one level: refusals that were several already are taken apart).
+    pub fn all(refused: Vec<DomainError>) -> Result<(), DomainError> {
+        let mut refused: Vec<DomainError> = refused
+            .into_iter()
+            .flat_map(|e| match e {
+                DomainError::Several(inner) => inner,
+                one => vec![one],
+            })
+            .collect();
+        match refused.len() {
+            0 => Ok(()),
+            1 => Err(refused.remove(0)),
+            _ => Err(DomainError::Several(refused)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn several_refusals_are_one_error_that_names_each() {
+        assert_eq!(DomainError::all(Vec::new()), Ok(()));
+        let one = DomainError::invalid("name", "must not be empty");
+        assert_eq!(DomainError::all(vec![one.clone()]), Err(one.clone()));
+        let two = DomainError::all(vec![one, DomainError::invalid("radius_m", "must be a number")]).unwrap_err();
+        assert_eq!(two.to_string(), "name: must not be empty; radius_m: must be a number");
     }
 }

@@ -497,7 +497,13 @@ pub fn export(
                 line
             };
             let mut body = tsv(&["!TIMERHDR", "VER", "REL", "COMPANYNAME", "IMPORTEDBEFORE", "FROMTIMER", "COMPANYCREATETIME"]);
-            body.push_str(&tsv(&["TIMERHDR", "8", "0", codes.quickbooks_company.trim(), "N", "Y", &generated_at.timestamp().to_string()]));
+            // The company file's own create time when it is set (QuickBooks matches the file to
+            // the company file by it), else the export's time, as before the setting existed.
+            let create_time = match codes.quickbooks_company_create_time.trim() {
+                "" => generated_at.timestamp().to_string(),
+                set => set.to_owned(),
+            };
+            body.push_str(&tsv(&["TIMERHDR", "8", "0", codes.quickbooks_company.trim(), "N", "Y", &create_time]));
             body.push_str(&tsv(&[
                 "!TIMEACT",
                 "DATE",
@@ -809,5 +815,17 @@ mod tests {
         // 30 h = 23:59 + 6:01.
         assert!(out.body.contains("\tSolo\t\tRegular\t23:59\t"));
         assert!(out.body.contains("\tSolo\t\tRegular\t6:01\t"));
+    }
+
+    #[test]
+    fn quickbooks_header_carries_the_company_files_create_time_when_it_is_set() {
+        let period = PayPeriod { start: date(2026, 11, 16), end: date(2026, 11, 29) };
+        let at = Utc.with_ymd_and_hms(2026, 12, 1, 12, 0, 0).single().expect("valid");
+        let unset = export(ExportFormat::QuickbooksIif, period, PayFrequency::Biweekly, &codes(), &employees(), at).expect("exports");
+        assert!(unset.body.contains("TIMERHDR\t8\t0\tAcme Paving\tN\tY\t1796126400\r\n"), "unset: the export's time");
+        let set = ExportCodes { quickbooks_company_create_time: " 1045678901 ".to_owned(), ..codes() };
+        let out = export(ExportFormat::QuickbooksIif, period, PayFrequency::Biweekly, &set, &employees(), at).expect("exports");
+        assert!(out.body.contains("TIMERHDR\t8\t0\tAcme Paving\tN\tY\t1045678901\r\n"), "{}", out.body);
+        assert_eq!(out.body.lines().skip(2).collect::<Vec<_>>(), unset.body.lines().skip(2).collect::<Vec<_>>(), "only the header differs");
     }
 }

@@ -45,16 +45,19 @@ pub struct Geofence {
 pub const FENCE_RADIUS_M: (f64, f64) = (10.0, 100_000.0);
 
 impl Geofence {
+    /// The fence, checked; each value out of range is named.
     pub fn parse(latitude: f64, longitude: f64, radius_m: f64) -> Result<Self, DomainError> {
+        let mut refused = Vec::new();
         if !(latitude.is_finite() && (-90.0..=90.0).contains(&latitude)) {
-            return Err(DomainError::invalid("latitude", "must be between -90 and 90"));
+            refused.push(DomainError::invalid("latitude", "must be between -90 and 90"));
         }
         if !(longitude.is_finite() && (-180.0..=180.0).contains(&longitude)) {
-            return Err(DomainError::invalid("longitude", "must be between -180 and 180"));
+            refused.push(DomainError::invalid("longitude", "must be between -180 and 180"));
         }
         if !(radius_m.is_finite() && (FENCE_RADIUS_M.0..=FENCE_RADIUS_M.1).contains(&radius_m)) {
-            return Err(DomainError::invalid("radius_m", "must be between 10 and 100000 metres"));
+            refused.push(DomainError::invalid("radius_m", "must be between 10 and 100000 metres"));
         }
+        DomainError::all(refused)?;
         Ok(Self { latitude, longitude, radius_m })
     }
 
@@ -138,16 +141,27 @@ fn yes() -> bool {
 }
 
 impl JobFields {
+    /// The fields, checked; every field that is wrong is named ([`DomainError::Several`]).
     pub fn parse(input: &JobInput) -> Result<Self, DomainError> {
-        let number = JobNumber::parse(&input.number)?;
-        let name = parse_name(&input.name, "name", 120)?;
-        crate::text::not_formula("number", number.as_str())?;
-        crate::text::not_formula("name", &name)?;
+        let mut refused = Vec::new();
+        let number = DomainError::keep(
+            JobNumber::parse(&input.number).and_then(|n| crate::text::not_formula("number", n.as_str()).map(|()| n)),
+            &mut refused,
+        );
+        let name = DomainError::keep(
+            parse_name(&input.name, "name", 120).and_then(|n| crate::text::not_formula("name", &n).map(|()| n)),
+            &mut refused,
+        );
         let address = input.address.trim();
         if address.chars().count() > 200 || address.chars().any(char::is_control) {
-            return Err(DomainError::invalid("address", "must be at most 200 characters on one line"));
+            refused.push(DomainError::invalid("address", "must be at most 200 characters on one line"));
         }
-        let geofence = input.geofence.map(|f| Geofence::parse(f.latitude, f.longitude, f.radius_m)).transpose()?;
+        let geofence =
+            DomainError::keep(input.geofence.map(|f| Geofence::parse(f.latitude, f.longitude, f.radius_m)).transpose(), &mut refused);
+        DomainError::all(refused)?;
+        let (Some(number), Some(name), Some(geofence)) = (number, name, geofence) else {
+            return Err(DomainError::Several(Vec::new()));
+        };
         Ok(Self { number, name, address: address.to_owned(), geofence, active: input.active })
     }
 }
@@ -205,11 +219,17 @@ pub struct CostCodeInput {
 }
 
 impl CostCodeFields {
+    /// The fields, checked; every field that is wrong is named ([`DomainError::Several`]).
     pub fn parse(input: &CostCodeInput) -> Result<Self, DomainError> {
-        let number = JobNumber::parse(&input.number)?;
-        let name = parse_name(&input.name, "name", 120)?;
-        crate::text::not_formula("number", number.as_str())?;
-        crate::text::not_formula("name", &name)?;
+        let mut refused = Vec::new();
+        let number = DomainError::keep(
+            JobNumber::parse(&input.number).and_then(|n| crate::text::not_formula("number", n.as_str()).map(|()| n)),
+            &mut refused,
+        );
+        let name = DomainError::keep(
+            parse_name(&input.name, "name", 120).and_then(|n| crate::text::not_formula("name", &n).map(|()| n)),
+            &mut refused,
+        );
         let mut job_ids = Vec::new();
         if !input.all_jobs {
             for id in &input.job_ids {
@@ -218,9 +238,13 @@ impl CostCodeFields {
                 }
             }
             if job_ids.is_empty() {
-                return Err(DomainError::invalid("job_ids", "name at least one job, or make the code for all jobs"));
+                refused.push(DomainError::invalid("job_ids", "name at least one job, or make the code for all jobs"));
             }
         }
+        DomainError::all(refused)?;
+        let (Some(number), Some(name)) = (number, name) else {
+            return Err(DomainError::Several(Vec::new()));
+        };
         Ok(Self { number, name, all_jobs: input.all_jobs, job_ids, active: input.active })
     }
 }

@@ -294,6 +294,12 @@ pub struct ExportCodes {
     pub quickbooks_regular_item: String,
     pub quickbooks_overtime_item: String,
     pub quickbooks_double_time_item: String,
+    /// The QuickBooks company file's `COMPANYCREATETIME` (a number QuickBooks writes in the
+    /// `TIMERHDR` line of a Timer list export: File → Utilities → Export → Timer Lists), which
+    /// tells QuickBooks which company file an IIF is for. Empty: the export's time is written
+    /// instead (Unix seconds), as clockface did before this setting.
+    #[serde(default)]
+    pub quickbooks_company_create_time: String,
 }
 
 impl Default for ExportCodes {
@@ -314,6 +320,7 @@ impl Default for ExportCodes {
             quickbooks_regular_item: "Regular".to_owned(),
             quickbooks_overtime_item: "Overtime Rate".to_owned(),
             quickbooks_double_time_item: "Overtime Rate (2)".to_owned(),
+            quickbooks_company_create_time: String::new(),
         }
     }
 }
@@ -329,6 +336,11 @@ pub struct PayrollSettings {
     #[serde(default)]
     pub breaks_paid: bool,
     pub codes: ExportCodes,
+    /// A pay period must be approved for payroll before it is exported (peers lock the period
+    /// first, so the file cannot disagree with what is corrected later). Off by default: an
+    /// unapproved period exports, and the page says it is not approved before the download.
+    #[serde(default)]
+    pub require_approval_before_export: bool,
 }
 
 impl Default for PayrollSettings {
@@ -344,6 +356,7 @@ impl Default for PayrollSettings {
             meal: None,
             breaks_paid: false,
             codes: ExportCodes::default(),
+            require_approval_before_export: false,
         }
     }
 }

@@ -1401,6 +1401,8 @@ async fn payroll_settings_start_as_defaults_and_are_saved_with_their_audit_line(
     settings.overtime = OvertimeRule::California;
     settings.meal = Some(MealDeduction::new(360, 30).unwrap());
     settings.codes.adp_company_code = "ABC".into();
+    settings.codes.quickbooks_company_create_time = "1045678901".into();
+    settings.require_approval_before_export = true;
     store.set_payroll_settings(company, &settings, now(), &line(company, "payroll.settings", "company")).await.unwrap();
     assert_eq!(store.payroll_settings(company).await.unwrap(), settings);
     settings.meal = None;

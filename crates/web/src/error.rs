@@ -98,6 +98,77 @@ impl ApiError {
     }
 }
 
+/// The refusals of one request's fields, gathered so that a request (a form) with two wrong
+/// fields hears of both at once: [`Checks::finish`] answers the first as the error's `code`,
+/// `field` and `message` (the message names every one) and all of them in `details.errors`
+/// (`[{code, field, message}]`), which the pages show each beside its field.
+#[derive(Debug, Default)]
+pub struct Checks(Vec<ApiError>);
+
+impl Checks {
+    /// The value of a check that passed; a refusal is kept for [`Checks::finish`].
+    pub fn take<T, E: Into<ApiError>>(&mut self, result: Result<T, E>) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(error) => {
+                self.push(error);
+                None
+            }
+        }
+    }
+
+    /// Keeps a refusal (each of its own, when it carries several).
+    pub fn push(&mut self, error: impl Into<ApiError>) {
+        let error: ApiError = error.into();
+        let several: Vec<ApiError> = error
+            .details
+            .as_ref()
+            .and_then(|d| d.get("errors"))
+            .and_then(|e| e.as_array())
+            .map(|list| {
+                list.iter()
+                    .filter_map(|e| {
+                        let mut one = ApiError::new(error.status, error.code, e.get("message")?.as_str()?);
+                        one.field = e.get("field").and_then(|f| f.as_str()).map(|f| Cow::Owned(f.to_owned()));
+                        Some(one)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        if several.is_empty() {
+            self.0.push(error);
+        } else {
+            self.0.extend(several);
+        }
+    }
+
+    /// Whether a check failed so far.
+    pub fn failed(&self) -> bool {
+        !self.0.is_empty()
+    }
+
+    /// The error of checks of which one failed (a value a failed check withheld is missing);
+    /// should none have failed, that is this code's mistake, answered as a server fault.
+    pub fn refused(self) -> ApiError {
+        self.finish().err().unwrap_or_else(|| ApiError::internal("a value was withheld although every check passed"))
+    }
+
+    /// Ok when every check passed; else one error that carries them all.
+    pub fn finish(self) -> Result<(), ApiError> {
+        let mut errors = self.0;
+        if errors.len() <= 1 {
+            return errors.pop().map_or(Ok(()), Err);
+        }
+        let list: Vec<serde_json::Value> =
+            errors.iter().map(|e| serde_json::json!({ "code": e.code, "field": e.field.as_deref(), "message": e.message })).collect();
+        let message = errors.iter().map(|e| e.message.as_str()).collect::<Vec<_>>().join("; ");
+        let mut first = errors.swap_remove(0);
+        first.message = message;
+        first.details = Some(serde_json::json!({ "errors": list }));
+        Err(first)
+    }
+}
+
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{} {}: {}", self.status.as_u16(), self.code, self.message)
@@ -155,6 +226,13 @@ impl From<DomainError> for ApiError {
             DomainError::ReleaseRequired => ApiError::conflict("release_required", error.to_string()),
             DomainError::ReleaseDeclined => ApiError::conflict("release_declined", error.to_string()),
             DomainError::ReleaseWithdrawn => ApiError::conflict("release_withdrawn", error.to_string()),
+            DomainError::Several(errors) => {
+                let mut checks = Checks::default();
+                for error in errors {
+                    checks.push(error);
+                }
+                checks.refused()
+            }
             DomainError::ReleaseOutdated { .. } => {
                 ApiError::unprocessable("outdated_release", error.to_string()).with_field("release_version")
             }

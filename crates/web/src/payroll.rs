@@ -8,7 +8,7 @@
 use crate::api::timecards::{card_rules, card_window};
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
-use clockface_domain::approval::{ApprovedFigures, FigureChange};
+use clockface_domain::approval::{ApprovedFigures, FigureChange, OpenFlags};
 use clockface_domain::correction::apply_corrections;
 use clockface_domain::costing::{summarize, CostKey, CostLine};
 use clockface_domain::employee::Employee;
@@ -32,6 +32,8 @@ pub struct OverviewRow {
     pub meal_deducted_seconds: i64,
     /// Shifts with a missing clock-out (or clock-in).
     pub missing_punches: usize,
+    /// Shifts still running (clocked in, not out yet).
+    pub in_progress: usize,
     /// Photos not verified yet, or whose verdict needs a person; and flagged punches.
     pub photo_issues: usize,
     /// Corrections in force on the card.
@@ -57,6 +59,16 @@ impl OverviewRow {
     /// The figures the overview shows for the card: approved, else live.
     pub fn figures(&self) -> &ApprovedFigures {
         self.approved.as_ref().unwrap_or(&self.live)
+    }
+
+    /// What is still open on the card (asked about before the period is approved).
+    pub fn open_flags(&self) -> OpenFlags {
+        OpenFlags {
+            missing_punches: self.missing_punches,
+            in_progress: self.in_progress,
+            photos_to_check: self.photo_issues,
+            arrived_after_approval: self.arrived_after_approval,
+        }
     }
 
     /// What an export says of this employee.
@@ -181,6 +193,7 @@ pub async fn overview_under(
             .flat_map(|d| &d.shifts)
             .filter(|s| matches!(s.status, ShiftStatus::MissingClockIn | ShiftStatus::MissingClockOut))
             .count();
+        let in_progress = card.days.iter().flat_map(|d| &d.shifts).filter(|s| s.status == ShiftStatus::InProgress).count();
         let live = ApprovedFigures::of(&card, &rules);
         let approved = approvals.figures(employee.id).cloned();
         let changed_since_approval = approved.as_ref().map(|a| a.differences(&live)).unwrap_or_default();
@@ -193,6 +206,7 @@ pub async fn overview_under(
             seconds: shown.seconds,
             meal_deducted_seconds: shown.meal_deducted_seconds,
             missing_punches: missing,
+            in_progress,
             photo_issues,
             corrections: corrected,
             arrived_after_approval: late,
@@ -215,6 +229,37 @@ pub async fn overview_under(
         window: (window_start, window_end),
         corrections_counted,
     })
+}
+
+/// A card with open flags, as an approval of its period lists it.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct OpenCard {
+    pub employee_id: EmployeeId,
+    pub name: String,
+    #[serde(flatten)]
+    pub flags: OpenFlags,
+}
+
+/// The overview's cards that still have open flags, in the overview's order.
+pub fn open_cards(o: &Overview) -> Vec<OpenCard> {
+    o.rows
+        .iter()
+        .filter(|r| r.open_flags().is_open())
+        .map(|r| OpenCard { employee_id: r.employee.id, name: r.employee.name.as_str().to_owned(), flags: r.open_flags() })
+        .collect()
+}
+
+/// The refusal of an export of a period not approved for payroll, when the company requires
+/// the approval first.
+pub fn not_approved(period: PayPeriod) -> crate::ApiError {
+    crate::ApiError::conflict(
+        "period_not_approved",
+        format!(
+            "the pay period {} to {} is not approved for payroll, and this company exports only approved periods (Payroll \
+             settings: require approval before export); approve the period first, so the hours cannot change after the file is made",
+            period.start, period.end
+        ),
+    )
 }
 
 /// The overview's hours written in `format`.

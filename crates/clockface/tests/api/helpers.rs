@@ -267,8 +267,9 @@ pub fn payroll_settings() -> Value {
             "adp_run_iid": "12345", "adp_run_regular_code": "REG", "adp_run_overtime_code": "OVT", "adp_run_double_time_code": "DBL",
             "paychex_client_id": "7001234", "paychex_regular": "Hourly", "paychex_overtime": "Overtime", "paychex_double_time": "Doubletime",
             "quickbooks_company": "Acme Paving", "quickbooks_regular_item": "Regular", "quickbooks_overtime_item": "Overtime Rate",
-            "quickbooks_double_time_item": "Overtime Rate (2)"
-        }
+            "quickbooks_double_time_item": "Overtime Rate (2)", "quickbooks_company_create_time": ""
+        },
+        "require_approval_before_export": false
     })
 }
 

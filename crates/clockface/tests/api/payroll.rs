@@ -156,8 +156,12 @@ async fn corrections_approvals_and_exports(backend: Backend) {
     let fix = json!({"action": "add", "kind": "out", "at": "2026-11-18T15:00:00-06:00", "reason": "Forgot to clock out"});
     assert_eq!(app.post(&admin.token, &format!("/api/v1/employees/{worker}/corrections"), fix).await.status(), StatusCode::CREATED);
 
-    // The admin approves the period; exports are files in each layout; a second export says when the first was.
-    assert_eq!(app.post(&admin.token, "/api/v1/payroll/periods/2026-11-16/approve", json!({})).await.status(), StatusCode::NO_CONTENT);
+    // The admin approves the period (its punches came from before the device was set up, so it
+    // asks first); exports are files in each layout; a second export says when the first was.
+    expect_error(app.post(&admin.token, "/api/v1/payroll/periods/2026-11-16/approve", json!({})).await, StatusCode::CONFLICT, "open_flags")
+        .await;
+    let approve = app.post(&admin.token, "/api/v1/payroll/periods/2026-11-16/approve", json!({"acknowledge_flags": true})).await;
+    assert_eq!(approve.status(), StatusCode::NO_CONTENT);
     let first = app.get(&admin.token, "/api/v1/payroll/periods/2026-11-16/export?format=csv").await;
     assert_eq!(first.status(), StatusCode::OK);
     assert!(first.headers().get("x-clockface-exported-before").is_none());
@@ -189,4 +193,101 @@ async fn corrections_approvals_and_exports_on_sqlite() {
 #[tokio::test]
 async fn corrections_approvals_and_exports_on_postgres() {
     corrections_approvals_and_exports(Backend::Postgres).await;
+}
+
+/// Approving a period whose cards still have open flags asks first (409 `open_flags`, each card
+/// and its flags listed, nothing approved) and goes ahead when told to; a company that requires
+/// approval before export gets no file for an unapproved period (and nothing is recorded); the
+/// QuickBooks company create time is a setting the IIF carries; a settings body with two wrong
+/// fields is refused naming both, and changes nothing.
+async fn open_flags_export_approval_and_settings_errors(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let admin = app.admin("ana@acme.test").await;
+    let role = app.role(&admin, "Crew", json!({})).await;
+    let done = app.employee(&admin, "Ada Lovelace", "42", &role, None).await;
+    let open = app.employee(&admin, "Grace Hopper", "43", &role, None).await;
+    let device = app.device(&admin, false).await;
+    assert_eq!(app.put(&admin.token, "/api/v1/payroll/settings", settings()).await.status(), StatusCode::OK);
+    for (who, kind, at) in [
+        (&done, "in", "2026-11-16T07:00:00-06:00"),
+        (&done, "out", "2026-11-16T15:00:00-06:00"),
+        (&open, "in", "2026-11-17T07:00:00-06:00"),
+    ] {
+        assert_eq!(app.punch(&device, &punch_body(who, kind, at)).await.status(), StatusCode::CREATED);
+    }
+
+    // Asked: Grace's card has a missing clock-out; both cards' punches came from before the device
+    // was set up (flagged). Nothing is approved.
+    let response = app.post(&admin.token, "/api/v1/payroll/periods/2026-11-16/approve", json!({})).await;
+    assert_eq!(response.status(), StatusCode::CONFLICT);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "open_flags");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(message.contains("Grace Hopper (1 missing punch, 1 photo or punch to check)"), "{message}");
+    let cards = body["error"]["details"]["cards"].as_array().unwrap();
+    let grace = cards.iter().find(|c| c["employee_id"] == open.as_str()).unwrap();
+    assert_eq!((grace["missing_punches"].as_u64(), grace["photos_to_check"].as_u64()), (Some(1), Some(1)));
+    assert_eq!((grace["in_progress"].as_u64(), grace["arrived_after_approval"].as_u64()), (Some(0), Some(0)));
+    assert_eq!(grace["name"], "Grace Hopper");
+    let overview: Value = app.get(&admin.token, "/api/v1/payroll/periods?date=2026-11-16").await.json().await.unwrap();
+    assert!(overview["approval"].is_null(), "a refusal approves nothing");
+    // A card alone is approved without the question (its flags are on the card the supervisor sees).
+    let card = app.post(&admin.token, "/api/v1/payroll/periods/2026-11-16/approve", json!({"employee_id": done})).await;
+    assert_eq!(card.status(), StatusCode::NO_CONTENT);
+
+    // The company requires approval before export and sets QuickBooks' company create time.
+    let mut strict = settings();
+    strict["require_approval_before_export"] = json!(true);
+    strict["codes"]["quickbooks_company_create_time"] = json!(" 1045678901 ");
+    assert_eq!(app.put(&admin.token, "/api/v1/payroll/settings", strict).await.status(), StatusCode::OK);
+    let saved: Value = app.get(&admin.token, "/api/v1/payroll/settings").await.json().await.unwrap();
+    assert_eq!(saved["require_approval_before_export"], true);
+    assert_eq!(saved["codes"]["quickbooks_company_create_time"], "1045678901", "kept without the spaces");
+    let message = expect_error(
+        app.get(&admin.token, "/api/v1/payroll/periods/2026-11-16/export?format=quickbooks_iif").await,
+        StatusCode::CONFLICT,
+        "period_not_approved",
+    )
+    .await;
+    assert!(message.contains("approve the period first"), "{message}");
+    let overview: Value = app.get(&admin.token, "/api/v1/payroll/periods?date=2026-11-16").await.json().await.unwrap();
+    assert_eq!(overview["exports"], json!([]), "a refused export is not recorded");
+
+    // Approved, acknowledging the flags: the export goes, with the company file's create time.
+    let approve = app.post(&admin.token, "/api/v1/payroll/periods/2026-11-16/approve", json!({"acknowledge_flags": true})).await;
+    assert_eq!(approve.status(), StatusCode::NO_CONTENT);
+    let file = app.get(&admin.token, "/api/v1/payroll/periods/2026-11-16/export?format=quickbooks_iif").await;
+    assert_eq!(file.status(), StatusCode::OK);
+    let text = file.text().await.unwrap();
+    assert!(text.contains("TIMERHDR\t8\t0\tAcme Paving\tN\tY\t1045678901\r\n"), "{text}");
+
+    // Two wrong fields: both named, in `details.errors`; the settings stay as they were.
+    let mut wrong = settings();
+    wrong["codes"]["adp_company_code"] = json!("AB");
+    wrong["codes"]["quickbooks_company_create_time"] = json!("last Tuesday");
+    let response = app.put(&admin.token, "/api/v1/payroll/settings", wrong).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["field"], "adp_company_code");
+    let fields: Vec<&str> = body["error"]["details"]["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, ["adp_company_code", "quickbooks_company_create_time"]);
+    let after: Value = app.get(&admin.token, "/api/v1/payroll/settings").await.json().await.unwrap();
+    assert_eq!(after, saved, "a refusal changes nothing");
+
+    // An employee with two wrong fields hears of both too.
+    let response = app.post(&admin.token, "/api/v1/employees", json!({"name": " ", "number": "44", "role_id": role, "pin": "12"})).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: Value = response.json().await.unwrap();
+    let fields: Vec<&str> = body["error"]["details"]["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, ["name", "pin"]);
+}
+
+#[tokio::test]
+async fn open_flags_export_approval_and_settings_errors_on_sqlite() {
+    open_flags_export_approval_and_settings_errors(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn open_flags_export_approval_and_settings_errors_on_postgres() {
+    open_flags_export_approval_and_settings_errors(Backend::Postgres).await;
 }

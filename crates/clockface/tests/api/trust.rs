@@ -43,8 +43,9 @@ async fn approved_figures_stay_until_reopened(backend: Backend) {
     let overview: Value = app.get(&admin.token, period).await.json().await.unwrap();
     assert_eq!(regular_overtime(line_of(&overview, &worker)), (40 * H, 5 * H));
 
-    // Approved for payroll and exported.
-    assert_eq!(app.post(&admin.token, "/api/v1/payroll/periods/2026-11-16/approve", json!({})).await.status(), StatusCode::NO_CONTENT);
+    // Approved for payroll (its punches are flagged as made before the device was set up: said so, and acknowledged) and exported.
+    let approve = app.post(&admin.token, "/api/v1/payroll/periods/2026-11-16/approve", json!({"acknowledge_flags": true})).await;
+    assert_eq!(approve.status(), StatusCode::NO_CONTENT);
     let sent = app.get(&admin.token, "/api/v1/payroll/periods/2026-11-16/export?format=gusto").await.text().await.unwrap();
     assert!(sent.contains("Grace,Hopper,40.00,5.00,0.00"), "{sent}");
 

@@ -137,9 +137,10 @@ async fn supervisors_reach_only_their_employees(backend: Backend) {
     assert_eq!(approved.status(), StatusCode::NO_CONTENT);
     let refused = app.post(&supervisor, &format!("/api/v1/employees/{mine}/corrections"), correction.clone()).await;
     expect_error(refused, StatusCode::CONFLICT, "card_locked").await;
-    // Then the admin approves the period; a supervisor can no longer reopen the card.
+    // Then the admin approves the period (its photos are still to check: acknowledged); a
+    // supervisor can no longer reopen the card.
     assert_eq!(
-        app.post(&admin.token, &format!("/api/v1/payroll/periods/{start}/approve"), json!({})).await.status(),
+        app.post(&admin.token, &format!("/api/v1/payroll/periods/{start}/approve"), json!({"acknowledge_flags": true})).await.status(),
         StatusCode::NO_CONTENT
     );
     let reopen =

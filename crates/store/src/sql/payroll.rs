@@ -17,17 +17,17 @@ use uuid::Uuid;
 
 type Connection = <Db as sqlx::Database>::Connection;
 
-type SettingsRow = (String, NaiveDate, String, String, Option<i64>, Option<i64>, bool, String);
+type SettingsRow = (String, NaiveDate, String, String, Option<i64>, Option<i64>, bool, String, bool);
 
 pub(super) async fn payroll_settings(pool: &Pool<Db>, company: CompanyId) -> Result<PayrollSettings, StoreError> {
     let row: Option<SettingsRow> = sqlx::query_as(
-        "SELECT pay_frequency, period_anchor, workweek_starts, overtime_rule, meal_after_minutes, meal_minutes, breaks_paid, export_codes \
-         FROM payroll_settings WHERE company_id = $1",
+        "SELECT pay_frequency, period_anchor, workweek_starts, overtime_rule, meal_after_minutes, meal_minutes, breaks_paid, export_codes, \
+         require_approval_before_export FROM payroll_settings WHERE company_id = $1",
     )
     .bind(company.0)
     .fetch_optional(pool)
     .await?;
-    let Some((frequency, anchor, workweek, overtime, meal_after, meal_minutes, breaks_paid, codes)) = row else {
+    let Some((frequency, anchor, workweek, overtime, meal_after, meal_minutes, breaks_paid, codes, require_approval)) = row else {
         return Ok(PayrollSettings::default());
     };
     let meal = match (meal_after, meal_minutes) {
@@ -40,6 +40,7 @@ pub(super) async fn payroll_settings(pool: &Pool<Db>, company: CompanyId) -> Res
         meal,
         breaks_paid,
         codes: serde_json::from_str::<ExportCodes>(&codes).map_err(|e| StoreError::Corrupt(format!("export codes: {e}")))?,
+        require_approval_before_export: require_approval,
     })
 }
 
@@ -54,9 +55,11 @@ pub(super) async fn set_payroll_settings(
     let mut tx = super::begin(pool).await?;
     sqlx::query(
         "INSERT INTO payroll_settings (company_id, pay_frequency, period_anchor, workweek_starts, overtime_rule, meal_after_minutes, \
-         meal_minutes, export_codes, updated_at, breaks_paid) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+         meal_minutes, export_codes, updated_at, breaks_paid, require_approval_before_export) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
          ON CONFLICT (company_id) DO UPDATE SET pay_frequency = $2, period_anchor = $3, workweek_starts = $4, overtime_rule = $5, \
-         meal_after_minutes = $6, meal_minutes = $7, export_codes = $8, updated_at = $9, breaks_paid = $10",
+         meal_after_minutes = $6, meal_minutes = $7, export_codes = $8, updated_at = $9, breaks_paid = $10, \
+         require_approval_before_export = $11",
     )
     .bind(company.0)
     .bind(settings.schedule.frequency.as_str())
@@ -68,6 +71,7 @@ pub(super) async fn set_payroll_settings(
     .bind(codes)
     .bind(now)
     .bind(settings.breaks_paid)
+    .bind(settings.require_approval_before_export)
     .execute(&mut *tx)
     .await?;
     insert_audit(&mut tx, audit).await?;

@@ -96,7 +96,7 @@ async fn confirm(State(state): State<AppState>, signed: SignedForm<UserSession>)
             let (status, errors) = FormErrors::from_error(error.into())?;
             let mut page = AccountPage::of(&state, &admin).await?;
             page.setup = Some(setup_view(&state, &admin, form.get("setup"))?);
-            page.error = errors.form.or_else(|| errors.fields.into_iter().next().map(|(_, m)| m));
+            page.error = errors.said();
             Ok(render(status, &page))
         }
     }
@@ -109,7 +109,7 @@ async fn off(State(state): State<AppState>, signed: SignedForm<UserSession>) -> 
         Err(error) => {
             let (status, errors) = FormErrors::from_error(error.into())?;
             let mut page = AccountPage::of(&state, &admin).await?;
-            page.error = errors.form.or_else(|| errors.fields.into_iter().next().map(|(_, m)| m));
+            page.error = errors.said();
             Ok(render(status, &page))
         }
     }

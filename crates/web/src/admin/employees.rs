@@ -80,7 +80,13 @@ struct FacePanel {
     /// Inactive but still enrolled.
     inactive_enrolled: bool,
     message: Option<&'static str>,
+    /// What was refused that no field of the panel shows beside it.
     error: Option<String>,
+    /// The refusals shown beside the signed name and the deletion's reason.
+    errors: FormErrors,
+    /// What was typed in them, kept when refused.
+    typed_name: String,
+    typed_reason: String,
 }
 
 async fn face_panel(
@@ -159,6 +165,9 @@ async fn face_panel(
         photos,
         message,
         error: None,
+        errors: FormErrors::default(),
+        typed_name: String::new(),
+        typed_reason: String::new(),
     })
 }
 
@@ -399,6 +408,9 @@ async fn save(
     Ok(employee)
 }
 
+/// The fields the employee form shows, each with its refusal beside it.
+const EMPLOYEE_FIELDS: &[&str] = &["name", "number", "role_id", "pin", "crew", "members"];
+
 async fn create(State(state): State<AppState>, signed: SignedForm) -> Result<Response, PageError> {
     let SignedForm { admin, form } = signed;
     let typed = typed(&form);
@@ -406,7 +418,7 @@ async fn create(State(state): State<AppState>, signed: SignedForm) -> Result<Res
         Ok(employee) => Ok(see_other(&format!("/admin/employees/{}?saved=1", employee.id))),
         Err(error) => {
             let (status, errors) = FormErrors::from_error(error)?;
-            let page = edit_page_for(&state, &admin, None, typed, errors, false).await?;
+            let page = edit_page_for(&state, &admin, None, typed, errors.shown_on(EMPLOYEE_FIELDS), false).await?;
             Ok(render(status, &page))
         }
     }
@@ -424,18 +436,21 @@ async fn update(State(state): State<AppState>, Path(id): Path<String>, signed: S
         }
         Err(error) => {
             let (status, errors) = FormErrors::from_error(error)?;
-            let page = edit_page_for(&state, &admin, Some(&existing), typed, errors, false).await?;
+            let page = edit_page_for(&state, &admin, Some(&existing), typed, errors.shown_on(EMPLOYEE_FIELDS), false).await?;
             Ok(render(status, &page))
         }
     }
 }
 
 /// The edit page of `id` with a message or an error in its face panel.
+/// The edit page of `id` with a message or an error in its face panel; a refusal keeps what was
+/// typed in the panel's text fields (`typed`: the form) and says it beside the field at fault.
 async fn face_result(
     state: &AppState,
     admin: &AdminSession,
     id: EmployeeId,
     result: Result<&str, ApiError>,
+    typed: Option<&FormData>,
 ) -> Result<Response, PageError> {
     match result {
         Ok(done) => Ok(see_other(&format!("/admin/employees/{id}?face={done}#face"))),
@@ -444,7 +459,13 @@ async fn face_result(
             let (employee, form) = stored_form(state, admin, id).await?;
             let mut page = edit_page_for(state, admin, Some(&employee), form, FormErrors::default(), false).await?;
             if let Some(face) = page.face.as_mut() {
-                face.error = errors.form.or_else(|| errors.fields.into_iter().next().map(|(_, m)| m));
+                let errors = errors.shown_on(&["signed_name", "reason"]);
+                face.error = errors.form.clone();
+                face.errors = errors;
+                if let Some(form) = typed {
+                    face.typed_name = form.get("signed_name").to_owned();
+                    face.typed_reason = form.get("reason").to_owned();
+                }
             }
             Ok(render(status, &page))
         }
@@ -467,7 +488,7 @@ async fn record_release(State(state): State<AppState>, Path(id): Path<String>, s
             .map(|r| r.decision.as_str()),
         Err(error) => Err(error),
     };
-    face_result(&state, &admin, id, result).await
+    face_result(&state, &admin, id, result, Some(&form)).await
 }
 
 async fn delete_biometrics(State(state): State<AppState>, Path(id): Path<String>, signed: SignedForm) -> Result<Response, PageError> {
@@ -477,7 +498,7 @@ async fn delete_biometrics(State(state): State<AppState>, Path(id): Path<String>
         privacy::delete_on_request(&state, admin.company_id(), admin.session.admin_id, id, form.get("reason"), form.checked("photos"))
             .await
             .map(|_| "destroyed");
-    face_result(&state, &admin, id, result).await
+    face_result(&state, &admin, id, result, Some(&form)).await
 }
 
 async fn export(State(state): State<AppState>, admin: AdminSession, Path(id): Path<String>) -> Result<Response, PageError> {
@@ -499,7 +520,7 @@ async fn upload_enrolment(State(state): State<AppState>, Path(id): Path<String>,
         }
         None => Err(ApiError::unprocessable("missing_photo", "choose a photo to upload").with_field("photo")),
     };
-    face_result(&state, admin, id, result).await
+    face_result(&state, admin, id, result, None).await
 }
 
 /// Records a release signed on paper (a multipart form: the date, the language, the scan).
@@ -518,7 +539,7 @@ async fn record_paper_release(State(state): State<AppState>, Path(id): Path<Stri
         (Err(error), _, _) | (_, Err(error), _) => Err(error),
         (_, _, None) => Err(ApiError::unprocessable("missing_scan", "attach a scan or photo of the signed page").with_field("scan")),
     };
-    face_result(&state, admin, id, result).await
+    face_result(&state, admin, id, result, None).await
 }
 
 /// The scan of a release signed on paper (an admin's, audited as viewed).

@@ -72,7 +72,7 @@ impl ImportResult {
             Ok(ImportOutcome::Refused(lines)) => Ok((StatusCode::UNPROCESSABLE_ENTITY, Self { summary: None, lines, error: None })),
             Err(error) => {
                 let (status, errors) = FormErrors::from_error(error)?;
-                let message = errors.form.or_else(|| errors.fields.into_iter().next().map(|(_, m)| m));
+                let message = errors.said();
                 Ok((status, Self { summary: None, lines: Vec::new(), error: message }))
             }
         }
@@ -176,23 +176,30 @@ impl JobForm {
         }
     }
 
+    /// The job's fields; every field that is wrong is named, a fence's numbers with the rest.
     fn fields(&self) -> Result<JobFields, DomainError> {
-        let number = |raw: &str, field: &'static str| raw.parse::<f64>().map_err(|_| DomainError::invalid(field, "must be a number"));
+        let mut refused = Vec::new();
+        let mut number = |raw: &str, field: &'static str| {
+            DomainError::keep(raw.parse::<f64>().map_err(|_| DomainError::invalid(field, "must be a number")), &mut refused)
+        };
         let geofence = match (self.latitude.as_str(), self.longitude.as_str(), self.radius_m.as_str()) {
             ("", "", "") => None,
-            (lat, lon, radius) => Some(Geofence {
-                latitude: number(lat, "latitude")?,
-                longitude: number(lon, "longitude")?,
-                radius_m: number(radius, "radius_m")?,
-            }),
+            (lat, lon, radius) => match (number(lat, "latitude"), number(lon, "longitude"), number(radius, "radius_m")) {
+                (Some(latitude), Some(longitude), Some(radius_m)) => Some(Geofence { latitude, longitude, radius_m }),
+                // The numbers that do read are checked against their ranges too (a stand-in for
+                // the others, whose refusal is said already), so that every mistake is said at once.
+                (latitude, longitude, radius_m) => {
+                    let fence = Geofence::parse(latitude.unwrap_or(0.0), longitude.unwrap_or(0.0), radius_m.unwrap_or(100.0));
+                    DomainError::keep(fence, &mut refused);
+                    None
+                }
+            },
         };
-        JobFields::parse(&JobInput {
-            number: self.number.clone(),
-            name: self.name.clone(),
-            address: self.address.clone(),
-            geofence,
-            active: self.active,
-        })
+        let input =
+            JobInput { number: self.number.clone(), name: self.name.clone(), address: self.address.clone(), geofence, active: self.active };
+        let fields = DomainError::keep(JobFields::parse(&input), &mut refused);
+        DomainError::all(refused)?;
+        fields.ok_or_else(|| DomainError::Several(Vec::new()))
     }
 }
 
@@ -257,6 +264,7 @@ async fn save_job(state: &AppState, signed: SignedForm, id: Option<JobId>) -> Re
         Err(error) => {
             let (status, errors) = FormErrors::from_error(error)?;
             let title = if id.is_some() { typed.name.clone() } else { words::en("jobs.add_job").to_owned() };
+            let errors = errors.shown_on(&["number", "name", "address", "latitude", "longitude", "radius_m"]);
             let page =
                 JobPage { layout: Layout::new(&admin, "jobs", title), id: id.map(|id| id.to_string()), form: typed, errors, notice: None };
             Ok(render(status, &page))
@@ -440,7 +448,7 @@ async fn save_code(state: &AppState, signed: SignedForm, id: Option<CostCodeId>)
                 id: id.map(|id| id.to_string()),
                 form: CodeForm { number: input.number, name: input.name, all_jobs: input.all_jobs, active: input.active },
                 jobs: choices(&jobs, &job_ids),
-                errors,
+                errors: errors.shown_on(&["number", "name", "job_ids"]),
                 notice: None,
             };
             Ok(render(status, &page))

@@ -199,6 +199,16 @@ pub fn sentence(message: &str) -> String {
     out
 }
 
+/// An error's message for a page that shows it above the form: in words, without the field
+/// name an API message starts with (`adp_company_code: set …` reads `Set …`), capitalised.
+pub fn in_words(error: &ApiError) -> String {
+    let message = match &error.field {
+        Some(field) => error.message.strip_prefix(field.as_ref()).and_then(|m| m.strip_prefix(": ")).unwrap_or(&error.message),
+        None => &error.message,
+    };
+    sentence(message)
+}
+
 /// Hours and minutes, e.g. `8:05`, from seconds.
 pub fn hours(seconds: i64) -> String {
     let minutes = seconds.max(0) / 60;
@@ -280,16 +290,69 @@ impl FormErrors {
             return Err(PageError(error));
         }
         let mut errors = FormErrors::default();
-        match error.field {
-            Some(field) => {
-                // Domain messages name their field ("pin: must be ..."); beside the field that is said already.
-                let message = error.message.strip_prefix(field.as_ref()).and_then(|m| m.strip_prefix(": ")).unwrap_or(&error.message);
-                let message = sentence(message);
-                errors.fields.push((field, message));
+        // Several fields refused at once (`Checks`): each beside its own field.
+        let several: Vec<(Option<String>, String)> = error
+            .details
+            .as_ref()
+            .and_then(|d| d.get("errors"))
+            .and_then(|e| e.as_array())
+            .map(|list| {
+                list.iter()
+                    .filter_map(|e| {
+                        let message = e.get("message")?.as_str()?.to_owned();
+                        Some((e.get("field").and_then(|f| f.as_str()).map(str::to_owned), message))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        if several.is_empty() {
+            errors.add(error.field, &error.message);
+        } else {
+            for (field, message) in several {
+                errors.add(field.map(std::borrow::Cow::Owned), &message);
             }
-            None => errors.form = Some(sentence(&error.message)),
         }
         Ok((error.status, errors))
+    }
+
+    /// Adds a refusal: beside `field`, or for the whole form. Domain messages name their field
+    /// ("pin: must be ..."); beside the field that is said already, so the name goes.
+    fn add(&mut self, field: Option<std::borrow::Cow<'static, str>>, message: &str) {
+        match field {
+            Some(field) => {
+                let message = message.strip_prefix(field.as_ref()).and_then(|m| m.strip_prefix(": ")).unwrap_or(message);
+                let message = sentence(message);
+                if self.field(&field).is_none() {
+                    self.fields.push((field, message));
+                }
+            }
+            None => {
+                let message = sentence(message);
+                self.form = Some(match self.form.take() {
+                    Some(before) => format!("{before} {message}"),
+                    None => message,
+                });
+            }
+        }
+    }
+
+    /// Moves the messages of fields a form does not show (`shown` lists those it does) to the
+    /// whole form's message, so that no refusal goes unseen.
+    pub fn shown_on(mut self, shown: &[&str]) -> Self {
+        let (kept, unshown): (Vec<_>, Vec<_>) =
+            std::mem::take(&mut self.fields).into_iter().partition(|(f, _)| shown.contains(&f.as_ref()));
+        self.fields = kept;
+        for (_, message) in unshown {
+            self.add(None, &message);
+        }
+        self
+    }
+
+    /// Everything refused, as one message (for a form that shows its refusals in one place):
+    /// the form's, then each field's, in order; none when nothing was.
+    pub fn said(self) -> Option<String> {
+        let all: Vec<String> = self.form.into_iter().chain(self.fields.into_iter().map(|(_, message)| message)).collect();
+        (!all.is_empty()).then(|| all.join(" "))
     }
 
     /// The message beside `field`, if any.
@@ -383,6 +446,8 @@ mod tests {
         assert_eq!(sentence("Done."), "Done.");
         assert_eq!(hours(8 * 3600 + 5 * 60 + 59), "8:05");
         assert_eq!(hours(0), "0:00");
+        let error = ApiError::from(DomainError::invalid("adp_company_code", "set the ADP company code in Payroll settings"));
+        assert_eq!(in_words(&error), "Set the ADP company code in Payroll settings.");
     }
 
     #[test]
@@ -393,5 +458,23 @@ mod tests {
         let (_, errors) = FormErrors::from_error(ApiError::unprocessable("invalid", "pin: must be digits").with_field("pin")).unwrap();
         assert_eq!(errors.field("pin"), Some("Must be digits."));
         assert!(FormErrors::from_error(ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "x")).is_err());
+    }
+
+    #[test]
+    fn a_form_with_two_refused_fields_shows_both_beside_their_fields_in_words() {
+        let mut checks = crate::error::Checks::default();
+        checks.push(DomainError::invalid("adp_company_code", "ADP company codes are 3 characters"));
+        checks.push(DomainError::invalid("meal_minutes", "give how many minutes to deduct"));
+        let error = checks.finish().unwrap_err();
+        assert_eq!(error.field.as_deref(), Some("adp_company_code"), "the API names the first field");
+        assert!(error.message.contains("meal_minutes"), "and its message all of them: {}", error.message);
+        let (status, errors) = FormErrors::from_error(error).unwrap();
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(errors.field("adp_company_code"), Some("ADP company codes are 3 characters."));
+        assert_eq!(errors.field("meal_minutes"), Some("Give how many minutes to deduct."));
+        assert_eq!(errors.form, None);
+        let errors = errors.shown_on(&["adp_company_code"]);
+        assert_eq!(errors.form.as_deref(), Some("Give how many minutes to deduct."), "a field the form lacks is said for the form");
+        assert!(crate::error::Checks::default().finish().is_ok());
     }
 }

@@ -6,13 +6,13 @@
 //! its CSV). They call the same services as the API (`api::payroll`, `payroll::overview`).
 
 use super::devices::local;
-use super::{hours, render, see_other, AdminSession, Layout, PageError, SignedForm, UserSession};
+use super::{hours, render, see_other, AdminSession, FormErrors, Layout, PageError, SignedForm, UserSession};
 use crate::admin::words::{self, Words};
 use crate::api::payroll::{
     approve, changes_since_export, costing_for, employees_in_reach, file_response, make_export, period_of, reopen, save_settings,
     AffectedPeriod, MadeExport, SettingsBody,
 };
-use crate::payroll::{costing_csv, overview};
+use crate::payroll::{costing_csv, not_approved, open_cards, overview};
 use crate::{ApiError, AppState};
 use askama::Template;
 use axum::extract::{Query, State};
@@ -88,8 +88,33 @@ struct OverviewPage {
     /// Each employee whose hours differ from the latest export's: `name: before → now`.
     changed_since_export: Vec<String>,
     formats: Vec<(&'static str, &'static str)>,
+    /// Cards with open flags (missing punches, shifts in progress, photos to check, late punches).
+    open: Vec<OpenCardView>,
+    /// The period approval was asked for while cards have open flags: list them and ask.
+    confirm_approve: bool,
+    /// An export that needs a word first (the period is not approved, or this file was made before).
+    confirm_export: Option<ConfirmExport>,
+    /// The company exports only approved periods.
+    require_approval: bool,
     error: Option<String>,
     notice: Option<String>,
+}
+
+/// A card with open flags as the page lists it, with a link to the card.
+struct OpenCardView {
+    name: String,
+    flags: String,
+    card: String,
+}
+
+/// An export to confirm: which, and why it is worth a second thought.
+struct ConfirmExport {
+    format: &'static str,
+    label: &'static str,
+    /// Each reason as a sentence, e.g. `Exported before on Tue 1 Dec 2026 14:03 (may count the hours twice).`
+    reasons: Vec<String>,
+    /// How many files of this format there were when asked: a yes is for that many.
+    seen: usize,
 }
 
 #[derive(Deserialize)]
@@ -108,6 +133,11 @@ async fn overview_page(State(state): State<AppState>, admin: UserSession, Query(
     };
     let page = build(&state, &admin, date, None, notice).await?;
     Ok(render(StatusCode::OK, &page))
+}
+
+/// The overview built for a form's answer: the period of `start`, with an error or a question.
+async fn answer(state: &AppState, admin: &UserSession, start: NaiveDate, error: Option<String>) -> Result<OverviewPage, PageError> {
+    build(state, admin, Some(start), error, None).await
 }
 
 async fn build(
@@ -179,6 +209,17 @@ async fn build(
                 .collect()
         },
         formats: ExportFormat::ALL.iter().map(|f| (f.as_str(), f.label())).collect(),
+        open: open_cards(&o)
+            .into_iter()
+            .map(|c| OpenCardView {
+                name: c.name,
+                flags: c.flags.describe(),
+                card: format!("/admin/time-cards?employee={}&from={}", c.employee_id, period.start),
+            })
+            .collect(),
+        confirm_approve: false,
+        confirm_export: None,
+        require_approval: o.settings.require_approval_before_export,
         error,
         notice,
     })
@@ -203,13 +244,26 @@ fn back(form: &super::FormData, start: NaiveDate, done: &str) -> String {
     }
 }
 
+/// Approves a card, or the period; a period whose cards still have open flags is approved only
+/// once the admin saw them listed and said so (the list, with links to the cards, and a button).
 async fn approve_form(State(state): State<AppState>, signed: SignedForm<UserSession>) -> Result<Response, PageError> {
     let SignedForm { admin, form } = signed;
     let start = form_date(&form)?;
     let employee = form_employee(&form)?;
     let (period, _) = period_of(&state, admin.company_id(), Some(start)).await?;
-    approve(&state, &admin.auth(), period, employee).await?;
-    Ok(see_other(&back(&form, period.start, if employee.is_some() { "card" } else { "period" })))
+    match approve(&state, &admin.auth(), period, employee, form.get("acknowledge_flags") == "yes").await {
+        Ok(()) => Ok(see_other(&back(&form, period.start, if employee.is_some() { "card" } else { "period" }))),
+        Err(error) if error.code == "open_flags" => {
+            let mut page = answer(&state, &admin, period.start, None).await?;
+            page.confirm_approve = true;
+            Ok(render(error.status, &page))
+        }
+        Err(error) if error.status.is_client_error() && error.status != StatusCode::NOT_FOUND => {
+            let status = error.status;
+            Ok(render(status, &answer(&state, &admin, period.start, Some(super::in_words(&error))).await?))
+        }
+        Err(error) => Err(PageError(error)),
+    }
 }
 
 async fn reopen_form(State(state): State<AppState>, signed: SignedForm<UserSession>) -> Result<Response, PageError> {
@@ -221,25 +275,61 @@ async fn reopen_form(State(state): State<AppState>, signed: SignedForm<UserSessi
         Ok(()) => Ok(see_other(&format!("/admin/payroll?date={}&done=reopened", period.start))),
         Err(error) if error.status.is_client_error() && error.status != StatusCode::NOT_FOUND => {
             let status = error.status;
-            Ok(render(status, &build(&state, &admin, Some(start), Some(error.message), None).await?))
+            Ok(render(status, &answer(&state, &admin, start, Some(super::in_words(&error))).await?))
         }
         Err(error) => Err(PageError(error)),
     }
 }
 
+/// Exports the period. Before a file that deserves a second thought (the period is not approved
+/// for payroll yet, or the same file was exported before) the page says why and asks; the
+/// answer (`confirm=yes`) downloads it. A company that requires approval gets no file for an
+/// unapproved period, and the page says why.
 async fn export_form(State(state): State<AppState>, signed: SignedForm) -> Result<Response, PageError> {
     let SignedForm { admin, form } = signed;
     let start = form_date(&form)?;
     let (period, zone) = period_of(&state, admin.company_id(), Some(start)).await?;
-    let result = match ExportFormat::parse(form.get("format")) {
-        Ok(format) => make_export(&state, admin.company_id(), admin.session.admin_id, period, zone, format).await,
-        Err(e) => Err(e.into()),
+    let format = match ExportFormat::parse(form.get("format")) {
+        Ok(format) => format,
+        Err(e) => {
+            let message = FormErrors::from_error(e.into())?.1.fields.into_iter().map(|(_, m)| m).next();
+            return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &answer(&state, &admin, start, message).await?));
+        }
     };
-    match result {
+    let company = admin.company_id();
+    let approved = state.store.approvals(company, period).await?.period.is_some();
+    if !approved && state.store.payroll_settings(company).await?.require_approval_before_export {
+        let error = not_approved(period);
+        return Ok(render(error.status, &answer(&state, &admin, start, Some(super::in_words(&error))).await?));
+    }
+    let mut reasons = Vec::new();
+    if !approved {
+        reasons.push(words::en("payroll.export_not_approved").to_owned());
+    }
+    let before: Vec<String> = state
+        .store
+        .exports(company, period)
+        .await?
+        .iter()
+        .filter(|e| e.format == format.as_str())
+        .map(|e| local(e.exported_at, zone))
+        .collect();
+    if !before.is_empty() {
+        reasons.push(format!("{} {} {}", words::en("payroll.exported_before_on"), before.join(", "), words::en("payroll.may_count_twice")));
+    }
+    // A yes counts for what was asked about: once this file was made again since (a second
+    // click on the same page), the page asks again.
+    let answered = form.get("confirm") == "yes" && form.get("seen") == before.len().to_string();
+    if !reasons.is_empty() && !answered {
+        let mut page = answer(&state, &admin, start, None).await?;
+        page.confirm_export = Some(ConfirmExport { format: format.as_str(), label: format.label(), reasons, seen: before.len() });
+        return Ok(render(StatusCode::OK, &page));
+    }
+    match make_export(&state, admin.company_id(), admin.session.admin_id, period, zone, format).await {
         Ok(made) => Ok(file_response(made)),
         Err(error) if error.status.is_client_error() && error.status != StatusCode::NOT_FOUND => {
             let status = error.status;
-            Ok(render(status, &build(&state, &admin, Some(start), Some(error.message), None).await?))
+            Ok(render(status, &answer(&state, &admin, start, Some(super::in_words(&error))).await?))
         }
         Err(error) => Err(PageError(error)),
     }
@@ -253,7 +343,8 @@ struct SettingsPage {
     frequencies: Vec<(&'static str, &'static str)>,
     rules: Vec<(&'static str, &'static str)>,
     days: Vec<&'static str>,
-    error: Option<String>,
+    /// What was refused, beside each field (and above the form for what no field shows).
+    errors: FormErrors,
     saved: bool,
     /// Approved periods the typed settings would count differently: shown before saving, with a
     /// box to tick to save anyway.
@@ -292,7 +383,33 @@ fn affected_views(affected: &[AffectedPeriod]) -> Vec<AffectedView> {
         .collect()
 }
 
-fn settings_view(admin: &AdminSession, s: SettingsBody, error: Option<String>, saved: bool) -> SettingsPage {
+/// The fields the settings form shows, each with its refusal beside it.
+const SETTINGS_FIELDS: &[&str] = &[
+    "pay_frequency",
+    "period_anchor",
+    "workweek_starts",
+    "overtime_rule",
+    "meal_after_minutes",
+    "meal_minutes",
+    "adp_company_code",
+    "adp_batch_id",
+    "adp_double_time_code",
+    "adp_run_iid",
+    "adp_run_regular_code",
+    "adp_run_overtime_code",
+    "adp_run_double_time_code",
+    "paychex_client_id",
+    "paychex_regular",
+    "paychex_overtime",
+    "paychex_double_time",
+    "quickbooks_company",
+    "quickbooks_regular_item",
+    "quickbooks_overtime_item",
+    "quickbooks_double_time_item",
+    "quickbooks_company_create_time",
+];
+
+fn settings_view(admin: &AdminSession, s: SettingsBody, errors: FormErrors, saved: bool) -> SettingsPage {
     use chrono::Weekday::{Fri, Mon, Sat, Sun, Thu, Tue, Wed};
     SettingsPage {
         layout: Layout::new(admin, "payroll", words::en("payroll.payroll_settings")),
@@ -300,7 +417,7 @@ fn settings_view(admin: &AdminSession, s: SettingsBody, error: Option<String>, s
         frequencies: PayFrequency::ALL.iter().map(|f| (f.as_str(), f.label())).collect(),
         rules: OvertimeRule::ALL.iter().map(|r| (r.as_str(), r.label())).collect(),
         days: [Mon, Tue, Wed, Thu, Fri, Sat, Sun].into_iter().map(weekday_str).collect(),
-        error,
+        errors: errors.shown_on(SETTINGS_FIELDS),
         saved,
         affected: Vec::new(),
     }
@@ -313,7 +430,7 @@ struct SavedQuery {
 
 async fn settings_page(State(state): State<AppState>, admin: AdminSession, Query(q): Query<SavedQuery>) -> Result<Response, PageError> {
     let s = SettingsBody::from(&state.store.payroll_settings(admin.company_id()).await?);
-    Ok(render(StatusCode::OK, &settings_view(&admin, s, None, q.saved.is_some())))
+    Ok(render(StatusCode::OK, &settings_view(&admin, s, FormErrors::default(), q.saved.is_some())))
 }
 
 async fn save_settings_form(State(state): State<AppState>, signed: SignedForm) -> Result<Response, PageError> {
@@ -321,9 +438,10 @@ async fn save_settings_form(State(state): State<AppState>, signed: SignedForm) -
     let text = |name: &str| form.get(name).trim().to_owned();
     let minutes = |name: &str| -> Option<i64> { form.get(name).trim().parse().ok() };
     let meal_on = form.get("meal") == "on";
+    let anchor = NaiveDate::parse_from_str(form.get("period_anchor").trim(), "%Y-%m-%d");
     let typed = SettingsBody {
         pay_frequency: text("pay_frequency"),
-        period_anchor: NaiveDate::parse_from_str(form.get("period_anchor"), "%Y-%m-%d").unwrap_or_default(),
+        period_anchor: anchor.unwrap_or_default(),
         workweek_starts: text("workweek_starts"),
         overtime_rule: text("overtime_rule"),
         meal_after_minutes: if meal_on { minutes("meal_after_minutes").or(Some(0)) } else { None },
@@ -345,12 +463,26 @@ async fn save_settings_form(State(state): State<AppState>, signed: SignedForm) -
             quickbooks_regular_item: text("quickbooks_regular_item"),
             quickbooks_overtime_item: text("quickbooks_overtime_item"),
             quickbooks_double_time_item: text("quickbooks_double_time_item"),
+            quickbooks_company_create_time: text("quickbooks_company_create_time"),
         },
+        require_approval_before_export: form.get("require_approval_before_export") == "on",
         keep_approved_figures: form.get("keep_approved_figures") == "on",
     };
-    let result = match typed.parse() {
+    // Every field is checked at once, so that a form with two mistakes says both.
+    let parsed = match (anchor, typed.parse()) {
+        (Ok(_), parsed) => parsed,
+        (Err(_), parsed) => {
+            let mut checks = crate::error::Checks::default();
+            checks.push(clockface_domain::DomainError::invalid("period_anchor", "give the first day of a two-week period as a date"));
+            if let Err(e) = parsed {
+                checks.push(e);
+            }
+            Err(checks.refused())
+        }
+    };
+    let result = match parsed {
         Ok(settings) => save_settings(&state, admin.company_id(), admin.session.admin_id, &settings, typed.keep_approved_figures).await,
-        Err(e) => Err(e.into()),
+        Err(e) => Err(e),
     };
     match result {
         Ok(_) => Ok(see_other("/admin/payroll/settings?saved=1")),
@@ -361,17 +493,18 @@ async fn save_settings_form(State(state): State<AppState>, signed: SignedForm) -
                     let old = state.store.payroll_settings(admin.company_id()).await?;
                     crate::api::payroll::approved_periods_affected(&state, admin.company_id(), &old, &settings).await?
                 }
-                Err(e) => return Err(PageError(e.into())),
+                Err(e) => return Err(PageError(e)),
             };
-            let mut page = settings_view(&admin, typed, Some(words::en("payroll_settings.approved_periods_affected").to_owned()), false);
+            let errors =
+                FormErrors { form: Some(words::en("payroll_settings.approved_periods_affected").to_owned()), ..FormErrors::default() };
+            let mut page = settings_view(&admin, typed, errors, false);
             page.affected = affected_views(&affected);
             Ok(render(error.status, &page))
         }
-        Err(error) if error.status.is_client_error() => {
-            let status = error.status;
-            Ok(render(status, &settings_view(&admin, typed, Some(error.message), false)))
+        Err(error) => {
+            let (status, errors) = FormErrors::from_error(error)?;
+            Ok(render(status, &settings_view(&admin, typed, errors, false)))
         }
-        Err(error) => Err(PageError(error)),
     }
 }
 

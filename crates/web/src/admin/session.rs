@@ -343,14 +343,8 @@ struct SignedInNotice {
 fn sign_in_again(error: ApiError, email: String, next: String, csrf: &str) -> Response {
     match FormErrors::from_error(error) {
         Ok((status, errors)) => {
-            let page = SignInPage {
-                email,
-                next,
-                csrf: csrf.to_owned(),
-                error: errors.form.or_else(|| errors.fields.into_iter().next().map(|(_, m)| m)),
-                signed_out: false,
-                assets: super::asset_version(),
-            };
+            let page =
+                SignInPage { email, next, csrf: csrf.to_owned(), error: errors.said(), signed_out: false, assets: super::asset_version() };
             render(status, &page)
         }
         Err(page) => page.into_response(),

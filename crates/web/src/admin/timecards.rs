@@ -187,6 +187,9 @@ struct DayView {
     weekend: bool,
     shifts: Vec<ShiftView>,
     hours: String,
+    /// The day's hours by pay rate when some are overtime or double time (a California day over
+    /// 8 hours, the day a federal week passed 40), e.g. `8:00 regular, 4:00 overtime, 1:00 double time`.
+    split: Option<String>,
     rows: usize,
 }
 
@@ -312,7 +315,7 @@ async fn build_page(
     let error = refused.and_then(|refused| {
         let shown = card.as_mut().is_some_and(|card| card.take(&refused));
         let errors = refused.errors;
-        (!shown).then(|| errors.form.or_else(|| errors.fields.into_iter().next().map(|(_, message)| message))).flatten()
+        (!shown).then(|| errors.said()).flatten()
     });
     Ok(TimeCardPage {
         layout: Layout::new(admin, "time-cards", words::en("base.time_cards")),
@@ -342,14 +345,27 @@ async fn correct(State(state): State<AppState>, signed: SignedForm<UserSession>)
         let at = if action == CorrectionAction::Void {
             None
         } else {
-            let date = NaiveDate::parse_from_str(form.get("date"), "%Y-%m-%d")
-                .map_err(|_| ApiError::from(clockface_domain::DomainError::invalid("date", "give the date as YYYY-MM-DD")))?;
-            let time = NaiveTime::parse_from_str(form.get("time"), "%H:%M")
-                .map_err(|_| ApiError::from(clockface_domain::DomainError::invalid("time", "give the time as HH:MM")))?;
-            let local = zone.from_local_datetime(&date.and_time(time)).earliest().ok_or_else(|| {
-                ApiError::from(clockface_domain::DomainError::invalid("time", "that time does not exist on that day (clocks changed)"))
-            })?;
-            Some(local.fixed_offset())
+            // A date or time that does not read is said together with what else is wrong (the reason).
+            let mut checks = crate::error::Checks::default();
+            let date = checks.take(
+                NaiveDate::parse_from_str(form.get("date"), "%Y-%m-%d")
+                    .map_err(|_| clockface_domain::DomainError::invalid("date", "give the date as YYYY-MM-DD")),
+            );
+            let time = checks.take(
+                NaiveTime::parse_from_str(form.get("time"), "%H:%M")
+                    .map_err(|_| clockface_domain::DomainError::invalid("time", "give the time as HH:MM")),
+            );
+            let local = match (date, time) {
+                (Some(date), Some(time)) => checks.take(zone.from_local_datetime(&date.and_time(time)).earliest().ok_or_else(|| {
+                    clockface_domain::DomainError::invalid("time", "that time does not exist on that day (clocks changed)")
+                })),
+                _ => None,
+            };
+            if checks.failed() {
+                checks.take(clockface_domain::correction::Reason::parse(form.get("reason")));
+                return Err(checks.refused());
+            }
+            local.map(|l| l.fixed_offset())
         };
         let kind = form.get("kind");
         let body = CorrectionBody {
@@ -533,6 +549,7 @@ async fn card(
                 rows: shifts.len().max(1),
                 shifts,
                 hours: if day.seconds > 0 { hours(day.seconds) } else { String::new() },
+                split: (day.pay.overtime_seconds > 0 || day.pay.double_time_seconds > 0).then(|| super::payroll::pay_words(day.pay)),
             }
         })
         .collect();

@@ -140,7 +140,7 @@ async fn invite_form(State(state): State<AppState>, headers: HeaderMap, uri: Uri
         }
         Err(error) => {
             let (status, errors) = FormErrors::from_error(error)?;
-            page.errors = errors;
+            page.errors = errors.shown_on(&["email", "name", "role"]);
             (page.email, page.name, page.role) = (body.email, body.name, body.role);
             Ok(render(status, &page))
         }
@@ -341,7 +341,7 @@ async fn accept_form(
         Err(error) => {
             let mut page = invitation_view(&state, &token, expected).await?;
             let (status, errors) = FormErrors::from_error(error)?;
-            page.errors = errors;
+            page.errors = errors.shown_on(&["name", "password", "password_again"]);
             page.name = body.name;
             return Ok(render(status, &page));
         }

@@ -4,7 +4,7 @@
 //! while the card's pay period is approved.
 
 use crate::auth::UserAuth;
-use crate::error::{ErrorBody, Json, Path};
+use crate::error::{Checks, ErrorBody, Json, Path};
 use crate::{ApiError, AppState};
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -50,20 +50,25 @@ pub async fn make_correction(
     let (company, admin) = (user.company(), user.user());
     user.employee(employee)?;
     let action = CorrectionAction::parse(body.action.trim())?;
-    let reason = Reason::parse(&body.reason)?;
+    // The reason's and the time's refusals are said together (a form shows each beside its field).
+    let mut checks = Checks::default();
+    let reason = checks.take(Reason::parse(&body.reason));
     let at = body.at.map(|t| t.with_timezone(&Utc));
-    Correction::validate(action, body.replaces, at)?;
+    if checks.take(Correction::validate(action, body.replaces, at)).is_none() {
+        return Err(checks.refused());
+    }
     let company_row = state.store.company(company).await?;
     state.store.employee(company, employee).await?;
     let settings = state.store.payroll_settings(company).await?;
     // What it replaces must be this employee's: otherwise it does not exist here (404).
     let (kind, target_at) = match body.replaces {
         None => {
-            let kind = body
-                .kind
-                .as_deref()
-                .ok_or_else(|| ApiError::from(clockface_domain::DomainError::invalid("kind", "give `in` or `out` for an added punch")))?;
-            (PunchKind::parse(kind)?, None)
+            let kind =
+                body.kind.as_deref().ok_or_else(|| clockface_domain::DomainError::invalid("kind", "give `in` or `out` for an added punch"));
+            match checks.take(kind.and_then(PunchKind::parse)) {
+                Some(kind) => (kind, None),
+                None => return Err(checks.refused()),
+            }
         }
         Some(Replaces::Punch(id)) => {
             let punch = state.store.punch(company, id).await?;
@@ -82,13 +87,18 @@ pub async fn make_correction(
     };
     let now = Utc::now();
     let zone = company_row.time_zone;
-    if let Some(at) = at {
-        clockface_domain::correction::check_time(at, now, zone)?;
-    }
-    if let (CorrectionAction::Move, Some(from), Some(to), Some(target)) = (action, target_at, at, body.replaces) {
+    let timely = match at {
+        Some(at) => checks.take(clockface_domain::correction::check_time(at, now, zone)).is_some(),
+        None => true,
+    };
+    if let (true, CorrectionAction::Move, Some(from), Some(to), Some(target)) = (timely, action, target_at, at, body.replaces) {
         let others = card_around(state, company, employee, from, target).await?;
-        clockface_domain::correction::check_move(kind, from, to, &others, zone)?;
+        checks.take(clockface_domain::correction::check_move(kind, from, to, &others, zone));
     }
+    checks.finish()?;
+    let Some(reason) = reason else {
+        return Err(Checks::default().refused());
+    };
     let day = |t: DateTime<Utc>| t.with_timezone(&zone).date_naive();
     let placed = at.or(target_at).unwrap_or_else(Utc::now);
     let period = settings.schedule.period_containing(day(placed));

@@ -1,7 +1,7 @@
 //! Employees: list and search, create, read, update (role, PIN, active), and crews.
 
 use crate::auth::{pin_lookup, AdminAuth, UserAuth};
-use crate::error::{ErrorBody, Json, Path, Query};
+use crate::error::{Checks, ErrorBody, Json, Path, Query};
 use crate::{ApiError, AppState};
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -55,27 +55,57 @@ fn present<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Option<S
     Option::<String>::deserialize(deserializer).map(Some)
 }
 
-/// Validates the body and hashes a new PIN. Shared with the admin pages.
+/// A PIN as the body asks for it, once it passed its checks.
+enum TypedPin {
+    Keep,
+    Clear,
+    Set(Pin),
+}
+
+/// Validates the body and hashes a new PIN. Shared with the admin pages. Every field is checked
+/// before any refusal is answered, so that a form with two wrong fields says both
+/// (`details.errors`).
 pub async fn employee_fields(state: &AppState, company: CompanyId, body: EmployeeBody) -> Result<EmployeeFields, ApiError> {
-    let name = EmployeeName::parse(&body.name)?;
-    let number = EmployeeNumber::parse(&body.number)?;
-    clockface_domain::employee::check_entered(&name, &number)?;
+    let mut checks = Checks::default();
+    let name = checks.take(EmployeeName::parse(&body.name));
+    let number = checks.take(EmployeeNumber::parse(&body.number));
+    for refused in clockface_domain::employee::check_entered(name.as_ref(), number.as_ref()) {
+        checks.push(refused);
+    }
     let pin = match body.pin {
-        None => PinChange::Keep,
-        Some(None) => PinChange::Clear,
-        Some(Some(raw)) => {
-            let pin = Pin::parse(&raw)?;
-            let digits = pin.expose().len();
-            let least = usize::from(state.store.company(company).await?.min_pin_digits);
-            if digits < least {
-                return Err(ApiError::unprocessable(
-                    "pin_too_short",
-                    format!(
-                        "a new PIN has at least {least} digits in this company (Manage → Devices → PIN sign-in); this one has {digits}"
-                    ),
-                )
-                .with_field("pin"));
+        None => Some(TypedPin::Keep),
+        Some(None) => Some(TypedPin::Clear),
+        Some(Some(raw)) => match checks.take(Pin::parse(&raw)) {
+            None => None,
+            Some(pin) => {
+                let digits = pin.expose().len();
+                let least = usize::from(state.store.company(company).await?.min_pin_digits);
+                if digits < least {
+                    checks.push(
+                        ApiError::unprocessable(
+                            "pin_too_short",
+                            format!(
+                                "a new PIN has at least {least} digits in this company (Manage → Devices → PIN sign-in); this one has {digits}"
+                            ),
+                        )
+                        .with_field("pin"),
+                    );
+                    None
+                } else {
+                    Some(TypedPin::Set(pin))
+                }
             }
+        },
+    };
+    checks.finish()?;
+    let (Some(name), Some(number), Some(pin)) = (name, number, pin) else {
+        return Err(Checks::default().refused());
+    };
+    let pin = match pin {
+        TypedPin::Keep => PinChange::Keep,
+        TypedPin::Clear => PinChange::Clear,
+        TypedPin::Set(pin) => {
+            let digits = pin.expose().len();
             let lookup = pin_lookup(state, company, pin.expose());
             let hash = state.gates.hash(move || hash_secret(pin.expose())).await?;
             PinChange::Set(PinSecret { lookup, hash, digits: i64::try_from(digits).unwrap_or(8) })

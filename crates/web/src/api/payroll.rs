@@ -5,8 +5,10 @@
 
 use crate::api::timecards::card_rules;
 use crate::auth::{AdminAuth, UserAuth};
-use crate::error::{ErrorBody, Json, Path, Query};
-use crate::payroll::{costing_csv, export_file, job_costing, overview, overview_under, Costing, JobFilter, Overview};
+use crate::error::{Checks, ErrorBody, Json, Path, Query};
+use crate::payroll::{
+    costing_csv, export_file, job_costing, not_approved, open_cards, overview, overview_under, Costing, JobFilter, Overview,
+};
 use crate::{ApiError, AppState};
 use axum::extract::State;
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
@@ -57,6 +59,10 @@ pub struct SettingsBody {
     pub breaks_paid: bool,
     /// The codes each payroll system needs.
     pub codes: ExportCodes,
+    /// Refuse to export a pay period that is not approved for payroll (409 `period_not_approved`).
+    /// Left out: false, and an unapproved period exports.
+    #[serde(default)]
+    pub require_approval_before_export: bool,
     /// Save although approved cards would count differently under these settings (the answer
     /// without it is a 409 `approved_periods_affected` listing them). They keep the figures they
     /// were approved with until they are reopened. Never sent back.
@@ -75,39 +81,58 @@ impl From<&PayrollSettings> for SettingsBody {
             meal_minutes: s.meal.map(|m| m.minutes),
             breaks_paid: s.breaks_paid,
             codes: s.codes.clone(),
+            require_approval_before_export: s.require_approval_before_export,
             keep_approved_figures: false,
         }
     }
 }
 
 impl SettingsBody {
-    /// The settings, checked; a wrong value is named by its field.
-    pub fn parse(&self) -> Result<PayrollSettings, DomainError> {
+    /// The settings, checked; each wrong value is named by its field, all of them at once.
+    pub fn parse(&self) -> Result<PayrollSettings, ApiError> {
+        let mut checks = Checks::default();
         let meal = match (self.meal_after_minutes, self.meal_minutes) {
             (None, None) => None,
-            (Some(after), Some(minutes)) => Some(MealDeduction::new(after, minutes)?),
+            (Some(after), Some(minutes)) => checks.take(MealDeduction::new(after, minutes)),
             (None, Some(_)) => {
-                return Err(DomainError::invalid("meal_after_minutes", "give the shift length after which the meal is deducted"))
+                checks.push(DomainError::invalid("meal_after_minutes", "give the shift length after which the meal is deducted"));
+                None
             }
-            (Some(_), None) => return Err(DomainError::invalid("meal_minutes", "give how many minutes to deduct")),
+            (Some(_), None) => {
+                checks.push(DomainError::invalid("meal_minutes", "give how many minutes to deduct"));
+                None
+            }
         };
         let adp = self.codes.adp_company_code.trim();
         if !adp.is_empty() && adp.chars().count() != 3 {
-            return Err(DomainError::invalid("adp_company_code", "ADP company codes are 3 characters"));
+            checks.push(DomainError::invalid("adp_company_code", "ADP company codes are 3 characters"));
         }
         if self.codes.paychex_client_id.trim().chars().count() > 8 {
-            return Err(DomainError::invalid("paychex_client_id", "Paychex client ids are at most 8 characters"));
+            checks.push(DomainError::invalid("paychex_client_id", "Paychex client ids are at most 8 characters"));
         }
+        let create_time = self.codes.quickbooks_company_create_time.trim();
+        if !create_time.is_empty() && (create_time.len() > 12 || !create_time.bytes().all(|b| b.is_ascii_digit())) {
+            checks.push(DomainError::invalid(
+                "quickbooks_company_create_time",
+                "the company create time is the number (digits only) from the TIMERHDR line of a Timer list exported by QuickBooks",
+            ));
+        }
+        let frequency = checks.take(PayFrequency::parse(self.pay_frequency.trim()));
+        let workweek_starts = checks.take(parse_weekday(self.workweek_starts.trim()));
+        let overtime = checks.take(OvertimeRule::parse(self.overtime_rule.trim()));
+        checks.finish()?;
+        let (Some(frequency), Some(workweek_starts), Some(overtime)) = (frequency, workweek_starts, overtime) else {
+            return Err(Checks::default().refused());
+        };
+        let mut codes = self.codes.clone();
+        codes.quickbooks_company_create_time = create_time.to_owned();
         Ok(PayrollSettings {
-            schedule: PaySchedule {
-                frequency: PayFrequency::parse(self.pay_frequency.trim())?,
-                anchor: self.period_anchor,
-                workweek_starts: parse_weekday(self.workweek_starts.trim())?,
-            },
-            overtime: OvertimeRule::parse(self.overtime_rule.trim())?,
+            schedule: PaySchedule { frequency, anchor: self.period_anchor, workweek_starts },
+            overtime,
             meal,
             breaks_paid: self.breaks_paid,
-            codes: self.codes.clone(),
+            codes,
+            require_approval_before_export: self.require_approval_before_export,
         })
     }
 }
@@ -208,13 +233,14 @@ pub async fn save_settings(
         "payroll.settings_changed",
         &format!("company:{company}"),
         &format!(
-            "pay {}, anchor {}, workweek from {}, overtime {}, meal {}, breaks {}{kept}",
+            "pay {}, anchor {}, workweek from {}, overtime {}, meal {}, breaks {}, export {}{kept}",
             settings.schedule.frequency.as_str(),
             settings.schedule.anchor,
             weekday_str(settings.schedule.workweek_starts),
             settings.overtime.as_str(),
             settings.meal.map_or_else(|| "none".to_owned(), |m| format!("{} min after {} min", m.minutes, m.after_minutes)),
             if settings.breaks_paid { "paid" } else { "unpaid" },
+            if settings.require_approval_before_export { "after approval only" } else { "any time" },
         ),
     );
     state.store.set_payroll_settings(company, settings, Utc::now(), &line).await?;
@@ -364,6 +390,11 @@ async fn get_period(State(state): State<AppState>, user: UserAuth, Query(q): Que
 pub struct ApproveBody {
     /// The employee whose card to approve; leave out to approve the whole period for payroll.
     pub employee_id: Option<EmployeeId>,
+    /// Approve the period although cards still have open flags (missing punches, shifts in
+    /// progress, photos or punches to check, punches that arrived after approval). Without it such
+    /// an approval answers 409 `open_flags` listing the cards in `details.cards`.
+    #[serde(default)]
+    pub acknowledge_flags: bool,
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -387,8 +418,15 @@ pub async fn employees_in_reach(state: &AppState, user: &UserAuth) -> Result<Opt
 /// Approves an employee's card (a supervisor, theirs; an admin, anyone's) or, without
 /// `employee`, the period for payroll (admins only), and audits it. The approval freezes the
 /// figures it approves: the card's, or for the period every card's that has none of its own.
-/// Shared with the pages.
-pub async fn approve(state: &AppState, user: &UserAuth, period: PayPeriod, employee: Option<EmployeeId>) -> Result<(), ApiError> {
+/// A period whose cards still have open flags is approved only with `acknowledge_flags`; else
+/// 409 `open_flags`, the cards in `details.cards`. Shared with the pages.
+pub async fn approve(
+    state: &AppState,
+    user: &UserAuth,
+    period: PayPeriod,
+    employee: Option<EmployeeId>,
+    acknowledge_flags: bool,
+) -> Result<(), ApiError> {
     let (company, admin) = (user.company(), user.user());
     let listed = match employee {
         Some(employee) => {
@@ -416,6 +454,23 @@ pub async fn approve(state: &AppState, user: &UserAuth, period: PayPeriod, emplo
         attempts += 1;
         let now = Utc::now();
         let o = overview(&*state.store, company, zone, period, listed.clone(), now).await?;
+        let open = if employee.is_none() { open_cards(&o) } else { Vec::new() };
+        if !open.is_empty() && !acknowledge_flags {
+            let details = serde_json::to_value(&open).map_err(ApiError::internal)?;
+            let named: Vec<String> = open.iter().map(|c| format!("{} ({})", c.name, c.flags.describe())).collect();
+            return Err(ApiError::conflict(
+                "open_flags",
+                format!(
+                    "{} still {} open flags: {}. Look at {} first, or approve again acknowledging them (acknowledge_flags)",
+                    if open.len() == 1 { "one card".to_owned() } else { format!("{} cards", open.len()) },
+                    if open.len() == 1 { "has" } else { "have" },
+                    named.join("; "),
+                    if open.len() == 1 { "it" } else { "them" },
+                ),
+            )
+            .with_details(serde_json::json!({ "cards": details })));
+        }
+        let acknowledged = if open.is_empty() { String::new() } else { format!("; approved with open flags on {} card(s)", open.len()) };
         let figures: Vec<(EmployeeId, clockface_domain::approval::ApprovedFigures)> = o
             .rows
             .iter()
@@ -433,7 +488,7 @@ pub async fn approve(state: &AppState, user: &UserAuth, period: PayPeriod, emplo
             action,
             &subject,
             &format!(
-                "pay period {} to {}; approved figures: {} regular, {} overtime, {} double time seconds under the {} rule",
+                "pay period {} to {}; approved figures: {} regular, {} overtime, {} double time seconds under the {} rule{acknowledged}",
                 period.start,
                 period.end,
                 totals.regular_seconds,
@@ -475,6 +530,10 @@ pub async fn reopen(
         }
         None => user.require_admin("reopen a pay period")?,
     }
+    // A reopening's reason is a correction's kind of reason; an empty one is asked for as a reopening's.
+    if reason.trim().is_empty() {
+        return Err(DomainError::invalid("reason", "say why it is reopened").into());
+    }
     let reason = clockface_domain::correction::Reason::parse(reason)?;
     let (action, subject) = match employee {
         Some(e) => ("card.reopened", format!("employee:{e}")),
@@ -495,10 +554,16 @@ pub async fn reopen(
 
 /// Approves an employee's card for the period starting on `start` (a supervisor: one of their
 /// employees), or without `employee_id` the whole period for payroll (admins only). An approved card is locked: corrections are refused until reopened.
+/// Approving the period while cards still have open flags (missing punches, shifts in progress,
+/// photos or punches to check, punches that arrived after approval) answers 409 `open_flags`
+/// with each such card and its flags in `details.cards`, and approves nothing; send
+/// `acknowledge_flags: true` to approve it all the same (the audit line says so).
 #[utoipa::path(post, path = "/payroll/periods/{start}/approve", tag = "payroll", security(("admin" = [])),
     params(("start" = String, Path, description = "the period's first day, YYYY-MM-DD")), request_body = ApproveBody,
     responses((status = 204, description = "approved"), (status = 403, description = "a supervisor approving the period", body = ErrorBody),
-        (status = 404, body = ErrorBody)))]
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "`open_flags`: cards of the period still have open flags (`details.cards`: employee_id, name, \
+            missing_punches, in_progress, photos_to_check, arrived_after_approval); nothing was approved", body = ErrorBody)))]
 async fn post_approve(
     State(state): State<AppState>,
     user: UserAuth,
@@ -506,7 +571,7 @@ async fn post_approve(
     Json(body): Json<ApproveBody>,
 ) -> Result<axum::http::StatusCode, ApiError> {
     let (period, _) = period_starting(&state, user.company(), start).await?;
-    approve(&state, &user, period, body.employee_id).await?;
+    approve(&state, &user, period, body.employee_id, body.acknowledge_flags).await?;
     Ok(axum::http::StatusCode::NO_CONTENT)
 }
 
@@ -555,6 +620,9 @@ pub async fn make_export(
 ) -> Result<MadeExport, ApiError> {
     let now = Utc::now();
     let o = overview(&*state.store, company, zone, period, None, now).await?;
+    if o.settings.require_approval_before_export && o.approvals.period.is_none() {
+        return Err(not_approved(period));
+    }
     let file = export_file(&o, format, now)?;
     let exported: Vec<_> = o.rows.iter().filter(|r| !r.days.is_empty()).map(crate::payroll::OverviewRow::exported).collect();
     let line = audit_entry(
@@ -608,10 +676,16 @@ pub fn file_response(made: MadeExport) -> Response {
 }
 
 /// The period's hours as a payroll system's import file (see `../shared/PAYROLL.md` for each
-/// layout). Each export is recorded; `X-Clockface-Exported-Before` lists earlier ones.
+/// layout). Each export is recorded; `X-Clockface-Exported-Before` lists earlier ones. A period
+/// not approved for payroll exports as it stands (peers lock the period first: approve it, so
+/// the hours cannot change after the file is made), unless the company requires approval before
+/// export (`require_approval_before_export` in the payroll settings): then 409
+/// `period_not_approved`, and nothing is recorded.
 #[utoipa::path(get, path = "/payroll/periods/{start}/export", tag = "payroll", security(("admin" = [])),
     params(("start" = String, Path, description = "the period's first day, YYYY-MM-DD"), ExportQuery),
-    responses((status = 200, description = "the file", content_type = "text/plain"), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, description = "the file", content_type = "text/plain"), (status = 404, body = ErrorBody),
+        (status = 409, description = "`period_not_approved`: the company exports only periods approved for payroll", body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
 async fn get_export(
     State(state): State<AppState>,
     admin: AdminAuth,

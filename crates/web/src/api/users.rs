@@ -4,7 +4,7 @@
 //! the link by choosing a password. Every change is audited. Shared with the Users pages.
 
 use crate::auth::AdminAuth;
-use crate::error::{ErrorBody, Json, Path};
+use crate::error::{Checks, ErrorBody, Json, Path};
 use crate::{ApiError, AppState};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri};
@@ -139,9 +139,14 @@ async fn mail_link(state: &AppState, admin: &AdminAuth, user: &User, url: &str, 
 
 /// Invites a user (with the audit line) and e-mails the link when it can. Shared with the pages.
 pub async fn invite(state: &AppState, admin: &AdminAuth, body: &InviteBody, origin: &str) -> Result<Invited, ApiError> {
-    let email = Email::parse(&body.email)?;
-    let role = UserRole::parse(&body.role)?;
-    let name = user_name(&body.name)?;
+    // Every field is checked before a refusal is answered: a form with two mistakes says both.
+    let mut checks = Checks::default();
+    let email = checks.take(Email::parse(&body.email));
+    let role = checks.take(UserRole::parse(&body.role));
+    let name = checks.take(user_name(&body.name));
+    let (Some(email), Some(role), Some(name)) = (email, role, name) else {
+        return Err(checks.refused());
+    };
     let (url, invitation) = new_link(origin);
     let new = NewUser { email: email.clone(), name, role, invited_by: admin.user(), now: invitation.created_at };
     let line = audit_entry(admin.company(), &admin.actor(), "user.invited", &format!("user:{}", email.as_str()), role.as_str());
@@ -226,8 +231,12 @@ pub struct AcceptBody {
 /// Returns the user's login, to sign them in. Shared with the pages.
 pub async fn accept(state: &AppState, body: &AcceptBody) -> Result<AdminLogin, ApiError> {
     let user = invited_user(state, &body.token).await?;
-    let name = user_name(&body.name)?;
-    let password = new_password(&body.password, &body.password_again)?;
+    let mut checks = Checks::default();
+    let name = checks.take(user_name(&body.name));
+    let password = checks.take(new_password(&body.password, &body.password_again));
+    let (Some(name), Some(password)) = (name, password) else {
+        return Err(checks.refused());
+    };
     let secret = password.expose().to_owned();
     let hash = state.gates.hash(move || hash_secret(&secret)).await?;
     let line =
