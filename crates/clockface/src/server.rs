@@ -198,8 +198,15 @@ pub async fn photo_store(config: &Config) -> anyhow::Result<BlobStore> {
 }
 
 /// The process's metrics recorder (installed once, on first use) and the handle that renders it.
+/// Servers started at once in one process (the tests) take turns: the first installs the recorder
+/// and keeps its handle before any other looks, so none finds the recorder set and no handle yet.
 pub fn metrics_handle() -> anyhow::Result<metrics_exporter_prometheus::PrometheusHandle> {
     static HANDLE: std::sync::OnceLock<metrics_exporter_prometheus::PrometheusHandle> = std::sync::OnceLock::new();
+    static INSTALLING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    if let Some(handle) = HANDLE.get() {
+        return Ok(handle.clone());
+    }
+    let _turn = INSTALLING.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     if let Some(handle) = HANDLE.get() {
         return Ok(handle.clone());
     }
@@ -209,14 +216,9 @@ pub fn metrics_handle() -> anyhow::Result<metrics_exporter_prometheus::Prometheu
         .context("invalid metrics buckets")?
         .build_recorder();
     let handle = recorder.handle();
-    match metrics::set_global_recorder(recorder) {
-        Ok(()) => {
-            clockface_web::metrics::describe();
-            Ok(HANDLE.get_or_init(|| handle).clone())
-        }
-        // Another thread installed ours a moment earlier.
-        Err(_) => HANDLE.get().cloned().context("another metrics recorder is installed in this process"),
-    }
+    metrics::set_global_recorder(recorder).map_err(|_| anyhow::anyhow!("another metrics recorder is installed in this process"))?;
+    clockface_web::metrics::describe();
+    Ok(HANDLE.get_or_init(|| handle).clone())
 }
 
 /// A server running in this process.
