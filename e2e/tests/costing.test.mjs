@@ -124,7 +124,11 @@ test('the job costing CSV has a line per job, cost code and employee', async () 
   ]);
   // The payroll CSV export carries the same jobs, a line per employee per day per job.
   await page.goto(`${server.url}/admin/payroll?date=${WEEK}`);
-  const [exported] = await Promise.all([page.waitForEvent('download'), page.locator('button[data-format="csv"]').click()]);
+  // The period is not approved: the page asks before the file is made.
+  await page.locator('button[data-format="csv"]').click();
+  const question = page.locator('#confirm-export');
+  await question.getByRole('heading', { name: 'Export CSV (clockface)?' }).waitFor();
+  const [exported] = await Promise.all([page.waitForEvent('download'), question.getByRole('button', { name: 'Export anyway' }).click()]);
   const lines = readFileSync(await exported.path(), 'utf8').split('\r\n');
   assert.ok(lines.includes('42,Ada Lovelace,2026-11-16,8.00,0.00,0.00,8.00,J-100,03-100'), lines.join('\n'));
   assert.ok(lines.includes('42,Ada Lovelace,2026-11-16,0.00,4.00,1.00,5.00,J-200,'), lines.join('\n'));

@@ -94,7 +94,7 @@ test('enrol on the employee page, review a stranger\'s face, and see a match on 
   await panel.getByText(/Acme Paving uses clockface/).waitFor();
   await screenshot(page, 'admin-review-consent');
   await panel.getByRole('button', { name: 'Sign the release' }).click();
-  await page.getByRole('alert').filter({ hasText: /type your full name/i }).waitFor();
+  await panel.getByText(/type your full name/i).waitFor();
   await panel.getByLabel('Full name, typed by the employee').fill('Barack Obama');
   await panel.getByRole('button', { name: 'Sign the release' }).click();
   await page.getByRole('status').filter({ hasText: 'Release signed.' }).waitFor();

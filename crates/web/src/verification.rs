@@ -262,18 +262,18 @@ async fn verify_selfie(state: &AppState, found: &Found, analysis: &Analysis, pun
     let check = state.store.role(company, employee.role_id).await?.abilities.liveness;
     let liveness = analysis.subject().ok().and_then(|s| s.liveness);
     let judged = liveness.map(|l| (f64::from(l.score), f64::from(l.threshold)));
-    if check == LivenessCheck::PhotoOnly {
-        let decision = clockface_face::verdict(analysis, &enrolled, MATCH_THRESHOLD);
-        let verification = found.verdict(punch.id, domain_verdict(&decision.verdict), decision.score, decision.message, false);
-        return Ok(complete(state, &verification, None).await?);
-    }
     let first_photo = analysis.subject().is_ok() && first_photo_enrols(ReleaseStatus::Signed, !enrolled.is_empty(), true);
+    // "Photo only" judges no liveness at all: the photo is only compared (or enrols).
     let burst = match &punch.burst {
-        Some(burst) => Some(judge_burst(state, company, burst, &enrolled).await?),
-        None => None,
+        Some(burst) if check != LivenessCheck::PhotoOnly => Some(judge_burst(state, company, burst, &enrolled).await?),
+        _ => None,
     };
-    let evidence = live_evidence(check, liveness.is_some_and(|l| l.live), burst.as_ref(), first_photo);
+    let evidence = match check {
+        LivenessCheck::PhotoOnly => Evidence::Live(None),
+        _ => live_evidence(check, liveness.is_some_and(|l| l.live), burst.as_ref(), first_photo),
+    };
     let active = burst.as_ref().map(|judged| ActiveFound { passed: evidence.is_live(), turn: judged.turn() });
+    let judged = judged.filter(|_| check != LivenessCheck::PhotoOnly);
     let checked = |verification: Verification| Verification { liveness: judged, active, ..verification };
     if let Some(face) = analysis.subject().ok().filter(|_| first_photo && evidence.is_live()) {
         let template = FaceTemplate {
