@@ -22,6 +22,10 @@ pub enum AppError {
     /// What was asked for does not exist (or is out of the caller's reach, which looks the same).
     #[error("{0}")]
     NotFound(String),
+    /// What was asked for existed and is no more (e.g. a photo destroyed under the retention
+    /// policy): the message says when.
+    #[error("{message}")]
+    Gone { code: &'static str, message: String },
     /// The caller is known and may not do this.
     #[error("{message}")]
     Forbidden { code: &'static str, message: String },
@@ -51,7 +55,10 @@ impl AppError {
     /// The stable code of a refusal (`None` for the store's and the domain's own, and for faults).
     pub fn code(&self) -> Option<&'static str> {
         match self {
-            AppError::Invalid { code, .. } | AppError::Unauthenticated { code, .. } | AppError::Forbidden { code, .. } => Some(code),
+            AppError::Invalid { code, .. }
+            | AppError::Unauthenticated { code, .. }
+            | AppError::Forbidden { code, .. }
+            | AppError::Gone { code, .. } => Some(code),
             AppError::Locked { .. } => Some("locked"),
             AppError::Busy { .. } => Some("busy"),
             AppError::NotFound(_) => Some("not_found"),

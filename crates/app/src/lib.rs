@@ -6,13 +6,15 @@
 //! case, never something a handler remembers.
 //!
 //! Today it holds the shared services (the audit writer, key handling, the mailer, TOTP, the audit
-//! witness, the bound on password hashing) and sign-in; docs/ARCHITECTURE.md lists what is still
-//! in `web` to move here.
+//! witness, the bound on password hashing), sign-in, devices and their registration codes, and
+//! who may see a photo; docs/ARCHITECTURE.md lists what is still in `web` to move here.
 
 pub mod audit;
+pub mod devices;
 pub mod error;
 pub mod hashing;
 pub mod mail;
+pub mod photos;
 pub mod sealed_pin;
 pub mod secrets;
 pub mod sign_in;

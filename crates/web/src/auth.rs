@@ -13,26 +13,8 @@ use clockface_domain::ids::{AdminId, CompanyId, EmployeeId};
 use clockface_domain::user::{Reach, UserRole};
 use clockface_store::Session;
 use hmac::{Hmac, Mac};
-use rand::RngCore;
 use secrecy::ExposeSecret;
 use sha2::Sha256;
-
-/// A device registration code as an admin reads it out: 8 characters that cannot be mistaken
-/// for one another (no 0/O, 1/I/L), shown as `ABCD-EFGH`.
-pub fn new_registration_code() -> String {
-    const ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
-    let mut bytes = [0u8; 8];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    let chars: String = bytes.iter().map(|b| char::from(ALPHABET[usize::from(*b) % ALPHABET.len()])).collect();
-    format!("{}-{}", &chars[..4], &chars[4..])
-}
-
-/// The stored form of a registration code: its SHA-256 after upper-casing and dropping dashes
-/// and spaces, so `abcd efgh` and `ABCD-EFGH` are the same code.
-pub fn registration_code_hash(code: &str) -> String {
-    let normal: String = code.chars().filter(|c| !matches!(c, '-' | ' ')).flat_map(char::to_uppercase).collect();
-    token_hash(&normal)
-}
 
 /// The keyed digest (HMAC-SHA256) that finds an employee by PIN within a company and keeps PINs
 /// unique there. The key lives outside the database: a stolen database alone cannot be used to
@@ -186,16 +168,4 @@ impl FromRequestParts<AppState> for DeviceAuth {
 /// Runs argon2 (slow by design) off the async workers.
 pub async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, ApiError> {
     tokio::task::spawn_blocking(work).await.map_err(ApiError::internal)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn registration_codes_are_read_forgivingly() {
-        let code = new_registration_code();
-        assert_eq!(code.len(), 9);
-        assert_eq!(registration_code_hash(&code), registration_code_hash(&code.to_lowercase().replace('-', " ")));
-    }
 }

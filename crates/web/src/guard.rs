@@ -8,6 +8,7 @@
 use crate::{ApiError, AppState};
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::request::Parts;
+use axum::http::HeaderMap;
 use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -136,13 +137,19 @@ macro_rules! security_event {
     };
 }
 
+/// Whether the request reached us over TLS, directly or through a proxy that says so.
+pub(crate) fn over_tls(parts_uri_scheme: Option<&str>, headers: &HeaderMap) -> bool {
+    let forwarded = headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()).map(|v| v.trim().eq_ignore_ascii_case("https"));
+    parts_uri_scheme == Some("https") || forwarded == Some(true)
+}
+
 /// Middleware: the headers every answer carries. `nosniff` everywhere; `Strict-Transport-Security`
 /// when the request came over TLS (directly or through a proxy that says so); `no-store` on API
 /// answers (they carry people's data) unless the handler chose otherwise.
 pub async fn security_headers(request: Request, next: Next) -> Response {
     use axum::http::header::{CACHE_CONTROL, STRICT_TRANSPORT_SECURITY, X_CONTENT_TYPE_OPTIONS};
     use axum::http::HeaderValue;
-    let tls = crate::admin::session::over_tls(request.uri().scheme_str(), request.headers());
+    let tls = over_tls(request.uri().scheme_str(), request.headers());
     let api = request.uri().path().starts_with("/api/");
     let mut response = next.run(request).await;
     let headers = response.headers_mut();

@@ -5,7 +5,8 @@
 //! Accept-Language), with a link to the other language; `/policy` lists every company's.
 
 use crate::admin::PageError;
-use crate::admin::{asset_version, render, session::over_tls};
+use crate::admin::{asset_version, render};
+use crate::guard::over_tls;
 use crate::{ApiError, AppState};
 use askama::Template;
 use axum::extract::{Path, Query, State};

@@ -1,4 +1,8 @@
-//! Checks a photo before it is stored, cheaply: a JPEG, PNG or WebP by its content, within the
+//! Photos on their way in and out over HTTP, for the API and the admin pages alike: the check
+//! before one is stored, the answer to an upload that could not be read, and the answer that
+//! carries a photo to someone allowed to see it (who may is `clockface_app::photos`'s rule).
+//!
+//! The check is cheap: a JPEG, PNG or WebP by its content, within the
 //! size limit, with dimensions (read from its header, no pixel decoded) within the pixel limit,
 //! and whole (a JPEG's end-of-image marker, a PNG's end chunk, a WebP's length). What fails is
 //! refused. A photo that passes but cannot be decoded is still stored with its punch: a time
@@ -6,7 +10,14 @@
 //! photo anyway, gives it the verdict `unreadable` for a person to look at. The bytes are kept
 //! exactly as they came.
 
+use crate::auth::UserAuth;
+use crate::{ApiError, AppState};
+use axum::extract::multipart::MultipartError;
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, X_CONTENT_TYPE_OPTIONS};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
+use clockface_app::photos::{view_photo, Viewer};
 use image::{ImageFormat, ImageReader};
 use std::io::Cursor;
 
@@ -89,15 +100,14 @@ impl PhotoError {
     }
 }
 
-impl From<PhotoError> for crate::ApiError {
+impl From<PhotoError> for ApiError {
     fn from(error: PhotoError) -> Self {
-        use axum::http::StatusCode;
         let status = match error {
             PhotoError::TooLarge { .. } | PhotoError::TooManyPixels { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             PhotoError::UnsupportedFormat => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             PhotoError::Empty | PhotoError::Corrupt(_) => StatusCode::UNPROCESSABLE_ENTITY,
         };
-        crate::ApiError::new(status, error.code(), error.to_string()).with_field("photo")
+        ApiError::new(status, error.code(), error.to_string()).with_field("photo")
     }
 }
 
@@ -145,6 +155,34 @@ fn check_whole(bytes: &[u8], format: ImageFormat) -> Result<(), PhotoError> {
         }
         _ => Ok(()),
     }
+}
+
+/// A multipart body that could not be read; one over the route's limit says what the limit is.
+pub(crate) fn multipart_error(error: MultipartError, limits: &PhotoLimits) -> ApiError {
+    let status = error.status();
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::new(
+            status,
+            "body_too_large",
+            format!("the upload is larger than the server accepts; photos may be at most {}", limits.max_size_text()),
+        )
+    } else {
+        ApiError::new(status, "bad_multipart", error.body_text())
+    }
+}
+
+/// A photo's bytes for `user`, as an answer that no cache keeps, if they may see it (a supervisor
+/// sees only their employees' photos; any other is 404, as if it did not exist), the view audited
+/// with `seen`: where it was shown (e.g. `seen on a time card`). A photo destroyed under the
+/// retention policy answers 410 with when. The rules are `clockface_app::photos::view_photo`'s.
+pub async fn serve_photo(state: &AppState, user: &UserAuth, sha256: &str, seen: &str) -> Result<Response, ApiError> {
+    let viewer = Viewer { company: user.company(), user: user.user(), reach: &user.reach };
+    let photo = view_photo(state.store.as_ref(), &state.blobs, viewer, sha256, seen).await?;
+    Ok((
+        [(CONTENT_TYPE, photo.content_type), (CACHE_CONTROL, "no-store".to_owned()), (X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned())],
+        photo.bytes,
+    )
+        .into_response())
 }
 
 #[cfg(test)]

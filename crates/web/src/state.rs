@@ -2,6 +2,7 @@
 
 use crate::guard::{Gates, Limits};
 use crate::photo::PhotoLimits;
+use clockface_app::devices::Devices;
 use clockface_app::sign_in::Accounts;
 use clockface_domain::lockout::LockoutPolicy;
 use clockface_store::blobs::BlobStore;
@@ -71,6 +72,11 @@ impl AppState {
             secrets_key: &self.settings.secrets_key,
             session_ttl: self.settings.session_ttl,
         }
+    }
+
+    /// What the devices use case needs of the server.
+    pub fn devices(&self) -> Devices<'_> {
+        Devices { store: self.store.as_ref(), code_ttl: self.settings.registration_code_ttl }
     }
 }
 

@@ -3,8 +3,6 @@
 
 use super::{parse_id, render, see_other, AdminSession, FormErrors, Layout, PageError, SignedForm};
 use crate::admin::words::{self, Words};
-use crate::api::devices::{new_code, RegistrationCode};
-use crate::auth::AdminAuth;
 use crate::{ApiError, AppState};
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -161,9 +159,8 @@ async fn devices_page(
 async fn create_code(State(state): State<AppState>, signed: SignedForm) -> Result<Response, PageError> {
     let SignedForm { admin, form } = signed;
     let minutes = form.get("expires_in_minutes").trim().parse::<i64>().ok();
-    let auth = AdminAuth::of_session(admin.session.clone());
-    let created: Result<RegistrationCode, ApiError> = match minutes {
-        Some(minutes) => new_code(&state, &auth, Some(minutes)).await,
+    let created = match minutes {
+        Some(minutes) => state.devices().new_code(admin.company_id(), Some(minutes), Utc::now()).await.map_err(ApiError::from),
         None => Err(ApiError::unprocessable("invalid", "choose how long the code stays usable").with_field("expires_in_minutes")),
     };
     let mut page = page(&state, &admin, minutes.unwrap_or(24 * 60)).await?;
@@ -182,7 +179,7 @@ async fn create_code(State(state): State<AppState>, signed: SignedForm) -> Resul
 
 async fn revoke(State(state): State<AppState>, Path(id): Path<String>, signed: SignedForm) -> Result<Response, PageError> {
     let id: DeviceId = parse_id(&id)?;
-    state.store.revoke_device(signed.admin.company_id(), id, Utc::now()).await?;
+    state.devices().revoke(signed.admin.company_id(), id, Utc::now()).await?;
     tracing::info!(device = %id, "device revoked from the web app");
     Ok(see_other("/admin/devices?revoked=1"))
 }

@@ -11,6 +11,7 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
+use clockface_app::photos::photo_in_reach;
 use clockface_domain::device::Rotation;
 
 pub fn router() -> Router<AppState> {
@@ -43,7 +44,7 @@ async fn photo(
         session_from_cookie(&state, &headers).await?.ok_or_else(|| ApiError::unauthorized("not_signed_in", "sign in to see photos"))?;
     let reach = state.accounts().reach(&session).await?;
     let seen = seen_on(query.on.as_deref());
-    Ok(crate::api::photos::serve_photo(&state, &UserAuth { session, reach }, &sha256, seen).await?)
+    Ok(crate::photo::serve_photo(&state, &UserAuth { session, reach }, &sha256, seen).await?)
 }
 
 /// A quarter turn `left` (counter-clockwise) or `right` from `current`.
@@ -59,7 +60,7 @@ fn turned(current: Rotation, direction: &str) -> Result<Rotation, ApiError> {
 async fn rotate(State(state): State<AppState>, Path(sha256): Path<String>, signed: SignedForm<UserSession>) -> Result<Response, PageError> {
     let SignedForm { admin, form } = signed;
     let company = admin.company_id();
-    let (record, _) = crate::api::photos::photo_in_reach(&state, company, &admin.reach, &sha256).await?;
+    let (record, _) = photo_in_reach(state.store.as_ref(), company, &admin.reach, &sha256).await?;
     let rotation = turned(record.display_rotation, form.get("turn"))?;
     state.store.set_photo_rotation(company, &sha256, rotation).await?;
     let back = form.get("back");

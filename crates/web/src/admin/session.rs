@@ -8,9 +8,9 @@
 
 use super::{render, see_other, FormData, FormErrors, PageError};
 use crate::admin::words::Words;
-use crate::api::punches::multipart_error;
 use crate::auth::{admins_only, UserAuth};
-use crate::guard::ClientAddr;
+use crate::guard::{over_tls, ClientAddr};
+use crate::photo::multipart_error;
 use crate::{ApiError, AppState};
 use askama::Template;
 use axum::extract::{FromRequest, FromRequestParts, Query, Request, State};
@@ -51,12 +51,6 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .filter_map(|pair| pair.trim().split_once('='))
         .find(|(key, _)| *key == name)
         .map(|(_, value)| value.trim())
-}
-
-/// Whether the request reached us over TLS, directly or through a proxy that says so.
-pub(crate) fn over_tls(parts_uri_scheme: Option<&str>, headers: &HeaderMap) -> bool {
-    let forwarded = headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()).map(|v| v.trim().eq_ignore_ascii_case("https"));
-    parts_uri_scheme == Some("https") || forwarded == Some(true)
 }
 
 /// A `Set-Cookie` value for the admin pages: `max_age` seconds, 0 to delete.

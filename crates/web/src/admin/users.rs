@@ -5,12 +5,12 @@
 //! The services are the API's (`api::users`).
 
 use super::devices::local;
-use super::session::{cookie, over_tls, set_session_cookie, SIGN_IN_COOKIE};
+use super::session::{cookie, set_session_cookie, SIGN_IN_COOKIE};
 use super::{parse_id, render, see_other, AdminSession, FormData, FormErrors, Layout, PageError, SignedForm};
 use crate::admin::words::{self, Words};
 use crate::api::users::{accept, assign, change, invite, invited_user, origin, renew, AcceptBody, InviteBody, Invited};
 use crate::auth::AdminAuth;
-use crate::guard::ClientAddr;
+use crate::guard::{over_tls, ClientAddr};
 use crate::{ApiError, AppState};
 use askama::Template;
 use axum::extract::{Path, Query, State};

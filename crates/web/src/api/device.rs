@@ -2,7 +2,7 @@
 //! in by PIN (each PIN counted before it is judged, on the device, the employee and the company).
 
 use crate::api::auth::locked_answer;
-use crate::auth::{pin_lookup, registration_code_hash, DeviceAuth};
+use crate::auth::{pin_lookup, DeviceAuth};
 use crate::error::{json_or_default, ErrorBody, Json};
 use crate::guard::ClientAddr;
 use crate::privacy::{ReleaseNotice, Signer};
@@ -11,15 +11,15 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use bytes::Bytes;
 use chrono::{DateTime, NaiveDate, Utc};
-use clockface_app::tokens::{new_token, token_hash, DEVICE_TOKEN_PREFIX};
-use clockface_domain::device::{parse_device_name, Device, Rotation};
+use clockface_app::devices::Registered;
+use clockface_domain::device::{Device, Rotation};
 use clockface_domain::employee::{Employee, Pin};
-use clockface_domain::ids::{CompanyId, CostCodeId, DeviceId, EmployeeId, JobId, RoleId};
+use clockface_domain::ids::{CompanyId, CostCodeId, EmployeeId, JobId, RoleId};
 use clockface_domain::job::{CostCode, Job};
 use clockface_domain::punch::Punch;
 use clockface_domain::role::Role;
 use clockface_domain::secret::verify_secret;
-use clockface_store::{Attempt, DeviceSync, LockScope, NewDevice, StoreError};
+use clockface_store::{Attempt, DeviceSync, LockScope, StoreError};
 use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -43,23 +43,13 @@ pub struct RegisterBody {
     pub has_front_camera: bool,
 }
 
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct Registered {
-    /// The device's token: keep it, send it as `Authorization: Bearer <token>`. Shown once.
-    pub token: String,
-    pub device: Device,
-}
-
 /// Register this device with a one-time code.
 #[utoipa::path(post, path = "/device/register", tag = "device", request_body = RegisterBody,
     responses((status = 201, body = Registered), (status = 422, description = "unknown, used or expired code", body = ErrorBody)))]
 async fn register(State(state): State<AppState>, Json(body): Json<RegisterBody>) -> Result<(StatusCode, Json<Registered>), ApiError> {
-    let name = parse_device_name(&body.name)?;
-    let token = new_token(DEVICE_TOKEN_PREFIX);
-    let new = NewDevice { id: DeviceId::new(), name, token_hash: token_hash(&token), has_front_camera: body.has_front_camera };
-    let device = state.store.register_device(&registration_code_hash(&body.code), &new, Utc::now()).await?;
-    tracing::info!(device = %device.id, "device registered");
-    Ok((StatusCode::CREATED, Json(Registered { token, device })))
+    let registered = state.devices().register(&body.code, &body.name, body.has_front_camera, Utc::now()).await?;
+    tracing::info!(device = %registered.device.id, "device registered");
+    Ok((StatusCode::CREATED, Json(registered)))
 }
 
 #[derive(Deserialize, Default, utoipa::ToSchema)]

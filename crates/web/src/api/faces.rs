@@ -1,9 +1,9 @@
 //! Face verification for admins: enrolment (upload a photo or promote a FaceFront photo, once the
 //! employee signed the release), deleting templates, the review queue and its decisions.
 
-use crate::api::punches::multipart_error;
 use crate::auth::{AdminAuth, UserAuth};
 use crate::error::{parse_json, ErrorBody, Json, Path};
+use crate::photo::multipart_error;
 use crate::verification;
 use crate::{ApiError, AppState, WebSettings};
 use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Request, State};

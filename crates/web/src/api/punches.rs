@@ -3,10 +3,9 @@
 
 use crate::auth::{DeviceAuth, UserAuth};
 use crate::error::{parse_json, ErrorBody, ErrorDetail, Json, Path};
-use crate::photo::PhotoLimits;
+use crate::photo::multipart_error;
 use crate::punching::{record_punch, PunchBody, Recorded};
 use crate::{ApiError, AppState, WebSettings};
-use axum::extract::multipart::MultipartError;
 use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Request, State};
 use axum::http::header::CONTENT_TYPE;
 use axum::http::StatusCode;
@@ -196,18 +195,4 @@ pub(crate) async fn read_parts(request: Request, state: &AppState) -> Result<Has
         }
     }
     Ok(parts)
-}
-
-/// A multipart body that could not be read; one over the route's limit says what the limit is.
-pub(crate) fn multipart_error(error: MultipartError, limits: &PhotoLimits) -> ApiError {
-    let status = error.status();
-    if status == StatusCode::PAYLOAD_TOO_LARGE {
-        ApiError::new(
-            status,
-            "body_too_large",
-            format!("the upload is larger than the server accepts; photos may be at most {}", limits.max_size_text()),
-        )
-    } else {
-        ApiError::new(status, "bad_multipart", error.body_text())
-    }
 }

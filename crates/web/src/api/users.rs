@@ -98,7 +98,7 @@ pub fn origin(state: &AppState, headers: &HeaderMap, uri: &Uri) -> String {
         return url.trim_end_matches('/').to_owned();
     }
     let host = headers.get(axum::http::header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
-    let scheme = if crate::admin::session::over_tls(uri.scheme_str(), headers) { "https" } else { "http" };
+    let scheme = if crate::guard::over_tls(uri.scheme_str(), headers) { "https" } else { "http" };
     format!("{scheme}://{host}")
 }
 
