@@ -208,8 +208,11 @@ test('with View own time card, the employee sees this pay period\'s shifts and t
   assert.equal(await view.locator('table.my-card tbody tr').count(), 1, 'one shift this pay period');
   assert.match(await view.locator('.my-totals').innerText(), /Total 0:0\d · Regular 0:0\d/);
   const [first] = await waitPunches(c, vi.id, 2);
-  const started = new Date(first.occurred_at).toLocaleTimeString('en-US', { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: 'America/Chicago' });
-  assert.match(await view.locator('table.my-card tbody tr td').first().innerText(), new RegExp(`^${started}$`));
+  // One time format on every screen: the card says "7:02 AM" as the messages do, never "07:02".
+  const spaces = (text) => text.replace(/\s/g, ' ');
+  const started = new Date(first.occurred_at).toLocaleTimeString('en-US', { hour: 'numeric', minute: '2-digit', timeZone: 'America/Chicago' });
+  assert.equal(spaces(await view.locator('table.my-card tbody tr td').first().innerText()), spaces(started));
+  assert.match(await view.locator('table.my-card tbody tr td').nth(1).innerText(), /^\d{1,2}:\d\d\s[AP]M$/);
   await button(page, 'Back').click();
   await button(page, 'Done').click();
   // Offline, a punch waits on the device: the card says so and does not count it yet.
@@ -249,6 +252,9 @@ test('offline: punches and photos survive a reload and arrive exactly once with 
     times.push([from, Date.now()]);
   }
   await visible(page, '#queue-badge', 'Waiting to send (2)');
+  // On a 390 x 844 phone, offline with the banner and the badge, Done is on screen without scrolling.
+  const done = await button(page, 'Done').boundingBox();
+  assert.ok(done && done.y >= 0 && done.y + done.height <= 844, `Done is above the fold (${JSON.stringify(done)})`);
   await screenshot(page, 'clock-offline');
 
   await page.reload();

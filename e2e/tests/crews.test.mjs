@@ -439,7 +439,7 @@ test('a break: Start break and End break on the clock, one shift on the cards wi
   const view = page.locator('#card-view');
   await view.locator('.my-totals').waitFor();
   assert.equal(await view.locator('table.my-card tbody tr').count(), 1, `one shift: ${await view.innerText()}`);
-  await view.locator('.my-break', { hasText: /^Break \d\d:\d\d–\d\d:\d\d$/ }).waitFor();
+  await view.locator('.my-break', { hasText: /^Break \d{1,2}:\d\d\s[AP]M–\d{1,2}:\d\d\s[AP]M$/ }).waitFor();
   assert.match(await view.locator('.my-totals').innerText(), /Breaks 0:30 \(unpaid\)/);
 
   // The admin's time card: the break on the shift, and the period's breaks not counted.

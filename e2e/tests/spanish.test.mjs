@@ -81,6 +81,9 @@ test('the whole clock in Spanish on a Spanish phone, the release signed in Spani
   await photo(page, 'Marcar entrada: tómese la foto');
   await visible(page, '#message', /^Entrada marcada a las .* con su foto\. Ya se envió\.$/);
   await visible(page, '#status-line', /^En turno desde hoy a las /);
+  // One time format on every screen of a language: the message and the status say the same time the same way.
+  const saidAt = (await page.locator('#message').innerText()).match(/a las (.*) con su foto/)[1];
+  assert.equal((await page.locator('#status-line').innerText()).match(/hoy a las (.*)$/m)[1], saidAt);
   await screenshot(page, 'clock-es-clocked-in');
   // A break, in Spanish: no photo for either end.
   await button(page, 'Iniciar descanso').click();

@@ -4,7 +4,7 @@
 // waiting on this device, which the server has not counted yet.
 
 import { locale, t } from './i18n.js';
-import { element, punchLabel, when } from './util.js';
+import { element, punchLabel, wallTime, when } from './util.js';
 
 /** Seconds as hours and minutes, e.g. 8:05. */
 export function hours(seconds) {
@@ -18,9 +18,9 @@ function day(date) {
   return new Date(y, m - 1, d).toLocaleDateString(locale(), { weekday: 'short', month: 'short', day: 'numeric' });
 }
 
-/** A shift's break under its stop time: "Break 12:00–12:30", or "Break from 12:00" (running, or ended by the clock-out). */
+/** A shift's break under its stop time: "Break 12:00 PM–12:30 PM", or "Break from 12:00 PM" (running, or ended by the clock-out). */
 function breakLine(b) {
-  return element('span', { className: 'my-break', text: b.end ? t('card.break', { start: b.start, end: b.end }) : t('card.break_from', { start: b.start }) });
+  return element('span', { className: 'my-break', text: b.end ? t('card.break', { start: wallTime(b.start), end: wallTime(b.end) }) : t('card.break_from', { start: wallTime(b.start) }) });
 }
 
 /** A list of punches under a heading and a line of help. */
@@ -44,8 +44,8 @@ export function render(container, card, waiting, sent = []) {
       d.shifts.map((s, i) =>
         element('tr', {}, [
           element('th', { text: i === 0 ? day(d.date) : '', attrs: { scope: 'row' } }),
-          element('td', { text: s.start ?? '—' }),
-          element('td', {}, [s.end ?? (s.in_progress ? t('card.still_in') : '—'), ...(s.breaks ?? []).map(breakLine)]),
+          element('td', { text: s.start ? wallTime(s.start) : '—' }),
+          element('td', {}, [s.end ? wallTime(s.end) : (s.in_progress ? t('card.still_in') : '—'), ...(s.breaks ?? []).map(breakLine)]),
           element('td', { className: 'num', text: s.in_progress ? '' : hours(s.seconds) }),
         ]),
       ),

@@ -20,6 +20,12 @@ export function clockTime(value) {
   return new Date(value).toLocaleTimeString(locale(), { hour: 'numeric', minute: '2-digit' });
 }
 
+/** A wall-clock time the server gives as "15:40" (the company's zone), in the clock's format: "3:40 PM", "3:40 p.m.". */
+export function wallTime(hhmm) {
+  const [h, m] = hhmm.split(':').map(Number);
+  return new Date(Date.UTC(2000, 0, 1, h, m)).toLocaleTimeString(locale(), { hour: 'numeric', minute: '2-digit', timeZone: 'UTC' });
+}
+
 /** "today at 7:02 AM" or "Nov 25, 7:02 AM" ("hoy a las 7:02 a.m.", "25 nov, 7:02 a.m."). */
 export function when(value) {
   const date = new Date(value);

@@ -139,7 +139,7 @@ export default {
   'card.title': 'Mi tarjeta de horas',
   'card.back': 'Volver',
   'card.none': 'Su tarjeta de horas aparece después de entrar con conexión.',
-  'card.period': 'Periodo de pago {start} – {end}, al {when}',
+  'card.period': 'Periodo de pago {start} – {end}; calculado {when}',
   'card.still_in': 'sigue adentro',
   'card.no_shifts': 'Todavía no hay turnos en este periodo de pago.',
   'card.day': 'Día',
