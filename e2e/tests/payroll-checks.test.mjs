@@ -226,3 +226,37 @@ test('the employee, job and biometric deletion forms show every mistake beside i
   assert.equal(await page.getByLabel('Delete their biometric data now — why').getAttribute('aria-invalid'), 'true');
   await context.close();
 });
+
+test('reopening with a reason of only spaces is refused beside the reason, keeping what was typed; meal minutes typed while unticked are kept', async () => {
+  // The period was approved by the settings test above.
+  const { context, page } = await signedIn();
+  await page.goto(`${server.url}/admin/payroll?date=${WEEK}`);
+  const reason = page.getByLabel('Reason to reopen the period');
+  await reason.fill('   ');
+  await page.getByRole('button', { name: 'Reopen the period' }).click();
+  const error = page.locator('#reopen-period-error');
+  await error.waitFor();
+  assert.equal(await error.innerText(), 'Say why it is reopened.');
+  assert.equal(await reason.inputValue(), '   ', 'what was typed is kept');
+  assert.equal(await reason.getAttribute('aria-invalid'), 'true');
+  assert.equal(await page.getByRole('alert').count(), 0, 'nothing at the top of the page');
+  assert.match(await page.locator('.period').innerText(), /Approved for payroll/, 'still approved');
+  assert.deepEqual(await violations(page), []);
+  await reason.fill('Missed a clock-out');
+  await page.getByRole('button', { name: 'Reopen the period' }).click();
+  await page.getByText('Reopened: corrections are taken again.').waitFor();
+
+  // Payroll settings: minutes typed into the meal break with its box unticked stay as typed when
+  // another field is refused.
+  await page.goto(`${server.url}/admin/payroll/settings`);
+  assert.equal(await page.getByLabel('Deduct a meal break automatically').isChecked(), false);
+  await page.getByLabel('From shifts longer than (minutes)').fill('300');
+  await page.getByLabel('Minutes deducted').fill('45');
+  await page.getByLabel('ADP Workforce Now company code (3 characters)').fill('AB');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.locator('#adp_company_code-error').waitFor();
+  assert.equal(await page.getByLabel('From shifts longer than (minutes)').inputValue(), '300');
+  assert.equal(await page.getByLabel('Minutes deducted').inputValue(), '45');
+  assert.equal(await page.getByLabel('Deduct a meal break automatically').isChecked(), false);
+  await context.close();
+});

@@ -235,6 +235,11 @@ async fn open_flags_export_approval_and_settings_errors(backend: Backend) {
     let card = app.post(&admin.token, "/api/v1/payroll/periods/2026-11-16/approve", json!({"employee_id": done})).await;
     assert_eq!(card.status(), StatusCode::NO_CONTENT);
 
+    // Unapproved, the period exports as it stands, and the answer says so.
+    let loose = app.get(&admin.token, "/api/v1/payroll/periods/2026-11-16/export?format=csv").await;
+    assert_eq!(loose.status(), StatusCode::OK);
+    assert_eq!(loose.headers()["x-clockface-period-approved"], "false");
+
     // The company requires approval before export and sets QuickBooks' company create time.
     let mut strict = settings();
     strict["require_approval_before_export"] = json!(true);
@@ -251,13 +256,14 @@ async fn open_flags_export_approval_and_settings_errors(backend: Backend) {
     .await;
     assert!(message.contains("approve the period first"), "{message}");
     let overview: Value = app.get(&admin.token, "/api/v1/payroll/periods?date=2026-11-16").await.json().await.unwrap();
-    assert_eq!(overview["exports"], json!([]), "a refused export is not recorded");
+    assert_eq!(overview["exports"].as_array().unwrap().len(), 1, "a refused export is not recorded");
 
     // Approved, acknowledging the flags: the export goes, with the company file's create time.
     let approve = app.post(&admin.token, "/api/v1/payroll/periods/2026-11-16/approve", json!({"acknowledge_flags": true})).await;
     assert_eq!(approve.status(), StatusCode::NO_CONTENT);
     let file = app.get(&admin.token, "/api/v1/payroll/periods/2026-11-16/export?format=quickbooks_iif").await;
     assert_eq!(file.status(), StatusCode::OK);
+    assert_eq!(file.headers()["x-clockface-period-approved"], "true");
     let text = file.text().await.unwrap();
     assert!(text.contains("TIMERHDR\t8\t0\tAcme Paving\tN\tY\t1045678901\r\n"), "{text}");
 

@@ -96,8 +96,24 @@ struct OverviewPage {
     confirm_export: Option<ConfirmExport>,
     /// The company exports only approved periods.
     require_approval: bool,
+    /// A refused reopening, shown beside the reason it was typed in (kept), with the form open.
+    reopen: Option<ReopenAnswer>,
     error: Option<String>,
     notice: Option<String>,
+}
+
+/// A reopening refused: whose card (empty: the period's), what was typed, and why not.
+struct ReopenAnswer {
+    employee: String,
+    reason: String,
+    error: String,
+}
+
+impl OverviewPage {
+    /// The refused reopening, when it is of the form for `employee` (empty: the period's form).
+    fn reopen_of(&self, employee: &str) -> Option<&ReopenAnswer> {
+        self.reopen.as_ref().filter(|r| r.employee == employee)
+    }
 }
 
 /// A card with open flags as the page lists it, with a link to the card.
@@ -220,6 +236,7 @@ async fn build(
         confirm_approve: false,
         confirm_export: None,
         require_approval: o.settings.require_approval_before_export,
+        reopen: None,
         error,
         notice,
     })
@@ -274,8 +291,13 @@ async fn reopen_form(State(state): State<AppState>, signed: SignedForm<UserSessi
     match reopen(&state, &admin.auth(), period, employee, form.get("reason")).await {
         Ok(()) => Ok(see_other(&format!("/admin/payroll?date={}&done=reopened", period.start))),
         Err(error) if error.status.is_client_error() && error.status != StatusCode::NOT_FOUND => {
-            let status = error.status;
-            Ok(render(status, &answer(&state, &admin, start, Some(super::in_words(&error))).await?))
+            let mut page = answer(&state, &admin, period.start, None).await?;
+            page.reopen = Some(ReopenAnswer {
+                employee: employee.map(|e| e.to_string()).unwrap_or_default(),
+                reason: form.get("reason").to_owned(),
+                error: super::in_words(&error),
+            });
+            Ok(render(error.status, &page))
         }
         Err(error) => Err(PageError(error)),
     }
@@ -340,6 +362,10 @@ async fn export_form(State(state): State<AppState>, signed: SignedForm) -> Resul
 struct SettingsPage {
     layout: Layout,
     s: SettingsBody,
+    /// What the meal break's two boxes show: the saved minutes, what was typed (kept even with the
+    /// deduction unticked), or the usual 360 and 30.
+    meal_after: String,
+    meal_minutes: String,
     frequencies: Vec<(&'static str, &'static str)>,
     rules: Vec<(&'static str, &'static str)>,
     days: Vec<&'static str>,
@@ -413,6 +439,8 @@ fn settings_view(admin: &AdminSession, s: SettingsBody, errors: FormErrors, save
     use chrono::Weekday::{Fri, Mon, Sat, Sun, Thu, Tue, Wed};
     SettingsPage {
         layout: Layout::new(admin, "payroll", words::en("payroll.payroll_settings")),
+        meal_after: s.meal_after_minutes.map_or_else(|| "360".to_owned(), |m| m.to_string()),
+        meal_minutes: s.meal_minutes.map_or_else(|| "30".to_owned(), |m| m.to_string()),
         s,
         frequencies: PayFrequency::ALL.iter().map(|f| (f.as_str(), f.label())).collect(),
         rules: OvertimeRule::ALL.iter().map(|r| (r.as_str(), r.label())).collect(),
@@ -499,13 +527,22 @@ async fn save_settings_form(State(state): State<AppState>, signed: SignedForm) -
                 FormErrors { form: Some(words::en("payroll_settings.approved_periods_affected").to_owned()), ..FormErrors::default() };
             let mut page = settings_view(&admin, typed, errors, false);
             page.affected = affected_views(&affected);
+            keep_meal_typed(&mut page, &form);
             Ok(render(error.status, &page))
         }
         Err(error) => {
             let (status, errors) = FormErrors::from_error(error)?;
-            Ok(render(status, &settings_view(&admin, typed, errors, false)))
+            let mut page = settings_view(&admin, typed, errors, false);
+            keep_meal_typed(&mut page, &form);
+            Ok(render(status, &page))
         }
     }
+}
+
+/// The meal break's boxes as they were typed, ticked or not.
+fn keep_meal_typed(page: &mut SettingsPage, form: &super::FormData) {
+    page.meal_after = form.get("meal_after_minutes").to_owned();
+    page.meal_minutes = form.get("meal_minutes").to_owned();
 }
 
 struct CostingEmployeeRow {
@@ -640,5 +677,5 @@ async fn costing_page(State(state): State<AppState>, user: UserSession, Query(q)
 
 async fn costing_download(State(state): State<AppState>, user: UserSession, Query(q): Query<CostingQuery>) -> Result<Response, PageError> {
     let (costing, _) = costing_for(&state, &user.auth(), q.date(), q.job()).await?;
-    Ok(file_response(MadeExport { file: costing_csv(&costing), earlier: Vec::new(), changes: Vec::new() }))
+    Ok(file_response(MadeExport { file: costing_csv(&costing), approved: None, earlier: Vec::new(), changes: Vec::new() }))
 }

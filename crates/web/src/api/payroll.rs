@@ -603,6 +603,9 @@ pub struct ExportQuery {
 #[derive(Debug)]
 pub struct MadeExport {
     pub file: clockface_domain::export::ExportFile,
+    /// Whether the pay period was approved for payroll when the file was made (false: its hours
+    /// can still change); none for a file that is not a pay period's (job costing).
+    pub approved: Option<bool>,
     pub earlier: Vec<ExportRecord>,
     pub changes: Vec<clockface_domain::export::ExportChange>,
 }
@@ -635,7 +638,7 @@ pub async fn make_export(
     let record = ExportRecord { format: format.as_str().to_owned(), exported_by: admin, exported_at: now, figures: Some(exported) };
     let earlier = state.store.record_export(company, period, &record, &line).await?;
     let changes = changes_since_export(&earlier, record.figures.as_deref().unwrap_or_default());
-    Ok(MadeExport { file, earlier, changes })
+    Ok(MadeExport { file, approved: Some(o.approvals.period.is_some()), earlier, changes })
 }
 
 /// How `now` differs from the latest of `earlier` (newest first) that kept its figures.
@@ -646,15 +649,19 @@ pub fn changes_since_export(
     earlier.iter().find_map(|e| e.figures.as_deref()).map(|before| clockface_domain::export::changes_since(before, now)).unwrap_or_default()
 }
 
-/// The file to answer: its content type, a download name, the earlier exports in
+/// The file to answer: its content type, a download name, whether the period was approved for
+/// payroll (`X-Clockface-Period-Approved: true` or `false`: hours that can still change), the earlier exports in
 /// `X-Clockface-Exported-Before` (RFC 3339 times and formats, newest first) and, when the hours
 /// changed since the last of them, `X-Clockface-Changed-Since-Export`: each changed employee's
 /// number with the seconds before and now (`number:regular/overtime/double->regular/overtime/double`).
 pub fn file_response(made: MadeExport) -> Response {
-    let MadeExport { file, earlier, changes } = made;
+    let MadeExport { file, approved, earlier, changes } = made;
     let mut response = file.body.into_response();
     let headers = response.headers_mut();
     headers.insert(CONTENT_TYPE, HeaderValue::from_static(file.content_type));
+    if let Some(approved) = approved {
+        headers.insert(HeaderName::from_static("x-clockface-period-approved"), HeaderValue::from_static(if approved { "true" } else { "false" }));
+    }
     if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{}\"", file.file_name.replace('"', ""))) {
         headers.insert(CONTENT_DISPOSITION, value);
     }
@@ -677,13 +684,18 @@ pub fn file_response(made: MadeExport) -> Response {
 
 /// The period's hours as a payroll system's import file (see `../shared/PAYROLL.md` for each
 /// layout). Each export is recorded; `X-Clockface-Exported-Before` lists earlier ones. A period
-/// not approved for payroll exports as it stands (peers lock the period first: approve it, so
-/// the hours cannot change after the file is made), unless the company requires approval before
+/// not approved for payroll exports as it stands, said by `X-Clockface-Period-Approved: false`
+/// (peers lock the period first: approve it, so the hours cannot change after the file is made),
+/// unless the company requires approval before
 /// export (`require_approval_before_export` in the payroll settings): then 409
 /// `period_not_approved`, and nothing is recorded.
 #[utoipa::path(get, path = "/payroll/periods/{start}/export", tag = "payroll", security(("admin" = [])),
     params(("start" = String, Path, description = "the period's first day, YYYY-MM-DD"), ExportQuery),
-    responses((status = 200, description = "the file", content_type = "text/plain"), (status = 404, body = ErrorBody),
+    responses((status = 200, description = "the file", content_type = "text/plain",
+            headers(("X-Clockface-Period-Approved" = String, description = "`true` when the period was approved for payroll, `false` when its hours can still change"),
+                ("X-Clockface-Exported-Before" = String, description = "earlier exports of the period: RFC 3339 time and format, newest first"),
+                ("X-Clockface-Changed-Since-Export" = String, description = "employees whose hours changed since the last export"))),
+        (status = 404, body = ErrorBody),
         (status = 409, description = "`period_not_approved`: the company exports only periods approved for payroll", body = ErrorBody),
         (status = 422, body = ErrorBody)))]
 async fn get_export(
@@ -860,5 +872,5 @@ async fn get_costing(State(state): State<AppState>, user: UserAuth, Query(q): Qu
         (status = 422, description = "a `job` that is neither a job id nor `none`", body = ErrorBody)))]
 async fn get_costing_csv(State(state): State<AppState>, user: UserAuth, Query(q): Query<CostingQuery>) -> Result<Response, ApiError> {
     let (costing, _) = costing_for(&state, &user, q.day()?, q.job.as_deref()).await?;
-    Ok(file_response(MadeExport { file: costing_csv(&costing), earlier: Vec::new(), changes: Vec::new() }))
+    Ok(file_response(MadeExport { file: costing_csv(&costing), approved: None, earlier: Vec::new(), changes: Vec::new() }))
 }
