@@ -221,46 +221,47 @@ impl FaceEngine {
     /// detector size; the tracked face is embedded and judged for liveness.
     pub fn check_burst(&self, frames: &[Photo], prompted: TurnDirection, enrolled: &[Embedding]) -> Result<BurstCheck, FaceError> {
         let mut out = BurstCheck { passed: false, failures: Vec::new(), prompted, turn: 0.0, frames: Vec::new() };
-        let mut previous: Option<Face> = None;
-        let mut first: Option<Embedding> = None;
+        // The face is followed through the frames first, so that the tracked faces can be
+        // embedded in one batch (the embedder's last layer then reads its weights once).
+        let mut tracked: Vec<(&Photo, Face)> = Vec::new();
+        let mut lost = None;
         for (i, photo) in frames.iter().enumerate() {
             let faces = self.detect_quick(photo)?;
-            let tracked = match &previous {
+            let found = match tracked.last() {
                 None => first_subject(&faces, photo.width(), photo.height()),
-                Some(p) => faces
+                Some((_, p)) => faces
                     .iter()
                     .map(|f| (overlap(p, f), f))
                     .filter(|(o, _)| *o >= TRACK_OVERLAP)
                     .max_by(|a, b| a.0.total_cmp(&b.0))
                     .map(|(_, f)| f.clone()),
             };
-            let Some(face) = tracked else {
-                out.failures.push(if i == 0 { BurstFailure::NoFace } else { BurstFailure::LostTrack { frame: i } });
-                out.frames.push(BurstFrame { face: None, nose_offset: None, same_as_first: None, enrolled_score: None, liveness: None });
+            let Some(face) = found else {
+                lost = Some(if i == 0 { BurstFailure::NoFace } else { BurstFailure::LostTrack { frame: i } });
                 break;
             };
-            let analysed = self.embed(photo, &face)?;
-            let liveness = self.liveness(photo, &face)?;
-            let offset = nose_offset(&face.landmarks);
+            tracked.push((photo, face));
+        }
+        let embedded = self.embed_faces(&tracked.iter().map(|(photo, face)| (*photo, face)).collect::<Vec<_>>())?;
+        let first: Option<&Embedding> = embedded.first().map(|a| &a.embedding);
+        for (i, ((photo, face), analysed)) in tracked.iter().zip(&embedded).enumerate() {
+            let liveness = self.liveness(photo, face)?;
             let enrolled_score = enrolled.iter().map(|e| compare(&analysed.embedding, e)).reduce(f32::max);
-            let same_as_first = match &first {
-                None => {
-                    first = Some(analysed.embedding.clone());
-                    None
-                }
-                Some(e) => Some(compare(&analysed.embedding, e)),
-            };
+            let same_as_first = first.filter(|_| i > 0).map(|e| compare(&analysed.embedding, e));
             if same_as_first.is_some_and(|s| s < crate::MATCH_THRESHOLD) {
                 out.failures.push(BurstFailure::IdentityChanged { frame: i });
             }
             out.frames.push(BurstFrame {
                 face: Some(face.clone()),
-                nose_offset: offset,
+                nose_offset: nose_offset(&face.landmarks),
                 same_as_first,
                 enrolled_score,
                 liveness: Some(liveness),
             });
-            previous = Some(face);
+        }
+        if let Some(failure) = lost {
+            out.failures.push(failure);
+            out.frames.push(BurstFrame { face: None, nose_offset: None, same_as_first: None, enrolled_score: None, liveness: None });
         }
         if frames.len() < MIN_FRAMES && out.failures.is_empty() {
             out.failures.push(BurstFailure::NoFace);
