@@ -198,6 +198,33 @@ fn main() -> Result<(), BoxError> {
         sheet_bytes.len() / 1024,
         burst.show_spread()
     );
+    // Two parts of it, each beside the way it was done before, run in turns so that the
+    // machine's load falls on both alike: the sheet cut into frames, and the eight faces embedded.
+    let decoded = engine.decode(&sheet_bytes, 0)?;
+    let frames = layout.split(&decoded)?;
+    let faces = frames.iter().map(|f| engine.detect_quick(f)?.into_iter().next().ok_or("no face in a frame".into())).collect::<Result<Vec<_>, BoxError>>()?;
+    let pairs: Vec<(&Photo, &clockface_face::Face)> = frames.iter().zip(&faces).collect();
+    let (mut cut, mut cropped, mut alone, mut together) = (Stage::default(), Stage::default(), Stage::default(), Stage::default());
+    for _ in 0..30 {
+        let (split, wall, cpu) = measure(|| layout.split(&decoded));
+        cut.push(wall, cpu);
+        split?;
+        let (_, wall, cpu) = measure(|| {
+            (0..8u32).map(|i| imageops::crop_imm(&decoded.image, i % 4 * 480, i / 4 * 360, 480, 360).to_image()).collect::<Vec<_>>()
+        });
+        cropped.push(wall, cpu);
+        let (one, wall, cpu) = measure(|| pairs.iter().map(|(p, f)| engine.embed(p, f)).collect::<Result<Vec<_>, _>>());
+        alone.push(wall, cpu);
+        let (batch, wall, cpu) = measure(|| engine.embed_faces(&pairs));
+        together.push(wall, cpu);
+        if one?.iter().zip(batch?).any(|(a, b)| a.embedding != b.embedding) {
+            return Err("a batch changed an embedding".into());
+        }
+    }
+    println!("  {:40} SheetLayout::split, rows copied: {}", "  sheet cut into 8 frames", cut.show_spread());
+    println!("  {:40} each frame by crop_imm().to_image() (before): {}", "", cropped.show_spread());
+    println!("  {:40} embed_faces, one batch: {}", "  8 faces aligned, embedded, measured", together.show_spread());
+    println!("  {:40} embed, one at a time (before): {}", "", alone.show_spread());
     for (label, image) in [("512x640 JPEG", p640), ("1280x960 JPEG", p1280)] {
         let bytes = encode_jpeg(&image)?;
         let ours = timing(&engine, &format!("{label}, shipped (320 first)"), &bytes, 320)?;

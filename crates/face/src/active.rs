@@ -329,12 +329,21 @@ impl SheetLayout {
             )));
         }
         let (width, height) = (sheet.width() / columns, sheet.height() / rows);
-        Ok((0..self.frames)
+        // Whole rows of bytes copied at once: a frame's row is one contiguous run of the sheet's.
+        let (sheet_row, frame_row) = (sheet.width() as usize * 3, width as usize * 3);
+        let raw = sheet.image.as_raw();
+        (0..self.frames)
             .map(|i| {
-                let (x, y) = ((i % columns) * width, (i / columns) * height);
-                Photo::from_rgb(image::imageops::crop_imm(&sheet.image, x, y, width, height).to_image())
+                let (x, y) = ((i % columns) as usize * frame_row, (i / columns) as usize * height as usize);
+                let mut pixels = Vec::with_capacity(frame_row * height as usize);
+                for row in raw.chunks_exact(sheet_row).skip(y).take(height as usize) {
+                    pixels.extend_from_slice(&row[x..x + frame_row]);
+                }
+                image::RgbImage::from_raw(width, height, pixels)
+                    .map(Photo::from_rgb)
+                    .ok_or_else(|| FaceError::Corrupt(format!("frame {i} of the burst is cut short")))
             })
-            .collect())
+            .collect()
     }
 }
 
@@ -378,6 +387,30 @@ mod tests {
         // Rotated, squeezed (a print turned about its vertical axis), sheared and moved.
         let moved = face.map(|q| p(0.7 * q.x + 0.2 * q.y + 13.0, -0.1 * q.x + 0.9 * q.y - 4.0));
         assert!((nose_offset(&moved).unwrap() - before).abs() < 1e-4);
+    }
+
+    #[test]
+    fn a_sheet_splits_into_its_frames_in_order() {
+        // Every pixel tells its frame, row and column, so any misplaced byte shows.
+        let frame = |i: u32, w: u32, h: u32| {
+            image::RgbImage::from_fn(w, h, |x, y| image::Rgb([i as u8 * 16 + (x % 16) as u8, y as u8, (x / 16) as u8]))
+        };
+        for (frames, columns, (w, h)) in [(8, 4, (48, 36)), (8, 3, (40, 30)), (1, 1, (32, 24))] {
+            let layout = SheetLayout { frames, columns };
+            let mut sheet = image::RgbImage::new(w * columns, h * layout.rows());
+            for i in 0..frames {
+                image::imageops::replace(&mut sheet, &frame(i, w, h), i64::from(i % columns * w), i64::from(i / columns * h));
+            }
+            let split = layout.split(&Photo::from_rgb(sheet)).unwrap();
+            assert_eq!(split.len(), frames as usize);
+            for (i, photo) in split.iter().enumerate() {
+                assert!(photo.image == frame(i as u32, w, h), "{frames} frames, {columns} to a row: frame {i}");
+            }
+        }
+        let odd = Photo::from_rgb(image::RgbImage::new(1921, 720));
+        assert!(matches!(SheetLayout { frames: 8, columns: 4 }.split(&odd), Err(FaceError::Corrupt(_))));
+        let sheet = Photo::from_rgb(image::RgbImage::new(1920, 720));
+        assert!(matches!(SheetLayout { frames: 0, columns: 4 }.split(&sheet), Err(FaceError::Corrupt(_))));
     }
 
     #[test]

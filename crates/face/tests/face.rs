@@ -648,6 +648,26 @@ fn a_live_burst_with_the_prompted_turn_passes() {
     assert!(check.failures.contains(&BurstFailure::WrongDirection), "{:?}", check.failures);
 }
 
+#[test]
+fn a_burst_sent_as_one_sheet_is_judged_as_its_frames() {
+    // The clock tiles the frames, four to a row, into one image; lossless here, so the frames cut
+    // from it are the frames put in, and the check must say exactly what it says on them.
+    let (front, front_face) = first_face("obama-1.jpg");
+    let (turned, turned_face) = first_face("obama-2.jpg");
+    let frames: Vec<Photo> =
+        (0..8).map(|k| if k < 4 { frame_with(&front, &front_face, 320.0) } else { frame_with(&turned, &turned_face, 320.0) }).collect();
+    let mut sheet = RgbImage::new(4 * 640, 2 * 480);
+    for (i, frame) in frames.iter().enumerate() {
+        imageops::replace(&mut sheet, &frame.image, (i % 4) as i64 * 640, (i / 4) as i64 * 480);
+    }
+    let layout = clockface_face::SheetLayout { frames: 8, columns: 4 };
+    let reference = [enrolled("obama-3.jpg")];
+    let from_sheet = engine().check_burst_sheet(&png(&sheet), layout, TurnDirection::Right, &reference).unwrap();
+    let from_frames = engine().check_burst(&frames, TurnDirection::Right, &reference).unwrap();
+    assert!(from_sheet.passed, "{:?}", from_sheet.failures);
+    assert_eq!(serde_json::to_value(&from_sheet).unwrap(), serde_json::to_value(&from_frames).unwrap());
+}
+
 /// The engine with every product in floats, to compare with the default one.
 fn float_engine() -> &'static FaceEngine {
     static ENGINE: OnceLock<FaceEngine> = OnceLock::new();
