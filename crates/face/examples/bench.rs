@@ -185,8 +185,7 @@ fn main() -> Result<(), BoxError> {
     let layout = clockface_face::SheetLayout { frames: 8, columns: 4 };
     let mut burst = Stage::default();
     for _ in 0..30 {
-        let (check, wall, cpu) =
-            measure(|| engine.check_burst_sheet(&sheet_bytes, layout, clockface_face::TurnDirection::Left, &enrolled));
+        let (check, wall, cpu) = measure(|| engine.check_burst_sheet(&sheet_bytes, layout, clockface_face::TurnDirection::Left, &enrolled));
         burst.push(wall, cpu);
         if check?.frames.iter().any(|f| f.face.is_none()) {
             return Err("the burst sheet lost its face".into());
@@ -202,7 +201,10 @@ fn main() -> Result<(), BoxError> {
     // machine's load falls on both alike: the sheet cut into frames, and the eight faces embedded.
     let decoded = engine.decode(&sheet_bytes, 0)?;
     let frames = layout.split(&decoded)?;
-    let faces = frames.iter().map(|f| engine.detect_quick(f)?.into_iter().next().ok_or("no face in a frame".into())).collect::<Result<Vec<_>, BoxError>>()?;
+    let faces = frames
+        .iter()
+        .map(|f| engine.detect_quick(f)?.into_iter().next().ok_or_else(|| BoxError::from("no face in a frame")))
+        .collect::<Result<Vec<_>, BoxError>>()?;
     let pairs: Vec<(&Photo, &clockface_face::Face)> = frames.iter().zip(&faces).collect();
     let (mut cut, mut cropped, mut alone, mut together) = (Stage::default(), Stage::default(), Stage::default(), Stage::default());
     for _ in 0..30 {

@@ -362,8 +362,7 @@ impl Network {
                 Ok(slots)
             })
             .collect::<Result<Vec<_>, String>>()?;
-        for k in split..self.steps.len() {
-            let step = &self.steps[k];
+        for (k, step) in self.steps.iter().enumerate().skip(split) {
             match &step.op {
                 Op::DenseBlocked { weights, scales, bias } if batch.len() > 1 => {
                     let xs = batch
