@@ -172,8 +172,61 @@ fn main() -> Result<(), BoxError> {
     println!(
         "  {:40} decode, detect at 320, embed and passive liveness of the tracked face, 8 times: {}",
         "burst of 8 640x480 JPEG frames",
-        burst.show()
+        burst.show_spread()
     );
+    // The burst as the clock sends it: one 1920x720 JPEG (q85), eight 480x360 frames, four to a row.
+    let small_frame = imageops::resize(&p1280, 480, 360, imageops::FilterType::Triangle);
+    let mut sheet = RgbImage::new(1920, 720);
+    for i in 0..8 {
+        imageops::replace(&mut sheet, &small_frame, i64::from(i % 4 * 480), i64::from(i / 4 * 360));
+    }
+    let mut sheet_bytes = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut sheet_bytes, 85).encode_image(&sheet)?;
+    let layout = clockface_face::SheetLayout { frames: 8, columns: 4 };
+    let mut burst = Stage::default();
+    for _ in 0..30 {
+        let (check, wall, cpu) = measure(|| engine.check_burst_sheet(&sheet_bytes, layout, clockface_face::TurnDirection::Left, &enrolled));
+        burst.push(wall, cpu);
+        if check?.frames.iter().any(|f| f.face.is_none()) {
+            return Err("the burst sheet lost its face".into());
+        }
+    }
+    println!(
+        "  {:40} the same, as the clock sends it (check_burst_sheet, {} KB): {}",
+        "burst sheet 1920x720 JPEG q85, 8 frames",
+        sheet_bytes.len() / 1024,
+        burst.show_spread()
+    );
+    // Two parts of it, each beside the way it was done before, run in turns so that the
+    // machine's load falls on both alike: the sheet cut into frames, and the eight faces embedded.
+    let decoded = engine.decode(&sheet_bytes, 0)?;
+    let frames = layout.split(&decoded)?;
+    let faces = frames
+        .iter()
+        .map(|f| engine.detect_quick(f)?.into_iter().next().ok_or_else(|| BoxError::from("no face in a frame")))
+        .collect::<Result<Vec<_>, BoxError>>()?;
+    let pairs: Vec<(&Photo, &clockface_face::Face)> = frames.iter().zip(&faces).collect();
+    let (mut cut, mut cropped, mut alone, mut together) = (Stage::default(), Stage::default(), Stage::default(), Stage::default());
+    for _ in 0..30 {
+        let (split, wall, cpu) = measure(|| layout.split(&decoded));
+        cut.push(wall, cpu);
+        split?;
+        let (_, wall, cpu) = measure(|| {
+            (0..8u32).map(|i| imageops::crop_imm(&decoded.image, i % 4 * 480, i / 4 * 360, 480, 360).to_image()).collect::<Vec<_>>()
+        });
+        cropped.push(wall, cpu);
+        let (one, wall, cpu) = measure(|| pairs.iter().map(|(p, f)| engine.embed(p, f)).collect::<Result<Vec<_>, _>>());
+        alone.push(wall, cpu);
+        let (batch, wall, cpu) = measure(|| engine.embed_faces(&pairs));
+        together.push(wall, cpu);
+        if one?.iter().zip(batch?).any(|(a, b)| a.embedding != b.embedding) {
+            return Err("a batch changed an embedding".into());
+        }
+    }
+    println!("  {:40} SheetLayout::split, rows copied: {}", "  sheet cut into 8 frames", cut.show_spread());
+    println!("  {:40} each frame by crop_imm().to_image() (before): {}", "", cropped.show_spread());
+    println!("  {:40} embed_faces, one batch: {}", "  8 faces aligned, embedded, measured", together.show_spread());
+    println!("  {:40} embed, one at a time (before): {}", "", alone.show_spread());
     for (label, image) in [("512x640 JPEG", p640), ("1280x960 JPEG", p1280)] {
         let bytes = encode_jpeg(&image)?;
         let ours = timing(&engine, &format!("{label}, shipped (320 first)"), &bytes, 320)?;
@@ -627,6 +680,15 @@ impl Stage {
         wall.sort();
         let median_wall = wall.get(wall.len() / 2).map_or(f64::NAN, |d| ms(*d));
         format!("{:6.1} ({median_wall:6.1})", self.mean_cpu())
+    }
+
+    /// [`Stage::show`] and the spread of the wall times: the fastest run, the 10th and 90th
+    /// percentiles, the slowest.
+    fn show_spread(&self) -> String {
+        let mut wall = self.wall.clone();
+        wall.sort();
+        let at = |q: f64| wall.get(((wall.len().saturating_sub(1)) as f64 * q).round() as usize).map_or(f64::NAN, |d| ms(*d));
+        format!("{}  wall min {:.1}, p10-p90 {:.1}-{:.1}, max {:.1}", self.show(), at(0.0), at(0.1), at(0.9), at(1.0))
     }
 
     fn mean_cpu(&self) -> f64 {

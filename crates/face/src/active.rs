@@ -221,46 +221,47 @@ impl FaceEngine {
     /// detector size; the tracked face is embedded and judged for liveness.
     pub fn check_burst(&self, frames: &[Photo], prompted: TurnDirection, enrolled: &[Embedding]) -> Result<BurstCheck, FaceError> {
         let mut out = BurstCheck { passed: false, failures: Vec::new(), prompted, turn: 0.0, frames: Vec::new() };
-        let mut previous: Option<Face> = None;
-        let mut first: Option<Embedding> = None;
+        // The face is followed through the frames first, so that the tracked faces can be
+        // embedded in one batch (the embedder's last layer then reads its weights once).
+        let mut tracked: Vec<(&Photo, Face)> = Vec::new();
+        let mut lost = None;
         for (i, photo) in frames.iter().enumerate() {
             let faces = self.detect_quick(photo)?;
-            let tracked = match &previous {
+            let found = match tracked.last() {
                 None => first_subject(&faces, photo.width(), photo.height()),
-                Some(p) => faces
+                Some((_, p)) => faces
                     .iter()
                     .map(|f| (overlap(p, f), f))
                     .filter(|(o, _)| *o >= TRACK_OVERLAP)
                     .max_by(|a, b| a.0.total_cmp(&b.0))
                     .map(|(_, f)| f.clone()),
             };
-            let Some(face) = tracked else {
-                out.failures.push(if i == 0 { BurstFailure::NoFace } else { BurstFailure::LostTrack { frame: i } });
-                out.frames.push(BurstFrame { face: None, nose_offset: None, same_as_first: None, enrolled_score: None, liveness: None });
+            let Some(face) = found else {
+                lost = Some(if i == 0 { BurstFailure::NoFace } else { BurstFailure::LostTrack { frame: i } });
                 break;
             };
-            let analysed = self.embed(photo, &face)?;
-            let liveness = self.liveness(photo, &face)?;
-            let offset = nose_offset(&face.landmarks);
+            tracked.push((photo, face));
+        }
+        let embedded = self.embed_faces(&tracked.iter().map(|(photo, face)| (*photo, face)).collect::<Vec<_>>())?;
+        let first: Option<&Embedding> = embedded.first().map(|a| &a.embedding);
+        for (i, ((photo, face), analysed)) in tracked.iter().zip(&embedded).enumerate() {
+            let liveness = self.liveness(photo, face)?;
             let enrolled_score = enrolled.iter().map(|e| compare(&analysed.embedding, e)).reduce(f32::max);
-            let same_as_first = match &first {
-                None => {
-                    first = Some(analysed.embedding.clone());
-                    None
-                }
-                Some(e) => Some(compare(&analysed.embedding, e)),
-            };
+            let same_as_first = first.filter(|_| i > 0).map(|e| compare(&analysed.embedding, e));
             if same_as_first.is_some_and(|s| s < crate::MATCH_THRESHOLD) {
                 out.failures.push(BurstFailure::IdentityChanged { frame: i });
             }
             out.frames.push(BurstFrame {
                 face: Some(face.clone()),
-                nose_offset: offset,
+                nose_offset: nose_offset(&face.landmarks),
                 same_as_first,
                 enrolled_score,
                 liveness: Some(liveness),
             });
-            previous = Some(face);
+        }
+        if let Some(failure) = lost {
+            out.failures.push(failure);
+            out.frames.push(BurstFrame { face: None, nose_offset: None, same_as_first: None, enrolled_score: None, liveness: None });
         }
         if frames.len() < MIN_FRAMES && out.failures.is_empty() {
             out.failures.push(BurstFailure::NoFace);
@@ -328,12 +329,21 @@ impl SheetLayout {
             )));
         }
         let (width, height) = (sheet.width() / columns, sheet.height() / rows);
-        Ok((0..self.frames)
+        // Whole rows of bytes copied at once: a frame's row is one contiguous run of the sheet's.
+        let (sheet_row, frame_row) = (sheet.width() as usize * 3, width as usize * 3);
+        let raw = sheet.image.as_raw();
+        (0..self.frames)
             .map(|i| {
-                let (x, y) = ((i % columns) * width, (i / columns) * height);
-                Photo::from_rgb(image::imageops::crop_imm(&sheet.image, x, y, width, height).to_image())
+                let (x, y) = ((i % columns) as usize * frame_row, (i / columns) as usize * height as usize);
+                let mut pixels = Vec::with_capacity(frame_row * height as usize);
+                for row in raw.chunks_exact(sheet_row).skip(y).take(height as usize) {
+                    pixels.extend_from_slice(&row[x..x + frame_row]);
+                }
+                image::RgbImage::from_raw(width, height, pixels)
+                    .map(Photo::from_rgb)
+                    .ok_or_else(|| FaceError::Corrupt(format!("frame {i} of the burst is cut short")))
             })
-            .collect())
+            .collect()
     }
 }
 
@@ -377,6 +387,30 @@ mod tests {
         // Rotated, squeezed (a print turned about its vertical axis), sheared and moved.
         let moved = face.map(|q| p(0.7 * q.x + 0.2 * q.y + 13.0, -0.1 * q.x + 0.9 * q.y - 4.0));
         assert!((nose_offset(&moved).unwrap() - before).abs() < 1e-4);
+    }
+
+    #[test]
+    fn a_sheet_splits_into_its_frames_in_order() {
+        // Every pixel tells its frame, row and column, so any misplaced byte shows.
+        let frame = |i: u32, w: u32, h: u32| {
+            image::RgbImage::from_fn(w, h, |x, y| image::Rgb([i as u8 * 16 + (x % 16) as u8, y as u8, (x / 16) as u8]))
+        };
+        for (frames, columns, (w, h)) in [(8, 4, (48, 36)), (8, 3, (40, 30)), (1, 1, (32, 24))] {
+            let layout = SheetLayout { frames, columns };
+            let mut sheet = image::RgbImage::new(w * columns, h * layout.rows());
+            for i in 0..frames {
+                image::imageops::replace(&mut sheet, &frame(i, w, h), i64::from(i % columns * w), i64::from(i / columns * h));
+            }
+            let split = layout.split(&Photo::from_rgb(sheet)).unwrap();
+            assert_eq!(split.len(), frames as usize);
+            for (i, photo) in split.iter().enumerate() {
+                assert!(photo.image == frame(i as u32, w, h), "{frames} frames, {columns} to a row: frame {i}");
+            }
+        }
+        let odd = Photo::from_rgb(image::RgbImage::new(1921, 720));
+        assert!(matches!(SheetLayout { frames: 8, columns: 4 }.split(&odd), Err(FaceError::Corrupt(_))));
+        let sheet = Photo::from_rgb(image::RgbImage::new(1920, 720));
+        assert!(matches!(SheetLayout { frames: 0, columns: 4 }.split(&sheet), Err(FaceError::Corrupt(_))));
     }
 
     #[test]

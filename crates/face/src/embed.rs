@@ -104,14 +104,32 @@ impl Embedder {
 
     /// Embeds an aligned 112x112 RGB crop.
     pub(crate) fn embed(&self, crop: &RgbImage) -> Result<Embedding, FaceError> {
+        let out = self.network.run(Self::input(crop)?).map_err(FaceError::Inference)?;
+        Self::embedding(out)
+    }
+
+    /// Embeds several crops in one batch: each embedding is exactly what
+    /// [`Embedder::embed`] gives it, and the embedding layer's weights are
+    /// read once for all of them ([`Network::run_batch`]).
+    pub(crate) fn embed_batch(&self, crops: &[&RgbImage]) -> Result<Vec<Embedding>, FaceError> {
+        let inputs = crops.iter().map(|c| Self::input(c)).collect::<Result<Vec<_>, _>>()?;
+        let outs = self.network.run_batch(inputs).map_err(FaceError::Inference)?;
+        outs.into_iter().map(Self::embedding).collect()
+    }
+
+    /// The network's input for a crop.
+    fn input(crop: &RgbImage) -> Result<Value, FaceError> {
         let n = CROP_SIZE as usize;
         if crop.dimensions() != (CROP_SIZE, CROP_SIZE) {
             return Err(FaceError::Inference(format!("crop must be {n}x{n}")));
         }
         // SFace reads RGB, 0-255 (the graph normalises); channels-last is the crop's own layout.
         let data = crop.as_raw().iter().map(|&v| f32::from(v)).collect();
-        let input = Value::image(n, n, 3, data).map_err(FaceError::Inference)?;
-        let out = self.network.run(input).map_err(FaceError::Inference)?;
+        Value::image(n, n, 3, data).map_err(FaceError::Inference)
+    }
+
+    /// The embedding among the network's outputs.
+    fn embedding(out: Vec<Value>) -> Result<Embedding, FaceError> {
         let values = out.into_iter().next().ok_or_else(|| FaceError::Inference("embedder returned nothing".into()))?.data;
         Embedding::from_vec(values).ok_or_else(|| FaceError::Inference("embedder returned a degenerate vector".into()))
     }

@@ -4,6 +4,7 @@
 
 use std::time::{Duration, Instant};
 
+use image::RgbImage;
 use serde::Serialize;
 
 use crate::align::align;
@@ -214,12 +215,33 @@ impl FaceEngine {
 
     /// Aligns and embeds one face of `photo`, and measures its quality.
     pub fn embed(&self, photo: &Photo, face: &Face) -> Result<AnalysedFace, FaceError> {
+        let (crop, quality) = self.crop(photo, face)?;
+        let embedding = self.embedder.embed(&crop)?;
+        Ok(AnalysedFace { face: face.clone(), embedding, quality, liveness: None })
+    }
+
+    /// [`FaceEngine::embed`] for several faces, of one photo or of several
+    /// (a burst's frames), embedded in one batch: each result is exactly
+    /// what `embed` gives, and the embedder's last layer reads its 6.4
+    /// million weights once for all the faces instead of once per face.
+    pub fn embed_faces(&self, faces: &[(&Photo, &Face)]) -> Result<Vec<AnalysedFace>, FaceError> {
+        let crops = faces.iter().map(|(photo, face)| self.crop(photo, face)).collect::<Result<Vec<_>, _>>()?;
+        let embeddings = self.embedder.embed_batch(&crops.iter().map(|(crop, _)| crop).collect::<Vec<_>>())?;
+        Ok(faces
+            .iter()
+            .zip(crops)
+            .zip(embeddings)
+            .map(|(((_, face), (_, quality)), embedding)| AnalysedFace { face: (*face).clone(), embedding, quality, liveness: None })
+            .collect())
+    }
+
+    /// The aligned crop the embedder gets for `face`, and the face's quality.
+    fn crop(&self, photo: &Photo, face: &Face) -> Result<(RgbImage, QualityMeasures), FaceError> {
         let crop = align(&photo.image, face).ok_or_else(|| FaceError::Inference("face landmarks are degenerate".into()))?;
         // Quality is measured on the crop as the camera saw it; the embedder gets it evened out.
         let quality = QualityMeasures::measure(face, &crop);
         let even = if self.normalise_light { crate::light::normalise_crop(&crop) } else { None };
-        let embedding = self.embedder.embed(even.as_ref().unwrap_or(&crop))?;
-        Ok(AnalysedFace { face: face.clone(), embedding, quality, liveness: None })
+        Ok((even.unwrap_or(crop), quality))
     }
 
     /// The passive liveness of `face` in `photo` (its coordinates in the
@@ -268,7 +290,7 @@ impl FaceEngine {
 
     fn analyse_with(&self, photo: Photo, quick: bool) -> Result<Analysis, FaceError> {
         let (photo, faces) = self.orient(photo, quick)?;
-        let mut analysed = faces.iter().map(|f| self.embed(&photo, f)).collect::<Result<Vec<_>, _>>()?;
+        let mut analysed = self.embed_faces(&faces.iter().map(|f| (&photo, f)).collect::<Vec<_>>())?;
         analysed.sort_by(|a, b| (b.face.width * b.face.height).total_cmp(&(a.face.width * a.face.height)));
         let mut analysis = Analysis { width: photo.width(), height: photo.height(), orientation: photo.orientation, faces: analysed };
         if quick && self.judge_liveness {

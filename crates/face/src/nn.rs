@@ -17,7 +17,8 @@
 //!   weights and bias when the model is loaded, and the ReLU or PReLU after
 //!   it is applied while the output is still in cache;
 //! - the final dense layer keeps the file's int8 blocks ([`RowBlocks`]), so
-//!   it streams a quarter of the bytes;
+//!   it streams a quarter of the bytes, and [`Network::run_batch`] streams
+//!   them once for several inputs (a burst's faces);
 //! - constant sub-graphs (reshaping weights) are evaluated at load.
 //!
 //! Anything outside the subset is refused at load with the node's name, so a
@@ -321,6 +322,15 @@ impl Network {
         pulp::Arch::new().dispatch(RunSteps { network: self, input, multiply_adds: None })
     }
 
+    /// Runs the network on several inputs; the outputs of each are exactly
+    /// (bit for bit) what [`Network::run`] gives it. Each input goes alone
+    /// through the layers before the first int8-block dense layer (its
+    /// activations stay in cache); from there the steps run over the whole
+    /// batch, and a dense layer reads its weights once for all inputs.
+    pub(crate) fn run_batch(&self, inputs: Vec<Value>) -> Result<Vec<Vec<Value>>, String> {
+        pulp::Arch::new().dispatch(RunBatch { network: self, inputs })
+    }
+
     /// How many multiply-adds the convolutions and dense layers do on `input`
     /// (running the network to learn every layer's size): the arithmetic a
     /// processor's peak rate must get through, for the bench.
@@ -332,23 +342,85 @@ impl Network {
 
     #[inline(always)]
     fn run_steps(&self, input: Value, mut multiply_adds: Option<&mut u64>) -> Result<Vec<Value>, String> {
-        let mut slots: Vec<Option<Value>> = vec![None; self.slots];
-        slots[self.input] = Some(input);
-        for (step, frees) in self.steps.iter().zip(&self.frees) {
-            let inputs = step
-                .inputs
-                .iter()
-                .map(|&s| slots[s].as_ref().ok_or_else(|| format!("{}: input not computed", step.name)))
-                .collect::<Result<Vec<_>, _>>()?;
-            let out = step.op.run(&inputs).map_err(|e| format!("{}: {e}", step.name))?;
-            if let Some(count) = multiply_adds.as_deref_mut() {
-                *count += step.op.multiply_adds(&out);
-            }
-            for &s in frees {
-                slots[s] = None;
-            }
-            slots[step.output] = Some(out);
+        let mut slots = self.start(input);
+        for k in 0..self.steps.len() {
+            self.step(k, &mut slots, multiply_adds.as_deref_mut())?;
         }
+        self.finish(slots)
+    }
+
+    #[inline(always)]
+    fn run_batch_steps(&self, inputs: Vec<Value>) -> Result<Vec<Vec<Value>>, String> {
+        let split = self.steps.iter().position(|s| matches!(s.op, Op::DenseBlocked { .. })).unwrap_or(self.steps.len());
+        let mut batch = inputs
+            .into_iter()
+            .map(|input| {
+                let mut slots = self.start(input);
+                for k in 0..split {
+                    self.step(k, &mut slots, None)?;
+                }
+                Ok(slots)
+            })
+            .collect::<Result<Vec<_>, String>>()?;
+        for (k, step) in self.steps.iter().enumerate().skip(split) {
+            match &step.op {
+                Op::DenseBlocked { weights, scales, bias } if batch.len() > 1 => {
+                    let xs = batch
+                        .iter()
+                        .map(|slots| {
+                            let s = *step.inputs.first().ok_or_else(|| format!("{}: no input", step.name))?;
+                            slots[s].as_ref().ok_or_else(|| format!("{}: input not computed", step.name))
+                        })
+                        .collect::<Result<Vec<&Value>, String>>()?;
+                    let outs = dense_blocked_batch(weights, scales, bias, &xs).map_err(|e| format!("{}: {e}", step.name))?;
+                    for (slots, out) in batch.iter_mut().zip(outs) {
+                        self.keep(k, slots, out);
+                    }
+                }
+                _ => {
+                    for slots in &mut batch {
+                        self.step(k, slots, None)?;
+                    }
+                }
+            }
+        }
+        batch.into_iter().map(|slots| self.finish(slots)).collect()
+    }
+
+    /// The slots of one run, holding its input.
+    fn start(&self, input: Value) -> Vec<Option<Value>> {
+        let mut slots = vec![None; self.slots];
+        slots[self.input] = Some(input);
+        slots
+    }
+
+    /// Runs step `k` on one run's slots.
+    #[inline(always)]
+    fn step(&self, k: usize, slots: &mut [Option<Value>], multiply_adds: Option<&mut u64>) -> Result<(), String> {
+        let step = &self.steps[k];
+        let inputs = step
+            .inputs
+            .iter()
+            .map(|&s| slots[s].as_ref().ok_or_else(|| format!("{}: input not computed", step.name)))
+            .collect::<Result<Vec<_>, _>>()?;
+        let out = step.op.run(&inputs).map_err(|e| format!("{}: {e}", step.name))?;
+        if let Some(count) = multiply_adds {
+            *count += step.op.multiply_adds(&out);
+        }
+        self.keep(k, slots, out);
+        Ok(())
+    }
+
+    /// Stores step `k`'s output and frees the values it was the last to read.
+    fn keep(&self, k: usize, slots: &mut [Option<Value>], out: Value) {
+        for &s in &self.frees[k] {
+            slots[s] = None;
+        }
+        slots[self.steps[k].output] = Some(out);
+    }
+
+    /// The graph's outputs from one run's slots.
+    fn finish(&self, slots: Vec<Option<Value>>) -> Result<Vec<Value>, String> {
         self.outputs.iter().map(|(name, s)| slots[*s].clone().ok_or_else(|| format!("output {name} missing"))).collect()
     }
 }
@@ -367,6 +439,21 @@ impl pulp::WithSimd for RunSteps<'_> {
     #[inline(always)]
     fn with_simd<S: pulp::Simd>(self, _: S) -> Self::Output {
         self.network.run_steps(self.input, self.multiply_adds)
+    }
+}
+
+/// [`Network::run_batch_steps`] for pulp, as [`RunSteps`].
+struct RunBatch<'a> {
+    network: &'a Network,
+    inputs: Vec<Value>,
+}
+
+impl pulp::WithSimd for RunBatch<'_> {
+    type Output = Result<Vec<Vec<Value>>, String>;
+
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _: S) -> Self::Output {
+        self.network.run_batch_steps(self.inputs)
     }
 }
 
@@ -859,14 +946,13 @@ impl Op {
                 if x.data.len() != k {
                     return Err(format!("{} inputs for a layer of {k}", x.data.len()));
                 }
-                let sums: Vec<f32> = x.data.chunks_exact(block).map(|c| c.iter().sum()).collect();
+                let sums = block_sums(&x.data, block);
                 let per_row = k / block;
                 let data = (0..weights.rows)
                     .map(|o| {
                         let q = &weights.q[o * k..][..k];
-                        let (scales, zero_points) = (&scales[o * per_row..][..per_row], &weights.zero_points[o * per_row..][..per_row]);
-                        let shift: f32 = scales.iter().zip(zero_points).zip(&sums).map(|((s, z), sum)| s * z * sum).sum();
-                        dot_i8_blocks(q, &x.data, block, scales) - shift + bias[o]
+                        dot_i8_blocks(q, &x.data, block, &scales[o * per_row..][..per_row]) - zero_shift(weights, scales, &sums, o)
+                            + bias[o]
                     })
                     .collect();
                 Ok(Value { shape: Shape::Flat(vec![1, weights.rows]), data })
@@ -881,6 +967,111 @@ impl Op {
             }
         }
     }
+}
+
+/// The sum of each block of `block` inputs, which the zero points multiply.
+#[inline(always)]
+fn block_sums(x: &[f32], block: usize) -> Vec<f32> {
+    x.chunks_exact(block).map(|c| c.iter().sum()).collect()
+}
+
+/// What row `o`'s zero points add to its product with inputs whose block sums are `sums`.
+#[inline(always)]
+fn zero_shift(weights: &RowBlocks, scales: &[f32], sums: &[f32], o: usize) -> f32 {
+    let per_row = weights.cols / weights.block;
+    let (scales, zero_points) = (&scales[o * per_row..][..per_row], &weights.zero_points[o * per_row..][..per_row]);
+    scales.iter().zip(zero_points).zip(sums).map(|((s, z), sum)| s * z * sum).sum()
+}
+
+/// [`Op::DenseBlocked`] on several inputs at once, each output exactly what
+/// the layer gives that input alone: the same sums in the same order, with
+/// the weights read once (a block widened to floats once) for all inputs
+/// instead of once per input.
+#[inline(always)]
+fn dense_blocked_batch(weights: &RowBlocks, scales: &[f32], bias: &[f32], xs: &[&Value]) -> Result<Vec<Value>, String> {
+    let (k, block, rows) = (weights.cols, weights.block, weights.rows);
+    if let Some(x) = xs.iter().find(|x| x.data.len() != k) {
+        return Err(format!("{} inputs for a layer of {k}", x.data.len()));
+    }
+    let inputs: Vec<&[f32]> = xs.iter().map(|x| x.data.as_slice()).collect();
+    let dots = dots_i8_blocks(&weights.q, rows, k, block, scales, &inputs);
+    Ok(inputs
+        .iter()
+        .zip(dots.chunks_exact(rows.max(1)))
+        .map(|(x, dots)| {
+            let sums = block_sums(x, block);
+            let data = dots.iter().enumerate().map(|(o, d)| d - zero_shift(weights, scales, &sums, o) + bias[o]).collect();
+            Value { shape: Shape::Flat(vec![1, rows]), data }
+        })
+        .collect())
+}
+
+/// [`dot_i8_blocks`] of every row of `q` (`rows` of `k`) with each of `xs`:
+/// `out[x * rows + row]`, each bit for bit what [`dot_i8_blocks`] gives.
+#[inline(always)]
+fn dots_i8_blocks(q: &[i8], rows: usize, k: usize, block: usize, scales: &[f32], xs: &[&[f32]]) -> Vec<f32> {
+    let per_row = k / block.max(1);
+    #[cfg(target_arch = "x86_64")]
+    if block.is_multiple_of(16) && block > 0 {
+        if let Some(v3) = pulp::x86::V3::try_new() {
+            return v3.vectorize(|| dots_i8_blocks_avx2(v3, q, rows, k, block, scales, xs));
+        }
+    }
+    let mut out = vec![0f32; xs.len() * rows];
+    for o in 0..rows {
+        let (q, scales) = (&q[o * k..][..k], &scales[o * per_row..][..per_row]);
+        for (i, x) in xs.iter().enumerate() {
+            out[i * rows + o] = dot_i8_blocks(q, x, block, scales);
+        }
+    }
+    out
+}
+
+/// [`dots_i8_blocks`] with AVX2, for blocks of whole 16s. The columns are
+/// taken a slice at a time (`SLICE` inputs of every `x` stay in the
+/// first-level cache), and in each slice every row's blocks are widened to
+/// floats once and multiplied into every `x`; each `(x, row)` keeps the two
+/// registers of running sums [`dot_i8_blocks_avx2`] keeps, updated by the
+/// same operations in the same order, so the results are the same bits.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn dots_i8_blocks_avx2(v3: pulp::x86::V3, q: &[i8], rows: usize, k: usize, block: usize, scales: &[f32], xs: &[&[f32]]) -> Vec<f32> {
+    use pulp::{f32x8, i16x16, i16x8, i8x16};
+    /// Inputs of each `x` per slice: 8 KB of floats.
+    const SLICE: usize = 2048;
+    let per_row = k / block;
+    let per_block = block / 16;
+    let slice = (SLICE / block).max(1);
+    let zero = v3.splat_f32x8(0.0);
+    let mut totals = vec![[zero; 2]; xs.len() * rows];
+    let mut wide = vec![[zero; 2]; per_block];
+    for first in (0..per_row).step_by(slice) {
+        let blocks = first..(first + slice).min(per_row);
+        for o in 0..rows {
+            for b in blocks.clone() {
+                let qb: &[i8x16] = pulp::bytemuck::cast_slice(&q[o * k + b * block..][..block]);
+                for (w, q) in wide.iter_mut().zip(qb) {
+                    let halves: [i16x8; 2] = pulp::bytemuck::cast::<i16x16, _>(v3.convert_i8x16_to_i16x16(*q));
+                    *w = halves.map(|h| v3.convert_i32x8_to_f32x8(v3.convert_i16x8_to_i32x8(h)));
+                }
+                let s = v3.splat_f32x8(scales[o * per_row + b]);
+                for (i, x) in xs.iter().enumerate() {
+                    let x: &[[f32x8; 2]] = pulp::bytemuck::cast_slice(&x[b * block..][..block]);
+                    let mut acc = [zero; 2];
+                    for (w, x) in wide.iter().zip(x) {
+                        for ((a, w), x) in acc.iter_mut().zip(w).zip(x) {
+                            *a = v3.mul_add_f32x8(*w, *x, *a);
+                        }
+                    }
+                    let total = &mut totals[i * rows + o];
+                    for (t, a) in total.iter_mut().zip(acc) {
+                        *t = v3.mul_add_f32x8(s, a, *t);
+                    }
+                }
+            }
+        }
+    }
+    totals.iter().map(|t| pulp::Simd::reduce_sum_f32s(v3, v3.add_f32x8(t[0], t[1]))).collect()
 }
 
 /// `Σ_b scale[b] (q_b · x_b)` over the blocks of `block` values of int8 `q`,
@@ -1685,6 +1876,54 @@ mod tests {
         };
         let err = Network::compile(graph, &HashMap::new()).unwrap_err();
         assert!(err.contains("MatMul_y") && err.contains("constant"), "{err}");
+    }
+
+    #[test]
+    fn batched_block_products_are_bit_for_bit_the_single_ones() {
+        // Blocks of 32 take the AVX2 loop (several slices of columns, the last one partial);
+        // blocks of 24 the plain one. One input, and several.
+        for (block, per_row) in [(32, 150), (24, 7)] {
+            let (rows, k) = (5, block * per_row);
+            let q: Vec<i8> = (0..rows * k).map(|i| ((i * 7919) % 255) as i8).collect();
+            let scales: Vec<f32> = (0..rows * per_row).map(|i| 0.001 + ((i * 13) % 17) as f32 * 1e-4).collect();
+            let xs: Vec<Vec<f32>> = (0..6).map(|s| (0..k).map(|i| (((i + 31 * s) * 37) % 101) as f32 / 9.0 - 5.0).collect()).collect();
+            for n in [1, 6] {
+                let refs: Vec<&[f32]> = xs.iter().take(n).map(Vec::as_slice).collect();
+                let batch = dots_i8_blocks(&q, rows, k, block, &scales, &refs);
+                for (i, x) in refs.iter().enumerate() {
+                    for o in 0..rows {
+                        let one = dot_i8_blocks(&q[o * k..][..k], x, block, &scales[o * per_row..][..per_row]);
+                        assert_eq!(batch[i * rows + o].to_bits(), one.to_bits(), "block {block}, {n} inputs: input {i}, row {o}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_batch_gives_each_input_exactly_its_own_outputs() {
+        use crate::models::{MINIFASNET_V2, SFACE};
+        let photo = image::load_from_memory(include_bytes!("../tests/fixtures/obama-1.jpg")).unwrap().to_rgb8();
+        // SFace ends in the int8-block layer that runs batched; MiniFASNet has none.
+        for (model, size) in [(&SFACE, 112u32), (&MINIFASNET_V2, 80)] {
+            let network = model.load().unwrap();
+            let n = size as usize;
+            let inputs: Vec<Value> = [(0, 0, 400, 400), (50, 20, 300, 360), (100, 80, 250, 250)]
+                .into_iter()
+                .map(|(x, y, w, h)| {
+                    let crop = image::imageops::crop_imm(&photo, x, y, w, h).to_image();
+                    let small = image::imageops::resize(&crop, size, size, image::imageops::FilterType::Triangle);
+                    Value::image(n, n, 3, small.as_raw().iter().map(|&v| f32::from(v)).collect()).unwrap()
+                })
+                .collect();
+            let batch = network.run_batch(inputs.clone()).unwrap();
+            assert_eq!(batch.len(), inputs.len());
+            for (i, (input, outputs)) in inputs.into_iter().zip(&batch).enumerate() {
+                let alone = network.run(input).unwrap();
+                let bits = |v: &[Value]| v.iter().map(|o| o.data.iter().map(|f| f.to_bits()).collect::<Vec<_>>()).collect::<Vec<_>>();
+                assert_eq!(bits(outputs), bits(&alone), "{}: input {i}", model.name);
+            }
+        }
     }
 
     #[test]

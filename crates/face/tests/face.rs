@@ -242,6 +242,27 @@ fn a_crew_photo_yields_every_face_and_each_member_gets_theirs() {
     assert!(matches!(found[0], CrewMatch::NotFound { best_score: Some(s) } if s < MATCH_THRESHOLD));
 }
 
+#[test]
+fn faces_embedded_together_get_exactly_the_embeddings_they_get_alone() {
+    // A crew photo's faces, and faces from different photos (as a burst's frames), in one batch.
+    let crew = engine().decode(&jpeg(&crew_photo(&["obama-1.jpg", "collins-1.png", "biden-1.jpg", "hopper-1.jpg"], 480)), 0).unwrap();
+    let single = Photo::from_rgb(pixels("obama-2.jpg"));
+    let (crew_faces, single_faces) = (engine().detect(&crew).unwrap(), engine().detect(&single).unwrap());
+    assert_eq!(crew_faces.len(), 4);
+    let pairs: Vec<(&Photo, &clockface_face::Face)> =
+        crew_faces.iter().map(|f| (&crew, f)).chain(single_faces.iter().take(1).map(|f| (&single, f))).collect();
+    let together = engine().embed_faces(&pairs).unwrap();
+    assert_eq!(together.len(), 5);
+    let bits = |e: &Embedding| e.as_slice().iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+    for (i, ((photo, face), batched)) in pairs.iter().zip(&together).enumerate() {
+        let alone = engine().embed(photo, face).unwrap();
+        assert_eq!(batched.face, alone.face, "face {i}");
+        assert_eq!(bits(&batched.embedding), bits(&alone.embedding), "face {i}: the batch changed its embedding");
+        assert_eq!(batched.quality, alone.quality, "face {i}");
+    }
+    assert!(engine().embed_faces(&[]).unwrap().is_empty());
+}
+
 /// One portrait scaled to `height` on a grey 1920x1440 canvas.
 fn distant_portrait(height: u32) -> RgbImage {
     let p = pixels("obama-1.jpg");
@@ -625,6 +646,26 @@ fn a_live_burst_with_the_prompted_turn_passes() {
     let check = engine().check_burst(&frames, TurnDirection::Left, &reference).unwrap();
     assert!(!check.passed);
     assert!(check.failures.contains(&BurstFailure::WrongDirection), "{:?}", check.failures);
+}
+
+#[test]
+fn a_burst_sent_as_one_sheet_is_judged_as_its_frames() {
+    // The clock tiles the frames, four to a row, into one image; lossless here, so the frames cut
+    // from it are the frames put in, and the check must say exactly what it says on them.
+    let (front, front_face) = first_face("obama-1.jpg");
+    let (turned, turned_face) = first_face("obama-2.jpg");
+    let frames: Vec<Photo> =
+        (0..8).map(|k| if k < 4 { frame_with(&front, &front_face, 320.0) } else { frame_with(&turned, &turned_face, 320.0) }).collect();
+    let mut sheet = RgbImage::new(4 * 640, 2 * 480);
+    for (i, frame) in frames.iter().enumerate() {
+        imageops::replace(&mut sheet, &frame.image, (i % 4) as i64 * 640, (i / 4) as i64 * 480);
+    }
+    let layout = clockface_face::SheetLayout { frames: 8, columns: 4 };
+    let reference = [enrolled("obama-3.jpg")];
+    let from_sheet = engine().check_burst_sheet(&png(&sheet), layout, TurnDirection::Right, &reference).unwrap();
+    let from_frames = engine().check_burst(&frames, TurnDirection::Right, &reference).unwrap();
+    assert!(from_sheet.passed, "{:?}", from_sheet.failures);
+    assert_eq!(serde_json::to_value(&from_sheet).unwrap(), serde_json::to_value(&from_frames).unwrap());
 }
 
 /// The engine with every product in floats, to compare with the default one.
