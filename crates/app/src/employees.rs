@@ -25,7 +25,8 @@ pub struct Employees<'a> {
 }
 
 /// An employee's fields. On update, leave `pin` out to keep the PIN, send `null` to remove it,
-/// or send a new one. (Not `Debug`: it may hold a PIN.)
+/// or send a new one.
+// Not `Debug`: it may hold a PIN.
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EmployeeBody {

@@ -82,7 +82,7 @@ impl From<&User> for UserView {
     }
 }
 
-/// Whom to invite, as typed.
+// Whom to invite, as typed (a plain comment: a doc comment would change the OpenAPI document).
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InviteBody {
@@ -108,7 +108,7 @@ pub struct Invited {
     pub mail_error: Option<String>,
 }
 
-/// An invitation accepted, as typed.
+// An invitation accepted, as typed (a plain comment, as for `InviteBody`).
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AcceptBody {
