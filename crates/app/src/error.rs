@@ -29,6 +29,14 @@ pub enum AppError {
     /// The caller is known and may not do this.
     #[error("{message}")]
     Forbidden { code: &'static str, message: String },
+    /// What was asked cannot be done in the state things are in (e.g. renewing the link of a
+    /// user who has accepted theirs).
+    #[error("{message}")]
+    Conflict { code: &'static str, message: String },
+    /// Several of the input's fields are refused at once: a form says each beside its field
+    /// rather than one at a time. The first is the one a caller that shows only one shows.
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    Several(Vec<AppError>),
     /// Too many wrong attempts: refused unjudged for `retry_after` more seconds.
     #[error("{message}")]
     Locked { message: String, retry_after: u64 },
@@ -52,16 +60,41 @@ impl AppError {
         AppError::Invalid { code, field: Some(field), message: message.into() }
     }
 
+    /// Ok when nothing was refused; the one refusal; or all of them as [`AppError::Several`]
+    /// (one level: refusals that were several already, the domain's too, are taken apart).
+    pub fn all(refused: Vec<AppError>) -> Result<(), AppError> {
+        let mut refused: Vec<AppError> = refused
+            .into_iter()
+            .flat_map(|e| match e {
+                AppError::Several(inner) => inner,
+                AppError::Domain(DomainError::Several(inner)) => inner.into_iter().map(AppError::Domain).collect(),
+                one => vec![one],
+            })
+            .collect();
+        match refused.len() {
+            0 => Ok(()),
+            1 => Err(refused.remove(0)),
+            _ => Err(AppError::Several(refused)),
+        }
+    }
+
+    /// The value of a check that passed; a refusal goes to `refused` (for [`AppError::all`]).
+    pub fn keep<T, E: Into<AppError>>(result: Result<T, E>, refused: &mut Vec<AppError>) -> Option<T> {
+        result.map_err(|e| refused.push(e.into())).ok()
+    }
+
     /// The stable code of a refusal (`None` for the store's and the domain's own, and for faults).
     pub fn code(&self) -> Option<&'static str> {
         match self {
             AppError::Invalid { code, .. }
             | AppError::Unauthenticated { code, .. }
             | AppError::Forbidden { code, .. }
+            | AppError::Conflict { code, .. }
             | AppError::Gone { code, .. } => Some(code),
             AppError::Locked { .. } => Some("locked"),
             AppError::Busy { .. } => Some("busy"),
             AppError::NotFound(_) => Some("not_found"),
+            AppError::Several(errors) => errors.first().and_then(AppError::code),
             AppError::Store(_) | AppError::Domain(_) | AppError::Internal(_) => None,
         }
     }

@@ -6,13 +6,16 @@
 //! case, never something a handler remembers.
 //!
 //! Today it holds the shared services (the audit writer, key handling, the mailer, TOTP, the audit
-//! witness, the bound on password hashing), sign-in, devices and their registration codes, and
-//! who may see a photo; docs/ARCHITECTURE.md lists what is still in `web` to move here.
+//! witness, the bound on password hashing), sign-in, devices and their registration codes, who
+//! may see a photo, users and their invitations, jobs' and cost codes' imports, and checking an
+//! employee's fields; docs/ARCHITECTURE.md lists what is still in `web` to move here.
 
 pub mod audit;
 pub mod devices;
+pub mod employees;
 pub mod error;
 pub mod hashing;
+pub mod jobs;
 pub mod mail;
 pub mod photos;
 pub mod sealed_pin;
@@ -21,6 +24,7 @@ pub mod sign_in;
 pub mod signing;
 pub mod tokens;
 pub mod totp;
+pub mod users;
 pub mod witness;
 
 pub use error::AppError;

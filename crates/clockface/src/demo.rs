@@ -9,6 +9,7 @@ use bytes::Bytes;
 use chrono::{Datelike, Duration, NaiveDate, TimeZone, Utc, Weekday};
 use clockface_app::audit::audit_entry;
 use clockface_app::devices::registration_code_hash;
+use clockface_app::employees::EmployeeBody;
 use clockface_app::tokens::{new_token, token_hash, DEVICE_TOKEN_PREFIX};
 use clockface_domain::company::Email;
 use clockface_domain::device::Device;
@@ -21,7 +22,6 @@ use clockface_domain::user::{invitation_expires, UserRole};
 use clockface_store::ReleaseDecision;
 use clockface_store::TemplateSource;
 use clockface_store::{DeviceSync, NewDevice, NewInvitation, NewUser};
-use clockface_web::api::employees::{employee_fields, EmployeeBody};
 use clockface_web::privacy::{decide_release, publish_policy, ReleaseAnswer, Signer};
 use clockface_web::punching::{record_punch, PunchBody};
 use clockface_web::verification::enrol;
@@ -173,7 +173,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Demo> {
         };
         let (name, pin) = (person.name, person.pin);
         let body = EmployeeBody { name: name.into(), number: person.number.into(), role_id, active: true, pin: Some(Some(pin.into())) };
-        let fields = employee_fields(state, company.id, body).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        let fields = state.employees().fields(company.id, body).await.map_err(|e| anyhow::anyhow!("{e}"))?;
         employees.push((name.to_owned(), store.create_employee(company.id, &fields).await?.id));
     }
     let id_of = |name: &str| employees.iter().find(|(n, _)| n == name).map(|(_, id)| *id).context("demo employee missing");

@@ -8,26 +8,16 @@ use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use chrono::Utc;
 use clockface_app::tokens::{token_hash, ADMIN_TOKEN_PREFIX, DEVICE_TOKEN_PREFIX};
+use clockface_app::users::Acting;
 use clockface_domain::device::Device;
 use clockface_domain::ids::{AdminId, CompanyId, EmployeeId};
 use clockface_domain::user::{Reach, UserRole};
 use clockface_store::Session;
-use hmac::{Hmac, Mac};
-use secrecy::ExposeSecret;
-use sha2::Sha256;
 
-/// The keyed digest (HMAC-SHA256) that finds an employee by PIN within a company and keeps PINs
-/// unique there. The key lives outside the database: a stolen database alone cannot be used to
-/// try every PIN. The PIN's argon2 hash is checked as well on sign-in.
+/// The keyed digest that finds an employee by PIN within a company, with this server's PIN key
+/// (`clockface_app::employees::pin_lookup`).
 pub fn pin_lookup(state: &AppState, company: CompanyId, pin: &str) -> String {
-    let key = state.settings.pin_key.expose_secret();
-    let mut mac = match <Hmac<Sha256> as Mac>::new_from_slice(key) {
-        Ok(mac) => mac,
-        Err(error) => unreachable!("HMAC takes keys of any length: {error}"),
-    };
-    mac.update(company.0.as_bytes());
-    mac.update(pin.as_bytes());
-    hex::encode(mac.finalize().into_bytes())
+    clockface_app::employees::pin_lookup(&state.settings.pin_key, company, pin)
 }
 
 fn bearer(parts: &Parts) -> Option<&str> {
@@ -116,6 +106,11 @@ impl AdminAuth {
     /// An admin's authority from a page's session (the pages call the API's services).
     pub fn of_session(session: Session) -> Self {
         AdminAuth(UserAuth { session, reach: Reach::Company })
+    }
+
+    /// This admin, as the use cases that act in their name take them.
+    pub fn acting(&self) -> Acting<'_> {
+        Acting { company: self.company(), user: self.user(), email: &self.session.admin_email }
     }
 }
 

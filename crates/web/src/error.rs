@@ -208,6 +208,14 @@ impl From<AppError> for ApiError {
             AppError::Unauthenticated { code, field: at, message } => field(ApiError::unauthorized(code, message), at),
             AppError::NotFound(message) => ApiError::not_found(message),
             AppError::Forbidden { code, message } => ApiError::forbidden(code, message),
+            AppError::Conflict { code, message } => ApiError::conflict(code, message),
+            AppError::Several(errors) => {
+                let mut checks = Checks::default();
+                for error in errors {
+                    checks.push(error);
+                }
+                checks.refused()
+            }
             AppError::Gone { code, message } => ApiError::new(StatusCode::GONE, code, message),
             AppError::Locked { message, retry_after } => {
                 ApiError::new(StatusCode::TOO_MANY_REQUESTS, "locked", message).with_retry_after(retry_after)

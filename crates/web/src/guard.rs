@@ -143,6 +143,17 @@ pub(crate) fn over_tls(parts_uri_scheme: Option<&str>, headers: &HeaderMap) -> b
     parts_uri_scheme == Some("https") || forwarded == Some(true)
 }
 
+/// The address links point to (an invitation's): the configured public address, else the one
+/// this request came to.
+pub(crate) fn origin(state: &AppState, headers: &HeaderMap, uri: &axum::http::Uri) -> String {
+    if let Some(url) = state.settings.public_url.as_deref() {
+        return url.trim_end_matches('/').to_owned();
+    }
+    let host = headers.get(axum::http::header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
+    let scheme = if over_tls(uri.scheme_str(), headers) { "https" } else { "http" };
+    format!("{scheme}://{host}")
+}
+
 /// Middleware: the headers every answer carries. `nosniff` everywhere; `Strict-Transport-Security`
 /// when the request came over TLS (directly or through a proxy that says so); `no-store` on API
 /// answers (they carry people's data) unless the handler chose otherwise.

@@ -3,7 +3,9 @@
 use crate::guard::{Gates, Limits};
 use crate::photo::PhotoLimits;
 use clockface_app::devices::Devices;
+use clockface_app::employees::Employees;
 use clockface_app::sign_in::Accounts;
+use clockface_app::users::Users;
 use clockface_domain::lockout::LockoutPolicy;
 use clockface_store::blobs::BlobStore;
 use clockface_store::group::PunchWriter;
@@ -77,6 +79,16 @@ impl AppState {
     /// What the devices use case needs of the server.
     pub fn devices(&self) -> Devices<'_> {
         Devices { store: self.store.as_ref(), code_ttl: self.settings.registration_code_ttl }
+    }
+
+    /// What checking an employee's fields needs of the server.
+    pub fn employees(&self) -> Employees<'_> {
+        Employees { store: self.store.as_ref(), hashing: self.gates.hashing(), pin_key: &self.settings.pin_key }
+    }
+
+    /// What the users and invitations use case needs of the server.
+    pub fn users(&self) -> Users<'_> {
+        Users { store: self.store.as_ref(), hashing: self.gates.hashing(), mail: self.settings.mail.as_ref() }
     }
 }
 

@@ -1,6 +1,6 @@
 //! Manage → Employees: the table with a search by name, and the form to add or edit one (name,
 //! number, active, mobile security role, PIN, and a foreman's crew when the role has Clock For).
-//! Validation and PIN hashing are the API's (`api::employees::employee_fields`). An existing
+//! Validation and PIN hashing are the application layer's (`clockface_app::employees`), as for the API. An existing
 //! employee's page also has the Face verification panel: the biometric release (read and signed
 //! by the employee in front of the admin, or declined), enrolment photos (a multipart upload,
 //! CSRF-checked by [`SignedUpload`]), when their face data will be destroyed, deleting it now on
@@ -9,7 +9,6 @@
 use super::devices::local;
 use super::{parse_id, render, see_other, AdminSession, FormData, FormErrors, Layout, PageError, SignedForm, SignedUpload};
 use crate::admin::words::{self, Words};
-use crate::api::employees::{employee_fields, EmployeeBody};
 use crate::api::privacy::ReleaseBody;
 use crate::privacy::{self, ReleaseNotice, Signer};
 use crate::verification;
@@ -21,6 +20,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
 use chrono::Utc;
+use clockface_app::employees::EmployeeBody;
 use clockface_domain::employee::Employee;
 use clockface_domain::ids::{EmployeeId, RoleId};
 use clockface_domain::role::Role;
@@ -385,7 +385,7 @@ async fn save(
         Some(Some(form.pin.clone()))
     };
     let body = EmployeeBody { name: form.name.clone(), number: form.number.clone(), role_id, active: form.active, pin };
-    let fields = employee_fields(state, company, body).await?;
+    let fields = state.employees().fields(company, body).await?;
     let members: Vec<EmployeeId> = form
         .crew
         .iter()

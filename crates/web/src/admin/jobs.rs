@@ -1,12 +1,11 @@
 //! Manage → Jobs and Manage → Cost codes: the lists, the form to add or edit one (a job's number,
 //! name, address, optional geofence and active; a cost code's number, name, and whether it is for
 //! all jobs or some), deactivating, and the CSV import of each (an upload, all lines or none, the
-//! bad lines listed). Validation and the imports are the API's and the domain's
-//! (`api::jobs::import_jobs`, `domain::job`), so a page and the API accept the same things.
+//! bad lines listed). Validation is the domain's (`domain::job`) and the imports the application
+//! layer's (`clockface_app::jobs`), as for the API, so a page and the API accept the same things.
 
 use super::{parse_id, render, see_other, AdminSession, FormData, FormErrors, Layout, PageError, SignedForm, SignedUpload};
 use crate::admin::words::{self, Words};
-use crate::api::jobs::{import_cost_codes, import_jobs, ImportOutcome};
 use crate::{ApiError, AppState};
 use askama::Template;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
@@ -14,6 +13,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
+use clockface_app::jobs::{import_cost_codes, import_jobs, ImportOutcome};
 use clockface_domain::ids::{CostCodeId, JobId};
 use clockface_domain::job::{CostCode, CostCodeFields, CostCodeInput, Geofence, ImportSummary, Job, JobFields, JobInput, LineError};
 use clockface_domain::DomainError;
@@ -132,7 +132,7 @@ async fn jobs_page(State(state): State<AppState>, admin: AdminSession, Query(not
 
 async fn upload_jobs(State(state): State<AppState>, upload: SignedUpload) -> Result<Response, PageError> {
     let outcome = match upload.file("file") {
-        Some(bytes) => import_jobs(&state, upload.admin.company_id(), bytes).await,
+        Some(bytes) => import_jobs(state.store.as_ref(), upload.admin.company_id(), bytes).await.map_err(ApiError::from),
         None => Err(ApiError::unprocessable("no_file", "choose a CSV file to import").with_field("file")),
     };
     let (status, result) = ImportResult::from(outcome)?;
@@ -347,7 +347,7 @@ async fn codes_page(State(state): State<AppState>, admin: AdminSession, Query(no
 
 async fn upload_codes(State(state): State<AppState>, upload: SignedUpload) -> Result<Response, PageError> {
     let outcome = match upload.file("file") {
-        Some(bytes) => import_cost_codes(&state, upload.admin.company_id(), bytes).await,
+        Some(bytes) => import_cost_codes(state.store.as_ref(), upload.admin.company_id(), bytes).await.map_err(ApiError::from),
         None => Err(ApiError::unprocessable("no_file", "choose a CSV file to import").with_field("file")),
     };
     let (status, result) = ImportResult::from(outcome)?;

@@ -2,15 +2,13 @@
 //! shown once to copy, and e-mailed when an SMTP server is configured); a user's page sets the
 //! role, turns access off or on, makes a new link, and picks a supervisor's employees. And the
 //! invitation page the link opens, where the invited person chooses a password and is signed in.
-//! The services are the API's (`api::users`).
+//! The use case is `clockface_app::users` (as for the API).
 
 use super::devices::local;
 use super::session::{cookie, set_session_cookie, SIGN_IN_COOKIE};
 use super::{parse_id, render, see_other, AdminSession, FormData, FormErrors, Layout, PageError, SignedForm};
 use crate::admin::words::{self, Words};
-use crate::api::users::{accept, assign, change, invite, invited_user, origin, renew, AcceptBody, InviteBody, Invited};
-use crate::auth::AdminAuth;
-use crate::guard::{over_tls, ClientAddr};
+use crate::guard::{origin, over_tls, ClientAddr};
 use crate::{ApiError, AppState};
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -21,6 +19,7 @@ use axum::Router;
 use chrono::Utc;
 use clockface_app::sign_in::{NewSession, SignIn};
 use clockface_app::tokens::new_token;
+use clockface_app::users::{AcceptBody, Acting, InviteBody, Invited};
 use clockface_domain::ids::{AdminId, EmployeeId};
 use clockface_domain::user::{UserRole, UserStatus};
 use clockface_store::User;
@@ -106,7 +105,7 @@ struct UsersPage {
 }
 
 async fn list(state: &AppState, admin: &AdminSession) -> Result<UsersPage, PageError> {
-    let users = state.store.users(admin.company_id()).await?;
+    let users = state.users().list(admin.company_id()).await?;
     Ok(UsersPage {
         layout: Layout::new(admin, "users", words::en("base.users")),
         users: users.iter().map(|u| row(u, admin)).collect(),
@@ -123,15 +122,16 @@ async fn users_page(State(state): State<AppState>, admin: AdminSession) -> Resul
     Ok(render(StatusCode::OK, &list(&state, &admin).await?))
 }
 
-fn admin_auth(admin: &AdminSession) -> AdminAuth {
-    AdminAuth::of_session(admin.session.clone())
+/// The admin signed in, as the use cases take them.
+fn acting(admin: &AdminSession) -> Acting<'_> {
+    Acting { company: admin.company_id(), user: admin.session.admin_id, email: &admin.session.admin_email }
 }
 
 /// The link is shown in the answer to the POST and nowhere else.
 async fn invite_form(State(state): State<AppState>, headers: HeaderMap, uri: Uri, signed: SignedForm) -> Result<Response, PageError> {
     let SignedForm { admin, form } = signed;
     let body = InviteBody { email: form.get("email").to_owned(), name: form.get("name").to_owned(), role: form.get("role").to_owned() };
-    let result = invite(&state, &admin_auth(&admin), &body, &origin(&state, &headers, &uri)).await;
+    let result = state.users().invite(acting(&admin), &body, &origin(&state, &headers, &uri), Utc::now()).await;
     let mut page = list(&state, &admin).await?;
     match result {
         Ok(invited) => {
@@ -139,7 +139,7 @@ async fn invite_form(State(state): State<AppState>, headers: HeaderMap, uri: Uri
             Ok(render(StatusCode::CREATED, &page))
         }
         Err(error) => {
-            let (status, errors) = FormErrors::from_error(error)?;
+            let (status, errors) = FormErrors::from_error(error.into())?;
             page.errors = errors.shown_on(&["email", "name", "role"]);
             (page.email, page.name, page.role) = (body.email, body.name, body.role);
             Ok(render(status, &page))
@@ -229,7 +229,9 @@ async fn save_form(State(state): State<AppState>, Path(id): Path<String>, signed
     let SignedForm { admin, form } = signed;
     let id: AdminId = parse_id(&id)?;
     let result = match UserRole::parse(form.get("role")) {
-        Ok(role) => change(&state, &admin_auth(&admin), id, role, form.checked("active")).await.map(|_| ()),
+        Ok(role) => {
+            state.users().change(acting(&admin), id, role, form.checked("active"), Utc::now()).await.map(|_| ()).map_err(ApiError::from)
+        }
         Err(error) => Err(error.into()),
     };
     match result {
@@ -243,9 +245,9 @@ async fn assign_form(State(state): State<AppState>, Path(id): Path<String>, sign
     let id: AdminId = parse_id(&id)?;
     let employees: Result<Vec<EmployeeId>, _> = form.all("employee").into_iter().map(str::parse).collect();
     let employees = employees.map_err(|_| PageError(ApiError::not_found("no such employee")))?;
-    match assign(&state, &admin_auth(&admin), id, &employees).await {
+    match state.users().assign(acting(&admin), id, &employees).await {
         Ok(()) => Ok(see_other(&format!("/admin/users/{id}?done=employees"))),
-        Err(error) => refused(&state, &admin, id, error).await,
+        Err(error) => refused(&state, &admin, id, error.into()).await,
     }
 }
 
@@ -258,13 +260,13 @@ async fn renew_form(
 ) -> Result<Response, PageError> {
     let admin = signed.admin;
     let id: AdminId = parse_id(&id)?;
-    match renew(&state, &admin_auth(&admin), id, &origin(&state, &headers, &uri)).await {
+    match state.users().renew(acting(&admin), id, &origin(&state, &headers, &uri), Utc::now()).await {
         Ok(invited) => {
             let mut page = user_view(&state, &admin, id).await?;
             page.link = Some(link_view(invited, &admin));
             Ok(render(StatusCode::OK, &page))
         }
-        Err(error) => refused(&state, &admin, id, error).await,
+        Err(error) => refused(&state, &admin, id, error.into()).await,
     }
 }
 
@@ -285,7 +287,7 @@ struct InvitationPage {
 }
 
 async fn invitation_view(state: &AppState, token: &str, csrf: String) -> Result<InvitationPage, PageError> {
-    let user = invited_user(state, token).await?;
+    let user = state.users().invited_user(token, Utc::now()).await?;
     let company = state.store.company(user.company_id).await?;
     Ok(InvitationPage {
         company: company.name.as_str().to_owned(),
@@ -336,11 +338,11 @@ async fn accept_form(
         password: form.get("password").to_owned(),
         password_again: form.get("password_again").to_owned(),
     };
-    let login = match accept(&state, &body).await {
+    let login = match state.users().accept(&body, Utc::now()).await {
         Ok(login) => login,
         Err(error) => {
             let mut page = invitation_view(&state, &token, expected).await?;
-            let (status, errors) = FormErrors::from_error(error)?;
+            let (status, errors) = FormErrors::from_error(error.into())?;
             page.errors = errors.shown_on(&["name", "password", "password_again"]);
             page.name = body.name;
             return Ok(render(status, &page));

@@ -1,6 +1,7 @@
 //! Jobs and cost codes: list, add, read, change (deactivate with `active: false`; a job or code
 //! that hours were booked to is never deleted), and CSV imports that take every line or none.
-//! Every change reaches devices at their next sync.
+//! Every change reaches devices at their next sync. The imports are `clockface_app::jobs`'s (as
+//! for the admin pages).
 
 use crate::auth::AdminAuth;
 use crate::error::{ErrorBody, ErrorDetail, Json, Path};
@@ -8,10 +9,9 @@ use crate::{ApiError, AppState};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use clockface_domain::ids::{CompanyId, CostCodeId, JobId};
-use clockface_domain::job::{
-    parse_cost_codes_csv, parse_jobs_csv, CostCode, CostCodeFields, CostCodeInput, ImportSummary, Job, JobFields, JobInput, LineError,
-};
+use clockface_app::jobs::{import_cost_codes, import_jobs, ImportOutcome};
+use clockface_domain::ids::{CostCodeId, JobId};
+use clockface_domain::job::{CostCode, CostCodeFields, CostCodeInput, ImportSummary, Job, JobFields, JobInput, LineError};
 use serde::Serialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -33,56 +33,15 @@ pub struct ImportErrorBody {
     pub lines: Vec<LineError>,
 }
 
-/// What an import came to: done, or the lines that stopped it.
-pub enum ImportOutcome {
-    Done(ImportSummary),
-    Refused(Vec<LineError>),
-}
-
-impl IntoResponse for ImportOutcome {
-    fn into_response(self) -> Response {
-        match self {
-            ImportOutcome::Done(summary) => Json(summary).into_response(),
-            ImportOutcome::Refused(lines) => {
-                let message = format!("{} line(s) cannot be imported; nothing was imported", lines.len());
-                let error = ErrorDetail { code: "invalid_csv".into(), message, field: Some("file".into()), details: None };
-                (StatusCode::UNPROCESSABLE_ENTITY, axum::Json(ImportErrorBody { error, lines })).into_response()
-            }
+/// The answer to an import: its summary, or a 422 with every bad line.
+fn import_answer(outcome: ImportOutcome) -> Response {
+    match outcome {
+        ImportOutcome::Done(summary) => Json(summary).into_response(),
+        ImportOutcome::Refused(lines) => {
+            let message = format!("{} line(s) cannot be imported; nothing was imported", lines.len());
+            let error = ErrorDetail { code: "invalid_csv".into(), message, field: Some("file".into()), details: None };
+            (StatusCode::UNPROCESSABLE_ENTITY, axum::Json(ImportErrorBody { error, lines })).into_response()
         }
-    }
-}
-
-/// The file as text, or the line of its first byte that is not UTF-8.
-fn utf8(body: &[u8]) -> Result<&str, ImportOutcome> {
-    std::str::from_utf8(body).map_err(|error| {
-        let line = body[..error.valid_up_to()].iter().filter(|b| **b == b'\n').count() + 1;
-        let message = format!("line {line} is not UTF-8 text; save the file as CSV UTF-8");
-        ImportOutcome::Refused(vec![LineError { line, message }])
-    })
-}
-
-/// Imports a jobs file (shared with the admin pages).
-pub async fn import_jobs(state: &AppState, company: CompanyId, body: &[u8]) -> Result<ImportOutcome, ApiError> {
-    let text = match utf8(body) {
-        Ok(text) => text,
-        Err(refused) => return Ok(refused),
-    };
-    match parse_jobs_csv(text) {
-        Ok(jobs) => Ok(ImportOutcome::Done(state.store.import_jobs(company, &jobs).await?)),
-        Err(lines) => Ok(ImportOutcome::Refused(lines)),
-    }
-}
-
-/// Imports a cost codes file (shared with the admin pages); its `jobs` column names the company's jobs by number.
-pub async fn import_cost_codes(state: &AppState, company: CompanyId, body: &[u8]) -> Result<ImportOutcome, ApiError> {
-    let text = match utf8(body) {
-        Ok(text) => text,
-        Err(refused) => return Ok(refused),
-    };
-    let jobs: Vec<_> = state.store.jobs(company).await?.into_iter().map(|job| (job.number, job.id)).collect();
-    match parse_cost_codes_csv(text, &jobs) {
-        Ok(codes) => Ok(ImportOutcome::Done(state.store.import_cost_codes(company, &codes).await?)),
-        Err(lines) => Ok(ImportOutcome::Refused(lines)),
     }
 }
 
@@ -130,8 +89,8 @@ async fn update_job(
 #[utoipa::path(post, path = "/jobs/import", tag = "jobs", security(("admin" = [])),
     request_body(content = String, content_type = "text/csv"),
     responses((status = 200, body = ImportSummary), (status = 422, description = "bad lines; nothing imported", body = ImportErrorBody)))]
-async fn import_jobs_csv(State(state): State<AppState>, admin: AdminAuth, body: axum::body::Bytes) -> Result<ImportOutcome, ApiError> {
-    import_jobs(&state, admin.company(), &body).await
+async fn import_jobs_csv(State(state): State<AppState>, admin: AdminAuth, body: axum::body::Bytes) -> Result<Response, ApiError> {
+    Ok(import_answer(import_jobs(state.store.as_ref(), admin.company(), &body).await?))
 }
 
 /// The company's cost codes by number, each with the jobs it is for (none: all jobs).
@@ -178,10 +137,6 @@ async fn update_cost_code(
 #[utoipa::path(post, path = "/cost-codes/import", tag = "jobs", security(("admin" = [])),
     request_body(content = String, content_type = "text/csv"),
     responses((status = 200, body = ImportSummary), (status = 422, description = "bad lines; nothing imported", body = ImportErrorBody)))]
-async fn import_cost_codes_csv(
-    State(state): State<AppState>,
-    admin: AdminAuth,
-    body: axum::body::Bytes,
-) -> Result<ImportOutcome, ApiError> {
-    import_cost_codes(&state, admin.company(), &body).await
+async fn import_cost_codes_csv(State(state): State<AppState>, admin: AdminAuth, body: axum::body::Bytes) -> Result<Response, ApiError> {
+    Ok(import_answer(import_cost_codes(state.store.as_ref(), admin.company(), &body).await?))
 }
