@@ -152,6 +152,12 @@ const CLAIM_JOB: &str = "UPDATE verification_jobs SET locked_until = $2, leased_
     SELECT punch_id FROM verification_jobs WHERE run_after <= $1 AND (locked_until IS NULL OR locked_until <= $1) \
     ORDER BY run_after LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING punch_id, company_id, attempts";
 
+/// Locks the company's row (`$1`) until the transaction ends. Every punch stored holds a key-share
+/// lock on it (its foreign key) until it commits, so an approval that takes this first waits for
+/// the punches being stored, and a punch stored after waits for the approval: each sees the
+/// other, and no punch that arrives after an approval goes unmarked (`sql::payroll::approve`).
+const LOCK_COMPANY: &str = "SELECT id FROM companies WHERE id = $1 FOR UPDATE";
+
 /// Whether the migrations' bookkeeping table exists in the schema in use (a count, 0 or 1).
 const MIGRATIONS_TABLE_EXISTS: &str =
     "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = '_sqlx_migrations'";

@@ -2,7 +2,7 @@
 
 use super::audit::insert_audit;
 use super::verification::verifications;
-use super::Db;
+use super::{Db, Tx};
 use crate::records::PunchRow;
 use crate::verification::ReviewRow;
 use crate::{AuditEntry, Review, StoreError, Verification};
@@ -12,19 +12,48 @@ use clockface_domain::verification::Verdict;
 use sqlx::Pool;
 use std::sync::OnceLock;
 
+/// The verdicts that need a person (`Verdict::needing_review`), as an SQL list.
+pub(super) fn verdicts_needing_review() -> &'static str {
+    static LIST: OnceLock<String> = OnceLock::new();
+    LIST.get_or_init(|| Verdict::needing_review().map(|v| format!("'{}'", v.as_str())).collect::<Vec<_>>().join(", "))
+}
+
 /// The punches an admin should look at that nobody has reviewed yet: a verdict the domain says
 /// needs a person (`Verdict::needs_review`), or a flagged punch (a required photo missing);
 /// listed and counted alike.
+///
+/// Read from the open review items (`punches.review_open`, on the partial index
+/// `punches_to_review`), never the company's whole history. Every write that can open an item
+/// marks it in its own transaction (a punch stored flagged, a verdict that needs review; see
+/// [`open_if_verdict_needs_review`]) and a review takes the mark off; the rule itself is then
+/// checked again on each marked punch (two lookups by key), so a mark left by a verdict stored
+/// while its punch was being reviewed lists nothing.
 fn review_queue_clause() -> &'static str {
     static CLAUSE: OnceLock<String> = OnceLock::new();
     CLAUSE.get_or_init(|| {
-        let verdicts: Vec<String> = Verdict::needing_review().map(|v| format!("'{}'", v.as_str())).collect();
         format!(
-            "FROM punches p LEFT JOIN verifications v ON v.punch_id = p.id LEFT JOIN punch_reviews r ON r.punch_id = p.id \
-             WHERE p.company_id = $1 AND r.punch_id IS NULL AND (v.verdict IN ({}) OR p.flagged)",
-            verdicts.join(", ")
+            "FROM punches p WHERE p.company_id = $1 AND p.review_open \
+             AND NOT EXISTS (SELECT 1 FROM punch_reviews r WHERE r.punch_id = p.id) \
+             AND (p.flagged OR EXISTS (SELECT 1 FROM verifications v WHERE v.punch_id = p.id AND v.verdict IN ({})))",
+            verdicts_needing_review()
         )
     })
+}
+
+/// Marks the punch an open review item when its verdict (just stored in `tx`) needs a person and
+/// nobody has reviewed it.
+pub(super) async fn open_if_verdict_needs_review(tx: &mut Tx, punch: PunchId, verdict: Verdict) -> Result<(), StoreError> {
+    if !verdict.needs_review() {
+        return Ok(());
+    }
+    sqlx::query(
+        "UPDATE punches SET review_open = TRUE WHERE id = $1 AND NOT review_open \
+         AND NOT EXISTS (SELECT 1 FROM punch_reviews r WHERE r.punch_id = punches.id)",
+    )
+    .bind(punch.0)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 /// The clause narrowing a list of punches `p` to a supervisor's employees (the supervisor is `$n`).
@@ -86,6 +115,12 @@ pub(super) async fn record_review(pool: &Pool<Db>, company: CompanyId, review: &
     if inserted.rows_affected() == 0 {
         return Err(StoreError::NotFound);
     }
+    // Reviewed: no longer an open item.
+    sqlx::query("UPDATE punches SET review_open = FALSE WHERE company_id = $1 AND id = $2 AND review_open")
+        .bind(company.0)
+        .bind(review.punch_id.0)
+        .execute(&mut *tx)
+        .await?;
     insert_audit(&mut tx, audit).await?;
     tx.commit().await?;
     Ok(())

@@ -41,6 +41,7 @@ pub(super) async fn claim_job(
 /// Stores a verdict and removes its job, in one transaction; with the template a first
 /// FaceFront photo enrolled and its audit line. A punch keeps its first verdict: when another
 /// worker finished the same job first (its lease ran out), this one changes nothing but the job.
+/// A verdict that needs a person opens a review item on its punch, in the same transaction.
 pub(super) async fn complete_job(
     pool: &Pool<Db>,
     verification: &Verification,
@@ -69,6 +70,9 @@ pub(super) async fn complete_job(
     .execute(&mut *tx)
     .await?
     .rows_affected();
+    if stored == 1 {
+        super::reviews::open_if_verdict_needs_review(&mut tx, verification.punch_id, verification.verdict).await?;
+    }
     if let (1, Some((template, audit))) = (stored, enrolled) {
         insert_template(&mut *tx, template).await?;
         insert_audit(&mut tx, audit).await?;
