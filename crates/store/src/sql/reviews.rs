@@ -10,34 +10,21 @@ use clockface_domain::ids::{AdminId, CompanyId, PunchId};
 use clockface_domain::punch::Punch;
 use clockface_domain::verification::Verdict;
 use sqlx::Pool;
-use std::sync::OnceLock;
-
-/// The verdicts that need a person (`Verdict::needing_review`), as an SQL list.
-pub(super) fn verdicts_needing_review() -> &'static str {
-    static LIST: OnceLock<String> = OnceLock::new();
-    LIST.get_or_init(|| Verdict::needing_review().map(|v| format!("'{}'", v.as_str())).collect::<Vec<_>>().join(", "))
-}
 
 /// The punches an admin should look at that nobody has reviewed yet: a verdict the domain says
 /// needs a person (`Verdict::needs_review`), or a flagged punch (a required photo missing);
 /// listed and counted alike.
 ///
 /// Read from the open review items (`punches.review_open`, on the partial index
-/// `punches_to_review`), never the company's whole history. Every write that can open an item
-/// marks it in its own transaction (a punch stored flagged, a verdict that needs review; see
-/// [`open_if_verdict_needs_review`]) and a review takes the mark off; the rule itself is then
-/// checked again on each marked punch (two lookups by key), so a mark left by a verdict stored
-/// while its punch was being reviewed lists nothing.
+/// `punches_to_review`), never the company's whole history. The mark is exactly the rule: a
+/// punch is stored flagged or not for good, a verdict is stored once and never changed, and a
+/// review is never taken back; so the mark is set by the punch's insert when it is flagged, by
+/// the verdict's transaction when it needs a person and nobody reviewed it (see
+/// [`open_if_verdict_needs_review`]), and taken off by the review's. Those two take the punch's
+/// row lock before they read (`LOCK_PUNCH`), so a verdict stored while its punch is being
+/// reviewed sees the review.
 fn review_queue_clause() -> &'static str {
-    static CLAUSE: OnceLock<String> = OnceLock::new();
-    CLAUSE.get_or_init(|| {
-        format!(
-            "FROM punches p WHERE p.company_id = $1 AND p.review_open \
-             AND NOT EXISTS (SELECT 1 FROM punch_reviews r WHERE r.punch_id = p.id) \
-             AND (p.flagged OR EXISTS (SELECT 1 FROM verifications v WHERE v.punch_id = p.id AND v.verdict IN ({})))",
-            verdicts_needing_review()
-        )
-    })
+    "FROM punches p WHERE p.company_id = $1 AND p.review_open"
 }
 
 /// Marks the punch an open review item when its verdict (just stored in `tx`) needs a person and
@@ -46,6 +33,7 @@ pub(super) async fn open_if_verdict_needs_review(tx: &mut Tx, punch: PunchId, ve
     if !verdict.needs_review() {
         return Ok(());
     }
+    sqlx::query(super::LOCK_PUNCH).bind(punch.0).execute(&mut **tx).await?;
     sqlx::query(
         "UPDATE punches SET review_open = TRUE WHERE id = $1 AND NOT review_open \
          AND NOT EXISTS (SELECT 1 FROM punch_reviews r WHERE r.punch_id = punches.id)",
@@ -100,6 +88,8 @@ pub(super) async fn count_review_queue(pool: &Pool<Db>, company: CompanyId, supe
 /// Records a review and its audit line, in one transaction.
 pub(super) async fn record_review(pool: &Pool<Db>, company: CompanyId, review: &Review, audit: &AuditEntry) -> Result<(), StoreError> {
     let mut tx = super::begin(pool).await?;
+    // The punch's row lock first, as a verdict's transaction takes it (`open_if_verdict_needs_review`).
+    sqlx::query(super::LOCK_PUNCH).bind(review.punch_id.0).execute(&mut *tx).await?;
     let inserted = sqlx::query(
         "INSERT INTO punch_reviews (punch_id, company_id, decision, reviewed_by, reviewed_at) \
          SELECT id, company_id, $3, $4, $5 FROM punches WHERE company_id = $1 AND id = $2 \
