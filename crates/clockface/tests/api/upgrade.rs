@@ -348,7 +348,11 @@ async fn upgrades(fixture: &Fixture) {
     assert_all_kept(&app, fixture, &installed).await;
     assert_trust_kept(&app, fixture, &installed, &frozen).await;
     let checks = active_checks(&installed).await;
-    assert!(!checks.is_empty() && checks.iter().all(|c| c == "never"), "an upgrade asks nobody for a head turn: {checks:?}");
+    // Releases before 0017 had no head turn: an upgrade asks nobody for one. The fixtures with
+    // review items come from a release that had it (its demo asks one role `when_unsure`).
+    if !fixture.review_items {
+        assert!(!checks.is_empty() && checks.iter().all(|c| c == "never"), "an upgrade asks nobody for a head turn: {checks:?}");
+    }
     use std::os::unix::fs::PermissionsExt;
     assert_eq!(std::fs::metadata(&secrets_key).unwrap().permissions().mode() & 0o777, 0o600, "secrets.key is the server's alone");
     let sealed = sealed_templates(&app).await;
