@@ -152,6 +152,16 @@ const CLAIM_JOB: &str = "UPDATE verification_jobs SET locked_until = $2, leased_
     SELECT punch_id FROM verification_jobs WHERE run_after <= $1 AND (locked_until IS NULL OR locked_until <= $1) \
     ORDER BY run_after LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING punch_id, company_id, attempts";
 
+/// Locks the company's row (`$1`) until the transaction ends. Every punch stored holds a key-share
+/// lock on it (its foreign key) until it commits, so an approval that takes this first waits for
+/// the punches being stored, and a punch stored after waits for the approval: each sees the
+/// other, and no punch that arrives after an approval goes unmarked (`sql::payroll::approve`).
+const LOCK_COMPANY: &str = "SELECT id FROM companies WHERE id = $1 FOR UPDATE";
+
+/// Locks a punch's row (`$1`) until the transaction ends: a verdict and a review of the same punch
+/// take turns, and the later one sees the earlier (the open review item, `sql::reviews`).
+const LOCK_PUNCH: &str = "SELECT id FROM punches WHERE id = $1 FOR NO KEY UPDATE";
+
 /// Whether the migrations' bookkeeping table exists in the schema in use (a count, 0 or 1).
 const MIGRATIONS_TABLE_EXISTS: &str =
     "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = '_sqlx_migrations'";

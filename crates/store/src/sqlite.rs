@@ -101,6 +101,13 @@ const CLAIM_JOB: &str = "UPDATE verification_jobs SET locked_until = $2, leased_
     SELECT punch_id FROM verification_jobs WHERE run_after <= $1 AND (locked_until IS NULL OR locked_until <= $1) \
     ORDER BY run_after LIMIT 1) RETURNING punch_id, company_id, attempts";
 
+/// Locks the company's row (`$1`) until the transaction ends: nothing to do on SQLite, whose write
+/// transactions take its one write lock at their start (`BEGIN IMMEDIATE`).
+const LOCK_COMPANY: &str = "SELECT id FROM companies WHERE id = $1";
+
+/// Locks a punch's row (`$1`) until the transaction ends: nothing to do on SQLite (`BEGIN IMMEDIATE`).
+const LOCK_PUNCH: &str = "SELECT id FROM punches WHERE id = $1";
+
 /// Whether the migrations' bookkeeping table exists (a count, 0 or 1).
 const MIGRATIONS_TABLE_EXISTS: &str = "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'";
 

@@ -398,6 +398,7 @@ where
 }
 
 /// An operation known to read the company's history (see [`Operation::not_yet`]).
+#[allow(dead_code, reason = "no operation is known to read too much today; the next one found is marked with it")]
 fn not_yet(operation: Operation, why: &'static str) -> Operation {
     Operation { not_yet: Some(why), ..operation }
 }
@@ -425,7 +426,9 @@ struct Ctx {
     scopes: Vec<LockScope>,
 }
 
-const REVIEW_QUEUE: &str = "the review queue lists unreviewed punches needing review by an OR across punches and verdicts; bounding it needs an open-items table or index kept with each verdict, review and flag (issue 27, second part)";
+/// The review queue reads the open review items alone.
+const REVIEW_ITEMS: &[(&str, &str)] =
+    &[("punches_to_review", "the partial index of open review items: flagged or doubtful punches nobody has reviewed yet, taken off by a review")];
 
 fn operations() -> Vec<Operation> {
     macro_rules! run {
@@ -448,6 +451,18 @@ fn operations() -> Vec<Operation> {
                 store.insert_punch(&again, None).await.unwrap();
             }),
         ),
+        op(
+            "punch ingest (a new punch: whether it arrived after an approval)",
+            &[("period_approvals", "one row per approved pay period: 26 a year for a company paid every two weeks")],
+            run!(|store, c| {
+                let mut new = c.punch.clone();
+                new.id = PunchId::new();
+                new.client_id = Uuid::new_v4();
+                new.occurred_at = now() - Duration::days(20);
+                new.received_at = now();
+                store.insert_punch(&new, None).await.unwrap();
+            }),
+        ),
         op("punch ingest (the employee's last punch)", &[], run!(|store, c| store.last_punch(c.company, c.employee).await.unwrap())),
         op("punch by client id", &[], run!(|store, c| store.punch_by_client_id(c.company, c.punch.client_id).await.unwrap())),
         op("time card: punches", &[], run!(|store, c| store.punches(c.company, c.employee, c.week.0, c.week.1).await.unwrap())),
@@ -461,11 +476,15 @@ fn operations() -> Vec<Operation> {
         op("pay period overview: punches", &[], run!(|store, c| store.period_punches(c.company, c.week.0, c.week.1).await.unwrap())),
         op("pay period overview: corrections", &[], run!(|store, c| store.corrections(c.company, None, c.week.0, c.week.1).await.unwrap())),
         op("exports", &[], run!(|store, c| store.exports(c.company, c.period).await.unwrap())),
-        not_yet(op("review queue", &[], run!(|store, c| store.review_queue(c.company, None, 50).await.unwrap())), REVIEW_QUEUE),
-        not_yet(op("review queue count", &[], run!(|store, c| store.count_review_queue(c.company, None).await.unwrap())), REVIEW_QUEUE),
-        not_yet(
-            op("review queue: arrived after approval", &[], run!(|store, c| store.arrived_after_approval(c.company, None, 50).await.unwrap())),
-            "each punch is compared with the approvals' windows; bounding it needs the punches received after an approval marked when they arrive",
+        op("review queue", REVIEW_ITEMS, run!(|store, c| store.review_queue(c.company, None, 50).await.unwrap())),
+        op("review queue count", REVIEW_ITEMS, run!(|store, c| store.count_review_queue(c.company, None).await.unwrap())),
+        op(
+            "review queue: arrived after approval",
+            &[
+                ("punches_after_approval", "the partial index of punches that arrived after an approval they still fall in: reopening takes them off"),
+                ("period_approvals", "one row per approved pay period: 26 a year for a company paid every two weeks"),
+            ],
+            run!(|store, c| store.arrived_after_approval(c.company, None, 50).await.unwrap()),
         ),
         op("photos of a punch", &[], run!(|store, c| store.photos(c.company, std::slice::from_ref(&c.photo)).await.unwrap())),
         op("verdicts of punches", &[], run!(|store, c| store.verifications(c.company, &[c.punch.id]).await.unwrap())),
@@ -558,6 +577,18 @@ fn operations() -> Vec<Operation> {
             run!(|store, c| store.audit_entries(c.company, &AuditFilter { employee: Some(c.employee), ..AuditFilter::default() }, 50, 0).await.unwrap()),
         ),
         op("audit head (an audited change)", &[], run!(|store, c| store.audit(&line(c.company, "photo.viewed", None)).await.unwrap())),
+        op(
+            "reopening a card (what arrived after its approval taken off the list)",
+            &[
+                ("punches_after_approval", "the partial index of punches that arrived after an approval they still fall in: reopening takes them off"),
+                ("period_approvals", "one row per approved pay period: 26 a year for a company paid every two weeks"),
+            ],
+            run!(|store, c| {
+                let start = now() - Duration::days(14);
+                let period = PayPeriod { start: start.date_naive(), end: (start + Duration::days(6)).date_naive() };
+                store.reopen(c.company, Some(c.employee), period, &line(c.company, "card.reopened", None)).await.unwrap();
+            }),
+        ),
         op(
             "a review (audited)",
             &[],

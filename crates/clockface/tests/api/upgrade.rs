@@ -42,6 +42,10 @@ struct Fixture {
     kept_pin_digits: bool,
     /// The release's audit witness signed its head into `audit-heads.log` (0013's trust release).
     witnessed: bool,
+    /// make_fixture's step 3b: Sam Lee's two punches that arrived after his card's approval (on
+    /// the approved week's Sunday), Grace Hopper's two flagged ones the Monday after (her
+    /// clock-out reviewed), and `review-queue.json`, what the release's review queue listed.
+    review_items: bool,
 }
 
 const RELEASE_2026_12_01: Fixture = Fixture {
@@ -54,6 +58,7 @@ const RELEASE_2026_12_01: Fixture = Fixture {
     froze_figures: false,
     kept_pin_digits: false,
     witnessed: false,
+    review_items: false,
 };
 const RELEASE_2026_12_01_PG: Fixture =
     Fixture { name: "data-2026-12-01-postgres", postgres: true, weeks: &["2026-11-30"], ..RELEASE_2026_12_01 };
@@ -77,6 +82,9 @@ const RELEASE_2026_12_07_PG: Fixture = Fixture { name: "data-2026-12-07-postgres
 /// The passive liveness release (migrations 0001-0016), the last before 0017's head turn.
 const RELEASE_LIVENESS: Fixture = Fixture { name: "data-2026-12-07-liveness", ..RELEASE_2026_12_07 };
 const RELEASE_LIVENESS_PG: Fixture = Fixture { name: "data-2026-12-07-liveness-postgres", postgres: true, ..RELEASE_LIVENESS };
+/// The release before the open review items (migrations 0001-0018, `3cc0751`), with review items.
+const RELEASE_REVIEWS: Fixture = Fixture { name: "data-2026-12-07-reviews", review_items: true, ..RELEASE_LIVENESS };
+const RELEASE_REVIEWS_PG: Fixture = Fixture { name: "data-2026-12-07-reviews-postgres", postgres: true, ..RELEASE_REVIEWS };
 
 /// A fixture copied to a folder of its own (and for PostgreSQL, loaded into a database of the
 /// test's own), as an operator would have it before starting the new release.
@@ -160,7 +168,7 @@ fn copy_folder(from: &Path, to: &Path) {
     for entry in std::fs::read_dir(from).unwrap() {
         let entry = entry.unwrap();
         let name = entry.file_name();
-        if name == "dump.sql" || name == "README.md" {
+        if name == "dump.sql" || name == "README.md" || name == "review-queue.json" {
             continue;
         }
         if entry.file_type().unwrap().is_dir() {
@@ -239,7 +247,7 @@ async fn assert_all_kept(app: &TestApp, fixture: &Fixture, installed: &Installed
     let id = |name: &str| names.iter().find(|(n, _)| *n == name).unwrap().1;
     let store = &app.running.state.store;
     let company = store.company_ids().await.unwrap()[0];
-    let punches = if fixture.breaks { 50 } else { 40 };
+    let punches = if fixture.breaks { 50 } else { 40 } + if fixture.review_items { 4 } else { 0 };
     assert_eq!(store.count_punches(company).await.unwrap(), punches, "four employees, five days, in and out (and Ana Ruiz's breaks)");
 
     let mut cards = Vec::new();
@@ -250,7 +258,8 @@ async fn assert_all_kept(app: &TestApp, fixture: &Fixture, installed: &Installed
             count += shifts(&card).len();
             cards.push(card);
         }
-        assert_eq!(count, 5, "{name} keeps the week's five shifts");
+        let late = usize::from(fixture.review_items && *name == "Sam Lee");
+        assert_eq!(count, 5 + late, "{name} keeps the week's five shifts (and Sam Lee's Sunday that arrived after approval)");
     }
 
     // Every photo is served byte for byte as the fixture holds it, and keeps its verdict: one
@@ -275,7 +284,8 @@ async fn assert_all_kept(app: &TestApp, fixture: &Fixture, installed: &Installed
     }
     assert_eq!(verdicts, BTreeMap::from([("match".to_owned(), 19), ("mismatch".to_owned(), 1)]), "every verdict is kept");
     let queue: Value = app.get(token, "/api/v1/review-queue").await.json().await.unwrap();
-    assert_eq!(queue.as_array().unwrap().len(), 1, "{queue}");
+    let flagged = usize::from(fixture.review_items);
+    assert_eq!(queue.as_array().unwrap().len(), 1 + flagged, "the mismatch (and Grace Hopper's flagged clock-in): {queue}");
 
     // Both enrolled faces: stored sealed (none left plain), bound to their employee, and they
     // open with the folder's secrets.key.
@@ -298,13 +308,16 @@ async fn assert_all_kept(app: &TestApp, fixture: &Fixture, installed: &Installed
     let card: Value =
         app.get(token, &format!("/api/v1/employees/{}/timecard?from={}", id("Sam Lee"), fixture.weeks[0])).await.json().await.unwrap();
     if fixture.corrected {
+        // An approved card shows its approved figures: the hour that arrived after approval is not in them.
         assert_eq!(card["time_card"]["seconds"], 159_000, "the hours with the correction");
         assert!(card.to_string().contains("Started early on site"), "the correction's reason");
         assert_eq!(card["locked"]["by"], "card", "{}", card["locked"]);
         // Frozen by the release itself or, before 0013, by this release's first start: either
         // way the card shows the approved figures, and they are what the punches count to now.
         assert_eq!(card["approved_figures"], true, "the card shows its approved figures");
-        assert_eq!(card["changed_since_approval"], serde_json::json!([]), "nothing changed since the approval");
+        if !fixture.review_items {
+            assert_eq!(card["changed_since_approval"], serde_json::json!([]), "nothing changed since the approval");
+        }
     } else {
         assert!(card["locked"].is_null(), "that release approved nothing");
     }
@@ -335,7 +348,11 @@ async fn upgrades(fixture: &Fixture) {
     assert_all_kept(&app, fixture, &installed).await;
     assert_trust_kept(&app, fixture, &installed, &frozen).await;
     let checks = active_checks(&installed).await;
-    assert!(!checks.is_empty() && checks.iter().all(|c| c == "never"), "an upgrade asks nobody for a head turn: {checks:?}");
+    // Releases before 0017 had no head turn: an upgrade asks nobody for one. The fixtures with
+    // review items come from a release that had it (its demo asks one role `when_unsure`).
+    if !fixture.review_items {
+        assert!(!checks.is_empty() && checks.iter().all(|c| c == "never"), "an upgrade asks nobody for a head turn: {checks:?}");
+    }
     use std::os::unix::fs::PermissionsExt;
     assert_eq!(std::fs::metadata(&secrets_key).unwrap().permissions().mode() & 0o777, 0o600, "secrets.key is the server's alone");
     let sealed = sealed_templates(&app).await;
@@ -501,6 +518,64 @@ async fn a_data_folder_of_the_passive_liveness_release_keeps_everything_on_sqlit
 #[tokio::test]
 async fn a_database_of_the_passive_liveness_release_keeps_everything_on_postgres() {
     upgrades(&RELEASE_LIVENESS_PG).await;
+}
+
+#[tokio::test]
+async fn a_data_folder_of_the_release_before_open_review_items_keeps_everything_on_sqlite() {
+    upgrades(&RELEASE_REVIEWS).await;
+}
+
+#[tokio::test]
+async fn a_database_of_the_release_before_open_review_items_keeps_everything_on_postgres() {
+    upgrades(&RELEASE_REVIEWS_PG).await;
+}
+
+/// Migration 0019 finds the open review items and the punches that arrived after approval among
+/// the punches an earlier release stored: the review queue lists what that release listed (its
+/// own answer, `review-queue.json`), in the same order, with the same count, and the two punches
+/// that arrived after Sam Lee's approval, until his card is reopened.
+async fn the_review_queue_is_kept(fixture: &Fixture) {
+    let installed = install(fixture).await;
+    let listed: Vec<String> =
+        serde_json::from_str(&std::fs::read_to_string(Path::new(FIXTURES).join(fixture.name).join("review-queue.json")).unwrap()).unwrap();
+    assert_eq!(listed.len(), 2, "the release listed the mismatch and Grace Hopper's flagged clock-in");
+    let app = installed.start().await;
+    let token = &app.sign_in(DEMO_EMAIL, DEMO_PASSWORD).await;
+    let queue: Value = app.get(token, "/api/v1/review-queue").await.json().await.unwrap();
+    let ids: Vec<&str> = queue.as_array().unwrap().iter().map(|item| item["punch"]["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, listed, "the same punches, in the same order");
+    let store = &app.running.state.store;
+    let company = store.company_ids().await.unwrap()[0];
+    assert_eq!(store.count_review_queue(company, None).await.unwrap(), 2, "and the same count");
+
+    let employees = store.employees(company, None).await.unwrap();
+    let sam = employees.iter().find(|e| e.name.as_str() == "Sam Lee").unwrap().id;
+    let late = store.arrived_after_approval(company, None, 200).await.unwrap();
+    assert_eq!(late.len(), 2, "Sam Lee's Sunday arrived after his card's approval: {late:?}");
+    assert!(late.iter().all(|p| p.employee_id == sam), "{late:?}");
+    assert!(late[0].received_at >= late[1].received_at, "latest arrived first");
+
+    // Reviewing Grace Hopper's clock-in closes the last flagged item; reopening Sam Lee's card
+    // takes his punches off the other list.
+    let response = app.post(token, &format!("/api/v1/punches/{}/review", listed[0]), serde_json::json!({"decision": "this_is_them"})).await;
+    assert_eq!(response.status(), reqwest::StatusCode::OK);
+    assert_eq!(store.count_review_queue(company, None).await.unwrap(), 1);
+    let start = late[0].occurred_at.with_timezone(&chrono_tz::America::Chicago).date_naive() - chrono::Duration::days(6);
+    let body = serde_json::json!({"employee_id": sam, "reason": "a late punch"});
+    let response = app.post(token, &format!("/api/v1/payroll/periods/{start}/reopen"), body).await;
+    assert!(response.status().is_success(), "{}", response.text().await.unwrap());
+    assert_eq!(store.arrived_after_approval(company, None, 200).await.unwrap(), vec![], "a reopened card's punches are off the list");
+    app.running.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_review_queue_of_the_release_before_open_review_items_is_kept_on_sqlite() {
+    the_review_queue_is_kept(&RELEASE_REVIEWS).await;
+}
+
+#[tokio::test]
+async fn the_review_queue_of_the_release_before_open_review_items_is_kept_on_postgres() {
+    the_review_queue_is_kept(&RELEASE_REVIEWS_PG).await;
 }
 
 /// Runs the real binary on the installed fixture, told to stop dead at `point`; returns the

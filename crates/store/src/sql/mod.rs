@@ -28,7 +28,7 @@ mod roles;
 mod users;
 mod verification;
 
-use super::{Backend, Db, BACKEND, BEGIN_WRITE, CLAIM_JOB};
+use super::{Backend, Db, BACKEND, BEGIN_WRITE, CLAIM_JOB, LOCK_COMPANY, LOCK_PUNCH};
 use crate::{
     AdminLogin, Attempt, AuditEntry, AuditFilter, AuditHead, ChainedEntry, Consent, Destruction, DeviceSync, DuePhoto, EmployeeFields,
     EnrolledEmployee, ExportRecord, FaceTemplate, JobLease, LockScope, NewApproval, NewCompany, NewDevice, NewInvitation, NewNotice,

@@ -299,6 +299,10 @@ pub(super) async fn period_punches(
 pub(super) async fn approve(pool: &Pool<Db>, company: CompanyId, new: &NewApproval, audit: &AuditEntry) -> Result<(), StoreError> {
     let approval = &new.approval;
     let mut tx = super::begin(pool).await?;
+    // Before anything else (so that no lock is held while waiting): the company's row, which
+    // each punch being stored holds a key-share lock on until it commits. The punches that
+    // arrived after this approval are then marked below or mark themselves (`punches.rs`).
+    sqlx::query(super::LOCK_COMPANY).bind(company.0).execute(&mut *tx).await?;
     insert_audit(&mut tx, audit).await?;
     let employee = match new.of {
         ApprovalOf::Card(employee) => Some(employee),
@@ -361,6 +365,22 @@ pub(super) async fn approve(pool: &Pool<Db>, company: CompanyId, new: &NewApprov
             insert_period_figures(&mut tx, company, approval.period.start, *employee, &figures_json(figures)?).await?;
         }
     }
+    // Punches of the window that reached the server after the approval's instant (stored while
+    // it was being made, or by a node whose clock is ahead) arrived after it.
+    let card = if employee.is_some() { " AND employee_id = $5" } else { "" };
+    let sql = format!(
+        "UPDATE punches SET after_approval = TRUE WHERE company_id = $1{card} \
+         AND occurred_at >= $2 AND occurred_at < $3 AND received_at > $4 AND NOT after_approval"
+    );
+    let mut mark = sqlx::query(&sql)
+        .bind(company.0)
+        .bind(crate::to_micros(approval.window.0))
+        .bind(crate::to_micros(approval.window.1))
+        .bind(crate::to_micros(approval.approved_at));
+    if let Some(employee) = employee {
+        mark = mark.bind(employee.0);
+    }
+    mark.execute(&mut *tx).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -478,6 +498,14 @@ pub(super) async fn reopen(
     if done.rows_affected() == 0 {
         return Ok(false);
     }
+    // The punches that arrived after this approval and fall in no other: off the list.
+    sqlx::query(&format!(
+        "UPDATE punches SET after_approval = FALSE WHERE company_id = $1 AND after_approval AND NOT ({})",
+        in_an_approval_it_arrived_after("punches")
+    ))
+    .bind(company.0)
+    .execute(&mut *tx)
+    .await?;
     tx.commit().await?;
     Ok(true)
 }
@@ -602,8 +630,25 @@ pub(super) async fn exports(pool: &Pool<Db>, company: CompanyId, period: PayPeri
     exports_in(pool, company, period).await
 }
 
+/// The condition that a punch `p` (its table's name or alias) falls in an approved card or period
+/// and reached the server after that approval.
+pub(super) fn in_an_approval_it_arrived_after(p: &str) -> String {
+    format!(
+        "EXISTS (SELECT 1 FROM card_approvals a WHERE a.company_id = {p}.company_id AND a.employee_id = {p}.employee_id \
+         AND {p}.occurred_at >= a.window_start AND {p}.occurred_at < a.window_end AND {p}.received_at > a.approved_at) \
+         OR EXISTS (SELECT 1 FROM period_approvals a WHERE a.company_id = {p}.company_id \
+         AND {p}.occurred_at >= a.window_start AND {p}.occurred_at < a.window_end AND {p}.received_at > a.approved_at)"
+    )
+}
+
 /// Punches that reached the server after the card (or period) they fall in was approved, newest
 /// first: the review queue lists them.
+///
+/// Read from the punches marked when they arrived into an approved window, or when an approval
+/// covered them after they arrived (`punches.after_approval`, on the partial index
+/// `punches_after_approval`), never the company's whole history; a reopening takes the marks off.
+/// Each marked punch is checked against the approvals again (its card's by key, the company's few
+/// period approvals), so the list is exactly the approvals' even while a reopening is under way.
 pub(super) async fn arrived_after_approval(
     pool: &Pool<Db>,
     company: CompanyId,
@@ -611,12 +656,9 @@ pub(super) async fn arrived_after_approval(
     limit: i64,
 ) -> Result<Vec<clockface_domain::punch::Punch>, StoreError> {
     let sql = format!(
-        "SELECT p.* FROM punches p WHERE p.company_id = $1 AND (\
-         EXISTS (SELECT 1 FROM card_approvals a WHERE a.company_id = p.company_id AND a.employee_id = p.employee_id \
-         AND p.occurred_at >= a.window_start AND p.occurred_at < a.window_end AND p.received_at > a.approved_at) \
-         OR EXISTS (SELECT 1 FROM period_approvals a WHERE a.company_id = p.company_id \
-         AND p.occurred_at >= a.window_start AND p.occurred_at < a.window_end AND p.received_at > a.approved_at)){} \
+        "SELECT p.* FROM punches p WHERE p.company_id = $1 AND p.after_approval AND ({}){} \
          ORDER BY p.received_at DESC, p.id DESC LIMIT $2",
+        in_an_approval_it_arrived_after("p"),
         super::reviews::assigned_to(supervisor, 3)
     );
     let mut query = sqlx::query_as(&sql).bind(company.0).bind(limit);

@@ -71,8 +71,10 @@ async fn write_punch(tx: &mut Tx, punch: &Punch, photo: Option<&PhotoRecord>) ->
         insert_photo(tx, photo).await?;
     }
     let position = punch.position;
+    // A punch stored flagged is an open review item from the start (`review_open`): it has no
+    // verdict or review yet.
     let created: Option<PunchRow> = sqlx::query_as(&format!(
-        "INSERT INTO punches ({PUNCH_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28) \
+        "INSERT INTO punches ({PUNCH_COLUMNS}, review_open) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $13) \
          ON CONFLICT DO NOTHING RETURNING {PUNCH_COLUMNS}"
     ))
     .bind(punch.id.0)
@@ -142,8 +144,34 @@ pub(super) async fn insert_punches(
         }
         results.push(outcome);
     }
+    let created: Vec<&Punch> = results.iter().filter_map(|r| match r {
+        Ok(PunchInsert::Created(punch)) => Some(punch),
+        _ => None,
+    }).collect();
+    mark_after_approval(&mut tx, &created).await?;
     tx.commit().await?;
     Ok(results)
+}
+
+/// Marks the punches just stored in `tx` that fall in an approved card or period and arrived
+/// after its approval (`after_approval`, read by [`super::payroll::arrived_after_approval`]).
+/// Run after the punches are written: each insert holds a key-share lock on its company's row
+/// (its foreign key), which an approval's lock waits for (`LOCK_COMPANY`), so this statement
+/// sees every approval committed before the punches could be, and an approval made after sees
+/// the punches (and marks them itself, `payroll::approve`).
+async fn mark_after_approval(tx: &mut Tx, created: &[&Punch]) -> Result<(), StoreError> {
+    for batch in created.chunks(500) {
+        let mut query = sqlx::QueryBuilder::<Db>::new("UPDATE punches SET after_approval = TRUE WHERE id IN (");
+        let mut ids = query.separated(", ");
+        for punch in batch {
+            ids.push_bind(punch.id.0);
+        }
+        ids.push_unseparated(") AND (");
+        query.push(super::payroll::in_an_approval_it_arrived_after("punches"));
+        query.push(")");
+        query.build().execute(&mut **tx).await?;
+    }
+    Ok(())
 }
 
 /// The punch already stored under `punch`'s client id.

@@ -2,7 +2,7 @@
 
 use super::audit::insert_audit;
 use super::verification::verifications;
-use super::Db;
+use super::{Db, Tx};
 use crate::records::PunchRow;
 use crate::verification::ReviewRow;
 use crate::{AuditEntry, Review, StoreError, Verification};
@@ -10,21 +10,38 @@ use clockface_domain::ids::{AdminId, CompanyId, PunchId};
 use clockface_domain::punch::Punch;
 use clockface_domain::verification::Verdict;
 use sqlx::Pool;
-use std::sync::OnceLock;
 
 /// The punches an admin should look at that nobody has reviewed yet: a verdict the domain says
 /// needs a person (`Verdict::needs_review`), or a flagged punch (a required photo missing);
 /// listed and counted alike.
+///
+/// Read from the open review items (`punches.review_open`, on the partial index
+/// `punches_to_review`), never the company's whole history. The mark is exactly the rule: a
+/// punch is stored flagged or not for good, a verdict is stored once and never changed, and a
+/// review is never taken back; so the mark is set by the punch's insert when it is flagged, by
+/// the verdict's transaction when it needs a person and nobody reviewed it (see
+/// [`open_if_verdict_needs_review`]), and taken off by the review's. Those two take the punch's
+/// row lock before they read (`LOCK_PUNCH`), so a verdict stored while its punch is being
+/// reviewed sees the review.
 fn review_queue_clause() -> &'static str {
-    static CLAUSE: OnceLock<String> = OnceLock::new();
-    CLAUSE.get_or_init(|| {
-        let verdicts: Vec<String> = Verdict::needing_review().map(|v| format!("'{}'", v.as_str())).collect();
-        format!(
-            "FROM punches p LEFT JOIN verifications v ON v.punch_id = p.id LEFT JOIN punch_reviews r ON r.punch_id = p.id \
-             WHERE p.company_id = $1 AND r.punch_id IS NULL AND (v.verdict IN ({}) OR p.flagged)",
-            verdicts.join(", ")
-        )
-    })
+    "FROM punches p WHERE p.company_id = $1 AND p.review_open"
+}
+
+/// Marks the punch an open review item when its verdict (just stored in `tx`) needs a person and
+/// nobody has reviewed it.
+pub(super) async fn open_if_verdict_needs_review(tx: &mut Tx, punch: PunchId, verdict: Verdict) -> Result<(), StoreError> {
+    if !verdict.needs_review() {
+        return Ok(());
+    }
+    sqlx::query(super::LOCK_PUNCH).bind(punch.0).execute(&mut **tx).await?;
+    sqlx::query(
+        "UPDATE punches SET review_open = TRUE WHERE id = $1 AND NOT review_open \
+         AND NOT EXISTS (SELECT 1 FROM punch_reviews r WHERE r.punch_id = punches.id)",
+    )
+    .bind(punch.0)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 /// The clause narrowing a list of punches `p` to a supervisor's employees (the supervisor is `$n`).
@@ -71,6 +88,8 @@ pub(super) async fn count_review_queue(pool: &Pool<Db>, company: CompanyId, supe
 /// Records a review and its audit line, in one transaction.
 pub(super) async fn record_review(pool: &Pool<Db>, company: CompanyId, review: &Review, audit: &AuditEntry) -> Result<(), StoreError> {
     let mut tx = super::begin(pool).await?;
+    // The punch's row lock first, as a verdict's transaction takes it (`open_if_verdict_needs_review`).
+    sqlx::query(super::LOCK_PUNCH).bind(review.punch_id.0).execute(&mut *tx).await?;
     let inserted = sqlx::query(
         "INSERT INTO punch_reviews (punch_id, company_id, decision, reviewed_by, reviewed_at) \
          SELECT id, company_id, $3, $4, $5 FROM punches WHERE company_id = $1 AND id = $2 \
@@ -86,6 +105,12 @@ pub(super) async fn record_review(pool: &Pool<Db>, company: CompanyId, review: &
     if inserted.rows_affected() == 0 {
         return Err(StoreError::NotFound);
     }
+    // Reviewed: no longer an open item.
+    sqlx::query("UPDATE punches SET review_open = FALSE WHERE company_id = $1 AND id = $2 AND review_open")
+        .bind(company.0)
+        .bind(review.punch_id.0)
+        .execute(&mut *tx)
+        .await?;
     insert_audit(&mut tx, audit).await?;
     tx.commit().await?;
     Ok(())

@@ -41,6 +41,7 @@ pub(super) async fn claim_job(
 /// Stores a verdict and removes its job, in one transaction; with the template a first
 /// FaceFront photo enrolled and its audit line. A punch keeps its first verdict: when another
 /// worker finished the same job first (its lease ran out), this one changes nothing but the job.
+/// A verdict that needs a person opens a review item on its punch, in the same transaction.
 pub(super) async fn complete_job(
     pool: &Pool<Db>,
     verification: &Verification,
@@ -69,6 +70,9 @@ pub(super) async fn complete_job(
     .execute(&mut *tx)
     .await?
     .rows_affected();
+    if stored == 1 {
+        super::reviews::open_if_verdict_needs_review(&mut tx, verification.punch_id, verification.verdict).await?;
+    }
     if let (1, Some((template, audit))) = (stored, enrolled) {
         insert_template(&mut *tx, template).await?;
         insert_audit(&mut tx, audit).await?;
@@ -131,10 +135,11 @@ pub(super) async fn verifications(
     punches: &[PunchId],
 ) -> Result<HashMap<PunchId, Verification>, StoreError> {
     let mut found = HashMap::with_capacity(punches.len());
-    // In batches, well under either backend's limit on bound parameters.
+    // In batches, well under either backend's limit on bound parameters. Read by key alone and
+    // kept when the company's: with the company in the statement, SQLite reads a long list of
+    // punches through the company's verdicts (`verifications_by_company`) instead of by key.
     for batch in punches.chunks(500) {
-        let mut query = sqlx::QueryBuilder::<Db>::new(format!("SELECT {VERIFICATION_COLUMNS} FROM verifications WHERE company_id = "));
-        query.push_bind(company.0).push(" AND punch_id IN (");
+        let mut query = sqlx::QueryBuilder::<Db>::new(format!("SELECT {VERIFICATION_COLUMNS} FROM verifications WHERE punch_id IN ("));
         let mut ids = query.separated(", ");
         for punch in batch {
             ids.push_bind(punch.0);
@@ -143,7 +148,9 @@ pub(super) async fn verifications(
         let rows: Vec<VerificationRow> = query.build_query_as().fetch_all(pool).await?;
         for row in rows {
             let verification = Verification::try_from(row)?;
-            found.insert(verification.punch_id, verification);
+            if verification.company_id == company {
+                found.insert(verification.punch_id, verification);
+            }
         }
     }
     Ok(found)
