@@ -427,8 +427,10 @@ struct Ctx {
 }
 
 /// The review queue reads the open review items alone.
-const REVIEW_ITEMS: &[(&str, &str)] =
-    &[("punches_to_review", "the partial index of open review items: flagged or doubtful punches nobody has reviewed yet, taken off by a review")];
+const REVIEW_ITEMS: &[(&str, &str)] = &[(
+    "punches_to_review",
+    "the partial index of open review items: flagged or doubtful punches nobody has reviewed yet, taken off by a review",
+)];
 
 fn operations() -> Vec<Operation> {
     macro_rules! run {
@@ -481,7 +483,10 @@ fn operations() -> Vec<Operation> {
         op(
             "review queue: arrived after approval",
             &[
-                ("punches_after_approval", "the partial index of punches that arrived after an approval they still fall in: reopening takes them off"),
+                (
+                    "punches_after_approval",
+                    "the partial index of punches that arrived after an approval they still fall in: reopening takes them off",
+                ),
                 ("period_approvals", "one row per approved pay period: 26 a year for a company paid every two weeks"),
             ],
             run!(|store, c| store.arrived_after_approval(c.company, None, 50).await.unwrap()),
@@ -497,12 +502,14 @@ fn operations() -> Vec<Operation> {
         op(
             "retention job: enrolled employees",
             &[("face_templates_by_employee", "a few templates per enrolled employee: the roster's size, not the history's")],
-            run!(|store, c| store.enrolled_employees(c.company).await.unwrap())),
+            run!(|store, c| store.enrolled_employees(c.company).await.unwrap()),
+        ),
         op(
             "retention job: employee's photos",
             // PostgreSQL may hash the kept photos rather than probe them one by one by key.
             &[("photos_kept", "the partial index of photos not destroyed yet: only the retention window's photos")],
-            run!(|store, c| store.employee_photos(c.company, c.employee).await.unwrap())),
+            run!(|store, c| store.employee_photos(c.company, c.employee).await.unwrap()),
+        ),
         op("photo's employees", &[], run!(|store, c| store.photo_employees(c.company, &c.photo).await.unwrap())),
         op("punches with a photo", &[], run!(|store, c| store.punches_with_photo(c.company, &c.photo).await.unwrap())),
         op(
@@ -574,13 +581,19 @@ fn operations() -> Vec<Operation> {
         op(
             "audit log page of an employee",
             &[],
-            run!(|store, c| store.audit_entries(c.company, &AuditFilter { employee: Some(c.employee), ..AuditFilter::default() }, 50, 0).await.unwrap()),
+            run!(|store, c| store
+                .audit_entries(c.company, &AuditFilter { employee: Some(c.employee), ..AuditFilter::default() }, 50, 0)
+                .await
+                .unwrap()),
         ),
         op("audit head (an audited change)", &[], run!(|store, c| store.audit(&line(c.company, "photo.viewed", None)).await.unwrap())),
         op(
             "reopening a card (what arrived after its approval taken off the list)",
             &[
-                ("punches_after_approval", "the partial index of punches that arrived after an approval they still fall in: reopening takes them off"),
+                (
+                    "punches_after_approval",
+                    "the partial index of punches that arrived after an approval they still fall in: reopening takes them off",
+                ),
                 ("period_approvals", "one row per approved pay period: 26 a year for a company paid every two weeks"),
             ],
             run!(|store, c| {

@@ -144,10 +144,13 @@ pub(super) async fn insert_punches(
         }
         results.push(outcome);
     }
-    let created: Vec<&Punch> = results.iter().filter_map(|r| match r {
-        Ok(PunchInsert::Created(punch)) => Some(punch),
-        _ => None,
-    }).collect();
+    let created: Vec<&Punch> = results
+        .iter()
+        .filter_map(|r| match r {
+            Ok(PunchInsert::Created(punch)) => Some(punch),
+            _ => None,
+        })
+        .collect();
     mark_after_approval(&mut tx, &created).await?;
     tx.commit().await?;
     Ok(results)

@@ -660,7 +660,10 @@ pub fn file_response(made: MadeExport) -> Response {
     let headers = response.headers_mut();
     headers.insert(CONTENT_TYPE, HeaderValue::from_static(file.content_type));
     if let Some(approved) = approved {
-        headers.insert(HeaderName::from_static("x-clockface-period-approved"), HeaderValue::from_static(if approved { "true" } else { "false" }));
+        headers.insert(
+            HeaderName::from_static("x-clockface-period-approved"),
+            HeaderValue::from_static(if approved { "true" } else { "false" }),
+        );
     }
     if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{}\"", file.file_name.replace('"', ""))) {
         headers.insert(CONTENT_DISPOSITION, value);
