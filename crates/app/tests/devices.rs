@@ -5,6 +5,9 @@
 //! code shown once) stays in the API tests (`crates/clockface/tests/api`).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[macro_use]
+mod common;
+
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use clockface_app::devices::Devices;
 use clockface_app::tokens::token_hash;
@@ -52,25 +55,6 @@ fn t0() -> DateTime<Utc> {
 
 fn invalid_code(result: &Result<impl std::fmt::Debug, AppError>) -> bool {
     matches!(result, Err(AppError::Store(StoreError::InvalidCode)))
-}
-
-macro_rules! on_both_backends {
-    ($($test:ident),* $(,)?) => {$(
-        mod $test {
-            #[tokio::test]
-            async fn sqlite() {
-                let folder = tempfile::tempdir().expect("temp folder");
-                let store = clockface_store::connect(&clockface_store::testing::sqlite_url(folder.path())).await.expect("sqlite store");
-                super::$test(super::World::new(store).await).await;
-            }
-
-            #[tokio::test]
-            async fn postgres() {
-                let store = clockface_store::connect(&clockface_store::testing::fresh_postgres_url().await).await.expect("postgres store");
-                super::$test(super::World::new(store).await).await;
-            }
-        }
-    )*};
 }
 
 on_both_backends!(

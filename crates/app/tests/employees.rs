@@ -6,6 +6,9 @@
 //! with each refusal beside its field) stays in the API tests.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[macro_use]
+mod common;
+
 use chrono::{DateTime, TimeZone, Utc};
 use clockface_app::audit::audit_entry;
 use clockface_app::employees::{pin_lookup, EmployeeBody, Employees};
@@ -95,25 +98,6 @@ fn refusals(result: &Result<EmployeeFields, AppError>) -> Vec<(&'static str, &'s
         Err(error) => vec![one(error)],
         Ok(fields) => panic!("expected a refusal, got {:?}", fields.name),
     }
-}
-
-macro_rules! on_both_backends {
-    ($($test:ident),* $(,)?) => {$(
-        mod $test {
-            #[tokio::test]
-            async fn sqlite() {
-                let folder = tempfile::tempdir().expect("temp folder");
-                let store = clockface_store::connect(&clockface_store::testing::sqlite_url(folder.path())).await.expect("sqlite store");
-                super::$test(super::World::new(store).await).await;
-            }
-
-            #[tokio::test]
-            async fn postgres() {
-                let store = clockface_store::connect(&clockface_store::testing::fresh_postgres_url().await).await.expect("postgres store");
-                super::$test(super::World::new(store).await).await;
-            }
-        }
-    )*};
 }
 
 on_both_backends!(

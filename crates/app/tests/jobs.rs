@@ -6,6 +6,9 @@
 //! the API tests (`crates/clockface/tests/api/crews.rs`, `inputs.rs`).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[macro_use]
+mod common;
+
 use chrono::{DateTime, TimeZone, Utc};
 use clockface_app::jobs::{import_cost_codes, import_jobs, ImportOutcome};
 use clockface_domain::company::{CompanyName, Email};
@@ -70,25 +73,6 @@ fn refused(outcome: ImportOutcome) -> Vec<usize> {
         ImportOutcome::Refused(lines) => lines.iter().map(|l| l.line).collect(),
         ImportOutcome::Done(summary) => panic!("imported: {summary:?}"),
     }
-}
-
-macro_rules! on_both_backends {
-    ($($test:ident),* $(,)?) => {$(
-        mod $test {
-            #[tokio::test]
-            async fn sqlite() {
-                let folder = tempfile::tempdir().expect("temp folder");
-                let store = clockface_store::connect(&clockface_store::testing::sqlite_url(folder.path())).await.expect("sqlite store");
-                super::$test(super::World::new(store).await).await;
-            }
-
-            #[tokio::test]
-            async fn postgres() {
-                let store = clockface_store::connect(&clockface_store::testing::fresh_postgres_url().await).await.expect("postgres store");
-                super::$test(super::World::new(store).await).await;
-            }
-        }
-    )*};
 }
 
 on_both_backends!(

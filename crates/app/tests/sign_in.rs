@@ -5,6 +5,9 @@
 //! (`crates/clockface/tests/api`).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[macro_use]
+mod common;
+
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use clockface_app::hashing::HashGate;
 use clockface_app::sign_in::{Accounts, NewSession, SecondFactor, SignIn, PENDING_FOR};
@@ -119,25 +122,6 @@ fn done(result: Result<SignIn, AppError>) -> NewSession {
 
 fn code_of(result: &Result<impl std::fmt::Debug, AppError>) -> Option<&'static str> {
     result.as_ref().err().and_then(AppError::code)
-}
-
-macro_rules! on_both_backends {
-    ($($test:ident),* $(,)?) => {$(
-        mod $test {
-            #[tokio::test]
-            async fn sqlite() {
-                let folder = tempfile::tempdir().expect("temp folder");
-                let store = clockface_store::connect(&clockface_store::testing::sqlite_url(folder.path())).await.expect("sqlite store");
-                super::$test(super::World::new(store).await).await;
-            }
-
-            #[tokio::test]
-            async fn postgres() {
-                let store = clockface_store::connect(&clockface_store::testing::fresh_postgres_url().await).await.expect("postgres store");
-                super::$test(super::World::new(store).await).await;
-            }
-        }
-    )*};
 }
 
 on_both_backends!(

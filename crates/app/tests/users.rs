@@ -8,6 +8,9 @@
 //! (`crates/clockface/tests/api/users.rs`).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[macro_use]
+mod common;
+
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use clockface_app::hashing::HashGate;
 use clockface_app::users::{AcceptBody, Acting, InviteBody, Invited, Users};
@@ -124,25 +127,6 @@ fn fields_refused<T: std::fmt::Debug>(result: &Result<T, AppError>) -> Vec<&'sta
         Err(error) => vec![field(error)],
         Ok(value) => panic!("expected a refusal, got {value:?}"),
     }
-}
-
-macro_rules! on_both_backends {
-    ($($test:ident),* $(,)?) => {$(
-        mod $test {
-            #[tokio::test]
-            async fn sqlite() {
-                let folder = tempfile::tempdir().expect("temp folder");
-                let store = clockface_store::connect(&clockface_store::testing::sqlite_url(folder.path())).await.expect("sqlite store");
-                super::$test(super::World::new(store).await).await;
-            }
-
-            #[tokio::test]
-            async fn postgres() {
-                let store = clockface_store::connect(&clockface_store::testing::fresh_postgres_url().await).await.expect("postgres store");
-                super::$test(super::World::new(store).await).await;
-            }
-        }
-    )*};
 }
 
 on_both_backends!(
