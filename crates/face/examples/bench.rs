@@ -21,7 +21,7 @@
 //! beside `face_recognition` when it is installed. `BENCH_LIGHT=1` turns the optional crop
 //! normalisation on, `BENCH_NO_RETRY=1` the brightened second look off, `BENCH_FLOAT=1` keeps
 //! every matrix product in floats (the engine's 8-bit ones are the default where the processor
-//! has AVX-512 VNNI).
+//! has AVX-512 VNNI or AVX2).
 //!
 //! Timing runs on one thread: the engine's network runtime is single-threaded
 //! and nothing else here spawns threads. Figures cover 30 runs: the mean of the
@@ -49,14 +49,15 @@ fn main() -> Result<(), BoxError> {
     // BENCH_NO_RETRY=1 the second, brightened look for a face off, to compare.
     let normalise_light = std::env::var_os("BENCH_LIGHT").is_some() || EngineOptions::default().normalise_light;
     let brighten_retry = std::env::var_os("BENCH_NO_RETRY").is_none() && EngineOptions::default().brighten_retry;
-    // BENCH_FLOAT=1 keeps every product in floats (8 bits are the default where the processor has VNNI).
+    // BENCH_FLOAT=1 keeps every product in floats (8 bits are the default where the processor has VNNI or AVX2).
     let int8 = std::env::var_os("BENCH_FLOAT").is_none() && EngineOptions::default().int8;
     let (engine, wall, cpu) =
         measure(|| FaceEngine::load_with(EngineOptions { normalise_light, brighten_retry, int8, ..EngineOptions::default() }));
     let engine = engine?;
     println!(
-        "arithmetic: {} layers of the embedder and liveness networks in 8 bits{}",
+        "arithmetic: {} layers of the embedder and liveness networks in 8 bits ({}){}",
         engine.int8_layers(),
+        engine.int8_instructions().unwrap_or("none"),
         if int8 { "" } else { " (BENCH_FLOAT: floats asked for)" }
     );
     println!(

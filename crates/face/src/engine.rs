@@ -61,7 +61,7 @@ pub struct EngineOptions {
     pub liveness: LivenessOptions,
     /// Whether the matrix products of the embedder and of both liveness
     /// networks run in 8-bit arithmetic on a processor that has the
-    /// instructions for it (AVX-512 VNNI; see `int8.rs`); on by default.
+    /// instructions for it (AVX-512 VNNI or AVX2; see `int8.rs`); on by default.
     /// Off, or on any other processor, they run in floats, as the detector
     /// always does (8 bits did not make it faster). The bench compares both
     /// (`BENCH_FLOAT=1`).
@@ -182,6 +182,13 @@ impl FaceEngine {
     #[doc(hidden)]
     pub fn int8_layers(&self) -> usize {
         self.embedder.quantised_layers() + self.liveness.quantised_layers()
+    }
+
+    /// The instructions the 8-bit products run on ("AVX-512 VNNI" or
+    /// "AVX2"), `None` when every product runs in floats.
+    #[doc(hidden)]
+    pub fn int8_instructions(&self) -> Option<&'static str> {
+        (self.int8_layers() > 0).then(crate::int8::Kernel::detect).flatten().map(crate::int8::Kernel::name)
     }
 
     /// Decodes bytes with the engine's limits; see [`crate::decode`].

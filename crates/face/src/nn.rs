@@ -1586,47 +1586,50 @@ mod tests {
     #[test]
     fn eight_bit_products_stay_within_their_rounding_bound_on_real_layer_inputs() {
         use crate::models::{MINIFASNET_V1SE, SFACE};
-        let Some(kernel) = Kernel::detect() else {
-            // Without the instructions nothing is quantised: the float path is all there is.
-            assert_eq!(SFACE.load_int8(true).unwrap().quantised_layers(), 0);
-            return;
-        };
-        let photo = image::load_from_memory(include_bytes!("../tests/fixtures/obama-1.jpg")).unwrap().to_rgb8();
-        for (model, size) in [(&SFACE, 112), (&MINIFASNET_V1SE, 80)] {
-            let network = model.load().unwrap();
-            let small = image::imageops::resize(&photo, size, size, image::imageops::FilterType::Triangle);
-            let n = size as usize;
-            let mut slots: Vec<Option<Value>> = vec![None; network.slots];
-            slots[network.input] = Some(Value::image(n, n, 3, small.as_raw().iter().map(|&v| f32::from(v)).collect()).unwrap());
-            let mut checked = 0;
-            for (step, frees) in network.steps.iter().zip(&network.frees) {
-                let inputs: Vec<&Value> = step.inputs.iter().map(|&s| slots[s].as_ref().unwrap()).collect();
-                if let Op::Conv(c) = &step.op {
-                    // A pointwise layer's input is its matrix as it is: the activations the float network computed.
-                    if let (Some(product), [1, 1], [1, 1], [0, 0, 0, 0]) = (&c.product, c.kernel, c.stride, c.pads) {
-                        let a = &inputs[0].data;
-                        let m = a.len() / c.cin;
-                        let (mut float, mut int8) = (vec![0f32; m * c.cout], vec![0f32; m * c.cout]);
-                        product.mul(a, &mut float).unwrap();
-                        let slopes = c.slopes();
-                        Quantised::new(&c.weights, c.cin, c.cout, &c.bias, slopes.as_deref(), kernel).mul(a, &mut int8).unwrap();
-                        for r in 0..m {
-                            for o in 0..c.cout {
-                                let (f, q) = (float[r * c.cout + o], int8[r * c.cout + o]);
-                                let b = crate::int8::tests::bound(a, &c.weights, c.cin, c.cout, r, o);
-                                assert!((f - q).abs() <= b, "{} {}: ({r}, {o}) float {f}, int8 {q}, bound {b}", model.name, step.name);
+        for kernel in crate::int8::tests::kernels() {
+            let photo = image::load_from_memory(include_bytes!("../tests/fixtures/obama-1.jpg")).unwrap().to_rgb8();
+            for (model, size) in [(&SFACE, 112), (&MINIFASNET_V1SE, 80)] {
+                let network = model.load().unwrap();
+                let small = image::imageops::resize(&photo, size, size, image::imageops::FilterType::Triangle);
+                let n = size as usize;
+                let mut slots: Vec<Option<Value>> = vec![None; network.slots];
+                slots[network.input] = Some(Value::image(n, n, 3, small.as_raw().iter().map(|&v| f32::from(v)).collect()).unwrap());
+                let mut checked = 0;
+                for (step, frees) in network.steps.iter().zip(&network.frees) {
+                    let inputs: Vec<&Value> = step.inputs.iter().map(|&s| slots[s].as_ref().unwrap()).collect();
+                    if let Op::Conv(c) = &step.op {
+                        // A pointwise layer's input is its matrix as it is: the activations the float network computed.
+                        if let (Some(product), [1, 1], [1, 1], [0, 0, 0, 0]) = (&c.product, c.kernel, c.stride, c.pads) {
+                            let a = &inputs[0].data;
+                            let m = a.len() / c.cin;
+                            let (mut float, mut int8) = (vec![0f32; m * c.cout], vec![0f32; m * c.cout]);
+                            product.mul(a, &mut float).unwrap();
+                            let slopes = c.slopes();
+                            Quantised::new(&c.weights, c.cin, c.cout, &c.bias, slopes.as_deref(), kernel).mul(a, &mut int8).unwrap();
+                            for r in 0..m {
+                                for o in 0..c.cout {
+                                    let (f, q) = (float[r * c.cout + o], int8[r * c.cout + o]);
+                                    let b = crate::int8::tests::bound(a, &c.weights, c.cin, c.cout, r, o);
+                                    assert!(
+                                        (f - q).abs() <= b,
+                                        "{} {} {}: ({r}, {o}) float {f}, int8 {q}, bound {b}",
+                                        kernel.name(),
+                                        model.name,
+                                        step.name
+                                    );
+                                }
                             }
+                            checked += 1;
                         }
-                        checked += 1;
                     }
+                    let out = step.op.run(&inputs).unwrap();
+                    for &s in frees {
+                        slots[s] = None;
+                    }
+                    slots[step.output] = Some(out);
                 }
-                let out = step.op.run(&inputs).unwrap();
-                for &s in frees {
-                    slots[s] = None;
-                }
-                slots[step.output] = Some(out);
+                assert!(checked >= 10, "{}: only {checked} pointwise layers", model.name);
             }
-            assert!(checked >= 10, "{}: only {checked} pointwise layers", model.name);
         }
     }
 

@@ -677,12 +677,25 @@ fn float_engine() -> &'static FaceEngine {
 #[test]
 fn eight_bit_arithmetic_runs_exactly_where_the_processor_has_it() {
     #[cfg(target_arch = "x86_64")]
-    let vnni = std::arch::is_x86_feature_detected!("avx512f")
-        && std::arch::is_x86_feature_detected!("avx512bw")
-        && std::arch::is_x86_feature_detected!("avx512vnni");
+    let (vnni, avx2) = (
+        std::arch::is_x86_feature_detected!("avx512f")
+            && std::arch::is_x86_feature_detected!("avx512bw")
+            && std::arch::is_x86_feature_detected!("avx512vnni"),
+        std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma"),
+    );
     #[cfg(not(target_arch = "x86_64"))]
-    let vnni = false;
-    assert_eq!(engine().int8_layers() > 0, vnni, "{} layers in 8 bits", engine().int8_layers());
+    let (vnni, avx2) = (false, false);
+    let want = if vnni {
+        Some("AVX-512 VNNI")
+    } else if avx2 {
+        Some("AVX2")
+    } else {
+        None
+    };
+    assert_eq!(engine().int8_instructions(), want, "{} layers in 8 bits", engine().int8_layers());
+    assert_eq!(engine().int8_layers() > 0, want.is_some(), "{} layers in 8 bits", engine().int8_layers());
+    // Which path the 8-bit tests of this file exercised (`-- --nocapture`).
+    println!("8-bit products on {want:?}");
     assert_eq!(float_engine().int8_layers(), 0);
 }
 
