@@ -173,3 +173,86 @@ mod sql;
 #[allow(clippy::duplicate_mod, reason = "compiled once per backend, like sql/")]
 #[path = "inspect_sql.rs"]
 mod inspect_sql;
+
+/// The company's punches made in `from..to` with their verdicts (`Store::period_punches`), read as
+/// one row of arrays, a column each, decoded from PostgreSQL's binary form: through sqlx a row
+/// costs microseconds of hand-over and decoding whatever its size, so 560,000 punches read as rows
+/// took most of a second (docs/BENCHMARKS.md), as arrays a fraction of it.
+async fn period_punches(
+    pool: &PgPool,
+    company: clockface_domain::ids::CompanyId,
+    from: chrono::DateTime<chrono::Utc>,
+    to: chrono::DateTime<chrono::Utc>,
+) -> Result<Vec<crate::PeriodPunch>, StoreError> {
+    use chrono::{DateTime, Utc};
+    use clockface_domain::ids::{CostCodeId, EmployeeId, JobId, PunchId};
+    use uuid::Uuid;
+    type Columns = (
+        Option<Vec<Uuid>>,
+        Option<Vec<Uuid>>,
+        Option<Vec<String>>,
+        Option<Vec<DateTime<Utc>>>,
+        Option<Vec<DateTime<Utc>>>,
+        Option<Vec<bool>>,
+        Option<Vec<bool>>,
+        Option<Vec<Option<String>>>,
+        Option<Vec<bool>>,
+        Option<Vec<Option<Uuid>>>,
+        Option<Vec<Option<Uuid>>>,
+    );
+    let (ids, employees, kinds, occurred, received, flagged, photo, verdicts, on_break, jobs, cost_codes): Columns = sqlx::query_as(
+        "SELECT array_agg(p.id), array_agg(p.employee_id), array_agg(p.kind), array_agg(p.occurred_at), array_agg(p.received_at), \
+         array_agg(p.flagged), array_agg(p.photo_sha256 IS NOT NULL), array_agg(v.verdict), array_agg(p.on_break), \
+         array_agg(p.job_id), array_agg(p.cost_code_id) \
+         FROM punches p LEFT JOIN verifications v ON v.punch_id = p.id \
+         WHERE p.company_id = $1 AND p.occurred_at >= $2 AND p.occurred_at < $3",
+    )
+    .bind(company.0)
+    .bind(from)
+    .bind(to)
+    .fetch_one(pool)
+    .await?;
+    let (ids, employees, kinds, occurred, received) = (
+        ids.unwrap_or_default(),
+        employees.unwrap_or_default(),
+        kinds.unwrap_or_default(),
+        occurred.unwrap_or_default(),
+        received.unwrap_or_default(),
+    );
+    let (flagged, photo, verdicts, on_break) =
+        (flagged.unwrap_or_default(), photo.unwrap_or_default(), verdicts.unwrap_or_default(), on_break.unwrap_or_default());
+    let (jobs, cost_codes) = (jobs.unwrap_or_default(), cost_codes.unwrap_or_default());
+    let n = ids.len();
+    let lengths = [
+        employees.len(),
+        kinds.len(),
+        occurred.len(),
+        received.len(),
+        flagged.len(),
+        photo.len(),
+        verdicts.len(),
+        on_break.len(),
+        jobs.len(),
+        cost_codes.len(),
+    ];
+    if lengths.iter().any(|&len| len != n) {
+        return Err(StoreError::Corrupt(format!("a period's punch columns differ in length: {n} ids, {lengths:?}")));
+    }
+    (0..n)
+        .map(|i| {
+            Ok(crate::PeriodPunch {
+                id: PunchId(ids[i]),
+                employee_id: EmployeeId(employees[i]),
+                kind: clockface_domain::punch::PunchKind::parse(&kinds[i])?,
+                occurred_at: occurred[i],
+                received_at: received[i],
+                flagged: flagged[i],
+                has_photo: photo[i],
+                verdict: verdicts[i].as_deref().map(clockface_domain::verification::Verdict::parse).transpose()?,
+                on_break: on_break[i],
+                job_id: jobs[i].map(JobId),
+                cost_code_id: cost_codes[i].map(CostCodeId),
+            })
+        })
+        .collect()
+}

@@ -118,3 +118,97 @@ mod sql;
 #[allow(clippy::duplicate_mod, reason = "compiled once per backend, like sql/")]
 #[path = "inspect_sql.rs"]
 mod inspect_sql;
+
+/// The company's punches made in `from..to` with their verdicts (`Store::period_punches`), read as
+/// one row per employee: each employee's punches packed into one text by `group_concat`, a line per
+/// punch, its fields between `|`. Through sqlx a row costs microseconds of hand-over and decoding
+/// whatever its size, so 560,000 punches read as rows took seconds (docs/BENCHMARKS.md); packed,
+/// they are 10,000 rows. Each employee's punches are one index search (`punches_by_employee_and_time`),
+/// and a punch's verdict is looked up only when it has a photo (one without has none).
+async fn period_punches(
+    pool: &SqlitePool,
+    company: clockface_domain::ids::CompanyId,
+    from: chrono::DateTime<chrono::Utc>,
+    to: chrono::DateTime<chrono::Utc>,
+) -> Result<Vec<crate::PeriodPunch>, StoreError> {
+    let rows: Vec<(uuid::Uuid, Option<String>)> = sqlx::query_as(
+        "SELECT e.id, (SELECT group_concat(hex(p.id) || '|' || p.kind || '|' || p.occurred_at || '|' || p.received_at || '|' \
+         || p.flagged || '|' || (p.photo_sha256 IS NOT NULL) || '|' \
+         || CASE WHEN p.photo_sha256 IS NULL THEN '' ELSE COALESCE((SELECT v.verdict FROM verifications v WHERE v.punch_id = p.id), '') END \
+         || '|' || p.on_break || '|' || COALESCE(hex(p.job_id), '') || '|' || COALESCE(hex(p.cost_code_id), ''), char(10)) \
+         FROM punches p WHERE p.company_id = e.company_id AND p.employee_id = e.id AND p.occurred_at >= $2 AND p.occurred_at < $3) \
+         FROM employees e WHERE e.company_id = $1",
+    )
+    .bind(company.0)
+    .bind(from)
+    .bind(to)
+    .fetch_all(pool)
+    .await?;
+    let mut punches = Vec::new();
+    for (employee, packed) in rows {
+        for line in packed.iter().flat_map(|p| p.split('\n')) {
+            punches.push(packed_punch(clockface_domain::ids::EmployeeId(employee), line)?);
+        }
+    }
+    Ok(punches)
+}
+
+/// One punch of [`period_punches`]'s packed text: `id|kind|occurred|received|flagged|photo|verdict|on_break|job|cost code`,
+/// ids in hex, times as stored, booleans 0 or 1, an empty field for none.
+fn packed_punch(employee: clockface_domain::ids::EmployeeId, line: &str) -> Result<crate::PeriodPunch, StoreError> {
+    use clockface_domain::ids::{CostCodeId, JobId, PunchId};
+    let corrupt = || StoreError::Corrupt(format!("a period's punch reads `{line}`"));
+    let fields: Vec<&str> = line.split('|').collect();
+    let [id, kind, occurred, received, flagged, photo, verdict, on_break, job, cost_code] = fields[..] else {
+        return Err(corrupt());
+    };
+    let uuid = |hex: &str| uuid::Uuid::try_parse(hex).map_err(|_| corrupt());
+    let optional = |hex: &str| if hex.is_empty() { Ok(None) } else { uuid(hex).map(Some) };
+    let flag = |digit: &str| match digit {
+        "0" => Ok(false),
+        "1" => Ok(true),
+        _ => Err(corrupt()),
+    };
+    let time = |text: &str| stored_time(text).ok_or_else(corrupt);
+    Ok(crate::PeriodPunch {
+        id: PunchId(uuid(id)?),
+        employee_id: employee,
+        kind: clockface_domain::punch::PunchKind::parse(kind)?,
+        occurred_at: time(occurred)?,
+        received_at: time(received)?,
+        flagged: flag(flagged)?,
+        has_photo: flag(photo)?,
+        on_break: flag(on_break)?,
+        verdict: if verdict.is_empty() { None } else { Some(clockface_domain::verification::Verdict::parse(verdict)?) },
+        job_id: optional(job)?.map(JobId),
+        cost_code_id: optional(cost_code)?.map(CostCodeId),
+    })
+}
+
+/// A time as SQLite holds it: RFC 3339, as sqlx writes a `DateTime<Utc>` (`2026-11-16T13:00:00.25+00:00`),
+/// or without an offset (UTC) in the two forms SQLite's own functions write.
+fn stored_time(text: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    if let Ok(time) = chrono::DateTime::parse_from_rfc3339(text) {
+        return Some(time.with_timezone(&chrono::Utc));
+    }
+    ["%F %T%.f", "%FT%T%.f"].iter().find_map(|format| chrono::NaiveDateTime::parse_from_str(text, format).ok()).map(|t| t.and_utc())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::stored_time;
+    use chrono::{TimeZone, Utc};
+
+    #[test]
+    fn stored_times_read_back_as_sqlx_reads_them() {
+        let time = Utc.with_ymd_and_hms(2026, 11, 16, 13, 0, 0).unwrap() + chrono::Duration::microseconds(250_001);
+        let written = time.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, false);
+        assert_eq!(stored_time(&written), Some(time));
+        assert_eq!(stored_time("2026-11-16 13:00:00"), Some(Utc.with_ymd_and_hms(2026, 11, 16, 13, 0, 0).unwrap()));
+        assert_eq!(
+            stored_time("2026-11-16T13:00:00.5"),
+            Some(Utc.with_ymd_and_hms(2026, 11, 16, 13, 0, 0).unwrap() + chrono::Duration::milliseconds(500))
+        );
+        assert_eq!(stored_time("16 Nov 2026"), None);
+    }
+}

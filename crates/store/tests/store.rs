@@ -1521,6 +1521,10 @@ async fn a_periods_punches_are_read_in_one_query_within_the_company(store: Db) {
     let mut a_rows: Vec<_> = rows.iter().filter(|r| r.employee_id == a).map(|r| r.occurred_at).collect();
     a_rows.sort();
     assert_eq!(a_rows, [now(), now() + Duration::hours(8)]);
+    // The window holds its start and not its end; a window with no punch reads none.
+    let edges = store.period_punches(company, now() + Duration::hours(1), now() + Duration::hours(8)).await.unwrap();
+    assert_eq!(edges.iter().map(|r| (r.employee_id, r.occurred_at)).collect::<Vec<_>>(), [(b, now() + Duration::hours(1))]);
+    assert!(store.period_punches(company, now() + Duration::days(30), now() + Duration::days(31)).await.unwrap().is_empty());
 
     // Every field a card and an export read comes back as stored: a photo and its verdict, a job
     // and cost code, a flag, a break, when it arrived, and times to the microsecond.

@@ -4,6 +4,7 @@
 
 mod helpers;
 
+mod agreement;
 mod bad_input;
 mod breaks;
 mod costing;

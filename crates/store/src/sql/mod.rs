@@ -707,7 +707,7 @@ impl Store for Backend {
     }
 
     async fn period_punches(&self, company: CompanyId, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<PeriodPunch>, StoreError> {
-        payroll::period_punches(&self.pool, company, from, to).await
+        super::period_punches(&self.pool, company, from, to).await
     }
 
     async fn approve(&self, company: CompanyId, approval: &NewApproval, audit: &AuditEntry) -> Result<(), StoreError> {

@@ -3,7 +3,7 @@
 
 use super::audit::insert_audit;
 use super::Db;
-use crate::{Approval, ApprovalOf, AuditEntry, ExportRecord, NewApproval, PeriodApprovals, PeriodPunch, StoreError, UnfrozenApproval};
+use crate::{Approval, ApprovalOf, AuditEntry, ExportRecord, NewApproval, PeriodApprovals, StoreError, UnfrozenApproval};
 use chrono::{DateTime, NaiveDate, Utc};
 use clockface_domain::approval::ApprovedFigures;
 use clockface_domain::correction::{Correction, CorrectionAction, Reason, Replaces};
@@ -233,59 +233,6 @@ pub(super) async fn corrections(
     .fetch_all(pool)
     .await?;
     rows.into_iter().map(Correction::try_from).collect()
-}
-
-#[derive(sqlx::FromRow)]
-struct PeriodPunchRow {
-    id: Uuid,
-    employee_id: Uuid,
-    kind: String,
-    occurred_at: DateTime<Utc>,
-    received_at: DateTime<Utc>,
-    flagged: bool,
-    photo_sha256: Option<String>,
-    verdict: Option<String>,
-    on_break: bool,
-    job_id: Option<Uuid>,
-    cost_code_id: Option<Uuid>,
-}
-
-/// Every punch of the company made in `from..to`, with its verdict, in no particular order (the
-/// caller groups them by employee and pairing sorts them by time; a sort here costs the database
-/// more than the pairing's sort of each employee's few punches).
-pub(super) async fn period_punches(
-    pool: &Pool<Db>,
-    company: CompanyId,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-) -> Result<Vec<PeriodPunch>, StoreError> {
-    let rows: Vec<PeriodPunchRow> = sqlx::query_as(
-        "SELECT p.id, p.employee_id, p.kind, p.occurred_at, p.received_at, p.flagged, p.photo_sha256, v.verdict, p.on_break, p.job_id, p.cost_code_id \
-         FROM punches p LEFT JOIN verifications v ON v.punch_id = p.id \
-         WHERE p.company_id = $1 AND p.occurred_at >= $2 AND p.occurred_at < $3",
-    )
-    .bind(company.0)
-    .bind(from)
-    .bind(to)
-    .fetch_all(pool)
-    .await?;
-    rows.into_iter()
-        .map(|r| {
-            Ok(PeriodPunch {
-                id: PunchId(r.id),
-                employee_id: EmployeeId(r.employee_id),
-                kind: PunchKind::parse(&r.kind)?,
-                occurred_at: r.occurred_at,
-                received_at: r.received_at,
-                flagged: r.flagged,
-                has_photo: r.photo_sha256.is_some(),
-                on_break: r.on_break,
-                verdict: r.verdict.as_deref().map(clockface_domain::verification::Verdict::parse).transpose()?,
-                job_id: r.job_id.map(clockface_domain::ids::JobId),
-                cost_code_id: r.cost_code_id.map(clockface_domain::ids::CostCodeId),
-            })
-        })
-        .collect()
 }
 
 /// Approves one employee's card or the whole period, with the figures it freezes and its audit
