@@ -24,6 +24,7 @@ pub mod role;
 pub mod secret;
 pub mod text;
 pub mod timecard;
+pub mod timeoff;
 pub mod user;
 pub mod verification;
 

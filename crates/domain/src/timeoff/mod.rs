@@ -1,0 +1,138 @@
+//! Time off: a company's types (vacation, sick, holiday, unpaid, its own) with their pay codes,
+//! requests and their answers, accrual policies and the ledger balances are computed from,
+//! company holidays, and the lines time off puts on a time card.
+//!
+//! Hours are kept in seconds, as on the time card. Time off is paid time but never worked time:
+//! it sits on the card beside the shifts ([`crate::timecard::attach_time_off`]) and never enters
+//! the overtime count ([`crate::payroll::classify_week`] only ever sees worked seconds).
+//!
+//! - [`kind`]: the types and their pay code per export format;
+//! - [`request`]: a request's days, its validation, its answers, and whether it overlaps punches;
+//! - [`accrual`]: policies, the ledger and the balance before and after a request;
+//! - [`holiday`]: the company's holiday calendar per year.
+
+pub mod accrual;
+pub mod holiday;
+pub mod kind;
+pub mod request;
+
+pub use accrual::{AccrualMethod, AccrualPolicy, Adjustment, BalancePreview, Ledger, LedgerKind, LedgerLine};
+pub use holiday::{Holiday, HolidayCalendar};
+pub use kind::{TimeOffKind, TimeOffPayCodes, TimeOffType, TimeOffTypeName};
+pub use request::{RequestSpan, RequestStatus, TimeOffRequest, WorkSchedule};
+
+use crate::ids::{TimeOffRequestId, TimeOffTypeId};
+use crate::DomainError;
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+/// Seconds in an hour.
+pub const HOUR: i64 = 3600;
+/// Seconds in a day: no day of time off (nor a holiday's paid hours) may be longer.
+pub const DAY: i64 = 24 * HOUR;
+
+/// Hours as people read them, with two decimals and a sign when negative: `8.00 h`, `-1.50 h`.
+pub fn fmt_hours(seconds: i64) -> String {
+    let hundredths = (seconds.abs() * 100 + HOUR / 2) / HOUR;
+    let sign = if seconds < 0 && hundredths > 0 { "-" } else { "" };
+    format!("{sign}{}.{:02} h", hundredths / 100, hundredths % 100)
+}
+
+/// Hours as typed in a form (`8`, `4.5`, `0.25`: at most two decimals, not negative), in seconds.
+pub fn parse_hours(field: &'static str, raw: &str) -> Result<i64, DomainError> {
+    let text = raw.trim();
+    let refused = || DomainError::invalid(field, format!("`{}` is not a number of hours such as 8 or 4.5", raw.escape_debug()));
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if whole.is_empty() && fraction.is_empty() || !digits(whole) || !digits(fraction) || whole.len() > 6 {
+        return Err(refused());
+    }
+    if fraction.len() > 2 {
+        return Err(DomainError::invalid(field, "hours have at most two decimals (4.25, not 4.125)"));
+    }
+    let whole: i64 = if whole.is_empty() { 0 } else { whole.parse().map_err(|_| refused())? };
+    let hundredths: i64 = format!("{fraction:0<2}").parse().map_err(|_| refused())?;
+    Ok(whole * HOUR + hundredths * HOUR / 100)
+}
+
+/// Where a line of time off on a card comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case", tag = "from", content = "id")]
+pub enum TimeOffSource {
+    /// An approved request.
+    Request(TimeOffRequestId),
+    /// The company's holiday calendar.
+    Holiday,
+}
+
+/// One day's time off of one type, as a time card shows it: its own line beside the shifts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct CardTimeOff {
+    pub date: NaiveDate,
+    pub type_id: TimeOffTypeId,
+    pub kind: TimeOffKind,
+    /// The type's name (or the holiday's, for a company holiday).
+    pub name: String,
+    /// Paid time off is in the card's paid hours and exported under its pay code; unpaid time
+    /// off is shown and counted apart, and paid nowhere.
+    pub paid: bool,
+    pub seconds: i64,
+    pub source: TimeOffSource,
+}
+
+/// A period's time off of one type: the card's totals by type.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct TimeOffTotal {
+    pub type_id: TimeOffTypeId,
+    pub kind: TimeOffKind,
+    pub name: String,
+    pub paid: bool,
+    pub seconds: i64,
+}
+
+/// Totals by type of `lines`, in the order each type first appears. Holidays are one type (the
+/// company's holiday type) whatever each holiday is called, so their total is named by the type.
+pub fn totals_by_type<'a>(
+    lines: impl IntoIterator<Item = &'a CardTimeOff>,
+    type_name: impl Fn(&CardTimeOff) -> String,
+) -> Vec<TimeOffTotal> {
+    let mut totals: Vec<TimeOffTotal> = Vec::new();
+    for line in lines {
+        match totals.iter_mut().find(|t| t.type_id == line.type_id && t.paid == line.paid) {
+            Some(total) => total.seconds += line.seconds,
+            None => totals.push(TimeOffTotal {
+                type_id: line.type_id,
+                kind: line.kind,
+                name: type_name(line),
+                paid: line.paid,
+                seconds: line.seconds,
+            }),
+        }
+    }
+    totals
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hours_are_read_with_at_most_two_decimals() {
+        assert_eq!(parse_hours("hours", "8"), Ok(8 * HOUR));
+        assert_eq!(parse_hours("hours", " 4.5 "), Ok(4 * HOUR + 1800));
+        assert_eq!(parse_hours("hours", "0.25"), Ok(900));
+        assert_eq!(parse_hours("hours", ".5"), Ok(1800));
+        assert_eq!(parse_hours("hours", "0"), Ok(0), "zero is read; whether it is allowed is the caller's rule");
+        for bad in ["", ".", "-1", "1,5", "4.125", "8h", "1e3", "9999999"] {
+            assert!(matches!(parse_hours("hours", bad), Err(DomainError::Invalid { field: "hours", .. })), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn hours_are_written_with_their_sign() {
+        assert_eq!(fmt_hours(8 * HOUR), "8.00 h");
+        assert_eq!(fmt_hours(-(HOUR + 1800)), "-1.50 h");
+        assert_eq!(fmt_hours(HOUR * 40 / 30), "1.33 h");
+        assert_eq!(fmt_hours(-1), "0.00 h", "no minus sign on a value that rounds to zero");
+    }
+}
