@@ -84,8 +84,8 @@ impl HolidayCalendar {
         self.holidays.iter().find(|h| h.date == date)
     }
 
-    /// The card lines of the holidays in `from..=to`, of the company's holiday type: each named
-    /// by its holiday, paid (when the type is paid) its hours.
+    /// The card lines of the holidays in `from..=to`, of the company's holiday type, each with
+    /// its holiday's name, paid (when the type is paid) its hours.
     pub fn card_lines(&self, from: NaiveDate, to: NaiveDate, holiday_type: &TimeOffType) -> Vec<CardTimeOff> {
         self.holidays
             .iter()
@@ -94,7 +94,8 @@ impl HolidayCalendar {
                 date: h.date,
                 type_id: holiday_type.id,
                 kind: TimeOffKind::Holiday,
-                name: h.name.clone(),
+                name: holiday_type.name.as_str().to_owned(),
+                holiday: Some(h.name.clone()),
                 paid: holiday_type.paid && h.paid_seconds > 0,
                 seconds: h.paid_seconds,
                 source: TimeOffSource::Holiday,
@@ -175,7 +176,8 @@ mod tests {
         };
         let lines = calendar.card_lines(date(2026, 11, 23), date(2026, 11, 29), &holiday_type);
         assert_eq!(lines.len(), 2);
-        assert_eq!((lines[0].name.as_str(), lines[0].seconds, lines[0].paid), ("Thanksgiving", 8 * HOUR, true));
+        assert_eq!((lines[0].name.as_str(), lines[0].holiday.as_deref()), ("Holiday", Some("Thanksgiving")));
+        assert_eq!((lines[0].seconds, lines[0].paid), (8 * HOUR, true));
         assert_eq!((lines[1].seconds, lines[1].paid), (0, false), "a holiday paying no hours is shown, not paid");
         assert!(calendar.card_lines(date(2026, 11, 30), date(2026, 12, 6), &holiday_type).is_empty());
     }

@@ -71,8 +71,11 @@ pub struct CardTimeOff {
     pub date: NaiveDate,
     pub type_id: TimeOffTypeId,
     pub kind: TimeOffKind,
-    /// The type's name (or the holiday's, for a company holiday).
+    /// The type's name ("Vacation", "Jury duty").
     pub name: String,
+    /// The holiday's name, for a company holiday ("Thanksgiving").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub holiday: Option<String>,
     /// Paid time off is in the card's paid hours and exported under its pay code; unpaid time
     /// off is shown and counted apart, and paid nowhere.
     pub paid: bool,
@@ -90,12 +93,9 @@ pub struct TimeOffTotal {
     pub seconds: i64,
 }
 
-/// Totals by type of `lines`, in the order each type first appears. Holidays are one type (the
-/// company's holiday type) whatever each holiday is called, so their total is named by the type.
-pub fn totals_by_type<'a>(
-    lines: impl IntoIterator<Item = &'a CardTimeOff>,
-    type_name: impl Fn(&CardTimeOff) -> String,
-) -> Vec<TimeOffTotal> {
+/// Totals by type (and paid or not: a holiday that pays nothing is apart from one that pays) of
+/// `lines`, in the order each first appears.
+pub fn totals_by_type<'a>(lines: impl IntoIterator<Item = &'a CardTimeOff>) -> Vec<TimeOffTotal> {
     let mut totals: Vec<TimeOffTotal> = Vec::new();
     for line in lines {
         match totals.iter_mut().find(|t| t.type_id == line.type_id && t.paid == line.paid) {
@@ -103,7 +103,7 @@ pub fn totals_by_type<'a>(
             None => totals.push(TimeOffTotal {
                 type_id: line.type_id,
                 kind: line.kind,
-                name: type_name(line),
+                name: line.name.clone(),
                 paid: line.paid,
                 seconds: line.seconds,
             }),

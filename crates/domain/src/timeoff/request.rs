@@ -350,6 +350,7 @@ impl TimeOffRequest {
                 type_id: time_off_type.id,
                 kind: time_off_type.kind,
                 name: time_off_type.name.as_str().to_owned(),
+                holiday: None,
                 paid: time_off_type.paid,
                 seconds: d.seconds,
                 source: TimeOffSource::Request(self.id),
