@@ -739,6 +739,7 @@ mod time_off_tests {
     fn kind_type(kind: TimeOffKind, name: &str, paid: bool) -> TimeOffType {
         TimeOffType {
             id: TimeOffTypeId::new(),
+            company_id: crate::ids::CompanyId::new(),
             kind,
             name: TimeOffTypeName::parse(name).expect("valid name"),
             paid,

@@ -167,6 +167,7 @@ mod tests {
             HolidayCalendar::parse(2026, &[holiday("2026-11-26", "Thanksgiving", "8"), holiday("2026-11-27", "Day after", "0")]).unwrap();
         let holiday_type = TimeOffType {
             id: TimeOffTypeId::new(),
+            company_id: crate::ids::CompanyId::new(),
             kind: TimeOffKind::Holiday,
             name: TimeOffTypeName::parse("Holiday").unwrap(),
             paid: true,

@@ -10,7 +10,7 @@
 use super::accrual::AccrualPolicy;
 use crate::company::parse_name;
 use crate::export::ExportFormat;
-use crate::ids::TimeOffTypeId;
+use crate::ids::{CompanyId, TimeOffTypeId};
 use crate::text::{check, not_formula, Lines};
 use crate::DomainError;
 use serde::{Deserialize, Serialize};
@@ -190,6 +190,8 @@ impl TimeOffPayCodes {
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct TimeOffType {
     pub id: TimeOffTypeId,
+    #[serde(skip)]
+    pub company_id: CompanyId,
     pub kind: TimeOffKind,
     #[schema(value_type = String)]
     pub name: TimeOffTypeName,
@@ -364,6 +366,7 @@ mod tests {
         let fields = input("vacation", "Vacation", true).parse().unwrap();
         let mut vacation = TimeOffType {
             id: TimeOffTypeId::new(),
+            company_id: CompanyId::new(),
             kind: fields.kind,
             name: fields.name,
             paid: true,

@@ -115,6 +115,81 @@ pub fn totals_by_type<'a>(lines: impl IntoIterator<Item = &'a CardTimeOff>) -> V
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ids::{AdminId, CompanyId, EmployeeId};
+    use crate::payroll::{PayFrequency, PaySchedule};
+    use crate::timecard::{attach_time_off, build_time_card, CardRules};
+    use accrual::{check_balance, ledger, preview, LedgerInputs, Taken};
+    use chrono::{TimeZone, Utc, Weekday};
+    use request::{Actor, RequestInput};
+
+    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).expect("valid date")
+    }
+
+    #[test]
+    fn a_worker_asks_a_supervisor_approves_and_the_balance_and_the_card_follow() {
+        // Vacation: 40 h granted on 1 January 2026, no negative balance; 16 h taken in July.
+        let vacation = TimeOffType {
+            id: TimeOffTypeId::new(),
+            company_id: CompanyId::new(),
+            kind: TimeOffKind::Vacation,
+            name: TimeOffTypeName::parse("Vacation").unwrap(),
+            paid: true,
+            codes: TimeOffPayCodes::defaults(TimeOffKind::Vacation),
+            policy: Some(AccrualPolicy { method: AccrualMethod::YearlyGrant { seconds: 40 * HOUR }, ..AccrualPolicy::manual() }),
+            active: true,
+        };
+        let policy = vacation.policy.unwrap();
+        let schedule = PaySchedule { frequency: PayFrequency::Weekly, anchor: date(2026, 1, 5), workweek_starts: Weekday::Mon };
+        let mut taken = vec![
+            Taken { date: date(2026, 7, 6), seconds: 8 * HOUR, request_id: None },
+            Taken { date: date(2026, 7, 7), seconds: 8 * HOUR, request_id: None },
+        ];
+        fn inputs<'a>(schedule: &'a PaySchedule, taken: &'a [Taken]) -> LedgerInputs<'a> {
+            LedgerInputs { start: date(2026, 1, 1), schedule, worked: &[], taken, adjustments: &[] }
+        }
+
+        // On the clock: Monday and Tuesday 23-24 November, whole days. The clock shows 24 h
+        // before and 8 h after.
+        let employee = EmployeeId::new();
+        let asked = RequestInput { first: "2026-11-23".into(), last: Some("2026-11-24".into()), hours: None, note: "family visit".into() };
+        let at = Utc.with_ymd_and_hms(2026, 11, 2, 8, 0, 0).single().unwrap();
+        let mut request = TimeOffRequest::ask(employee, vacation.id, asked.parse().unwrap(), Actor::Employee(employee), at).unwrap();
+        let days = request.span.requested_days(&WorkSchedule::default(), &[]).unwrap();
+        let seen = preview(&policy, &inputs(&schedule, &taken), &days);
+        assert_eq!((seen.before_seconds, seen.after_seconds), (24 * HOUR, 8 * HOUR));
+        assert!(check_balance(&policy, &seen, vacation.name.as_str()).is_ok());
+
+        // The supervisor approves: the days are taken from the balance, each line naming the request.
+        request.approve(AdminId::new(), at, "ok").unwrap();
+        taken.extend(request.taken(&days));
+        let l = ledger(&policy, &inputs(&schedule, &taken), date(2026, 11, 30));
+        assert_eq!(l.balance_seconds(), 8 * HOUR);
+        assert_eq!(l.lines.iter().filter(|l| l.request_id == Some(request.id)).count(), 2);
+
+        // A second request for two days more would go below zero: refused, and nothing changes.
+        let more = [
+            request::RequestedDay { date: date(2026, 12, 1), seconds: 8 * HOUR },
+            request::RequestedDay { date: date(2026, 12, 2), seconds: 8 * HOUR },
+        ];
+        let seen = preview(&policy, &inputs(&schedule, &taken), &more);
+        assert_eq!((seen.before_seconds, seen.after_seconds), (8 * HOUR, -8 * HOUR));
+        assert!(check_balance(&policy, &seen, vacation.name.as_str()).is_err());
+
+        // The card of that week shows both days as Vacation, 16 h paid, none of it worked.
+        let mut card = build_time_card::<crate::punch::Punch>(
+            &[],
+            chrono_tz::America::Chicago,
+            date(2026, 11, 23),
+            date(2026, 11, 29),
+            &CardRules::default(),
+            at,
+        );
+        attach_time_off(&mut card, &request.card_lines(&vacation, &days));
+        assert_eq!(card.days[0].time_off[0].name, "Vacation");
+        assert_eq!((card.seconds, card.pay.total(), card.paid_seconds()), (0, 0, 16 * HOUR));
+        assert_eq!(vacation.code_for(crate::export::ExportFormat::AdpRun), Ok(Some("VAC")));
+    }
 
     #[test]
     fn hours_are_read_with_at_most_two_decimals() {

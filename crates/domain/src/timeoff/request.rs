@@ -559,6 +559,7 @@ mod tests {
         let days = request.span.requested_days(&WorkSchedule::default(), &[]).unwrap();
         let sick = TimeOffType {
             id: request.type_id,
+            company_id: crate::ids::CompanyId::new(),
             kind: crate::timeoff::TimeOffKind::Sick,
             name: crate::timeoff::TimeOffTypeName::parse("Sick").unwrap(),
             paid: true,
