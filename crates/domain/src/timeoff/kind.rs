@@ -92,7 +92,7 @@ pub fn check_unique_name<'a>(name: &TimeOffTypeName, others: impl IntoIterator<I
 }
 
 /// A time-off type's code in each payroll system's file. Empty means "not set": exporting paid
-/// time off of this type in that format is refused until it is ([`TimeOffPayCodes::code_for`]).
+/// time off of this type in that format is refused until it is ([`TimeOffType::code_for`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TimeOffPayCodes {
