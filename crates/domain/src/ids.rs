@@ -58,4 +58,8 @@ id_type!(
     JobId,
     /// A cost code (the kind of work hours went to).
     CostCodeId,
+    /// A company's time-off type (vacation, sick, its own).
+    TimeOffTypeId,
+    /// A request for time off.
+    TimeOffRequestId,
 );

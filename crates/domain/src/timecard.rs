@@ -12,9 +12,15 @@
 //! shift longer than the company's threshold and shown beside it; an unpaid break the employee
 //! took in that shift counts toward it (a 30-minute unpaid break leaves nothing to deduct for a
 //! 30-minute meal rule). Breaks are in the hours when the company pays them, left out otherwise.
+//!
+//! Time off (approved requests, company holidays) is attached to a built card by
+//! [`attach_time_off`]: its own lines per day and the period's totals by type, beside the worked
+//! hours and never in them, so it never counts toward overtime (neither a day's 8 or 12 hours,
+//! nor the week's 40, nor a seventh consecutive day). A card with no time off is as it was.
 
 use crate::payroll::{classify_week, MealDeduction, OvertimeRule, PayHours};
 use crate::punch::{Punch, PunchKind};
+use crate::timeoff::{totals_by_type, CardTimeOff, TimeOffTotal};
 use chrono::{DateTime, Duration, NaiveDate, Utc, Weekday};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
@@ -106,6 +112,21 @@ pub struct Day<P> {
     /// The day's seconds by pay rate, under the company's overtime rule.
     #[serde(flatten)]
     pub pay: PayHours,
+    /// The day's time off, each type its own line ([`attach_time_off`]); not in `seconds` nor `pay`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub time_off: Vec<CardTimeOff>,
+}
+
+impl<P> Day<P> {
+    /// The day's paid time off, in seconds.
+    pub fn time_off_paid_seconds(&self) -> i64 {
+        self.time_off.iter().filter(|t| t.paid).map(|t| t.seconds).sum()
+    }
+
+    /// Everything the day pays: worked (by rate, in `pay`) and paid time off.
+    pub fn paid_seconds(&self) -> i64 {
+        self.seconds + self.time_off_paid_seconds()
+    }
 }
 
 /// One workweek's totals over the card's days in it, by pay rate.
@@ -137,6 +158,21 @@ pub struct TimeCard<P> {
     pub breaks_paid: bool,
     /// Shifts with a missing clock-in or clock-out: someone should look at them.
     pub issues: usize,
+    /// The period's time off by type ([`attach_time_off`]); not in `seconds` nor `pay`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub time_off: Vec<TimeOffTotal>,
+}
+
+impl<P> TimeCard<P> {
+    /// The period's paid time off, in seconds.
+    pub fn time_off_paid_seconds(&self) -> i64 {
+        self.time_off.iter().filter(|t| t.paid).map(|t| t.seconds).sum()
+    }
+
+    /// Everything the period pays: worked (by rate, in `pay`) and paid time off.
+    pub fn paid_seconds(&self) -> i64 {
+        self.seconds + self.time_off_paid_seconds()
+    }
 }
 
 /// The company's rules a card is counted by.
@@ -280,7 +316,7 @@ pub fn build_time_card<P: TimedPunch + Clone>(
     let mut days: Vec<Day<P>> = first
         .iter_days()
         .take_while(|date| *date <= last)
-        .map(|date| Day { date, shifts: Vec::new(), seconds: 0, pay: PayHours::default() })
+        .map(|date| Day { date, shifts: Vec::new(), seconds: 0, pay: PayHours::default(), time_off: Vec::new() })
         .collect();
     for mut shift in pair_shifts(punches, now) {
         let Some(anchor) = shift.start.as_ref().or(shift.end.as_ref()).map(|p| local_date(p.at())) else {
@@ -352,7 +388,21 @@ pub fn build_time_card<P: TimedPunch + Clone>(
         break_seconds,
         breaks_paid: rules.breaks_paid,
         issues,
+        time_off: Vec::new(),
     }
+}
+
+/// Puts time off on a built card: each line on its day (lines for days outside the card are
+/// left out), after the lines already there, and the period's totals by type made again. The
+/// worked hours, their split by pay rate and the week totals stay exactly as the punches made
+/// them: time off is paid, not worked, and never counts toward overtime.
+pub fn attach_time_off<P>(card: &mut TimeCard<P>, lines: &[CardTimeOff]) {
+    for line in lines {
+        if let Some(day) = card.days.iter_mut().find(|d| d.date == line.date) {
+            day.time_off.push(line.clone());
+        }
+    }
+    card.time_off = totals_by_type(card.days.iter().flat_map(|d| &d.time_off));
 }
 
 #[cfg(test)]
@@ -638,5 +688,218 @@ mod tests {
         assert_eq!(card.seconds, 10 * 3600);
         assert_eq!(card.pay.overtime_seconds, 10 * 3600);
         assert_eq!(card.pay.regular_seconds, 0);
+    }
+}
+
+/// Time off on the card: its own lines and totals, and never in the overtime count, under
+/// California's rule and the federal one.
+#[cfg(test)]
+mod time_off_tests {
+    use super::*;
+    use crate::ids::{TimeOffRequestId, TimeOffTypeId};
+    use crate::payroll::{OvertimeRule, PayHours};
+    use crate::timeoff::holiday::HolidayInput;
+    use crate::timeoff::{HolidayCalendar, TimeOffKind, TimeOffPayCodes, TimeOffSource, TimeOffType, TimeOffTypeName};
+    use chrono::TimeZone;
+    use chrono_tz::America::{Chicago, Los_Angeles};
+
+    const H: i64 = 3600;
+
+    #[derive(Debug, Clone, PartialEq, Serialize)]
+    struct Q(PunchKind, DateTime<Utc>);
+
+    impl TimedPunch for Q {
+        fn kind(&self) -> PunchKind {
+            self.0
+        }
+        fn at(&self) -> DateTime<Utc> {
+            self.1
+        }
+    }
+
+    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).expect("valid date")
+    }
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 12, 31, 0, 0, 0).single().expect("valid")
+    }
+
+    /// A shift from 6:00 local for `hours` on each (day of November 2026, hours).
+    fn shifts(zone: Tz, days: &[(u32, i64)]) -> Vec<Q> {
+        let mut punches = Vec::new();
+        for &(day, hours) in days {
+            let start = zone.with_ymd_and_hms(2026, 11, day, 6, 0, 0).single().expect("unambiguous").with_timezone(&Utc);
+            punches.push(Q(PunchKind::In, start));
+            punches.push(Q(PunchKind::Out, start + Duration::hours(hours)));
+        }
+        punches
+    }
+
+    fn kind_type(kind: TimeOffKind, name: &str, paid: bool) -> TimeOffType {
+        TimeOffType {
+            id: TimeOffTypeId::new(),
+            company_id: crate::ids::CompanyId::new(),
+            kind,
+            name: TimeOffTypeName::parse(name).expect("valid name"),
+            paid,
+            codes: TimeOffPayCodes::defaults(kind),
+            policy: None,
+            active: true,
+        }
+    }
+
+    /// A line of approved time off of `of` on `day` of November 2026.
+    fn off(of: &TimeOffType, day: u32, seconds: i64) -> CardTimeOff {
+        CardTimeOff {
+            date: date(2026, 11, day),
+            type_id: of.id,
+            kind: of.kind,
+            name: of.name.as_str().to_owned(),
+            holiday: None,
+            paid: of.paid,
+            seconds,
+            source: TimeOffSource::Request(TimeOffRequestId::new()),
+        }
+    }
+
+    fn california() -> CardRules {
+        CardRules { overtime: OvertimeRule::California, ..CardRules::default() }
+    }
+
+    /// The week of Monday 23 November 2026.
+    fn week(zone: Tz, rules: &CardRules, punches: &[Q]) -> TimeCard<Q> {
+        build_time_card(punches, zone, date(2026, 11, 23), date(2026, 11, 29), rules, now())
+    }
+
+    fn pay(regular: i64, overtime: i64, double: i64) -> PayHours {
+        PayHours { regular_seconds: regular * H, overtime_seconds: overtime * H, double_time_seconds: double * H }
+    }
+
+    #[test]
+    fn a_card_without_time_off_is_as_it_was() {
+        let punches = shifts(Chicago, &[(23, 10), (24, 10), (25, 10), (26, 10), (27, 10)]);
+        let built = week(Chicago, &CardRules::default(), &punches);
+        let mut card = built.clone();
+        attach_time_off(&mut card, &[]);
+        assert_eq!(card, built);
+        // Time off outside the card's days is left out.
+        attach_time_off(&mut card, &[off(&kind_type(TimeOffKind::Vacation, "Vacation", true), 30, 8 * H)]);
+        assert_eq!(card, built);
+        // And the card's JSON says nothing of time off.
+        let json = serde_json::to_value(&card).expect("serialises");
+        assert!(json.get("time_off").is_none());
+        assert!(json["days"].as_array().expect("days").iter().all(|d| d.get("time_off").is_none()));
+        assert_eq!(card.paid_seconds(), card.seconds);
+    }
+
+    #[test]
+    fn california_time_off_never_counts_toward_daily_overtime() {
+        // Mon 6 h worked + 4 h sick; Tue 4 h worked + 8 h vacation. Worked, those would be 10 and
+        // 12 h: 2 and 4 h of daily overtime. As time off, all the worked hours are regular.
+        let sick = kind_type(TimeOffKind::Sick, "Sick", true);
+        let vacation = kind_type(TimeOffKind::Vacation, "Vacation", true);
+        let mut card = week(Los_Angeles, &california(), &shifts(Los_Angeles, &[(23, 6), (24, 4)]));
+        attach_time_off(&mut card, &[off(&sick, 23, 4 * H), off(&vacation, 24, 8 * H)]);
+        let (monday, tuesday) = (&card.days[0], &card.days[1]);
+        assert_eq!((monday.seconds, monday.pay), (6 * H, pay(6, 0, 0)));
+        assert_eq!((tuesday.seconds, tuesday.pay), (4 * H, pay(4, 0, 0)));
+        assert_eq!((monday.paid_seconds(), tuesday.paid_seconds()), (10 * H, 12 * H));
+        assert_eq!(monday.time_off.len(), 1, "time off is its own line on the day");
+        assert_eq!((monday.time_off[0].name.as_str(), monday.time_off[0].seconds), ("Sick", 4 * H));
+        // The period: 10 h worked, all regular; 12 h of time off, by type.
+        assert_eq!(card.pay, pay(10, 0, 0));
+        let totals: Vec<(&str, i64)> = card.time_off.iter().map(|t| (t.name.as_str(), t.seconds)).collect();
+        assert_eq!(totals, [("Sick", 4 * H), ("Vacation", 8 * H)]);
+        assert_eq!((card.seconds, card.time_off_paid_seconds(), card.paid_seconds()), (10 * H, 12 * H, 22 * H));
+    }
+
+    #[test]
+    fn california_time_off_does_not_make_a_seventh_consecutive_day() {
+        // Tue-Sun 6 h worked and Monday on vacation: Sunday is not the seventh consecutive
+        // workday, so its 6 h are regular (36 h worked, all regular).
+        let vacation = kind_type(TimeOffKind::Vacation, "Vacation", true);
+        let six_days = shifts(Los_Angeles, &[(24, 6), (25, 6), (26, 6), (27, 6), (28, 6), (29, 6)]);
+        let mut card = week(Los_Angeles, &california(), &six_days);
+        attach_time_off(&mut card, &[off(&vacation, 23, 8 * H)]);
+        assert_eq!(card.days[6].pay, pay(6, 0, 0));
+        assert_eq!(card.pay, pay(36, 0, 0));
+        assert_eq!(card.paid_seconds(), 44 * H);
+        // Worked on Monday too, Sunday would be the seventh day: its 6 h at 1.5x.
+        let seven_days = [shifts(Los_Angeles, &[(23, 6)]), six_days].concat();
+        assert_eq!(week(Los_Angeles, &california(), &seven_days).days[6].pay, pay(0, 6, 0));
+    }
+
+    #[test]
+    fn california_weekly_forty_counts_worked_hours_only() {
+        // Thanksgiving week: Mon-Wed and Fri-Sat 9 h worked (8 regular + 1 daily overtime each),
+        // Thursday a company holiday paying 8 h. Regular hours: 5 x 8 = 40, not over 40, so no
+        // weekly overtime. Had the holiday counted as worked, 8 more hours would be overtime.
+        let holiday = kind_type(TimeOffKind::Holiday, "Holiday", true);
+        let calendar =
+            HolidayCalendar::parse(2026, &[HolidayInput { date: "2026-11-26".into(), name: "Thanksgiving".into(), hours: "8".into() }])
+                .expect("valid calendar");
+        let mut card = week(Los_Angeles, &california(), &shifts(Los_Angeles, &[(23, 9), (24, 9), (25, 9), (27, 9), (28, 9)]));
+        let built = card.clone();
+        let lines = calendar.card_lines(card.from, card.to, &holiday);
+        attach_time_off(&mut card, &lines);
+        assert_eq!(card.pay, pay(40, 5, 0));
+        assert_eq!(card.weeks, built.weeks, "week totals are the worked hours'");
+        let thursday = &card.days[3];
+        assert_eq!(
+            (thursday.seconds, thursday.time_off[0].holiday.as_deref(), thursday.time_off[0].seconds),
+            (0, Some("Thanksgiving"), 8 * H)
+        );
+        assert_eq!(card.time_off.len(), 1);
+        assert_eq!((card.time_off[0].kind, card.time_off[0].seconds), (TimeOffKind::Holiday, 8 * H));
+        assert_eq!(card.paid_seconds(), 53 * H);
+    }
+
+    #[test]
+    fn federal_time_off_never_counts_toward_the_weekly_forty() {
+        // Mon-Thu 10 h worked (40 h) and Friday on vacation: 40 regular, no overtime, 48 h paid.
+        let vacation = kind_type(TimeOffKind::Vacation, "Vacation", true);
+        let mut card = week(Chicago, &CardRules::default(), &shifts(Chicago, &[(23, 10), (24, 10), (25, 10), (26, 10)]));
+        let built = card.clone();
+        attach_time_off(&mut card, &[off(&vacation, 27, 8 * H)]);
+        assert_eq!(card.pay, pay(40, 0, 0));
+        assert_eq!(card.weeks, built.weeks);
+        assert_eq!((card.days[4].seconds, card.days[4].paid_seconds()), (0, 8 * H));
+        assert_eq!(card.paid_seconds(), 48 * H);
+        // Mon-Fri 9 h worked (45 h) and 4 h sick on Wednesday: 5 h of overtime, not 9.
+        let sick = kind_type(TimeOffKind::Sick, "Sick", true);
+        let mut card = week(Chicago, &CardRules::default(), &shifts(Chicago, &[(23, 9), (24, 9), (25, 9), (26, 9), (27, 9)]));
+        attach_time_off(&mut card, &[off(&sick, 25, 4 * H)]);
+        assert_eq!(card.pay, pay(40, 5, 0));
+        assert_eq!(card.days[4].pay, pay(4, 5, 0), "the 40 are passed on Friday, by worked hours alone");
+        assert_eq!(card.paid_seconds(), 49 * H);
+    }
+
+    #[test]
+    fn unpaid_time_off_is_shown_and_paid_nowhere() {
+        let unpaid = kind_type(TimeOffKind::Unpaid, "Unpaid", false);
+        let vacation = kind_type(TimeOffKind::Vacation, "Vacation", true);
+        let mut card = week(Chicago, &CardRules::default(), &shifts(Chicago, &[(23, 8)]));
+        attach_time_off(&mut card, &[off(&unpaid, 24, 8 * H), off(&vacation, 25, 8 * H), off(&vacation, 26, 8 * H)]);
+        assert_eq!(card.days[1].time_off.len(), 1);
+        assert_eq!(card.days[1].paid_seconds(), 0);
+        let totals: Vec<(&str, bool, i64)> = card.time_off.iter().map(|t| (t.name.as_str(), t.paid, t.seconds)).collect();
+        assert_eq!(totals, [("Unpaid", false, 8 * H), ("Vacation", true, 16 * H)]);
+        assert_eq!((card.time_off_paid_seconds(), card.paid_seconds()), (16 * H, 24 * H));
+    }
+
+    #[test]
+    fn time_off_lines_sit_beside_the_shifts_of_a_day() {
+        // Attached twice (a request, then a holiday), a day keeps both lines in that order.
+        let sick = kind_type(TimeOffKind::Sick, "Sick", true);
+        let holiday = kind_type(TimeOffKind::Holiday, "Holiday", true);
+        let mut card = week(Chicago, &CardRules::default(), &shifts(Chicago, &[(26, 4)]));
+        attach_time_off(&mut card, &[off(&sick, 26, 2 * H)]);
+        attach_time_off(&mut card, &[off(&holiday, 26, 2 * H)]);
+        let thursday = &card.days[3];
+        assert_eq!(thursday.shifts.len(), 1);
+        assert_eq!(thursday.time_off.iter().map(|t| t.kind).collect::<Vec<_>>(), [TimeOffKind::Sick, TimeOffKind::Holiday]);
+        assert_eq!(card.time_off.len(), 2, "the totals are made again from every day's lines");
+        assert_eq!(thursday.paid_seconds(), 8 * H);
     }
 }
