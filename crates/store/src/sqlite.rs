@@ -188,15 +188,44 @@ fn packed_punch(employee: clockface_domain::ids::EmployeeId, line: &str) -> Resu
 /// A time as SQLite holds it: RFC 3339, as sqlx writes a `DateTime<Utc>` (`2026-11-16T13:00:00.25+00:00`),
 /// or without an offset (UTC) in the two forms SQLite's own functions write.
 fn stored_time(text: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    if let Some(time) = utc_as_sqlx_writes_it(text) {
+        return Some(time);
+    }
     if let Ok(time) = chrono::DateTime::parse_from_rfc3339(text) {
         return Some(time.with_timezone(&chrono::Utc));
     }
     ["%F %T%.f", "%FT%T%.f"].iter().find_map(|format| chrono::NaiveDateTime::parse_from_str(text, format).ok()).map(|t| t.and_utc())
 }
 
+/// The form sqlx writes every `DateTime<Utc>` in, `2026-11-16T13:00:00.25+00:00` (a fraction of
+/// up to nine digits, or none), read digit by digit: a general RFC 3339 parser took a fifth of
+/// the overview's reading of 560,000 punches. Anything else is `None`, for [`stored_time`]'s
+/// general parsers.
+fn utc_as_sqlx_writes_it(text: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    let b = text.as_bytes();
+    let (head, rest) = (b.get(..19)?, b.get(19..)?);
+    let fraction = rest.strip_suffix(b"+00:00")?;
+    let number = |range: std::ops::Range<usize>| -> Option<u32> {
+        head.get(range)?.iter().try_fold(0u32, |n, &d| d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0')))
+    };
+    if [head[4], head[7], head[10], head[13], head[16]] != [b'-', b'-', b'T', b':', b':'] {
+        return None;
+    }
+    let nanos = match fraction {
+        [] => 0,
+        [b'.', digits @ ..] if (1..=9).contains(&digits.len()) && digits.iter().all(u8::is_ascii_digit) => {
+            let value = digits.iter().fold(0u32, |n, &d| n * 10 + u32::from(d - b'0'));
+            value * 10u32.pow(9 - u32::try_from(digits.len()).ok()?)
+        }
+        _ => return None,
+    };
+    let date = chrono::NaiveDate::from_ymd_opt(i32::try_from(number(0..4)?).ok()?, number(5..7)?, number(8..10)?)?;
+    Some(date.and_hms_nano_opt(number(11..13)?, number(14..16)?, number(17..19)?, nanos)?.and_utc())
+}
+
 #[cfg(test)]
 mod tests {
-    use super::stored_time;
+    use super::{stored_time, utc_as_sqlx_writes_it};
     use chrono::{TimeZone, Utc};
 
     #[test]
@@ -210,5 +239,21 @@ mod tests {
             Some(Utc.with_ymd_and_hms(2026, 11, 16, 13, 0, 0).unwrap() + chrono::Duration::milliseconds(500))
         );
         assert_eq!(stored_time("16 Nov 2026"), None);
+    }
+
+    #[test]
+    fn the_quick_reading_agrees_with_chrono_on_every_form_sqlx_writes() {
+        let base = Utc.with_ymd_and_hms(2024, 2, 29, 23, 59, 59).unwrap();
+        for nanos in [0, 1_000, 250_000_000, 123_456_000, 999_999_000, 100_000_000, 7] {
+            let time = base + chrono::Duration::nanoseconds(nanos);
+            let written = time.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, false);
+            assert_eq!(utc_as_sqlx_writes_it(&written), Some(time), "{written}");
+            assert_eq!(utc_as_sqlx_writes_it(&written), chrono::DateTime::parse_from_rfc3339(&written).ok().map(|t| t.to_utc()));
+        }
+        // Not its form: left to the general parsers, which read the offset or refuse.
+        for other in ["2026-11-16T13:00:00+01:00", "2026-11-16 13:00:00", "2026-11-16T13:00:00.+00:00", "2026-13-16T13:00:00+00:00", "2026-11-16T13:0a:00+00:00", ""] {
+            assert_eq!(utc_as_sqlx_writes_it(other), None, "{other}");
+        }
+        assert_eq!(stored_time("2026-11-16T13:00:00+01:00"), Some(Utc.with_ymd_and_hms(2026, 11, 16, 12, 0, 0).unwrap()));
     }
 }
