@@ -301,7 +301,7 @@ pub async fn record_paper_release(
     let notice = notice_of(company_row.name.as_str(), company, &policy);
     let shown = notice.text_in(language).ok_or_else(|| ApiError::internal("a language without a release text"))?;
     let sha256 = state.blobs.put(company, scan).await?;
-    let signed_at = crate::api::timecards::start_of_day(zone, signed_on);
+    let signed_at = clockface_app::timecards::start_of_day(zone, signed_on);
     let release = Release {
         employee_id: employee,
         release_version: RELEASE_VERSION.to_owned(),

@@ -261,7 +261,7 @@ pub struct OwnBreak {
 
 /// The employee's card for the pay period holding today, counted as the admin's card is.
 async fn own_time_card(state: &AppState, company: CompanyId, employee: EmployeeId) -> Result<OwnTimeCard, ApiError> {
-    let (period, _) = crate::api::payroll::period_of(state, company, None).await?;
+    let (period, _) = clockface_app::payroll::period_of(&*state.store, company, None, chrono::Utc::now()).await?;
     let card = crate::api::timecards::time_card(state, company, employee, Some(period.start), Some(period.end)).await?;
     let card = card.time_card;
     let local = |p: &Option<crate::api::timecards::CardPunch>| p.as_ref().map(|p| p.local_time.clone());
