@@ -400,7 +400,7 @@ async fn release(
     Json(body): Json<DeviceReleaseBody>,
 ) -> Result<Json<ReleaseRecorded>, ApiError> {
     let employee = check_pin(&state, &auth.device, client, &body.pin, body.employee_id).await?;
-    let answer = crate::privacy::ReleaseAnswer::parse(
+    let answer = clockface_app::privacy::ReleaseAnswer::parse(
         &body.decision,
         body.signed_name.as_deref(),
         &body.release_version,

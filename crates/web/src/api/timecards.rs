@@ -65,7 +65,7 @@ pub struct CardPunch {
     /// Why it has no photo, in words.
     pub no_photo_text: Option<&'static str>,
     /// The face verification verdict, once there is one.
-    pub verification: Option<crate::api::faces::VerificationView>,
+    pub verification: Option<clockface_app::reviews::VerificationView>,
     /// The correction in force on it (added, moved or voided), if any.
     pub correction: Option<CorrectionMark>,
     /// It reached the server after its card (or the period) was approved.
