@@ -30,9 +30,10 @@ pub enum AppError {
     #[error("{message}")]
     Forbidden { code: &'static str, message: String },
     /// What was asked cannot be done in the state things are in (e.g. renewing the link of a
-    /// user who has accepted theirs).
+    /// user who has accepted theirs); `details`, when there are some, is what a program needs
+    /// beyond the sentence (e.g. the approved periods a settings change would touch).
     #[error("{message}")]
-    Conflict { code: &'static str, message: String },
+    Conflict { code: &'static str, message: String, details: Option<serde_json::Value> },
     /// Several of the input's fields are refused at once: a form says each beside its field
     /// rather than one at a time. The first is the one a caller that shows only one shows.
     #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
@@ -53,6 +54,24 @@ impl AppError {
     /// A server fault with its cause.
     pub fn internal(cause: impl std::fmt::Display) -> Self {
         AppError::Internal(cause.to_string())
+    }
+
+    /// A refusal in the state things are in, with no details.
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+        AppError::Conflict { code, message: message.into(), details: None }
+    }
+
+    /// This refusal with `details` (a conflict's; any other kind is left as it is).
+    pub fn with_details(self, details: serde_json::Value) -> Self {
+        match self {
+            AppError::Conflict { code, message, .. } => AppError::Conflict { code, message, details: Some(details) },
+            other => other,
+        }
+    }
+
+    /// The refusal a supervisor gets where only admins may go: `what` says what they tried.
+    pub fn admins_only(what: &str) -> Self {
+        AppError::Forbidden { code: "admins_only", message: format!("only an admin can {what}; you are signed in as a supervisor") }
     }
 
     /// Bad input in `field`.

@@ -7,8 +7,10 @@
 //!
 //! Today it holds the shared services (the audit writer, key handling, the mailer, TOTP, the audit
 //! witness, the bound on password hashing), sign-in, devices and their registration codes, who
-//! may see a photo, users and their invitations, jobs' and cost codes' imports, and checking an
-//! employee's fields; docs/ARCHITECTURE.md lists what is still in `web` to move here.
+//! may see a photo, users and their invitations, jobs' and cost codes' imports, checking an
+//! employee's fields, payroll (the pay period overview, approvals, settings, exports and job
+//! costing), and what the faces share of privacy (the policy as shown, the release's answer, the
+//! audit viewer); docs/ARCHITECTURE.md lists what is still in `web` to move here.
 
 pub mod audit;
 pub mod devices;
@@ -17,11 +19,16 @@ pub mod error;
 pub mod hashing;
 pub mod jobs;
 pub mod mail;
+pub mod payroll;
 pub mod photos;
+pub mod privacy;
+pub mod reviews;
+pub mod scope;
 pub mod sealed_pin;
 pub mod secrets;
 pub mod sign_in;
 pub mod signing;
+pub mod timecards;
 pub mod tokens;
 pub mod totp;
 pub mod users;

@@ -185,10 +185,10 @@ impl Users<'_> {
     pub async fn renew(&self, admin: Acting<'_>, id: AdminId, origin: &str, now: DateTime<Utc>) -> Result<Invited, AppError> {
         let user = self.store.user(admin.company, id).await?;
         if user.has_password || user.disabled_at.is_some() {
-            return Err(AppError::Conflict {
-                code: "not_invited",
-                message: "this user has accepted their invitation (or their access is off): there is no link to renew".to_owned(),
-            });
+            return Err(AppError::conflict(
+                "not_invited",
+                "this user has accepted their invitation (or their access is off): there is no link to renew",
+            ));
         }
         let (url, invitation) = new_link(origin, now);
         let line = audit_entry(admin.company, &admin.actor(), "user.invitation_renewed", &format!("user:{}", user.email), "");

@@ -1,6 +1,6 @@
 //! Payroll benchmark (not a test): the pay period overview and an export for a large company,
 //! on SQLite and on PostgreSQL, through the same functions the pages and the API call
-//! (`clockface_web::payroll::overview` and `export_file`).
+//! (`clockface_app::payroll::overview` and `export_file`).
 //!
 //! ```text
 //! cargo run -p clockface --example payroll_bench -- [--employees 10000] [--backend sqlite|postgres|both] [--runs 5] [--photos]
@@ -184,7 +184,7 @@ async fn run(backend: &str, employees: usize, runs: usize, photos: bool) {
         seeding.elapsed().as_secs_f64()
     );
 
-    let (window_start, window_end) = clockface_web::api::timecards::card_window(Chicago, &settings, period.start, period.end);
+    let (window_start, window_end) = clockface_app::timecards::card_window(Chicago, &settings, period.start, period.end);
     let mut read_times = Vec::new();
     let mut overview_times = Vec::new();
     let mut export_times = Vec::new();
@@ -196,13 +196,13 @@ async fn run(backend: &str, employees: usize, runs: usize, photos: bool) {
         assert_eq!(rows.len(), employees * 56);
         drop(rows);
         let t = Instant::now();
-        let o = clockface_web::payroll::overview(&*store, company, Chicago, period, None, Utc::now()).await.unwrap();
+        let o = clockface_app::payroll::overview(&*store, company, Chicago, period, None, Utc::now()).await.unwrap();
         overview_times.push(t.elapsed().as_secs_f64());
         assert_eq!(o.rows.len(), employees);
         let t = Instant::now();
-        let o = clockface_web::payroll::overview(&*store, company, Chicago, period, None, Utc::now()).await.unwrap();
-        let csv = clockface_web::payroll::export_file(&o, ExportFormat::Csv, Utc::now()).unwrap();
-        let adp = clockface_web::payroll::export_file(&o, ExportFormat::AdpWfn, Utc::now()).unwrap();
+        let o = clockface_app::payroll::overview(&*store, company, Chicago, period, None, Utc::now()).await.unwrap();
+        let csv = clockface_app::payroll::export_file(&o, ExportFormat::Csv, Utc::now()).unwrap();
+        let adp = clockface_app::payroll::export_file(&o, ExportFormat::AdpWfn, Utc::now()).unwrap();
         export_times.push(t.elapsed().as_secs_f64());
         bytes = csv.body.len() + adp.body.len();
         // 14 days x (4 h + 4.5 h); neither shift is over 5 h, so no meal is deducted.

@@ -79,7 +79,7 @@ pub async fn build_state(config: &Config) -> anyhow::Result<AppState> {
     let sealed = clockface_web::verification::seal_plain_templates(&state).await.context("cannot seal the stored face templates")?;
     let chained = state.store.chain_unchained_audit().await.context("cannot chain the audit log")?;
     // Approvals of releases that kept no figures get theirs frozen, as counted now.
-    let frozen = clockface_web::payroll::freeze_unfrozen_approvals(&*state.store, chrono::Utc::now())
+    let frozen = clockface_app::payroll::freeze_unfrozen_approvals(&*state.store, chrono::Utc::now())
         .await
         .context("cannot freeze the figures of earlier approvals")?;
     if sealed + chained + frozen as u64 > 0 {

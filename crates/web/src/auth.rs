@@ -62,6 +62,11 @@ impl UserAuth {
         }
     }
 
+    /// This user as the use cases a supervisor may use take them: company, who, role and reach.
+    pub fn scope(&self) -> clockface_app::scope::Scope<'_> {
+        clockface_app::scope::Scope { company: self.company(), user: self.user(), role: self.role(), reach: &self.reach }
+    }
+
     /// Nothing for an admin; a 403 that says so for anyone else.
     pub fn require_admin(&self, what: &str) -> Result<(), ApiError> {
         if self.role().is_admin() {
@@ -74,7 +79,7 @@ impl UserAuth {
 
 /// The 403 a supervisor gets where only admins may go.
 pub fn admins_only(what: &str) -> ApiError {
-    ApiError::forbidden("admins_only", format!("only an admin can {what}; you are signed in as a supervisor"))
+    clockface_app::AppError::admins_only(what).into()
 }
 
 impl FromRequestParts<AppState> for UserAuth {

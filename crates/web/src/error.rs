@@ -208,7 +208,10 @@ impl From<AppError> for ApiError {
             AppError::Unauthenticated { code, field: at, message } => field(ApiError::unauthorized(code, message), at),
             AppError::NotFound(message) => ApiError::not_found(message),
             AppError::Forbidden { code, message } => ApiError::forbidden(code, message),
-            AppError::Conflict { code, message } => ApiError::conflict(code, message),
+            AppError::Conflict { code, message, details } => match details {
+                Some(details) => ApiError::conflict(code, message).with_details(details),
+                None => ApiError::conflict(code, message),
+            },
             AppError::Several(errors) => {
                 let mut checks = Checks::default();
                 for error in errors {

@@ -1,11 +1,16 @@
 //! Biometric privacy in the service: where an employee stands on the written release, signing or
 //! declining it, publishing the company's retention policy, the daily destruction job, deletion on
 //! request, and the export of everything stored about one employee. The rules live in
-//! `clockface_domain::privacy`; the records in the store.
+//! `clockface_domain::privacy`; the records in the store; what the API and the pages share of the
+//! policy, the release's answer and the audit viewer in `clockface_app::privacy`. Also the two
+//! downloads both faces answer with: an employee's export (a ZIP) and the audit log's CSV.
 
 use crate::{ApiError, AppState};
+use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
+use axum::response::IntoResponse;
 use chrono::{DateTime, Utc};
 use clockface_app::audit::audit_entry;
+use clockface_app::privacy::{policy_path, policy_path_in, ReleaseAnswer};
 use clockface_domain::ids::{AdminId, CompanyId, DeviceId, EmployeeId};
 use clockface_domain::language::Language;
 use clockface_domain::privacy::{
@@ -28,19 +33,6 @@ fn status_of(policy: Option<&Policy>, release: Option<&Release>) -> ReleaseStatu
         policy.map(|p| p.settings),
         release.map(|r| (r.release_version.as_str(), r.decision == ReleaseDecision::Signed, r.withdrawn.is_some())),
     )
-}
-
-/// The public address of a company's retention policy.
-pub fn policy_path(company: CompanyId) -> String {
-    format!("/policy/{company}")
-}
-
-/// The public address of a company's retention policy in `language` (English needs no `?lang=`).
-pub fn policy_path_in(company: CompanyId, language: Language) -> String {
-    match language {
-        Language::English => policy_path(company),
-        other => format!("{}?lang={}", policy_path(company), other.code()),
-    }
 }
 
 /// What an employee reads before signing or declining: the current release and the policy it
@@ -126,44 +118,6 @@ impl Signer {
             Signer::Device(device) => format!("device:{device}"),
             Signer::Admin(admin) => format!("admin:{admin}"),
         }
-    }
-}
-
-/// An employee's answer to the release.
-#[derive(Debug, Clone, Copy)]
-pub struct ReleaseAnswer<'a> {
-    pub decision: ReleaseDecision,
-    /// Their typed full name (to sign).
-    pub signed_name: Option<&'a str>,
-    /// The version they read.
-    pub release_version: &'a str,
-    /// The language they read it in.
-    pub language: Language,
-    /// The SHA-256 of the text they were shown, when the clock sends it: it must be the text the
-    /// server has for that language now.
-    pub text_sha256: Option<&'a str>,
-}
-
-impl<'a> ReleaseAnswer<'a> {
-    /// The answer as a request gives it: `decision` is `signed` or `declined`, `language` `en`
-    /// (the default) or `es`.
-    pub fn parse(
-        decision: &str,
-        signed_name: Option<&'a str>,
-        release_version: &'a str,
-        language: Option<&str>,
-        text_sha256: Option<&'a str>,
-    ) -> Result<Self, ApiError> {
-        let decision = match decision {
-            "signed" => ReleaseDecision::Signed,
-            "declined" => ReleaseDecision::Declined,
-            _ => return Err(ApiError::unprocessable("invalid", "decision must be signed or declined").with_field("decision")),
-        };
-        let language = match language.filter(|l| !l.is_empty()) {
-            Some(raw) => Language::parse(raw)?,
-            None => Language::English,
-        };
-        Ok(ReleaseAnswer { decision, signed_name, release_version, language, text_sha256 })
     }
 }
 
@@ -301,7 +255,7 @@ pub async fn record_paper_release(
     let notice = notice_of(company_row.name.as_str(), company, &policy);
     let shown = notice.text_in(language).ok_or_else(|| ApiError::internal("a language without a release text"))?;
     let sha256 = state.blobs.put(company, scan).await?;
-    let signed_at = crate::api::timecards::start_of_day(zone, signed_on);
+    let signed_at = clockface_app::timecards::start_of_day(zone, signed_on);
     let release = Release {
         employee_id: employee,
         release_version: RELEASE_VERSION.to_owned(),
@@ -573,7 +527,7 @@ pub async fn export_employee(state: &AppState, company: CompanyId, admin: AdminI
     let verdicts = state.store.verifications(company, &ids).await?;
     let mut punch_views = Vec::with_capacity(punches.len());
     for punch in &punches {
-        let verification = verdicts.get(&punch.id).cloned().map(crate::api::faces::VerificationView::from);
+        let verification = verdicts.get(&punch.id).cloned().map(clockface_app::reviews::VerificationView::from);
         let review =
             state.store.review(company, punch.id).await?.map(
                 |r| serde_json::json!({ "decision": r.decision.as_str(), "reviewed_by": r.reviewed_by, "reviewed_at": r.reviewed_at }),
@@ -684,4 +638,30 @@ pub fn audit_json(entry: &clockface_store::AuditEntry) -> serde_json::Value {
         "at": entry.at, "actor": entry.actor, "action": entry.action, "subject": entry.subject,
         "detail": entry.detail, "employee_id": entry.employee,
     })
+}
+
+/// The ZIP answer of an export, named after the employee's number.
+pub fn zip_response(number: &str, bytes: Vec<u8>) -> impl IntoResponse {
+    let name: String = number.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect();
+    (
+        [
+            (CONTENT_TYPE, "application/zip".to_owned()),
+            (CONTENT_DISPOSITION, format!("attachment; filename=\"clockface-employee-{name}.zip\"")),
+            (CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        bytes,
+    )
+}
+
+/// The audit log as a CSV download (`clockface_app::privacy::audit_csv`).
+pub async fn audit_csv_response(state: &AppState, company: CompanyId, filter: &AuditFilter) -> Result<impl IntoResponse, ApiError> {
+    let csv = clockface_app::privacy::audit_csv(&*state.store, company, filter).await?;
+    Ok((
+        [
+            (CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (CONTENT_DISPOSITION, "attachment; filename=\"clockface-audit.csv\"".to_owned()),
+            (CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        csv,
+    ))
 }

@@ -9,7 +9,6 @@
 use super::devices::local;
 use super::{parse_id, render, see_other, AdminSession, FormData, FormErrors, Layout, PageError, SignedForm, SignedUpload};
 use crate::admin::words::{self, Words};
-use crate::api::privacy::ReleaseBody;
 use crate::privacy::{self, ReleaseNotice, Signer};
 use crate::verification;
 use crate::{ApiError, AppState, WebSettings};
@@ -21,6 +20,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use chrono::Utc;
 use clockface_app::employees::EmployeeBody;
+use clockface_app::privacy::ReleaseBody;
 use clockface_domain::employee::Employee;
 use clockface_domain::ids::{EmployeeId, RoleId};
 use clockface_domain::role::Role;
@@ -486,7 +486,7 @@ async fn record_release(State(state): State<AppState>, Path(id): Path<String>, s
         Ok(answer) => privacy::decide_release(&state, admin.company_id(), id, Signer::Admin(admin.session.admin_id), answer, Utc::now())
             .await
             .map(|r| r.decision.as_str()),
-        Err(error) => Err(error),
+        Err(error) => Err(error.into()),
     };
     face_result(&state, &admin, id, result, Some(&form)).await
 }
@@ -506,7 +506,7 @@ async fn export(State(state): State<AppState>, admin: AdminSession, Path(id): Pa
     let id: EmployeeId = parse_id(&id)?;
     let employee = state.store.employee(admin.company_id(), id).await?;
     let bytes = privacy::export_employee(&state, admin.company_id(), admin.session.admin_id, id).await?;
-    Ok(crate::api::privacy::zip_response(employee.number.as_str(), bytes).into_response())
+    Ok(privacy::zip_response(employee.number.as_str(), bytes).into_response())
 }
 
 async fn upload_enrolment(State(state): State<AppState>, Path(id): Path<String>, upload: SignedUpload) -> Result<Response, PageError> {

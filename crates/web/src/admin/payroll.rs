@@ -3,16 +3,12 @@
 //! payroll system's layout, told when the period was exported before) and the payroll settings
 //! (pay period, workweek, overtime rule, meal deduction, export codes), and job costing (the
 //! period's hours by job and cost code, with the employees under each, filtered to one job, and
-//! its CSV). They call the same services as the API (`api::payroll`, `payroll::overview`).
+//! its CSV). They call the same use cases as the API (`clockface_app::payroll`).
 
 use super::devices::local;
 use super::{hours, render, see_other, AdminSession, FormErrors, Layout, PageError, SignedForm, UserSession};
 use crate::admin::words::{self, Words};
-use crate::api::payroll::{
-    approve, changes_since_export, costing_for, employees_in_reach, file_response, make_export, period_of, reopen, save_settings,
-    AffectedPeriod, MadeExport, SettingsBody,
-};
-use crate::payroll::{costing_csv, not_approved, open_cards, overview};
+use crate::payroll::{costing_csv_response, file_response};
 use crate::{ApiError, AppState};
 use askama::Template;
 use axum::extract::{Query, State};
@@ -21,6 +17,10 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
 use chrono::{NaiveDate, Utc};
+use clockface_app::payroll::{
+    approve, approved_periods_affected, changes_since_export, costing_for, make_export, not_approved, open_cards, overview_for, period_of,
+    reopen, save_settings, AffectedPeriod, OverviewRow, SettingsBody,
+};
 use clockface_domain::export::ExportFormat;
 use clockface_domain::ids::EmployeeId;
 use clockface_domain::payroll::{weekday_str, ExportCodes, OvertimeRule, PayFrequency, PayHours};
@@ -164,9 +164,9 @@ async fn build(
     notice: Option<String>,
 ) -> Result<OverviewPage, PageError> {
     let zone = admin.company.time_zone;
-    let (period, _) = period_of(state, admin.company_id(), date).await?;
-    let employees = employees_in_reach(state, &admin.auth()).await?;
-    let o = overview(&*state.store, admin.company_id(), zone, period, employees, Utc::now()).await.map_err(ApiError::from)?;
+    let auth = admin.auth();
+    let o = overview_for(&*state.store, auth.scope(), date, Utc::now()).await?;
+    let period = o.period;
     let schedule = o.settings.schedule;
     let rows = o
         .rows
@@ -218,7 +218,7 @@ async fn build(
             })
             .collect(),
         changed_since_export: {
-            let now: Vec<_> = o.rows.iter().filter(|r| !r.days.is_empty()).map(crate::payroll::OverviewRow::exported).collect();
+            let now: Vec<_> = o.rows.iter().filter(|r| !r.days.is_empty()).map(OverviewRow::exported).collect();
             changes_since_export(&o.exports, &now)
                 .iter()
                 .map(|c| format!("{}: {} → {}", c.name, pay_words(c.before), pay_words(c.now)))
@@ -267,8 +267,12 @@ async fn approve_form(State(state): State<AppState>, signed: SignedForm<UserSess
     let SignedForm { admin, form } = signed;
     let start = form_date(&form)?;
     let employee = form_employee(&form)?;
-    let (period, _) = period_of(&state, admin.company_id(), Some(start)).await?;
-    match approve(&state, &admin.auth(), period, employee, form.get("acknowledge_flags") == "yes").await {
+    let (period, _) = period_of(&*state.store, admin.company_id(), Some(start), Utc::now()).await?;
+    let auth = admin.auth();
+    match approve(&*state.store, auth.scope(), period, employee, form.get("acknowledge_flags") == "yes", Utc::now())
+        .await
+        .map_err(ApiError::from)
+    {
         Ok(()) => Ok(see_other(&back(&form, period.start, if employee.is_some() { "card" } else { "period" }))),
         Err(error) if error.code == "open_flags" => {
             let mut page = answer(&state, &admin, period.start, None).await?;
@@ -287,8 +291,9 @@ async fn reopen_form(State(state): State<AppState>, signed: SignedForm<UserSessi
     let SignedForm { admin, form } = signed;
     let start = form_date(&form)?;
     let employee = form_employee(&form)?;
-    let (period, _) = period_of(&state, admin.company_id(), Some(start)).await?;
-    match reopen(&state, &admin.auth(), period, employee, form.get("reason")).await {
+    let (period, _) = period_of(&*state.store, admin.company_id(), Some(start), Utc::now()).await?;
+    let auth = admin.auth();
+    match reopen(&*state.store, auth.scope(), period, employee, form.get("reason")).await.map_err(ApiError::from) {
         Ok(()) => Ok(see_other(&format!("/admin/payroll?date={}&done=reopened", period.start))),
         Err(error) if error.status.is_client_error() && error.status != StatusCode::NOT_FOUND => {
             let mut page = answer(&state, &admin, period.start, None).await?;
@@ -310,7 +315,7 @@ async fn reopen_form(State(state): State<AppState>, signed: SignedForm<UserSessi
 async fn export_form(State(state): State<AppState>, signed: SignedForm) -> Result<Response, PageError> {
     let SignedForm { admin, form } = signed;
     let start = form_date(&form)?;
-    let (period, zone) = period_of(&state, admin.company_id(), Some(start)).await?;
+    let (period, zone) = period_of(&*state.store, admin.company_id(), Some(start), Utc::now()).await?;
     let format = match ExportFormat::parse(form.get("format")) {
         Ok(format) => format,
         Err(e) => {
@@ -321,7 +326,7 @@ async fn export_form(State(state): State<AppState>, signed: SignedForm) -> Resul
     let company = admin.company_id();
     let approved = state.store.approvals(company, period).await?.period.is_some();
     if !approved && state.store.payroll_settings(company).await?.require_approval_before_export {
-        let error = not_approved(period);
+        let error = ApiError::from(not_approved(period));
         return Ok(render(error.status, &answer(&state, &admin, start, Some(super::in_words(&error))).await?));
     }
     let mut reasons = Vec::new();
@@ -347,7 +352,10 @@ async fn export_form(State(state): State<AppState>, signed: SignedForm) -> Resul
         page.confirm_export = Some(ConfirmExport { format: format.as_str(), label: format.label(), reasons, seen: before.len() });
         return Ok(render(StatusCode::OK, &page));
     }
-    match make_export(&state, admin.company_id(), admin.session.admin_id, period, zone, format).await {
+    match make_export(&*state.store, admin.company_id(), admin.session.admin_id, period, zone, format, Utc::now())
+        .await
+        .map_err(ApiError::from)
+    {
         Ok(made) => Ok(file_response(made)),
         Err(error) if error.status.is_client_error() && error.status != StatusCode::NOT_FOUND => {
             let status = error.status;
@@ -498,7 +506,7 @@ async fn save_settings_form(State(state): State<AppState>, signed: SignedForm) -
     };
     // Every field is checked at once, so that a form with two mistakes says both.
     let parsed = match (anchor, typed.parse()) {
-        (Ok(_), parsed) => parsed,
+        (Ok(_), parsed) => parsed.map_err(ApiError::from),
         (Err(_), parsed) => {
             let mut checks = crate::error::Checks::default();
             checks.push(clockface_domain::DomainError::invalid("period_anchor", "give the first day of a two-week period as a date"));
@@ -509,7 +517,11 @@ async fn save_settings_form(State(state): State<AppState>, signed: SignedForm) -
         }
     };
     let result = match parsed {
-        Ok(settings) => save_settings(&state, admin.company_id(), admin.session.admin_id, &settings, typed.keep_approved_figures).await,
+        Ok(settings) => {
+            save_settings(&*state.store, admin.company_id(), admin.session.admin_id, &settings, typed.keep_approved_figures, Utc::now())
+                .await
+                .map_err(ApiError::from)
+        }
         Err(e) => Err(e),
     };
     match result {
@@ -519,9 +531,9 @@ async fn save_settings_form(State(state): State<AppState>, signed: SignedForm) -
             let affected: Vec<AffectedPeriod> = match typed.parse() {
                 Ok(settings) => {
                     let old = state.store.payroll_settings(admin.company_id()).await?;
-                    crate::api::payroll::approved_periods_affected(&state, admin.company_id(), &old, &settings).await?
+                    approved_periods_affected(&*state.store, admin.company_id(), &old, &settings, Utc::now()).await?
                 }
-                Err(e) => return Err(PageError(e)),
+                Err(e) => return Err(PageError(e.into())),
             };
             let errors =
                 FormErrors { form: Some(words::en("payroll_settings.approved_periods_affected").to_owned()), ..FormErrors::default() };
@@ -616,7 +628,8 @@ fn period_link(path: &str, date: NaiveDate, job: &str) -> String {
 }
 
 async fn costing_page(State(state): State<AppState>, user: UserSession, Query(q): Query<CostingQuery>) -> Result<Response, PageError> {
-    let (costing, o) = costing_for(&state, &user.auth(), q.date(), q.job()).await?;
+    let auth = user.auth();
+    let (costing, o) = costing_for(&*state.store, auth.scope(), q.date(), q.job(), Utc::now()).await?;
     let period = costing.period;
     let schedule = o.settings.schedule;
     let job = q.job().unwrap_or_default().to_owned();
@@ -676,6 +689,7 @@ async fn costing_page(State(state): State<AppState>, user: UserSession, Query(q)
 }
 
 async fn costing_download(State(state): State<AppState>, user: UserSession, Query(q): Query<CostingQuery>) -> Result<Response, PageError> {
-    let (costing, _) = costing_for(&state, &user.auth(), q.date(), q.job()).await?;
-    Ok(file_response(MadeExport { file: costing_csv(&costing), approved: None, earlier: Vec::new(), changes: Vec::new() }))
+    let auth = user.auth();
+    let (costing, _) = costing_for(&*state.store, auth.scope(), q.date(), q.job(), Utc::now()).await?;
+    Ok(costing_csv_response(&costing))
 }

@@ -5,8 +5,7 @@
 use super::devices::local;
 use super::{render, see_other, AdminSession, FormErrors, Layout, PageError, SignedForm};
 use crate::admin::words::{self, Words};
-use crate::api::privacy::{audit_csv_response, AuditQuery, PolicyView, AUDIT_PAGE};
-use crate::privacy;
+use crate::privacy::{self, audit_csv_response};
 use crate::{ApiError, AppState};
 use askama::Template;
 use axum::extract::{Query, State};
@@ -14,6 +13,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
+use clockface_app::privacy::{policy_view, AuditQuery, PolicyView, AUDIT_PAGE};
 use clockface_domain::ids::EmployeeId;
 use clockface_domain::privacy::{Jurisdiction, RetentionSettings};
 use serde::Deserialize;
@@ -71,7 +71,7 @@ async fn page_for(
     let company = admin.company_id();
     let zone = admin.company.time_zone;
     let policy = match state.store.policy(company, None).await? {
-        Some(policy) => Some(crate::api::privacy::policy_view(state, &policy).await?),
+        Some(policy) => Some(policy_view(&*state.store, &policy).await?),
         None => None,
     };
     let current = policy.as_ref().map_or(RetentionSettings::default(), |p| RetentionSettings {

@@ -1,14 +1,13 @@
 //! Review: the punches whose verdict is not a match and those that lacked a required photo,
 //! newest first, each with its FaceFront photo beside the employee's enrolled reference photo,
 //! and the two decisions, **This is them** (optionally enrolling the photo) and **Not them**.
-//! The queue and the decision are the API's (`api::faces::waiting_reviews`, `decide_review`).
+//! The queue is `clockface_app::reviews::waiting_reviews`; the decision is still the API's (`api::faces::decide_review`).
 
 use super::devices::local;
 use super::verdicts::{upright_degrees, VerdictView};
 use super::{parse_id, render, see_other, FormErrors, Layout, PageError, SignedForm, UserSession};
 use crate::admin::words::{self, Words};
-use crate::api::faces::VerificationView;
-use crate::api::faces::{decide_review, waiting_reviews};
+use crate::api::faces::decide_review;
 use crate::{ApiError, AppState};
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -16,6 +15,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
+use clockface_app::reviews::{waiting_reviews, VerificationView};
 use clockface_domain::ids::PunchId;
 use clockface_domain::punch::PunchKind;
 use clockface_store::ReviewDecision;
@@ -106,7 +106,8 @@ struct ReviewQuery {
 async fn page(state: &AppState, admin: &UserSession, errors: FormErrors, done: Option<&'static str>) -> Result<ReviewPage, PageError> {
     let company = admin.company_id();
     let zone = admin.company.time_zone;
-    let waiting = waiting_reviews(state, &admin.auth(), 200).await?;
+    let auth = admin.auth();
+    let waiting = waiting_reviews(&*state.store, auth.scope(), 200).await?;
     let shas: Vec<String> = waiting
         .iter()
         .flat_map(|w| [w.punch.photo_sha256.clone(), w.reference.as_ref().map(|t| t.photo_sha256.clone())])

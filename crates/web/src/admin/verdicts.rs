@@ -2,7 +2,7 @@
 //! rotation on the time card and in the review queue. What a verdict means is the domain's
 //! (`clockface_domain::verification`); this is only its look.
 
-use crate::api::faces::VerificationView;
+use clockface_app::reviews::VerificationView;
 use clockface_domain::device::Rotation;
 use clockface_domain::verification::{shown_rotation, Verdict};
 use clockface_store::PhotoRecord;

@@ -261,7 +261,7 @@ pub struct OwnBreak {
 
 /// The employee's card for the pay period holding today, counted as the admin's card is.
 async fn own_time_card(state: &AppState, company: CompanyId, employee: EmployeeId) -> Result<OwnTimeCard, ApiError> {
-    let (period, _) = crate::api::payroll::period_of(state, company, None).await?;
+    let (period, _) = clockface_app::payroll::period_of(&*state.store, company, None, chrono::Utc::now()).await?;
     let card = crate::api::timecards::time_card(state, company, employee, Some(period.start), Some(period.end)).await?;
     let card = card.time_card;
     let local = |p: &Option<crate::api::timecards::CardPunch>| p.as_ref().map(|p| p.local_time.clone());
@@ -400,7 +400,7 @@ async fn release(
     Json(body): Json<DeviceReleaseBody>,
 ) -> Result<Json<ReleaseRecorded>, ApiError> {
     let employee = check_pin(&state, &auth.device, client, &body.pin, body.employee_id).await?;
-    let answer = crate::privacy::ReleaseAnswer::parse(
+    let answer = clockface_app::privacy::ReleaseAnswer::parse(
         &body.decision,
         body.signed_name.as_deref(),
         &body.release_version,

@@ -1,19 +1,20 @@
 //! Biometric privacy for admins: the company's retention policy, employees' releases, deletion and
-//! export on request, the destruction log and the audit log.
+//! export on request, the destruction log and the audit log. What the pages share with it is in
+//! `clockface_app::privacy`; the use cases are still in `web/privacy.rs`.
 
 use crate::auth::AdminAuth;
 use crate::error::{ErrorBody, Json, Path};
-use crate::privacy::{self, ReleaseAnswer, ReleaseNotice, Signer};
+use crate::privacy::{self, audit_csv_response, zip_response, ReleaseNotice, Signer};
 use crate::{ApiError, AppState};
 use axum::extract::{Query, State};
-use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
+use clockface_app::privacy::{policy_view, AuditQuery, PolicyView, ReleaseBody, AUDIT_PAGE};
 use clockface_domain::ids::{AdminId, CompanyId, DeviceId, EmployeeId};
 use clockface_domain::language::Language;
-use clockface_domain::privacy::{policy_text, Jurisdiction, ReleaseStatus, RetentionSettings};
-use clockface_store::{AuditFilter, ChainedEntry, Destruction, Policy, Release};
+use clockface_domain::privacy::{ReleaseStatus, RetentionSettings};
+use clockface_store::{ChainedEntry, Destruction, Release};
 use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -29,53 +30,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(audit_csv))
 }
 
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct PolicyView {
-    pub version: i64,
-    pub jurisdiction: Jurisdiction,
-    pub photo_days: i64,
-    /// Whether an employee whose face data was deleted on request is asked at their next sign-in
-    /// whether to sign the release anew.
-    pub reconsent: bool,
-    pub published_at: DateTime<Utc>,
-    /// The public page, readable without signing in.
-    pub url: String,
-    /// The policy's paragraphs, as the public page shows them (English).
-    pub text: Vec<String>,
-    /// The policy in each language, with its public page.
-    pub texts: Vec<PolicyText>,
-}
-
-/// The policy in one language.
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct PolicyText {
-    pub language: Language,
-    pub url: String,
-    pub text: Vec<String>,
-}
-
-/// The policy as the API and the pages show it.
-pub async fn policy_view(state: &AppState, policy: &Policy) -> Result<PolicyView, ApiError> {
-    let company = state.store.company(policy.company_id).await?;
-    Ok(PolicyView {
-        version: policy.version,
-        jurisdiction: policy.settings.jurisdiction,
-        photo_days: policy.settings.photo_days,
-        reconsent: policy.settings.reconsent,
-        published_at: policy.published_at,
-        url: privacy::policy_path(policy.company_id),
-        text: policy_text(company.name.as_str(), policy.version, policy.settings, Language::English),
-        texts: Language::ALL
-            .into_iter()
-            .map(|language| PolicyText {
-                language,
-                url: privacy::policy_path_in(policy.company_id, language),
-                text: policy_text(company.name.as_str(), policy.version, policy.settings, language),
-            })
-            .collect(),
-    })
-}
-
 /// The company's current retention and destruction policy (404 before it published one).
 #[utoipa::path(get, path = "/privacy/policy", tag = "privacy", security(("admin" = [])),
     responses((status = 200, body = PolicyView), (status = 404, description = "no policy published yet", body = ErrorBody)))]
@@ -85,7 +39,7 @@ async fn get_policy(State(state): State<AppState>, admin: AdminAuth) -> Result<J
         .policy(admin.company(), None)
         .await?
         .ok_or_else(|| ApiError::not_found("no retention policy is published yet; PUT one to publish it"))?;
-    Ok(Json(policy_view(&state, &policy).await?))
+    Ok(Json(policy_view(&*state.store, &policy).await?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -116,7 +70,7 @@ async fn put_policy(
 ) -> Result<(StatusCode, Json<PolicyView>), ApiError> {
     let settings = RetentionSettings::parse(&body.jurisdiction, body.photo_days, body.reconsent)?;
     let policy = privacy::publish_policy(&state, admin.company(), admin.session.admin_id, settings).await?;
-    Ok((StatusCode::CREATED, Json(policy_view(&state, &policy).await?)))
+    Ok((StatusCode::CREATED, Json(policy_view(&*state.store, &policy).await?)))
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -225,33 +179,6 @@ async fn get_release(State(state): State<AppState>, admin: AdminAuth, Path(id): 
     Ok(Json(release_view(&state, admin.company(), id).await?))
 }
 
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ReleaseBody {
-    /// `signed` or `declined`.
-    pub decision: String,
-    /// The employee's full name, typed by them, to sign.
-    pub signed_name: Option<String>,
-    /// The version of the release they read (from the notice).
-    pub release_version: String,
-    /// The language they read it in: `en` (the default) or `es`.
-    pub language: Option<String>,
-    /// The SHA-256 of the text they read (the notice's `texts[].text_sha256`), to check it is current.
-    pub text_sha256: Option<String>,
-}
-
-impl ReleaseBody {
-    pub fn answer(&self) -> Result<ReleaseAnswer<'_>, ApiError> {
-        ReleaseAnswer::parse(
-            &self.decision,
-            self.signed_name.as_deref(),
-            &self.release_version,
-            self.language.as_deref(),
-            self.text_sha256.as_deref(),
-        )
-    }
-}
-
 /// Record the employee's decision on the release, read and signed (or declined) in front of the
 /// admin. Declining destroys any template made of them; their photos are then checked by a person.
 #[utoipa::path(put, path = "/employees/{id}/release", tag = "privacy", security(("admin" = [])), params(("id" = EmployeeId, Path)), request_body = ReleaseBody,
@@ -291,19 +218,6 @@ async fn delete_biometrics(
     Ok(Json(privacy::delete_on_request(&state, admin.company(), admin.session.admin_id, id, &body.reason, body.photos).await?))
 }
 
-/// The ZIP answer of an export, named after the employee's number.
-pub fn zip_response(number: &str, bytes: Vec<u8>) -> impl IntoResponse {
-    let name: String = number.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect();
-    (
-        [
-            (CONTENT_TYPE, "application/zip".to_owned()),
-            (CONTENT_DISPOSITION, format!("attachment; filename=\"clockface-employee-{name}.zip\"")),
-            (CACHE_CONTROL, "no-store".to_owned()),
-        ],
-        bytes,
-    )
-}
-
 /// Everything stored about one employee, as a ZIP of JSON files and photos (no template bytes).
 #[utoipa::path(get, path = "/employees/{id}/export", tag = "privacy", security(("admin" = [])), params(("id" = EmployeeId, Path)),
     responses((status = 200, description = "a ZIP", content_type = "application/zip"), (status = 404, body = ErrorBody)))]
@@ -311,71 +225,6 @@ async fn export(State(state): State<AppState>, admin: AdminAuth, Path(id): Path<
     let employee = state.store.employee(admin.company(), id).await?;
     let bytes = privacy::export_employee(&state, admin.company(), admin.session.admin_id, id).await?;
     Ok(zip_response(employee.number.as_str(), bytes))
-}
-
-/// The audit viewer's filter, as query parameters (all optional; empty ones are ignored, as a form sends them).
-#[derive(Deserialize, Default, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields)]
-pub struct AuditQuery {
-    /// An employee's id.
-    pub employee: Option<String>,
-    /// The actor, e.g. `admin:<id>`, `device:<id>` or `system`.
-    pub actor: Option<String>,
-    /// The kind of entry (`photo.viewed`), or its first part (`photo`).
-    pub kind: Option<String>,
-    /// From this day (inclusive, UTC), `YYYY-MM-DD`.
-    pub from: Option<String>,
-    /// To this day (inclusive, UTC), `YYYY-MM-DD`.
-    pub to: Option<String>,
-    /// Entries to skip (for the next page).
-    pub offset: Option<i64>,
-}
-
-/// A query parameter with its blanks taken off, if anything is left.
-fn given(raw: &Option<String>) -> Option<&str> {
-    raw.as_deref().map(str::trim).filter(|s| !s.is_empty())
-}
-
-impl AuditQuery {
-    pub fn filter(&self) -> Result<AuditFilter, ApiError> {
-        let day = |field: &'static str, raw: &Option<String>| -> Result<Option<NaiveDate>, ApiError> {
-            given(raw)
-                .map(|s| {
-                    NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| {
-                        ApiError::unprocessable("invalid", format!("{field}: `{s}` is not a date like 2026-05-03")).with_field(field)
-                    })
-                })
-                .transpose()
-        };
-        let start = |date: NaiveDate| date.and_hms_opt(0, 0, 0).map(|t| t.and_utc());
-        let employee = given(&self.employee)
-            .map(|s| {
-                s.parse::<EmployeeId>()
-                    .map_err(|_| ApiError::unprocessable("invalid", "employee: not an employee id").with_field("employee"))
-            })
-            .transpose()?;
-        Ok(AuditFilter {
-            employee,
-            actor: given(&self.actor).map(str::to_owned),
-            action: given(&self.kind).map(str::to_owned),
-            from: day("from", &self.from)?.and_then(start),
-            to: day("to", &self.to)?.and_then(|d| d.succ_opt()).and_then(start),
-        })
-    }
-
-    /// The filter again as a query string (for links to the CSV and the next page).
-    pub fn query_string(&self) -> String {
-        let mut pairs = form_urlencoded::Serializer::new(String::new());
-        for (key, value) in
-            [("employee", &self.employee), ("actor", &self.actor), ("kind", &self.kind), ("from", &self.from), ("to", &self.to)]
-        {
-            if let Some(value) = given(value) {
-                pairs.append_pair(key, value);
-            }
-        }
-        pairs.finish()
-    }
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -406,9 +255,6 @@ impl From<ChainedEntry> for AuditEntryView {
     }
 }
 
-/// How many audit entries one page holds.
-pub const AUDIT_PAGE: i64 = 200;
-
 /// The audit log, newest first, filtered: every photo view, release, enrolment, review decision,
 /// correction, deletion, destruction and export.
 #[utoipa::path(get, path = "/audit", tag = "privacy", security(("admin" = [])), params(AuditQuery),
@@ -422,9 +268,6 @@ async fn audit_log(
     Ok(Json(entries.into_iter().map(AuditEntryView::from).collect()))
 }
 
-/// The most entries a CSV export holds.
-const AUDIT_CSV_LIMIT: i64 = 100_000;
-
 /// The audit log as CSV, with the same filter.
 #[utoipa::path(get, path = "/audit/csv", tag = "privacy", security(("admin" = [])), params(AuditQuery),
     responses((status = 200, description = "CSV: seq, at, actor, action, subject, employee_id, detail, hash", content_type = "text/csv"),
@@ -435,50 +278,4 @@ async fn audit_csv(
     Query(query): Query<AuditQuery>,
 ) -> Result<impl IntoResponse, ApiError> {
     audit_csv_response(&state, admin.company(), &query.filter()?).await
-}
-
-/// The audit log as a CSV download (shared with the admin page).
-pub async fn audit_csv_response(state: &AppState, company: CompanyId, filter: &AuditFilter) -> Result<impl IntoResponse, ApiError> {
-    let entries = state.store.audit_entries(company, filter, AUDIT_CSV_LIMIT, 0).await?;
-    let mut csv = String::from("seq,at,actor,action,subject,employee_id,detail,hash\r\n");
-    for c in entries {
-        let employee = c.entry.employee.map(|e| e.to_string()).unwrap_or_default();
-        let at = c.entry.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-        let fields = [c.seq.to_string(), at, c.entry.actor, c.entry.action, c.entry.subject, employee, c.entry.detail, c.hash];
-        csv.push_str(&fields.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));
-        csv.push_str("\r\n");
-    }
-    Ok((
-        [
-            (CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (CONTENT_DISPOSITION, "attachment; filename=\"clockface-audit.csv\"".to_owned()),
-            (CACHE_CONTROL, "no-store".to_owned()),
-        ],
-        csv,
-    ))
-}
-
-/// One CSV field: quoted when it holds a comma, a quote or a line break; a leading `=`, `+`, `-`
-/// or `@` is prefixed with `'` so that a spreadsheet does not run it as a formula.
-fn csv_field(raw: &str) -> String {
-    let safe = clockface_domain::text::inert_cell(raw);
-    if safe.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", safe.replace('"', "\"\""))
-    } else {
-        safe
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::csv_field;
-
-    #[test]
-    fn csv_fields_are_quoted_and_formulas_defused() {
-        assert_eq!(csv_field("plain"), "plain");
-        assert_eq!(csv_field("a,b"), "\"a,b\"");
-        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_field("=HYPERLINK(1)"), "'=HYPERLINK(1)");
-        assert_eq!(csv_field("\t=1"), "'\t=1", "a leading tab too");
-    }
 }

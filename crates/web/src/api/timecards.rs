@@ -4,15 +4,16 @@ use crate::auth::UserAuth;
 use crate::error::{ErrorBody, Json, Path, Query};
 use crate::{ApiError, AppState};
 use axum::extract::State;
-use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
+use clockface_app::timecards::{card_rules, card_window};
 use clockface_domain::approval::ApprovedFigures;
 use clockface_domain::correction::{apply_corrections, Corrected, Correction};
 use clockface_domain::employee::Employee;
 use clockface_domain::ids::{CompanyId, EmployeeId, PunchId};
-use clockface_domain::payroll::{workweek_start, PayPeriod, PayrollSettings};
+use clockface_domain::payroll::{PayPeriod, PayrollSettings};
 use clockface_domain::punch::{Punch, PunchKind};
-use clockface_domain::timecard::{build_time_card, CardRules, TimeCard, TimedPunch};
+use clockface_domain::timecard::{build_time_card, TimeCard, TimedPunch};
 use clockface_store::Approval;
 use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
@@ -64,7 +65,7 @@ pub struct CardPunch {
     /// Why it has no photo, in words.
     pub no_photo_text: Option<&'static str>,
     /// The face verification verdict, once there is one.
-    pub verification: Option<crate::api::faces::VerificationView>,
+    pub verification: Option<clockface_app::reviews::VerificationView>,
     /// The correction in force on it (added, moved or voided), if any.
     pub correction: Option<CorrectionMark>,
     /// It reached the server after its card (or the period) was approved.
@@ -126,31 +127,6 @@ pub struct TimeCardResponse {
     /// differs from its approved figures: the period's and each day's differences. Reopening the
     /// card makes the count now its figures.
     pub changed_since_approval: Vec<clockface_domain::approval::FigureChange>,
-}
-
-/// Midnight at the start of `date` in `zone`, as a UTC instant.
-pub fn start_of_day(zone: Tz, date: NaiveDate) -> DateTime<Utc> {
-    let midnight = date.and_hms_opt(0, 0, 0).unwrap_or_default();
-    zone.from_local_datetime(&midnight).earliest().map_or_else(|| Utc.from_utc_datetime(&midnight), |t| t.with_timezone(&Utc))
-}
-
-/// The instants a card for `from..=to` must read punches in: whole workweeks (for overtime) and
-/// a day beyond (for shifts crossing the edges).
-pub fn card_window(zone: Tz, settings: &PayrollSettings, from: NaiveDate, to: NaiveDate) -> (DateTime<Utc>, DateTime<Utc>) {
-    let starts = settings.schedule.workweek_starts;
-    let first = workweek_start(from, starts) - Duration::days(1);
-    let last = workweek_start(to, starts) + Duration::days(8);
-    (start_of_day(zone, first), start_of_day(zone, last))
-}
-
-/// The rules a card is counted by, from the company's settings.
-pub fn card_rules(settings: &PayrollSettings) -> CardRules {
-    CardRules {
-        overtime: settings.overtime,
-        workweek_starts: settings.schedule.workweek_starts,
-        meal: settings.meal,
-        breaks_paid: settings.breaks_paid,
-    }
 }
 
 /// The period a request means: both days given, or the pay period holding `from` (or today).
