@@ -174,84 +174,54 @@ mod sql;
 #[path = "inspect_sql.rs"]
 mod inspect_sql;
 
-/// The company's punches made in `from..to` with their verdicts (`Store::period_punches`), read as
-/// one row of arrays, a column each, decoded from PostgreSQL's binary form: through sqlx a row
-/// costs microseconds of hand-over and decoding whatever its size, so 560,000 punches read as rows
-/// took most of a second (docs/BENCHMARKS.md), as arrays a fraction of it.
+/// The company's punches made in `from..to` with their verdicts (`Store::period_punches`), a row
+/// each. Read as one row of arrays instead (`array_agg`, a column each) the server's aggregation
+/// cost more than sqlx's decoding saved (docs/BENCHMARKS.md, the payroll overview), so PostgreSQL
+/// keeps the plain join; SQLite, whose driver costs far more a row, reads packed rows (`sqlite.rs`).
 async fn period_punches(
     pool: &PgPool,
     company: clockface_domain::ids::CompanyId,
     from: chrono::DateTime<chrono::Utc>,
     to: chrono::DateTime<chrono::Utc>,
 ) -> Result<Vec<crate::PeriodPunch>, StoreError> {
-    use chrono::{DateTime, Utc};
     use clockface_domain::ids::{CostCodeId, EmployeeId, JobId, PunchId};
-    use uuid::Uuid;
-    type Columns = (
-        Option<Vec<Uuid>>,
-        Option<Vec<Uuid>>,
-        Option<Vec<String>>,
-        Option<Vec<DateTime<Utc>>>,
-        Option<Vec<DateTime<Utc>>>,
-        Option<Vec<bool>>,
-        Option<Vec<bool>>,
-        Option<Vec<Option<String>>>,
-        Option<Vec<bool>>,
-        Option<Vec<Option<Uuid>>>,
-        Option<Vec<Option<Uuid>>>,
+    type Row = (
+        uuid::Uuid,
+        uuid::Uuid,
+        String,
+        chrono::DateTime<chrono::Utc>,
+        chrono::DateTime<chrono::Utc>,
+        bool,
+        bool,
+        Option<String>,
+        bool,
+        Option<uuid::Uuid>,
+        Option<uuid::Uuid>,
     );
-    let (ids, employees, kinds, occurred, received, flagged, photo, verdicts, on_break, jobs, cost_codes): Columns = sqlx::query_as(
-        "SELECT array_agg(p.id), array_agg(p.employee_id), array_agg(p.kind), array_agg(p.occurred_at), array_agg(p.received_at), \
-         array_agg(p.flagged), array_agg(p.photo_sha256 IS NOT NULL), array_agg(v.verdict), array_agg(p.on_break), \
-         array_agg(p.job_id), array_agg(p.cost_code_id) \
-         FROM punches p LEFT JOIN verifications v ON v.punch_id = p.id \
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT p.id, p.employee_id, p.kind, p.occurred_at, p.received_at, p.flagged, p.photo_sha256 IS NOT NULL, v.verdict, p.on_break, \
+         p.job_id, p.cost_code_id FROM punches p LEFT JOIN verifications v ON v.punch_id = p.id \
          WHERE p.company_id = $1 AND p.occurred_at >= $2 AND p.occurred_at < $3",
     )
     .bind(company.0)
     .bind(from)
     .bind(to)
-    .fetch_one(pool)
+    .fetch_all(pool)
     .await?;
-    let (ids, employees, kinds, occurred, received) = (
-        ids.unwrap_or_default(),
-        employees.unwrap_or_default(),
-        kinds.unwrap_or_default(),
-        occurred.unwrap_or_default(),
-        received.unwrap_or_default(),
-    );
-    let (flagged, photo, verdicts, on_break) =
-        (flagged.unwrap_or_default(), photo.unwrap_or_default(), verdicts.unwrap_or_default(), on_break.unwrap_or_default());
-    let (jobs, cost_codes) = (jobs.unwrap_or_default(), cost_codes.unwrap_or_default());
-    let n = ids.len();
-    let lengths = [
-        employees.len(),
-        kinds.len(),
-        occurred.len(),
-        received.len(),
-        flagged.len(),
-        photo.len(),
-        verdicts.len(),
-        on_break.len(),
-        jobs.len(),
-        cost_codes.len(),
-    ];
-    if lengths.iter().any(|&len| len != n) {
-        return Err(StoreError::Corrupt(format!("a period's punch columns differ in length: {n} ids, {lengths:?}")));
-    }
-    (0..n)
-        .map(|i| {
+    rows.into_iter()
+        .map(|(id, employee, kind, occurred_at, received_at, flagged, has_photo, verdict, on_break, job, cost_code)| {
             Ok(crate::PeriodPunch {
-                id: PunchId(ids[i]),
-                employee_id: EmployeeId(employees[i]),
-                kind: clockface_domain::punch::PunchKind::parse(&kinds[i])?,
-                occurred_at: occurred[i],
-                received_at: received[i],
-                flagged: flagged[i],
-                has_photo: photo[i],
-                verdict: verdicts[i].as_deref().map(clockface_domain::verification::Verdict::parse).transpose()?,
-                on_break: on_break[i],
-                job_id: jobs[i].map(JobId),
-                cost_code_id: cost_codes[i].map(CostCodeId),
+                id: PunchId(id),
+                employee_id: EmployeeId(employee),
+                kind: clockface_domain::punch::PunchKind::parse(&kind)?,
+                occurred_at,
+                received_at,
+                flagged,
+                has_photo,
+                verdict: verdict.as_deref().map(clockface_domain::verification::Verdict::parse).transpose()?,
+                on_break,
+                job_id: job.map(JobId),
+                cost_code_id: cost_code.map(CostCodeId),
             })
         })
         .collect()

@@ -251,7 +251,14 @@ mod tests {
             assert_eq!(utc_as_sqlx_writes_it(&written), chrono::DateTime::parse_from_rfc3339(&written).ok().map(|t| t.to_utc()));
         }
         // Not its form: left to the general parsers, which read the offset or refuse.
-        for other in ["2026-11-16T13:00:00+01:00", "2026-11-16 13:00:00", "2026-11-16T13:00:00.+00:00", "2026-13-16T13:00:00+00:00", "2026-11-16T13:0a:00+00:00", ""] {
+        for other in [
+            "2026-11-16T13:00:00+01:00",
+            "2026-11-16 13:00:00",
+            "2026-11-16T13:00:00.+00:00",
+            "2026-13-16T13:00:00+00:00",
+            "2026-11-16T13:0a:00+00:00",
+            "",
+        ] {
             assert_eq!(utc_as_sqlx_writes_it(other), None, "{other}");
         }
         assert_eq!(stored_time("2026-11-16T13:00:00+01:00"), Some(Utc.with_ymd_and_hms(2026, 11, 16, 12, 0, 0).unwrap()));
