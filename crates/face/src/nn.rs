@@ -1638,6 +1638,18 @@ mod tests {
                 let dw = conv(k, s, p, channels, channels, true, ramp(k * k * channels));
                 for c in [dense, wide, dw] {
                     let got = c.run(&x, &mut Spare::default()).unwrap();
+                    // Reused buffers full of NaN (longer, shorter, as long): any element a
+                    // path failed to write (an im2col tap outside the image, a border pixel)
+                    // would show.
+                    let mut dirty = Spare::default();
+                    for n in [got.data.len() * 9 + 5, got.data.len() / 2, got.data.len()] {
+                        dirty.give(vec![f32::NAN; n]);
+                    }
+                    let again = c.run(&x, &mut dirty).unwrap();
+                    assert!(
+                        got.data.iter().zip(&again.data).all(|(a, b)| a.to_bits() == b.to_bits()),
+                        "a reused buffer changed the output"
+                    );
                     let want = reference(&x, &c);
                     let what = format!("{channels} channels, kernel {k} stride {s} pad {p}, {} out, depthwise {}", c.cout, c.depthwise);
                     assert_eq!(got.data.len(), want.len(), "{what}");
