@@ -65,6 +65,45 @@ impl Value {
     }
 }
 
+/// The buffers of values a run no longer needs, handed to later steps for
+/// their outputs: a fresh buffer is zeroed (most of a convolution's time went
+/// to `memset` before) and cold in the cache, a spare one was just written.
+/// Only for outputs whose every element is written before it is read.
+#[derive(Default)]
+struct Spare(Vec<Vec<f32>>);
+
+impl Spare {
+    /// At most this many buffers are kept (a network holds a few values at a time).
+    const KEPT: usize = 8;
+
+    /// A buffer of `n` values holding any numbers: the shortest spare one at least `n` long,
+    /// cut to `n`; else the longest one, lengthened (only its new part zeroed); else a new one.
+    fn take(&mut self, n: usize) -> Vec<f32> {
+        let fits = self.0.iter().enumerate().filter(|(_, v)| v.len() >= n).min_by_key(|(_, v)| v.len());
+        let pick = fits.or_else(|| self.0.iter().enumerate().max_by_key(|(_, v)| v.len())).map(|(i, _)| i);
+        let mut v = pick.map(|i| self.0.swap_remove(i)).unwrap_or_default();
+        v.truncate(n);
+        v.resize(n, 0.0);
+        v
+    }
+
+    /// A buffer holding a copy of `x`.
+    fn copy(&mut self, x: &[f32]) -> Vec<f32> {
+        let mut v = self.take(x.len());
+        v.copy_from_slice(x);
+        v
+    }
+
+    /// Keeps a buffer for a later [`Spare::take`].
+    fn give(&mut self, v: Vec<f32>) {
+        if self.0.len() < Self::KEPT {
+            self.0.push(v);
+        } else if let Some(shortest) = self.0.iter_mut().min_by_key(|s| s.len()).filter(|s| s.len() < v.len()) {
+            *shortest = v;
+        }
+    }
+}
+
 /// Element-wise activation applied after a step.
 #[derive(Debug, Clone)]
 enum Activation {
@@ -342,9 +381,9 @@ impl Network {
 
     #[inline(always)]
     fn run_steps(&self, input: Value, mut multiply_adds: Option<&mut u64>) -> Result<Vec<Value>, String> {
-        let mut slots = self.start(input);
+        let (mut slots, mut spare) = (self.start(input), Spare::default());
         for k in 0..self.steps.len() {
-            self.step(k, &mut slots, multiply_adds.as_deref_mut())?;
+            self.step(k, &mut slots, &mut spare, multiply_adds.as_deref_mut())?;
         }
         self.finish(slots)
     }
@@ -352,12 +391,14 @@ impl Network {
     #[inline(always)]
     fn run_batch_steps(&self, inputs: Vec<Value>) -> Result<Vec<Vec<Value>>, String> {
         let split = self.steps.iter().position(|s| matches!(s.op, Op::DenseBlocked { .. })).unwrap_or(self.steps.len());
+        // One input at a time, so the buffers one frees serve the next.
+        let mut spare = Spare::default();
         let mut batch = inputs
             .into_iter()
             .map(|input| {
                 let mut slots = self.start(input);
                 for k in 0..split {
-                    self.step(k, &mut slots, None)?;
+                    self.step(k, &mut slots, &mut spare, None)?;
                 }
                 Ok(slots)
             })
@@ -374,12 +415,12 @@ impl Network {
                         .collect::<Result<Vec<&Value>, String>>()?;
                     let outs = dense_blocked_batch(weights, scales, bias, &xs).map_err(|e| format!("{}: {e}", step.name))?;
                     for (slots, out) in batch.iter_mut().zip(outs) {
-                        self.keep(k, slots, out);
+                        self.keep(k, slots, &mut spare, out);
                     }
                 }
                 _ => {
                     for slots in &mut batch {
-                        self.step(k, slots, None)?;
+                        self.step(k, slots, &mut spare, None)?;
                     }
                 }
             }
@@ -396,25 +437,27 @@ impl Network {
 
     /// Runs step `k` on one run's slots.
     #[inline(always)]
-    fn step(&self, k: usize, slots: &mut [Option<Value>], multiply_adds: Option<&mut u64>) -> Result<(), String> {
+    fn step(&self, k: usize, slots: &mut [Option<Value>], spare: &mut Spare, multiply_adds: Option<&mut u64>) -> Result<(), String> {
         let step = &self.steps[k];
         let inputs = step
             .inputs
             .iter()
             .map(|&s| slots[s].as_ref().ok_or_else(|| format!("{}: input not computed", step.name)))
             .collect::<Result<Vec<_>, _>>()?;
-        let out = step.op.run(&inputs).map_err(|e| format!("{}: {e}", step.name))?;
+        let out = step.op.run(&inputs, spare).map_err(|e| format!("{}: {e}", step.name))?;
         if let Some(count) = multiply_adds {
             *count += step.op.multiply_adds(&out);
         }
-        self.keep(k, slots, out);
+        self.keep(k, slots, spare, out);
         Ok(())
     }
 
     /// Stores step `k`'s output and frees the values it was the last to read.
-    fn keep(&self, k: usize, slots: &mut [Option<Value>], out: Value) {
+    fn keep(&self, k: usize, slots: &mut [Option<Value>], spare: &mut Spare, out: Value) {
         for &s in &self.frees[k] {
-            slots[s] = None;
+            if let Some(freed) = slots[s].take() {
+                spare.give(freed.data);
+            }
         }
         slots[self.steps[k].output] = Some(out);
     }
@@ -862,10 +905,10 @@ impl Op {
     }
 
     #[inline(always)]
-    fn run(&self, inputs: &[&Value]) -> Result<Value, String> {
+    fn run(&self, inputs: &[&Value], spare: &mut Spare) -> Result<Value, String> {
         let x = inputs.first().ok_or("no input")?;
         match self {
-            Op::Conv(conv) => conv.run(x),
+            Op::Conv(conv) => conv.run(x, spare),
             Op::Affine { scale, shift } => {
                 let c = match &x.shape {
                     Shape::Image { c, .. } => *c,
@@ -875,7 +918,7 @@ impl Op {
                 if c != scale.len() {
                     return Err(format!("{c} channels, {} scales", scale.len()));
                 }
-                let mut data = x.data.clone();
+                let mut data = spare.copy(&x.data);
                 for row in data.chunks_exact_mut(c) {
                     for ((v, s), t) in row.iter_mut().zip(scale).zip(shift) {
                         *v = *v * s + t;
@@ -888,22 +931,32 @@ impl Op {
                     Shape::Image { c, .. } => *c,
                     Shape::Flat(s) => s.last().copied().unwrap_or(1),
                 };
-                let mut data = x.data.clone();
+                let mut data = spare.copy(&x.data);
                 a.apply(&mut data, c);
                 Ok(Value { shape: x.shape.clone(), data })
             }
-            Op::Scalar { mul, add } => Ok(Value { shape: x.shape.clone(), data: x.data.iter().map(|v| v * mul + add).collect() }),
-            Op::Sigmoid => Ok(Value { shape: x.shape.clone(), data: x.data.iter().map(|v| 1.0 / (1.0 + (-v).exp())).collect() }),
+            Op::Scalar { mul, add } => {
+                let mut data = spare.take(x.data.len());
+                data.iter_mut().zip(&x.data).for_each(|(d, v)| *d = v * mul + add);
+                Ok(Value { shape: x.shape.clone(), data })
+            }
+            Op::Sigmoid => {
+                let mut data = spare.take(x.data.len());
+                data.iter_mut().zip(&x.data).for_each(|(d, v)| *d = 1.0 / (1.0 + (-v).exp()));
+                Ok(Value { shape: x.shape.clone(), data })
+            }
             Op::Add => {
                 let y = inputs.get(1).ok_or("no second input")?;
                 if x.shape != y.shape {
                     return Err(format!("adding {:?} and {:?}", x.shape, y.shape));
                 }
-                Ok(Value { shape: x.shape.clone(), data: x.data.iter().zip(&y.data).map(|(a, b)| a + b).collect() })
+                let mut data = spare.take(x.data.len());
+                data.iter_mut().zip(x.data.iter().zip(&y.data)).for_each(|(d, (a, b))| *d = a + b);
+                Ok(Value { shape: x.shape.clone(), data })
             }
             Op::Mul => {
                 let y = inputs.get(1).ok_or("no second input")?;
-                multiply(x, y)
+                multiply(x, y, spare)
             }
             Op::GlobalAveragePool => {
                 let (h, w, c) = image_dims(x)?;
@@ -914,21 +967,22 @@ impl Op {
                 let n = (h * w).max(1) as f32;
                 Value::image(1, 1, c, sums.into_iter().map(|s| s / n).collect())
             }
-            Op::MaxPool { kernel, stride } => max_pool(x, *kernel, *stride),
+            Op::MaxPool { kernel, stride } => max_pool(x, *kernel, *stride, spare),
             Op::Upsample { factor } => upsample(x, *factor),
             Op::ToChannelsLast => {
                 let (h, w, c) = image_dims(x)?;
-                Ok(Value { shape: Shape::Flat(vec![1, h, w, c]), data: x.data.clone() })
+                Ok(Value { shape: Shape::Flat(vec![1, h, w, c]), data: spare.copy(&x.data) })
             }
             Op::Reshape(to) => match &x.shape {
-                Shape::Flat(from) => Ok(Value { shape: Shape::Flat(reshape(from, to)?), data: x.data.clone() }),
+                Shape::Flat(from) => Ok(Value { shape: Shape::Flat(reshape(from, to)?), data: spare.copy(&x.data) }),
                 Shape::Image { .. } => Err("reshaping a channels-last tensor is not supported".into()),
             },
             Op::Flatten => match &x.shape {
                 Shape::Image { h, w, c } => {
                     // ONNX flattens [1, C, H, W] channel by channel.
                     let (hw, c) = (h * w, *c);
-                    let mut data = vec![0f32; x.data.len()];
+                    // Every element is written: the flattening is a permutation.
+                    let mut data = spare.take(x.data.len());
                     for (p, row) in x.data.chunks_exact(c).enumerate() {
                         for (ch, v) in row.iter().enumerate() {
                             data[ch * hw + p] = *v;
@@ -938,7 +992,7 @@ impl Op {
                 }
                 Shape::Flat(s) => Ok(Value {
                     shape: Shape::Flat(vec![s.first().copied().unwrap_or(1), s.iter().skip(1).product()]),
-                    data: x.data.clone(),
+                    data: spare.copy(&x.data),
                 }),
             },
             Op::DenseBlocked { weights, scales, bias } => {
@@ -1148,9 +1202,11 @@ fn dot(a: &[f32], b: &[f32]) -> f32 {
 /// [`Op::Mul`]: the same shapes element by element, or an image by a
 /// `1x1` image of its channels.
 #[inline(always)]
-fn multiply(x: &Value, y: &Value) -> Result<Value, String> {
+fn multiply(x: &Value, y: &Value, spare: &mut Spare) -> Result<Value, String> {
     if x.shape == y.shape {
-        return Ok(Value { shape: x.shape.clone(), data: x.data.iter().zip(&y.data).map(|(a, b)| a * b).collect() });
+        let mut data = spare.take(x.data.len());
+        data.iter_mut().zip(x.data.iter().zip(&y.data)).for_each(|(d, (a, b))| *d = a * b);
+        return Ok(Value { shape: x.shape.clone(), data });
     }
     let (image, channels) = match (&x.shape, &y.shape) {
         (Shape::Image { c, .. }, Shape::Image { h: 1, w: 1, c: k }) if c == k => (x, &y.data),
@@ -1158,7 +1214,7 @@ fn multiply(x: &Value, y: &Value) -> Result<Value, String> {
         _ => return Err(format!("multiplying {:?} and {:?}", x.shape, y.shape)),
     };
     let (_, _, c) = image_dims(image)?;
-    let mut data = image.data.clone();
+    let mut data = spare.copy(&image.data);
     for row in data.chunks_exact_mut(c) {
         row.iter_mut().zip(channels).for_each(|(v, s)| *v *= s);
     }
@@ -1166,13 +1222,14 @@ fn multiply(x: &Value, y: &Value) -> Result<Value, String> {
 }
 
 #[inline(always)]
-fn max_pool(x: &Value, k: usize, s: usize) -> Result<Value, String> {
+fn max_pool(x: &Value, k: usize, s: usize, spare: &mut Spare) -> Result<Value, String> {
     let (h, w, c) = image_dims(x)?;
     if h < k || w < k {
         return Err(format!("{h}x{w} is smaller than the pooling window"));
     }
     let (oh, ow) = ((h - k) / s + 1, (w - k) / s + 1);
-    let mut data = vec![f32::NEG_INFINITY; oh * ow * c];
+    let mut data = spare.take(oh * ow * c);
+    data.fill(f32::NEG_INFINITY);
     for oy in 0..oh {
         for ox in 0..ow {
             let out = &mut data[(oy * ow + ox) * c..][..c];
@@ -1203,7 +1260,7 @@ fn upsample(x: &Value, f: usize) -> Result<Value, String> {
 
 impl Conv {
     #[inline(always)]
-    fn run(&self, x: &Value) -> Result<Value, String> {
+    fn run(&self, x: &Value, spare: &mut Spare) -> Result<Value, String> {
         let (h, w, c) = image_dims(x)?;
         if c != self.cin {
             return Err(format!("{c} channels in, expected {}", self.cin));
@@ -1216,11 +1273,13 @@ impl Conv {
             return Err(format!("{h}x{w} input is smaller than the {kh}x{kw} kernel"));
         }
         let (oh, ow) = ((ph - kh) / sy + 1, (pw - kw) / sx + 1);
-        let mut out = vec![0f32; oh * ow * self.cout];
+        // Every path below writes each output before anything reads it (the products store
+        // whole tiles; the convolutions start each pixel from the bias).
+        let mut out = spare.take(oh * ow * self.cout);
         match (&self.int8, &self.product) {
             // The product applies the bias and the activation itself.
-            (Some(q), _) => self.product(|a, out| q.mul(a, out), x, (h, w), (oh, ow), &mut out)?,
-            (None, Some(product)) => self.product(|a, out| product.mul(a, out), x, (h, w), (oh, ow), &mut out)?,
+            (Some(q), _) => self.product(|a, out| q.mul(a, out), x, (h, w), (oh, ow), &mut out, spare)?,
+            (None, Some(product)) => self.product(|a, out| product.mul(a, out), x, (h, w), (oh, ow), &mut out, spare)?,
             (None, None) if self.depthwise => {
                 self.depthwise(x, (h, w), (oh, ow), &mut out);
                 self.activation.apply(&mut out, self.cout);
@@ -1340,6 +1399,7 @@ impl Conv {
         (h, w): (usize, usize),
         (oh, ow): (usize, usize),
         out: &mut [f32],
+        spare: &mut Spare,
     ) -> Result<(), String> {
         let [kh, kw] = self.kernel;
         let cin = self.cin;
@@ -1347,21 +1407,27 @@ impl Conv {
         if kh == 1 && kw == 1 && self.stride == [1, 1] && self.pads == [0; 4] {
             return mul(&x.data, out);
         }
-        // im2col: one row of kh*kw*cin inputs per output pixel.
-        let mut m = vec![0f32; oh * ow * k];
+        // im2col: one row of kh*kw*cin inputs per output pixel, zeros for the taps outside the
+        // image (written here: a spare buffer holds old numbers).
+        let mut m = spare.take(oh * ow * k);
         for oy in 0..oh {
             for ox in 0..ow {
                 let row = &mut m[(oy * ow + ox) * k..][..k];
                 for ky in 0..kh {
-                    let Some(iy) = Self::source(oy, ky, self.stride[0], self.pads[0], h) else { continue };
+                    let iy = Self::source(oy, ky, self.stride[0], self.pads[0], h);
                     for kx in 0..kw {
-                        let Some(ix) = Self::source(ox, kx, self.stride[1], self.pads[1], w) else { continue };
-                        row[(ky * kw + kx) * cin..][..cin].copy_from_slice(&x.data[(iy * w + ix) * cin..][..cin]);
+                        let dst = &mut row[(ky * kw + kx) * cin..][..cin];
+                        match (iy, Self::source(ox, kx, self.stride[1], self.pads[1], w)) {
+                            (Some(iy), Some(ix)) => dst.copy_from_slice(&x.data[(iy * w + ix) * cin..][..cin]),
+                            _ => dst.fill(0.0),
+                        }
                     }
                 }
             }
         }
-        mul(&m, out)
+        let done = mul(&m, out);
+        spare.give(m);
+        done
     }
 
     /// The activation's slopes as the products take them: `None` for none,
@@ -1571,7 +1637,19 @@ mod tests {
                 let wide = conv(k, s, p, channels, 16, false, ramp(k * k * channels * 16));
                 let dw = conv(k, s, p, channels, channels, true, ramp(k * k * channels));
                 for c in [dense, wide, dw] {
-                    let got = c.run(&x).unwrap();
+                    let got = c.run(&x, &mut Spare::default()).unwrap();
+                    // Reused buffers full of NaN (longer, shorter, as long): any element a
+                    // path failed to write (an im2col tap outside the image, a border pixel)
+                    // would show.
+                    let mut dirty = Spare::default();
+                    for n in [got.data.len() * 9 + 5, got.data.len() / 2, got.data.len()] {
+                        dirty.give(vec![f32::NAN; n]);
+                    }
+                    let again = c.run(&x, &mut dirty).unwrap();
+                    assert!(
+                        got.data.iter().zip(&again.data).all(|(a, b)| a.to_bits() == b.to_bits()),
+                        "a reused buffer changed the output"
+                    );
                     let want = reference(&x, &c);
                     let what = format!("{channels} channels, kernel {k} stride {s} pad {p}, {} out, depthwise {}", c.cout, c.depthwise);
                     assert_eq!(got.data.len(), want.len(), "{what}");
@@ -1622,7 +1700,7 @@ mod tests {
                             checked += 1;
                         }
                     }
-                    let out = step.op.run(&inputs).unwrap();
+                    let out = step.op.run(&inputs, &mut Spare::default()).unwrap();
                     for &s in frees {
                         slots[s] = None;
                     }
@@ -1637,11 +1715,11 @@ mod tests {
     fn multiply_adds_count_every_tap_of_every_output() {
         let x = Value::image(6, 7, 4, ramp(6 * 7 * 4)).unwrap();
         let dense = conv(3, 1, 1, 4, 5, false, ramp(9 * 4 * 5));
-        let out = dense.run(&x).unwrap();
+        let out = dense.run(&x, &mut Spare::default()).unwrap();
         // 6x7 outputs of 5 channels, each summing 3x3 taps of 4 channels.
         assert_eq!(Op::Conv(Box::new(dense)).multiply_adds(&out), 6 * 7 * 5 * 9 * 4);
         let dw = conv(3, 2, 1, 4, 4, true, ramp(9 * 4));
-        let out = dw.run(&x).unwrap();
+        let out = dw.run(&x, &mut Spare::default()).unwrap();
         // Stride 2: 3x4 outputs of 4 channels, each summing 3x3 taps of its own channel.
         assert_eq!(Op::Conv(Box::new(dw)).multiply_adds(&out), 3 * 4 * 4 * 9);
         assert_eq!(Op::Add.multiply_adds(&out), 0);
@@ -1650,12 +1728,12 @@ mod tests {
     #[test]
     fn pooling_upsampling_and_flatten_follow_onnx() {
         let x = Value::image(2, 2, 2, vec![1.0, -1.0, 2.0, -2.0, 3.0, -3.0, 4.0, -4.0]).unwrap();
-        assert_eq!(max_pool(&x, 2, 2).unwrap().data, vec![4.0, -1.0]);
+        assert_eq!(max_pool(&x, 2, 2, &mut Spare::default()).unwrap().data, vec![4.0, -1.0]);
         let up = upsample(&x, 2).unwrap();
         assert_eq!(up.shape, Shape::Image { h: 4, w: 4, c: 2 });
         // Row 1 of the output repeats row 0 of the input, each pixel twice.
         assert_eq!(&up.data[8..16], &[1.0, -1.0, 1.0, -1.0, 2.0, -2.0, 2.0, -2.0]);
-        let flat = Op::Flatten.run(&[&x]).unwrap();
+        let flat = Op::Flatten.run(&[&x], &mut Spare::default()).unwrap();
         assert_eq!(flat.data, vec![1.0, 2.0, 3.0, 4.0, -1.0, -2.0, -3.0, -4.0]);
         assert_eq!(reshape(&[1, 4, 5, 6], &[0, -1, 6]).unwrap(), vec![1, 20, 6]);
         assert!(reshape(&[1, 4, 5, 6], &[7, -1]).is_err());
