@@ -198,9 +198,9 @@ fn stored_time(text: &str) -> Option<chrono::DateTime<chrono::Utc>> {
 }
 
 /// The form sqlx writes every `DateTime<Utc>` in, `2026-11-16T13:00:00.25+00:00` (a fraction of
-/// up to nine digits, or none), read digit by digit: a general RFC 3339 parser took a fifth of
-/// the overview's reading of 560,000 punches. Anything else is `None`, for [`stored_time`]'s
-/// general parsers.
+/// up to nine digits, or none), read digit by digit: the overview of 10,000 employees reads 1.1
+/// million times, and a general RFC 3339 parser tries more than this form needs. Anything else is
+/// `None`, for [`stored_time`]'s general parsers.
 fn utc_as_sqlx_writes_it(text: &str) -> Option<chrono::DateTime<chrono::Utc>> {
     let b = text.as_bytes();
     let (head, rest) = (b.get(..19)?, b.get(19..)?);
