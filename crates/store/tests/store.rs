@@ -100,6 +100,7 @@ on_both_backends!(
     a_lease_names_its_node_and_a_dead_nodes_jobs_are_taken_over,
     verdicts_are_read_many_at_once_within_the_company,
     the_review_queue_holds_doubtful_punches_until_reviewed,
+    a_verdict_racing_its_review_never_puts_the_punch_back_in_the_queue,
     the_audit_log_is_per_company,
     payroll_settings_start_as_defaults_and_are_saved_with_their_audit_line,
     a_correction_is_a_new_record_and_the_devices_punch_stays,
@@ -1056,6 +1057,35 @@ async fn the_review_queue_holds_doubtful_punches_until_reviewed(store: Db) {
     assert!(matches!(store.record_review(other, &foreign, &line(other, "punch.reviewed", "punch:x")).await, Err(StoreError::NotFound)));
     assert!(actions(&store, other).await.is_empty(), "a refused review leaves no audit line");
     assert!(store.review_queue(other, None, 50).await.unwrap().is_empty());
+}
+
+/// A verdict that needs a person and the admin's review of the same punch, stored at the same
+/// moment (the review of a missing-photo flag, say, while the photo's verdict comes in): whichever
+/// commits second sees the first (they take turns on the punch's row), so a reviewed punch is
+/// never left in the queue by a verdict that arrived a moment after its review.
+async fn a_verdict_racing_its_review_never_puts_the_punch_back_in_the_queue(store: Db) {
+    let company = company(&store, "ana@acme.test").await;
+    let admin = store.admin_login("ana@acme.test").await.unwrap().unwrap().id;
+    let (worker, device) = (employee(&store, company, "1").await, device(&store, company, "c").await);
+    let mut punches = Vec::new();
+    for i in 0..24 {
+        punches.push(photo_punch(&store, company, worker, device, &format!("{i:064}"), now() - Duration::minutes(i)).await);
+    }
+    for p in &punches {
+        let review = Review { punch_id: p.id, decision: ReviewDecision::ThisIsThem, reviewed_by: admin, reviewed_at: now() };
+        let audit = line(company, "punch.reviewed", "punch:r");
+        let verdict = verification(p, Verdict::Mismatch);
+        let (reviewed, judged) =
+            tokio::join!(store.record_review(company, &review, &audit), store.complete_verification_job(&verdict, None));
+        reviewed.unwrap();
+        judged.unwrap();
+    }
+    for p in &punches {
+        assert_eq!(store.verification(company, p.id).await.unwrap().map(|v| v.verdict), Some(Verdict::Mismatch));
+        assert!(store.review(company, p.id).await.unwrap().is_some());
+    }
+    assert!(store.review_queue(company, None, 50).await.unwrap().is_empty(), "every punch was reviewed");
+    assert_eq!(store.count_review_queue(company, None).await.unwrap(), 0);
 }
 
 async fn the_audit_log_is_per_company(store: Db) {
