@@ -101,6 +101,7 @@ on_both_backends!(
     verdicts_are_read_many_at_once_within_the_company,
     the_review_queue_holds_doubtful_punches_until_reviewed,
     a_verdict_racing_its_review_never_puts_the_punch_back_in_the_queue,
+    a_punch_racing_its_cards_approval_is_always_marked_as_arrived_after_it,
     the_audit_log_is_per_company,
     payroll_settings_start_as_defaults_and_are_saved_with_their_audit_line,
     a_correction_is_a_new_record_and_the_devices_punch_stays,
@@ -1585,6 +1586,38 @@ async fn a_periods_punches_are_read_in_one_query_within_the_company(store: Db) {
     assert_eq!((read.kind, read.occurred_at, read.received_at), (PunchKind::Out, full.occurred_at, full.received_at));
     assert_eq!((read.flagged, read.has_photo, read.on_break, read.verdict), (true, true, true, None));
     assert_eq!((read.job_id, read.cost_code_id), (Some(job.id), Some(code.id)));
+}
+
+/// A punch of an approved card's window that reaches the server after the approval's instant,
+/// stored at the same moment as the approval is: whichever commits second sees the first (the
+/// approval takes the company's row first, each punch holds a share of it), so the punch is always
+/// marked as arrived after approval, never missed by both.
+async fn a_punch_racing_its_cards_approval_is_always_marked_as_arrived_after_it(store: Db) {
+    let (company, admin) = company_and_admin(&store, "a@acme.example").await;
+    let tablet = device(&store, company, "CODE1").await;
+    let mut late = Vec::new();
+    for n in 0..16 {
+        let worker = employee(&store, company, &format!("{}", 100 + n)).await;
+        let approval = Approval {
+            period: period(),
+            window: (now() - Duration::days(3), now() + Duration::days(4)),
+            approved_by: admin,
+            approved_at: now(),
+            figures: None,
+        };
+        let mut p = punch(company, worker, tablet, PunchKind::In, now() - Duration::hours(2));
+        p.received_at = now() + Duration::seconds(1);
+        let new = approval_of(ApprovalOf::Card(worker), &approval, vec![]);
+        let audit = line(company, "card.approved", "employee");
+        let (approved, stored) = tokio::join!(store.approve(company, &new, &audit), store.insert_punch(&p, None));
+        approved.unwrap();
+        stored.unwrap();
+        late.push(p.id);
+    }
+    let mut marked: Vec<PunchId> = store.arrived_after_approval(company, None, 100).await.unwrap().iter().map(|p| p.id).collect();
+    marked.sort_by_key(|id| id.0);
+    late.sort_by_key(|id| id.0);
+    assert_eq!(marked, late, "every punch that arrived after its card's approval is marked, whichever committed first");
 }
 
 /// An approval to record, counting no corrections.
