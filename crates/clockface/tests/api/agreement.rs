@@ -1,6 +1,6 @@
 //! The time card and the payroll overview agree to the second (issue 27): the overview reads the
 //! period's punches its own way (one statement for the whole company, packed per employee on
-//! SQLite and as arrays on PostgreSQL), the card reads one employee's punches by index; both must
+//! SQLite, a row per punch on PostgreSQL), the card reads one employee's punches by index; both must
 //! count the same seconds. A property test over random punches (some out of order, some breaks,
 //! some outside the period's weeks), random corrections (added, moved and voided punches) and
 //! random rule changes (overtime rule, meal deduction, paid breaks), from a fixed seed per case so
