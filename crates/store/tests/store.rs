@@ -74,6 +74,7 @@ on_both_backends!(
     punches_are_stored_once_per_client_id,
     a_punch_and_its_photo_are_stored_together,
     a_batch_of_punches_commits_together_and_a_bad_one_fails_alone,
+    a_batch_without_a_bad_punch_keeps_every_punch_once,
     the_punch_writer_answers_every_concurrent_request,
     a_photo_is_turned_for_display_in_its_company_only,
     punches_are_listed_by_time_range,
@@ -463,6 +464,44 @@ async fn a_batch_of_punches_commits_together_and_a_bad_one_fails_alone(store: Db
     assert_eq!(store.photo(company, &photo.sha256).await.unwrap(), Some(photo));
     assert_eq!(store.pending_verification_jobs().await.unwrap(), 1, "the photo punch's job committed with it");
     assert!(store.insert_punches(&[]).await.unwrap().is_empty());
+}
+
+/// A batch written together (no punch in it fails): each punch stored once, a resend of a punch
+/// stored earlier or earlier in the same batch answered with the stored one, a photo shared by
+/// two punches one row, and a verification job for each punch created with a photo.
+async fn a_batch_without_a_bad_punch_keeps_every_punch_once(store: Db) {
+    let company = company(&store, "ana@acme.test").await;
+    let (worker, device) = (employee(&store, company, "1").await, device(&store, company, "c").await);
+    let earlier = punch(company, worker, device, PunchKind::In, now() - Duration::hours(30));
+    store.insert_punch(&earlier, None).await.unwrap();
+    let photo = photo_record(company, &"c".repeat(64));
+    let with_photo =
+        |kind, at| Punch { photo_sha256: Some(photo.sha256.clone()), no_photo_reason: None, ..punch(company, worker, device, kind, at) };
+    let (first, second) = (with_photo(PunchKind::In, now()), with_photo(PunchKind::Out, now() + Duration::hours(8)));
+    let plain = punch(company, worker, device, PunchKind::Out, now() - Duration::hours(22));
+    let resent_earlier = Punch { id: PunchId::new(), ..earlier.clone() };
+    let resent_first = Punch { id: PunchId::new(), received_at: now() + Duration::minutes(1), ..first.clone() };
+    let batch = vec![
+        (first.clone(), Some(photo.clone())),
+        (resent_earlier, None),
+        (plain.clone(), None),
+        (resent_first, Some(photo.clone())),
+        (second.clone(), Some(photo.clone())),
+    ];
+    let results: Vec<PunchInsert> = store.insert_punches(&batch).await.unwrap().into_iter().map(Result::unwrap).collect();
+    assert_eq!(
+        results,
+        vec![
+            PunchInsert::Created(first.clone()),
+            PunchInsert::Existing(earlier),
+            PunchInsert::Created(plain),
+            PunchInsert::Existing(first),
+            PunchInsert::Created(second),
+        ]
+    );
+    assert_eq!(store.count_punches(company).await.unwrap(), 4);
+    assert_eq!(store.photo(company, &photo.sha256).await.unwrap(), Some(photo));
+    assert_eq!(store.pending_verification_jobs().await.unwrap(), 2, "one job per punch created with a photo");
 }
 
 /// The writer that batches concurrent requests answers each with its own outcome, exactly once.
