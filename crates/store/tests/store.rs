@@ -1603,6 +1603,8 @@ async fn a_periods_punches_are_read_in_one_query_within_the_company(store: Db) {
     let at = now() + Duration::hours(2) + Duration::microseconds(123_457);
     let mut full = photo_punch(&store, company, a, tablet, &"c".repeat(64), at).await;
     store.complete_verification_job(&verification(&full, Verdict::Mismatch), None).await.unwrap();
+    // A second worker finishing the same job later changes nothing: the punch keeps its first verdict.
+    store.complete_verification_job(&verification(&full, Verdict::Match), None).await.unwrap();
     full = Punch {
         id: PunchId::new(),
         client_id: Uuid::new_v4(),

@@ -283,6 +283,14 @@ async fn assert_all_kept(app: &TestApp, fixture: &Fixture, installed: &Installed
         *verdicts.entry(punch["verification"]["verdict"].as_str().unwrap_or("none").to_owned()).or_insert(0) += 1;
     }
     assert_eq!(verdicts, BTreeMap::from([("match".to_owned(), 19), ("mismatch".to_owned(), 1)]), "every verdict is kept");
+    // And the overview reads the same verdicts from the punches' own rows (0021 copies them there).
+    let far = chrono::Duration::days(3650);
+    let period_punches = store.period_punches(company, chrono::Utc::now() - far, chrono::Utc::now() + far).await.unwrap();
+    let mut on_rows = BTreeMap::new();
+    for punch in period_punches.iter().filter(|p| p.has_photo) {
+        *on_rows.entry(punch.verdict.map_or("none", |v| v.as_str()).to_owned()).or_insert(0) += 1;
+    }
+    assert_eq!(on_rows, verdicts, "the overview sees every verdict");
     let queue: Value = app.get(token, "/api/v1/review-queue").await.json().await.unwrap();
     let flagged = usize::from(fixture.review_items);
     assert_eq!(queue.as_array().unwrap().len(), 1 + flagged, "the mismatch (and Grace Hopper's flagged clock-in): {queue}");
