@@ -177,14 +177,14 @@ fn seeding(backend: &str) -> [&'static str; 3] {
              SELECT e.company_id, replace(e.id::text, '-', '') || lpad(to_hex(d * 4 + s.n), 32, '0'), 'image/jpeg', 100000, 640, 480, 0, \
                (($2::date + d) + s.at) AT TIME ZONE 'UTC', \
                CASE WHEN $2::date + d < $4::date THEN (($2::date + d + 14) + s.at) AT TIME ZONE 'UTC' END \
-             FROM employees e, generate_series(0, $3 - 1) d, \
+             FROM employees e, generate_series(0, $3::int - 1) d, \
                (VALUES (0, time '13:00'), (1, time '17:00'), (2, time '17:30'), (3, time '21:30')) s(n, at) \
              WHERE e.company_id = $1",
             "INSERT INTO punches (id, company_id, client_id, employee_id, device_id, kind, occurred_at, utc_offset_minutes, received_at, \
                photo_sha256, flagged, settings_version, fingerprint, verdict) \
              SELECT gen_random_uuid(), e.company_id, gen_random_uuid(), e.id, dv.id, s.kind, (($2::date + d) + s.at) AT TIME ZONE 'UTC', -360, \
                (($2::date + d) + s.at) AT TIME ZONE 'UTC', replace(e.id::text, '-', '') || lpad(to_hex(d * 4 + s.n), 32, '0'), FALSE, 1, 'growth', 'match' \
-             FROM employees e, (SELECT id FROM devices WHERE company_id = $1 LIMIT 1) dv, generate_series(0, $3 - 1) d, \
+             FROM employees e, (SELECT id FROM devices WHERE company_id = $1 LIMIT 1) dv, generate_series(0, $3::int - 1) d, \
                (VALUES (0, 'in', time '13:00'), (1, 'out', time '17:00'), (2, 'in', time '17:30'), (3, 'out', time '21:30')) s(n, kind, at) \
              WHERE e.company_id = $1 AND $4::date IS NOT NULL",
             "INSERT INTO verifications (punch_id, company_id, verdict, score, threshold, rotation, faces, message, enrolled_now, decided_at) \
