@@ -19,8 +19,8 @@
 //!
 //! - a punch: `--punches` FaceFront punches (unique ~100 KB photos) sent one after another by one
 //!   device, p50 and p99 until the 201 (photo fsynced, commit fsynced);
-//! - a time card (the current period's, over the API) and the overview of the current period, the
-//!   median of `--runs`;
+//! - a time card (the current period's, over the API) and the overview of the current period (its
+//!   thirteen seeded days and today; today is its last day), the median of `--runs`;
 //! - an export of the last approved period (ADP Workforce Now), the median of `--runs`;
 //! - the daily destruction job with a fixed amount due: one day's photos (4 per employee), run as
 //!   of tomorrow (`destroy_due`);
@@ -132,7 +132,8 @@ async fn set_up(base: &str, http: &reqwest::Client, state: &clockface_web::AppSt
     call(http, reqwest::Method::PUT, format!("{base}/api/v1/privacy/policy"), Some(&admin), Some(policy)).await;
     let mut settings = PayrollSettings::default();
     settings.schedule.frequency = PayFrequency::Biweekly;
-    settings.schedule.anchor = today - Duration::days(7 * 104);
+    // Today is the last day of the current period: the overview and the card read two weeks.
+    settings.schedule.anchor = today - Duration::days(13 + 7 * 104);
     settings.overtime = OvertimeRule::California;
     settings.meal = Some(MealDeduction::new(300, 30).unwrap());
     settings.codes.adp_company_code = "GRW".into();
