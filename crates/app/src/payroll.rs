@@ -591,7 +591,7 @@ fn photo_issue(p: &PeriodPunch) -> bool {
 }
 
 /// The overview of `period` for `company` (whose time zone is `zone`), `employees` those to list
-/// (all of the company's for an admin). Reads in nine queries, whatever the company's size.
+/// (all of the company's for an admin). Reads in ten queries (the punches in two halves at once), whatever the company's size.
 pub async fn overview(
     store: &dyn Store,
     company: CompanyId,

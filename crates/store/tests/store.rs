@@ -108,7 +108,7 @@ on_both_backends!(
     a_correction_is_a_new_record_and_the_devices_punch_stays,
     a_correction_names_only_this_employees_punches,
     an_approved_card_refuses_corrections_until_reopened,
-    a_periods_punches_are_read_in_one_query_within_the_company,
+    a_periods_punches_are_read_together_within_the_company,
     exports_are_recorded_and_earlier_ones_told,
     approvals_keep_the_figures_they_froze,
     approvals_of_earlier_releases_are_frozen_once,
@@ -1572,7 +1572,7 @@ async fn an_approved_card_refuses_corrections_until_reopened(store: Db) {
     assert_eq!(store.approvals(other, period()).await.unwrap(), PeriodApprovals::default());
 }
 
-async fn a_periods_punches_are_read_in_one_query_within_the_company(store: Db) {
+async fn a_periods_punches_are_read_together_within_the_company(store: Db) {
     let (company, _) = company_and_admin(&store, "a@acme.example").await;
     let a = employee(&store, company, "1").await;
     let b = employee(&store, company, "2").await;
@@ -1595,6 +1595,16 @@ async fn a_periods_punches_are_read_in_one_query_within_the_company(store: Db) {
     let edges = store.period_punches(company, now() + Duration::hours(1), now() + Duration::hours(8)).await.unwrap();
     assert_eq!(edges.iter().map(|r| (r.employee_id, r.occurred_at)).collect::<Vec<_>>(), [(b, now() + Duration::hours(1))]);
     assert!(store.period_punches(company, now() + Duration::days(30), now() + Duration::days(31)).await.unwrap().is_empty());
+    // A window of days is read in two halves: each punch once, the middle instant's and the
+    // edges' included as one window would.
+    let (from, to) = (now() + Duration::days(40), now() + Duration::days(54));
+    let middle = from + (to - from) / 2;
+    for at in [from, middle - Duration::microseconds(1), middle, to - Duration::microseconds(1), to] {
+        store.insert_punch(&punch(company, b, tablet, PunchKind::In, at), None).await.unwrap();
+    }
+    let mut read: Vec<_> = store.period_punches(company, from, to).await.unwrap().into_iter().map(|r| r.occurred_at).collect();
+    read.sort();
+    assert_eq!(read, [from, middle - Duration::microseconds(1), middle, to - Duration::microseconds(1)]);
 
     // Every field a card and an export read comes back as stored: a photo and its verdict, a job
     // and cost code, a flag, a break, when it arrived, and times to the microsecond.
