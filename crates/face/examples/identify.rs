@@ -20,7 +20,8 @@
 //! Sections (all by default; `IDENTIFY_ONLY=rates,queue,speed` picks some): the set and its
 //! non-mated and mated scores, the thresholds per gallery size and where the data runs out,
 //! open-set identification on the gallery of everyone in the set, the queue photos, the search's
-//! speed and memory, and the whole identification on one core.
+//! speed and memory, and the whole identification on one core. `IDENTIFY_DUMP=DIR` writes each
+//! face of the set as it was cut for the queue photos (PNG), to look at the pairs the run names.
 //!
 //! Timing runs on one thread, like `bench.rs`: the mean of the thread's CPU time (from /proc, not
 //! skewed by other processes) and, in brackets, the median wall time.
@@ -114,7 +115,6 @@ struct Sample {
 /// Every face the set holds, by person.
 struct Set {
     samples: Vec<Sample>,
-    people: Vec<String>,
 }
 
 impl Set {
@@ -166,7 +166,7 @@ impl Set {
             println!("  --people: {}", by_source("extra/"));
         }
         println!("  total: {} faces of {} people; no usable face in {} photos {:?}", samples.len(), people.len(), missed.len(), missed);
-        Ok(Set { samples, people })
+        Ok(Set { samples })
     }
 
     /// The indexes of the samples of each person, in the set's order.
