@@ -147,7 +147,7 @@ impl Set {
         }
         if let Ok(dump) = std::env::var("IDENTIFY_DUMP") {
             for s in &samples {
-                s.crop.save(Path::new(&dump).join(format!("{}.png", s.name.replace('/', "_").replace('#', "_"))))?;
+                s.crop.save(Path::new(&dump).join(format!("{}.png", s.name.replace(['/', '#'], "_"))))?;
             }
         }
         let mut people: Vec<String> = samples.iter().map(|s| s.person.clone()).collect();
@@ -898,6 +898,19 @@ fn encode_jpeg(image: &RgbImage) -> Result<Vec<u8>, BoxError> {
 }
 
 fn speed(engine: &FaceEngine, set: Option<&Set>) -> Result<(), BoxError> {
+    println!("\n== memory per 10,000 templates ==");
+    let before = resident_kib();
+    let templates = random_templates(7, 10_000);
+    let gallery: Gallery<u64> = templates.into_iter().enumerate().map(|(i, e)| (i as u64, e)).collect();
+    let after = resident_kib();
+    println!(
+        "  Gallery<u64>::heap_bytes: {:.2} MB ({} bytes per template); process resident memory grew {} (the Embeddings built on the way included; measured first, before any other large allocation)",
+        gallery.heap_bytes() as f64 / 1e6,
+        gallery.heap_bytes() / gallery.templates(),
+        before.zip(after).map_or("(not measured)".to_owned(), |(b, a)| format!("{:.2} MB", (a.saturating_sub(b)) as f64 * 1024.0 / 1e6))
+    );
+    drop(gallery);
+
     println!("\n== search speed: flat scan, one thread; mean CPU ms per search (median wall ms) ==");
     let probes = random_templates(99, 64);
     for n in [50usize, 500, 5_000, 10_000] {
@@ -926,19 +939,6 @@ fn speed(engine: &FaceEngine, set: Option<&Set>) -> Result<(), BoxError> {
             (n * EMBEDDING_LEN * 4) as f64 / (cpu_ms / 1e3) / 1e9,
         );
     }
-
-    println!("\n== memory per 10,000 templates ==");
-    let before = resident_kib();
-    let templates = random_templates(7, 10_000);
-    let gallery: Gallery<u64> = templates.into_iter().enumerate().map(|(i, e)| (i as u64, e)).collect();
-    let after = resident_kib();
-    println!(
-        "  Gallery<u64>::heap_bytes: {:.2} MB ({} bytes per template); process resident memory grew {} (the Embeddings built on the way included)",
-        gallery.heap_bytes() as f64 / 1e6,
-        gallery.heap_bytes() / gallery.templates(),
-        before.zip(after).map_or("(not measured)".to_owned(), |(b, a)| format!("{:.2} MB", (a.saturating_sub(b)) as f64 * 1024.0 / 1e6))
-    );
-    drop(gallery);
 
     println!("\n== the whole identification, one thread, 30 runs: mean CPU ms (median wall ms) ==");
     // The bench's phone photo: the public-domain portrait upscaled to 768x960 on a grey 1280x960 canvas.
