@@ -13,8 +13,8 @@
 //!
 //! and otherwise answers [`Identification::AskPin`] with the reason. A wrong
 //! identity clocks someone else in under your name; a PIN prompt costs a few
-//! seconds. So every doubt is a PIN prompt, and a gallery larger than any
-//! size measured is not searched at all.
+//! seconds. So every doubt is a PIN prompt, and a gallery larger than the
+//! last size of [`IDENTIFY_RULES`] is not searched at all.
 //!
 //! [`Gallery::identify_subject`] puts the photo's own checks in front of the
 //! search: one subject that clearly dominates the photo (the rule 1:1
