@@ -597,8 +597,8 @@ fn photo_issue(p: &PeriodPunch) -> bool {
 }
 
 /// The overview of `period` for `company` (whose time zone is `zone`), `employees` those to list
-/// (all of the company's for an admin). Reads in twelve queries, whatever the company's size (nine,
-/// and three for time off).
+/// (all of the company's for an admin). Reads in thirteen queries (the punches in two halves at once;
+/// three for time off), whatever the company's size.
 pub async fn overview(
     store: &dyn Store,
     company: CompanyId,

@@ -5,6 +5,8 @@
 //! (YuNet, with automatic rotation) → align (5-point similarity) → embed
 //! (SFace, 128 numbers) → compare (cosine, [`MATCH_THRESHOLD`]) → decide
 //! ([`verdict`], [`match_crew`]), with quality checks ([`QualityIssue`]) on the way.
+//! At a kiosk, a [`Gallery`] of enrolled templates identifies the person in
+//! front of the camera, or asks for the PIN ([`Gallery::identify_subject`]).
 //!
 //! Both models are compiled into the library and checked against their
 //! SHA-256 when [`FaceEngine::load`] runs, so nothing is read from disk or
@@ -33,6 +35,7 @@ mod embed;
 mod engine;
 mod error;
 mod gemm;
+mod identify;
 #[allow(unsafe_code)]
 mod int8;
 mod light;
@@ -51,6 +54,7 @@ pub use detect::{DetectorOptions, Face, Point};
 pub use embed::{compare, Embedding, EMBEDDING_LEN, MATCH_THRESHOLD};
 pub use engine::{AnalysedFace, Analysis, EngineOptions, FaceEngine, CONFIDENT_SCORE, DECISIVE_SCORE, ROTATION_MARGIN};
 pub use error::FaceError;
+pub use identify::{rule_for, Candidate, Gallery, Identification, IdentifyRule, PinReason, Search, IDENTIFY_RULES, MIN_SUBJECT_SHARE};
 pub use light::{DIM_BRIGHTNESS, MAX_GAIN, SIDE_LIGHT_RATIO, TARGET_BRIGHTNESS};
 pub use liveness::{Liveness, LivenessOptions, LIVENESS_INPUT, LIVENESS_THRESHOLD};
 pub use photo::{decode, DecodeLimits, Orientation, Photo};

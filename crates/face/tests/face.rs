@@ -12,8 +12,8 @@ use std::io::Cursor;
 use std::sync::{Mutex, OnceLock};
 
 use clockface_face::{
-    decode, match_crew, verdict, Analysis, BurstFailure, CrewMatch, DecodeLimits, Embedding, EngineOptions, FaceEngine, FaceError,
-    LiveVerdict, Photo, QualityIssue, TurnDirection, Verdict, CONFIDENT_SCORE, MATCH_THRESHOLD, MIN_TURN,
+    decode, match_crew, verdict, Analysis, BurstFailure, CrewMatch, DecodeLimits, Embedding, EngineOptions, FaceEngine, FaceError, Gallery,
+    LiveVerdict, Photo, PinReason, QualityIssue, TurnDirection, Verdict, CONFIDENT_SCORE, MATCH_THRESHOLD, MIN_TURN,
 };
 use image::{imageops, ImageFormat, Rgb, RgbImage};
 
@@ -729,5 +729,52 @@ fn eight_bit_and_float_arithmetic_give_the_same_embeddings_liveness_and_verdicts
             let by_float = verdict(float, &[float_ref.subject().unwrap().embedding.clone()], MATCH_THRESHOLD);
             assert_eq!(by_eight.verdict, by_float.verdict, "{probe} against {reference}");
         }
+    }
+}
+
+/// A kiosk's gallery: the fixtures' people, each enrolled with one photo, but `leave_out`.
+fn kiosk_gallery(leave_out: &str) -> Gallery<&'static str> {
+    [("obama", "obama-1.jpg"), ("biden", "biden-1.jpg"), ("collins", "collins-1.png"), ("hopper", "hopper-1.jpg")]
+        .into_iter()
+        .filter(|(id, _)| *id != leave_out)
+        .map(|(id, file)| (id, enrolled(file)))
+        .collect()
+}
+
+#[test]
+fn a_kiosk_names_the_worker_in_front_and_never_the_one_behind() {
+    let gallery = kiosk_gallery("");
+    // The worker in the middle; the next in the queue close behind, smaller, off to the side,
+    // out of focus. Both are enrolled.
+    let worker = pixels("obama-2.jpg");
+    let mut photo = RgbImage::from_pixel(worker.width() * 2, worker.height() + 40, Rgb([128, 128, 128]));
+    paste_person(&mut photo, "biden-1.jpg", 0.55, 10, 10, 1.5);
+    imageops::replace(&mut photo, &worker, i64::from(worker.width() / 2), 40);
+    let analysis = analyse(&jpeg(&photo));
+    assert_eq!(analysis.faces.len(), 2, "{:#?}", analysis.faces.iter().map(|f| &f.face).collect::<Vec<_>>());
+    let subject = analysis.subject().expect("the worker is the subject");
+    let named = gallery.identify(&subject.embedding);
+    assert_eq!(named.id(), Some(&"obama"), "{named:?}");
+    // Whatever passive liveness makes of the composite, the one behind is never named.
+    assert_ne!(gallery.identify_subject(&analysis).id(), Some(&"biden"));
+
+    // Two people of about the same size: nobody is picked, the PIN is asked for.
+    let together = analyse(&jpeg(&two_together(("obama-2.jpg", 160.0), ("biden-1.jpg", 160.0))));
+    assert_eq!(gallery.identify_subject(&together).pin_reason(), Some(PinReason::SeveralFaces));
+
+    // The worker has stepped aside: the one further back is alone in the frame, and not named.
+    let mut empty_kiosk = RgbImage::from_pixel(640, 480, Rgb([150, 150, 140]));
+    paste_person(&mut empty_kiosk, "biden-1.jpg", 0.2, 40, 40, 1.0);
+    let alone = gallery.identify_subject(&analyse(&jpeg(&empty_kiosk)));
+    assert_eq!(alone.id(), None, "{alone:?}");
+}
+
+#[test]
+fn a_kiosk_asks_a_person_who_is_not_enrolled_for_the_pin() {
+    for (who, photo) in [("collins", "collins-1.png"), ("hopper", "hopper-1.jpg"), ("biden", "biden-1.jpg")] {
+        let gallery = kiosk_gallery(who);
+        let analysis = analyse(&fixture(photo));
+        let decision = gallery.identify(&analysis.subject().expect("one face").embedding);
+        assert_eq!(decision.pin_reason(), Some(PinReason::BelowThreshold), "{who}: {decision:?}");
     }
 }

@@ -19,6 +19,8 @@ pub const TEMPLATES_SINCE: i64 = 2;
 pub const KEY_FINGERPRINTS_SINCE: i64 = 4;
 /// The migration that created `admins.totp_secret` (sealed with `secrets.key`).
 pub const TOTP_SINCE: i64 = 5;
+/// The migration that created `photos.destroyed_at` (a destroyed photo has no bytes left).
+pub const DESTROYED_PHOTOS_SINCE: i64 = 7;
 /// The size of a face template stored in plain (128 little-endian f32s), as releases before
 /// sealing stored it; a sealed one is longer (nonce and tag).
 pub const PLAIN_TEMPLATE_BYTES: i64 = 512;
@@ -48,7 +50,8 @@ pub struct Inspection {
     pub applied: Vec<AppliedMigration>,
     /// Recorded fingerprints by key name (`pin.key`, `secrets.key`).
     pub fingerprints: Vec<(String, String)>,
-    /// Photos the database lists (kept in the photo store).
+    /// Photos the database lists as kept in the photo store (not destroyed under the retention
+    /// policy): as many as the policy's window holds, not the whole history's.
     pub photos: i64,
     /// Whether any employee has a PIN (its lookup digest is keyed with `pin.key`).
     pub pins_set: bool,

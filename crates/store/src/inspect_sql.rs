@@ -29,7 +29,14 @@ pub(super) async fn read(conn: &mut Connection) -> Result<Inspection, StoreError
         found.fingerprints = sqlx::query_as("SELECT name, fingerprint FROM server_keys ORDER BY name").fetch_all(&mut *conn).await?;
     }
     if found.has(inspect::PINS_SINCE) {
-        found.photos = sqlx::query_scalar("SELECT COUNT(*) FROM photos").fetch_one(&mut *conn).await?;
+        // Counted at every start: only the kept ones (migration 0016's partial index `photos_kept`),
+        // so that the count follows the retention window, not the years of history.
+        let kept = if found.has(inspect::DESTROYED_PHOTOS_SINCE) {
+            "SELECT COUNT(*) FROM photos WHERE destroyed_at IS NULL"
+        } else {
+            "SELECT COUNT(*) FROM photos"
+        };
+        found.photos = sqlx::query_scalar(kept).fetch_one(&mut *conn).await?;
         let pins: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM employees WHERE pin_lookup IS NOT NULL").fetch_one(&mut *conn).await?;
         found.pins_set = pins > 0;
     }

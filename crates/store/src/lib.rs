@@ -408,7 +408,8 @@ pub trait Store: Send + Sync + 'static {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<Correction>, StoreError>;
-    /// Every punch of the company made in `from..to` with its verdict, unordered (one query).
+    /// Every punch of the company made in `from..to` with its verdict, unordered (one query, or
+    /// two at once for a window of two days or more).
     async fn period_punches(&self, company: CompanyId, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<PeriodPunch>, StoreError>;
     /// Approves an employee's card (`Some`) or the whole period (`None`); approving again keeps the first.
     async fn approve(&self, company: CompanyId, approval: &NewApproval, audit: &AuditEntry) -> Result<(), StoreError>;

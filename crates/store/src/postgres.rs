@@ -177,7 +177,8 @@ mod inspect_sql;
 /// The company's punches made in `from..to` with their verdicts (`Store::period_punches`), a row
 /// each. Read as one row of arrays instead (`array_agg`, a column each) the server's aggregation
 /// cost more than sqlx's decoding saved (docs/BENCHMARKS.md, the payroll overview), so PostgreSQL
-/// keeps the plain join; SQLite, whose driver costs far more a row, reads packed rows (`sqlite.rs`).
+/// reads plain rows; SQLite, whose driver costs far more a row, reads packed rows (`sqlite.rs`).
+/// The verdict is on the punch's row (migration 0021).
 async fn period_punches(
     pool: &PgPool,
     company: clockface_domain::ids::CompanyId,
@@ -199,8 +200,8 @@ async fn period_punches(
         Option<uuid::Uuid>,
     );
     let rows: Vec<Row> = sqlx::query_as(
-        "SELECT p.id, p.employee_id, p.kind, p.occurred_at, p.received_at, p.flagged, p.photo_sha256 IS NOT NULL, v.verdict, p.on_break, \
-         p.job_id, p.cost_code_id FROM punches p LEFT JOIN verifications v ON v.punch_id = p.id \
+        "SELECT p.id, p.employee_id, p.kind, p.occurred_at, p.received_at, p.flagged, p.photo_sha256 IS NOT NULL, p.verdict, p.on_break, \
+         p.job_id, p.cost_code_id FROM punches p \
          WHERE p.company_id = $1 AND p.occurred_at >= $2 AND p.occurred_at < $3",
     )
     .bind(company.0)

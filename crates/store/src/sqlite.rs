@@ -124,7 +124,7 @@ mod inspect_sql;
 /// punch, its fields between `|`. Through sqlx a row costs microseconds of hand-over and decoding
 /// whatever its size, so 560,000 punches read as rows took seconds (docs/BENCHMARKS.md); packed,
 /// they are 10,000 rows. Each employee's punches are one index search (`punches_by_employee_and_time`),
-/// and a punch's verdict is looked up only when it has a photo (one without has none).
+/// and a punch's verdict is kept on its row (migration 0021): no lookup per punch.
 async fn period_punches(
     pool: &SqlitePool,
     company: clockface_domain::ids::CompanyId,
@@ -134,7 +134,7 @@ async fn period_punches(
     let rows: Vec<(uuid::Uuid, Option<String>)> = sqlx::query_as(
         "SELECT e.id, (SELECT group_concat(hex(p.id) || '|' || p.kind || '|' || p.occurred_at || '|' || p.received_at || '|' \
          || p.flagged || '|' || (p.photo_sha256 IS NOT NULL) || '|' \
-         || CASE WHEN p.photo_sha256 IS NULL THEN '' ELSE COALESCE((SELECT v.verdict FROM verifications v WHERE v.punch_id = p.id), '') END \
+         || COALESCE(p.verdict, '') \
          || '|' || p.on_break || '|' || COALESCE(hex(p.job_id), '') || '|' || COALESCE(hex(p.cost_code_id), ''), char(10)) \
          FROM punches p WHERE p.company_id = e.company_id AND p.employee_id = e.id AND p.occurred_at >= $2 AND p.occurred_at < $3) \
          FROM employees e WHERE e.company_id = $1",

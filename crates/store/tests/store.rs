@@ -74,6 +74,7 @@ on_both_backends!(
     punches_are_stored_once_per_client_id,
     a_punch_and_its_photo_are_stored_together,
     a_batch_of_punches_commits_together_and_a_bad_one_fails_alone,
+    a_batch_without_a_bad_punch_keeps_every_punch_once,
     the_punch_writer_answers_every_concurrent_request,
     a_photo_is_turned_for_display_in_its_company_only,
     punches_are_listed_by_time_range,
@@ -107,7 +108,7 @@ on_both_backends!(
     a_correction_is_a_new_record_and_the_devices_punch_stays,
     a_correction_names_only_this_employees_punches,
     an_approved_card_refuses_corrections_until_reopened,
-    a_periods_punches_are_read_in_one_query_within_the_company,
+    a_periods_punches_are_read_together_within_the_company,
     exports_are_recorded_and_earlier_ones_told,
     approvals_keep_the_figures_they_froze,
     approvals_of_earlier_releases_are_frozen_once,
@@ -463,6 +464,44 @@ async fn a_batch_of_punches_commits_together_and_a_bad_one_fails_alone(store: Db
     assert_eq!(store.photo(company, &photo.sha256).await.unwrap(), Some(photo));
     assert_eq!(store.pending_verification_jobs().await.unwrap(), 1, "the photo punch's job committed with it");
     assert!(store.insert_punches(&[]).await.unwrap().is_empty());
+}
+
+/// A batch written together (no punch in it fails): each punch stored once, a resend of a punch
+/// stored earlier or earlier in the same batch answered with the stored one, a photo shared by
+/// two punches one row, and a verification job for each punch created with a photo.
+async fn a_batch_without_a_bad_punch_keeps_every_punch_once(store: Db) {
+    let company = company(&store, "ana@acme.test").await;
+    let (worker, device) = (employee(&store, company, "1").await, device(&store, company, "c").await);
+    let earlier = punch(company, worker, device, PunchKind::In, now() - Duration::hours(30));
+    store.insert_punch(&earlier, None).await.unwrap();
+    let photo = photo_record(company, &"c".repeat(64));
+    let with_photo =
+        |kind, at| Punch { photo_sha256: Some(photo.sha256.clone()), no_photo_reason: None, ..punch(company, worker, device, kind, at) };
+    let (first, second) = (with_photo(PunchKind::In, now()), with_photo(PunchKind::Out, now() + Duration::hours(8)));
+    let plain = punch(company, worker, device, PunchKind::Out, now() - Duration::hours(22));
+    let resent_earlier = Punch { id: PunchId::new(), ..earlier.clone() };
+    let resent_first = Punch { id: PunchId::new(), received_at: now() + Duration::minutes(1), ..first.clone() };
+    let batch = vec![
+        (first.clone(), Some(photo.clone())),
+        (resent_earlier, None),
+        (plain.clone(), None),
+        (resent_first, Some(photo.clone())),
+        (second.clone(), Some(photo.clone())),
+    ];
+    let results: Vec<PunchInsert> = store.insert_punches(&batch).await.unwrap().into_iter().map(Result::unwrap).collect();
+    assert_eq!(
+        results,
+        vec![
+            PunchInsert::Created(first.clone()),
+            PunchInsert::Existing(earlier),
+            PunchInsert::Created(plain),
+            PunchInsert::Existing(first),
+            PunchInsert::Created(second),
+        ]
+    );
+    assert_eq!(store.count_punches(company).await.unwrap(), 4);
+    assert_eq!(store.photo(company, &photo.sha256).await.unwrap(), Some(photo));
+    assert_eq!(store.pending_verification_jobs().await.unwrap(), 2, "one job per punch created with a photo");
 }
 
 /// The writer that batches concurrent requests answers each with its own outcome, exactly once.
@@ -1533,7 +1572,7 @@ async fn an_approved_card_refuses_corrections_until_reopened(store: Db) {
     assert_eq!(store.approvals(other, period()).await.unwrap(), PeriodApprovals::default());
 }
 
-async fn a_periods_punches_are_read_in_one_query_within_the_company(store: Db) {
+async fn a_periods_punches_are_read_together_within_the_company(store: Db) {
     let (company, _) = company_and_admin(&store, "a@acme.example").await;
     let a = employee(&store, company, "1").await;
     let b = employee(&store, company, "2").await;
@@ -1556,6 +1595,16 @@ async fn a_periods_punches_are_read_in_one_query_within_the_company(store: Db) {
     let edges = store.period_punches(company, now() + Duration::hours(1), now() + Duration::hours(8)).await.unwrap();
     assert_eq!(edges.iter().map(|r| (r.employee_id, r.occurred_at)).collect::<Vec<_>>(), [(b, now() + Duration::hours(1))]);
     assert!(store.period_punches(company, now() + Duration::days(30), now() + Duration::days(31)).await.unwrap().is_empty());
+    // A window of days is read in two halves: each punch once, the middle instant's and the
+    // edges' included as one window would.
+    let (from, to) = (now() + Duration::days(40), now() + Duration::days(54));
+    let middle = from + (to - from) / 2;
+    for at in [from, middle - Duration::microseconds(1), middle, to - Duration::microseconds(1), to] {
+        store.insert_punch(&punch(company, b, tablet, PunchKind::In, at), None).await.unwrap();
+    }
+    let mut read: Vec<_> = store.period_punches(company, from, to).await.unwrap().into_iter().map(|r| r.occurred_at).collect();
+    read.sort();
+    assert_eq!(read, [from, middle - Duration::microseconds(1), middle, to - Duration::microseconds(1)]);
 
     // Every field a card and an export read comes back as stored: a photo and its verdict, a job
     // and cost code, a flag, a break, when it arrived, and times to the microsecond.
@@ -1564,6 +1613,8 @@ async fn a_periods_punches_are_read_in_one_query_within_the_company(store: Db) {
     let at = now() + Duration::hours(2) + Duration::microseconds(123_457);
     let mut full = photo_punch(&store, company, a, tablet, &"c".repeat(64), at).await;
     store.complete_verification_job(&verification(&full, Verdict::Mismatch), None).await.unwrap();
+    // A second worker finishing the same job later changes nothing: the punch keeps its first verdict.
+    store.complete_verification_job(&verification(&full, Verdict::Match), None).await.unwrap();
     full = Punch {
         id: PunchId::new(),
         client_id: Uuid::new_v4(),

@@ -85,6 +85,9 @@ const RELEASE_LIVENESS_PG: Fixture = Fixture { name: "data-2026-12-07-liveness-p
 /// The release before the open review items (migrations 0001-0018, `3cc0751`), with review items.
 const RELEASE_REVIEWS: Fixture = Fixture { name: "data-2026-12-07-reviews", review_items: true, ..RELEASE_LIVENESS };
 const RELEASE_REVIEWS_PG: Fixture = Fixture { name: "data-2026-12-07-reviews-postgres", postgres: true, ..RELEASE_REVIEWS };
+/// The release before the verdict on the punch's row (migrations 0001-0019, `f5789a2`).
+const RELEASE_VERDICTS: Fixture = Fixture { name: "data-2026-12-07-verdicts", ..RELEASE_REVIEWS };
+const RELEASE_VERDICTS_PG: Fixture = Fixture { name: "data-2026-12-07-verdicts-postgres", postgres: true, ..RELEASE_VERDICTS };
 
 /// A fixture copied to a folder of its own (and for PostgreSQL, loaded into a database of the
 /// test's own), as an operator would have it before starting the new release.
@@ -283,6 +286,14 @@ async fn assert_all_kept(app: &TestApp, fixture: &Fixture, installed: &Installed
         *verdicts.entry(punch["verification"]["verdict"].as_str().unwrap_or("none").to_owned()).or_insert(0) += 1;
     }
     assert_eq!(verdicts, BTreeMap::from([("match".to_owned(), 19), ("mismatch".to_owned(), 1)]), "every verdict is kept");
+    // And the overview reads the same verdicts from the punches' own rows (0021 copies them there).
+    let far = chrono::Duration::days(3650);
+    let period_punches = store.period_punches(company, chrono::Utc::now() - far, chrono::Utc::now() + far).await.unwrap();
+    let mut on_rows = BTreeMap::new();
+    for punch in period_punches.iter().filter(|p| p.has_photo) {
+        *on_rows.entry(punch.verdict.map_or("none", |v| v.as_str()).to_owned()).or_insert(0) += 1;
+    }
+    assert_eq!(on_rows, verdicts, "the overview sees every verdict");
     let queue: Value = app.get(token, "/api/v1/review-queue").await.json().await.unwrap();
     let flagged = usize::from(fixture.review_items);
     assert_eq!(queue.as_array().unwrap().len(), 1 + flagged, "the mismatch (and Grace Hopper's flagged clock-in): {queue}");
@@ -528,6 +539,26 @@ async fn a_data_folder_of_the_release_before_open_review_items_keeps_everything_
 #[tokio::test]
 async fn a_database_of_the_release_before_open_review_items_keeps_everything_on_postgres() {
     upgrades(&RELEASE_REVIEWS_PG).await;
+}
+
+#[tokio::test]
+async fn a_data_folder_of_the_release_before_verdicts_on_punches_keeps_everything_on_sqlite() {
+    upgrades(&RELEASE_VERDICTS).await;
+}
+
+#[tokio::test]
+async fn a_database_of_the_release_before_verdicts_on_punches_keeps_everything_on_postgres() {
+    upgrades(&RELEASE_VERDICTS_PG).await;
+}
+
+#[tokio::test]
+async fn the_review_queue_of_the_release_before_verdicts_on_punches_is_kept_on_sqlite() {
+    the_review_queue_is_kept(&RELEASE_VERDICTS).await;
+}
+
+#[tokio::test]
+async fn the_review_queue_of_the_release_before_verdicts_on_punches_is_kept_on_postgres() {
+    the_review_queue_is_kept(&RELEASE_VERDICTS_PG).await;
 }
 
 /// Migration 0019 finds the open review items and the punches that arrived after approval among

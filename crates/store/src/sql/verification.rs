@@ -71,6 +71,12 @@ pub(super) async fn complete_job(
     .await?
     .rows_affected();
     if stored == 1 {
+        // The verdict on the punch's row too, for the readers of whole periods (migration 0021).
+        sqlx::query("UPDATE punches SET verdict = $2 WHERE id = $1")
+            .bind(verification.punch_id.0)
+            .bind(verification.verdict.as_str())
+            .execute(&mut *tx)
+            .await?;
         super::reviews::open_if_verdict_needs_review(&mut tx, verification.punch_id, verification.verdict).await?;
     }
     if let (1, Some((template, audit))) = (stored, enrolled) {
