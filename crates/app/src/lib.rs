@@ -29,6 +29,7 @@ pub mod secrets;
 pub mod sign_in;
 pub mod signing;
 pub mod timecards;
+pub mod timeoff;
 pub mod tokens;
 pub mod totp;
 pub mod users;

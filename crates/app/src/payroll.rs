@@ -30,7 +30,8 @@ use clockface_domain::job::{CostCode, Job};
 use clockface_domain::payroll::{
     parse_weekday, weekday_str, ExportCodes, MealDeduction, OvertimeRule, PayFrequency, PayHours, PayPeriod, PaySchedule, PayrollSettings,
 };
-use clockface_domain::timecard::{build_time_card, ShiftStatus};
+use clockface_domain::timecard::{attach_time_off, build_time_card, ShiftStatus};
+use clockface_domain::timeoff::{CardTimeOff, TimeOffTotal};
 use clockface_domain::verification::Verdict;
 use clockface_domain::DomainError;
 use clockface_store::{Approval, ApprovalOf, ExportRecord, NewApproval, PeriodApprovals, PeriodPunch, Store, StoreError};
@@ -532,6 +533,11 @@ pub struct OverviewRow {
     /// How the live count differs from the approved figures (empty when it does not, or when the
     /// card is not approved).
     pub changed_since_approval: Vec<FigureChange>,
+    /// The period's time off by type (approved requests and company holidays): paid beside the
+    /// worked hours, never in them nor in overtime (`timecard::attach_time_off`).
+    pub time_off: Vec<TimeOffTotal>,
+    /// The same, a line per day and type.
+    pub time_off_days: Vec<CardTimeOff>,
 }
 
 impl OverviewRow {
@@ -591,7 +597,8 @@ fn photo_issue(p: &PeriodPunch) -> bool {
 }
 
 /// The overview of `period` for `company` (whose time zone is `zone`), `employees` those to list
-/// (all of the company's for an admin). Reads in ten queries (the punches in two halves at once), whatever the company's size.
+/// (all of the company's for an admin). Reads in thirteen queries (the punches in two halves at once;
+/// three for time off), whatever the company's size.
 pub async fn overview(
     store: &dyn Store,
     company: CompanyId,
@@ -625,6 +632,7 @@ pub async fn overview_under(
     let exports = store.exports(company, period).await?;
     let jobs: HashMap<JobId, Job> = store.jobs(company).await?.into_iter().map(|j| (j.id, j)).collect();
     let cost_codes: HashMap<CostCodeId, CostCode> = store.cost_codes(company).await?.into_iter().map(|c| (c.id, c)).collect();
+    let time_off = crate::timeoff::card_time_off(store, company, period.start, period.end).await?;
     let rules = card_rules(&settings);
     let mut by_employee: HashMap<EmployeeId, Vec<PeriodPunch>> = HashMap::new();
     for p in punches {
@@ -665,7 +673,8 @@ pub async fn overview_under(
                 }
             }
         }
-        let card = build_time_card(&applied.counted, zone, period.start, period.end, &rules, now);
+        let mut card = build_time_card(&applied.counted, zone, period.start, period.end, &rules, now);
+        attach_time_off(&mut card, &time_off.of(employee.id));
         let missing = card
             .days
             .iter()
@@ -694,6 +703,8 @@ pub async fn overview_under(
             changed_since_approval,
             approved,
             live,
+            time_off: card.time_off.clone(),
+            time_off_days: card.days.iter().flat_map(|d| d.time_off.iter().cloned()).collect(),
         });
     }
     Ok(Overview {

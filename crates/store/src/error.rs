@@ -9,6 +9,8 @@ pub enum Unique {
     EmployeePin,
     JobNumber,
     CostCodeNumber,
+    /// A time-off type's name, unique in its company case aside.
+    TimeOffTypeName,
 }
 
 #[derive(Debug, thiserror::Error)]

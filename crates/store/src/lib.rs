@@ -17,27 +17,34 @@ mod privacy;
 mod records;
 pub mod sqlite;
 pub mod testing;
+mod timeoff;
 pub mod verification;
 
 pub use error::{StoreError, Unique};
 pub use payroll::*;
 pub use privacy::*;
 pub use records::*;
+pub use timeoff::*;
 pub use verification::*;
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use clockface_domain::company::Company;
 use clockface_domain::correction::Correction;
 use clockface_domain::device::{Device, Rotation};
 use clockface_domain::employee::Employee;
-use clockface_domain::ids::{CompanyId, CorrectionId, CostCodeId, DeviceId, EmployeeId, JobId, PunchId, RoleId};
+use clockface_domain::ids::{
+    CompanyId, CorrectionId, CostCodeId, DeviceId, EmployeeId, JobId, PunchId, RoleId, TimeOffRequestId, TimeOffTypeId,
+};
 use clockface_domain::job::{CostCode, CostCodeFields, ImportSummary, Job, JobFields};
 use clockface_domain::lockout::LockoutPolicy;
 use clockface_domain::payroll::{PayPeriod, PayrollSettings};
 use clockface_domain::privacy::RetentionSettings;
 use clockface_domain::punch::Punch;
 use clockface_domain::role::{Abilities, Role, RoleName};
+use clockface_domain::timeoff::kind::TimeOffTypeFields;
+use clockface_domain::timeoff::request::RequestEvent;
+use clockface_domain::timeoff::{Adjustment, HolidayCalendar, RequestStatus, TimeOffRequest, TimeOffType};
 use clockface_domain::user::UserRole;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -456,6 +463,88 @@ pub trait Store: Send + Sync + 'static {
     async fn save_cost_code(&self, company: CompanyId, id: Option<CostCodeId>, fields: &CostCodeFields) -> Result<CostCode, StoreError>;
     /// Adds or updates (found by number) every cost code, all or none.
     async fn import_cost_codes(&self, company: CompanyId, codes: &[CostCodeFields]) -> Result<ImportSummary, StoreError>;
+
+    // Time off. Each change commits with its audit line; `periods` are the starts of the pay
+    // periods a request's days fall in, refused with [`StoreError::Locked`] when the employee's
+    // card or the whole period is approved for one of them.
+    /// The company's time-off types, in the order they were made.
+    async fn time_off_types(&self, company: CompanyId) -> Result<Vec<TimeOffType>, StoreError>;
+    /// When a type was made (its accrual counts from that day).
+    async fn time_off_type_created(&self, company: CompanyId, id: TimeOffTypeId) -> Result<DateTime<Utc>, StoreError>;
+    /// Gives a company with no time-off type the `defaults`, all or none; false when it has some.
+    async fn seed_time_off_types(
+        &self,
+        company: CompanyId,
+        defaults: &[TimeOffTypeFields],
+        now: DateTime<Utc>,
+        audit: &AuditEntry,
+    ) -> Result<bool, StoreError>;
+    /// Adds a type (`id` None) or changes one; [`StoreError::Duplicate`] when its name is taken.
+    async fn save_time_off_type(
+        &self,
+        company: CompanyId,
+        id: Option<TimeOffTypeId>,
+        fields: &TimeOffTypeFields,
+        now: DateTime<Utc>,
+        audit: &AuditEntry,
+    ) -> Result<TimeOffType, StoreError>;
+    /// Stores a new request with its first event; [`StoreError::NotFound`] when its employee or
+    /// type is not the company's.
+    async fn insert_time_off_request(
+        &self,
+        company: CompanyId,
+        request: &TimeOffRequest,
+        periods: &[NaiveDate],
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError>;
+    /// Adds an answer to a request still `from` and sets its status; [`StoreError::Conflict`]
+    /// when its status moved meanwhile.
+    async fn answer_time_off_request(
+        &self,
+        company: CompanyId,
+        request: TimeOffRequestId,
+        from: RequestStatus,
+        event: &RequestEvent,
+        periods: &[NaiveDate],
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError>;
+    async fn time_off_request(&self, company: CompanyId, id: TimeOffRequestId) -> Result<TimeOffRequest, StoreError>;
+    /// An employee's requests, any status, with a day in `from..=to`, by first day.
+    async fn employee_time_off_requests(
+        &self,
+        company: CompanyId,
+        employee: EmployeeId,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<TimeOffRequest>, StoreError>;
+    /// Requests waiting for an answer, soonest first: the company's or a supervisor's employees'.
+    async fn pending_time_off_requests(
+        &self,
+        company: CompanyId,
+        supervisor: Option<AdminId>,
+        limit: i64,
+    ) -> Result<Vec<TimeOffRequest>, StoreError>;
+    /// How many requests [`Store::pending_time_off_requests`] would list, in one query.
+    async fn count_pending_time_off_requests(&self, company: CompanyId, supervisor: Option<AdminId>) -> Result<i64, StoreError>;
+    /// The company's approved requests with a day in `from..=to`.
+    async fn approved_time_off(&self, company: CompanyId, from: NaiveDate, to: NaiveDate) -> Result<Vec<TimeOffRequest>, StoreError>;
+    /// An employee's starting balances and adjustments, every type.
+    async fn time_off_adjustments(&self, company: CompanyId, employee: EmployeeId) -> Result<Vec<StoredAdjustment>, StoreError>;
+    /// Adds a starting balance or an adjustment to an employee's ledger of one type (never
+    /// changes one); [`StoreError::NotFound`] when the employee or type is not the company's.
+    async fn insert_time_off_adjustment(
+        &self,
+        company: CompanyId,
+        employee: EmployeeId,
+        type_id: TimeOffTypeId,
+        adjustment: &Adjustment,
+        now: DateTime<Utc>,
+        audit: &AuditEntry,
+    ) -> Result<StoredAdjustment, StoreError>;
+    /// The company's holiday calendars of `from_year..=to_year`, one per year.
+    async fn holidays(&self, company: CompanyId, from_year: i32, to_year: i32) -> Result<Vec<HolidayCalendar>, StoreError>;
+    /// Replaces the holidays of the calendar's year.
+    async fn set_holidays(&self, company: CompanyId, calendar: &HolidayCalendar, audit: &AuditEntry) -> Result<(), StoreError>;
 
     // Keys kept outside the database.
     /// The recorded fingerprint of the key called `name` (e.g. `pin.key`), if any.

@@ -27,10 +27,13 @@ use clockface_domain::company::{CompanyName, Email};
 use clockface_domain::correction::{Correction, CorrectionAction, Reason};
 use clockface_domain::device::Rotation;
 use clockface_domain::employee::{EmployeeName, EmployeeNumber};
-use clockface_domain::ids::{AdminId, CompanyId, CorrectionId, DeviceId, EmployeeId, PunchId};
+use clockface_domain::ids::{AdminId, CompanyId, CorrectionId, DeviceId, EmployeeId, PunchId, TimeOffTypeId};
 use clockface_domain::lockout::{Limit, LockoutPolicy};
 use clockface_domain::payroll::{OvertimeRule, PayHours, PayPeriod};
 use clockface_domain::punch::{NoPhotoReason, Punch, PunchKind};
+use clockface_domain::timeoff::accrual::AdjustmentKind;
+use clockface_domain::timeoff::request::{Actor, RequestEvent, RequestFields};
+use clockface_domain::timeoff::{Adjustment, Holiday, HolidayCalendar, RequestSpan, RequestStatus, TimeOffRequest};
 use clockface_domain::verification::{ReviewDecision, Verdict};
 use clockface_store::*;
 use futures::future::BoxFuture;
@@ -64,6 +67,10 @@ const GROWING: &[&str] = &[
     "security_notices",
     "admin_sessions",
     "biometric_releases",
+    "time_off_requests",
+    "time_off_request_events",
+    "time_off_adjustments",
+    "holidays",
 ];
 
 // ---- the query log -------------------------------------------------------------------------
@@ -372,9 +379,57 @@ async fn seed_company(store: &Db, email: &str) -> Seeded {
     for i in 0..600 {
         store.audit(&line(company, "photo.viewed", Some(employees[i % employees.len()]))).await.unwrap();
     }
+    // Time off: every employee asked for a day off each month of a year and a half (most
+    // approved, some declined), has one request waiting, and a starting balance; a year of holidays.
+    store
+        .seed_time_off_types(
+            company,
+            &clockface_domain::timeoff::kind::default_types(),
+            now(),
+            &line(company, "time_off.types_created", None),
+        )
+        .await
+        .unwrap();
+    let vacation = store.time_off_types(company).await.unwrap()[0].id;
+    for (n, employee) in employees.iter().enumerate() {
+        for month in 0..18 {
+            let first = (now() - Duration::days(30 * month + n as i64 % 20)).date_naive();
+            let waiting = month == 0;
+            let request = time_off_request(*employee, vacation, first, if waiting { now() } else { now() - Duration::days(30 * month) });
+            store.insert_time_off_request(company, &request, &[], &line(company, "time_off.requested", Some(*employee))).await.unwrap();
+            if !waiting {
+                let status = if month % 5 == 0 { RequestStatus::Declined } else { RequestStatus::Approved };
+                let event = RequestEvent { status, by: Actor::User(admin), at: now(), note: "answered".into() };
+                let audit = line(company, "time_off.answered", Some(*employee));
+                store.answer_time_off_request(company, request.id, RequestStatus::Requested, &event, &[], &audit).await.unwrap();
+            }
+        }
+        let starting =
+            Adjustment::new(AdjustmentKind::Starting, (now() - Duration::days(500)).date_naive(), 3600 * 40, "carried in", admin).unwrap();
+        store
+            .insert_time_off_adjustment(company, *employee, vacation, &starting, now(), &line(company, "x", Some(*employee)))
+            .await
+            .unwrap();
+    }
+    for year in [2025, 2026] {
+        let holidays = (1..=12)
+            .map(|month| Holiday {
+                date: chrono::NaiveDate::from_ymd_opt(year, month, 1).unwrap(),
+                name: format!("Holiday {month}"),
+                paid_seconds: 8 * 3600,
+            })
+            .collect();
+        store.set_holidays(company, &HolidayCalendar { year, holidays }, &line(company, "time_off.holidays_set", None)).await.unwrap();
+    }
     let some_punch = with_photo[with_photo.len() / 2].clone();
     let some_photo = some_punch.photo_sha256.clone().unwrap();
     Seeded { company, admin, employees, device, some_punch, some_photo }
+}
+
+/// A request for one day of time off, asked by the employee at `at`.
+fn time_off_request(employee: EmployeeId, type_id: TimeOffTypeId, day: chrono::NaiveDate, at: DateTime<Utc>) -> TimeOffRequest {
+    let fields = RequestFields { span: RequestSpan::days(day, day).unwrap(), note: String::new() };
+    TimeOffRequest::ask(employee, type_id, fields, Actor::Employee(employee), at).unwrap()
 }
 
 // ---- the operations ------------------------------------------------------------------------
@@ -425,6 +480,10 @@ struct Ctx {
     period: PayPeriod,
     scopes: Vec<LockScope>,
 }
+
+/// The requests waiting for an answer are read from their partial index alone.
+const PENDING_TIME_OFF: &[(&str, &str)] =
+    &[("time_off_requests_pending", "the partial index of requests waiting for an answer: an answer takes a request off")];
 
 /// The review queue reads the open review items alone.
 const REVIEW_ITEMS: &[(&str, &str)] = &[(
@@ -493,6 +552,28 @@ fn operations() -> Vec<Operation> {
         ),
         op("photos of a punch", &[], run!(|store, c| store.photos(c.company, std::slice::from_ref(&c.photo)).await.unwrap())),
         op("verdicts of punches", &[], run!(|store, c| store.verifications(c.company, &[c.punch.id]).await.unwrap())),
+        op(
+            "time off: an employee's requests (their list, their balance), with their histories",
+            &[],
+            run!(|store, c| store.employee_time_off_requests(c.company, c.employee, c.period.start, c.period.end).await.unwrap()),
+        ),
+        op(
+            "time off: pending requests",
+            PENDING_TIME_OFF,
+            run!(|store, c| store.pending_time_off_requests(c.company, None, 50).await.unwrap()),
+        ),
+        op(
+            "time off: pending count",
+            PENDING_TIME_OFF,
+            run!(|store, c| store.count_pending_time_off_requests(c.company, None).await.unwrap()),
+        ),
+        op(
+            "time off: approved in a pay period (cards, overview)",
+            &[],
+            run!(|store, c| store.approved_time_off(c.company, c.period.start, c.period.end).await.unwrap()),
+        ),
+        op("time off: an employee's ledger lines", &[], run!(|store, c| store.time_off_adjustments(c.company, c.employee).await.unwrap())),
+        op("time off: a year's holidays", &[], run!(|store, c| store.holidays(c.company, 2026, 2026).await.unwrap())),
         op("working now", &[], run!(|store, c| store.clocked_in(c.company).await.unwrap())),
         op(
             "destruction job: photos due",

@@ -278,6 +278,9 @@ impl From<StoreError> for ApiError {
                 ApiError::conflict("cost_code_number_taken", "another cost code of the company already has this number")
                     .with_field("number")
             }
+            StoreError::Duplicate(Unique::TimeOffTypeName) => {
+                ApiError::conflict("time_off_type_name_taken", "the company already has a time-off type with this name").with_field("name")
+            }
             StoreError::UnknownJob => ApiError::unprocessable("unknown_job", "a job is not one of this company's").with_field("job_ids"),
             StoreError::RoleInUse(holders) => ApiError::conflict(
                 "role_in_use",

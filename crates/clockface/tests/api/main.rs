@@ -23,6 +23,7 @@ mod payroll;
 mod privacy;
 mod process;
 mod security;
+mod timeoff;
 mod trust;
 mod upgrade;
 mod users;

@@ -124,7 +124,11 @@ pub(super) async fn audit_entries(
     if let Some(to) = filter.to {
         query.push(" AND at < ").push_bind(to);
     }
-    query.push(" ORDER BY seq DESC, at DESC, id DESC LIMIT ").push_bind(limit).push(" OFFSET ").push_bind(offset);
+    // In chain order alone: `seq` is unique in a company (`audit_log_chain`), and every line has
+    // one once the server has started (`chain_unchained`), so no tie-break is needed, and the
+    // page is read backwards along that index under LIMIT. With a tie-break (`at`, `id`) SQLite
+    // had to sort, and on a larger log picked another index and read the company's whole log.
+    query.push(" ORDER BY seq DESC LIMIT ").push_bind(limit).push(" OFFSET ").push_bind(offset);
     let rows: Vec<Row> = query.build_query_as().fetch_all(pool).await?;
     Ok(rows.into_iter().map(chained).collect())
 }

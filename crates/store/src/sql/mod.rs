@@ -25,6 +25,7 @@ mod privacy;
 mod punches;
 mod reviews;
 mod roles;
+mod timeoff;
 mod users;
 mod verification;
 
@@ -33,21 +34,26 @@ use crate::{
     AdminLogin, Attempt, AuditEntry, AuditFilter, AuditHead, ChainedEntry, Consent, Destruction, DeviceSync, DuePhoto, EmployeeFields,
     EnrolledEmployee, ExportRecord, FaceTemplate, JobLease, LockScope, NewApproval, NewCompany, NewDevice, NewInvitation, NewNotice,
     NewUser, Notice, PeriodApprovals, PeriodPunch, PhotoRecord, Policy, PunchInsert, QueueStats, Release, Review, Session, SignInHistory,
-    Store, StoreError, UnfrozenApproval, User, Verification, VerificationJob, Withdrawal,
+    Store, StoreError, StoredAdjustment, UnfrozenApproval, User, Verification, VerificationJob, Withdrawal,
 };
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use clockface_domain::company::Company;
 use clockface_domain::correction::Correction;
 use clockface_domain::device::{Device, Rotation};
 use clockface_domain::employee::Employee;
-use clockface_domain::ids::{AdminId, CompanyId, CorrectionId, CostCodeId, DeviceId, EmployeeId, JobId, PunchId, RoleId};
+use clockface_domain::ids::{
+    AdminId, CompanyId, CorrectionId, CostCodeId, DeviceId, EmployeeId, JobId, PunchId, RoleId, TimeOffRequestId, TimeOffTypeId,
+};
 use clockface_domain::job::{CostCode, CostCodeFields, ImportSummary, Job, JobFields};
 use clockface_domain::lockout::LockoutPolicy;
 use clockface_domain::payroll::{PayPeriod, PayrollSettings};
 use clockface_domain::privacy::RetentionSettings;
 use clockface_domain::punch::Punch;
 use clockface_domain::role::{Abilities, Role, RoleName};
+use clockface_domain::timeoff::kind::TimeOffTypeFields;
+use clockface_domain::timeoff::request::RequestEvent;
+use clockface_domain::timeoff::{Adjustment, HolidayCalendar, RequestStatus, TimeOffRequest, TimeOffType};
 use clockface_domain::user::UserRole;
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -513,6 +519,112 @@ impl Store for Backend {
 
     async fn import_cost_codes(&self, company: CompanyId, codes: &[CostCodeFields]) -> Result<ImportSummary, StoreError> {
         jobs::import_cost_codes(&self.pool, company, codes).await
+    }
+
+    async fn time_off_types(&self, company: CompanyId) -> Result<Vec<TimeOffType>, StoreError> {
+        timeoff::time_off_types(&self.pool, company).await
+    }
+
+    async fn time_off_type_created(&self, company: CompanyId, id: TimeOffTypeId) -> Result<DateTime<Utc>, StoreError> {
+        timeoff::time_off_type_created(&self.pool, company, id).await
+    }
+
+    async fn seed_time_off_types(
+        &self,
+        company: CompanyId,
+        defaults: &[TimeOffTypeFields],
+        now: DateTime<Utc>,
+        audit: &AuditEntry,
+    ) -> Result<bool, StoreError> {
+        timeoff::seed_time_off_types(&self.pool, company, defaults, now, audit).await
+    }
+
+    async fn save_time_off_type(
+        &self,
+        company: CompanyId,
+        id: Option<TimeOffTypeId>,
+        fields: &TimeOffTypeFields,
+        now: DateTime<Utc>,
+        audit: &AuditEntry,
+    ) -> Result<TimeOffType, StoreError> {
+        timeoff::save_time_off_type(&self.pool, company, id, fields, now, audit).await
+    }
+
+    async fn insert_time_off_request(
+        &self,
+        company: CompanyId,
+        request: &TimeOffRequest,
+        periods: &[NaiveDate],
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        timeoff::insert_time_off_request(&self.pool, company, request, periods, audit).await
+    }
+
+    async fn answer_time_off_request(
+        &self,
+        company: CompanyId,
+        request: TimeOffRequestId,
+        from: RequestStatus,
+        event: &RequestEvent,
+        periods: &[NaiveDate],
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        timeoff::answer_time_off_request(&self.pool, company, request, from, event, periods, audit).await
+    }
+
+    async fn time_off_request(&self, company: CompanyId, id: TimeOffRequestId) -> Result<TimeOffRequest, StoreError> {
+        timeoff::time_off_request(&self.pool, company, id).await
+    }
+
+    async fn employee_time_off_requests(
+        &self,
+        company: CompanyId,
+        employee: EmployeeId,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<TimeOffRequest>, StoreError> {
+        timeoff::employee_time_off_requests(&self.pool, company, employee, from, to).await
+    }
+
+    async fn pending_time_off_requests(
+        &self,
+        company: CompanyId,
+        supervisor: Option<AdminId>,
+        limit: i64,
+    ) -> Result<Vec<TimeOffRequest>, StoreError> {
+        timeoff::pending_time_off_requests(&self.pool, company, supervisor, limit).await
+    }
+
+    async fn count_pending_time_off_requests(&self, company: CompanyId, supervisor: Option<AdminId>) -> Result<i64, StoreError> {
+        timeoff::count_pending_time_off_requests(&self.pool, company, supervisor).await
+    }
+
+    async fn approved_time_off(&self, company: CompanyId, from: NaiveDate, to: NaiveDate) -> Result<Vec<TimeOffRequest>, StoreError> {
+        timeoff::approved_time_off(&self.pool, company, from, to).await
+    }
+
+    async fn time_off_adjustments(&self, company: CompanyId, employee: EmployeeId) -> Result<Vec<StoredAdjustment>, StoreError> {
+        timeoff::time_off_adjustments(&self.pool, company, employee).await
+    }
+
+    async fn insert_time_off_adjustment(
+        &self,
+        company: CompanyId,
+        employee: EmployeeId,
+        type_id: TimeOffTypeId,
+        adjustment: &Adjustment,
+        now: DateTime<Utc>,
+        audit: &AuditEntry,
+    ) -> Result<StoredAdjustment, StoreError> {
+        timeoff::insert_time_off_adjustment(&self.pool, company, employee, type_id, adjustment, now, audit).await
+    }
+
+    async fn holidays(&self, company: CompanyId, from_year: i32, to_year: i32) -> Result<Vec<HolidayCalendar>, StoreError> {
+        timeoff::holidays(&self.pool, company, from_year, to_year).await
+    }
+
+    async fn set_holidays(&self, company: CompanyId, calendar: &HolidayCalendar, audit: &AuditEntry) -> Result<(), StoreError> {
+        timeoff::set_holidays(&self.pool, company, calendar, audit).await
     }
 
     async fn key_fingerprint(&self, name: &str) -> Result<Option<String>, StoreError> {

@@ -80,7 +80,7 @@ pub(super) async fn set_payroll_settings(
 }
 
 /// Whether the employee's card for the period starting `start` is locked (its card or the whole period approved).
-async fn locked<'c, E>(executor: E, company: CompanyId, employee: EmployeeId, start: NaiveDate) -> Result<bool, StoreError>
+pub(super) async fn locked<'c, E>(executor: E, company: CompanyId, employee: EmployeeId, start: NaiveDate) -> Result<bool, StoreError>
 where
     E: sqlx::Executor<'c, Database = Db>,
 {

@@ -526,7 +526,7 @@ pub async fn judge_pin(
 }
 
 /// Judges a PIN typed on `device`: the employee it signs in, or the answer to give.
-async fn check_pin(
+pub(crate) async fn check_pin(
     state: &AppState,
     device: &Device,
     client: ClientAddr,

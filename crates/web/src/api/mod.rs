@@ -16,6 +16,7 @@ pub mod punches;
 pub mod roles;
 pub mod security;
 pub mod timecards;
+pub mod timeoff;
 pub mod users;
 
 use crate::{AppState, WebSettings};
@@ -47,6 +48,7 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "payroll", description = "Payroll settings, the pay period overview, approvals and exports"),
         (name = "faces", description = "Face verification: enrolment, verdicts and the review queue"),
         (name = "privacy", description = "Biometric privacy: the retention policy, releases, deletion and export on request, the destruction and audit logs"),
+        (name = "time off", description = "Time off: types and pay codes, requests and their answers, balances and ledgers, holidays"),
         (name = "security", description = "Locks after wrong PINs: the notices admins get, lifting a lock, and how many digits new PINs have"),
     )
 )]
@@ -122,6 +124,7 @@ pub fn router(settings: &WebSettings) -> OpenApiRouter<AppState> {
         .merge(faces::router(settings))
         .merge(privacy::router())
         .merge(users::router())
-        .merge(security::router());
+        .merge(security::router())
+        .merge(timeoff::router());
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", routes)
 }

@@ -235,6 +235,9 @@ pub async fn time_card(
         }
         None => Vec::new(),
     };
+    // Approved time off and company holidays, beside the worked hours (never in them).
+    let time_off = clockface_app::timeoff::card_time_off(state.store.as_ref(), company.id, from, to).await?;
+    clockface_domain::timecard::attach_time_off(&mut time_card, &time_off.of(employee.id));
     let locked = approvals
         .period
         .as_ref()
