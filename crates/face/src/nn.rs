@@ -15,8 +15,7 @@
 //!   compiled a second time for AVX2 + FMA, chosen at run time;
 //! - a batch normalisation that follows a convolution is folded into its
 //!   weights and bias when the model is loaded, and the ReLU or PReLU after
-//!   it is applied to each pixel as it is stored (in the products' epilogue
-//!   and in the depthwise and first-layer loops), not in a second pass;
+//!   it is applied while the output is still in cache;
 //! - the final dense layer keeps the file's int8 blocks ([`RowBlocks`]), so
 //!   it streams a quarter of the bytes, and [`Network::run_batch`] streams
 //!   them once for several inputs (a burst's faces);
@@ -129,30 +128,6 @@ impl Activation {
                     }
                 }
             }
-        }
-    }
-
-    /// The same on one register of channels `j` (registers of `S`), by the
-    /// same operations in the same order (a multiply, then an add: no fused
-    /// multiply-add), so the numbers are those of [`Activation::apply`].
-    #[inline(always)]
-    fn apply_simd<S: pulp::Simd>(&self, simd: S, v: S::f32s, slopes: &[S::f32s], j: usize) -> S::f32s {
-        match self {
-            Activation::None => v,
-            Activation::Relu => simd.max_f32s(v, simd.splat_f32s(0.0)),
-            Activation::Prelu(_) => {
-                let zero = simd.splat_f32s(0.0);
-                simd.add_f32s(simd.max_f32s(v, zero), simd.mul_f32s(slopes[j], simd.min_f32s(v, zero)))
-            }
-        }
-    }
-
-    /// The slopes of a PReLU (none for other activations), for [`Activation::apply`] on a
-    /// pixel at a time.
-    fn slopes(&self) -> &[f32] {
-        match self {
-            Activation::Prelu(slopes) => slopes,
-            _ => &[],
         }
     }
 }
@@ -1305,10 +1280,14 @@ impl Conv {
             // The product applies the bias and the activation itself.
             (Some(q), _) => self.product(|a, out| q.mul(a, out), x, (h, w), (oh, ow), &mut out, spare)?,
             (None, Some(product)) => self.product(|a, out| product.mul(a, out), x, (h, w), (oh, ow), &mut out, spare)?,
-            // These loops apply the activation to each pixel as they store it (one pass over the
-            // output instead of two).
-            (None, None) if self.depthwise => self.depthwise(x, (h, w), (oh, ow), &mut out),
-            (None, None) => self.direct(x, (h, w), (oh, ow), &mut out),
+            (None, None) if self.depthwise => {
+                self.depthwise(x, (h, w), (oh, ow), &mut out);
+                self.activation.apply(&mut out, self.cout);
+            }
+            (None, None) => {
+                self.direct(x, (h, w), (oh, ow), &mut out);
+                self.activation.apply(&mut out, self.cout);
+            }
         }
         Value::image(oh, ow, self.cout, out)
     }
@@ -1405,7 +1384,6 @@ impl Conv {
                         }
                     }
                 }
-                self.activation.apply(acc, cout);
             }
         }
     }
@@ -1506,8 +1484,6 @@ impl Interior<'_> {
         let head = c - bias_tail.len();
         let taps: [&[S::f32s]; 9] = std::array::from_fn(|t| S::as_simd_f32s(&conv.weights[t * c..][..c]).0);
         let tap_tails: [&[f32]; 9] = std::array::from_fn(|t| &conv.weights[t * c + head..][..c - head]);
-        let activation = &conv.activation;
-        let (slopes, slopes_tail) = S::as_simd_f32s(activation.slopes());
         for oy in rows {
             let iy = oy * conv.stride[0] - conv.pads[0];
             for ox in cols.clone() {
@@ -1520,18 +1496,14 @@ impl Interior<'_> {
                     for (s, k) in src.iter().zip(&taps) {
                         acc = simd.mul_add_f32s(s[j], k[j], acc);
                     }
-                    *o = activation.apply_simd(simd, acc, slopes, j);
+                    *o = acc;
                 }
                 for (j, (o, b)) in acc_tail.iter_mut().zip(bias_tail).enumerate() {
                     let mut acc = *b;
                     for (p, k) in pixels.iter().zip(&tap_tails) {
                         acc += p[head + j] * k[j];
                     }
-                    *o = match activation {
-                        Activation::None => acc,
-                        Activation::Relu => acc.max(0.0),
-                        Activation::Prelu(_) => acc.max(0.0) + slopes_tail[j] * acc.min(0.0),
-                    };
+                    *o = acc;
                 }
             }
         }
@@ -1547,7 +1519,6 @@ impl Interior<'_> {
         let span = conv.kernel[1] * cin;
         let (bias, _) = S::as_simd_f32s(&conv.bias);
         let bias: [S::f32s; N] = std::array::from_fn(|n| bias[n]);
-        let (slopes, _) = S::as_simd_f32s(conv.activation.slopes());
         // weights[i][n]: input i (tap-major) times output register n.
         let weights: Vec<[S::f32s; N]> =
             conv.weights.chunks_exact(cout).map(|row| S::as_simd_f32s(row).0).map(|v| std::array::from_fn(|n| v[n])).collect();
@@ -1566,9 +1537,7 @@ impl Interior<'_> {
                     }
                 }
                 let (dst, _) = S::as_mut_simd_f32s(&mut out[(oy * ow + ox) * cout..][..cout]);
-                for (j, (d, a)) in dst.iter_mut().zip(acc).enumerate() {
-                    *d = conv.activation.apply_simd(simd, a, slopes, j);
-                }
+                dst.copy_from_slice(&acc);
             }
         }
     }
@@ -1591,7 +1560,6 @@ impl Interior<'_> {
                         acc.iter_mut().zip(k).for_each(|(a, k)| *a += v * k);
                     }
                 }
-                conv.activation.apply(acc, cout);
             }
         }
     }
@@ -1687,40 +1655,6 @@ mod tests {
                     assert_eq!(got.data.len(), want.len(), "{what}");
                     for (g, w) in got.data.iter().zip(&want) {
                         assert!((g - w).abs() < 1e-3, "{what}: {g} vs {w}");
-                    }
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn an_activation_applied_as_the_loops_store_gives_the_numbers_of_a_separate_pass() {
-        // The depthwise and direct loops (inside and on the borders, whole registers of channels
-        // and the channels left over, one to four registers of outputs and wider) apply the ReLU
-        // or PReLU to each pixel as they store it; the old way was a second pass over the output.
-        let slopes = |n: usize| (0..n).map(|i| (i % 7) as f32 / 4.0 - 0.5).collect::<Vec<f32>>();
-        for channels in [3, 13, 16, 20, 37, 64] {
-            let x = Value::image(9, 7, channels, ramp(9 * 7 * channels).iter().map(|v| v * 1.7 - 0.4).collect()).unwrap();
-            for (k, s, p) in [(3, 1, 1), (3, 2, 1), (3, 2, 0), (5, 1, 2)] {
-                let mut convs = vec![conv(k, s, p, channels, channels, true, ramp(k * k * channels))];
-                for cout in [16, 32, 48, 64, 80] {
-                    convs.push(conv(k, s, p, channels, cout, false, ramp(k * k * channels * cout)));
-                }
-                // (The matrix products apply the activation in their own epilogue, tested in gemm.rs.)
-                for plain in convs.into_iter().filter(|c| c.product.is_none()) {
-                    let before = plain.run(&x, &mut Spare::default()).unwrap().data;
-                    assert!(before.iter().any(|v| *v > 0.0) && before.iter().any(|v| *v < 0.0), "both signs reach the activation");
-                    for activation in [Activation::Relu, Activation::Prelu(slopes(plain.cout))] {
-                        let fused = Conv { activation: activation.clone(), ..plain.clone() };
-                        let got = fused.run(&x, &mut Spare::default()).unwrap();
-                        let mut want = before.clone();
-                        activation.apply(&mut want, plain.cout);
-                        let what = format!("{channels} channels, kernel {k} stride {s} pad {p}, {} out, {activation:?}", plain.cout);
-                        assert_eq!(got.data.len(), want.len(), "{what}");
-                        for (i, (g, w)) in got.data.iter().zip(&want).enumerate() {
-                            // `==`, not bits: a ReLU of zero may give either sign of zero.
-                            assert!(g == w, "{what} at {i}: fused {g}, separate {w}");
-                        }
                     }
                 }
             }
