@@ -820,7 +820,7 @@ impl Store for Backend {
 
     /// A window of two days or more is read as two halves at once, each on a connection (and a
     /// thread) of its own: the overview's read of 560,000 punches is mostly the driver's and our
-    /// decoding, which a second core halves (docs/BENCHMARKS.md). The halves are disjoint (the
+    /// decoding, which then runs on two cores (docs/BENCHMARKS.md). The halves are disjoint (the
     /// middle instant belongs to the second), and the callers group and sort punches themselves.
     async fn period_punches(&self, company: CompanyId, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<PeriodPunch>, StoreError> {
         if to - from < chrono::Duration::days(2) {
