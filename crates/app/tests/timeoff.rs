@@ -13,8 +13,6 @@ use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use clockface_app::scope::Scope;
 use clockface_app::timeoff::{self, AdjustBody, Answer, AskBody, Caller};
 use clockface_app::AppError;
-use clockface_domain::company::{CompanyName, Email};
-use clockface_domain::employee::{EmployeeName, EmployeeNumber};
 use clockface_domain::ids::{AdminId, CompanyId, DeviceId, EmployeeId, PunchId, TimeOffTypeId};
 use clockface_domain::punch::{Punch, PunchKind};
 use clockface_domain::timeoff::accrual::{AccrualMethod, AdjustmentKind};
@@ -23,7 +21,7 @@ use clockface_domain::timeoff::kind::TimeOffTypeInput;
 use clockface_domain::timeoff::{AccrualPolicy, LedgerKind, RequestStatus, TimeOffPayCodes};
 use clockface_domain::user::{Reach, UserRole};
 use clockface_domain::DomainError;
-use clockface_store::{AuditEntry, EmployeeFields, NewCompany, NewDevice, NewInvitation, NewUser, PinChange, Store, StoreError};
+use clockface_store::{AuditEntry, Store, StoreError};
 use std::sync::Arc;
 
 /// Acme (Chicago, weekly pay periods from Monday) with its admin, a supervisor (Sam) to whom
@@ -43,43 +41,8 @@ struct World {
 
 impl World {
     async fn new(store: Arc<dyn Store>) -> World {
-        let new = NewCompany {
-            name: CompanyName::parse("Acme Paving").unwrap(),
-            time_zone: chrono_tz::America::Chicago,
-            admin_email: Email::parse("ana@acme.test").unwrap(),
-            admin_password_hash: "$argon2id$fake".into(),
-            now: t0() - Duration::days(60),
-            min_pin_digits: 6,
-        };
-        let (company, admin) = store.create_company(new).await.unwrap();
-        let acme = company.id;
-        let role = store.roles(acme).await.unwrap()[0].0.id;
-        let mut employees = Vec::new();
-        for (name, number) in [("Ana Lopez", "1"), ("Bo Diaz", "2")] {
-            let fields = EmployeeFields {
-                name: EmployeeName::parse(name).unwrap(),
-                number: EmployeeNumber::parse(number).unwrap(),
-                role_id: role,
-                active: true,
-                pin: PinChange::Keep,
-            };
-            employees.push(store.create_employee(acme, &fields).await.unwrap().id);
-        }
-        let (ana, bo) = (employees[0], employees[1]);
-        let user = NewUser {
-            email: Email::parse("sam@acme.test").unwrap(),
-            name: "Sam".into(),
-            role: UserRole::Supervisor,
-            invited_by: admin,
-            now: t0(),
-        };
-        let link = NewInvitation { token_hash: "link".into(), created_at: t0(), expires_at: t0() + Duration::days(7) };
-        let supervisor = store.invite_user(acme, &user, &link, &line(acme, "user.invited")).await.unwrap().id;
-        store.set_assigned_employees(acme, supervisor, &[ana], &line(acme, "user.employees_assigned")).await.unwrap();
-        let registered = t0() - Duration::days(60);
-        store.create_registration_code(acme, "code", registered, registered + Duration::hours(1)).await.unwrap();
-        let new = NewDevice { id: DeviceId::new(), name: "Site tablet".into(), token_hash: "token".into(), has_front_camera: false };
-        let device = store.register_device("code", &new, registered).await.unwrap().id;
+        let common::Acme { store, acme, admin, supervisor, ana, bo, device } =
+            common::acme(store, t0() - Duration::days(60), t0(), t0() - Duration::days(60)).await;
         let world = World {
             store,
             acme,
@@ -186,10 +149,6 @@ fn ask(employee: Option<EmployeeId>, type_id: TimeOffTypeId, first: &str, last: 
         hours: hours.map(Into::into),
         note: "family visit".into(),
     }
-}
-
-fn line(company: CompanyId, action: &str) -> AuditEntry {
-    clockface_app::audit::audit_entry(company, "admin:test", action, "test", "")
 }
 
 fn t0() -> DateTime<Utc> {
