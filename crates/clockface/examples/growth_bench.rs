@@ -38,7 +38,9 @@ use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-const FACE: &[u8] = include_bytes!("../assets/demo/obama-2.jpg");
+#[path = "support/photos.rs"]
+mod photos;
+use photos::{base_photo, photo};
 const EMAIL: &str = "growth@bench.test";
 const PASSWORD: &str = "growth bench password";
 /// Days the retention policy keeps a photo.
@@ -249,19 +251,6 @@ async fn seed(backend: &str, url: &str, company: clockface_domain::ids::CompanyI
     started.elapsed().as_secs_f64()
 }
 
-/// A unique photo per punch: the base photo with a comment segment after its start marker.
-fn photo(base: &[u8], n: usize) -> Vec<u8> {
-    let comment = format!("clockface growth bench punch {n}");
-    let length = u16::try_from(comment.len() + 2).unwrap();
-    let mut bytes = Vec::with_capacity(base.len() + comment.len() + 4);
-    bytes.extend_from_slice(&base[..2]);
-    bytes.extend_from_slice(&[0xFF, 0xFE]);
-    bytes.extend_from_slice(&length.to_be_bytes());
-    bytes.extend_from_slice(comment.as_bytes());
-    bytes.extend_from_slice(&base[2..]);
-    bytes
-}
-
 fn folder_bytes(path: &Path) -> u64 {
     std::fs::read_dir(path).map_or(0, |entries| {
         entries
@@ -328,12 +317,7 @@ async fn measure(backend: &str, months: i64, employees: usize, runs: usize, punc
     let stored = running.state.store.count_punches(company.id).await.unwrap();
 
     // A punch, one after another from one device.
-    let base_jpeg = {
-        let image = image::load_from_memory(FACE).unwrap().resize(1024, 1024, image::imageops::FilterType::Triangle).to_rgb8();
-        let mut out = Vec::new();
-        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90).encode_image(&image).unwrap();
-        out
-    };
+    let base_jpeg = base_photo();
     let mut latencies = Vec::with_capacity(punches);
     for i in 0..punches {
         let employee = &company.employees[i % company.employees.len()];

@@ -21,7 +21,9 @@ use reqwest::multipart::{Form, Part};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
-const FACE: &[u8] = include_bytes!("../assets/demo/obama-2.jpg");
+#[path = "support/photos.rs"]
+mod photos;
+use photos::{base_photo, photo};
 
 struct Args {
     clients: usize,
@@ -95,27 +97,6 @@ fn args() -> Args {
 }
 
 /// The portrait as a phone would send it: 1024 px on its longer side, JPEG quality 90 (~100 KB).
-fn base_photo() -> Vec<u8> {
-    let image = image::load_from_memory(FACE).unwrap().resize(1024, 1024, image::imageops::FilterType::Triangle).to_rgb8();
-    let mut out = Vec::new();
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90).encode_image(&image).unwrap();
-    out
-}
-
-/// A unique photo per punch (a real device never sends the same one twice): the base photo with
-/// a comment segment after its start marker.
-fn photo(base: &[u8], n: usize) -> Vec<u8> {
-    let comment = format!("clockface bench punch {n}");
-    let length = u16::try_from(comment.len() + 2).unwrap();
-    let mut bytes = Vec::with_capacity(base.len() + comment.len() + 4);
-    bytes.extend_from_slice(&base[..2]);
-    bytes.extend_from_slice(&[0xFF, 0xFE]);
-    bytes.extend_from_slice(&length.to_be_bytes());
-    bytes.extend_from_slice(comment.as_bytes());
-    bytes.extend_from_slice(&base[2..]);
-    bytes
-}
-
 /// POSTs `body` (or nothing) with `token` and returns the JSON answer.
 async fn post(http: &reqwest::Client, url: String, token: Option<&str>, body: Option<Value>) -> Value {
     let mut request = http.post(url);
