@@ -6,13 +6,11 @@
 // per page is printed.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
 import { startDemo, DEMO_ADMIN, api, apiLogin } from '../lib/server.mjs';
 import { launch } from '../lib/browser.mjs';
+import { violations } from '../lib/axe.mjs';
 import { PHONE, visible, button, enterPin } from '../lib/clock.mjs';
 
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
-const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
 const DESKTOP = { width: 1280, height: 860 };
 const PHONE_SIZE = PHONE.viewport;
 
@@ -29,12 +27,6 @@ after(async () => {
   await demo?.stop();
 });
 
-/** axe's violations on the page as it is now, each as "rule: target (summary)". */
-async function violations(page) {
-  if (!(await page.evaluate(() => 'axe' in globalThis))) await page.addScriptTag({ path: AXE });
-  const result = await page.evaluate((tags) => globalThis.axe.run(globalThis.document, { runOnly: { type: 'tag', values: tags } }), TAGS);
-  return result.violations.flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(' ')} (${n.failureSummary.split('\n').slice(1, 2).join('').trim()})`));
-}
 
 /** A path with its ids and dates replaced, so that one page of each kind is checked. */
 function kind(path) {

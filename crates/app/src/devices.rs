@@ -6,12 +6,13 @@
 //! A code is 8 characters read out loud or typed once; only its SHA-256 is stored, and it is
 //! used up by the first device that registers with it.
 
+use crate::audit::audit_entry;
 use crate::tokens::{new_token, token_hash, DEVICE_TOKEN_PREFIX};
 use crate::AppError;
 use chrono::{DateTime, Duration, Utc};
-use clockface_domain::device::{parse_device_name, Device};
+use clockface_domain::device::{parse_device_name, Device, Kiosk};
 use clockface_domain::ids::{CompanyId, DeviceId};
-use clockface_store::{NewDevice, Store};
+use clockface_store::{NewDevice, Store, StoreError};
 use rand::RngCore;
 use serde::Serialize;
 
@@ -104,6 +105,29 @@ impl Devices<'_> {
     /// Revokes one of the company's devices at `now`: its token stops working at once.
     pub async fn revoke(&self, company: CompanyId, id: DeviceId, now: DateTime<Utc>) -> Result<(), AppError> {
         Ok(self.store.revoke_device(company, id, now).await?)
+    }
+
+    /// Turns kiosk mode on (identifying among the company, or among `crew_of` and their crew) or
+    /// off (`None`) for one of the company's devices, with an audit line by `actor`. A crew must
+    /// be one of the company's employees.
+    pub async fn set_kiosk(&self, company: CompanyId, id: DeviceId, kiosk: Option<Kiosk>, actor: &str) -> Result<Device, AppError> {
+        let among = match kiosk.and_then(|k| k.crew_of) {
+            Some(foreman) => {
+                let foreman = self.store.employee(company, foreman).await.map_err(|error| match error {
+                    StoreError::NotFound => AppError::invalid("unknown_employee", "crew_of", "crew_of is not an employee of this company"),
+                    other => other.into(),
+                })?;
+                format!("{} and their crew", foreman.name.as_str())
+            }
+            None => "everyone in the company".to_owned(),
+        };
+        let device = self.store.set_kiosk(company, id, kiosk).await?;
+        let detail = match kiosk {
+            Some(_) => format!("kiosk mode on for \"{}\": identifies by face among {among} who signed the release", device.name),
+            None => format!("kiosk mode off for \"{}\": PIN sign-in only", device.name),
+        };
+        self.store.audit(&audit_entry(company, actor, "device.kiosk", &format!("device:{id}"), &detail)).await?;
+        Ok(device)
     }
 }
 

@@ -18,6 +18,7 @@ pub mod employees;
 pub mod error;
 pub mod hashing;
 pub mod jobs;
+pub mod kiosk;
 pub mod mail;
 pub mod payroll;
 pub mod photos;

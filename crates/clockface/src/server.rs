@@ -68,7 +68,15 @@ pub async fn build_state(config: &Config) -> anyhow::Result<AppState> {
     settings.witness = Some(clockface_app::witness::WitnessSettings { file: config.audit_heads_path() });
     let punches = PunchWriter::start(store.clone(), GroupCommit::for_backend(store.backend()));
     let gates = clockface_web::guard::Gates::new(settings.limits);
-    let state = AppState { store, blobs, punches, gates, settings: Arc::new(settings), jobs: Arc::new(tokio::sync::Notify::new()) };
+    let state = AppState {
+        store,
+        blobs,
+        punches,
+        gates,
+        settings: Arc::new(settings),
+        jobs: Arc::new(tokio::sync::Notify::new()),
+        galleries: Arc::default(),
+    };
     // An upgrade: templates an earlier release stored in plain are sealed, and audit entries
     // written before the log was chained join the chain. Both are safe on several nodes at once,
     // and resume where a cut-off start left them.

@@ -1,7 +1,7 @@
 //! Devices: registered installs of the mobile clock.
 
 use crate::company::parse_name;
-use crate::ids::{CompanyId, DeviceId};
+use crate::ids::{CompanyId, DeviceId, EmployeeId};
 use crate::DomainError;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -25,6 +25,17 @@ pub struct Device {
     /// The public key the device signs its punches with (ECDSA P-256, raw uncompressed point,
     /// base64), once it registered one.
     pub signing_key: Option<String>,
+    /// Kiosk mode, when an admin turned it on: the device identifies the worker in front of it
+    /// by face. `None`: an ordinary clock (PIN sign-in).
+    pub kiosk: Option<Kiosk>,
+}
+
+/// A kiosk's setting: among whom it identifies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Kiosk {
+    /// `None`: every employee of the company; else this foreman and their crew (the device is the
+    /// crew's tablet). Either way only those who signed the release and are enrolled.
+    pub crew_of: Option<EmployeeId>,
 }
 
 /// A device's display name, e.g. "Site 4 tablet".

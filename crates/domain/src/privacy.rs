@@ -177,7 +177,7 @@ fn policy_text_en(company: &str, version: i64, settings: RetentionSettings) -> V
     };
     vec![
         format!("{company} uses clockface, a time clock, to check that the person clocking in or out is the employee. This is its biometric data retention and destruction policy, version {version}, written to meet {}.", jurisdiction.name()),
-        "What is collected. When an employee whose role uses FaceFront clocks in or out, the device's front camera takes a photo. For employees who signed the written release, clockface turns the face in their enrolment photo and in each FaceFront photo into a face template (a set of 128 numbers derived from the face's geometry) and compares them. No template is made for an employee who has not signed the release, or who declined: a person checks their photos instead, and they clock in and out as everyone else does.".to_owned(),
+        "What is collected. When an employee whose role uses FaceFront clocks in or out, the device's front camera takes a photo. For employees who signed the written release, clockface turns the face in their enrolment photo and in each FaceFront photo into a face template (a set of 128 numbers derived from the face's geometry) and compares them. At a shared tablet an administrator set up as a kiosk, clockface also compares the face of the person in front of it with the templates of the employees who signed the release (of the company, or of the tablet's crew) to identify who is clocking in without a PIN; anyone not identified uses their PIN, and each identification is recorded in the audit log. No template is made for an employee who has not signed the release, or who declined: a person checks their photos instead, and they clock in and out as everyone else does.".to_owned(),
         "Why. Only to check that time punches are made by the employee they are for. Face data is never sold, leased, traded or otherwise used for profit, and is not disclosed to anyone outside the employer except as the law requires.".to_owned(),
         format!("How long. Face templates are permanently destroyed {templates}, or sooner on the employee's request. FaceFront photos are destroyed {} days after they were taken. The time records themselves are kept, as wage and hour law requires.", settings.photo_days),
         "How. An automatic job runs every day and destroys what is due: templates are deleted from the database and photos from storage; a destruction log records what was destroyed and when, and holds no face data. Templates are stored encrypted. The key is not in the database: it is a separate file on the server (in the same folder as the database unless the administrator keeps it elsewhere), so a copy of the database alone does not reveal any template, and backups write the key to a different place than the copy of the data.".to_owned(),
@@ -199,7 +199,7 @@ fn policy_text_es(company: &str, version: i64, settings: RetentionSettings) -> V
     };
     vec![
         format!("{company} usa clockface, un reloj checador, para comprobar que la persona que marca entrada o salida es el empleado. Esta es su política de conservación y destrucción de datos biométricos, versión {version}, redactada para cumplir con {}.", jurisdiction.name_in(Language::Spanish)),
-        "Qué se recoge. Cuando un empleado cuyo rol usa FaceFront marca entrada o salida, la cámara frontal del dispositivo toma una foto. Para los empleados que firmaron la autorización por escrito, clockface convierte el rostro de su foto de registro y de cada foto de FaceFront en una plantilla facial (un conjunto de 128 números derivados de la geometría del rostro) y las compara. No se hace ninguna plantilla de un empleado que no ha firmado la autorización, o que la rechazó: una persona revisa sus fotos en su lugar, y marca entrada y salida como todos los demás.".to_owned(),
+        "Qué se recoge. Cuando un empleado cuyo rol usa FaceFront marca entrada o salida, la cámara frontal del dispositivo toma una foto. Para los empleados que firmaron la autorización por escrito, clockface convierte el rostro de su foto de registro y de cada foto de FaceFront en una plantilla facial (un conjunto de 128 números derivados de la geometría del rostro) y las compara. En una tableta compartida que un administrador configuró como quiosco, clockface también compara el rostro de la persona que está frente a ella con las plantillas de los empleados que firmaron la autorización (de la empresa, o de la cuadrilla de la tableta) para identificar quién marca sin su PIN; quien no es identificado usa su PIN, y cada identificación queda anotada en el registro de auditoría. No se hace ninguna plantilla de un empleado que no ha firmado la autorización, o que la rechazó: una persona revisa sus fotos en su lugar, y marca entrada y salida como todos los demás.".to_owned(),
         "Para qué. Solo para comprobar que las marcaciones de tiempo las hace el empleado al que corresponden. Los datos faciales nunca se venden, se alquilan, se intercambian ni se usan de ningún otro modo para obtener ganancias, y no se revelan a nadie fuera del empleador salvo cuando la ley lo exige.".to_owned(),
         format!("Cuánto tiempo. Las plantillas faciales se destruyen de forma permanente {templates}, o antes si el empleado lo pide. Las fotos de FaceFront se destruyen {} días después de tomadas. Los registros de tiempo se conservan, como lo exige la ley de salarios y horas.", settings.photo_days),
         "Cómo. Un proceso automático se ejecuta cada día y destruye lo que corresponde: las plantillas se borran de la base de datos y las fotos del almacenamiento; un registro de destrucción anota qué se destruyó y cuándo, y no guarda datos faciales. Las plantillas se guardan cifradas. La clave no está en la base de datos: es un archivo aparte en el servidor (en la misma carpeta que la base de datos, salvo que el administrador la guarde en otro lugar), de modo que una copia de la base de datos por sí sola no revela ninguna plantilla, y las copias de seguridad guardan la clave en un lugar distinto de la copia de los datos.".to_owned(),
@@ -208,8 +208,10 @@ fn policy_text_es(company: &str, version: i64, settings: RetentionSettings) -> V
 }
 
 /// The version of the biometric notice and release employees sign. Raise it when [`release_text`]
-/// changes: a release of an older version no longer allows enrolment.
-pub const RELEASE_VERSION: &str = "2026-12";
+/// changes: a release of an older version no longer allows enrolment. `2026-12b` names the
+/// kiosk's identification by face (issue 28): who signed `2026-12` is asked again at their next
+/// sign-in, and is never identified at a kiosk until they sign this one.
+pub const RELEASE_VERSION: &str = "2026-12b";
 
 /// What an employee reads and signs before any template is made: the purpose, what is kept, for
 /// how long, and where the policy is, in `language`. A signature records the language and the
@@ -225,7 +227,9 @@ pub fn release_text(company: &str, settings: RetentionSettings, policy_url: &str
             };
             format!(
                 "{company} uses clockface to check that the person clocking in or out is you. When you clock in or out, the front camera takes a photo. \
-                 If you agree, clockface turns your face into a set of numbers (a face template) and compares each photo with it. The templates are kept \
+                 If you agree, clockface turns your face into a set of numbers (a face template) and compares each photo with it; at a shared tablet set up \
+                 as a kiosk, it also compares the face in front of it with the templates of the co-workers who signed this release, to know it is you \
+                 without your PIN. The templates are kept \
                  encrypted on your employer's server, are never sold or shared, are used for nothing but checking time punches, and are destroyed {templates}, \
                  or sooner if you ask. Photos are destroyed {} days after they were taken. If you do not agree, nothing changes for your clocking in and out: \
                  a person checks your photos instead. The full policy: {policy_url}",
@@ -246,7 +250,8 @@ pub fn release_text(company: &str, settings: RetentionSettings, policy_url: &str
             format!(
                 "{company} usa clockface para comprobar que la persona que marca entrada o salida es usted. Cuando usted marca entrada o salida, \
                  la cámara frontal toma una foto. Si usted está de acuerdo, clockface convierte su rostro en un conjunto de números (una plantilla facial) \
-                 y compara cada foto con ella. Las plantillas se guardan cifradas en el servidor de su empleador, nunca se venden ni se comparten, \
+                 y compara cada foto con ella; en una tableta compartida configurada como quiosco, también compara el rostro que tiene delante con las \
+                 plantillas de los compañeros que firmaron esta autorización, para saber que es usted sin su PIN. Las plantillas se guardan cifradas en el servidor de su empleador, nunca se venden ni se comparten, \
                  no se usan para nada más que comprobar las marcaciones de tiempo y se destruyen {templates}, o antes si usted lo pide. \
                  Las fotos se destruyen {} días después de tomadas. Si usted no está de acuerdo, nada cambia para marcar su entrada y su salida: \
                  una persona revisa sus fotos en su lugar. La política completa: {policy_url}",

@@ -31,7 +31,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use clockface_domain::company::Company;
 use clockface_domain::correction::Correction;
-use clockface_domain::device::{Device, Rotation};
+use clockface_domain::device::{Device, Kiosk, Rotation};
 use clockface_domain::employee::Employee;
 use clockface_domain::ids::{
     CompanyId, CorrectionId, CostCodeId, DeviceId, EmployeeId, JobId, PunchId, RoleId, TimeOffRequestId, TimeOffTypeId,
@@ -182,6 +182,8 @@ pub trait Store: Send + Sync + 'static {
     /// Records the device's signing key, once (true when recorded, false when it had one).
     async fn set_device_key(&self, company: CompanyId, device: DeviceId, key: &str) -> Result<bool, StoreError>;
     async fn revoke_device(&self, company: CompanyId, device: DeviceId, now: DateTime<Utc>) -> Result<(), StoreError>;
+    /// Turns kiosk mode on (with whom it identifies) or off (`None`); `NotFound` for a revoked device.
+    async fn set_kiosk(&self, company: CompanyId, device: DeviceId, kiosk: Option<Kiosk>) -> Result<Device, StoreError>;
 
     // Punches and photos.
     /// Stores a punch and its photo's record in one transaction. A punch whose `client_id` is
@@ -246,6 +248,17 @@ pub trait Store: Send + Sync + 'static {
     /// Enrols a face an admin chose.
     async fn add_template(&self, template: &FaceTemplate, audit: &AuditEntry) -> Result<(), StoreError>;
     async fn templates(&self, company: CompanyId, employee: EmployeeId) -> Result<Vec<FaceTemplate>, StoreError>;
+    /// The enrolled templates (employee, stored embedding) of everyone a kiosk may identify: the
+    /// company's active employees (or `crew_of` and their crew) whose release of `release_version`
+    /// is signed and not withdrawn.
+    async fn gallery_templates(
+        &self,
+        company: CompanyId,
+        crew_of: Option<EmployeeId>,
+        release_version: &str,
+    ) -> Result<Vec<(EmployeeId, Vec<u8>)>, StoreError>;
+    /// Changes whenever the company's templates, releases, active employees or crews may have.
+    async fn gallery_stamp(&self, company: CompanyId) -> Result<String, StoreError>;
     /// The first enrolled template of each of these employees that has one.
     async fn first_templates(&self, company: CompanyId, employees: &[EmployeeId]) -> Result<HashMap<EmployeeId, FaceTemplate>, StoreError>;
     /// Deletes an employee's templates and returns how many there were; the audit line's detail

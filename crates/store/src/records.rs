@@ -4,7 +4,7 @@
 use crate::StoreError;
 use chrono::{DateTime, Utc};
 use clockface_domain::company::{parse_time_zone, Company, CompanyName, Email};
-use clockface_domain::device::{Device, Rotation};
+use clockface_domain::device::{Device, Kiosk, Rotation};
 use clockface_domain::employee::{Employee, EmployeeName, EmployeeNumber};
 use clockface_domain::ids::{AdminId, CompanyId, CostCodeId, DeviceId, EmployeeId, JobId, PunchId, RoleId};
 use clockface_domain::job::{CostCode, Geofence, Job, JobNumber};
@@ -362,6 +362,8 @@ pub(crate) struct DeviceRow {
     registered_at: DateTime<Utc>,
     revoked_at: Option<DateTime<Utc>>,
     signing_key: Option<String>,
+    kiosk: bool,
+    kiosk_crew_of: Option<Uuid>,
 }
 
 impl TryFrom<DeviceRow> for Device {
@@ -378,6 +380,7 @@ impl TryFrom<DeviceRow> for Device {
             registered_at: row.registered_at,
             revoked_at: row.revoked_at,
             signing_key: row.signing_key,
+            kiosk: row.kiosk.then_some(Kiosk { crew_of: row.kiosk_crew_of.map(EmployeeId) }),
         })
     }
 }

@@ -19,6 +19,7 @@ import * as mycard from './mycard.js';
 import * as geo from './geo.js';
 import * as headturn from './headturn.js';
 import * as jobs from './jobs.js';
+import * as kiosk from './kiosk.js';
 import * as queue from './outbox.js';
 import { sealPin } from './pinseal.js';
 import * as signing from './signing.js';
@@ -45,10 +46,11 @@ const state = {
   busy: false,
 };
 
-const SCREENS = ['loading', 'register', 'pin', 'who', 'release', 'status', 'job', 'camera', 'crew', 'card', 'settings'];
+const SCREENS = ['loading', 'register', 'pin', 'who', 'release', 'status', 'job', 'camera', 'crew', 'card', 'settings', 'kiosk'];
 let idleTimer = null;
 
 function show(name) {
+  if (name !== 'kiosk') kiosk.stop();
   for (const screen of SCREENS) $(`screen-${screen}`).hidden = screen !== name;
   const registered = state.token !== null;
   $('sync-button').hidden = !registered;
@@ -87,6 +89,7 @@ async function start() {
   queue.configure({ token: async () => state.token });
   queue.onChange(renderQueue);
   wire();
+  kiosk.configure({ state, show, message, pinInstead });
   renderNetwork();
   renderSyncStatus();
   await renderQueue(await queue.items());
@@ -99,8 +102,20 @@ async function start() {
     show('register');
     return;
   }
-  showPin();
+  home();
   sync();
+}
+
+/** Where the clock waits for the next worker: the kiosk's camera in kiosk mode, else the PIN pad. */
+function home() {
+  if (kiosk.on(state)) kiosk.show();
+  else showPin();
+}
+
+/** The kiosk could not (or must not) name the worker: the PIN pad, saying why. */
+function pinInstead(text) {
+  showPin();
+  if (text) message(text);
 }
 
 function wire() {
@@ -146,7 +161,11 @@ function wire() {
   $('card-back').addEventListener('click', () => showStatus());
   $('crew-in').addEventListener('click', () => punchCrew('in'));
   $('crew-out').addEventListener('click', () => punchCrew('out'));
-  $('settings-back').addEventListener('click', () => (state.session ? showStatus() : showPin()));
+  $('settings-back').addEventListener('click', () => (state.session ? showStatus() : home()));
+  $('pin-kiosk').addEventListener('click', () => {
+    message(null);
+    kiosk.show();
+  });
   $('rotation-choices').addEventListener('change', (event) => setRotation(Number(event.target.value)));
   $('language-choices').addEventListener('change', (event) => setLanguage(event.target.value));
   $('rotation-test').addEventListener('click', testPhoto);
@@ -194,12 +213,15 @@ async function sync({ byHand = false } = {}) {
       json: { has_front_camera: state.hasCamera, photo_rotation: state.rotation },
     });
     if (answer.status === 200) {
+      const wasKiosk = kiosk.on(state);
       state.sync = answer.body;
       state.device = answer.body.device;
       state.syncedAt = Date.now();
       await kv.set('sync', { answer: state.sync, at: state.syncedAt });
       await kv.set('device', { token: state.token, device: state.device });
       await saveSettings();
+      // An admin turned kiosk mode on or off: the next worker meets the new one.
+      if (kiosk.on(state) !== wasKiosk && !state.session && (!$('screen-pin').hidden || !$('screen-kiosk').hidden)) home();
     } else if (answer.status === 401) {
       message(t('sync.again', { error: errorMessage(answer) }), 'error');
       state.token = null;
@@ -252,6 +274,7 @@ function showPin() {
   const policy = state.sync?.policy_url;
   $('pin-policy').hidden = !policy;
   if (policy) $('pin-policy-link').href = `${policy}?lang=${i18n.language()}`;
+  $('pin-kiosk').hidden = !kiosk.on(state);
   show('pin');
 }
 
@@ -446,7 +469,9 @@ function startSession(result, faceFront, status) {
   state.session = {
     employee: result.employee,
     role: result.role,
-    faceFront,
+    // A kiosk takes a photo with every punch of a PIN sign-in (the way back when the face was not
+    // identified, and offline): someone checks who typed the PIN.
+    faceFront: faceFront || (kiosk.on(state) && state.hasCamera),
     crew: result.role?.abilities?.clock_for ? (result.crew ?? []) : [],
     clockedIn: status.clockedIn,
     onBreak: Boolean(status.onBreak),
@@ -461,7 +486,7 @@ function startSession(result, faceFront, status) {
 
 function signOut() {
   message(null);
-  showPin();
+  home();
 }
 
 function armIdle() {
@@ -469,7 +494,7 @@ function armIdle() {
   if (state.session && (!$('screen-status').hidden || !$('screen-crew').hidden || !$('screen-card').hidden)) {
     idleTimer = setTimeout(() => {
       message(null);
-      showPin();
+      home();
     }, IDLE_SIGN_OUT);
   }
 }

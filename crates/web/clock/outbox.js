@@ -6,6 +6,10 @@
 // Resending is safe: the punch keeps its client_id and exact content, so the server answers the
 // stored punch instead of making a second one. A punch the server refused (4xx) stays here,
 // marked with the server's message, until someone tries it again or removes it on purpose.
+//
+// A punch may be held (`holdUntil`): it is kept like any other but not sent before that time. The
+// kiosk holds a punch while it offers "Not me" (kiosk.js), so that a wrong identification is taken
+// back before it ever reaches the server; kept here, it survives the tablet being closed meanwhile.
 
 import { call, errorMessage, Offline } from './api.js';
 import { outbox } from './store.js';
@@ -35,9 +39,22 @@ async function changed() {
   for (const listener of listeners) listener(all);
 }
 
-/** Keeps a new punch (its `punch` body as the API takes it, its photo Blob or null, and its head-turn burst Blob or null). */
-export async function add(punch, photo, label, burst = null) {
-  const item = { client_id: punch.client_id, punch, photo: photo ?? null, burst: burst ?? null, label, queued_at: Date.now(), state: 'waiting', error: null };
+/**
+ * Keeps a new punch (its `punch` body as the API takes it, its photo Blob or null, and its
+ * head-turn burst Blob or null), not to be sent before `holdUntil` (ms since the epoch) when given.
+ */
+export async function add(punch, photo, label, burst = null, holdUntil = null) {
+  const item = {
+    client_id: punch.client_id,
+    punch,
+    photo: photo ?? null,
+    burst: burst ?? null,
+    label,
+    queued_at: Date.now(),
+    hold_until: holdUntil,
+    state: 'waiting',
+    error: null,
+  };
   await outbox.put(item);
   await changed();
 }
@@ -72,7 +89,7 @@ async function send() {
   let refused = 0;
   let error = null;
   if (token) {
-    const waiting = (await outbox.all()).filter((i) => i.state === 'waiting');
+    const waiting = (await outbox.all()).filter(due);
     for (let start = 0; start < waiting.length && !error; start += BATCH) {
       const chunk = waiting.slice(start, start + BATCH);
       const form = new FormData();
@@ -110,16 +127,25 @@ async function send() {
     }
     await changed();
   }
-  const left = (await outbox.all()).filter((i) => i.state === 'waiting').length;
-  schedule(left > 0 && token !== null, error !== null);
+  const all = await outbox.all();
+  const left = all.filter(due).length;
+  const held = all.filter((i) => i.state === 'waiting' && !due(i)).map((i) => i.hold_until);
+  schedule(left > 0 && token !== null, error !== null, token !== null && held.length ? Math.min(...held) : null);
   return { sent, refused, waiting: left, error };
 }
 
-function schedule(more, failed) {
+/** Whether an item is to be sent now: waiting, and not held. */
+function due(item) {
+  return item.state === 'waiting' && !(item.hold_until > Date.now());
+}
+
+/** The next try: backing off while sending fails, or when the first held punch may go. */
+function schedule(more, failed, heldUntil) {
   clearTimeout(timer);
   timer = null;
   failures = failed ? failures + 1 : 0;
-  if (!more) return;
-  const delay = Math.min(MAX_DELAY, MIN_DELAY * 2 ** Math.max(0, failures - 1));
-  timer = setTimeout(() => flush(), delay);
+  const delays = [];
+  if (more) delays.push(Math.min(MAX_DELAY, MIN_DELAY * 2 ** Math.max(0, failures - 1)));
+  if (heldUntil !== null) delays.push(Math.max(0, heldUntil - Date.now()));
+  if (delays.length) timer = setTimeout(() => flush(), Math.min(...delays));
 }

@@ -16,6 +16,7 @@ const FILES = [
   'outbox.js',
   'camera.js',
   'headturn.js',
+  'kiosk.js',
   'util.js',
   'signing.js',
   'pinseal.js',

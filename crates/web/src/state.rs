@@ -24,6 +24,8 @@ pub struct AppState {
     pub jobs: Arc<tokio::sync::Notify>,
     /// Bounds on work anyone can cause (hashing, decoding, requests at once).
     pub gates: Gates,
+    /// The kiosks' galleries of enrolled faces, decrypted once and kept in memory.
+    pub galleries: Arc<clockface_app::kiosk::Galleries>,
 }
 
 /// What the HTTP side needs of the configuration.

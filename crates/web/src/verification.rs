@@ -410,39 +410,59 @@ pub async fn probe(
     rotation: i32,
 ) -> Result<crate::api::liveness::ProbeAnswer, ApiError> {
     use crate::api::liveness::ProbeAnswer;
-    let engine = engine().map_err(ApiError::internal)?;
-    let refused = |field: &'static str| {
-        move |e: FaceError| {
-            if e.is_bad_input() {
-                ApiError::unprocessable(e.code(), e.to_string()).with_field(field)
-            } else {
-                ApiError::internal(e)
-            }
-        }
-    };
     match probed {
         Probed::Photo(bytes) => {
-            let checked = crate::photo::check_photo(bytes.clone(), state.settings.photo_limits)?;
-            let _budget = state.gates.decoding(u64::from(checked.width) * u64::from(checked.height)).await;
-            let analysis = crate::auth::blocking(move || engine.analyse(&bytes, rotation)).await?.map_err(refused("photo"))?;
+            let analysis = analyse_upload(state, bytes, rotation).await?;
             let score = analysis.subject().ok().and_then(|s| s.liveness).map(|l| l.score);
             Ok(ProbeAnswer { checked: true, ask_head_turn: !score.is_some_and(|s| s >= STEP_UP_BELOW), passed: None })
         }
         Probed::Burst(bytes, said) => {
-            let burst = Burst::new(clockface_store::blobs::sha256_hex(&bytes), said.prompt, said.frames)?;
-            let checked = crate::punching::check_burst(bytes.clone(), &burst, state.settings.photo_limits)?;
-            let enrolled = embeddings(state, company, employee).await?;
-            let nobody_enrolled = enrolled.is_empty();
-            let _budget = state.gates.decoding(u64::from(checked.width) * u64::from(checked.height)).await;
-            let layout = SheetLayout { frames: u32::from(burst.frames), columns: burst.columns() };
-            let prompted = turn_direction(burst.prompt);
-            let check = crate::auth::blocking(move || engine.check_burst_sheet(&bytes, layout, prompted, &enrolled))
-                .await?
-                .map_err(refused("burst"))?;
-            let passed = check.failures.iter().all(|f| nobody_enrolled && *f == BurstFailure::NotTheEmployee);
+            let passed = head_turn_passed(state, company, employee, bytes, said).await?;
             Ok(ProbeAnswer { checked: true, ask_head_turn: false, passed: Some(passed) })
         }
     }
+}
+
+/// A face engine error on an uploaded `field`: the upload's fault (422, naming the field) or ours.
+fn refused(field: &'static str) -> impl FnOnce(FaceError) -> ApiError {
+    move |e: FaceError| {
+        if e.is_bad_input() {
+            ApiError::unprocessable(e.code(), e.to_string()).with_field(field)
+        } else {
+            ApiError::internal(e)
+        }
+    }
+}
+
+/// An uploaded photo, checked and analysed (faces, quality, passive liveness, templates) under
+/// the decoding budget, turned by the device's `rotation`.
+pub async fn analyse_upload(state: &AppState, bytes: bytes::Bytes, rotation: i32) -> Result<Analysis, ApiError> {
+    let engine = engine().map_err(ApiError::internal)?;
+    let checked = crate::photo::check_photo(bytes.clone(), state.settings.photo_limits)?;
+    let _budget = state.gates.decoding(u64::from(checked.width) * u64::from(checked.height)).await;
+    crate::auth::blocking(move || engine.analyse(&bytes, rotation)).await?.map_err(refused("photo"))
+}
+
+/// Whether a head-turn burst (`said`: the prompt and the frames) shows the turn asked for, live,
+/// of `employee` throughout (of one person throughout when nobody is enrolled yet).
+pub async fn head_turn_passed(
+    state: &AppState,
+    company: CompanyId,
+    employee: EmployeeId,
+    bytes: bytes::Bytes,
+    said: crate::punching::BurstBody,
+) -> Result<bool, ApiError> {
+    let engine = engine().map_err(ApiError::internal)?;
+    let burst = Burst::new(clockface_store::blobs::sha256_hex(&bytes), said.prompt, said.frames)?;
+    let checked = crate::punching::check_burst(bytes.clone(), &burst, state.settings.photo_limits)?;
+    let enrolled = embeddings(state, company, employee).await?;
+    let nobody_enrolled = enrolled.is_empty();
+    let _budget = state.gates.decoding(u64::from(checked.width) * u64::from(checked.height)).await;
+    let layout = SheetLayout { frames: u32::from(burst.frames), columns: burst.columns() };
+    let prompted = turn_direction(burst.prompt);
+    let check =
+        crate::auth::blocking(move || engine.check_burst_sheet(&bytes, layout, prompted, &enrolled)).await?.map_err(refused("burst"))?;
+    Ok(check.failures.iter().all(|f| nobody_enrolled && *f == BurstFailure::NotTheEmployee))
 }
 
 /// The face engine's name for a prompt.
@@ -498,7 +518,7 @@ pub fn sealed_template_opens(key: &secrecy::SecretSlice<u8>, employee: EmployeeI
 
 /// A stored template's embedding: sealed, or still plain from an earlier release (until it is
 /// sealed at start-up, see [`seal_plain_templates`]). `None` when it does not open.
-fn open_embedding(state: &AppState, employee: EmployeeId, stored: &[u8]) -> Option<Embedding> {
+pub(crate) fn open_embedding(state: &AppState, employee: EmployeeId, stored: &[u8]) -> Option<Embedding> {
     if stored.len() == PLAIN_TEMPLATE_BYTES {
         return Embedding::from_bytes(stored);
     }

@@ -50,7 +50,11 @@ async fn enrolment_needs_a_policy_a_signed_release_and_a_clear_face_on(backend: 
     expect_error(refused, StatusCode::CONFLICT, "policy_required").await;
     let release_url = format!("/api/v1/employees/{worker}/release");
     let early = app
-        .put(&admin.token, &release_url, json!({"decision": "signed", "signed_name": "Barack Obama", "release_version": "2026-12"}))
+        .put(
+            &admin.token,
+            &release_url,
+            json!({"decision": "signed", "signed_name": "Barack Obama", "release_version": clockface_domain::privacy::RELEASE_VERSION}),
+        )
         .await;
     expect_error(early, StatusCode::CONFLICT, "policy_required").await;
     app.publish_policy(&admin).await;

@@ -16,10 +16,10 @@ use reqwest::multipart::{Form, Part};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-const OBAMA_1: &[u8] = include_bytes!("../../../face/tests/fixtures/obama-1.jpg");
-const OBAMA_2: &[u8] = include_bytes!("../../../face/tests/fixtures/obama-2.jpg");
-const OBAMA_3: &[u8] = include_bytes!("../../../face/tests/fixtures/obama-3.jpg");
-const BIDEN: &[u8] = include_bytes!("../../../face/tests/fixtures/biden-1.jpg");
+pub(crate) const OBAMA_1: &[u8] = include_bytes!("../../../face/tests/fixtures/obama-1.jpg");
+pub(crate) const OBAMA_2: &[u8] = include_bytes!("../../../face/tests/fixtures/obama-2.jpg");
+pub(crate) const OBAMA_3: &[u8] = include_bytes!("../../../face/tests/fixtures/obama-3.jpg");
+pub(crate) const BIDEN: &[u8] = include_bytes!("../../../face/tests/fixtures/biden-1.jpg");
 
 use crate::faces::attacks;
 
@@ -28,14 +28,14 @@ fn engine() -> clockface_face::FaceEngine {
 }
 
 /// A portrait's pixels and its face box.
-fn portrait(bytes: &[u8]) -> (RgbImage, clockface_face::Face) {
+pub(crate) fn portrait(bytes: &[u8]) -> (RgbImage, clockface_face::Face) {
     let image = image::load_from_memory(bytes).unwrap().to_rgb8();
     let face = engine().detect(&clockface_face::Photo::from_rgb(image.clone())).unwrap().remove(0);
     (image, face)
 }
 
 /// A 640x480 frame with the portrait's face scaled to 160 px wide, centred, on a plain wall.
-fn frame((image, face): &(RgbImage, clockface_face::Face)) -> RgbImage {
+pub(crate) fn frame((image, face): &(RgbImage, clockface_face::Face)) -> RgbImage {
     let s = 160.0 / face.width;
     let small =
         imageops::resize(image, (image.width() as f32 * s) as u32, (image.height() as f32 * s) as u32, imageops::FilterType::Triangle);
@@ -46,7 +46,7 @@ fn frame((image, face): &(RgbImage, clockface_face::Face)) -> RgbImage {
 }
 
 /// The frames as the clock sends them: one JPEG, four to a row.
-fn sheet(frames: &[RgbImage]) -> Vec<u8> {
+pub(crate) fn sheet(frames: &[RgbImage]) -> Vec<u8> {
     let (w, h) = (frames[0].width(), frames[0].height());
     let rows = frames.len().div_ceil(4) as u32;
     let mut sheet = RgbImage::new(w * (frames.len().min(4) as u32), h * rows);
@@ -56,7 +56,7 @@ fn sheet(frames: &[RgbImage]) -> Vec<u8> {
     jpeg(&sheet)
 }
 
-fn jpeg(image: &RgbImage) -> Vec<u8> {
+pub(crate) fn jpeg(image: &RgbImage) -> Vec<u8> {
     let mut out = Vec::new();
     image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90).encode_image(image).unwrap();
     out
@@ -69,12 +69,12 @@ fn burst_of(first: &[u8], then: &[u8]) -> Vec<u8> {
 }
 
 /// Obama turning his head to his right.
-fn live_turn_right() -> Vec<u8> {
+pub(crate) fn live_turn_right() -> Vec<u8> {
     burst_of(OBAMA_1, OBAMA_2)
 }
 
 /// A print of obama-1 turned 0 to 35 degrees in the hand (the face crate's attack maker).
-fn print_turned() -> Vec<u8> {
+pub(crate) fn print_turned() -> Vec<u8> {
     let (image, face) = portrait(OBAMA_1);
     let picture = attacks::picture(&image, (face.x, face.y, face.width, face.height));
     let frames = attacks::burst(attacks::Motion::PrintTurned, &picture, 8, 640, 480, &mut attacks::Rng(11));
@@ -82,7 +82,7 @@ fn print_turned() -> Vec<u8> {
 }
 
 /// The photo of the punch: obama-1 at arm's length (the first frame of the burst).
-fn photo() -> Vec<u8> {
+pub(crate) fn photo() -> Vec<u8> {
     jpeg(&frame(&portrait(OBAMA_1)))
 }
 
@@ -272,7 +272,7 @@ async fn refusal(response: reqwest::Response, status: StatusCode, code: &str) ->
 }
 
 /// A printed portrait of obama-1 held up to the camera (1280x960).
-fn held_print() -> Vec<u8> {
+pub(crate) fn held_print() -> Vec<u8> {
     let (image, face) = portrait(OBAMA_1);
     let picture = attacks::picture(&image, (face.x, face.y, face.width, face.height));
     jpeg(&attacks::attack(attacks::Attack::PrintHeld, &picture, 1280, 960, 0.2, &mut attacks::Rng(3)))

@@ -15,6 +15,7 @@ mod faces;
 mod flows;
 mod inputs;
 mod keys;
+mod kiosk;
 mod liveness;
 mod nodes;
 mod outage;

@@ -5,13 +5,14 @@ use super::{row_by_id, Db};
 use crate::records::{convert_all, DeviceRow};
 use crate::{DeviceSync, NewDevice, StoreError};
 use chrono::{DateTime, Utc};
-use clockface_domain::device::Device;
+use clockface_domain::device::{Device, Kiosk};
 use clockface_domain::ids::{CompanyId, DeviceId};
 use sqlx::Pool;
 use uuid::Uuid;
 
 const DEVICE_COLUMNS: &str =
-    "id, company_id, name, has_front_camera, synced_version, last_sync_at, photo_rotation, registered_at, revoked_at, signing_key";
+    "id, company_id, name, has_front_camera, synced_version, last_sync_at, photo_rotation, registered_at, revoked_at, signing_key, \
+     kiosk, kiosk_crew_of";
 
 pub(super) async fn create_registration_code(
     pool: &Pool<Db>,
@@ -124,4 +125,19 @@ pub(super) async fn set_device_key(pool: &Pool<Db>, company: CompanyId, device: 
         .execute(pool)
         .await?;
     Ok(set.rows_affected() == 1)
+}
+
+/// Turns kiosk mode on (with whom it identifies) or off (`None`) for a device that is not revoked.
+pub(super) async fn set_kiosk(pool: &Pool<Db>, company: CompanyId, device: DeviceId, kiosk: Option<Kiosk>) -> Result<Device, StoreError> {
+    let row: DeviceRow = sqlx::query_as(&format!(
+        "UPDATE devices SET kiosk = $3, kiosk_crew_of = $4 WHERE company_id = $1 AND id = $2 AND revoked_at IS NULL RETURNING {DEVICE_COLUMNS}"
+    ))
+    .bind(company.0)
+    .bind(device.0)
+    .bind(kiosk.is_some())
+    .bind(kiosk.and_then(|k| k.crew_of).map(|e| e.0))
+    .fetch_optional(pool)
+    .await?
+    .ok_or(StoreError::NotFound)?;
+    row.try_into()
 }

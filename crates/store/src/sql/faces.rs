@@ -134,3 +134,43 @@ pub(super) async fn delete_templates(
     tx.commit().await?;
     Ok(deleted)
 }
+
+/// The enrolled templates (employee, stored embedding) of everyone a kiosk may identify: the
+/// company's active employees (or `crew_of` and their crew) whose release of `release_version`
+/// is signed and not withdrawn.
+pub(super) async fn gallery_templates(
+    pool: &Pool<Db>,
+    company: CompanyId,
+    crew_of: Option<EmployeeId>,
+    release_version: &str,
+) -> Result<Vec<(EmployeeId, Vec<u8>)>, StoreError> {
+    let rows: Vec<(uuid::Uuid, Vec<u8>)> = sqlx::query_as(
+        "SELECT t.employee_id, t.embedding FROM face_templates t \
+         JOIN employees e ON e.company_id = t.company_id AND e.id = t.employee_id \
+         JOIN biometric_releases r ON r.company_id = t.company_id AND r.employee_id = t.employee_id \
+         WHERE t.company_id = $1 AND e.active AND r.decision = 'signed' AND r.withdrawn_at IS NULL AND r.release_version = $2 \
+         AND ($3 IS NULL OR e.id = $3 OR e.id IN (SELECT c.employee_id FROM crew_members c WHERE c.company_id = $1 AND c.foreman_id = $3)) \
+         ORDER BY t.employee_id, t.created_at",
+    )
+    .bind(company.0)
+    .bind(release_version)
+    .bind(crew_of.map(|e| e.0))
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(|(employee, embedding)| (EmployeeId(employee), embedding)).collect())
+}
+
+/// A value that changes whenever the company's templates, releases, active employees or crews
+/// may have: a kiosk keeps its gallery in memory while this stays the same.
+pub(super) async fn gallery_stamp(pool: &Pool<Db>, company: CompanyId) -> Result<String, StoreError> {
+    Ok(sqlx::query_scalar(
+        "SELECT (SELECT CAST(COUNT(*) AS TEXT) || '/' || COALESCE(CAST(MAX(created_at) AS TEXT), '') FROM face_templates WHERE company_id = $1) \
+         || '/' || (SELECT CAST(COUNT(*) AS TEXT) || '/' || COALESCE(CAST(MAX(decided_at) AS TEXT), '') || '/' \
+                    || COALESCE(CAST(MAX(withdrawn_at) AS TEXT), '') FROM biometric_releases WHERE company_id = $1) \
+         || '/' || (SELECT CAST(COUNT(*) AS TEXT) FROM employees WHERE company_id = $1 AND active) \
+         || '/' || (SELECT CAST(COUNT(*) AS TEXT) FROM crew_members WHERE company_id = $1)",
+    )
+    .bind(company.0)
+    .fetch_one(pool)
+    .await?)
+}

@@ -40,7 +40,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use clockface_domain::company::Company;
 use clockface_domain::correction::Correction;
-use clockface_domain::device::{Device, Rotation};
+use clockface_domain::device::{Device, Kiosk, Rotation};
 use clockface_domain::employee::Employee;
 use clockface_domain::ids::{
     AdminId, CompanyId, CorrectionId, CostCodeId, DeviceId, EmployeeId, JobId, PunchId, RoleId, TimeOffRequestId, TimeOffTypeId,
@@ -312,6 +312,10 @@ impl Store for Backend {
         devices::revoke_device(&self.pool, company, device, now).await
     }
 
+    async fn set_kiosk(&self, company: CompanyId, device: DeviceId, kiosk: Option<Kiosk>) -> Result<Device, StoreError> {
+        devices::set_kiosk(&self.pool, company, device, kiosk).await
+    }
+
     async fn insert_punch(&self, punch: &Punch, photo: Option<&PhotoRecord>) -> Result<PunchInsert, StoreError> {
         punches::insert_punch(&self.pool, punch, photo).await
     }
@@ -417,6 +421,19 @@ impl Store for Backend {
 
     async fn templates(&self, company: CompanyId, employee: EmployeeId) -> Result<Vec<FaceTemplate>, StoreError> {
         faces::templates(&self.pool, company, employee).await
+    }
+
+    async fn gallery_templates(
+        &self,
+        company: CompanyId,
+        crew_of: Option<EmployeeId>,
+        release_version: &str,
+    ) -> Result<Vec<(EmployeeId, Vec<u8>)>, StoreError> {
+        faces::gallery_templates(&self.pool, company, crew_of, release_version).await
+    }
+
+    async fn gallery_stamp(&self, company: CompanyId) -> Result<String, StoreError> {
+        faces::gallery_stamp(&self.pool, company).await
     }
 
     async fn delete_templates(&self, company: CompanyId, employee: EmployeeId, audit: &AuditEntry) -> Result<u64, StoreError> {

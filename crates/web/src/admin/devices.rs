@@ -12,6 +12,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
+use clockface_domain::device::Kiosk;
 use clockface_domain::ids::DeviceId;
 use serde::Deserialize;
 
@@ -20,6 +21,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/devices", get(devices_page))
         .route("/admin/devices/codes", post(create_code))
         .route("/admin/devices/{id}/revoke", post(revoke))
+        .route("/admin/devices/{id}/kiosk", post(save_kiosk))
         .route("/admin/devices/pin-policy", post(save_pin_policy))
         .route("/admin/devices/notices/seen", post(notices_seen))
         .route("/admin/devices/unlock", post(unlock))
@@ -37,6 +39,14 @@ struct DeviceRow {
     up_to_date: bool,
     registered: String,
     revoked: Option<String>,
+    /// The kiosk choice as the form sends it: `off`, `company`, or a foreman's id.
+    kiosk: String,
+}
+
+/// A choice of whom a kiosk identifies: a foreman and their crew.
+struct CrewChoice {
+    id: String,
+    name: String,
 }
 
 struct Expiry {
@@ -64,6 +74,8 @@ struct DevicesPage {
     /// Active employees whose PIN is shorter than that (or of a length not kept).
     short_pins: i64,
     notices: Vec<NoticeRow>,
+    /// The foremen (employees who clock for a crew) a kiosk may be limited to.
+    crews: Vec<CrewChoice>,
 }
 
 struct NoticeRow {
@@ -98,7 +110,28 @@ async fn page(state: &AppState, admin: &AdminSession, chosen_minutes: i64) -> Re
             up_to_date: d.synced_version >= current,
             registered: local(d.registered_at, zone),
             revoked: d.revoked_at.map(|t| local(t, zone)),
+            kiosk: match d.kiosk {
+                None => "off".to_owned(),
+                Some(Kiosk { crew_of: None }) => "company".to_owned(),
+                Some(Kiosk { crew_of: Some(foreman) }) => foreman.to_string(),
+            },
         })
+        .collect();
+    let foremen: Vec<_> = state
+        .store
+        .roles(admin.company_id())
+        .await?
+        .into_iter()
+        .filter(|(role, _)| role.abilities.clock_for)
+        .map(|(role, _)| role.id)
+        .collect();
+    let crews = state
+        .store
+        .employees(admin.company_id(), None)
+        .await?
+        .into_iter()
+        .filter(|e| e.active && foremen.contains(&e.role_id))
+        .map(|e| CrewChoice { id: e.id.to_string(), name: e.name.as_str().to_owned() })
         .collect();
     let expiries = EXPIRIES.iter().map(|&(minutes, label)| Expiry { minutes, label, selected: minutes == chosen_minutes }).collect();
     let company = state.store.company(admin.company_id()).await?;
@@ -127,6 +160,7 @@ async fn page(state: &AppState, admin: &AdminSession, chosen_minutes: i64) -> Re
         min_pin_digits: company.min_pin_digits,
         short_pins: state.store.pins_shorter_than(company.id, i64::from(company.min_pin_digits)).await?,
         notices,
+        crews,
     })
 }
 
@@ -148,6 +182,9 @@ async fn devices_page(
     page.notice = match query.done.as_deref() {
         Some("pins") => Some("Saved: new PINs have at least this many digits. PINs set before keep working."),
         Some("seen") => Some("The notices are marked as seen."),
+        Some("kiosk") => {
+            Some("Saved. The tablet takes its kiosk setting at its next sync (within five minutes, or at once from its Sync button).")
+        }
         Some("unlocked") => Some("The lock is lifted and its count forgotten."),
         Some("not-locked") => Some("Nothing was locked there any more."),
         _ => page.notice,
@@ -182,6 +219,27 @@ async fn revoke(State(state): State<AppState>, Path(id): Path<String>, signed: S
     state.devices().revoke(signed.admin.company_id(), id, Utc::now()).await?;
     tracing::info!(device = %id, "device revoked from the web app");
     Ok(see_other("/admin/devices?revoked=1"))
+}
+
+/// Kiosk mode for one device: off, on for everyone in the company, or on for a foreman's crew.
+async fn save_kiosk(State(state): State<AppState>, Path(id): Path<String>, signed: SignedForm) -> Result<Response, PageError> {
+    let SignedForm { admin, form } = signed;
+    let id: DeviceId = parse_id(&id)?;
+    let kiosk = match form.get("kiosk") {
+        "off" => None,
+        "company" => Some(Kiosk { crew_of: None }),
+        foreman => Some(Kiosk { crew_of: Some(parse_id(foreman)?) }),
+    };
+    let actor = format!("admin:{}", admin.session.admin_id);
+    match state.devices().set_kiosk(admin.company_id(), id, kiosk, &actor).await {
+        Ok(_) => Ok(see_other("/admin/devices?done=kiosk")),
+        Err(error) => {
+            let (status, errors) = FormErrors::from_error(error.into())?;
+            let mut page = page(&state, &admin, 24 * 60).await?;
+            page.errors = errors;
+            Ok(render(status, &page))
+        }
+    }
 }
 
 async fn save_pin_policy(State(state): State<AppState>, signed: SignedForm) -> Result<Response, PageError> {

@@ -9,8 +9,8 @@ use axum::http::StatusCode;
 use bytes::Bytes;
 use chrono::Utc;
 use clockface_app::devices::RegistrationCode;
-use clockface_domain::device::Device;
-use clockface_domain::ids::DeviceId;
+use clockface_domain::device::{Device, Kiosk};
+use clockface_domain::ids::{DeviceId, EmployeeId};
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -21,6 +21,18 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_devices))
         .routes(routes!(get_device))
         .routes(routes!(revoke_device))
+        .routes(routes!(put_kiosk))
+}
+
+/// Kiosk mode for a device.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KioskBody {
+    /// On: the tablet identifies the worker in front of it by face; off: PIN sign-in only.
+    pub on: bool,
+    /// Identify only this foreman and their crew (the crew's tablet); everyone in the company if left out.
+    #[serde(default)]
+    pub crew_of: Option<EmployeeId>,
 }
 
 #[derive(Deserialize, Default, utoipa::ToSchema)]
@@ -61,4 +73,18 @@ async fn get_device(State(state): State<AppState>, admin: AdminAuth, Path(id): P
 async fn revoke_device(State(state): State<AppState>, admin: AdminAuth, Path(id): Path<DeviceId>) -> Result<StatusCode, ApiError> {
     state.devices().revoke(admin.company(), id, Utc::now()).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Turn kiosk mode on or off for a device. A kiosk identifies by face only employees who signed
+/// the release that names it and are enrolled; everyone else signs in with their PIN.
+#[utoipa::path(put, path = "/devices/{id}/kiosk", tag = "devices", security(("admin" = [])), params(("id" = DeviceId, Path)),
+    request_body = KioskBody, responses((status = 200, body = Device), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn put_kiosk(
+    State(state): State<AppState>,
+    admin: AdminAuth,
+    Path(id): Path<DeviceId>,
+    Json(body): Json<KioskBody>,
+) -> Result<Json<Device>, ApiError> {
+    let kiosk = body.on.then_some(Kiosk { crew_of: body.crew_of });
+    Ok(Json(state.devices().set_kiosk(admin.company(), id, kiosk, &admin.scope().actor()).await?))
 }

@@ -8,6 +8,7 @@ pub mod devices;
 pub mod employees;
 pub mod faces;
 pub mod jobs;
+pub mod kiosk;
 pub mod liveness;
 pub mod payroll;
 pub mod photos;
@@ -116,6 +117,7 @@ pub fn router(settings: &WebSettings) -> OpenApiRouter<AppState> {
         .merge(devices::router())
         .merge(device::router())
         .merge(liveness::router(settings))
+        .merge(kiosk::router(settings))
         .merge(punches::router(settings))
         .merge(timecards::router())
         .merge(corrections::router())

@@ -42,6 +42,7 @@ const ASSETS: &[Asset] = &[
     asset!("outbox.js", JS),
     asset!("camera.js", JS),
     asset!("headturn.js", JS),
+    asset!("kiosk.js", JS),
     asset!("util.js", JS),
     asset!("signing.js", JS),
     asset!("pinseal.js", JS),
