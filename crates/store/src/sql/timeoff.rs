@@ -411,6 +411,31 @@ pub(super) async fn count_pending_time_off_requests(
     Ok(query.fetch_one(pool).await?)
 }
 
+/// The requests approved or declined since `since`, the latest answer first: the company's, or a
+/// supervisor's employees'. Read from the answers' events of the window (the page's "recently
+/// answered"), at most `limit`.
+pub(super) async fn answered_time_off_requests(
+    pool: &Pool<Db>,
+    company: CompanyId,
+    supervisor: Option<AdminId>,
+    since: DateTime<Utc>,
+    limit: i64,
+) -> Result<Vec<TimeOffRequest>, StoreError> {
+    let sql = format!(
+        "SELECT {REQUEST_COLUMNS} FROM time_off_requests r JOIN (SELECT e.request_id, MAX(e.at) AS answered_at \
+         FROM time_off_request_events e WHERE e.company_id = $1 AND e.at >= $2 AND e.status IN ('approved', 'declined') \
+         GROUP BY e.request_id) a ON a.request_id = r.id \
+         WHERE r.company_id = $1 AND r.status IN ('approved', 'declined'){} ORDER BY a.answered_at DESC, r.id LIMIT $3",
+        assigned_to(supervisor, 4)
+    );
+    let mut query = sqlx::query_as(&sql).bind(company.0).bind(crate::to_micros(since)).bind(limit);
+    if let Some(supervisor) = supervisor {
+        query = query.bind(supervisor.0);
+    }
+    let rows: Vec<RequestRow> = query.fetch_all(pool).await?;
+    with_history(pool, company, rows).await
+}
+
 /// The company's approved requests with a day in `from..=to` (the cards and the overview).
 pub(super) async fn approved_time_off(
     pool: &Pool<Db>,
