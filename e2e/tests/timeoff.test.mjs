@@ -252,7 +252,7 @@ test("an employee's time-off page shows the balance and its ledger, asks with a 
   // More than the balance: refused beside the field, nothing asked.
   await page.locator('#ask').getByLabel('Type').selectOption({ label: 'Vacation' });
   await page.locator('#ask').getByLabel('First day').fill(mondayAhead(7));
-  await page.locator('#ask').getByLabel(/^Last day/).fill(mondayAhead(11));
+  await page.locator('#ask input[name=last]').fill(mondayAhead(11));
   await page.locator('#ask').getByRole('button', { name: 'Ask', exact: true }).click();
   assert.match(await page.locator('#ask .field-error').first().innerText(), /may not go below zero/);
   assert.equal((await requestsOf(c, c.ada)).length, 1);
@@ -261,7 +261,7 @@ test("an employee's time-off page shows the balance and its ledger, asks with a 
   const adjust = page.locator('#adjust');
   await adjust.getByLabel('Type').selectOption({ label: 'Vacation' });
   await adjust.getByLabel(/Adjustment/).check();
-  await adjust.getByLabel(/^Hours/).fill('-4');
+  await adjust.getByLabel('Hours (e.g. 40, 4.5, -8)').fill('-4');
   await adjust.getByRole('button', { name: 'Add the line' }).click();
   assert.equal(await page.locator('#adjust').getByLabel('Reason').getAttribute('aria-invalid'), 'true');
   await page.locator('#adjust').getByLabel('Reason').fill('typed twice');
@@ -269,7 +269,7 @@ test("an employee's time-off page shows the balance and its ledger, asks with a 
   await page.getByText('Saved: a new line in the ledger').waitFor();
   const adjusted = page.locator('section.time-off-balance-panel', { hasText: 'Vacation' });
   assert.match(await adjusted.locator('h3').innerText(), /Vacation: 20\.00 h/);
-  assert.match(await adjusted.locator('table').innerText(), /Adjustment\s+-4\.00 h\s+20\.00 h\s+typed twice/);
+  assert.match(await adjusted.locator('table').innerText(), /Adjustment\s+-4\.00 h\s+20\.00 h\s+.*typed twice \(admin@acme\.test\)/);
   await screenshot(page, 'admin-employee-time-off');
   await context.close();
 });
@@ -282,12 +282,14 @@ test('the holiday calendar adds a holiday, which shows on the time card, and rem
   await page.getByRole('link', { name: 'Company holidays' }).click();
   const today = dayFromToday(0);
   await page.getByRole('heading', { name: `Company holidays ${today.slice(0, 4)}` }).waitFor();
-  // A day outside the year shown is refused beside the day.
-  await page.getByLabel('Day').fill(`${Number(today.slice(0, 4)) + 1}-01-02`);
+  // More hours than a day has is refused beside the hours, and nothing is added.
+  await page.getByLabel('Day', { exact: true }).fill(today);
   await page.getByLabel('Name').fill('Founders Day');
+  await page.getByLabel('Paid hours').fill('30');
   await page.getByRole('button', { name: 'Add the holiday' }).click();
-  assert.match(await page.locator('.field-error').innerText(), /is not in/);
-  await page.getByLabel('Day').fill(today);
+  assert.match(await page.locator('.field-error').innerText(), /more than a day has/);
+  assert.equal(await page.getByLabel('Paid hours').getAttribute('aria-invalid'), 'true');
+  await page.getByText('No holidays in this year yet.').waitFor();
   await page.getByLabel('Paid hours').fill('8');
   await page.getByRole('button', { name: 'Add the holiday' }).click();
   await page.getByText('Saved. Time cards show').waitFor();
