@@ -21,6 +21,14 @@ import { $, element } from './util.js';
 /** The form's fields, by the name the server gives a refusal. */
 const FIELDS = { type_id: 'timeoff-type', first: 'timeoff-first', last: 'timeoff-last', hours: 'timeoff-hours', note: 'timeoff-note' };
 
+/** A request's status in words. */
+const STATUS = {
+  requested: 'timeoff.status_requested',
+  approved: 'timeoff.status_approved',
+  declined: 'timeoff.status_declined',
+  cancelled: 'timeoff.status_cancelled',
+};
+
 /** Whether `role` lets its holders ask for time off (a role synced before the switch existed: yes, its default). */
 export function allowed(role) {
   return role?.abilities?.ask_time_off !== false;
@@ -45,7 +53,7 @@ export async function mine(token, session) {
 function requestLabel(request) {
   const span = request.span;
   let days;
-  if (span.span === 'hours') days = `${day(span.date)} (${t('timeoff.hours_n', { hours: hours(span.seconds) })})`;
+  if (span.span === 'hours') days = `${day(span.date)} (${hours(span.seconds)} h)`;
   else days = span.first === span.last ? day(span.first) : `${day(span.first)} – ${day(span.last)}`;
   return `${request.type_name}, ${days}`;
 }
@@ -190,7 +198,7 @@ export async function renderList(session, known) {
     ]),
   );
   for (const request of known?.requests ?? []) {
-    const children = [element('strong', { text: requestLabel(request) }), element('span', { text: t(`timeoff.status_${request.status}`) })];
+    const children = [element('strong', { text: requestLabel(request) }), element('span', { text: t(STATUS[request.status]) })];
     if (request.answer?.note?.trim() && request.status !== 'requested') children.push(element('span', { className: 'timeoff-answer', text: t('timeoff.their_note', { note: request.answer.note.trim() }) }));
     items.push(element('li', { className: `timeoff-item ${request.status}` }, children));
   }

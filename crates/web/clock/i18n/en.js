@@ -173,7 +173,6 @@ export default {
   'timeoff.mine': 'My time off',
   'timeoff.back': 'Back',
   'timeoff.no_types': 'The types of time off show after this device signs you in with a network.',
-  'timeoff.hours_n': '{hours} h',
   'timeoff.approved': 'Your time off was approved: {what}.',
   'timeoff.declined': 'Your time off was declined: {what}.',
   'timeoff.cancelled': 'Your time off was cancelled: {what}.',

@@ -174,7 +174,6 @@ export default {
   'timeoff.mine': 'Mis días libres',
   'timeoff.back': 'Volver',
   'timeoff.no_types': 'Los tipos de días libres aparecen cuando este dispositivo inicia su sesión con red.',
-  'timeoff.hours_n': '{hours} h',
   'timeoff.approved': 'Sus días libres fueron aprobados: {what}.',
   'timeoff.declined': 'Sus días libres fueron rechazados: {what}.',
   'timeoff.cancelled': 'Sus días libres fueron cancelados: {what}.',
