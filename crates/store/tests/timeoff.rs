@@ -316,8 +316,8 @@ async fn nothing_of_time_off_reaches_another_company(store: Db, _url: String) {
     assert!(store.time_off_adjustments(a.company, a.ana).await.unwrap().is_empty());
 }
 
-async fn pending_requests_are_listed_and_counted_per_supervisor(store: Db, _url: String) {
-    let a = acme(&store, "a@acme.example").await;
+/// Sam, a supervisor to whom Ana is assigned (Bo is not).
+async fn supervisor_of_ana(store: &Db, a: &Acme) -> AdminId {
     let new = NewUser {
         email: Email::parse("sam@acme.example").unwrap(),
         name: String::new(),
@@ -328,6 +328,12 @@ async fn pending_requests_are_listed_and_counted_per_supervisor(store: Db, _url:
     let link = NewInvitation { token_hash: "link".into(), created_at: now(), expires_at: now() + Duration::days(7) };
     let sam = store.invite_user(a.company, &new, &link, &line(a.company, "user.invited")).await.unwrap().id;
     store.set_assigned_employees(a.company, sam, &[a.ana], &line(a.company, "user.employees_assigned")).await.unwrap();
+    sam
+}
+
+async fn pending_requests_are_listed_and_counted_per_supervisor(store: Db, _url: String) {
+    let a = acme(&store, "a@acme.example").await;
+    let sam = supervisor_of_ana(&store, &a).await;
 
     let later = asked(a.ana, a.vacation, days(day(2026, 12, 21), day(2026, 12, 22)));
     let sooner = asked(a.ana, a.vacation, days(day(2026, 12, 14), day(2026, 12, 14)));
@@ -351,16 +357,7 @@ async fn pending_requests_are_listed_and_counted_per_supervisor(store: Db, _url:
 
 async fn answered_requests_are_listed_latest_first_per_supervisor(store: Db, _url: String) {
     let a = acme(&store, "a@acme.example").await;
-    let new = NewUser {
-        email: Email::parse("sam@acme.example").unwrap(),
-        name: String::new(),
-        role: UserRole::Supervisor,
-        invited_by: a.admin,
-        now: now(),
-    };
-    let link = NewInvitation { token_hash: "link".into(), created_at: now(), expires_at: now() + Duration::days(7) };
-    let sam = store.invite_user(a.company, &new, &link, &line(a.company, "user.invited")).await.unwrap().id;
-    store.set_assigned_employees(a.company, sam, &[a.ana], &line(a.company, "user.employees_assigned")).await.unwrap();
+    let sam = supervisor_of_ana(&store, &a).await;
 
     let approved = asked(a.ana, a.vacation, days(day(2026, 12, 14), day(2026, 12, 14)));
     let declined = asked(a.ana, a.vacation, days(day(2026, 12, 15), day(2026, 12, 15)));
