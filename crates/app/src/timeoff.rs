@@ -695,19 +695,19 @@ pub async fn waiting(store: &dyn Store, scope: Scope<'_>, now: DateTime<Utc>) ->
     let types = types(store, company, now).await?;
     let kept: Vec<TimeOffType> = types.iter().filter(|t| t.policy.is_some()).cloned().collect();
     let today = today(ctx.zone, now);
-    let mut read: HashMap<EmployeeId, (History, Vec<Worked>)> = HashMap::new();
+    let employees: std::collections::HashSet<EmployeeId> = requests.iter().map(|r| r.employee_id).collect();
+    let mut read: HashMap<EmployeeId, (History, Vec<Worked>)> = HashMap::with_capacity(employees.len());
+    for employee in employees {
+        let theirs = requests.iter().filter(|r| r.employee_id == employee);
+        let from = theirs.clone().map(|r| r.span.first()).min().unwrap_or(first);
+        let through = theirs.map(|r| r.span.last()).max().unwrap_or(last);
+        let history = history(store, company, &ctx, employee, &kept, through, None, now).await?;
+        let worked = worked(store, company, &ctx, employee, from, through.min(today), now).await?;
+        read.insert(employee, (history, worked));
+    }
     let mut out = Vec::with_capacity(requests.len());
     for request in &requests {
-        let employee = request.employee_id;
-        if !read.contains_key(&employee) {
-            let theirs = requests.iter().filter(|r| r.employee_id == employee);
-            let from = theirs.clone().map(|r| r.span.first()).min().unwrap_or(first);
-            let through = theirs.map(|r| r.span.last()).max().unwrap_or(last);
-            let history = history(store, company, &ctx, employee, &kept, through, None, now).await?;
-            let worked = worked(store, company, &ctx, employee, from, through.min(today), now).await?;
-            read.insert(employee, (history, worked));
-        }
-        let Some((history, worked)) = read.get(&employee) else { continue };
+        let Some((history, worked)) = read.get(&request.employee_id) else { continue };
         let days = request.span.requested_days(&ctx.schedule, &ctx.holidays).unwrap_or_default();
         let policy = kept.iter().find(|t| t.id == request.type_id).and_then(|t| t.policy);
         let balance = policy.map(|policy| {

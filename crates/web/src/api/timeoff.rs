@@ -343,9 +343,11 @@ async fn on_the_clock<'a>(
     Ok(Caller::Employee { company: auth.company(), employee: employee.id })
 }
 
-/// On the clock: what a request would take (days, balance before and after, punched days).
+/// On the clock: what a request would take (days, balance before and after, punched days); 403
+/// `time_off_not_allowed` when the employee's role may not ask.
 #[utoipa::path(post, path = "/device/time-off/preview", tag = "device", security(("device" = [])), request_body = DeviceAskBody,
-    responses((status = 200, body = Preview), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = Preview), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
 async fn device_preview(
     State(state): State<AppState>,
     auth: DeviceAuth,
