@@ -200,6 +200,21 @@ test('a request asked offline reaches the server when the network is back, exact
   await context.close();
 });
 
+test('a role that may not ask for time off shows no Time off button on the clock', async (t) => {
+  const c = await company(t);
+  const office = await ok(c.url, '/api/v1/roles', c.token, { method: 'POST', body: { name: 'Office', abilities: { ask_time_off: false } } });
+  await c.employee('Bo Rivera', office.id, '8642');
+  await c.employee('Cy Field', c.roles.plain.id, '9753');
+  const { context, page } = await openClock(browser, c);
+  await register(page, c);
+  await signIn(page, '8642', 'Bo Rivera');
+  assert.equal(await button(page, 'Time off').isVisible(), false, 'no button for a role without it');
+  await button(page, 'Done').click();
+  await signIn(page, '9753', 'Cy Field');
+  assert.equal(await button(page, 'Time off').isVisible(), true, 'a role is allowed by default');
+  await context.close();
+});
+
 test('the clock asks for time off in Spanish and tells the answer in Spanish', async (t) => {
   const c = await timeOffCompany(t);
   const asked = await ok(c.url, '/api/v1/time-off/requests', c.token, {
