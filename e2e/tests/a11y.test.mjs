@@ -140,6 +140,10 @@ test('the mobile clock\'s screens have no WCAG 2.1 A or AA violations', async ()
   await visible(page, 'h1', 'My time card');
   await check('my time card');
   await button(page, 'Back').click();
+  await button(page, 'Time off').click();
+  await visible(page, 'h1', 'Ask for time off');
+  await check('time off');
+  await button(page, 'Back').click();
   await button(page, 'Done').click();
   await visible(page, 'h1', 'Enter your PIN');
   await page.locator('#settings-button').click();

@@ -77,7 +77,7 @@ test('the Spanish catalogue is Spanish: the punch buttons and a few words a crew
 });
 
 test('the server error codes the clock translates are the server\'s codes', () => {
-  const sources = ['src/api/device.rs', 'src/error.rs', 'src/api/auth.rs', 'src/privacy.rs'].map((f) =>
+  const sources = ['src/api/device.rs', 'src/error.rs', 'src/api/auth.rs', 'src/privacy.rs', 'src/api/timeoff.rs', '../app/src/timeoff.rs'].map((f) =>
     readFileSync(join(clock, '..', f), 'utf8'),
   ).join('\n');
   for (const key of Object.keys(en).filter((k) => k.startsWith('error.') && !['error.server', 'error.bad_answer'].includes(k))) {

@@ -143,6 +143,11 @@ pub struct AskBody {
     pub hours: Option<String>,
     #[serde(default)]
     pub note: String,
+    /// The clock's id for the request, made on the device when it was asked (a UUID), which
+    /// becomes the request's id: a resend of a request kept offline answers the one already
+    /// asked ([`asked_before`]) and never makes a second.
+    #[serde(default)]
+    pub client_id: Option<TimeOffRequestId>,
 }
 
 /// What a request would do, shown while it is asked.
@@ -365,6 +370,13 @@ struct TypeInputs {
     adjustments: Vec<Adjustment>,
 }
 
+impl TypeInputs {
+    /// The domain's view of these inputs, with the company's pay periods and the hours worked.
+    fn inputs<'a>(&'a self, ctx: &'a Context, worked: &'a [Worked]) -> LedgerInputs<'a> {
+        LedgerInputs { start: self.start, schedule: &ctx.settings.schedule, worked, taken: &self.taken, adjustments: &self.adjustments }
+    }
+}
+
 impl History {
     fn of(&self, type_id: TimeOffTypeId, fallback_start: NaiveDate) -> TypeInputs {
         TypeInputs {
@@ -393,13 +405,7 @@ async fn balance_preview(
     let through = days.iter().map(|d| d.date).max().unwrap_or_else(|| today(ctx.zone, now));
     let history = history(store, company, ctx, employee, std::slice::from_ref(time_off_type), through, except, now).await?;
     let own = history.of(time_off_type.id, today(ctx.zone, now));
-    let inputs = LedgerInputs {
-        start: own.start,
-        schedule: &ctx.settings.schedule,
-        worked: &history.worked,
-        taken: &own.taken,
-        adjustments: &own.adjustments,
-    };
+    let inputs = own.inputs(ctx, &history.worked);
     Ok(Some((policy, preview(&policy, &inputs, days))))
 }
 
@@ -419,6 +425,19 @@ async fn prepare(
     };
     caller.reach(employee)?;
     let person = store.employee(company, employee).await?;
+    if let Caller::Employee { .. } = caller {
+        let role = store.role(company, person.role_id).await?;
+        if !role.abilities.ask_time_off {
+            return Err(AppError::Forbidden {
+                code: "time_off_not_allowed",
+                message: format!(
+                    "{}'s role ({}) may not ask for time off on the clock; ask a supervisor, or an admin to allow it on the role",
+                    person.name.as_str(),
+                    role.name.as_str()
+                ),
+            });
+        }
+    }
     let mut refused = Vec::new();
     let input = RequestInput { first: body.first.clone(), last: body.last.clone(), hours: body.hours.clone(), note: body.note.clone() };
     let fields = AppError::keep(input.parse(), &mut refused);
@@ -444,13 +463,15 @@ async fn prepare(
     let first = fields.span.first();
     let last = fields.span.last().min(today(ctx.zone, now));
     let worked = worked(store, company, &ctx, employee, first, last, now).await?;
-    let on: HashMap<NaiveDate, i64> = worked.iter().map(|w| (w.date, w.seconds)).collect();
-    let overlaps = overlaps(&days, |d| on.get(&d).copied().unwrap_or(0))
-        .into_iter()
-        .map(|o| OverlapView { message: o.message(), overlap: o })
-        .collect();
+    let overlaps = overlap_views(&days, &worked);
     let preview = Preview { requested_seconds: days.iter().map(|d| d.seconds).sum(), days, balance: balance.map(|(_, b)| b), overlaps };
     Ok((employee, time_off_type, fields, preview, periods))
+}
+
+/// The requested days on which `worked` has hours, each with what a supervisor is told.
+fn overlap_views(days: &[RequestedDay], worked: &[Worked]) -> Vec<OverlapView> {
+    let on: HashMap<NaiveDate, i64> = worked.iter().map(|w| (w.date, w.seconds)).collect();
+    overlaps(days, |d| on.get(&d).copied().unwrap_or(0)).into_iter().map(|o| OverlapView { message: o.message(), overlap: o }).collect()
 }
 
 /// What a request would take and leave, without asking it (the clock shows it while asking).
@@ -464,7 +485,10 @@ pub async fn preview_request(store: &dyn Store, caller: Caller<'_>, body: &AskBo
 pub async fn ask(store: &dyn Store, caller: Caller<'_>, body: &AskBody, now: DateTime<Utc>) -> Result<Asked, AppError> {
     let company = caller.company();
     let (employee, time_off_type, fields, preview, periods) = prepare(store, caller, body, now).await?;
-    let request = TimeOffRequest::ask(employee, time_off_type.id, fields, caller.actor(), now)?;
+    let mut request = TimeOffRequest::ask(employee, time_off_type.id, fields, caller.actor(), now)?;
+    if let Some(id) = body.client_id {
+        request.id = id;
+    }
     let line = audit_entry(
         company,
         &caller.actor_text(),
@@ -482,6 +506,40 @@ pub async fn ask(store: &dyn Store, caller: Caller<'_>, body: &AskBody, now: Dat
     store.insert_time_off_request(company, &request, &periods, &line).await.map_err(|e| answered(e, request.span.first()))?;
     let ctx = context(store, company, request.span.first(), request.span.last()).await?;
     Ok(Asked { request: view(request, std::slice::from_ref(&time_off_type), &ctx), preview })
+}
+
+/// The request a resend carries (`client_id`) when it was asked already: the same employee and
+/// type, the same days. None when it was not (or nothing names one); a different request under
+/// the same id is refused, as a resend must carry exactly what was sent.
+pub async fn asked_before(
+    store: &dyn Store,
+    caller: Caller<'_>,
+    body: &AskBody,
+    now: DateTime<Utc>,
+) -> Result<Option<RequestView>, AppError> {
+    let Some(id) = body.client_id else {
+        return Ok(None);
+    };
+    let stored = match store.time_off_request(caller.company(), id).await {
+        Ok(stored) => stored,
+        Err(StoreError::NotFound) => return Ok(None),
+        Err(other) => return Err(other.into()),
+    };
+    caller.reach(stored.employee_id)?;
+    let day = |raw: &str| clockface_domain::text::parse_day("first", raw.trim()).ok();
+    let same_days = Some(stored.span.first()) == day(&body.first)
+        && Some(stored.span.last()) == day(body.last.as_deref().filter(|l| !l.trim().is_empty()).unwrap_or(&body.first));
+    let whose = body.employee_id.or(match caller {
+        Caller::Employee { employee, .. } => Some(employee),
+        Caller::User(_) => None,
+    });
+    if whose != Some(stored.employee_id) || stored.type_id != body.type_id || !same_days {
+        return Err(AppError::conflict(
+            "client_id_reused",
+            "a different request was already asked under this client_id; a resend must carry exactly the same request",
+        ));
+    }
+    Ok(views(store, caller.company(), vec![stored], now).await?.pop())
 }
 
 /// How a user answers a request.
@@ -615,6 +673,64 @@ pub async fn pending(store: &dyn Store, scope: Scope<'_>, now: DateTime<Utc>) ->
     views(store, scope.company, requests, now).await
 }
 
+/// A request waiting for an answer, with what the one answering weighs: the type's balance
+/// before and after (none: the type keeps no balance) and the days the employee also punched.
+#[derive(Debug, Clone, Serialize)]
+pub struct Waiting {
+    pub request: RequestView,
+    pub balance: Option<BalancePreview>,
+    pub overlaps: Vec<OverlapView>,
+}
+
+/// [`pending`], each with its balance before and after and its punched days. Each employee's
+/// history is read once for all their requests (a handful of queries per employee with a
+/// request waiting, not per request).
+pub async fn waiting(store: &dyn Store, scope: Scope<'_>, now: DateTime<Utc>) -> Result<Vec<Waiting>, AppError> {
+    let company = scope.company;
+    let requests = store.pending_time_off_requests(company, scope.reach.supervisor(), PENDING_PAGE).await?;
+    let (Some(first), Some(last)) = (requests.iter().map(|r| r.span.first()).min(), requests.iter().map(|r| r.span.last()).max()) else {
+        return Ok(Vec::new());
+    };
+    let ctx = context(store, company, first, last).await?;
+    let types = types(store, company, now).await?;
+    let kept: Vec<TimeOffType> = types.iter().filter(|t| t.policy.is_some()).cloned().collect();
+    let today = today(ctx.zone, now);
+    let employees: std::collections::HashSet<EmployeeId> = requests.iter().map(|r| r.employee_id).collect();
+    let mut read: HashMap<EmployeeId, (History, Vec<Worked>)> = HashMap::with_capacity(employees.len());
+    for employee in employees {
+        let theirs = requests.iter().filter(|r| r.employee_id == employee);
+        let from = theirs.clone().map(|r| r.span.first()).min().unwrap_or(first);
+        let through = theirs.map(|r| r.span.last()).max().unwrap_or(last);
+        let history = history(store, company, &ctx, employee, &kept, through, None, now).await?;
+        let worked = worked(store, company, &ctx, employee, from, through.min(today), now).await?;
+        read.insert(employee, (history, worked));
+    }
+    let mut out = Vec::with_capacity(requests.len());
+    for request in &requests {
+        let Some((history, worked)) = read.get(&request.employee_id) else { continue };
+        let days = request.span.requested_days(&ctx.schedule, &ctx.holidays).unwrap_or_default();
+        let policy = kept.iter().find(|t| t.id == request.type_id).and_then(|t| t.policy);
+        let balance = policy.map(|policy| {
+            let own = history.of(request.type_id, today);
+            let inputs = own.inputs(&ctx, &history.worked);
+            preview(&policy, &inputs, &days)
+        });
+        out.push(Waiting { overlaps: overlap_views(&days, worked), balance, request: view(request.clone(), &types, &ctx) });
+    }
+    Ok(out)
+}
+
+/// How far back the list of answered requests reaches, in days.
+pub const ANSWERED_DAYS: i64 = 30;
+
+/// The requests `scope` reaches that were approved or declined in the last [`ANSWERED_DAYS`],
+/// the latest answer first (at most [`PENDING_PAGE`]).
+pub async fn recently_answered(store: &dyn Store, scope: Scope<'_>, now: DateTime<Utc>) -> Result<Vec<RequestView>, AppError> {
+    let since = now - chrono::Duration::days(ANSWERED_DAYS);
+    let requests = store.answered_time_off_requests(scope.company, scope.reach.supervisor(), since, PENDING_PAGE).await?;
+    views(store, scope.company, requests, now).await
+}
+
 /// How many requests wait for `scope`'s answer (the count in the menu).
 pub async fn pending_count(store: &dyn Store, scope: Scope<'_>) -> Result<i64, AppError> {
     Ok(store.count_pending_time_off_requests(scope.company, scope.reach.supervisor()).await?)
@@ -675,13 +791,7 @@ pub async fn balances(
     for t in kept {
         let Some(policy) = t.policy else { continue };
         let own = history.of(t.id, through);
-        let inputs = LedgerInputs {
-            start: own.start,
-            schedule: &ctx.settings.schedule,
-            worked: &history.worked,
-            taken: &own.taken,
-            adjustments: &own.adjustments,
-        };
+        let inputs = own.inputs(&ctx, &history.worked);
         let ledger = ledger(&policy, &inputs, through);
         balances.push(Balance {
             type_id: t.id,
@@ -800,12 +910,43 @@ pub async fn set_holidays(store: &dyn Store, scope: Scope<'_>, year: i32, inputs
     scope.require_admin("set the company's holidays")?;
     check_year(year)?;
     let calendar = HolidayCalendar::parse(year, inputs)?;
+    save_calendar(store, scope, calendar).await
+}
+
+/// Adds one holiday to the calendar of its year (admins only); a day that has one already, or a
+/// wrong field, is refused with the calendar as it was. The cards show holidays under the
+/// company's holiday type, so a company that has no types yet is given the defaults first.
+pub async fn add_holiday(
+    store: &dyn Store,
+    scope: Scope<'_>,
+    input: &HolidayInput,
+    now: DateTime<Utc>,
+) -> Result<HolidayCalendar, AppError> {
+    scope.require_admin("set the company's holidays")?;
+    let date = clockface_domain::text::parse_day("date", input.date.trim())?;
+    types(store, scope.company, now).await?;
+    let calendar = holidays(store, scope.company, date.year()).await?.with(input)?;
+    save_calendar(store, scope, calendar).await
+}
+
+/// Removes the holiday on `date` from its year's calendar (admins only).
+pub async fn remove_holiday(store: &dyn Store, scope: Scope<'_>, date: NaiveDate) -> Result<HolidayCalendar, AppError> {
+    scope.require_admin("set the company's holidays")?;
+    let calendar = holidays(store, scope.company, date.year()).await?;
+    if calendar.on(date).is_none() {
+        return Err(StoreError::NotFound.into());
+    }
+    save_calendar(store, scope, calendar.without(date)).await
+}
+
+/// Stores a year's calendar with its audit line (the whole year as it now stands).
+async fn save_calendar(store: &dyn Store, scope: Scope<'_>, calendar: HolidayCalendar) -> Result<HolidayCalendar, AppError> {
     let listed: Vec<String> = calendar.holidays.iter().map(|h| format!("{} {} ({})", h.date, h.name, fmt_hours(h.paid_seconds))).collect();
     let line = audit_entry(
         scope.company,
         &scope.actor(),
         "time_off.holidays_set",
-        &format!("holidays:{year}"),
+        &format!("holidays:{}", calendar.year),
         &if listed.is_empty() { "none".to_owned() } else { listed.join("; ") },
     );
     store.set_holidays(scope.company, &calendar, &line).await?;

@@ -148,6 +148,7 @@ fn ask(employee: Option<EmployeeId>, type_id: TimeOffTypeId, first: &str, last: 
         last: last.map(Into::into),
         hours: hours.map(Into::into),
         note: "family visit".into(),
+        client_id: None,
     }
 }
 

@@ -6,7 +6,7 @@ use crate::DomainError;
 use serde::{Deserialize, Serialize};
 
 /// What a mobile security role lets its holders do on the mobile clock.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct Abilities {
     /// Take a FaceFront photo with the front camera at every clock in and out.
@@ -24,6 +24,23 @@ pub struct Abilities {
     /// way) before the punch is sent. The punch is sent and recorded either way; a failed check
     /// is flagged for review.
     pub liveness_retry: bool,
+    /// Ask for time off on the mobile clock (and see their requests and the answers). On by
+    /// default: most crews ask this way, and a role is switched off on purpose.
+    pub ask_time_off: bool,
+}
+
+impl Default for Abilities {
+    fn default() -> Self {
+        Abilities {
+            face_front: false,
+            clock_for: false,
+            view_own_time_card: false,
+            record_gps: false,
+            liveness: LivenessCheck::default(),
+            liveness_retry: false,
+            ask_time_off: true,
+        }
+    }
 }
 
 /// How a role's FaceFront photos are checked for liveness: the face engine's passive check
@@ -178,6 +195,15 @@ mod tests {
         let roles = default_roles();
         assert!(roles.iter().all(|(_, abilities)| !abilities.face_front));
         assert!(roles.iter().any(|(_, abilities)| abilities.clock_for));
+        assert!(roles.iter().all(|(_, abilities)| abilities.ask_time_off), "every default role may ask for time off");
+    }
+
+    #[test]
+    fn a_role_sent_without_ask_time_off_may_ask_for_time_off() {
+        let sent: Abilities = serde_json::from_str(r#"{"clock_for": true}"#).unwrap();
+        assert!(sent.ask_time_off && sent.clock_for);
+        let off: Abilities = serde_json::from_str(r#"{"ask_time_off": false}"#).unwrap();
+        assert!(!off.ask_time_off);
     }
 
     #[test]

@@ -537,6 +537,15 @@ pub trait Store: Send + Sync + 'static {
         supervisor: Option<AdminId>,
         limit: i64,
     ) -> Result<Vec<TimeOffRequest>, StoreError>;
+    /// Requests approved or declined since `since`, the latest answer first (at most `limit`):
+    /// the company's or a supervisor's employees'.
+    async fn answered_time_off_requests(
+        &self,
+        company: CompanyId,
+        supervisor: Option<AdminId>,
+        since: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<TimeOffRequest>, StoreError>;
     /// How many requests [`Store::pending_time_off_requests`] would list, in one query.
     async fn count_pending_time_off_requests(&self, company: CompanyId, supervisor: Option<AdminId>) -> Result<i64, StoreError>;
     /// The company's approved requests with a day in `from..=to`.

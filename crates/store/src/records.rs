@@ -291,6 +291,7 @@ pub(crate) struct RoleRow {
     liveness: String,
     active_check: String,
     liveness_retry: bool,
+    ask_time_off: bool,
 }
 
 impl TryFrom<RoleRow> for Role {
@@ -307,6 +308,7 @@ impl TryFrom<RoleRow> for Role {
                 record_gps: row.record_gps,
                 liveness: clockface_domain::role::LivenessCheck::from_columns(&row.liveness, &row.active_check)?,
                 liveness_retry: row.liveness_retry,
+                ask_time_off: row.ask_time_off,
             },
             face_front_version: row.face_front_version,
         })

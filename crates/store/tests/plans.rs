@@ -568,6 +568,11 @@ fn operations() -> Vec<Operation> {
             run!(|store, c| store.count_pending_time_off_requests(c.company, None).await.unwrap()),
         ),
         op(
+            "time off: answered lately (the Time off page)",
+            &[],
+            run!(|store, c| store.answered_time_off_requests(c.company, None, now() - Duration::days(30), 200).await.unwrap()),
+        ),
+        op(
             "time off: approved in a pay period (cards, overview)",
             &[],
             run!(|store, c| store.approved_time_off(c.company, c.period.start, c.period.end).await.unwrap()),

@@ -53,6 +53,7 @@ on_both_backends!(
     an_approved_pay_period_refuses_time_off_and_keeps_nothing,
     nothing_of_time_off_reaches_another_company,
     pending_requests_are_listed_and_counted_per_supervisor,
+    answered_requests_are_listed_latest_first_per_supervisor,
     approved_time_off_is_found_by_its_days,
     ledger_lines_are_added_never_changed,
     holidays_are_set_per_year,
@@ -315,8 +316,8 @@ async fn nothing_of_time_off_reaches_another_company(store: Db, _url: String) {
     assert!(store.time_off_adjustments(a.company, a.ana).await.unwrap().is_empty());
 }
 
-async fn pending_requests_are_listed_and_counted_per_supervisor(store: Db, _url: String) {
-    let a = acme(&store, "a@acme.example").await;
+/// Sam, a supervisor to whom Ana is assigned (Bo is not).
+async fn supervisor_of_ana(store: &Db, a: &Acme) -> AdminId {
     let new = NewUser {
         email: Email::parse("sam@acme.example").unwrap(),
         name: String::new(),
@@ -327,6 +328,12 @@ async fn pending_requests_are_listed_and_counted_per_supervisor(store: Db, _url:
     let link = NewInvitation { token_hash: "link".into(), created_at: now(), expires_at: now() + Duration::days(7) };
     let sam = store.invite_user(a.company, &new, &link, &line(a.company, "user.invited")).await.unwrap().id;
     store.set_assigned_employees(a.company, sam, &[a.ana], &line(a.company, "user.employees_assigned")).await.unwrap();
+    sam
+}
+
+async fn pending_requests_are_listed_and_counted_per_supervisor(store: Db, _url: String) {
+    let a = acme(&store, "a@acme.example").await;
+    let sam = supervisor_of_ana(&store, &a).await;
 
     let later = asked(a.ana, a.vacation, days(day(2026, 12, 21), day(2026, 12, 22)));
     let sooner = asked(a.ana, a.vacation, days(day(2026, 12, 14), day(2026, 12, 14)));
@@ -346,6 +353,38 @@ async fn pending_requests_are_listed_and_counted_per_supervisor(store: Db, _url:
     assert_eq!(store.count_pending_time_off_requests(a.company, Some(sam)).await.unwrap(), 2);
     let listed = store.pending_time_off_requests(a.company, None, 50).await.unwrap();
     assert!(listed.iter().all(|r| r.history.len() == 1 && r.note() == "family visit"), "each with its history");
+}
+
+async fn answered_requests_are_listed_latest_first_per_supervisor(store: Db, _url: String) {
+    let a = acme(&store, "a@acme.example").await;
+    let sam = supervisor_of_ana(&store, &a).await;
+
+    let approved = asked(a.ana, a.vacation, days(day(2026, 12, 14), day(2026, 12, 14)));
+    let declined = asked(a.ana, a.vacation, days(day(2026, 12, 15), day(2026, 12, 15)));
+    let bos = asked(a.bo, a.vacation, days(day(2026, 12, 16), day(2026, 12, 16)));
+    let old = asked(a.ana, a.vacation, days(day(2026, 12, 17), day(2026, 12, 17)));
+    let open = asked(a.ana, a.vacation, days(day(2026, 12, 18), day(2026, 12, 18)));
+    for r in [&approved, &declined, &bos, &old, &open] {
+        store.insert_time_off_request(a.company, r, &[], &line(a.company, "time_off.requested")).await.unwrap();
+    }
+    let at = |hours: i64, status, note: &str| RequestEvent { at: now() + Duration::hours(hours), ..answer(status, a.admin, note) };
+    let answers = [
+        (&old, at(-48, RequestStatus::Approved, "")),
+        (&approved, at(1, RequestStatus::Approved, "")),
+        (&bos, at(2, RequestStatus::Declined, "short-handed")),
+        (&declined, at(3, RequestStatus::Declined, "short-handed")),
+    ];
+    for (r, event) in &answers {
+        store.answer_time_off_request(a.company, r.id, RequestStatus::Requested, event, &[], &line(a.company, "x")).await.unwrap();
+    }
+    let ids = |list: Vec<TimeOffRequest>| list.into_iter().map(|r| r.id).collect::<Vec<_>>();
+    let since = now() - Duration::hours(24);
+    let all = store.answered_time_off_requests(a.company, None, since, 50).await.unwrap();
+    assert_eq!(ids(all.clone()), [declined.id, bos.id, approved.id], "the latest answer first; older answers and open requests left out");
+    assert_eq!(all[0].answer().map(|e| e.note.as_str()), Some("short-handed"), "each with its answer");
+    let sams = store.answered_time_off_requests(a.company, Some(sam), since, 50).await.unwrap();
+    assert_eq!(ids(sams), [declined.id, approved.id], "Sam's employee only");
+    assert_eq!(ids(store.answered_time_off_requests(a.company, None, since, 1).await.unwrap()), [declined.id]);
 }
 
 async fn approved_time_off_is_found_by_its_days(store: Db, _url: String) {

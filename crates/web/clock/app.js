@@ -1,6 +1,7 @@
 // The mobile clock: register the device, sync, sign an employee in by PIN, clock in or out
 // (with a FaceFront photo when their role asks for it), Clock For a crew, and keep working with
-// no network. Every punch goes through the outbox (outbox.js), online or not.
+// no network. Every punch goes through the outbox (outbox.js), online or not; so does a request
+// for time off (timeoff.js).
 //
 // Offline sign-in: an employee may sign in with no network if they signed in online on this
 // device before. At each online sign-in the device keeps the answer (name, role, crew, status),
@@ -23,6 +24,7 @@ import * as kiosk from './kiosk.js';
 import * as queue from './outbox.js';
 import { sealPin } from './pinseal.js';
 import * as signing from './signing.js';
+import * as timeoff from './timeoff.js';
 import { kv } from './store.js';
 import { $, clockTime, deviceTime, element, punchLabel, statusAfter, when } from './util.js';
 
@@ -39,14 +41,18 @@ const state = {
   hasCamera: false,
   cameraMissing: false, // getUserMedia found no camera although one was listed
   signIns: {}, // employee id -> { result, status: { clockedIn, since } }
-  session: null, // { employee, role, faceFront, crew, clockedIn, since, card, offlinePin }
+  // { employee, role, faceFront, crew, clockedIn, since, card, offlinePin, pin, timeOff, previewed }: `pin` is the PIN
+  // of an online sign-in, kept in memory for this session's time-off calls only, never stored.
+  session: null,
   offlinePin: null, // while the "who are you" screen shows: the PIN typed
   release: null, // while the release screen shows: { notice, pin, employeeId, then }
   pin: '',
   busy: false,
 };
 
-const SCREENS = ['loading', 'register', 'pin', 'who', 'release', 'status', 'job', 'camera', 'crew', 'card', 'settings', 'kiosk'];
+const SCREENS = ['loading', 'register', 'pin', 'who', 'release', 'status', 'job', 'camera', 'crew', 'card', 'timeoff', 'settings', 'kiosk'];
+/** The screens a signed-in employee stays on until idle. */
+const SESSION_SCREENS = ['status', 'crew', 'card', 'timeoff'];
 let idleTimer = null;
 
 function show(name) {
@@ -55,7 +61,7 @@ function show(name) {
   const registered = state.token !== null;
   $('sync-button').hidden = !registered;
   $('settings-button').hidden = !registered || name === 'settings' || name === 'camera';
-  if (name !== 'status' && name !== 'crew' && name !== 'card') clearTimeout(idleTimer);
+  if (!SESSION_SCREENS.includes(name)) clearTimeout(idleTimer);
 }
 
 function message(text, kind = 'ok') {
@@ -159,6 +165,14 @@ function wire() {
   });
   $('card-button').addEventListener('click', showCard);
   $('card-back').addEventListener('click', () => showStatus());
+  $('timeoff-button').addEventListener('click', showTimeOff);
+  $('timeoff-back').addEventListener('click', () => showStatus());
+  $('timeoff-form').addEventListener('input', timeOffChanged);
+  $('timeoff-form').addEventListener('change', timeOffChanged);
+  $('timeoff-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    askTimeOff();
+  });
   $('crew-in').addEventListener('click', () => punchCrew('in'));
   $('crew-out').addEventListener('click', () => punchCrew('out'));
   $('settings-back').addEventListener('click', () => (state.session ? showStatus() : home()));
@@ -318,12 +332,17 @@ async function signIn(pin) {
     const job = result.clocked_in ? (result.shift_job ?? null) : null;
     let status = { clockedIn: result.clocked_in, onBreak: Boolean(result.on_break), back, since: serverSince, job };
     // Punches still waiting on this device are newer than what the server knows.
-    const mine = (await queue.items()).filter((i) => i.punch.employee_id === id && i.state === 'waiting');
+    const mine = (await queue.items()).filter((i) => i.punch?.employee_id === id && i.state === 'waiting');
     status = mine.reduce((before, item) => statusAfter(item.punch, before), status);
     state.signIns[id] = { result, status };
     await kv.set('sign-ins', state.signIns);
-    if (result.release) showRelease(result.release, pin, id, () => startSession(result, result.face_front, status));
-    else startSession(result, result.face_front, status);
+    const begin = () => {
+      startSession(result, result.face_front, status);
+      state.session.pin = pin;
+      tellTimeOffAnswers();
+    };
+    if (result.release) showRelease(result.release, pin, id, begin);
+    else begin();
   } finally {
     state.busy = false;
     state.pin = '';
@@ -491,7 +510,7 @@ function signOut() {
 
 function armIdle() {
   clearTimeout(idleTimer);
-  if (state.session && (!$('screen-status').hidden || !$('screen-crew').hidden || !$('screen-card').hidden)) {
+  if (state.session && SESSION_SCREENS.some((name) => !$(`screen-${name}`).hidden)) {
     idleTimer = setTimeout(() => {
       message(null);
       home();
@@ -515,6 +534,7 @@ function showStatus() {
   $('break-button').hidden = !s.clockedIn || s.onBreak;
   $('crew-button').hidden = s.crew.length === 0;
   $('card-button').hidden = s.card === undefined;
+  $('timeoff-button').hidden = !timeoff.allowed(s.role);
   $('change-job-button').hidden = !s.clockedIn || s.onBreak || (state.sync?.jobs ?? []).length === 0;
   show('status');
   armIdle();
@@ -820,12 +840,77 @@ async function headTurn(video, photo) {
   return { blob, prompt, failed: answer?.checked === true && answer.passed === false };
 }
 
+// ---------------------------------------------------------------- time off
+
+/** After an online sign-in: reads their time off, and tells them of answers they have not seen. */
+async function tellTimeOffAnswers() {
+  const s = state.session;
+  if (!timeoff.allowed(s.role)) return;
+  const known = await timeoff.mine(state.token, s);
+  if (!known || state.session !== s) return;
+  s.timeOff = known;
+  const news = await timeoff.newAnswers(s.employee.id, known.requests);
+  if (news.length > 0) message(news.join(' '));
+}
+
+async function showTimeOff() {
+  const s = state.session;
+  message(null);
+  await timeoff.renderForm(s.timeOff);
+  await timeoff.renderList(s, s.timeOff ?? null);
+  timeOffChanged();
+  show('timeoff');
+  armIdle();
+}
+
+/** Online, a request is sent only once its balance was shown for what the form says now. */
+function timeOffChanged(event) {
+  const s = state.session;
+  if (event?.target?.id === 'timeoff-partial') timeoff.showPartial();
+  if (event) $('timeoff-preview').hidden = true;
+  s.previewed = false;
+  $('timeoff-send').textContent = t(navigator.onLine ? 'timeoff.check' : 'timeoff.send');
+}
+
+/** Shows the balance first (online), then keeps and sends the request through the outbox. */
+async function askTimeOff() {
+  const s = state.session;
+  if (state.busy) return;
+  state.busy = true;
+  try {
+    if (navigator.onLine && !s.previewed) {
+      s.previewed = await timeoff.preview(state.token, state.sync?.pin_seal_key, s);
+      if (s.previewed) $('timeoff-send').textContent = t('timeoff.send');
+      else if (!navigator.onLine) $('timeoff-send').textContent = t('timeoff.send');
+      return;
+    }
+    const kept = await timeoff.send(state.sync?.pin_seal_key, s);
+    if (!kept) return message(t('timeoff.cannot_keep'), 'error');
+    const refused = (await queue.items()).find((i) => i.client_id === kept.clientId && i.state === 'refused');
+    if (refused) {
+      // Refused at once: nothing was asked; the form stays as typed, the refusal beside its field.
+      await queue.remove(kept.clientId);
+      timeoff.showError({ status: refused.error.status, body: { error: refused.error } });
+      timeOffChanged();
+      return;
+    }
+    const sent = !(await queue.items()).some((i) => i.client_id === kept.clientId);
+    s.timeOff = (await timeoff.mine(state.token, s)) ?? s.timeOff;
+    await timeoff.renderForm(s.timeOff);
+    await timeoff.renderList(s, s.timeOff ?? null);
+    timeOffChanged();
+    message(t(sent ? 'timeoff.sent' : 'timeoff.kept'));
+  } finally {
+    state.busy = false;
+  }
+}
+
 // ---------------------------------------------------------------- Clock For
 
 async function showCard() {
   const s = state.session;
   const items = await queue.items();
-  const waiting = items.filter((i) => i.punch.employee_id === s.employee.id && i.state === 'waiting');
+  const waiting = items.filter((i) => i.punch?.employee_id === s.employee.id && i.state === 'waiting');
   // What this session punched and the server took: on the card from the next sign-in.
   const kept = new Set(items.map((i) => i.client_id));
   const sent = (s.punched ?? []).filter((punch) => !kept.has(punch.client_id));
@@ -913,7 +998,9 @@ async function renderQueue(items) {
   list.replaceChildren(
     element('h2', { text: t('queue.title') }),
     ...items.map((item) => {
-      const what = `${punchLabel(item.punch)} — ${item.label ?? ''} — ${when(item.punch.device_time)}`;
+      const what = item.timeOff
+        ? `${t('timeoff.queue_item')} — ${item.label ?? ''} — ${item.timeOff.first}`
+        : `${punchLabel(item.punch)} — ${item.label ?? ''} — ${when(item.punch.device_time)}`;
       const children = [element('strong', { text: what })];
       if (item.state === 'refused') {
         const why = item.error ? errorMessage({ status: item.error.status, body: { error: item.error } }) : t('queue.by_server');

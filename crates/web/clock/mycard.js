@@ -13,7 +13,7 @@ export function hours(seconds) {
 }
 
 /** A date (YYYY-MM-DD, the company's calendar day) for people, e.g. "Mon, Nov 16". */
-function day(date) {
+export function day(date) {
   const [y, m, d] = date.split('-').map(Number);
   return new Date(y, m - 1, d).toLocaleDateString(locale(), { weekday: 'short', month: 'short', day: 'numeric' });
 }

@@ -1,10 +1,12 @@
 // The outbox: every punch is written here first (with its photo and head-turn burst), then sent. It is sent in
 // batches (POST /punches/batch) when the network is there: at once, on the `online` event, on
-// each sync, and by a retry timer that backs off (5 s, 10 s, 20 s … at most 5 min).
+// each sync, and by a retry timer that backs off (5 s, 10 s, 20 s … at most 5 min). Time-off
+// requests wait here too (`timeOff` instead of `punch`), each sent on its own after the punches
+// (POST /device/time-off/requests) under the same rules.
 //
 // A punch leaves the device only when the server acknowledged it (its item answered 200 or 201).
-// Resending is safe: the punch keeps its client_id and exact content, so the server answers the
-// stored punch instead of making a second one. A punch the server refused (4xx) stays here,
+// Resending is safe: the punch (or request) keeps its client_id and exact content, so the server
+// answers the stored one instead of making a second one. A punch the server refused (4xx) stays here,
 // marked with the server's message, until someone tries it again or removes it on purpose.
 //
 // A punch may be held (`holdUntil`): it is kept like any other but not sent before that time. The
@@ -59,6 +61,13 @@ export async function add(punch, photo, label, burst = null, holdUntil = null) {
   await changed();
 }
 
+/** Keeps a time-off request (its body as the API takes it, with its client_id and sealed PIN). */
+export async function addTimeOff(request, label) {
+  const item = { client_id: request.client_id, timeOff: request, photo: null, burst: null, label, queued_at: Date.now(), state: 'waiting', error: null };
+  await outbox.put(item);
+  await changed();
+}
+
 /** Marks a refused punch to be sent again. */
 export async function retry(clientId) {
   const item = (await outbox.all()).find((i) => i.client_id === clientId);
@@ -89,7 +98,8 @@ async function send() {
   let refused = 0;
   let error = null;
   if (token) {
-    const waiting = (await outbox.all()).filter(due);
+    const all = (await outbox.all()).filter(due);
+    const waiting = all.filter((i) => i.punch);
     for (let start = 0; start < waiting.length && !error; start += BATCH) {
       const chunk = waiting.slice(start, start + BATCH);
       const form = new FormData();
@@ -125,11 +135,29 @@ async function send() {
         // A 5xx item stays waiting and goes again with the next try.
       }
     }
+    for (const item of all.filter((i) => i.timeOff)) {
+      if (error) break;
+      let answer;
+      try {
+        answer = await call('/device/time-off/requests', { token, json: item.timeOff });
+      } catch (e) {
+        error = e instanceof Offline ? 'offline' : String(e);
+        break;
+      }
+      if (answer.status === 200 || answer.status === 201) {
+        await outbox.delete(item.client_id);
+        sent += 1;
+      } else if (answer.status >= 400 && answer.status < 500) {
+        const refusal = answer.body?.error;
+        await outbox.put({ ...item, state: 'refused', error: { status: answer.status, code: refusal?.code, message: refusal?.message, field: refusal?.field } });
+        refused += 1;
+      }
+    }
     await changed();
   }
-  const all = await outbox.all();
-  const left = all.filter(due).length;
-  const held = all.filter((i) => i.state === 'waiting' && !due(i)).map((i) => i.hold_until);
+  const stored = await outbox.all();
+  const left = stored.filter(due).length;
+  const held = stored.filter((i) => i.state === 'waiting' && !due(i)).map((i) => i.hold_until);
   schedule(left > 0 && token !== null, error !== null, token !== null && held.length ? Math.min(...held) : null);
   return { sent, refused, waiting: left, error };
 }

@@ -21,6 +21,7 @@ const FILES = [
   'signing.js',
   'pinseal.js',
   'mycard.js',
+  'timeoff.js',
   'jobs.js',
   'geo.js',
   'i18n.js',

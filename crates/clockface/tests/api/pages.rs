@@ -583,3 +583,85 @@ async fn a_release_signed_on_paper_is_recorded_with_its_scan() {
     let actions: Vec<&str> = audit.iter().map(|e| e["action"].as_str().unwrap()).collect();
     assert!(actions.contains(&"release.signed_on_paper") && actions.contains(&"release_scan.viewed"), "{actions:?}");
 }
+
+/// The time-off pages' forms: each needs the session's CSRF token; a refused answer, holiday or
+/// adjustment is said beside its field and writes nothing; a request answered on the page is
+/// answered for the API too, and the menu counts what waits.
+#[tokio::test]
+async fn time_off_forms_need_the_csrf_token_and_a_refusal_writes_nothing() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let admin = app.admin("ana@acme.test").await;
+    let role = app.role(&admin, "Crew", json!({})).await;
+    let ada = app.employee(&admin, "Ada Lovelace", "1", &role, Some("1357")).await;
+    let (_, browser) = sign_in(&app, "ana@acme.test", false).await;
+    let browser = browser.unwrap();
+    let types: Value = app.get(&admin.token, "/api/v1/time-off/types").await.json().await.unwrap();
+    let vacation = types[0]["id"].as_str().unwrap().to_owned();
+    let first = (chrono::Utc::now() + chrono::Duration::days(21)).date_naive().to_string();
+    let asked = app.post(&admin.token, "/api/v1/time-off/requests", json!({"employee_id": ada, "type_id": vacation, "first": first})).await;
+    assert_eq!(asked.status(), StatusCode::CREATED);
+    let request = asked.json::<Value>().await.unwrap()["request"]["id"].as_str().unwrap().to_owned();
+    let post =
+        |path: String, form: Vec<(&'static str, String)>| client().post(app.url(&path)).header(COOKIE, &browser.cookie).form(&form).send();
+    let status_of = || async {
+        app.get(&admin.token, &format!("/api/v1/time-off/requests/{request}")).await.json::<Value>().await.unwrap()["status"].clone()
+    };
+
+    let list = client().get(app.url("/admin/time-off")).header(COOKIE, &browser.cookie).send().await.unwrap().text().await.unwrap();
+    assert!(list.contains(r#"<span class="count-badge" aria-label="1 waiting">1</span>"#), "the menu counts it");
+    let answer = format!("/admin/time-off/requests/{request}");
+    let forged = post(answer.clone(), vec![("answer", "approve".into()), ("_csrf", "wrong".into())]).await.unwrap();
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    let bare =
+        post(answer.clone(), vec![("answer", "decline".into()), ("note", " ".into()), ("_csrf", browser.csrf.clone())]).await.unwrap();
+    assert_eq!(bare.status(), StatusCode::UNPROCESSABLE_ENTITY, "a decline needs its note");
+    assert!(bare.text().await.unwrap().contains(r#"aria-invalid="true""#), "said beside the note");
+    assert_eq!(status_of().await, "requested", "nothing was answered");
+    let declined =
+        post(answer, vec![("answer", "decline".into()), ("note", "inventory".into()), ("_csrf", browser.csrf.clone())]).await.unwrap();
+    assert_eq!(declined.status(), StatusCode::SEE_OTHER);
+    assert_eq!(status_of().await, "declined");
+
+    // A holiday outside its year, and an adjustment without a reason: refused, nothing stored.
+    let year = chrono::Utc::now().date_naive().format("%Y").to_string();
+    let holiday = |date: String, csrf: String| {
+        vec![("date", date), ("name", "Founders Day".into()), ("hours", "8".into()), ("year", year.clone()), ("_csrf", csrf)]
+    };
+    let forged = post("/admin/time-off/holidays".into(), holiday(format!("{year}-07-03"), String::new())).await.unwrap();
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    let refused = post("/admin/time-off/holidays".into(), holiday("2001-02-30".into(), browser.csrf.clone())).await.unwrap();
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let calendar: Value = app.get(&admin.token, &format!("/api/v1/time-off/holidays?year={year}")).await.json().await.unwrap();
+    assert_eq!(calendar["holidays"], json!([]), "nothing was added");
+    let added = post("/admin/time-off/holidays".into(), holiday(format!("{year}-07-03"), browser.csrf.clone())).await.unwrap();
+    assert_eq!(added.status(), StatusCode::SEE_OTHER);
+    let calendar: Value = app.get(&admin.token, &format!("/api/v1/time-off/holidays?year={year}")).await.json().await.unwrap();
+    assert_eq!(calendar["holidays"][0]["name"], "Founders Day");
+
+    let kept = json!({"kind": "vacation", "name": "Vacation", "paid": true, "codes": types[0]["codes"].clone(),
+        "policy": {"method": {"method": "none"}, "allow_negative": false}});
+    assert_eq!(app.put(&admin.token, &format!("/api/v1/time-off/types/{vacation}"), kept).await.status(), StatusCode::OK);
+    let adjust = format!("/admin/employees/{ada}/time-off/adjust");
+    let form = |reason: &str| {
+        vec![
+            ("type_id", vacation.clone()),
+            ("kind", "starting".into()),
+            ("hours", "8".into()),
+            ("reason", reason.into()),
+            ("_csrf", browser.csrf.clone()),
+        ]
+    };
+    let ledger = || async {
+        let balances: Value = app.get(&admin.token, &format!("/api/v1/employees/{ada}/time-off/balances")).await.json().await.unwrap();
+        balances[0]["ledger"]["lines"].as_array().unwrap().len()
+    };
+    let refused = post(adjust.clone(), form("")).await.unwrap();
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused.text().await.unwrap().contains(r#"name="reason" value="" maxlength="500" required aria-invalid="true""#),
+        "beside the reason"
+    );
+    assert_eq!(ledger().await, 0, "nothing was written");
+    assert_eq!(post(adjust, form("from the old system")).await.unwrap().status(), StatusCode::SEE_OTHER);
+    assert_eq!(ledger().await, 1);
+}

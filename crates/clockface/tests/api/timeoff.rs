@@ -3,7 +3,8 @@
 //! the answer on the clock; a decline's note reaches the clock too. A supervisor cannot see or
 //! answer a request outside their reach (404, like another company's ids), only admins change
 //! types, balances and holidays (403), bad input answers 4xx naming the field, a day in an
-//! approved pay period answers 409 until it is reopened, and no refusal writes anything.
+//! approved pay period answers 409 until it is reopened, and no refusal writes anything. A
+//! request kept offline arrives once, and a role may forbid asking on the clock.
 
 use crate::helpers::*;
 use chrono::{Datelike, Duration, NaiveDate, Utc};
@@ -261,6 +262,73 @@ async fn bad_input_locks_and_other_companies_change_nothing(backend: Backend) {
         .await;
     assert_eq!(reopened.status(), StatusCode::NO_CONTENT, "{}", reopened.text().await.unwrap());
     assert_eq!(c.app.post(&c.sue, "/api/v1/time-off/requests", in_it).await.status(), StatusCode::CREATED);
+}
+
+/// A request kept on a phone while offline is sent later with its client id and its PIN sealed
+/// for it: it is asked once however often it is sent; a different request under the same id, a
+/// wrong PIN or a seal made for another request asks nothing. A role may forbid asking on the
+/// clock (403 saying why, nothing written), while the office still asks for its holders.
+async fn an_offline_request_arrives_once_and_a_role_may_forbid_asking(backend: Backend) {
+    let c = crew(backend).await;
+    let monday = a_monday_ahead();
+    let key = c.app.running.state.settings.pin_seal.clone().unwrap();
+    let client = uuid::Uuid::now_v7().to_string();
+    let kept = |pin: &str, sealed_for: &str, first: NaiveDate| {
+        let mut body = c.on_clock(&c.ada, "", first, first);
+        let object = body.as_object_mut().unwrap();
+        object.remove("pin");
+        object.insert("client_id".into(), json!(client));
+        object.insert("sealed_pin".into(), serde_json::to_value(key.seal(pin, sealed_for)).unwrap());
+        body
+    };
+    let send = |body: Value| c.app.post(&c.device, "/api/v1/device/time-off/requests", body);
+
+    let wrong = send(kept("9999", &client, monday)).await;
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED, "a wrong PIN, sealed, is judged like a typed one");
+    let moved = send(kept("1357", &uuid::Uuid::now_v7().to_string(), monday)).await;
+    expect_error(moved, StatusCode::UNPROCESSABLE_ENTITY, "pin_not_opened").await;
+    assert_eq!(requests_of_ada(&c).await, 0);
+
+    let first = send(kept("1357", &client, monday)).await;
+    assert_eq!(first.status(), StatusCode::CREATED, "{}", first.text().await.unwrap());
+    let again = send(kept("1357", &client, monday)).await;
+    assert_eq!(again.status(), StatusCode::OK, "a resend answers the request already asked");
+    let again: Value = again.json().await.unwrap();
+    assert_eq!(again["id"], client.as_str(), "the client id is the request's id");
+    assert_eq!(again["status"], "requested");
+    let other_days = send(kept("1357", &client, monday + Duration::days(1))).await;
+    expect_error(other_days, StatusCode::CONFLICT, "client_id_reused").await;
+    assert_eq!(requests_of_ada(&c).await, 1, "asked exactly once");
+
+    // A role without "May ask for time off": refused on the clock with the reason, nothing written.
+    let office = c.app.role(&c.admin, "Office", json!({"ask_time_off": false})).await;
+    let bo = c.app.employee(&c.admin, "Bo Rivera", "3", &office, Some("8642")).await;
+    let roles: Value = c.app.get(&c.admin.token, "/api/v1/roles").await.json().await.unwrap();
+    let may_ask = |name: &str| roles.as_array().unwrap().iter().find(|r| r["name"] == name).unwrap()["abilities"]["ask_time_off"].clone();
+    assert_eq!((may_ask("Office"), may_ask("Crew")), (json!(false), json!(true)), "on unless turned off");
+    for path in ["/api/v1/device/time-off/preview", "/api/v1/device/time-off/requests"] {
+        let response = c.app.post(&c.device, path, c.on_clock(&bo, "8642", monday, monday)).await;
+        let message = expect_error(response, StatusCode::FORBIDDEN, "time_off_not_allowed").await;
+        assert!(message.contains("Bo Rivera") && message.contains("Office"), "it says whose role: {message}");
+    }
+    let listed: Value = c.app.get(&c.admin.token, &format!("/api/v1/employees/{bo}/time-off")).await.json().await.unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 0, "nothing was written");
+    let for_bo = json!({"employee_id": bo, "type_id": c.vacation, "first": monday.to_string()});
+    assert_eq!(
+        c.app.post(&c.admin.token, "/api/v1/time-off/requests", for_bo).await.status(),
+        StatusCode::CREATED,
+        "the office still asks"
+    );
+}
+
+#[tokio::test]
+async fn an_offline_request_arrives_once_and_a_role_may_forbid_asking_on_sqlite() {
+    an_offline_request_arrives_once_and_a_role_may_forbid_asking(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn an_offline_request_arrives_once_and_a_role_may_forbid_asking_on_postgres() {
+    an_offline_request_arrives_once_and_a_role_may_forbid_asking(Backend::Postgres).await;
 }
 
 #[tokio::test]

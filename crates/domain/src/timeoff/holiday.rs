@@ -42,41 +42,60 @@ impl HolidayCalendar {
     /// position (a day outside the year, a day given twice, no name, hours past a day's 24).
     pub fn parse(year: i32, inputs: &[HolidayInput]) -> Result<Self, DomainError> {
         let mut refused = Vec::new();
-        let mut holidays: Vec<Holiday> = Vec::new();
+        let mut calendar = HolidayCalendar { year, holidays: Vec::new() };
         for (i, input) in inputs.iter().enumerate() {
-            let line = i + 1;
-            let at = |e: DomainError| match e {
-                DomainError::Invalid { field, message } => DomainError::invalid(field, format!("holiday {line}: {message}")),
-                other => other,
-            };
-            let date = DomainError::keep(parse_day("date", input.date.trim()).map_err(at), &mut refused);
-            let name = DomainError::keep(parse_name(&input.name, "name", 60).map_err(at), &mut refused);
-            let paid = DomainError::keep(
-                parse_hours("hours", &input.hours)
-                    .and_then(|s| {
-                        if s > DAY {
-                            Err(DomainError::invalid("hours", format!("{} is more than a day has", fmt_hours(s))))
-                        } else {
-                            Ok(s)
-                        }
-                    })
-                    .map_err(at),
-                &mut refused,
-            );
-            if let Some(date) = date {
-                if date.year() != year {
-                    refused.push(DomainError::invalid("date", format!("holiday {line}: {date} is not in {year}")));
-                } else if let Some(other) = holidays.iter().find(|h| h.date == date) {
-                    refused.push(DomainError::invalid("date", format!("holiday {line}: {date} is already {}", other.name)));
-                }
-            }
-            if let (Some(date), Some(name), Some(paid_seconds)) = (date, name, paid) {
-                holidays.push(Holiday { date, name, paid_seconds });
+            if let Some(holiday) = DomainError::keep(calendar.check(input).map_err(|e| on_line(i + 1, e)), &mut refused) {
+                calendar.holidays.push(holiday);
             }
         }
         DomainError::all(refused)?;
-        holidays.sort_by_key(|h| h.date);
-        Ok(HolidayCalendar { year, holidays })
+        calendar.holidays.sort_by_key(|h| h.date);
+        Ok(calendar)
+    }
+
+    /// The calendar with one more holiday, checked as each line of [`HolidayCalendar::parse`] is
+    /// (a day of this year that has no holiday yet, a name, hours up to a day's 24).
+    pub fn with(&self, input: &HolidayInput) -> Result<Self, DomainError> {
+        let holiday = self.check(input)?;
+        let mut calendar = self.clone();
+        calendar.holidays.push(holiday);
+        calendar.holidays.sort_by_key(|h| h.date);
+        Ok(calendar)
+    }
+
+    /// The calendar without the holiday on `date` (as it was when there is none).
+    pub fn without(&self, date: NaiveDate) -> Self {
+        HolidayCalendar { year: self.year, holidays: self.holidays.iter().filter(|h| h.date != date).cloned().collect() }
+    }
+
+    /// One typed holiday, checked against this calendar: every wrong field named at once.
+    fn check(&self, input: &HolidayInput) -> Result<Holiday, DomainError> {
+        let year = self.year;
+        let mut refused = Vec::new();
+        let date = DomainError::keep(parse_day("date", input.date.trim()), &mut refused);
+        let name = DomainError::keep(parse_name(&input.name, "name", 60), &mut refused);
+        let paid = DomainError::keep(
+            parse_hours("hours", &input.hours).and_then(|s| {
+                if s > DAY {
+                    Err(DomainError::invalid("hours", format!("{} is more than a day has", fmt_hours(s))))
+                } else {
+                    Ok(s)
+                }
+            }),
+            &mut refused,
+        );
+        if let Some(date) = date {
+            if date.year() != year {
+                refused.push(DomainError::invalid("date", format!("{date} is not in {year}")));
+            } else if let Some(other) = self.on(date) {
+                refused.push(DomainError::invalid("date", format!("{date} is already {}", other.name)));
+            }
+        }
+        DomainError::all(refused)?;
+        match (date, name, paid) {
+            (Some(date), Some(name), Some(paid_seconds)) => Ok(Holiday { date, name, paid_seconds }),
+            _ => Err(DomainError::invalid("date", "a holiday passed its checks without its fields")),
+        }
     }
 
     /// The holiday on `date`, if any.
@@ -101,6 +120,15 @@ impl HolidayCalendar {
                 source: TimeOffSource::Holiday,
             })
             .collect()
+    }
+}
+
+/// A refusal of the `line`th holiday typed, saying which.
+fn on_line(line: usize, error: DomainError) -> DomainError {
+    match error {
+        DomainError::Invalid { field, message } => DomainError::invalid(field, format!("holiday {line}: {message}")),
+        DomainError::Several(all) => DomainError::Several(all.into_iter().map(|e| on_line(line, e)).collect()),
+        other => other,
     }
 }
 
@@ -159,6 +187,18 @@ mod tests {
         assert!(error.contains("holiday 3: 2026-07-04 is already Independence Day"), "{error}");
         assert!(error.contains("holiday 4: must not be empty"), "{error}");
         assert!(error.contains("holiday 4: 25.00 h is more than a day has"), "{error}");
+    }
+
+    #[test]
+    fn a_holiday_is_added_to_a_year_once_and_removed() {
+        let calendar = HolidayCalendar::parse(2026, &[holiday("2026-11-26", "Thanksgiving", "8")]).unwrap();
+        let added = calendar.with(&holiday("2026-07-03", "Independence Day (observed)", "8")).unwrap();
+        assert_eq!(added.holidays.iter().map(|h| h.date.to_string()).collect::<Vec<_>>(), ["2026-07-03", "2026-11-26"], "in date order");
+        let twice = calendar.with(&holiday("2026-11-26", "Again", "8")).unwrap_err().to_string();
+        assert!(twice.contains("2026-11-26 is already Thanksgiving"), "{twice}");
+        let wrong = calendar.with(&holiday("2027-01-01", "", "30")).unwrap_err().to_string();
+        assert!(wrong.contains("not in 2026") && wrong.contains("name") && wrong.contains("more than a day"), "each field named: {wrong}");
+        assert_eq!(added.without(NaiveDate::from_ymd_opt(2026, 7, 3).unwrap()), calendar);
     }
 
     #[test]

@@ -43,8 +43,8 @@ pub(super) async fn create_company(pool: &Pool<Db>, new: NewCompany) -> Result<(
         .map_err(|e| unique_violation(e, &[("email", Unique::AdminEmail)]))?;
     for (name, abilities) in default_roles() {
         sqlx::query(
-            "INSERT INTO roles (id, company_id, name, face_front, clock_for, view_own_time_card, record_gps, face_front_version, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8)",
+            "INSERT INTO roles (id, company_id, name, face_front, clock_for, view_own_time_card, record_gps, face_front_version, created_at, \
+             ask_time_off) VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $9)",
         )
         .bind(new_id())
         .bind(company_id.0)
@@ -54,6 +54,7 @@ pub(super) async fn create_company(pool: &Pool<Db>, new: NewCompany) -> Result<(
         .bind(abilities.view_own_time_card)
         .bind(abilities.record_gps)
         .bind(new.now)
+        .bind(abilities.ask_time_off)
         .execute(&mut *tx)
         .await?;
     }

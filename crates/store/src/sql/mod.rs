@@ -612,6 +612,16 @@ impl Store for Backend {
         timeoff::pending_time_off_requests(&self.pool, company, supervisor, limit).await
     }
 
+    async fn answered_time_off_requests(
+        &self,
+        company: CompanyId,
+        supervisor: Option<AdminId>,
+        since: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<TimeOffRequest>, StoreError> {
+        timeoff::answered_time_off_requests(&self.pool, company, supervisor, since, limit).await
+    }
+
     async fn count_pending_time_off_requests(&self, company: CompanyId, supervisor: Option<AdminId>) -> Result<i64, StoreError> {
         timeoff::count_pending_time_off_requests(&self.pool, company, supervisor).await
     }

@@ -12,7 +12,7 @@ use clockface_domain::role::{Abilities, Role, RoleName};
 use sqlx::Pool;
 use uuid::Uuid;
 
-const ROLE_COLUMNS: &str = "id, company_id, name, face_front, clock_for, view_own_time_card, record_gps, face_front_version, liveness, active_check, liveness_retry";
+const ROLE_COLUMNS: &str = "id, company_id, name, face_front, clock_for, view_own_time_card, record_gps, face_front_version, liveness, active_check, liveness_retry, ask_time_off";
 
 /// The company's role with this id, read in `tx`; [`StoreError::UnknownRole`] when there is none.
 pub(super) async fn role_in(tx: &mut Tx, company: CompanyId, role: RoleId) -> Result<RoleRow, StoreError> {
@@ -47,7 +47,8 @@ pub(super) async fn create_role(pool: &Pool<Db>, company: CompanyId, name: &Role
     let version = bump_version(&mut tx, company).await?;
     let row: RoleRow = sqlx::query_as(&format!(
         "INSERT INTO roles (id, company_id, name, face_front, clock_for, view_own_time_card, record_gps, face_front_version, created_at, \
-         liveness, active_check, liveness_retry) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING {ROLE_COLUMNS}"
+         liveness, active_check, liveness_retry, ask_time_off) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
+         RETURNING {ROLE_COLUMNS}"
     ))
     .bind(new_id())
     .bind(company.0)
@@ -61,6 +62,7 @@ pub(super) async fn create_role(pool: &Pool<Db>, company: CompanyId, name: &Role
     .bind(abilities.liveness.columns().0)
     .bind(abilities.liveness.columns().1.as_str())
     .bind(abilities.liveness_retry)
+    .bind(abilities.ask_time_off)
     .fetch_one(&mut *tx)
     .await
     .map_err(|e| unique_violation(e, &[("name", Unique::RoleName)]))?;
@@ -87,7 +89,7 @@ pub(super) async fn update_role(
     let face_front_version = if current.abilities.face_front == abilities.face_front { current.face_front_version } else { version };
     let row: RoleRow = sqlx::query_as(&format!(
         "UPDATE roles SET name = $3, face_front = $4, clock_for = $5, view_own_time_card = $6, record_gps = $7, face_front_version = $8, \
-         liveness = $9, active_check = $10, liveness_retry = $11 WHERE company_id = $1 AND id = $2 RETURNING {ROLE_COLUMNS}"
+         liveness = $9, active_check = $10, liveness_retry = $11, ask_time_off = $12 WHERE company_id = $1 AND id = $2 RETURNING {ROLE_COLUMNS}"
     ))
     .bind(company.0)
     .bind(role.0)
@@ -100,6 +102,7 @@ pub(super) async fn update_role(
     .bind(abilities.liveness.columns().0)
     .bind(abilities.liveness.columns().1.as_str())
     .bind(abilities.liveness_retry)
+    .bind(abilities.ask_time_off)
     .fetch_one(&mut *tx)
     .await
     .map_err(|e| unique_violation(e, &[("name", Unique::RoleName)]))?;

@@ -411,6 +411,32 @@ pub(super) async fn count_pending_time_off_requests(
     Ok(query.fetch_one(pool).await?)
 }
 
+/// The requests approved or declined since `since`, the latest answer first: the company's, or a
+/// supervisor's employees'. Read from the answers' events of the window, by when they were given
+/// (`time_off_request_events_by_time`, migration 0023), at most `limit`.
+pub(super) async fn answered_time_off_requests(
+    pool: &Pool<Db>,
+    company: CompanyId,
+    supervisor: Option<AdminId>,
+    since: DateTime<Utc>,
+    limit: i64,
+) -> Result<Vec<TimeOffRequest>, StoreError> {
+    // A request is approved or declined once (a second answer is refused), so each answer event
+    // of the window names a different request; one since cancelled is left out by its status.
+    let sql = format!(
+        "SELECT {REQUEST_COLUMNS} FROM time_off_request_events e JOIN time_off_requests r ON r.id = e.request_id \
+         WHERE e.company_id = $1 AND e.at >= $2 AND e.status IN ('approved', 'declined') \
+         AND r.company_id = $1 AND r.status IN ('approved', 'declined'){} ORDER BY e.at DESC, r.id LIMIT $3",
+        assigned_to(supervisor, 4)
+    );
+    let mut query = sqlx::query_as(&sql).bind(company.0).bind(crate::to_micros(since)).bind(limit);
+    if let Some(supervisor) = supervisor {
+        query = query.bind(supervisor.0);
+    }
+    let rows: Vec<RequestRow> = query.fetch_all(pool).await?;
+    with_history(pool, company, rows).await
+}
+
 /// The company's approved requests with a day in `from..=to` (the cards and the overview).
 pub(super) async fn approved_time_off(
     pool: &Pool<Db>,

@@ -16,6 +16,7 @@ pub mod review;
 pub mod roles;
 pub mod session;
 pub mod timecards;
+pub mod timeoff;
 pub mod users;
 pub mod verdicts;
 pub mod words;
@@ -53,6 +54,7 @@ pub fn router(settings: &WebSettings) -> Router<AppState> {
         .merge(devices::router())
         .merge(jobs::router())
         .merge(timecards::router())
+        .merge(timeoff::router())
         .merge(payroll::router())
         .merge(photos::router())
         .merge(review::router())
@@ -104,12 +106,14 @@ pub struct Layout {
     pub company: String,
     pub email: String,
     pub csrf: String,
-    /// Which menu entry is current: `roles`, `employees`, `devices`, `time-cards` or `review`.
+    /// Which menu entry is current: `roles`, `employees`, `devices`, `time-cards`, `time-off` or `review`.
     pub section: &'static str,
     pub title: String,
     pub assets: &'static str,
     /// Punches waiting in the review queue (the menu's badge shows `100+` past [`review::BADGE_LIMIT`]).
     pub review_waiting: usize,
+    /// Time-off requests waiting for the user's answer (the menu's count).
+    pub time_off_waiting: usize,
     /// Whether the user is an admin: a supervisor's menu holds only what they may open.
     pub admin: bool,
     /// Security notices not seen yet (the banner above every admin page).
@@ -126,6 +130,7 @@ impl Layout {
             title: title.into(),
             assets: asset_version(),
             review_waiting: user.review_waiting,
+            time_off_waiting: user.time_off_waiting,
             admin: user.is_admin(),
             security_notices: user.security_notices,
         }

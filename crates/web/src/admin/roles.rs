@@ -74,6 +74,12 @@ impl RoleForm {
                 on: a.view_own_time_card,
             },
             Toggle { name: "record_gps", label: "Record GPS", help: "Attach the device's position to each punch.", on: a.record_gps },
+            Toggle {
+                name: "ask_time_off",
+                label: "May ask for time off",
+                help: "Ask for time off on the mobile clock and see the answers there.",
+                on: a.ask_time_off,
+            },
         ]
     }
 }
@@ -107,6 +113,7 @@ fn abilities_from(form: &FormData) -> Abilities {
         // A form without the choice (an older page) keeps the default check.
         liveness: clockface_domain::role::LivenessCheck::parse(form.get("liveness")).unwrap_or_default(),
         liveness_retry: form.checked("liveness_retry"),
+        ask_time_off: form.checked("ask_time_off"),
     }
 }
 

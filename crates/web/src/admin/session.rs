@@ -82,6 +82,8 @@ pub struct UserSession {
     pub company: Company,
     /// How many punches wait in the user's review queue (for the menu's badge), up to a limit.
     pub review_waiting: usize,
+    /// How many time-off requests wait for the user's answer (the menu's count).
+    pub time_off_waiting: usize,
     /// Security notices (locks after wrong PINs) no admin has marked seen yet; 0 for a supervisor.
     pub security_notices: usize,
     /// Whose time cards the user reaches.
@@ -126,13 +128,16 @@ impl FromRequestParts<AppState> for UserSession {
         let review_waiting =
             state.store.count_review_queue(session.company_id, reach.supervisor()).await.map_err(|e| page_error(e.into()))?;
         let review_waiting = usize::try_from(review_waiting).unwrap_or(usize::MAX);
+        let time_off_waiting =
+            state.store.count_pending_time_off_requests(session.company_id, reach.supervisor()).await.map_err(|e| page_error(e.into()))?;
+        let time_off_waiting = usize::try_from(time_off_waiting).unwrap_or(usize::MAX);
         let security_notices = if session.role.is_admin() {
             let unseen = state.store.count_unseen_notices(session.company_id).await.map_err(|e| page_error(e.into()))?;
             usize::try_from(unseen).unwrap_or(usize::MAX)
         } else {
             0
         };
-        Ok(UserSession { session, company, review_waiting, security_notices, reach })
+        Ok(UserSession { session, company, review_waiting, time_off_waiting, security_notices, reach })
     }
 }
 

@@ -191,6 +191,25 @@ struct DayView {
     /// 8 hours, the day a federal week passed 40), e.g. `8:00 regular, 4:00 overtime, 1:00 double time`.
     split: Option<String>,
     rows: usize,
+    /// The day's time off, each its own line: what, its hours, paid or not.
+    time_off: Vec<TimeOffLine>,
+}
+
+/// A line of time off on the card: `Vacation`, `Holiday: Thanksgiving`; `8:00`; `paid`.
+struct TimeOffLine {
+    label: String,
+    hours: String,
+    pay: &'static str,
+}
+
+impl TimeOffLine {
+    fn of(line: &clockface_domain::timeoff::CardTimeOff) -> Self {
+        let label = match &line.holiday {
+            Some(holiday) => format!("{}: {holiday}", line.name),
+            None => line.name.clone(),
+        };
+        TimeOffLine { label, hours: hours(line.seconds), pay: if line.paid { "paid time off" } else { "unpaid time off" } }
+    }
 }
 
 struct Card {
@@ -204,6 +223,8 @@ struct Card {
     has_overtime: bool,
     has_double_time: bool,
     meal: Option<String>,
+    /// The period's time off by type, e.g. `Vacation, paid time off (not in the hours above)` and `16:00`.
+    time_off: Vec<(String, String)>,
     /// The period's breaks and whether the hours count them, e.g. (`0:30`, false).
     breaks: Option<(String, bool)>,
     overtime_rule: &'static str,
@@ -550,6 +571,7 @@ async fn card(
                 shifts,
                 hours: if day.seconds > 0 { hours(day.seconds) } else { String::new() },
                 split: (day.pay.overtime_seconds > 0 || day.pay.double_time_seconds > 0).then(|| super::payroll::pay_words(day.pay)),
+                time_off: day.time_off.iter().map(TimeOffLine::of).collect(),
             }
         })
         .collect();
@@ -578,6 +600,14 @@ async fn card(
         has_overtime: pay.overtime_seconds > 0,
         has_double_time: pay.double_time_seconds > 0,
         meal: (time_card.meal_deducted_seconds > 0).then(|| hours(time_card.meal_deducted_seconds)),
+        time_off: time_card
+            .time_off
+            .iter()
+            .map(|t| {
+                let pay = if t.paid { "paid time off" } else { "unpaid time off" };
+                (format!("{}, {pay} (not in the hours above)", t.name), hours(t.seconds))
+            })
+            .collect(),
         breaks: (time_card.break_seconds > 0).then(|| (hours(time_card.break_seconds), time_card.breaks_paid)),
         overtime_rule: "",
         issues: time_card.issues,

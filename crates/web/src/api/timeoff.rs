@@ -13,7 +13,9 @@ use crate::guard::ClientAddr;
 use crate::{ApiError, AppState};
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use chrono::{NaiveDate, Utc};
+use clockface_app::sealed_pin::SealedPin;
 use clockface_app::timeoff::{self, AdjustBody, Answer, AskBody, Asked, Balance, Caller, HolidaysBody, NoteBody, Preview, RequestView};
 use clockface_domain::ids::{EmployeeId, TimeOffRequestId, TimeOffTypeId};
 use clockface_domain::timeoff::kind::TimeOffTypeInput;
@@ -88,16 +90,24 @@ async fn post_preview(State(state): State<AppState>, user: UserAuth, Json(body):
 
 /// Asks for time off for an employee the user reaches (`employee_id`). Refused with nothing
 /// written when a field is wrong (422 naming it, `hours` when the balance may not go below zero),
-/// or a day is in an approved pay period (409 `period_locked`).
+/// or a day is in an approved pay period (409 `period_locked`). A resend with the same
+/// `client_id` answers the request already asked (200), never a second one.
 #[utoipa::path(post, path = "/time-off/requests", tag = "time off", security(("admin" = [])), request_body = AskBody,
-    responses((status = 201, body = Asked), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn post_request(
-    State(state): State<AppState>,
-    user: UserAuth,
-    Json(body): Json<AskBody>,
-) -> Result<(StatusCode, Json<Asked>), ApiError> {
-    let asked = timeoff::ask(&*state.store, Caller::User(user.scope()), &body, Utc::now()).await?;
-    Ok((StatusCode::CREATED, Json(asked)))
+    responses((status = 201, description = "asked", body = Asked), (status = 200, description = "already asked (a resend)", body = RequestView),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn post_request(State(state): State<AppState>, user: UserAuth, Json(body): Json<AskBody>) -> Result<Response, ApiError> {
+    ask_once(&state, Caller::User(user.scope()), &body).await
+}
+
+/// Asks (201, [`Asked`]), or answers the request a resend names by its `client_id` (200, the
+/// [`RequestView`] as it stands now) instead of asking it twice.
+async fn ask_once(state: &AppState, caller: Caller<'_>, body: &AskBody) -> Result<Response, ApiError> {
+    let now = Utc::now();
+    if let Some(before) = timeoff::asked_before(&*state.store, caller, body, now).await? {
+        return Ok((StatusCode::OK, Json(before)).into_response());
+    }
+    let asked = timeoff::ask(&*state.store, caller, body, now).await?;
+    Ok((StatusCode::CREATED, Json(asked)).into_response())
 }
 
 /// The requests waiting for an answer that the user may answer (a supervisor's employees',
@@ -271,7 +281,17 @@ async fn put_holidays(
 #[serde(deny_unknown_fields)]
 pub struct DeviceAskBody {
     pub employee_id: EmployeeId,
+    /// The PIN typed at an online sign-in; or, for a request kept on the device since an
+    /// offline sign-in, `sealed_pin` (with `client_id`).
+    #[serde(default)]
     pub pin: String,
+    /// The PIN typed at an offline sign-in, sealed to the server's key for this request's
+    /// `client_id` (as a punch's is for its own): judged when the request arrives.
+    #[serde(default)]
+    pub sealed_pin: Option<SealedPin>,
+    /// The device's id for the request (a UUID); a resend with it never asks twice.
+    #[serde(default)]
+    pub client_id: Option<TimeOffRequestId>,
     pub type_id: TimeOffTypeId,
     pub first: String,
     #[serde(default)]
@@ -291,7 +311,23 @@ impl DeviceAskBody {
             last: self.last.clone(),
             hours: self.hours.clone(),
             note: self.note.clone(),
+            client_id: self.client_id,
         }
+    }
+
+    /// The PIN to judge: as typed, or opened from its seal (bound to the request's `client_id`).
+    fn pin(&self, state: &AppState) -> Result<String, ApiError> {
+        let Some(sealed) = &self.sealed_pin else {
+            return Ok(self.pin.clone());
+        };
+        let (Some(key), Some(client_id)) = (&state.settings.pin_seal, self.client_id) else {
+            let refused =
+                ApiError::unprocessable("pin_not_opened", "a sealed PIN needs the request's client_id and a server key to open it");
+            return Err(refused.with_field("sealed_pin"));
+        };
+        key.open(sealed, &client_id.to_string()).map_err(|e| {
+            ApiError::unprocessable("pin_not_opened", format!("{e}; sign in again and ask once more")).with_field("sealed_pin")
+        })
     }
 }
 
@@ -307,31 +343,35 @@ async fn on_the_clock<'a>(
     Ok(Caller::Employee { company: auth.company(), employee: employee.id })
 }
 
-/// On the clock: what a request would take (days, balance before and after, punched days).
+/// On the clock: what a request would take (days, balance before and after, punched days); 403
+/// `time_off_not_allowed` when the employee's role may not ask.
 #[utoipa::path(post, path = "/device/time-off/preview", tag = "device", security(("device" = [])), request_body = DeviceAskBody,
-    responses((status = 200, body = Preview), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = Preview), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
 async fn device_preview(
     State(state): State<AppState>,
     auth: DeviceAuth,
     client: ClientAddr,
     Json(body): Json<DeviceAskBody>,
 ) -> Result<Json<Preview>, ApiError> {
-    let caller = on_the_clock(&state, &auth, client, body.employee_id, &body.pin).await?;
+    let caller = on_the_clock(&state, &auth, client, body.employee_id, &body.pin(&state)?).await?;
     Ok(Json(timeoff::preview_request(&*state.store, caller, &body.ask(), Utc::now()).await?))
 }
 
-/// On the clock: the employee asks for time off for themselves.
+/// On the clock: the employee asks for time off for themselves, if their role may (403
+/// `time_off_not_allowed` says whose role does not). A request kept offline is sent later with
+/// its `client_id` and sealed PIN; a resend answers the request already asked (200).
 #[utoipa::path(post, path = "/device/time-off/requests", tag = "device", security(("device" = [])), request_body = DeviceAskBody,
-    responses((status = 201, body = Asked), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, description = "asked", body = Asked), (status = 200, description = "already asked (a resend)", body = RequestView),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn device_ask(
     State(state): State<AppState>,
     auth: DeviceAuth,
     client: ClientAddr,
     Json(body): Json<DeviceAskBody>,
-) -> Result<(StatusCode, Json<Asked>), ApiError> {
-    let caller = on_the_clock(&state, &auth, client, body.employee_id, &body.pin).await?;
-    let asked = timeoff::ask(&*state.store, caller, &body.ask(), Utc::now()).await?;
-    Ok((StatusCode::CREATED, Json(asked)))
+) -> Result<Response, ApiError> {
+    let caller = on_the_clock(&state, &auth, client, body.employee_id, &body.pin(&state)?).await?;
+    ask_once(&state, caller, &body.ask()).await
 }
 
 /// The employee on the clock, by PIN.

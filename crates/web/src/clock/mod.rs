@@ -47,6 +47,7 @@ const ASSETS: &[Asset] = &[
     asset!("signing.js", JS),
     asset!("pinseal.js", JS),
     asset!("mycard.js", JS),
+    asset!("timeoff.js", JS),
     asset!("jobs.js", JS),
     asset!("geo.js", JS),
     asset!("i18n.js", JS),
