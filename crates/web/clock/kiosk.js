@@ -139,11 +139,21 @@ async function headTurn(video) {
   return { blob, prompt };
 }
 
-/** Why the kiosk asks for the PIN, in the worker's words. */
+/** Why the kiosk asks for the PIN (the server's `reason`), in the worker's words. */
+const REASONS = {
+  below_threshold: 'kiosk.reason.below_threshold',
+  too_close: 'kiosk.reason.too_close',
+  no_face: 'kiosk.reason.no_face',
+  several_faces: 'kiosk.reason.several_faces',
+  too_far: 'kiosk.reason.too_far',
+  poor_quality: 'kiosk.reason.poor_quality',
+  not_live: 'kiosk.reason.not_live',
+  empty_gallery: 'kiosk.reason.empty_gallery',
+  gallery_too_large: 'kiosk.reason.gallery_too_large',
+};
+
 function reasonText(result) {
-  const key = `kiosk.reason.${result.reason}`;
-  const said = t(key);
-  return said === key ? t('kiosk.reason.below_threshold') : said;
+  return t(REASONS[result.reason] ?? REASONS.below_threshold);
 }
 
 /**
