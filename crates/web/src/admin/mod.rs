@@ -16,6 +16,7 @@ pub mod review;
 pub mod roles;
 pub mod session;
 pub mod timecards;
+pub mod timeoff_types;
 pub mod users;
 pub mod verdicts;
 pub mod words;
@@ -54,6 +55,7 @@ pub fn router(settings: &WebSettings) -> Router<AppState> {
         .merge(jobs::router())
         .merge(timecards::router())
         .merge(payroll::router())
+        .merge(timeoff_types::router())
         .merge(photos::router())
         .merge(review::router())
         .merge(working::router())

@@ -1,11 +1,13 @@
 //! Payroll pages: the pay period overview (every employee's regular, overtime and double-time
 //! hours, flags, approval; approve a card or the period, reopen with a reason, export in each
 //! payroll system's layout, told when the period was exported before) and the payroll settings
-//! (pay period, workweek, overtime rule, meal deduction, export codes), and job costing (the
+//! (pay period, workweek, overtime rule, meal deduction, export codes, and the time-off types'
+//! forms of [`super::timeoff_types`]), and job costing (the
 //! period's hours by job and cost code, with the employees under each, filtered to one job, and
 //! its CSV). They call the same use cases as the API (`clockface_app::payroll`).
 
 use super::devices::local;
+use super::timeoff_types::{self, TypeForm, ACCRUALS};
 use super::{hours, render, see_other, AdminSession, FormErrors, Layout, PageError, SignedForm, UserSession};
 use crate::admin::words::{self, Words};
 use crate::payroll::{costing_csv_response, file_response};
@@ -24,6 +26,7 @@ use clockface_app::payroll::{
 use clockface_domain::export::ExportFormat;
 use clockface_domain::ids::EmployeeId;
 use clockface_domain::payroll::{weekday_str, ExportCodes, OvertimeRule, PayFrequency, PayHours};
+use clockface_domain::timeoff::TimeOffKind;
 use serde::Deserialize;
 
 pub fn router() -> Router<AppState> {
@@ -383,6 +386,11 @@ struct SettingsPage {
     /// Approved periods the typed settings would count differently: shown before saving, with a
     /// box to tick to save anyway.
     affected: Vec<AffectedView>,
+    /// The company's time-off types, each in its form, then the form that adds one.
+    types: Vec<TypeForm>,
+    kinds: Vec<(&'static str, &'static str)>,
+    accruals: Vec<(&'static str, &'static str)>,
+    type_saved: bool,
 }
 
 /// An approved period a settings change would count differently, as the settings page lists it.
@@ -456,17 +464,48 @@ fn settings_view(admin: &AdminSession, s: SettingsBody, errors: FormErrors, save
         errors: errors.shown_on(SETTINGS_FIELDS),
         saved,
         affected: Vec::new(),
+        types: Vec::new(),
+        kinds: TimeOffKind::ALL.iter().map(|k| (k.as_str(), k.label())).collect(),
+        accruals: ACCRUALS.iter().map(|(value, key)| (*value, words::en(key))).collect(),
+        type_saved: false,
     }
+}
+
+/// Renders the settings page with the company's time-off types in their forms (`refused`, one
+/// just sent back with its refusals, in its place).
+async fn render_settings(
+    state: &AppState,
+    admin: &AdminSession,
+    mut page: SettingsPage,
+    refused: Option<TypeForm>,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    page.types = timeoff_types::forms(state, admin, refused).await?;
+    Ok(render(status, &page))
+}
+
+/// The settings page as saved, with a time-off type's form sent back refused.
+pub async fn settings_with_refused_type(
+    state: &AppState,
+    admin: &AdminSession,
+    refused: TypeForm,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    let s = SettingsBody::from(&state.store.payroll_settings(admin.company_id()).await?);
+    render_settings(state, admin, settings_view(admin, s, FormErrors::default(), false), Some(refused), status).await
 }
 
 #[derive(Deserialize)]
 struct SavedQuery {
     saved: Option<String>,
+    type_saved: Option<String>,
 }
 
 async fn settings_page(State(state): State<AppState>, admin: AdminSession, Query(q): Query<SavedQuery>) -> Result<Response, PageError> {
     let s = SettingsBody::from(&state.store.payroll_settings(admin.company_id()).await?);
-    Ok(render(StatusCode::OK, &settings_view(&admin, s, FormErrors::default(), q.saved.is_some())))
+    let mut page = settings_view(&admin, s, FormErrors::default(), q.saved.is_some());
+    page.type_saved = q.type_saved.is_some();
+    render_settings(&state, &admin, page, None, StatusCode::OK).await
 }
 
 async fn save_settings_form(State(state): State<AppState>, signed: SignedForm) -> Result<Response, PageError> {
@@ -540,13 +579,13 @@ async fn save_settings_form(State(state): State<AppState>, signed: SignedForm) -
             let mut page = settings_view(&admin, typed, errors, false);
             page.affected = affected_views(&affected);
             keep_meal_typed(&mut page, &form);
-            Ok(render(error.status, &page))
+            render_settings(&state, &admin, page, None, error.status).await
         }
         Err(error) => {
             let (status, errors) = FormErrors::from_error(error)?;
             let mut page = settings_view(&admin, typed, errors, false);
             keep_meal_typed(&mut page, &form);
-            Ok(render(status, &page))
+            render_settings(&state, &admin, page, None, status).await
         }
     }
 }
@@ -564,6 +603,7 @@ struct CostingEmployeeRow {
     overtime: String,
     double_time: String,
     total: String,
+    time_off: String,
     card: String,
 }
 
@@ -576,6 +616,7 @@ struct CostingRow {
     overtime: String,
     double_time: String,
     total: String,
+    time_off: String,
     employees: Vec<CostingEmployeeRow>,
 }
 
@@ -599,6 +640,9 @@ struct CostingPage {
     overtime: String,
     double_time: String,
     total: String,
+    /// Paid time off (on no job): its column is shown only when there is some.
+    with_time_off: bool,
+    time_off: String,
     download: String,
 }
 
@@ -654,6 +698,7 @@ async fn costing_page(State(state): State<AppState>, user: UserSession, Query(q)
             overtime: hours(g.pay.overtime_seconds),
             double_time: hours(g.pay.double_time_seconds),
             total: hours(g.pay.total()),
+            time_off: hours(g.time_off_seconds),
             employees: g
                 .employees
                 .iter()
@@ -664,6 +709,7 @@ async fn costing_page(State(state): State<AppState>, user: UserSession, Query(q)
                     overtime: hours(e.pay.overtime_seconds),
                     double_time: hours(e.pay.double_time_seconds),
                     total: hours(e.pay.total()),
+                    time_off: hours(e.time_off_seconds),
                     card: format!("/admin/time-cards?employee={}&from={}", e.employee.id, period.start),
                 })
                 .collect(),
@@ -684,6 +730,8 @@ async fn costing_page(State(state): State<AppState>, user: UserSession, Query(q)
         overtime: hours(costing.totals.overtime_seconds),
         double_time: hours(costing.totals.double_time_seconds),
         total: hours(costing.totals.total()),
+        with_time_off: costing.time_off_seconds != 0,
+        time_off: hours(costing.time_off_seconds),
     };
     Ok(render(StatusCode::OK, &page))
 }
