@@ -24,6 +24,7 @@ mod privacy;
 mod process;
 mod security;
 mod timeoff;
+mod timeoff_payroll;
 mod trust;
 mod upgrade;
 mod users;

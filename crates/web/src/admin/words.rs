@@ -779,6 +779,7 @@ mod tests {
             include_str!("review.rs"),
             include_str!("roles.rs"),
             include_str!("timecards.rs"),
+            include_str!("timeoff_types.rs"),
             include_str!("users.rs"),
             include_str!("working.rs"),
         ]
