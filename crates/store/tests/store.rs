@@ -1686,6 +1686,8 @@ fn figures(regular_hours: i64) -> ApprovedFigures {
         days: vec![],
         weeks: vec![],
         jobs: vec![],
+        time_off: None,
+        time_off_codes: Vec::new(),
     }
 }
 
