@@ -575,6 +575,7 @@ impl OverviewRow {
             number: self.employee.number.as_str().to_owned(),
             name: self.employee.name.as_str().to_owned(),
             pay: self.pay,
+            time_off_seconds: self.paid_time_off_seconds(),
         }
     }
 }

@@ -148,6 +148,13 @@ pub struct ExportedEmployee {
     pub name: String,
     #[serde(flatten)]
     pub pay: PayHours,
+    /// Paid time off in the file (none in the records of files made before time off was exported).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub time_off_seconds: i64,
+}
+
+fn is_zero(seconds: &i64) -> bool {
+    *seconds == 0
 }
 
 /// One employee whose hours differ between an earlier export and now.
@@ -160,27 +167,33 @@ pub struct ExportChange {
     pub before: PayHours,
     /// What a file made now says (zero when the employee is no longer in it).
     pub now: PayHours,
+    /// Paid time off, before and now.
+    pub time_off_before_seconds: i64,
+    pub time_off_now_seconds: i64,
 }
 
-/// The employees whose hours differ between `earlier` (an export's figures) and `now`, in the
-/// order of `now` and then of the ones only `earlier` had.
+/// The employees whose hours (worked, or paid time off) differ between `earlier` (an export's
+/// figures) and `now`, in the order of `now` and then of the ones only `earlier` had.
 pub fn changes_since(earlier: &[ExportedEmployee], now: &[ExportedEmployee]) -> Vec<ExportChange> {
+    let change = |e: &ExportedEmployee, before: (PayHours, i64), now: (PayHours, i64)| ExportChange {
+        employee_id: e.employee_id,
+        number: e.number.clone(),
+        name: e.name.clone(),
+        before: before.0,
+        now: now.0,
+        time_off_before_seconds: before.1,
+        time_off_now_seconds: now.1,
+    };
     let mut changes = Vec::new();
     for e in now {
-        let before = earlier.iter().find(|b| b.employee_id == e.employee_id).map(|b| b.pay).unwrap_or_default();
-        if before != e.pay {
-            changes.push(ExportChange { employee_id: e.employee_id, number: e.number.clone(), name: e.name.clone(), before, now: e.pay });
+        let before = earlier.iter().find(|b| b.employee_id == e.employee_id).map(|b| (b.pay, b.time_off_seconds)).unwrap_or_default();
+        if before != (e.pay, e.time_off_seconds) {
+            changes.push(change(e, before, (e.pay, e.time_off_seconds)));
         }
     }
     for b in earlier.iter().filter(|b| !now.iter().any(|e| e.employee_id == b.employee_id)) {
-        if b.pay.total() != 0 {
-            changes.push(ExportChange {
-                employee_id: b.employee_id,
-                number: b.number.clone(),
-                name: b.name.clone(),
-                before: b.pay,
-                now: PayHours::default(),
-            });
+        if b.pay.total() != 0 || b.time_off_seconds != 0 {
+            changes.push(change(b, (b.pay, b.time_off_seconds), Default::default()));
         }
     }
     changes
@@ -764,6 +777,7 @@ mod tests {
             number: n.to_string(),
             name: name.to_owned(),
             pay: p,
+            time_off_seconds: 0,
         };
         let earlier =
             [who(1, "Grace Hopper", pay(34.5, 0.0, 0.0)), who(2, "Sam Lee", pay(40.0, 2.0, 0.0)), who(3, "Ana Ruiz", pay(8.0, 0.0, 0.0))];
@@ -776,6 +790,18 @@ mod tests {
         assert_eq!(changes[1].before, PayHours::default(), "not in the earlier file");
         assert_eq!(changes[2].now, PayHours::default(), "no longer in the file");
         assert!(changes_since(&now, &now).is_empty());
+
+        // Sam Lee's vacation day was cancelled and the period exported again: his hours worked
+        // are the same, his paid time off is not.
+        let sam = |time_off_seconds| ExportedEmployee { time_off_seconds, ..who(5, "Sam Lee", pay(32.0, 0.0, 0.0)) };
+        let changes = changes_since(&[sam(8 * 3600)], &[sam(0)]);
+        assert_eq!(changes.len(), 1);
+        assert_eq!((changes[0].time_off_before_seconds, changes[0].time_off_now_seconds), (8 * 3600, 0));
+        assert_eq!(changes[0].before, changes[0].now);
+        // Records of files made before time off was exported read as having none.
+        let old: ExportedEmployee = serde_json::from_str(&serde_json::to_string(&sam(0)).unwrap()).unwrap();
+        assert!(!serde_json::to_string(&sam(0)).unwrap().contains("time_off"));
+        assert_eq!(old, sam(0));
     }
 
     fn depot() -> Option<ExportJob> {

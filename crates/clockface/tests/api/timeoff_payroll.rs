@@ -285,7 +285,12 @@ async fn approved_figures_keep_their_time_off_until_reopened(backend: Backend) {
     let reopen = json!({"reason": "Thanksgiving is paid"});
     let response = p.app.post(&p.admin.token, &format!("/api/v1/payroll/periods/{PERIOD}/reopen"), reopen).await;
     assert_eq!(response.status(), StatusCode::NO_CONTENT, "{}", response.text().await.unwrap());
-    let run = table(&p.export("adp_run").await, ',', |l| l.starts_with("IID,"), |_| true);
+    let response = p.app.get(&p.admin.token, &format!("/api/v1/payroll/periods/{PERIOD}/export?format=adp_run")).await;
+    // The file says how each employee's paid time off changed since the last one.
+    let changed = response.headers()["x-clockface-changed-since-export"].to_str().unwrap().to_owned();
+    assert!(changed.contains("42:28800/0/0->28800/0/0 time_off:57600->86400"), "{changed}");
+    assert!(changed.contains("7:0/0/0->0/0/0 time_off:0->28800"), "{changed}");
+    let run = table(&response.text().await.unwrap(), ',', |l| l.starts_with("IID,"), |_| true);
     assert_eq!(
         by_code(&run, ("Employee ID", "42"), "Earnings Code", "Pay Hours"),
         map(&[("REG", "8.00"), ("VAC", "16.00"), ("HOL", "8.00")])

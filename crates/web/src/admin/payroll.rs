@@ -23,7 +23,7 @@ use clockface_app::payroll::{
     approve, approved_periods_affected, changes_since_export, costing_for, make_export, not_approved, open_cards, overview_for, period_of,
     reopen, save_settings, AffectedPeriod, OverviewRow, SettingsBody,
 };
-use clockface_domain::export::ExportFormat;
+use clockface_domain::export::{ExportChange, ExportFormat};
 use clockface_domain::ids::EmployeeId;
 use clockface_domain::payroll::{weekday_str, ExportCodes, OvertimeRule, PayFrequency, PayHours};
 use clockface_domain::timeoff::TimeOffKind;
@@ -60,6 +60,17 @@ struct Row {
 }
 
 /// Hours by pay rate in words, e.g. `32:00 regular, 2:30 overtime, 0:00 double time`.
+/// An employee's change since the last export in words: `Ada: 8:00 regular, … → …`, and their
+/// paid time off when it changed.
+fn change_words(c: &ExportChange) -> String {
+    let mut text = format!("{}: {} → {}", c.name, pay_words(c.before), pay_words(c.now));
+    if c.time_off_before_seconds != c.time_off_now_seconds {
+        let (before, now) = (hours(c.time_off_before_seconds), hours(c.time_off_now_seconds));
+        text.push_str(&format!("; {} {before} → {now}", words::en("payroll.paid_time_off")));
+    }
+    text
+}
+
 pub fn pay_words(pay: PayHours) -> String {
     format!(
         "{} {}, {} {}, {} {}",
@@ -221,11 +232,8 @@ async fn build(
             })
             .collect(),
         changed_since_export: {
-            let now: Vec<_> = o.rows.iter().filter(|r| !r.days.is_empty()).map(OverviewRow::exported).collect();
-            changes_since_export(&o.exports, &now)
-                .iter()
-                .map(|c| format!("{}: {} → {}", c.name, pay_words(c.before), pay_words(c.now)))
-                .collect()
+            let now: Vec<_> = o.rows.iter().filter(|r| r.is_exported()).map(OverviewRow::exported).collect();
+            changes_since_export(&o.exports, &now).iter().map(change_words).collect()
         },
         formats: ExportFormat::ALL.iter().map(|f| (f.as_str(), f.label())).collect(),
         open: open_cards(&o)

@@ -549,6 +549,7 @@ pub static EN: &[(&str, &str)] = &[
     ("job_costing.double_time", "Double time"),
     ("job_costing.total", "Total"),
     ("job_costing.paid_time_off", "Paid time off"),
+    ("payroll.paid_time_off", "paid time off"),
     ("job_costing.employee_one", "employee"),
     ("job_costing.employees", "employees"),
     ("job_costing.no_hours_on_this_job", "No hours on this job in this pay period"),
