@@ -2,8 +2,9 @@
 // on the time card shows its regular, overtime and double time; approving a period whose cards
 // still have open flags lists them (with links) and asks; an unapproved period's export says so
 // before the download, and a company can require approval first; QuickBooks' company create time
-// is a setting explained where it is entered and written in the IIF; and admin forms with two
-// mistakes show both, beside their fields, in words, keeping what was typed.
+// is a setting explained where it is entered and written in the IIF; a time-off type is added in
+// payroll settings; and admin forms with two mistakes show both, beside their fields, in words,
+// keeping what was typed.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -183,11 +184,46 @@ test('payroll settings: two mistakes shown beside their fields in words, what wa
   await context.close();
 });
 
+test('payroll settings: a time-off type is added with its balance and pay codes; its mistakes are shown beside their fields', async () => {
+  const { context, page } = await signedIn();
+  await page.goto(`${server.url}/admin/payroll/settings`);
+  await page.getByText('Add a type').click();
+  let form = page.locator('#type-new');
+  await form.getByLabel('Name', { exact: true }).fill('Jury duty');
+  await form.locator('select[name="accrual"]').selectOption('per_hour_worked');
+  await form.getByLabel('Hours earned (per hour worked)').fill('1');
+  await form.getByLabel('For every so many hours worked').fill('thirty');
+  await form.getByLabel('Cap (hours; empty: none)').fill('40');
+  await form.getByLabel('ADP RUN earnings code').fill('=JUR');
+  await form.getByRole('button', { name: 'Add the type' }).click();
+  await page.getByText('Time-off type not saved: see the messages beside its fields.').waitFor();
+  form = page.locator('#type-new');
+  assert.equal(await form.getAttribute('open'), '', 'the refused form stays open');
+  assert.match(await form.locator('#new-accrual_rate-error').innerText(), /is not a number of hours such as 8 or 4\.5/);
+  assert.match(await form.locator('#new-adp_run_earnings_code-error').innerText(), /formula/);
+  assert.equal(await form.getByLabel('ADP RUN earnings code').getAttribute('aria-invalid'), 'true');
+  assert.equal(await form.getByLabel('Name', { exact: true }).inputValue(), 'Jury duty');
+  assert.equal(await form.getByLabel('For every so many hours worked').inputValue(), 'thirty');
+  await screenshot(page, 'admin-payroll-time-off-type-errors');
+  assert.deepEqual(await violations(page), []);
+
+  await form.getByLabel('For every so many hours worked').fill('30');
+  await form.getByLabel('ADP RUN earnings code').fill('JUR');
+  await form.getByRole('button', { name: 'Add the type' }).click();
+  await page.getByText('Time-off type saved.').waitFor();
+  await page.locator('summary', { hasText: 'Jury duty' }).click();
+  const saved = page.locator('details', { has: page.locator('summary', { hasText: 'Jury duty' }) });
+  assert.equal(await saved.getByLabel('ADP RUN earnings code').inputValue(), 'JUR');
+  assert.equal(await saved.getByLabel('Cap (hours; empty: none)').inputValue(), '40');
+  assert.equal(await saved.locator('select[name="accrual"]').inputValue(), 'per_hour_worked');
+  await context.close();
+});
+
 test('the employee, job and biometric deletion forms show every mistake beside its field, in words, keeping what was typed', async () => {
   const { context, page } = await signedIn();
   await page.goto(`${server.url}/admin/employees/new`);
   const form = page.locator('#employee-form');
-  await form.getByLabel('Name').fill('   ');
+  await form.getByLabel('Name', { exact: true }).fill('   ');
   await form.getByLabel('Employee number').fill('44');
   await form.getByLabel('PIN').fill('12');
   await form.getByRole('button', { name: 'Save' }).click();
@@ -205,7 +241,7 @@ test('the employee, job and biometric deletion forms show every mistake beside i
   await page.goto(`${server.url}/admin/jobs/new`);
   const job = page.locator('#job-form');
   await job.getByLabel('Job number').fill('J-9');
-  await job.getByLabel('Name').fill('Depot');
+  await job.getByLabel('Name', { exact: true }).fill('Depot');
   await job.getByLabel('Centre latitude').fill('north');
   await job.getByLabel('Centre longitude').fill('-87.63');
   await job.getByLabel('Radius (m)').fill('5');

@@ -22,16 +22,18 @@ use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use clockface_domain::approval::{ApprovedFigures, FigureChange, OpenFlags};
 use clockface_domain::correction::apply_corrections;
-use clockface_domain::costing::{summarize, CostKey, CostLine};
+use clockface_domain::costing::{add_time_off, summarize, CostKey, CostLine};
 use clockface_domain::employee::Employee;
-use clockface_domain::export::{export, ExportChange, ExportEmployee, ExportFile, ExportFormat, ExportJob, ExportLine, ExportedEmployee};
+use clockface_domain::export::{
+    export, ExportChange, ExportEmployee, ExportFile, ExportFormat, ExportJob, ExportLine, ExportTimeOff, ExportedEmployee,
+};
 use clockface_domain::ids::{AdminId, CompanyId, CostCodeId, EmployeeId, JobId};
 use clockface_domain::job::{CostCode, Job};
 use clockface_domain::payroll::{
     parse_weekday, weekday_str, ExportCodes, MealDeduction, OvertimeRule, PayFrequency, PayHours, PayPeriod, PaySchedule, PayrollSettings,
 };
 use clockface_domain::timecard::{attach_time_off, build_time_card, ShiftStatus};
-use clockface_domain::timeoff::{CardTimeOff, TimeOffTotal};
+use clockface_domain::timeoff::{totals_by_type, CardTimeOff, TimeOffTotal, TimeOffType};
 use clockface_domain::verification::Verdict;
 use clockface_domain::DomainError;
 use clockface_store::{Approval, ApprovalOf, ExportRecord, NewApproval, PeriodApprovals, PeriodPunch, Store, StoreError};
@@ -452,7 +454,7 @@ pub async fn make_export(
         return Err(not_approved(period));
     }
     let file = export_file(&o, format, now)?;
-    let exported: Vec<_> = o.rows.iter().filter(|r| !r.days.is_empty()).map(OverviewRow::exported).collect();
+    let exported: Vec<_> = o.rows.iter().filter(|r| r.is_exported()).map(OverviewRow::exported).collect();
     let line = audit_entry(
         company,
         &format!("admin:{admin}"),
@@ -556,6 +558,16 @@ impl OverviewRow {
         }
     }
 
+    /// Paid time off over the period, as shown (approved or live).
+    pub fn paid_time_off_seconds(&self) -> i64 {
+        self.time_off.iter().filter(|t| t.paid).map(|t| t.seconds).sum()
+    }
+
+    /// Whether an export has a line for this employee: hours worked, or paid time off.
+    pub fn is_exported(&self) -> bool {
+        !self.days.is_empty() || self.paid_time_off_seconds() > 0
+    }
+
     /// What an export says of this employee.
     pub fn exported(&self) -> ExportedEmployee {
         ExportedEmployee {
@@ -563,6 +575,7 @@ impl OverviewRow {
             number: self.employee.number.as_str().to_owned(),
             name: self.employee.name.as_str().to_owned(),
             pay: self.pay,
+            time_off_seconds: self.paid_time_off_seconds(),
         }
     }
 }
@@ -579,6 +592,8 @@ pub struct Overview {
     /// The company's jobs and cost codes (active or not: hours were booked to both), by id.
     pub jobs: HashMap<JobId, Job>,
     pub cost_codes: HashMap<CostCodeId, CostCode>,
+    /// The company's time-off types (their pay codes name time off in the exports).
+    pub time_off_types: Vec<TimeOffType>,
     /// The instants punches and corrections were read in, and how many corrections of each
     /// employee were counted (an approval checks none came meanwhile).
     pub window: (DateTime<Utc>, DateTime<Utc>),
@@ -632,7 +647,7 @@ pub async fn overview_under(
     let exports = store.exports(company, period).await?;
     let jobs: HashMap<JobId, Job> = store.jobs(company).await?.into_iter().map(|j| (j.id, j)).collect();
     let cost_codes: HashMap<CostCodeId, CostCode> = store.cost_codes(company).await?.into_iter().map(|c| (c.id, c)).collect();
-    let time_off = crate::timeoff::card_time_off(store, company, period.start, period.end).await?;
+    let mut time_off = crate::timeoff::card_time_off(store, company, period.start, period.end).await?;
     let rules = card_rules(&settings);
     let mut by_employee: HashMap<EmployeeId, Vec<PeriodPunch>> = HashMap::new();
     for p in punches {
@@ -682,11 +697,15 @@ pub async fn overview_under(
             .filter(|s| matches!(s.status, ShiftStatus::MissingClockIn | ShiftStatus::MissingClockOut))
             .count();
         let in_progress = card.days.iter().flat_map(|d| &d.shifts).filter(|s| s.status == ShiftStatus::InProgress).count();
-        let live = ApprovedFigures::of(&card, &rules);
+        let live = ApprovedFigures::of(&card, &rules).with_codes(&time_off.types);
         let approved = approvals.figures(employee.id).cloned();
         let changed_since_approval = approved.as_ref().map(|a| a.differences(&live)).unwrap_or_default();
         let shown = approved.as_ref().unwrap_or(&live);
         totals += shown.pay;
+        // The time off shown is the approved figures' (a request cancelled after the approval
+        // changes nothing), or the card's as it stands.
+        let card_time_off: Vec<CardTimeOff> = card.days.iter().flat_map(|d| d.time_off.iter().cloned()).collect();
+        let time_off_days = shown.time_off_or(&card_time_off).to_vec();
         rows.push(OverviewRow {
             approval: approvals.cards.get(&employee.id).cloned(),
             employee,
@@ -703,8 +722,8 @@ pub async fn overview_under(
             changed_since_approval,
             approved,
             live,
-            time_off: card.time_off.clone(),
-            time_off_days: card.days.iter().flat_map(|d| d.time_off.iter().cloned()).collect(),
+            time_off: totals_by_type(&time_off_days),
+            time_off_days,
         });
     }
     Ok(Overview {
@@ -716,6 +735,7 @@ pub async fn overview_under(
         totals,
         jobs,
         cost_codes,
+        time_off_types: std::mem::take(&mut time_off.types),
         window: (window_start, window_end),
         corrections_counted,
     })
@@ -752,13 +772,15 @@ pub fn not_approved(period: PayPeriod) -> AppError {
     )
 }
 
-/// The overview's hours written in `format`.
+/// The overview's hours written in `format`, with each employee's paid time off under its type's
+/// pay code (unpaid time off is paid nowhere, so no export carries it).
 pub fn export_file(overview: &Overview, format: ExportFormat, now: DateTime<Utc>) -> Result<ExportFile, DomainError> {
     let employees: Vec<ExportEmployee> = overview
         .rows
         .iter()
-        .filter(|r| !r.days.is_empty())
+        .filter(|r| r.is_exported())
         .map(|r| ExportEmployee {
+            time_off: overview.export_time_off(r),
             number: r.employee.number.as_str().to_owned(),
             name: r.employee.name.as_str().to_owned(),
             lines: r
@@ -777,6 +799,25 @@ pub fn export_file(overview: &Overview, format: ExportFormat, now: DateTime<Utc>
 }
 
 impl Overview {
+    /// A row's paid time off as the exports write it: the hours as shown and the pay codes they
+    /// were approved with (`ApprovedFigures::codes_of`), or both as they stand. A type not found
+    /// has no codes, so a paid line of it is refused by name rather than exported under a guess.
+    fn export_time_off(&self, row: &OverviewRow) -> Vec<ExportTimeOff> {
+        row.time_off_days
+            .iter()
+            .filter(|t| t.paid && t.seconds > 0)
+            .map(|t| {
+                let now = self.time_off_types.iter().find(|k| k.id == t.type_id).map(|k| k.codes.clone()).unwrap_or_default();
+                ExportTimeOff {
+                    date: t.date,
+                    type_name: t.name.clone(),
+                    codes: row.figures().codes_of(t.type_id, &now),
+                    seconds: t.seconds,
+                }
+            })
+            .collect()
+    }
+
     /// The job of a costing key, when it is one of the company's (a punch's job always is).
     pub fn job(&self, key: CostKey) -> Option<&Job> {
         key.job.and_then(|id| self.jobs.get(&id))
@@ -801,6 +842,8 @@ pub enum JobFilter {
 pub struct CostingEmployee {
     pub employee: Employee,
     pub pay: PayHours,
+    /// Paid time off (only ever on no job).
+    pub time_off_seconds: i64,
 }
 
 /// A job and cost code's hours over the period, with the employees who worked them.
@@ -810,6 +853,8 @@ pub struct CostingGroup {
     pub job: Option<Job>,
     pub cost_code: Option<CostCode>,
     pub pay: PayHours,
+    /// Paid time off (only ever on no job).
+    pub time_off_seconds: i64,
     /// By name.
     pub employees: Vec<CostingEmployee>,
 }
@@ -822,9 +867,12 @@ pub struct Costing {
     pub groups: Vec<CostingGroup>,
     /// The hours shown: with no filter, the overview's totals exactly.
     pub totals: PayHours,
+    /// Paid time off shown (on no job: with no filter or *No job*).
+    pub time_off_seconds: i64,
 }
 
-/// The overview's hours by job and cost code (`domain::costing`), narrowed by `filter`.
+/// The overview's hours by job and cost code (`domain::costing`), narrowed by `filter`; paid
+/// time off is on no job (`domain::costing::add_time_off`).
 pub fn job_costing(overview: &Overview, filter: JobFilter) -> Costing {
     let employees: HashMap<EmployeeId, &Employee> = overview.rows.iter().map(|r| (r.employee.id, &r.employee)).collect();
     // A key naming something that is not the company's (which the punch path never lets in) is
@@ -847,18 +895,31 @@ pub fn job_costing(overview: &Overview, filter: JobFilter) -> Costing {
             (r.employee.id, lines)
         })
         .collect();
-    let summary = summarize(lines.iter().map(|(e, l)| (*e, l.as_slice())));
+    let mut summary = summarize(lines.iter().map(|(e, l)| (*e, l.as_slice())));
+    // Time off is on no job: shown with every job's hours and with *No job*'s, not with one job's.
+    if !matches!(filter, JobFilter::Job(_)) {
+        add_time_off(&mut summary, overview.rows.iter().map(|r| (r.employee.id, r.paid_time_off_seconds())));
+    }
     let mut groups: Vec<CostingGroup> = summary
         .groups
         .into_iter()
         .map(|g| {
+            let time_off = |id: EmployeeId| g.time_off.iter().filter(|(e, _)| *e == id).map(|(_, s)| s).sum();
             let mut people: Vec<CostingEmployee> = g
                 .employees
-                .into_iter()
-                .filter_map(|(id, pay)| employees.get(&id).map(|e| CostingEmployee { employee: (*e).clone(), pay }))
+                .iter()
+                .filter_map(|(id, pay)| {
+                    employees.get(id).map(|e| CostingEmployee { employee: (*e).clone(), pay: *pay, time_off_seconds: time_off(*id) })
+                })
                 .collect();
             people.sort_by(|a, b| a.employee.name.as_str().cmp(b.employee.name.as_str()));
-            CostingGroup { job: overview.job(g.key).cloned(), cost_code: overview.cost_code(g.key).cloned(), pay: g.pay, employees: people }
+            CostingGroup {
+                job: overview.job(g.key).cloned(),
+                cost_code: overview.cost_code(g.key).cloned(),
+                pay: g.pay,
+                time_off_seconds: g.time_off_seconds,
+                employees: people,
+            }
         })
         .collect();
     groups.sort_by(|a, b| {
@@ -866,7 +927,7 @@ pub fn job_costing(overview: &Overview, filter: JobFilter) -> Costing {
         let code = |g: &CostingGroup| g.cost_code.as_ref().map(|c| c.number.as_str().to_owned());
         job(a).cmp(&job(b)).then_with(|| code(a).cmp(&code(b)))
     });
-    Costing { period: overview.period, groups, totals: summary.totals }
+    Costing { period: overview.period, groups, totals: summary.totals, time_off_seconds: summary.time_off_seconds }
 }
 
 /// The job costing as CSV: a line per job, cost code and employee.
@@ -881,6 +942,7 @@ pub fn costing_csv(costing: &Costing) -> ExportFile {
                 employee_number: e.employee.number.as_str().to_owned(),
                 employee_name: e.employee.name.as_str().to_owned(),
                 pay: e.pay,
+                time_off_seconds: e.time_off_seconds,
             })
         })
         .collect();

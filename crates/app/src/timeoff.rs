@@ -960,6 +960,8 @@ async fn save_calendar(store: &dyn Store, scope: Scope<'_>, calendar: HolidayCal
 pub struct CardTimeOffLines {
     by_employee: HashMap<EmployeeId, Vec<CardTimeOff>>,
     holidays: Vec<CardTimeOff>,
+    /// The company's types, read with them (the exports take their pay codes from these).
+    pub types: Vec<TimeOffType>,
 }
 
 impl CardTimeOffLines {
@@ -981,12 +983,12 @@ pub async fn card_time_off(store: &dyn Store, company: CompanyId, from: NaiveDat
     let approved = store.approved_time_off(company, from, to).await?;
     let calendars = store.holidays(company, from.year(), to.year()).await?;
     let schedule = WorkSchedule::default();
-    let mut lines = CardTimeOffLines::default();
-    if let Some(holiday_type) = types.iter().find(|t| t.kind == TimeOffKind::Holiday && t.active) {
+    let mut lines = CardTimeOffLines { types, ..CardTimeOffLines::default() };
+    if let Some(holiday_type) = lines.types.iter().find(|t| t.kind == TimeOffKind::Holiday && t.active) {
         lines.holidays = calendars.iter().flat_map(|c| c.card_lines(from, to, holiday_type)).collect();
     }
     for request in approved {
-        let Some(time_off_type) = types.iter().find(|t| t.id == request.type_id) else { continue };
+        let Some(time_off_type) = lines.types.iter().find(|t| t.id == request.type_id) else { continue };
         let days: Vec<RequestedDay> = request
             .span
             .requested_days(&schedule, &calendars)

@@ -9,13 +9,22 @@
 //! ones shown and paid. Reopening the card (or the period) drops them, and the live count is the
 //! card again.
 //!
+//! Time off is frozen with them: each day's approved time off and company holiday by type, paid
+//! or not ([`ApprovedFigures::time_off`]), and the pay codes its types had
+//! ([`ApprovedFigures::time_off_codes`]), so a request cancelled, a holiday added or removed, a
+//! type renamed, made unpaid or given another pay code after the approval changes nothing the
+//! approval said. A code that was not set at the approval is taken as set since (so an export
+//! refused for it goes once it is set, without reopening the period); one that was set is kept.
+//!
 //! The figures are stored as JSON. Every field added later must have a default, so that figures
 //! frozen by an earlier release still read.
 
 use crate::costing::{cost_card, CostLine, CostedPunch};
+use crate::ids::TimeOffTypeId;
 use crate::ids::{CostCodeId, JobId};
 use crate::payroll::{MealDeduction, OvertimeRule, PayHours};
-use crate::timecard::{CardRules, TimeCard, TimedPunch, WeekTotal};
+use crate::timecard::{attach_time_off, CardRules, TimeCard, TimedPunch, WeekTotal};
+use crate::timeoff::{CardTimeOff, TimeOffPayCodes, TimeOffType};
 use chrono::{NaiveDate, Weekday};
 use serde::{Deserialize, Serialize};
 
@@ -70,6 +79,21 @@ pub struct ApprovedFigures {
     pub weeks: Vec<WeekTotal>,
     /// Each day's hours by job and cost code, as job costing and the exports split them.
     pub jobs: Vec<ApprovedJobDay>,
+    /// The card's time off (approved requests, company holidays), a line per day and type. None
+    /// in figures frozen before time off was kept with them: the card's time off as it stands
+    /// is shown for those.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_off: Option<Vec<CardTimeOff>>,
+    /// The pay codes of the types in `time_off`, as they were ([`ApprovedFigures::with_codes`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub time_off_codes: Vec<ApprovedPayCodes>,
+}
+
+/// A time-off type's pay codes as they were when its hours were approved.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ApprovedPayCodes {
+    pub type_id: TimeOffTypeId,
+    pub codes: TimeOffPayCodes,
 }
 
 impl ApprovedFigures {
@@ -92,7 +116,37 @@ impl ApprovedFigures {
                 .into_iter()
                 .map(|l| ApprovedJobDay { date: l.date, job_id: l.key.job, cost_code_id: l.key.cost_code, pay: l.pay })
                 .collect(),
+            time_off: Some(card.days.iter().flat_map(|d| d.time_off.iter().cloned()).collect()),
+            time_off_codes: Vec::new(),
         }
+    }
+
+    /// These figures with the pay codes, among `types` (the company's), of the types their time
+    /// off is of: what an approval freezes.
+    pub fn with_codes(mut self, types: &[TimeOffType]) -> Self {
+        let lines = self.time_off.as_deref().unwrap_or_default();
+        self.time_off_codes = types
+            .iter()
+            .filter(|t| lines.iter().any(|l| l.type_id == t.id))
+            .map(|t| ApprovedPayCodes { type_id: t.id, codes: t.codes.clone() })
+            .collect();
+        self
+    }
+
+    /// The codes to export a type's approved hours under: those it had at the approval, each one
+    /// not set then taken from `now` (the type's codes today); `now` alone for a type the figures
+    /// kept none of.
+    pub fn codes_of(&self, type_id: TimeOffTypeId, now: &TimeOffPayCodes) -> TimeOffPayCodes {
+        match self.time_off_codes.iter().find(|c| c.type_id == type_id) {
+            Some(kept) => kept.codes.or(now),
+            None => now.clone(),
+        }
+    }
+
+    /// The time off these figures show: the frozen lines, or for figures frozen before time off
+    /// was kept, `live` (the card's as it stands).
+    pub fn time_off_or<'a>(&'a self, live: &'a [CardTimeOff]) -> &'a [CardTimeOff] {
+        self.time_off.as_deref().unwrap_or(live)
     }
 
     /// The approved hours of `date` (none when the day had no hours).
@@ -122,6 +176,12 @@ impl ApprovedFigures {
         card.meal_deducted_seconds = self.meal_deducted_seconds;
         card.break_seconds = self.break_seconds;
         card.breaks_paid = self.rules.breaks_paid;
+        if let Some(time_off) = &self.time_off {
+            for day in &mut card.days {
+                day.time_off.clear();
+            }
+            attach_time_off(card, time_off);
+        }
     }
 
     /// How `live` (the card counted now) differs from these figures: the period's totals and
@@ -276,6 +336,87 @@ mod tests {
         assert!(lines.iter().all(|l| l.key == CostKey::default()), "no job");
         let split: i64 = lines.iter().map(|l| l.pay.total()).sum();
         assert_eq!(split, approved.pay.total(), "the job split adds up to the card");
+    }
+
+    fn vacation(day: u32, seconds: i64) -> CardTimeOff {
+        use crate::ids::{TimeOffRequestId, TimeOffTypeId};
+        use crate::timeoff::{TimeOffKind, TimeOffSource};
+        CardTimeOff {
+            date: NaiveDate::from_ymd_opt(2026, 12, day).unwrap(),
+            type_id: TimeOffTypeId(uuid::Uuid::from_u128(1)),
+            kind: TimeOffKind::Vacation,
+            name: "Vacation".to_owned(),
+            holiday: None,
+            paid: true,
+            seconds,
+            source: TimeOffSource::Request(TimeOffRequestId(uuid::Uuid::from_u128(2))),
+        }
+    }
+
+    #[test]
+    fn time_off_is_frozen_with_the_figures_and_older_figures_show_the_card_as_it_stands() {
+        let rules = CardRules::default();
+        let mut approved_card = card(&rules);
+        attach_time_off(&mut approved_card, &[vacation(5, 8 * 3600)]);
+        let approved = ApprovedFigures::of(&approved_card, &rules);
+        assert_eq!(approved.time_off.as_deref(), Some(&[vacation(5, 8 * 3600)][..]));
+
+        // The request is cancelled after the approval: the live card has no time off, and the
+        // approved figures put it back, with the period's totals by type.
+        let mut live = card(&rules);
+        approved.apply_to(&mut live);
+        assert_eq!(live.days[5].time_off, [vacation(5, 8 * 3600)]);
+        assert_eq!((live.time_off.len(), live.time_off_paid_seconds()), (1, 8 * 3600));
+        let json = serde_json::to_value(&approved).unwrap();
+        assert_eq!(serde_json::from_value::<ApprovedFigures>(json.clone()).unwrap(), approved);
+
+        // Figures frozen before time off was kept read back without it, and leave the card's own.
+        let mut older = json;
+        older.as_object_mut().unwrap().remove("time_off");
+        let older: ApprovedFigures = serde_json::from_value(older).unwrap();
+        assert_eq!(older.time_off, None);
+        let mut card_now = card(&rules);
+        attach_time_off(&mut card_now, &[vacation(4, 4 * 3600)]);
+        older.apply_to(&mut card_now);
+        assert_eq!(card_now.days[4].time_off, [vacation(4, 4 * 3600)]);
+        assert_eq!(older.time_off_or(&[vacation(4, 4 * 3600)]), [vacation(4, 4 * 3600)]);
+        assert_eq!(approved.time_off_or(&[]), [vacation(5, 8 * 3600)]);
+    }
+
+    #[test]
+    fn pay_codes_are_kept_as_approved_and_one_not_set_then_is_taken_as_set_since() {
+        use crate::ids::CompanyId;
+        use crate::timeoff::{TimeOffKind, TimeOffTypeName};
+        let rules = CardRules::default();
+        let mut approved_card = card(&rules);
+        attach_time_off(&mut approved_card, &[vacation(5, 8 * 3600)]);
+        let kind = |id: u128, codes: TimeOffPayCodes| TimeOffType {
+            id: TimeOffTypeId(uuid::Uuid::from_u128(id)),
+            company_id: CompanyId::new(),
+            kind: TimeOffKind::Vacation,
+            name: TimeOffTypeName::parse("Vacation").unwrap(),
+            paid: true,
+            codes,
+            policy: None,
+            active: true,
+        };
+        let at_approval = TimeOffPayCodes { paychex_pay_component: String::new(), ..TimeOffPayCodes::defaults(TimeOffKind::Vacation) };
+        let approved = ApprovedFigures::of(&approved_card, &rules)
+            .with_codes(&[kind(1, at_approval), kind(9, TimeOffPayCodes::defaults(TimeOffKind::Sick))]);
+        assert_eq!(approved.time_off_codes.len(), 1, "only the types of its time off");
+
+        // Since then: ADP RUN's code changed, Paychex's was set.
+        let now = TimeOffPayCodes {
+            adp_run_earnings_code: "PTO".to_owned(),
+            paychex_pay_component: "Vacation Pay".to_owned(),
+            ..TimeOffPayCodes::defaults(TimeOffKind::Vacation)
+        };
+        let codes = approved.codes_of(TimeOffTypeId(uuid::Uuid::from_u128(1)), &now);
+        assert_eq!((codes.adp_run_earnings_code.as_str(), codes.paychex_pay_component.as_str()), ("VAC", "Vacation Pay"));
+        let read: ApprovedFigures = serde_json::from_value(serde_json::to_value(&approved).unwrap()).unwrap();
+        assert_eq!(read, approved);
+        let unknown = approved.codes_of(TimeOffTypeId(uuid::Uuid::from_u128(7)), &now);
+        assert_eq!(unknown, now, "a type the figures kept no codes of: today's");
     }
 
     #[test]

@@ -17,6 +17,10 @@
 //! A shift's job and cost code are its clock-in's (Change job is a clock-out and a clock-in at the
 //! same instant, so each shift has one job); when its clock-in has neither (a clock-in a correction
 //! added, say), its clock-out's: the same rule the time card shows. A shift with neither is "No job".
+//!
+//! Paid time off (approved requests, company holidays) is paid time worked on no job: it is
+//! counted under "No job" ([`add_time_off`]), apart from the regular, overtime and double-time
+//! hours, which stay the payroll totals to the second.
 
 use crate::correction::Corrected;
 use crate::ids::{CostCodeId, EmployeeId, JobId};
@@ -136,6 +140,9 @@ pub struct CostGroup {
     pub pay: PayHours,
     /// In the order the employees were given.
     pub employees: Vec<(EmployeeId, PayHours)>,
+    /// Paid time off (only ever on "No job"), and each employee's share of it.
+    pub time_off_seconds: i64,
+    pub time_off: Vec<(EmployeeId, i64)>,
 }
 
 /// A period's job costing: the hours by job and cost code, and their total.
@@ -144,6 +151,8 @@ pub struct JobCosting {
     /// Ordered by key; the caller orders them by number for people.
     pub groups: Vec<CostGroup>,
     pub totals: PayHours,
+    /// Paid time off, all of it on "No job".
+    pub time_off_seconds: i64,
 }
 
 /// Sums employees' costed cards by job and cost code.
@@ -153,8 +162,7 @@ pub fn summarize<'a>(cards: impl IntoIterator<Item = (EmployeeId, &'a [CostLine]
     for (employee, lines) in cards {
         for line in lines {
             totals += line.pay;
-            let group =
-                groups.entry(line.key).or_insert_with(|| CostGroup { key: line.key, pay: PayHours::default(), employees: Vec::new() });
+            let group = groups.entry(line.key).or_insert_with(|| CostGroup::new(line.key));
             group.pay += line.pay;
             match group.employees.iter_mut().find(|(e, _)| *e == employee) {
                 Some((_, pay)) => *pay += line.pay,
@@ -162,7 +170,36 @@ pub fn summarize<'a>(cards: impl IntoIterator<Item = (EmployeeId, &'a [CostLine]
             }
         }
     }
-    JobCosting { groups: groups.into_values().collect(), totals }
+    JobCosting { groups: groups.into_values().collect(), totals, time_off_seconds: 0 }
+}
+
+impl CostGroup {
+    fn new(key: CostKey) -> Self {
+        CostGroup { key, pay: PayHours::default(), employees: Vec::new(), time_off_seconds: 0, time_off: Vec::new() }
+    }
+}
+
+/// Adds employees' paid time off (seconds over the period) to "No job", making the group when
+/// no hours were worked on no job; an employee with time off and no such hours is listed with
+/// none. Nothing is added for an employee without paid time off.
+pub fn add_time_off(costing: &mut JobCosting, paid: impl IntoIterator<Item = (EmployeeId, i64)>) {
+    for (employee, seconds) in paid.into_iter().filter(|(_, s)| *s > 0) {
+        let i = match costing.groups.iter().position(|g| g.key == CostKey::default()) {
+            Some(i) => i,
+            None => {
+                costing.groups.push(CostGroup::new(CostKey::default()));
+                costing.groups.len() - 1
+            }
+        };
+        let no_job = &mut costing.groups[i];
+        if !no_job.employees.iter().any(|(e, _)| *e == employee) {
+            no_job.employees.push((employee, PayHours::default()));
+        }
+        no_job.time_off_seconds += seconds;
+        no_job.time_off.push((employee, seconds));
+        costing.time_off_seconds += seconds;
+    }
+    costing.groups.sort_by_key(|g| g.key);
 }
 
 #[cfg(test)]
@@ -366,5 +403,24 @@ mod tests {
         assert_eq!(costing.groups.len(), 1);
         assert_eq!(costing.groups[0].pay, pay(19, 1, 0));
         assert_eq!(costing.groups[0].employees, vec![(ann, pay(16, 1, 0)), (bob, pay(3, 0, 0))]);
+    }
+
+    #[test]
+    fn paid_time_off_is_costed_on_no_job_apart_from_the_hours_worked() {
+        let depot = CostKey { job: Some(JobId::new()), cost_code: None };
+        let (ann, bob, cy) = (EmployeeId::new(), EmployeeId::new(), EmployeeId::new());
+        let ann_lines = [CostLine { date: date(23), key: depot, pay: pay(8, 0, 0) }];
+        let mut costing = summarize([(ann, &ann_lines[..]), (bob, &[][..])]);
+        let worked = costing.totals;
+        // Ann worked on the depot only and took 8 h vacation; Bob only took 4 h sick; Cy none.
+        add_time_off(&mut costing, [(ann, 8 * HOUR), (bob, 4 * HOUR), (cy, 0)]);
+        assert_eq!(costing.totals, worked, "the hours worked are the payroll totals still");
+        assert_eq!(costing.time_off_seconds, 12 * HOUR);
+        assert_eq!(group(&costing, depot).time_off_seconds, 0, "time off is never on a job");
+        let no_job = group(&costing, CostKey::default());
+        assert_eq!((no_job.pay, no_job.time_off_seconds), (PayHours::default(), 12 * HOUR));
+        assert_eq!(no_job.time_off, vec![(ann, 8 * HOUR), (bob, 4 * HOUR)]);
+        assert_eq!(no_job.employees, vec![(ann, PayHours::default()), (bob, PayHours::default())], "listed with no hours worked");
+        assert_eq!(costing.groups[0].key, CostKey::default(), "ordered by key, as summarize orders them");
     }
 }

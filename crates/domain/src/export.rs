@@ -15,9 +15,19 @@
 //! codes are not written, since `ITEM` must name a service item that exists there). ADP (EPI and
 //! RUN) and Gusto get the employee's totals without jobs: ADP's `Temp Dept` and `Worked In Dept`
 //! are departments, which a job number would not name, and Gusto has no such column.
+//!
+//! Paid time off (approved requests and company holidays, [`ExportTimeOff`]) is written under
+//! its type's pay code, never as regular or overtime hours: clockface's CSV a line per day and
+//! type (`time_off_type`, `time_off_hours`), ADP Workforce Now a row per code (`Hours 3 Code`),
+//! ADP RUN a row per earnings code, Paychex a line per pay component (no job), Gusto a column per
+//! code, QuickBooks a row per day per payroll item (no job). A paid type with no code for the
+//! format is refused, naming the type and the format. A period without time off writes exactly
+//! the file it wrote before time off existed (no extra column). Unpaid time off is not given to
+//! an export: it is paid nowhere.
 
 use crate::payroll::{ExportCodes, PayFrequency, PayHours, PayPeriod};
 use crate::text::{inert_cell, not_formula, starts_formula};
+use crate::timeoff::TimeOffPayCodes;
 use crate::DomainError;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -103,6 +113,32 @@ impl ExportLine {
     }
 }
 
+/// A day's paid time off of one type, as the exports write it under the type's pay code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportTimeOff {
+    pub date: NaiveDate,
+    /// The type's name: clockface's CSV writes it, a missing code's refusal names it.
+    pub type_name: String,
+    pub codes: TimeOffPayCodes,
+    pub seconds: i64,
+}
+
+impl ExportTimeOff {
+    /// What `format` writes these hours under: the type's pay code there (refused, naming the
+    /// type and the format, when it is not set), or its name in clockface's CSV.
+    fn code(&self, format: ExportFormat) -> Result<&str, DomainError> {
+        match self.codes.code_for(format, &self.type_name)? {
+            Some(code) => {
+                if let Some((field, _)) = self.codes.field_for(format) {
+                    not_formula(field, code)?;
+                }
+                Ok(code)
+            }
+            None => Ok(&self.type_name),
+        }
+    }
+}
+
 /// What an export said of one employee: kept with the export's record, so that the next export
 /// of the same period can say how its figures differ ([`changes_since`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -112,6 +148,13 @@ pub struct ExportedEmployee {
     pub name: String,
     #[serde(flatten)]
     pub pay: PayHours,
+    /// Paid time off in the file (none in the records of files made before time off was exported).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub time_off_seconds: i64,
+}
+
+fn is_zero(seconds: &i64) -> bool {
+    *seconds == 0
 }
 
 /// One employee whose hours differ between an earlier export and now.
@@ -124,27 +167,33 @@ pub struct ExportChange {
     pub before: PayHours,
     /// What a file made now says (zero when the employee is no longer in it).
     pub now: PayHours,
+    /// Paid time off, before and now.
+    pub time_off_before_seconds: i64,
+    pub time_off_now_seconds: i64,
 }
 
-/// The employees whose hours differ between `earlier` (an export's figures) and `now`, in the
-/// order of `now` and then of the ones only `earlier` had.
+/// The employees whose hours (worked, or paid time off) differ between `earlier` (an export's
+/// figures) and `now`, in the order of `now` and then of the ones only `earlier` had.
 pub fn changes_since(earlier: &[ExportedEmployee], now: &[ExportedEmployee]) -> Vec<ExportChange> {
+    let change = |e: &ExportedEmployee, before: (PayHours, i64), now: (PayHours, i64)| ExportChange {
+        employee_id: e.employee_id,
+        number: e.number.clone(),
+        name: e.name.clone(),
+        before: before.0,
+        now: now.0,
+        time_off_before_seconds: before.1,
+        time_off_now_seconds: now.1,
+    };
     let mut changes = Vec::new();
     for e in now {
-        let before = earlier.iter().find(|b| b.employee_id == e.employee_id).map(|b| b.pay).unwrap_or_default();
-        if before != e.pay {
-            changes.push(ExportChange { employee_id: e.employee_id, number: e.number.clone(), name: e.name.clone(), before, now: e.pay });
+        let before = earlier.iter().find(|b| b.employee_id == e.employee_id).map(|b| (b.pay, b.time_off_seconds)).unwrap_or_default();
+        if before != (e.pay, e.time_off_seconds) {
+            changes.push(change(e, before, (e.pay, e.time_off_seconds)));
         }
     }
     for b in earlier.iter().filter(|b| !now.iter().any(|e| e.employee_id == b.employee_id)) {
-        if b.pay.total() != 0 {
-            changes.push(ExportChange {
-                employee_id: b.employee_id,
-                number: b.number.clone(),
-                name: b.name.clone(),
-                before: b.pay,
-                now: PayHours::default(),
-            });
+        if b.pay.total() != 0 || b.time_off_seconds != 0 {
+            changes.push(change(b, (b.pay, b.time_off_seconds), Default::default()));
         }
     }
     changes
@@ -157,6 +206,8 @@ pub struct ExportEmployee {
     pub name: String,
     /// Days with hours, in date order; a day worked on several jobs or cost codes has a line for each.
     pub lines: Vec<ExportLine>,
+    /// Paid time off, a line per day and type, in date order.
+    pub time_off: Vec<ExportTimeOff>,
 }
 
 impl ExportEmployee {
@@ -179,6 +230,20 @@ impl ExportEmployee {
         }
         jobs.sort_by(|a, b| a.0.map(|j| &j.number).cmp(&b.0.map(|j| &j.number)));
         jobs
+    }
+
+    /// The period's time off by the code `format` writes it under, in the order each code first
+    /// appears (two types sharing a code are summed).
+    fn time_off_by_code(&self, format: ExportFormat) -> Result<Vec<(&str, i64)>, DomainError> {
+        let mut codes: Vec<(&str, i64)> = Vec::new();
+        for line in &self.time_off {
+            let code = line.code(format)?;
+            match codes.iter_mut().find(|(c, _)| *c == code) {
+                Some((_, seconds)) => *seconds += line.seconds,
+                None => codes.push((code, line.seconds)),
+            }
+        }
+        Ok(codes)
     }
 
     /// (first, last): split at the last space.
@@ -218,8 +283,8 @@ fn csv(field: &str) -> String {
     }
 }
 
-fn csv_line(fields: &[&str]) -> String {
-    let mut line = fields.iter().map(|f| csv(f)).collect::<Vec<_>>().join(",");
+fn csv_line<S: AsRef<str>>(fields: &[S]) -> String {
+    let mut line = fields.iter().map(|f| csv(f.as_ref())).collect::<Vec<_>>().join(",");
     line.push_str("\r\n");
     line
 }
@@ -285,7 +350,10 @@ pub fn export(
     let stamp = format!("{}_{}", period.start.format("%Y%m%d"), period.end.format("%Y%m%d"));
     match format {
         ExportFormat::Csv => {
-            let mut body = csv_line(&[
+            // The time-off columns come only with time off, so a file without any is the one
+            // written before time off existed.
+            let with_time_off = employees.iter().any(|e| !e.time_off.is_empty());
+            let mut header = vec![
                 "employee_number",
                 "employee_name",
                 "date",
@@ -295,22 +363,52 @@ pub fn export(
                 "total_hours",
                 "job",
                 "cost_code",
-            ]);
+            ];
+            if with_time_off {
+                header.extend(["time_off_type", "time_off_hours"]);
+            }
+            let mut body = csv_line(&header);
             for e in employees {
+                let (number, name) = (inert_cell(&e.number), inert_cell(&e.name));
+                // (date, line): a day's hours worked first, then its time off.
+                let mut rows: Vec<(NaiveDate, String)> = Vec::new();
                 for line in &e.lines {
                     let pay = line.pay;
-                    body.push_str(&csv_line(&[
-                        &inert_cell(&e.number),
-                        &inert_cell(&e.name),
-                        &line.date.to_string(),
-                        &hours_2dp(pay.regular_seconds),
-                        &hours_2dp(pay.overtime_seconds),
-                        &hours_2dp(pay.double_time_seconds),
-                        &hours_2dp(pay.total()),
-                        &inert_cell(line.job.as_ref().map_or("", |j| j.number.as_str())),
-                        &inert_cell(line.cost_code.as_deref().unwrap_or("")),
-                    ]));
+                    let mut fields = vec![
+                        number.clone(),
+                        name.clone(),
+                        line.date.to_string(),
+                        hours_2dp(pay.regular_seconds),
+                        hours_2dp(pay.overtime_seconds),
+                        hours_2dp(pay.double_time_seconds),
+                        hours_2dp(pay.total()),
+                        inert_cell(line.job.as_ref().map_or("", |j| j.number.as_str())),
+                        inert_cell(line.cost_code.as_deref().unwrap_or("")),
+                    ];
+                    if with_time_off {
+                        fields.extend([String::new(), String::new()]);
+                    }
+                    rows.push((line.date, csv_line(&fields)));
                 }
+                for off in &e.time_off {
+                    let none = hours_2dp(0);
+                    let fields = [
+                        number.clone(),
+                        name.clone(),
+                        off.date.to_string(),
+                        none.clone(),
+                        none.clone(),
+                        none.clone(),
+                        none,
+                        String::new(),
+                        String::new(),
+                        inert_cell(off.code(format)?),
+                        hours_2dp(off.seconds),
+                    ];
+                    rows.push((off.date, csv_line(&fields)));
+                }
+                rows.sort_by_key(|(date, _)| *date);
+                body.extend(rows.into_iter().map(|(_, row)| row));
             }
             Ok(ExportFile { file_name: format!("clockface_{stamp}.csv"), content_type: "text/csv; charset=utf-8", body })
         }
@@ -346,15 +444,23 @@ pub fn export(
                 } else {
                     (String::new(), String::new())
                 };
-                body.push_str(&csv_line(&[
-                    co,
-                    batch,
-                    &file,
-                    &hours_2dp(pay.regular_seconds),
-                    &hours_2dp(pay.overtime_seconds),
-                    &code3,
-                    &amount3,
-                ]));
+                let time_off = e.time_off_by_code(format)?;
+                // An employee with time off only has no row of hours worked.
+                if pay.total() > 0 || time_off.is_empty() {
+                    body.push_str(&csv_line(&[
+                        co,
+                        batch,
+                        &file,
+                        &hours_2dp(pay.regular_seconds),
+                        &hours_2dp(pay.overtime_seconds),
+                        &code3,
+                        &amount3,
+                    ]));
+                }
+                // Time off: a row of its own per hours code, in `Hours 3 Code` / `Hours 3 Amount`.
+                for (code, seconds) in time_off {
+                    body.push_str(&csv_line(&[co, batch, &file, "", "", code, &hours_2dp(seconds)]));
+                }
             }
             Ok(ExportFile { file_name: format!("EPI{co}{batch}.csv"), content_type: "text/csv; charset=utf-8", body })
         }
@@ -381,11 +487,13 @@ pub fn export(
             ]));
             for e in employees {
                 let pay = e.totals();
-                for (code, seconds) in [
-                    (&codes.adp_run_regular_code, pay.regular_seconds),
-                    (&codes.adp_run_overtime_code, pay.overtime_seconds),
-                    (&codes.adp_run_double_time_code, pay.double_time_seconds),
-                ] {
+                let worked = [
+                    (codes.adp_run_regular_code.as_str(), pay.regular_seconds),
+                    (codes.adp_run_overtime_code.as_str(), pay.overtime_seconds),
+                    (codes.adp_run_double_time_code.as_str(), pay.double_time_seconds),
+                ];
+                // Time off: a row per earnings code (VAC, SCK, ...) after the hours worked.
+                for (code, seconds) in worked.into_iter().chain(e.time_off_by_code(format)?) {
                     if seconds > 0 {
                         body.push_str(&csv_line(&[
                             codes.adp_run_iid.trim(),
@@ -437,50 +545,73 @@ pub fn export(
                         format!("Paychex worker ids are at most 10 characters; {}'s number {} is longer", e.name, e.number),
                     ));
                 }
-                for (job, pay) in e.by_job() {
-                    for (component, seconds) in [
-                        (&codes.paychex_regular, pay.regular_seconds),
-                        (&codes.paychex_overtime, pay.overtime_seconds),
-                        (&codes.paychex_double_time, pay.double_time_seconds),
-                    ] {
-                        if seconds <= 0 {
-                            continue;
-                        }
-                        body.push_str(&csv_line(&[
-                            codes.paychex_client_id.trim(),
-                            &e.number,
-                            "",
-                            job.map_or("", |j| j.number.as_str()),
-                            component.trim(),
-                            "",
-                            "",
-                            &hours_2dp(seconds),
-                            "",
-                            "",
-                            "",
-                            "",
-                            "",
-                            "",
-                            "",
-                            "",
-                        ]));
+                let worked = e.by_job().into_iter().flat_map(|(job, pay)| {
+                    [
+                        (job, codes.paychex_regular.as_str(), pay.regular_seconds),
+                        (job, codes.paychex_overtime.as_str(), pay.overtime_seconds),
+                        (job, codes.paychex_double_time.as_str(), pay.double_time_seconds),
+                    ]
+                });
+                // Time off: a line per pay component after the hours worked, on no job.
+                let time_off = e.time_off_by_code(format)?.into_iter().map(|(component, seconds)| (None, component, seconds));
+                for (job, component, seconds) in worked.chain(time_off) {
+                    if seconds <= 0 {
+                        continue;
                     }
+                    body.push_str(&csv_line(&[
+                        codes.paychex_client_id.trim(),
+                        &e.number,
+                        "",
+                        job.map_or("", |j| j.number.as_str()),
+                        component.trim(),
+                        "",
+                        "",
+                        &hours_2dp(seconds),
+                        "",
+                        "",
+                        "",
+                        "",
+                        "",
+                        "",
+                        "",
+                        "",
+                    ]));
                 }
             }
             Ok(ExportFile { file_name: format!("paychex_{stamp}.csv"), content_type: "text/csv; charset=utf-8", body })
         }
         ExportFormat::Gusto => {
-            let mut body = csv_line(&["first_name", "last_name", "regular_hours", "overtime_hours", "double_overtime_hours"]);
-            for e in employees {
+            const WORKED: [&str; 5] = ["first_name", "last_name", "regular_hours", "overtime_hours", "double_overtime_hours"];
+            let time_off = employees.iter().map(|e| e.time_off_by_code(format)).collect::<Result<Vec<_>, _>>()?;
+            // A column per time-off code, in the order each first appears; every employee's row
+            // has each (0.00 without any: a blank cell would leave Gusto's value as it was).
+            let mut columns: Vec<&str> = Vec::new();
+            for (code, _) in time_off.iter().flatten() {
+                if WORKED.contains(code) {
+                    return Err(DomainError::invalid(
+                        "gusto_column",
+                        format!("the Gusto column of a time-off type cannot be {code}, which holds the hours worked"),
+                    ));
+                }
+                if !columns.contains(code) {
+                    columns.push(code);
+                }
+            }
+            let mut body = csv_line(&[&WORKED[..], &columns].concat());
+            for (e, time_off) in employees.iter().zip(&time_off) {
                 let pay = e.totals();
                 let (first, last) = e.first_last();
-                body.push_str(&csv_line(&[
-                    &inert_cell(first),
-                    &inert_cell(last),
-                    &hours_2dp(pay.regular_seconds),
-                    &hours_2dp(pay.overtime_seconds),
-                    &hours_2dp(pay.double_time_seconds),
-                ]));
+                let mut fields = vec![
+                    inert_cell(first),
+                    inert_cell(last),
+                    hours_2dp(pay.regular_seconds),
+                    hours_2dp(pay.overtime_seconds),
+                    hours_2dp(pay.double_time_seconds),
+                ];
+                for column in &columns {
+                    fields.push(hours_2dp(time_off.iter().filter(|(code, _)| code == column).map(|(_, s)| s).sum()));
+                }
+                body.push_str(&csv_line(&fields));
             }
             Ok(ExportFile { file_name: format!("gusto_hours_{stamp}.csv"), content_type: "text/csv; charset=utf-8", body })
         }
@@ -520,32 +651,39 @@ pub fn export(
             for e in employees {
                 let (first, last) = e.first_last();
                 let emp = if first.is_empty() { last.to_owned() } else { format!("{last}, {first}") };
+                // (date, job's name, payroll item, seconds): each day's hours worked, then its time off on no job.
+                let mut entries: Vec<(NaiveDate, &str, &str, i64)> = Vec::new();
                 for line in &e.lines {
-                    let (date, pay) = (line.date, line.pay);
-                    for (item, seconds) in [
-                        (&codes.quickbooks_regular_item, pay.regular_seconds),
-                        (&codes.quickbooks_overtime_item, pay.overtime_seconds),
-                        (&codes.quickbooks_double_time_item, pay.double_time_seconds),
-                    ] {
-                        // At most 23:59 a row: longer durations go on several rows.
-                        let mut minutes = (seconds + 30) / 60;
-                        while minutes > 0 {
-                            let row = minutes.min(23 * 60 + 59);
-                            minutes -= row;
-                            body.push_str(&tsv(&[
-                                "TIMEACT",
-                                &date.format("%m/%d/%y").to_string(),
-                                line.job.as_ref().map_or("", |j| j.name.as_str()),
-                                &emp,
-                                "",
-                                item.trim(),
-                                &format!("{}:{:02}", row / 60, row % 60),
-                                "",
-                                "",
-                                "Y",
-                                "0",
-                            ]));
-                        }
+                    let (job, pay) = (line.job.as_ref().map_or("", |j| j.name.as_str()), line.pay);
+                    entries.extend([
+                        (line.date, job, codes.quickbooks_regular_item.as_str(), pay.regular_seconds),
+                        (line.date, job, codes.quickbooks_overtime_item.as_str(), pay.overtime_seconds),
+                        (line.date, job, codes.quickbooks_double_time_item.as_str(), pay.double_time_seconds),
+                    ]);
+                }
+                for off in &e.time_off {
+                    entries.push((off.date, "", off.code(format)?, off.seconds));
+                }
+                entries.sort_by_key(|(date, ..)| *date);
+                for (date, job, item, seconds) in entries {
+                    // At most 23:59 a row: longer durations go on several rows.
+                    let mut minutes = (seconds + 30) / 60;
+                    while minutes > 0 {
+                        let row = minutes.min(23 * 60 + 59);
+                        minutes -= row;
+                        body.push_str(&tsv(&[
+                            "TIMEACT",
+                            &date.format("%m/%d/%y").to_string(),
+                            job,
+                            &emp,
+                            "",
+                            item.trim(),
+                            &format!("{}:{:02}", row / 60, row % 60),
+                            "",
+                            "",
+                            "Y",
+                            "0",
+                        ]));
                     }
                 }
             }
@@ -564,14 +702,20 @@ pub struct CostingCsvLine {
     pub employee_number: String,
     pub employee_name: String,
     pub pay: PayHours,
+    /// Paid time off (only ever on no job), apart from the hours worked.
+    pub time_off_seconds: i64,
 }
 
 /// The job costing of a period as CSV (`job_costing_<start>_<end>.csv`): a line per job, cost
 /// code and employee, in the order given. Hours on no job have an empty job number and the job
 /// name `No job`; a line with no cost code has both cost code columns empty. Names that would
-/// start a spreadsheet formula are prefixed with `'` (`text::inert_cell`), numbers too.
+/// start a spreadsheet formula are prefixed with `'` (`text::inert_cell`), numbers too. Paid
+/// time off has a column of its own, `time_off_hours`, last, and only when there is some (so a
+/// period without any writes the file it wrote before time off existed); `total_hours` stays the
+/// hours worked.
 pub fn costing_csv(period: PayPeriod, lines: &[CostingCsvLine]) -> ExportFile {
-    let mut body = csv_line(&[
+    let with_time_off = lines.iter().any(|l| l.time_off_seconds != 0);
+    let mut header = vec![
         "job_number",
         "job_name",
         "cost_code",
@@ -582,22 +726,30 @@ pub fn costing_csv(period: PayPeriod, lines: &[CostingCsvLine]) -> ExportFile {
         "overtime_hours",
         "double_time_hours",
         "total_hours",
-    ]);
+    ];
+    if with_time_off {
+        header.push("time_off_hours");
+    }
+    let mut body = csv_line(&header);
     for line in lines {
         let (job_number, job_name) = line.job.as_ref().map_or(("", "No job"), |j| (j.number.as_str(), j.name.as_str()));
         let (code, code_name) = line.cost_code.as_ref().map_or(("", ""), |(n, name)| (n.as_str(), name.as_str()));
-        body.push_str(&csv_line(&[
-            &inert_cell(job_number),
-            &inert_cell(job_name),
-            &inert_cell(code),
-            &inert_cell(code_name),
-            &inert_cell(&line.employee_number),
-            &inert_cell(&line.employee_name),
-            &hours_2dp(line.pay.regular_seconds),
-            &hours_2dp(line.pay.overtime_seconds),
-            &hours_2dp(line.pay.double_time_seconds),
-            &hours_2dp(line.pay.total()),
-        ]));
+        let mut fields = vec![
+            inert_cell(job_number),
+            inert_cell(job_name),
+            inert_cell(code),
+            inert_cell(code_name),
+            inert_cell(&line.employee_number),
+            inert_cell(&line.employee_name),
+            hours_2dp(line.pay.regular_seconds),
+            hours_2dp(line.pay.overtime_seconds),
+            hours_2dp(line.pay.double_time_seconds),
+            hours_2dp(line.pay.total()),
+        ];
+        if with_time_off {
+            fields.push(hours_2dp(line.time_off_seconds));
+        }
+        body.push_str(&csv_line(&fields));
     }
     let stamp = format!("{}_{}", period.start.format("%Y%m%d"), period.end.format("%Y%m%d"));
     ExportFile { file_name: format!("job_costing_{stamp}.csv"), content_type: "text/csv; charset=utf-8", body }
@@ -606,6 +758,7 @@ pub fn costing_csv(period: PayPeriod, lines: &[CostingCsvLine]) -> ExportFile {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::timeoff::TimeOffKind;
     use chrono::TimeZone;
 
     fn date(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -624,6 +777,7 @@ mod tests {
             number: n.to_string(),
             name: name.to_owned(),
             pay: p,
+            time_off_seconds: 0,
         };
         let earlier =
             [who(1, "Grace Hopper", pay(34.5, 0.0, 0.0)), who(2, "Sam Lee", pay(40.0, 2.0, 0.0)), who(3, "Ana Ruiz", pay(8.0, 0.0, 0.0))];
@@ -636,6 +790,18 @@ mod tests {
         assert_eq!(changes[1].before, PayHours::default(), "not in the earlier file");
         assert_eq!(changes[2].now, PayHours::default(), "no longer in the file");
         assert!(changes_since(&now, &now).is_empty());
+
+        // Sam Lee's vacation day was cancelled and the period exported again: his hours worked
+        // are the same, his paid time off is not.
+        let sam = |time_off_seconds| ExportedEmployee { time_off_seconds, ..who(5, "Sam Lee", pay(32.0, 0.0, 0.0)) };
+        let changes = changes_since(&[sam(8 * 3600)], &[sam(0)]);
+        assert_eq!(changes.len(), 1);
+        assert_eq!((changes[0].time_off_before_seconds, changes[0].time_off_now_seconds), (8 * 3600, 0));
+        assert_eq!(changes[0].before, changes[0].now);
+        // Records of files made before time off was exported read as having none.
+        let old: ExportedEmployee = serde_json::from_str(&serde_json::to_string(&sam(0)).unwrap()).unwrap();
+        assert!(!serde_json::to_string(&sam(0)).unwrap().contains("time_off"));
+        assert_eq!(old, sam(0));
     }
 
     fn depot() -> Option<ExportJob> {
@@ -666,11 +832,13 @@ mod tests {
                     line(16, main_st(), None, pay(0.0, 4.0, 1.0)),
                     ExportLine::day(date(2026, 11, 17), pay(8.0, 0.0, 0.0)),
                 ],
+                time_off: Vec::new(),
             },
             ExportEmployee {
                 number: "E-7".to_owned(),
                 name: "Grace Hopper".to_owned(),
                 lines: vec![line(18, depot(), Some("03-100"), pay(7.5, 0.25, 0.0))],
+                time_off: Vec::new(),
             },
         ]
     }
@@ -687,9 +855,13 @@ mod tests {
     }
 
     fn golden(format: ExportFormat, file: &str) -> ExportFile {
+        golden_of(format, file, &employees())
+    }
+
+    fn golden_of(format: ExportFormat, file: &str, employees: &[ExportEmployee]) -> ExportFile {
         let period = PayPeriod { start: date(2026, 11, 16), end: date(2026, 11, 29) };
         let at = Utc.with_ymd_and_hms(2026, 12, 1, 12, 0, 0).single().expect("valid");
-        let out = export(format, period, PayFrequency::Biweekly, &codes(), &employees(), at).expect("exports");
+        let out = export(format, period, PayFrequency::Biweekly, &codes(), employees, at).expect("exports");
         let path = format!("{}/testdata/exports/{file}", env!("CARGO_MANIFEST_DIR"));
         let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
         assert_eq!(out.body, expected, "{format:?} differs from {path}");
@@ -728,6 +900,85 @@ mod tests {
         golden(ExportFormat::QuickbooksIif, "quickbooks.iif");
     }
 
+    fn time_off(d: u32, kind: TimeOffKind, name: &str, hours: i64) -> ExportTimeOff {
+        ExportTimeOff { date: date(2026, 11, d), type_name: name.to_owned(), codes: TimeOffPayCodes::defaults(kind), seconds: hours * 3600 }
+    }
+
+    /// The period of [`employees`] with paid time off (see testdata/exports/README.md): Ada's
+    /// sick afternoon and holiday, Grace's two vacation days and holiday, and Sam Lee, who took
+    /// a vacation day and worked nothing.
+    fn employees_with_time_off() -> Vec<ExportEmployee> {
+        let mut employees = employees();
+        employees[0].time_off =
+            vec![time_off(18, TimeOffKind::Sick, "Sick leave, CA", 4), time_off(26, TimeOffKind::Holiday, "Holiday", 8)];
+        employees[1].time_off = vec![
+            time_off(19, TimeOffKind::Vacation, "Vacation", 8),
+            time_off(20, TimeOffKind::Vacation, "Vacation", 8),
+            time_off(26, TimeOffKind::Holiday, "Holiday", 8),
+        ];
+        employees.push(ExportEmployee {
+            number: "7".to_owned(),
+            name: "Sam Lee".to_owned(),
+            lines: Vec::new(),
+            time_off: vec![time_off(23, TimeOffKind::Vacation, "Vacation", 8)],
+        });
+        employees
+    }
+
+    #[test]
+    fn every_format_writes_time_off_under_its_pay_code_as_in_its_golden_file() {
+        for (format, file) in [
+            (ExportFormat::Csv, "clockface.csv"),
+            (ExportFormat::AdpWfn, "EPIABC7261116.csv"),
+            (ExportFormat::AdpRun, "adp_run.csv"),
+            (ExportFormat::Paychex, "paychex.csv"),
+            (ExportFormat::Gusto, "gusto.csv"),
+            (ExportFormat::QuickbooksIif, "quickbooks.iif"),
+        ] {
+            golden_of(format, &format!("time_off/{file}"), &employees_with_time_off());
+        }
+    }
+
+    #[test]
+    fn a_paid_type_without_a_code_for_the_format_is_refused_naming_both() {
+        let period = PayPeriod { start: date(2026, 11, 16), end: date(2026, 11, 29) };
+        let mut employees = employees_with_time_off();
+        employees[1].time_off[0].codes = TimeOffPayCodes::default();
+        for (format, field) in [
+            (ExportFormat::AdpWfn, "adp_wfn_hours_code"),
+            (ExportFormat::AdpRun, "adp_run_earnings_code"),
+            (ExportFormat::Paychex, "paychex_pay_component"),
+            (ExportFormat::Gusto, "gusto_column"),
+            (ExportFormat::QuickbooksIif, "quickbooks_payroll_item"),
+        ] {
+            match export(format, period, PayFrequency::Biweekly, &codes(), &employees, Utc::now()) {
+                Err(DomainError::Invalid { field: f, message }) => {
+                    assert_eq!(f, field, "{format:?}");
+                    assert!(message.contains("Vacation") && message.contains(format.label()), "{format:?}: {message}");
+                }
+                other => panic!("{format:?}: {other:?}"),
+            }
+        }
+        // clockface's CSV names the type itself: no code to miss.
+        assert!(export(ExportFormat::Csv, period, PayFrequency::Biweekly, &codes(), &employees, Utc::now()).is_ok());
+    }
+
+    #[test]
+    fn time_off_names_and_codes_cannot_smuggle_a_formula() {
+        let period = PayPeriod { start: date(2026, 11, 16), end: date(2026, 11, 29) };
+        let mut employees = employees();
+        employees[1].time_off = vec![time_off(19, TimeOffKind::Vacation, "=HYPERLINK(1)", 8)];
+        let csv = export(ExportFormat::Csv, period, PayFrequency::Biweekly, &codes(), &employees, Utc::now()).expect("exports");
+        assert!(csv.body.contains(",,,'=HYPERLINK(1),8.00\r\n"), "{}", csv.body);
+        employees[1].time_off[0].codes.adp_run_earnings_code = "@SUM(1)".to_owned();
+        let refused = export(ExportFormat::AdpRun, period, PayFrequency::Biweekly, &codes(), &employees, Utc::now());
+        assert!(matches!(refused, Err(DomainError::Invalid { field: "adp_run_earnings_code", .. })), "{refused:?}");
+        // A Gusto column may not take the place of the hours worked.
+        employees[1].time_off[0].codes.gusto_column = "regular_hours".to_owned();
+        let refused = export(ExportFormat::Gusto, period, PayFrequency::Biweekly, &codes(), &employees, Utc::now());
+        assert!(matches!(refused, Err(DomainError::Invalid { field: "gusto_column", .. })), "{refused:?}");
+    }
+
     #[test]
     fn jobs_change_no_total_in_the_layouts_without_them() {
         // The same hours with every job removed: ADP, ADP RUN and Gusto write the same files.
@@ -759,6 +1010,7 @@ mod tests {
             employee_number: number.to_owned(),
             employee_name: name.to_owned(),
             pay,
+            time_off_seconds: 0,
         };
         let out = costing_csv(
             period,
@@ -779,6 +1031,34 @@ mod tests {
              J-100,Acme Corp:Depot,03-100,\"Forms, concrete\",E-7,Grace Hopper,7.50,0.25,0.00,7.75\r\n\
              J-200,Main St,,,42,Ada King Lovelace,0.00,4.00,1.00,5.00\r\n\
              ,No job,,,42,Ada King Lovelace,8.00,0.00,0.00,8.00\r\n"
+        );
+    }
+
+    #[test]
+    fn paid_time_off_has_a_column_of_its_own_in_the_job_costing_csv() {
+        let period = PayPeriod { start: date(2026, 11, 16), end: date(2026, 11, 29) };
+        let line = |job, number: &str, name: &str, pay, time_off_seconds| CostingCsvLine {
+            job,
+            cost_code: None,
+            employee_number: number.to_owned(),
+            employee_name: name.to_owned(),
+            pay,
+            time_off_seconds,
+        };
+        let out = costing_csv(
+            period,
+            &[
+                line(main_st(), "42", "Ada King Lovelace", pay(0.0, 4.0, 1.0), 0),
+                line(None, "42", "Ada King Lovelace", pay(8.0, 0.0, 0.0), 12 * 3600),
+                line(None, "7", "Sam Lee", pay(0.0, 0.0, 0.0), 8 * 3600),
+            ],
+        );
+        assert_eq!(
+            out.body,
+            "job_number,job_name,cost_code,cost_code_name,employee_number,employee_name,regular_hours,overtime_hours,double_time_hours,total_hours,time_off_hours\r\n\
+             J-200,Main St,,,42,Ada King Lovelace,0.00,4.00,1.00,5.00,0.00\r\n\
+             ,No job,,,42,Ada King Lovelace,8.00,0.00,0.00,8.00,12.00\r\n\
+             ,No job,,,7,Sam Lee,0.00,0.00,0.00,0.00,8.00\r\n"
         );
     }
 
@@ -809,6 +1089,7 @@ mod tests {
             number: "1".into(),
             name: "Solo".into(),
             lines: vec![ExportLine::day(date(2026, 11, 16), pay(30.0, 0.0, 0.0))],
+            time_off: Vec::new(),
         };
         let period = PayPeriod { start: date(2026, 11, 16), end: date(2026, 11, 16) };
         let out = export(ExportFormat::QuickbooksIif, period, PayFrequency::Weekly, &codes(), &[long], Utc::now()).expect("exports");

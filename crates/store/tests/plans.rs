@@ -176,6 +176,8 @@ fn figures() -> ApprovedFigures {
         days: vec![],
         weeks: vec![],
         jobs: vec![],
+        time_off: None,
+        time_off_codes: Vec::new(),
     }
 }
 

@@ -1686,6 +1686,8 @@ fn figures(regular_hours: i64) -> ApprovedFigures {
         days: vec![],
         weeks: vec![],
         jobs: vec![],
+        time_off: None,
+        time_off_codes: Vec::new(),
     }
 }
 
@@ -1795,6 +1797,7 @@ async fn exports_are_recorded_and_earlier_ones_told(store: Db) {
         number: "12".into(),
         name: "Grace Hopper".into(),
         pay: PayHours { regular_seconds: 34 * 3600 + 1800, overtime_seconds: 0, double_time_seconds: 0 },
+        time_off_seconds: 8 * 3600,
     }];
     let second =
         ExportRecord { format: "gusto".into(), exported_by: admin, exported_at: now() + Duration::minutes(5), figures: Some(said) };

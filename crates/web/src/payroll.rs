@@ -10,7 +10,8 @@ use clockface_app::payroll::MadeExport;
 /// payroll (`X-Clockface-Period-Approved: true` or `false`: hours that can still change), the earlier exports in
 /// `X-Clockface-Exported-Before` (RFC 3339 times and formats, newest first) and, when the hours
 /// changed since the last of them, `X-Clockface-Changed-Since-Export`: each changed employee's
-/// number with the seconds before and now (`number:regular/overtime/double->regular/overtime/double`).
+/// number with the seconds before and now (`number:regular/overtime/double->regular/overtime/double`),
+/// and ` time_off:before->now` after it when their paid time off changed.
 pub fn file_response(made: MadeExport) -> Response {
     let MadeExport { file, approved, earlier, changes } = made;
     let mut response = file.body.into_response();
@@ -32,8 +33,17 @@ pub fn file_response(made: MadeExport) -> Response {
         }
     }
     let hours = |p: clockface_domain::payroll::PayHours| format!("{}/{}/{}", p.regular_seconds, p.overtime_seconds, p.double_time_seconds);
-    let changed: Vec<String> =
-        changes.iter().map(|c| format!("{}:{}->{}", c.number.replace([',', ':'], " "), hours(c.before), hours(c.now))).collect();
+    let changed: Vec<String> = changes
+        .iter()
+        .map(|c| {
+            let time_off = if c.time_off_before_seconds == c.time_off_now_seconds {
+                String::new()
+            } else {
+                format!(" time_off:{}->{}", c.time_off_before_seconds, c.time_off_now_seconds)
+            };
+            format!("{}:{}->{}{time_off}", c.number.replace([',', ':'], " "), hours(c.before), hours(c.now))
+        })
+        .collect();
     if let Ok(value) = HeaderValue::from_str(&changed.join(", ")) {
         if !changed.is_empty() {
             headers.insert(HeaderName::from_static("x-clockface-changed-since-export"), value);

@@ -25,6 +25,7 @@ mod privacy;
 mod process;
 mod security;
 mod timeoff;
+mod timeoff_payroll;
 mod trust;
 mod upgrade;
 mod users;

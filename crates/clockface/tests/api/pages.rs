@@ -664,4 +664,103 @@ async fn time_off_forms_need_the_csrf_token_and_a_refusal_writes_nothing() {
     assert_eq!(ledger().await, 0, "nothing was written");
     assert_eq!(post(adjust, form("from the old system")).await.unwrap().status(), StatusCode::SEE_OTHER);
     assert_eq!(ledger().await, 1);
+
+/// The settings form of a time-off type, as a browser sends it; `id` empty adds one.
+fn type_form<'a>(csrf: &'a str, id: &'a str, name: &'a str, changes: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    let mut form =
+        vec![("_csrf", csrf), ("id", id), ("name", name), ("kind", "custom"), ("paid", "on"), ("active", "on"), ("accrual", "none")];
+    for (field, value) in changes {
+        form.retain(|(f, _)| f != field);
+        form.push((field, value));
+    }
+    form
+}
+
+async fn time_off_types_are_set_in_payroll_settings_with_each_refusal_beside_its_field(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let admin = app.admin("ana@acme.test").await;
+    let (_, browser) = sign_in(&app, "ana@acme.test", false).await;
+    let browser = browser.unwrap();
+    let types = || async { app.get(&admin.token, "/api/v1/time-off/types").await.json::<Value>().await.unwrap() };
+    let post = |form: Vec<(&str, &str)>| {
+        let request = client().post(app.url("/admin/payroll/time-off-types")).header(COOKIE, &browser.cookie).form(&form);
+        async move { request.send().await.unwrap() }
+    };
+
+    // The page lists the four types a company starts with, each in its form, and one to add.
+    let page = client().get(app.url("/admin/payroll/settings")).header(COOKIE, &browser.cookie).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    for name in ["Vacation", "Sick", "Holiday", "Unpaid"] {
+        assert!(html.contains(&format!("name=\"name\" value=\"{name}\"")), "{name}");
+    }
+    assert!(html.contains("id=\"type-new\"") && html.contains("value=\"VAC\""));
+    let before = types().await;
+
+    // Without the session's token: refused, nothing added.
+    let response = post(type_form("wrong", "", "Jury duty", &[])).await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    // Bad hours and a code that starts like a formula: each refusal beside its field, what was
+    // typed kept, nothing added.
+    let bad = [("accrual", "yearly_grant"), ("accrual_hours", "forty"), ("cap", "4.125"), ("adp_run_earnings_code", "=SUM(1)")];
+    let response = post(type_form(&browser.csrf, "", "Jury duty", &bad)).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = response.text().await.unwrap();
+    for field in ["accrual_hours", "cap", "adp_run_earnings_code"] {
+        assert!(html.contains(&format!("class=\"field-error\" id=\"new-{field}-error\"")), "{field}: {html}");
+    }
+    assert!(html.contains("id=\"type-new\" open") && html.contains("value=\"Jury duty\"") && html.contains("value=\"forty\""));
+    assert_eq!(types().await, before, "a refusal changes nothing");
+
+    // Added: 1 hour per 30 worked, capped at 40, 16 carried over, with its pay codes.
+    let good = [
+        ("accrual", "per_hour_worked"),
+        ("earned", "1"),
+        ("per_worked", "30"),
+        ("cap", "40"),
+        ("carry_over", "16"),
+        ("adp_wfn_hours_code", "J"),
+        ("adp_run_earnings_code", "JUR"),
+        ("paychex_pay_component", "Jury"),
+        ("gusto_column", "jury_hours"),
+        ("quickbooks_payroll_item", "Jury Duty"),
+    ];
+    let response = post(type_form(&browser.csrf, "", "Jury duty", &good)).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(response.headers()[LOCATION], "/admin/payroll/settings?type_saved=1#type-list");
+    let listed = types().await;
+    let jury = listed.as_array().unwrap().iter().find(|t| t["name"] == "Jury duty").expect("added").clone();
+    assert_eq!(
+        jury["policy"],
+        json!({"method": {"method": "per_hour_worked", "earned_seconds": 3600, "per_worked_seconds": 108_000},
+               "cap_seconds": 144_000, "carry_over_seconds": 57_600, "allow_negative": false})
+    );
+    assert_eq!(
+        (jury["codes"]["adp_run_earnings_code"].as_str(), jury["codes"]["gusto_column"].as_str()),
+        (Some("JUR"), Some("jury_hours"))
+    );
+
+    // Vacation renamed to a name the company has: refused beside the name; then its code changed.
+    let vacation = before[0]["id"].as_str().unwrap();
+    let response = post(type_form(&browser.csrf, vacation, "sick", &[("kind", "vacation")])).await;
+    assert!(response.status().is_client_error());
+    let html = response.text().await.unwrap();
+    assert!(html.contains(&format!("id=\"{vacation}-name-error\"")), "{html}");
+    assert_eq!(types().await, listed);
+    let response = post(type_form(&browser.csrf, vacation, "Vacation", &[("kind", "vacation"), ("adp_run_earnings_code", "PTO")])).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(types().await[0]["codes"]["adp_run_earnings_code"], "PTO");
+    let page = client().get(app.url("/admin/payroll/settings?type_saved=1")).header(COOKIE, &browser.cookie).send().await.unwrap();
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Time-off type saved.") && html.contains("value=\"PTO\"") && html.contains("value=\"Jury duty\""));
+}
+
+#[tokio::test]
+async fn time_off_types_are_set_in_payroll_settings_with_each_refusal_beside_its_field_on_sqlite() {
+    time_off_types_are_set_in_payroll_settings_with_each_refusal_beside_its_field(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn time_off_types_are_set_in_payroll_settings_with_each_refusal_beside_its_field_on_postgres() {
+    time_off_types_are_set_in_payroll_settings_with_each_refusal_beside_its_field(Backend::Postgres).await;
 }

@@ -184,6 +184,32 @@ impl TimeOffPayCodes {
             ExportFormat::QuickbooksIif => Some(("quickbooks_payroll_item", &self.quickbooks_payroll_item)),
         }
     }
+
+    /// These codes, each one not set taken from `other`.
+    pub fn or(&self, other: &TimeOffPayCodes) -> TimeOffPayCodes {
+        let pick = |mine: &str, theirs: &str| if mine.trim().is_empty() { theirs.to_owned() } else { mine.to_owned() };
+        TimeOffPayCodes {
+            adp_wfn_hours_code: pick(&self.adp_wfn_hours_code, &other.adp_wfn_hours_code),
+            adp_run_earnings_code: pick(&self.adp_run_earnings_code, &other.adp_run_earnings_code),
+            paychex_pay_component: pick(&self.paychex_pay_component, &other.paychex_pay_component),
+            gusto_column: pick(&self.gusto_column, &other.gusto_column),
+            quickbooks_payroll_item: pick(&self.quickbooks_payroll_item, &other.quickbooks_payroll_item),
+        }
+    }
+
+    /// The code `format` writes paid hours of the type called `type_name` under: `Ok(None)` for
+    /// clockface's own CSV, which writes the type's name instead; refused, naming the type, the
+    /// format and the setting, when the code is not set.
+    pub fn code_for(&self, format: ExportFormat, type_name: &str) -> Result<Option<&str>, DomainError> {
+        match self.field_for(format) {
+            None => Ok(None),
+            Some((field, code)) if code.trim().is_empty() => Err(DomainError::invalid(
+                field,
+                format!("set the {} code for {type_name} time off in Payroll settings before exporting", format.label()),
+            )),
+            Some((_, code)) => Ok(Some(code.trim())),
+        }
+    }
 }
 
 /// A company's time-off type.
@@ -212,14 +238,7 @@ impl TimeOffType {
         if !self.paid {
             return Ok(None);
         }
-        match self.codes.field_for(format) {
-            None => Ok(None),
-            Some((field, code)) if code.trim().is_empty() => Err(DomainError::invalid(
-                field,
-                format!("set the {} code for {} time off in Payroll settings before exporting", format.label(), self.name.as_str()),
-            )),
-            Some((_, code)) => Ok(Some(code.trim())),
-        }
+        self.codes.code_for(format, self.name.as_str())
     }
 }
 

@@ -17,6 +17,7 @@ pub mod roles;
 pub mod session;
 pub mod timecards;
 pub mod timeoff;
+pub mod timeoff_types;
 pub mod users;
 pub mod verdicts;
 pub mod words;
@@ -56,6 +57,7 @@ pub fn router(settings: &WebSettings) -> Router<AppState> {
         .merge(timecards::router())
         .merge(timeoff::router())
         .merge(payroll::router())
+        .merge(timeoff_types::router())
         .merge(photos::router())
         .merge(review::router())
         .merge(working::router())

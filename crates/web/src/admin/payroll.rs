@@ -1,11 +1,13 @@
 //! Payroll pages: the pay period overview (every employee's regular, overtime and double-time
 //! hours, flags, approval; approve a card or the period, reopen with a reason, export in each
 //! payroll system's layout, told when the period was exported before) and the payroll settings
-//! (pay period, workweek, overtime rule, meal deduction, export codes), and job costing (the
+//! (pay period, workweek, overtime rule, meal deduction, export codes, and the time-off types'
+//! forms of [`super::timeoff_types`]), and job costing (the
 //! period's hours by job and cost code, with the employees under each, filtered to one job, and
 //! its CSV). They call the same use cases as the API (`clockface_app::payroll`).
 
 use super::devices::local;
+use super::timeoff_types::{self, TypeForm, ACCRUALS};
 use super::{hours, render, see_other, AdminSession, FormErrors, Layout, PageError, SignedForm, UserSession};
 use crate::admin::words::{self, Words};
 use crate::payroll::{costing_csv_response, file_response};
@@ -21,9 +23,10 @@ use clockface_app::payroll::{
     approve, approved_periods_affected, changes_since_export, costing_for, make_export, not_approved, open_cards, overview_for, period_of,
     reopen, save_settings, AffectedPeriod, OverviewRow, SettingsBody,
 };
-use clockface_domain::export::ExportFormat;
+use clockface_domain::export::{ExportChange, ExportFormat};
 use clockface_domain::ids::EmployeeId;
 use clockface_domain::payroll::{weekday_str, ExportCodes, OvertimeRule, PayFrequency, PayHours};
+use clockface_domain::timeoff::TimeOffKind;
 use serde::Deserialize;
 
 pub fn router() -> Router<AppState> {
@@ -57,6 +60,17 @@ struct Row {
 }
 
 /// Hours by pay rate in words, e.g. `32:00 regular, 2:30 overtime, 0:00 double time`.
+/// An employee's change since the last export in words: `Ada: 8:00 regular, … → …`, and their
+/// paid time off when it changed.
+fn change_words(c: &ExportChange) -> String {
+    let mut text = format!("{}: {} → {}", c.name, pay_words(c.before), pay_words(c.now));
+    if c.time_off_before_seconds != c.time_off_now_seconds {
+        let (before, now) = (hours(c.time_off_before_seconds), hours(c.time_off_now_seconds));
+        text.push_str(&format!("; {} {before} → {now}", words::en("payroll.paid_time_off")));
+    }
+    text
+}
+
 pub fn pay_words(pay: PayHours) -> String {
     format!(
         "{} {}, {} {}, {} {}",
@@ -218,11 +232,8 @@ async fn build(
             })
             .collect(),
         changed_since_export: {
-            let now: Vec<_> = o.rows.iter().filter(|r| !r.days.is_empty()).map(OverviewRow::exported).collect();
-            changes_since_export(&o.exports, &now)
-                .iter()
-                .map(|c| format!("{}: {} → {}", c.name, pay_words(c.before), pay_words(c.now)))
-                .collect()
+            let now: Vec<_> = o.rows.iter().filter(|r| r.is_exported()).map(OverviewRow::exported).collect();
+            changes_since_export(&o.exports, &now).iter().map(change_words).collect()
         },
         formats: ExportFormat::ALL.iter().map(|f| (f.as_str(), f.label())).collect(),
         open: open_cards(&o)
@@ -383,6 +394,11 @@ struct SettingsPage {
     /// Approved periods the typed settings would count differently: shown before saving, with a
     /// box to tick to save anyway.
     affected: Vec<AffectedView>,
+    /// The company's time-off types, each in its form, then the form that adds one.
+    types: Vec<TypeForm>,
+    kinds: Vec<(&'static str, &'static str)>,
+    accruals: Vec<(&'static str, &'static str)>,
+    type_saved: bool,
 }
 
 /// An approved period a settings change would count differently, as the settings page lists it.
@@ -456,17 +472,48 @@ fn settings_view(admin: &AdminSession, s: SettingsBody, errors: FormErrors, save
         errors: errors.shown_on(SETTINGS_FIELDS),
         saved,
         affected: Vec::new(),
+        types: Vec::new(),
+        kinds: TimeOffKind::ALL.iter().map(|k| (k.as_str(), k.label())).collect(),
+        accruals: ACCRUALS.iter().map(|(value, key)| (*value, words::en(key))).collect(),
+        type_saved: false,
     }
+}
+
+/// Renders the settings page with the company's time-off types in their forms (`refused`, one
+/// just sent back with its refusals, in its place).
+async fn render_settings(
+    state: &AppState,
+    admin: &AdminSession,
+    mut page: SettingsPage,
+    refused: Option<TypeForm>,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    page.types = timeoff_types::forms(state, admin, refused).await?;
+    Ok(render(status, &page))
+}
+
+/// The settings page as saved, with a time-off type's form sent back refused.
+pub async fn settings_with_refused_type(
+    state: &AppState,
+    admin: &AdminSession,
+    refused: TypeForm,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    let s = SettingsBody::from(&state.store.payroll_settings(admin.company_id()).await?);
+    render_settings(state, admin, settings_view(admin, s, FormErrors::default(), false), Some(refused), status).await
 }
 
 #[derive(Deserialize)]
 struct SavedQuery {
     saved: Option<String>,
+    type_saved: Option<String>,
 }
 
 async fn settings_page(State(state): State<AppState>, admin: AdminSession, Query(q): Query<SavedQuery>) -> Result<Response, PageError> {
     let s = SettingsBody::from(&state.store.payroll_settings(admin.company_id()).await?);
-    Ok(render(StatusCode::OK, &settings_view(&admin, s, FormErrors::default(), q.saved.is_some())))
+    let mut page = settings_view(&admin, s, FormErrors::default(), q.saved.is_some());
+    page.type_saved = q.type_saved.is_some();
+    render_settings(&state, &admin, page, None, StatusCode::OK).await
 }
 
 async fn save_settings_form(State(state): State<AppState>, signed: SignedForm) -> Result<Response, PageError> {
@@ -540,13 +587,13 @@ async fn save_settings_form(State(state): State<AppState>, signed: SignedForm) -
             let mut page = settings_view(&admin, typed, errors, false);
             page.affected = affected_views(&affected);
             keep_meal_typed(&mut page, &form);
-            Ok(render(error.status, &page))
+            render_settings(&state, &admin, page, None, error.status).await
         }
         Err(error) => {
             let (status, errors) = FormErrors::from_error(error)?;
             let mut page = settings_view(&admin, typed, errors, false);
             keep_meal_typed(&mut page, &form);
-            Ok(render(status, &page))
+            render_settings(&state, &admin, page, None, status).await
         }
     }
 }
@@ -564,6 +611,7 @@ struct CostingEmployeeRow {
     overtime: String,
     double_time: String,
     total: String,
+    time_off: String,
     card: String,
 }
 
@@ -576,6 +624,7 @@ struct CostingRow {
     overtime: String,
     double_time: String,
     total: String,
+    time_off: String,
     employees: Vec<CostingEmployeeRow>,
 }
 
@@ -599,6 +648,9 @@ struct CostingPage {
     overtime: String,
     double_time: String,
     total: String,
+    /// Paid time off (on no job): its column is shown only when there is some.
+    with_time_off: bool,
+    time_off: String,
     download: String,
 }
 
@@ -654,6 +706,7 @@ async fn costing_page(State(state): State<AppState>, user: UserSession, Query(q)
             overtime: hours(g.pay.overtime_seconds),
             double_time: hours(g.pay.double_time_seconds),
             total: hours(g.pay.total()),
+            time_off: hours(g.time_off_seconds),
             employees: g
                 .employees
                 .iter()
@@ -664,6 +717,7 @@ async fn costing_page(State(state): State<AppState>, user: UserSession, Query(q)
                     overtime: hours(e.pay.overtime_seconds),
                     double_time: hours(e.pay.double_time_seconds),
                     total: hours(e.pay.total()),
+                    time_off: hours(e.time_off_seconds),
                     card: format!("/admin/time-cards?employee={}&from={}", e.employee.id, period.start),
                 })
                 .collect(),
@@ -684,6 +738,8 @@ async fn costing_page(State(state): State<AppState>, user: UserSession, Query(q)
         overtime: hours(costing.totals.overtime_seconds),
         double_time: hours(costing.totals.double_time_seconds),
         total: hours(costing.totals.total()),
+        with_time_off: costing.time_off_seconds != 0,
+        time_off: hours(costing.time_off_seconds),
     };
     Ok(render(StatusCode::OK, &page))
 }

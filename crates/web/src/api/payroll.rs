@@ -97,6 +97,10 @@ pub struct OverviewLine {
     pub corrections: usize,
     pub arrived_after_approval: usize,
     pub approval: Option<ApprovalView>,
+    /// The period's time off by type (approved requests, company holidays; the approved
+    /// figures' once the card is approved), apart from the hours worked. Left out when none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub time_off: Vec<clockface_domain::timeoff::TimeOffTotal>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -135,6 +139,7 @@ impl From<&Overview> for OverviewBody {
                     corrections: r.corrections,
                     arrived_after_approval: r.arrived_after_approval,
                     approval: r.approval.as_ref().map(Into::into),
+                    time_off: r.time_off.clone(),
                 })
                 .collect(),
         }
@@ -306,6 +311,13 @@ pub struct CostingEmployeeLine {
     pub number: String,
     #[serde(flatten)]
     pub hours: CostingHours,
+    /// Paid time off (only ever on no job), apart from the hours worked. Left out when none.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub time_off_seconds: i64,
+}
+
+fn is_zero(seconds: &i64) -> bool {
+    *seconds == 0
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -315,7 +327,10 @@ pub struct CostingLine {
     pub cost_code: Option<CostingRef>,
     #[serde(flatten)]
     pub hours: CostingHours,
-    /// The employees who worked them, by name.
+    /// Paid time off (only ever on no job). Left out when none.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub time_off_seconds: i64,
+    /// The employees who worked them (or took paid time off, on no job), by name.
     pub employees: Vec<CostingEmployeeLine>,
 }
 
@@ -326,6 +341,9 @@ pub struct CostingBody {
     pub lines: Vec<CostingLine>,
     /// The hours shown; with no `job` filter, the period overview's totals exactly.
     pub totals: CostingHours,
+    /// Paid time off shown (on no job). Left out when none.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub time_off_seconds: i64,
 }
 
 impl From<&Costing> for CostingBody {
@@ -347,6 +365,7 @@ impl From<&Costing> for CostingBody {
                         name: c.name.clone(),
                     }),
                     hours: g.pay.into(),
+                    time_off_seconds: g.time_off_seconds,
                     employees: g
                         .employees
                         .iter()
@@ -355,11 +374,13 @@ impl From<&Costing> for CostingBody {
                             name: e.employee.name.as_str().to_owned(),
                             number: e.employee.number.as_str().to_owned(),
                             hours: e.pay.into(),
+                            time_off_seconds: e.time_off_seconds,
                         })
                         .collect(),
                 })
                 .collect(),
             totals: c.totals.into(),
+            time_off_seconds: c.time_off_seconds,
         }
     }
 }

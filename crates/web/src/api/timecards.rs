@@ -226,6 +226,10 @@ pub async fn time_card(
         .collect();
     let rules = card_rules(&settings);
     let mut time_card = build_time_card(&counted, zone, from, to, &rules, now);
+    // Approved time off and company holidays, beside the worked hours (never in them); an
+    // approved card shows the time off it was approved with instead (`apply_to`).
+    let time_off = clockface_app::timeoff::card_time_off(state.store.as_ref(), company.id, from, to).await?;
+    clockface_domain::timecard::attach_time_off(&mut time_card, &time_off.of(employee.id));
     let frozen = approvals.figures(employee.id).filter(|_| (from, to) == (pay_period.start, pay_period.end));
     let changed_since_approval = match frozen {
         Some(figures) => {
@@ -235,9 +239,6 @@ pub async fn time_card(
         }
         None => Vec::new(),
     };
-    // Approved time off and company holidays, beside the worked hours (never in them).
-    let time_off = clockface_app::timeoff::card_time_off(state.store.as_ref(), company.id, from, to).await?;
-    clockface_domain::timecard::attach_time_off(&mut time_card, &time_off.of(employee.id));
     let locked = approvals
         .period
         .as_ref()
