@@ -664,6 +664,7 @@ async fn time_off_forms_need_the_csrf_token_and_a_refusal_writes_nothing() {
     assert_eq!(ledger().await, 0, "nothing was written");
     assert_eq!(post(adjust, form("from the old system")).await.unwrap().status(), StatusCode::SEE_OTHER);
     assert_eq!(ledger().await, 1);
+}
 
 /// The settings form of a time-off type, as a browser sends it; `id` empty adds one.
 fn type_form<'a>(csrf: &'a str, id: &'a str, name: &'a str, changes: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
