@@ -89,6 +89,17 @@ async function kioskOn(page, c) {
   await page.waitForFunction(() => document.getElementById('kiosk-video').videoWidth > 0);
 }
 
+/** A kiosk tablet (English) filming Barack Obama, who signed the release and is enrolled. */
+async function obamaAtKiosk(t) {
+  const c = await kioskCompany(t);
+  const obama = await c.employee('Barack Obama', c.role.id, '2468');
+  await enrolled(c, obama, fixture('obama-3.jpg'));
+  const { context, page } = await openKiosk(liveCamera, c);
+  await register(page, c, 'Site 4 tablet');
+  await kioskOn(page, c);
+  return { c, obama, context, page };
+}
+
 const audit = async (c) => (await ok(c.url, '/api/v1/audit', c.token)).map((e) => e.action);
 
 test('a worker looks at the kiosk, is named and clocked in; the punch leaves once Not me is over', async (t) => {
@@ -135,12 +146,7 @@ test('a worker looks at the kiosk, is named and clocked in; the punch leaves onc
 });
 
 test('Not me takes the punch back unsent and asks for the PIN; the PIN punch takes a photo', async (t) => {
-  const c = await kioskCompany(t);
-  const obama = await c.employee('Barack Obama', c.role.id, '2468');
-  await enrolled(c, obama, fixture('obama-3.jpg'));
-  const { context, page } = await openKiosk(liveCamera, c);
-  await register(page, c, 'Site 4 tablet');
-  await kioskOn(page, c);
+  const { c, obama, context, page } = await obamaAtKiosk(t);
 
   await button(page, 'Clock in').click();
   await visible(page, '#kiosk-hello', 'Hello, Barack Obama');
@@ -193,12 +199,7 @@ test('a face nobody enrolled gets the PIN screen, and so does a print held up', 
 });
 
 test('offline, the kiosk asks for the PIN and the punch carries a photo, sent when back online', async (t) => {
-  const c = await kioskCompany(t);
-  const obama = await c.employee('Barack Obama', c.role.id, '2468');
-  await enrolled(c, obama, fixture('obama-3.jpg'));
-  const { context, page } = await openKiosk(liveCamera, c);
-  await register(page, c, 'Site 4 tablet');
-  await kioskOn(page, c);
+  const { c, obama, context, page } = await obamaAtKiosk(t);
   // He signed in once online on this tablet, so he may sign in offline.
   await button(page, 'Use my PIN instead').click();
   await signIn(page, '2468', 'Barack Obama');
